@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from dangjian.web.forms import BootstrapMixin
+
+from .constants import Role
+
+
+class LoginForm(BootstrapMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。连续失败5次，账号将被锁定30分钟。",
+        "inactive": "该账号已停用，请联系系统管理员。",
+    }
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "用户名"
+        self.fields["password"].label = "密码"
+
+
+class OTPForm(BootstrapMixin, forms.Form):
+    token = forms.CharField(label="动态口令或备用码", max_length=16,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+
+
+class PasswordChangeForm(BootstrapMixin, forms.Form):
+    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                   help_text="至少8位，包含大写字母、小写字母、数字、符号中的至少三类，不能与最近5次相同。")
+    new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的新密码不一致")
+        return data
+
+
+class UserCreateForm(BootstrapMixin, forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=50)
+    member_no = forms.CharField(label="对应党员编号（党员账号填写）", max_length=32, required=False)
+
+
+class GrantForm(BootstrapMixin, forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    org_code = forms.CharField(label="授权组织代码（管理员角色不填）", max_length=32, required=False)
+    can_unmask = forms.BooleanField(label="可查看完整身份证号/手机号", required=False)

@@ -1,0 +1,90 @@
+"""Accounts: the user, its role grants on the tree, and password history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from .constants import ADMIN_ROLES, Role
+
+
+class User(AbstractUser):
+    """A person who signs in: a member (linked to their record), staff, or one of the three admins."""
+
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    member = models.OneToOneField(
+        "members.Member", verbose_name="对应党员", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="user",
+    )
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class RoleGrant(models.Model):
+    """A role held on an organization; it covers that organization's whole subtree.
+
+    Admin roles (三员) are not tied to the tree's data: one account holds at most one of them
+    (partial unique constraint), and never together with a staff role (checked in the service).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="授权组织", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="grants",
+    )
+    can_unmask = models.BooleanField("可查看完整身份证号/手机号", default=False)
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="grants_given"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(role__in=sorted(ADMIN_ROLES), revoked_at__isnull=True),
+                name="accounts_rolegrant_one_admin_role",
+                violation_error_message="同一账号只能担任一种管理员角色（三员分立）",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="accounts_rolegrant_unique_active",
+                violation_error_message="该账号已在此组织拥有该角色",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()} {self.organization or ''}"
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's previous passwords; the last 5 may not be reused (security.md A2)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    encoded = models.CharField(max_length=256)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+def password_expired(user: User) -> bool:
+    from django.utils import timezone
+
+    if user.password_changed_at is None:
+        return False
+    age = timezone.now() - user.password_changed_at
+    return age.days >= settings.PASSWORD_MAX_AGE_DAYS

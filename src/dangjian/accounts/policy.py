@@ -1,0 +1,170 @@
+"""Who may see and do what: the single scoping choke point (`visible_to`) and its reverse.
+
+A grant (user, role, organization) covers that organization's subtree. Every staff queryset,
+page, API view and export builds on `visible_to(user, action)` / `scope_filter(...)`; an object
+outside the scope is answered as missing (404), never as forbidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from .constants import ADMIN_ROLES, ROLE_ACTIONS, STAFF_ROLES, Role
+
+if TYPE_CHECKING:
+    from dangjian.orgs.models import Organization
+
+
+@dataclass(frozen=True)
+class ActiveGrant:
+    role: str
+    organization_id: int | None
+    path: str
+    can_unmask: bool
+    organization_name: str = ""
+
+
+def grants(user: Any) -> list[ActiveGrant]:
+    """The user's active grants, read once per request and cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_dangjian_grants", None)
+    if cached is not None:
+        return cached
+    from .models import RoleGrant
+
+    rows = (
+        RoleGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True)
+        .select_related("organization")
+        .only("role", "organization_id", "organization__path", "organization__name", "can_unmask")
+    )
+    result = [
+        ActiveGrant(
+            role=g.role,
+            organization_id=g.organization_id,
+            path=g.organization.path if g.organization_id else "",
+            can_unmask=g.can_unmask,
+            organization_name=g.organization.name if g.organization_id else "",
+        )
+        for g in rows
+    ]
+    user._dangjian_grants = result
+    return result
+
+
+def forget(user: Any) -> None:
+    if hasattr(user, "_dangjian_grants"):
+        del user._dangjian_grants
+
+
+def roles(user: Any) -> set[str]:
+    return {g.role for g in grants(user)}
+
+
+def is_staff(user: Any) -> bool:
+    return any(g.role in STAFF_ROLES for g in grants(user))
+
+
+def has_admin_role(user: Any, role: str) -> bool:
+    return role in ADMIN_ROLES and any(g.role == role for g in grants(user))
+
+
+def is_member_account(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.member_id)
+
+
+def requires_two_factor(user: Any) -> bool:
+    """Staff and admin roles need TOTP (MLPS 8.1.4.1 d); members sign in with a password."""
+    return any(g.role in STAFF_ROLES or g.role in ADMIN_ROLES for g in grants(user))
+
+
+def _roots(user: Any, action: str) -> list[str]:
+    paths = sorted(
+        {g.path for g in grants(user) if g.path and action in ROLE_ACTIONS.get(g.role, frozenset())}
+    )
+    # Drop paths already covered by a shorter one.
+    roots: list[str] = []
+    for p in paths:
+        if not any(p.startswith(r) for r in roots):
+            roots.append(p)
+    return roots
+
+
+def path_q(user: Any, action: str = "view", field: str = "path") -> Q | None:
+    """A Q matching `field` (a path) within the user's subtrees for `action`; None = nothing."""
+    roots = _roots(user, action)
+    if not roots:
+        return None
+    q = Q()
+    for root in roots:
+        q |= Q(**{f"{field}__startswith": root})
+    return q
+
+
+def visible_to(user: Any, action: str = "view") -> QuerySet[Organization]:
+    """Organizations the user may act on for `action`: one query, an OR of path prefixes."""
+    from dangjian.orgs.models import Organization
+
+    q = path_q(user, action)
+    if q is None:
+        return Organization.objects.none()
+    return Organization.objects.filter(q)
+
+
+def scope_filter(qs: QuerySet, user: Any, action: str = "view", org_field: str = "organization") -> QuerySet:
+    """Restrict any queryset whose rows carry an organization FK to the user's subtrees."""
+    q = path_q(user, action, field=f"{org_field}__path")
+    if q is None:
+        return qs.none()
+    return qs.filter(q)
+
+
+def can(user: Any, action: str, organization: Organization | None) -> bool:
+    if organization is None:
+        return False
+    return any(organization.path.startswith(r) for r in _roots(user, action))
+
+
+def can_unmask(user: Any, organization: Organization) -> bool:
+    return any(
+        g.can_unmask
+        and g.role in STAFF_ROLES
+        and "view" in ROLE_ACTIONS.get(g.role, frozenset())
+        and organization.path.startswith(g.path)
+        for g in grants(user)
+    )
+
+
+def role_for(user: Any, organization: Organization | None) -> str:
+    """The role under which the user acts on an organization (for the audit trail)."""
+    gs = grants(user)
+    if organization is not None:
+        covering = [g for g in gs if g.path and organization.path.startswith(g.path)]
+        if covering:
+            # The grant nearest to the organization describes the capacity best.
+            return max(covering, key=lambda g: len(g.path)).role
+    admin = [g.role for g in gs if g.role in ADMIN_ROLES]
+    if admin:
+        return admin[0]
+    if is_member_account(user):
+        return "member"
+    return gs[0].role if gs else ""
+
+
+def users_with_permission(action: str, organization: Organization) -> QuerySet:
+    """The reverse question: who may do `action` on this organization (for approvals/reminders)."""
+    from .models import RoleGrant, User
+
+    ancestor_paths = [organization.path[:i] for i in range(4, len(organization.path) + 1, 4)]
+    role_list = [r for r, acts in ROLE_ACTIONS.items() if action in acts]
+    user_ids = RoleGrant.objects.filter(
+        revoked_at__isnull=True, role__in=role_list, organization__path__in=ancestor_paths
+    ).values("user_id")
+    return User.objects.filter(pk__in=user_ids, is_active=True)
+
+
+def staff_role_labels(user: Any) -> list[str]:
+    return sorted({Role(g.role).label for g in grants(user)})

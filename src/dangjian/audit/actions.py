@@ -1,0 +1,55 @@
+"""The registry of audit actions and their Chinese labels (wagtail's log_actions, in small)."""
+
+from __future__ import annotations
+
+ACTIONS: dict[str, str] = {}
+
+
+def register(action: str, label: str) -> str:
+    ACTIONS[action] = label
+    return action
+
+
+def label(action: str) -> str:
+    return ACTIONS.get(action, action)
+
+
+for _action, _label in [
+    ("accounts.login", "登录成功"),
+    ("accounts.login_failed", "登录失败"),
+    ("accounts.locked", "账号锁定"),
+    ("accounts.logout", "退出登录"),
+    ("accounts.otp_verified", "双因素认证通过"),
+    ("accounts.otp_failed", "双因素认证失败"),
+    ("accounts.otp_setup", "绑定动态口令"),
+    ("accounts.password_change", "修改密码"),
+    ("accounts.password_reset", "重置密码"),
+    ("accounts.user_create", "创建账号"),
+    ("accounts.user_update", "修改账号"),
+    ("accounts.user_deactivate", "停用账号"),
+    ("accounts.grant_create", "授予角色"),
+    ("accounts.grant_revoke", "撤销角色"),
+    ("accounts.access_denied", "越权访问被拒绝"),
+    ("orgs.create", "新建组织"),
+    ("orgs.update", "修改组织"),
+    ("orgs.move", "调整隶属关系"),
+    ("orgs.dissolve", "撤销组织"),
+    ("orgs.merge", "合并组织"),
+    ("orgs.term_create", "录入届次"),
+    ("orgs.post_assign", "任命职务"),
+    ("orgs.post_end", "免去职务"),
+    ("members.create", "新增党员"),
+    ("members.update", "修改党员信息"),
+    ("members.status_change", "党籍状态变更"),
+    ("members.move", "变更所在组织"),
+    ("members.view", "查看党员个人信息"),
+    ("members.unmask", "查看完整敏感信息"),
+    ("members.export", "导出党员数据"),
+    ("members.import", "导入党员花名册"),
+    ("interchange.import", "导入数据包"),
+    ("interchange.export", "导出数据包"),
+    ("demo.seed", "生成演示数据"),
+    ("audit.view", "查阅审计日志"),
+    ("audit.verify", "校验审计日志"),
+]:
+    register(_action, _label)

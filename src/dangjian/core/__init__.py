@@ -1,0 +1,1 @@
+"""Cross-cutting code with no domain models: errors, request context, crypto, validation helpers."""

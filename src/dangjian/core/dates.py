@@ -1,0 +1,21 @@
+"""Calendar arithmetic used by the rules: "month + n" clamps to the month's end (Jan 31 + 1 = Feb 28)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+
+def add_months(d: date, months: int) -> date:
+    total = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(total, 12)
+    month += 1
+    day = min(d.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def format_cn(d: date | None) -> str:
+    """2026年1月15日."""
+    if d is None:
+        return ""
+    return f"{d.year}年{d.month}月{d.day}日"

@@ -1,0 +1,378 @@
+"""The synthetic city: a Xiamen-like tree, realistic rosters, valid ID numbers, all deterministic.
+
+`generate(scale, seed)` returns interchange tables (the same rows a bundle would carry) and the
+bulk importer writes them, so the seed and a real import share one validated code path.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dangjian.core import idnumber
+from dangjian.core.dates import add_months
+from dangjian.interchange.reader import Table
+from dangjian.interchange.schema import MEMBERS, ORGS, POSTS, TERMS
+
+from . import names
+
+SCALES = {
+    # orgs, members, districts (None = a whole city)
+    "tiny": (40, 520),
+    "district": (2_700, 43_000),
+    "city": (16_116, 256_781),
+    "province": (161_160, 2_567_810),
+}
+
+
+@dataclass
+class Node:
+    code: str
+    name: str
+    kind: str
+    category: str
+    parent: Node | None
+    established_on: date
+    region: str
+    members: int = 0
+    children: list[Node] | None = None
+
+    def add(self, child: Node) -> Node:
+        if self.children is None:
+            self.children = []
+        self.children.append(child)
+        return child
+
+
+class CityBuilder:
+    def __init__(self, scale: str, seed: int, today: date) -> None:
+        if scale not in SCALES:
+            raise ValueError(f"未知规模：{scale}（可选 {', '.join(SCALES)}）")
+        self.scale = scale
+        self.rng = random.Random(seed)
+        self.today = today
+        self.target_orgs, self.target_members = SCALES[scale]
+        self.nodes: list[Node] = []
+        self.counter = 0
+        self.used_names: set[str] = set()
+        self.used_ids: set[str] = set()
+
+    # -- helpers
+    def code(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter:06d}"
+
+    def node(self, parent: Node | None, name: str, kind: str, category: str, region: str | None = None) -> Node:
+        base = parent.established_on if parent else date(1978, 1, 1)
+        span = max((self.today - timedelta(days=400) - base).days, 1)
+        est = base + timedelta(days=self.rng.randrange(0, min(span, 12000)))
+        n = Node(self.code("O"), name, kind, category, parent, est, region or (parent.region if parent else "350200"))
+        if parent is not None:
+            parent.add(n)
+        self.nodes.append(n)
+        return n
+
+    def place(self, suffix: str) -> str:
+        for _ in range(1000):
+            s = self.rng.choice(names.PLACE_A) + self.rng.choice(names.PLACE_B) + suffix
+            if s not in self.used_names:
+                self.used_names.add(s)
+                return s
+        s = f"第{len(self.used_names)}{suffix}"
+        self.used_names.add(s)
+        return s
+
+    def enterprise(self) -> str:
+        for _ in range(1000):
+            s = "厦门" + "".join(self.rng.sample(names.ENTERPRISE_A, 2)) + self.rng.choice(names.ENTERPRISE_B) + "有限公司"
+            if s not in self.used_names:
+                self.used_names.add(s)
+                return s
+        return f"厦门第{len(self.used_names)}有限公司"
+
+    # -- the skeleton: committees and general branches (the containers)
+    def build(self) -> list[Node]:
+        rng = self.rng
+        containers: list[tuple[Node, int]] = []  # (container, weight for branches)
+        if self.scale == "tiny":
+            root = self.node(None, "中共筼筜街道工作委员会", "committee", "community", "350203")
+            for _ in range(2):
+                c = self.node(root, f"中共{self.place('社区')}委员会", "committee", "community")
+                containers.append((c, 3))
+            e = self.node(root, f"中共{self.enterprise()}总支部委员会", "general_branch", "private")
+            containers.append((e, 2))
+            containers.append((root, 2))
+            return self._fill(containers)
+        districts = names.DISTRICTS
+        if self.scale == "district":
+            root = self.node(None, "中共厦门市思明区委员会", "committee", "organ", "350203")
+            self._district(root, districts[0], containers, share=1.0)
+            return self._fill(containers)
+        mult = 10 if self.scale == "province" else 1
+        root = self.node(None, "中共厦门市委员会" if mult == 1 else "中共示范省委员会", "committee", "organ", "350200")
+        for _ in range(mult):
+            city = root if mult == 1 else self.node(root, f"中共{self.place('市')}委员会", "committee", "organ")
+            for d in districts:
+                dn = self.node(city, f"中共厦门市{d[0]}区委员会", "committee", "organ", d[1])
+                self._district(dn, d, containers, share=1.0)
+            organs = self.node(city, "中共厦门市直属机关工作委员会", "committee", "organ")
+            for dept in names.ORGAN_DEPTS:
+                c = self.node(organs, f"中共厦门市{dept}机关委员会", "committee", "organ")
+                containers.append((c, 6))
+            soe = self.node(city, "中共厦门市人民政府国有资产监督管理委员会委员会", "committee", "soe")
+            for s in names.SOE_NAMES:
+                c = self.node(soe, f"中共厦门{s}有限公司委员会", "committee", "soe")
+                containers.append((c, 10))
+                for _ in range(rng.randint(4, 9)):
+                    sub = self.node(c, f"中共{self.enterprise()}委员会", "committee", "soe")
+                    containers.append((sub, 5))
+            edu = self.node(city, "中共厦门市委教育工作委员会", "committee", "school")
+            for s in names.SCHOOLS:
+                c = self.node(edu, f"中共{s}委员会", "committee", "school")
+                containers.append((c, 8))
+                for _ in range(rng.randint(10, 25)):
+                    g = self.node(c, f"中共{s}{self.place(rng.choice(names.SCHOOL_UNITS))}总支部委员会", "general_branch", "school")
+                    containers.append((g, 3))
+            two = self.node(city, "中共厦门市非公有制经济组织和社会组织工作委员会", "committee", "private")
+            for _ in range(220):
+                c = self.node(two, f"中共{self.enterprise()}委员会", "committee", "private")
+                containers.append((c, 3))
+            social = self.node(two, "中共厦门市社会组织综合委员会", "committee", "social")
+            containers.append((social, 40))
+        return self._fill(containers)
+
+    def _district(self, dn: Node, d: tuple, containers: list, share: float) -> None:
+        rng = self.rng
+        _name, region, streets, towns = d
+        organs = self.node(dn, f"中共{dn.name[2:-3]}直属机关工作委员会", "committee", "organ")
+        for dept in rng.sample(names.ORGAN_DEPTS, 18):
+            c = self.node(organs, f"中共{dn.name[2:-3]}{dept}机关总支部委员会", "general_branch", "organ")
+            containers.append((c, 2))
+        for s in streets:
+            st = self.node(dn, f"中共{s}街道工作委员会", "committee", "community")
+            containers.append((st, 4))
+            for _ in range(rng.randint(6, 10)):
+                kind = "committee" if rng.random() < 0.6 else "general_branch"
+                cm = self.node(st, f"中共{self.place('社区')}{'委员会' if kind == 'committee' else '总支部委员会'}", kind, "community")
+                containers.append((cm, 4))
+            for _ in range(rng.randint(4, 8)):
+                big = rng.random() < 0.3
+                e = self.node(st, f"中共{self.enterprise()}{'委员会' if big else '总支部委员会'}",
+                              "committee" if big else "general_branch", "private")
+                containers.append((e, 2))
+        for t in towns:
+            tn = self.node(dn, f"中共{t}镇委员会", "committee", "village")
+            containers.append((tn, 4))
+            for _ in range(rng.randint(5, 8)):
+                v = self.node(tn, f"中共{self.place('村')}委员会", "committee", "village")
+                containers.append((v, 3))
+        nf = self.node(dn, f"中共{dn.name[2:-3]}非公有制经济组织委员会", "committee", "private")
+        for _ in range(12):
+            e = self.node(nf, f"中共{self.enterprise()}委员会", "committee", "private")
+            containers.append((e, 2))
+        containers.append((nf, 10))
+
+    # -- branches and groups to reach the exact organization count
+    def _fill(self, containers: list[tuple[Node, int]]) -> list[Node]:
+        rng = self.rng
+        remaining = self.target_orgs - len(self.nodes)
+        if remaining <= 0:
+            raise ValueError("组织骨架超过目标数量")
+        groups = int(remaining * 0.07)
+        branches = remaining - groups
+        weights = [w for _, w in containers]
+        total_w = sum(weights)
+        alloc = [max(1, int(branches * w / total_w)) for w in weights]
+        diff = branches - sum(alloc)
+        i = 0
+        while diff != 0:
+            idx = i % len(alloc)
+            if diff > 0:
+                alloc[idx] += 1
+                diff -= 1
+            elif alloc[idx] > 1:
+                alloc[idx] -= 1
+                diff += 1
+            i += 1
+        branch_nodes: list[Node] = []
+        for (container, _), n in zip(containers, alloc, strict=True):
+            for k in range(n):
+                cat = container.category
+                if cat == "village":
+                    label = f"{self.place('村')}党支部" if container.name.endswith("镇委员会") else f"第{k + 1}党支部"
+                elif cat == "community":
+                    label = f"{self.place('小区')}党支部" if rng.random() < 0.5 else f"第{k + 1}党支部"
+                elif cat == "private":
+                    label = f"{self.enterprise()}党支部" if rng.random() < 0.4 else f"第{k + 1}党支部"
+                elif cat == "school":
+                    label = f"{self.place(rng.choice(['教工', '学生', '研究生']))}党支部"
+                else:
+                    label = f"第{k + 1}党支部"
+                base = container.name.removeprefix("中共").removesuffix("委员会").removesuffix("总支部").removesuffix("工作")
+                name = label if len(label) > 8 else f"中共{base}{label}"
+                b = self.node(container, name[:100], "branch", cat if rng.random() < 0.97 else "other")
+                branch_nodes.append(b)
+        # members per branch: 3..50, summing exactly to the target
+        sizes = self._sizes(len(branch_nodes))
+        for b, s in zip(branch_nodes, sizes, strict=True):
+            b.members = s
+        big = sorted((b for b in branch_nodes if b.members >= 15), key=lambda b: -b.members)
+        g = 0
+        while g < groups and big:
+            for b in big:
+                if g >= groups:
+                    break
+                self.node(b, f"{b.name.removeprefix('中共')}第{len(b.children or []) + 1}党小组"[:100], "group", b.category)
+                g += 1
+        return self.nodes
+
+    def _sizes(self, n: int) -> list[int]:
+        rng = self.rng
+        mean = self.target_members / n
+        sizes = [min(50, max(3, int(rng.gammavariate(2.2, mean / 2.2)))) for _ in range(n)]
+        diff = self.target_members - sum(sizes)
+        order = list(range(n))
+        while diff != 0:
+            rng.shuffle(order)
+            moved = False
+            for i in order:
+                if diff > 0 and sizes[i] < 50:
+                    step = min(diff, 50 - sizes[i], 5)
+                    sizes[i] += step
+                    diff -= step
+                    moved = True
+                elif diff < 0 and sizes[i] > 3:
+                    step = min(-diff, sizes[i] - 3, 5)
+                    sizes[i] -= step
+                    diff += step
+                    moved = True
+                if diff == 0:
+                    break
+            if not moved:
+                raise ValueError("无法在3到50人之间分配党员")
+        return sizes
+
+    # -- people
+    def person_name(self, gender: str) -> str:
+        rng = self.rng
+        idx = min(int(rng.expovariate(1 / 18)), len(names.SURNAMES) - 1)
+        surname = names.SURNAMES[idx]
+        pool = names.GIVEN_MALE if gender == "男" else names.GIVEN_FEMALE
+        if rng.random() < 0.7:
+            return surname + rng.choice(names.GIVEN_ANY + pool) + rng.choice(pool)
+        return surname + rng.choice(pool)
+
+    def id_number(self, region: str, born: date, gender: str) -> str:
+        seq = self.rng.randrange(0, 1000)
+        for _ in range(1000):
+            if (seq % 2 == 1) != (gender == "男"):
+                seq = (seq + 1) % 1000
+            value = idnumber.make(region, born, seq)
+            if value not in self.used_ids:
+                self.used_ids.add(value)
+                return value
+            seq = (seq + 2) % 1000
+        raise ValueError("身份证号空间不足")
+
+    def tables(self) -> dict[str, Table]:
+        rng = self.rng
+        nodes = self.build()
+        org_rows = []
+        for n in nodes:
+            org_rows.append({"code": n.code, "name": n.name, "parent_code": n.parent.code if n.parent else "",
+                             "kind": n.kind, "category": n.category, "established_on": n.established_on.isoformat()})
+        member_rows: list[dict[str, str]] = []
+        post_rows: list[dict[str, str]] = []
+        term_rows: list[dict[str, str]] = []
+        by_branch: dict[str, list[dict[str, str]]] = {}
+        seq = 0
+        today = self.today
+        for n in nodes:
+            if n.kind != "branch":
+                continue
+            roster = []
+            for _ in range(n.members):
+                seq += 1
+                gender = "男" if rng.random() < 0.71 else "女"
+                age = rng.choice([rng.randint(19, 35), rng.randint(25, 60), rng.randint(36, 88)]) if n.category != "school" else rng.randint(19, 62)
+                born = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+                earliest = max(add_months(born, 12 * 18 + 1), n.established_on)
+                if earliest >= today - timedelta(days=30):
+                    earliest = today - timedelta(days=400)
+                joined = earliest + timedelta(days=rng.randrange(0, max((today - earliest).days - 30, 1)))
+                full_on = add_months(joined, 12)
+                status = "full"
+                if full_on > today or rng.random() < 0.01:
+                    status, full_on_s = "probationary", ""
+                    if full_on <= today:  # a probation that ended but was not yet converted
+                        joined = today - timedelta(days=rng.randrange(60, 330))
+                else:
+                    full_on_s = full_on.isoformat()
+                if n.category == "village":
+                    cat, base = ("farmer", "0.00") if age < 60 or rng.random() < 0.6 else ("retired", f"{rng.randint(1500, 3500)}.00")
+                elif age >= 60:
+                    cat, base = "retired", f"{rng.randint(2000, 9000)}.00"
+                elif n.category == "school" and age < 26:
+                    cat, base = "student", "0.00"
+                elif rng.random() < 0.02:
+                    cat, base = "unemployed", "0.00"
+                else:
+                    cat, base = "employed", f"{rng.randint(2500, 22000)}.{rng.choice(['00', '50'])}"
+                row = {
+                    "member_no": f"M{seq:08d}", "name": self.person_name(gender), "gender": gender,
+                    "birth_date": born.isoformat(), "id_number": self.id_number(n.region, born, gender),
+                    "phone": f"1{rng.choice('3456789')}{rng.randrange(0, 10**9):09d}" if rng.random() < 0.93 else "",
+                    "org_code": n.code, "status": status, "joined_on": joined.isoformat(), "full_on": full_on_s,
+                    "fee_category": cat, "fee_base": base,
+                }
+                member_rows.append(row)
+                roster.append(row)
+            by_branch[n.code] = roster
+        # posts: a secretary for every branch; a committee of three where 7+ full members
+        for n in nodes:
+            if n.kind == "branch":
+                roster = [r for r in by_branch[n.code] if r["status"] == "full" and r["full_on"] and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)]
+                if not roster:
+                    continue
+                post_rows.append({"org_code": n.code, "member_no": roster[0]["member_no"], "post": "secretary"})
+                full = [r for r in by_branch[n.code] if r["status"] == "full"]
+                if len(full) >= 7 and len(roster) >= 3:
+                    post_rows.append({"org_code": n.code, "member_no": roster[1]["member_no"], "post": "organization"})
+                    post_rows.append({"org_code": n.code, "member_no": roster[2]["member_no"], "post": "propaganda"})
+                    if len(full) >= 15 and len(roster) >= 4:
+                        post_rows.append({"org_code": n.code, "member_no": roster[3]["member_no"], "post": "discipline"})
+            elif n.kind == "group" and n.parent is not None:
+                roster = by_branch.get(n.parent.code, [])
+                idx = len([c for c in (n.parent.children or []) if c.kind == "group" and c is not n and (n.parent.children or []).index(c) < (n.parent.children or []).index(n)])
+                if len(roster) > 5 + idx:
+                    post_rows.append({"org_code": n.code, "member_no": roster[5 + idx]["member_no"], "post": "group_leader"})
+        # terms: every committee, general branch and branch has been elected
+        for n in nodes:
+            if n.kind == "group":
+                continue
+            years = 5 if n.kind == "committee" or n.category in ("village", "community") else 3
+            start = max(n.established_on, today - timedelta(days=365 * years - 30))
+            if start >= today:
+                start = n.established_on
+            elected = start + timedelta(days=rng.randrange(0, max((today - start).days, 1)))
+            term_rows.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
+        return {
+            ORGS.name: _table(ORGS, org_rows),
+            MEMBERS.name: _table(MEMBERS, member_rows),
+            TERMS.name: _table(TERMS, term_rows),
+            POSTS.name: _table(POSTS, post_rows),
+        }
+
+
+def _table(spec, rows: list[dict[str, str]]) -> Table:  # type: ignore[no-untyped-def]
+    import hashlib
+    import json
+
+    t = Table(spec=spec, rows=rows, line_numbers=list(range(2, len(rows) + 2)))
+    t.sha256 = hashlib.sha256(json.dumps(rows[:1000], ensure_ascii=False).encode()).hexdigest()
+    return t
+
+
+def generate(scale: str, seed: int, today: date) -> dict[str, Table]:
+    return CityBuilder(scale, seed, today).tables()

@@ -1,0 +1,78 @@
+"""Seeding the synthetic city and the demo logins (one per role)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.accounts import services as account_services
+from dangjian.accounts.constants import Role
+from dangjian.accounts.models import User
+from dangjian.audit.services import audit_record
+from dangjian.interchange.importer import ImportResult, import_tables
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+from .generator import generate
+
+
+def seed_city(*, scale: str, seed: int, today: date, actor: Any = None) -> ImportResult:
+    """Generate the synthetic city and write it through the bundle importer (bulk, all-or-nothing)."""
+    tables = generate(scale, seed, today)
+    result = import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}")
+    with transaction.atomic():
+        audit_record(actor=actor, action="demo.seed", object_type="demo.city", object_repr=f"{scale}/{seed}",
+                     data={"scale": scale, "seed": seed, "today": today.isoformat(),
+                           "orgs": len(tables["orgs.csv"].rows), "members": len(tables["members.csv"].rows)})
+    return result
+
+
+@dataclass
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    scope: str
+    backup_codes: list[str]
+
+
+DEMO_PASSWORD = "Dangjian@2026"
+
+
+def demo_logins_create() -> list[DemoLogin]:
+    """One login per role on the seeded tree; idempotent (existing demo users are reissued codes)."""
+    root = Organization.objects.filter(depth=1).order_by("path").first()
+    if root is None:
+        raise RuntimeError("数据库中没有组织，请先运行 dangjian seed")
+    branch = (Organization.objects.filter(kind="branch", is_active=True, members__status="full")
+              .order_by("path").distinct().first())
+    committee = Organization.objects.filter(kind="committee", depth=2).order_by("path").first() or root
+    member = Member.objects.filter(organization=branch, status="full").order_by("member_no").first()
+    plan = [
+        (Role.BRANCH_WORKER, "branch", "支部党务", branch),
+        (Role.COMMITTEE_STAFF, "committee", "党委组织员", committee),
+        (Role.SUPERVISOR, "supervisor", "督查专员", root),
+        (Role.SYSTEM_ADMIN, "sysadmin", "系统管理员", None),
+        (Role.SECURITY_ADMIN, "secadmin", "安全管理员", None),
+        (Role.AUDIT_ADMIN, "auditadmin", "审计管理员", None),
+    ]
+    out: list[DemoLogin] = []
+    for role, username, display, org in plan:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user, _ = account_services.user_create(actor=None, username=username, display_name=display,
+                                                   password=DEMO_PASSWORD, must_change_password=False)
+            account_services.grant_create(actor=None, user=user, role=role, organization=org,
+                                          can_unmask=role == Role.COMMITTEE_STAFF)
+        codes = account_services.otp_static_codes_issue(actor=None, user=user, count=5)
+        out.append(DemoLogin(Role(role).label, username, DEMO_PASSWORD, org.name if org else "（三员）", codes))
+    if member is not None:
+        user = User.objects.filter(username="member").first()
+        if user is None:
+            user, _ = account_services.user_create(actor=None, username="member", display_name=member.name,
+                                                   member=member, password=DEMO_PASSWORD, must_change_password=False)
+        out.insert(0, DemoLogin("党员", "member", DEMO_PASSWORD, f"{member.name}（{branch.name if branch else ''}）", []))
+    return out

@@ -1,0 +1,50 @@
+"""Interchange bundle v1 (design.md section 8): the files, their columns and their limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    label: str
+    columns: tuple[str, ...]
+    max_lengths: dict[str, int]
+
+
+ORGS = FileSpec(
+    "orgs.csv", "组织",
+    ("code", "name", "parent_code", "kind", "category", "established_on"),
+    {"code": 32, "name": 100, "parent_code": 32, "kind": 20, "category": 20, "established_on": 10},
+)
+TERMS = FileSpec("terms.csv", "届次", ("org_code", "elected_on", "term_years"),
+                 {"org_code": 32, "elected_on": 10, "term_years": 2})
+POSTS = FileSpec("posts.csv", "班子职务", ("org_code", "member_no", "post"),
+                 {"org_code": 32, "member_no": 32, "post": 20})
+MEMBERS = FileSpec(
+    "members.csv", "党员",
+    ("member_no", "name", "gender", "birth_date", "id_number", "phone", "org_code", "status",
+     "joined_on", "full_on", "fee_category", "fee_base"),
+    {"member_no": 32, "name": 50, "gender": 2, "birth_date": 10, "id_number": 18, "phone": 11,
+     "org_code": 32, "status": 20, "joined_on": 10, "full_on": 10, "fee_category": 20, "fee_base": 15},
+)
+
+SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS)}
+
+# Files of the format that later modules will add; until then a bundle holding one is refused.
+LATER = {
+    "fees.csv": "党费",
+    "meetings.csv": "组织生活",
+    "recruitment.csv": "发展党员",
+    "transfers.csv": "组织关系转接",
+    "study.csv": "学习教育",
+}
+
+COLUMN_LABELS = {
+    "code": "组织代码", "name": "名称", "parent_code": "上级组织代码", "kind": "组织类型",
+    "category": "单位类别", "established_on": "成立日期", "org_code": "组织代码", "elected_on": "选举日期",
+    "term_years": "任期年数", "member_no": "党员编号", "post": "职务", "gender": "性别",
+    "birth_date": "出生日期", "id_number": "身份证号", "phone": "手机号", "status": "党籍状态",
+    "joined_on": "入党日期", "full_on": "转正日期", "fee_category": "党费类别", "fee_base": "党费基数",
+}

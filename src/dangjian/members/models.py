@@ -1,0 +1,106 @@
+"""Party members: the one record of each member, with encrypted personal data and a dated history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from dangjian.core import crypto
+
+from .constants import (
+    ETHNICITY_CHOICES,
+    Education,
+    FeeCategory,
+    Gender,
+    MemberEventKind,
+    MemberStatus,
+    Occupation,
+)
+
+
+class Member(models.Model):
+    """A party member, linked to exactly one organization of record at a time.
+
+    The ID number and phone are stored encrypted (AES-GCM) with a keyed blind index for exact
+    search and a masked copy for display; the clear values are read only through `id_number()`
+    and `phone()`, which callers must audit (see members.selectors.member_unmask).
+    """
+
+    member_no = models.CharField("党员编号", max_length=32, unique=True)
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=2, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    id_number_encrypted = models.TextField("身份证号（密文）", blank=True)
+    id_number_index = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
+    phone_encrypted = models.TextField("手机号（密文）", blank=True)
+    phone_index = models.CharField("手机号索引", max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField("手机号", max_length=20, blank=True)
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="所在党组织", on_delete=models.PROTECT,
+        related_name="members",
+    )
+    status = models.CharField("党籍状态", max_length=20, choices=MemberStatus.choices)
+    joined_on = models.DateField("入党日期")
+    full_on = models.DateField("转正日期", null=True, blank=True)
+    left_on = models.DateField("出党日期", null=True, blank=True)
+    fee_category = models.CharField("党费类别", max_length=20, choices=FeeCategory.choices)
+    fee_base_fen = models.BigIntegerField("党费基数（分）", default=0)
+    ethnicity = models.CharField("民族", max_length=10, choices=ETHNICITY_CHOICES, default="汉族")
+    education = models.CharField("学历", max_length=30, choices=Education.choices, blank=True)
+    occupation = models.CharField("职业类别", max_length=20, choices=Occupation.choices, blank=True)
+    work_unit = models.CharField("工作单位", max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "党员"
+        verbose_name_plural = "党员"
+        indexes = [
+            models.Index(fields=["organization", "status"], name="members_org_status"),
+            models.Index(fields=["name"], name="members_name"),
+            models.Index(fields=["status", "member_no"], name="members_status_no"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fee_base_fen__gte=0), name="members_member_fee_base_nonneg",
+                violation_error_message="党费基数不能为负数",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.member_no}）"
+
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_encrypted)
+
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted)
+
+
+class MemberEvent(models.Model):
+    """One dated change in a member's record: joined, status change, move, edit."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="member_events"
+    )
+    kind = models.CharField("类型", max_length=20, choices=MemberEventKind.choices)
+    on = models.DateField("日期")
+    from_status = models.CharField(max_length=20, choices=MemberStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=MemberStatus.choices, blank=True)
+    reason = models.CharField("原因/依据", max_length=300, blank=True)
+    data = models.JSONField("变更内容", default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "党员变动记录"
+        verbose_name_plural = "党员变动记录"
+        ordering = ["-on", "-id"]
+        indexes = [models.Index(fields=["member", "on"], name="members_event_member_on")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_kind_display()} {self.on}"

@@ -1,0 +1,112 @@
+"""Reads of member records, already scoped to the caller, with personal-data reads logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
+from dangjian.core import crypto, idnumber
+from dangjian.core.errors import DomainError, NotVisible
+
+from .constants import EXIT_STATUSES, ON_ROLL_STATUSES
+from .models import Member, MemberEvent
+
+SORTABLE = {
+    "member_no": "member_no",
+    "name": "name",
+    "joined_on": "joined_on",
+    "birth_date": "birth_date",
+    "status": "status",
+    "organization": "organization__name",
+}
+
+
+def member_queryset(user: Any, action: str = "view") -> QuerySet[Member]:
+    """Members within the user's subtrees: the base of every staff member read."""
+    return policy.scope_filter(Member.objects.all(), user, action)
+
+
+def member_search(
+    user: Any,
+    *,
+    organization: Any = None,
+    status: str = "",
+    fee_category: str = "",
+    q: str = "",
+    sort: str = "member_no",
+    include_exited: bool = False,
+) -> QuerySet[Member]:
+    """The member list: subtree filter, status, category, name or full ID number, sorting."""
+    qs = member_queryset(user).select_related("organization")
+    if organization is not None:
+        qs = qs.filter(organization__path__startswith=organization.path)
+    if status:
+        qs = qs.filter(status=status)
+    elif not include_exited:
+        qs = qs.filter(status__in=ON_ROLL_STATUSES)
+    if fee_category:
+        qs = qs.filter(fee_category=fee_category)
+    q = (q or "").strip()
+    if q:
+        normalized = idnumber.normalize(q)
+        if len(normalized) == 18 and idnumber.validate(normalized) is None:
+            qs = qs.filter(id_number_index=crypto.blind_index(normalized))
+        elif len(q) == 11 and q.isdigit():
+            qs = qs.filter(phone_index=crypto.blind_index(q))
+        else:
+            qs = qs.filter(Q(name__startswith=q) | Q(member_no=q))
+    desc = sort.startswith("-")
+    key = SORTABLE.get(sort.lstrip("-"), "member_no")
+    order = f"-{key}" if desc else key
+    return qs.order_by(order, "id" if not desc else "-id")
+
+
+def member_get(user: Any, pk: int, action: str = "view") -> Member:
+    """One member in scope, or NotVisible (404) — the same whether missing or out of scope."""
+    member = member_queryset(user, action).select_related("organization").filter(pk=pk).first()
+    if member is None:
+        raise NotVisible()
+    return member
+
+
+def member_events(member: Member) -> QuerySet[MemberEvent]:
+    return member.events.select_related("organization", "actor").order_by("-on", "-id")
+
+
+@transaction.atomic
+def member_log_view(user: Any, member: Member, *, via: str = "web") -> None:
+    """查询留痕: a staff read of a member's personal page is logged."""
+    audit_record(actor=user, action="members.view", obj=member, data={"via": via})
+
+
+@transaction.atomic
+def member_unmask(user: Any, member: Member, field: str) -> str:
+    """The clear ID number or phone, for a viewer holding the unmask permission; audited."""
+    if field not in {"id_number", "phone"}:
+        raise DomainError("invalid", "只能查看身份证号或手机号", field="field")
+    if not policy.can_unmask(user, member.organization):
+        audit_record(actor=user, action="members.unmask", obj=member, result="denied", data={"field": field})
+        raise DomainError("forbidden", "您没有查看完整敏感信息的权限")
+    value = member.id_number() if field == "id_number" else member.phone()
+    audit_record(actor=user, action="members.unmask", obj=member, data={"field": field})
+    return value
+
+
+def is_exited(member: Member) -> bool:
+    return member.status in EXIT_STATUSES
+
+
+def own_member(user: Any) -> Member:
+    """A member account's own record (the only member record it can see)."""
+    if not getattr(user, "member_id", None):
+        raise NotVisible()
+    return Member.objects.select_related("organization").get(pk=user.member_id)
+
+
+def require_visible(user: Any, member: Member) -> None:
+    if not policy.can(user, "view", member.organization):
+        raise NotVisible()

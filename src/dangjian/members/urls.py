@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("", views.list_view, name="list"),
+    path("new/", views.create_view, name="create"),
+    path("export/", views.export_view, name="export"),
+    path("import/", views.import_view, name="import"),
+    path("import/template.xlsx", views.import_template_view, name="import_template"),
+    path("<int:pk>/", views.detail_view, name="detail"),
+    path("<int:pk>/edit/", views.edit_view, name="edit"),
+    path("<int:pk>/status/", views.status_view, name="status"),
+    path("<int:pk>/unmask/<str:field>/", views.unmask_view, name="unmask"),
+]

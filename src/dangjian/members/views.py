@@ -1,0 +1,278 @@
+"""Member pages: roster list, member page with history, forms, state changes, unmask, import/export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
+from dangjian.core.errors import DomainError
+from dangjian.core.spreadsheet import escape_cell
+from dangjian.orgs import selectors as org_selectors
+from dangjian.web.access import staff_required
+from dangjian.web.forms import add_domain_error
+from dangjian.web.paging import paginate
+
+from . import selectors, services
+from .constants import FeeCategory, MemberStatus
+from .forms import ImportForm, MemberForm, StatusForm
+from .validation import fen_to_yuan
+
+
+def _filter_org(request: HttpRequest):  # type: ignore[no-untyped-def]
+    raw = request.GET.get("org", "")
+    if raw.isdigit():
+        return org_selectors.org_get(request.user, int(raw))
+    return None
+
+
+@staff_required("view")
+def list_view(request: HttpRequest) -> HttpResponse:
+    org = _filter_org(request)
+    qs = selectors.member_search(
+        request.user, organization=org, status=request.GET.get("status", ""),
+        fee_category=request.GET.get("fee_category", ""), q=request.GET.get("q", ""),
+        sort=request.GET.get("sort", "member_no"), include_exited=request.GET.get("exited") == "1",
+    )
+    page = paginate(request, qs)
+    ctx = {
+        "page": page, "org": org, "statuses": MemberStatus.choices, "fee_categories": FeeCategory.choices,
+        "filters": request.GET, "can_change": policy.path_q(request.user, "change") is not None,
+        "filtered": any(request.GET.get(k) for k in ("q", "status", "fee_category", "org", "exited")),
+    }
+    template = "members/partials/member_table.html" if request.htmx and not request.htmx.boosted else "members/member_list.html"  # type: ignore[attr-defined]
+    return render(request, template, ctx)
+
+
+@staff_required("view")
+def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(request.user, pk)
+    selectors.member_log_view(request.user, member)
+    ctx = {
+        "m": member, "events": selectors.member_events(member)[:50],
+        "posts": member.posts.select_related("organization").order_by("-started_on", "-id"),
+        "ancestors": org_selectors.org_ancestors(member.organization, request.user) + [member.organization],
+        "can_change": policy.can(request.user, "change", member.organization) and not selectors.is_exited(member),
+        "can_unmask": policy.can_unmask(request.user, member.organization),
+    }
+    return render(request, "members/member_detail.html", ctx)
+
+
+@staff_required("view")
+@require_POST
+def unmask_view(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    member = selectors.member_get(request.user, pk)
+    try:
+        value = selectors.member_unmask(request.user, member, field)
+    except DomainError as exc:
+        return JsonResponse({"detail": exc.message}, status=403)
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponse(f'<span class="masked">{value}</span>')
+    return JsonResponse({"field": field, "value": value})
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def create_view(request: HttpRequest) -> HttpResponse:
+    org = _filter_org(request)
+    if org is None or not policy.can(request.user, "change", org):
+        messages.info(request, "请先在组织页面选择要新增党员的党支部。")
+        return redirect("orgs:tree")
+    form = MemberForm(request.POST or None, initial={"fee_category": FeeCategory.EMPLOYED, "status": MemberStatus.PROBATIONARY})
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_create(actor=request.user, organization=org, member_no=form.cleaned_data["member_no"], data=form.to_data())
+        except DomainError as exc:
+            add_domain_error(form, exc, {"fee_base_fen": "fee_base", "organization": None})
+        else:
+            messages.success(request, f"已新增党员{member.name}。")
+            return redirect("members:detail", member.pk)
+    return render(request, "members/member_form.html", {"form": form, "org": org, "title": f"新增党员 · {org.name}",
+                                                        "ancestors": org_selectors.org_ancestors(org, request.user) + [org]})
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(request.user, pk, "change")
+    initial = {
+        "member_no": member.member_no, "name": member.name, "gender": member.gender, "birth_date": member.birth_date,
+        "id_number": member.id_number(), "phone": member.phone(), "ethnicity": member.ethnicity,
+        "education": member.education, "occupation": member.occupation, "work_unit": member.work_unit,
+        "status": member.status, "joined_on": member.joined_on, "full_on": member.full_on,
+        "fee_category": member.fee_category, "fee_base": fen_to_yuan(member.fee_base_fen),
+    }
+    form = MemberForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "GET":
+        # The edit form shows the full ID number and phone: that is a read of personal data.
+        with transaction.atomic():
+            audit_record(actor=request.user, action="members.view", obj=member, data={"via": "edit_form"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(actor=request.user, member=member, data=form.to_data())
+        except DomainError as exc:
+            add_domain_error(form, exc, {"fee_base_fen": "fee_base"})
+        else:
+            messages.success(request, "已保存。")
+            return redirect("members:detail", member.pk)
+    return render(request, "members/member_form.html", {"form": form, "member": member, "title": f"修改党员信息 · {member.name}",
+                                                        "ancestors": org_selectors.org_ancestors(member.organization, request.user) + [member.organization]})
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def status_view(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(request.user, pk, "change")
+    form = StatusForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_change_status(actor=request.user, member=member, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已记录党籍状态变更。")
+            return redirect("members:detail", member.pk)
+    return render(request, "members/member_form.html", {"form": form, "member": member, "title": f"党籍状态变更 · {member.name}",
+                                                        "danger": True, "ancestors": org_selectors.org_ancestors(member.organization, request.user) + [member.organization]})
+
+
+EXPORT_COLUMNS = ["党员编号", "姓名", "性别", "出生日期", "身份证号", "手机号", "所在组织", "党籍状态", "入党日期", "转正日期", "党费类别", "党费基数"]
+
+
+@staff_required("view")
+def export_view(request: HttpRequest) -> HttpResponse:
+    """The current filtered list as .xlsx (or .csv); masked unless the viewer may unmask."""
+    import openpyxl
+
+    org = _filter_org(request)
+    qs = selectors.member_search(request.user, organization=org, status=request.GET.get("status", ""),
+                                 fee_category=request.GET.get("fee_category", ""), q=request.GET.get("q", ""),
+                                 sort=request.GET.get("sort", "member_no"))[:50000]
+    scope_org = org or (org_selectors.org_roots(request.user).first())
+    full = scope_org is not None and policy.can_unmask(request.user, scope_org)
+    rows = []
+    for m in qs:
+        rows.append([m.member_no, m.name, m.gender, m.birth_date.isoformat(),
+                     m.id_number() if full else m.id_number_masked, m.phone() if full else m.phone_masked,
+                     m.organization.name, m.get_status_display(), m.joined_on.isoformat(),
+                     m.full_on.isoformat() if m.full_on else "", m.get_fee_category_display(), fen_to_yuan(m.fee_base_fen)])
+    with transaction.atomic():
+        audit_record(actor=request.user, action="members.export", organization=org,
+                     data={"rows": len(rows), "unmasked": full, "filters": {k: v for k, v in request.GET.items()}})
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
+    if request.GET.get("format") == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(EXPORT_COLUMNS)
+        w.writerows([[escape_cell(c) for c in r] for r in rows])
+        resp = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="members-{stamp}.csv"'
+        return resp
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "党员花名册"
+    ws.append([f"范围：{org.name if org else '全部授权范围'}　导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　导出人：{request.user}"])
+    ws.append(EXPORT_COLUMNS)
+    for r in rows:
+        ws.append([escape_cell(c) for c in r])
+    for cell_row in ws.iter_rows(min_row=3):
+        for cell in cell_row:
+            cell.data_type = "s"
+    out = io.BytesIO()
+    wb.save(out)
+    resp = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="members-{stamp}.xlsx"'
+    return resp
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Roster import from .xlsx or .csv: same columns and the same row report as the bundle."""
+    from dangjian.interchange.importer import import_tables
+    from dangjian.interchange.reader import BundleError, read_csv, read_xlsx
+    from dangjian.interchange.schema import MEMBERS
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = upload.name or "upload"
+        data = upload.read(20 * 1024 * 1024 + 1)
+        try:
+            if len(data) > 20 * 1024 * 1024:
+                from dangjian.interchange.reader import Issue
+
+                raise BundleError([Issue(name, None, None, "文件超过20MB")])
+            if name.lower().endswith(".xlsx"):
+                table = read_xlsx(data, MEMBERS, name)
+            elif name.lower().endswith(".csv"):
+                table = read_csv(data, MEMBERS, name)
+            else:
+                from dangjian.interchange.reader import Issue
+
+                raise BundleError([Issue(name, None, None, "只支持 .xlsx 或 .csv 文件")])
+            result = import_tables({MEMBERS.name: table}, actor=request.user, source=f"roster:{name[:80]}",
+                                   scope_paths=policy._roots(request.user, "change"))
+        except BundleError as exc:
+            report = exc.issues
+        else:
+            c = result.counts[MEMBERS.name]
+            messages.success(request, f"导入完成：新增{c.created}人，更新{c.updated}人，未变{c.unchanged}人。")
+            return redirect("members:import")
+    return render(request, "members/import.html", {"form": form, "report": report})
+
+
+@staff_required("change")
+def import_template_view(request: HttpRequest) -> HttpResponse:
+    """The .xlsx template: the header row plus a sheet explaining each column's rules."""
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    from dangjian.interchange.schema import COLUMN_LABELS, MEMBERS
+
+    rules = {
+        "member_no": "必填，字母数字，全市唯一",
+        "name": "必填，不超过50字",
+        "gender": "男 或 女，须与身份证号一致",
+        "birth_date": "YYYY-MM-DD，须与身份证号一致",
+        "id_number": "18位，校验位正确",
+        "phone": "11位手机号，可空",
+        "org_code": "所在党支部的组织代码",
+        "status": "probationary（预备）、full（正式）或 suspended（停止党籍）",
+        "joined_on": "入党日期 YYYY-MM-DD",
+        "full_on": "转正日期 YYYY-MM-DD，预备党员留空",
+        "fee_category": "employed 在职、retired 离退休、farmer 农民、student 学生、unemployed 下岗失业、other 其他",
+        "fee_base": "党费计算基数（元），两位小数",
+    }
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws.append(list(MEMBERS.columns))
+    for idx, col in enumerate(MEMBERS.columns, start=1):
+        ws.cell(row=1, column=idx).comment = Comment(f"{COLUMN_LABELS[col]}：{rules[col]}", "党建平台")
+    ws.append(["M0001", "张三", "男", "1990-03-07", "350203199003070015", "13800000000", "（组织代码）", "full",
+               "2015-06-01", "2016-06-01", "employed", "6000.00"])
+    help_ws = wb.create_sheet("填写说明")
+    help_ws.append(["列名", "含义", "规则"])
+    for col in MEMBERS.columns:
+        help_ws.append([col, COLUMN_LABELS[col], rules[col]])
+    help_ws.append([])
+    help_ws.append(["说明", "第2行为示例，请删除后填写。整表任意一行有误则整表不导入，系统会列出文件、行、列和原因。", ""])
+    out = io.BytesIO()
+    wb.save(out)
+    resp = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = 'attachment; filename="members-template.xlsx"'
+    return resp
+
+

@@ -1,0 +1,97 @@
+"""Reads of the organization tree, scoped to the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from dangjian.accounts import policy
+from dangjian.core.errors import NotVisible
+from dangjian.members.constants import MemberStatus
+
+from .models import Organization, OrgChange, Post, Term
+
+
+def org_get(user: Any, pk: int, action: str = "view") -> Organization:
+    org = policy.visible_to(user, action).filter(pk=pk).first()
+    if org is None:
+        raise NotVisible()
+    return org
+
+
+def org_roots(user: Any) -> QuerySet[Organization]:
+    """The tops of the user's scope (their grant organizations, without nested duplicates)."""
+    roots = policy._roots(user, "view")
+    return Organization.objects.filter(path__in=roots).order_by("path")
+
+
+def org_children(user: Any, parent: Organization) -> QuerySet[Organization]:
+    return policy.visible_to(user).filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("path")
+
+
+def org_search(user: Any, q: str, limit: int = 50) -> QuerySet[Organization]:
+    q = (q or "").strip()
+    if not q:
+        return Organization.objects.none()
+    return policy.visible_to(user).filter(Q(name__contains=q) | Q(code__iexact=q)).order_by("path")[:limit]
+
+
+def org_ancestors(org: Organization, user: Any) -> list[Organization]:
+    """Breadcrumb: the ancestors the user can see (one query)."""
+    paths = [org.path[: i] for i in range(Organization.steplen, len(org.path), Organization.steplen)]
+    return list(policy.visible_to(user).filter(path__in=paths).order_by("depth"))
+
+
+def org_member_counts(org: Organization) -> dict[str, int]:
+    """Members of the whole subtree by status: one aggregate query."""
+    from dangjian.members.models import Member
+
+    agg = Member.objects.filter(organization__path__startswith=org.path).aggregate(
+        full=Count("pk", filter=Q(status=MemberStatus.FULL)),
+        probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
+        suspended=Count("pk", filter=Q(status=MemberStatus.SUSPENDED)),
+    )
+    agg["total"] = agg["full"] + agg["probationary"]
+    return agg
+
+
+def org_direct_member_counts(org: Organization) -> dict[str, int]:
+    from dangjian.members.models import Member
+
+    return Member.objects.filter(organization=org).aggregate(
+        full=Count("pk", filter=Q(status=MemberStatus.FULL)),
+        probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
+    )
+
+
+def org_sub_counts(org: Organization) -> dict[str, int]:
+    """Active sub-organizations by kind (whole subtree), one query."""
+    rows = (
+        Organization.objects.filter(path__startswith=org.path, depth__gt=org.depth, is_active=True)
+        .values("kind").annotate(n=Count("pk"))
+    )
+    return {r["kind"]: r["n"] for r in rows}
+
+
+def org_current_term(org: Organization) -> Term | None:
+    return org.terms.order_by("-elected_on").first()
+
+
+def org_terms(org: Organization) -> QuerySet[Term]:
+    return org.terms.order_by("-elected_on")
+
+
+def org_current_posts(org: Organization) -> QuerySet[Post]:
+    return org.posts.filter(ended_on__isnull=True).select_related("member").order_by("post", "id")
+
+
+def org_history(org: Organization) -> QuerySet[OrgChange]:
+    return org.changes.select_related("actor").order_by("-on", "-id")
+
+
+def org_children_with_counts(user: Any, parent: Organization) -> QuerySet[Organization]:
+    """Direct children with their direct member counts, in one query."""
+    return org_children(user, parent).annotate(
+        member_count=Count("members", filter=Q(members__status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY]))
+    )

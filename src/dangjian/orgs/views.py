@@ -1,0 +1,215 @@
+"""Organization pages: tree browser, organization page and the forms for every tree change."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.accounts import policy
+from dangjian.core.dates import add_months
+from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members.constants import ON_ROLL_STATUSES
+from dangjian.members.models import Member
+from dangjian.web.access import staff_required
+from dangjian.web.forms import add_domain_error
+
+from . import selectors, services
+from .forms import OrgCreateForm, OrgDissolveForm, OrgMergeForm, OrgMoveForm, OrgUpdateForm, PostForm, TermForm
+from .models import Organization, Post
+
+
+@staff_required("view")
+def tree_view(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    results = list(selectors.org_search(request.user, q)) if q else None
+    roots = list(selectors.org_roots(request.user))
+    return render(request, "orgs/tree.html", {"roots": roots, "q": q, "results": results})
+
+
+@staff_required("view")
+def children_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx partial: the children of one node (lazy expansion)."""
+    parent = selectors.org_get(request.user, pk)
+    children = selectors.org_children_with_counts(request.user, parent)
+    return render(request, "orgs/partials/children.html", {"children": children})
+
+
+@staff_required("view")
+def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.org_get(request.user, pk)
+    term = selectors.org_current_term(org)
+    term_end = add_months(term.elected_on, 12 * term.term_years) if term else None
+    roster = (
+        Member.objects.filter(organization=org, status__in=ON_ROLL_STATUSES)
+        .order_by("member_no").only("pk", "member_no", "name", "gender", "status", "joined_on", "organization_id")[:20]
+    )
+    ctx = {
+        "org": org,
+        "ancestors": selectors.org_ancestors(org, request.user),
+        "counts": selectors.org_member_counts(org),
+        "direct": selectors.org_direct_member_counts(org),
+        "sub_counts": selectors.org_sub_counts(org),
+        "term": term,
+        "term_end": term_end,
+        "term_expired": bool(term_end and term_end <= timezone.localdate()),
+        "terms": selectors.org_terms(org)[:10],
+        "posts": selectors.org_current_posts(org),
+        "children": selectors.org_children_with_counts(request.user, org),
+        "roster": roster,
+        "history": selectors.org_history(org)[:20],
+        "can_change": policy.can(request.user, "change", org),
+        "can_manage": policy.can(request.user, "manage", org),
+        "today": timezone.localdate(),
+    }
+    return render(request, "orgs/detail.html", ctx)
+
+
+def _form_page(request: HttpRequest, org: Organization | None, form, title: str, submit: str, danger: bool = False) -> HttpResponse:  # type: ignore[no-untyped-def]
+    return render(request, "orgs/form.html", {"org": org, "form": form, "title": title, "submit": submit, "danger": danger,
+                                              "ancestors": selectors.org_ancestors(org, request.user) if org else []})
+
+
+@staff_required("manage")
+@require_http_methods(["GET", "POST"])
+def create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = selectors.org_get(request.user, pk, "manage")
+    form = OrgCreateForm(request.POST or None, initial={"category": parent.category, "established_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.org_create(actor=request.user, parent=parent, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"已成立“{org.name}”。")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, parent, form, f"在“{parent.name}”下新建组织", "保存")
+
+
+@staff_required("manage")
+@require_http_methods(["GET", "POST"])
+def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.org_get(request.user, pk, "manage")
+    form = OrgUpdateForm(request.POST or None, initial={"name": org.name, "kind": org.kind, "category": org.category})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.org_update(actor=request.user, organization=org, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已保存。更名和类型调整已记入组织沿革。")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, org, form, f"修改“{org.name}”", "保存")
+
+
+def _org_by_code(user, code: str, action: str) -> Organization:  # type: ignore[no-untyped-def]
+    org = policy.visible_to(user, action).filter(code=code.strip()).first()
+    if org is None:
+        raise DomainError("not_found", f"组织代码“{code}”不存在或不在您的管理范围内")
+    return org
+
+
+@staff_required("manage")
+@require_http_methods(["GET", "POST"])
+def move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.org_get(request.user, pk, "manage")
+    form = OrgMoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = _org_by_code(request.user, form.cleaned_data["parent_code"], "manage")
+            services.org_move(actor=request.user, organization=org, new_parent=target)
+        except DomainError as exc:
+            add_domain_error(form, exc, {"parent": "parent_code", None: "parent_code"})
+        else:
+            messages.success(request, f"已将“{org.name}”及其下级组织调整到“{target.name}”之下。")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, org, form, f"调整“{org.name}”的隶属关系", "调整")
+
+
+@staff_required("manage")
+@require_http_methods(["GET", "POST"])
+def dissolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.org_get(request.user, pk, "manage")
+    form = OrgDissolveForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.org_dissolve(actor=request.user, organization=org, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"已撤销“{org.name}”，其历史记录保留。")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, org, form, f"撤销“{org.name}”", "确认撤销", danger=True)
+
+
+@staff_required("manage")
+@require_http_methods(["GET", "POST"])
+def merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.org_get(request.user, pk, "manage")
+    form = OrgMergeForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = _org_by_code(request.user, form.cleaned_data["target_code"], "manage")
+            services.org_merge(actor=request.user, source=org, target=target, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            add_domain_error(form, exc, {"target": "target_code", None: "target_code"})
+        else:
+            messages.success(request, f"已将“{org.name}”并入“{target.name}”，党员和下级组织已随之调整。")
+            return redirect("orgs:detail", target.pk)
+    return _form_page(request, org, form, f"将“{org.name}”并入其他组织", "确认合并", danger=True)
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def term_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.org_get(request.user, pk, "change")
+    default_years = 5 if org.kind == "committee" or org.category in {"village", "community"} else 3
+    form = TermForm(request.POST or None, initial={"term_years": default_years})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.term_create(actor=request.user, organization=org, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已录入换届选举。")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, org, form, f"录入“{org.name}”换届选举", "保存")
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.org_get(request.user, pk, "change")
+    form = PostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = Member.objects.filter(member_no=form.cleaned_data["member_no"].strip(),
+                                           organization__path__startswith=org.path).select_related("organization").first()
+            if member is None:
+                raise DomainError("not_found", "本组织及下级组织中没有该党员编号", field="member_no")
+            services.post_assign(actor=request.user, organization=org, member=member, post=form.cleaned_data["post"],
+                                 started_on=form.cleaned_data["started_on"])
+        except DomainError as exc:
+            add_domain_error(form, exc, {"member": "member_no"})
+        else:
+            messages.success(request, "已任命。")
+            return redirect("orgs:detail", org.pk)
+    return _form_page(request, org, form, f"任命“{org.name}”班子成员", "任命")
+
+
+@staff_required("change")
+@require_POST
+def post_end_view(request: HttpRequest, pk: int, post_id: int) -> HttpResponse:
+    org = selectors.org_get(request.user, pk, "change")
+    post = Post.objects.filter(pk=post_id, organization=org).select_related("member", "organization").first()
+    if post is None:
+        raise NotVisible()
+    try:
+        services.post_end(actor=request.user, post=post, ended_on=timezone.localdate())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已免去{post.member.name}的{post.get_post_display()}职务。")
+    return redirect("orgs:detail", org.pk)

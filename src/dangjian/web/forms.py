@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+class BootstrapMixin:
+    """Give every widget Bootstrap's classes so forms look like the rest of the product."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            if isinstance(widget, forms.DateInput):
+                widget.input_type = "date"
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in getattr(self, "_errors", {}) or {}:
+            if name in self.fields:  # type: ignore[attr-defined]
+                w = self.fields[name].widget  # type: ignore[attr-defined]
+                w.attrs["class"] = w.attrs.get("class", "") + " is-invalid"
+                w.attrs["aria-invalid"] = "true"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def add_domain_error(form: forms.Form, exc: Any, field_map: dict[str, str] | None = None) -> None:
+    """Show a DomainError on the form field it names (inline), else at the top of the form."""
+    field = (field_map or {}).get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)

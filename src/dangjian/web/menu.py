@@ -1,0 +1,46 @@
+"""The left menu. Each module adds its entries here as it lands; only built modules appear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dangjian.accounts import policy
+from dangjian.accounts.constants import Role
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    section: str
+    label: str
+    url_name: str
+    icon: str
+    visible: Any  # callable(user) -> bool
+
+
+def _staff(user: Any) -> bool:
+    return policy.is_staff(user)
+
+
+def _changer(user: Any) -> bool:
+    return policy.path_q(user, "change") is not None
+
+
+MENU: list[MenuItem] = [
+    MenuItem("工作台", "工作台", "web:home", "speedometer2", _staff),
+    MenuItem("组织管理", "组织架构", "orgs:tree", "diagram-3", _staff),
+    MenuItem("党员管理", "党员花名册", "members:list", "people", _staff),
+    MenuItem("党员管理", "花名册导入", "members:import", "upload", _changer),
+    MenuItem("系统管理", "账号管理", "accounts:users", "person-gear", lambda u: policy.has_admin_role(u, Role.SYSTEM_ADMIN)),
+    MenuItem("系统管理", "角色授权", "accounts:grants", "shield-lock", lambda u: policy.has_admin_role(u, Role.SECURITY_ADMIN)),
+    MenuItem("系统管理", "审计日志", "audit:list", "journal-text", lambda u: policy.has_admin_role(u, Role.AUDIT_ADMIN)),
+    MenuItem("系统管理", "接口文档", "api-docs", "braces", _staff),
+]
+
+
+def menu_for(user: Any) -> list[tuple[str, list[MenuItem]]]:
+    sections: dict[str, list[MenuItem]] = {}
+    for item in MENU:
+        if item.visible(user):
+            sections.setdefault(item.section, []).append(item)
+    return list(sections.items())
