@@ -55,8 +55,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():  # type: ignore[union-attr]
         return redirect("web:home")
-    has_device = user.totpdevice_set.filter(confirmed=True).exists() or user.staticdevice_set.filter(token_set__isnull=False).exists()  # type: ignore[union-attr]
-    if not has_device:
+    if not _has_enrolled(user):
         return redirect("accounts:otp_setup")
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -77,9 +76,11 @@ def otp_view(request: HttpRequest) -> HttpResponse:
 def otp_setup_view(request: HttpRequest) -> HttpResponse:
     """Bind an authenticator app: scan the QR code (rendered locally as SVG), type one code."""
     user = request.user
-    if user.is_verified() or user.totpdevice_set.filter(confirmed=True).exists():  # type: ignore[union-attr]
-        if not user.is_verified():  # type: ignore[union-attr]
-            return redirect("accounts:otp")
+    if not user.is_verified() and _has_enrolled(user):  # type: ignore[union-attr]
+        # Binding a new authenticator needs the second factor once one has been enrolled:
+        # otherwise a stolen password alone could enrol the thief's phone.
+        messages.info(request, "已绑定过动态口令：请先用动态口令或备用码验证；都已丢失请联系系统管理员重置。")
+        return redirect("accounts:otp")
     device = services.otp_totp_pending(user)  # type: ignore[arg-type]
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -114,6 +115,11 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, "密码已修改。")
             return redirect("web:home")
     return render(request, "accounts/password_change.html", {"form": form, "forced": request.user.must_change_password})  # type: ignore[union-attr]
+
+
+def _has_enrolled(user) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the user ever enrolled a second factor (an authenticator, or backup codes)."""
+    return user.totpdevice_set.filter(confirmed=True).exists() or user.staticdevice_set.exists()
 
 
 @require_POST

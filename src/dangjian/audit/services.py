@@ -85,11 +85,18 @@ def audit_record(
         object_id=object_id or (str(obj.pk) if obj is not None else ""),
         object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
         result=result,
-        data=data or {},
+        data=_plain(data or {}),
         ip=ctx.ip or "",
         request_id=ctx.request_id,
         source=ctx.source,
     )
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """Dates, decimals and model instances become JSON text, so the stored row hashes stably."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder, default=str))
 
 
 def _canonical(row: dict[str, Any]) -> bytes:

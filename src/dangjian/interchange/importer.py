@@ -458,16 +458,16 @@ def _write_orgs(val: _Validator, actor: Any, counts: FileCounts) -> dict[str, in
                 target = Organization.objects.get(code=o.parent_code) if o.parent_code else None
                 if target is None:
                     raise BundleError([Issue(ORGS.name, o.line, "parent_code", "已有组织不能改为最上级组织")])
-                node.move(target, pos="last-child")
+                Organization.objects.move(node, target, pos="last-child")
                 changes.append(OrgChange(organization_id=node.pk, kind=OrgChangeKind.MOVED, on=today,
                                          data={"from": db[o.code]["parent_code"], "to": o.parent_code}, actor=actor))
                 counts.updated += 1
             elif o.code not in db:
                 fields = {"code": o.code, "name": o.name, "kind": o.kind, "category": o.category, "established_on": o.established_on}
                 if o.parent_code:
-                    node = Organization.objects.get(code=o.parent_code).add_child(**fields)
+                    node = Organization.objects.add_child(Organization.objects.get(code=o.parent_code), fields)
                 else:
-                    node = Organization.add_root(**fields)
+                    node = Organization.objects.add_root(fields)
                 changes.append(OrgChange(organization_id=node.pk, kind=OrgChangeKind.CREATED, on=o.established_on, data={"source": "import"}, actor=actor))
                 counts.created += 1
     elif new_rows:

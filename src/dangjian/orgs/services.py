@@ -90,10 +90,10 @@ def org_create(
     fields = {"code": code, "name": name, "kind": kind, "category": category,
               "established_on": established_on}
     if parent is None:
-        org = Organization.add_root(**fields)
+        org = Organization.objects.add_root(fields)
     else:
         parent = Organization.objects.get(pk=parent.pk)  # fresh path/numchild
-        org = parent.add_child(**fields)
+        org = Organization.objects.add_child(parent, fields)
     OrgChange.objects.create(
         organization=org, kind=OrgChangeKind.CREATED, on=established_on,
         data={"parent": parent.code if parent else None}, actor=actor,
@@ -148,7 +148,7 @@ def org_move(*, actor: Any, organization: Organization, new_parent: Organization
     if old_parent.pk == target.pk:
         raise DomainError("same_parent", "新的上级组织与原上级组织相同", field="parent")
     _check_kind(org.kind, target)
-    org.move(target, pos="last-child")
+    Organization.objects.move(org, target, pos="last-child")
     org.refresh_from_db()
     if actor is not None and not policy.can(actor, "manage", org):
         raise NotVisible()  # re-check after the write: never move a unit out of one's own reach
@@ -213,7 +213,7 @@ def org_merge(*, actor: Any, source: Organization, target: Organization, on: dat
         batch_size=1000,
     )
     for child in list(src.get_children().filter(is_active=True)):
-        child.move(Organization.objects.get(pk=dst.pk), pos="last-child")
+        Organization.objects.move(child, Organization.objects.get(pk=dst.pk), pos="last-child")
     src.refresh_from_db()
     src.is_active = False
     src.dissolved_on = on

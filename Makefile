@@ -1,0 +1,91 @@
+# dangjian — the two commands a newcomer needs are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/dangjian/web/static/vendor
+APT_PACKAGES := chromium fonts-wqy-zenhei poppler-utils
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dangjian
+PYTEST_ARGS ?=
+
+.PHONY: setup system-packages python-deps assets demo serve test test-sqlite test-postgres lint bench clean
+
+setup: system-packages python-deps assets
+	@echo "set-up complete: $(BIN)/dangjian is ready"
+
+# Debian packages: chromium (browser tests), fonts-wqy-zenhei (Chinese font embedded in PDFs),
+# poppler-utils (PDF checks). Installed with apt-get when running as root; otherwise listed.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "NOTE: please install these Debian packages (as root):$$missing"; \
+	  fi; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+python-deps: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons/fonts $(VENDOR)/htmx $(VENDOR)/echarts
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css $(VENDOR)/bootstrap-icons/
+	cp node_modules/bootstrap-icons/font/fonts/* $(VENDOR)/bootstrap-icons/fonts/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	touch $@
+
+assets: $(VENDOR)/.copied
+
+# Start the platform with a seeded demo district on http://127.0.0.1:8000 (web + worker).
+demo: setup
+	DANGJIAN_DEMO=1 $(BIN)/dangjian migrate --noinput -v0
+	DANGJIAN_DEMO=1 $(BIN)/dangjian seed --scale district --seed 1 --if-empty
+	DANGJIAN_DEMO=1 $(BIN)/dangjian collectstatic --noinput -v0
+	DANGJIAN_DEMO=1 $(BIN)/dangjian demo_logins
+	DANGJIAN_DEMO=1 $(BIN)/dangjian serve
+
+serve: setup
+	$(BIN)/dangjian migrate --noinput -v0
+	$(BIN)/dangjian collectstatic --noinput -v0
+	$(BIN)/dangjian serve
+
+# The whole suite on SQLite, then on PostgreSQL (TEST_DATABASE_URL; CI always has the server).
+test: setup test-sqlite test-postgres
+
+test-sqlite:
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q -p no:randomly $(PYTEST_ARGS)
+
+test-postgres:
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_DATABASE_URL)'.rsplit('/',1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q $(PYTEST_ARGS); \
+	elif [ -n "$$CI" ]; then \
+	  echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable (required in CI)"; exit 1; \
+	else \
+	  echo "SKIPPED PostgreSQL run: $(TEST_DATABASE_URL) not reachable"; \
+	fi
+
+lint: python-deps
+	$(BIN)/ruff check src tests bench
+	$(BIN)/dangjian makemigrations --check --dry-run -v0
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var/test.sqlite3*
