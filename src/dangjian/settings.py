@@ -275,6 +275,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["dangjian.core.api.IsVerifiedStaff"],
 }
 
 # Huey: Redis when configured, else its SQLite storage (one machine, no extra service).

@@ -83,17 +83,20 @@ def member_log_view(user: Any, member: Member, *, via: str = "web") -> None:
     audit_record(actor=user, action="members.view", obj=member, data={"via": via})
 
 
-@transaction.atomic
 def member_unmask(user: Any, member: Member, field: str) -> str:
-    """The clear ID number or phone, for a viewer holding the unmask permission; audited."""
+    """The clear ID number or phone, for a viewer holding the unmask permission; audited.
+
+    A refused attempt is audited too (its own transaction, committed before the refusal).
+    """
     if field not in {"id_number", "phone"}:
         raise DomainError("invalid", "只能查看身份证号或手机号", field="field")
-    if not policy.can_unmask(user, member.organization):
-        audit_record(actor=user, action="members.unmask", obj=member, result="denied", data={"field": field})
+    allowed = policy.can_unmask(user, member.organization)
+    with transaction.atomic():
+        audit_record(actor=user, action="members.unmask", obj=member, result="success" if allowed else "denied",
+                     data={"field": field})
+    if not allowed:
         raise DomainError("forbidden", "您没有查看完整敏感信息的权限")
-    value = member.id_number() if field == "id_number" else member.phone()
-    audit_record(actor=user, action="members.unmask", obj=member, data={"field": field})
-    return value
+    return member.id_number() if field == "id_number" else member.phone()
 
 
 def is_exited(member: Member) -> bool:

@@ -40,7 +40,8 @@ def children_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("view")
 def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
-    term = selectors.org_current_term(org)
+    terms = list(selectors.org_terms(org)[:10])
+    term = terms[0] if terms else None
     term_end = add_months(term.elected_on, 12 * term.term_years) if term else None
     roster = (
         Member.objects.filter(organization=org, status__in=ON_ROLL_STATUSES)
@@ -55,7 +56,7 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "term": term,
         "term_end": term_end,
         "term_expired": bool(term_end and term_end <= timezone.localdate()),
-        "terms": selectors.org_terms(org)[:10],
+        "terms": terms,
         "posts": selectors.org_current_posts(org),
         "children": selectors.org_children_with_counts(request.user, org),
         "roster": roster,

@@ -22,12 +22,16 @@ class BootstrapMixin:
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
 
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name in getattr(self, "_errors", {}) or {}:
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)  # type: ignore[misc]
+        names = [field] if field else []
+        if isinstance(error, dict):
+            names = list(error)
+        for name in names:
             if name in self.fields:  # type: ignore[attr-defined]
                 w = self.fields[name].widget  # type: ignore[attr-defined]
-                w.attrs["class"] = w.attrs.get("class", "") + " is-invalid"
+                if "is-invalid" not in w.attrs.get("class", ""):
+                    w.attrs["class"] = w.attrs.get("class", "") + " is-invalid"
                 w.attrs["aria-invalid"] = "true"
 
 

@@ -1,0 +1,131 @@
+"""Every role on every page and API route, including a sibling organization's objects (404).
+
+The last test walks the URLconf: a route missing from this matrix fails the build (security.md B1).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dangjian.audit.models import AuditEvent
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "member", "branch_worker", "committee_staff", "supervisor", "sibling_staff",
+         "system_admin", "security_admin", "audit_admin", "no_grant"]
+NON_STAFF = {"member": 403, "system_admin": 403, "security_admin": 403, "audit_admin": 403, "no_grant": 403}
+
+
+def expect(anonymous=302, **kw):
+    out = {"anonymous": anonymous, **NON_STAFF}
+    out.update(kw)
+    return out
+
+
+STAFF_ALL = dict(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=200)
+
+# name -> (args builder, query string, expected status per role)
+MATRIX = {
+    "web:home": (lambda t: [], "", {"anonymous": 302, "member": 302, "branch_worker": 200, "committee_staff": 200,
+                                     "supervisor": 200, "sibling_staff": 200, "system_admin": 302,
+                                     "security_admin": 302, "audit_admin": 302, "no_grant": 200}),
+    "web:me": (lambda t: [], "", {"anonymous": 302, "member": 200, "branch_worker": 403, "committee_staff": 403,
+                                   "supervisor": 403, "sibling_staff": 403, "system_admin": 403,
+                                   "security_admin": 403, "audit_admin": 403, "no_grant": 403}),
+    "orgs:tree": (lambda t: [], "", expect(**STAFF_ALL)),
+    "orgs:detail": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "orgs:children": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "orgs:create": (lambda t: [t.district_a.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:edit": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:move": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:dissolve": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:merge": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:term_create": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:post_create": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "members:list": (lambda t: [], "", expect(**STAFF_ALL)),
+    "members:list#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "members:create": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "members:export": (lambda t: [], "", expect(**STAFF_ALL)),
+    "members:import": (lambda t: [], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200)),
+    "members:import_template": (lambda t: [], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200)),
+    "members:detail": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "members:edit": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "members:status": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "audit:list": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "audit_admin": 200}),
+    "accounts:users": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
+    "accounts:grants": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
+    "api-docs": (lambda t: [], "", expect(anonymous=403, **STAFF_ALL)),
+    "api-schema": (lambda t: [], "", expect(anonymous=403, **STAFF_ALL)),
+    "organization-list": (lambda t: [], "", expect(anonymous=403, **STAFF_ALL)),
+    "organization-detail": (lambda t: [t.branch_a1.pk], "", expect(anonymous=403, branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "member-list": (lambda t: [], "", expect(anonymous=403, **STAFF_ALL)),
+    "member-detail": (lambda t: [t.members["A1-1"].pk], "", expect(anonymous=403, branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+}
+
+# POST-only routes, checked with a POST (side effects asserted elsewhere).
+POST_MATRIX = {
+    "orgs:post_end": (lambda t: [t.branch_a1.pk, t.branch_a1.posts.first().pk],
+                      expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "members:unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
+                       expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "member-unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
+                      expect(anonymous=403, branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
+}
+
+OPEN = {"accounts:login", "accounts:logout", "accounts:otp", "accounts:otp_setup", "accounts:password_change",
+        "healthz", "api-root"}
+
+
+def _client_for(client, users, role):
+    if role != "anonymous":
+        login(client, users[role])
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_get_matrix(client, tree, users, name, role):
+    args_fn, query, expected = MATRIX[name]
+    url = reverse(name.split("#")[0], args=args_fn(tree)) + query.format(a1=tree.branch_a1.pk)
+    _client_for(client, users, role)
+    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view"]).count()
+    resp = client.get(url)
+    assert resp.status_code == expected[role], f"{name} as {role}: {resp.status_code}"
+    # a read never writes anything but access logs
+    assert AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export"]).count() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(POST_MATRIX))
+def test_post_matrix(client, tree, users, name, role):
+    args_fn, expected = POST_MATRIX[name]
+    url = reverse(name, args=args_fn(tree))
+    _client_for(client, users, role)
+    resp = client.post(url)
+    assert resp.status_code == expected[role], f"{name} as {role}: {resp.status_code}"
+
+
+def test_sibling_404_leaves_no_trace_of_the_object(client, tree, users):
+    login(client, users["sibling_staff"])
+    resp = client.get(reverse("members:detail", args=[tree.members["A1-1"].pk]))
+    assert resp.status_code == 404
+    assert tree.members["A1-1"].name not in resp.content.decode()
+    assert not AuditEvent.objects.filter(action="members.view").exists()
+
+
+def _all_names(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            yield from _all_names(p, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield prefix + p.name
+
+
+def test_every_route_is_in_the_matrix():
+    covered = {n.split("#")[0] for n in MATRIX} | set(POST_MATRIX) | OPEN
+    missing = sorted({n for n in _all_names() if not n.startswith("djdt")} - covered)
+    assert missing == []
