@@ -142,7 +142,7 @@ class _Validator:
         table = self.tables.get(ORGS.name)
         if table is None:
             return
-        f = ORGS.name
+        f = table.label or ORGS.name
         seen: dict[str, int] = {}
         for row, line in zip(table.rows, table.line_numbers, strict=True):
             ok = True
@@ -231,7 +231,7 @@ class _Validator:
         table = self.tables.get(MEMBERS.name)
         if table is None:
             return
-        f = MEMBERS.name
+        f = table.label or MEMBERS.name
         seen_no: dict[str, int] = {}
         seen_id: dict[str, int] = {}
         kind_of = getattr(self, "kind_of", {c: o["kind"] for c, o in self.db_orgs.items()})
@@ -304,7 +304,7 @@ class _Validator:
         table = self.tables.get(TERMS.name)
         if table is None:
             return
-        f = TERMS.name
+        f = table.label or TERMS.name
         seen: dict[tuple[str, date], int] = {}
         for row, line in zip(table.rows, table.line_numbers, strict=True):
             code = row["org_code"]
@@ -339,7 +339,7 @@ class _Validator:
         table = self.tables.get(POSTS.name)
         if table is None:
             return
-        f = POSTS.name
+        f = table.label or POSTS.name
         file_members = {m.member_no: m for m in self.members}
         wanted = [r["member_no"] for r in table.rows if r["member_no"] not in file_members]
         db_members: dict[str, tuple[str, str]] = {}

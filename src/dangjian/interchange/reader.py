@@ -46,6 +46,7 @@ class Table:
     rows: list[dict[str, str]] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
     sha256: str = ""
+    label: str = ""  # the file name shown in reports (an uploaded roster keeps its own name)
 
 
 def _check_header(spec: FileSpec, header: list[str], file_label: str) -> None:
@@ -94,7 +95,7 @@ def read_csv(data: bytes, spec: FileSpec, file_label: str | None = None) -> Tabl
         raise BundleError([Issue(file_label, 1, None, f"CSV 格式错误：{exc}")]) from exc
     _check_header(spec, header, file_label)
     header = [h.strip() for h in header]
-    table = Table(spec=spec, sha256=hashlib.sha256(data).hexdigest())
+    table = Table(spec=spec, sha256=hashlib.sha256(data).hexdigest(), label=file_label)
     issues: list[Issue] = []
     try:
         for values in reader:
@@ -157,7 +158,7 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
     while header and header[-1] == "":
         header.pop()
     _check_header(spec, header, file_label)
-    table = Table(spec=spec, sha256=hashlib.sha256(data).hexdigest())
+    table = Table(spec=spec, sha256=hashlib.sha256(data).hexdigest(), label=file_label)
     issues: list[Issue] = []
     for line, cells in enumerate(rows_iter, start=2):
         values: list[str] = []

@@ -115,9 +115,9 @@ def org_update(
         raise DomainError("bad_category", f"单位类别“{category}”无效", field="category")
     kind = kind or org.kind
     if kind != org.kind:
-        _check_kind(kind, org.get_parent())
+        _check_kind(kind, Organization.objects.get_parent(org))
         if kind == OrgKind.GROUP or (org.numchild and kind == OrgKind.BRANCH and
-                                      org.get_children().exclude(kind=OrgKind.GROUP).exists()):
+                                      Organization.objects.get_children(org).exclude(kind=OrgKind.GROUP).exists()):
             raise DomainError("bad_kind", "该组织下设有下级组织，不能改为此类型", field="kind")
     before = {"name": org.name, "category": org.category, "kind": org.kind}
     after = {"name": name, "category": category, "kind": kind}
@@ -140,7 +140,7 @@ def org_move(*, actor: Any, organization: Organization, new_parent: Organization
     _require(actor, "manage", new_parent)
     org = Organization.objects.get(pk=organization.pk)
     target = Organization.objects.get(pk=new_parent.pk)
-    old_parent = org.get_parent()
+    old_parent = Organization.objects.get_parent(org)
     if old_parent is None:
         raise DomainError("bad_parent", "最上级组织不能移动", field="parent")
     if target.pk == org.pk or target.path.startswith(org.path):
@@ -167,7 +167,7 @@ def org_dissolve(*, actor: Any, organization: Organization, on: date, reason: st
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     if not org.is_active:
         raise DomainError("inactive", "该组织已撤销")
-    if org.is_root():
+    if org.depth == 1:
         raise DomainError("root", "最上级组织不能撤销")
     _check_date(on, "on", "撤销日期")
     reason = _check_text(reason, "reason", "撤销原因", 300)
@@ -212,7 +212,7 @@ def org_merge(*, actor: Any, source: Organization, target: Organization, on: dat
                      actor=actor if actor is not None else None) for pk in members],
         batch_size=1000,
     )
-    for child in list(src.get_children().filter(is_active=True)):
+    for child in list(Organization.objects.get_children(src).filter(is_active=True)):
         Organization.objects.move(child, Organization.objects.get(pk=dst.pk), pos="last-child")
     src.refresh_from_db()
     src.is_active = False
@@ -256,7 +256,10 @@ def post_assign(*, actor: Any, organization: Organization, member: Any, post: st
         raise DomainError("bad_post", "党小组长只能在党小组任命", field="post")
     if member.status not in ACTIVE_STATUSES:
         raise DomainError("bad_member", "只有正式党员或预备党员可以任职", field="member")
-    if not member.organization.path.startswith(organization.path):
+    in_subtree = member.organization.path.startswith(organization.path)
+    # A group sits inside a branch; its members are on the branch's roll.
+    group_of_branch = organization.kind == OrgKind.GROUP and organization.path[: -Organization.steplen] == member.organization.path
+    if not (in_subtree or group_of_branch):
         raise DomainError("bad_member", "任职党员应是本组织（或其下级组织）的党员", field="member")
     if post in {PostKind.SECRETARY, PostKind.DEPUTY_SECRETARY} and member.status != "full":
         raise DomainError("bad_member", "预备党员不能担任书记、副书记", field="member")

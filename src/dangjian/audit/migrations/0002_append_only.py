@@ -6,5 +6,5 @@ from ._triggers import install, remove
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0002_initial")]
+    dependencies = [("audit", "0001_initial")]
     operations = [migrations.RunPython(install, remove)]

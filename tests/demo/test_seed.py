@@ -1,0 +1,37 @@
+from datetime import date
+
+import pytest
+
+from dangjian.demo.generator import CityBuilder
+from dangjian.demo.services import demo_logins_create, seed_city
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+
+def test_city_shape_hits_the_exact_figures():
+    b = CityBuilder("city", 1, date(2026, 6, 30))
+    nodes = b.build()
+    assert len(nodes) == 16_116
+    branches = [n for n in nodes if n.kind == "branch"]
+    assert sum(n.members for n in branches) == 256_781
+    assert all(3 <= n.members <= 50 for n in branches)
+    cats = {}
+    for n in nodes:
+        cats[n.category] = cats.get(n.category, 0) + 1
+    assert {"community", "village", "organ", "soe", "private", "school"} <= set(cats)
+
+
+@pytest.mark.django_db
+def test_tiny_seed_is_valid_deterministic_and_logins_work():
+    seed_city(scale="tiny", seed=7, today=date(2026, 6, 30))
+    assert Organization.objects.count() == 40
+    assert Member.objects.count() == 520
+    first = list(Member.objects.order_by("member_no").values_list("name", "id_number_masked")[:20])
+    logins = demo_logins_create()
+    assert [lg.username for lg in logins] == ["member", "branch", "committee", "supervisor", "sysadmin", "secadmin", "auditadmin"]
+    assert all(len(lg.backup_codes) == 5 for lg in logins[1:])
+    # same seed → same people
+    from dangjian.demo.generator import generate
+
+    rows = generate("tiny", 7, date(2026, 6, 30))["members.csv"].rows
+    assert [(r["name"]) for r in rows[:20]] == [n for n, _ in first]

@@ -1,0 +1,258 @@
+"""Bundle round trip, idempotent re-import, and every bad-input case (nothing written, place named)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from dangjian.audit.models import AuditEvent
+from dangjian.core import idnumber
+from dangjian.demo.services import seed_city
+from dangjian.interchange.exporter import build_bundle, export_bundle_dir
+from dangjian.interchange.importer import import_bundle_dir
+from dangjian.interchange.reader import BundleError
+from dangjian.members.models import Member, MemberEvent
+from dangjian.orgs.models import Organization, OrgChange, Post, Term
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+ORGS = "code,name,parent_code,kind,category,established_on\n"
+MEMBERS = "member_no,name,gender,birth_date,id_number,phone,org_code,status,joined_on,full_on,fee_category,fee_base\n"
+GOOD_ID = idnumber.make("350203", date(1980, 5, 17), 501)
+
+
+def write(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    d = tmp_path / "bundle"
+    d.mkdir(exist_ok=True)
+    for name, content in files.items():
+        (d / name).write_bytes(content.encode() if isinstance(content, str) else content)
+    return d
+
+
+def base_orgs() -> str:
+    return ORGS + "C1,中共示范市委员会,,committee,organ,2000-01-01\nB1,第一党支部,C1,branch,community,2001-01-01\n"
+
+
+def member_row(no: str = "M1", **kw: str) -> str:
+    row = {"member_no": no, "name": "张三", "gender": "男", "birth_date": "1980-05-17", "id_number": GOOD_ID,
+           "phone": "13800001111", "org_code": "B1", "status": "full", "joined_on": "2005-07-01",
+           "full_on": "2006-07-01", "fee_category": "employed", "fee_base": "6000.00"}
+    row.update(kw)
+    return ",".join(row.values()) + "\n"
+
+
+def snapshot_counts() -> tuple[int, ...]:
+    return (Organization.objects.count(), Member.objects.count(), Term.objects.count(), Post.objects.count(),
+            AuditEvent.objects.filter(action="interchange.import").count())
+
+
+def wipe_domain() -> None:
+    Post.objects.all().delete()
+    Term.objects.all().delete()
+    MemberEvent.objects.all().delete()
+    Member.objects.all().delete()
+    OrgChange.objects.all().delete()
+    Organization.objects.all().delete()
+
+
+def test_round_trip_export_import_export_is_identical(tmp_path):
+    seed_city(scale="tiny", seed=3, today=date(2026, 6, 30))
+    first = build_bundle()
+    export_bundle_dir(tmp_path / "a")
+    wipe_domain()
+    result = import_bundle_dir(tmp_path / "a")
+    assert result.counts["members.csv"].created == 520
+    assert build_bundle() == first
+    # importing the same bundle again changes nothing
+    before = list(Member.objects.order_by("pk").values_list("pk", "updated_at"))
+    again = import_bundle_dir(tmp_path / "a")
+    assert {n: (c.created, c.updated) for n, c in again.counts.items()} == {n: (0, 0) for n in again.counts}
+    assert list(Member.objects.order_by("pk").values_list("pk", "updated_at")) == before
+    assert build_bundle() == first
+
+
+def test_subtree_export_imports_into_empty_database(tmp_path):
+    seed_city(scale="tiny", seed=4, today=date(2026, 6, 30))
+    sub = Organization.objects.filter(depth=2).order_by("path").first()
+    files = build_bundle(sub)
+    export_bundle_dir(tmp_path / "s", org=sub)
+    wipe_domain()
+    import_bundle_dir(tmp_path / "s")
+    assert Organization.objects.get(code=sub.code).depth == 1
+    assert build_bundle() == files
+
+
+def test_update_through_reimport_is_recorded(tmp_path):
+    d = write(tmp_path, {"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row()})
+    import_bundle_dir(d)
+    d = write(tmp_path, {"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(name="张三丰")})
+    res = import_bundle_dir(d)
+    assert res.counts["members.csv"].updated == 1
+    assert Member.objects.get(member_no="M1").name == "张三丰"
+    assert MemberEvent.objects.filter(kind="edited").count() == 1
+
+
+def test_cli_import_reports_and_exits_non_zero(tmp_path, capsys):
+    d = write(tmp_path, {"orgs.csv": ORGS + "X,名称,NOPE,branch,organ,2000-01-01\n"})
+    with pytest.raises(CommandError):
+        call_command("import", "bundle", str(d))
+    err = capsys.readouterr().err
+    assert "orgs.csv 第2行 列“parent_code”：上级组织“NOPE”不存在" in err
+
+
+BAD_CASES = {
+    "gbk": ({"orgs.csv": (ORGS + "C1,中共示范市委员会,,committee,organ,2000-01-01\n").encode("gbk")},
+            ("orgs.csv", 2, None, "不是 UTF-8 编码")),
+    "missing_column": ({"orgs.csv": "code,name,kind,category,established_on\nC1,x,committee,organ,2000-01-01\n"},
+                       ("orgs.csv", 1, None, "缺少列：parent_code")),
+    "extra_column": ({"orgs.csv": ORGS.strip() + ",note\nC1,x,,committee,organ,2000-01-01,hi\n"},
+                     ("orgs.csv", 1, None, "多余的列：note")),
+    "duplicate_code": ({"orgs.csv": base_orgs() + "B1,又一个,C1,branch,organ,2001-01-01\n"},
+                       ("orgs.csv", 4, "code", "与第3行重复")),
+    "unknown_parent": ({"orgs.csv": base_orgs() + "B2,二支部,ZZ,branch,organ,2001-01-01\n"},
+                       ("orgs.csv", 4, "parent_code", "上级组织“ZZ”不存在")),
+    "cycle": ({"orgs.csv": ORGS + "C1,甲,C2,committee,organ,2000-01-01\nC2,乙,C1,committee,organ,2000-01-01\n"},
+              ("orgs.csv", 2, "parent_code", "循环")),
+    "bad_check_digit": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(id_number=GOOD_ID[:-1] + ("0" if GOOD_ID[-1] != "0" else "1"))},
+                        ("members.csv", 2, "id_number", "校验位错误")),
+    "impossible_date": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(joined_on="2005-02-30")},
+                        ("members.csv", 2, "joined_on", "不是存在的日期")),
+    "future_date": ({"orgs.csv": ORGS + "C1,甲,,committee,organ,2099-01-01\n"},
+                    ("orgs.csv", 2, "established_on", "晚于今天")),
+    "over_long": ({"orgs.csv": ORGS + f"C1,{'长' * 101},,committee,organ,2000-01-01\n"},
+                  ("orgs.csv", 2, "name", "内容过长")),
+    "unknown_enum": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(fee_category="boss")},
+                     ("members.csv", 2, "fee_category", "党费类别“boss”无效")),
+    "unknown_kind": ({"orgs.csv": ORGS + "C1,甲,,party,organ,2000-01-01\n"},
+                     ("orgs.csv", 2, "kind", "组织类型“party”无效")),
+    "unsupported_file": ({"orgs.csv": base_orgs(), "fees.csv": "member_no,month,due,paid,paid_on\n"},
+                         ("fees.csv", None, None, "尚不支持导入“党费”数据")),
+    "stray_file": ({"orgs.csv": base_orgs(), "notes.txt": "hello"}, ("notes.txt", None, None, "不是数据包 v1 中的文件")),
+    "member_in_group": ({"orgs.csv": base_orgs() + "G1,一组,B1,group,community,2001-01-01\n", "members.csv": MEMBERS + member_row(org_code="G1")},
+                        ("members.csv", 2, "org_code", "不能直接编入党小组")),
+    "group_under_committee": ({"orgs.csv": base_orgs() + "G1,一组,C1,group,community,2001-01-01\n"},
+                              ("orgs.csv", 4, "kind", "党小组不能设在党委")),
+    "duplicate_id_number": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1") + member_row("M2", name="李四")},
+                            ("members.csv", 3, "id_number", "与第2行重复")),
+    "wrong_column_count": ({"orgs.csv": ORGS + "C1,甲,,committee\n"}, ("orgs.csv", 2, None, "列数为4")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_bundle_is_refused_whole_with_the_place_named(tmp_path, case):
+    files, (fname, row, column, text) = BAD_CASES[case]
+    # a good file beside the bad one must not be written either
+    files = {"terms.csv": "org_code,elected_on,term_years\n", **files}
+    d = write(tmp_path, files)
+    before = snapshot_counts()
+    with pytest.raises(BundleError) as exc:
+        import_bundle_dir(d)
+    issue = next((i for i in exc.value.issues if i.file == fname and text in i.reason), None)
+    assert issue is not None, [str(i) for i in exc.value.issues]
+    assert (issue.row, issue.column) == (row, column)
+    assert snapshot_counts() == before
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+HEADER = ["member_no", "name", "gender", "birth_date", "id_number", "phone", "org_code", "status", "joined_on",
+          "full_on", "fee_category", "fee_base"]
+
+
+def _upload(client, name: str, data: bytes):
+    f = io.BytesIO(data)
+    f.name = name
+    return client.post(reverse("members:import"), {"file": f})
+
+
+def test_web_roster_import_creates_in_scope(client, tree, users):
+    login(client, users["branch_worker"])
+    good = ["N1", "王五", "男", "1980-05-17", GOOD_ID, "13800002222", "A1", "full", "2005-07-01", "2006-07-01", "employed", 6000]
+    resp = _upload(client, "roster.xlsx", _xlsx([HEADER, good]))
+    assert resp.status_code == 302
+    assert Member.objects.get(member_no="N1").organization_id == tree.branch_a1.pk
+    assert AuditEvent.objects.filter(action="members.import", actor=users["branch_worker"]).count() == 1
+
+
+def test_web_roster_import_refuses_out_of_scope_rows(client, tree, users):
+    login(client, users["branch_worker"])
+    row = ["N2", "王五", "男", "1980-05-17", GOOD_ID, "", "B1", "full", "2005-07-01", "2006-07-01", "employed", 6000]
+    resp = _upload(client, "roster.xlsx", _xlsx([HEADER, row]))
+    assert resp.status_code == 200
+    assert "组织“B1”不在您的管理范围内" in resp.content.decode()
+    assert "roster.xlsx" in resp.content.decode()
+    # overwriting a member of another subtree by number is refused too
+    row = ["M0008", "篡改", "男", "1980-05-17", GOOD_ID, "", "A1", "full", "2005-07-01", "2006-07-01", "employed", 6000]
+    resp = _upload(client, "roster.csv", (",".join(HEADER) + "\n" + ",".join(map(str, row)) + "\n").encode())
+    assert "已被您管理范围以外的组织使用" in resp.content.decode()
+    assert not Member.objects.filter(name="篡改").exists()
+
+
+def test_xlsx_with_formula_is_refused(client, tree, users):
+    login(client, users["branch_worker"])
+    row = ["N3", "=HYPERLINK(\"http://x\",\"a\")", "男", "1980-05-17", GOOD_ID, "", "A1", "full", "2005-07-01", "2006-07-01", "employed", 6000]
+    resp = _upload(client, "roster.xlsx", _xlsx([HEADER, row]))
+    body = resp.content.decode()
+    assert "单元格含有公式" in body and "roster.xlsx" in body
+    assert not Member.objects.filter(member_no="N3").exists()
+
+
+def test_zip_bomb_is_refused(client, tree, users):
+    login(client, users["branch_worker"])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (120 * 1024 * 1024))
+    resp = _upload(client, "bomb.xlsx", buf.getvalue())
+    assert "压缩炸弹" in resp.content.decode()
+
+
+def test_not_an_xlsx_is_refused(client, tree, users):
+    login(client, users["branch_worker"])
+    resp = _upload(client, "fake.xlsx", b"MZ\x90\x00 not a zip")
+    assert "不是有效的 Excel" in resp.content.decode()
+
+
+def test_template_downloads(client, tree, users):
+    login(client, users["branch_worker"])
+    resp = client.get(reverse("members:import_template"))
+    wb = openpyxl.load_workbook(io.BytesIO(resp.content))
+    assert [c.value for c in wb.worksheets[0][1]] == HEADER
+    assert wb.worksheets[1].title == "填写说明"
+
+
+def test_exported_cells_are_escaped_against_formulas(tmp_path, tree):
+    Organization.objects.filter(code="A2").update(name="=cmd|' /C calc'!A0")
+    files = build_bundle()
+    assert b"'=cmd" in files["orgs.csv"]
+    assert b"\n=cmd" not in files["orgs.csv"] and b",=cmd" not in files["orgs.csv"]
+
+
+def test_web_export_escapes_and_embeds_no_formula(client, tree, users):
+    from dangjian.members.models import Member as M
+
+    M.objects.filter(member_no="M0001").update(name="@SUM(1+1)")
+    login(client, users["committee_staff"])
+    resp = client.get(reverse("members:export"))
+    wb = openpyxl.load_workbook(io.BytesIO(resp.content))
+    values = [c.value for row in wb.active.iter_rows() for c in row]
+    assert "'@SUM(1+1)" in values
+    with zipfile.ZipFile(io.BytesIO(resp.content)) as zf:
+        assert b"<f>" not in zf.read("xl/worksheets/sheet1.xml")
