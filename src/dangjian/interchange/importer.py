@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber
+from dangjian.core.bulk import fast_insert
 from dangjian.members import validation as v
 from dangjian.members.constants import MemberEventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
@@ -570,23 +571,28 @@ def _write_members(val: _Validator, org_ids: dict[str, int], actor: Any, counts:
         events.append(MemberEvent(member_id=cur["id"], organization_id=org_id, kind=kind, on=today,
                                   from_status=cur["status"] if "status" in changed else "",
                                   to_status=m.status if "status" in changed else "", reason="数据包导入", data=shown, actor=actor))
-    for i in range(0, len(creates), BATCH):
-        Member.objects.bulk_create(creates[i:i + BATCH])
+    member_fields = ["member_no", "name", "gender", "birth_date", "id_number_encrypted", "id_number_index",
+                     "id_number_masked", "phone_encrypted", "phone_index", "phone_masked", "organization_id", "status",
+                     "joined_on", "full_on", "left_on", "fee_category", "fee_base_fen", "ethnicity", "education",
+                     "occupation", "work_unit", "created_at", "updated_at"]
+    fast_insert(Member, member_fields, ([getattr(c, f) if f not in ("created_at", "updated_at") else now for f in member_fields]
+                                        for c in creates))
     counts.created += len(creates)
     if updates:
         Member.objects.bulk_update(updates, sorted(update_fields), batch_size=BATCH)
         counts.updated += len(updates)
+    event_fields = ["member_id", "organization_id", "kind", "on", "from_status", "to_status", "reason", "data", "actor_id", "created_at"]
+    rows = [[e.member_id, e.organization_id, e.kind, e.on, e.from_status, e.to_status, e.reason, e.data,
+             e.actor_id, now] for e in events]
     if creates:
         new_ids: dict[str, int] = {}
         created_nos = [c.member_no for c in creates]
         for i in range(0, len(created_nos), 5000):
             new_ids.update(Member.objects.filter(member_no__in=created_nos[i:i + 5000]).values_list("member_no", "id"))
-        for c in creates:
-            events.append(MemberEvent(member_id=new_ids[c.member_no], organization_id=c.organization_id,
-                                      kind=MemberEventKind.JOINED, on=c.joined_on, to_status=c.status,
-                                      reason="数据包导入", actor=actor))
-    for i in range(0, len(events), BATCH):
-        MemberEvent.objects.bulk_create(events[i:i + BATCH])
+        actor_id = actor.pk if actor is not None else None
+        rows.extend([new_ids[c.member_no], c.organization_id, MemberEventKind.JOINED, c.joined_on, "", c.status,
+                     "数据包导入", {}, actor_id, now] for c in creates)
+    fast_insert(MemberEvent, event_fields, rows)
 
 
 def _write_terms(val: _Validator, org_ids: dict[str, int], counts: FileCounts) -> None:

@@ -1,0 +1,62 @@
+"""Run bench/city.py on SQLite and on PostgreSQL and print the figures side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def fresh_pg(name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG}/{name}"
+
+
+def fresh_sqlite(name: str) -> str:
+    path = ROOT / "var" / "bench" / f"{name}.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def run(db_url: str, import_url: str, scale: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": db_url}
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "city.py"), "--scale", scale, "--import-url", import_url],
+                         env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="city")
+    parser.add_argument("--only", choices=["sqlite", "postgres"])
+    args = parser.parse_args()
+    results = {}
+    if args.only in (None, "sqlite"):
+        results["SQLite"] = run(fresh_sqlite("city"), fresh_sqlite("city_import"), args.scale)
+    if args.only in (None, "postgres"):
+        results["PostgreSQL"] = run(fresh_pg("dangjian_bench"), fresh_pg("dangjian_bench_import"), args.scale)
+    names = list(results)
+    print(f"\nscale: {args.scale}")
+    print(f"{'measure':<40}" + "".join(f"{n:>22}" for n in names))
+    for key, label in [("seed_s", "seed (s)"), ("export_s", "export bundle (s)"), ("import_s", "import into empty db (s)"),
+                       ("reimport_s", "re-import, no change (s)")]:
+        print(f"{label:<40}" + "".join(f"{results[n][key]:>22.1f}" for n in names))
+    for page in results[names[0]]["pages"]:
+        cells = "".join(f"{'%.1f / %.1f ms, %d q' % (results[n]['pages'][page]['p50_ms'], results[n]['pages'][page]['p95_ms'], results[n]['pages'][page]['queries']):>22}" for n in names)
+        print(f"{page + ' p50/p95':<40}{cells}")
+
+
+if __name__ == "__main__":
+    main()
