@@ -66,7 +66,7 @@ serve: setup
 	$(BIN)/dangjian serve
 
 # The whole suite on SQLite, then on PostgreSQL (TEST_DATABASE_URL; CI always has the server).
-test: setup test-sqlite test-postgres
+test: setup lint test-sqlite test-postgres
 
 test-sqlite:
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q -p no:randomly $(PYTEST_ARGS)
@@ -82,6 +82,7 @@ test-postgres:
 
 lint: python-deps
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src/dangjian
 	$(BIN)/dangjian makemigrations --check --dry-run -v0
 
 bench: setup

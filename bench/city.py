@@ -41,7 +41,7 @@ def pages(repeat: int) -> dict:
     branch = Organization.objects.filter(kind="branch").order_by("-path").first()
     user = User.objects.filter(username="bench_city").first()
     if user is None:
-        user, _ = services.user_create(actor=None, username="bench_city", display_name="bench", password="Bench-Passw0rd!", must_change_password=False)
+        user, _ = services.user_create(actor=None, username="bench_city", display_name="bench", password="Bench-Passw0rd!", must_change_password=False)  # noqa: S106
         services.grant_create(actor=None, user=user, role=Role.COMMITTEE_STAFF, organization=root)
     device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
     client = Client()

@@ -54,7 +54,11 @@ def main() -> None:
                        ("reimport_s", "re-import, no change (s)")]:
         print(f"{label:<40}" + "".join(f"{results[n][key]:>22.1f}" for n in names))
     for page in results[names[0]]["pages"]:
-        cells = "".join(f"{'%.1f / %.1f ms, %d q' % (results[n]['pages'][page]['p50_ms'], results[n]['pages'][page]['p95_ms'], results[n]['pages'][page]['queries']):>22}" for n in names)
+        cells = ""
+        for n in names:
+            p = results[n]["pages"][page]
+            cell = "{:.1f} / {:.1f} ms, {} q".format(p["p50_ms"], p["p95_ms"], p["queries"])
+            cells += f"{cell:>22}"
         print(f"{page + ' p50/p95':<40}{cells}")
 
 

@@ -82,7 +82,9 @@ def test_worker_adds_member_and_audit_admin_finds_it(browser, live_server, tree,
     row = page.locator("tbody tr").first
     row.wait_for()
     text = row.inner_text()
-    assert "新增党员" in text and "worker_a1" in text and "林晓梅" in text
+    assert "新增党员" in text
+    assert "worker_a1" in text
+    assert "林晓梅" in text
     assert page.locator("tbody tr").count() == 1
     shot(page, "04-audit-found")
     context.close()

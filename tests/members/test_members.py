@@ -60,7 +60,8 @@ def test_detail_view_is_logged_and_unmask_is_audited(client, tree, users):
     resp = client.post(reverse("members:unmask", args=[m.pk, "id_number"]))
     assert resp.json()["value"] == m.id_number()
     ev = AuditEvent.objects.get(action="members.unmask", object_id=str(m.pk))
-    assert ev.data == {"field": "id_number"} and ev.result == "success"
+    assert ev.data == {"field": "id_number"}
+    assert ev.result == "success"
 
 
 def test_unmask_without_permission_is_refused_and_audited(client, tree, users):
@@ -174,7 +175,9 @@ def test_update_through_the_form(client, tree, users):
     })
     assert resp.status_code == 302
     m.refresh_from_db()
-    assert m.name == "新名字" and m.phone() == "13900001111" and m.phone_index == crypto.blind_index("13900001111")
+    assert m.name == "新名字"
+    assert m.phone() == "13900001111"
+    assert m.phone_index == crypto.blind_index("13900001111")
     changes = AuditEvent.objects.get(action="members.update").data["changes"]
     assert changes["phone"] == ["138****0001", "139****1111"]
 

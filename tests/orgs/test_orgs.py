@@ -36,7 +36,8 @@ def test_create_refuses_bad_input(tree, kwargs, field, text):
     count = Organization.objects.count()
     with pytest.raises(DomainError) as exc:
         services.org_create(actor=None, parent=tree.district_a, **args)
-    assert exc.value.field == field and text in exc.value.message
+    assert exc.value.field == field
+    assert text in exc.value.message
     assert Organization.objects.count() == count
 
 
@@ -78,7 +79,8 @@ def test_dissolve_needs_an_empty_organization(tree, users):
     with pytest.raises(DomainError, match="仍有党员"):
         services.org_dissolve(actor=staff, organization=tree.branch_a2, on=date(2026, 5, 1), reason="单位撤销")
     org = services.org_dissolve(actor=staff, organization=tree.group_a1, on=date(2026, 5, 1), reason="调整党小组")
-    assert not org.is_active and org.dissolved_on == date(2026, 5, 1)
+    assert not org.is_active
+    assert org.dissolved_on == date(2026, 5, 1)
     assert Organization.objects.filter(pk=org.pk).exists()  # history kept, never deleted
 
 
@@ -89,7 +91,8 @@ def test_merge_moves_members_and_keeps_history(tree, users):
     assert Member.objects.filter(pk__in=moved, organization=tree.branch_a1).count() == len(moved) == 3
     assert MemberEvent.objects.filter(member_id__in=moved, kind="moved").count() == 3
     src = Organization.objects.get(code="A2")
-    assert not src.is_active and src.merged_into_id == tree.branch_a1.pk
+    assert not src.is_active
+    assert src.merged_into_id == tree.branch_a1.pk
 
 
 def test_one_secretary_at_a_time(tree):
@@ -120,7 +123,8 @@ def test_tree_page_lazy_children_and_search(client, tree, users):
     assert "中共示范市委员会" in page
     assert "甲一党支部" not in page  # not expanded yet
     kids = client.get(reverse("orgs:children", args=[tree.district_a.pk])).content.decode()
-    assert "甲一党支部" in kids and "甲二党支部" in kids
+    assert "甲一党支部" in kids
+    assert "甲二党支部" in kids
     found = client.get(reverse("orgs:tree"), {"q": "乙一"}).content.decode()
     assert "乙一党支部" in found
 
@@ -129,7 +133,8 @@ def test_org_page_shows_term_end_and_committee(client, tree, users):
     login(client, users["branch_worker"])
     body = client.get(reverse("orgs:detail", args=[tree.branch_a1.pk])).content.decode()
     assert "2027年3月1日" in body  # elected 2024-03-01 for 3 years
-    assert "书记" in body and "党员1" in body
+    assert "书记" in body
+    assert "党员1" in body
 
 
 def test_org_forms_through_the_web(client, tree, users):

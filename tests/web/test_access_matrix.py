@@ -24,7 +24,7 @@ def expect(anonymous=302, **kw):
     return out
 
 
-STAFF_ALL = dict(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=200)
+STAFF_ALL = {"branch_worker": 200, "committee_staff": 200, "supervisor": 200, "sibling_staff": 200}
 
 # name -> (args builder, query string, expected status per role)
 MATRIX = {

@@ -38,8 +38,9 @@ def test_member_detail_is_logged(client, tree, users):
 
 
 def test_create_member_through_api_uses_the_service(client, tree, users):
-    from dangjian.core import idnumber
     from datetime import date
+
+    from dangjian.core import idnumber
 
     login(client, users["branch_worker"])
     payload = {"member_no": "API1", "organization": tree.branch_a1.pk, "name": "接口新增", "gender": "女",
@@ -57,12 +58,14 @@ def test_create_member_through_api_uses_the_service(client, tree, users):
     # bad ID check digit → 400 naming the field
     bad = payload["id_number"][:-1] + ("1" if payload["id_number"][-1] != "1" else "2")
     resp = client.post("/api/v1/members/", {**payload, "member_no": "API3", "id_number": bad}, content_type="application/json")
-    assert resp.status_code == 400 and resp.json() == {"code": "invalid", "detail": "身份证号校验位错误（GB 11643）", "field": "id_number"}
+    assert resp.status_code == 400
+    assert resp.json() == {"code": "invalid", "detail": "身份证号校验位错误（GB 11643）", "field": "id_number"}
 
 
 def test_mass_assignment_is_ignored(client, tree, users):
-    from dangjian.core import idnumber
     from datetime import date
+
+    from dangjian.core import idnumber
 
     login(client, users["branch_worker"])
     payload = {"member_no": "API9", "organization": tree.branch_a1.pk, "name": "甲", "gender": "男",
@@ -71,7 +74,8 @@ def test_mass_assignment_is_ignored(client, tree, users):
                "id_number_index": "x", "left_on": "2020-01-01"}
     assert client.post("/api/v1/members/", payload, content_type="application/json").status_code == 201
     m = Member.objects.get(member_no="API9")
-    assert m.left_on is None and m.id_number_index != "x"
+    assert m.left_on is None
+    assert m.id_number_index != "x"
 
 
 def test_organizations_scoped_with_parent_codes(client, tree, users):
@@ -104,4 +108,5 @@ def test_schema_and_docs_are_local(client, tree, users):
     assert b"/api/v1/members/" in schema.content
     docs = client.get("/api/docs/").content.decode()
     assert "swagger" in docs.lower()
-    assert "cdn" not in docs.lower() and "https://" not in docs
+    assert "cdn" not in docs.lower()
+    assert "https://" not in docs

@@ -56,7 +56,7 @@ class TwoFactorRequiredMiddleware:
             user.is_authenticated
             and not path.startswith(OPEN_PREFIXES + TWO_FACTOR_PREFIXES)
             and policy.requires_two_factor(user)
-            and not user.is_verified()
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
         ):
             if _wants_json(request):
                 return JsonResponse({"detail": "需要完成双因素认证"}, status=403)

@@ -45,9 +45,9 @@ def grants(user: Any) -> list[ActiveGrant]:
         ActiveGrant(
             role=g.role,
             organization_id=g.organization_id,
-            path=g.organization.path if g.organization_id else "",
+            path=g.organization.path if g.organization is not None else "",
             can_unmask=g.can_unmask,
-            organization_name=g.organization.name if g.organization_id else "",
+            organization_name=g.organization.name if g.organization is not None else "",
         )
         for g in rows
     ]

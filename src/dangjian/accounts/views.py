@@ -63,10 +63,12 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         if device is not None:
             otp_login(request, device)
             with transaction.atomic():
-                audit_record(actor=user, action="accounts.otp_verified", obj=user, data={"device": device.__class__.__name__})
+                audit_record(actor=user, action="accounts.otp_verified", obj=user,  # type: ignore[arg-type]
+                             data={"device": device.__class__.__name__})
             return redirect("web:home")
         with transaction.atomic():
-            audit_record(actor=user, action="accounts.otp_failed", obj=user, result="failure")
+            audit_record(actor=user, action="accounts.otp_failed", obj=user,  # type: ignore[arg-type]
+                         result="failure")
         form.add_error("token", "动态口令或备用码不正确")
     return render(request, "accounts/otp.html", {"form": form})
 

@@ -59,3 +59,6 @@ class AuditSeal(models.Model):
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
     sealed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"sealed through {self.last_id}"

@@ -17,7 +17,7 @@ from .services import audit_record, audit_verify
 @admin_required(Role.AUDIT_ADMIN)
 def list_view(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    filters = {
+    filters: dict = {
         "action": g.get("action", ""), "actor": g.get("actor", "").strip(), "q": g.get("q", "").strip(),
         "result": g.get("result", ""), "date_from": selectors.parse_date(g.get("date_from", "")),
         "date_to": selectors.parse_date(g.get("date_to", "")),

@@ -278,10 +278,11 @@ class CityBuilder:
     def tables(self) -> dict[str, Table]:
         rng = self.rng
         nodes = self.build()
-        org_rows = []
-        for n in nodes:
-            org_rows.append({"code": n.code, "name": n.name, "parent_code": n.parent.code if n.parent else "",
-                             "kind": n.kind, "category": n.category, "established_on": n.established_on.isoformat()})
+        org_rows = [
+            {"code": n.code, "name": n.name, "parent_code": n.parent.code if n.parent else "",
+             "kind": n.kind, "category": n.category, "established_on": n.established_on.isoformat()}
+            for n in nodes
+        ]
         member_rows: list[dict[str, str]] = []
         post_rows: list[dict[str, str]] = []
         term_rows: list[dict[str, str]] = []

@@ -23,7 +23,13 @@ from dangjian.core.bulk import fast_insert
 from dangjian.members import validation as v
 from dangjian.members.constants import MemberEventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
-from dangjian.orgs.constants import ALLOWED_PARENT_KINDS, OrgCategory, OrgChangeKind, OrgKind, PostKind
+from dangjian.orgs.constants import (
+    ALLOWED_PARENT_KINDS,
+    OrgCategory,
+    OrgChangeKind,
+    OrgKind,
+    PostKind,
+)
 from dangjian.orgs.models import Organization, OrgChange, Post, Term
 
 from .reader import BundleError, Issue, Table, read_csv
@@ -275,11 +281,11 @@ class _Validator:
             full_on = self._date(f, line, "full_on", row["full_on"], "转正日期", required=False)
             category = field_check("fee_category", v.check_choice, row["fee_category"], v.FEE_CATEGORIES, "党费类别")
             fee = field_check("fee_base", v.parse_money_fen, row["fee_base"], "党费基数")
-            if len(self.issues) == n_before and None not in (birth, joined):
+            if len(self.issues) == n_before and birth is not None and joined is not None:
                 for col, reason in v.check_consistency(birth_date=birth, id_number=id_number, gender=gender,
                                                        joined_on=joined, status=status, full_on=full_on).items():
                     self.err(f, line, col, reason)
-            if len(self.issues) == n_before:
+            if len(self.issues) == n_before and birth is not None and joined is not None:
                 self.members.append(_MemberRow(line, member_no, name, gender, birth, id_number, phone or "", org_code,
                                                status, joined, full_on, category, fee))
             if len(self.issues) > 500:
@@ -475,9 +481,9 @@ def _write_orgs(val: _Validator, actor: Any, counts: FileCounts) -> dict[str, in
         paths = {c: o["path"] for c, o in db.items()}
         depth = {c: o["depth"] for c, o in db.items()}
         next_step: dict[str, int] = defaultdict(int)  # parent code ("" = roots) -> last used step
-        for c, o in db.items():
-            parent = o["parent_code"]
-            step = Organization._str2int(o["path"][-steplen:])
+        for existing in db.values():
+            parent = existing["parent_code"]
+            step = Organization._str2int(existing["path"][-steplen:])
             next_step[parent] = max(next_step[parent], step)
         added_children: dict[str, int] = defaultdict(int)
         objs = []
@@ -582,17 +588,17 @@ def _write_members(val: _Validator, org_ids: dict[str, int], actor: Any, counts:
         Member.objects.bulk_update(updates, sorted(update_fields), batch_size=BATCH)
         counts.updated += len(updates)
     event_fields = ["member_id", "organization_id", "kind", "on", "from_status", "to_status", "reason", "data", "actor_id", "created_at"]
-    rows = [[e.member_id, e.organization_id, e.kind, e.on, e.from_status, e.to_status, e.reason, e.data,
-             e.actor_id, now] for e in events]
+    event_rows: list[list[Any]] = [[e.member_id, e.organization_id, e.kind, e.on, e.from_status, e.to_status,
+                                    e.reason, e.data, e.actor_id, now] for e in events]
     if creates:
         new_ids: dict[str, int] = {}
         created_nos = [c.member_no for c in creates]
         for i in range(0, len(created_nos), 5000):
             new_ids.update(Member.objects.filter(member_no__in=created_nos[i:i + 5000]).values_list("member_no", "id"))
         actor_id = actor.pk if actor is not None else None
-        rows.extend([new_ids[c.member_no], c.organization_id, MemberEventKind.JOINED, c.joined_on, "", c.status,
+        event_rows.extend([new_ids[c.member_no], c.organization_id, MemberEventKind.JOINED, c.joined_on, "", c.status,
                      "数据包导入", {}, actor_id, now] for c in creates)
-    fast_insert(MemberEvent, event_fields, rows)
+    fast_insert(MemberEvent, event_fields, event_rows)
 
 
 def _write_terms(val: _Validator, org_ids: dict[str, int], counts: FileCounts) -> None:

@@ -41,7 +41,7 @@ class MemberForm(BootstrapMixin, forms.Form):
         if editing:
             self.fields["member_no"].disabled = True
             self.fields["status"].disabled = True
-            self.fields["status"].choices = MemberStatus.choices
+            self.fields["status"].choices = MemberStatus.choices  # type: ignore[attr-defined]
             self.fields["status"].help_text = "党籍状态请在党员页面通过“党籍状态变更”办理"
 
     def to_data(self) -> MemberData:

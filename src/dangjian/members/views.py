@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -92,7 +91,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
         try:
             member = services.member_create(actor=request.user, organization=org, member_no=form.cleaned_data["member_no"], data=form.to_data())
         except DomainError as exc:
-            add_domain_error(form, exc, {"fee_base_fen": "fee_base", "organization": None})
+            add_domain_error(form, exc, {"fee_base_fen": "fee_base", "organization": ""})
         else:
             messages.success(request, f"已新增党员{member.name}。")
             return redirect("members:detail", member.pk)
@@ -159,15 +158,16 @@ def export_view(request: HttpRequest) -> HttpResponse:
                                  sort=request.GET.get("sort", "member_no"))[:50000]
     scope_org = org or (org_selectors.org_roots(request.user).first())
     full = scope_org is not None and policy.can_unmask(request.user, scope_org)
-    rows = []
-    for m in qs:
-        rows.append([m.member_no, m.name, m.gender, m.birth_date.isoformat(),
-                     m.id_number() if full else m.id_number_masked, m.phone() if full else m.phone_masked,
-                     m.organization.name, m.get_status_display(), m.joined_on.isoformat(),
-                     m.full_on.isoformat() if m.full_on else "", m.get_fee_category_display(), fen_to_yuan(m.fee_base_fen)])
+    rows = [
+        [m.member_no, m.name, m.gender, m.birth_date.isoformat(),
+         m.id_number() if full else m.id_number_masked, m.phone() if full else m.phone_masked,
+         m.organization.name, m.get_status_display(), m.joined_on.isoformat(),
+         m.full_on.isoformat() if m.full_on else "", m.get_fee_category_display(), fen_to_yuan(m.fee_base_fen)]
+        for m in qs
+    ]
     with transaction.atomic():
         audit_record(actor=request.user, action="members.export", organization=org,
-                     data={"rows": len(rows), "unmasked": full, "filters": {k: v for k, v in request.GET.items()}})
+                     data={"rows": len(rows), "unmasked": full, "filters": dict(request.GET.items())})
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     if request.GET.get("format") == "csv":
         buf = io.StringIO()

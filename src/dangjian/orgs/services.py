@@ -187,7 +187,7 @@ def org_dissolve(*, actor: Any, organization: Organization, on: date, reason: st
 @transaction.atomic(durable=True)
 def org_merge(*, actor: Any, source: Organization, target: Organization, on: date, reason: str) -> Organization:
     """Merge `source` into `target`: its members and sub-organizations move, then it is dissolved."""
-    from dangjian.members.constants import MemberEventKind, ON_ROLL_STATUSES
+    from dangjian.members.constants import ON_ROLL_STATUSES, MemberEventKind
     from dangjian.members.models import Member, MemberEvent
 
     _require(actor, "manage", source)

@@ -17,7 +17,15 @@ from dangjian.web.access import staff_required
 from dangjian.web.forms import add_domain_error
 
 from . import selectors, services
-from .forms import OrgCreateForm, OrgDissolveForm, OrgMergeForm, OrgMoveForm, OrgUpdateForm, PostForm, TermForm
+from .forms import (
+    OrgCreateForm,
+    OrgDissolveForm,
+    OrgMergeForm,
+    OrgMoveForm,
+    OrgUpdateForm,
+    PostForm,
+    TermForm,
+)
 from .models import Organization, Post
 
 
@@ -122,7 +130,7 @@ def move_view(request: HttpRequest, pk: int) -> HttpResponse:
             target = _org_by_code(request.user, form.cleaned_data["parent_code"], "manage")
             services.org_move(actor=request.user, organization=org, new_parent=target)
         except DomainError as exc:
-            add_domain_error(form, exc, {"parent": "parent_code", None: "parent_code"})
+            add_domain_error(form, exc, {"parent": "parent_code", "": "parent_code"})
         else:
             messages.success(request, f"已将“{org.name}”及其下级组织调整到“{target.name}”之下。")
             return redirect("orgs:detail", org.pk)
@@ -155,7 +163,7 @@ def merge_view(request: HttpRequest, pk: int) -> HttpResponse:
             target = _org_by_code(request.user, form.cleaned_data["target_code"], "manage")
             services.org_merge(actor=request.user, source=org, target=target, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            add_domain_error(form, exc, {"target": "target_code", None: "target_code"})
+            add_domain_error(form, exc, {"target": "target_code", "": "target_code"})
         else:
             messages.success(request, f"已将“{org.name}”并入“{target.name}”，党员和下级组织已随之调整。")
             return redirect("orgs:detail", target.pk)

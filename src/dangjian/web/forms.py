@@ -44,5 +44,5 @@ class DateInput(forms.DateInput):
 
 def add_domain_error(form: forms.Form, exc: Any, field_map: dict[str, str] | None = None) -> None:
     """Show a DomainError on the form field it names (inline), else at the top of the form."""
-    field = (field_map or {}).get(exc.field, exc.field)
+    field = (field_map or {}).get(exc.field or "", exc.field)
     form.add_error(field if field in form.fields else None, exc.message)

@@ -57,3 +57,51 @@ STATUS_TAG = {
 @register.filter
 def status_tag(status: str) -> str:
     return STATUS_TAG.get(status, "secondary")
+
+
+@register.filter
+def role_label(role: str) -> str:
+    from dangjian.accounts.constants import Role
+
+    if role == "member":
+        return "党员"
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role or "—"
+
+
+@register.filter
+def action_label(action: str) -> str:
+    from dangjian.audit.actions import label
+
+    return label(action)
+
+
+FIELD_LABELS = {
+    "name": "姓名", "gender": "性别", "birth_date": "出生日期", "id_number": "身份证号", "phone": "手机号",
+    "status": "党籍状态", "joined_on": "入党日期", "full_on": "转正日期", "fee_category": "党费类别",
+    "fee_base_fen": "党费基数（分）", "ethnicity": "民族", "education": "学历", "occupation": "职业类别",
+    "work_unit": "工作单位", "organization": "所在组织", "category": "单位类别", "kind": "组织类型",
+    "field": "字段", "via": "途径", "from": "原", "to": "新", "reason": "原因", "on": "日期",
+}
+
+
+@register.filter
+def audit_summary(data: dict) -> str:
+    """A readable one-line summary of an audit event's data (field: old → new)."""
+    if not isinstance(data, dict):
+        return str(data)
+    parts = []
+    changes = data.get("changes")
+    if isinstance(changes, dict):
+        for key, pair in changes.items():
+            if isinstance(pair, list) and len(pair) == 2:
+                old, new = pair
+                label = FIELD_LABELS.get(key, key)
+                parts.append(f"{label}：{'空' if old in (None, '') else old} → {'空' if new in (None, '') else new}")
+    for key, value in data.items():
+        if key == "changes":
+            continue
+        parts.append(f"{FIELD_LABELS.get(key, key)}：{value}")
+    return "；".join(parts)

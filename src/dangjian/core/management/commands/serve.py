@@ -24,9 +24,11 @@ class Command(BaseCommand):
         gunicorn = shutil.which("gunicorn", path=bindir) or "gunicorn"
         procs = []
         if not opts["no_worker"]:
-            procs.append(subprocess.Popen([sys.executable, "-m", "django", "run_huey", "--settings", "dangjian.settings"]))
-        web = subprocess.Popen([gunicorn, "dangjian.wsgi:application", "--bind", opts["bind"], "--workers", str(opts["workers"]),
-                                "--access-logfile", "-", "--timeout", "120"])
+            worker_argv = [sys.executable, "-m", "django", "run_huey", "--settings", "dangjian.settings"]
+            procs.append(subprocess.Popen(worker_argv))  # noqa: S603 - fixed argv, no shell
+        web_argv = [gunicorn, "dangjian.wsgi:application", "--bind", opts["bind"], "--workers", str(opts["workers"]),
+                    "--access-logfile", "-", "--timeout", "120"]
+        web = subprocess.Popen(web_argv)  # noqa: S603
         procs.append(web)
         self.stdout.write(f"党建平台已启动：http://{opts['bind']}/  （Ctrl+C 停止）")
 
