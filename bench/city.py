@@ -90,6 +90,7 @@ def main() -> None:
 
     result: dict = {"database": os.environ.get("DATABASE_URL", "").split("@")[-1]}
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     _, result["seed_s"] = timed(seed_city, scale=args.scale, seed=1, today=date(2026, 11, 27))
     bundle = Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
     _, result["export_s"] = timed(export_bundle_dir, bundle)

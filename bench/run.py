@@ -33,7 +33,10 @@ def fresh_sqlite(name: str) -> str:
 def run(db_url: str, import_url: str, scale: str) -> dict:
     env = {**os.environ, "DATABASE_URL": db_url}
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "city.py"), "--scale", scale, "--import-url", import_url],
-                         env=env, check=True, capture_output=True, text=True)
+                         env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(f"bench/city.py failed on {db_url}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -145,3 +145,12 @@ def test_org_forms_through_the_web(client, tree, users):
     resp = client.post(reverse("orgs:move", args=[Organization.objects.get(code="A9").pk]), {"parent_code": "DB"})
     assert resp.status_code == 200
     assert "不存在或不在您的管理范围内" in resp.content.decode()
+
+
+def test_pickers_search_within_scope(client, tree, users):
+    login(client, users["committee_staff"])
+    codes = [r["value"] for r in client.get(reverse("orgs:lookup"), {"q": "党支部", "action": "manage"}).json()["results"]]
+    assert codes == ["A1", "A2"]  # not B1: outside district A
+    members = client.get(reverse("members:lookup"), {"org": tree.branch_a1.pk, "q": "党员"}).json()["results"]
+    assert [m["value"] for m in members] == ["M0001", "M0002", "M0003", "M0004"]
+    assert "3502" not in str(members)

@@ -35,6 +35,8 @@ MATRIX = {
                                    "supervisor": 403, "sibling_staff": 403, "system_admin": 403,
                                    "security_admin": 403, "audit_admin": 403, "no_grant": 403}),
     "orgs:tree": (lambda t: [], "", expect(**STAFF_ALL)),
+    "orgs:lookup": (lambda t: [], "?q=甲", expect(**STAFF_ALL)),
+    "members:lookup": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "orgs:detail": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "orgs:children": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
     "orgs:create": (lambda t: [t.district_a.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
@@ -129,3 +131,17 @@ def test_every_route_is_in_the_matrix():
     covered = {n.split("#")[0] for n in MATRIX} | set(POST_MATRIX) | OPEN
     missing = sorted({n for n in _all_names() if not n.startswith("djdt")} - covered)
     assert missing == []
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_password_only_session_reaches_nothing(client, tree, users, name):
+    """security.md A6: a staff session that has not passed two-factor is denied every route."""
+    args_fn, query, _ = MATRIX[name]
+    url = reverse(name.split("#")[0], args=args_fn(tree)) + query.format(a1=tree.branch_a1.pk)
+    login(client, users["committee_staff"], verify=False)
+    resp = client.get(url)
+    if url.startswith("/api/"):
+        assert resp.status_code == 403
+    else:
+        assert resp.status_code == 302
+        assert resp["Location"] == reverse("accounts:otp")

@@ -47,5 +47,6 @@ class UserCreateForm(BootstrapMixin, forms.Form):
 class GrantForm(BootstrapMixin, forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    org_code = forms.CharField(label="授权组织代码（管理员角色不填）", max_length=32, required=False)
+    org_code = forms.CharField(label="授权组织代码（管理员角色不填）", max_length=32, required=False,
+                               help_text="组织代码见组织页面或数据包 orgs.csv")
     can_unmask = forms.BooleanField(label="可查看完整身份证号/手机号", required=False)

@@ -115,11 +115,18 @@ def visible_to(user: Any, action: str = "view") -> QuerySet[Organization]:
 
 
 def scope_filter(qs: QuerySet, user: Any, action: str = "view", org_field: str = "organization") -> QuerySet:
-    """Restrict any queryset whose rows carry an organization FK to the user's subtrees."""
-    q = path_q(user, action, field=f"{org_field}__path")
+    """Restrict any queryset whose rows carry an organization FK to the user's subtrees.
+
+    The filter is `org_id IN (SELECT id FROM organizations WHERE path LIKE 'prefix%')`: the small
+    organization table is searched by path, the large table by its organization index (a join
+    with LIKE on the path makes SQLite scan the whole large table).
+    """
+    from dangjian.orgs.models import Organization
+
+    q = path_q(user, action)
     if q is None:
         return qs.none()
-    return qs.filter(q)
+    return qs.filter(**{f"{org_field}_id__in": Organization.objects.filter(q).values("id")})
 
 
 def can(user: Any, action: str, organization: Organization | None) -> bool:

@@ -61,3 +61,10 @@ def fast_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
             cur.executemany(sql, chunk)
             count += len(chunk)
     return count
+
+
+def analyze(models_: Sequence[type[models.Model]]) -> None:
+    """Refresh planner statistics after a bulk load (SQLite has none until ANALYZE runs)."""
+    with connection.cursor() as cur:
+        for model in models_:
+            cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber
-from dangjian.core.bulk import fast_insert
+from dangjian.core.bulk import analyze, fast_insert
 from dangjian.members import validation as v
 from dangjian.members.constants import MemberEventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
@@ -661,8 +661,11 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
             _write_terms(val, org_ids, result.counts[TERMS.name])
         if POSTS.name in tables:
             _write_posts(val, org_ids, result.counts[POSTS.name])
+        created = sum(c.created for c in result.counts.values())
+        if created >= 10000:
+            analyze([Organization, Member, MemberEvent, Term, Post])
         audit_record(
-            actor=actor, action="interchange.import" if source == "bundle" else "members.import",
+            actor=actor, action="members.import" if source.startswith("roster:") else "interchange.import",
             object_type="interchange.bundle", object_repr=source,
             data={"files": {n: {"sha256": t.sha256, "rows": len(t.rows)} for n, t in tables.items()},
                   "counts": {n: vars(c) for n, c in result.counts.items()}},

@@ -25,6 +25,13 @@ SORTABLE = {
 }
 
 
+def subtree_ids(organization: Any) -> QuerySet:
+    """The ids of an organization and everything under it, as a subquery."""
+    from dangjian.orgs.models import Organization
+
+    return Organization.objects.filter(path__startswith=organization.path).values("id")
+
+
 def member_queryset(user: Any, action: str = "view") -> QuerySet[Member]:
     """Members within the user's subtrees: the base of every staff member read."""
     return policy.scope_filter(Member.objects.all(), user, action)
@@ -41,9 +48,13 @@ def member_search(
     include_exited: bool = False,
 ) -> QuerySet[Member]:
     """The member list: subtree filter, status, category, name or full ID number, sorting."""
-    qs = member_queryset(user).select_related("organization")
-    if organization is not None:
-        qs = qs.filter(organization__path__startswith=organization.path)
+    if organization is not None and policy.can(user, "view", organization):
+        # The subtree is inside the scope: its own filter is the narrower (and only) one.
+        qs = Member.objects.filter(organization_id__in=subtree_ids(organization)).select_related("organization")
+    elif organization is not None:
+        return Member.objects.none()
+    else:
+        qs = member_queryset(user).select_related("organization")
     if status:
         qs = qs.filter(status=status)
     elif not include_exited:

@@ -7,6 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.list_view, name="list"),
     path("new/", views.create_view, name="create"),
+    path("lookup/", views.lookup_view, name="lookup"),
     path("export/", views.export_view, name="export"),
     path("import/", views.import_view, name="import"),
     path("import/template.xlsx", views.import_template_view, name="import_template"),

@@ -53,6 +53,15 @@ def list_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required("view")
+def lookup_view(request: HttpRequest) -> JsonResponse:
+    """Member picker: name or number, within an organization's subtree the user can see."""
+    org = _filter_org(request)
+    qs = selectors.member_search(request.user, organization=org, q=request.GET.get("q", "")[:30], status="")
+    rows = qs.values("member_no", "name", "organization__name")[:20]
+    return JsonResponse({"results": [{"value": r["member_no"], "label": f"{r['name']}（{r['member_no']}，{r['organization__name']}）"} for r in rows]})
+
+
+@staff_required("view")
 def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
     selectors.member_log_view(request.user, member)

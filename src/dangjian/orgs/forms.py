@@ -21,8 +21,13 @@ class OrgUpdateForm(BootstrapMixin, forms.Form):
     category = forms.ChoiceField(label="单位类别", choices=OrgCategory.choices)
 
 
+def picker(url: str, action: str = "manage") -> forms.TextInput:
+    return forms.TextInput(attrs={"data-lookup": f"{url}?action={action}", "autocomplete": "off",
+                                  "placeholder": "输入名称或代码查找"})
+
+
 class OrgMoveForm(BootstrapMixin, forms.Form):
-    parent_code = forms.CharField(label="新的上级组织代码", max_length=32)
+    parent_code = forms.CharField(label="新的上级组织", max_length=32, widget=picker("/orgs/lookup/"))
 
 
 class OrgDissolveForm(BootstrapMixin, forms.Form):
@@ -31,7 +36,7 @@ class OrgDissolveForm(BootstrapMixin, forms.Form):
 
 
 class OrgMergeForm(BootstrapMixin, forms.Form):
-    target_code = forms.CharField(label="并入的组织代码", max_length=32)
+    target_code = forms.CharField(label="并入的组织", max_length=32, widget=picker("/orgs/lookup/"))
     on = forms.DateField(label="合并日期", widget=DateInput())
     reason = forms.CharField(label="合并原因及批复文号", max_length=300)
 
@@ -43,6 +48,6 @@ class TermForm(BootstrapMixin, forms.Form):
 
 
 class PostForm(BootstrapMixin, forms.Form):
-    member_no = forms.CharField(label="党员编号", max_length=32)
+    member_no = forms.CharField(label="党员", max_length=32, help_text="输入姓名或党员编号查找")
     post = forms.ChoiceField(label="职务", choices=PostKind.choices)
     started_on = forms.DateField(label="任职日期", widget=DateInput(), required=False)

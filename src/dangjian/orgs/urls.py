@@ -6,6 +6,7 @@ app_name = "orgs"
 
 urlpatterns = [
     path("", views.tree_view, name="tree"),
+    path("lookup/", views.lookup_view, name="lookup"),
     path("<int:pk>/", views.detail_view, name="detail"),
     path("<int:pk>/children/", views.children_view, name="children"),
     path("<int:pk>/new/", views.create_view, name="create"),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -35,6 +36,20 @@ def tree_view(request: HttpRequest) -> HttpResponse:
     results = list(selectors.org_search(request.user, q)) if q else None
     roots = list(selectors.org_roots(request.user))
     return render(request, "orgs/tree.html", {"roots": roots, "q": q, "results": results})
+
+
+@staff_required("view")
+def lookup_view(request: HttpRequest) -> JsonResponse:
+    """Organization picker: search as you type, within the user's scope for the given action."""
+    action = request.GET.get("action", "view")
+    if action not in {"view", "change", "manage"}:
+        action = "view"
+    q = request.GET.get("q", "").strip()[:50]
+    orgs = policy.visible_to(request.user, action).filter(is_active=True)
+    if q:
+        orgs = orgs.filter(Q(name__contains=q) | Q(code__istartswith=q))
+    rows = orgs.order_by("path").values("code", "name", "kind")[:20]
+    return JsonResponse({"results": [{"value": r["code"], "label": f"{r['name']}（{r['code']}）"} for r in rows]})
 
 
 @staff_required("view")
@@ -192,6 +207,9 @@ def term_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = PostForm(request.POST or None)
+    # members of this organization's line (a group's leader comes from its branch)
+    scope = Organization.objects.get_parent(org) if org.kind == "group" else org
+    form.fields["member_no"].widget.attrs.update({"data-lookup": f"/members/lookup/?org={scope.pk}", "autocomplete": "off"})
     if request.method == "POST" and form.is_valid():
         try:
             member = Member.objects.filter(member_no=form.cleaned_data["member_no"].strip(),

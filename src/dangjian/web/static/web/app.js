@@ -20,3 +20,29 @@ document.addEventListener("submit", function (ev) {
     localStorage.setItem("elderMode", toggle.checked ? "1" : "0");
   });
 })();
+// Pickers: an input with data-lookup searches as you type (scoped on the server) via a datalist.
+document.querySelectorAll("input[data-lookup]").forEach(function (input) {
+  var list = document.createElement("datalist");
+  list.id = input.id + "-options";
+  input.setAttribute("list", list.id);
+  input.after(list);
+  var timer = null;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var url = input.getAttribute("data-lookup");
+      url += (url.indexOf("?") >= 0 ? "&" : "?") + "q=" + encodeURIComponent(input.value);
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : { results: [] }; })
+        .then(function (data) {
+          list.innerHTML = "";
+          data.results.forEach(function (item) {
+            var opt = document.createElement("option");
+            opt.value = item.value;
+            opt.label = item.label;
+            opt.textContent = item.label;
+            list.appendChild(opt);
+          });
+        });
+    }, 200);
+  });
+});
