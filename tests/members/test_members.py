@@ -78,8 +78,8 @@ def test_member_list_query_count_does_not_grow(client, tree, users, django_asser
         services.member_create(actor=None, organization=tree.branch_a2, member_no=f"X{i:03d}", data=member_data(100 + i))
     login(client, users["committee_staff"])
     client.get(reverse("members:list"))  # warm the session
-    # session, user, otp device, grants, count, page, and the session save (savepoint, update, release)
-    with django_assert_num_queries(9):
+    # session, user, otp device, grants, subtree size, count, page, and the session save (savepoint, update, release)
+    with django_assert_num_queries(10):
         resp = client.get(reverse("members:list"))
     assert len(resp.context["page"].object_list) == min(20, 7 + extra)
 
@@ -210,3 +210,12 @@ def test_own_record_only_for_member(client, tree, users):
     assert "党员3" not in body
     assert client.get(reverse("members:detail", args=[tree.members["A1-3"].pk])).status_code == 403
     assert selectors.own_member(users["member"]).pk == tree.members["A1-2"].pk
+
+
+def test_large_subtree_strategy_returns_the_same_page(tree, users, monkeypatch):
+    staff = users["supervisor"]
+    small = list(selectors.member_search(staff).values_list("member_no", flat=True))
+    monkeypatch.setattr(selectors, "LARGE_SUBTREE_ORGS", 2)
+    large = list(selectors.member_search(staff).values_list("member_no", flat=True))
+    assert large == small == [f"M{i:04d}" for i in range(1, 11)]
+    assert list(selectors.member_search(staff, organization=tree.district_b).values_list("member_no", flat=True)) == ["M0008", "M0009", "M0010"]

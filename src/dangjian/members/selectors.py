@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
@@ -14,6 +14,8 @@ from dangjian.core.errors import DomainError, NotVisible
 
 from .constants import EXIT_STATUSES, ON_ROLL_STATUSES
 from .models import Member, MemberEvent
+
+LARGE_SUBTREE_ORGS = 300
 
 SORTABLE = {
     "member_no": "member_no",
@@ -48,20 +50,33 @@ def member_search(
     include_exited: bool = False,
 ) -> QuerySet[Member]:
     """The member list: subtree filter, status, category, name or full ID number, sorting."""
+    from dangjian.orgs.models import Organization
+
     if organization is not None and policy.can(user, "view", organization):
         # The subtree is inside the scope: its own filter is the narrower (and only) one.
-        qs = Member.objects.filter(organization_id__in=subtree_ids(organization)).select_related("organization")
+        orgs = Organization.objects.filter(path__startswith=organization.path)
     elif organization is not None:
         return Member.objects.none()
     else:
-        qs = member_queryset(user).select_related("organization")
+        orgs = policy.visible_to(user)
+    ids = orgs.values("id")
+    desc = sort.startswith("-")
+    key = SORTABLE.get(sort.lstrip("-"), "member_no")
+    q = (q or "").strip()
+    if key == "member_no" and not q and orgs.count() > LARGE_SUBTREE_ORGS:
+        # A large subtree (a district, the city): walk the member_no index in order and keep the
+        # rows whose organization is in the subtree, instead of sorting the whole subtree for
+        # one page. `organization_id + 0` stops the planner from choosing the organization index.
+        qs = Member.objects.alias(_org=F("organization_id") + Value(0)).filter(_org__in=ids)
+    else:
+        qs = Member.objects.filter(organization_id__in=ids)
+    qs = qs.select_related("organization")
     if status:
         qs = qs.filter(status=status)
     elif not include_exited:
         qs = qs.filter(status__in=ON_ROLL_STATUSES)
     if fee_category:
         qs = qs.filter(fee_category=fee_category)
-    q = (q or "").strip()
     if q:
         normalized = idnumber.normalize(q)
         if len(normalized) == 18 and idnumber.validate(normalized) is None:
@@ -70,10 +85,10 @@ def member_search(
             qs = qs.filter(phone_index=crypto.blind_index(q))
         else:
             qs = qs.filter(Q(name__startswith=q) | Q(member_no=q))
-    desc = sort.startswith("-")
-    key = SORTABLE.get(sort.lstrip("-"), "member_no")
     order = f"-{key}" if desc else key
-    return qs.order_by(order, "id" if not desc else "-id")
+    if key == "member_no":  # unique: no tie-break, so the unique index gives the order
+        return qs.order_by(order)
+    return qs.order_by(order, "-id" if desc else "id")
 
 
 def member_get(user: Any, pk: int, action: str = "view") -> Member:

@@ -47,7 +47,8 @@ def org_member_counts(org: Organization) -> dict[str, int]:
     """Members of the whole subtree by status: one aggregate query."""
     from dangjian.members.models import Member
 
-    agg = Member.objects.filter(organization__path__startswith=org.path).aggregate(
+    subtree = Organization.objects.filter(path__startswith=org.path).values("id")
+    agg = Member.objects.filter(organization_id__in=subtree).aggregate(
         full=Count("pk", filter=Q(status=MemberStatus.FULL)),
         probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
         suspended=Count("pk", filter=Q(status=MemberStatus.SUSPENDED)),
