@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--scale", default="city")
     parser.add_argument("--import-url", required=True, help="DATABASE_URL of an empty database to import into")
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--pages-only", action="store_true", help="reuse the seeded database: time the pages only")
     args = parser.parse_args()
     setup_django()
     from datetime import date
@@ -91,6 +92,17 @@ def main() -> None:
     result: dict = {"database": os.environ.get("DATABASE_URL", "").split("@")[-1]}
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    if args.pages_only:
+        from dangjian.core.bulk import analyze
+        from dangjian.members.models import Member
+        from dangjian.orgs.counters import counters_recount
+        from dangjian.orgs.models import Organization
+
+        counters_recount()
+        analyze([Organization, Member])
+        result["pages"] = pages(args.repeat)
+        print(json.dumps(result, ensure_ascii=False))
+        return
     _, result["seed_s"] = timed(seed_city, scale=args.scale, seed=1, today=date(2026, 11, 27))
     bundle = Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
     _, result["export_s"] = timed(export_bundle_dir, bundle)

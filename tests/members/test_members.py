@@ -94,7 +94,7 @@ def test_org_page_query_count_does_not_grow(client, tree, users, django_assert_n
         client.get(reverse("orgs:detail", args=[tree.district_a.pk]))
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(reverse("orgs:detail", args=[tree.district_a.pk]))
-    assert len(first.captured_queries) == 17
+    assert len(first.captured_queries) == 16
 
 
 def test_create_validates_and_writes_history(tree, users):
@@ -219,3 +219,13 @@ def test_large_subtree_strategy_returns_the_same_page(tree, users, monkeypatch):
     large = list(selectors.member_search(staff).values_list("member_no", flat=True))
     assert large == small == [f"M{i:04d}" for i in range(1, 11)]
     assert list(selectors.member_search(staff, organization=tree.district_b).values_list("member_no", flat=True)) == ["M0008", "M0009", "M0010"]
+
+
+def test_name_prefix_search(client, tree, users):
+    login(client, users["committee_staff"])
+    resp = client.get(reverse("members:list"), {"q": "党员1"})
+    assert [m.member_no for m in resp.context["page"].object_list] == ["M0001"]  # 党员10 is in district B
+    login(client, users["supervisor"])
+    resp = client.get(reverse("members:list"), {"q": "党员1"})
+    assert [m.member_no for m in resp.context["page"].object_list] == ["M0001", "M0010"]
+    assert resp.context["page"].paginator.count == 2

@@ -154,3 +154,25 @@ def test_pickers_search_within_scope(client, tree, users):
     members = client.get(reverse("members:lookup"), {"org": tree.branch_a1.pk, "q": "党员"}).json()["results"]
     assert [m["value"] for m in members] == ["M0001", "M0002", "M0003", "M0004"]
     assert "3502" not in str(members)
+
+
+def test_member_counters_follow_every_change(tree, users):
+    from dangjian.members import services as member_services
+    from dangjian.orgs.counters import counters_recount
+    from tests.conftest import member_data
+
+    def snapshot():
+        return list(Organization.objects.order_by("pk").values_list("members_full", "members_probationary", "members_suspended"))
+
+    member_services.member_create(actor=None, organization=tree.branch_a2, member_no="CNT1",
+                                  data=member_data(900, status="probationary", full_on=None, joined_on=date(2026, 1, 5)))
+    member_services.member_change_status(actor=None, member=tree.members["A1-2"], to_status="suspended", on=date(2026, 2, 1), reason="失联")
+    member_services.member_move(actor=None, member=tree.members["A1-3"], organization=tree.branch_a2, on=date(2026, 2, 1), reason="调整")
+    member_services.member_change_status(actor=None, member=tree.members["B1-9"], to_status="deceased", on=date(2026, 3, 1), reason="病故")
+    services.org_merge(actor=None, source=tree.branch_a2, target=tree.branch_a1, on=date(2026, 4, 1), reason="合并")
+    incremental = snapshot()
+    counters_recount()
+    assert snapshot() == incremental
+    a1 = Organization.objects.get(code="A1")
+    # A1: 4 full − 1 suspended − 1 moved out, then A2 merged in (3 + the moved one full, 1 probationary)
+    assert (a1.members_full, a1.members_probationary, a1.members_suspended) == (6, 1, 1)

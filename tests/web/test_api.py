@@ -110,3 +110,17 @@ def test_schema_and_docs_are_local(client, tree, users):
     assert "swagger" in docs.lower()
     assert "cdn" not in docs.lower()
     assert "https://" not in docs
+
+
+def test_api_total_from_counters_matches_the_rows(client, tree, users):
+    from dangjian.members.services import member_change_status
+    from datetime import date
+
+    member_change_status(actor=None, member=tree.members["A1-1"], to_status="deceased", on=date(2026, 1, 1), reason="病故")
+    login(client, users["supervisor"])
+    data = client.get("/api/v1/members/", {"page_size": 100}).json()
+    assert data["count"] == len(data["results"]) == 9  # on the roll: the deceased member is not
+    assert client.get("/api/v1/members/", {"org": tree.district_b.pk}).json()["count"] == 3
+    exited = client.get("/api/v1/members/", {"status": "deceased"}).json()
+    assert exited["count"] == 1
+    assert exited["results"][0]["member_no"] == "M0001"

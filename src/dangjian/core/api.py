@@ -31,9 +31,25 @@ class IsVerifiedStaff(permissions.BasePermission):
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Page-number pagination; a view may offer `known_count()` to spare a COUNT(*) at city scale."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        known = getattr(view, "known_count", None)
+        count = known() if callable(known) else None
+        if count is not None:
+            from django.core.paginator import Paginator
+
+            class KnownCountPaginator(Paginator):
+                @property
+                def count(self) -> int:  # type: ignore[override]
+                    return count
+
+            self.django_paginator_class = KnownCountPaginator
+        return super().paginate_queryset(queryset, request, view)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:

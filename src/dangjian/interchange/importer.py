@@ -30,6 +30,7 @@ from dangjian.orgs.constants import (
     OrgKind,
     PostKind,
 )
+from dangjian.orgs.counters import counters_recount
 from dangjian.orgs.models import Organization, OrgChange, Post, Term
 
 from .reader import BundleError, Issue, Table, read_csv
@@ -129,6 +130,10 @@ class _Validator:
             by_path[o["path"]] = o["code"]
             o["parent_code"] = by_path.get(o["path"][: -Organization.steplen], "") if o["depth"] > 1 else ""
             self.db_orgs[o["code"]] = o
+        # Parent and kind of every organization: the database's, overlaid by orgs.csv in check_orgs.
+        self.parent_of: dict[str, str] = {c: o["parent_code"] for c, o in self.db_orgs.items()}
+        self.kind_of: dict[str, str] = {c: o["kind"] for c, o in self.db_orgs.items()}
+        self.file_orgs: dict[str, _OrgRow] = {}
         self.orgs: list[_OrgRow] = []
         self.members: list[_MemberRow] = []
         self.terms: list[tuple[int, str, date, int]] = []
@@ -214,13 +219,13 @@ class _Validator:
         return org is not None and org["is_active"] and any(org["path"].startswith(p) for p in self.scope_paths or [])
 
     def org_exists(self, code: str) -> bool:
-        return code in getattr(self, "parent_of", {}) or code in self.db_orgs
+        return code in self.parent_of
 
     def ancestors_or_self(self, code: str) -> list[str]:
         chain = []
         cur = code
         guard = 0
-        parent_of = getattr(self, "parent_of", {c: o["parent_code"] for c, o in self.db_orgs.items()})
+        parent_of = self.parent_of
         while cur and guard < 100:
             chain.append(cur)
             cur = parent_of.get(cur, "")
@@ -228,7 +233,7 @@ class _Validator:
         return chain
 
     def established(self, code: str) -> date | None:
-        if code in getattr(self, "file_orgs", {}):
+        if code in self.file_orgs:
             return self.file_orgs[code].established_on
         o = self.db_orgs.get(code)
         return o["established_on"] if o else None
@@ -241,7 +246,7 @@ class _Validator:
         f = table.label or MEMBERS.name
         seen_no: dict[str, int] = {}
         seen_id: dict[str, int] = {}
-        kind_of = getattr(self, "kind_of", {c: o["kind"] for c, o in self.db_orgs.items()})
+        kind_of = self.kind_of
         for row, line in zip(table.rows, table.line_numbers, strict=True):
             n_before = len(self.issues)
 
@@ -373,7 +378,7 @@ class _Validator:
                 continue
             if not ok:
                 continue
-            kind_of = getattr(self, "kind_of", {c: o["kind"] for c, o in self.db_orgs.items()})
+            kind_of = self.kind_of
             if post == PostKind.GROUP_LEADER and kind_of.get(code) != OrgKind.GROUP:
                 self.err(f, line, "post", "党小组长只能在党小组任命")
                 continue
@@ -661,6 +666,9 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
             _write_terms(val, org_ids, result.counts[TERMS.name])
         if POSTS.name in tables:
             _write_posts(val, org_ids, result.counts[POSTS.name])
+        members = result.counts.get(MEMBERS.name)
+        if members is not None and (members.created or members.updated):
+            counters_recount()
         created = sum(c.created for c in result.counts.values())
         if created >= 10000:
             analyze([Organization, Member, MemberEvent, Term, Post])

@@ -76,7 +76,22 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["member_no"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.member_queryset(self.request.user).select_related("organization")
+        # The same scoped search as the web list (index-friendly at city scale). Members on the
+        # roll by default; `?status=` reaches the others (exited members included).
+        return selectors.member_search(self.request.user, include_exited="status" in self.request.query_params)
+
+    def known_count(self) -> int | None:
+        """The unfiltered list's total, from the organizations' counters (no COUNT over members)."""
+        params = set(self.request.query_params) - {"page", "page_size", "ordering"}
+        if self.action != "list" or params - {"org"}:
+            return None
+        org = None
+        if "org" in params:
+            org = policy.visible_to(self.request.user).filter(pk=self.request.query_params.get("org", "")).first() \
+                if self.request.query_params.get("org", "").isdigit() else None
+            if org is None:
+                return None
+        return selectors.member_count_on_roll(self.request.user, org)
 
     def retrieve(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         member = self.get_object()

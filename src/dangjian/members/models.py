@@ -59,6 +59,7 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["organization", "status"], name="members_org_status"),
             models.Index(fields=["name"], name="members_name"),
+            models.Index(fields=["name"], name="members_name_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["status", "member_no"], name="members_status_no"),
         ]
         constraints = [

@@ -17,6 +17,19 @@ from .models import Member, MemberEvent
 
 LARGE_SUBTREE_ORGS = 300
 
+
+def prefix_q(field: str, value: str) -> Q:
+    """`field` starts with `value`, in a form each database answers from an index.
+
+    PostgreSQL uses LIKE 'x%' with a varchar_pattern_ops index; SQLite's LIKE is case-insensitive
+    and never uses an ordinary index, so there the prefix becomes a range on the binary order.
+    """
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": value})
+
 SORTABLE = {
     "member_no": "member_no",
     "name": "name",
@@ -63,10 +76,11 @@ def member_search(
     desc = sort.startswith("-")
     key = SORTABLE.get(sort.lstrip("-"), "member_no")
     q = (q or "").strip()
-    if key == "member_no" and not q and orgs.count() > LARGE_SUBTREE_ORGS:
-        # A large subtree (a district, the city): walk the member_no index in order and keep the
-        # rows whose organization is in the subtree, instead of sorting the whole subtree for
-        # one page. `organization_id + 0` stops the planner from choosing the organization index.
+    if q or (key == "member_no" and orgs.count() > LARGE_SUBTREE_ORGS):
+        # A search (name, number, ID, phone) is answered from its own index, and a large subtree
+        # (a district, the city) by walking the member_no index in order, instead of reading the
+        # whole subtree and sorting it for one page. `organization_id + 0` keeps the planner off
+        # the organization index; the subtree is still enforced row by row.
         qs = Member.objects.alias(_org=F("organization_id") + Value(0)).filter(_org__in=ids)
     else:
         qs = Member.objects.filter(organization_id__in=ids)
@@ -84,11 +98,26 @@ def member_search(
         elif len(q) == 11 and q.isdigit():
             qs = qs.filter(phone_index=crypto.blind_index(q))
         else:
-            qs = qs.filter(Q(name__startswith=q) | Q(member_no=q))
+            qs = qs.filter(prefix_q("name", q) | Q(member_no=q))
     order = f"-{key}" if desc else key
     if key == "member_no":  # unique: no tie-break, so the unique index gives the order
         return qs.order_by(order)
     return qs.order_by(order, "-id" if desc else "id")
+
+
+def member_count_on_roll(user: Any, organization: Any = None) -> int:
+    """How many members are on the roll of a subtree (or the user's whole scope), from the
+    organizations' counters: the unfiltered list's total without counting member rows."""
+    from django.db.models import Sum
+    from django.db.models.functions import Coalesce
+
+    from dangjian.orgs.models import Organization
+
+    if organization is not None:
+        orgs = Organization.objects.filter(path__startswith=organization.path)
+    else:
+        orgs = policy.visible_to(user)
+    return orgs.aggregate(n=Coalesce(Sum(F("members_full") + F("members_probationary") + F("members_suspended")), 0))["n"]
 
 
 def member_get(user: Any, pk: int, action: str = "view") -> Member:

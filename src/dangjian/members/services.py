@@ -14,6 +14,7 @@ from dangjian.audit.services import audit_record, diff
 from dangjian.core import crypto, idnumber
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.orgs.constants import OrgKind
+from dangjian.orgs.counters import counters_adjust
 from dangjian.orgs.models import Organization
 
 from . import validation as v
@@ -155,6 +156,7 @@ def member_create(*, actor: Any, organization: Organization, member_no: str, dat
     member = Member(member_no=member_no, organization=organization)
     _apply(member, data)
     member.save()
+    counters_adjust(organization.pk, member.status, +1)
     MemberEvent.objects.create(
         member=member, organization=organization, kind=MemberEventKind.CREATED, on=timezone.localdate(),
         to_status=member.status, actor=actor, data={"joined_on": data.joined_on.isoformat()},
@@ -231,6 +233,8 @@ def member_change_status(*, actor: Any, member: Member, to_status: str, on: date
         m.left_on = on
         fields.append("left_on")
     m.save(update_fields=fields)
+    counters_adjust(m.organization_id, from_status, -1)
+    counters_adjust(m.organization_id, to_status, +1)
     MemberEvent.objects.create(
         member=m, organization=m.organization, kind=MemberEventKind.STATUS, on=on,
         from_status=from_status, to_status=to_status, reason=reason, actor=actor,
@@ -257,6 +261,8 @@ def member_move(*, actor: Any, member: Member, organization: Organization, on: d
     old = m.organization
     m.organization = organization
     m.save(update_fields=["organization", "updated_at"])
+    counters_adjust(old.pk, m.status, -1)
+    counters_adjust(organization.pk, m.status, +1)
     MemberEvent.objects.create(
         member=m, organization=organization, kind=MemberEventKind.MOVED, on=on, reason=reason[:300],
         actor=actor, data={"from": old.code, "to": organization.code},

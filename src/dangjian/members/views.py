@@ -42,7 +42,9 @@ def list_view(request: HttpRequest) -> HttpResponse:
         fee_category=request.GET.get("fee_category", ""), q=request.GET.get("q", ""),
         sort=request.GET.get("sort", "member_no"), include_exited=request.GET.get("exited") == "1",
     )
-    page = paginate(request, qs)
+    unfiltered = not any(request.GET.get(k) for k in ("q", "status", "fee_category", "exited"))
+    known = selectors.member_count_on_roll(request.user, org) if unfiltered else None
+    page = paginate(request, qs, count=known)
     ctx = {
         "page": page, "org": org, "statuses": MemberStatus.choices, "fee_categories": FeeCategory.choices,
         "filters": request.GET, "can_change": policy.path_q(request.user, "change") is not None,

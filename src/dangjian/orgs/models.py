@@ -30,6 +30,12 @@ class Organization(MP_Node):
         "self", verbose_name="并入组织", null=True, blank=True, on_delete=models.PROTECT,
         related_name="merged_organizations",
     )
+    # Members directly on this organization's roll, kept by the member services (and recounted
+    # set-based after bulk loads), so subtree figures are a SUM over organizations, never a scan
+    # of every member.
+    members_full = models.PositiveIntegerField("正式党员数", default=0)
+    members_probationary = models.PositiveIntegerField("预备党员数", default=0)
+    members_suspended = models.PositiveIntegerField("停止党籍数", default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

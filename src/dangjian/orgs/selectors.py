@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
-from dangjian.members.constants import MemberStatus
 
+from .counters import subtree_member_counts
 from .models import Organization, OrgChange, Post, Term
 
 
@@ -44,26 +44,12 @@ def org_ancestors(org: Organization, user: Any) -> list[Organization]:
 
 
 def org_member_counts(org: Organization) -> dict[str, int]:
-    """Members of the whole subtree by status: one aggregate query."""
-    from dangjian.members.models import Member
-
-    subtree = Organization.objects.filter(path__startswith=org.path).values("id")
-    agg = Member.objects.filter(organization_id__in=subtree).aggregate(
-        full=Count("pk", filter=Q(status=MemberStatus.FULL)),
-        probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
-        suspended=Count("pk", filter=Q(status=MemberStatus.SUSPENDED)),
-    )
-    agg["total"] = agg["full"] + agg["probationary"]
-    return agg
+    """Members of the whole subtree by status: one SUM over the organizations' counters."""
+    return subtree_member_counts(org.path)
 
 
 def org_direct_member_counts(org: Organization) -> dict[str, int]:
-    from dangjian.members.models import Member
-
-    return Member.objects.filter(organization=org).aggregate(
-        full=Count("pk", filter=Q(status=MemberStatus.FULL)),
-        probationary=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
-    )
+    return {"full": org.members_full, "probationary": org.members_probationary}
 
 
 def org_sub_counts(org: Organization) -> dict[str, int]:
@@ -93,6 +79,4 @@ def org_history(org: Organization) -> QuerySet[OrgChange]:
 
 def org_children_with_counts(user: Any, parent: Organization) -> QuerySet[Organization]:
     """Direct children with their direct member counts, in one query."""
-    return org_children(user, parent).annotate(
-        member_count=Count("members", filter=Q(members__status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY]))
-    )
+    return org_children(user, parent).annotate(member_count=F("members_full") + F("members_probationary"))

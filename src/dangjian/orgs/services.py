@@ -13,6 +13,7 @@ from dangjian.audit.services import audit_record, diff
 from dangjian.core.errors import DomainError, NotVisible
 
 from .constants import ALLOWED_PARENT_KINDS, OrgCategory, OrgChangeKind, OrgKind, PostKind
+from .counters import counters_recount
 from .models import Organization, OrgChange, Post, Term
 
 CODE_MAX = 32
@@ -214,6 +215,7 @@ def org_merge(*, actor: Any, source: Organization, target: Organization, on: dat
     )
     for child in list(Organization.objects.get_children(src).filter(is_active=True)):
         Organization.objects.move(child, Organization.objects.get(pk=dst.pk), pos="last-child")
+    counters_recount([src.pk, dst.pk])
     src.refresh_from_db()
     src.is_active = False
     src.dissolved_on = on
