@@ -113,8 +113,9 @@ def test_schema_and_docs_are_local(client, tree, users):
 
 
 def test_api_total_from_counters_matches_the_rows(client, tree, users):
-    from dangjian.members.services import member_change_status
     from datetime import date
+
+    from dangjian.members.services import member_change_status
 
     member_change_status(actor=None, member=tree.members["A1-1"], to_status="deceased", on=date(2026, 1, 1), reason="病故")
     login(client, users["supervisor"])
