@@ -39,14 +39,15 @@ class Pagination(pagination.PageNumberPagination):
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         known = getattr(view, "known_count", None)
-        count = known() if callable(known) else None
+        count: int | None = known() if callable(known) else None
         if count is not None:
+            total: int = count
             from django.core.paginator import Paginator
 
             class KnownCountPaginator(Paginator):
                 @property
                 def count(self) -> int:  # type: ignore[override]
-                    return count
+                    return total
 
             self.django_paginator_class = KnownCountPaginator
         return super().paginate_queryset(queryset, request, view)

@@ -76,12 +76,13 @@ def member_search(
     desc = sort.startswith("-")
     key = SORTABLE.get(sort.lstrip("-"), "member_no")
     q = (q or "").strip()
+    qs: QuerySet[Member]
     if q or (key == "member_no" and orgs.count() > LARGE_SUBTREE_ORGS):
         # A search (name, number, ID, phone) is answered from its own index, and a large subtree
         # (a district, the city) by walking the member_no index in order, instead of reading the
         # whole subtree and sorting it for one page. `organization_id + 0` keeps the planner off
         # the organization index; the subtree is still enforced row by row.
-        qs = Member.objects.alias(_org=F("organization_id") + Value(0)).filter(_org__in=ids)
+        qs = Member.objects.alias(_org=F("organization_id") + Value(0)).filter(_org__in=ids)  # type: ignore[assignment]
     else:
         qs = Member.objects.filter(organization_id__in=ids)
     qs = qs.select_related("organization")
