@@ -301,7 +301,9 @@ class CityBuilder:
                 earliest = max(add_months(born, 12 * 18 + 1), n.established_on)
                 if earliest >= today - timedelta(days=30):
                     earliest = today - timedelta(days=400)
-                joined = earliest + timedelta(days=rng.randrange(0, max((today - earliest).days - 30, 1)))
+                # most members joined long ago: skew the join date towards the earliest possible
+                span = max((today - earliest).days - 30, 1)
+                joined = earliest + timedelta(days=int(span * rng.random() ** 2.2))
                 full_on = add_months(joined, 12)
                 status = "full"
                 if full_on > today or rng.random() < 0.01:

@@ -84,7 +84,24 @@ FIELD_LABELS = {
     "fee_base_fen": "党费基数（分）", "ethnicity": "民族", "education": "学历", "occupation": "职业类别",
     "work_unit": "工作单位", "organization": "所在组织", "category": "单位类别", "kind": "组织类型",
     "field": "字段", "via": "途径", "from": "原", "to": "新", "reason": "原因", "on": "日期",
+    "source": "来源", "parent": "上级组织", "into": "并入", "members_moved": "随迁党员数",
 }
+VALUE_LABELS = {"import": "数据导入"}
+
+
+@register.filter
+def change_summary(data: dict) -> str:
+    """An organization-history entry's data, in words."""
+    if not isinstance(data, dict):
+        return str(data)
+    parts = []
+    for key, value in data.items():
+        label = FIELD_LABELS.get(key, key)
+        if isinstance(value, list) and len(value) == 2:
+            parts.append(f"{label}：{value[0]} → {value[1]}")
+        elif value not in (None, ""):
+            parts.append(f"{label}：{VALUE_LABELS.get(str(value), value)}")
+    return "；".join(parts)
 
 
 @register.filter
