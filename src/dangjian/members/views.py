@@ -18,7 +18,7 @@ from dangjian.core.errors import DomainError
 from dangjian.core.spreadsheet import escape_cell
 from dangjian.orgs import selectors as org_selectors
 from dangjian.web.access import staff_required
-from dangjian.web.forms import add_domain_error
+from dangjian.web.forms import submit
 from dangjian.web.paging import paginate
 
 from . import selectors, services
@@ -32,6 +32,11 @@ def _filter_org(request: HttpRequest):  # type: ignore[no-untyped-def]
     if raw.isdigit():
         return org_selectors.org_get(request.user, int(raw))
     return None
+
+
+def _done(request: HttpRequest, message: str, pk: int) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("members:detail", pk)
 
 
 @staff_required("view")
@@ -98,15 +103,12 @@ def create_view(request: HttpRequest) -> HttpResponse:
         messages.info(request, "请先在组织页面选择要新增党员的党支部。")
         return redirect("orgs:tree")
     form = MemberForm(request.POST or None, initial={"fee_category": FeeCategory.EMPLOYED, "status": MemberStatus.PROBATIONARY})
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_create(actor=request.user, organization=org, member_no=form.cleaned_data["member_no"], data=form.to_data())
-        except DomainError as exc:
-            add_domain_error(form, exc, {"fee_base_fen": "fee_base", "organization": ""})
-        else:
-            messages.success(request, f"已新增党员{member.name}。")
-            return redirect("members:detail", member.pk)
-    return render(request, "members/member_form.html", {"form": form, "org": org, "title": f"新增党员 · {org.name}",
+    response = submit(
+        request, form,
+        lambda d: services.member_create(actor=request.user, organization=org, member_no=d["member_no"], data=form.to_data()),
+        done=lambda m: _done(request, f"已新增党员{m.name}。", m.pk), field_map={"fee_base_fen": "fee_base", "organization": ""},
+    )
+    return response or render(request, "members/member_form.html", {"form": form, "org": org, "title": f"新增党员 · {org.name}",
                                                         "ancestors": org_selectors.org_ancestors(org, request.user) + [org]})
 
 
@@ -126,15 +128,11 @@ def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         # The edit form shows the full ID number and phone: that is a read of personal data.
         with transaction.atomic():
             audit_record(actor=request.user, action="members.view", obj=member, data={"via": "edit_form"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_update(actor=request.user, member=member, data=form.to_data())
-        except DomainError as exc:
-            add_domain_error(form, exc, {"fee_base_fen": "fee_base"})
-        else:
-            messages.success(request, "已保存。")
-            return redirect("members:detail", member.pk)
-    return render(request, "members/member_form.html", {"form": form, "member": member, "title": f"修改党员信息 · {member.name}",
+    response = submit(
+        request, form, lambda d: services.member_update(actor=request.user, member=member, data=form.to_data()),
+        done=lambda m: _done(request, "已保存。", m.pk), field_map={"fee_base_fen": "fee_base"},
+    )
+    return response or render(request, "members/member_form.html", {"form": form, "member": member, "title": f"修改党员信息 · {member.name}",
                                                         "ancestors": org_selectors.org_ancestors(member.organization, request.user) + [member.organization]})
 
 
@@ -143,15 +141,11 @@ def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def status_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk, "change")
     form = StatusForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_change_status(actor=request.user, member=member, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已记录党籍状态变更。")
-            return redirect("members:detail", member.pk)
-    return render(request, "members/member_form.html", {"form": form, "member": member, "title": f"党籍状态变更 · {member.name}",
+    response = submit(
+        request, form, lambda d: services.member_change_status(actor=request.user, member=member, **d),
+        done=lambda m: _done(request, "已记录党籍状态变更。", m.pk),
+    )
+    return response or render(request, "members/member_form.html", {"form": form, "member": member, "title": f"党籍状态变更 · {member.name}",
                                                         "danger": True, "ancestors": org_selectors.org_ancestors(member.organization, request.user) + [member.organization]})
 
 

@@ -15,7 +15,7 @@ from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import ON_ROLL_STATUSES
 from dangjian.members.models import Member
 from dangjian.web.access import staff_required
-from dangjian.web.forms import add_domain_error
+from dangjian.web.forms import add_domain_error, submit
 
 from . import selectors, services
 from .forms import (
@@ -96,20 +96,20 @@ def _form_page(request: HttpRequest, org: Organization | None, form, title: str,
                                               "ancestors": selectors.org_ancestors(org, request.user) if org else []})
 
 
+def _done(request: HttpRequest, message: str, pk: int) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("orgs:detail", pk)
+
+
 @staff_required("manage")
 @require_http_methods(["GET", "POST"])
 def create_view(request: HttpRequest, pk: int) -> HttpResponse:
     parent = selectors.org_get(request.user, pk, "manage")
     form = OrgCreateForm(request.POST or None, initial={"category": parent.category, "established_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.org_create(actor=request.user, parent=parent, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, f"已成立“{org.name}”。")
-            return redirect("orgs:detail", org.pk)
-    return _form_page(request, parent, form, f"在“{parent.name}”下新建组织", "保存")
+    return submit(
+        request, form, lambda d: services.org_create(actor=request.user, parent=parent, **d),
+        done=lambda org: _done(request, f"已成立“{org.name}”。", org.pk),
+    ) or _form_page(request, parent, form, f"在“{parent.name}”下新建组织", "保存")
 
 
 @staff_required("manage")
@@ -117,15 +117,10 @@ def create_view(request: HttpRequest, pk: int) -> HttpResponse:
 def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgUpdateForm(request.POST or None, initial={"name": org.name, "kind": org.kind, "category": org.category})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_update(actor=request.user, organization=org, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已保存。更名和类型调整已记入组织沿革。")
-            return redirect("orgs:detail", org.pk)
-    return _form_page(request, org, form, f"修改“{org.name}”", "保存")
+    return submit(
+        request, form, lambda d: services.org_update(actor=request.user, organization=org, **d),
+        done=lambda o: _done(request, "已保存。更名和类型调整已记入组织沿革。", o.pk),
+    ) or _form_page(request, org, form, f"修改“{org.name}”", "保存")
 
 
 def _org_by_code(user, code: str, action: str) -> Organization:  # type: ignore[no-untyped-def]
@@ -140,16 +135,15 @@ def _org_by_code(user, code: str, action: str) -> Organization:  # type: ignore[
 def move_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgMoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            target = _org_by_code(request.user, form.cleaned_data["parent_code"], "manage")
-            services.org_move(actor=request.user, organization=org, new_parent=target)
-        except DomainError as exc:
-            add_domain_error(form, exc, {"parent": "parent_code", "": "parent_code"})
-        else:
-            messages.success(request, f"已将“{org.name}”及其下级组织调整到“{target.name}”之下。")
-            return redirect("orgs:detail", org.pk)
-    return _form_page(request, org, form, f"调整“{org.name}”的隶属关系", "调整")
+
+    def move(d: dict) -> Organization:
+        target = _org_by_code(request.user, d["parent_code"], "manage")
+        return services.org_move(actor=request.user, organization=org, new_parent=target)
+
+    return submit(
+        request, form, move, field_map={"parent": "parent_code", "": "parent_code"},
+        done=lambda o: _done(request, f"已将“{o.name}”及其下级组织调整到新的上级组织之下。", o.pk),
+    ) or _form_page(request, org, form, f"调整“{org.name}”的隶属关系", "调整")
 
 
 @staff_required("manage")
@@ -157,15 +151,10 @@ def move_view(request: HttpRequest, pk: int) -> HttpResponse:
 def dissolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgDissolveForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_dissolve(actor=request.user, organization=org, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, f"已撤销“{org.name}”，其历史记录保留。")
-            return redirect("orgs:detail", org.pk)
-    return _form_page(request, org, form, f"撤销“{org.name}”", "确认撤销", danger=True)
+    return submit(
+        request, form, lambda d: services.org_dissolve(actor=request.user, organization=org, **d),
+        done=lambda o: _done(request, f"已撤销“{o.name}”，其历史记录保留。", o.pk),
+    ) or _form_page(request, org, form, f"撤销“{org.name}”", "确认撤销", danger=True)
 
 
 @staff_required("manage")
@@ -173,16 +162,15 @@ def dissolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 def merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgMergeForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            target = _org_by_code(request.user, form.cleaned_data["target_code"], "manage")
-            services.org_merge(actor=request.user, source=org, target=target, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            add_domain_error(form, exc, {"target": "target_code", "": "target_code"})
-        else:
-            messages.success(request, f"已将“{org.name}”并入“{target.name}”，党员和下级组织已随之调整。")
-            return redirect("orgs:detail", target.pk)
-    return _form_page(request, org, form, f"将“{org.name}”并入其他组织", "确认合并", danger=True)
+
+    def merge(d: dict) -> Organization:
+        target = _org_by_code(request.user, d["target_code"], "manage")
+        return services.org_merge(actor=request.user, source=org, target=target, on=d["on"], reason=d["reason"])
+
+    return submit(
+        request, form, merge, field_map={"target": "target_code", "": "target_code"},
+        done=lambda t: _done(request, f"已将“{org.name}”并入“{t.name}”，党员和下级组织已随之调整。", t.pk),
+    ) or _form_page(request, org, form, f"将“{org.name}”并入其他组织", "确认合并", danger=True)
 
 
 @staff_required("change")
@@ -191,15 +179,10 @@ def term_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     default_years = 5 if org.kind == "committee" or org.category in {"village", "community"} else 3
     form = TermForm(request.POST or None, initial={"term_years": default_years})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.term_create(actor=request.user, organization=org, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已录入换届选举。")
-            return redirect("orgs:detail", org.pk)
-    return _form_page(request, org, form, f"录入“{org.name}”换届选举", "保存")
+    return submit(
+        request, form, lambda d: services.term_create(actor=request.user, organization=org, **d),
+        done=lambda _t: _done(request, "已录入换届选举。", org.pk),
+    ) or _form_page(request, org, form, f"录入“{org.name}”换届选举", "保存")
 
 
 @staff_required("change")

@@ -46,3 +46,28 @@ def add_domain_error(form: forms.Form, exc: Any, field_map: dict[str, str] | Non
     """Show a DomainError on the form field it names (inline), else at the top of the form."""
     field = (field_map or {}).get(exc.field or "", exc.field)
     form.add_error(field if field in form.fields else None, exc.message)
+
+
+def submit(
+    request: Any,
+    form: forms.Form,
+    action: Any,
+    *,
+    done: Any,
+    field_map: dict[str, str] | None = None,
+) -> Any:
+    """The POST half of every form page: validate, call the service, show a DomainError inline.
+
+    `action(cleaned_data)` calls the service and returns its result; `done(result)` returns the
+    response after success (usually a message and a redirect). None means: render the form.
+    """
+    from dangjian.core.errors import DomainError
+
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except DomainError as exc:
+        add_domain_error(form, exc, field_map)
+        return None
+    return done(result)
