@@ -81,25 +81,26 @@ def requires_two_factor(user: Any) -> bool:
     return any(g.role in STAFF_ROLES or g.role in ADMIN_ROLES for g in grants(user))
 
 
-def _roots(user: Any, action: str) -> list[str]:
+def roots(user: Any, action: str = "view") -> list[str]:
+    """The paths at the top of the user's subtrees for `action` (nested grants folded in)."""
     paths = sorted(
         {g.path for g in grants(user) if g.path and action in ROLE_ACTIONS.get(g.role, frozenset())}
     )
     # Drop paths already covered by a shorter one.
-    roots: list[str] = []
+    tops: list[str] = []
     for p in paths:
-        if not any(p.startswith(r) for r in roots):
-            roots.append(p)
-    return roots
+        if not any(p.startswith(t) for t in tops):
+            tops.append(p)
+    return tops
 
 
 def path_q(user: Any, action: str = "view", field: str = "path") -> Q | None:
     """A Q matching `field` (a path) within the user's subtrees for `action`; None = nothing."""
-    roots = _roots(user, action)
-    if not roots:
+    tops = roots(user, action)
+    if not tops:
         return None
     q = Q()
-    for root in roots:
+    for root in tops:
         q |= Q(**{f"{field}__startswith": root})
     return q
 
@@ -132,7 +133,7 @@ def scope_filter(qs: QuerySet, user: Any, action: str = "view", org_field: str =
 def can(user: Any, action: str, organization: Organization | None) -> bool:
     if organization is None:
         return False
-    return any(organization.path.startswith(r) for r in _roots(user, action))
+    return any(organization.path.startswith(r) for r in roots(user, action))
 
 
 def can_unmask(user: Any, organization: Organization) -> bool:

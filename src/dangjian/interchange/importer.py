@@ -310,7 +310,9 @@ class _Validator:
                 for no, idx in Member.objects.filter(id_number_index__in=keys[i:i + 5000]).values_list("member_no", "id_number_index"):
                     m = index_to_line[idx]
                     if m.member_no != no:
-                        self.err(f, m.line, "id_number", f"该身份证号已属于党员编号“{no}”")
+                        # A roster import names no record outside the importer's scope.
+                        owner = f"党员编号“{no}”" if self.scope_paths is None else "另一名党员"
+                        self.err(f, m.line, "id_number", f"该身份证号已属于{owner}")
 
     def check_terms(self) -> None:
         table = self.tables.get(TERMS.name)

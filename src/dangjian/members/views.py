@@ -161,8 +161,9 @@ def export_view(request: HttpRequest) -> HttpResponse:
     qs = selectors.member_search(request.user, organization=org, status=request.GET.get("status", ""),
                                  fee_category=request.GET.get("fee_category", ""), q=request.GET.get("q", ""),
                                  sort=request.GET.get("sort", "member_no"))[:50000]
-    scope_org = org or (org_selectors.org_roots(request.user).first())
-    full = scope_org is not None and policy.can_unmask(request.user, scope_org)
+    # Full values only where the user may unmask everything exported (one subtree, or all roots).
+    scope_orgs = [org] if org is not None else list(org_selectors.org_roots(request.user))
+    full = bool(scope_orgs) and all(policy.can_unmask(request.user, o) for o in scope_orgs)
     rows = [
         [m.member_no, m.name, m.gender, m.birth_date.isoformat(),
          m.id_number() if full else m.id_number_masked, m.phone() if full else m.phone_masked,
@@ -228,7 +229,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
                 raise BundleError([Issue(name, None, None, "只支持 .xlsx 或 .csv 文件")])
             result = import_tables({MEMBERS.name: table}, actor=request.user, source=f"roster:{name[:80]}",
-                                   scope_paths=policy._roots(request.user, "change"))
+                                   scope_paths=policy.roots(request.user, "change"))
         except BundleError as exc:
             report = exc.issues
         else:

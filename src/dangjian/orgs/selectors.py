@@ -22,7 +22,7 @@ def org_get(user: Any, pk: int, action: str = "view") -> Organization:
 
 def org_roots(user: Any) -> QuerySet[Organization]:
     """The tops of the user's scope (their grant organizations, without nested duplicates)."""
-    roots = policy._roots(user, "view")
+    roots = policy.roots(user, "view")
     return Organization.objects.filter(path__in=roots).order_by("path")
 
 
