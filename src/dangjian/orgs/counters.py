@@ -33,16 +33,3 @@ def counters_recount(organization_ids: Iterable[int] | None = None) -> int:
         qs = qs.filter(pk__in=list(organization_ids))
     return qs.update(members_full=count("full"), members_probationary=count("probationary"),
                      members_suspended=count("suspended"))
-
-
-def subtree_member_counts(path: str) -> dict[str, int]:
-    """Members of a whole subtree by status: a SUM over its organizations' counters."""
-    from django.db.models import Sum
-
-    agg = Organization.objects.filter(path__startswith=path).aggregate(
-        full=Coalesce(Sum("members_full"), 0), probationary=Coalesce(Sum("members_probationary"), 0),
-        suspended=Coalesce(Sum("members_suspended"), 0),
-    )
-    agg["total"] = agg["full"] + agg["probationary"]
-    return agg
-

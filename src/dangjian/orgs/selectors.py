@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
 
-from .counters import subtree_member_counts
+from .constants import OrgKind
 from .models import Organization, OrgChange, Post, Term
 
 
@@ -43,22 +44,27 @@ def org_ancestors(org: Organization, user: Any) -> list[Organization]:
     return list(policy.visible_to(user).filter(path__in=paths).order_by("depth"))
 
 
-def org_member_counts(org: Organization) -> dict[str, int]:
-    """Members of the whole subtree by status: one SUM over the organizations' counters."""
-    return subtree_member_counts(org.path)
+def org_summary(org: Organization) -> tuple[dict[str, int], dict[str, int]]:
+    """Members of the whole subtree by status, and its active sub-organizations by kind.
+
+    One pass over the subtree's organizations: member figures come from the counters each
+    organization keeps, so no member row is read.
+    """
+    below = Q(depth__gt=org.depth, is_active=True)
+    agg = Organization.objects.filter(path__startswith=org.path).aggregate(
+        full=Coalesce(Sum("members_full"), 0),
+        probationary=Coalesce(Sum("members_probationary"), 0),
+        suspended=Coalesce(Sum("members_suspended"), 0),
+        **{kind: Count("pk", filter=below & Q(kind=kind)) for kind in OrgKind.values},
+    )
+    members = {k: agg[k] for k in ("full", "probationary", "suspended")}
+    members["total"] = members["full"] + members["probationary"]
+    subs = {kind: agg[kind] for kind in OrgKind.values if agg[kind]}
+    return members, subs
 
 
 def org_direct_member_counts(org: Organization) -> dict[str, int]:
     return {"full": org.members_full, "probationary": org.members_probationary}
-
-
-def org_sub_counts(org: Organization) -> dict[str, int]:
-    """Active sub-organizations by kind (whole subtree), one query."""
-    rows = (
-        Organization.objects.filter(path__startswith=org.path, depth__gt=org.depth, is_active=True)
-        .values("kind").annotate(n=Count("pk"))
-    )
-    return {r["kind"]: r["n"] for r in rows}
 
 
 def org_current_term(org: Organization) -> Term | None:

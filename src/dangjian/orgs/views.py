@@ -63,6 +63,7 @@ def children_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("view")
 def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
+    counts, sub_counts = selectors.org_summary(org)
     terms = list(selectors.org_terms(org)[:10])
     term = terms[0] if terms else None
     term_end = add_months(term.elected_on, 12 * term.term_years) if term else None
@@ -73,9 +74,9 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = {
         "org": org,
         "ancestors": selectors.org_ancestors(org, request.user),
-        "counts": selectors.org_member_counts(org),
+        "counts": counts,
         "direct": selectors.org_direct_member_counts(org),
-        "sub_counts": selectors.org_sub_counts(org),
+        "sub_counts": sub_counts,
         "term": term,
         "term_end": term_end,
         "term_expired": bool(term_end and term_end <= timezone.localdate()),

@@ -19,7 +19,10 @@ def home_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if policy.is_staff(user):
         roots = list(org_selectors.org_roots(user))
-        cards = [{"org": r, "counts": org_selectors.org_member_counts(r), "subs": org_selectors.org_sub_counts(r)} for r in roots[:5]]
+        cards = []
+        for root in roots[:5]:
+            counts, subs = org_selectors.org_summary(root)
+            cards.append({"org": root, "counts": counts, "subs": subs})
         return render(request, "web/home.html", {"cards": cards})
     for role, target in ((Role.SYSTEM_ADMIN, "accounts:users"), (Role.SECURITY_ADMIN, "accounts:grants"), (Role.AUDIT_ADMIN, "audit:list")):
         if policy.has_admin_role(user, role):
