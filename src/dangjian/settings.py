@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.interchange",
+    "dangjian.compliance",
     "dangjian.demo",
     "dangjian.web",
 ]

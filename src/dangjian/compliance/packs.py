@@ -1,0 +1,50 @@
+"""Rule packs: versioned YAML with parameter defaults and their allowed ranges, plus overrides."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PACK_DIR = Path(__file__).resolve().parent / "packs"
+
+
+@functools.lru_cache(maxsize=4)
+def load_pack(name: str = "national") -> dict[str, Any]:
+    with (PACK_DIR / f"{name}.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def param_specs(rule_id: str) -> dict[str, dict[str, Any]]:
+    return (load_pack()["rules"].get(rule_id) or {}).get("params") or {}
+
+
+def validate_override(rule_id: str, params: dict[str, Any]) -> dict[str, str]:
+    """{parameter: Chinese reason} for every override that does not fit its declared type/range."""
+    specs = param_specs(rule_id)
+    errors: dict[str, str] = {}
+    for name, value in params.items():
+        spec = specs.get(name)
+        if spec is None:
+            errors[name] = f"规则 {rule_id} 没有参数“{name}”"
+            continue
+        if spec["type"] == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                try:
+                    value = int(str(value))
+                except ValueError:
+                    errors[name] = f"参数“{spec.get('label', name)}”应为整数"
+                    continue
+            if not spec["min"] <= value <= spec["max"]:
+                errors[name] = f"参数“{spec.get('label', name)}”应在{spec['min']}到{spec['max']}之间"
+    return errors
+
+
+def effective_params(rule_id: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    params = {name: spec["default"] for name, spec in param_specs(rule_id).items()}
+    for name, value in (overrides or {}).items():
+        if name in params:
+            params[name] = int(value) if param_specs(rule_id)[name]["type"] == "int" else value
+    return params

@@ -1,0 +1,109 @@
+"""The scan: evaluate every enabled rule over a scope, upsert findings, close what has cleared.
+
+Findings are keyed by (rule, subject, period). A re-scan with nothing changed writes nothing:
+new keys are created, changed ones updated, vanished ones closed with the scan date, in bulk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.audit.services import audit_record
+
+from .engine import REGISTRY, Hit, Rule, ScanContext
+from .models import Finding, RuleSetting, ScanRun
+from .packs import effective_params
+
+
+def subject_key(hit: Hit) -> str:
+    return f"{hit.organization_id}:{hit.member_id or ''}:{hit.period or ''}"
+
+
+@dataclass
+class ScanResult:
+    run: ScanRun | None
+    opened: int = 0
+    updated: int = 0
+    closed: int = 0
+    unchanged: int = 0
+    per_rule: dict[str, int] = field(default_factory=dict)
+
+
+def enabled_rules() -> list[Rule]:
+    settings = {s.rule_id: s for s in RuleSetting.objects.all()}
+    return [r for rid, r in sorted(REGISTRY.items()) if settings.get(rid) is None or settings[rid].enabled]
+
+
+def scan_run(*, as_of: date, scope: Any = None, actor: Any = None,
+             progress: Callable[[int, int, str], None] | None = None) -> ScanResult:
+    """Scan the deployment (or one subtree) as seen on `as_of`. Records a ScanRun and one audit event."""
+    overrides = {s.rule_id: s.params for s in RuleSetting.objects.all()}
+    rules = enabled_rules()
+    run = ScanRun.objects.create(as_of=as_of, scope=scope, started_by=actor if getattr(actor, "is_authenticated", False) else None)
+    result = ScanResult(run=run)
+    scope_path = scope.path if scope is not None else ""
+    with transaction.atomic():
+        for index, r in enumerate(rules, start=1):
+            ctx = ScanContext(as_of=as_of, scope_path=scope_path, params=effective_params(r.id, overrides.get(r.id)))
+            hits = {subject_key(h): h for h in r.evaluate(ctx)}
+            _upsert(r, hits, as_of, scope_path, result)
+            result.per_rule[r.id] = len(hits)
+            if progress:
+                progress(index, len(rules), r.id)
+        # A rule the deployment switched off leaves no open findings behind.
+        disabled = [rid for rid in REGISTRY if rid not in {r.id for r in rules}]
+        stale = Finding.objects.filter(rule_id__in=disabled, closed_on__isnull=True)
+        if scope_path:
+            stale = stale.filter(organization__path__startswith=scope_path)
+        result.closed += stale.update(closed_on=as_of)
+        run.status = "done"
+        run.finished_at = timezone.now()
+        run.progress = 100
+        run.counts = {"opened": result.opened, "updated": result.updated, "closed": result.closed,
+                      "unchanged": result.unchanged, "rules": result.per_rule}
+        run.save(update_fields=["status", "finished_at", "progress", "counts"])
+        audit_record(actor=actor, action="compliance.scan", obj=run, organization=scope,
+                     data={"as_of": as_of.isoformat(), "scope": getattr(scope, "code", "全部"), **run.counts})
+    return result
+
+
+def _upsert(r: Rule, hits: dict[str, Hit], as_of: date, scope_path: str, result: ScanResult) -> None:
+    open_qs = Finding.objects.filter(rule_id=r.id, closed_on__isnull=True)
+    if scope_path:
+        open_qs = open_qs.filter(organization__path__startswith=scope_path)
+    existing = {f["subject_key"]: f for f in open_qs.values("id", "subject_key", "severity", "message")}
+    creates, updates = [], []
+    for key, hit in hits.items():
+        severity = hit.severity or r.severity
+        cur = existing.get(key)
+        if cur is None:
+            creates.append(Finding(
+                rule_id=r.id, organization_id=hit.organization_id, member_id=hit.member_id, period=hit.period or "",
+                subject_key=key, severity=severity, category=r.category, message=hit.message, details=hit.details,
+                opened_on=as_of, last_seen_on=as_of,
+            ))
+        elif cur["severity"] != severity or cur["message"] != hit.message:
+            updates.append(Finding(id=cur["id"], severity=severity, message=hit.message, details=hit.details, last_seen_on=as_of))
+        else:
+            result.unchanged += 1
+    Finding.objects.bulk_create(creates, batch_size=2000)
+    Finding.objects.bulk_update(updates, ["severity", "message", "details", "last_seen_on"], batch_size=2000)
+    gone = [f["id"] for key, f in existing.items() if key not in hits]
+    for i in range(0, len(gone), 5000):
+        Finding.objects.filter(pk__in=gone[i:i + 5000]).update(closed_on=as_of)
+    result.opened += len(creates)
+    result.updated += len(updates)
+    result.closed += len(gone)
+
+
+def open_findings(*, scope: Any = None):  # type: ignore[no-untyped-def]
+    qs = Finding.objects.filter(closed_on__isnull=True).select_related("organization", "member")
+    if scope is not None:
+        qs = qs.filter(organization__path__startswith=scope.path)
+    return qs.order_by("rule_id", "organization__code", "member__member_no", "period")
