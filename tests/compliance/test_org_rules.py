@@ -255,3 +255,27 @@ def test_daily_task_scans_the_deployment(tmp_path):
     run = ScanRun.objects.get()
     assert run.status == "done"
     assert run.counts["rules"]["ORG-06"] == 2
+
+
+def test_colours_roll_up_the_tree(tmp_path):
+    from dangjian.compliance.models import OrgStatus
+
+    b = Bundle().org("D", kind="committee").org("RED", parent="D").org("YEL", parent="D").org("GRN", parent="D")
+    green = secretary(b, "GRN", full=3)
+    b.post("C", green[1], "secretary").post("D", green[2], "secretary")
+    secretary(b, "YEL", full=41, probationary=10)  # ORG-03 (red) too: 41 full, no committee
+    b.people("RED", full=3)  # no secretary: ORG-06 (red)
+    for code in ("D", "RED", "YEL", "GRN"):
+        b.term(code, "2025-06-01", 5 if code == "D" else 3)
+    b.load(tmp_path)
+    scan()
+    status = {s.organization.code: s for s in OrgStatus.objects.select_related("organization")}
+    assert status["RED"].colour == "red"
+    assert status["GRN"].colour == "green"
+    assert status["D"].colour == "red"  # the worst of its subtree
+    assert status["D"].counts["total"] == status["RED"].counts["total"] + status["YEL"].counts["total"] + status["GRN"].counts["total"] + status["D"].counts["own"]
+    assert status["C"].counts["total"] >= status["D"].counts["total"]
+    # a re-scan with nothing changed rewrites no status row
+    before = list(OrgStatus.objects.order_by("pk").values_list("pk", "updated_on", "colour"))
+    scan("2026-01-20")
+    assert list(OrgStatus.objects.order_by("pk").values_list("pk", "updated_on", "colour")) == before

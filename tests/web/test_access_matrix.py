@@ -55,6 +55,9 @@ MATRIX = {
     "members:detail": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "members:edit": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
     "members:status": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "compliance:dashboard": (lambda t: [], "", expect(**STAFF_ALL)),
+    "compliance:dashboard#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "compliance:run": (lambda t: [_run(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "audit:list": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "audit_admin": 200}),
     "accounts:users": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
     "accounts:grants": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
@@ -70,11 +73,21 @@ MATRIX = {
 POST_MATRIX = {
     "orgs:post_end": (lambda t: [t.branch_a1.pk, t.branch_a1.posts.first().pk],
                       expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "compliance:scan_start": (lambda t: [t.branch_a1.pk],
+                              expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "members:unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
                        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
     "member-unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
                       expect(anonymous=403, branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
 }
+
+def _run(t):
+    from datetime import date
+
+    from dangjian.compliance.models import ScanRun
+
+    return ScanRun.objects.create(as_of=date(2026, 1, 15), scope=t.branch_a1).pk
+
 
 OPEN = {"accounts:login", "accounts:logout", "accounts:otp", "accounts:otp_setup", "accounts:password_change",
         "healthz", "api-root"}
@@ -92,7 +105,7 @@ def test_get_matrix(client, tree, users, name, role):
     args_fn, query, expected = MATRIX[name]
     url = reverse(name.split("#")[0], args=args_fn(tree)) + query.format(a1=tree.branch_a1.pk)
     _client_for(client, users, role)
-    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view"]).count()
+    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export"]).count()
     resp = client.get(url)
     assert resp.status_code == expected[role], f"{name} as {role}: {resp.status_code}"
     # a read never writes anything but access logs

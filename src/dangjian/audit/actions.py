@@ -51,6 +51,7 @@ for _action, _label in [
     ("demo.seed", "生成演示数据"),
     ("audit.view", "查阅审计日志"),
     ("compliance.scan", "运行监测检查"),
+    ("compliance.scan_request", "发起监测检查"),
     ("compliance.rule_setting", "修改规则设置"),
     ("audit.verify", "校验审计日志"),
 ]:

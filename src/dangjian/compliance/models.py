@@ -81,3 +81,23 @@ class ScanRun(models.Model):
 
     def __str__(self) -> str:
         return f"scan {self.as_of} ({self.status})"
+
+
+class OrgStatus(models.Model):
+    """The stored roll-up of open findings for an organization's whole subtree (after each scan).
+
+    Page views read this; they never aggregate findings or members. `colour`: red when any
+    high or critical finding is open in the subtree, yellow for warn, green otherwise.
+    """
+
+    organization = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="status")
+    colour = models.CharField("颜色", max_length=6, default="green")
+    counts = models.JSONField("分类计数", default=dict)  # {"severity": {...}, "category": {...}, "own": n, "total": n}
+    updated_on = models.DateField("更新日期")
+
+    class Meta:
+        verbose_name = "组织预警状态"
+        verbose_name_plural = "组织预警状态"
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.colour}"

@@ -43,33 +43,71 @@ def enabled_rules() -> list[Rule]:
 def scan_run(*, as_of: date, scope: Any = None, actor: Any = None,
              progress: Callable[[int, int, str], None] | None = None) -> ScanResult:
     """Scan the deployment (or one subtree) as seen on `as_of`. Records a ScanRun and one audit event."""
+    run = ScanRun.objects.create(as_of=as_of, scope=scope, started_by=actor if getattr(actor, "is_authenticated", False) else None)
+    return scan_execute(run, actor=actor, progress=progress)
+
+
+@transaction.atomic(durable=True)
+def scan_request(*, actor: Any, scope: Any, as_of: date) -> ScanRun:
+    """A staff member asks for a scan of their subtree; the worker runs it after commit."""
+    from dangjian.accounts import policy
+    from dangjian.core.errors import NotVisible
+
+    if scope is None or not policy.can(actor, "change", scope):
+        raise NotVisible()
+    run = ScanRun.objects.create(as_of=as_of, scope=scope, started_by=actor)
+    audit_record(actor=actor, action="compliance.scan_request", obj=run, organization=scope, data={"as_of": as_of.isoformat()})
+
+    def enqueue() -> None:
+        from .tasks import subtree_scan
+
+        subtree_scan(run.pk)
+
+    transaction.on_commit(enqueue)
+    return run
+
+
+def scan_execute(run: ScanRun, *, actor: Any = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> ScanResult:
+    """Evaluate every enabled rule; each rule's findings are written in their own transaction so
+    that the run's progress is visible while it works. The roll-up and the run's summary close it."""
+    as_of, scope = run.as_of, run.scope
+    actor = actor if actor is not None else run.started_by
     overrides = {s.rule_id: s.params for s in RuleSetting.objects.all()}
     rules = enabled_rules()
-    run = ScanRun.objects.create(as_of=as_of, scope=scope, started_by=actor if getattr(actor, "is_authenticated", False) else None)
     result = ScanResult(run=run)
     scope_path = scope.path if scope is not None else ""
-    with transaction.atomic():
+    try:
         for index, r in enumerate(rules, start=1):
             ctx = ScanContext(as_of=as_of, scope_path=scope_path, params=effective_params(r.id, overrides.get(r.id)))
-            hits = {subject_key(h): h for h in r.evaluate(ctx)}
-            _upsert(r, hits, as_of, scope_path, result)
+            with transaction.atomic():
+                hits = {subject_key(h): h for h in r.evaluate(ctx)}
+                _upsert(r, hits, as_of, scope_path, result)
             result.per_rule[r.id] = len(hits)
+            ScanRun.objects.filter(pk=run.pk).update(progress=int(90 * index / len(rules)))
             if progress:
                 progress(index, len(rules), r.id)
-        # A rule the deployment switched off leaves no open findings behind.
-        disabled = [rid for rid in REGISTRY if rid not in {r.id for r in rules}]
-        stale = Finding.objects.filter(rule_id__in=disabled, closed_on__isnull=True)
-        if scope_path:
-            stale = stale.filter(organization__path__startswith=scope_path)
-        result.closed += stale.update(closed_on=as_of)
-        run.status = "done"
-        run.finished_at = timezone.now()
-        run.progress = 100
-        run.counts = {"opened": result.opened, "updated": result.updated, "closed": result.closed,
-                      "unchanged": result.unchanged, "rules": result.per_rule}
-        run.save(update_fields=["status", "finished_at", "progress", "counts"])
-        audit_record(actor=actor, action="compliance.scan", obj=run, organization=scope,
-                     data={"as_of": as_of.isoformat(), "scope": getattr(scope, "code", "全部"), **run.counts})
+        with transaction.atomic():
+            # A rule the deployment switched off leaves no open findings behind.
+            disabled = [rid for rid in REGISTRY if rid not in {r.id for r in rules}]
+            stale = Finding.objects.filter(rule_id__in=disabled, closed_on__isnull=True)
+            if scope_path:
+                stale = stale.filter(organization__path__startswith=scope_path)
+            result.closed += stale.update(closed_on=as_of)
+            from .rollup import rollup_refresh
+
+            rollup_refresh(as_of)
+            run.status = "done"
+            run.finished_at = timezone.now()
+            run.progress = 100
+            run.counts = {"opened": result.opened, "updated": result.updated, "closed": result.closed,
+                          "unchanged": result.unchanged, "rules": result.per_rule}
+            run.save(update_fields=["status", "finished_at", "progress", "counts"])
+            audit_record(actor=actor, action="compliance.scan", obj=run, organization=scope,
+                         data={"as_of": as_of.isoformat(), "scope": getattr(scope, "code", "全部"), **run.counts})
+    except Exception as exc:
+        ScanRun.objects.filter(pk=run.pk).update(status="failed", finished_at=timezone.now(), log=repr(exc)[:2000])
+        raise
     return result
 
 

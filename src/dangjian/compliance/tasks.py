@@ -1,8 +1,8 @@
-"""The daily scan of the whole deployment (periodic schedules are declared here)."""
+"""Scans as jobs: the daily scan of the whole deployment, and a subtree scan started from the web."""
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from dangjian.core import context
 
@@ -14,3 +14,13 @@ def daily_scan() -> dict:
     with context.use(context.RequestContext(source="job")):
         result = scan_run(as_of=timezone.localdate())
     return {"opened": result.opened, "closed": result.closed, "updated": result.updated}
+
+
+@db_task()
+def subtree_scan(run_id: int) -> None:
+    """Run a scan prepared by `scan_request` (the ScanRun row carries scope, date and actor)."""
+    from .models import ScanRun
+    from .services import scan_execute
+
+    with context.use(context.RequestContext(source="job")):
+        scan_execute(ScanRun.objects.get(pk=run_id))

@@ -122,3 +122,8 @@ def audit_summary(data: dict) -> str:
             continue
         parts.append(f"{FIELD_LABELS.get(key, key)}：{value}")
     return "；".join(parts)
+
+
+@register.filter
+def get_item(mapping: dict, key: str) -> object:
+    return mapping.get(key) if isinstance(mapping, dict) else None

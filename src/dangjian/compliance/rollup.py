@@ -1,0 +1,58 @@
+"""Roll open findings up the tree: one grouped query per depth level, stored per organization."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Max
+from django.db.models.functions import Substr
+
+from .models import Finding, OrgStatus
+
+RED = {"high", "critical"}
+
+
+def colour_of(severity_counts: dict[str, int]) -> str:
+    if any(severity_counts.get(s) for s in RED):
+        return "red"
+    if severity_counts.get("warn"):
+        return "yellow"
+    return "green"
+
+
+def rollup_refresh(as_of: date) -> int:
+    """Recompute every organization's subtree roll-up from the open findings."""
+    from dangjian.orgs.models import Organization
+
+    steplen = Organization.steplen
+    open_findings = Finding.objects.filter(closed_on__isnull=True)
+    max_depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
+    per_path: dict[str, dict[str, Any]] = defaultdict(lambda: {"severity": {}, "category": {}, "total": 0, "own": 0})
+    for depth in range(1, max_depth + 1):
+        rows = (open_findings.filter(organization__depth__gte=depth)
+                .annotate(prefix=Substr("organization__path", 1, steplen * depth))
+                .values("prefix", "severity", "category").annotate(n=Count("pk")).order_by())
+        for r in rows:
+            entry = per_path[r["prefix"]]
+            entry["severity"][r["severity"]] = entry["severity"].get(r["severity"], 0) + r["n"]
+            entry["category"][r["category"]] = entry["category"].get(r["category"], 0) + r["n"]
+            entry["total"] += r["n"]
+    for r in open_findings.values("organization__path").annotate(n=Count("pk")).order_by():
+        per_path[r["organization__path"]]["own"] = r["n"]
+    orgs = Organization.objects.values_list("id", "path")
+    existing = {oid: (pk, colour, counts) for pk, oid, colour, counts in
+                OrgStatus.objects.values_list("id", "organization_id", "colour", "counts")}
+    creates, updates = [], []
+    for org_id, path in orgs:
+        counts = per_path.get(path, {"severity": {}, "category": {}, "total": 0, "own": 0})
+        colour = colour_of(counts["severity"])
+        current = existing.get(org_id)
+        if current is None:
+            creates.append(OrgStatus(organization_id=org_id, colour=colour, counts=counts, updated_on=as_of))
+        elif (current[1], current[2]) != (colour, counts):  # compare first: an unchanged tree writes nothing
+            updates.append(OrgStatus(id=current[0], organization_id=org_id, colour=colour, counts=counts, updated_on=as_of))
+    OrgStatus.objects.bulk_create(creates, batch_size=2000)
+    OrgStatus.objects.bulk_update(updates, ["colour", "counts", "updated_on"], batch_size=2000)
+    return len(creates) + len(updates)

@@ -1,0 +1,56 @@
+"""Reads of findings and roll-ups, scoped to the caller's subtrees."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
+
+from dangjian.accounts import policy
+from dangjian.core.dates import add_months
+
+from .models import Finding, OrgStatus, ScanRun
+
+
+def findings_in(user: Any, organization: Any, *, category: str = "", severity: str = "") -> QuerySet[Finding]:
+    """Open findings of an organization's subtree (the organization must be in the user's scope)."""
+    qs = policy.scope_filter(Finding.objects.filter(closed_on__isnull=True), user)
+    qs = qs.filter(organization__path__startswith=organization.path)
+    if category:
+        qs = qs.filter(category=category)
+    if severity:
+        qs = qs.filter(severity=severity)
+    return qs.select_related("organization", "member").order_by("opened_on", "rule_id", "id")
+
+
+def status_of(organization: Any) -> OrgStatus | None:
+    return OrgStatus.objects.filter(organization=organization).first()
+
+
+def children_status(user: Any, organization: Any) -> QuerySet:
+
+    return (policy.visible_to(user).filter(path__startswith=organization.path, depth=organization.depth + 1, is_active=True)
+            .select_related("status").order_by("path"))
+
+
+def monthly_trend(organization: Any, today: date, months: int = 12) -> list[dict[str, Any]]:
+    """Findings opened per month in the subtree over the last `months` months (one query)."""
+    start = add_months(today.replace(day=1), -(months - 1))
+    rows = (Finding.objects.filter(organization__path__startswith=organization.path, opened_on__gte=start)
+            .annotate(month=TruncMonth("opened_on")).values("month").annotate(n=Count("pk")).order_by("month"))
+    by_month = {r["month"].strftime("%Y-%m") if hasattr(r["month"], "strftime") else str(r["month"])[:7]: r["n"] for r in rows}
+    out = []
+    for i in range(months):
+        m = add_months(start, i)
+        key = f"{m:%Y-%m}"
+        out.append({"month": key, "opened": by_month.get(key, 0)})
+    return out
+
+
+def scan_run_get(user: Any, pk: int) -> ScanRun | None:
+    run = ScanRun.objects.filter(pk=pk).select_related("scope").first()
+    if run is None or run.scope is None or not policy.can(user, "view", run.scope):
+        return None
+    return run

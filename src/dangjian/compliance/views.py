@@ -1,0 +1,64 @@
+"""The superior's dashboard (监测预警): colours rolled up the tree, drill-down, findings, trend."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dangjian.accounts import policy
+from dangjian.orgs import selectors as org_selectors
+from dangjian.web.access import staff_required
+from dangjian.web.paging import paginate
+
+from . import selectors, services
+from .engine import CATEGORIES, REGISTRY, SEVERITY_LABELS
+
+
+@staff_required("view")
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("org", "")
+    if raw.isdigit():
+        org = org_selectors.org_get(request.user, int(raw))
+    else:
+        org = org_selectors.org_roots(request.user).first()
+        if org is None:
+            raise Http404("没有授权组织")
+    category = request.GET.get("category", "") if request.GET.get("category", "") in CATEGORIES else ""
+    severity = request.GET.get("severity", "") if request.GET.get("severity", "") in SEVERITY_LABELS else ""
+    findings = selectors.findings_in(request.user, org, category=category, severity=severity)
+    status = selectors.status_of(org)
+    ctx = {
+        "org": org,
+        "ancestors": org_selectors.org_ancestors(org, request.user),
+        "status": status,
+        "children": selectors.children_status(request.user, org),
+        "page": paginate(request, findings),
+        "rules": REGISTRY,
+        "categories": CATEGORIES,
+        "severities": SEVERITY_LABELS,
+        "filters": request.GET,
+        "trend": selectors.monthly_trend(org, timezone.localdate()),
+        "can_scan": policy.can(request.user, "change", org),
+    }
+    return render(request, "compliance/dashboard.html", ctx)
+
+
+@staff_required("change")
+@require_POST
+def scan_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk, "change")
+    run = services.scan_request(actor=request.user, scope=org, as_of=timezone.localdate())
+    messages.info(request, f"已开始检查“{org.name}”及其下级组织。")
+    return redirect("compliance:run", run.pk)
+
+
+@staff_required("view")
+def run_view(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.scan_run_get(request.user, pk)
+    if run is None:
+        raise Http404("未找到该检查任务")
+    template = "compliance/partials/run_status.html" if request.htmx else "compliance/run.html"  # type: ignore[attr-defined]
+    return render(request, template, {"run": run})
