@@ -39,8 +39,8 @@ def rollup_refresh(as_of: date) -> int:
             entry["severity"][r["severity"]] = entry["severity"].get(r["severity"], 0) + r["n"]
             entry["category"][r["category"]] = entry["category"].get(r["category"], 0) + r["n"]
             entry["total"] += r["n"]
-    for r in open_findings.values("organization__path").annotate(n=Count("pk")).order_by():
-        per_path[r["organization__path"]]["own"] = r["n"]
+    for own in open_findings.values("organization__path").annotate(n=Count("pk")).order_by():
+        per_path[own["organization__path"]]["own"] = own["n"]
     orgs = Organization.objects.values_list("id", "path")
     existing = {oid: (pk, colour, counts) for pk, oid, colour, counts in
                 OrgStatus.objects.values_list("id", "organization_id", "colour", "counts")}

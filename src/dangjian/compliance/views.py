@@ -20,12 +20,10 @@ from .engine import CATEGORIES, REGISTRY, SEVERITY_LABELS
 @staff_required("view")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("org", "")
-    if raw.isdigit():
-        org = org_selectors.org_get(request.user, int(raw))
-    else:
-        org = org_selectors.org_roots(request.user).first()
-        if org is None:
-            raise Http404("没有授权组织")
+    found = org_selectors.org_get(request.user, int(raw)) if raw.isdigit() else org_selectors.org_roots(request.user).first()
+    if found is None:
+        raise Http404("没有授权组织")
+    org = found
     category = request.GET.get("category", "") if request.GET.get("category", "") in CATEGORIES else ""
     severity = request.GET.get("severity", "") if request.GET.get("severity", "") in SEVERITY_LABELS else ""
     findings = selectors.findings_in(request.user, org, category=category, severity=severity)
