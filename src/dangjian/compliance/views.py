@@ -28,7 +28,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     severity = request.GET.get("severity", "") if request.GET.get("severity", "") in SEVERITY_LABELS else ""
     findings = selectors.findings_in(request.user, org, category=category, severity=severity)
     status = selectors.status_of(org)
+    by_severity = (status.counts.get("severity", {}) if status else {})
+    severity_cards = [(label, by_severity.get(key, 0)) for key, label in SEVERITY_LABELS.items() if key != "info"]
     ctx = {
+        "severity_cards": severity_cards,
         "org": org,
         "ancestors": org_selectors.org_ancestors(org, request.user),
         "status": status,
