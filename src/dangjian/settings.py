@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.interchange",
     "dangjian.compliance",
+    "dangjian.notify",
     "dangjian.demo",
     "dangjian.web",
 ]

@@ -97,6 +97,9 @@ def scan_execute(run: ScanRun, *, actor: Any = None,
             from .rollup import rollup_refresh
 
             rollup_refresh(as_of)
+            from dangjian.notify.services import reminders_sync
+
+            reminders_sync(as_of)
             run.status = "done"
             run.finished_at = timezone.now()
             run.progress = 100

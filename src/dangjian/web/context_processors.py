@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from dangjian.accounts import policy
+from dangjian.notify.services import unread_count
 
 from .menu import menu_for
 
@@ -23,5 +24,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "is_member_account": policy.is_member_account(user),
             "is_staff_user": policy.is_staff(user),
             "scope_grants": [g for g in policy.grants(user) if g.organization_id],
+            "unread_reminders": unread_count(user),
         }
     return request._shell_ctx  # type: ignore[attr-defined]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notify"
+
+urlpatterns = [
+    path("", views.inbox_view, name="inbox"),
+    path("<int:pk>/read/", views.read_view, name="read"),
+]
