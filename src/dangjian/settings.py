@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "dangjian.interchange",
     "dangjian.compliance",
     "dangjian.notify",
+    "dangjian.supervision",
     "dangjian.demo",
     "dangjian.web",
 ]

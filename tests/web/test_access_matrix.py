@@ -59,6 +59,9 @@ MATRIX = {
     "compliance:dashboard#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "compliance:run": (lambda t: [_run(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "notify:inbox": (lambda t: [], "", {role: (302 if role == "anonymous" else 200) for role in ROLES}),
+    "supervision:list": (lambda t: [], "", expect(**STAFF_ALL)),
+    "supervision:create": (lambda t: [], "", expect(branch_worker=403, committee_staff=200, supervisor=200, sibling_staff=200)),
+    "supervision:detail": (lambda t: [_task(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "audit:list": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "audit_admin": 200}),
     "accounts:users": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
     "accounts:grants": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
@@ -77,6 +80,8 @@ POST_MATRIX = {
     "compliance:scan_start": (lambda t: [t.branch_a1.pk],
                               expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "notify:read": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
+    "supervision:act": (lambda t: [_task(t), t.branch_a1.assignments.first().pk],
+                        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=404)),
     "members:unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
                        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
     "member-unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
@@ -89,6 +94,19 @@ def _run(t):
     from dangjian.compliance.models import ScanRun
 
     return ScanRun.objects.create(as_of=date(2026, 1, 15), scope=t.branch_a1).pk
+
+
+def _task(t):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangjian.supervision.models import Assignment, Task
+
+    task = Task.objects.create(title="督办", body="要求", deadline=timezone.localdate() + timedelta(days=3),
+                               issuer=t.district_a.grants.first().user, issuer_org=t.district_a)
+    Assignment.objects.get_or_create(task=task, organization=t.branch_a1)
+    return task.pk
 
 
 OPEN = {"accounts:login", "accounts:logout", "accounts:otp", "accounts:otp_setup", "accounts:password_change",

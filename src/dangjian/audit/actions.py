@@ -52,6 +52,10 @@ for _action, _label in [
     ("audit.view", "查阅审计日志"),
     ("compliance.scan", "运行监测检查"),
     ("compliance.scan_request", "发起监测检查"),
+    ("supervision.task_create", "下达督办"),
+    ("supervision.reply", "回复督办"),
+    ("supervision.accept", "督办办结"),
+    ("supervision.return", "退回督办"),
     ("compliance.rule_setting", "修改规则设置"),
     ("audit.verify", "校验审计日志"),
 ]:

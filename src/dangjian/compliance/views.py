@@ -43,6 +43,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "filters": request.GET,
         "trend": selectors.monthly_trend(org, timezone.localdate()),
         "can_scan": policy.can(request.user, "change", org),
+        "can_supervise": policy.can(request.user, "supervise", org),
     }
     return render(request, "compliance/dashboard.html", ctx)
 

@@ -32,6 +32,7 @@ MENU: list[MenuItem] = [
     MenuItem("党员管理", "党员花名册", "members:list", "people", _staff),
     MenuItem("党员管理", "花名册导入", "members:import", "upload", _changer),
     MenuItem("监测预警", "预警总览", "compliance:dashboard", "stoplights", _staff),
+    MenuItem("督查督办", "督办任务", "supervision:list", "clipboard-check", _staff),
     MenuItem("系统管理", "账号管理", "accounts:users", "person-gear", lambda u: policy.has_admin_role(u, Role.SYSTEM_ADMIN)),
     MenuItem("系统管理", "角色授权", "accounts:grants", "shield-lock", lambda u: policy.has_admin_role(u, Role.SECURITY_ADMIN)),
     MenuItem("系统管理", "审计日志", "audit:list", "journal-text", lambda u: policy.has_admin_role(u, Role.AUDIT_ADMIN)),

@@ -1,0 +1,130 @@
+"""督查督办 pages: tasks issued and received, creation (also from a finding), reply and decision."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.accounts import policy
+from dangjian.core.errors import DomainError
+from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.models import Organization
+from dangjian.web.access import staff_required
+from dangjian.web.forms import BootstrapMixin, DateInput, submit
+
+from . import services
+from .models import Assignment, Task
+
+
+class TaskForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label="督办事项", max_length=100)
+    body = forms.CharField(label="具体要求", widget=forms.Textarea(attrs={"rows": 4}))
+    deadline = forms.DateField(label="办结期限", widget=DateInput())
+    organizations = forms.ModelMultipleChoiceField(label="督办对象", queryset=Organization.objects.none(),
+                                                   widget=forms.SelectMultiple(attrs={"size": 8}))
+
+
+@staff_required("view")
+def list_view(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    received = list(services.assignments_received(request.user)[:200])
+    issued = list(services.tasks_issued(request.user)[:100]) if policy.path_q(request.user, "supervise") else []
+    return render(request, "supervision/list.html", {"received": received, "issued": issued, "today": today,
+                                                     "can_issue": policy.path_q(request.user, "supervise") is not None})
+
+
+@staff_required("supervise")
+@require_http_methods(["GET", "POST"])
+def create_view(request: HttpRequest) -> HttpResponse:
+    from dangjian.compliance.models import Finding
+
+    finding = None
+    raw_finding = request.GET.get("finding", "")
+    if raw_finding.isdigit():
+        finding = Finding.objects.select_related("organization").filter(pk=int(raw_finding)).first()
+        if finding is None or not policy.can(request.user, "view", finding.organization):
+            raise Http404("未找到该预警")
+    raw_org = request.GET.get("org", "")
+    issuer_org: Organization | None
+    if raw_org.isdigit():
+        issuer_org = org_selectors.org_get(request.user, int(raw_org), "supervise")
+    elif finding is not None:
+        parent = Organization.objects.get_parent(finding.organization)
+        issuer_org = parent if parent is not None and policy.can(request.user, "supervise", parent) else None
+        if issuer_org is None:
+            raise Http404("您不能对该组织下达督办")
+    else:
+        issuer_org = org_selectors.org_roots(request.user).first()
+        if issuer_org is None or not policy.can(request.user, "supervise", issuer_org):
+            raise Http404("没有可督办的组织")
+    initial: dict[str, object] = {"deadline": timezone.localdate() + timedelta(days=14)}
+    if finding is not None:
+        initial.update(title=f"整改：{finding.message[:60]}", body=f"{finding.message}\n请于期限内整改并回复办理情况。",
+                       organizations=[finding.organization_id])
+    form = TaskForm(request.POST or None, initial=initial)
+    # the organizations up to three levels below the issuing one
+    form.fields["organizations"].queryset = (  # type: ignore[attr-defined]
+        policy.visible_to(request.user, "supervise")
+        .filter(path__startswith=issuer_org.path, is_active=True, depth__lte=issuer_org.depth + 3)
+        .exclude(pk=issuer_org.pk).order_by("path")
+    )
+
+    if issuer_org is None:
+        raise Http404
+
+    def done(task: Task) -> HttpResponse:
+        messages.success(request, f"已下达督办：{task.title}")
+        return redirect("supervision:detail", task.pk)
+
+    return submit(request, form, lambda d: services.task_create(
+        actor=request.user, issuer_org=issuer_org, title=d["title"], body=d["body"], deadline=d["deadline"],
+        organizations=list(d["organizations"]), finding=finding), done=done) or render(
+        request, "supervision/form.html", {"form": form, "issuer_org": issuer_org, "finding": finding})
+
+
+def _task_for(request: HttpRequest, pk: int) -> tuple[Task, list[Assignment], bool]:
+    task = Task.objects.select_related("issuer_org", "issuer", "finding").filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    is_issuer_side = policy.can(request.user, "supervise", task.issuer_org)
+    assignments = [a for a in task.assignments.select_related("organization").order_by("organization__path")
+                   if is_issuer_side or policy.can(request.user, "view", a.organization)]
+    if not is_issuer_side and not assignments:
+        raise Http404
+    return task, assignments, is_issuer_side
+
+
+@staff_required("view")
+def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    task, assignments, issuer_side = _task_for(request, pk)
+    rows = [{"a": a, "can_reply": a.status in ("pending", "returned") and policy.can(request.user, "change", a.organization),
+             "can_decide": issuer_side and a.status == "replied"} for a in assignments]
+    return render(request, "supervision/detail.html", {"task": task, "rows": rows, "today": timezone.localdate()})
+
+
+@staff_required("view")
+@require_POST
+def act_view(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+    task, assignments, _ = _task_for(request, pk)
+    a = next((x for x in assignments if x.pk == assignment_id), None)
+    if a is None:
+        raise Http404
+    op = request.POST.get("op")
+    try:
+        if op == "reply":
+            services.assignment_reply(actor=request.user, assignment=a, reply=request.POST.get("reply", ""))
+            messages.success(request, "已回复。")
+        elif op in ("accept", "return"):
+            services.assignment_decide(actor=request.user, assignment=a, accept=op == "accept", reason=request.POST.get("reason", ""))
+            messages.success(request, "已办结。" if op == "accept" else "已退回。")
+        else:
+            raise DomainError("invalid", "未知操作")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("supervision:detail", task.pk)

@@ -1,0 +1,77 @@
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.audit.models import AuditEvent
+from dangjian.compliance.models import Finding
+from dangjian.compliance.services import scan_run
+from dangjian.core.errors import DomainError, NotVisible
+from dangjian.supervision import services
+from dangjian.supervision.models import Assignment, Task
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_task_life_cycle_through_the_web(client, tree, users):
+    scan_run(as_of=date(2026, 1, 15))
+    finding = Finding.objects.filter(organization=tree.branch_a1, closed_on__isnull=True).first()
+    staff, worker = users["committee_staff"], users["branch_worker"]
+    login(client, staff)
+    form = client.get(reverse("supervision:create"), {"finding": finding.pk})
+    assert form.status_code == 200
+    deadline = (timezone.localdate() + timedelta(days=10)).isoformat()
+    resp = client.post(reverse("supervision:create") + f"?finding={finding.pk}", {
+        "title": "整改", "body": "请整改", "deadline": deadline, "organizations": [tree.branch_a1.pk]})
+    task = Task.objects.get()
+    assert resp["Location"] == reverse("supervision:detail", args=[task.pk])
+    assert task.finding_id == finding.pk
+    assert task.issuer_org_id == tree.district_a.pk
+    a = Assignment.objects.get()
+    # the branch worker sees and answers it
+    login(client, worker)
+    assert "整改" in client.get(reverse("supervision:list")).content.decode()
+    client.post(reverse("supervision:act", args=[task.pk, a.pk]), {"op": "reply", "reply": "已召开支委会研究整改"})
+    a.refresh_from_db()
+    assert a.status == "replied"
+    # a worker cannot accept their own reply
+    client.post(reverse("supervision:act", args=[task.pk, a.pk]), {"op": "accept"})
+    a.refresh_from_db()
+    assert a.status == "replied"
+    # the issuer sends it back, the worker answers again, the issuer accepts
+    login(client, staff)
+    client.post(reverse("supervision:act", args=[task.pk, a.pk]), {"op": "return", "reason": "请附会议记录"})
+    a.refresh_from_db()
+    assert (a.status, a.decision_reason) == ("returned", "请附会议记录")
+    login(client, worker)
+    client.post(reverse("supervision:act", args=[task.pk, a.pk]), {"op": "reply", "reply": "已补充会议记录"})
+    login(client, staff)
+    client.post(reverse("supervision:act", args=[task.pk, a.pk]), {"op": "accept"})
+    a.refresh_from_db()
+    assert a.status == "accepted"
+    assert list(AuditEvent.objects.filter(action__startswith="supervision.").order_by("id").values_list("action", flat=True)) == [
+        "supervision.task_create", "supervision.reply", "supervision.return", "supervision.reply", "supervision.accept"]
+
+
+def test_tasks_are_scoped(client, tree, users):
+    staff = users["committee_staff"]
+    deadline = timezone.localdate() + timedelta(days=5)
+    with pytest.raises(DomainError, match="不是本组织的下级组织"):
+        services.task_create(actor=staff, issuer_org=tree.district_a, title="x", body="y", deadline=deadline, organizations=[tree.branch_b1])
+    with pytest.raises(NotVisible):
+        services.task_create(actor=users["branch_worker"], issuer_org=tree.branch_a1, title="x", body="y", deadline=deadline, organizations=[tree.group_a1])
+    with pytest.raises(DomainError, match="不能早于今天"):
+        services.task_create(actor=staff, issuer_org=tree.district_a, title="x", body="y", deadline=date(2020, 1, 1), organizations=[tree.branch_a1])
+    task = services.task_create(actor=staff, issuer_org=tree.district_a, title="x", body="y", deadline=deadline, organizations=[tree.branch_a1])
+    login(client, users["sibling_staff"])
+    assert client.get(reverse("supervision:detail", args=[task.pk])).status_code == 404
+
+
+def test_overdue_count(tree, users):
+    task = services.task_create(actor=users["committee_staff"], issuer_org=tree.district_a, title="x", body="y",
+                                deadline=timezone.localdate(), organizations=[tree.branch_a1, tree.branch_a2])
+    assert task.assignments.count() == 2
+    assert services.overdue_count(tree.district_a, timezone.localdate()) == 0
+    assert services.overdue_count(tree.district_a, timezone.localdate() + timedelta(days=1)) == 2
