@@ -56,6 +56,7 @@ def pages(repeat: int) -> dict:
         "organization page, city root": f"/orgs/{root.pk}/",
         "organization page, branch": f"/orgs/{branch.pk}/",
         "API members, city root": "/api/v1/members/",
+        "monitoring dashboard, city root": "/monitor/",
     }
     out = {}
     for label, url in targets.items():

@@ -36,7 +36,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "ancestors": org_selectors.org_ancestors(org, request.user),
         "status": status,
         "children": selectors.children_status(request.user, org),
-        "page": paginate(request, findings),
+        # unfiltered: the total is the stored roll-up's (no COUNT over the subtree's findings)
+        "page": paginate(request, findings, count=status.counts.get("total") if status and not (category or severity) else None),
         "rules": REGISTRY,
         "categories": CATEGORIES,
         "severities": SEVERITY_LABELS,
