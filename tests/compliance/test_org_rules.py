@@ -279,3 +279,25 @@ def test_colours_roll_up_the_tree(tmp_path):
     before = list(OrgStatus.objects.order_by("pk").values_list("pk", "updated_on", "colour"))
     scan("2026-01-20")
     assert list(OrgStatus.objects.order_by("pk").values_list("pk", "updated_on", "colour")) == before
+
+
+def test_security_admin_overrides_a_parameter_with_a_reason(client, tree, users):
+    from django.urls import reverse
+
+    from dangjian.audit.models import AuditEvent
+    from dangjian.compliance.models import RuleSetting
+    from tests.conftest import login
+
+    login(client, users["security_admin"])
+    url = reverse("compliance:rules")
+    bad = client.post(url, {"rule_id": "ORG-04", "enabled": "on", "param_max_members": "5", "reason": "x"})
+    assert "参数“党支部党员数上限”应在10到500之间" in bad.content.decode()
+    no_reason = client.post(url, {"rule_id": "ORG-04", "enabled": "on", "param_max_members": "60", "reason": ""})
+    assert "请填写原因" in no_reason.content.decode()
+    assert not RuleSetting.objects.exists()
+    ok = client.post(url, {"rule_id": "ORG-04", "enabled": "on", "param_max_members": "60", "reason": "本市文件规定60人"})
+    assert ok.status_code == 302
+    assert RuleSetting.objects.get(rule_id="ORG-04").params == {"max_members": 60}
+    event = AuditEvent.objects.get(action="compliance.rule_setting")
+    assert event.data["after"]["params"] == {"max_members": 60}
+    assert event.actor == users["security_admin"]

@@ -62,6 +62,7 @@ MATRIX = {
     "supervision:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "supervision:create": (lambda t: [], "", expect(branch_worker=403, committee_staff=200, supervisor=200, sibling_staff=200)),
     "supervision:detail": (lambda t: [_task(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "compliance:rules": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
     "audit:list": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "audit_admin": 200}),
     "accounts:users": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
     "accounts:grants": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),

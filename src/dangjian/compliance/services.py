@@ -148,3 +148,35 @@ def open_findings(*, scope: Any = None):  # type: ignore[no-untyped-def]
     if scope is not None:
         qs = qs.filter(organization__path__startswith=scope.path)
     return qs.order_by("rule_id", "organization__code", "member__member_no", "period")
+
+
+@transaction.atomic(durable=True)
+def rule_setting_update(*, actor: Any, rule_id: str, enabled: bool, params: dict[str, Any], reason: str) -> RuleSetting:
+    """A deployment's override of a rule (security admin): parameters checked against the pack's
+    types and ranges, a reason required for any departure from the national defaults; audited."""
+    from dangjian.accounts import policy
+    from dangjian.accounts.constants import Role
+    from dangjian.core.errors import DomainError
+
+    from .packs import param_specs, validate_override
+
+    if actor is not None and not policy.has_admin_role(actor, Role.SECURITY_ADMIN):
+        raise DomainError("forbidden", "只有安全管理员可以修改规则设置")
+    if rule_id not in REGISTRY:
+        raise DomainError("not_found", f"规则“{rule_id}”不存在", field="rule_id")
+    errors = validate_override(rule_id, params)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise DomainError("invalid", message, field=name)
+    specs = param_specs(rule_id)
+    cleaned = {k: int(v) for k, v in params.items() if specs[k]["type"] == "int" and int(v) != specs[k]["default"]}
+    reason = (reason or "").strip()
+    if (cleaned or not enabled) and not reason:
+        raise DomainError("required", "修改默认参数或停用规则时，请填写原因（如本地文件依据）", field="reason")
+    setting, _ = RuleSetting.objects.select_for_update().get_or_create(rule_id=rule_id)
+    before = {"enabled": setting.enabled, "params": setting.params, "reason": setting.reason}
+    setting.enabled, setting.params, setting.reason, setting.updated_by = enabled, cleaned, reason[:300], actor
+    setting.save()
+    audit_record(actor=actor, action="compliance.rule_setting", obj=setting,
+                 data={"rule": rule_id, "before": before, "after": {"enabled": enabled, "params": cleaned, "reason": reason}})
+    return setting

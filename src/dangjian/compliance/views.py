@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
+from dangjian.accounts.constants import Role
+from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
-from dangjian.web.access import staff_required
+from dangjian.web.access import admin_required, staff_required
 from dangjian.web.paging import paginate
 
 from . import selectors, services
@@ -65,3 +67,34 @@ def run_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("未找到该检查任务")
     template = "compliance/partials/run_status.html" if request.htmx else "compliance/run.html"  # type: ignore[attr-defined]
     return render(request, template, {"run": run})
+
+
+@admin_required(Role.SECURITY_ADMIN)
+@require_http_methods(["GET", "POST"])
+def rules_view(request: HttpRequest) -> HttpResponse:
+    """The security admin's rule settings: parameters within the pack's ranges, switches, reasons."""
+    from .models import RuleSetting
+    from .packs import effective_params, load_pack, param_specs
+
+    settings = {s.rule_id: s for s in RuleSetting.objects.all()}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        rule_id = request.POST.get("rule_id", "")
+        specs = param_specs(rule_id)
+        params = {name: request.POST.get(f"param_{name}", "").strip() for name in specs}
+        try:
+            services.rule_setting_update(actor=request.user, rule_id=rule_id, enabled=request.POST.get("enabled") == "on",
+                                         params=params, reason=request.POST.get("reason", ""))
+        except DomainError as exc:
+            errors = {"rule_id": rule_id, "field": exc.field or "", "message": exc.message}
+        else:
+            messages.success(request, f"已保存规则 {rule_id} 的设置。")
+            return redirect("compliance:rules")
+    rows = []
+    for rid, r in sorted(REGISTRY.items()):
+        s = settings.get(rid)
+        values = effective_params(rid, s.params if s else None)
+        rows.append({"rule": r, "setting": s, "enabled": s.enabled if s else True,
+                     "params": [(name, spec, values[name]) for name, spec in param_specs(rid).items()]})
+    return render(request, "compliance/rules.html", {"rows": rows, "errors": errors, "pack": load_pack()["version"],
+                                                     "categories": CATEGORIES, "severities": SEVERITY_LABELS})

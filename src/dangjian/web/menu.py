@@ -35,6 +35,7 @@ MENU: list[MenuItem] = [
     MenuItem("督查督办", "督办任务", "supervision:list", "clipboard-check", _staff),
     MenuItem("系统管理", "账号管理", "accounts:users", "person-gear", lambda u: policy.has_admin_role(u, Role.SYSTEM_ADMIN)),
     MenuItem("系统管理", "角色授权", "accounts:grants", "shield-lock", lambda u: policy.has_admin_role(u, Role.SECURITY_ADMIN)),
+    MenuItem("系统管理", "规则设置", "compliance:rules", "sliders", lambda u: policy.has_admin_role(u, Role.SECURITY_ADMIN)),
     MenuItem("系统管理", "审计日志", "audit:list", "journal-text", lambda u: policy.has_admin_role(u, Role.AUDIT_ADMIN)),
     MenuItem("系统管理", "接口文档", "api-docs", "braces", _staff),
 ]
