@@ -46,7 +46,7 @@ class Node:
 
 
 class CityBuilder:
-    def __init__(self, scale: str, seed: int, today: date) -> None:
+    def __init__(self, scale: str, seed: int, today: date, plant_rate: float = 0.03) -> None:
         if scale not in SCALES:
             raise ValueError(f"未知规模：{scale}（可选 {', '.join(SCALES)}）")
         self.scale = scale
@@ -57,6 +57,8 @@ class CityBuilder:
         self.counter = 0
         self.used_names: set[str] = set()
         self.used_ids: set[str] = set()
+        self.plant_rate = plant_rate
+        self.truth: set[tuple[str, str]] = set()
 
     # -- helpers
     def code(self, prefix: str) -> str:
@@ -275,6 +277,116 @@ class CityBuilder:
             seq = (seq + 2) % 1000
         raise ValueError("身份证号空间不足")
 
+    # -- planted irregularities (rules-contract ORG/TERM) on an otherwise regular city
+    def _veteran(self, row: dict[str, str], region: str) -> None:
+        """Make a member a full member of long standing (eligible for any post)."""
+        rng, today = self.rng, self.today
+        born = date.fromisoformat(row["birth_date"])
+        if (today - born).days < 365 * 24:
+            born = date(today.year - rng.randint(26, 60), rng.randint(1, 12), rng.randint(1, 28))
+            row["birth_date"] = born.isoformat()
+            self.used_ids.discard(row["id_number"])
+            row["id_number"] = self.id_number(region, born, row["gender"])
+        earliest = add_months(born, 12 * 18 + 1)
+        latest = today - timedelta(days=365 * 2)
+        joined = earliest + timedelta(days=int(max((latest - earliest).days, 0) * rng.random()))
+        row.update(status="full", joined_on=joined.isoformat(), full_on=add_months(joined, 12).isoformat())
+
+    def _probationary(self, row: dict[str, str]) -> None:
+        row.update(status="probationary", full_on="",
+                   joined_on=(self.today - timedelta(days=self.rng.randrange(30, 300))).isoformat())
+        born = date.fromisoformat(row["birth_date"])
+        if (date.fromisoformat(row["joined_on"]) - born).days < 365 * 18 + 40:
+            self._veteran(row, "350200")  # too young to have joined: keep them a full member instead
+            row["_young"] = "1"
+
+    def _plant_and_staff(self, nodes: list[Node], by_branch: dict[str, list[dict[str, str]]]) -> tuple[list, list]:
+        """Regular posts and terms everywhere, except a controlled share of planted irregularities,
+        each recorded in `self.truth` as (rule, organization code)."""
+        rng, today, rate = self.rng, self.today, self.plant_rate
+        truth = self.truth
+        posts: list[dict[str, str]] = []
+        veterans: dict[str, list[dict[str, str]]] = {}
+        for n in nodes:
+            if n.kind != "branch":
+                continue
+            roster = by_branch[n.code]
+            if len(roster) >= 3 and rng.random() < rate:  # ORG-02: two full members only
+                for r in roster[:2]:
+                    self._veteran(r, n.region)
+                for r in roster[2:]:
+                    self._probationary(r)
+                if sum(1 for r in roster if r["status"] == "full") < 3:
+                    truth.add(("ORG-02", n.code))
+            else:
+                for r in roster[:3]:
+                    if not (r["status"] == "full" and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)):
+                        self._veteran(r, n.region)
+            for r in roster:
+                r.pop("_young", None)
+            veterans[n.code] = [r for r in roster if r["status"] == "full" and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)]
+        first_veteran: dict[str, str] = {}
+        for n in nodes:  # parents before children: the first branch under each container
+            if n.kind == "branch" and veterans[n.code]:
+                p = n.parent
+                while p is not None:
+                    first_veteran.setdefault(p.code, veterans[n.code][0]["member_no"])
+                    p = p.parent
+        for n in nodes:
+            if n.kind == "group":
+                if n.parent is not None and len(by_branch.get(n.parent.code, [])) > 5:
+                    siblings = [c for c in (n.parent.children or []) if c.kind == "group"]
+                    idx = siblings.index(n)
+                    roster = by_branch[n.parent.code]
+                    if len(roster) > 5 + idx:
+                        posts.append({"org_code": n.code, "member_no": roster[5 + idx]["member_no"], "post": "group_leader"})
+                continue
+            full = sum(1 for r in by_branch.get(n.code, []) if r["status"] == "full")
+            if n.kind == "branch":
+                vets = veterans[n.code]
+                if full < 7 and ("ORG-02", n.code) not in truth and rng.random() < rate:
+                    truth.add(("ORG-06", n.code))  # no secretary
+                    continue
+                posts.append({"org_code": n.code, "member_no": vets[0]["member_no"], "post": "secretary"})
+                if full >= 7:
+                    if rng.random() < rate:
+                        truth.add(("ORG-03", n.code))  # no committee
+                    else:
+                        posts.append({"org_code": n.code, "member_no": vets[1]["member_no"], "post": "organization"})
+                        posts.append({"org_code": n.code, "member_no": vets[2]["member_no"], "post": "propaganda"})
+            elif rng.random() < rate or n.code not in first_veteran:
+                truth.add(("ORG-06", n.code))
+            else:
+                posts.append({"org_code": n.code, "member_no": first_veteran[n.code], "post": "secretary"})
+        terms: list[dict[str, str]] = []
+        for n in nodes:
+            if n.kind == "group":
+                continue
+            years = 5 if n.kind == "committee" or n.category in ("village", "community") else 3
+            roll = rng.random()
+            if roll < rate:  # TERM-01: ends within the next months
+                elected = add_months(today, -12 * years) + timedelta(days=rng.randint(1, 170))
+                if elected >= n.established_on:
+                    truth.add(("TERM-01", n.code))
+                    terms.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
+                    continue
+            elif roll < 2 * rate:  # TERM-03: expired, or never recorded
+                elected = add_months(today, -12 * years) - timedelta(days=rng.randint(0, 200))
+                truth.add(("TERM-03", n.code))
+                if elected >= n.established_on and rng.random() < 0.7:
+                    terms.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
+                continue
+            elif roll < 3 * rate:  # TERM-05: a term of the wrong length
+                years = 3 if years == 5 else 5
+                truth.add(("TERM-05", n.code))
+                if n.category in ("village", "community") and years == 5:
+                    truth.discard(("TERM-05", n.code))  # 5 is right for villages and communities
+            lower = max(add_months(today, 6 - 12 * years) + timedelta(days=2), n.established_on)
+            upper = today - timedelta(days=1)
+            elected = lower + timedelta(days=rng.randrange(0, max((upper - lower).days, 1)))
+            terms.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
+        return posts, terms
+
     def tables(self) -> dict[str, Table]:
         rng = self.rng
         nodes = self.build()
@@ -284,8 +396,6 @@ class CityBuilder:
             for n in nodes
         ]
         member_rows: list[dict[str, str]] = []
-        post_rows: list[dict[str, str]] = []
-        term_rows: list[dict[str, str]] = []
         by_branch: dict[str, list[dict[str, str]]] = {}
         seq = 0
         today = self.today
@@ -332,34 +442,7 @@ class CityBuilder:
                 member_rows.append(row)
                 roster.append(row)
             by_branch[n.code] = roster
-        # posts: a secretary for every branch; a committee of three where 7+ full members
-        for n in nodes:
-            if n.kind == "branch":
-                roster = [r for r in by_branch[n.code] if r["status"] == "full" and r["full_on"] and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)]
-                if not roster:
-                    continue
-                post_rows.append({"org_code": n.code, "member_no": roster[0]["member_no"], "post": "secretary"})
-                full = [r for r in by_branch[n.code] if r["status"] == "full"]
-                if len(full) >= 7 and len(roster) >= 3:
-                    post_rows.append({"org_code": n.code, "member_no": roster[1]["member_no"], "post": "organization"})
-                    post_rows.append({"org_code": n.code, "member_no": roster[2]["member_no"], "post": "propaganda"})
-                    if len(full) >= 15 and len(roster) >= 4:
-                        post_rows.append({"org_code": n.code, "member_no": roster[3]["member_no"], "post": "discipline"})
-            elif n.kind == "group" and n.parent is not None:
-                roster = by_branch.get(n.parent.code, [])
-                idx = len([c for c in (n.parent.children or []) if c.kind == "group" and c is not n and (n.parent.children or []).index(c) < (n.parent.children or []).index(n)])
-                if len(roster) > 5 + idx:
-                    post_rows.append({"org_code": n.code, "member_no": roster[5 + idx]["member_no"], "post": "group_leader"})
-        # terms: every committee, general branch and branch has been elected
-        for n in nodes:
-            if n.kind == "group":
-                continue
-            years = 5 if n.kind == "committee" or n.category in ("village", "community") else 3
-            start = max(n.established_on, today - timedelta(days=365 * years - 30))
-            if start >= today:
-                start = n.established_on
-            elected = start + timedelta(days=rng.randrange(0, max((today - start).days, 1)))
-            term_rows.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
+        post_rows, term_rows = self._plant_and_staff(nodes, by_branch)
         return {
             ORGS.name: _table(ORGS, org_rows),
             MEMBERS.name: _table(MEMBERS, member_rows),
@@ -379,3 +462,9 @@ def _table(spec, rows: list[dict[str, str]]) -> Table:  # type: ignore[no-untype
 
 def generate(scale: str, seed: int, today: date) -> dict[str, Table]:
     return CityBuilder(scale, seed, today).tables()
+
+
+def generate_with_truth(scale: str, seed: int, today: date, plant_rate: float = 0.03) -> tuple[dict[str, Table], set[tuple[str, str]]]:
+    """The tables and the ground truth: the (rule, organization code) irregularities planted."""
+    builder = CityBuilder(scale, seed, today, plant_rate)
+    return builder.tables(), builder.truth

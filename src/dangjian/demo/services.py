@@ -16,13 +16,24 @@ from dangjian.interchange.importer import ImportResult, import_tables
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
-from .generator import generate
+from .generator import generate_with_truth
 
 
-def seed_city(*, scale: str, seed: int, today: date, actor: Any = None) -> ImportResult:
-    """Generate the synthetic city and write it through the bundle importer (bulk, all-or-nothing)."""
-    tables = generate(scale, seed, today)
+def seed_city(*, scale: str, seed: int, today: date, actor: Any = None, plant_rate: float = 0.03,
+              truth_path: str | None = None) -> ImportResult:
+    """Generate the synthetic city and write it through the bundle importer (bulk, all-or-nothing).
+
+    A share `plant_rate` of organizations carries a planted irregularity; the ground truth, one
+    JSON object per line {"rule", "org"}, is written to `truth_path` when given.
+    """
+    tables, truth = generate_with_truth(scale, seed, today, plant_rate)
     result = import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}")
+    if truth_path:
+        import json
+        from pathlib import Path
+
+        Path(truth_path).write_text("".join(json.dumps({"rule": r, "org": o}, ensure_ascii=False) + "\n"
+                                            for r, o in sorted(truth)), encoding="utf-8")
     with transaction.atomic():
         audit_record(actor=actor, action="demo.seed", object_type="demo.city", object_repr=f"{scale}/{seed}",
                      data={"scale": scale, "seed": seed, "today": today.isoformat(),

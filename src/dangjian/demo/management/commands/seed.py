@@ -23,6 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--today", help="以该日期为“今天”生成（默认今天）")
         parser.add_argument("--if-empty", action="store_true", help="已有组织数据时跳过")
+        parser.add_argument("--plant-rate", type=float, default=0.03, help="埋设违规情形的比例（默认0.03）")
+        parser.add_argument("--truth", help="把埋设的违规情形（规则、组织代码）写入该文件（JSON lines）")
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["if_empty"] and Organization.objects.exists():
@@ -37,7 +39,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with context.use(context.RequestContext(source="cli")):
             try:
-                result = seed_city(scale=opts["scale"], seed=opts["seed"], today=today)
+                result = seed_city(scale=opts["scale"], seed=opts["seed"], today=today,
+                                   plant_rate=opts["plant_rate"], truth_path=opts["truth"])
             except BundleError as exc:
                 for issue in exc.issues[:20]:
                     self.stderr.write(str(issue))

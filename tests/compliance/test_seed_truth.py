@@ -1,0 +1,24 @@
+"""A scan of a seeded district finds exactly the irregularities the seed planted (issue 3, item 8)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("scale", "rate"), [("tiny", 0.15), ("district", 0.03)])
+def test_scan_finds_exactly_what_was_planted(tmp_path, scale, rate):
+    truth_file = tmp_path / "truth.jsonl"
+    call_command("seed", "--scale", scale, "--seed", "5", "--today", "2026-06-30", "--plant-rate", str(rate),
+                 "--truth", str(truth_file), stdout=io.StringIO())
+    planted = {(t["rule"], t["org"]) for t in map(json.loads, truth_file.read_text().splitlines())}
+    assert len(planted) >= 5
+    out = io.StringIO()
+    call_command("scan", "--as-of", "2026-06-30", "--json", stdout=out)
+    found = {(f["rule"], f["org"]) for f in map(json.loads, out.getvalue().splitlines())}
+    assert found == planted
