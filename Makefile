@@ -56,6 +56,7 @@ assets: $(VENDOR)/.copied
 demo: setup
 	DANGJIAN_DEMO=1 $(BIN)/dangjian migrate --noinput -v0
 	DANGJIAN_DEMO=1 $(BIN)/dangjian seed --scale district --seed 1 --if-empty
+	DANGJIAN_DEMO=1 $(BIN)/dangjian scan --as-of $$(date +%F)
 	DANGJIAN_DEMO=1 $(BIN)/dangjian collectstatic --noinput -v0
 	DANGJIAN_DEMO=1 $(BIN)/dangjian demo_logins
 	DANGJIAN_DEMO=1 $(BIN)/dangjian serve
