@@ -75,3 +75,18 @@ def test_overdue_count(tree, users):
     assert task.assignments.count() == 2
     assert services.overdue_count(tree.district_a, timezone.localdate()) == 0
     assert services.overdue_count(tree.district_a, timezone.localdate() + timedelta(days=1)) == 2
+
+
+def test_dashboard_counts_overdue_tasks(client, tree, users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangjian.supervision.models import Assignment, Task
+
+    task = Task.objects.create(title="逾期", body="x", deadline=timezone.localdate() - timedelta(days=1),
+                               issuer=users["committee_staff"], issuer_org=tree.district_a)
+    Assignment.objects.create(task=task, organization=tree.branch_a1)
+    login(client, users["committee_staff"])
+    resp = client.get(reverse("compliance:dashboard"))
+    assert resp.context["overdue_tasks"] == 1
