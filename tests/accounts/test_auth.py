@@ -150,3 +150,12 @@ def test_only_security_admin_grants_roles(users, tree):
 
 def test_argon2_is_the_production_hasher(settings):
     assert "Argon2PasswordHasher" in [h for h in settings.PASSWORD_HASHERS if "MD5" not in h][0]
+
+
+def test_users_with_permission_answers_the_reverse_question(users, tree):
+    from dangjian.accounts import policy
+
+    changers = set(policy.users_with_permission("change", tree.branch_a1).values_list("username", flat=True))
+    assert changers == {"worker_a1", "staff_da"}  # the branch's worker and its district's staff, not the sibling's
+    supervisors = set(policy.users_with_permission("supervise", tree.branch_a1).values_list("username", flat=True))
+    assert supervisors == {"staff_da", "super_city"}

@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 
 from dangjian.accounts import policy
 from dangjian.core.dates import add_months
+from dangjian.orgs.selectors import org_children, subtree
 
 from .models import Finding, OrgStatus, ScanRun
 
@@ -19,18 +20,13 @@ def findings_in(user: Any, organization: Any, *, category: str = "", severity: s
     already inside the user's scope and its subtree is the only filter needed."""
     if not policy.can(user, "view", organization):
         return Finding.objects.none()
-    qs = Finding.objects.filter(closed_on__isnull=True, organization_id__in=_subtree(organization))
+    qs = Finding.objects.filter(closed_on__isnull=True, organization_id__in=subtree(organization).values("id"))
     if category:
         qs = qs.filter(category=category)
     if severity:
         qs = qs.filter(severity=severity)
     return qs.select_related("organization", "member").order_by("opened_on", "rule_id", "id")
 
-
-def _subtree(organization: Any) -> QuerySet:
-    from dangjian.orgs.models import Organization
-
-    return Organization.objects.filter(path__startswith=organization.path).values("id")
 
 
 def status_of(organization: Any) -> OrgStatus | None:
@@ -39,14 +35,13 @@ def status_of(organization: Any) -> OrgStatus | None:
 
 def children_status(user: Any, organization: Any) -> QuerySet:
 
-    return (policy.visible_to(user).filter(path__startswith=organization.path, depth=organization.depth + 1, is_active=True)
-            .select_related("status").order_by("path"))
+    return org_children(user, organization).filter(is_active=True).select_related("status")
 
 
 def monthly_trend(organization: Any, today: date, months: int = 12) -> list[dict[str, Any]]:
     """Findings opened per month in the subtree over the last `months` months (one query)."""
     start = add_months(today.replace(day=1), -(months - 1))
-    rows = (Finding.objects.filter(organization_id__in=_subtree(organization), opened_on__gte=start)
+    rows = (Finding.objects.filter(organization_id__in=subtree(organization).values("id"), opened_on__gte=start)
             .annotate(month=TruncMonth("opened_on")).values("month").annotate(n=Count("pk")).order_by("month"))
     by_month = {r["month"].strftime("%Y-%m") if hasattr(r["month"], "strftime") else str(r["month"])[:7]: r["n"] for r in rows}
     out = []

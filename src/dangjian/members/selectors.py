@@ -11,6 +11,7 @@ from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.orgs.selectors import subtree as org_subtree
 
 from .constants import EXIT_STATUSES, ON_ROLL_STATUSES
 from .models import Member, MemberEvent
@@ -40,12 +41,6 @@ SORTABLE = {
 }
 
 
-def subtree_ids(organization: Any) -> QuerySet:
-    """The ids of an organization and everything under it, as a subquery."""
-    from dangjian.orgs.models import Organization
-
-    return Organization.objects.filter(path__startswith=organization.path).values("id")
-
 
 def member_queryset(user: Any, action: str = "view") -> QuerySet[Member]:
     """Members within the user's subtrees: the base of every staff member read."""
@@ -63,11 +58,10 @@ def member_search(
     include_exited: bool = False,
 ) -> QuerySet[Member]:
     """The member list: subtree filter, status, category, name or full ID number, sorting."""
-    from dangjian.orgs.models import Organization
 
     if organization is not None and policy.can(user, "view", organization):
         # The subtree is inside the scope: its own filter is the narrower (and only) one.
-        orgs = Organization.objects.filter(path__startswith=organization.path)
+        orgs = org_subtree(organization)
     elif organization is not None:
         return Member.objects.none()
     else:
@@ -112,10 +106,9 @@ def member_count_on_roll(user: Any, organization: Any = None) -> int:
     from django.db.models import Sum
     from django.db.models.functions import Coalesce
 
-    from dangjian.orgs.models import Organization
 
     if organization is not None:
-        orgs = Organization.objects.filter(path__startswith=organization.path)
+        orgs = org_subtree(organization)
     else:
         orgs = policy.visible_to(user)
     return orgs.aggregate(n=Coalesce(Sum(F("members_full") + F("members_probationary") + F("members_suspended")), 0))["n"]
@@ -165,7 +158,3 @@ def own_member(user: Any) -> Member:
         raise NotVisible()
     return Member.objects.select_related("organization").get(pk=user.member_id)
 
-
-def require_visible(user: Any, member: Member) -> None:
-    if not policy.can(user, "view", member.organization):
-        raise NotVisible()

@@ -14,6 +14,11 @@ from .constants import OrgKind
 from .models import Organization, OrgChange, Post, Term
 
 
+def subtree(org: Organization) -> QuerySet[Organization]:
+    """An organization and everything under it: the one prefix filter every subtree read uses."""
+    return Organization.objects.filter(path__startswith=org.path)
+
+
 def org_get(user: Any, pk: int, action: str = "view") -> Organization:
     org = policy.visible_to(user, action).filter(pk=pk).first()
     if org is None:
@@ -51,7 +56,7 @@ def org_summary(org: Organization) -> tuple[dict[str, int], dict[str, int]]:
     organization keeps, so no member row is read.
     """
     below = Q(depth__gt=org.depth, is_active=True)
-    agg = Organization.objects.filter(path__startswith=org.path).aggregate(
+    agg = subtree(org).aggregate(
         full=Coalesce(Sum("members_full"), 0),
         probationary=Coalesce(Sum("members_probationary"), 0),
         suspended=Coalesce(Sum("members_suspended"), 0),
@@ -66,9 +71,6 @@ def org_summary(org: Organization) -> tuple[dict[str, int], dict[str, int]]:
 def org_direct_member_counts(org: Organization) -> dict[str, int]:
     return {"full": org.members_full, "probationary": org.members_probationary}
 
-
-def org_current_term(org: Organization) -> Term | None:
-    return org.terms.order_by("-elected_on").first()
 
 
 def org_terms(org: Organization) -> QuerySet[Term]:
