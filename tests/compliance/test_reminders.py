@@ -50,6 +50,9 @@ def test_marking_read_is_only_for_ones_own_reminders(client, tree, users):
     assert client.post(reverse("notify:read", args=[reminder.pk])).status_code == 302
     reminder.refresh_from_db()
     assert reminder.read_at is not None
+    from dangjian.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="notify.read", object_id=str(reminder.pk)).count() == 1
 
 
 def test_member_sees_reminders_in_the_phone_shell(client, tree, users):

@@ -261,3 +261,17 @@ def test_web_export_escapes_and_embeds_no_formula(client, tree, users):
     assert "'@SUM(1+1)" in values
     with zipfile.ZipFile(io.BytesIO(resp.content)) as zf:
         assert b"<f>" not in zf.read("xl/worksheets/sheet1.xml")
+
+
+def test_reimport_with_a_moved_organization(tmp_path):
+    first = base_orgs() + "C2,中共乙委员会,C1,committee,organ,2000-01-01\n"
+    import_bundle_dir(write(tmp_path, {"orgs.csv": first}))
+    moved = base_orgs().replace("B1,第一党支部,C1", "B1,第一党支部,C2") + "C2,中共乙委员会,C1,committee,organ,2000-01-01\n"
+    d = tmp_path / "again"
+    d.mkdir()
+    (d / "orgs.csv").write_text(moved, encoding="utf-8")
+    result = import_bundle_dir(d)
+    assert result.counts["orgs.csv"].updated == 1
+    b1 = Organization.objects.get(code="B1")
+    assert Organization.objects.get_parent(b1).code == "C2"
+    assert OrgChange.objects.filter(organization=b1, kind="moved").count() == 1

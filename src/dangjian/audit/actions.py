@@ -53,6 +53,7 @@ for _action, _label in [
     ("compliance.scan", "运行监测检查"),
     ("compliance.scan_request", "发起监测检查"),
     ("supervision.task_create", "下达督办"),
+    ("notify.read", "阅读提醒"),
     ("supervision.reply", "回复督办"),
     ("supervision.accept", "督办办结"),
     ("supervision.return", "退回督办"),

@@ -446,6 +446,7 @@ def _write_orgs(val: _Validator, actor: Any, counts: FileCounts) -> dict[str, in
         pending = rest
 
     moves = [o for o in order if o.code in db and db[o.code]["parent_code"] != o.parent_code]
+    moved_codes = {o.code for o in moves}
     updates: list[Organization] = []
     changes: list[OrgChange] = []
     for o in order:
@@ -457,7 +458,7 @@ def _write_orgs(val: _Validator, actor: Any, counts: FileCounts) -> dict[str, in
                 changes.append(OrgChange(organization_id=cur["id"], kind=OrgChangeKind.IMPORTED, on=today,
                                          data={k: [str(a), str(b)] for k, (a, b) in diff.items()}, actor=actor))
                 counts.updated += 1
-            elif o.code not in {m.code for m in moves}:
+            elif o.code not in moved_codes:
                 counts.unchanged += 1
     if updates:
         Organization.objects.bulk_update(updates, ["name", "kind", "category", "established_on"], batch_size=BATCH)
@@ -467,7 +468,7 @@ def _write_orgs(val: _Validator, actor: Any, counts: FileCounts) -> dict[str, in
         # Rare: an existing organization changes parent. Use the tree's own move, then create
         # the new ones one by one (correctness over speed for a restructuring bundle).
         for o in order:
-            if o in moves:
+            if o.code in moved_codes:
                 node = Organization.objects.get(code=o.code)
                 target = Organization.objects.get(code=o.parent_code) if o.parent_code else None
                 if target is None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dangjian.accounts.constants import Role
 from dangjian.accounts.models import RoleGrant
+from dangjian.audit.services import audit_record
 from dangjian.compliance.models import Finding
 from dangjian.core.errors import NotVisible
 
@@ -86,12 +87,16 @@ def unread_count(user: Any) -> int:
     return Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True).count()
 
 
+@transaction.atomic(durable=True)
 def reminder_mark_read(*, user: Any, reminder_id: int) -> Reminder:
-    reminder = Reminder.objects.filter(pk=reminder_id, user=user).first()
+    """Mark one's own reminder read (anyone else's answers as missing)."""
+    reminder = Reminder.objects.select_for_update().filter(pk=reminder_id, user=user).first()
     if reminder is None:
         raise NotVisible()
     if reminder.read_at is None:
         reminder.read_at = timezone.now()
         reminder.save(update_fields=["read_at"])
+        audit_record(actor=user, action="notify.read", obj=reminder, organization=reminder.organization,
+                     data={"finding": reminder.finding_id})
     return reminder
 
