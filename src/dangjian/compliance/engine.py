@@ -40,6 +40,7 @@ class Hit:
     member_id: int | None = None
     period: str | None = None
     severity: str | None = None  # overrides the rule's severity (escalating families)
+    subject: str | None = None  # a further subject under the organization (a unit, a request, an election)
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -96,9 +97,14 @@ def latest_on_or_before(as_of: date, years: int) -> date:
     Lets "the term ended on or before D" be a plain date comparison in SQL, exact across leap
     days (2024-02-29 + 1 year = 2025-02-28).
     """
-    cutoff = add_months(as_of, -12 * years)
-    while add_months(cutoff, 12 * years) > as_of:
+    return latest_start(as_of, 12 * years)
+
+
+def latest_start(as_of: date, months: int) -> date:
+    """The latest date s with s + `months` months (calendar, month-end clamped) on or before as_of."""
+    cutoff = add_months(as_of, -months)
+    while add_months(cutoff, months) > as_of:
         cutoff -= timedelta(days=1)
-    while add_months(cutoff + timedelta(days=1), 12 * years) <= as_of:
+    while add_months(cutoff + timedelta(days=1), months) <= as_of:
         cutoff += timedelta(days=1)
     return cutoff

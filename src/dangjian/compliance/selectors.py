@@ -57,3 +57,12 @@ def scan_run_get(user: Any, pk: int) -> ScanRun | None:
     if run is None or run.scope is None or not policy.can(user, "view", run.scope):
         return None
     return run
+
+
+def rule_params(rule_id: str) -> dict[str, Any]:
+    """A rule's parameters as this deployment has them: the pack's defaults with its overrides."""
+    from .models import RuleSetting
+    from .packs import effective_params
+
+    setting = RuleSetting.objects.filter(rule_id=rule_id).only("params").first()
+    return effective_params(rule_id, setting.params if setting else None)

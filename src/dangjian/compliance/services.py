@@ -22,7 +22,8 @@ from .packs import effective_params
 
 
 def subject_key(hit: Hit) -> str:
-    return f"{hit.organization_id}:{hit.member_id or ''}:{hit.period or ''}"
+    key = f"{hit.organization_id}:{hit.member_id or ''}:{hit.period or ''}"
+    return f"{key}:{hit.subject}" if hit.subject else key
 
 
 @dataclass

@@ -19,3 +19,13 @@ def format_cn(d: date | None) -> str:
     if d is None:
         return ""
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole calendar months from start to end: the largest m with start + m months <= end (0 if end < start)."""
+    if end <= start:
+        return 0
+    m = (end.year - start.year) * 12 + (end.month - start.month)
+    while m > 0 and add_months(start, m) > end:
+        m -= 1
+    return m

@@ -368,6 +368,8 @@ class CityBuilder:
                 elected = add_months(today, -12 * years) + timedelta(days=rng.randint(1, 170))
                 if elected >= n.established_on:
                     truth.add(("TERM-01", n.code))
+                    if add_months(elected, 12 * years - 1) < today:
+                        truth.add(("TERM-02", n.code))  # the election request was due a month before the end
                     terms.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
                     continue
             elif roll < 2 * rate:  # TERM-03: expired, or never recorded

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record, diff
+from dangjian.core.dates import add_months, months_between
 from dangjian.core.errors import DomainError, NotVisible
 
 from .constants import ALLOWED_PARENT_KINDS, OrgCategory, OrgChangeKind, OrgKind, PostKind
@@ -293,3 +294,288 @@ def post_end(*, actor: Any, post: Post, ended_on: date) -> Post:
     audit_record(actor=actor, action="orgs.post_end", obj=p, organization=p.organization,
                  data={"member": p.member.member_no, "post": p.post, "ended_on": ended_on.isoformat()})
     return p
+
+
+# --- joint branches, units and projects, requests to set up an organization (ORG-01/05/07/08) ---
+
+@transaction.atomic(durable=True)
+def org_set_joint(*, actor: Any, organization: Organization, is_joint: bool) -> Organization:
+    """Mark a branch as a joint branch (联合党支部) of several units, or undo it."""
+    _require(actor, "manage", organization)
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    if is_joint and org.kind != OrgKind.BRANCH:
+        raise DomainError("bad_kind", "只有党支部可以设为联合党支部", field="is_joint")
+    if org.is_joint == is_joint:
+        return org
+    org.is_joint = is_joint
+    org.save(update_fields=["is_joint", "updated_at"])
+    audit_record(actor=actor, action="orgs.set_joint", obj=org, data={"is_joint": is_joint})
+    return org
+
+
+def _unit_fields(*, committee: Organization, kind: str, name: str, credit_code: str, category: str,
+                 organization: Organization | None, full_members: int, started_on: date | None,
+                 ends_on: date | None, finished_on: date | None, note: str) -> dict[str, Any]:
+    from .models import UnitKind
+
+    if kind not in UnitKind.values:
+        raise DomainError("bad_kind", f"类型“{kind}”无效", field="kind")
+    if committee.kind == OrgKind.GROUP or not committee.is_active:
+        raise DomainError("bad_committee", "主管党组织应是有效的党委、党总支或党支部", field="committee")
+    name = _check_text(name, "name", "名称", NAME_MAX)
+    credit_code = (credit_code or "").strip().upper()
+    if credit_code and (len(credit_code) != 18 or not credit_code.isalnum()):
+        raise DomainError("bad_credit_code", "统一社会信用代码应为18位数字或大写字母", field="credit_code")
+    if category not in OrgCategory.values:
+        raise DomainError("bad_category", f"单位类别“{category}”无效", field="category")
+    if not isinstance(full_members, int) or full_members < 0 or full_members > 100000:
+        raise DomainError("bad_count", "正式党员数应为0或正整数", field="full_members")
+    if organization is not None:
+        if organization.kind == OrgKind.GROUP or not organization.is_active:
+            raise DomainError("bad_org", "所建党组织应是有效的党委、党总支或党支部", field="organization")
+        if not organization.path.startswith(committee.path):
+            raise DomainError("bad_org", "所建党组织应在主管党组织之下", field="organization")
+    planned = None
+    if kind == UnitKind.PROJECT:
+        if started_on is None:
+            raise DomainError("required", "项目开始日期不能为空", field="started_on")
+        if ends_on is not None and ends_on < started_on:
+            raise DomainError("bad_date", "计划结束日期早于开始日期", field="ends_on")
+        if finished_on is not None and finished_on < started_on:
+            raise DomainError("bad_date", "实际结束日期早于开始日期", field="finished_on")
+        _check_date(finished_on, "finished_on", "实际结束日期", required=False)
+        planned = months_between(started_on, ends_on) if ends_on else None
+    else:
+        started_on = ends_on = finished_on = None
+    return {"kind": kind, "name": name, "credit_code": credit_code, "category": category, "organization": organization,
+            "full_members": full_members, "started_on": started_on, "ends_on": ends_on, "finished_on": finished_on,
+            "planned_months": planned, "note": (note or "")[:200]}
+
+
+def _unique_credit_code(code: str, exclude_pk: int | None = None) -> None:
+    from .models import Unit
+
+    if code and Unit.objects.filter(credit_code=code).exclude(pk=exclude_pk).exists():
+        raise DomainError("duplicate", "该统一社会信用代码已登记", field="credit_code")
+
+
+@transaction.atomic(durable=True)
+def unit_create(*, actor: Any, committee: Organization, **fields: Any) -> Any:
+    """Register a unit or a project in a committee's charge."""
+    from .models import Unit
+
+    _require(actor, "change", committee)
+    data = _unit_fields(committee=committee, **fields)
+    _unique_credit_code(data["credit_code"])
+    unit = Unit.objects.create(committee=committee, **data)
+    audit_record(actor=actor, action="orgs.unit_create", obj=unit, organization=committee,
+                 data={"name": unit.name, "kind": unit.kind, "full_members": unit.full_members})
+    return unit
+
+
+@transaction.atomic(durable=True)
+def unit_update(*, actor: Any, unit: Any, **fields: Any) -> Any:
+    """Change a unit's figures, dates or the organization set up in it; the changes are audited."""
+    from .models import Unit
+
+    _require(actor, "change", unit.committee)
+    u = Unit.objects.select_for_update().get(pk=unit.pk)
+    data = _unit_fields(committee=u.committee, **fields)
+    _unique_credit_code(data["credit_code"], exclude_pk=u.pk)
+    before = {k: getattr(u, k) for k in data}
+    for k, v in data.items():
+        setattr(u, k, v)
+    u.save()
+    changes = diff({k: str(v) for k, v in before.items()}, {k: str(v) for k, v in data.items()})
+    audit_record(actor=actor, action="orgs.unit_update", obj=u, organization=u.committee, data={"changes": changes})
+    return u
+
+
+@transaction.atomic(durable=True)
+def org_request_submit(*, actor: Any, committee: Organization, proposed_name: str, proposed_kind: str,
+                       submitted_on: date, unit: Any = None) -> Any:
+    """Record a unit's request to set up a party organization, received by `committee`."""
+    from .models import OrgRequest
+
+    _require(actor, "change", committee)
+    if committee.kind == OrgKind.GROUP or not committee.is_active:
+        raise DomainError("bad_committee", "受理组织应是有效的党委、党总支或党支部", field="committee")
+    if proposed_kind not in {OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.COMMITTEE}:
+        raise DomainError("bad_kind", "拟成立组织类型应为党委、党总支或党支部", field="proposed_kind")
+    name = _check_text(proposed_name, "proposed_name", "拟成立组织名称", NAME_MAX)
+    _check_date(submitted_on, "submitted_on", "请示日期")
+    if unit is not None and unit.committee_id != committee.pk:
+        raise DomainError("bad_unit", "申请单位不由本组织主管", field="unit")
+    req = OrgRequest.objects.create(committee=committee, unit=unit, proposed_name=name, proposed_kind=proposed_kind,
+                                    submitted_on=submitted_on)
+    audit_record(actor=actor, action="orgs.request_submit", obj=req, organization=committee,
+                 data={"proposed_name": name, "submitted_on": submitted_on.isoformat()})
+    return req
+
+
+@transaction.atomic(durable=True)
+def org_request_answer(*, actor: Any, request: Any, decision: str, answered_on: date, reply: str) -> Any:
+    """Answer a request (同意 / 不同意) with the reply's number and reasons."""
+    from .models import OrgRequest, RequestDecision
+
+    _require(actor, "change", request.committee)
+    req = OrgRequest.objects.select_for_update().get(pk=request.pk)
+    if req.answered_on is not None:
+        raise DomainError("answered", "该请示已批复")
+    if decision not in RequestDecision.values:
+        raise DomainError("bad_decision", "请选择批复意见", field="decision")
+    _check_date(answered_on, "answered_on", "批复日期")
+    if answered_on < req.submitted_on:
+        raise DomainError("bad_date", "批复日期早于请示日期", field="answered_on")
+    reply = _check_text(reply, "reply", "批复文号及说明", 300)
+    req.decision, req.answered_on, req.reply = decision, answered_on, reply
+    req.save(update_fields=["decision", "answered_on", "reply"])
+    audit_record(actor=actor, action="orgs.request_answer", obj=req, organization=req.committee,
+                 data={"decision": decision, "answered_on": answered_on.isoformat()})
+    return req
+
+
+# --- re-elections: request, result (validated), report; postponement (TERM-02/04/06/07) ---
+
+def current_term(organization: Organization, on: date | None = None) -> Term | None:
+    on = on or timezone.localdate()
+    return Term.objects.filter(organization=organization, elected_on__lte=on).order_by("-elected_on").first()
+
+
+def term_end(term: Term) -> date:
+    """The term's end: elected_on + term_years (calendar), or the approved postponement."""
+    return term.extended_until or add_months(term.elected_on, 12 * term.term_years)
+
+
+@transaction.atomic(durable=True)
+def election_request(*, actor: Any, organization: Organization, requested_on: date,
+                     approved_on: date | None = None, note: str = "") -> Any:
+    """Record the re-election request (换届请示) sent to the higher committee, and its approval."""
+    from .models import Election
+
+    _require(actor, "change", organization)
+    if organization.kind not in {OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.COMMITTEE}:
+        raise DomainError("bad_kind", "党小组不进行换届选举", field="organization")
+    _check_date(requested_on, "requested_on", "换届请示日期")
+    _check_date(approved_on, "request_approved_on", "请示批复日期", required=False)
+    if approved_on and approved_on < requested_on:
+        raise DomainError("bad_date", "批复日期早于请示日期", field="request_approved_on")
+    if Election.objects.filter(organization=organization, held_on__isnull=True).exists():
+        raise DomainError("pending", "本组织已有一次尚未录入结果的换届请示", field="requested_on")
+    e = Election.objects.create(organization=organization, requested_on=requested_on, request_approved_on=approved_on,
+                                note=note[:200])
+    audit_record(actor=actor, action="orgs.election_request", obj=e, organization=organization,
+                 data={"requested_on": requested_on.isoformat()})
+    return e
+
+
+def election_validity(*, eligible: int, present: int, seats: int, candidates: int, min_winner_votes: int,
+                      params: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The XJ validity checks of an election (TERM-06): (field, Chinese reason) for each one broken."""
+    p = {"present_num": 4, "present_den": 5, "surplus_pct": 20, **(params or {})}
+    problems = []
+    if present * p["present_den"] <= eligible * p["present_num"]:
+        problems.append(("present", f"实到{present}人，未超过应到{eligible}人的{p['present_num']}/{p['present_den']}，选举无效"))
+    if min_winner_votes * 2 <= present:
+        problems.append(("min_winner_votes", f"当选人最低得票{min_winner_votes}票，未超过实到{present}人的半数"))
+    if candidates * 100 < seats * (100 + p["surplus_pct"]):
+        problems.append(("candidates", f"候选人{candidates}名、应选{seats}名，差额比例不足{p['surplus_pct']}%"))
+    return problems
+
+
+@transaction.atomic(durable=True)
+def election_result(*, actor: Any, organization: Organization, held_on: date, eligible: int, present: int, seats: int,
+                    candidates: int, min_winner_votes: int, term_years: int, note: str = "") -> Any:
+    """Record the vote; an invalid election (TERM-06) is refused with the reason. Opens the new term."""
+    from dangjian.compliance.selectors import rule_params
+
+    from .models import Election
+
+    _require(actor, "change", organization)
+    _check_date(held_on, "held_on", "选举日期")
+    if held_on < organization.established_on:
+        raise DomainError("before_established", "选举日期早于组织成立日期", field="held_on")
+    for field, label, value in [("eligible", "应到有选举权党员", eligible), ("present", "实到有选举权党员", present),
+                                ("seats", "应选名额", seats), ("candidates", "候选人数", candidates),
+                                ("min_winner_votes", "当选人最低得票", min_winner_votes)]:
+        if not isinstance(value, int) or value < (1 if field != "min_winner_votes" else 0):
+            raise DomainError("bad_number", f"{label}应为正整数", field=field)
+    if present > eligible:
+        raise DomainError("bad_number", f"实到{present}人多于应到{eligible}人", field="present")
+    if min_winner_votes > present:
+        raise DomainError("bad_number", f"当选人最低得票{min_winner_votes}票多于实到{present}人", field="min_winner_votes")
+    if seats > candidates:
+        raise DomainError("bad_number", f"候选人{candidates}名少于应选{seats}名", field="candidates")
+    problems = election_validity(eligible=eligible, present=present, seats=seats, candidates=candidates,
+                                 min_winner_votes=min_winner_votes, params=rule_params("TERM-06"))
+    if problems:
+        field, reason = problems[0]
+        raise DomainError("invalid_election", "选举不符合《中国共产党基层组织选举工作条例》：" + "；".join(r for _f, r in problems),
+                          field=field)
+    if not isinstance(term_years, int) or not 1 <= term_years <= 10:
+        raise DomainError("bad_term", "任期应为1到10之间的整数（支部、总支一般3年，党委5年）", field="term_years")
+    if Term.objects.filter(organization=organization, elected_on=held_on).exists():
+        raise DomainError("duplicate", "该日期已有一届选举记录", field="held_on")
+    previous = current_term(organization, held_on)
+    advance = months_between(held_on, term_end(previous)) if previous else 0
+    term = Term.objects.create(organization=organization, elected_on=held_on, term_years=term_years,
+                               advance_months=advance, note=note[:200])
+    e = (Election.objects.select_for_update().filter(organization=organization, held_on__isnull=True)
+         .order_by("-created_at").first())
+    if e is None:
+        e = Election(organization=organization)
+    e.held_on, e.eligible, e.present, e.seats, e.candidates = held_on, eligible, present, seats, candidates
+    e.min_winner_votes, e.term = min_winner_votes, term
+    e.note = e.note or note[:200]
+    e.save()
+    audit_record(actor=actor, action="orgs.election_result", obj=e, organization=organization,
+                 data={"held_on": held_on.isoformat(), "eligible": eligible, "present": present, "seats": seats,
+                       "candidates": candidates, "min_winner_votes": min_winner_votes, "term_years": term_years,
+                       "advance_months": advance})
+    return e
+
+
+@transaction.atomic(durable=True)
+def election_report(*, actor: Any, election: Any, reported_on: date, secretary_approved_on: date | None = None) -> Any:
+    """Record that the result was reported upward and the secretary's approval came back (TERM-07)."""
+    from .models import Election
+
+    _require(actor, "change", election.organization)
+    e = Election.objects.select_for_update().get(pk=election.pk)
+    if e.held_on is None:
+        raise DomainError("not_held", "尚未录入选举结果")
+    _check_date(reported_on, "reported_on", "结果上报日期")
+    _check_date(secretary_approved_on, "secretary_approved_on", "书记批复日期", required=False)
+    if reported_on < e.held_on:
+        raise DomainError("bad_date", "上报日期早于选举日期", field="reported_on")
+    if secretary_approved_on and secretary_approved_on < reported_on:
+        raise DomainError("bad_date", "书记批复日期早于上报日期", field="secretary_approved_on")
+    e.reported_on, e.secretary_approved_on = reported_on, secretary_approved_on
+    e.save(update_fields=["reported_on", "secretary_approved_on"])
+    audit_record(actor=actor, action="orgs.election_report", obj=e, organization=e.organization,
+                 data={"reported_on": reported_on.isoformat(),
+                       "secretary_approved_on": secretary_approved_on.isoformat() if secretary_approved_on else None})
+    return e
+
+
+@transaction.atomic(durable=True)
+def term_extend(*, actor: Any, term: Term, until: date, approved_on: date, reason: str) -> Term:
+    """Record the higher committee's approval to postpone the re-election (延期换届) until a date.
+
+    More than 12 months is recorded (the approval is a fact) but reported as TERM-04.
+    """
+    # Approving a postponement is the higher organization's act: the actor must manage the parent.
+    parent = Organization.objects.get_parent(term.organization)
+    _require(actor, "change", parent or term.organization)
+    t = Term.objects.select_for_update().get(pk=term.pk)
+    regular_end = add_months(t.elected_on, 12 * t.term_years)
+    _check_date(approved_on, "approved_on", "延期批准日期")
+    if until <= regular_end:
+        raise DomainError("bad_date", f"延期至的日期应晚于任期届满日{regular_end.isoformat()}", field="until")
+    reason = _check_text(reason, "reason", "延期原因及批复文号", 300)
+    t.extended_until, t.extension_months = until, months_between(regular_end, until) or 1
+    t.extension_approved_on, t.extension_reason = approved_on, reason
+    t.save(update_fields=["extended_until", "extension_months", "extension_approved_on", "extension_reason"])
+    audit_record(actor=actor, action="orgs.term_extend", obj=t, organization=t.organization,
+                 data={"until": until.isoformat(), "months": t.extension_months, "approved_on": approved_on.isoformat()})
+    return t
