@@ -12,12 +12,11 @@ import pytest
 from django.core.management import call_command
 
 from dangjian.audit.models import AuditEvent
-from dangjian.members.services import member_create
 from dangjian.core.dates import months_between
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members.services import member_create
 from dangjian.orgs import services
 from dangjian.orgs.models import Election, Term, Unit
-
 from tests.conftest import member_data
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +49,8 @@ def test_org01_unit_with_three_full_members_and_no_organization(tree: Any) -> No
     unit(tree.district_a, name="两人小店", full_members=2)
     found = scan("2026-06-30", "ORG-01")
     assert [(f["org"], f["severity"], f["member"]) for f in found] == [("DA", "high", None)]
-    assert "示范科技有限公司" in found[0]["message"] and "3人" in found[0]["message"]
+    assert "示范科技有限公司" in found[0]["message"]
+    assert "3人" in found[0]["message"]
     # setting up its own branch clears it; being covered by a joint branch does not
     services.org_set_joint(actor=None, organization=tree.branch_a2, is_joint=True)
     services.unit_update(actor=None, unit=u, kind="unit", name=u.name, credit_code="", category="private",
@@ -74,7 +74,8 @@ def test_joint_branch_is_not_org02_but_org05_above_five_units(tree: Any) -> None
     assert scan("2026-06-30", "ORG-05") == []
     sixth = unit(tree.district_a, name="小微企业5", full_members=1, organization=tree.branch_a2)
     found = scan("2026-06-30", "ORG-05")
-    assert [(f["org"], f["severity"]) for f in found] == [("A2", "warn")] and "6个单位" in found[0]["message"]
+    assert [(f["org"], f["severity"]) for f in found] == [("A2", "warn")]
+    assert "6个单位" in found[0]["message"]
     services.unit_update(actor=None, unit=sixth, kind="unit", name=sixth.name, credit_code="", category="private",
                          organization=None, full_members=1, started_on=None, ends_on=None, finished_on=None, note="")
     assert scan("2026-06-30", "ORG-05") == []
@@ -107,7 +108,8 @@ def test_org08_project_of_six_months_with_three_full_members(tree: Any) -> None:
     unit(tree.district_a, kind="project", name="两人课题", full_members=2, started_on=date(2026, 1, 1))
     assert scan("2025-12-31", "ORG-08") == []  # not started yet
     found = scan("2026-03-01", "ORG-08")
-    assert [(f["org"], f["severity"]) for f in found] == [("DA", "warn")] and "地铁三号线工程" in found[0]["message"]
+    assert [(f["org"], f["severity"]) for f in found] == [("DA", "warn")]
+    assert "地铁三号线工程" in found[0]["message"]
     # the planned end has passed but the project is not recorded as finished: still open
     assert [f["org"] for f in scan("2026-07-02", "ORG-08")] == ["DA"]
     services.unit_update(actor=None, unit=long, kind="project", name=long.name, credit_code="", category="private",
@@ -151,7 +153,8 @@ def test_term02_no_request_by_one_month_before_the_end(tree: Any) -> None:
     assert scan("2026-06-30", "TERM-02") == []
     found = scan("2026-07-01", "TERM-02")
     assert [(f["org"], f["severity"]) for f in found] == [("B1", "warn")]
-    assert "2026年7月31日届满" in found[0]["message"] and "2026年6月30日前" in found[0]["message"]
+    assert "2026年7月31日届满" in found[0]["message"]
+    assert "2026年6月30日前" in found[0]["message"]
     assert scan("2026-07-31", "TERM-02") == []  # ended: TERM-03 takes over
     assert "B1" in {f["org"] for f in scan("2026-07-31", "TERM-03")}
     services.election_request(actor=None, organization=tree.branch_b1, requested_on=date(2026, 7, 1))
@@ -182,14 +185,16 @@ def test_election_result_is_validated_and_opens_the_term(tree: Any) -> None:
     assert not Term.objects.filter(organization=tree.branch_a2).exists()
     assert not Election.objects.filter(organization=tree.branch_a2).exists()
     e = services.election_result(actor=None, organization=tree.branch_a2, held_on=date(2026, 5, 10), **ok)
-    assert e.term.elected_on == date(2026, 5, 10) and e.term.term_years == 3
+    assert e.term.elected_on == date(2026, 5, 10)
+    assert e.term.term_years == 3
 
 
 def test_invalid_message_names_the_rule(tree: Any) -> None:
     with pytest.raises(DomainError) as exc:
         services.election_result(actor=None, organization=tree.branch_a2, held_on=date(2026, 5, 10), eligible=10,
                                  present=8, seats=5, candidates=6, min_winner_votes=5, term_years=3)
-    assert "4/5" in exc.value.message and "选举工作条例" in exc.value.message
+    assert "4/5" in exc.value.message
+    assert "选举工作条例" in exc.value.message
 
 
 def test_term06_reports_a_stored_invalid_election(tree: Any) -> None:
@@ -198,7 +203,8 @@ def test_term06_reports_a_stored_invalid_election(tree: Any) -> None:
                             candidates=6, min_winner_votes=5, reported_on=date(2026, 5, 20),
                             secretary_approved_on=date(2026, 5, 25))
     found = scan("2026-06-30", "TERM-06")
-    assert [(f["org"], f["severity"]) for f in found] == [("A2", "high")] and "4/5" in found[0]["message"]
+    assert [(f["org"], f["severity"]) for f in found] == [("A2", "high")]
+    assert "4/5" in found[0]["message"]
 
 
 def test_term07_result_not_reported_within_one_month(tree: Any) -> None:
@@ -208,7 +214,8 @@ def test_term07_result_not_reported_within_one_month(tree: Any) -> None:
     assert Election.objects.filter(organization=tree.branch_a2).count() == 1  # the request's record got the result
     assert scan("2026-02-28", "TERM-07") == []
     found = scan("2026-03-01", "TERM-07")
-    assert [(f["org"], f["severity"]) for f in found] == [("A2", "warn")] and "尚未上报" in found[0]["message"]
+    assert [(f["org"], f["severity"]) for f in found] == [("A2", "warn")]
+    assert "尚未上报" in found[0]["message"]
     services.election_report(actor=None, election=e, reported_on=date(2026, 3, 2))
     assert "尚未获上级批准" in scan("2026-03-03", "TERM-07")[0]["message"]
     services.election_report(actor=None, election=e, reported_on=date(2026, 3, 2), secretary_approved_on=date(2026, 3, 10))
@@ -226,7 +233,8 @@ def test_extension_suspends_term03_and_beyond_a_year_is_term04(tree: Any) -> Non
     assert [f["org"] for f in scan("2027-03-01", "TERM-03") if f["org"] == "A1"] == ["A1"]  # the postponement ran out
     services.term_extend(actor=None, term=t, until=date(2027, 4, 1), approved_on=date(2026, 2, 1), reason="再次延期")
     found = scan("2026-03-01", "TERM-04")
-    assert [(f["org"], f["severity"]) for f in found] == [("A1", "critical")] and "13个月" in found[0]["message"]
+    assert [(f["org"], f["severity"]) for f in found] == [("A1", "critical")]
+    assert "13个月" in found[0]["message"]
 
 
 def test_advance_beyond_a_year_is_term04(tree: Any) -> None:
@@ -235,7 +243,8 @@ def test_advance_beyond_a_year_is_term04(tree: Any) -> None:
     e = services.election_result(actor=None, organization=tree.branch_a1, held_on=date(2026, 1, 31), **ok)
     assert e.term.advance_months == 13
     found = scan("2026-02-01", "TERM-04")
-    assert [(f["org"], f["severity"]) for f in found] == [("A1", "critical")] and "提前13个月" in found[0]["message"]
+    assert [(f["org"], f["severity"]) for f in found] == [("A1", "critical")]
+    assert "提前13个月" in found[0]["message"]
 
 
 def test_extension_needs_the_parents_scope(tree: Any, users: dict[str, Any]) -> None:
@@ -247,3 +256,48 @@ def test_extension_needs_the_parents_scope(tree: Any, users: dict[str, Any]) -> 
     assert exc.value.field == "until"
     services.term_extend(actor=users["committee_staff"], term=t, until=date(2027, 6, 1), approved_on=date(2026, 2, 1), reason="统一换届")
     assert AuditEvent.objects.filter(action="orgs.term_extend").count() == 1
+
+
+# --- pages ---
+
+def test_election_pages_refuse_an_invalid_vote_inline_and_record_a_valid_one(client: Any, tree: Any, users: dict[str, Any]) -> None:
+    from tests.conftest import login
+
+    login(client, users["branch_worker"])
+    url = f"/orgs/{tree.branch_a1.pk}/elections/result/"
+    data = {"held_on": "2026-05-10", "eligible": "10", "present": "8", "seats": "3", "candidates": "4",
+            "min_winner_votes": "6", "term_years": "3"}
+    resp = client.post(url, data)
+    assert resp.status_code == 200
+    assert "4/5" in resp.content.decode()
+    assert "is-invalid" in resp.content.decode()
+    assert not Election.objects.exists()
+    resp = client.post(url, {**data, "present": "9"})
+    assert resp.status_code == 302
+    page = client.get(f"/orgs/{tree.branch_a1.pk}/elections/").content.decode()
+    assert "2026年5月10日" in page
+    assert "9/10" in page
+    assert "登记上报" in page
+    e = Election.objects.get()
+    resp = client.post(f"/orgs/{tree.branch_a1.pk}/elections/{e.pk}/report/", {"reported_on": "2026-05-20", "secretary_approved_on": "2026-05-01"})
+    assert "书记批复日期早于上报日期" in resp.content.decode()
+
+
+def test_units_page_lists_and_flags_units_without_organization(client: Any, tree: Any, users: dict[str, Any]) -> None:
+    from tests.conftest import login
+
+    login(client, users["committee_staff"])
+    resp = client.post(f"/orgs/{tree.district_a.pk}/units/new/", {"kind": "unit", "name": "示范科技有限公司", "category": "private",
+                                                                  "full_members": "5", "organization_code": "B1"})
+    assert "不存在或不在您的管理范围内" in resp.content.decode()  # another district's branch
+    resp = client.post(f"/orgs/{tree.district_a.pk}/units/new/", {"kind": "unit", "name": "示范科技有限公司", "category": "private",
+                                                                  "full_members": "5"})
+    assert resp.status_code == 302
+    page = client.get(f"/orgs/{tree.district_a.pk}/units/").content.decode()
+    assert "示范科技有限公司" in page
+    assert "应建未建" in page
+    resp = client.post(f"/orgs/{tree.district_a.pk}/requests/new/", {"proposed_name": "中共示范科技有限公司支部",
+                                                                     "proposed_kind": "branch", "unit": str(Unit.objects.get().pk),
+                                                                     "submitted_on": "2026-11-01"})
+    assert resp.status_code == 302
+    assert "待批复" in client.get(f"/orgs/{tree.district_a.pk}/units/").content.decode()

@@ -46,6 +46,16 @@ MATRIX = {
     "orgs:merge": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
     "orgs:term_create": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
     "orgs:post_create": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:units": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "orgs:unit_create": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:unit_edit": (lambda t: [t.district_a.pk, _unit(t)], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:request_create": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:request_answer": (lambda t: [t.district_a.pk, _request(t)], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:elections": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "orgs:election_request": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:election_result": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:election_report": (lambda t: [t.branch_a1.pk, _election(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "orgs:term_extend": (lambda t: [t.branch_a1.pk, t.branch_a1.terms.first().pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
     "members:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "members:list#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "members:create": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
@@ -78,6 +88,8 @@ MATRIX = {
 POST_MATRIX = {
     "orgs:post_end": (lambda t: [t.branch_a1.pk, t.branch_a1.posts.first().pk],
                       expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "orgs:set_joint": (lambda t: [t.branch_a2.pk],
+                       expect(branch_worker=403, committee_staff=302, supervisor=403, sibling_staff=404)),
     "compliance:scan_start": (lambda t: [t.branch_a1.pk],
                               expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "notify:read": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
@@ -88,6 +100,29 @@ POST_MATRIX = {
     "member-unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
                       expect(anonymous=403, branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
 }
+
+def _unit(t):
+    from dangjian.orgs.models import Unit
+
+    return Unit.objects.create(committee=t.district_a, name="示范公司", category="private", full_members=3).pk
+
+
+def _request(t):
+    from datetime import date
+
+    from dangjian.orgs.models import OrgRequest
+
+    return OrgRequest.objects.create(committee=t.district_a, proposed_name="中共示范公司支部", submitted_on=date(2026, 1, 5)).pk
+
+
+def _election(t):
+    from datetime import date
+
+    from dangjian.orgs.models import Election
+
+    return Election.objects.create(organization=t.branch_a1, held_on=date(2026, 1, 5), eligible=4, present=4, seats=1,
+                                   candidates=2, min_winner_votes=3).pk
+
 
 def _run(t):
     from datetime import date

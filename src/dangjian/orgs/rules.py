@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from dangjian.compliance.engine import Citation, Hit, ScanContext, latest_on_or_before, latest_start, rule
+from dangjian.compliance.engine import (
+    Citation,
+    Hit,
+    ScanContext,
+    latest_on_or_before,
+    latest_start,
+    rule,
+)
 from dangjian.core.dates import add_months, format_cn
 
 from .models import Election, Organization, OrgRequest, Post, Term, Unit
@@ -285,7 +293,8 @@ def term_06(ctx: ScanContext) -> Iterable[Hit]:
     bad = (Q(present_x__lte=F("eligible_x")) | Q(present__gte=F("min_winner_votes") * 2)
            | Q(candidates_x__lt=F("seats_x")))
     elections = (Election.objects.filter(held_on__isnull=False, held_on__gte=ctx.window_start, held_on__lte=ctx.as_of,
-                                         organization__is_active=True)
+                                         organization__is_active=True, eligible__isnull=False, present__isnull=False,
+                                         seats__isnull=False, candidates__isnull=False, min_winner_votes__isnull=False)
                  .alias(present_x=F("present") * p["present_den"], eligible_x=F("eligible") * p["present_num"],
                         candidates_x=F("candidates") * 100, seats_x=F("seats") * (100 + p["surplus_pct"]))
                  .filter(bad))
@@ -293,7 +302,9 @@ def term_06(ctx: ScanContext) -> Iterable[Hit]:
         elections = elections.filter(organization__path__startswith=ctx.scope_path)
     from .services import election_validity
 
-    for e in elections.values("id", "organization_id", "held_on", "eligible", "present", "seats", "candidates", "min_winner_votes"):
+    fields = ("id", "organization_id", "held_on", "eligible", "present", "seats", "candidates", "min_winner_votes")
+    for row in elections.values(*fields):
+        e = cast(dict[str, Any], row)
         problems = election_validity(eligible=e["eligible"], present=e["present"], seats=e["seats"], candidates=e["candidates"],
                                      min_winner_votes=e["min_winner_votes"], params=p)
         yield Hit(e["organization_id"], f"{format_cn(e['held_on'])}的选举：" + "；".join(r for _f, r in problems) + "。",
@@ -311,7 +322,8 @@ def term_07(ctx: ScanContext) -> Iterable[Hit]:
                  .filter(Q(reported_on__isnull=True) | Q(secretary_approved_on__isnull=True)))
     if ctx.scope_path:
         elections = elections.filter(organization__path__startswith=ctx.scope_path)
-    for e in elections.values("id", "organization_id", "held_on", "reported_on"):
+    for row in elections.values("id", "organization_id", "held_on", "reported_on"):
+        e = cast(dict[str, Any], row)
         due = add_months(e["held_on"], months)
         what = "选举结果尚未上报" if e["reported_on"] is None else "书记、副书记人选尚未获上级批准"
         yield Hit(e["organization_id"], f"{format_cn(e['held_on'])}选举，应在{format_cn(due)}前完成报批，{what}。",

@@ -355,7 +355,10 @@ def _unit_fields(*, committee: Organization, kind: str, name: str, credit_code: 
 def _unique_credit_code(code: str, exclude_pk: int | None = None) -> None:
     from .models import Unit
 
-    if code and Unit.objects.filter(credit_code=code).exclude(pk=exclude_pk).exists():
+    others = Unit.objects.filter(credit_code=code)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if code and others.exists():
         raise DomainError("duplicate", "该统一社会信用代码已登记", field="credit_code")
 
 
