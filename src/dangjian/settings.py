@@ -16,6 +16,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -299,6 +300,44 @@ else:
         "immediate": TESTING,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
+
+# Outbound reminders (notify app). The in-app inbox is always on; email, SMS and WeChat are used
+# when configured. SMS and WeChat go through HTTP gateways (the deployment's own SMS platform, or a
+# relay to WeChat's template-message API) with HMAC-signed requests; see docs/deployment.md.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("DANGJIAN_SMTP_HOST", "")
+EMAIL_PORT = int(os.environ.get("DANGJIAN_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DANGJIAN_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DANGJIAN_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("DANGJIAN_SMTP_STARTTLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("DANGJIAN_SMTP_SSL", "") == "1"
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = os.environ.get("DANGJIAN_SMTP_FROM", "dangjian@localhost")
+
+
+def _hours(value: str, default: tuple[int, int]) -> tuple[int, int]:
+    try:
+        start, end = (int(x) for x in value.split("-"))
+    except ValueError:
+        return default
+    return (start % 24, end % 24)
+
+
+NOTIFY: dict[str, Any] = {
+    "quiet_hours": _hours(os.environ.get("DANGJIAN_QUIET_HOURS", "22-7"), (22, 7)),  # no outbound 22:00-07:00
+    "digest_hour": int(os.environ.get("DANGJIAN_DIGEST_HOUR", "8")),  # one daily digest per person and channel
+    "escalate_days": int(os.environ.get("DANGJIAN_ESCALATE_DAYS", "7")),  # open this long: the next level up is told
+    "escalate_levels": int(os.environ.get("DANGJIAN_ESCALATE_LEVELS", "2")),
+    "max_attempts": int(os.environ.get("DANGJIAN_NOTIFY_MAX_ATTEMPTS", "6")),
+    "backoff_seconds": int(os.environ.get("DANGJIAN_NOTIFY_BACKOFF", "60")),  # 60 s, 2 min, 4 min, ...
+    "email": bool(EMAIL_HOST),
+    "sms": {"url": os.environ.get("DANGJIAN_SMS_URL", ""), "key_id": os.environ.get("DANGJIAN_SMS_KEY_ID", "dangjian"),
+            "key": os.environ.get("DANGJIAN_SMS_KEY", "")},
+    "wechat": {"url": os.environ.get("DANGJIAN_WECHAT_URL", ""), "key_id": os.environ.get("DANGJIAN_WECHAT_KEY_ID", "dangjian"),
+               "key": os.environ.get("DANGJIAN_WECHAT_KEY", ""),
+               "template_id": os.environ.get("DANGJIAN_WECHAT_TEMPLATE", "")},
+    "site_url": os.environ.get("DANGJIAN_SITE_URL", "http://127.0.0.1:8000"),
+}
 
 PDF_FONT = os.environ.get("DANGJIAN_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 

@@ -69,6 +69,8 @@ MATRIX = {
     "compliance:dashboard#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "compliance:run": (lambda t: [_run(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "notify:inbox": (lambda t: [], "", {role: (302 if role == "anonymous" else 200) for role in ROLES}),
+    "notify:settings": (lambda t: [], "", {role: (302 if role == "anonymous" else 200) for role in ROLES}),
+    "notify:deliveries": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
     "supervision:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "supervision:create": (lambda t: [], "", expect(branch_worker=403, committee_staff=200, supervisor=200, sibling_staff=200)),
     "supervision:detail": (lambda t: [_task(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),

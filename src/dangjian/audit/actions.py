@@ -39,6 +39,8 @@ for _action, _label in [
     ("orgs.post_assign", "任命职务"),
     ("orgs.post_end", "免去职务"),
     ("orgs.set_joint", "设定联合党支部"),
+    ("notify.contact_update", "修改提醒方式"),
+    ("notify.digest", "生成每日汇总提醒"),
     ("orgs.term_extend", "批准延期换届"),
     ("orgs.unit_create", "登记单位/项目"),
     ("orgs.unit_update", "修改单位/项目"),

@@ -16,6 +16,8 @@ class Reminder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     closed_on = models.DateField("结束日期", null=True, blank=True)
+    # Included in an outbound digest (email/SMS/WeChat): a reminder goes out at most once.
+    notified_at = models.DateTimeField("外发时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "提醒"
@@ -28,3 +30,69 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ← {self.finding_id}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "电子邮件"
+    SMS = "sms", "短信"
+    WECHAT = "wechat", "微信"
+
+
+class Contact(models.Model):
+    """Where a person wants reminders besides the inbox. The phone is encrypted like members' phones."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact")
+    email = models.EmailField("电子邮箱", blank=True)
+    phone_encrypted = models.TextField("手机号（密文）", blank=True)
+    phone_masked = models.CharField("手机号", max_length=20, blank=True)
+    wechat_openid = models.CharField("微信OpenID", max_length=64, blank=True)
+    email_on = models.BooleanField("邮件提醒", default=False)
+    sms_on = models.BooleanField("短信提醒", default=False)
+    wechat_on = models.BooleanField("微信提醒", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "提醒方式"
+        verbose_name_plural = "提醒方式"
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+    CANCELLED = "cancelled", "已取消"
+
+
+class Delivery(models.Model):
+    """One outbound message (a person's daily digest on one channel) and its attempts: the delivery log.
+
+    At most one per (person, channel, day). Sent at least once: a failure is retried with back-off
+    until `max_attempts`; a digest whose reminders have all closed before it goes out is cancelled.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    day = models.DateField("日期")
+    reminder_ids = models.JSONField("提醒", default=list)
+    status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试时间")
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    summary = models.CharField("内容摘要", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "外发记录"
+        verbose_name_plural = "外发记录"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel", "day"], name="notify_delivery_one_digest_per_day",
+                                    violation_error_message="同一人同一渠道每天只发一次汇总提醒"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notify_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.user_id} {self.day}"

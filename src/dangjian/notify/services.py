@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,12 +30,21 @@ ACTING_POSTS = ("secretary", "organization")
 SERIOUS = ("high", "critical")
 
 
-def _pairs(findings: Any) -> set[tuple[int, int, int, int]]:
+def _pairs(findings: Any, as_of: date | None = None) -> set[tuple[int, int, int, int]]:
     """(finding, user, organization, level) for every person who must act: a handful of queries
-    (findings, grants, posts, members, upper staff) joined by organization in memory."""
+    (findings, grants, posts, upper staff) joined by organization in memory.
+
+    Level 0 is the organization itself (and the member). A high or critical finding goes straight to
+    level 1, the committee staff of the next organization up. A finding left open escalates one more
+    level up every `escalate_days` days, up to `escalate_levels` levels above where it started.
+    """
     from dangjian.orgs.models import Organization, Post
 
-    rows = list(findings.values_list("id", "organization_id", "organization__path", "severity", "member__user__id"))
+    as_of = as_of or timezone.localdate()
+    cfg: dict[str, Any] = settings.NOTIFY
+    step = Organization.steplen
+    rows = list(findings.values_list("id", "organization_id", "organization__path", "severity", "member__user__id",
+                                     "opened_on"))
     org_ids = {r[1] for r in rows}
     acting: dict[int, set[int]] = {}
     for oid, uid in RoleGrant.objects.filter(
@@ -47,29 +57,43 @@ def _pairs(findings: Any) -> set[tuple[int, int, int, int]]:
         member__user__isnull=False, member__user__is_active=True,
     ).values_list("organization_id", "member__user__id"):
         acting.setdefault(oid, set()).add(uid)
-    parents = {r[2][: -Organization.steplen] for r in rows if r[3] in SERIOUS and len(r[2]) > Organization.steplen}
+
+    def levels(severity: str, opened_on: date) -> range:
+        base = 1 if severity in SERIOUS else 0
+        days = max(cfg["escalate_days"], 1)
+        extra = min((as_of - opened_on).days // days, cfg["escalate_levels"])
+        return range(max(base, 1), base + extra + 1)
+
+    wanted: dict[int, list[tuple[int, str]]] = {}  # finding -> [(level, ancestor path)]
+    for fid, _oid, path, severity, _mu, opened_on in rows:
+        for lvl in levels(severity, opened_on):
+            if len(path) > lvl * step:
+                wanted.setdefault(fid, []).append((lvl, path[: -lvl * step]))
     upper: dict[str, set[int]] = {}
+    ancestor_paths = {p for items in wanted.values() for _lvl, p in items}
     for path, uid in RoleGrant.objects.filter(
-        revoked_at__isnull=True, role=Role.COMMITTEE_STAFF, user__is_active=True, organization__path__in=parents,
+        revoked_at__isnull=True, role=Role.COMMITTEE_STAFF, user__is_active=True, organization__path__in=ancestor_paths,
     ).values_list("organization__path", "user_id"):
         upper.setdefault(path, set()).add(uid)
-    out: set[tuple[int, int, int, int]] = set()
-    for fid, oid, path, severity, member_user in rows:
+    best: dict[tuple[int, int], tuple[int, int]] = {}  # (finding, user) -> (level, org); the lowest level wins
+    for fid, oid, _path, _severity, member_user, _opened in rows:
         for uid in acting.get(oid, ()):
-            out.add((fid, uid, oid, 0))
+            best[(fid, uid)] = (0, oid)
         if member_user:
-            out.add((fid, member_user, oid, 0))
-        if severity in SERIOUS:
-            for uid in upper.get(path[: -Organization.steplen], ()):
-                out.add((fid, uid, oid, 1))
-    return out
+            best[(fid, member_user)] = (0, oid)
+        for lvl, ancestor in wanted.get(fid, ()):
+            for uid in upper.get(ancestor, ()):
+                if (fid, uid) not in best or best[(fid, uid)][0] > lvl:
+                    best[(fid, uid)] = (lvl, oid)
+    return {(fid, uid, oid, lvl) for (fid, uid), (lvl, oid) in best.items()}
 
 
 @transaction.atomic
 def reminders_sync(as_of: date) -> dict[str, int]:
-    """Create the missing reminders for open findings; close those whose finding has closed."""
+    """Create the missing reminders for open findings (including escalations that have come due);
+    close those whose finding has closed."""
     open_findings = Finding.objects.filter(closed_on__isnull=True)
-    pairs = _pairs(open_findings)
+    pairs = _pairs(open_findings, as_of)
     existing = set(Reminder.objects.filter(finding__closed_on__isnull=True).values_list("finding_id", "user_id"))
     new = [Reminder(finding_id=f, user_id=u, organization_id=o, level=lvl) for f, u, o, lvl in pairs if (f, u) not in existing]
     Reminder.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)

@@ -7,4 +7,6 @@ app_name = "notify"
 urlpatterns = [
     path("", views.inbox_view, name="inbox"),
     path("<int:pk>/read/", views.read_view, name="read"),
+    path("settings/", views.settings_view, name="settings"),
+    path("deliveries/", views.deliveries_view, name="deliveries"),
 ]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.compliance.engine import REGISTRY, SEVERITY_LABELS
-from dangjian.web.access import signed_in
+from dangjian.web.access import admin_required, signed_in
+from dangjian.web.forms import submit
 from dangjian.web.paging import paginate
 
 from . import services
@@ -16,11 +21,8 @@ from . import services
 @signed_in
 def inbox_view(request: HttpRequest) -> HttpResponse:
     page = paginate(request, services.inbox(request.user))
-    from dangjian.accounts import policy
-
-    base = "web/member_base.html" if policy.is_member_account(request.user) and not policy.is_staff(request.user) else "web/base.html"
     return render(request, "notify/inbox.html", {"page": page, "rules": REGISTRY, "severities": SEVERITY_LABELS,
-                                                 "base_template": base})
+                                                 "base_template": _base(request)})
 
 
 @signed_in
@@ -28,3 +30,54 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 def read_view(request: HttpRequest, pk: int) -> HttpResponse:
     services.reminder_mark_read(user=request.user, reminder_id=pk)
     return redirect("notify:inbox")
+
+
+def _base(request: HttpRequest) -> str:
+    from dangjian.accounts import policy
+
+    member_only = policy.is_member_account(request.user) and not policy.is_staff(request.user)
+    return "web/member_base.html" if member_only else "web/base.html"
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    """提醒方式: where this person wants reminders besides the inbox."""
+    from .channels import configured
+    from .forms import ContactForm
+    from .models import Contact
+    from .outbound import contact_update
+
+    contact = Contact.objects.filter(user_id=getattr(request.user, "pk", 0)).first()
+    initial = {"email": contact.email, "phone": contact.phone_masked, "wechat_openid": contact.wechat_openid,
+               "email_on": contact.email_on, "sms_on": contact.sms_on, "wechat_on": contact.wechat_on} if contact else {}
+    form = ContactForm(request.POST or None, initial=initial)
+    live = configured()
+    for name in ("email", "sms", "wechat"):
+        if not live[name]:
+            form.fields[f"{name}_on"].help_text = "本平台尚未开通该渠道，开启后将在开通时生效"
+    def saved(_contact: Any) -> HttpResponse:
+        messages.success(request, "已保存提醒方式。")
+        return redirect("notify:settings")
+
+    done = submit(request, form, lambda d: contact_update(user=request.user, **d), done=saved)
+    return done or render(request, "notify/settings.html", {"form": form, "base_template": _base(request),
+                                                            "quiet": django_settings.NOTIFY["quiet_hours"],
+                                                            "digest_hour": django_settings.NOTIFY["digest_hour"]})
+
+
+@admin_required("system_admin")
+def deliveries_view(request: HttpRequest) -> HttpResponse:
+    """外发记录: every outbound message and its attempts (system administrator)."""
+    from .models import Channel, Delivery, DeliveryStatus
+
+    qs = Delivery.objects.select_related("user").order_by("-created_at", "-id")
+    status, channel = request.GET.get("status", ""), request.GET.get("channel", "")
+    if status in DeliveryStatus.values:
+        qs = qs.filter(status=status)
+    if channel in Channel.values:
+        qs = qs.filter(channel=channel)
+    return render(request, "notify/deliveries.html", {
+        "page": paginate(request, qs), "status": status, "channel": channel,
+        "statuses": DeliveryStatus.choices, "channels": Channel.choices,
+    })

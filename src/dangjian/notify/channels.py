@@ -1,0 +1,118 @@
+"""Outbound channels: email over SMTP, SMS and WeChat template messages through HTTP gateways.
+
+The HTTP gateways receive a JSON body signed with the deployment's key:
+
+    X-Dangjian-Key-Id:    the key's id
+    X-Dangjian-Timestamp: seconds since the epoch
+    X-Dangjian-Nonce:     16 random hex bytes, never reused
+    X-Dangjian-Signature: hex HMAC-SHA256(key, timestamp + "\\n" + nonce + "\\n" + body)
+
+and answer 2xx with a JSON object whose "errcode" is 0 (or absent). Anything else — a refused
+connection, a timeout, a 5xx, a non-zero errcode — raises ChannelError and the delivery is retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.urls import reverse
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def notify_settings() -> dict[str, Any]:
+    """settings.NOTIFY, typed (read at call time so tests can override it)."""
+    value: dict[str, Any] = settings.NOTIFY
+    return value
+
+
+class ChannelError(Exception):
+    """A send that did not go through; the message is safe to log (no secrets)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str  # the full text (email)
+    short: str  # one line (SMS)
+    data: dict[str, Any]  # structured fields (WeChat template)
+
+
+def sign(key: str, timestamp: str, nonce: str, body: bytes) -> str:
+    mac = hmac.new(key.encode(), timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body, hashlib.sha256)
+    return mac.hexdigest()
+
+
+def verify(key: str, headers: Any, body: bytes, *, max_skew: int = 300, now: float | None = None) -> bool:
+    """The gateway's side of `sign` (used by our test gateways; a reference for implementers)."""
+    ts = headers.get("X-Dangjian-Timestamp", "")
+    nonce = headers.get("X-Dangjian-Nonce", "")
+    given = headers.get("X-Dangjian-Signature", "")
+    if not ts.isdigit() or abs((now or time.time()) - int(ts)) > max_skew:
+        return False
+    return hmac.compare_digest(sign(key, ts, nonce, body), given)
+
+
+def _post(url: str, key_id: str, key: str, payload: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
+    if not url or not key:
+        raise ChannelError("渠道未配置")
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    ts, nonce = str(int(time.time())), secrets.token_hex(16)
+    req = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310 - configured gateway URL
+        "Content-Type": "application/json; charset=utf-8", "X-Dangjian-Key-Id": key_id,
+        "X-Dangjian-Timestamp": ts, "X-Dangjian-Nonce": nonce, "X-Dangjian-Signature": sign(key, ts, nonce, body),
+    })
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            raw = resp.read(65536)
+    except urllib.error.HTTPError as exc:
+        raise ChannelError(f"网关返回HTTP {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise ChannelError(f"无法连接网关：{getattr(exc, 'reason', exc)}") from exc
+    try:
+        answer = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise ChannelError("网关应答不是JSON") from exc
+    if not isinstance(answer, dict) or answer.get("errcode", 0) not in (0, "0"):
+        raise ChannelError(f"网关拒绝：{str(answer.get('errmsg', answer))[:200] if isinstance(answer, dict) else answer}")
+    return answer
+
+
+def send_email(to: str, message: Message) -> None:
+    if not notify_settings()["email"]:
+        raise ChannelError("邮件未配置")
+    try:
+        # SMTP explicitly: the test runner swaps EMAIL_BACKEND for an in-memory one, the channel must not.
+        with get_connection(notify_settings().get("email_backend", SMTP), fail_silently=False) as conn:
+            EmailMessage(message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [to], connection=conn).send()
+    except Exception as exc:  # noqa: BLE001 - smtplib and socket errors of every kind mean: retry later
+        raise ChannelError(f"邮件发送失败：{type(exc).__name__} {str(exc)[:150]}") from exc
+
+
+def send_sms(phone: str, message: Message) -> None:
+    cfg = notify_settings()["sms"]
+    _post(cfg["url"], cfg["key_id"], cfg["key"], {"phone": phone, "text": message.short})
+
+
+def send_wechat(openid: str, message: Message) -> None:
+    cfg = notify_settings()["wechat"]
+    _post(cfg["url"], cfg["key_id"], cfg["key"], {
+        "touser": openid, "template_id": cfg["template_id"], "url": notify_settings()["site_url"] + reverse("notify:inbox"),
+        "data": {k: {"value": v} for k, v in message.data.items()},
+    })
+
+
+def configured() -> dict[str, bool]:
+    n = notify_settings()
+    return {"email": bool(n["email"]), "sms": bool(n["sms"]["url"] and n["sms"]["key"]),
+            "wechat": bool(n["wechat"]["url"] and n["wechat"]["key"])}
