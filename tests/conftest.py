@@ -145,3 +145,9 @@ def tamper_audit(sql: str, params: list[Any]) -> None:
             _triggers.remove_sqlite(connection)
             cur.execute(sql, params)
             _triggers.install_sqlite(connection)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files go to a per-test directory, never into the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -90,3 +90,75 @@ def test_dashboard_counts_overdue_tasks(client, tree, users):
     login(client, users["committee_staff"])
     resp = client.get(reverse("compliance:dashboard"))
     assert resp.context["overdue_tasks"] == 1
+
+
+def test_attachments_on_task_and_reply_are_validated_scoped_and_downloaded(client, tree, users, settings):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.supervision.models import Attachment
+
+    staff, worker = users["committee_staff"], users["branch_worker"]
+    deadline = timezone.localdate() + timedelta(days=10)
+    # a bad file refuses the whole task: no task, no assignment, no file left behind
+    with pytest.raises(DomainError) as exc:
+        services.task_create(actor=staff, issuer_org=tree.district_a, title="检查", body="自查", deadline=deadline,
+                             organizations=[tree.branch_a1, tree.branch_a2],
+                             files=[SimpleUploadedFile("要求.txt", "按期自查".encode()), SimpleUploadedFile("表.pdf", b"MZ\x90\x00")])
+    assert exc.value.field == "files"
+    assert not Task.objects.exists()
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+    task = services.task_create(actor=staff, issuer_org=tree.district_a, title="检查", body="自查", deadline=deadline,
+                                organizations=[tree.branch_a1, tree.branch_a2], files=[SimpleUploadedFile("要求.txt", "按期自查".encode())])
+    a1 = task.assignments.get(organization=tree.branch_a1)
+    a2 = task.assignments.get(organization=tree.branch_a2)
+    # the reply through the web, with a file
+    login(client, worker)
+    client.post(reverse("supervision:act", args=[task.pk, a1.pk]),
+                {"op": "reply", "reply": "已自查", "files": [SimpleUploadedFile("自查报告.txt", "无问题".encode())]})
+    a1.refresh_from_db()
+    assert a1.status == "replied"
+    reply_file = Attachment.objects.get(assignment=a1)
+    task_file = Attachment.objects.get(assignment__isnull=True)
+    resp = client.get(reverse("supervision:attachment", args=[task.pk, reply_file.pk]))
+    assert resp.status_code == 200
+    assert resp["Content-Disposition"].startswith("attachment")
+    assert resp["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(resp.streaming_content).decode() == "无问题"
+    # a forged reply file is refused with the reason; the assignment stays open
+    services_reply = services.assignment_reply
+    with pytest.raises(DomainError):
+        services_reply(actor=staff, assignment=a2, reply="x", files=[SimpleUploadedFile("图.png", b"<html>")])
+    a2.refresh_from_db()
+    assert a2.status == "pending"
+    # A2's side (the district staff can change A2) sees the task's file but not A1's reply file
+    other = users["sibling_staff"]
+    login(client, other)
+    assert client.get(reverse("supervision:attachment", args=[task.pk, task_file.pk])).status_code == 404
+    from tests.conftest import make_user
+
+    a2_worker = make_user("worker_a2", "branch_worker", tree.branch_a2)
+    login(client, a2_worker)
+    assert client.get(reverse("supervision:attachment", args=[task.pk, task_file.pk])).status_code == 200
+    assert client.get(reverse("supervision:attachment", args=[task.pk, reply_file.pk])).status_code == 404
+    # the page lists the files
+    login(client, staff)
+    page = client.get(reverse("supervision:detail", args=[task.pk])).content.decode()
+    assert "要求.txt" in page
+    assert "自查报告.txt" in page
+
+
+def test_task_form_shows_a_refused_file_inline(client, tree, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, users["committee_staff"])
+    deadline = (timezone.localdate() + timedelta(days=10)).isoformat()
+    resp = client.post(reverse("supervision:create") + f"?org={tree.district_a.pk}", {
+        "title": "检查", "body": "自查", "deadline": deadline, "organizations": [tree.branch_a1.pk],
+        "attachments": [SimpleUploadedFile("通知.pdf", b"\x89PNG\r\n\x1a\n0000")]})
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "is-invalid" in body and "通知.pdf" in body
+    assert not Task.objects.exists()

@@ -74,6 +74,7 @@ MATRIX = {
     "supervision:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "supervision:create": (lambda t: [], "", expect(branch_worker=403, committee_staff=200, supervisor=200, sibling_staff=200)),
     "supervision:detail": (lambda t: [_task(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "supervision:attachment": (lambda t: _attachment(t), "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "compliance:rules": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
     "audit:list": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "audit_admin": 200}),
     "accounts:users": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
@@ -124,6 +125,18 @@ def _election(t):
 
     return Election.objects.create(organization=t.branch_a1, held_on=date(2026, 1, 5), eligible=4, present=4, seats=1,
                                    candidates=2, min_winner_votes=3).pk
+
+
+def _attachment(t):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.core import uploads
+    from dangjian.supervision.models import Attachment, Task
+
+    task = Task.objects.get(pk=_task(t))
+    [f] = uploads.store([SimpleUploadedFile("要求.txt", "请按期整改。".encode())])
+    a = Attachment.objects.create(task=task, name=f.name, path=f.path, content_type=f.content_type, size=f.size, sha256=f.sha256)
+    return [task.pk, a.pk]
 
 
 def _run(t):

@@ -53,3 +53,29 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} → {self.organization_id}"
+
+
+class Attachment(models.Model):
+    """A file attached to a task (by the issuer) or to an assignment's reply (by the assignee).
+
+    Stored outside the web root under a random name (core.uploads); served only through the
+    attachment view, to those who may see the task or the assignment, as a download.
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attachments")
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField("文件名", max_length=100)
+    path = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

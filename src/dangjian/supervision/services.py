@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
+from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
 
-from .models import Assignment, AssignmentStatus, Task
+from .models import Assignment, AssignmentStatus, Attachment, Task
 
 OPEN_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.RETURNED)
 
@@ -26,8 +27,9 @@ TRANSITIONS = {
 
 @transaction.atomic(durable=True)
 def task_create(*, actor: Any, issuer_org: Any, title: str, body: str, deadline: date, organizations: list[Any],
-                finding: Any = None) -> Task:
-    """Assign a task to organizations inside the issuer's subtree (or straight from a finding)."""
+                finding: Any = None, files: list[Any] | None = None) -> Task:
+    """Assign a task to organizations inside the issuer's subtree (or straight from a finding), with
+    attachments (validated; all or nothing)."""
     if not policy.can(actor, "supervise", issuer_org):
         raise NotVisible()
     title, body = (title or "").strip(), (body or "").strip()
@@ -44,12 +46,26 @@ def task_create(*, actor: Any, issuer_org: Any, title: str, body: str, deadline:
     for org in organizations:
         if not org.path.startswith(issuer_org.path) or org.pk == issuer_org.pk or not policy.can(actor, "supervise", org):
             raise DomainError("scope", f"“{org.name}”不是本组织的下级组织", field="organizations")
-    task = Task.objects.create(title=title, body=body, deadline=deadline, issuer=actor, issuer_org=issuer_org, finding=finding)
-    Assignment.objects.bulk_create([Assignment(task=task, organization=o) for o in organizations])
-    audit_record(actor=actor, action="supervision.task_create", obj=task, organization=issuer_org,
-                 data={"deadline": deadline.isoformat(), "organizations": [o.code for o in organizations],
-                       "finding": finding.pk if finding else None})
+    stored = uploads.store(files or [])
+    try:
+        task = Task.objects.create(title=title, body=body, deadline=deadline, issuer=actor, issuer_org=issuer_org, finding=finding)
+        Assignment.objects.bulk_create([Assignment(task=task, organization=o) for o in organizations])
+        _attach(task, None, stored, actor)
+        audit_record(actor=actor, action="supervision.task_create", obj=task, organization=issuer_org,
+                     data={"deadline": deadline.isoformat(), "organizations": [o.code for o in organizations],
+                           "finding": finding.pk if finding else None, "files": [f.sha256 for f in stored]})
+    except BaseException:
+        uploads.discard(stored)
+        raise
     return task
+
+
+def _attach(task: Task, assignment: Assignment | None, stored: list[uploads.StoredFile], actor: Any) -> None:
+    Attachment.objects.bulk_create([
+        Attachment(task=task, assignment=assignment, name=f.name, path=f.path, content_type=f.content_type, size=f.size,
+                   sha256=f.sha256, uploaded_by=actor if getattr(actor, "pk", None) else None)
+        for f in stored
+    ])
 
 
 def _lock(assignment: Assignment) -> Assignment:
@@ -57,7 +73,8 @@ def _lock(assignment: Assignment) -> Assignment:
 
 
 @transaction.atomic(durable=True)
-def assignment_reply(*, actor: Any, assignment: Assignment, reply: str) -> Assignment:
+def assignment_reply(*, actor: Any, assignment: Assignment, reply: str, files: list[Any] | None = None) -> Assignment:
+    """The assignee answers with text and files (validated; all or nothing)."""
     a = _lock(assignment)
     if not policy.can(actor, "change", a.organization):
         raise NotVisible()
@@ -66,9 +83,16 @@ def assignment_reply(*, actor: Any, assignment: Assignment, reply: str) -> Assig
     reply = (reply or "").strip()
     if not reply:
         raise DomainError("required", "请填写办理情况", field="reply")
-    a.status, a.reply, a.replied_at, a.replied_by = AssignmentStatus.REPLIED, reply[:5000], timezone.now(), actor
-    a.save(update_fields=["status", "reply", "replied_at", "replied_by"])
-    audit_record(actor=actor, action="supervision.reply", obj=a, organization=a.organization, data={"task": a.task_id})
+    stored = uploads.store(files or [])
+    try:
+        a.status, a.reply, a.replied_at, a.replied_by = AssignmentStatus.REPLIED, reply[:5000], timezone.now(), actor
+        a.save(update_fields=["status", "reply", "replied_at", "replied_by"])
+        _attach(a.task, a, stored, actor)
+        audit_record(actor=actor, action="supervision.reply", obj=a, organization=a.organization,
+                     data={"task": a.task_id, "files": [f.sha256 for f in stored]})
+    except BaseException:
+        uploads.discard(stored)
+        raise
     return a
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", views.create_view, name="create"),
     path("<int:pk>/", views.detail_view, name="detail"),
     path("<int:pk>/assignments/<int:assignment_id>/", views.act_view, name="act"),
+    path("<int:pk>/files/<int:attachment_id>/", views.attachment_view, name="attachment"),
 ]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
+from dangjian.core import uploads
 from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
@@ -22,12 +24,35 @@ from . import services
 from .models import Assignment, Task
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is validated by core.uploads in the service."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(d, initial) for d in items]
+
+
+ACCEPT = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.txt"
+
+
 class TaskForm(BootstrapMixin, forms.Form):
     title = forms.CharField(label="督办事项", max_length=100)
     body = forms.CharField(label="具体要求", widget=forms.Textarea(attrs={"rows": 4}))
     deadline = forms.DateField(label="办结期限", widget=DateInput())
     organizations = forms.ModelMultipleChoiceField(label="督办对象", queryset=Organization.objects.none(),
                                                    widget=forms.SelectMultiple(attrs={"size": 8}))
+    attachments = MultipleFileField(label="附件", help_text="可选，最多10个，每个不超过10MB：PDF、图片、Word、Excel、PowerPoint、文本")
 
 
 @staff_required("view")
@@ -67,7 +92,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
     if finding is not None:
         initial.update(title=f"整改：{finding.message[:60]}", body=f"{finding.message}\n请于期限内整改并回复办理情况。",
                        organizations=[finding.organization_id])
-    form = TaskForm(request.POST or None, initial=initial)
+    form = TaskForm(request.POST or None, request.FILES or None, initial=initial)
     # the organizations up to three levels below the issuing one
     form.fields["organizations"].queryset = (  # type: ignore[attr-defined]
         policy.visible_to(request.user, "supervise")
@@ -84,7 +109,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
 
     return submit(request, form, lambda d: services.task_create(
         actor=request.user, issuer_org=issuer_org, title=d["title"], body=d["body"], deadline=d["deadline"],
-        organizations=list(d["organizations"]), finding=finding), done=done) or render(
+        organizations=list(d["organizations"]), finding=finding, files=d["attachments"]), field_map={"files": "attachments"}, done=done) or render(
         request, "supervision/form.html", {"form": form, "issuer_org": issuer_org, "finding": finding})
 
 
@@ -103,9 +128,27 @@ def _task_for(request: HttpRequest, pk: int) -> tuple[Task, list[Assignment], bo
 @staff_required("view")
 def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     task, assignments, issuer_side = _task_for(request, pk)
-    rows = [{"a": a, "can_reply": a.status in ("pending", "returned") and policy.can(request.user, "change", a.organization),
+    rows: list[dict[str, Any]] = [{"a": a, "can_reply": a.status in ("pending", "returned") and policy.can(request.user, "change", a.organization),
              "can_decide": issuer_side and a.status == "replied"} for a in assignments]
-    return render(request, "supervision/detail.html", {"task": task, "rows": rows, "today": timezone.localdate()})
+    files = list(task.attachments.all())
+    for row in rows:
+        row["files"] = [f for f in files if f.assignment_id == row["a"].pk]
+    return render(request, "supervision/detail.html", {"task": task, "rows": rows, "today": timezone.localdate(),
+                                                       "task_files": [f for f in files if f.assignment_id is None],
+                                                       "accept": ACCEPT})
+
+
+@staff_required("view")
+def attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> Any:
+    """Download an attachment: the issuer's side sees all of a task's files; an assignee sees the task's
+    own files and its own replies' files. Always as a download, never rendered inline."""
+    task, assignments, issuer_side = _task_for(request, pk)
+    f = task.attachments.filter(pk=attachment_id).first()
+    if f is None or not (issuer_side or f.assignment_id is None or any(a.pk == f.assignment_id for a in assignments)):
+        raise Http404
+    resp = FileResponse(uploads.open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type)
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
 
 
 @staff_required("view")
@@ -118,7 +161,8 @@ def act_view(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
     op = request.POST.get("op")
     try:
         if op == "reply":
-            services.assignment_reply(actor=request.user, assignment=a, reply=request.POST.get("reply", ""))
+            services.assignment_reply(actor=request.user, assignment=a, reply=request.POST.get("reply", ""),
+                                      files=request.FILES.getlist("files"))
             messages.success(request, "已回复。")
         elif op in ("accept", "return"):
             services.assignment_decide(actor=request.user, assignment=a, accept=op == "accept", reason=request.POST.get("reason", ""))

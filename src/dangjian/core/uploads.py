@@ -1,0 +1,184 @@
+"""Validated uploads (security.md "File upload"): the type is read from the content, never trusted
+from the name or the browser; executables, scripts, macros, polyglots, zip bombs and path tricks
+are refused; files are stored outside the web root under random names and served as downloads.
+
+Accepted: PDF, PNG, JPEG, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), plain text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from .errors import DomainError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_FILES = 10
+MAX_UNZIPPED = 50 * 1024 * 1024
+LABEL = "PDF、图片（PNG/JPG）、Word（.docx）、Excel（.xlsx）、PowerPoint（.pptx）、文本（.txt）"
+
+TYPES = {
+    "pdf": ("application/pdf", {".pdf"}),
+    "png": ("image/png", {".png"}),
+    "jpeg": ("image/jpeg", {".jpg", ".jpeg"}),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", {".docx"}),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {".xlsx"}),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", {".pptx"}),
+    "txt": ("text/plain; charset=utf-8", {".txt"}),
+}
+EXECUTABLE_HEADS = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")
+ACTIVE_MARKERS = (b"<script", b"<html", b"<?php", b"<svg", b"<!doctype html", b"javascript:")
+PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/AA", b"/RichMedia")
+OOXML_PART = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str  # the original name, cleaned
+    path: str  # relative to MEDIA_ROOT
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _clean_name(raw: str, field: str) -> str:
+    name = os.path.basename((raw or "").replace("\\", "/")).strip()
+    if not name or name in {".", ".."} or "\x00" in name or any(ord(c) < 32 for c in name):
+        raise DomainError("bad_name", "文件名无效", field=field)
+    if len(name) > 100:
+        stem, ext = os.path.splitext(name)
+        name = stem[: 100 - len(ext)] + ext
+    return name
+
+
+def _sniff(head: bytes) -> str | None:
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    return None
+
+
+def _check_zip(data: bytes, field: str) -> str:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise DomainError("bad_file", "文件已损坏，无法读取", field=field) from exc
+    total = 0
+    names = set()
+    for info in infos:
+        n = info.filename
+        if n.startswith(("/", "\\")) or ".." in n.replace("\\", "/").split("/") or ":" in n:
+            raise DomainError("bad_file", "文件内含非法路径，已拒绝", field=field)
+        if n.lower().endswith(("vbaproject.bin", ".exe", ".dll", ".js", ".vbs", ".bat", ".cmd", ".ps1", ".jar")):
+            raise DomainError("active_content", "文件含有宏或可执行内容，已拒绝；请另存为不含宏的文档后上传", field=field)
+        total += info.file_size
+        if total > MAX_UNZIPPED or (info.compress_size and info.file_size / info.compress_size > 200):
+            raise DomainError("zip_bomb", "文件解压后过大（疑似压缩炸弹），已拒绝", field=field)
+        names.add(n)
+    if "[Content_Types].xml" not in names:
+        raise DomainError("bad_type", f"不支持的文件类型，请上传{LABEL}", field=field)
+    for kind, prefix in OOXML_PART.items():
+        if any(n.startswith(prefix) for n in names):
+            content_types = zf.read("[Content_Types].xml")
+            if b"macroEnabled" in content_types or b"<!DOCTYPE" in content_types or b"<!ENTITY" in content_types:
+                raise DomainError("active_content", "文件含有宏或外部实体，已拒绝", field=field)
+            return kind
+    raise DomainError("bad_type", f"不支持的文件类型，请上传{LABEL}", field=field)
+
+
+def _check_image(data: bytes, field: str) -> None:
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = 40_000_000
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for a bad image
+        raise DomainError("bad_file", "图片已损坏或尺寸过大", field=field) from exc
+
+
+def validate(upload: Any, *, field: str = "files", max_bytes: int = MAX_BYTES) -> tuple[str, str, bytes]:
+    """Read and check one uploaded file: returns (clean name, kind, content). Raises DomainError."""
+    name = _clean_name(getattr(upload, "name", ""), field)
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise DomainError("too_large", f"“{name}”超过{max_bytes // (1024 * 1024)}MB，请压缩后上传", field=field)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise DomainError("too_large", f"“{name}”超过{max_bytes // (1024 * 1024)}MB，请压缩后上传", field=field)
+    if not data:
+        raise DomainError("empty", f"“{name}”是空文件", field=field)
+    head = data[:16]
+    if head.startswith(EXECUTABLE_HEADS):
+        raise DomainError("executable", f"“{name}”是可执行文件，已拒绝", field=field)
+    kind = _sniff(head)
+    lowered = data[:8192].lower()
+    if kind == "zip":
+        kind = _check_zip(data, field)
+    elif kind in ("png", "jpeg"):
+        _check_image(data, field)
+        if b"PK\x03\x04" in data or any(m in data.lower() for m in ACTIVE_MARKERS):
+            raise DomainError("polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field)
+    elif kind == "pdf":
+        if any(m in data for m in PDF_ACTIVE):
+            raise DomainError("active_content", f"“{name}”含有脚本或嵌入文件，已拒绝", field=field)
+        if b"PK\x03\x04" in data or b"MZ\x90\x00" in data:
+            raise DomainError("polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field)
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DomainError("bad_type", f"“{name}”的类型不受支持，请上传{LABEL}", field=field) from exc
+        if "\x00" in text or any(m in lowered for m in ACTIVE_MARKERS):
+            raise DomainError("active_content", f"“{name}”含有网页或脚本内容，已拒绝", field=field)
+        kind = "txt"
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in TYPES[kind][1]:
+        raise DomainError("type_mismatch", f"“{name}”的扩展名与实际内容（{kind.upper()}）不符，已拒绝", field=field)
+    return name, kind, data
+
+
+def store(uploads: list[Any], *, field: str = "files", folder: str = "attachments") -> list[StoredFile]:
+    """Validate every file first (all or nothing), then write them under MEDIA_ROOT with random names."""
+    if len(uploads) > MAX_FILES:
+        raise DomainError("too_many", f"一次最多上传{MAX_FILES}个文件", field=field)
+    checked = [validate(u, field=field) for u in uploads]
+    out = []
+    today = timezone.localdate()
+    rel_dir = Path(folder) / f"{today:%Y}" / f"{today:%m}"
+    abs_dir = Path(settings.MEDIA_ROOT) / rel_dir
+    abs_dir.mkdir(parents=True, exist_ok=True)
+    for name, kind, data in checked:
+        rel = rel_dir / f"{uuid.uuid4().hex}{sorted(TYPES[kind][1])[0]}"
+        (Path(settings.MEDIA_ROOT) / rel).write_bytes(data)
+        out.append(StoredFile(name=name, path=str(rel), content_type=TYPES[kind][0], size=len(data),
+                              sha256=hashlib.sha256(data).hexdigest()))
+    return out
+
+
+def discard(files: list[StoredFile]) -> None:
+    """Remove stored files whose database rows were not written (the transaction rolled back)."""
+    for f in files:
+        (Path(settings.MEDIA_ROOT) / f.path).unlink(missing_ok=True)
+
+
+def open_stored(path: str) -> Any:
+    full = (Path(settings.MEDIA_ROOT) / path).resolve()
+    if not str(full).startswith(str(Path(settings.MEDIA_ROOT).resolve()) + os.sep):
+        raise DomainError("bad_path", "文件路径无效")
+    return full.open("rb")
