@@ -160,5 +160,5 @@ def test_task_form_shows_a_refused_file_inline(client, tree, users):
         "attachments": [SimpleUploadedFile("通知.pdf", b"\x89PNG\r\n\x1a\n0000")]})
     assert resp.status_code == 200
     body = resp.content.decode()
-    assert "is-invalid" in body and "通知.pdf" in body
+    assert "“通知.pdf”不是有效的图片" in body
     assert not Task.objects.exists()

@@ -101,7 +101,7 @@ def _check_zip(data: bytes, field: str) -> str:
     raise DomainError("bad_type", f"不支持的文件类型，请上传{LABEL}", field=field)
 
 
-def _check_image(data: bytes, field: str) -> None:
+def _check_image(data: bytes, field: str, name: str) -> None:
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = 40_000_000
@@ -109,7 +109,7 @@ def _check_image(data: bytes, field: str) -> None:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types for a bad image
-        raise DomainError("bad_file", "图片已损坏或尺寸过大", field=field) from exc
+        raise DomainError("bad_file", f"“{name}”不是有效的图片（已损坏或尺寸过大）", field=field) from exc
 
 
 def validate(upload: Any, *, field: str = "files", max_bytes: int = MAX_BYTES) -> tuple[str, str, bytes]:
@@ -131,7 +131,7 @@ def validate(upload: Any, *, field: str = "files", max_bytes: int = MAX_BYTES) -
     if kind == "zip":
         kind = _check_zip(data, field)
     elif kind in ("png", "jpeg"):
-        _check_image(data, field)
+        _check_image(data, field, name)
         if b"PK\x03\x04" in data or any(m in data.lower() for m in ACTIVE_MARKERS):
             raise DomainError("polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field)
     elif kind == "pdf":
