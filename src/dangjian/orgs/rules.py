@@ -10,8 +10,21 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, cast
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from dangjian.compliance.engine import (
     Citation,
@@ -36,21 +49,40 @@ def _orgs(ctx: ScanContext, kinds: Iterable[str]) -> QuerySet[Organization]:
     qs = Organization.objects.filter(is_active=True, kind__in=list(kinds), established_on__lte=ctx.as_of)
     if ctx.scope_path:
         qs = qs.filter(path__startswith=ctx.scope_path)
-    return qs
+    return qs.order_by()
 
 
-def _member_count(statuses: tuple[str, ...]) -> Coalesce:
+def _counts(org_ids: list[int], statuses: tuple[str, ...]) -> dict[int, int]:
+    """The member counts of the few organizations a rule matched, for their messages (one query).
+    The rule's own filter uses the count as an alias, so the database evaluates it only once."""
     from dangjian.members.models import Member
 
-    sub = (Member.objects.filter(organization_id=OuterRef("pk"), status__in=statuses).order_by()
-           .values("organization_id").annotate(n=Count("pk")).values("n"))
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+    rows = (Member.objects.filter(organization_id__in=org_ids, status__in=statuses).order_by()
+            .values("organization_id").annotate(n=Count("pk")).values_list("organization_id", "n"))
+    return dict.fromkeys(org_ids, 0) | dict(rows)
 
 
-def _committee_posts() -> Coalesce:
+class _ScalarCount(Func):
+    """COUNT(*) inside a correlated subquery without GROUP BY: one row per outer row, 0 when none
+    match, no grouping step (Django only groups around what it knows to be an aggregate)."""
+
+    function = "COUNT"
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def _member_count(statuses: tuple[str, ...]) -> Subquery:
+    from dangjian.members.models import Member
+
+    sub = Member.objects.filter(organization_id=OuterRef("pk"), status__in=statuses).order_by().annotate(
+        n=_ScalarCount()).values("n")
+    return Subquery(sub, output_field=IntegerField())
+
+
+def _committee_posts() -> Subquery:
     sub = (Post.objects.filter(organization_id=OuterRef("pk"), ended_on__isnull=True).exclude(post="group_leader")
-           .order_by().values("organization_id").annotate(n=Count("pk")).values("n"))
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+           .order_by().annotate(n=_ScalarCount()).values("n"))
+    return Subquery(sub, output_field=IntegerField())
 
 
 @rule("ORG-02", title="党支部正式党员不足3人", category="setup", severity="high",
@@ -59,9 +91,10 @@ def _committee_posts() -> Coalesce:
       action="核实党员组织关系；不足3人的，会同上级党组织调整为联合党支部或并入其他支部。")
 def org_02(ctx: ScanContext) -> Iterable[Hit]:
     minimum = ctx.params["min_full"]
-    rows = (_orgs(ctx, ["branch"]).filter(is_joint=False).annotate(full=_member_count(("full",)))
-            .filter(full__lt=minimum).values("id", "full"))
-    for r in rows:
+    ids = list(_orgs(ctx, ["branch"]).filter(is_joint=False).alias(full=_member_count(("full",)))
+               .filter(full__lt=minimum).values_list("id", flat=True))
+    counts = _counts(ids, ("full",))
+    for r in ({"id": i, "full": counts[i]} for i in ids):
         yield Hit(r["id"], f"本支部正式党员{r['full']}人，少于{minimum}人，且未设为联合党支部。", details={"full": r["full"]})
 
 
@@ -71,9 +104,12 @@ def org_02(ctx: ScanContext) -> Iterable[Hit]:
       action="召开党员大会选举产生支部委员会，并报上级党组织审批。")
 def org_03(ctx: ScanContext) -> Iterable[Hit]:
     at, minimum = ctx.params["committee_from"], ctx.params["min_committee"]
-    rows = (_orgs(ctx, ["branch"]).annotate(full=_member_count(("full",)), committee=_committee_posts())
-            .filter(full__gte=at, committee__lt=minimum).values("id", "full", "committee"))
-    for r in rows:
+    pairs = list(_orgs(ctx, ["branch"]).alias(full=_member_count(("full",))).filter(full__gte=at)
+                 .alias(committee=_committee_posts()).filter(committee__lt=minimum).values_list("id", flat=True))
+    counts = _counts(pairs, ("full",))
+    posts = dict(Post.objects.filter(organization_id__in=pairs, ended_on__isnull=True).exclude(post="group_leader")
+                 .order_by().values("organization_id").annotate(n=Count("pk")).values_list("organization_id", "n"))
+    for r in ({"id": i, "full": counts[i], "committee": posts.get(i, 0)} for i in pairs):
         yield Hit(r["id"], f"本支部正式党员{r['full']}人（{at}人以上应设支部委员会），现有支委{r['committee']}人，少于{minimum}人。",
                   details={"full": r["full"], "committee": r["committee"]})
 
@@ -84,9 +120,10 @@ def org_03(ctx: ScanContext) -> Iterable[Hit]:
       action="研究将党支部分设为若干支部，或按规定设立党总支。")
 def org_04(ctx: ScanContext) -> Iterable[Hit]:
     limit = ctx.params["max_members"]
-    rows = (_orgs(ctx, ["branch"]).annotate(n=_member_count(("full", "probationary"))).filter(n__gt=limit)
-            .values("id", "n"))
-    for r in rows:
+    ids = list(_orgs(ctx, ["branch"]).alias(n=_member_count(("full", "probationary"))).filter(n__gt=limit)
+               .values_list("id", flat=True))
+    counts = _counts(ids, ("full", "probationary"))
+    for r in ({"id": i, "n": counts[i]} for i in ids):
         yield Hit(r["id"], f"本支部有党员{r['n']}人（含预备党员），超过{limit}人。", details={"members": r["n"]})
 
 
@@ -101,13 +138,16 @@ def org_06(ctx: ScanContext) -> Iterable[Hit]:
         yield Hit(r["id"], "本组织未配备书记。")
 
 
-def _with_current_term(ctx: ScanContext) -> QuerySet[Organization]:
-    latest = Term.objects.filter(organization_id=OuterRef("pk"), elected_on__lte=ctx.as_of).order_by("-elected_on")
-    return _orgs(ctx, TERMED_KINDS).annotate(
-        elected_on=Subquery(latest.values("elected_on")[:1]),
-        term_years=Subquery(latest.values("term_years")[:1]),
-        extended_until=Subquery(latest.values("extended_until")[:1]),
-    )
+def _current_terms(ctx: ScanContext) -> QuerySet[Term]:
+    """Each termed organization's current term (its latest election on or before the scan date):
+    one anti-join on (organization, elected_on) instead of a correlated subquery per column."""
+    later = Term.objects.filter(organization_id=OuterRef("organization_id"), elected_on__gt=OuterRef("elected_on"),
+                                elected_on__lte=ctx.as_of)
+    qs = Term.objects.filter(elected_on__lte=ctx.as_of, organization__is_active=True,
+                             organization__kind__in=TERMED_KINDS, organization__established_on__lte=ctx.as_of)
+    if ctx.scope_path:
+        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+    return qs.filter(~Exists(later)).order_by()
 
 
 def _not_extended_past(d: date) -> Q:
@@ -115,12 +155,14 @@ def _not_extended_past(d: date) -> Q:
     return Q(extended_until__isnull=True) | Q(extended_until__lte=d)
 
 
+def _cutoff(cutoffs: dict[int, date]) -> Case:
+    """The latest election date for each term length, as one CASE on term_years (lengths 1-10)."""
+    return Case(*[When(term_years=y, then=Value(c)) for y, c in cutoffs.items()], output_field=DateField())
+
+
 def _ended_by(d: date) -> Q:
     """Current term ends on or before d: elected_on + term_years years <= d, exact per length."""
-    q = Q(pk__in=[])
-    for years in range(1, 11):
-        q |= Q(term_years=years, elected_on__lte=latest_on_or_before(d, years))
-    return q
+    return Q(elected_on__lte=_cutoff({y: latest_on_or_before(d, y) for y in range(1, 11)}))
 
 
 @rule("TERM-01", title="任期即将届满", category="term", severity="info",
@@ -129,11 +171,11 @@ def _ended_by(d: date) -> Q:
       action="做好换届准备：提出换届请示、酝酿候选人、制定选举办法。")
 def term_01(ctx: ScanContext) -> Iterable[Hit]:
     horizon = add_months(ctx.as_of, ctx.params["warn_months"])
-    rows = (_with_current_term(ctx).filter(elected_on__isnull=False, extended_until__isnull=True)
-            .filter(_ended_by(horizon)).exclude(_ended_by(ctx.as_of)).values("id", "elected_on", "term_years"))
+    rows = (_current_terms(ctx).filter(extended_until__isnull=True)
+            .filter(_ended_by(horizon)).exclude(_ended_by(ctx.as_of)).values("organization_id", "elected_on", "term_years"))
     for r in rows:
         end = add_months(r["elected_on"], 12 * r["term_years"])
-        yield Hit(r["id"], f"本届于{format_cn(r['elected_on'])}选举产生，任期{r['term_years']}年，将于{format_cn(end)}届满。",
+        yield Hit(r["organization_id"], f"本届于{format_cn(r['elected_on'])}选举产生，任期{r['term_years']}年，将于{format_cn(end)}届满。",
                   details={"elected_on": r["elected_on"].isoformat(), "term_ends": end.isoformat()})
 
 
@@ -142,15 +184,15 @@ def term_01(ctx: ScanContext) -> Iterable[Hit]:
       expects="任期届满应按期进行换届选举；延期或提前须经上级党组织批准，一般不超过1年。",
       action="立即向上级党组织提出换届请示并组织选举；确需延期的，报上级批准。")
 def term_03(ctx: ScanContext) -> Iterable[Hit]:
-    base = _with_current_term(ctx)
-    for r in base.filter(elected_on__isnull=True).values("id"):
-        yield Hit(r["id"], "没有换届选举记录，无法确认本届任期。", details={"term": None})
-    rows = base.filter(_ended_by(ctx.as_of)).filter(_not_extended_past(ctx.as_of)).values(
-        "id", "elected_on", "term_years", "extended_until")
+    any_term = Term.objects.filter(organization_id=OuterRef("pk"), elected_on__lte=ctx.as_of)
+    for org_id in _orgs(ctx, TERMED_KINDS).filter(~Exists(any_term)).values_list("id", flat=True):
+        yield Hit(org_id, "没有换届选举记录，无法确认本届任期。", details={"term": None})
+    rows = _current_terms(ctx).filter(_ended_by(ctx.as_of)).filter(_not_extended_past(ctx.as_of)).values(
+        "organization_id", "elected_on", "term_years", "extended_until")
     for r in rows:
         end = add_months(r["elected_on"], 12 * r["term_years"])
         extra = f"经批准延期至{format_cn(r['extended_until'])}，延期也已届满，" if r["extended_until"] else ""
-        yield Hit(r["id"], f"本届于{format_cn(r['elected_on'])}选举产生，任期{r['term_years']}年，已于{format_cn(end)}届满，{extra}尚未换届。",
+        yield Hit(r["organization_id"], f"本届于{format_cn(r['elected_on'])}选举产生，任期{r['term_years']}年，已于{format_cn(end)}届满，{extra}尚未换届。",
                   details={"elected_on": r["elected_on"].isoformat(), "term_ended": end.isoformat(),
                            "extended_until": r["extended_until"].isoformat() if r["extended_until"] else None})
 
@@ -161,17 +203,18 @@ def term_03(ctx: ScanContext) -> Iterable[Hit]:
       action="核对换届选举时确定的任期，按规定年限更正或在下次换届时纠正。")
 def term_05(ctx: ScanContext) -> Iterable[Hit]:
     p = ctx.params
-    grassroots = Q(category__in=["village", "community"])
+    grassroots = Q(organization__category__in=["village", "community"])
     wrong = (
         (grassroots & ~Q(term_years=p["grassroots_years"]))
-        | (~grassroots & Q(kind__in=["branch", "general_branch"]) & ~Q(term_years=p["branch_years"]))
-        | (~grassroots & Q(kind="committee") & ~Q(term_years=p["committee_years"]))
+        | (~grassroots & Q(organization__kind__in=["branch", "general_branch"]) & ~Q(term_years=p["branch_years"]))
+        | (~grassroots & Q(organization__kind="committee") & ~Q(term_years=p["committee_years"]))
     )
-    rows = _with_current_term(ctx).filter(elected_on__isnull=False).filter(wrong).values("id", "kind", "category", "term_years")
+    rows = (_current_terms(ctx).filter(wrong)
+            .values("organization_id", "term_years", kind=F("organization__kind"), category=F("organization__category")))
     for r in rows:
         expected = p["grassroots_years"] if r["category"] in ("village", "community") else (
             p["committee_years"] if r["kind"] == "committee" else p["branch_years"])
-        yield Hit(r["id"], f"本届任期{r['term_years']}年，按规定应为{expected}年。",
+        yield Hit(r["organization_id"], f"本届任期{r['term_years']}年，按规定应为{expected}年。",
                   details={"term_years": r["term_years"], "expected": expected})
 
 
@@ -185,7 +228,7 @@ def org_01(ctx: ScanContext) -> Iterable[Hit]:
         Q(organization__isnull=True) | Q(organization__is_active=False) | Q(organization__is_joint=True))
     if ctx.scope_path:
         units = units.filter(committee__path__startswith=ctx.scope_path)
-    for u in units.values("id", "name", "committee_id", "full_members", "organization__is_joint"):
+    for u in units.order_by().values("id", "name", "committee_id", "full_members", "organization__is_joint"):
         where = "现纳入联合党支部，" if u["organization__is_joint"] else "尚未成立党组织，"
         yield Hit(u["committee_id"], f"“{u['name']}”有正式党员{u['full_members']}人（{minimum}人以上应单独建立党组织），{where}应单独建立党组织。",
                   subject=f"unit{u['id']}", details={"unit": u["name"], "full": u["full_members"]})
@@ -197,11 +240,9 @@ def org_01(ctx: ScanContext) -> Iterable[Hit]:
       action="研究拆分联合党支部，或推动党员人数达到要求的单位单独建立党支部。")
 def org_05(ctx: ScanContext) -> Iterable[Hit]:
     limit = ctx.params["max_units"]
-    covered = (Unit.objects.filter(organization_id=OuterRef("pk"), kind="unit").order_by().values("organization_id")
-               .annotate(n=Count("pk")).values("n"))
+    covered = Unit.objects.filter(organization_id=OuterRef("pk"), kind="unit").order_by().annotate(n=_ScalarCount()).values("n")
     rows = (_orgs(ctx, ["branch"]).filter(is_joint=True)
-            .annotate(n=Coalesce(Subquery(covered, output_field=IntegerField()), Value(0))).filter(n__gt=limit)
-            .values("id", "n"))
+            .annotate(n=Subquery(covered, output_field=IntegerField())).filter(n__gt=limit).values("id", "n"))
     for r in rows:
         yield Hit(r["id"], f"本联合党支部覆盖{r['n']}个单位，超过{limit}个。", details={"units": r["n"]})
 
@@ -217,7 +258,7 @@ def org_07(ctx: ScanContext) -> Iterable[Hit]:
     reqs = OrgRequest.objects.filter(answered_on__isnull=True, submitted_on__lte=cutoff, committee__is_active=True)
     if ctx.scope_path:
         reqs = reqs.filter(committee__path__startswith=ctx.scope_path)
-    for r in reqs.values("id", "committee_id", "proposed_name", "submitted_on"):
+    for r in reqs.order_by().values("id", "committee_id", "proposed_name", "submitted_on"):
         due = add_months(r["submitted_on"], months)
         yield Hit(r["committee_id"], f"“{r['proposed_name']}”于{format_cn(r['submitted_on'])}提出成立请示，应在{format_cn(due)}前批复，至今未批复。",
                   subject=f"req{r['id']}", details={"submitted_on": r["submitted_on"].isoformat(), "due": due.isoformat()})
@@ -235,7 +276,7 @@ def org_08(ctx: ScanContext) -> Iterable[Hit]:
                 .filter(Q(planned_months__isnull=True) | Q(planned_months__gte=months)))
     if ctx.scope_path:
         projects = projects.filter(committee__path__startswith=ctx.scope_path)
-    for u in projects.values("id", "name", "committee_id", "full_members", "started_on", "planned_months"):
+    for u in projects.order_by().values("id", "name", "committee_id", "full_members", "started_on", "planned_months"):
         length = f"计划周期{u['planned_months']}个月" if u["planned_months"] is not None else "周期未定"
         yield Hit(u["committee_id"], f"项目“{u['name']}”自{format_cn(u['started_on'])}开始，{length}，有正式党员{u['full_members']}人，尚未成立党支部。",
                   subject=f"unit{u['id']}", details={"unit": u["name"], "full": u["full_members"]})
@@ -247,20 +288,18 @@ def org_08(ctx: ScanContext) -> Iterable[Hit]:
       action="立即向上级党组织报送换届请示（含委员会职数、候选人预备人选、选举办法等）。")
 def term_02(ctx: ScanContext) -> Iterable[Hit]:
     lead = ctx.params["lead_months"]
-    requested = Election.objects.filter(organization_id=OuterRef("pk"), requested_on__isnull=False,
+    requested = Election.objects.filter(organization_id=OuterRef("organization_id"), requested_on__isnull=False,
                                         requested_on__gte=OuterRef("elected_on"))
     # the deadline (term end - lead months) has passed: elected_on + (12 * years - lead) months < D
     yesterday = ctx.as_of - timedelta(days=1)
-    deadline_passed = Q(pk__in=[])
-    for years in range(1, 11):
-        deadline_passed |= Q(term_years=years, elected_on__lte=latest_start(yesterday, 12 * years - lead))
-    rows = (_with_current_term(ctx).filter(elected_on__isnull=False, extended_until__isnull=True)
+    deadline_passed = Q(elected_on__lte=_cutoff({y: latest_start(yesterday, 12 * y - lead) for y in range(1, 11)}))
+    rows = (_current_terms(ctx).filter(extended_until__isnull=True)
             .filter(deadline_passed).exclude(_ended_by(ctx.as_of))
-            .filter(~Exists(requested)).values("id", "elected_on", "term_years"))
+            .filter(~Exists(requested)).values("organization_id", "elected_on", "term_years"))
     for r in rows:
         end = add_months(r["elected_on"], 12 * r["term_years"])
         deadline = add_months(r["elected_on"], 12 * r["term_years"] - lead)
-        yield Hit(r["id"], f"本届任期将于{format_cn(end)}届满，应在{format_cn(deadline)}前提出换届请示，至今未提出。",
+        yield Hit(r["organization_id"], f"本届任期将于{format_cn(end)}届满，应在{format_cn(deadline)}前提出换届请示，至今未提出。",
                   details={"term_ends": end.isoformat(), "deadline": deadline.isoformat()})
 
 
@@ -270,17 +309,14 @@ def term_02(ctx: ScanContext) -> Iterable[Hit]:
       action="上级党组织督促尽快组织换届选举，并核查延期（提前）审批依据。")
 def term_04(ctx: ScanContext) -> Iterable[Hit]:
     limit = ctx.params["max_months"]
-    latest = Term.objects.filter(organization_id=OuterRef("pk"), elected_on__lte=ctx.as_of).order_by("-elected_on")
-    rows = (_orgs(ctx, TERMED_KINDS).annotate(
-        extension=Subquery(latest.values("extension_months")[:1]), advance=Subquery(latest.values("advance_months")[:1]),
-        until=Subquery(latest.values("extended_until")[:1]))
-        .filter(Q(extension__gt=limit) | Q(advance__gt=limit)).values("id", "extension", "advance", "until"))
+    rows = (_current_terms(ctx).filter(Q(extension_months__gt=limit) | Q(advance_months__gt=limit))
+            .values("organization_id", extension=F("extension_months"), advance=F("advance_months"), until=F("extended_until")))
     for r in rows:
         if r["extension"] > limit:
             msg = f"本届经批准延期{r['extension']}个月（至{format_cn(r['until'])}），超过{limit}个月。"
         else:
             msg = f"本届提前{r['advance']}个月换届，超过{limit}个月。"
-        yield Hit(r["id"], msg, details={"extension_months": r["extension"], "advance_months": r["advance"]})
+        yield Hit(r["organization_id"], msg, details={"extension_months": r["extension"], "advance_months": r["advance"]})
 
 
 @rule("TERM-06", title="选举不符合有效性要求", category="term", severity="high",
@@ -303,7 +339,7 @@ def term_06(ctx: ScanContext) -> Iterable[Hit]:
     from .services import election_validity
 
     fields = ("id", "organization_id", "held_on", "eligible", "present", "seats", "candidates", "min_winner_votes")
-    for row in elections.values(*fields):
+    for row in elections.order_by().values(*fields):
         e = cast(dict[str, Any], row)
         problems = election_validity(eligible=e["eligible"], present=e["present"], seats=e["seats"], candidates=e["candidates"],
                                      min_winner_votes=e["min_winner_votes"], params=p)
@@ -322,7 +358,7 @@ def term_07(ctx: ScanContext) -> Iterable[Hit]:
                  .filter(Q(reported_on__isnull=True) | Q(secretary_approved_on__isnull=True)))
     if ctx.scope_path:
         elections = elections.filter(organization__path__startswith=ctx.scope_path)
-    for row in elections.values("id", "organization_id", "held_on", "reported_on"):
+    for row in elections.order_by().values("id", "organization_id", "held_on", "reported_on"):
         e = cast(dict[str, Any], row)
         due = add_months(e["held_on"], months)
         what = "选举结果尚未上报" if e["reported_on"] is None else "书记、副书记人选尚未获上级批准"

@@ -1,0 +1,282 @@
+"""The monitoring engine at scale, for one database (DATABASE_URL), printed as JSON (last line).
+
+- seeds the city (with planted irregularities) if the database is empty;
+- rules: every enabled rule evaluated through the engine (the queries the scan runs, no writes)
+  against the floor — hand-written SQL doing the same checks over the same tables — and their
+  ratio; the two must give the same findings;
+- the full scan from no findings (upserts, roll-up, reminders), then a re-scan with nothing
+  changed, counting its write statements (target: none);
+- reminders: 50,000 findings → reminders resolved and delivered to the in-app inbox, plus the
+  daily digest queued for those who chose another channel;
+- the dashboard at the city root (p50/p95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from typing import Any
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    import django
+
+    django.setup()
+
+
+def timed(fn, *a, **kw):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    out = fn(*a, **kw)
+    return out, time.perf_counter() - t
+
+
+# --- the floor: the same checks as plain SQL ---------------------------------------------------
+
+def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
+    """rule -> (SQL returning subject keys, params). Date cut-offs are computed in Python exactly
+    as the engine does (calendar arithmetic), so both sides compare plain dates."""
+    from dangjian.compliance.engine import latest_on_or_before, latest_start
+    from dangjian.core.dates import add_months
+
+    d = as_of
+    yesterday = date.fromordinal(d.toordinal() - 1)
+    ended = lambda day: [latest_on_or_before(day, y) for y in range(1, 11)]  # noqa: E731
+    case = "CASE t.term_years " + " ".join(f"WHEN {y} THEN %s" for y in range(1, 11)) + " END"
+    current = ("(SELECT t2.id FROM orgs_term t2 WHERE t2.organization_id = o.id AND t2.elected_on <= %s "
+               "ORDER BY t2.elected_on DESC LIMIT 1)")
+    orgs = "FROM orgs_organization o WHERE o.is_active = %s AND o.established_on <= %s "
+    termed = "AND o.kind IN ('committee', 'general_branch', 'branch') "
+    full = "(SELECT COUNT(*) FROM members_member m WHERE m.organization_id = o.id AND m.status = 'full')"
+    onroll = "(SELECT COUNT(*) FROM members_member m WHERE m.organization_id = o.id AND m.status IN ('full', 'probationary'))"
+    posts = ("(SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS NULL "
+             "AND p.post <> 'group_leader')")
+    with_term = (f"FROM orgs_organization o LEFT JOIN orgs_term t ON t.id = {current} "
+                 f"WHERE o.is_active = %s AND o.established_on <= %s {termed}")
+    base = [True, d]
+    lead_deadline = [latest_start(yesterday, 12 * y - 1) for y in range(1, 11)]
+    report_cut = latest_start(yesterday, 1)
+    win = add_months(d.replace(day=1), -24)
+    return {
+        "ORG-01": ("SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = u.committee_id "
+                   "LEFT JOIN orgs_organization b ON b.id = u.organization_id WHERE u.kind = 'unit' AND u.full_members >= 3 "
+                   "AND c.is_active = %s AND (b.id IS NULL OR b.is_active = %s OR b.is_joint = %s)", [True, False, True]),
+        "ORG-02": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND o.is_joint = %s AND {full} < 3", [*base, False]),
+        "ORG-03": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND {full} >= 7 AND {posts} < 3", base),
+        "ORG-04": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND {onroll} > 50", base),
+        "ORG-05": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND o.is_joint = %s AND "
+                   "(SELECT COUNT(*) FROM orgs_unit u WHERE u.organization_id = o.id AND u.kind = 'unit') > 5", [*base, True]),
+        "ORG-06": (f"SELECT o.id {orgs} {termed} AND NOT EXISTS (SELECT 1 FROM orgs_post p WHERE p.organization_id = o.id "
+                   "AND p.post = 'secretary' AND p.ended_on IS NULL)", base),
+        "ORG-07": ("SELECT r.committee_id, r.id FROM orgs_orgrequest r JOIN orgs_organization c ON c.id = r.committee_id "
+                   "WHERE r.answered_on IS NULL AND r.submitted_on <= %s AND c.is_active = %s", [report_cut, True]),
+        "ORG-08": ("SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = u.committee_id "
+                   "WHERE u.kind = 'project' AND u.full_members >= 3 AND u.organization_id IS NULL AND c.is_active = %s "
+                   "AND u.started_on <= %s AND (u.finished_on IS NULL OR u.finished_on > %s) "
+                   "AND (u.planned_months IS NULL OR u.planned_months >= 6)", [True, d, d]),
+        "TERM-01": (f"SELECT o.id {with_term} AND t.id IS NOT NULL AND t.extended_until IS NULL "
+                    f"AND t.elected_on <= {case} AND NOT t.elected_on <= {case}",
+                    [d, *base, *ended(add_months(d, 6)), *ended(d)]),
+        "TERM-02": (f"SELECT o.id {with_term} AND t.id IS NOT NULL AND t.extended_until IS NULL "
+                    f"AND t.elected_on <= {case} AND NOT t.elected_on <= {case} AND NOT EXISTS (SELECT 1 FROM orgs_election e "
+                    "WHERE e.organization_id = o.id AND e.requested_on IS NOT NULL AND e.requested_on >= t.elected_on)",
+                    [d, *base, *lead_deadline, *ended(d)]),
+        "TERM-03": (f"SELECT o.id {with_term} AND (t.id IS NULL OR (t.elected_on <= {case} "
+                    "AND (t.extended_until IS NULL OR t.extended_until <= %s)))", [d, *base, *ended(d), d]),
+        "TERM-04": (f"SELECT o.id {with_term} AND (t.extension_months > 12 OR t.advance_months > 12)", [d, *base]),
+        "TERM-05": (f"SELECT o.id {with_term} AND t.id IS NOT NULL AND ("
+                    "(o.category IN ('village', 'community') AND t.term_years <> 5) OR "
+                    "(o.category NOT IN ('village', 'community') AND o.kind IN ('branch', 'general_branch') AND t.term_years <> 3) OR "
+                    "(o.category NOT IN ('village', 'community') AND o.kind = 'committee' AND t.term_years <> 5))", [d, *base]),
+        "TERM-06": ("SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id = e.organization_id "
+                    "WHERE e.held_on IS NOT NULL AND e.held_on >= %s AND e.held_on <= %s AND o.is_active = %s "
+                    "AND (e.present * 5 <= e.eligible * 4 OR e.present >= e.min_winner_votes * 2 OR e.candidates * 100 < e.seats * 120)",
+                    [win, d, True]),
+        "TERM-07": ("SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id = e.organization_id "
+                    "WHERE e.held_on IS NOT NULL AND e.held_on <= %s AND o.is_active = %s "
+                    "AND (e.reported_on IS NULL OR e.secretary_approved_on IS NULL)", [report_cut, True]),
+    }
+
+
+def floor_run(as_of: date) -> dict[str, set[int]]:
+    from django.db import connection
+
+    out: dict[str, set[int]] = {}
+    with connection.cursor() as cur:
+        for rid, (sql, params) in floor_queries(as_of).items():
+            cur.execute(sql, params)
+            out[rid] = {r[0] for r in cur.fetchall()}
+    return out
+
+
+def engine_run(as_of: date) -> dict[str, set[int]]:
+    from dangjian.compliance.engine import ScanContext
+    from dangjian.compliance.packs import effective_params
+    from dangjian.compliance.services import enabled_rules
+
+    out: dict[str, set[int]] = {}
+    for r in enabled_rules():
+        ctx = ScanContext(as_of=as_of, scope_path="", params=effective_params(r.id))
+        out[r.id] = {h.organization_id for h in r.evaluate(ctx)}
+    return out
+
+
+def best_of(n: int, fn, *a):  # type: ignore[no-untyped-def]
+    times, result = [], None
+    for _ in range(n):
+        result, t = timed(fn, *a)
+        times.append(t)
+    return result, min(times)
+
+
+# --- reminders at volume ------------------------------------------------------------------------
+
+def reminders_bench(as_of: date, n: int) -> dict[str, Any]:
+    """Open `n` synthetic findings on branches that have staff, resolve and deliver their reminders,
+    queue the digest; then remove them again (the bench leaves the database as it found it)."""
+    from django.db import transaction
+
+    from dangjian.accounts.constants import Role
+    from dangjian.accounts.models import RoleGrant, User
+    from dangjian.compliance.models import Finding
+    from dangjian.notify.models import Contact, Delivery, Reminder
+    from dangjian.notify.outbound import delivery_queue_digests
+    from dangjian.notify.services import reminders_sync
+    from dangjian.orgs.models import Organization
+
+    branches = list(Organization.objects.filter(kind="branch", is_active=True).order_by("path").values_list("id", "path")[:5000])
+    # one branch worker on each of the first 5,000 branches, so every finding has someone to tell
+    with transaction.atomic():
+        existing = set(RoleGrant.objects.filter(role=Role.BRANCH_WORKER, revoked_at__isnull=True,
+                                                organization_id__in=[b[0] for b in branches]).values_list("organization_id", flat=True))
+        made = [oid for oid, _path in branches if oid not in existing]
+        users = [User(username=f"bench_w{oid}", display_name="bench") for oid in made]
+        User.objects.bulk_create(users, batch_size=2000)
+        ids = dict(User.objects.filter(username__startswith="bench_w").values_list("username", "id"))
+        RoleGrant.objects.bulk_create([RoleGrant(user_id=ids[f"bench_w{oid}"], role=Role.BRANCH_WORKER, organization_id=oid)
+                                       for oid in made], batch_size=2000)
+        Contact.objects.bulk_create([Contact(user_id=ids[f"bench_w{oid}"], email=f"w{oid}@example.org", email_on=True)
+                                     for oid in made], batch_size=2000)
+    findings = [Finding(rule_id="BENCH-01", organization_id=branches[i % len(branches)][0], period="", severity="warn",
+                        category="setup", subject_key=f"{branches[i % len(branches)][0]}::{i}", message="bench",
+                        opened_on=as_of, last_seen_on=as_of, details={})
+                for i in range(n)]
+    _, t_create = timed(Finding.objects.bulk_create, findings, batch_size=5000)
+    before = Reminder.objects.count()
+    counts, t_sync = timed(reminders_sync, as_of)
+    made_reminders = Reminder.objects.count() - before
+    from django.test import override_settings
+
+    from dangjian.notify import outbound
+
+    notify = {**outbound.settings.NOTIFY, "email": True}
+    with override_settings(NOTIFY=notify):
+        digest, t_digest = timed(delivery_queue_digests)
+    # clean up: the synthetic findings, their reminders and deliveries, the bench users
+    with transaction.atomic():
+        Delivery.objects.filter(user__username__startswith="bench_w").delete()
+        Reminder.objects.filter(finding__rule_id="BENCH-01").delete()
+        Finding.objects.filter(rule_id="BENCH-01").delete()
+        Contact.objects.filter(user__username__startswith="bench_w").delete()
+        RoleGrant.objects.filter(user__username__startswith="bench_w").delete()
+        User.objects.filter(username__startswith="bench_w").delete()
+    return {"findings": n, "reminders_created": made_reminders, "sync_s": round(t_sync, 2),
+            "digest_deliveries": digest["deliveries"], "digest_s": round(t_digest, 2), "insert_findings_s": round(t_create, 2),
+            "sync_counts": counts}
+
+
+def dashboard(repeat: int) -> dict[str, float]:
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from dangjian.accounts.constants import Role
+    from dangjian.accounts.models import User
+    from dangjian.accounts.services import grant_create, user_create
+    from dangjian.orgs.models import Organization
+
+    root = Organization.objects.filter(depth=1).order_by("path").first()
+    user = User.objects.filter(username="bench_supervisor").first()
+    if user is None:
+        user, _ = user_create(actor=None, username="bench_supervisor", display_name="bench", password="Bench-Passw0rd!",  # noqa: S106
+                              must_change_password=False)
+        grant_create(actor=None, user=user, role=Role.SUPERVISOR, organization=root)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    client.get("/monitor/")
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        resp = client.get("/monitor/")
+        times.append((time.perf_counter() - t) * 1000)
+        assert resp.status_code == 200, resp.status_code
+    times.sort()
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="city")
+    parser.add_argument("--as-of", default="2026-06-30")
+    parser.add_argument("--reminders", type=int, default=50000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from dangjian.compliance.models import Finding
+    from dangjian.compliance.services import scan_run
+    from dangjian.notify.models import Reminder
+    from dangjian.orgs.models import Organization
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    as_of = date.fromisoformat(args.as_of)
+    if not Organization.objects.exists():
+        print(f"seeding {args.scale} …", file=sys.stderr)
+        call_command("seed", "--scale", args.scale, "--today", args.as_of, "--plant-rate", "0.02", verbosity=0)
+    engine, t_engine = best_of(args.repeat, engine_run, as_of)
+    floor, t_floor = best_of(args.repeat, floor_run, as_of)
+    mismatched = sorted(rid for rid in floor if floor[rid] != engine.get(rid))
+    # the full scan from no findings, then a re-scan with nothing changed
+    Reminder.objects.all().delete()
+    Finding.objects.all().delete()
+    first, t_first = timed(scan_run, as_of=as_of)
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statements.append(sql.lstrip().split(" ", 1)[0].upper())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        second, t_second = timed(scan_run, as_of=as_of)
+    writes = [s for s in statements if s in WRITES]
+    # ScanRun bookkeeping and the audit event are the only writes a no-change re-scan may make
+    result = {
+        "organizations": Organization.objects.count(),
+        "findings": Finding.objects.filter(closed_on__isnull=True).count(),
+        "rules_engine_s": round(t_engine, 3), "rules_floor_s": round(t_floor, 3),
+        "ratio": round(t_engine / t_floor, 2) if t_floor else None, "same_findings": not mismatched, "mismatched": mismatched,
+        "scan_full_s": round(t_first, 2), "opened": first.opened,
+        "rescan_s": round(t_second, 2), "rescan_changes": second.opened + second.updated + second.closed,
+        "rescan_write_statements": len(writes),
+        "reminders": reminders_bench(as_of, args.reminders),
+        "dashboard": dashboard(40),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
