@@ -23,11 +23,16 @@ def seed_city(*, scale: str, seed: int, today: date, actor: Any = None, plant_ra
               truth_path: str | None = None) -> ImportResult:
     """Generate the synthetic city and write it through the bundle importer (bulk, all-or-nothing).
 
-    A share `plant_rate` of organizations carries a planted irregularity; the ground truth, one
-    JSON object per line {"rule", "org"}, is written to `truth_path` when given.
+    A share `plant_rate` of organizations carries a planted irregularity (units, projects, joint
+    branches, set-up requests and elections are added after the import, regular ones and planted
+    ones alike); the ground truth, one JSON object per line {"rule", "org"}, is written to
+    `truth_path` when given.
     """
     tables, truth = generate_with_truth(scale, seed, today, plant_rate)
     result = import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}")
+    from .setup_seed import plant_setup
+
+    plant_setup(today=today, seed=seed, rate=plant_rate, truth=truth)
     if truth_path:
         import json
         from pathlib import Path
