@@ -162,3 +162,26 @@ def test_task_form_shows_a_refused_file_inline(client, tree, users):
     body = resp.content.decode()
     assert "“通知.pdf”不是有效的图片" in body
     assert not Task.objects.exists()
+
+
+def test_an_overdue_task_is_a_finding_that_escalates_and_clears_on_reply(tree, users):
+    from dangjian.notify.models import Reminder
+
+    staff, worker = users["committee_staff"], users["branch_worker"]
+    city_staff = __import__("tests.conftest", fromlist=["make_user"]).make_user("staff_city2", "committee_staff", tree.city)
+    today = timezone.localdate()
+    task = services.task_create(actor=staff, issuer_org=tree.district_a, title="整改台账", body="报送", deadline=today,
+                                organizations=[tree.branch_a1])
+    a = task.assignments.get()
+    scan_run(as_of=today)
+    assert not Finding.objects.filter(rule_id="SUP-01").exists()  # due today: not yet overdue
+    later = today + timedelta(days=3)
+    scan_run(as_of=later)
+    f = Finding.objects.get(rule_id="SUP-01", closed_on__isnull=True)
+    assert f.organization_id == tree.branch_a1.pk and f.severity == "high" and "已逾期3天" in f.message
+    told = set(Reminder.objects.filter(finding=f).values_list("user__username", "level"))
+    assert ("worker_a1", 0) in told and ("staff_da", 1) in told and (city_staff.username, 2) not in told
+    services.assignment_reply(actor=worker, assignment=a, reply="已报送")
+    scan_run(as_of=later + timedelta(days=1))
+    f.refresh_from_db()
+    assert f.closed_on == later + timedelta(days=1)

@@ -56,6 +56,12 @@ def snapshot_counts() -> tuple[int, ...]:
 
 
 def wipe_domain() -> None:
+    # set-up records (units, requests, elections) are not part of bundle v1: an empty database has none
+    from dangjian.orgs.models import Election, OrgRequest, Unit
+
+    Election.objects.all().delete()
+    OrgRequest.objects.all().delete()
+    Unit.objects.all().delete()
     Post.objects.all().delete()
     Term.objects.all().delete()
     MemberEvent.objects.all().delete()

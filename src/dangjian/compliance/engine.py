@@ -17,7 +17,7 @@ SEVERITIES = ("info", "warn", "high", "critical")
 SEVERITY_LABELS = {"info": "提示", "warn": "黄色预警", "high": "红色预警", "critical": "严重"}
 CATEGORIES = {
     "setup": "组织设置", "term": "换届", "life": "组织生活", "fees": "党费", "recruitment": "发展党员",
-    "transfers": "组织关系转接", "learning": "学习教育", "data": "数据质量",
+    "transfers": "组织关系转接", "learning": "学习教育", "supervision": "督查督办", "data": "数据质量",
 }
 
 
