@@ -168,7 +168,9 @@ def test_an_overdue_task_is_a_finding_that_escalates_and_clears_on_reply(tree, u
     from dangjian.notify.models import Reminder
 
     staff, worker = users["committee_staff"], users["branch_worker"]
-    city_staff = __import__("tests.conftest", fromlist=["make_user"]).make_user("staff_city2", "committee_staff", tree.city)
+    from tests.conftest import make_user
+
+    city_staff = make_user("staff_city2", "committee_staff", tree.city)
     today = timezone.localdate()
     task = services.task_create(actor=staff, issuer_org=tree.district_a, title="整改台账", body="报送", deadline=today,
                                 organizations=[tree.branch_a1])
@@ -178,9 +180,13 @@ def test_an_overdue_task_is_a_finding_that_escalates_and_clears_on_reply(tree, u
     later = today + timedelta(days=3)
     scan_run(as_of=later)
     f = Finding.objects.get(rule_id="SUP-01", closed_on__isnull=True)
-    assert f.organization_id == tree.branch_a1.pk and f.severity == "high" and "已逾期3天" in f.message
+    assert f.organization_id == tree.branch_a1.pk
+    assert f.severity == "high"
+    assert "已逾期3天" in f.message
     told = set(Reminder.objects.filter(finding=f).values_list("user__username", "level"))
-    assert ("worker_a1", 0) in told and ("staff_da", 1) in told and (city_staff.username, 2) not in told
+    assert ("worker_a1", 0) in told
+    assert ("staff_da", 1) in told
+    assert (city_staff.username, 2) not in told
     services.assignment_reply(actor=worker, assignment=a, reply="已报送")
     scan_run(as_of=later + timedelta(days=1))
     f.refresh_from_db()
