@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "dangjian.compliance",
     "dangjian.notify",
     "dangjian.supervision",
+    "dangjian.fees",
     "dangjian.demo",
     "dangjian.web",
 ]

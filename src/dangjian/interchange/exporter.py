@@ -17,7 +17,7 @@ from dangjian.members.models import Member
 from dangjian.members.validation import fen_to_yuan
 from dangjian.orgs.models import Organization, Post, Term
 
-from .schema import MEMBERS, ORGS, POSTS, TERMS
+from .schema import FEES, MEMBERS, ORGS, POSTS, TERMS
 
 
 def _csv(columns: tuple[str, ...], rows: Any) -> bytes:
@@ -30,7 +30,7 @@ def _csv(columns: tuple[str, ...], rows: Any) -> bytes:
 
 
 def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
-    """The four files as bytes. Personal data is exported in full: a bundle is a system-to-system
+    """The files as bytes (fees.csv once there is a ledger). Personal data is exported in full: a bundle is a system-to-system
     transfer made by the CLI operator (audited), never offered to staff through the web."""
     orgs = Organization.objects.filter(is_active=True)
     if org is not None:
@@ -68,6 +68,11 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
     posts = (Post.objects.filter(organization__in=orgs, ended_on__isnull=True, member__status__in=ON_ROLL_STATUSES)
              .order_by("organization__code", "post", "member__member_no").values_list("organization__code", "member__member_no", "post"))
     files[POSTS.name] = _csv(POSTS.columns, posts)
+    from dangjian.fees.interchange import export_rows
+
+    fee_rows = list(export_rows(members.values("id") if org is not None else None))
+    if fee_rows:  # a deployment without a ledger exports no fees.csv
+        files[FEES.name] = _csv(FEES.columns, fee_rows)
     return files
 
 

@@ -34,7 +34,7 @@ from dangjian.orgs.counters import counters_recount
 from dangjian.orgs.models import Organization, OrgChange, Post, Term
 
 from .reader import BundleError, Issue, Table, read_csv
-from .schema import LATER, MEMBERS, ORGS, POSTS, SUPPORTED, TERMS
+from .schema import FEES, LATER, MEMBERS, ORGS, POSTS, SUPPORTED, TERMS
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 BATCH = 2000
@@ -138,6 +138,7 @@ class _Validator:
         self.members: list[_MemberRow] = []
         self.terms: list[tuple[int, str, date, int]] = []
         self.posts: list[tuple[int, str, str, str]] = []
+        self.fees: list[Any] = []
 
     def err(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.issues.append(Issue(file, line, column, reason))
@@ -415,6 +416,10 @@ def validate(tables: dict[str, Table], scope_paths: list[str] | None = None) -> 
     val.check_members()
     val.check_terms()
     val.check_posts()
+    if FEES.name in tables:
+        from dangjian.fees.interchange import check_fees
+
+        val.fees = check_fees(val, tables[FEES.name], FEES.name)
     if val.issues:
         raise BundleError(val.issues)
     return val
@@ -659,7 +664,7 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
     with transaction.atomic(durable=True):
         val = validate(tables, scope_paths)
         result = ImportResult()
-        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name):
+        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name, FEES.name):
             if name in tables:
                 result.counts[name] = FileCounts()
         org_ids = _write_orgs(val, actor, result.counts.get(ORGS.name, FileCounts())) if ORGS.name in tables else dict(Organization.objects.values_list("code", "id"))
@@ -669,6 +674,10 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
             _write_terms(val, org_ids, result.counts[TERMS.name])
         if POSTS.name in tables:
             _write_posts(val, org_ids, result.counts[POSTS.name])
+        if FEES.name in tables:
+            from dangjian.fees.interchange import write_fees
+
+            write_fees(val.fees, result.counts[FEES.name])
         members = result.counts.get(MEMBERS.name)
         if members is not None and (members.created or members.updated):
             counters_recount()

@@ -97,9 +97,11 @@ def reminders_sync(as_of: date) -> dict[str, int]:
     existing = set(Reminder.objects.filter(finding__closed_on__isnull=True).values_list("finding_id", "user_id"))
     new = [Reminder(finding_id=f, user_id=u, organization_id=o, level=lvl) for f, u, o, lvl in pairs if (f, u) not in existing]
     Reminder.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
-    closed = (Reminder.objects.filter(closed_on__isnull=True)
-              .filter(finding__in=Finding.objects.filter(closed_on__isnull=False)).update(closed_on=as_of))
-    return {"created": len(new), "closed": closed}
+    # read first, write only what changed: a re-scan with nothing new issues no write at all
+    to_close = list(Reminder.objects.filter(closed_on__isnull=True, finding__closed_on__isnull=False).values_list("id", flat=True))
+    for i in range(0, len(to_close), 5000):
+        Reminder.objects.filter(id__in=to_close[i:i + 5000]).update(closed_on=as_of)
+    return {"created": len(new), "closed": len(to_close)}
 
 
 def inbox(user: Any) -> Any:

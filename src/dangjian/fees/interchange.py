@@ -1,0 +1,138 @@
+"""fees.csv in the interchange bundle: member_no, month, due, paid, paid_on (empty when unpaid).
+
+Validated with the rest of the bundle (all or nothing) and written as ledger rows (upserted by
+member and month; an unchanged row is not written again)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dangjian.core.bulk import fast_insert
+from dangjian.core.errors import DomainError
+from dangjian.members.models import Member
+
+from .bands import parse_yuan, yuan
+from .models import FeeMonth, month_index, month_label
+
+
+@dataclass
+class FeeRow:
+    line: int
+    member_no: str
+    month_index: int
+    due_fen: int
+    paid_fen: int | None
+    paid_on: date | None
+
+
+def parse_month(raw: str) -> int | None:
+    text = (raw or "").strip()
+    if len(text) != 7 or text[4] != "-" or not (text[:4].isdigit() and text[5:].isdigit()):
+        return None
+    year, month = int(text[:4]), int(text[5:])
+    if not (1921 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    return month_index(year, month)
+
+
+def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
+    """Check every row; issues go to the validator (file, line, column, reason)."""
+    f = table.label or spec_name
+    file_members = {m.member_no: m for m in val.members}
+    wanted = sorted({r["member_no"] for r in table.rows} - set(file_members))
+    known: dict[str, date] = {}
+    for i in range(0, len(wanted), 5000):
+        known.update(Member.objects.filter(member_no__in=wanted[i:i + 5000]).values_list("member_no", "joined_on"))
+    for m in val.members:
+        known[m.member_no] = m.joined_on
+    out: list[FeeRow] = []
+    seen: dict[tuple[str, int], int] = {}
+    today = date.today()  # noqa: DTZ011 - a calendar bound only
+    for row, line in zip(table.rows, table.line_numbers, strict=True):
+        ok = True
+        no = row["member_no"].strip()
+        if no not in known:
+            val.err(f, line, "member_no", f"党员“{no}”不存在")
+            ok = False
+        idx = parse_month(row["month"])
+        if idx is None:
+            val.err(f, line, "month", f"月份“{row['month']}”应为YYYY-MM")
+            ok = False
+        money: dict[str, int | None] = {}
+        for col, label in (("due", "应缴"), ("paid", "实缴")):
+            raw = row[col].strip()
+            if col == "paid" and raw == "":
+                money[col] = None
+                continue
+            try:
+                money[col] = parse_yuan(raw, col, label)
+            except DomainError as exc:
+                val.err(f, line, col, exc.message)
+                ok = False
+        paid_on = None
+        if row["paid_on"].strip():
+            paid_on = val._date(f, line, "paid_on", row["paid_on"], "缴纳日期", required=False)
+            if paid_on is None:
+                ok = False
+            elif paid_on > today:
+                val.err(f, line, "paid_on", "缴纳日期不能晚于今天")
+                ok = False
+        if ok and (money.get("paid") or 0) > 0 and paid_on is None:
+            val.err(f, line, "paid_on", "已缴纳的月份须填写缴纳日期")
+            ok = False
+        if ok and not money.get("paid") and paid_on is not None:
+            val.err(f, line, "paid_on", "未缴纳的月份缴纳日期应为空")
+            ok = False
+        if ok and idx is not None:
+            key = (no, idx)
+            if key in seen:
+                val.err(f, line, "month", f"与第{seen[key]}行重复（同一党员同一月份）")
+                ok = False
+            seen[key] = line
+        if ok and idx is not None:
+            out.append(FeeRow(line, no, idx, money["due"] or 0, money.get("paid"), paid_on))
+    return out
+
+
+def write_fees(rows: list[FeeRow], counts: Any) -> None:
+    """Upsert ledger rows by (member, month): new rows in bulk, changed rows updated, the rest untouched."""
+    nos = sorted({r.member_no for r in rows})
+    members: dict[str, tuple[int, int]] = {}
+    for i in range(0, len(nos), 5000):
+        for no, mid, oid in Member.objects.filter(member_no__in=nos[i:i + 5000]).values_list("member_no", "id", "organization_id"):
+            members[no] = (mid, oid)
+    existing: dict[tuple[int, int], tuple[int, int, int | None, date | None]] = {}
+    mids = sorted({m for m, _o in members.values()})
+    for i in range(0, len(mids), 5000):
+        for pk, mid, idx, due, paid, paid_on in FeeMonth.objects.filter(member_id__in=mids[i:i + 5000]).values_list(
+                "id", "member_id", "month_index", "due_fen", "paid_fen", "paid_on"):
+            existing[(mid, idx)] = (pk, due, paid, paid_on)
+    from django.utils import timezone
+
+    now = timezone.now()
+    creates, updates = [], []
+    for r in rows:
+        mid, oid = members[r.member_no]
+        old = existing.get((mid, r.month_index))
+        if old is None:
+            creates.append((mid, oid, r.month_index, month_label(r.month_index), r.due_fen, r.paid_fen, r.paid_on,
+                            "import" if r.paid_fen else "", now, now))
+        elif (old[1], old[2], old[3]) != (r.due_fen, r.paid_fen, r.paid_on):
+            updates.append(FeeMonth(id=old[0], due_fen=r.due_fen, paid_fen=r.paid_fen, paid_on=r.paid_on,
+                                    channel="import" if r.paid_fen else ""))
+        else:
+            counts.unchanged += 1
+    fast_insert(FeeMonth, ["member_id", "organization_id", "month_index", "month", "due_fen", "paid_fen", "paid_on",
+                           "channel", "created_at", "updated_at"], creates)
+    FeeMonth.objects.bulk_update(updates, ["due_fen", "paid_fen", "paid_on", "channel"], batch_size=2000)
+    counts.created += len(creates)
+    counts.updated += len(updates)
+
+
+def export_rows(member_ids: Any = None) -> Any:
+    qs = FeeMonth.objects.all() if member_ids is None else FeeMonth.objects.filter(member_id__in=member_ids)
+    for no, month, due, paid, paid_on in qs.order_by("member__member_no", "month_index").values_list(
+            "member__member_no", "month", "due_fen", "paid_fen", "paid_on").iterator(chunk_size=20000):
+        yield (no, month, yuan(due), yuan(paid), paid_on.isoformat() if paid_on else "")

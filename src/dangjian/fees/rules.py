@@ -1,0 +1,161 @@
+"""Party-fee rules (rules.md §1; rules-contract.md "Fees"), each one query over the scope.
+
+Months are integer indexes (year * 12 + month - 1). The last complete month before D is D's month
+minus one; periodic rules look back to the month 24 months before D's month, and only at months
+the member was a member all month (a month starting on or after joined_on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Greatest
+
+from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
+from dangjian.members.constants import ON_ROLL_STATUSES
+from dangjian.members.models import Member
+
+from . import bands
+from .models import Assessment, FeeMonth, month_index, month_label
+
+DF = "关于中国共产党党费收缴、使用和管理的规定"
+PC = "中国共产党章程"
+
+
+def _now(ctx: ScanContext) -> int:
+    return month_index(ctx.as_of.year, ctx.as_of.month)
+
+
+def _first_full_month(prefix: str = "") -> Any:
+    """The first month the member was a member all month: joined on the 1st, else the next month."""
+    joined = f"{prefix}joined_on"
+    return (ExtractYear(joined) * 12 + ExtractMonth(joined) - 1
+            + Case(When(**{f"{joined}__day__gt": 1}, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+def _runs(ctx: ScanContext) -> Any:
+    """Members on the roll with the length of their run of unpaid months ending with the last
+    complete month (paid = 0, empty, or no ledger row all count as unpaid)."""
+    last = _now(ctx) - 1
+    window = _now(ctx) - 24
+    last_paid = (FeeMonth.objects.filter(member_id=OuterRef("pk"), month_index__lte=last, paid_fen__gt=0).order_by()
+                 .values("member_id").annotate(m=Max("month_index")).values("m"))
+    qs = Member.objects.filter(status__in=ON_ROLL_STATUSES, joined_on__lte=ctx.as_of).order_by()
+    if ctx.scope_path:
+        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+    start = Greatest(Coalesce(Subquery(last_paid, output_field=IntegerField()), Value(-1)) + 1, _first_full_month(),
+                     Value(window), output_field=IntegerField())
+    return qs.alias(start=start).annotate(run=Value(last + 1) - F("start"))
+
+
+def _arrears(ctx: ScanContext, low: int, high: int | None, level: str) -> Iterable[Hit]:
+    qs = _runs(ctx).filter(run__gte=low)
+    if high is not None:
+        qs = qs.filter(run__lte=high)
+    last = _now(ctx) - 1
+    for r in qs.values("id", "organization_id", "run"):
+        first = last - r["run"] + 1
+        yield Hit(r["organization_id"], f"自{month_label(first)}至{month_label(last)}连续{r['run']}个月未交纳党费。{level}",
+                  member_id=r["id"], details={"months": r["run"], "from": month_label(first), "to": month_label(last)})
+
+
+@rule("FEE-02", title="连续3个月未交纳党费", category="fees", severity="warn",
+      citation=Citation(DF, "党费收缴工作规范（地方规定）", "L"),
+      expects="党员应按月主动足额交纳党费。",
+      action="支部与党员谈心谈话，了解原因，督促按时补交。")
+def fee_02(ctx: ScanContext) -> Iterable[Hit]:
+    yield from _arrears(ctx, 3, 4, "请提醒本人按时补交。")
+
+
+@rule("FEE-03", title="连续5个月未交纳党费", category="fees", severity="high",
+      citation=Citation(PC, "第九条", "S"),
+      expects="党员无正当理由连续6个月不交纳党费，被认为是自行脱党。",
+      action="支部书记与本人谈话，批评教育，限期改正；已有正当理由的，按规定办理少交、免交手续。")
+def fee_03(ctx: ScanContext) -> Iterable[Hit]:
+    yield from _arrears(ctx, 5, 5, "再有1个月即达到《党章》第九条规定的6个月。")
+
+
+@rule("FEE-04", title="连续6个月以上未交纳党费", category="fees", severity="critical",
+      citation=Citation(PC, "第九条", "V"),
+      expects="党员没有正当理由，连续6个月不交纳党费，就被认为是自行脱党；支部大会应决定把其除名，并报上级党组织批准。",
+      action="支部核实有无正当理由，提交支部委员会研究处置（限期改正或除名须经支部大会决定、上级批准）；平台不自动处理党员。")
+def fee_04(ctx: ScanContext) -> Iterable[Hit]:
+    yield from _arrears(ctx, 6, None, "须由支部研究处置，平台不会自动处理。")
+
+
+def _complete_months(ctx: ScanContext) -> QuerySet[FeeMonth]:
+    now = _now(ctx)
+    qs = (FeeMonth.objects.filter(month_index__gte=now - 24, month_index__lte=now - 1,
+                                  member__status__in=ON_ROLL_STATUSES).order_by()
+          .alias(first=_first_full_month("member__")).filter(month_index__gte=F("first")))
+    if ctx.scope_path:
+        qs = qs.filter(member__organization__path__startswith=ctx.scope_path)
+    return qs
+
+
+@rule("FEE-05", title="党费未足额交纳", category="fees", severity="warn",
+      citation=Citation(DF, "按月足额交纳", "S"),
+      expects="党员应按月足额交纳党费。",
+      action="提醒党员补足差额；收入变化的，重新核定交纳标准。")
+def fee_05(ctx: ScanContext) -> Iterable[Hit]:
+    rows = _complete_months(ctx).filter(paid_fen__gt=0, paid_fen__lt=F("due_fen")).values(
+        "member_id", "member__organization_id", "month", "due_fen", "paid_fen")
+    for r in rows:
+        yield Hit(r["member__organization_id"], f"{r['month']}应交{bands.yuan(r['due_fen'])}元，实交{bands.yuan(r['paid_fen'])}元，"
+                  f"差{bands.yuan(r['due_fen'] - (r['paid_fen'] or 0))}元。", member_id=r["member_id"], period=r["month"],
+                  details={"due": bands.yuan(r["due_fen"]), "paid": bands.yuan(r["paid_fen"])})
+
+
+def _band(category: str, base: str) -> Case:
+    """The band amount as an SQL expression (integer fen, half up): the same table as bands.quote."""
+    def pct(per10000: int) -> Any:
+        return (F(base) * per10000 + 5000) / 10000
+
+    employed = Q(**{f"{category}__in": ["employed", "other"]})
+    retired = Q(**{category: "retired"})
+    return Case(
+        When(employed & Q(**{f"{base}__lte": 300000}), then=pct(50)),
+        When(employed & Q(**{f"{base}__lte": 500000}), then=pct(100)),
+        When(employed & Q(**{f"{base}__lte": 1000000}), then=pct(150)),
+        When(employed, then=pct(200)),
+        When(retired & Q(**{f"{base}__lte": 500000}), then=pct(50)),
+        When(retired, then=pct(100)),
+        default=Value(bands.FIXED_LOW), output_field=IntegerField())
+
+
+@rule("FEE-09", title="应交金额与交纳标准不符", category="fees", severity="high",
+      citation=Citation(DF, "第二条、第五条、第六条", "S"),
+      expects="按党员类别和计算基数核定月交纳额：在职党员按税后工资分档0.5%、1%、1.5%、2%，离退休党员0.5%、1%，农民党员0.2元至1元，学生和生活困难党员0.2元。",
+      action="按标准重新核定该党员的月交纳额，多交的可抵后续月份，少交的补足。")
+def fee_09(ctx: ScanContext) -> Iterable[Hit]:
+    in_force = Assessment.objects.filter(member_id=OuterRef("member_id"), effective_index__lte=OuterRef("month_index")).order_by(
+        "-effective_index", "-id")
+    relief = Assessment.objects.filter(member_id=OuterRef("member_id"), effective_index__lte=OuterRef("month_index"),
+                                       kind__in=["reduction", "exemption"], approved_on__isnull=False)
+    qs = (_complete_months(ctx).filter(~Exists(relief))
+          .annotate(cat=Coalesce(Subquery(in_force.values("category")[:1]), F("member__fee_category")),
+                    base=Coalesce(Subquery(in_force.values("base_fen")[:1]), F("member__fee_base_fen")))
+          .alias(band=_band("cat", "base"))
+          .filter((Q(cat="farmer") & (Q(due_fen__lt=bands.FARMER_MIN) | Q(due_fen__gt=bands.FARMER_MAX)))
+                  | (~Q(cat="farmer") & ~Q(due_fen=F("band")))))
+    for r in qs.values("member_id", "member__organization_id", "month", "due_fen", "cat", "base"):
+        q = bands.quote(r["cat"], r["base"])
+        expected = (f"{bands.yuan(q.minimum_fen)}至{bands.yuan(q.maximum_fen)}元" if q.minimum_fen is not None
+                    else f"{bands.yuan(q.monthly_fen)}元")
+        yield Hit(r["member__organization_id"], f"{r['month']}应交额{bands.yuan(r['due_fen'])}元，按{bands.CATEGORIES[r['cat']]}党员"
+                  f"（基数{bands.yuan(r['base'])}元，{q.band}）应为{expected}。", member_id=r["member_id"], period=r["month"],
+                  details={"due": bands.yuan(r["due_fen"]), "expected": expected})

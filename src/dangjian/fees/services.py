@@ -1,0 +1,218 @@
+"""Party-fee writes: assessments, the monthly ledger, payments. One transaction each, audited."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
+from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members.constants import ON_ROLL_STATUSES
+
+from . import bands
+from .models import Assessment, AssessmentKind, Channel, FeeMonth, Payment, month_index, month_label
+
+MAX_BACK = 6  # arrears paid at once: at most 6 months (DF-N)
+MAX_AHEAD = 6  # prepayment: at most 6 months ahead
+
+
+def current_index(today: date | None = None) -> int:
+    today = today or timezone.localdate()
+    return month_index(today.year, today.month)
+
+
+def _band_sql() -> str:
+    """The band amount in SQL from members_member (alias m), integer fen, half up (rules.md §1)."""
+    def pct(per10000: int) -> str:
+        return f"((m.fee_base_fen * {per10000} + 5000) / 10000)"
+
+    return (
+        "CASE "
+        f"WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 300000 THEN {pct(50)} "
+        f"WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 500000 THEN {pct(100)} "
+        f"WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 1000000 THEN {pct(150)} "
+        f"WHEN m.fee_category IN ('employed', 'other') THEN {pct(200)} "
+        f"WHEN m.fee_category = 'retired' AND m.fee_base_fen <= 500000 THEN {pct(50)} "
+        f"WHEN m.fee_category = 'retired' THEN {pct(100)} "
+        f"WHEN m.fee_category = 'farmer' THEN {bands.FARMER_DEFAULT} "
+        f"ELSE {bands.FIXED_LOW} END"
+    )
+
+
+@transaction.atomic(durable=True)
+def ledger_generate(*, month: int, actor: Any = None) -> int:
+    """Open the month's ledger row for every member on the roll who has none yet (one INSERT … SELECT).
+
+    The amount due is the member's latest assessment in force that month, else the band amount from
+    their category and base. Probationary members pay from the month of their admission meeting
+    (joined_on); the organization is the one holding their relationship now.
+    """
+    next_first = date((month + 1) // 12, (month + 1) % 12 + 1, 1)
+    statuses = ", ".join(f"'{s}'" for s in ON_ROLL_STATUSES)
+    assessed = ("(SELECT a.monthly_fen FROM fees_assessment a WHERE a.member_id = m.id AND a.effective_index <= %s "
+                "ORDER BY a.effective_index DESC, a.id DESC LIMIT 1)")
+    now = timezone.now()
+    # only constants are interpolated; every value is a parameter
+    sql = (
+        "INSERT INTO fees_feemonth (member_id, organization_id, month_index, month, due_fen, paid_fen, paid_on, channel, "  # noqa: S608
+        "payment_id, created_at, updated_at) "
+        f"SELECT m.id, m.organization_id, %s, %s, COALESCE({assessed}, {_band_sql()}), NULL, NULL, '', NULL, %s, %s "
+        f"FROM members_member m WHERE m.status IN ({statuses}) AND m.joined_on < %s "
+        "AND NOT EXISTS (SELECT 1 FROM fees_feemonth f WHERE f.member_id = m.id AND f.month_index = %s)"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [month, month_label(month), month, now, now, next_first, month])
+        created = cur.rowcount
+    audit_record(actor=actor, action="fees.ledger_generate", object_type="fees.ledger", object_repr=month_label(month),
+                 data={"month": month_label(month), "created": created})
+    return created
+
+
+@transaction.atomic(durable=True)
+def assessment_create(*, actor: Any, member: Any, kind: str, year: int, effective_month: int, category: str,
+                      base_fen: int, reason: str = "", monthly_fen: int | None = None, approved_by: Any = None,
+                      approved_on: date | None = None, approval_ref: str = "") -> Assessment:
+    """Assess a member's monthly amount from a month on. A mid-year change needs its reason; a
+    reduction or exemption needs the next-higher committee's approval (DF Art 7), recorded."""
+    if actor is not None and not policy.can(actor, "change", member.organization):
+        raise NotVisible()
+    if kind not in AssessmentKind.values:
+        raise DomainError("bad_kind", "核定类型无效", field="kind")
+    q = bands.quote(category, base_fen)
+    if not (2000 <= year <= 2100) or effective_month // 12 != year:
+        raise DomainError("bad_month", "起始月份应在核定年度内", field="effective_month")
+    reason = (reason or "").strip()
+    if kind != AssessmentKind.ANNUAL and not reason:
+        raise DomainError("required", "年中调整、少交或免交须说明原因", field="reason")
+    amount = q.monthly_fen
+    if kind in (AssessmentKind.REDUCTION, AssessmentKind.EXEMPTION):
+        if approved_by is None or approved_on is None or not approval_ref.strip():
+            raise DomainError("approval", "少交、免交须经上一级党委批准，请填写批准组织、日期和文号", field="approval_ref")
+        if not member.organization.path.startswith(approved_by.path) or approved_by.pk == member.organization_id:
+            raise DomainError("approval", "批准组织应为党员所在支部的上级党委", field="approved_by")
+        amount = 0 if kind == AssessmentKind.EXEMPTION else (monthly_fen if monthly_fen is not None else -1)
+        if kind == AssessmentKind.REDUCTION and not (0 < amount < q.monthly_fen):
+            raise DomainError("bad_amount", f"少交后的月缴金额应大于0且低于标准{bands.yuan(q.monthly_fen)}元", field="monthly_fen")
+    elif category == "farmer" and monthly_fen is not None:
+        if not bands.FARMER_MIN <= monthly_fen <= bands.FARMER_MAX:
+            raise DomainError("bad_amount", "农民党员每月0.2元至1元", field="monthly_fen")
+        amount = monthly_fen
+    a = Assessment.objects.create(member=member, kind=kind, year=year, effective_index=effective_month, category=category,
+                                  base_fen=base_fen, monthly_fen=amount, band=q.band, reason=reason[:300],
+                                  approved_by=approved_by, approved_on=approved_on, approval_ref=approval_ref[:100],
+                                  created_by=actor if getattr(actor, "pk", None) else None)
+    # open ledger rows of the month on and later, still unpaid, follow the new amount
+    FeeMonth.objects.filter(member=member, month_index__gte=effective_month, paid_fen__isnull=True).update(due_fen=amount)
+    audit_record(actor=actor, action="fees.assess", obj=a, organization=member.organization,
+                 data={"member": member.member_no, "kind": kind, "from": month_label(effective_month),
+                       "base": bands.yuan(base_fen), "monthly": bands.yuan(amount), "reason": reason})
+    return a
+
+
+@dataclass(frozen=True)
+class PaymentPlan:
+    months: list[int]
+    due_fen: int
+    back: int  # months before the current one
+    ahead: int  # months after it
+
+
+def payment_plan(member: Any, months: list[int], today: date | None = None) -> PaymentPlan:
+    """Check which months may be paid now: not already paid in full, arrears and prepayment each
+    at most 6 months (refused beyond with the reason). Creates nothing."""
+    if not months:
+        raise DomainError("required", "请选择要缴纳的月份", field="months")
+    now = current_index(today)
+    months = sorted(set(months))
+    if months[0] < month_index(member.joined_on.year, member.joined_on.month):
+        raise DomainError("bad_month", f"{month_label(months[0])}早于入党（接收为预备党员）的月份，不需缴纳", field="months")
+    back = sum(1 for m in months if m < now)
+    ahead = sum(1 for m in months if m > now)
+    if back > MAX_BACK:
+        raise DomainError("too_many_back", f"一次补交不超过{MAX_BACK}个月（本次{back}个月），请分次补交并说明原因", field="months")
+    if ahead > MAX_AHEAD or (months[-1] - now) > MAX_AHEAD:
+        raise DomainError("too_many_ahead", f"预交不超过{MAX_AHEAD}个月（最远可预交到{month_label(now + MAX_AHEAD)}）", field="months")
+    rows = {r.month_index: r for r in FeeMonth.objects.filter(member=member, month_index__in=months)}
+    paid = [month_label(m) for m, r in rows.items() if r.paid_fen is not None and r.paid_fen >= r.due_fen and r.paid_fen > 0]
+    if paid:
+        raise DomainError("already_paid", f"{'、'.join(sorted(paid))}已足额缴纳", field="months")
+    monthly = expected_due(member)
+    due = sum((rows[m].due_fen - (rows[m].paid_fen or 0)) if m in rows else monthly for m in months)
+    return PaymentPlan(months, due, back, ahead)
+
+
+def expected_due(member: Any, month: int | None = None) -> int:
+    """The member's monthly amount in force (latest assessment, else the band)."""
+    month = month if month is not None else current_index()
+    a = (Assessment.objects.filter(member=member, effective_index__lte=month).order_by("-effective_index", "-id")
+         .values_list("monthly_fen", flat=True).first())
+    if a is not None:
+        return int(a)
+    return bands.quote(member.fee_category, member.fee_base_fen).monthly_fen
+
+
+def _receipt_no(today: date) -> str:
+    return f"DF{today:%Y%m%d}{secrets.token_hex(5).upper()}"
+
+
+def record_payment(*, member: Any, months: list[int], amount_fen: int, channel: str, paid_on: date, actor: Any,
+                   paid_by: Any = None, consent: str = "", voluntary_fen: int = 0, order: Any = None,
+                   today: date | None = None) -> Payment:
+    """The shared write behind every way of paying (must run inside the caller's transaction):
+    locks the member's ledger rows, checks the amount, marks the months paid, issues the receipt."""
+    if channel not in Channel.values:
+        raise DomainError("bad_channel", "缴纳方式无效", field="channel")
+    if paid_on > timezone.localdate():
+        raise DomainError("future_date", "缴纳日期不能晚于今天", field="paid_on")
+    if voluntary_fen < 0:
+        raise DomainError("bad_amount", "自愿多交金额不能为负数", field="voluntary")
+    # lock the member's ledger (rows of these months) so two payments of the same months cannot both pass
+    list(FeeMonth.objects.select_for_update().filter(member=member, month_index__in=months).order_by("month_index"))
+    plan = payment_plan(member, months, today)
+    if amount_fen != plan.due_fen + voluntary_fen:
+        raise DomainError("bad_amount", f"金额应为{bands.yuan(plan.due_fen + voluntary_fen)}元"
+                          f"（应缴{bands.yuan(plan.due_fen)}元{'，自愿多交' + bands.yuan(voluntary_fen) + '元' if voluntary_fen else ''}），"
+                          f"收到{bands.yuan(amount_fen)}元", field="amount")
+    if paid_by is not None:
+        if paid_by.pk == member.pk:
+            paid_by = None
+        elif not consent.strip():
+            raise DomainError("consent", "代缴须记录支部同意的情况（如支委会决定、书记签字）", field="consent")
+    monthly = expected_due(member)
+    existing = {r.month_index: r for r in FeeMonth.objects.filter(member=member, month_index__in=plan.months)}
+    payment = Payment.objects.create(
+        member=member, organization_id=member.organization_id, amount_fen=amount_fen, channel=channel, paid_on=paid_on,
+        receipt_no=_receipt_no(paid_on), months=[month_label(m) for m in plan.months], voluntary_fen=voluntary_fen,
+        central=voluntary_fen >= bands.VOLUNTARY_CENTRAL_FEN, paid_by=paid_by, consent=consent[:200], order=order,
+        collector=actor if getattr(actor, "pk", None) and channel != Channel.ONLINE else None)
+    for m in plan.months:
+        row = existing.get(m)
+        if row is None:  # a prepaid month whose ledger row is not generated yet
+            FeeMonth.objects.create(member=member, organization_id=member.organization_id, month_index=m, month=month_label(m),
+                                    due_fen=monthly, paid_fen=monthly, paid_on=paid_on, channel=channel, payment=payment)
+        else:
+            row.paid_fen, row.paid_on, row.channel, row.payment = row.due_fen, paid_on, channel, payment
+            row.save(update_fields=["paid_fen", "paid_on", "channel", "payment", "updated_at"])
+    audit_record(actor=actor, action="fees.pay", obj=payment, organization=member.organization,
+                 data={"member": member.member_no, "months": payment.months, "amount": bands.yuan(amount_fen),
+                       "channel": channel, "paid_by": paid_by.member_no if paid_by else None,
+                       "central": payment.central})
+    return payment
+
+
+@transaction.atomic(durable=True)
+def payment_offline(*, actor: Any, member: Any, months: list[int], amount_fen: int, channel: str, paid_on: date,
+                    paid_by: Any = None, consent: str = "", voluntary_fen: int = 0) -> Payment:
+    """The branch records a cash or transfer payment (or one made for the member by another, 代缴)."""
+    if not policy.can(actor, "change", member.organization):
+        raise NotVisible()
+    if channel not in (Channel.CASH, Channel.TRANSFER):
+        raise DomainError("bad_channel", "线下缴纳方式应为现金或银行转账", field="channel")
+    return record_payment(member=member, months=months, amount_fen=amount_fen, channel=channel, paid_on=paid_on,
+                          actor=actor, paid_by=paid_by, consent=consent, voluntary_fen=voluntary_fen)
