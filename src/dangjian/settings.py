@@ -340,6 +340,13 @@ NOTIFY: dict[str, Any] = {
     "site_url": os.environ.get("DANGJIAN_SITE_URL", "http://127.0.0.1:8000"),
 }
 
+# Online party-fee payment: "sandbox" (built in, for the demo and tests) or "wechat" when configured.
+PAYMENT: dict[str, Any] = {
+    "provider": os.environ.get("DANGJIAN_PAYMENT_PROVIDER", "sandbox"),
+    "sandbox_key": os.environ.get("DANGJIAN_SANDBOX_KEY", ""),
+    "order_timeout_minutes": int(os.environ.get("DANGJIAN_ORDER_TIMEOUT", "15")),
+}
+
 PDF_FONT = os.environ.get("DANGJIAN_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 LOGGING = {

@@ -56,6 +56,13 @@ MATRIX = {
     "orgs:election_result": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
     "orgs:election_report": (lambda t: [t.branch_a1.pk, _election(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
     "orgs:term_extend": (lambda t: [t.branch_a1.pk, t.branch_a1.terms.first().pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "fees:grid": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "fees:pay_offline": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "fees:receipt": (lambda t: [_payment(t)], "", {**expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+                                                   "member": 200, "system_admin": 404, "security_admin": 404, "audit_admin": 404, "no_grant": 404}),
+    "fees:my": (lambda t: [], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "fees:my_order": (lambda t: [_order(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "fees:sandbox_pay": (lambda t: [_order(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "members:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "members:list#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "members:create": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
@@ -93,6 +100,8 @@ POST_MATRIX = {
                       expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "orgs:set_joint": (lambda t: [t.branch_a2.pk],
                        expect(branch_worker=403, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "fees:my_pay": (lambda t: [], {**expect(), "member": 302, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "fees:callback": (lambda t: ["sandbox"], dict.fromkeys(ROLES, 400)),
     "compliance:scan_start": (lambda t: [t.branch_a1.pk],
                               expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "notify:read": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
@@ -103,6 +112,24 @@ POST_MATRIX = {
     "member-unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
                       expect(anonymous=403, branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
 }
+
+def _payment(t):
+    from datetime import date
+
+    from dangjian.fees.models import Payment
+
+    m = t.members["A1-2"]  # the member user's own record
+    return Payment.objects.create(member=m, organization=m.organization, amount_fen=100, channel="cash", paid_on=date(2026, 1, 5),
+                                  receipt_no="DF-TEST-1", months=["2026-01"]).pk
+
+
+def _order(t):
+    from dangjian.fees.models import PaymentOrder, SandboxTransaction
+
+    SandboxTransaction.objects.create(out_trade_no="DJTEST1", amount_fen=100, description="党费")
+    return PaymentOrder.objects.create(out_trade_no="DJTEST1", provider="sandbox", member=t.members["A1-2"], month_indexes=[24312],
+                                       amount_fen=100).out_trade_no
+
 
 def _unit(t):
     from dangjian.orgs.models import Unit

@@ -169,3 +169,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.notification_id
+
+
+class SandboxTransaction(models.Model):
+    """The sandbox provider's own books (what a real provider would keep on its side)."""
+
+    out_trade_no = models.CharField(max_length=32, unique=True)
+    amount_fen = models.BigIntegerField()
+    description = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, default="notpay")  # notpay, paid, closed, refunded
+    transaction_id = models.CharField(max_length=64, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "模拟支付流水"
+        verbose_name_plural = "模拟支付流水"
+
+    def __str__(self) -> str:
+        return self.out_trade_no

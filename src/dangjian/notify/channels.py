@@ -13,11 +13,7 @@ connection, a timeout, a 5xx, a non-zero errcode — raises ChannelError and the
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -26,6 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
+
+from dangjian.core.signing import signed_headers, verify  # noqa: F401 - verify: the gateways' side, re-exported
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -48,30 +46,12 @@ class Message:
     data: dict[str, Any]  # structured fields (WeChat template)
 
 
-def sign(key: str, timestamp: str, nonce: str, body: bytes) -> str:
-    mac = hmac.new(key.encode(), timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body, hashlib.sha256)
-    return mac.hexdigest()
-
-
-def verify(key: str, headers: Any, body: bytes, *, max_skew: int = 300, now: float | None = None) -> bool:
-    """The gateway's side of `sign` (used by our test gateways; a reference for implementers)."""
-    ts = headers.get("X-Dangjian-Timestamp", "")
-    nonce = headers.get("X-Dangjian-Nonce", "")
-    given = headers.get("X-Dangjian-Signature", "")
-    if not ts.isdigit() or abs((now or time.time()) - int(ts)) > max_skew:
-        return False
-    return hmac.compare_digest(sign(key, ts, nonce, body), given)
-
-
 def _post(url: str, key_id: str, key: str, payload: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
     if not url or not key:
         raise ChannelError("渠道未配置")
     body = json.dumps(payload, ensure_ascii=False).encode()
-    ts, nonce = str(int(time.time())), secrets.token_hex(16)
     req = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310 - configured gateway URL
-        "Content-Type": "application/json; charset=utf-8", "X-Dangjian-Key-Id": key_id,
-        "X-Dangjian-Timestamp": ts, "X-Dangjian-Nonce": nonce, "X-Dangjian-Signature": sign(key, ts, nonce, body),
-    })
+        "Content-Type": "application/json; charset=utf-8", **signed_headers(key_id, key, body)})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
             raw = resp.read(65536)

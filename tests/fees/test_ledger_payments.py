@@ -1,0 +1,116 @@
+"""The ledger (set-based monthly generation) and the branch's offline payments with their limits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dangjian.audit.models import AuditEvent
+from dangjian.core.errors import DomainError, NotVisible
+from dangjian.fees import services
+from dangjian.fees.models import FeeMonth, Payment, month_index
+from dangjian.members.services import member_create
+from tests.conftest import member_data
+
+pytestmark = pytest.mark.django_db
+JUNE = month_index(2026, 6)
+NOW = services.current_index()  # payments are checked against the real current month
+PAID_ON = date(2026, 6, 10)
+
+
+def test_ledger_is_generated_once_for_everyone_on_the_roll(tree):
+    late = member_create(actor=None, organization=tree.branch_a2, member_no="M0099",
+                         data=member_data(99, joined_on=date(2026, 7, 1), status="probationary", full_on=None))
+    with CaptureQueriesContext(connection) as q:
+        created = services.ledger_generate(month=JUNE)
+    assert created == 10  # the fixture's ten members; the one admitted in July pays from July
+    assert len([x for x in q.captured_queries if "INSERT INTO" in x["sql"] and "fees_feemonth" in x["sql"]]) == 1
+    assert not FeeMonth.objects.filter(member=late, month_index=JUNE).exists()
+    assert services.ledger_generate(month=JUNE) == 0
+    assert services.ledger_generate(month=JUNE + 1) == 11
+    m = tree.members["A1-1"]
+    row = FeeMonth.objects.get(member=m, month_index=JUNE)
+    from dangjian.fees.bands import quote
+
+    assert row.due_fen == quote(m.fee_category, m.fee_base_fen).monthly_fen
+    assert row.paid_fen is None
+    assert row.organization_id == m.organization_id
+
+
+def test_offline_payment_marks_the_months_and_issues_a_receipt(tree, users):
+    services.ledger_generate(month=NOW)
+    m = tree.members["A1-2"]
+    due = FeeMonth.objects.get(member=m, month_index=NOW).due_fen
+    worker = users["branch_worker"]
+    p = services.payment_offline(actor=worker, member=m, months=[NOW], amount_fen=due, channel="cash", paid_on=date(2026, 6, 10))
+    row = FeeMonth.objects.get(member=m, month_index=NOW)
+    assert (row.paid_fen, row.channel, row.payment_id) == (due, "cash", p.pk)
+    assert p.receipt_no.startswith("DF20260610")
+    assert p.collector == worker
+    assert AuditEvent.objects.filter(action="fees.pay", object_id=str(p.pk)).count() == 1
+    with pytest.raises(DomainError, match="已足额缴纳"):
+        services.payment_offline(actor=worker, member=m, months=[NOW], amount_fen=due, channel="cash", paid_on=date(2026, 6, 10))
+
+
+def test_bad_payments_are_refused_and_change_nothing(tree, users):
+    services.ledger_generate(month=NOW)
+    m = tree.members["A1-2"]
+    worker = users["branch_worker"]
+    due = FeeMonth.objects.get(member=m, month_index=NOW).due_fen
+    cases = [
+        ({"months": [NOW], "amount_fen": due + 1}, "amount", "金额应为"),
+        ({"months": [NOW], "amount_fen": due, "channel": "online"}, "channel", "现金或银行转账"),
+        ({"months": list(range(NOW - 7, NOW)), "amount_fen": 7 * due}, "months", "一次补交不超过6个月"),
+        ({"months": list(range(NOW + 1, NOW + 8)), "amount_fen": 7 * due}, "months", "预交不超过6个月"),
+        ({"months": [NOW], "amount_fen": due, "paid_by": tree.members["A1-3"]}, "consent", "代缴须记录支部同意"),
+        ({"months": [], "amount_fen": due}, "months", "请选择"),
+    ]
+    for over, field, text in cases:
+        kw = {"actor": worker, "member": m, "channel": "cash", "paid_on": date(2026, 6, 10)} | over
+        with pytest.raises(DomainError) as exc:
+            services.payment_offline(**kw)
+        assert exc.value.field == field, over
+        assert text in exc.value.message
+    assert not Payment.objects.exists()
+    assert not FeeMonth.objects.filter(paid_fen__isnull=False).exists()
+    with pytest.raises(NotVisible):
+        services.payment_offline(actor=users["sibling_staff"], member=m, months=[NOW], amount_fen=due, channel="cash",
+                                 paid_on=date(2026, 6, 10))
+
+
+def test_back_and_prepayment_within_six_months_and_for_another_member(tree, users):
+    services.ledger_generate(month=NOW)
+    m = tree.members["A1-2"]
+    monthly = services.expected_due(m, NOW)
+    months = list(range(NOW - 6, NOW)) + [NOW] + list(range(NOW + 1, NOW + 7))
+    p = services.payment_offline(actor=users["branch_worker"], member=m, months=months, amount_fen=13 * monthly,
+                                 channel="transfer", paid_on=date(2026, 6, 10), paid_by=tree.members["A1-3"],
+                                 consent="支委会2026年6月8日同意由其配偶代缴")
+    assert FeeMonth.objects.filter(member=m, paid_fen=monthly).count() == 13
+    assert p.paid_by == tree.members["A1-3"]
+    assert len(p.months) == 13
+
+
+def test_reduction_needs_the_higher_committee(tree, users):
+    m = tree.members["A1-2"]
+    base = {"actor": users["committee_staff"], "member": m, "year": 2026, "effective_month": JUNE, "category": "employed",
+                "base_fen": 600000, "reason": "长期患病，生活困难"}
+    with pytest.raises(DomainError) as exc:
+        services.assessment_create(kind="reduction", monthly_fen=1000, **base)
+    assert exc.value.field == "approval_ref"
+    with pytest.raises(DomainError) as exc:
+        services.assessment_create(kind="reduction", monthly_fen=1000, approved_by=tree.branch_a1, approved_on=date(2026, 6, 1),
+                                   approval_ref="x", **base)
+    assert exc.value.field == "approved_by"
+    services.ledger_generate(month=JUNE)
+    a = services.assessment_create(kind="reduction", monthly_fen=1000, approved_by=tree.district_a, approved_on=date(2026, 6, 1),
+                                   approval_ref="甲组〔2026〕3号", **base)
+    assert a.monthly_fen == 1000
+    assert FeeMonth.objects.get(member=m, month_index=JUNE).due_fen == 1000
+    assert services.expected_due(m, JUNE) == 1000
+    with pytest.raises(DomainError) as exc:
+        services.assessment_create(kind="change", **{**base, "reason": ""})
+    assert exc.value.field == "reason"
