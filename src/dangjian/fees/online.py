@@ -134,7 +134,8 @@ def bill_reconcile(day: date, provider_name: str | None = None) -> list[Differen
     provider = providers.get(provider_name) if provider_name else providers.default_provider()
     bill = {r.out_trade_no: r for r in provider.bill(day) if r.status == "paid"}
     ours = {p.order.out_trade_no: p for p in Payment.objects.filter(channel=Channel.ONLINE, order__provider=provider.name,
-                                                                        order__paid_at__date=day).select_related("order")}
+                                                                        order__paid_at__date=day).select_related("order")
+            if p.order is not None}
     diffs = []
     for no, row in sorted(bill.items()):
         if no not in ours:
