@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from dangjian.core import idnumber
 from dangjian.core.dates import add_months
 from dangjian.interchange.reader import Table
-from dangjian.interchange.schema import MEMBERS, ORGS, POSTS, TERMS
+from dangjian.interchange.schema import FEES, MEMBERS, ORGS, POSTS, TERMS
 
 from . import names
 
@@ -450,7 +450,46 @@ class CityBuilder:
             MEMBERS.name: _table(MEMBERS, member_rows),
             TERMS.name: _table(TERMS, term_rows),
             POSTS.name: _table(POSTS, post_rows),
+            FEES.name: _table(FEES, self._fees(by_branch)),
         }
+
+    def _fees(self, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+        """The 12 complete months before `today` of every member (from their admission month), paid
+        in full on a day of the month; at the plant rate per branch one member with arrears of 3-8
+        months (FEE-02/03/04), a partial payment (FEE-05) or a due off the band (FEE-09)."""
+        from dangjian.fees.bands import parse_yuan, quote, yuan
+
+        rng, today, rate, truth = self.rng, self.today, self.plant_rate, self.truth
+        now = today.year * 12 + today.month - 1
+        rows: list[dict[str, str]] = []
+        for code, roster in by_branch.items():
+            planted_no, kind = None, ""
+            if roster and rng.random() < rate:
+                veterans = [r for r in roster if date.fromisoformat(r["joined_on"]) < add_months(today, -13)]
+                if veterans:
+                    planted_no = rng.choice(veterans)["member_no"]
+                    kind = rng.choice(["FEE-02", "FEE-03", "FEE-04", "FEE-05", "FEE-09"])
+                    truth.add((kind, code))
+            arrears = {"FEE-02": rng.choice([3, 4]), "FEE-03": 5, "FEE-04": rng.randint(6, 8)}.get(kind, 0)
+            odd_month = now - rng.randint(1, 11)
+            for r in roster:
+                joined = date.fromisoformat(r["joined_on"])
+                first = max(joined.year * 12 + joined.month - 1, now - 12)
+                due = quote(r["fee_category"], parse_yuan(r["fee_base"], "fee_base", "党费基数")).monthly_fen
+                planted = r["member_no"] == planted_no
+                for idx in range(first, now):
+                    y, m = divmod(idx, 12)
+                    paid_day = date(y, m + 1, rng.randint(3, 25))
+                    d, p, on = due, due, paid_day.isoformat()
+                    if planted and kind in ("FEE-02", "FEE-03", "FEE-04") and idx >= now - arrears:
+                        p, on = None, ""
+                    elif planted and kind == "FEE-05" and idx == odd_month:
+                        p = due // 2
+                    elif planted and kind == "FEE-09" and idx == odd_month:
+                        d = p = due + 100
+                    rows.append({"member_no": r["member_no"], "month": f"{y:04d}-{m + 1:02d}", "due": yuan(d),
+                                 "paid": "" if p is None else yuan(p), "paid_on": on})
+        return rows
 
 
 def _table(spec, rows: list[dict[str, str]]) -> Table:  # type: ignore[no-untyped-def]
