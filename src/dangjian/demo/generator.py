@@ -480,7 +480,8 @@ class CityBuilder:
                 for idx in range(first, now):
                     y, m = divmod(idx, 12)
                     paid_day = date(y, m + 1, rng.randint(3, 25))
-                    d, p, on = due, due, paid_day.isoformat()
+                    d, on = due, paid_day.isoformat()
+                    p: int | None = due
                     if planted and kind in ("FEE-02", "FEE-03", "FEE-04") and idx >= now - arrears:
                         p, on = None, ""
                     elif planted and kind == "FEE-05" and idx == odd_month:
