@@ -114,3 +114,25 @@ def test_reduction_needs_the_higher_committee(tree, users):
     with pytest.raises(DomainError) as exc:
         services.assessment_create(kind="change", **{**base, "reason": ""})
     assert exc.value.field == "reason"
+
+
+def test_committee_summary_rolls_up_the_paid_rate(client, tree, users, django_assert_num_queries):
+    from django.urls import reverse
+
+    from dangjian.fees.models import month_label
+    from tests.conftest import login
+
+    last = NOW - 1
+    services.ledger_generate(month=last)
+    m = tree.members["A1-2"]
+    due = FeeMonth.objects.get(member=m, month_index=last).due_fen
+    services.payment_offline(actor=users["branch_worker"], member=m, months=[last], amount_fen=due, channel="cash",
+                             paid_on=date.today())  # noqa: DTZ011
+    login(client, users["committee_staff"])
+    url = reverse("fees:summary", args=[tree.district_a.pk]) + f"?month={month_label(last)}"
+    client.get(url)
+    with django_assert_num_queries(15):
+        page = client.get(url).content.decode()
+    assert "甲一党支部" in page and "甲二党支部" in page and "1/4" in page
+    a1_due = sum(FeeMonth.objects.filter(organization=tree.branch_a1, month_index=last).values_list("due_fen", flat=True))
+    assert f"{round(100 * due / a1_due, 1)}%" in page

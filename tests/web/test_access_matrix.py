@@ -57,6 +57,8 @@ MATRIX = {
     "orgs:election_report": (lambda t: [t.branch_a1.pk, _election(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
     "orgs:term_extend": (lambda t: [t.branch_a1.pk, t.branch_a1.terms.first().pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
     "fees:grid": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "fees:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
+    "fees:summary": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
     "fees:pay_offline": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
     "fees:receipt": (lambda t: [_payment(t)], "", {**expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
                                                    "member": 200, "system_admin": 404, "security_admin": 404, "audit_admin": 404, "no_grant": 404}),

@@ -5,7 +5,9 @@ from . import views
 app_name = "fees"
 
 urlpatterns = [
+    path("", views.home_view, name="home"),
     path("org/<int:pk>/", views.grid_view, name="grid"),
+    path("summary/<int:pk>/", views.summary_view, name="summary"),
     path("member/<int:member_id>/pay/", views.pay_offline_view, name="pay_offline"),
     path("receipts/<int:payment_id>/", views.receipt_view, name="receipt"),
     path("me/", views.my_fees_view, name="my"),

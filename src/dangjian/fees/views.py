@@ -4,6 +4,7 @@ payment through the configured provider; receipts; the provider callback endpoin
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,6 +34,15 @@ def _status(row: FeeMonth | None, idx: int, now: int) -> str:
     if row.paid_fen:
         return "partial"
     return "unpaid" if idx < now else "open"
+
+
+@staff_required("view")
+def home_view(request: HttpRequest) -> HttpResponse:
+    """党费收缴 from the menu: the user's own organization (a branch's grid, a committee's summary)."""
+    root = org_selectors.org_roots(request.user).first()
+    if root is None:
+        raise Http404
+    return redirect("fees:grid" if root.kind == "branch" else "fees:summary", root.pk)
 
 
 @staff_required("view")
@@ -206,3 +216,47 @@ def callback_view(request: HttpRequest, provider_name: str) -> JsonResponse:
     except providers.CallbackRefused as exc:
         return JsonResponse({"code": "FAIL", "message": str(exc)}, status=400)
     return JsonResponse({"code": "SUCCESS", "message": outcome.status})
+
+
+@staff_required("view")
+def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A committee's collection: paid rate of a month per sub-organization (one grouped query over
+    the subtree's ledger rows), the 12-month trend, and who is in arrears (open FEE findings)."""
+    from django.db.models import Count, Q, Sum
+    from django.db.models.functions import Coalesce, Substr
+
+    from dangjian.compliance.models import Finding
+
+    from .interchange import parse_month
+
+    org = org_selectors.org_get(request.user, pk)
+    now = services.current_index()
+    month = parse_month(request.GET.get("month", "")) or now - 1
+    children = list(org_selectors.org_children(request.user, org).exclude(kind="group").order_by("path")
+                    .values("pk", "name", "path", "kind"))
+    width = len(org.path) + 4
+    base = FeeMonth.objects.filter(organization__path__startswith=org.path)
+    totals = {"due": Sum("due_fen"), "paid": Coalesce(Sum("paid_fen"), 0), "rows": Count("pk"),
+              "paid_rows": Count("pk", filter=Q(paid_fen__gte=1) & Q(paid_fen__gte=F("due_fen")))}
+    per_child = {r["prefix"]: r for r in base.filter(month_index=month).annotate(prefix=Substr("organization__path", 1, width))
+                 .values("prefix").annotate(**totals).order_by()}
+    rows = []
+    for c in children:
+        r = per_child.get(c["path"], {})
+        due, paid = r.get("due") or 0, r.get("paid") or 0
+        rows.append({**c, "due": due, "paid": paid, "members": r.get("rows", 0), "paid_members": r.get("paid_rows", 0),
+                     "rate": round(100 * paid / due, 1) if due else None})
+    trend = list(base.filter(month_index__gte=now - 12, month_index__lt=now).values("month_index").annotate(**totals)
+                 .order_by("month_index"))
+    for t in trend:
+        t["label"] = month_label(t["month_index"])
+        t["rate"] = round(100 * t["paid"] / t["due"], 1) if t["due"] else None
+    own = base.filter(month_index=month).aggregate(**totals)
+    arrears = (Finding.objects.filter(closed_on__isnull=True, rule_id__in=["FEE-02", "FEE-03", "FEE-04"],
+                                      organization__path__startswith=org.path)
+               .select_related("member", "organization").order_by("-severity", "opened_on")[:50])
+    return render(request, "fees/summary.html", {
+        "org": org, "ancestors": org_selectors.org_ancestors(org, request.user), "rows": rows, "trend": trend,
+        "month": month_label(month), "prev": month_label(month - 1), "next": month_label(month + 1) if month + 1 < now else None,
+        "own": own, "own_rate": round(100 * (own["paid"] or 0) / own["due"], 1) if own["due"] else None, "arrears": arrears,
+    })
