@@ -3,6 +3,8 @@ payment through the configured provider; receipts; the provider callback endpoin
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -238,16 +240,16 @@ def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
     base = FeeMonth.objects.filter(organization__path__startswith=org.path)
     totals = {"due": Sum("due_fen"), "paid": Coalesce(Sum("paid_fen"), 0), "rows": Count("pk"),
               "paid_rows": Count("pk", filter=Q(paid_fen__gte=1) & Q(paid_fen__gte=F("due_fen")))}
-    per_child = {r["prefix"]: r for r in base.filter(month_index=month).annotate(prefix=Substr("organization__path", 1, width))
+    per_child: dict[str, dict[str, Any]] = {r["prefix"]: r for r in base.filter(month_index=month).annotate(prefix=Substr("organization__path", 1, width))
                  .values("prefix").annotate(**totals).order_by()}
     rows = []
     for c in children:
-        r = per_child.get(c["path"], {})
+        r: dict[str, Any] = per_child.get(c["path"], {})
         due, paid = r.get("due") or 0, r.get("paid") or 0
         rows.append({**c, "due": due, "paid": paid, "members": r.get("rows", 0), "paid_members": r.get("paid_rows", 0),
                      "rate": round(100 * paid / due, 1) if due else None})
-    trend = list(base.filter(month_index__gte=now - 12, month_index__lt=now).values("month_index").annotate(**totals)
-                 .order_by("month_index"))
+    trend: list[dict[str, Any]] = [dict(t) for t in base.filter(month_index__gte=now - 12, month_index__lt=now)
+                                   .values("month_index").annotate(**totals).order_by("month_index")]
     for t in trend:
         t["label"] = month_label(t["month_index"])
         t["rate"] = round(100 * t["paid"] / t["due"], 1) if t["due"] else None
