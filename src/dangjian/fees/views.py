@@ -240,7 +240,7 @@ def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
     base = FeeMonth.objects.filter(organization__path__startswith=org.path)
     totals = {"due": Sum("due_fen"), "paid": Coalesce(Sum("paid_fen"), 0), "rows": Count("pk"),
               "paid_rows": Count("pk", filter=Q(paid_fen__gte=1) & Q(paid_fen__gte=F("due_fen")))}
-    per_child: dict[str, dict[str, Any]] = {r["prefix"]: r for r in base.filter(month_index=month).annotate(prefix=Substr("organization__path", 1, width))
+    per_child: dict[str, dict[str, Any]] = {r["prefix"]: dict(r) for r in base.filter(month_index=month).annotate(prefix=Substr("organization__path", 1, width))
                  .values("prefix").annotate(**totals).order_by()}
     rows = []
     for c in children:
