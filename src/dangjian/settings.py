@@ -345,6 +345,18 @@ PAYMENT: dict[str, Any] = {
     "provider": os.environ.get("DANGJIAN_PAYMENT_PROVIDER", "sandbox"),
     "sandbox_key": os.environ.get("DANGJIAN_SANDBOX_KEY", ""),
     "order_timeout_minutes": int(os.environ.get("DANGJIAN_ORDER_TIMEOUT", "15")),
+    # WeChat Pay API v3, Native (QR code) payment; see docs/deployment.md
+    "wechat": {
+        "base_url": os.environ.get("DANGJIAN_WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com"),
+        "mchid": os.environ.get("DANGJIAN_WECHATPAY_MCHID", ""),
+        "appid": os.environ.get("DANGJIAN_WECHATPAY_APPID", ""),
+        "serial_no": os.environ.get("DANGJIAN_WECHATPAY_SERIAL_NO", ""),
+        "private_key": os.environ.get("DANGJIAN_WECHATPAY_PRIVATE_KEY", ""),  # path to apiclient_key.pem
+        "apiv3_key": os.environ.get("DANGJIAN_WECHATPAY_APIV3_KEY", ""),
+        "platform_public_key": os.environ.get("DANGJIAN_WECHATPAY_PLATFORM_PUBLIC_KEY", ""),  # path to the PEM
+        "platform_serial": os.environ.get("DANGJIAN_WECHATPAY_PLATFORM_SERIAL", ""),
+        "notify_url": os.environ.get("DANGJIAN_WECHATPAY_NOTIFY_URL", ""),  # https://<host>/fees/callback/wechat/
+    },
 }
 
 PDF_FONT = os.environ.get("DANGJIAN_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")

@@ -143,6 +143,7 @@ class PaymentOrder(models.Model):
     amount_fen = models.BigIntegerField("金额（分）")
     status = models.CharField("状态", max_length=10, choices=OrderStatus.choices, default=OrderStatus.CREATED)
     transaction_id = models.CharField("支付流水号", max_length=64, blank=True)
+    pay_url = models.CharField("支付地址", max_length=300, blank=True)  # a page to go to, or a code to show as QR
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -34,6 +34,8 @@ def order_create(*, user: Any, months: list[int]) -> tuple[PaymentOrder, str]:
     order = PaymentOrder.objects.create(out_trade_no=out_trade_no, provider=provider.name, member=member,
                                         month_indexes=plan.months, amount_fen=plan.due_fen)
     url = provider.create_order(out_trade_no, plan.due_fen, f"党费 {'、'.join(month_label(m) for m in plan.months)}")
+    order.pay_url = url[:300]
+    order.save(update_fields=["pay_url"])
     audit_record(actor=user, action="fees.order_create", obj=order, organization=member.organization,
                  data={"months": [month_label(m) for m in plan.months], "amount": plan.due_fen, "provider": provider.name})
     return order, url

@@ -114,7 +114,13 @@ class SandboxProvider:
         return [BillRow(t.out_trade_no, t.transaction_id, t.amount_fen, t.status) for t in rows]
 
 
-PROVIDERS: dict[str, Provider] = {"sandbox": SandboxProvider()}
+def _providers() -> dict[str, Provider]:
+    from .wechatpay import WeChatPayProvider
+
+    return {"sandbox": SandboxProvider(), "wechat": WeChatPayProvider()}
+
+
+PROVIDERS: dict[str, Provider] = _providers()
 
 
 def get(name: str) -> Provider:

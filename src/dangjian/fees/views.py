@@ -26,6 +26,7 @@ from . import bands, online, providers, services
 from .forms import OfflinePaymentForm
 from .models import FeeMonth, Payment, PaymentOrder, month_index, month_label
 from .receipt import receipt_pdf
+from .wechatpay import WeChatPayError
 
 
 def _status(row: FeeMonth | None, idx: int, now: int) -> str:
@@ -171,7 +172,12 @@ def my_pay_view(request: HttpRequest) -> HttpResponse:
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", "请选择要缴纳的月份"))
         return redirect("fees:my")
-    return redirect(url)
+    except (WeChatPayError, providers.CallbackRefused) as exc:
+        messages.error(request, f"支付渠道暂时不可用，请稍后再试或到党支部线下交纳（{exc}）")
+        return redirect("fees:my")
+    if url.startswith("/"):
+        return redirect(url)  # the provider's own page (the sandbox cashier)
+    return redirect("fees:my_order", order.out_trade_no)  # a code to scan (WeChat Native): shown as a QR code
 
 
 @member_required
@@ -181,7 +187,14 @@ def my_order_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     if order is None:
         raise Http404
     payment = Payment.objects.filter(order=order).first()
-    return render(request, "fees/my_order.html", {"order": order, "payment": payment,
+    qr_svg = ""
+    if order.status == "created" and order.pay_url and not order.pay_url.startswith("/"):
+        import qrcode
+        import qrcode.image.svg
+
+        qr_svg = qrcode.make(order.pay_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(
+            encoding="unicode")
+    return render(request, "fees/my_order.html", {"order": order, "payment": payment, "qr_svg": qr_svg,
                                                   "months": [month_label(i) for i in order.month_indexes]})
 
 
