@@ -345,6 +345,10 @@ PAYMENT: dict[str, Any] = {
     "provider": os.environ.get("DANGJIAN_PAYMENT_PROVIDER", "sandbox"),
     "sandbox_key": os.environ.get("DANGJIAN_SANDBOX_KEY", ""),
     "order_timeout_minutes": int(os.environ.get("DANGJIAN_ORDER_TIMEOUT", "15")),
+    # share of collected fees each level sends upward (上缴), by the kind of the sending organization;
+    # provinces set their own: override with DANGJIAN_REMIT_PERCENT="branch:100,general_branch:100,committee:20"
+    "remit_percent": dict(p.split(":") for p in os.environ.get(
+        "DANGJIAN_REMIT_PERCENT", "branch:100,general_branch:100,committee:20").split(",") if ":" in p),
     # WeChat Pay API v3, Native (QR code) payment; see docs/deployment.md
     "wechat": {
         "base_url": os.environ.get("DANGJIAN_WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -138,3 +138,66 @@ def test_committee_summary_rolls_up_the_paid_rate(client, tree, users, django_as
     assert "1/4" in page
     a1_due = sum(FeeMonth.objects.filter(organization=tree.branch_a1, month_index=last).values_list("due_fen", flat=True))
     assert f"{round(100 * due / a1_due, 1)}%" in page
+
+
+def test_remittance_at_the_configured_percentage_and_the_yearly_publication(client, tree, users, settings):
+    from decimal import Decimal
+
+    from dangjian.compliance.models import Finding
+    from dangjian.compliance.services import scan_run
+    from dangjian.fees.models import Publication, Remittance
+
+    settings.PAYMENT = {**settings.PAYMENT, "remit_percent": {"branch": "100", "committee": "20"}}
+    last = NOW - 1
+    services.ledger_generate(month=last)
+    m = tree.members["A1-2"]
+    due = FeeMonth.objects.get(member=m, month_index=last).due_fen
+    services.payment_offline(actor=users["branch_worker"], member=m, months=[last], amount_fen=due, channel="cash",
+                             paid_on=date.today())  # noqa: DTZ011
+    y = last // 12
+    r = services.remittance_record(actor=users["branch_worker"], organization=tree.branch_a1, year=y, quarter=None,
+                                   remitted_on=date.today())  # noqa: DTZ011
+    assert (r.collected_fen, r.percent, r.amount_fen, r.to_organization) == (due, Decimal("100"), due, tree.district_a)
+    with pytest.raises(DomainError, match="已登记"):
+        services.remittance_record(actor=users["branch_worker"], organization=tree.branch_a1, year=y, quarter=None,
+                                   remitted_on=date.today())  # noqa: DTZ011
+    r2 = services.remittance_record(actor=users["committee_staff"], organization=tree.district_a, year=y, quarter=None,
+                                    remitted_on=date.today())  # noqa: DTZ011
+    assert r2.amount_fen == round(due * 0.2)
+    # FEE-12: a branch that collected last year and has not published it
+    as_of = date(y + 1, 2, 1)
+    scan_run(as_of=as_of)
+    assert Finding.objects.filter(rule_id="FEE-12", organization=tree.branch_a1, period=str(y), closed_on__isnull=True).exists()
+    with pytest.raises(DomainError) as exc:
+        services.publication_record(actor=users["branch_worker"], organization=tree.branch_a1, year=y,
+                                    published_on=date.today(), method="")  # noqa: DTZ011
+    assert exc.value.field == "method"
+    p = services.publication_record(actor=users["branch_worker"], organization=tree.branch_a1, year=y,
+                                    published_on=date.today(), method="党员大会通报")  # noqa: DTZ011
+    assert (p.collected_fen, p.remitted_fen) == (due, due)
+    assert Publication.objects.count() == 1
+    assert Remittance.objects.count() == 2
+    scan_run(as_of=as_of + timedelta(days=1))
+    assert not Finding.objects.filter(rule_id="FEE-12", organization=tree.branch_a1, closed_on__isnull=True).exists()
+
+
+def test_fee08_unapproved_relief_and_fee11_late_start(tree, users):
+    from dangjian.compliance.models import Finding
+    from dangjian.compliance.services import scan_run
+    from dangjian.fees.models import Assessment
+
+    m = tree.members["A1-3"]
+    Assessment.objects.create(member=m, kind="exemption", year=NOW // 12, effective_index=NOW - 2, category="employed",
+                              base_fen=500000, monthly_fen=0, band="x", reason="困难（旧系统迁入，无批准记录）")
+    newcomer = member_create(actor=None, organization=tree.branch_a2, member_no="M0077",
+                             data=member_data(77, joined_on=date.today().replace(day=1) - timedelta(days=62),  # noqa: DTZ011
+                                              status="probationary", full_on=None))
+    joined_idx = month_index(newcomer.joined_on.year, newcomer.joined_on.month)
+    services.ledger_generate(month=joined_idx + 1)  # the ledger starts a month late
+    scan_run(as_of=date.today())  # noqa: DTZ011
+    f8 = Finding.objects.get(rule_id="FEE-08", closed_on__isnull=True)
+    assert f8.member == m
+    assert f8.severity == "high"
+    f11 = Finding.objects.get(rule_id="FEE-11", closed_on__isnull=True)
+    assert f11.member == newcomer
+    assert "党费台账却从" in f11.message

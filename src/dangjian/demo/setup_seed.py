@@ -103,6 +103,7 @@ def plant_setup(*, today: date, seed: int, rate: float, truth: set[tuple[str, st
             truth.add(("ORG-07", code))
     OrgRequest.objects.bulk_create(requests, batch_size=5000)
     _plant_elections(today, rng, rate, truth)
+    _plant_publications(today, rng, rate, truth)
     return {"units": len(units), "requests": len(requests), "joint": len(joint_ids), "committees": n_committees}
 
 
@@ -149,3 +150,29 @@ def _plant_elections(today: date, rng: random.Random, rate: float, truth: set[tu
     for tid, until, months in extend:  # a handful of rows
         Term.objects.filter(pk=tid).update(extended_until=until, extension_months=months,
                                            extension_approved_on=today - timedelta(days=30), extension_reason="演示数据")
+
+
+def _plant_publications(today: date, rng: random.Random, rate: float, truth: set[tuple[str, str]]) -> None:
+    """Each branch that collected fees last year published them to its members early this year;
+    at the plant rate one did not (FEE-12)."""
+    from dangjian.fees.models import FeeMonth, Publication, month_index
+
+    year = today.year - 1
+    paid = FeeMonth.objects.filter(organization_id=OuterRef("pk"), month_index__gte=month_index(year, 1),
+                                   month_index__lt=month_index(year + 1, 1), paid_fen__gt=0)
+    branches = list(Organization.objects.filter(kind="branch", is_active=True).filter(Exists(paid)).order_by("path")
+                    .values_list("id", "code"))
+    from django.db.models import Sum
+
+    sums = dict(FeeMonth.objects.filter(month_index__gte=month_index(year, 1), month_index__lt=month_index(year + 1, 1))
+                .order_by().values("organization_id").annotate(s=Sum("paid_fen")).values_list("organization_id", "s"))
+    rows = []
+    for oid, code in branches:
+        if rng.random() < rate:
+            truth.add(("FEE-12", code))
+            continue
+        published = min(date(today.year, 1, rng.randint(5, 28)), today)
+        rows.append(Publication(organization_id=oid, year=year, published_on=published, collected_fen=sums.get(oid) or 0,
+                                remitted_fen=0,
+                                method=rng.choice(["党员大会通报", "支部公示栏公布", "党员微信群公布"])))
+    Publication.objects.bulk_create(rows, batch_size=5000)

@@ -189,3 +189,54 @@ class SandboxTransaction(models.Model):
 
     def __str__(self) -> str:
         return self.out_trade_no
+
+
+class Publication(models.Model):
+    """The branch's yearly publication of fee collection and use to its members (DF-N; FEE-12)."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="fee_publications")
+    year = models.PositiveSmallIntegerField("年度")
+    published_on = models.DateField("公布日期")
+    collected_fen = models.BigIntegerField("收缴合计（分）")
+    remitted_fen = models.BigIntegerField("上缴合计（分）")
+    method = models.CharField("公布方式", max_length=100)
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "党费收缴使用公布"
+        verbose_name_plural = "党费收缴使用公布"
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="fees_publication_once_a_year",
+                                               violation_error_message="该年度已公布")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}"
+
+
+class Remittance(models.Model):
+    """Fees sent upward (上缴): from an organization to the one above, for a period, at a percentage."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="fee_remittances")
+    to_organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    quarter = models.PositiveSmallIntegerField("季度", null=True, blank=True)  # null: the whole year
+    collected_fen = models.BigIntegerField("期间收缴（分）")
+    percent = models.DecimalField("上缴比例（%）", max_digits=5, decimal_places=2)
+    amount_fen = models.BigIntegerField("上缴金额（分）")
+    remitted_on = models.DateField("上缴日期")
+    reference = models.CharField("凭证号", max_length=60, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "党费上缴"
+        verbose_name_plural = "党费上缴"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year", "quarter"], name="fees_remittance_once_per_period",
+                                    violation_error_message="该期间已登记上缴"),
+            models.CheckConstraint(condition=models.Q(amount_fen__gte=0), name="fees_remittance_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}Q{self.quarter or ''}"

@@ -16,6 +16,7 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -159,3 +160,59 @@ def fee_09(ctx: ScanContext) -> Iterable[Hit]:
         yield Hit(r["member__organization_id"], f"{r['month']}应交额{bands.yuan(r['due_fen'])}元，按{bands.CATEGORIES[r['cat']]}党员"
                   f"（基数{bands.yuan(r['base'])}元，{q.band}）应为{expected}。", member_id=r["member_id"], period=r["month"],
                   details={"due": bands.yuan(r["due_fen"]), "expected": expected})
+
+
+@rule("FEE-08", title="少交免交无上级党委批准记录", category="fees", severity="high",
+      citation=Citation(DF, "第七条", "S"),
+      expects="党员少交或免交党费，须经支部大会讨论，报上一级党委批准。",
+      action="补办上一级党委批准手续；未经批准的，恢复按标准交纳。")
+def fee_08(ctx: ScanContext) -> Iterable[Hit]:
+    qs = Assessment.objects.filter(kind__in=["reduction", "exemption"], member__status__in=ON_ROLL_STATUSES).filter(
+        Q(approved_on__isnull=True) | Q(approved_by__isnull=True)).order_by()
+    if ctx.scope_path:
+        qs = qs.filter(member__organization__path__startswith=ctx.scope_path)
+    for a in qs.values("id", "member_id", "member__organization_id", "kind", "effective_index"):
+        what = "免交" if a["kind"] == "exemption" else "少交"
+        yield Hit(a["member__organization_id"], f"自{month_label(a['effective_index'])}起{what}党费，没有上一级党委的批准记录。",
+                  member_id=a["member_id"], subject=f"as{a['id']}")
+
+
+@rule("FEE-11", title="预备党员党费起交月份不符", category="fees", severity="warn",
+      citation=Citation(DF, "第八条", "S"),
+      expects="预备党员从支部大会通过其为预备党员之日起交纳党费。",
+      action="按接收为预备党员的月份补建台账并收缴。")
+def fee_11(ctx: ScanContext) -> Iterable[Hit]:
+    now = _now(ctx)
+    joined = ExtractYear("joined_on") * 12 + ExtractMonth("joined_on") - 1
+    first_row = (FeeMonth.objects.filter(member_id=OuterRef("pk")).order_by().values("member_id")
+                 .annotate(m=Min("month_index")).values("m"))
+    # members admitted in the last 12 complete months: their ledger should start with that month
+    qs = (Member.objects.filter(status__in=ON_ROLL_STATUSES).order_by()
+          .alias(joined_idx=joined, first=Subquery(first_row, output_field=IntegerField()))
+          .filter(joined_idx__gte=now - 12, joined_idx__lt=now, first__isnull=False).exclude(first=F("joined_idx")))
+    if ctx.scope_path:
+        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+    for r in qs.annotate(first_month=F("first"), joined_month=F("joined_idx")).values("id", "organization_id", "first_month", "joined_month"):
+        yield Hit(r["organization_id"], f"{month_label(r['joined_month'])}接收为预备党员，党费台账却从{month_label(r['first_month'])}开始。",
+                  member_id=r["id"])
+
+
+@rule("FEE-12", title="未公布年度党费收缴使用情况", category="fees", severity="warn",
+      citation=Citation(DF, "党费收缴使用公开（中组部通知）", "S"),
+      expects="党支部每年至少向党员公布一次党费收缴、使用情况。",
+      action="在党员大会或公示栏公布上年度党费收缴、上缴和使用情况，并在平台登记。")
+def fee_12(ctx: ScanContext) -> Iterable[Hit]:
+    from .models import Publication
+
+    year = ctx.as_of.year - 1  # the last complete year
+    published = Publication.objects.filter(organization_id=OuterRef("pk"), year=year)
+    collected_rows = FeeMonth.objects.filter(organization_id=OuterRef("pk"), month_index__gte=month_index(year, 1),
+                                             month_index__lt=month_index(year + 1, 1), paid_fen__gt=0)
+    from dangjian.orgs.models import Organization
+
+    qs = (Organization.objects.filter(kind="branch", is_active=True).order_by()
+          .filter(Exists(collected_rows)).filter(~Exists(published)))
+    if ctx.scope_path:
+        qs = qs.filter(path__startswith=ctx.scope_path)
+    for oid in qs.values_list("id", flat=True):
+        yield Hit(oid, f"{year}年度党费收缴、使用情况尚未向党员公布。", period=str(year))

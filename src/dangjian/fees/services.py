@@ -216,3 +216,81 @@ def payment_offline(*, actor: Any, member: Any, months: list[int], amount_fen: i
         raise DomainError("bad_channel", "线下缴纳方式应为现金或银行转账", field="channel")
     return record_payment(member=member, months=months, amount_fen=amount_fen, channel=channel, paid_on=paid_on,
                           actor=actor, paid_by=paid_by, consent=consent, voluntary_fen=voluntary_fen)
+
+
+def collected(organization: Any, year: int, quarter: int | None = None) -> int:
+    """Fees collected in an organization's subtree for a year (or a quarter), in fen (one aggregate)."""
+    from django.db.models import Sum
+
+    first = month_index(year, 1 + 3 * (quarter - 1) if quarter else 1)
+    last = first + (3 if quarter else 12)
+    return int(FeeMonth.objects.filter(organization__path__startswith=organization.path, month_index__gte=first,
+                                       month_index__lt=last).aggregate(s=Sum("paid_fen"))["s"] or 0)
+
+
+def remit_percent(organization: Any) -> Any:
+    from decimal import Decimal
+
+    from django.conf import settings
+
+    return Decimal(str(settings.PAYMENT["remit_percent"].get(organization.kind, "0")))
+
+
+@transaction.atomic(durable=True)
+def remittance_record(*, actor: Any, organization: Any, year: int, quarter: int | None, remitted_on: date,
+                      reference: str = "") -> Any:
+    """Record fees sent to the organization above for a period, at the configured percentage."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from dangjian.orgs.models import Organization
+
+    from .models import Remittance
+
+    if not policy.can(actor, "change", organization):
+        raise NotVisible()
+    parent = Organization.objects.get_parent(organization) if organization.depth > 1 else None
+    if parent is None:
+        raise DomainError("no_parent", "最上级组织的上缴在系统外办理", field="organization")
+    if quarter is not None and quarter not in (1, 2, 3, 4):
+        raise DomainError("bad_quarter", "季度应为1至4", field="quarter")
+    if remitted_on > timezone.localdate():
+        raise DomainError("future_date", "上缴日期不能晚于今天", field="remitted_on")
+    if Remittance.objects.filter(organization=organization, year=year, quarter=quarter).exists():
+        raise DomainError("duplicate", "该期间已登记上缴", field="quarter")
+    total = collected(organization, year, quarter)
+    pct = remit_percent(organization)
+    amount = int((Decimal(total) * pct / 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    r = Remittance.objects.create(organization=organization, to_organization=parent, year=year, quarter=quarter,
+                                  collected_fen=total, percent=pct, amount_fen=amount, remitted_on=remitted_on,
+                                  reference=reference[:60], created_by=actor)
+    audit_record(actor=actor, action="fees.remit", obj=r, organization=organization,
+                 data={"year": year, "quarter": quarter, "collected": bands.yuan(total), "percent": str(pct),
+                       "amount": bands.yuan(amount), "to": parent.code})
+    return r
+
+
+@transaction.atomic(durable=True)
+def publication_record(*, actor: Any, organization: Any, year: int, published_on: date, method: str, note: str = "") -> Any:
+    """The branch publishes the year's collection and use of fees to its members (FEE-12)."""
+    from django.db.models import Sum
+
+    from .models import Publication, Remittance
+
+    if not policy.can(actor, "change", organization):
+        raise NotVisible()
+    method = (method or "").strip()
+    if not method:
+        raise DomainError("required", "请填写公布方式（如党员大会通报、公示栏张贴）", field="method")
+    if published_on > timezone.localdate():
+        raise DomainError("future_date", "公布日期不能晚于今天", field="published_on")
+    if published_on.year < year:
+        raise DomainError("bad_date", "公布日期不能早于该年度", field="published_on")
+    if Publication.objects.filter(organization=organization, year=year).exists():
+        raise DomainError("duplicate", f"{year}年度已公布", field="year")
+    remitted = Remittance.objects.filter(organization=organization, year=year).aggregate(s=Sum("amount_fen"))["s"] or 0
+    p = Publication.objects.create(organization=organization, year=year, published_on=published_on,
+                                   collected_fen=collected(organization, year), remitted_fen=int(remitted),
+                                   method=method[:100], note=(note or "")[:300], created_by=actor)
+    audit_record(actor=actor, action="fees.publish", obj=p, organization=organization,
+                 data={"year": year, "collected": bands.yuan(p.collected_fen), "remitted": bands.yuan(p.remitted_fen)})
+    return p

@@ -275,3 +275,60 @@ def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
         "month": month_label(month), "prev": month_label(month - 1), "next": month_label(month + 1) if month + 1 < now else None,
         "own": own, "own_rate": round(100 * (own["paid"] or 0) / own["due"], 1) if own["due"] else None, "arrears": arrears,
     })
+
+
+@staff_required("view")
+def accounts_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """上缴与公布: the organization's remittances upward and its yearly publications."""
+    from .models import Publication, Remittance
+
+    org = org_selectors.org_get(request.user, pk)
+    year = timezone.localdate().year
+    return render(request, "fees/accounts.html", {
+        "org": org, "ancestors": org_selectors.org_ancestors(org, request.user),
+        "remittances": Remittance.objects.filter(organization=org).select_related("to_organization").order_by("-year", "-quarter")[:40],
+        "publications": Publication.objects.filter(organization=org).order_by("-year")[:10],
+        "percent": services.remit_percent(org), "collected_this_year": services.collected(org, year), "year": year,
+        "can_change": policy.can(request.user, "change", org),
+    })
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def remit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    from dangjian.web.forms import submit
+
+    from .forms import RemittanceForm
+
+    org = org_selectors.org_get(request.user, pk, "change")
+    today = timezone.localdate()
+    form = RemittanceForm(request.POST or None, initial={"year": today.year, "remitted_on": today})
+
+    def done(r: Any) -> HttpResponse:
+        messages.success(request, f"已登记上缴{bands.yuan(r.amount_fen)}元（收缴{bands.yuan(r.collected_fen)}元 × {r.percent}%）。")
+        return redirect("fees:accounts", org.pk)
+
+    return submit(request, form, lambda d: services.remittance_record(actor=request.user, organization=org, **d), done=done) or render(
+        request, "orgs/form.html", {"org": org, "form": form, "title": f"登记“{org.name}”党费上缴（按{services.remit_percent(org)}%）",
+                                    "submit": "登记", "back": "fees:accounts",
+                                    "ancestors": org_selectors.org_ancestors(org, request.user)})
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+    from dangjian.web.forms import submit
+
+    from .forms import PublicationForm
+
+    org = org_selectors.org_get(request.user, pk, "change")
+    today = timezone.localdate()
+    form = PublicationForm(request.POST or None, initial={"year": today.year - 1, "published_on": today})
+
+    def done(p: Any) -> HttpResponse:
+        messages.success(request, f"已登记{p.year}年度党费收缴使用情况公布。")
+        return redirect("fees:accounts", org.pk)
+
+    return submit(request, form, lambda d: services.publication_record(actor=request.user, organization=org, **d), done=done) or render(
+        request, "orgs/form.html", {"org": org, "form": form, "title": "登记党费收缴、使用情况公布", "submit": "登记",
+                                    "back": "fees:accounts", "ancestors": org_selectors.org_ancestors(org, request.user)})
