@@ -201,3 +201,34 @@ def test_fee08_unapproved_relief_and_fee11_late_start(tree, users):
     f11 = Finding.objects.get(rule_id="FEE-11", closed_on__isnull=True)
     assert f11.member == newcomer
     assert "党费台账却从" in f11.message
+
+
+def test_web_import_of_payments_is_strict_and_all_or_nothing(client, tree, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from dangjian.fees.models import month_label
+    from tests.conftest import login
+
+    last = NOW - 1
+    services.ledger_generate(month=last)
+    mth = month_label(last)
+    a1, b1 = tree.members["A1-2"], tree.members["B1-8"]
+    due = FeeMonth.objects.get(member=a1, month_index=last).due_fen
+    y = f"{due // 100}.{due % 100:02d}"
+    login(client, users["branch_worker"])
+    bad = ("member_no,month,due,paid,paid_on\n"
+           f"{a1.member_no},{mth},{y},{y},{date.today().isoformat()}\n"  # noqa: DTZ011
+           f"{b1.member_no},{mth},{y},{y},{date.today().isoformat()}\n"  # noqa: DTZ011 - another district
+           f"{tree.members['A1-3'].member_no},{mth},{y},1.00,{date.today().isoformat()}\n")  # noqa: DTZ011
+    resp = client.post(reverse("fees:import"), {"file": SimpleUploadedFile("fees.csv", bad.encode())})
+    page = resp.content.decode()
+    assert "不在您的管理范围内" in page
+    assert "与应缴" in page
+    assert not FeeMonth.objects.filter(paid_fen__isnull=False).exists()
+    good = f"member_no,month,due,paid,paid_on\n{a1.member_no},{mth},{y},{y},{date.today().isoformat()}\n"  # noqa: DTZ011
+    resp = client.post(reverse("fees:import"), {"file": SimpleUploadedFile("fees.csv", good.encode())})
+    assert resp.status_code == 302
+    assert FeeMonth.objects.get(member=a1, month_index=last).paid_fen == due
+    again = client.post(reverse("fees:import"), {"file": SimpleUploadedFile("fees.csv", good.encode())})
+    assert "已足额缴纳" in again.content.decode()

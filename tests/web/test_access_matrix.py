@@ -59,6 +59,7 @@ MATRIX = {
     "fees:grid": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "fees:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
     "fees:summary": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "fees:import": (lambda t: [], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200)),
     "fees:accounts": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "fees:remit": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
     "fees:publish": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),

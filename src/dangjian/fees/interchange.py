@@ -43,8 +43,22 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
     file_members = {m.member_no: m for m in val.members}
     wanted = sorted({r["member_no"] for r in table.rows} - set(file_members))
     known: dict[str, date] = {}
+    paths: dict[str, str] = {}
+    mids: dict[str, int] = {}
     for i in range(0, len(wanted), 5000):
-        known.update(Member.objects.filter(member_no__in=wanted[i:i + 5000]).values_list("member_no", "joined_on"))
+        for no, joined, path, mid in Member.objects.filter(member_no__in=wanted[i:i + 5000]).values_list(
+                "member_no", "joined_on", "organization__path", "id"):
+            known[no], paths[no], mids[no] = joined, path, mid
+    # the web import of payments (scope_paths set) is stricter than a bundle: only members in the
+    # user's scope, only months not yet paid in full, and each amount exactly what is due
+    strict = val.scope_paths is not None
+    ledger: dict[tuple[int, int], tuple[int, int | None]] = {}
+    if strict:
+        ids = sorted(mids.values())
+        for i in range(0, len(ids), 5000):
+            for mid, idx, due, paid in FeeMonth.objects.filter(member_id__in=ids[i:i + 5000]).values_list(
+                    "member_id", "month_index", "due_fen", "paid_fen"):
+                ledger[(mid, idx)] = (due, paid)
     for m in val.members:
         known[m.member_no] = m.joined_on
     out: list[FeeRow] = []
@@ -85,6 +99,21 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
         if ok and not money.get("paid") and paid_on is not None:
             val.err(f, line, "paid_on", "未缴纳的月份缴纳日期应为空")
             ok = False
+        if ok and strict and idx is not None:
+            if no in file_members or not any(paths.get(no, "").startswith(p) for p in val.scope_paths):
+                val.err(f, line, "member_no", f"党员“{no}”不在您的管理范围内")
+                ok = False
+            else:
+                due_now, paid_now = ledger.get((mids[no], idx), (None, None))
+                if paid_now is not None and due_now is not None and paid_now >= due_now and paid_now > 0:
+                    val.err(f, line, "month", f"{row['month']}已足额缴纳")
+                    ok = False
+                elif due_now is not None and money.get("due") != due_now:
+                    val.err(f, line, "due", f"应缴{row['due']}元与台账（{yuan(due_now)}元）不符")
+                    ok = False
+                elif money.get("paid") is not None and money.get("paid") != money.get("due"):
+                    val.err(f, line, "paid", f"实缴{row['paid']}元与应缴{row['due']}元不一致（应足额交纳）")
+                    ok = False
         if ok and idx is not None:
             key = (no, idx)
             if key in seen:

@@ -332,3 +332,40 @@ def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     return submit(request, form, lambda d: services.publication_record(actor=request.user, organization=org, **d), done=done) or render(
         request, "orgs/form.html", {"org": org, "form": form, "title": "登记党费收缴、使用情况公布", "submit": "登记",
                                     "back": "fees:accounts", "ancestors": org_selectors.org_ancestors(org, request.user)})
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Payments in bulk from .xlsx or .csv (the columns of fees.csv): all rows or none, each refusal
+    named by row, column and reason; only members in the user's scope and months not yet paid."""
+    from dangjian.interchange.importer import import_tables
+    from dangjian.interchange.reader import BundleError, Issue, read_csv, read_xlsx
+    from dangjian.interchange.schema import FEES
+    from dangjian.members.forms import ImportForm
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    form.fields["file"].label = "党费交纳文件（.xlsx 或 .csv，UTF-8）"
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = upload.name or "upload"
+        data = upload.read(20 * 1024 * 1024 + 1)
+        try:
+            if len(data) > 20 * 1024 * 1024:
+                raise BundleError([Issue(name, None, None, "文件超过20MB")])
+            if name.lower().endswith(".xlsx"):
+                table = read_xlsx(data, FEES, name)
+            elif name.lower().endswith(".csv"):
+                table = read_csv(data, FEES, name)
+            else:
+                raise BundleError([Issue(name, None, None, "只支持 .xlsx 或 .csv 文件")])
+            result = import_tables({FEES.name: table}, actor=request.user, source=f"fees:{name[:80]}",
+                                   scope_paths=policy.roots(request.user, "change"))
+        except BundleError as exc:
+            report = exc.issues
+        else:
+            c = result.counts[FEES.name]
+            messages.success(request, f"导入完成：新增{c.created}条，更新{c.updated}条，未变{c.unchanged}条。")
+            return redirect("fees:import")
+    return render(request, "fees/import.html", {"form": form, "report": report})
