@@ -57,8 +57,11 @@ def snapshot_counts() -> tuple[int, ...]:
 
 def wipe_domain() -> None:
     # set-up records (units, requests, elections) are not part of bundle v1: an empty database has none
+    from dangjian.fees.models import FeeMonth, Publication
     from dangjian.orgs.models import Election, OrgRequest, Unit
 
+    FeeMonth.objects.all().delete()
+    Publication.objects.all().delete()
     Election.objects.all().delete()
     OrgRequest.objects.all().delete()
     Unit.objects.all().delete()
@@ -79,7 +82,7 @@ def test_round_trip_export_import_export_is_identical(tmp_path):
     assert result.counts["members.csv"].created == 520
     event = AuditEvent.objects.filter(action="interchange.import").latest("id")
     assert event.data["counts"]["members.csv"]["created"] == 520
-    assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv"}
+    assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv", "fees.csv"}
     assert build_bundle() == first
     # importing the same bundle again changes nothing
     before = list(Member.objects.order_by("pk").values_list("pk", "updated_at"))

@@ -56,9 +56,9 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
     if strict:
         ids = sorted(mids.values())
         for i in range(0, len(ids), 5000):
-            for mid, idx, due, paid in FeeMonth.objects.filter(member_id__in=ids[i:i + 5000]).values_list(
+            for mid, m_idx, due, paid in FeeMonth.objects.filter(member_id__in=ids[i:i + 5000]).values_list(
                     "member_id", "month_index", "due_fen", "paid_fen"):
-                ledger[(mid, idx)] = (due, paid)
+                ledger[(mid, m_idx)] = (due, paid)
     for m in val.members:
         known[m.member_no] = m.joined_on
     out: list[FeeRow] = []
