@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    Func,
     IntegerField,
     Max,
     Min,
@@ -41,11 +42,28 @@ def _now(ctx: ScanContext) -> int:
     return month_index(ctx.as_of.year, ctx.as_of.month)
 
 
+class FirstFullMonth(Func):
+    """The index of the first month a member was a member all month (joined on the 1st: that month;
+    else the next), in native SQL on each database — Django's Extract runs as a Python function on
+    SQLite, far too slow across millions of ledger rows."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        part = "CAST(strftime('%%{0}', {1}) AS INTEGER)"
+        y, m, d = (part.format(c, sql) for c in "Ymd")
+        return f"({y} * 12 + {m} - 1 + ({d} > 1))", params * 3
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # PostgreSQL (and the default)
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (f"(EXTRACT(YEAR FROM {sql})::int * 12 + EXTRACT(MONTH FROM {sql})::int - 1 "
+                f"+ CASE WHEN EXTRACT(DAY FROM {sql}) > 1 THEN 1 ELSE 0 END)"), params * 4
+
+
 def _first_full_month(prefix: str = "") -> Any:
-    """The first month the member was a member all month: joined on the 1st, else the next month."""
-    joined = f"{prefix}joined_on"
-    return (ExtractYear(joined) * 12 + ExtractMonth(joined) - 1
-            + Case(When(**{f"{joined}__day__gt": 1}, then=Value(1)), default=Value(0), output_field=IntegerField()))
+    return FirstFullMonth(F(f"{prefix}joined_on"))
 
 
 def _runs(ctx: ScanContext) -> Any:
@@ -143,17 +161,21 @@ def _band(category: str, base: str) -> Case:
       expects="按党员类别和计算基数核定月交纳额：在职党员按税后工资分档0.5%、1%、1.5%、2%，离退休党员0.5%、1%，农民党员0.2元至1元，学生和生活困难党员0.2元。",
       action="按标准重新核定该党员的月交纳额，多交的可抵后续月份，少交的补足。")
 def fee_09(ctx: ScanContext) -> Iterable[Hit]:
-    in_force = Assessment.objects.filter(member_id=OuterRef("member_id"), effective_index__lte=OuterRef("month_index")).order_by(
-        "-effective_index", "-id")
-    relief = Assessment.objects.filter(member_id=OuterRef("member_id"), effective_index__lte=OuterRef("month_index"),
-                                       kind__in=["reduction", "exemption"], approved_on__isnull=False)
-    qs = (_complete_months(ctx).filter(~Exists(relief))
-          .annotate(cat=Coalesce(Subquery(in_force.values("category")[:1]), F("member__fee_category")),
-                    base=Coalesce(Subquery(in_force.values("base_fen")[:1]), F("member__fee_base_fen")))
-          .alias(band=_band("cat", "base"))
-          .filter((Q(cat="farmer") & (Q(due_fen__lt=bands.FARMER_MIN) | Q(due_fen__gt=bands.FARMER_MAX)))
-                  | (~Q(cat="farmer") & ~Q(due_fen=F("band")))))
-    for r in qs.values("member_id", "member__organization_id", "month", "due_fen", "cat", "base"):
+    wrong = ((Q(cat="farmer") & (Q(due_fen__lt=bands.FARMER_MIN) | Q(due_fen__gt=bands.FARMER_MAX)))
+             | (~Q(cat="farmer") & ~Q(due_fen=F("band"))))
+    assessed = Assessment.objects.filter(member_id=OuterRef("member_id"), effective_index__lte=OuterRef("month_index"))
+    # 1. months with no assessment in force (nearly all): the band from the member's own category and base
+    plain = (_complete_months(ctx).filter(~Exists(assessed))
+             .annotate(cat=F("member__fee_category"), base=F("member__fee_base_fen"))
+             .alias(band=_band("member__fee_category", "member__fee_base_fen")).filter(wrong))
+    # 2. months under an assessment: its category and base, unless an approved reduction or exemption applies
+    in_force = assessed.order_by("-effective_index", "-id")
+    relief = assessed.filter(kind__in=["reduction", "exemption"], approved_on__isnull=False)
+    under = (_complete_months(ctx).filter(Exists(assessed)).filter(~Exists(relief))
+             .annotate(cat=Subquery(in_force.values("category")[:1]), base=Subquery(in_force.values("base_fen")[:1]))
+             .alias(band=_band("cat", "base")).filter(wrong))
+    fields = ("member_id", "member__organization_id", "month", "due_fen", "cat", "base")
+    for r in [*plain.values(*fields), *under.values(*fields)]:
         q = bands.quote(r["cat"], r["base"])
         expected = (f"{bands.yuan(q.minimum_fen)}至{bands.yuan(q.maximum_fen)}元" if q.minimum_fen is not None
                     else f"{bands.yuan(q.monthly_fen)}元")
