@@ -56,7 +56,7 @@ class FirstFullMonth(Func):
         y, m, d = (part.format(c, sql) for c in "Ymd")
         return f"({y} * 12 + {m} - 1 + ({d} > 1))", params * 3
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # PostgreSQL (and the default)
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:  # type: ignore[override]  # PostgreSQL, default
         sql, params = compiler.compile(self.source_expressions[0])
         return (f"(EXTRACT(YEAR FROM {sql})::int * 12 + EXTRACT(MONTH FROM {sql})::int - 1 "
                 f"+ CASE WHEN EXTRACT(DAY FROM {sql}) > 1 THEN 1 ELSE 0 END)"), params * 4
