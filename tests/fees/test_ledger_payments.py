@@ -232,3 +232,34 @@ def test_web_import_of_payments_is_strict_and_all_or_nothing(client, tree, users
     assert FeeMonth.objects.get(member=a1, month_index=last).paid_fen == due
     again = client.post(reverse("fees:import"), {"file": SimpleUploadedFile("fees.csv", good.encode())})
     assert "已足额缴纳" in again.content.decode()
+
+
+def test_fee01_reminds_members_before_the_collection_day(client, tree, users):
+    from django.urls import reverse
+
+    from dangjian.compliance.models import Finding
+    from dangjian.compliance.services import scan_run
+    from dangjian.notify.models import Reminder
+    from tests.conftest import login
+
+    services.ledger_generate(month=NOW)
+    login(client, users["branch_worker"])
+    bad = client.post(reverse("fees:collection_day", args=[tree.branch_a1.pk]), {"day": "31"})
+    assert bad.status_code == 302
+    client.post(reverse("fees:collection_day", args=[tree.branch_a1.pk]), {"day": "20"})
+    y, m = divmod(NOW, 12)
+    scan_run(as_of=date(y, m + 1, 16))
+    assert not Finding.objects.filter(rule_id="FEE-01").exists()
+    scan_run(as_of=date(y, m + 1, 17))
+    found = Finding.objects.filter(rule_id="FEE-01", closed_on__isnull=True)
+    assert found.count() == 4  # A1's four members
+    f = found.get(member=tree.members["A1-2"])
+    assert f.severity == "info"
+    assert "每月20日收缴党费" in f.message
+    assert Reminder.objects.filter(finding=f, user=users["member"]).exists()  # the member is reminded
+    due = FeeMonth.objects.get(member=tree.members["A1-2"], month_index=NOW).due_fen
+    services.payment_offline(actor=users["branch_worker"], member=tree.members["A1-2"], months=[NOW], amount_fen=due,
+                             channel="cash", paid_on=date.today())  # noqa: DTZ011
+    scan_run(as_of=date(y, m + 1, 18))
+    f.refresh_from_db()
+    assert f.closed_on == date(y, m + 1, 18)

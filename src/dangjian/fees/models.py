@@ -240,3 +240,19 @@ class Remittance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.year}Q{self.quarter or ''}"
+
+
+class CollectionDay(models.Model):
+    """The branch's fixed day of the month for collecting fees (DF-N); members are reminded before it."""
+
+    organization = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="fee_collection_day")
+    day = models.PositiveSmallIntegerField("每月收缴日")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "党费收缴日"
+        verbose_name_plural = "党费收缴日"
+        constraints = [models.CheckConstraint(condition=models.Q(day__gte=1, day__lte=28), name="fees_collection_day_range")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day}"

@@ -238,3 +238,25 @@ def fee_12(ctx: ScanContext) -> Iterable[Hit]:
         qs = qs.filter(path__startswith=ctx.scope_path)
     for oid in qs.values_list("id", flat=True):
         yield Hit(oid, f"{year}年度党费收缴、使用情况尚未向党员公布。", period=str(year))
+
+
+@rule("FEE-01", title="收缴日临近，本月党费未交", category="fees", severity="info",
+      citation=Citation(DF, "按月交纳（地方规定）", "L"),
+      expects="党支部每月在相对固定的日期收缴党费，党员按月主动交纳。",
+      action="请在收缴日前交纳本月党费（可在“我的党费”线上交纳）。",
+      defaults={"lead_days": 3})
+def fee_01(ctx: ScanContext) -> Iterable[Hit]:
+    from .models import CollectionDay
+
+    lead = ctx.params.get("lead_days", 3)
+    today = ctx.as_of.day
+    now = _now(ctx)
+    # branches whose collection day is today or within the next `lead` days
+    days = CollectionDay.objects.filter(day__gte=today, day__lte=today + lead).values("organization_id")
+    qs = (FeeMonth.objects.filter(month_index=now, organization_id__in=days, member__status__in=ON_ROLL_STATUSES)
+          .filter(Q(paid_fen__isnull=True) | Q(paid_fen=0)).order_by())
+    if ctx.scope_path:
+        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+    for r in qs.values("member_id", "organization_id", "month", "due_fen", "organization__fee_collection_day__day"):
+        yield Hit(r["organization_id"], f"本支部每月{r['organization__fee_collection_day__day']}日收缴党费，您{r['month']}的党费"
+                  f"{bands.yuan(r['due_fen'])}元尚未交纳。", member_id=r["member_id"], period=r["month"])

@@ -294,3 +294,19 @@ def publication_record(*, actor: Any, organization: Any, year: int, published_on
     audit_record(actor=actor, action="fees.publish", obj=p, organization=organization,
                  data={"year": year, "collected": bands.yuan(p.collected_fen), "remitted": bands.yuan(p.remitted_fen)})
     return p
+
+
+@transaction.atomic(durable=True)
+def collection_day_set(*, actor: Any, organization: Any, day: int) -> Any:
+    """Fix the branch's collection day (1-28); members are reminded in the 3 days before it."""
+    from .models import CollectionDay
+
+    if not policy.can(actor, "change", organization):
+        raise NotVisible()
+    if organization.kind != "branch":
+        raise DomainError("bad_org", "收缴日按党支部设置", field="day")
+    if not isinstance(day, int) or not 1 <= day <= 28:
+        raise DomainError("bad_day", "收缴日应为每月1日至28日", field="day")
+    obj, _ = CollectionDay.objects.update_or_create(organization=organization, defaults={"day": day})
+    audit_record(actor=actor, action="fees.collection_day", obj=obj, organization=organization, data={"day": day})
+    return obj

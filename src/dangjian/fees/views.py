@@ -86,6 +86,7 @@ def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
         "months": [month_label(first + i)[5:] for i in range(12)], "now": now, "totals": totals,
         "rate": round(100 * totals["paid"] / totals["due"], 1) if totals["due"] else None,
         "can_change": policy.can(request.user, "change", org),
+        "collection_day": getattr(getattr(org, "fee_collection_day", None), "day", None),
     })
 
 
@@ -369,3 +370,16 @@ def import_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"导入完成：新增{c.created}条，更新{c.updated}条，未变{c.unchanged}条。")
             return redirect("fees:import")
     return render(request, "fees/import.html", {"form": form, "report": report})
+
+
+@staff_required("change")
+@require_POST
+def collection_day_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk, "change")
+    try:
+        services.collection_day_set(actor=request.user, organization=org, day=int(request.POST.get("day", "0")))
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "收缴日应为每月1日至28日"))
+    else:
+        messages.success(request, "已设置收缴日，党员会在收缴日前3天收到提醒。")
+    return redirect("fees:grid", org.pk)
