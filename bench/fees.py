@@ -22,7 +22,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from scan import setup_django, timed  # noqa: E402
+from scan import setup_django, staff_client, timed  # noqa: E402
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -59,28 +59,13 @@ def ledger(month: int) -> dict[str, Any]:
 
 def summary_page(repeat: int) -> dict[str, Any]:
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_static.models import StaticDevice
 
     from dangjian.accounts.constants import Role
-    from dangjian.accounts.models import User
-    from dangjian.accounts.services import grant_create, user_create
     from dangjian.orgs.models import Organization
 
     root = Organization.objects.filter(depth=1).order_by("path").first()
-    user = User.objects.filter(username="bench_fees").first()
-    if user is None:
-        user, _ = user_create(actor=None, username="bench_fees", display_name="bench", password="Bench-Passw0rd!",  # noqa: S106
-                              must_change_password=False)
-        grant_create(actor=None, user=user, role=Role.COMMITTEE_STAFF, organization=root)
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    s = client.session
-    s[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    s.save()
+    client = staff_client("bench_fees", Role.COMMITTEE_STAFF)
     url = f"/fees/summary/{root.pk}/"
     assert client.get(url).status_code == 200
     times = []

@@ -250,28 +250,35 @@ def reminders_bench(as_of: date, n: int) -> dict[str, Any]:
             "sync_counts": counts}
 
 
-def dashboard(repeat: int) -> dict[str, float]:
+def staff_client(username: str, role: str) -> Any:
+    """A signed-in, two-factor-verified test client for a bench user granted `role` at the root."""
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_static.models import StaticDevice
 
-    from dangjian.accounts.constants import Role
     from dangjian.accounts.models import User
     from dangjian.accounts.services import grant_create, user_create
     from dangjian.orgs.models import Organization
 
     root = Organization.objects.filter(depth=1).order_by("path").first()
-    user = User.objects.filter(username="bench_supervisor").first()
+    user = User.objects.filter(username=username).first()
     if user is None:
-        user, _ = user_create(actor=None, username="bench_supervisor", display_name="bench", password="Bench-Passw0rd!",  # noqa: S106
+        user, _ = user_create(actor=None, username=username, display_name="bench", password="Bench-Passw0rd!",  # noqa: S106
                               must_change_password=False)
-        grant_create(actor=None, user=user, role=Role.SUPERVISOR, organization=root)
+        grant_create(actor=None, user=user, role=role, organization=root)
     device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+    return client
+
+
+def dashboard(repeat: int) -> dict[str, float]:
+    from dangjian.accounts.constants import Role
+
+    client = staff_client("bench_supervisor", Role.SUPERVISOR)
     client.get("/monitor/")
     times = []
     for _ in range(repeat):

@@ -341,7 +341,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     """Payments in bulk from .xlsx or .csv (the columns of fees.csv): all rows or none, each refusal
     named by row, column and reason; only members in the user's scope and months not yet paid."""
     from dangjian.interchange.importer import import_tables
-    from dangjian.interchange.reader import BundleError, Issue, read_csv, read_xlsx
+    from dangjian.interchange.reader import BundleError, read_upload
     from dangjian.interchange.schema import FEES
     from dangjian.members.forms import ImportForm
 
@@ -351,16 +351,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         name = upload.name or "upload"
-        data = upload.read(20 * 1024 * 1024 + 1)
         try:
-            if len(data) > 20 * 1024 * 1024:
-                raise BundleError([Issue(name, None, None, "文件超过20MB")])
-            if name.lower().endswith(".xlsx"):
-                table = read_xlsx(data, FEES, name)
-            elif name.lower().endswith(".csv"):
-                table = read_csv(data, FEES, name)
-            else:
-                raise BundleError([Issue(name, None, None, "只支持 .xlsx 或 .csv 文件")])
+            table = read_upload(upload, FEES)
             result = import_tables({FEES.name: table}, actor=request.user, source=f"fees:{name[:80]}",
                                    scope_paths=policy.roots(request.user, "change"))
         except BundleError as exc:

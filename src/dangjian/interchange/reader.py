@@ -197,3 +197,19 @@ def _cell_text(value: object) -> str:
             return str(int(value))
         return f"{value:.2f}"
     return str(value).strip()
+
+
+UPLOAD_MAX = 20 * 1024 * 1024
+
+
+def read_upload(upload: object, spec: FileSpec) -> Table:
+    """A web upload (.xlsx or UTF-8 .csv, at most 20 MB) read as one file of the bundle format."""
+    name = getattr(upload, "name", "") or "upload"
+    data = upload.read(UPLOAD_MAX + 1)  # type: ignore[attr-defined]
+    if len(data) > UPLOAD_MAX:
+        raise BundleError([Issue(name, None, None, "文件超过20MB")])
+    if name.lower().endswith(".xlsx"):
+        return read_xlsx(data, spec, name)
+    if name.lower().endswith(".csv"):
+        return read_csv(data, spec, name)
+    raise BundleError([Issue(name, None, None, "只支持 .xlsx 或 .csv 文件")])

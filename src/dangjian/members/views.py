@@ -205,7 +205,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
 def import_view(request: HttpRequest) -> HttpResponse:
     """Roster import from .xlsx or .csv: same columns and the same row report as the bundle."""
     from dangjian.interchange.importer import import_tables
-    from dangjian.interchange.reader import BundleError, read_csv, read_xlsx
+    from dangjian.interchange.reader import BundleError, read_upload
     from dangjian.interchange.schema import MEMBERS
 
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -214,20 +214,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         name = upload.name or "upload"
-        data = upload.read(20 * 1024 * 1024 + 1)
         try:
-            if len(data) > 20 * 1024 * 1024:
-                from dangjian.interchange.reader import Issue
-
-                raise BundleError([Issue(name, None, None, "文件超过20MB")])
-            if name.lower().endswith(".xlsx"):
-                table = read_xlsx(data, MEMBERS, name)
-            elif name.lower().endswith(".csv"):
-                table = read_csv(data, MEMBERS, name)
-            else:
-                from dangjian.interchange.reader import Issue
-
-                raise BundleError([Issue(name, None, None, "只支持 .xlsx 或 .csv 文件")])
+            table = read_upload(upload, MEMBERS)
             result = import_tables({MEMBERS.name: table}, actor=request.user, source=f"roster:{name[:80]}",
                                    scope_paths=policy.roots(request.user, "change"))
         except BundleError as exc:
