@@ -27,7 +27,11 @@ def test_ledger_is_generated_once_for_everyone_on_the_roll(tree):
     with CaptureQueriesContext(connection) as q:
         created = services.ledger_generate(month=JUNE)
     assert created == 10  # the fixture's ten members; the one admitted in July pays from July
-    assert len([x for x in q.captured_queries if "INSERT INTO" in x["sql"] and "fees_feemonth" in x["sql"]]) == 1
+    assert len([x for x in q.captured_queries if x["sql"].startswith("INSERT INTO fees_feemonth")]) == 1
+    assert len([x for x in q.captured_queries if x["sql"].startswith("INSERT INTO fees_feerollup")]) == 1
+    from dangjian.fees.models import FeeRollup
+
+    assert sum(FeeRollup.objects.filter(month_index=JUNE).values_list("members", flat=True)) == 10
     assert not FeeMonth.objects.filter(member=late, month_index=JUNE).exists()
     assert services.ledger_generate(month=JUNE) == 0
     assert services.ledger_generate(month=JUNE + 1) == 11

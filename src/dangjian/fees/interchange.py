@@ -156,6 +156,10 @@ def write_fees(rows: list[FeeRow], counts: Any) -> None:
     fast_insert(FeeMonth, ["member_id", "organization_id", "month_index", "month", "due_fen", "paid_fen", "paid_on",
                            "channel", "created_at", "updated_at"], creates)
     FeeMonth.objects.bulk_update(updates, ["due_fen", "paid_fen", "paid_on", "channel"], batch_size=2000)
+    if creates or updates:
+        from .services import rollup_refresh
+
+        rollup_refresh(months=sorted({r.month_index for r in rows}))
     counts.created += len(creates)
     counts.updated += len(updates)
 

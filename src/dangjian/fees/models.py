@@ -256,3 +256,23 @@ class CollectionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.day}"
+
+
+class FeeRollup(models.Model):
+    """Per organization and month, its own members' ledger totals — kept set-based after the ledger
+    is opened, a payment is recorded or fees are imported — so a committee's collection page sums
+    thousands of these rows instead of millions of ledger rows."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    month_index = models.PositiveIntegerField()
+    due_fen = models.BigIntegerField(default=0)
+    paid_fen = models.BigIntegerField(default=0)
+    members = models.PositiveIntegerField(default=0)
+    paid_members = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "month_index"], name="fees_rollup_one")]
+        indexes = [models.Index(fields=["month_index", "organization"], name="fees_rollup_month")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month_index}"

@@ -69,6 +69,7 @@ def ledger_generate(*, month: int, actor: Any = None) -> int:
     with connection.cursor() as cur:
         cur.execute(sql, [month, month_label(month), month, now, now, next_first, month])
         created = cur.rowcount
+    rollup_refresh(months=[month])
     audit_record(actor=actor, action="fees.ledger_generate", object_type="fees.ledger", object_repr=month_label(month),
                  data={"month": month_label(month), "created": created})
     return created
@@ -108,7 +109,10 @@ def assessment_create(*, actor: Any, member: Any, kind: str, year: int, effectiv
                                   approved_by=approved_by, approved_on=approved_on, approval_ref=approval_ref[:100],
                                   created_by=actor if getattr(actor, "pk", None) else None)
     # open ledger rows of the month on and later, still unpaid, follow the new amount
-    FeeMonth.objects.filter(member=member, month_index__gte=effective_month, paid_fen__isnull=True).update(due_fen=amount)
+    changed = list(FeeMonth.objects.filter(member=member, month_index__gte=effective_month, paid_fen__isnull=True)
+                   .values_list("month_index", flat=True))
+    FeeMonth.objects.filter(member=member, month_index__in=changed).update(due_fen=amount)
+    rollup_refresh(months=changed, organization_ids=[member.organization_id])
     audit_record(actor=actor, action="fees.assess", obj=a, organization=member.organization,
                  data={"member": member.member_no, "kind": kind, "from": month_label(effective_month),
                        "base": bands.yuan(base_fen), "monthly": bands.yuan(amount), "reason": reason})
@@ -199,6 +203,7 @@ def record_payment(*, member: Any, months: list[int], amount_fen: int, channel: 
         else:
             row.paid_fen, row.paid_on, row.channel, row.payment = row.due_fen, paid_on, channel, payment
             row.save(update_fields=["paid_fen", "paid_on", "channel", "payment", "updated_at"])
+    rollup_refresh(months=plan.months, organization_ids=[member.organization_id])
     audit_record(actor=actor, action="fees.pay", obj=payment, organization=member.organization,
                  data={"member": member.member_no, "months": payment.months, "amount": bands.yuan(amount_fen),
                        "channel": channel, "paid_by": paid_by.member_no if paid_by else None,
@@ -310,3 +315,35 @@ def collection_day_set(*, actor: Any, organization: Any, day: int) -> Any:
     obj, _ = CollectionDay.objects.update_or_create(organization=organization, defaults={"day": day})
     audit_record(actor=actor, action="fees.collection_day", obj=obj, organization=organization, data={"day": day})
     return obj
+
+
+def rollup_refresh(*, months: list[int] | None = None, organization_ids: list[int] | None = None) -> int:
+    """Recompute FeeRollup rows from the ledger for some months (and organizations): one DELETE and
+    one INSERT … SELECT … GROUP BY. Runs inside the caller's transaction."""
+    from .models import FeeRollup
+
+    where, params = [], []
+    if months is not None:
+        if not months:
+            return 0
+        where.append(f"month_index IN ({', '.join(['%s'] * len(months))})")
+        params += months
+    if organization_ids is not None:
+        if not organization_ids:
+            return 0
+        where.append(f"organization_id IN ({', '.join(['%s'] * len(organization_ids))})")
+        params += organization_ids
+    cond = " AND ".join(where) or "1 = 1"
+    old = FeeRollup.objects.all()
+    if months is not None:
+        old = old.filter(month_index__in=months)
+    if organization_ids is not None:
+        old = old.filter(organization_id__in=organization_ids)
+    old.delete()
+    sql = ("INSERT INTO fees_feerollup (organization_id, month_index, due_fen, paid_fen, members, paid_members) "  # noqa: S608 - placeholders only
+           "SELECT organization_id, month_index, SUM(due_fen), SUM(COALESCE(paid_fen, 0)), COUNT(*), "
+           "SUM(CASE WHEN paid_fen > 0 AND paid_fen >= due_fen THEN 1 ELSE 0 END) "
+           f"FROM fees_feemonth WHERE {cond} GROUP BY organization_id, month_index")
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount

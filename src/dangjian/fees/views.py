@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,7 +23,7 @@ from dangjian.web.forms import add_domain_error
 
 from . import bands, online, providers, services
 from .forms import OfflinePaymentForm
-from .models import FeeMonth, Payment, PaymentOrder, month_index, month_label
+from .models import FeeMonth, FeeRollup, Payment, PaymentOrder, month_index, month_label
 from .receipt import receipt_pdf
 from .wechatpay import WeChatPayError
 
@@ -238,7 +237,7 @@ def callback_view(request: HttpRequest, provider_name: str) -> JsonResponse:
 def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A committee's collection: paid rate of a month per sub-organization (one grouped query over
     the subtree's ledger rows), the 12-month trend, and who is in arrears (open FEE findings)."""
-    from django.db.models import Count, Q, Sum
+    from django.db.models import Sum
     from django.db.models.functions import Coalesce, Substr
 
     from dangjian.compliance.models import Finding
@@ -251,9 +250,10 @@ def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
     children = list(org_selectors.org_children(request.user, org).exclude(kind="group").order_by("path")
                     .values("pk", "name", "path", "kind"))
     width = len(org.path) + 4
-    base = FeeMonth.objects.filter(organization__path__startswith=org.path)
-    totals = {"due": Sum("due_fen"), "paid": Coalesce(Sum("paid_fen"), 0), "rows": Count("pk"),
-              "paid_rows": Count("pk", filter=Q(paid_fen__gte=1) & Q(paid_fen__gte=F("due_fen")))}
+    # the per-organization monthly roll-up (kept by the fee services), summed over the subtree
+    base = FeeRollup.objects.filter(organization__path__startswith=org.path)
+    totals = {"due": Sum("due_fen"), "paid": Coalesce(Sum("paid_fen"), 0), "rows": Coalesce(Sum("members"), 0),
+              "paid_rows": Coalesce(Sum("paid_members"), 0)}
     per_child: dict[str, dict[str, Any]] = {r["prefix"]: dict(r) for r in base.filter(month_index=month).annotate(prefix=Substr("organization__path", 1, width))
                  .values("prefix").annotate(**totals).order_by()}
     rows = []
