@@ -132,6 +132,8 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
             "WHEN m.fee_category IN ('employed', 'other') THEN (m.fee_base_fen * 200 + 5000) / 10000 "
             "WHEN m.fee_category = 'retired' AND m.fee_base_fen <= 500000 THEN (m.fee_base_fen * 50 + 5000) / 10000 "
             "WHEN m.fee_category = 'retired' THEN (m.fee_base_fen * 100 + 5000) / 10000 ELSE 20 END")
+    joined_idx = first.replace(" + CASE WHEN EXTRACT(DAY FROM m.joined_on) > 1 THEN 1 ELSE 0 END", "").replace(
+        " + CASE WHEN CAST(strftime('%%d', m.joined_on) AS INTEGER) > 1 THEN 1 ELSE 0 END", "")
     no_assessment = "NOT EXISTS (SELECT 1 FROM fees_assessment a WHERE a.member_id = f.member_id AND a.effective_index <= f.month_index)"
     return {
         "FEE-02": (runs + "BETWEEN 3 AND 4", [as_of]),
@@ -141,13 +143,25 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         # the bench data has no assessments; the engine also honours them (the floor checks there are none)
         "FEE-09": (months + f"AND {no_assessment} AND ((m.fee_category = 'farmer' AND (f.due_fen < 20 OR f.due_fen > 100)) "
                    f"OR (m.fee_category <> 'farmer' AND f.due_fen <> {band}))", []),
+        "FEE-08": ("SELECT m.organization_id, a.member_id FROM fees_assessment a JOIN members_member m ON m.id = a.member_id "
+                   f"WHERE a.kind IN ('reduction', 'exemption') AND {onroll} AND (a.approved_on IS NULL OR a.approved_by_id IS NULL)", []),
+        "FEE-11": (f"SELECT m.organization_id, m.id FROM members_member m JOIN (SELECT member_id, MIN(month_index) AS f "
+                   f"FROM fees_feemonth GROUP BY member_id) fm ON fm.member_id = m.id WHERE {onroll} "
+                   f"AND {joined_idx} >= {now - 12} AND {joined_idx} < {now} AND fm.f <> {joined_idx}", []),
+        "FEE-12": (f"SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND EXISTS (SELECT 1 FROM "
+                   f"fees_feemonth f WHERE f.organization_id = o.id AND f.month_index >= {(as_of.year - 1) * 12} "
+                   f"AND f.month_index < {as_of.year * 12} AND f.paid_fen > 0) AND NOT EXISTS (SELECT 1 FROM fees_publication p "
+                   f"WHERE p.organization_id = o.id AND p.year = {as_of.year - 1})", [True]),
+        "FEE-01": ("SELECT f.organization_id, f.member_id FROM fees_feemonth f JOIN fees_collectionday c ON c.organization_id = "
+                   f"f.organization_id JOIN members_member m ON m.id = f.member_id WHERE f.month_index = {now} AND {onroll} "
+                   f"AND c.day >= {as_of.day} AND c.day <= {as_of.day + 3} AND (f.paid_fen IS NULL OR f.paid_fen = 0)", []),
         "SUP-01": ("SELECT a.organization_id, a.id FROM supervision_assignment a JOIN supervision_task t ON t.id = a.task_id "
                    "JOIN orgs_organization o ON o.id = a.organization_id WHERE a.status IN ('pending', 'returned') "
                    "AND t.deadline < %s AND o.is_active = %s", [as_of, True]),
     }
 
 
-MEMBER_RULES = {"FEE-02", "FEE-03", "FEE-04"}
+MEMBER_RULES = {"FEE-01", "FEE-02", "FEE-03", "FEE-04", "FEE-08", "FEE-11"}
 PERIOD_RULES = {"FEE-05", "FEE-09"}
 
 

@@ -171,7 +171,9 @@ def fee_09(ctx: ScanContext) -> Iterable[Hit]:
     # 2. months under an assessment: its category and base, unless an approved reduction or exemption applies
     in_force = assessed.order_by("-effective_index", "-id")
     relief = assessed.filter(kind__in=["reduction", "exemption"], approved_on__isnull=False)
-    under = (_complete_months(ctx).filter(Exists(assessed)).filter(~Exists(relief))
+    # (only members who have an assessment at all: a small set, so the database starts from it)
+    under = (_complete_months(ctx).filter(member_id__in=Assessment.objects.values("member_id"))
+             .filter(Exists(assessed)).filter(~Exists(relief))
              .annotate(cat=Subquery(in_force.values("category")[:1]), base=Subquery(in_force.values("base_fen")[:1]))
              .alias(band=_band("cat", "base")).filter(wrong))
     fields = ("member_id", "member__organization_id", "month", "due_fen", "cat", "base")

@@ -683,7 +683,9 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
             counters_recount()
         created = sum(c.created for c in result.counts.values())
         if created >= 10000:
-            analyze([Organization, Member, MemberEvent, Term, Post])
+            from dangjian.fees.models import FeeMonth, FeeRollup
+
+            analyze([Organization, Member, MemberEvent, Term, Post, FeeMonth, FeeRollup])
         audit_record(
             actor=actor, action="members.import" if source.startswith("roster:") else "interchange.import",
             object_type="interchange.bundle", object_repr=source,
