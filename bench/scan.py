@@ -252,13 +252,20 @@ def reminders_bench(as_of: date, n: int) -> dict[str, Any]:
     with override_settings(NOTIFY=notify):
         digest, t_digest = timed(delivery_queue_digests)
     # clean up: the synthetic findings, their reminders and deliveries, the bench users
+    # (by id lists: plain DELETE … WHERE … IN, whatever the planner's statistics say about fresh tables)
+    bench_users = list(User.objects.filter(username__startswith="bench_w").values_list("id", flat=True))
+    bench_findings = list(Finding.objects.filter(rule_id="BENCH-01").values_list("id", flat=True))
     with transaction.atomic():
-        Delivery.objects.filter(user__username__startswith="bench_w").delete()
-        Reminder.objects.filter(finding__rule_id="BENCH-01").delete()
-        Finding.objects.filter(rule_id="BENCH-01").delete()
-        Contact.objects.filter(user__username__startswith="bench_w").delete()
-        RoleGrant.objects.filter(user__username__startswith="bench_w").delete()
-        User.objects.filter(username__startswith="bench_w").delete()
+        for i in range(0, max(len(bench_users), len(bench_findings)), 5000):
+            Delivery.objects.filter(user_id__in=bench_users[i:i + 5000]).delete()
+            Reminder.objects.filter(finding_id__in=bench_findings[i:i + 5000]).delete()
+            Reminder.objects.filter(user_id__in=bench_users[i:i + 5000]).delete()
+        for i in range(0, len(bench_findings), 5000):
+            Finding.objects.filter(id__in=bench_findings[i:i + 5000]).delete()
+        for i in range(0, len(bench_users), 5000):
+            Contact.objects.filter(user_id__in=bench_users[i:i + 5000]).delete()
+            RoleGrant.objects.filter(user_id__in=bench_users[i:i + 5000]).delete()
+            User.objects.filter(id__in=bench_users[i:i + 5000]).delete()
     return {"findings": n, "reminders_created": made_reminders, "sync_s": round(t_sync, 2),
             "digest_deliveries": digest["deliveries"], "digest_s": round(t_digest, 2), "insert_findings_s": round(t_create, 2),
             "sync_counts": counts}
