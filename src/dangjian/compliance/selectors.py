@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
 
 from dangjian.accounts import policy
 from dangjian.core.dates import add_months
@@ -41,9 +40,14 @@ def children_status(user: Any, organization: Any) -> QuerySet:
 def monthly_trend(organization: Any, today: date, months: int = 12) -> list[dict[str, Any]]:
     """Findings opened per month in the subtree over the last `months` months (one query)."""
     start = add_months(today.replace(day=1), -(months - 1))
+    # grouped by day (at most ~365 groups, no per-row date function: SQLite runs TruncMonth in
+    # Python), then folded into months here
     rows = (Finding.objects.filter(organization_id__in=subtree(organization).values("id"), opened_on__gte=start)
-            .annotate(month=TruncMonth("opened_on")).values("month").annotate(n=Count("pk")).order_by("month"))
-    by_month = {r["month"].strftime("%Y-%m") if hasattr(r["month"], "strftime") else str(r["month"])[:7]: r["n"] for r in rows}
+            .values("opened_on").annotate(n=Count("pk")).order_by())
+    by_month: dict[str, int] = {}
+    for r in rows:
+        key = f"{r['opened_on']:%Y-%m}"
+        by_month[key] = by_month.get(key, 0) + r["n"]
     out = []
     for i in range(months):
         m = add_months(start, i)
