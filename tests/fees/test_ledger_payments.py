@@ -267,3 +267,25 @@ def test_fee01_reminds_members_before_the_collection_day(client, tree, users):
     scan_run(as_of=date(y, m + 1, 18))
     f.refresh_from_db()
     assert f.closed_on == date(y, m + 1, 18)
+
+
+def test_fee07_annual_assessment_by_the_end_of_march(client, tree, users):
+    from django.urls import reverse
+
+    from dangjian.compliance.models import Finding
+    from dangjian.compliance.services import scan_run
+    from dangjian.fees.models import AnnualAssessment
+    from tests.conftest import login
+
+    year = date.today().year  # noqa: DTZ011
+    scan_run(as_of=date(year, 3, 31))
+    assert not Finding.objects.filter(rule_id="FEE-07").exists()  # still within the first quarter
+    scan_run(as_of=date(year, 4, 1))
+    assert set(Finding.objects.filter(rule_id="FEE-07", closed_on__isnull=True).values_list("organization__code", flat=True)) == {"A1", "A2", "B1"}
+    login(client, users["branch_worker"])
+    client.post(reverse("fees:annual", args=[tree.branch_a1.pk]))
+    assert AnnualAssessment.objects.get(organization=tree.branch_a1, year=year).members == 4
+    again = client.post(reverse("fees:annual", args=[tree.branch_a1.pk]), follow=True)
+    assert "已完成核定" in again.content.decode()
+    scan_run(as_of=date(year, 4, 2))
+    assert set(Finding.objects.filter(rule_id="FEE-07", closed_on__isnull=True).values_list("organization__code", flat=True)) == {"A2", "B1"}

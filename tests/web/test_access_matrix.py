@@ -106,6 +106,7 @@ POST_MATRIX = {
                       expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "orgs:set_joint": (lambda t: [t.branch_a2.pk],
                        expect(branch_worker=403, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "fees:annual": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "fees:collection_day": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "fees:my_pay": (lambda t: [], {**expect(), "member": 302, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "fees:callback": (lambda t: ["sandbox"], dict.fromkeys(ROLES, 400)),

@@ -44,6 +44,7 @@ for _action, _label in [
     ("fees.assess", "核定党费"),
     ("fees.pay", "交纳党费"),
     ("fees.remit", "登记党费上缴"),
+    ("fees.annual_assessment", "完成年度党费核定"),
     ("fees.collection_day", "设置党费收缴日"),
     ("fees.publish", "公布党费收缴使用情况"),
     ("fees.order_create", "创建党费支付订单"),

@@ -176,3 +176,25 @@ def _plant_publications(today: date, rng: random.Random, rate: float, truth: set
                                 remitted_fen=0,
                                 method=rng.choice(["党员大会通报", "支部公示栏公布", "党员微信群公布"])))
     Publication.objects.bulk_create(rows, batch_size=5000)
+    _plant_annual_assessments(today, rng, rate, truth)
+
+
+def _plant_annual_assessments(today: date, rng: random.Random, rate: float, truth: set[tuple[str, str]]) -> None:
+    """Each branch with members confirmed this year's assessment in the first quarter; at the plant
+    rate one did not (FEE-07, reported from April)."""
+    from dangjian.fees.models import AnnualAssessment
+    from dangjian.members.models import Member
+
+    members = Member.objects.filter(organization_id=OuterRef("pk"), status__in=["full", "probationary"],
+                                    joined_on__lt=date(today.year, 1, 1))
+    branches = list(Organization.objects.filter(kind="branch", is_active=True).filter(Exists(members)).order_by("path")
+                    .values_list("id", "code"))
+    rows = []
+    for oid, code in branches:
+        if rng.random() < rate:
+            if today.month > 3:
+                truth.add(("FEE-07", code))
+            continue
+        done = min(date(today.year, rng.randint(1, 3), rng.randint(1, 28)), today)
+        rows.append(AnnualAssessment(organization_id=oid, year=today.year, done_on=done, members=0))
+    AnnualAssessment.objects.bulk_create(rows, batch_size=5000)

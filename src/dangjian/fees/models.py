@@ -276,3 +276,24 @@ class FeeRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.month_index}"
+
+
+class AnnualAssessment(models.Model):
+    """The branch has assessed every member's monthly amount for the year (年度核定, DF-N: at the start of
+    the year, normally by 31 March; FEE-07). Individual changes are `Assessment` rows."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="fee_annual_assessments")
+    year = models.PositiveSmallIntegerField("年度")
+    done_on = models.DateField("核定日期")
+    members = models.PositiveIntegerField("核定人数")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "年度党费核定"
+        verbose_name_plural = "年度党费核定"
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="fees_annual_once",
+                                               violation_error_message="该年度已完成核定")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}"

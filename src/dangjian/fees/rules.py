@@ -8,6 +8,7 @@ the member was a member all month (a month starting on or after joined_on).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.db.models import (
@@ -262,3 +263,27 @@ def fee_01(ctx: ScanContext) -> Iterable[Hit]:
     for r in qs.values("member_id", "organization_id", "month", "due_fen", "organization__fee_collection_day__day"):
         yield Hit(r["organization_id"], f"本支部每月{r['organization__fee_collection_day__day']}日收缴党费，您{r['month']}的党费"
                   f"{bands.yuan(r['due_fen'])}元尚未交纳。", member_id=r["member_id"], period=r["month"])
+
+
+@rule("FEE-07", title="未按时完成年度党费核定", category="fees", severity="warn",
+      citation=Citation(DF, "年初核定（中组部通知）", "S"),
+      expects="党支部每年年初核定党员月交纳额，一般在3月底前完成，年内一般不作调整。",
+      action="核对每名党员的党费类别和计算基数，完成本年度核定并在平台登记。",
+      defaults={"by_month": 3})
+def fee_07(ctx: ScanContext) -> Iterable[Hit]:
+    from dangjian.orgs.models import Organization
+
+    from .models import AnnualAssessment
+
+    year, by = ctx.as_of.year, ctx.params.get("by_month", 3)
+    if ctx.as_of.month <= by:  # still within the assessment period
+        return
+    done = AnnualAssessment.objects.filter(organization_id=OuterRef("pk"), year=year)
+    has_members = Member.objects.filter(organization_id=OuterRef("pk"), status__in=ON_ROLL_STATUSES,
+                                        joined_on__lt=date(year, 1, 1))
+    qs = (Organization.objects.filter(kind="branch", is_active=True).order_by()
+          .filter(Exists(has_members)).filter(~Exists(done)))
+    if ctx.scope_path:
+        qs = qs.filter(path__startswith=ctx.scope_path)
+    for oid in qs.values_list("id", flat=True):
+        yield Hit(oid, f"{year}年度党费核定应在{by}月底前完成，至今未登记完成。", period=str(year))

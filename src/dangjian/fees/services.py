@@ -347,3 +347,28 @@ def rollup_refresh(*, months: list[int] | None = None, organization_ids: list[in
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.rowcount
+
+
+@transaction.atomic(durable=True)
+def annual_assessment_confirm(*, actor: Any, organization: Any, year: int, done_on: date) -> Any:
+    """The branch confirms it has assessed every member's amount for the year (with the amounts the
+    grid shows: the bands from each member's category and base, or their assessment)."""
+    from .models import AnnualAssessment
+
+    if not policy.can(actor, "change", organization):
+        raise NotVisible()
+    if organization.kind != "branch":
+        raise DomainError("bad_org", "年度核定由党支部办理", field="year")
+    if done_on > timezone.localdate():
+        raise DomainError("future_date", "核定日期不能晚于今天", field="done_on")
+    if done_on.year not in (year - 1, year):
+        raise DomainError("bad_date", "核定日期应在该年度或上年末", field="done_on")
+    if AnnualAssessment.objects.filter(organization=organization, year=year).exists():
+        raise DomainError("duplicate", f"{year}年度已完成核定", field="year")
+    from dangjian.members.models import Member
+
+    n = Member.objects.filter(organization=organization, status__in=ON_ROLL_STATUSES).count()
+    a = AnnualAssessment.objects.create(organization=organization, year=year, done_on=done_on, members=n, created_by=actor)
+    audit_record(actor=actor, action="fees.annual_assessment", obj=a, organization=organization,
+                 data={"year": year, "members": n})
+    return a

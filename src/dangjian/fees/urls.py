@@ -10,6 +10,7 @@ urlpatterns = [
     path("org/<int:pk>/", views.grid_view, name="grid"),
     path("summary/<int:pk>/", views.summary_view, name="summary"),
     path("org/<int:pk>/collection-day/", views.collection_day_view, name="collection_day"),
+    path("org/<int:pk>/annual/", views.annual_view, name="annual"),
     path("accounts/<int:pk>/", views.accounts_view, name="accounts"),
     path("accounts/<int:pk>/remit/", views.remit_view, name="remit"),
     path("accounts/<int:pk>/publish/", views.publish_view, name="publish"),

@@ -86,6 +86,7 @@ def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
         "rate": round(100 * totals["paid"] / totals["due"], 1) if totals["due"] else None,
         "can_change": policy.can(request.user, "change", org),
         "collection_day": getattr(getattr(org, "fee_collection_day", None), "day", None),
+        "annual_done": org.fee_annual_assessments.filter(year=today.year).first() if org.kind == "branch" else None,
     })
 
 
@@ -374,4 +375,18 @@ def collection_day_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, getattr(exc, "message", "收缴日应为每月1日至28日"))
     else:
         messages.success(request, "已设置收缴日，党员会在收缴日前3天收到提醒。")
+    return redirect("fees:grid", org.pk)
+
+
+@staff_required("change")
+@require_POST
+def annual_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk, "change")
+    year = timezone.localdate().year
+    try:
+        services.annual_assessment_confirm(actor=request.user, organization=org, year=year, done_on=timezone.localdate())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已登记完成{year}年度党费核定。")
     return redirect("fees:grid", org.pk)
