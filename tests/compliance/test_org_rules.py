@@ -258,7 +258,13 @@ def test_daily_task_scans_the_deployment(tmp_path):
 
 
 def test_colours_roll_up_the_tree(tmp_path):
-    from dangjian.compliance.models import OrgStatus
+    from dangjian.compliance.engine import REGISTRY
+    from dangjian.compliance.models import OrgStatus, RuleSetting
+
+    # this bundle has no fees.csv: every member would be in arrears (the contract counts a month with
+    # no row as unpaid), so the fee rules are switched off here to look at the organization rules alone
+    RuleSetting.objects.bulk_create([RuleSetting(rule_id=r, enabled=False, reason="本测试不含党费数据")
+                                     for r in REGISTRY if r.startswith("FEE-")])
 
     b = Bundle().org("D", kind="committee").org("RED", parent="D").org("YEL", parent="D").org("GRN", parent="D")
     green = secretary(b, "GRN", full=3)
