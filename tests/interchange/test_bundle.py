@@ -57,11 +57,12 @@ def snapshot_counts() -> tuple[int, ...]:
 
 def wipe_domain() -> None:
     # set-up records (units, requests, elections) are not part of bundle v1: an empty database has none
-    from dangjian.fees.models import FeeMonth, Publication
+    from dangjian.fees.models import AnnualAssessment, FeeMonth, Publication
     from dangjian.orgs.models import Election, OrgRequest, Unit
 
     FeeMonth.objects.all().delete()
     Publication.objects.all().delete()
+    AnnualAssessment.objects.all().delete()
     Election.objects.all().delete()
     OrgRequest.objects.all().delete()
     Unit.objects.all().delete()

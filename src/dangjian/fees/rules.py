@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Greatest
 
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
-from dangjian.members.constants import ON_ROLL_STATUSES
+from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
 
 from . import bands
@@ -74,7 +74,7 @@ def _runs(ctx: ScanContext) -> Any:
     window = _now(ctx) - 24
     last_paid = (FeeMonth.objects.filter(member_id=OuterRef("pk"), month_index__lte=last, paid_fen__gt=0).order_by()
                  .values("member_id").annotate(m=Max("month_index")).values("m"))
-    qs = Member.objects.filter(status__in=ON_ROLL_STATUSES, joined_on__lte=ctx.as_of).order_by()
+    qs = Member.objects.filter(status__in=FEE_STATUSES, joined_on__lte=ctx.as_of).order_by()
     if ctx.scope_path:
         qs = qs.filter(organization__path__startswith=ctx.scope_path)
     start = Greatest(Coalesce(Subquery(last_paid, output_field=IntegerField()), Value(-1)) + 1, _first_full_month(),
@@ -120,7 +120,7 @@ def fee_04(ctx: ScanContext) -> Iterable[Hit]:
 def _complete_months(ctx: ScanContext) -> QuerySet[FeeMonth]:
     now = _now(ctx)
     qs = (FeeMonth.objects.filter(month_index__gte=now - 24, month_index__lte=now - 1,
-                                  member__status__in=ON_ROLL_STATUSES).order_by()
+                                  member__status__in=FEE_STATUSES).order_by()
           .alias(first=_first_full_month("member__")).filter(month_index__gte=F("first")))
     if ctx.scope_path:
         qs = qs.filter(member__organization__path__startswith=ctx.scope_path)
@@ -192,7 +192,7 @@ def fee_09(ctx: ScanContext) -> Iterable[Hit]:
       expects="党员少交或免交党费，须经支部大会讨论，报上一级党委批准。",
       action="补办上一级党委批准手续；未经批准的，恢复按标准交纳。")
 def fee_08(ctx: ScanContext) -> Iterable[Hit]:
-    qs = Assessment.objects.filter(kind__in=["reduction", "exemption"], member__status__in=ON_ROLL_STATUSES).filter(
+    qs = Assessment.objects.filter(kind__in=["reduction", "exemption"], member__status__in=FEE_STATUSES).filter(
         Q(approved_on__isnull=True) | Q(approved_by__isnull=True)).order_by()
     if ctx.scope_path:
         qs = qs.filter(member__organization__path__startswith=ctx.scope_path)
@@ -212,7 +212,7 @@ def fee_11(ctx: ScanContext) -> Iterable[Hit]:
     first_row = (FeeMonth.objects.filter(member_id=OuterRef("pk")).order_by().values("member_id")
                  .annotate(m=Min("month_index")).values("m"))
     # members admitted in the last 12 complete months: their ledger should start with that month
-    qs = (Member.objects.filter(status__in=ON_ROLL_STATUSES).order_by()
+    qs = (Member.objects.filter(status__in=FEE_STATUSES).order_by()
           .alias(joined_idx=joined, first=Subquery(first_row, output_field=IntegerField()))
           .filter(joined_idx__gte=now - 12, joined_idx__lt=now, first__isnull=False).exclude(first=F("joined_idx")))
     if ctx.scope_path:
@@ -256,7 +256,7 @@ def fee_01(ctx: ScanContext) -> Iterable[Hit]:
     now = _now(ctx)
     # branches whose collection day is today or within the next `lead` days
     days = CollectionDay.objects.filter(day__gte=today, day__lte=today + lead).values("organization_id")
-    qs = (FeeMonth.objects.filter(month_index=now, organization_id__in=days, member__status__in=ON_ROLL_STATUSES)
+    qs = (FeeMonth.objects.filter(month_index=now, organization_id__in=days, member__status__in=FEE_STATUSES)
           .filter(Q(paid_fen__isnull=True) | Q(paid_fen=0)).order_by())
     if ctx.scope_path:
         qs = qs.filter(organization__path__startswith=ctx.scope_path)
@@ -279,7 +279,7 @@ def fee_07(ctx: ScanContext) -> Iterable[Hit]:
     if ctx.as_of.month <= by:  # still within the assessment period
         return
     done = AnnualAssessment.objects.filter(organization_id=OuterRef("pk"), year=year)
-    has_members = Member.objects.filter(organization_id=OuterRef("pk"), status__in=ON_ROLL_STATUSES,
+    has_members = Member.objects.filter(organization_id=OuterRef("pk"), status__in=FEE_STATUSES,
                                         joined_on__lt=date(year, 1, 1))
     qs = (Organization.objects.filter(kind="branch", is_active=True).order_by()
           .filter(Exists(has_members)).filter(~Exists(done)))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
-from dangjian.members.constants import ON_ROLL_STATUSES
+from dangjian.members.constants import FEE_STATUSES
 
 from . import bands
 from .models import Assessment, AssessmentKind, Channel, FeeMonth, Payment, month_index, month_label
@@ -54,7 +54,7 @@ def ledger_generate(*, month: int, actor: Any = None) -> int:
     (joined_on); the organization is the one holding their relationship now.
     """
     next_first = date((month + 1) // 12, (month + 1) % 12 + 1, 1)
-    statuses = ", ".join(f"'{s}'" for s in ON_ROLL_STATUSES)
+    statuses = ", ".join(f"'{s}'" for s in FEE_STATUSES)
     assessed = ("(SELECT a.monthly_fen FROM fees_assessment a WHERE a.member_id = m.id AND a.effective_index <= %s "
                 "ORDER BY a.effective_index DESC, a.id DESC LIMIT 1)")
     now = timezone.now()
@@ -367,7 +367,7 @@ def annual_assessment_confirm(*, actor: Any, organization: Any, year: int, done_
         raise DomainError("duplicate", f"{year}年度已完成核定", field="year")
     from dangjian.members.models import Member
 
-    n = Member.objects.filter(organization=organization, status__in=ON_ROLL_STATUSES).count()
+    n = Member.objects.filter(organization=organization, status__in=FEE_STATUSES).count()
     a = AnnualAssessment.objects.create(organization=organization, year=year, done_on=done_on, members=n, created_by=actor)
     audit_record(actor=actor, action="fees.annual_assessment", obj=a, organization=organization,
                  data={"year": year, "members": n})

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.accounts import policy
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
-from dangjian.members.constants import ON_ROLL_STATUSES
+from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.web.access import member_required, signed_in, staff_required
@@ -59,7 +59,7 @@ def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
     year = min(max(year, 2000), today.year + 1)
     first = month_index(year, 1)
     now = services.current_index()
-    members = list(Member.objects.filter(organization=org, status__in=ON_ROLL_STATUSES).order_by("member_no")
+    members = list(Member.objects.filter(organization=org, status__in=FEE_STATUSES).order_by("member_no")
                    .only("pk", "member_no", "name", "status", "fee_category", "fee_base_fen", "joined_on", "organization_id"))
     rows: dict[tuple[int, int], FeeMonth] = {
         (r.member_id, r.month_index): r for r in FeeMonth.objects.filter(organization=org, month_index__gte=first,

@@ -15,6 +15,8 @@ class MemberStatus(models.TextChoices):
 
 ACTIVE_STATUSES = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
 ON_ROLL_STATUSES = (MemberStatus.PROBATIONARY, MemberStatus.FULL, MemberStatus.SUSPENDED)
+# Who pays party fees: full and probationary members (a suspended member, 停止党籍, does not).
+FEE_STATUSES = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
 EXIT_STATUSES = (
     MemberStatus.PERSUADED,
     MemberStatus.REMOVED_REFUSED,
