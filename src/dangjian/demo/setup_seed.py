@@ -109,8 +109,8 @@ def plant_setup(*, today: date, seed: int, rate: float, truth: set[tuple[str, st
 
 def _plant_elections(today: date, rng: random.Random, rate: float, truth: set[tuple[str, str]]) -> None:
     """Elections behind current terms elected in the last 24 months, reported in time; at the plant
-    rate one stored invalid (TERM-06, as if entered before validation) or unreported (TERM-07).
-    And postponements: within a year regularly, beyond a year planted (TERM-04)."""
+    rate one stored invalid (TERM-06, as if entered before validation) or unreported (TERM-07);
+    and, planted, a postponement beyond a year (TERM-04)."""
     taken = {code for rule, code in truth if rule.startswith("TERM")}
     window = add_months(today.replace(day=1), -24)
     later = Term.objects.filter(organization_id=OuterRef("organization_id"), elected_on__gt=OuterRef("elected_on"),
@@ -121,7 +121,7 @@ def _plant_elections(today: date, rng: random.Random, rate: float, truth: set[tu
                    .order_by("organization__path").values_list("id", "organization_id", "organization__code", "elected_on", "term_years"))
     report_by = add_months(today, -1)
     elections: list[Election] = []
-    extend: list[tuple[int, date, int]] = []
+    extend: list[Term] = []
     for tid, oid, code, elected, years in current:
         end = add_months(elected, 12 * years)
         if elected >= window and rng.random() < 0.5:
@@ -144,12 +144,12 @@ def _plant_elections(today: date, rng: random.Random, rate: float, truth: set[tu
                 truth.add(("TERM-07", code))
             elections.append(e)
         elif end > add_months(today, 7) and rng.random() < rate:
-            extend.append((tid, add_months(end, 13), 13))
+            extend.append(Term(id=tid, extended_until=add_months(end, 13), extension_months=13,
+                               extension_approved_on=today - timedelta(days=30), extension_reason="演示数据"))
             truth.add(("TERM-04", code))
     Election.objects.bulk_create(elections, batch_size=5000)
-    for tid, until, months in extend:  # a handful of rows
-        Term.objects.filter(pk=tid).update(extended_until=until, extension_months=months,
-                                           extension_approved_on=today - timedelta(days=30), extension_reason="演示数据")
+    Term.objects.bulk_update(extend, ["extended_until", "extension_months", "extension_approved_on", "extension_reason"],
+                             batch_size=2000)
 
 
 def _plant_publications(today: date, rng: random.Random, rate: float, truth: set[tuple[str, str]]) -> None:
