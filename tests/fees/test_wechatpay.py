@@ -150,3 +150,14 @@ def sim_settings() -> dict[str, Any]:
     from django.conf import settings
 
     return dict(settings.PAYMENT)
+
+
+def test_simulated_callbacks_are_refused_when_real_payment_is_configured(sim, tree, users):
+    import json as _json
+
+    from dangjian.core import signing
+    from dangjian.fees.providers import sandbox_key
+
+    body = _json.dumps({"id": "N1", "out_trade_no": "DJX", "transaction_id": "T", "amount": 1, "trade_state": "SUCCESS"}).encode()
+    with pytest.raises(CallbackRefused, match="模拟支付未启用"):
+        online.payment_callback(provider_name="sandbox", headers=signing.signed_headers("sandbox", sandbox_key(), body), body=body)

@@ -77,6 +77,9 @@ def payment_callback(*, provider_name: str, headers: Any, body: bytes) -> Callba
     the notification id is recorded under a unique constraint and the order row is locked."""
     try:
         provider = providers.get(provider_name)
+        if provider_name == "sandbox" and providers.default_provider().name != "sandbox":
+            # a deployment taking real payments does not accept simulated ones
+            raise providers.CallbackRefused("模拟支付未启用")
         data = provider.parse_callback(headers, body)
         with transaction.atomic(durable=True):
             try:
