@@ -176,3 +176,23 @@ def test_daily_bill_reconciliation_lists_differences(tree, users):
                                       transaction_id="SBXGHOST", paid_at=timezone.now())
     diffs = online.bill_reconcile(today)
     assert [(d.out_trade_no, d.kind) for d in diffs] == [("DJGHOST", "missing_in_ledger")]
+
+
+@pytest.mark.django_db
+def test_money_for_months_paid_meanwhile_is_refunded_once(tree, users, django_capture_on_commit_callbacks):
+    order, _url = _order(users["member"])
+    m = users["member"].member
+    services.payment_offline(actor=users["branch_worker"], member=m, months=[NOW], amount_fen=order.amount_fen,
+                             channel="cash", paid_on=timezone.localdate())
+    headers, body = _callback(order)
+    with django_capture_on_commit_callbacks(execute=True) as refunds:
+        assert online.payment_callback(provider_name="sandbox", headers=headers, body=body).status == "refunded"
+    assert len(refunds) == 1
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert SandboxTransaction.objects.get(out_trade_no=order.out_trade_no).status == "refunded"
+    h2, b2 = _callback(order, id="N-another-notification")
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        assert online.payment_callback(provider_name="sandbox", headers=h2, body=b2).status == "refunded"
+    assert again == []  # no second refund
+    assert Payment.objects.filter(member=m).count() == 1  # the branch's cash payment only

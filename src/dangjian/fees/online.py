@@ -51,6 +51,8 @@ def _apply_paid(order: PaymentOrder, transaction_id: str, amount_fen: int) -> st
     """Inside a transaction holding the order's row lock: apply a confirmed payment once."""
     if order.status == OrderStatus.PAID:
         return "already_paid"
+    if order.status == OrderStatus.REFUNDED:
+        return "refunded"  # already handled (and refunded) once; a later notification changes nothing
     if amount_fen != order.amount_fen:
         raise providers.CallbackRefused(f"金额不符：订单{order.amount_fen}分，回调{amount_fen}分")
     member = order.member
