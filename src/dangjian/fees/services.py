@@ -125,11 +125,14 @@ class PaymentPlan:
     due_fen: int
     back: int  # months before the current one
     ahead: int  # months after it
+    monthly_fen: int  # the amount in force, for months whose ledger row is not opened yet
+    rows: dict[int, FeeMonth]  # the ledger rows of these months that exist
 
 
-def payment_plan(member: Any, months: list[int], today: date | None = None) -> PaymentPlan:
+def payment_plan(member: Any, months: list[int], today: date | None = None, *, lock: bool = False) -> PaymentPlan:
     """Check which months may be paid now: not already paid in full, arrears and prepayment each
-    at most 6 months (refused beyond with the reason). Creates nothing."""
+    at most 6 months (refused beyond with the reason). Creates nothing; with `lock`, the ledger rows
+    it reads stay locked until the caller's transaction ends."""
     if not months:
         raise DomainError("required", "请选择要缴纳的月份", field="months")
     now = current_index(today)
@@ -142,13 +145,14 @@ def payment_plan(member: Any, months: list[int], today: date | None = None) -> P
         raise DomainError("too_many_back", f"一次补交不超过{MAX_BACK}个月（本次{back}个月），请分次补交并说明原因", field="months")
     if ahead > MAX_AHEAD or (months[-1] - now) > MAX_AHEAD:
         raise DomainError("too_many_ahead", f"预交不超过{MAX_AHEAD}个月（最远可预交到{month_label(now + MAX_AHEAD)}）", field="months")
-    rows = {r.month_index: r for r in FeeMonth.objects.filter(member=member, month_index__in=months)}
+    ledger = FeeMonth.objects.select_for_update() if lock else FeeMonth.objects
+    rows = {r.month_index: r for r in ledger.filter(member=member, month_index__in=months).order_by("month_index")}
     paid = [month_label(m) for m, r in rows.items() if r.paid_fen is not None and r.paid_fen >= r.due_fen and r.paid_fen > 0]
     if paid:
         raise DomainError("already_paid", f"{'、'.join(sorted(paid))}已足额缴纳", field="months")
     monthly = expected_due(member)
     due = sum((rows[m].due_fen - (rows[m].paid_fen or 0)) if m in rows else monthly for m in months)
-    return PaymentPlan(months, due, back, ahead)
+    return PaymentPlan(months, due, back, ahead, monthly, rows)
 
 
 def expected_due(member: Any, month: int | None = None) -> int:
@@ -176,9 +180,8 @@ def record_payment(*, member: Any, months: list[int], amount_fen: int, channel: 
         raise DomainError("future_date", "缴纳日期不能晚于今天", field="paid_on")
     if voluntary_fen < 0:
         raise DomainError("bad_amount", "自愿多交金额不能为负数", field="voluntary")
-    # lock the member's ledger (rows of these months) so two payments of the same months cannot both pass
-    list(FeeMonth.objects.select_for_update().filter(member=member, month_index__in=months).order_by("month_index"))
-    plan = payment_plan(member, months, today)
+    # the member's ledger rows of these months stay locked: two payments of the same months cannot both pass
+    plan = payment_plan(member, months, today, lock=True)
     if amount_fen != plan.due_fen + voluntary_fen:
         raise DomainError("bad_amount", f"金额应为{bands.yuan(plan.due_fen + voluntary_fen)}元"
                           f"（应缴{bands.yuan(plan.due_fen)}元{'，自愿多交' + bands.yuan(voluntary_fen) + '元' if voluntary_fen else ''}），"
@@ -188,8 +191,7 @@ def record_payment(*, member: Any, months: list[int], amount_fen: int, channel: 
             paid_by = None
         elif not consent.strip():
             raise DomainError("consent", "代缴须记录支部同意的情况（如支委会决定、书记签字）", field="consent")
-    monthly = expected_due(member)
-    existing = {r.month_index: r for r in FeeMonth.objects.filter(member=member, month_index__in=plan.months)}
+    monthly, existing = plan.monthly_fen, plan.rows
     payment = Payment.objects.create(
         member=member, organization_id=member.organization_id, amount_fen=amount_fen, channel=channel, paid_on=paid_on,
         receipt_no=_receipt_no(paid_on), months=[month_label(m) for m in plan.months], voluntary_fen=voluntary_fen,
