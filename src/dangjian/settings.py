@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "dangjian.notify",
     "dangjian.supervision",
     "dangjian.fees",
+    "dangjian.meetings",
     "dangjian.demo",
     "dangjian.web",
 ]

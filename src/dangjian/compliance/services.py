@@ -101,6 +101,9 @@ def scan_execute(run: ScanRun, *, actor: Any = None,
             from dangjian.notify.services import reminders_sync
 
             reminders_sync(as_of)
+            from .signals import scan_finished
+
+            scan_finished.send(sender=ScanRun, as_of=as_of)
             run.status = "done"
             run.finished_at = timezone.now()
             run.progress = 100

@@ -17,7 +17,7 @@ from dangjian.members.models import Member
 from dangjian.members.validation import fen_to_yuan
 from dangjian.orgs.models import Organization, Post, Term
 
-from .schema import FEES, MEMBERS, ORGS, POSTS, TERMS
+from .schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, TERMS
 
 
 def _csv(columns: tuple[str, ...], rows: Any) -> bytes:
@@ -73,6 +73,11 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
     fee_rows = list(export_rows(members.values("id") if org is not None else None))
     if fee_rows:  # a deployment without a ledger exports no fees.csv
         files[FEES.name] = _csv(FEES.columns, fee_rows)
+    from dangjian.meetings.interchange import export_rows as meeting_rows
+
+    meetings = list(meeting_rows(orgs.values("id")))
+    if meetings:  # a deployment without meeting records exports no meetings.csv
+        files[MEETINGS.name] = _csv(MEETINGS.columns, meetings)
     return files
 
 

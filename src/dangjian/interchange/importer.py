@@ -34,7 +34,7 @@ from dangjian.orgs.counters import counters_recount
 from dangjian.orgs.models import Organization, OrgChange, Post, Term
 
 from .reader import BundleError, Issue, Table, read_csv
-from .schema import FEES, LATER, MEMBERS, ORGS, POSTS, SUPPORTED, TERMS
+from .schema import FEES, LATER, MEETINGS, MEMBERS, ORGS, POSTS, SUPPORTED, TERMS
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 BATCH = 2000
@@ -139,6 +139,7 @@ class _Validator:
         self.terms: list[tuple[int, str, date, int]] = []
         self.posts: list[tuple[int, str, str, str]] = []
         self.fees: list[Any] = []
+        self.meetings: list[Any] = []
 
     def err(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.issues.append(Issue(file, line, column, reason))
@@ -420,6 +421,10 @@ def validate(tables: dict[str, Table], scope_paths: list[str] | None = None) -> 
         from dangjian.fees.interchange import check_fees
 
         val.fees = check_fees(val, tables[FEES.name], FEES.name)
+    if MEETINGS.name in tables:
+        from dangjian.meetings.interchange import check_meetings
+
+        val.meetings = check_meetings(val, tables[MEETINGS.name], MEETINGS.name)
     if val.issues:
         raise BundleError(val.issues)
     return val
@@ -664,7 +669,7 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
     with transaction.atomic(durable=True):
         val = validate(tables, scope_paths)
         result = ImportResult()
-        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name, FEES.name):
+        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name, FEES.name, MEETINGS.name):
             if name in tables:
                 result.counts[name] = FileCounts()
         org_ids = _write_orgs(val, actor, result.counts.get(ORGS.name, FileCounts())) if ORGS.name in tables else dict(Organization.objects.values_list("code", "id"))
@@ -678,6 +683,10 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
             from dangjian.fees.interchange import write_fees
 
             write_fees(val.fees, result.counts[FEES.name])
+        if MEETINGS.name in tables:
+            from dangjian.meetings.interchange import write_meetings
+
+            write_meetings(val.meetings, org_ids, result.counts[MEETINGS.name])
         members = result.counts.get(MEMBERS.name)
         if members is not None and (members.created or members.updated):
             counters_recount()

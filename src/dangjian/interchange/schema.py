@@ -33,11 +33,13 @@ MEMBERS = FileSpec(
 FEES = FileSpec("fees.csv", "党费", ("member_no", "month", "due", "paid", "paid_on"),
                 {"member_no": 32, "month": 7, "due": 15, "paid": 15, "paid_on": 10})
 
-SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS, FEES)}
+MEETINGS = FileSpec("meetings.csv", "组织生活", ("org_code", "kind", "held_on", "topic", "attended", "expected"),
+                    {"org_code": 32, "kind": 20, "held_on": 10, "topic": 200, "attended": 6, "expected": 6})
+
+SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS, FEES, MEETINGS)}
 
 # Files of the format that later modules will add; until then a bundle holding one is refused.
 LATER = {
-    "meetings.csv": "组织生活",
     "recruitment.csv": "发展党员",
     "transfers.csv": "组织关系转接",
     "study.csv": "学习教育",
@@ -49,5 +51,6 @@ COLUMN_LABELS = {
     "term_years": "任期年数", "member_no": "党员编号", "post": "职务", "gender": "性别",
     "birth_date": "出生日期", "id_number": "身份证号", "phone": "手机号", "status": "党籍状态",
     "joined_on": "入党日期", "full_on": "转正日期", "fee_category": "党费类别", "fee_base": "党费基数",
+    "held_on": "召开日期", "topic": "主题", "attended": "实到人数", "expected": "应到人数",
     "month": "月份", "due": "应缴", "paid": "实缴", "paid_on": "缴纳日期",
 }

@@ -32,6 +32,30 @@ class Reminder(models.Model):
         return f"{self.user_id} ← {self.finding_id}"
 
 
+class Notice(models.Model):
+    """A message to one person that is not a finding: a meeting notice (会议通知) and the like.
+    Shown in the inbox; goes out in the person's next digest on their chosen channels."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    title = models.CharField("标题", max_length=100)
+    body = models.CharField("内容", max_length=500)
+    url = models.CharField("链接", max_length=200, blank=True)
+    key = models.CharField(max_length=40)  # what sent it (e.g. "meeting:12"): one notice per person and key
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    notified_at = models.DateTimeField("外发时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notify_notice_once")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notify_notice_inbox")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", "电子邮件"
     SMS = "sms", "短信"
@@ -77,6 +101,7 @@ class Delivery(models.Model):
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     day = models.DateField("日期")
     reminder_ids = models.JSONField("提醒", default=list)
+    notice_ids = models.JSONField("通知", default=list)
     status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试时间")

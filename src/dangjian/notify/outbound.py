@@ -28,7 +28,7 @@ from dangjian.core import crypto
 from dangjian.core.errors import DomainError
 
 from . import channels
-from .models import Channel, Contact, Delivery, DeliveryStatus, Reminder
+from .models import Channel, Contact, Delivery, DeliveryStatus, Notice, Reminder
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 DIGEST_ITEMS = 30
@@ -134,25 +134,38 @@ def delivery_queue_digests(now: datetime | None = None) -> dict[str, int]:
     for rid, uid in (Reminder.objects.filter(user_id__in=want_by_user, closed_on__isnull=True, read_at__isnull=True,
                                              notified_at__isnull=True).order_by("id").values_list("id", "user_id")):
         pending[uid].append(rid)
+    notices: dict[int, list[int]] = defaultdict(list)
+    for nid, uid in (Notice.objects.filter(user_id__in=want_by_user, read_at__isnull=True, notified_at__isnull=True)
+                     .order_by("id").values_list("id", "user_id")):
+        notices[uid].append(nid)
     send_at = quiet_end(now)
     deliveries: list[Delivery] = []
     included: list[int] = []
-    for uid, rids in pending.items():
+    included_notices: list[int] = []
+    for uid in sorted(set(pending) | set(notices)):
         fresh = [c for c in want_by_user[uid] if (uid, c) not in done_today]
         if not fresh:
             continue
+        rids, nids = pending.get(uid, []), notices.get(uid, [])
         included.extend(rids)
-        deliveries.extend(Delivery(user_id=uid, channel=c, day=today, reminder_ids=rids, next_attempt_at=send_at,
-                                   summary=f"{len(rids)}条待办预警") for c in fresh)
+        included_notices.extend(nids)
+        summary = "、".join(x for x in (f"{len(rids)}条待办预警" if rids else "", f"{len(nids)}条通知" if nids else "") if x)
+        deliveries.extend(Delivery(user_id=uid, channel=c, day=today, reminder_ids=rids, notice_ids=nids,
+                                   next_attempt_at=send_at, summary=summary) for c in fresh)
     Delivery.objects.bulk_create(deliveries, batch_size=2000)
     for i in range(0, len(included), 5000):
         Reminder.objects.filter(id__in=included[i:i + 5000]).update(notified_at=now)
+    for i in range(0, len(included_notices), 5000):
+        Notice.objects.filter(id__in=included_notices[i:i + 5000]).update(notified_at=now)
     audit_record(actor=None, action="notify.digest", obj=None,
-                 data={"day": today.isoformat(), "deliveries": len(deliveries), "reminders": len(included)})
+                 data={"day": today.isoformat(), "deliveries": len(deliveries), "reminders": len(included),
+                       "notices": len(included_notices)})
     return {"deliveries": len(deliveries), "reminders": len(included)}
 
 
-def _message(reminders: list[Reminder]) -> channels.Message:
+def _message(reminders: list[Reminder], notices: list[Notice] | None = None) -> channels.Message:
+    if not reminders:
+        return _notice_message(notices or [])
     serious = sum(1 for r in reminders if r.finding.severity in ("high", "critical"))
     n = len(reminders)
     order = {"critical": 0, "high": 1, "warn": 2, "info": 3}
@@ -165,7 +178,24 @@ def _message(reminders: list[Reminder]) -> channels.Message:
     short = f"【党建平台】您有{n}条待办预警（红色及以上{serious}条），请登录平台“消息”查看处理。"
     data = {"first": f"您有{n}条待办预警", "keyword1": f"{n}条（红色及以上{serious}条）",
             "keyword2": timezone.localdate().isoformat(), "remark": "请登录平台查看处理。"}
+    if notices:
+        text = "\n".join(f"· {x.title}：{x.body}" for x in notices[:DIGEST_ITEMS]) + "\n\n" + text
     return channels.Message(subject=f"【党建平台】您有{n}条待办预警", text=text, short=short, data=data)
+
+
+def _notice_message(notices: list[Notice]) -> channels.Message:
+    n = len(notices)
+    first = notices[0]
+    lines = [f"· {x.title}：{x.body}" for x in notices[:DIGEST_ITEMS]]
+    if n > DIGEST_ITEMS:
+        lines.append(f"……另有{n - DIGEST_ITEMS}条，请登录平台查看。")
+    url = settings.NOTIFY["site_url"] + reverse("notify:inbox")
+    text = f"您有{n}条通知：\n\n" + "\n".join(lines) + f"\n\n详情请登录平台查看：{url}\n（本邮件由系统发送，每日至多一封。）"
+    short = f"【党建平台】{first.title}：{first.body}"[:120] if n == 1 else f"【党建平台】您有{n}条通知，请登录平台“消息”查看。"
+    data = {"first": first.title if n == 1 else f"您有{n}条通知", "keyword1": first.body[:40],
+            "keyword2": timezone.localdate().isoformat(), "remark": "请登录平台查看详情。"}
+    return channels.Message(subject=f"【党建平台】{first.title}" if n == 1 else f"【党建平台】您有{n}条通知", text=text,
+                            short=short, data=data)
 
 
 SENDERS = {Channel.EMAIL: channels.send_email, Channel.SMS: channels.send_sms, Channel.WECHAT: channels.send_wechat}
@@ -181,7 +211,8 @@ def _attempt(delivery_id: int, now: datetime) -> str:
             return "skipped"
         reminders = list(Reminder.objects.filter(id__in=d.reminder_ids, closed_on__isnull=True)
                          .select_related("finding", "organization"))
-        if not reminders:
+        notices = list(Notice.objects.filter(id__in=d.notice_ids).order_by("id")) if d.notice_ids else []
+        if not reminders and not notices:
             d.status, d.last_error = DeliveryStatus.CANCELLED, "提醒均已处理完毕，不再发送"
             d.save(update_fields=["status", "last_error"])
             return d.status
@@ -191,7 +222,7 @@ def _attempt(delivery_id: int, now: datetime) -> str:
         try:
             if not address:
                 raise channels.ChannelError("未填写接收地址")
-            SENDERS[Channel(d.channel)](address, _message(reminders))
+            SENDERS[Channel(d.channel)](address, _message(reminders, notices))
         except channels.ChannelError as exc:
             d.last_error = str(exc)[:300]
             if d.attempts >= cfg["max_attempts"]:
@@ -200,7 +231,8 @@ def _attempt(delivery_id: int, now: datetime) -> str:
                 d.next_attempt_at = now + timedelta(seconds=cfg["backoff_seconds"] * 2 ** (d.attempts - 1))
         else:
             d.status, d.sent_at, d.last_error = DeliveryStatus.SENT, now, ""
-            d.summary = f"{len(reminders)}条待办预警"
+            d.summary = "、".join(x for x in (f"{len(reminders)}条待办预警" if reminders else "",
+                                               f"{len(notices)}条通知" if notices else "") if x)
         d.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at", "summary"])
         return d.status
 

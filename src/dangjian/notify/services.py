@@ -110,7 +110,43 @@ def inbox(user: Any) -> Any:
 
 
 def unread_count(user: Any) -> int:
-    return Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True).count()
+    from .models import Notice
+
+    return (Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True).count()
+            + Notice.objects.filter(user=user, read_at__isnull=True).count())
+
+
+def notices(user: Any) -> Any:
+    from .models import Notice
+
+    return Notice.objects.filter(user=user).select_related("organization").order_by(F("read_at").asc(nulls_first=True), "-id")
+
+
+def notice_send(*, users: Any, organization: Any, title: str, body: str, url: str, key: str) -> int:
+    """Send a notice to people (in-app now, their channels in the next digest); once per person and key.
+    Called inside the caller's transaction (e.g. publishing a meeting), which records the audit event."""
+    from .models import Notice
+
+    user_ids = list(users.values_list("id", flat=True)) if hasattr(users, "values_list") else list(users)
+    seen = set(Notice.objects.filter(key=key, user_id__in=user_ids).values_list("user_id", flat=True))
+    fresh = [Notice(user_id=uid, organization=organization, title=title[:100], body=body[:500], url=url[:200], key=key)
+             for uid in user_ids if uid not in seen]
+    Notice.objects.bulk_create(fresh, batch_size=2000)
+    return len(fresh)
+
+
+@transaction.atomic(durable=True)
+def notice_mark_read(*, user: Any, notice_id: int) -> Any:
+    from .models import Notice
+
+    notice = Notice.objects.select_for_update().filter(pk=notice_id, user=user).first()
+    if notice is None:
+        raise NotVisible()
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+        audit_record(actor=user, action="notify.notice_read", obj=notice, organization=notice.organization, data={"key": notice.key})
+    return notice
 
 
 @transaction.atomic(durable=True)

@@ -21,8 +21,17 @@ from . import services
 @signed_in
 def inbox_view(request: HttpRequest) -> HttpResponse:
     page = paginate(request, services.inbox(request.user))
+    notices = list(services.notices(request.user)[:20]) if page.number == 1 else []
     return render(request, "notify/inbox.html", {"page": page, "rules": REGISTRY, "severities": SEVERITY_LABELS,
-                                                 "base_template": _base(request)})
+                                                 "notices": notices, "base_template": _base(request)})
+
+
+@signed_in
+@require_POST
+def notice_open_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a notice: mark it read and go where it points (inside the platform only)."""
+    notice = services.notice_mark_read(user=request.user, notice_id=pk)
+    return redirect(notice.url if notice.url.startswith("/") and not notice.url.startswith("//") else "notify:inbox")
 
 
 @signed_in

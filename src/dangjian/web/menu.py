@@ -33,6 +33,7 @@ MENU: list[MenuItem] = [
     MenuItem("党员管理", "花名册导入", "members:import", "upload", _changer),
     MenuItem("党费管理", "党费收缴", "fees:home", "wallet2", _staff),
     MenuItem("党费管理", "交纳导入", "fees:import", "upload", _changer),
+    MenuItem("组织生活", "三会一课", "meetings:home", "calendar3", _staff),
     MenuItem("监测预警", "预警总览", "compliance:dashboard", "stoplights", _staff),
     MenuItem("监测预警", "提醒方式", "notify:settings", "bell", _staff),
     MenuItem("督查督办", "督办任务", "supervision:list", "clipboard-check", _staff),

@@ -46,3 +46,17 @@ document.querySelectorAll("input[data-lookup]").forEach(function (input) {
     }, 200);
   });
 });
+
+// Rich-text minutes: a contenteditable editor kept in step with its hidden textarea (the server
+// sanitizes what arrives to an allow-list of tags).
+document.querySelectorAll('.richtext-editor').forEach(function (ed) {
+  var form = ed.closest('form');
+  var ta = form && form.querySelector('textarea[name=minutes]');
+  if (!ta) return;
+  var sync = function () { ta.value = ed.innerHTML; };
+  form.querySelectorAll('.rt-toolbar [data-cmd]').forEach(function (b) {
+    b.addEventListener('click', function () { ed.focus(); document.execCommand(b.dataset.cmd, false, null); sync(); });
+  });
+  ed.addEventListener('input', sync);
+  form.addEventListener('submit', sync);
+});

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class MeetingsConfig(AppConfig):
+    name = "dangjian.meetings"
+    verbose_name = "组织生活"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dangjian.compliance.signals import scan_finished
+
+        def open_handlings(sender: object, as_of: object, **kwargs: object) -> None:
+            from .services import handlings_open_for_absence
+
+            handlings_open_for_absence(as_of)  # type: ignore[arg-type]
+
+        scan_finished.connect(open_handlings, dispatch_uid="meetings.open_handlings", weak=False)

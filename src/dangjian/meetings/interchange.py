@@ -1,0 +1,120 @@
+"""meetings.csv in the interchange bundle: org_code, kind, held_on, topic, attended, expected — one row
+per meeting held. Validated with the rest of the bundle (all or nothing); upserted by (organization,
+kind, date, topic): an unchanged row is not written again, a changed count is updated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from .constants import BUNDLE_KINDS, MeetingKind, MeetingStatus
+from .models import Meeting
+
+
+@dataclass
+class MeetingRow:
+    line: int
+    org_code: str
+    kind: str
+    held_on: date
+    topic: str
+    attended: int
+    expected: int
+
+
+def _count(val: Any, f: str, line: int, col: str, raw: str, label: str) -> int | None:
+    text = (raw or "").strip()
+    if not text.isdigit() or int(text) > 100000:
+        val.err(f, line, col, f"{label}“{raw}”应为不小于0的整数")
+        return None
+    return int(text)
+
+
+def check_meetings(val: Any, table: Any, spec_name: str) -> list[MeetingRow]:
+    f = table.label or spec_name
+    today = timezone.localdate()
+    out: list[MeetingRow] = []
+    seen: dict[tuple[str, str, date, str], int] = {}
+    for row, line in zip(table.rows, table.line_numbers, strict=True):
+        ok = True
+        code = row["org_code"].strip()
+        if not val.org_exists(code):
+            val.err(f, line, "org_code", f"组织“{code}”不存在")
+            ok = False
+        kind = row["kind"].strip()
+        if kind not in BUNDLE_KINDS:
+            val.err(f, line, "kind", f"会议类型“{kind}”无效，应为{', '.join(BUNDLE_KINDS)}之一")
+            ok = False
+        held = val._date(f, line, "held_on", row["held_on"], "召开日期")
+        if held is None:
+            ok = False
+        elif held > today:
+            val.err(f, line, "held_on", "召开日期晚于今天：尚未召开的会议不能作为已召开导入")
+            ok = False
+        elif ok:
+            est = val.established(code)
+            if est and held < est:
+                val.err(f, line, "held_on", f"召开日期早于组织成立日期（{est.isoformat()}）")
+                ok = False
+        topic = row["topic"].strip()
+        if not topic:
+            val.err(f, line, "topic", "请填写会议主题")
+            ok = False
+        attended = _count(val, f, line, "attended", row["attended"], "实到人数")
+        expected = _count(val, f, line, "expected", row["expected"], "应到人数")
+        if attended is None or expected is None:
+            ok = False
+        elif attended > expected:
+            val.err(f, line, "attended", f"实到人数{attended}多于应到人数{expected}")
+            ok = False
+        if ok and held is not None:
+            key = (code, kind, held, topic)
+            if key in seen:
+                val.err(f, line, None, f"与第{seen[key]}行重复（同一组织同一天同一主题的同类会议）")
+                continue
+            seen[key] = line
+            out.append(MeetingRow(line, code, kind, held, topic, attended or 0, expected or 0))
+    return out
+
+
+def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any) -> None:
+    if not rows:
+        return
+    ids = sorted({org_ids[r.org_code] for r in rows})
+    existing: dict[tuple[int, str, date, str], tuple[int, int, int]] = {}
+    for i in range(0, len(ids), 5000):
+        for pk, oid, kind, held, topic, att, exp in (Meeting.objects.filter(organization_id__in=ids[i:i + 5000], status=MeetingStatus.HELD)
+                                                     .values_list("id", "organization_id", "kind", "held_on", "topic", "attended", "expected")):
+            existing[(oid, kind, held, topic)] = (pk, att, exp)
+    creates, updates = [], []
+    for r in rows:
+        oid = org_ids[r.org_code]
+        old = existing.get((oid, r.kind, r.held_on, r.topic))
+        if old is None:
+            creates.append(Meeting(organization_id=oid, kind=r.kind, status=MeetingStatus.HELD, held_on=r.held_on, topic=r.topic[:200],
+                                   attended=r.attended, expected=r.expected, source="import",
+                                   voting_expected=None, voting_present=None))
+        elif (old[1], old[2]) != (r.attended, r.expected):
+            updates.append(Meeting(id=old[0], attended=r.attended, expected=r.expected))
+        else:
+            counts.unchanged += 1
+    Meeting.objects.bulk_create(creates, batch_size=2000)
+    Meeting.objects.bulk_update(updates, ["attended", "expected"], batch_size=2000)
+    counts.created += len(creates)
+    counts.updated += len(updates)
+
+
+def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
+    qs = Meeting.objects.filter(status=MeetingStatus.HELD, kind__in=BUNDLE_KINDS)
+    if org_ids is not None:
+        qs = qs.filter(organization_id__in=org_ids)
+    for code, kind, held, topic, att, exp in qs.order_by("organization__code", "held_on", "kind", "topic", "id").values_list(
+            "organization__code", "kind", "held_on", "topic", "attended", "expected").iterator(chunk_size=20000):
+        yield (code, kind, held.isoformat(), topic, str(att), str(exp))
+
+
+assert MeetingKind.TALK not in BUNDLE_KINDS

@@ -1,0 +1,499 @@
+"""组织生活 pages: the branch calendar and the committee roll-up, planning, notice and sign-in, the
+record with attendance and vote, appraisal, rectification, documents, absences and handling; the
+member's 组织生活 on the phone."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, Substr
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
+from dangjian.core import uploads
+from dangjian.core.errors import DomainError
+from dangjian.members import selectors as member_selectors
+from dangjian.orgs import selectors as org_selectors
+from dangjian.web.access import member_required, staff_required
+from dangjian.web.forms import add_domain_error, submit
+
+from . import services
+from .constants import FREQUENCY, AttendanceStatus, Exclusion, Grade, MeetingKind, MeetingStatus
+from .forms import DecisionForm, LeaveForm, PlanEditForm, PlanForm, RecordForm, RectificationForm
+from .models import Handling, Meeting
+
+ACCEPT = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.txt"
+KIND_LABELS = dict(MeetingKind.choices)
+
+
+def _meeting(request: HttpRequest, pk: int, action: str = "view") -> Meeting:
+    m = Meeting.objects.select_related("organization").filter(pk=pk).first()
+    if m is None or not policy.can(request.user, action, m.organization):
+        raise Http404("未找到该会议，或不在您的管理范围内")
+    return m
+
+
+def _year(request: HttpRequest) -> int:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    return min(max(year, 2000), today.year + 1)
+
+
+@staff_required("view")
+def home_view(request: HttpRequest) -> HttpResponse:
+    root = org_selectors.org_roots(request.user).first()
+    if root is None:
+        raise Http404
+    return redirect("meetings:calendar", root.pk)
+
+
+@staff_required("view")
+def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A branch's (or group's) year: kinds × months with each meeting; a committee's: its
+    sub-organizations × months with meetings held and planned (two grouped queries)."""
+    org = org_selectors.org_get(request.user, pk)
+    year = _year(request)
+    ctx: dict[str, Any] = {"org": org, "year": year, "ancestors": org_selectors.org_ancestors(org, request.user),
+                           "can_change": policy.can(request.user, "change", org), "today": timezone.localdate(),
+                           "months": range(1, 13)}
+    in_year = Q(held_on__year=year) | Q(held_on__isnull=True, planned_on__year=year)
+    if org.kind in ("branch", "group"):
+        orgs = [org, *org.get_children().filter(kind="group", is_active=True)] if org.kind == "branch" else [org]
+        meetings = list(Meeting.objects.filter(in_year, organization__in=orgs).exclude(status=MeetingStatus.CANCELLED)
+                        .select_related("organization").order_by("held_on", "planned_on", "id"))
+        kinds = [k for k in MeetingKind.values if k != MeetingKind.GROUP or len(orgs) > 1 or org.kind == "group"]
+        grid: dict[str, dict[int, list[Meeting]]] = {k: {mo: [] for mo in range(1, 13)} for k in kinds}
+        for m in meetings:
+            if m.kind in grid and m.day is not None:
+                grid[m.kind][m.day.month].append(m)
+        rows = []
+        for k in kinds:
+            unit = FREQUENCY.get(k, ("", ""))[0]
+            held = sum(1 for m in meetings if m.kind == k and m.status == MeetingStatus.HELD)
+            rows.append({"kind": k, "label": KIND_LABELS[k], "cells": [grid[k][mo] for mo in range(1, 13)], "held": held,
+                         "due": {"month": "每月", "quarter": "每季度", "year": "每年"}.get(unit, "按需")})
+        upcoming = [m for m in meetings if m.status in (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED)][:12]
+        ctx.update(rows=rows, upcoming=upcoming, has_plan=any(m.status != MeetingStatus.HELD for m in meetings),
+                   handlings=Handling.objects.filter(organization=org, decided_on__isnull=True).count())
+        return render(request, "meetings/calendar.html", ctx)
+    # a committee: per sub-organization and month, held and planned (grouped by path prefix)
+    width = len(org.path) + org.steplen
+    children = list(org_selectors.org_children(request.user, org).exclude(kind="group").order_by("path")
+                    .values("pk", "name", "path", "kind"))
+    base = (Meeting.objects.filter(organization__path__startswith=org.path).exclude(status=MeetingStatus.CANCELLED)
+            .filter(in_year).order_by())
+    held_rows = (base.filter(status=MeetingStatus.HELD).annotate(prefix=Substr("organization__path", 1, width), mo=ExtractMonth("held_on"))
+            .values("prefix", "mo").annotate(n=Count("id")))
+    planned = (base.exclude(status=MeetingStatus.HELD).annotate(prefix=Substr("organization__path", 1, width), mo=ExtractMonth("planned_on"))
+               .values("prefix", "mo").annotate(n=Count("id")))
+    cells: dict[tuple[str, int], dict[str, int]] = {}
+    for r in held_rows:
+        cells.setdefault((r["prefix"], r["mo"]), {"held": 0, "planned": 0})["held"] = r["n"]
+    for r in planned:
+        cells.setdefault((r["prefix"], r["mo"]), {"held": 0, "planned": 0})["planned"] = r["n"]
+    from dangjian.compliance.models import Finding
+
+    open_life = dict(Finding.objects.filter(closed_on__isnull=True, rule_id__startswith="LIFE-",
+                                            organization__path__startswith=org.path).order_by()
+                     .annotate(prefix=Substr("organization__path", 1, width)).values("prefix").annotate(n=Count("id"))
+                     .values_list("prefix", "n"))
+    rows = [{**c, "cells": [cells.get((c["path"], mo), {"held": 0, "planned": 0}) for mo in range(1, 13)],
+             "total": sum(cells.get((c["path"], mo), {}).get("held", 0) for mo in range(1, 13)),
+             "open": open_life.get(c["path"], 0)} for c in children]
+    ctx.update(rows=rows)
+    return render(request, "meetings/rollup.html", ctx)
+
+
+@staff_required("change")
+@require_POST
+def plan_generate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk, "change")
+    try:
+        n = services.plan_generate(actor=request.user, organization=org, year=int(request.POST.get("year", "0") or 0),
+                                   theme_day=int(request.POST.get("theme_day", "15") or 15))
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "请填写正确的年份和主题党日"))
+    else:
+        messages.success(request, f"已生成{n}项会议计划，可逐项修改日期、主题和主讲人。" if n else "计划已齐全，没有需要新增的会议。")
+    return redirect(f"{reverse('meetings:calendar', args=[org.pk])}?year={request.POST.get('year', '')}")
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def plan_new_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk, "change")
+    form = PlanForm(request.POST or None, initial={"kind": request.GET.get("kind", MeetingKind.THEME_DAY),
+                                                   "planned_on": timezone.localdate()})
+    if org.kind == "group":
+        form.fields["kind"].choices = [(MeetingKind.GROUP, KIND_LABELS[MeetingKind.GROUP])]  # type: ignore[attr-defined]
+    else:
+        form.fields["kind"].choices = [c for c in MeetingKind.choices if c[0] != MeetingKind.GROUP]  # type: ignore[attr-defined]
+
+    def done(m: Meeting) -> HttpResponse:
+        messages.success(request, f"已安排：{m.topic}。确认无误后可发布通知。")
+        return redirect("meetings:detail", m.pk)
+
+    return submit(request, form, lambda d: services.meeting_plan(actor=request.user, organization=org, **d), done=done) or render(
+        request, "orgs/form.html", {"org": org, "form": form, "title": f"安排会议（{org.name}）", "submit": "加入计划",
+                                    "back": "meetings:calendar", "ancestors": org_selectors.org_ancestors(org, request.user)})
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def plan_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    m = _meeting(request, pk, "change")
+    form = PlanEditForm(request.POST or None, initial={"planned_on": m.planned_on, "topic": m.topic, "place": m.place,
+                                                       "speaker": m.speaker})
+
+    def done(_: Meeting) -> HttpResponse:
+        messages.success(request, "已修改会议计划。")
+        return redirect("meetings:detail", m.pk)
+
+    return submit(request, form, lambda d: services.meeting_plan_update(actor=request.user, meeting=m, **d), done=done) or render(
+        request, "orgs/form.html", {"org": m.organization, "form": form, "title": f"修改计划：{m.topic}", "submit": "保存",
+                                    "back": "meetings:calendar", "ancestors": org_selectors.org_ancestors(m.organization, request.user)})
+
+
+def sign_in_url(m: Meeting) -> str:
+    return settings.NOTIFY["site_url"] + reverse("meetings:member_meeting", args=[m.pk]) + f"?t={m.sign_in_token}"
+
+
+@staff_required("view")
+def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    m = _meeting(request, pk)
+    can_change = policy.can(request.user, "change", m.organization)
+    attendance = list(m.attendance.select_related("member").order_by("status", "member__member_no"))
+    qr_svg = ""
+    if m.status == MeetingStatus.PUBLISHED and can_change:
+        import qrcode
+        import qrcode.image.svg
+
+        qr_svg = qrcode.make(sign_in_url(m), image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(encoding="unicode")
+    return render(request, "meetings/detail.html", {
+        "m": m, "org": m.organization, "ancestors": org_selectors.org_ancestors(m.organization, request.user),
+        "can_change": can_change, "attendance": attendance, "qr_svg": qr_svg, "sign_url": sign_in_url(m) if qr_svg else "",
+        "signed": sum(1 for a in attendance if a.signed_in_at), "files": list(m.attachments.all()),
+        "appraisals": list(m.appraisals.select_related("member").order_by("grade", "member__member_no")),
+        "rectifications": list(m.rectifications.all()), "passed": services.motion_passed(m),
+        "gaps": services.record_gaps(m) if m.status == MeetingStatus.HELD and m.source == "web" else [],
+        "rect_form": RectificationForm(), "today": timezone.localdate(),
+    })
+
+
+@staff_required("change")
+@require_POST
+def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+    m = _meeting(request, pk, "change")
+    try:
+        n = services.meeting_publish(actor=request.user, meeting=m)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已发布会议通知，{n}名党员收到通知。会议当天在会场展示签到二维码。")
+    return redirect("meetings:detail", m.pk)
+
+
+@staff_required("change")
+@require_POST
+def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    m = _meeting(request, pk, "change")
+    try:
+        services.meeting_cancel(actor=request.user, meeting=m, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "会议已取消。")
+    return redirect("meetings:detail", m.pk)
+
+
+def _marks_from_post(request: HttpRequest, ids: list[int]) -> dict[int, services.Mark]:
+    marks = {}
+    for mid in ids:
+        status = request.POST.get(f"att_{mid}")
+        if status:
+            marks[mid] = services.Mark(status, request.POST.get(f"reason_{mid}", "").strip(), request.POST.get(f"excl_{mid}", ""))
+    return marks
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def record_view(request: HttpRequest, pk: int | None = None, org_pk: int | None = None) -> HttpResponse:
+    """Record a meeting as held: a planned one (pk) or one not on the plan (org_pk)."""
+    meeting = _meeting(request, pk, "change") if pk else None
+    org = meeting.organization if meeting else org_selectors.org_get(request.user, org_pk or 0, "change")
+    today = timezone.localdate()
+    initial: dict[str, Any] = {"held_on": min(meeting.planned_on or today, today) if meeting else today,
+                               "kind": meeting.kind if meeting else request.GET.get("kind", MeetingKind.THEME_DAY)}
+    if meeting:
+        for f in ("topic", "place", "chair", "recorder", "speaker", "agenda", "minutes", "decisions", "motion",
+                  "votes_for", "votes_against", "votes_abstain"):
+            initial[f] = getattr(meeting, f)
+        if meeting.held_on:
+            initial["held_on"] = meeting.held_on
+    form = RecordForm(request.POST or None, initial=initial)
+    if meeting:
+        form.fields["kind"].disabled = True
+    kind = meeting.kind if meeting else (request.POST.get("kind") or initial["kind"])
+    if kind not in MeetingKind.values:
+        kind = MeetingKind.THEME_DAY
+    try:
+        day = date.fromisoformat(request.POST.get("held_on", "")) if request.method == "POST" else initial["held_on"]
+    except ValueError:
+        day = initial["held_on"]
+    members = list(services.roster(org, kind, min(day, today)).order_by("member_no").only("pk", "name", "member_no", "status"))
+    existing = {a.member_id: a for a in meeting.attendance.all()} if meeting else {}
+    any_signed = any(a.signed_in_at for a in existing.values())
+    rows = []
+    for mem in members:
+        a = existing.get(mem.pk)
+        status = request.POST.get(f"att_{mem.pk}") or (a.status if a else ("absent" if any_signed else "present"))
+        rows.append({"m": mem, "status": status, "reason": request.POST.get(f"reason_{mem.pk}", a.reason if a else ""),
+                     "excl": request.POST.get(f"excl_{mem.pk}", a.exclusion if a else ""), "signed": a.signed_in_at if a else None})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            m = services.meeting_record(
+                actor=request.user, meeting=meeting, organization=org, kind=kind, held_on=d["held_on"], topic=d["topic"],
+                place=d["place"], chair=d["chair"], recorder=d["recorder"], speaker=d["speaker"], agenda=d["agenda"],
+                minutes=_clean_minutes(d["minutes"]), decisions=d["decisions"], motion=d["motion"],
+                votes_for=d["votes_for"], votes_against=d["votes_against"], votes_abstain=d["votes_abstain"],
+                marks=_marks_from_post(request, [x.pk for x in members]), files=request.FILES.getlist("files"))
+        except DomainError as exc:
+            if exc.field in ("attendance", "files"):
+                messages.error(request, exc.message)
+                form.add_error(None, exc.message)
+            else:
+                add_domain_error(form, exc)
+        else:
+            gaps = services.record_gaps(m)
+            messages.success(request, "已登记会议记录。" + (f"记录还缺少：{'、'.join(gaps)}，请补全。" if gaps else ""))
+            return redirect("meetings:detail", m.pk)
+    return render(request, "meetings/record.html", {
+        "form": form, "org": org, "meeting": meeting, "rows": rows, "statuses": AttendanceStatus.choices,
+        "exclusions": Exclusion.choices, "accept": ACCEPT, "ancestors": org_selectors.org_ancestors(org, request.user),
+        "full": sum(1 for x in members if x.status == "full"), "probationary": sum(1 for x in members if x.status != "full"),
+    })
+
+
+def _clean_minutes(text: str) -> str:
+    from dangjian.core.richtext import clean
+
+    return clean(text)
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def appraisal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    m = _meeting(request, pk, "change")
+    if m.kind != MeetingKind.REVIEW or m.status != MeetingStatus.HELD or m.held_on is None:
+        messages.error(request, "请先登记已召开的民主评议党员会议，再录入评定等次。")
+        return redirect("meetings:detail", m.pk)
+    members = list(services.roster(m.organization, m.kind, m.held_on).order_by("member_no"))
+    current = {a.member_id: a.grade for a in m.appraisals.all()}
+    error = ""
+    if request.method == "POST":
+        grades = {x.pk: request.POST.get(f"grade_{x.pk}", "") for x in members if request.POST.get(f"grade_{x.pk}")}
+        try:
+            counts = services.appraisal_record(actor=request.user, meeting=m, grades=grades)
+        except DomainError as exc:
+            error, current = exc.message, grades
+        else:
+            messages.success(request, "已录入评定等次：" + "，".join(f"{dict(Grade.choices)[g]}{n}人" for g, n in counts.items() if n)
+                             + ("。评为不合格的党员已进入处置程序。" if counts.get(Grade.UNQUALIFIED) else "。"))
+            return redirect("meetings:detail", m.pk)
+    return render(request, "meetings/appraisal.html", {
+        "m": m, "org": m.organization, "rows": [{"m": x, "grade": current.get(x.pk, Grade.QUALIFIED)} for x in members],
+        "grades": Grade.choices, "error": error, "limit": len(members) // 3,
+        "ancestors": org_selectors.org_ancestors(m.organization, request.user)})
+
+
+@staff_required("change")
+@require_POST
+def rectification_view(request: HttpRequest, pk: int) -> HttpResponse:
+    m = _meeting(request, pk, "change")
+    form = RectificationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请完整填写整改事项、责任人和完成时限。")
+    else:
+        try:
+            services.rectification_add(actor=request.user, meeting=m, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已加入整改清单。")
+    return redirect("meetings:detail", m.pk)
+
+
+@staff_required("change")
+@require_POST
+def rectification_done_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+    m = _meeting(request, pk, "change")
+    r = m.rectifications.filter(pk=rid).first()
+    if r is None:
+        raise Http404
+    try:
+        services.rectification_done(actor=request.user, rectification=r, done_on=timezone.localdate())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已标记整改完成。")
+    return redirect("meetings:detail", m.pk)
+
+
+@staff_required("view")
+def attachment_view(request: HttpRequest, pk: int, aid: int) -> Any:
+    m = _meeting(request, pk)
+    f = m.attachments.filter(pk=aid).first()
+    if f is None:
+        raise Http404
+    resp = FileResponse(uploads.open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type)
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@staff_required("view")
+def export_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    from django.db import transaction
+
+    from .documents import minutes_docx, minutes_pdf
+
+    m = _meeting(request, pk)
+    if m.status != MeetingStatus.HELD:
+        raise Http404("会议尚未召开")
+    if fmt == "docx":
+        data, ctype = minutes_docx(m), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    elif fmt == "pdf":
+        data, ctype = minutes_pdf(m), "application/pdf"
+    else:
+        raise Http404
+    with transaction.atomic():
+        audit_record(actor=request.user, action="meetings.export", obj=m, organization=m.organization, data={"format": fmt})
+    resp = HttpResponse(data, content_type=ctype)
+    from urllib.parse import quote
+
+    name = quote(f"{m.held_on:%Y%m%d}-{m.get_kind_display()}会议记录.{fmt}")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return resp
+
+
+@staff_required("view")
+def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
+    """One member's participation: every meeting of their branch they were expected at, month by month,
+    approved absences, handling cases."""
+    member = member_selectors.member_get(request.user, member_id)
+    rows = list(member.attendance.select_related("meeting").order_by("-meeting__held_on")[:200])
+    by_month: dict[str, dict[str, int]] = {}
+    for a in rows:
+        key = f"{a.meeting.held_on:%Y-%m}"
+        cell = by_month.setdefault(key, {"present": 0, "other": 0})
+        cell["present" if a.status == AttendanceStatus.PRESENT else "other"] += 1
+    return render(request, "meetings/member.html", {
+        "member": member, "org": member.organization, "rows": rows, "months": sorted(by_month.items(), reverse=True)[:24],
+        "leaves": list(member.leaves.order_by("-starts_on")), "handlings": list(member.handlings.order_by("-opened_on")),
+        "can_change": policy.can(request.user, "change", member.organization), "leave_form": LeaveForm(),
+        "ancestors": org_selectors.org_ancestors(member.organization, request.user)})
+
+
+@staff_required("change")
+@require_POST
+def leave_view(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = member_selectors.member_get(request.user, member_id)
+    form = LeaveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写请假的开始、结束日期和原因。")
+    else:
+        try:
+            services.leave_approve(actor=request.user, member=member, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已登记请假，期间不计入连续未参加组织生活。")
+    return redirect("meetings:member", member.pk)
+
+
+@staff_required("view")
+def handlings_view(request: HttpRequest, pk: int) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk)
+    qs = (Handling.objects.filter(organization__path__startswith=org.path).select_related("member", "organization")
+          .order_by("decided_on", "-opened_on", "-id"))
+    from dangjian.web.paging import paginate
+
+    return render(request, "meetings/handlings.html", {"org": org, "page": paginate(request, qs),
+                                                       "ancestors": org_selectors.org_ancestors(org, request.user)})
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def handling_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    h = Handling.objects.select_related("organization", "member").filter(pk=pk).first()
+    if h is None or not policy.can(request.user, "change", h.organization):
+        raise Http404
+    form = DecisionForm(request.POST or None, initial={"decided_on": timezone.localdate()})
+
+    def done(_: Handling) -> HttpResponse:
+        messages.success(request, "已登记处置决定。")
+        return redirect("meetings:handlings", h.organization_id)
+
+    return submit(request, form, lambda d: services.handling_decide(actor=request.user, handling=h, **d), done=done) or render(
+        request, "orgs/form.html", {"org": h.organization, "form": form, "submit": "登记决定", "back": "meetings:handlings",
+                                    "title": f"处置决定：{h.member.name}（{h.get_reason_display()}）",
+                                    "ancestors": org_selectors.org_ancestors(h.organization, request.user)})
+
+
+# ------------------------------------------------------------------ the member's phone
+
+
+@member_required
+def my_view(request: HttpRequest) -> HttpResponse:
+    member = member_selectors.own_member(request.user)
+    today = timezone.localdate()
+    branch = member.organization
+    orgs = [branch.pk, *branch.get_children().filter(kind="group").values_list("pk", flat=True)]
+    upcoming = list(Meeting.objects.filter(organization_id__in=orgs, status=MeetingStatus.PUBLISHED, planned_on__gte=today)
+                    .order_by("planned_on")[:10])
+    mine = list(member.attendance.select_related("meeting").order_by("-meeting__held_on")[:24])
+    year = [a for a in mine if a.meeting.held_on and a.meeting.held_on.year == today.year]
+    return render(request, "meetings/my.html", {
+        "member": member, "upcoming": upcoming, "mine": mine, "today": today,
+        "present": sum(1 for a in year if a.status == AttendanceStatus.PRESENT), "expected": len(year)})
+
+
+@member_required
+def member_meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting on the member's phone: what, when, where; the sign-in button on the day (the QR
+    code in the room carries the sign-in code)."""
+    member = member_selectors.own_member(request.user)
+    m = Meeting.objects.select_related("organization").filter(pk=pk).exclude(status=MeetingStatus.PLANNED).first()
+    day = (m.planned_on or m.held_on or timezone.localdate()) if m else None
+    if m is None or not services.roster(m.organization, m.kind, day).filter(pk=member.pk).exists():  # type: ignore[arg-type]
+        raise Http404("未找到该会议")
+    mine = m.attendance.filter(member=member).first()
+    return render(request, "meetings/member_meeting.html", {"m": m, "mine": mine, "token": request.GET.get("t", ""),
+                                                            "today": timezone.localdate()})
+
+
+@member_required
+@require_POST
+def sign_in_view(request: HttpRequest, pk: int) -> HttpResponse:
+    m = Meeting.objects.filter(pk=pk).first()
+    if m is None:
+        raise Http404
+    try:
+        services.attendance_sign_in(user=request.user, meeting=m, token=request.POST.get("t", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "签到成功。")
+    return redirect("meetings:member_meeting", m.pk)
