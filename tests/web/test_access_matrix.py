@@ -69,6 +69,22 @@ MATRIX = {
     "fees:my": (lambda t: [], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "fees:my_order": (lambda t: [_order(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "fees:sandbox_pay": (lambda t: [_order(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "meetings:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
+    "meetings:calendar": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "meetings:calendar#rollup": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "meetings:plan_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "meetings:record_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "meetings:handlings": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "meetings:handling_decide": (lambda t: [_handling(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "meetings:detail": (lambda t: [_held(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "meetings:plan_edit": (lambda t: [_planned(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "meetings:record": (lambda t: [_planned(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "meetings:appraisal": (lambda t: [_held(t, "democratic_review")], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "meetings:attachment": (lambda t: _meeting_file(t), "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "meetings:export": (lambda t: [_held(t), "docx"], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "meetings:member": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "meetings:my": (lambda t: [], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "meetings:member_meeting": (lambda t: [_published(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "members:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "members:list#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "members:create": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
@@ -112,6 +128,14 @@ POST_MATRIX = {
     "fees:callback": (lambda t: ["sandbox"], dict.fromkeys(ROLES, 400)),
     "compliance:scan_start": (lambda t: [t.branch_a1.pk],
                               expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "meetings:plan_generate": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "meetings:publish": (lambda t: [_planned(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "meetings:cancel": (lambda t: [_planned(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "meetings:rectify": (lambda t: [_held(t, "life_meeting")], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "meetings:rectify_done": (lambda t: _rectification(t), expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "meetings:leave": (lambda t: [t.members["A1-1"].pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "meetings:sign_in": (lambda t: [_published(t)], {**expect(), "member": 302, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "notify:notice": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
     "notify:read": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
     "supervision:act": (lambda t: [_task(t), t.branch_a1.assignments.first().pk],
                         expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=404)),
@@ -120,6 +144,66 @@ POST_MATRIX = {
     "member-unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
                       expect(anonymous=403, branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
 }
+
+def _held(t, kind="general_meeting"):
+    from datetime import date
+
+    from dangjian.meetings.models import Meeting
+
+    return Meeting.objects.create(organization=t.branch_a1, kind=kind, status="held", held_on=date(2026, 1, 5), topic="会议",
+                                  expected=4, attended=4).pk
+
+
+def _planned(t):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangjian.meetings.models import Meeting
+
+    return Meeting.objects.create(organization=t.branch_a1, kind="theme_day", planned_on=timezone.localdate() + timedelta(days=3),
+                                  topic="主题党日").pk
+
+
+def _published(t):
+    from django.utils import timezone
+
+    from dangjian.meetings.models import Meeting
+
+    return Meeting.objects.create(organization=t.branch_a1, kind="theme_day", status="published", planned_on=timezone.localdate(),
+                                  topic="主题党日", sign_in_token="tok").pk
+
+
+def _meeting_file(t):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.core import uploads
+    from dangjian.meetings.models import Attachment
+
+    pk = _held(t)
+    [f] = uploads.store([SimpleUploadedFile("记录.txt", "会议记录".encode())])
+    a = Attachment.objects.create(meeting_id=pk, name=f.name, path=f.path, content_type=f.content_type, size=f.size, sha256=f.sha256)
+    return [pk, a.pk]
+
+
+def _rectification(t):
+    from datetime import date
+
+    from dangjian.meetings.models import Rectification
+
+    pk = _held(t, "life_meeting")
+    return [pk, Rectification.objects.create(meeting_id=pk, item="整改", owner="书记", due_on=date(2026, 3, 1)).pk]
+
+
+def _handling(t):
+    from datetime import date
+
+    from dangjian.meetings.models import Handling
+
+    m = t.members["A1-3"]
+    return Handling.objects.create(member=m, organization=m.organization, reason="appraisal", detail="不合格", key="x",
+                                   opened_on=date(2026, 1, 5)).pk
+
 
 def _payment(t):
     from datetime import date
@@ -211,11 +295,11 @@ def test_get_matrix(client, tree, users, name, role):
     args_fn, query, expected = MATRIX[name]
     url = reverse(name.split("#")[0], args=args_fn(tree)) + query.format(a1=tree.branch_a1.pk)
     _client_for(client, users, role)
-    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export"]).count()
+    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export"]).count()
     resp = client.get(url)
     assert resp.status_code == expected[role], f"{name} as {role}: {resp.status_code}"
     # a read never writes anything but access logs
-    assert AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export"]).count() == before
+    assert AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export"]).count() == before
 
 
 @pytest.mark.parametrize("role", ROLES)

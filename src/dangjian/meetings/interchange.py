@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .constants import BUNDLE_KINDS, MeetingKind, MeetingStatus
+from .constants import BUNDLE_KINDS, MeetingStatus
 from .models import Meeting
 
 
@@ -116,5 +116,3 @@ def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
             "organization__code", "kind", "held_on", "topic", "attended", "expected").iterator(chunk_size=20000):
         yield (code, kind, held.isoformat(), topic, str(att), str(exp))
 
-
-assert MeetingKind.TALK not in BUNDLE_KINDS
