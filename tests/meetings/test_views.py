@@ -50,7 +50,7 @@ def test_branch_calendar_shows_each_meeting_and_its_queries_are_fixed(client, tr
     client.get(url)
     with django_assert_num_queries(14):
         page = client.get(url).content.decode()
-    assert page.count('class="life-dot planned"') == 34
+    assert page.count('class="life-dot planned" title=') == 34
     assert "按规定频次生成年度计划" in page
 
 
