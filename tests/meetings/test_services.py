@@ -32,9 +32,9 @@ def photo() -> SimpleUploadedFile:
 
 
 def record(users, tree, **over):
-    args = dict(actor=users["branch_worker"], organization=tree.branch_a1, kind="general_meeting",
-                held_on=timezone.localdate() - timedelta(days=1), topic="第三季度党员大会", minutes="<p>讨论</p>",
-                decisions="通过", chair="书记", recorder="组织委员")
+    args = {"actor": users["branch_worker"], "organization": tree.branch_a1, "kind": "general_meeting",
+            "held_on": timezone.localdate() - timedelta(days=1), "topic": "第三季度党员大会", "minutes": "<p>讨论</p>",
+            "decisions": "通过", "chair": "书记", "recorder": "组织委员"}
     args.update(over)
     return services.meeting_record(**args)
 
