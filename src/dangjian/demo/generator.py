@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from dangjian.core import idnumber
 from dangjian.core.dates import add_months
 from dangjian.interchange.reader import Table
-from dangjian.interchange.schema import FEES, MEMBERS, ORGS, POSTS, TERMS
+from dangjian.interchange.schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, TERMS
 
 from . import names
 
@@ -451,6 +451,7 @@ class CityBuilder:
             TERMS.name: _table(TERMS, term_rows),
             POSTS.name: _table(POSTS, post_rows),
             FEES.name: _table(FEES, self._fees(by_branch)),
+            MEETINGS.name: _table(MEETINGS, self._meetings(nodes, by_branch, post_rows)),
         }
 
     def _fees(self, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
@@ -490,6 +491,83 @@ class CityBuilder:
                         d = p = due + 100
                     rows.append({"member_no": r["member_no"], "month": f"{y:04d}-{m + 1:02d}", "due": yuan(d),
                                  "paid": "" if p is None else yuan(p), "paid_on": on})
+        return rows
+
+
+    def _meetings(self, nodes: list[Node], by_branch: dict[str, list[dict[str, str]]], posts: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Every meeting due in the scan window (the 24 months before `today`'s month, rules-contract):
+        theme days and committee meetings (branches with a committee) monthly, general meetings and
+        lessons quarterly, the life meeting and the appraisal in December, each group's meeting monthly;
+        only periods that start on or after the organization's founding. At the plant rate per branch one
+        period's meeting of one kind is left out (LIFE-01/02/04/05/06/07; LIFE-03 for a group) or a
+        general meeting is held with half or fewer present (LIFE-11)."""
+        rng, today, rate, truth = self.rng, self.today, self.plant_rate, self.truth
+        start = add_months(today.replace(day=1), -24)
+        committee_posts: dict[str, int] = {}
+        for p in posts:
+            if p["post"] != "group_leader":
+                committee_posts[p["org_code"]] = committee_posts.get(p["org_code"], 0) + 1
+        months = []
+        d = start
+        while add_months(d, 1) <= today.replace(day=1):
+            months.append(d)
+            d = add_months(d, 1)
+        rows: list[dict[str, str]] = []
+
+        def held(code: str, kind: str, day: date, topic: str, expected: int, low: bool = False) -> None:
+            attended = (expected // 2 if low else max(expected // 2 + 1, expected - rng.randint(0, max(0, expected // 4))))
+            rows.append({"org_code": code, "kind": kind, "held_on": day.isoformat(), "topic": topic,
+                         "attended": str(attended), "expected": str(expected)})
+
+        for n in nodes:
+            if n.kind not in ("branch", "group"):
+                continue
+            roster = by_branch.get(n.code if n.kind == "branch" else (n.parent.code if n.parent else ""), [])
+            size = max(len(roster), 1)
+            if n.kind == "group":
+                groups = sum(1 for c in (n.parent.children or []) if c.kind == "group") if n.parent else 1
+                size = max(size // max(groups, 1), 1)
+            due = [m for m in months if m >= n.established_on]
+            if not due:
+                continue
+            plan: list[tuple[str, date, str]] = []  # kind, day, period label
+            theme_day = rng.randint(5, 25)
+            for m in due:
+                if n.kind == "group":
+                    plan.append(("group_meeting", m.replace(day=min(theme_day + 2, 28)), f"{m:%Y-%m}"))
+                    continue
+                plan.append(("theme_day", m.replace(day=theme_day), f"{m:%Y-%m}"))
+                if committee_posts.get(n.code, 0) >= 3:
+                    plan.append(("committee_meeting", m.replace(day=rng.randint(1, 10)), f"{m:%Y-%m}"))
+                q = f"{m.year}-Q{(m.month - 1) // 3 + 1}"
+                if m.month % 3 == 1 and add_months(m, 3) <= today.replace(day=1):
+                    plan.append(("general_meeting", m.replace(month=m.month + 1, day=rng.randint(1, 28)), q))
+                    plan.append(("party_lecture", m.replace(month=m.month + 2, day=theme_day), q))
+                if m.month == 1 and add_months(m, 12) <= today.replace(day=1):
+                    plan.append(("life_meeting", date(m.year, 12, rng.randint(1, 20)), str(m.year)))
+                    plan.append(("democratic_review", date(m.year, 12, rng.randint(21, 30)), str(m.year)))
+            plan = [p for p in plan if n.established_on <= p[1] < today]
+            planted: tuple[str, str] | None = None
+            if plan and rng.random() < rate:
+                kind, _day, period = rng.choice(plan)
+                rule = {"general_meeting": "LIFE-01", "committee_meeting": "LIFE-02", "group_meeting": "LIFE-03",
+                        "party_lecture": "LIFE-04", "theme_day": "LIFE-05", "life_meeting": "LIFE-06",
+                        "democratic_review": "LIFE-07"}[kind]
+                if kind == "general_meeting" and rng.random() < 0.3:
+                    rule = "LIFE-11"
+                planted = (kind, period) if rule != "LIFE-11" else None
+                truth.add((rule, n.code))
+                low_period = period if rule == "LIFE-11" else None
+            else:
+                low_period = None
+            label = {"theme_day": "主题党日", "committee_meeting": "支委会", "group_meeting": "党小组会", "general_meeting": "党员大会",
+                     "party_lecture": "党课", "life_meeting": "组织生活会", "democratic_review": "民主评议党员"}
+            for kind, day, period in plan:
+                if planted == (kind, period):
+                    continue
+                expected = max(committee_posts.get(n.code, 3), 3) if kind == "committee_meeting" else size
+                held(n.code, kind, day, f"{period}{label[kind]}", expected,
+                     low=kind == "general_meeting" and period == low_period)
         return rows
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from dangjian.core.bulk import fast_insert
+
 from .constants import BUNDLE_KINDS, MeetingStatus
 from .models import Meeting
 
@@ -81,6 +83,11 @@ def check_meetings(val: Any, table: Any, spec_name: str) -> list[MeetingRow]:
     return out
 
 
+CREATE_FIELDS = ["organization_id", "kind", "status", "held_on", "topic", "expected", "attended", "source",
+                 "place", "speaker", "chair", "recorder", "agenda", "minutes", "decisions", "motion", "sign_in_token",
+                 "created_at", "updated_at"]
+
+
 def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any) -> None:
     if not rows:
         return
@@ -90,19 +97,20 @@ def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any)
         for pk, oid, kind, held, topic, att, exp in (Meeting.objects.filter(organization_id__in=ids[i:i + 5000], status=MeetingStatus.HELD)
                                                      .values_list("id", "organization_id", "kind", "held_on", "topic", "attended", "expected")):
             existing[(oid, kind, held, topic)] = (pk, att, exp)
-    creates, updates = [], []
+    now = timezone.now()
+    creates: list[tuple[Any, ...]] = []
+    updates: list[Meeting] = []
     for r in rows:
         oid = org_ids[r.org_code]
         old = existing.get((oid, r.kind, r.held_on, r.topic))
         if old is None:
-            creates.append(Meeting(organization_id=oid, kind=r.kind, status=MeetingStatus.HELD, held_on=r.held_on, topic=r.topic[:200],
-                                   attended=r.attended, expected=r.expected, source="import",
-                                   voting_expected=None, voting_present=None))
+            creates.append((oid, r.kind, MeetingStatus.HELD, r.held_on, r.topic[:200], r.expected, r.attended, "import",
+                            *([""] * 9), now, now))
         elif (old[1], old[2]) != (r.attended, r.expected):
             updates.append(Meeting(id=old[0], attended=r.attended, expected=r.expected))
         else:
             counts.unchanged += 1
-    Meeting.objects.bulk_create(creates, batch_size=2000)
+    fast_insert(Meeting, CREATE_FIELDS, creates)
     Meeting.objects.bulk_update(updates, ["attended", "expected"], batch_size=2000)
     counts.created += len(creates)
     counts.updated += len(updates)
