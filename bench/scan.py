@@ -19,7 +19,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -161,6 +161,75 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     }
 
 
+def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
+    """LIFE-01…12 as plain SQL: a calendar CTE of the window's complete periods joined with the
+    branches, NOT EXISTS a held meeting of the kind; runs of absence by gaps-and-islands. Each row is
+    (organization, member, period, subject) like the engine's hits."""
+    from dangjian.compliance.engine import ScanContext
+    from dangjian.meetings.rules import periods
+
+    ctx = ScanContext(as_of=as_of, scope_path="", params={})
+    ws = ctx.window_start
+
+    def calendar(unit: str) -> tuple[str, list[Any]]:
+        cal = periods(ctx, unit)
+        return ("WITH c(label, s, e) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * len(cal)) + ") ",
+                [x for row in cal for x in row])
+
+    def missing(unit: str, kind: str, org_kind: str = "branch", extra: str = "") -> tuple[str, list[Any]]:
+        cte, params = calendar(unit)
+        return (cte + "SELECT o.id, NULL, c.label, NULL FROM orgs_organization o JOIN c ON o.established_on <= c.s "
+                f"WHERE o.kind = '{org_kind}' AND o.is_active = %s {extra} AND NOT EXISTS (SELECT 1 FROM meetings_meeting m "
+                "WHERE m.organization_id = o.id AND m.kind = %s AND m.status = 'held' AND m.held_on >= c.s AND m.held_on <= c.e)",
+                [*params, True, kind])
+
+    committee = ("AND (SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS NULL "
+                 "AND p.post <> 'group_leader') >= 3")
+    review_sql, review_params = missing("year", "democratic_review")
+    last = as_of.year * 12 + as_of.month - 2
+    first = max(last - 23, ws.year * 12 + ws.month - 1)
+    months = []
+    for i in range(first, last + 1):
+        start = date(i // 12, i % 12 + 1, 1)
+        months += [i, start, date(start.year + (start.month == 12), start.month % 12 + 1, 1) - timedelta(days=1)]
+    runs = ("WITH cal(i, s, e) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * (last - first + 1)) + "), "
+            "mm AS (SELECT a.member_id, a.month_index, MAX(mem.organization_id) AS org, "
+            "MAX(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END) AS p, MAX(CASE WHEN a.status = 'absent' THEN 1 ELSE 0 END) AS ab "
+            "FROM meetings_attendance a JOIN meetings_meeting m ON m.id = a.meeting_id JOIN members_member mem ON mem.id = a.member_id "
+            "WHERE a.month_index >= %s AND a.month_index <= %s AND m.status = 'held' AND mem.status IN ('full', 'probationary') "
+            "GROUP BY a.member_id, a.month_index), "
+            "bad AS (SELECT mm.* FROM mm JOIN cal ON cal.i = mm.month_index WHERE mm.p = 0 AND mm.ab = 1 AND NOT EXISTS "
+            "(SELECT 1 FROM meetings_leave l WHERE l.member_id = mm.member_id AND l.starts_on <= cal.e AND l.ends_on >= cal.s)), "
+            "isl AS (SELECT member_id, org, month_index + ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY month_index DESC) AS g FROM bad) "
+            "SELECT org, member_id, NULL, NULL FROM isl WHERE g = %s GROUP BY org, member_id ")
+    run_params = [*months, first, last, last + 1]
+    return {
+        "LIFE-01": missing("quarter", "general_meeting"),
+        "LIFE-02": missing("month", "committee_meeting", extra=committee),
+        "LIFE-03": missing("month", "group_meeting", org_kind="group"),
+        "LIFE-04": missing("quarter", "party_lecture"),
+        "LIFE-05": missing("month", "theme_day"),
+        "LIFE-06": missing("year", "life_meeting"),
+        "LIFE-07": (review_sql + " UNION ALL SELECT mt.organization_id, NULL, SUBSTR(CAST(mt.held_on AS TEXT), 1, 4), 'review' || mt.id "
+                    "FROM meetings_appraisal a JOIN meetings_meeting mt ON mt.id = a.meeting_id JOIN orgs_organization o "
+                    "ON o.id = mt.organization_id WHERE o.kind = 'branch' AND o.is_active = %s AND mt.held_on >= %s AND mt.held_on < %s "
+                    "GROUP BY mt.id, mt.organization_id, mt.held_on "
+                    "HAVING 3 * SUM(CASE WHEN a.grade = 'excellent' THEN 1 ELSE 0 END) > COUNT(*)",
+                    [*review_params, True, ws, as_of]),
+        "LIFE-09": (runs + "HAVING COUNT(*) >= 3 AND COUNT(*) < 6", run_params),
+        "LIFE-10": (runs + "HAVING COUNT(*) >= 6", run_params),
+        "LIFE-11": ("SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM meetings_meeting m JOIN orgs_organization o "
+                    "ON o.id = m.organization_id WHERE m.kind = 'general_meeting' AND m.status = 'held' AND m.held_on >= %s "
+                    "AND m.held_on < %s AND o.kind = 'branch' AND o.is_active = %s AND m.held_on >= o.established_on "
+                    "AND m.attended * 2 <= m.expected", [ws, as_of, True]),
+        "LIFE-12": ("SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM meetings_meeting m "
+                    "WHERE m.source = 'web' AND m.status = 'held' AND m.held_on >= %s AND m.held_on < %s AND (m.expected = 0 "
+                    "OR m.minutes = '' OR (m.kind IN ('general_meeting', 'committee_meeting') AND m.decisions = '') "
+                    "OR (m.motion <> '' AND m.votes_for IS NULL) OR EXISTS (SELECT 1 FROM meetings_attendance a "
+                    "WHERE a.meeting_id = m.id AND a.reason = '' AND a.status IN ('absent', 'leave')))", [ws, as_of]),
+    }
+
+
 MEMBER_RULES = {"FEE-01", "FEE-02", "FEE-03", "FEE-04", "FEE-08", "FEE-11"}
 PERIOD_RULES = {"FEE-05", "FEE-09"}
 
@@ -170,10 +239,12 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
 
     out: dict[str, set[Any]] = {}
     with connection.cursor() as cur:
-        for rid, (sql, params) in {**floor_queries(as_of), **fee_floor_queries(as_of)}.items():
+        for rid, (sql, params) in {**floor_queries(as_of), **fee_floor_queries(as_of), **life_floor_queries(as_of)}.items():
             cur.execute(sql, params)
             rows = cur.fetchall()
-            if rid in MEMBER_RULES:
+            if rid.startswith("LIFE-"):
+                out[rid] = {(r[0], r[1], r[2], r[3]) for r in rows}
+            elif rid in MEMBER_RULES:
                 out[rid] = {(r[0], r[1]) for r in rows}
             elif rid in PERIOD_RULES:
                 out[rid] = {(r[0], r[1], r[2]) for r in rows}
@@ -191,7 +262,9 @@ def engine_run(as_of: date) -> dict[str, set[Any]]:
     for r in enabled_rules():
         ctx = ScanContext(as_of=as_of, scope_path="", params=effective_params(r.id))
         hits = list(r.evaluate(ctx))
-        if r.id in MEMBER_RULES:
+        if r.id.startswith("LIFE-"):
+            out[r.id] = {(h.organization_id, h.member_id, None if h.member_id else h.period, h.subject) for h in hits}
+        elif r.id in MEMBER_RULES:
             out[r.id] = {(h.organization_id, h.member_id) for h in hits}
         elif r.id in PERIOD_RULES:
             out[r.id] = {(h.organization_id, h.member_id, h.period) for h in hits}
