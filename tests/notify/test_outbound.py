@@ -297,3 +297,27 @@ def test_settings_page_saves_and_the_log_lists(client: Any, users: dict[str, Any
     assert "无法连接网关" in page
     assert "发送失败" in page
     assert "无法连接网关" not in client.get("/inbox/deliveries/?status=sent").content.decode()
+
+
+def test_a_meeting_notice_goes_out_in_the_digest(smtp: Inbox, tree: Any, users: dict[str, Any]) -> None:
+    from django.utils import timezone
+
+    from dangjian.meetings import services as meetings
+
+    member = users["member"]
+    contact_update(user=member, email="member@example.org", phone="", wechat_openid="", email_on=True, sms_on=False, wechat_on=False)
+    m = meetings.meeting_plan(actor=users["branch_worker"], organization=tree.branch_a1, kind="general_meeting",
+                              planned_on=timezone.localdate(), topic="季度党员大会", place="三楼会议室")
+    meetings.meeting_publish(actor=users["branch_worker"], meeting=m)
+    assert delivery_queue_digests(at(16, 8))["deliveries"] == 1
+    d = Delivery.objects.get(user=member)
+    assert (d.reminder_ids, len(d.notice_ids), d.summary) == ([], 1, "1条通知")
+    assert delivery_send_due(at(16, 8)) == {"sent": 1}
+    assert len(smtp.messages) == 1
+    body = smtp.messages[0].content.decode("utf-8", "replace")
+    assert "member@example.org" in smtp.messages[0].rcpt_tos
+    assert "Subject:" in body
+    d.refresh_from_db()
+    assert d.status == "sent"
+    # sent once: the next day's digest does not repeat it
+    assert delivery_queue_digests(at(17, 8))["deliveries"] == 0
