@@ -155,6 +155,11 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "FEE-01": ("SELECT f.organization_id, f.member_id FROM fees_feemonth f JOIN fees_collectionday c ON c.organization_id = "
                    f"f.organization_id JOIN members_member m ON m.id = f.member_id WHERE f.month_index = {now} AND {onroll} "
                    f"AND c.day >= {as_of.day} AND c.day <= {as_of.day + 3} AND (f.paid_fen IS NULL OR f.paid_fen = 0)", []),
+        # FEE-07: after March, a branch with members from before the year and no yearly assessment on record
+        "FEE-07": ("SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND %s > 3 AND EXISTS "
+                   f"(SELECT 1 FROM members_member m WHERE m.organization_id = o.id AND {onroll} AND m.joined_on < %s) "
+                   "AND NOT EXISTS (SELECT 1 FROM fees_annualassessment a WHERE a.organization_id = o.id AND a.year = %s)",
+                   [True, as_of.month, date(as_of.year, 1, 1), as_of.year]),
         "SUP-01": ("SELECT a.organization_id, a.id FROM supervision_assignment a JOIN supervision_task t ON t.id = a.task_id "
                    "JOIN orgs_organization o ON o.id = a.organization_id WHERE a.status IN ('pending', 'returned') "
                    "AND t.deadline < %s AND o.is_active = %s", [as_of, True]),

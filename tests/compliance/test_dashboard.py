@@ -17,7 +17,7 @@ def test_dashboard_drills_down_and_stays_in_scope(client, tree, users):
     assert "中共示范市委员会" in page
     assert "中共甲区委员会" in page
     assert "红" in page
-    branch = client.get(reverse("compliance:dashboard"), {"org": tree.branch_a2.pk})
+    branch = client.get(reverse("compliance:dashboard"), {"org": tree.branch_a2.pk, "category": "setup"})
     assert branch.status_code == 200
     rules = {f.rule_id for f in branch.context["page"].object_list}
     assert "ORG-06" in rules  # A2 has no secretary

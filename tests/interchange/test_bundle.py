@@ -58,8 +58,10 @@ def snapshot_counts() -> tuple[int, ...]:
 def wipe_domain() -> None:
     # set-up records (units, requests, elections) are not part of bundle v1: an empty database has none
     from dangjian.fees.models import AnnualAssessment, FeeMonth, Publication
+    from dangjian.meetings.models import Meeting
     from dangjian.orgs.models import Election, OrgRequest, Unit
 
+    Meeting.objects.all().delete()
     FeeMonth.objects.all().delete()
     Publication.objects.all().delete()
     AnnualAssessment.objects.all().delete()
@@ -83,7 +85,7 @@ def test_round_trip_export_import_export_is_identical(tmp_path):
     assert result.counts["members.csv"].created == 520
     event = AuditEvent.objects.filter(action="interchange.import").latest("id")
     assert event.data["counts"]["members.csv"]["created"] == 520
-    assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv", "fees.csv"}
+    assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv", "fees.csv", "meetings.csv"}
     assert build_bundle() == first
     # importing the same bundle again changes nothing
     before = list(Member.objects.order_by("pk").values_list("pk", "updated_at"))
@@ -147,8 +149,8 @@ BAD_CASES = {
                      ("members.csv", 2, "fee_category", "党费类别“boss”无效")),
     "unknown_kind": ({"orgs.csv": ORGS + "C1,甲,,party,organ,2000-01-01\n"},
                      ("orgs.csv", 2, "kind", "组织类型“party”无效")),
-    "unsupported_file": ({"orgs.csv": base_orgs(), "meetings.csv": "org_code,kind,held_on,topic,attended,expected\n"},
-                         ("meetings.csv", None, None, "尚不支持导入“组织生活”数据")),
+    "unsupported_file": ({"orgs.csv": base_orgs(), "study.csv": "member_no,year,hours\n"},
+                         ("study.csv", None, None, "尚不支持导入“学习教育”数据")),
     "fee_unknown_member": ({"orgs.csv": base_orgs(), "fees.csv": "member_no,month,due,paid,paid_on\nX9,2025-01,10.00,10.00,2025-01-05\n"},
                            ("fees.csv", 2, "member_no", "党员“X9”不存在")),
     "fee_bad_month": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1"),

@@ -37,7 +37,7 @@ def test_committee_calendar_queries_do_not_grow_with_branches(client, tree, user
     login(client, users["committee_staff"])
     url = reverse("meetings:calendar", args=[tree.district_a.pk])
     client.get(url)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         page = client.get(url).content.decode()
     assert "测试1支部" in page
     assert "全年已开" in page
@@ -48,7 +48,7 @@ def test_branch_calendar_shows_each_meeting_and_its_queries_are_fixed(client, tr
     login(client, users["branch_worker"])
     url = reverse("meetings:calendar", args=[tree.branch_a1.pk]) + f"?year={timezone.localdate().year + 1}"
     client.get(url)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         page = client.get(url).content.decode()
     assert page.count('class="life-dot planned" title=') == 34
     assert "按规定频次生成年度计划" in page

@@ -110,10 +110,22 @@ def inbox(user: Any) -> Any:
 
 
 def unread_count(user: Any) -> int:
+    """Unread open reminders and unread notices, in one query (it runs on every page)."""
+    from django.db.models import Count, IntegerField, Subquery, Value
+    from django.db.models.functions import Coalesce
+
     from .models import Notice
 
-    return (Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True).count()
-            + Notice.objects.filter(user=user, read_at__isnull=True).count())
+    def count(qs: Any) -> Any:
+        return Coalesce(Subquery(qs.order_by().values("user_id").annotate(c=Count("id")).values("c"),
+                                 output_field=IntegerField()), Value(0))
+
+    row = (Reminder.objects.model._meta.get_field("user").related_model._default_manager  # type: ignore[union-attr]
+           .filter(pk=user.pk)
+           .annotate(r=count(Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True)),
+                     n=count(Notice.objects.filter(user=user, read_at__isnull=True)))
+           .values_list("r", "n").first())
+    return sum(row) if row else 0
 
 
 def notices(user: Any) -> Any:
