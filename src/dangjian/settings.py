@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "dangjian.supervision",
     "dangjian.fees",
     "dangjian.meetings",
+    "dangjian.recruitment",
     "dangjian.demo",
     "dangjian.web",
 ]

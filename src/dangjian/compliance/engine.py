@@ -41,6 +41,7 @@ class Hit:
     period: str | None = None
     severity: str | None = None  # overrides the rule's severity (escalating families)
     subject: str | None = None  # a further subject under the organization (a unit, a request, an election)
+    person: str | None = None  # the number of a person who is not a member (a recruitment candidate)
     details: dict[str, Any] = field(default_factory=dict)
 
 

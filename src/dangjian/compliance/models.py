@@ -13,6 +13,8 @@ class Finding(models.Model):
     rule_id = models.CharField("规则", max_length=20)
     organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="findings")
     member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="findings")
+    # a person who is not (yet) a member, e.g. someone in the recruitment pipeline: their number
+    person = models.CharField("人员编号", max_length=32, blank=True, default="")
     period = models.CharField("期间", max_length=10, blank=True)
     subject_key = models.CharField(max_length=60)
     severity = models.CharField("等级", max_length=10)

@@ -130,6 +130,7 @@ def _upsert(r: Rule, hits: dict[str, Hit], as_of: date, scope_path: str, result:
         if cur is None:
             creates.append(Finding(
                 rule_id=r.id, organization_id=hit.organization_id, member_id=hit.member_id, period=hit.period or "",
+                person=hit.person or "",
                 subject_key=key, severity=severity, category=r.category, message=hit.message, details=hit.details,
                 opened_on=as_of, last_seen_on=as_of,
             ))

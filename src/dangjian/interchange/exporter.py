@@ -17,7 +17,7 @@ from dangjian.members.models import Member
 from dangjian.members.validation import fen_to_yuan
 from dangjian.orgs.models import Organization, Post, Term
 
-from .schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, TERMS
+from .schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, RECRUITMENT, TERMS
 
 
 def _csv(columns: tuple[str, ...], rows: Any) -> bytes:
@@ -78,6 +78,11 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
     meetings = list(meeting_rows(orgs.values("id")))
     if meetings:  # a deployment without meeting records exports no meetings.csv
         files[MEETINGS.name] = _csv(MEETINGS.columns, meetings)
+    from dangjian.recruitment.interchange import export_rows as recruitment_rows
+
+    people = list(recruitment_rows(orgs.values("id")))
+    if people:  # a deployment without recruitment records exports no recruitment.csv
+        files[RECRUITMENT.name] = _csv(RECRUITMENT.columns, people)
     return files
 
 

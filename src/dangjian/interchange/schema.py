@@ -36,11 +36,19 @@ FEES = FileSpec("fees.csv", "党费", ("member_no", "month", "due", "paid", "pai
 MEETINGS = FileSpec("meetings.csv", "组织生活", ("org_code", "kind", "held_on", "topic", "attended", "expected"),
                     {"org_code": 32, "kind": 20, "held_on": 10, "topic": 200, "attended": 6, "expected": 6})
 
-SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS, FEES, MEETINGS)}
+RECRUITMENT = FileSpec(
+    "recruitment.csv", "发展党员",
+    ("person_no", "name", "gender", "birth_date", "org_code", "applied_on", "talked_on", "activist_on", "target_on",
+     "reviewed_on", "trained_on", "publicized_on", "admitted_on", "approved_on", "oath_on", "full_on"),
+    {"person_no": 32, "name": 50, "gender": 2, "birth_date": 10, "org_code": 32, **dict.fromkeys(
+        ("applied_on", "talked_on", "activist_on", "target_on", "reviewed_on", "trained_on", "publicized_on", "admitted_on",
+         "approved_on", "oath_on", "full_on"), 10)},
+)
+
+SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS, FEES, MEETINGS, RECRUITMENT)}
 
 # Files of the format that later modules will add; until then a bundle holding one is refused.
 LATER = {
-    "recruitment.csv": "发展党员",
     "transfers.csv": "组织关系转接",
     "study.csv": "学习教育",
 }
@@ -51,6 +59,9 @@ COLUMN_LABELS = {
     "term_years": "任期年数", "member_no": "党员编号", "post": "职务", "gender": "性别",
     "birth_date": "出生日期", "id_number": "身份证号", "phone": "手机号", "status": "党籍状态",
     "joined_on": "入党日期", "full_on": "转正日期", "fee_category": "党费类别", "fee_base": "党费基数",
+    "person_no": "人员编号", "applied_on": "递交申请日期", "talked_on": "谈话日期", "activist_on": "确定积极分子日期",
+    "target_on": "确定发展对象日期", "reviewed_on": "政治审查日期", "trained_on": "集中培训日期", "publicized_on": "公示日期",
+    "admitted_on": "支部大会接收日期", "approved_on": "上级审批日期", "oath_on": "入党宣誓日期",
     "held_on": "召开日期", "topic": "主题", "attended": "实到人数", "expected": "应到人数",
     "month": "月份", "due": "应缴", "paid": "实缴", "paid_on": "缴纳日期",
 }

@@ -141,6 +141,12 @@ def snapshot(member: Member) -> dict[str, Any]:
 @transaction.atomic(durable=True)
 def member_create(*, actor: Any, organization: Organization, member_no: str, data: MemberData) -> Member:
     """Add a member to a branch's roster (建档), with the first history entry."""
+    return member_create_within(actor=actor, organization=organization, member_no=member_no, data=data)
+
+
+def member_create_within(*, actor: Any, organization: Organization, member_no: str, data: MemberData) -> Member:
+    """`member_create` inside the caller's transaction (another domain write that creates the member
+    as part of its own, e.g. an admission approved in recruitment)."""
     _require(actor, "change", organization)
     try:
         member_no = v.check_member_no(member_no)
@@ -198,6 +204,11 @@ def member_change_status(*, actor: Any, member: Member, to_status: str, on: date
 
     The platform never decides these itself: the reason names the meeting and approval.
     """
+    return member_change_status_within(actor=actor, member=member, to_status=to_status, on=on, reason=reason)
+
+
+def member_change_status_within(*, actor: Any, member: Member, to_status: str, on: date, reason: str) -> Member:
+    """`member_change_status` inside the caller's transaction (a conversion approved in recruitment)."""
     _require(actor, "change", member.organization)
     m = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
     allowed = STATUS_TRANSITIONS.get(m.status, set())

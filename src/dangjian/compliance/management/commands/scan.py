@@ -48,7 +48,7 @@ class Command(BaseCommand):
         if opts["json"]:
             for f in findings:
                 self.stdout.write(json.dumps({
-                    "rule": f.rule_id, "org": f.organization.code, "member": f.member.member_no if f.member else None,
+                    "rule": f.rule_id, "org": f.organization.code, "member": f.member.member_no if f.member else (f.person or None),
                     "period": f.period or None, "severity": f.severity, "message": f.message,
                 }, ensure_ascii=False))
             return
