@@ -92,7 +92,7 @@ def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any)
     if not rows:
         return
     ids = sorted({org_ids[r.org_code] for r in rows})
-    existing: dict[tuple[int, str, date, str], tuple[int, int, int]] = {}
+    existing: dict[tuple[int, str, date | None, str], tuple[int, int, int]] = {}
     for i in range(0, len(ids), 5000):
         for pk, oid, kind, held, topic, att, exp in (Meeting.objects.filter(organization_id__in=ids[i:i + 5000], status=MeetingStatus.HELD)
                                                      .values_list("id", "organization_id", "kind", "held_on", "topic", "attended", "expected")):
@@ -122,5 +122,5 @@ def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
         qs = qs.filter(organization_id__in=org_ids)
     for code, kind, held, topic, att, exp in qs.order_by("organization__code", "held_on", "kind", "topic", "id").values_list(
             "organization__code", "kind", "held_on", "topic", "attended", "expected").iterator(chunk_size=20000):
-        yield (code, kind, held.isoformat(), topic, str(att), str(exp))
+        yield (code, kind, f"{held:%Y-%m-%d}", topic, str(att), str(exp))
 

@@ -270,7 +270,7 @@ def dev_19(ctx: ScanContext) -> Iterable[Hit]:
         rows = list(qs.filter(publicized_on__isnull=False, publicized_until__isnull=False).values(
             "id", "organization_id", "person_no", "name", "publicized_on", "publicized_until"))
         for r in rows:  # few: one per development object with a recorded notice
-            got = working_days(r["publicized_on"], r["publicized_until"])
+            got = working_days(r["publicized_on"], r["publicized_until"])  # type: ignore[arg-type]
             if got < p["notice_working_days"]:
                 yield Hit(r["organization_id"], f"{r['name']}：公示{_d(r['publicized_on'])}至{_d(r['publicized_until'])}，只有{got}个工作日。",
                           person=r["person_no"], subject=f"c{r['id']}")
