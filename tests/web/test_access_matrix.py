@@ -85,6 +85,14 @@ MATRIX = {
     "meetings:member": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "meetings:my": (lambda t: [], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "meetings:member_meeting": (lambda t: [_published(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "recruitment:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
+    "recruitment:board": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "recruitment:board#rollup": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "recruitment:apply": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "recruitment:detail": (lambda t: [_candidate(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "recruitment:document": (lambda t: _candidate_doc(t), "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "recruitment:pdf": (lambda t: [_candidate(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "recruitment:holidays": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
     "members:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "members:list#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "members:create": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
@@ -136,6 +144,11 @@ POST_MATRIX = {
     "meetings:leave": (lambda t: [t.members["A1-1"].pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "meetings:sign_in": (lambda t: [_published(t)], {**expect(), "member": 302, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "notify:notice": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
+    "recruitment:step": (lambda t: [_candidate(t)], expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404)),
+    "recruitment:notice": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "recruitment:close": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "recruitment:extend": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "recruitment:exception": (lambda t: [_candidate(t)], expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404)),
     "notify:read": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
     "supervision:act": (lambda t: [_task(t), t.branch_a1.assignments.first().pk],
                         expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=404)),
@@ -203,6 +216,28 @@ def _handling(t):
     m = t.members["A1-3"]
     return Handling.objects.create(member=m, organization=m.organization, reason="appraisal", detail="不合格", key="x",
                                    opened_on=date(2026, 1, 5)).pk
+
+
+def _candidate(t):
+    from datetime import date
+
+    from dangjian.recruitment.models import Candidate
+
+    return Candidate.objects.create(person_no="R9001", name="申请人", gender="男", birth_date=date(1998, 1, 1),
+                                    organization=t.branch_a1, applied_on=date(2026, 1, 5)).pk
+
+
+def _candidate_doc(t):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.core import uploads
+    from dangjian.recruitment.models import Document
+
+    pk = _candidate(t)
+    [f] = uploads.store([SimpleUploadedFile("申请书.txt", "我志愿加入中国共产党".encode())])
+    d = Document.objects.create(candidate_id=pk, step=1, name=f.name, path=f.path, content_type=f.content_type, size=f.size,
+                                sha256=f.sha256)
+    return [pk, d.pk]
 
 
 def _payment(t):
@@ -295,11 +330,11 @@ def test_get_matrix(client, tree, users, name, role):
     args_fn, query, expected = MATRIX[name]
     url = reverse(name.split("#")[0], args=args_fn(tree)) + query.format(a1=tree.branch_a1.pk)
     _client_for(client, users, role)
-    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export"]).count()
+    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export", "recruitment.export"]).count()
     resp = client.get(url)
     assert resp.status_code == expected[role], f"{name} as {role}: {resp.status_code}"
     # a read never writes anything but access logs
-    assert AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export"]).count() == before
+    assert AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export", "recruitment.export"]).count() == before
 
 
 @pytest.mark.parametrize("role", ROLES)

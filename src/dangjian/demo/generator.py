@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from dangjian.core import idnumber
 from dangjian.core.dates import add_months
 from dangjian.interchange.reader import Table
-from dangjian.interchange.schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, TERMS
+from dangjian.interchange.schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, RECRUITMENT, TERMS
 
 from . import names
 
@@ -452,6 +452,7 @@ class CityBuilder:
             POSTS.name: _table(POSTS, post_rows),
             FEES.name: _table(FEES, self._fees(by_branch)),
             MEETINGS.name: _table(MEETINGS, self._meetings(nodes, by_branch, post_rows)),
+            RECRUITMENT.name: _table(RECRUITMENT, self._recruitment(nodes)),
         }
 
     def _fees(self, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
@@ -568,6 +569,105 @@ class CityBuilder:
                 expected = max(committee_posts.get(n.code, 3), 3) if kind == "committee_meeting" else size
                 held(n.code, kind, day, f"{period}{label[kind]}", expected,
                      low=kind == "general_meeting" and period == low_period)
+        return rows
+
+
+    def _recruitment(self, nodes: list[Node]) -> list[dict[str, str]]:
+        """People in the recruitment pipeline: in one branch of five, one to three at a stage whose next
+        deadline has not passed (applicants, activists, development objects, just admitted, converted);
+        at the plant rate per branch one record that breaks one contract rule (DEV-01/02/05/06/10/14/15)."""
+        rng, today, rate, truth = self.rng, self.today, self.plant_rate, self.truth
+        rows: list[dict[str, str]] = []
+        seq = 0
+        cols = ("talked_on", "activist_on", "target_on", "reviewed_on", "trained_on", "publicized_on", "admitted_on",
+                "approved_on", "oath_on", "full_on")
+
+        def days(n: int) -> timedelta:
+            return timedelta(days=n)
+
+        def record(code: str, region: str, d: dict[str, date | None], born: date | None = None) -> None:
+            nonlocal seq
+            seq += 1
+            gender = "男" if rng.random() < 0.6 else "女"
+            applied = d["applied_on"] or today
+            birth = born or add_months(applied, -12 * rng.randint(19, 40)) - days(rng.randint(0, 300))
+            rows.append({"person_no": f"R{seq:08d}", "name": self.person_name(gender), "gender": gender,
+                         "birth_date": birth.isoformat(), "org_code": code,
+                         **{c: (d[c].isoformat() if d.get(c) else "") for c in ("applied_on", *cols)}})
+
+        def pipeline(stage: str, admitted: date | None = None) -> dict[str, date | None]:
+            """Dates of a regular record at `stage`, every deadline before today met."""
+            if stage == "applicant":
+                applied = today - days(rng.randint(1, 27))
+                return {"applied_on": applied, "talked_on": applied + days(rng.randint(0, 20)) if rng.random() < 0.5 else None}
+            if stage == "activist":
+                activist = today - days(rng.randint(30, 300))
+                applied = activist - days(rng.randint(60, 400))
+                return {"applied_on": applied, "talked_on": applied + days(rng.randint(3, 25)), "activist_on": activist}
+            if stage == "target":
+                target = today - days(rng.randint(10, 150))
+                activist = add_months(target, -12) - days(rng.randint(0, 200))
+                applied = activist - days(rng.randint(60, 400))
+                return {"applied_on": applied, "talked_on": applied + days(rng.randint(3, 25)), "activist_on": activist,
+                        "target_on": target, "reviewed_on": min(target + days(20), today), "publicized_on": None}
+            if admitted is None:
+                admitted = today - days(rng.randint(5, 60)) if stage == "admitted" else add_months(today, -12 - rng.randint(1, 30))
+            target = admitted - days(rng.randint(40, 120))
+            activist = add_months(target, -12) - days(rng.randint(0, 200))
+            applied = activist - days(rng.randint(60, 400))
+            d: dict[str, date | None] = {
+                "applied_on": applied, "talked_on": applied + days(rng.randint(3, 25)), "activist_on": activist, "target_on": target,
+                "reviewed_on": target + days(10), "trained_on": target + days(20), "publicized_on": target + days(25),
+                "admitted_on": admitted}
+            if stage == "full":
+                approved = min(admitted + days(rng.randint(20, 80)), add_months(admitted, 3))
+                d.update(approved_on=approved, oath_on=approved + days(rng.randint(1, 20)), full_on=add_months(admitted, 12))
+            return d
+
+        for n in nodes:
+            if n.kind != "branch" or n.established_on > today - timedelta(days=5 * 365):
+                continue
+            if rng.random() < 0.2:
+                for _ in range(rng.randint(1, 3)):
+                    record(n.code, n.region, pipeline(rng.choice(["applicant", "activist", "target", "admitted", "full"])))
+            if rng.random() >= rate:
+                continue
+            rule = rng.choice(["DEV-01", "DEV-02", "DEV-05", "DEV-06", "DEV-10", "DEV-14", "DEV-15"])
+            truth.add((rule, n.code))
+            if rule == "DEV-01":
+                d = pipeline("applicant")
+                record(n.code, n.region, d, born=add_months(d["applied_on"], -216) + days(rng.randint(1, 100)))  # type: ignore[arg-type]
+            elif rule == "DEV-02":
+                applied = today - days(rng.randint(70, 300))
+                record(n.code, n.region, {"applied_on": applied,
+                                          "talked_on": add_months(applied, 1) + days(rng.randint(1, 30)) if rng.random() < 0.5 else None})
+            elif rule == "DEV-05":
+                d = pipeline("target")
+                d["target_on"] = add_months(d["activist_on"], 12) - days(rng.randint(1, 90))  # type: ignore[arg-type]
+                d["reviewed_on"] = d["target_on"]
+                record(n.code, n.region, d)
+            elif rule == "DEV-06":
+                d = pipeline("admitted")
+                d["reviewed_on" if rng.random() < 0.5 else "trained_on"] = None
+                record(n.code, n.region, d)
+            elif rule == "DEV-10":
+                d = pipeline("full")
+                if rng.random() < 0.5:
+                    d["approved_on"] = add_months(d["admitted_on"], 3) + days(rng.randint(1, 60))  # type: ignore[arg-type]
+                    d["oath_on"] = d["approved_on"] + days(3)  # type: ignore[operator]
+                else:
+                    d = pipeline("admitted", admitted=add_months(today, -3) - days(rng.randint(2, 60)))
+                record(n.code, n.region, d)
+            elif rule == "DEV-14":
+                d = pipeline("full")
+                d["full_on"] = add_months(d["admitted_on"], 12) - days(rng.randint(1, 60))  # type: ignore[arg-type]
+                record(n.code, n.region, d)
+            else:  # DEV-15: probation over more than a month ago, no conversion
+                d = pipeline("full", admitted=add_months(today, -13) - days(rng.randint(2, 200)))
+                d["approved_on"] = d["admitted_on"] + days(30)  # type: ignore[operator]
+                d["oath_on"] = d["approved_on"] + days(5)  # type: ignore[operator]
+                d["full_on"] = None
+                record(n.code, n.region, d)
         return rows
 
 

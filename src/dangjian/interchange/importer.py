@@ -702,8 +702,10 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
         created = sum(c.created for c in result.counts.values())
         if created >= 10000:
             from dangjian.fees.models import FeeMonth, FeeRollup
+            from dangjian.meetings.models import Meeting
+            from dangjian.recruitment.models import Candidate
 
-            analyze([Organization, Member, MemberEvent, Term, Post, FeeMonth, FeeRollup])
+            analyze([Organization, Member, MemberEvent, Term, Post, FeeMonth, FeeRollup, Meeting, Candidate])
         audit_record(
             actor=actor, action="members.import" if source.startswith("roster:") else "interchange.import",
             object_type="interchange.bundle", object_repr=source,
