@@ -134,6 +134,7 @@ def main() -> None:
     if not Organization.objects.exists():
         print(f"seeding {args.scale} …", file=sys.stderr)
         call_command("seed", "--scale", args.scale, "--today", args.as_of, "--plant-rate", "0.02", verbosity=0)
+    Attendance.objects.filter(meeting__source="import", signed_in_at__isnull=True).delete()  # left by an interrupted run
     attendance, t_att = timed(add_attendance, as_of)
     from dangjian.core.bulk import analyze
 
