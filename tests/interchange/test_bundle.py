@@ -60,7 +60,9 @@ def wipe_domain() -> None:
     from dangjian.fees.models import AnnualAssessment, FeeMonth, Publication
     from dangjian.meetings.models import Meeting
     from dangjian.orgs.models import Election, OrgRequest, Unit
+    from dangjian.recruitment.models import Candidate
 
+    Candidate.objects.all().delete()
     Meeting.objects.all().delete()
     FeeMonth.objects.all().delete()
     Publication.objects.all().delete()
@@ -85,7 +87,8 @@ def test_round_trip_export_import_export_is_identical(tmp_path):
     assert result.counts["members.csv"].created == 520
     event = AuditEvent.objects.filter(action="interchange.import").latest("id")
     assert event.data["counts"]["members.csv"]["created"] == 520
-    assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv", "fees.csv", "meetings.csv"}
+    assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv", "fees.csv", "meetings.csv",
+                                        "recruitment.csv"}
     assert build_bundle() == first
     # importing the same bundle again changes nothing
     before = list(Member.objects.order_by("pk").values_list("pk", "updated_at"))
