@@ -20,5 +20,6 @@ def test_scan_finds_exactly_what_was_planted(tmp_path, scale, rate):
     assert len(planted) >= 5
     out = io.StringIO()
     call_command("scan", "--as-of", "2026-06-30", "--json", stdout=out)
-    found = {(f["rule"], f["org"]) for f in map(json.loads, out.getvalue().splitlines())}
+    # info-level findings are reminders of deadlines still ahead, not irregularities
+    found = {(f["rule"], f["org"]) for f in map(json.loads, out.getvalue().splitlines()) if f["severity"] != "info"}
     assert found == planted

@@ -153,3 +153,32 @@ def test_round_trip_and_link_to_the_member(tmp_path):
     assert Candidate.objects.count() == 2
     assert build_bundle()["recruitment.csv"] == first
     assert first.decode().splitlines()[1].startswith("OK1,申请人OK1,男,1995-05-05,B1,2020-01-10,2020-01-20,2022-04-01")
+
+
+def test_reminders_ahead_of_deadlines_are_info_not_the_rule(tmp_path):
+    load(tmp_path, [row("D1", applied_on="2026-01-05", talked_on=""),                       # talk due 2026-02-05
+                    row("D2", admitted_on="2025-10-20", reviewed_on="2025-09-01", trained_on="2025-09-01", approved_on="")])  # 2026-01-20
+    found = [f for f in scan("2026-01-15") if f["rule"].startswith("DEV-")]
+    assert {(f["rule"], f["member"], f["severity"]) for f in found} == {("DEV-00", "D2", "info")}
+    assert "2026年01月20日前完成上级党委审批" in found[0]["message"]
+    assert {(f["rule"], f["member"]) for f in scan("2026-01-25") if f["rule"].startswith("DEV-")} == {
+        ("DEV-00", "D1"), ("DEV-10", "D2")}
+
+
+def test_an_approved_row_links_to_the_member_with_the_same_number(tmp_path):
+    from dangjian.core import idnumber as idn
+    from dangjian.recruitment.models import Candidate
+    from tests.compliance.test_org_rules import MEMBER_HEAD
+
+    d = tmp_path / "bundle"
+    d.mkdir()
+    (d / "orgs.csv").write_text(ORG_HEAD + "C,中共示范委员会,,committee,organ,2000-01-01\nB1,第一支部,C,branch,organ,2000-01-01\n",
+                                encoding="utf-8")
+    (d / "members.csv").write_text(MEMBER_HEAD + f"OK1,申请人OK1,男,1995-05-05,{idn.make('350203', __import__('datetime').date(1995, 5, 5), 11)},,"
+                                   "B1,probationary,2025-07-01,,employed,5000.00\n", encoding="utf-8")
+    (d / "recruitment.csv").write_text(HEAD + row("OK1", activist_on="2024-04-01", target_on="2025-04-10", reviewed_on="2025-06-01",
+                                                  trained_on="2025-06-10", admitted_on="2025-07-01", approved_on="2025-08-15",
+                                                  oath_on="2025-08-20") + "\n" + row("OK2") + "\n", encoding="utf-8")
+    import_bundle_dir(d)
+    assert Candidate.objects.get(person_no="OK1").member.member_no == "OK1"
+    assert Candidate.objects.get(person_no="OK2").member is None

@@ -285,3 +285,28 @@ def dev_20(ctx: ScanContext) -> Iterable[Hit]:
         q = (qs.filter(admitted_on__isnull=False, leaving_on__isnull=False).alias(soon=AddMonths("admitted_on", p["leave_months"]))
              .filter(leaving_on__lte=F("soon")).exclude(_excepted(15)))
         yield from _hits(q, lambda r: f"{_d(r['admitted_on'])}接收，预计{_d(r['leaving_on'])}离开本单位。")
+
+
+@rule("DEV-00", title="发展党员期限临近", category="recruitment", severity="info",
+      citation=Citation(FZ, "第七条、第十一条、第二十五条、第三十四条", "S"),
+      expects="谈话、考察、审批等环节在规定期限内完成。",
+      action="请在期限前办理，并在平台登记。",
+      defaults={"lead_days": 15})
+def dev_00(ctx: ScanContext) -> Iterable[Hit]:
+    """Reminders ahead of the deadlines (never the rule itself): the talk, the half-year assessment, the
+    approval of an admission and of a conversion, due within `lead_days` (the probation's end is DEV-13)."""
+    lead = ctx.as_of + timedelta(days=int(ctx.params.get("lead_days", 15)))
+    for p, qs in _by_version(ctx):
+        checks = [
+            ("talk", "applied_on", "talked_on", p["talk_months"], "派人谈话", Q()),
+            ("assess", "assessed_on", "admitted_on", p["assessment_months"], "进行半年考察", Q(source="web")),
+            ("approve", "admitted_on", "approved_on", p["approval_months"], "完成上级党委审批", Q()),
+            ("convert", "conversion_meeting_on", "conversion_approved_on", p["conversion_approval_months"], "完成转正审批", Q()),
+        ]
+        for key, start, done, n, what, extra in checks:
+            q = (qs.filter(OPEN, extra, **{f"{start}__isnull": False, f"{done}__isnull": True})
+                 .alias(due=AddMonths(start, n)).filter(due__gte=ctx.as_of, due__lte=lead))
+            for r in q.values("id", "organization_id", "person_no", "name", start):
+                due = add_months(r[start], n)
+                yield Hit(r["organization_id"], f"{r['name']}：请在{_d(due)}前{what}。", person=r["person_no"], subject=f"c{r['id']}:{key}",
+                          details={"due": due.isoformat()})

@@ -114,6 +114,11 @@ def board_view(request: HttpRequest, pk: int) -> HttpResponse:
     ctx["rows"] = [{**c, "cells": [counts.get((c["path"], s), 0) for s in STAGES]} for c in children]
     ctx["stage_labels"] = [Stage(s).label for s in STAGES]
     ctx["totals"] = [sum(r["cells"][i] for r in ctx["rows"]) for i in range(len(STAGES))]
+    from dangjian.compliance.models import Finding
+
+    # who is due next and when: the open recruitment findings and reminders of the subtree, most serious first
+    ctx["due"] = (Finding.objects.filter(closed_on__isnull=True, category="recruitment", organization__path__startswith=org.path)
+                  .select_related("organization").order_by("-severity", "opened_on")[:30])
     return render(request, "recruitment/rollup.html", ctx)
 
 
