@@ -1,4 +1,4 @@
-"""A branch worker takes an applicant from application to probationary member through the pipeline
+"""The committee's organizer (组织员, who also acts for the branch) takes an applicant from application to probationary member through the pipeline
 pages; the new member is on the roster with party fees due from the admission month."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ def test_application_to_probationary_member(browser, live_server, tree, users, s
     from datetime import date
 
     base = live_server.url
-    ctx, page = _sign_in(browser, base, users["branch_worker"], "recr0001")
+    ctx, page = _sign_in(browser, base, users["committee_staff"], "recr0001")
     page.goto(f"{base}/recruitment/org/{tree.branch_a1.pk}/")
     page.wait_for_selector("text=本支部没有在办的发展党员档案")
     page.get_by_role("link", name="受理入党申请").click()

@@ -34,7 +34,9 @@ def apply(users, tree, **over):
 
 
 def step(users, c, no, on, **kw):
-    return services.candidate_step(actor=users["branch_worker"], candidate=c, step=no, on=on, **kw)
+    """Branch steps by the branch's worker; the higher committee's steps by its staff."""
+    actor = users["committee_staff"] if no in services.COMMITTEE_STEPS else users["branch_worker"]
+    return services.candidate_step(actor=actor, candidate=c, step=no, on=on, **kw)
 
 
 def to_target(users, tree, c):
@@ -221,9 +223,17 @@ def test_a_forged_upload_is_refused_and_nothing_saved(tree, users, settings):
     assert Document.objects.get(candidate=c).step == 1
 
 
+def test_approval_steps_belong_to_the_higher_committee(tree, users):
+    c = to_admission(users, tree, apply(users, tree))
+    step(users, c, 15, date(2024, 6, 1), vote=VOTE)
+    with pytest.raises(DomainError, match="由上级党委（中共甲区委员会）办理"):
+        services.candidate_step(actor=users["branch_worker"], candidate=c, step=16, on=date(2024, 6, 20))
+    step(users, c, 16, date(2024, 6, 20))
+
+
 def test_scope(tree, users):
     with pytest.raises(NotVisible):
         apply(users, tree, actor=users["sibling_staff"])
     c = apply(users, tree)
     with pytest.raises(NotVisible):
-        step(users | {"branch_worker": users["sibling_staff"]}, c, 2, date(2023, 1, 20))
+        services.candidate_step(actor=users["sibling_staff"], candidate=c, step=2, on=date(2023, 1, 20))

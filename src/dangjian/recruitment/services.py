@@ -189,6 +189,18 @@ AFTER = {2: 1, 3: 2, 4: 3, 5: 3, 6: 5, 7: 6, 8: 7, 9: 7, 10: 7, 11: 7, 12: 11, 1
          18: 17, 19: 17, 20: 17, 21: 19, 22: 21, 23: 22, 24: 23, 25: 24}
 
 
+# steps that belong to the grassroots committee with approval power, not to the branch (FZ14 Arts 8, 19, 24, 25, 34)
+COMMITTEE_STEPS = {8, 13, 16, 17, 18, 24}
+
+
+def approving_committee(c: Candidate) -> Any:
+    """The nearest committee above the candidate's branch: it pre-reviews, talks and approves."""
+    for org in reversed(c.organization.get_ancestors()):
+        if org.kind == "committee":
+            return org
+    return None
+
+
 @dataclass
 class Vote:
     voting_expected: int
@@ -244,6 +256,11 @@ def candidate_step(*, actor: Any, candidate: Candidate, step: int, on: date, mem
         raise DomainError("closed", "该档案已终止，不能继续办理")
     if step not in STEP_BY_NO or step == 1:
         raise DomainError("invalid", "步骤无效", field="step")
+    if step in COMMITTEE_STEPS:
+        committee = approving_committee(c)
+        if committee is None or not policy.can(actor, "change", committee):
+            raise DomainError("committee", f"第{step}步“{STEP_BY_NO[step].label}”由上级党委"
+                              f"（{committee.name if committee else '具有审批权限的基层党委'}）办理", field="step")
     s = STEP_BY_NO[step]
     p = params(c.rule_version)
     today = timezone.localdate()

@@ -203,10 +203,13 @@ def _detail_context(request: HttpRequest, c: Candidate, step: int | None, form: 
     timeline = [{"s": s, "stage": Stage(s.stage).label, "on": getattr(c, s.field), "docs": [d for d in docs if d.step == s.no]}
                 for s in STEPS]
     nxt = next_step(c)
-    return {"c": c, "org": c.organization, "ancestors": org_selectors.org_ancestors(c.organization, request.user),
+    can_change = policy.can(request.user, "change", c.organization)
+    committee = services.approving_committee(c) if step in services.COMMITTEE_STEPS else None
+    can_step = can_change and (committee is None or policy.can(request.user, "change", committee))
+    return {"c": c, "org": c.organization, "can_step": can_step, "committee": committee, "ancestors": org_selectors.org_ancestors(c.organization, request.user),
             "timeline": timeline, "next": STEP_BY_NO[step] if step else None, "due": nxt[1] if nxt else None,
             "due_kind": nxt[2] if nxt else "", "form": form, "accept": ACCEPT, "stage": Stage(c.stage).label,
-            "can_change": policy.can(request.user, "change", c.organization), "assessments": list(c.assessments.all()),
+            "can_change": can_change, "assessments": list(c.assessments.all()),
             "exceptions": list(c.exceptions.select_related("approved_by_org")), "probation_end": services.probation_end(c),
             "today": timezone.localdate(), "version": services.params(c.rule_version).get("label", c.rule_version)}
 
