@@ -593,7 +593,7 @@ class CityBuilder:
             birth = born or add_months(applied, -12 * rng.randint(19, 40)) - days(rng.randint(0, 300))
             rows.append({"person_no": f"R{seq:08d}", "name": self.person_name(gender), "gender": gender,
                          "birth_date": birth.isoformat(), "org_code": code,
-                         **{c: (d[c].isoformat() if d.get(c) else "") for c in ("applied_on", *cols)}})
+                         **{c: (f"{d[c]:%Y-%m-%d}" if d.get(c) else "") for c in ("applied_on", *cols)}})
 
         def pipeline(stage: str, admitted: date | None = None) -> dict[str, date | None]:
             """Dates of a regular record at `stage`, every deadline before today met."""
@@ -654,7 +654,7 @@ class CityBuilder:
                 d = pipeline("full")
                 if rng.random() < 0.5:
                     d["approved_on"] = add_months(d["admitted_on"], 3) + days(rng.randint(1, 60))  # type: ignore[arg-type]
-                    d["oath_on"] = d["approved_on"] + days(3)  # type: ignore[operator]
+                    d["oath_on"] = d["approved_on"] + days(3)  # type: ignore[operator,assignment]
                 else:
                     d = pipeline("admitted", admitted=add_months(today, -3) - days(rng.randint(2, 60)))
                 record(n.code, n.region, d)
@@ -664,8 +664,8 @@ class CityBuilder:
                 record(n.code, n.region, d)
             else:  # DEV-15: probation over more than a month ago, no conversion
                 d = pipeline("full", admitted=add_months(today, -13) - days(rng.randint(2, 200)))
-                d["approved_on"] = d["admitted_on"] + days(30)  # type: ignore[operator]
-                d["oath_on"] = d["approved_on"] + days(5)  # type: ignore[operator]
+                d["approved_on"] = d["admitted_on"] + days(30)  # type: ignore[operator,assignment]
+                d["oath_on"] = d["approved_on"] + days(5)  # type: ignore[operator,assignment]
                 d["full_on"] = None
                 record(n.code, n.region, d)
         return rows
