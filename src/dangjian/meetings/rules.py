@@ -109,10 +109,13 @@ def life_01(ctx: ScanContext) -> Iterable[Hit]:
 
 
 def committee_branches(ctx: ScanContext) -> QuerySet[Organization]:
-    """Branches with a committee: 3 or more current posts other than group leader."""
-    from dangjian.orgs.rules import _committee_posts  # the same count ORG-03 uses
+    """Branches with a committee: 3 or more current posts other than group leader. A grouped semi-join
+    (computed once per statement), not a count per branch and period."""
+    from dangjian.orgs.models import Post
 
-    return _orgs(ctx).alias(n_posts=_committee_posts()).filter(n_posts__gte=3)
+    with_committee = (Post.objects.filter(ended_on__isnull=True).exclude(post="group_leader").order_by()
+                      .values("organization_id").annotate(n=Count("id")).filter(n__gte=3).values("organization_id"))
+    return _orgs(ctx).filter(pk__in=with_committee)
 
 
 @rule("LIFE-02", title="本月未召开支部委员会会议", category="life", severity="warn",
