@@ -209,6 +209,21 @@ def test_extension_once_between_6_and_12_months(tree, users):
     assert services.probation_end(c) == date(2025, 12, 1)
 
 
+def test_cancelling_the_probationary_membership(tree, users):
+    c = to_admission(users, tree, apply(users, tree))
+    step(users, c, 15, date(2024, 6, 1), vote=VOTE)
+    step(users, c, 16, date(2024, 6, 20))
+    step(users, c, 17, date(2024, 7, 1), fee_category="employed", fee_base_fen=500000)
+    with pytest.raises(DomainError, match="上级党委"):
+        services.candidate_cancel(actor=users["branch_worker"], candidate=c, meeting_on=date(2025, 6, 5), reason="支部大会决定")
+    with pytest.raises(DomainError, match="预备期满"):
+        services.candidate_cancel(actor=users["committee_staff"], candidate=c, meeting_on=date(2025, 5, 5), reason="支部大会决定")
+    services.candidate_cancel(actor=users["committee_staff"], candidate=c, meeting_on=date(2025, 6, 5),
+                              reason="2025-06-05支部大会决定，区委组织部批复")
+    c.refresh_from_db()
+    assert (c.stage, c.member.status, c.member.left_on) == ("closed", "disqualified", date(2025, 6, 5))
+
+
 def test_a_forged_upload_is_refused_and_nothing_saved(tree, users, settings):
     from pathlib import Path
 

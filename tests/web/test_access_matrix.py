@@ -147,6 +147,7 @@ POST_MATRIX = {
     "recruitment:step": (lambda t: [_candidate(t)], expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404)),
     "recruitment:notice": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "recruitment:close": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "recruitment:cancel": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "recruitment:extend": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "recruitment:exception": (lambda t: [_candidate(t)], expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404)),
     "notify:read": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),

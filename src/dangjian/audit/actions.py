@@ -50,6 +50,7 @@ for _action, _label in [
     ("recruitment.exception", "批准发展特殊情况"),
     ("recruitment.extend", "延长预备期"),
     ("recruitment.close", "终止发展流程"),
+    ("recruitment.cancel", "取消预备党员资格"),
     ("recruitment.holiday", "维护节假日"),
     ("recruitment.export", "导出全程纪实"),
     ("orgs.create", "新建组织"),

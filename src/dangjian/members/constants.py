@@ -11,6 +11,7 @@ class MemberStatus(models.TextChoices):
     REMOVED_WITHDREW = "removed_withdrew", "退党除名"
     EXPELLED = "expelled", "开除党籍"
     DECEASED = "deceased", "去世"
+    DISQUALIFIED = "disqualified", "取消预备党员资格"
 
 
 ACTIVE_STATUSES = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
@@ -24,6 +25,7 @@ EXIT_STATUSES = (
     MemberStatus.REMOVED_WITHDREW,
     MemberStatus.EXPELLED,
     MemberStatus.DECEASED,
+    MemberStatus.DISQUALIFIED,
 )
 
 # Allowed state changes through the status service. Conversion (预备→正式) and admission come from
@@ -31,8 +33,9 @@ EXIT_STATUSES = (
 # (general meeting + higher approval), with the date and the document reference.
 STATUS_TRANSITIONS: dict[str, set[str]] = {
     MemberStatus.PROBATIONARY: {MemberStatus.FULL, *EXIT_STATUSES},
-    MemberStatus.FULL: {MemberStatus.SUSPENDED, *EXIT_STATUSES},
-    MemberStatus.SUSPENDED: {MemberStatus.FULL, *EXIT_STATUSES},
+    # only a probationary member can have the probationary membership cancelled (FZ14 Art 32)
+    MemberStatus.FULL: {MemberStatus.SUSPENDED, *(s for s in EXIT_STATUSES if s != MemberStatus.DISQUALIFIED)},
+    MemberStatus.SUSPENDED: {MemberStatus.FULL, *(s for s in EXIT_STATUSES if s != MemberStatus.DISQUALIFIED)},
 }
 
 

@@ -456,6 +456,33 @@ def candidate_extend(*, actor: Any, candidate: Candidate, meeting_on: date, mont
 
 
 @transaction.atomic(durable=True)
+def candidate_cancel(*, actor: Any, candidate: Candidate, meeting_on: date, reason: str) -> Candidate:
+    """Cancel the probationary membership (取消预备党员资格): a general-meeting decision at or after the
+    probation's end, approved by the committee above (FZ14 Art 32). The member leaves the roll."""
+    from dangjian.members.services import member_change_status_within
+
+    c = _lock(candidate)
+    committee = approving_committee(c)
+    if committee is None or not policy.can(actor, "change", committee):
+        raise DomainError("committee", "取消预备党员资格须报上级党委批准，由上级党委登记", field="meeting_on")
+    if c.member_id is None or c.conversion_approved_on or c.cancelled_on:
+        raise DomainError("order", "只有尚未转正的预备党员可以取消预备党员资格")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("required", "请填写支部大会决议和上级批准情况", field="reason")
+    end = probation_end(c)
+    if meeting_on is None or meeting_on > timezone.localdate() or (end and meeting_on < end):
+        raise DomainError("bad_date", f"取消预备党员资格的支部大会应在预备期满（{_d(end)}）后召开，且不晚于今天", field="meeting_on")
+    member_change_status_within(actor=actor, member=c.member, to_status="disqualified", on=meeting_on,  # type: ignore[arg-type]
+                                reason=reason[:300])
+    c.cancelled_on = meeting_on
+    c.save(update_fields=["cancelled_on", "updated_at"])
+    audit_record(actor=actor, action="recruitment.cancel", obj=c, organization=c.organization,
+                 data={"meeting_on": meeting_on.isoformat(), "reason": reason})
+    return c
+
+
+@transaction.atomic(durable=True)
 def candidate_close(*, actor: Any, candidate: Candidate, on: date, reason: str) -> Candidate:
     """End the pipeline before admission (withdrawn, not admitted, moved away)."""
     c = _lock(candidate)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/notice/", views.notice_view, name="notice"),
     path("<int:pk>/close/", views.close_view, name="close"),
     path("<int:pk>/extend/", views.extend_view, name="extend"),
+    path("<int:pk>/cancel/", views.cancel_view, name="cancel"),
     path("<int:pk>/exception/", views.exception_view, name="exception"),
     path("<int:pk>/files/<int:did>/", views.document_view, name="document"),
     path("<int:pk>/record.pdf", views.pdf_view, name="pdf"),

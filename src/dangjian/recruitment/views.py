@@ -211,7 +211,13 @@ def _detail_context(request: HttpRequest, c: Candidate, step: int | None, form: 
             "due_kind": nxt[2] if nxt else "", "form": form, "accept": ACCEPT, "stage": Stage(c.stage).label,
             "can_change": can_change, "assessments": list(c.assessments.all()),
             "exceptions": list(c.exceptions.select_related("approved_by_org")), "probation_end": services.probation_end(c),
+            "can_decide": committee_can(request.user, c),
             "today": timezone.localdate(), "version": services.params(c.rule_version).get("label", c.rule_version)}
+
+
+def committee_can(user: Any, c: Candidate) -> bool:
+    committee = services.approving_committee(c)
+    return committee is not None and policy.can(user, "change", committee)
 
 
 @staff_required("change")
@@ -284,6 +290,20 @@ def extend_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, getattr(exc, "message", "请填写支部大会日期和延长月数"))
     else:
         messages.success(request, "已延长预备期。")
+    return redirect("recruitment:detail", c.pk)
+
+
+@staff_required("change")
+@require_POST
+def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _candidate(request, pk)
+    try:
+        services.candidate_cancel(actor=request.user, candidate=c, meeting_on=date.fromisoformat(request.POST.get("meeting_on", "")),
+                                  reason=request.POST.get("reason", ""))
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "请填写支部大会日期"))
+    else:
+        messages.success(request, "已取消预备党员资格。")
     return redirect("recruitment:detail", c.pk)
 
 
