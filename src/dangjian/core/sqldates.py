@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import DateField, Func
+from django.db.models import DateField, Func, IntegerField
 
 
 class AddMonths(Func):
@@ -31,3 +31,19 @@ class AddMonths(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         # PostgreSQL's date + interval clamps to the month's end
         return f"CAST(({sql} + INTERVAL '{self.months} months') AS date)", params
+
+
+class MonthOf(Func):
+    """The month number (1-12) of a date in native SQL (Django's Extract runs as a Python function
+    per row on SQLite, far too slow over a year of a committee's meetings)."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(strftime('%%m', {sql}) AS INTEGER)", params
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:  # type: ignore[override]  # PostgreSQL
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(EXTRACT(MONTH FROM {sql}) AS integer)", params

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth, Substr
+from django.db.models.functions import Substr
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -92,11 +92,17 @@ def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
     width = len(org.path) + org.steplen
     children = list(org_selectors.org_children(request.user, org).exclude(kind="group").order_by("path")
                     .values("pk", "name", "path", "kind"))
-    base = (Meeting.objects.filter(organization__path__startswith=org.path).exclude(status=MeetingStatus.CANCELLED)
-            .filter(in_year).order_by())
-    held_rows = (base.filter(status=MeetingStatus.HELD).annotate(prefix=Substr("organization__path", 1, width), mo=ExtractMonth("held_on"))
-            .values("prefix", "mo").annotate(n=Count("id")))
-    planned = (base.exclude(status=MeetingStatus.HELD).annotate(prefix=Substr("organization__path", 1, width), mo=ExtractMonth("planned_on"))
+    from dangjian.core.sqldates import MonthOf
+    from dangjian.orgs.models import Organization
+
+    # the subtree's organizations first, then their meetings through the (organization, …) indexes
+    subtree = Organization.objects.filter(path__startswith=org.path).values("id")
+    base = Meeting.objects.filter(organization_id__in=subtree).exclude(status=MeetingStatus.CANCELLED).order_by()
+    held_rows = (base.filter(status=MeetingStatus.HELD, held_on__year=year)
+                 .annotate(prefix=Substr("organization__path", 1, width), mo=MonthOf("held_on"))
+                 .values("prefix", "mo").annotate(n=Count("id")))
+    planned = (base.exclude(status=MeetingStatus.HELD).filter(planned_on__year=year)
+               .annotate(prefix=Substr("organization__path", 1, width), mo=MonthOf("planned_on"))
                .values("prefix", "mo").annotate(n=Count("id")))
     cells: dict[tuple[str, int], dict[str, int]] = {}
     for r in held_rows:
