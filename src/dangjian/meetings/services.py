@@ -61,7 +61,7 @@ def roster(org: Any, kind: str, on: date) -> QuerySet[Member]:
     if kind == MeetingKind.COMMITTEE:
         return qs.filter(pk__in=committee_member_ids(org))
     if org.kind == "group":
-        parent = org.get_parent()
+        parent = type(org).objects.get_parent(org)
         return qs.filter(organization=parent)
     return qs.filter(organization__path__startswith=org.path)
 
@@ -138,7 +138,7 @@ def plan_generate(*, actor: Any, organization: Any, year: int, theme_day: int = 
     today = timezone.localdate()
     if year < today.year or year > today.year + 1:
         raise DomainError("invalid", "只能生成今年或明年的计划", field="year")
-    groups = list(organization.get_children().filter(kind="group", is_active=True))
+    groups = list(type(organization).objects.get_children(organization).filter(kind="group", is_active=True))
     committee = has_committee(organization)
     existing = set()
     for oid, kind, day in (Meeting.objects.filter(organization__in=[organization, *groups])

@@ -70,7 +70,7 @@ def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
                            "months": range(1, 13)}
     in_year = Q(held_on__year=year) | Q(held_on__isnull=True, planned_on__year=year)
     if org.kind in ("branch", "group"):
-        orgs = [org, *org.get_children().filter(kind="group", is_active=True)] if org.kind == "branch" else [org]
+        orgs = [org, *type(org).objects.get_children(org).filter(kind="group", is_active=True)] if org.kind == "branch" else [org]
         meetings = list(Meeting.objects.filter(in_year, organization__in=orgs).exclude(status=MeetingStatus.CANCELLED)
                         .select_related("organization").order_by("held_on", "planned_on", "id"))
         kinds = [k for k in MeetingKind.values if k != MeetingKind.GROUP or len(orgs) > 1 or org.kind == "group"]
@@ -466,7 +466,7 @@ def my_view(request: HttpRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     today = timezone.localdate()
     branch = member.organization
-    orgs = [branch.pk, *branch.get_children().filter(kind="group").values_list("pk", flat=True)]
+    orgs = [branch.pk, *type(branch).objects.get_children(branch).filter(kind="group").values_list("pk", flat=True)]
     upcoming = list(Meeting.objects.filter(organization_id__in=orgs, status=MeetingStatus.PUBLISHED, planned_on__gte=today)
                     .order_by("planned_on")[:10])
     mine = list(member.attendance.select_related("meeting").order_by("-meeting__held_on")[:24])

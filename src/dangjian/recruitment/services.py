@@ -195,7 +195,7 @@ COMMITTEE_STEPS = {8, 13, 16, 17, 18, 24}
 
 def approving_committee(c: Candidate) -> Any:
     """The nearest committee above the candidate's branch: it pre-reviews, talks and approves."""
-    for org in reversed(c.organization.get_ancestors()):
+    for org in reversed(type(c.organization).objects.get_ancestors(c.organization)):
         if org.kind == "committee":
             return org
     return None
