@@ -302,7 +302,7 @@ class Mark:
     exclusion: str = ""
 
 
-def _tally(meeting: Meeting, marks: dict[int, Mark], members: dict[int, Member]) -> dict[str, int]:
+def _tally(marks: dict[int, Mark], members: dict[int, Member]) -> dict[str, int]:
     counted = [mid for mid, mk in marks.items() if mk.status != AttendanceStatus.EXCLUDED]
     voting = [mid for mid in counted if members[mid].status == "full"]
     return {
@@ -378,7 +378,7 @@ def meeting_record(*, actor: Any, meeting: Meeting | None = None, organization: 
             raise DomainError("invalid", f"{members[mid].name}不计入应到人数，须选择规定的情形", field="attendance")
         if len(mk.reason) > 200:
             raise DomainError("too_long", f"{members[mid].name}的缺席原因不能超过200个字", field="attendance")
-    tally = _tally(m, marks, members)
+    tally = _tally(marks, members)
     votes = (votes_for, votes_against, votes_abstain)
     if texts["motion"]:
         if any(v is None for v in votes):
