@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "dangjian.fees",
     "dangjian.meetings",
     "dangjian.recruitment",
+    "dangjian.transfers",
     "dangjian.demo",
     "dangjian.web",
 ]

@@ -61,7 +61,9 @@ def wipe_domain() -> None:
     from dangjian.meetings.models import Meeting
     from dangjian.orgs.models import Election, OrgRequest, Unit
     from dangjian.recruitment.models import Candidate
+    from dangjian.transfers.models import Transfer
 
+    Transfer.objects.all().delete()
     Candidate.objects.all().delete()
     Meeting.objects.all().delete()
     FeeMonth.objects.all().delete()

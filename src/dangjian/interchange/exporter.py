@@ -17,7 +17,7 @@ from dangjian.members.models import Member
 from dangjian.members.validation import fen_to_yuan
 from dangjian.orgs.models import Organization, Post, Term
 
-from .schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, RECRUITMENT, TERMS
+from .schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, RECRUITMENT, TERMS, TRANSFERS
 
 
 def _csv(columns: tuple[str, ...], rows: Any) -> bytes:
@@ -83,6 +83,11 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
     people = list(recruitment_rows(orgs.values("id")))
     if people:  # a deployment without recruitment records exports no recruitment.csv
         files[RECRUITMENT.name] = _csv(RECRUITMENT.columns, people)
+    from dangjian.transfers.interchange import export_rows as transfer_rows
+
+    letters = list(transfer_rows(orgs.values("id")))
+    if letters:  # a deployment without transfer letters exports no transfers.csv
+        files[TRANSFERS.name] = _csv(TRANSFERS.columns, letters)
     return files
 
 

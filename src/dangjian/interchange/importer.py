@@ -34,7 +34,18 @@ from dangjian.orgs.counters import counters_recount
 from dangjian.orgs.models import Organization, OrgChange, Post, Term
 
 from .reader import BundleError, Issue, Table, read_csv
-from .schema import FEES, LATER, MEETINGS, MEMBERS, ORGS, POSTS, RECRUITMENT, SUPPORTED, TERMS
+from .schema import (
+    FEES,
+    LATER,
+    MEETINGS,
+    MEMBERS,
+    ORGS,
+    POSTS,
+    RECRUITMENT,
+    SUPPORTED,
+    TERMS,
+    TRANSFERS,
+)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 BATCH = 2000
@@ -141,6 +152,7 @@ class _Validator:
         self.fees: list[Any] = []
         self.meetings: list[Any] = []
         self.recruitment: list[Any] = []
+        self.transfers: list[Any] = []
 
     def err(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.issues.append(Issue(file, line, column, reason))
@@ -430,6 +442,10 @@ def validate(tables: dict[str, Table], scope_paths: list[str] | None = None) -> 
         from dangjian.recruitment.interchange import check_recruitment
 
         val.recruitment = check_recruitment(val, tables[RECRUITMENT.name], RECRUITMENT.name)
+    if TRANSFERS.name in tables:
+        from dangjian.transfers.interchange import check_transfers
+
+        val.transfers = check_transfers(val, tables[TRANSFERS.name], TRANSFERS.name)
     if val.issues:
         raise BundleError(val.issues)
     return val
@@ -674,7 +690,7 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
     with transaction.atomic(durable=True):
         val = validate(tables, scope_paths)
         result = ImportResult()
-        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name, FEES.name, MEETINGS.name, RECRUITMENT.name):
+        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name, FEES.name, MEETINGS.name, RECRUITMENT.name, TRANSFERS.name):
             if name in tables:
                 result.counts[name] = FileCounts()
         org_ids = _write_orgs(val, actor, result.counts.get(ORGS.name, FileCounts())) if ORGS.name in tables else dict(Organization.objects.values_list("code", "id"))
@@ -696,6 +712,10 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
             from dangjian.recruitment.interchange import write_recruitment
 
             write_recruitment(val.recruitment, org_ids, result.counts[RECRUITMENT.name])
+        if TRANSFERS.name in tables:
+            from dangjian.transfers.interchange import write_transfers
+
+            write_transfers(val.transfers, org_ids, result.counts[TRANSFERS.name])
         members = result.counts.get(MEMBERS.name)
         if members is not None and (members.created or members.updated):
             counters_recount()

@@ -45,11 +45,15 @@ RECRUITMENT = FileSpec(
          "approved_on", "oath_on", "full_on"), 10)},
 )
 
-SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS, FEES, MEETINGS, RECRUITMENT)}
+TRANSFERS = FileSpec("transfers.csv", "组织关系转接",
+                     ("member_no", "from_org_code", "to_org_code", "to_name", "issued_on", "valid_days", "accepted_on"),
+                     {"member_no": 32, "from_org_code": 32, "to_org_code": 32, "to_name": 100, "issued_on": 10, "valid_days": 4,
+                      "accepted_on": 10})
+
+SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS, FEES, MEETINGS, RECRUITMENT, TRANSFERS)}
 
 # Files of the format that later modules will add; until then a bundle holding one is refused.
 LATER = {
-    "transfers.csv": "组织关系转接",
     "study.csv": "学习教育",
 }
 
@@ -62,6 +66,8 @@ COLUMN_LABELS = {
     "person_no": "人员编号", "applied_on": "递交申请日期", "talked_on": "谈话日期", "activist_on": "确定积极分子日期",
     "target_on": "确定发展对象日期", "reviewed_on": "政治审查日期", "trained_on": "集中培训日期", "publicized_on": "公示日期",
     "admitted_on": "支部大会接收日期", "approved_on": "上级审批日期", "oath_on": "入党宣誓日期",
+    "from_org_code": "转出组织代码", "to_org_code": "转入组织代码", "to_name": "接收组织名称", "issued_on": "开具日期",
+    "valid_days": "有效期（天）", "accepted_on": "接收日期",
     "held_on": "召开日期", "topic": "主题", "attended": "实到人数", "expected": "应到人数",
     "month": "月份", "due": "应缴", "paid": "实缴", "paid_on": "缴纳日期",
 }

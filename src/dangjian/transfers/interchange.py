@@ -1,0 +1,146 @@
+"""transfers.csv in the interchange bundle: member_no, from_org_code, to_org_code (empty when leaving the
+deployment), to_name, issued_on, valid_days, accepted_on (empty while open). Validated with the rest of
+the bundle (all or nothing); upserted by (member, issued_on)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+from .models import Transfer, TransferStatus
+
+MAX_VALID_DAYS = 180  # rules.md §5: configurable, default 3 months, hard maximum 6
+
+
+@dataclass
+class TransferRow:
+    line: int
+    member_no: str
+    from_code: str
+    to_code: str
+    to_name: str
+    issued_on: date
+    valid_days: int
+    accepted_on: date | None
+
+
+def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
+    f = table.label or spec_name
+    today = timezone.localdate()
+    file_members = {m.member_no for m in val.members}
+    nos = sorted({r["member_no"].strip() for r in table.rows} - file_members)
+    known = set(file_members)
+    for i in range(0, len(nos), 5000):
+        known.update(Member.objects.filter(member_no__in=nos[i:i + 5000]).values_list("member_no", flat=True))
+    codes = sorted({r[c].strip() for r in table.rows for c in ("from_org_code", "to_org_code") if r[c].strip()})
+    kinds = dict(Organization.objects.filter(code__in=codes).values_list("code", "kind"))
+    kinds.update({o.code: o.kind for o in getattr(val, "orgs", [])})
+    db_open: dict[str, date] = {}
+    for i in range(0, len(nos), 5000):
+        db_open.update(Transfer.objects.filter(member__member_no__in=nos[i:i + 5000], status=TransferStatus.OPEN)
+                       .values_list("member__member_no", "issued_on"))
+    closed_in_file = {(r["member_no"].strip(), r["issued_on"].strip()) for r in table.rows if r["accepted_on"].strip()}
+    out: list[TransferRow] = []
+    seen: dict[tuple[str, date], int] = {}
+    open_rows: dict[str, int] = {}
+    for row, line in zip(table.rows, table.line_numbers, strict=True):
+        ok = True
+        no = row["member_no"].strip()
+        if no not in known:
+            val.err(f, line, "member_no", f"党员“{no}”不存在")
+            ok = False
+        src, dst, name = row["from_org_code"].strip(), row["to_org_code"].strip(), row["to_name"].strip()
+        if not val.org_exists(src):
+            val.err(f, line, "from_org_code", f"组织“{src}”不存在")
+            ok = False
+        if dst:
+            if not val.org_exists(dst):
+                val.err(f, line, "to_org_code", f"组织“{dst}”不存在")
+                ok = False
+            elif dst == src:
+                val.err(f, line, "to_org_code", "不能转入本组织")
+                ok = False
+            elif kinds.get(dst) == "group":
+                val.err(f, line, "to_org_code", f"“{dst}”是党小组，组织关系应转入党支部")
+                ok = False
+        elif not name:
+            val.err(f, line, "to_name", "转出本系统的，请填写接收党组织名称")
+            ok = False
+        issued = val._date(f, line, "issued_on", row["issued_on"], "介绍信开具日期")
+        if issued is not None and issued > today:
+            val.err(f, line, "issued_on", "介绍信开具日期不能晚于今天")
+            ok = False
+        raw_days = row["valid_days"].strip()
+        days = int(raw_days) if raw_days.isdigit() else 0
+        if not 1 <= days <= MAX_VALID_DAYS:
+            val.err(f, line, "valid_days", f"有效期“{raw_days}”应为1至{MAX_VALID_DAYS}天（最长6个月）")
+            ok = False
+        accepted = None
+        if row["accepted_on"].strip():
+            accepted = val._date(f, line, "accepted_on", row["accepted_on"], "接收日期", required=False)
+            if accepted is None:
+                ok = False
+            elif accepted > today or (issued is not None and accepted < issued):
+                val.err(f, line, "accepted_on", "接收日期应在开具日期之后、今天之前")
+                ok = False
+        if issued is None:
+            ok = False
+        if ok and issued is not None:
+            if (no, issued) in seen:
+                val.err(f, line, None, f"与第{seen[(no, issued)]}行重复（同一党员同一天的介绍信）")
+                continue
+            seen[(no, issued)] = line
+            if accepted is None:
+                other = db_open.get(no)
+                if other is not None and other != issued and (no, f"{other:%Y-%m-%d}") not in closed_in_file:
+                    val.err(f, line, "member_no", f"党员“{no}”已有正在办理的转接（{other:%Y-%m-%d}开具的介绍信）")
+                    continue
+                if no in open_rows:
+                    val.err(f, line, "member_no", f"党员“{no}”已有正在办理的转接（第{open_rows[no]}行）")
+                    continue
+                open_rows[no] = line
+            out.append(TransferRow(line, no, src, dst, name, issued, days, accepted))
+    return out
+
+
+def write_transfers(rows: list[TransferRow], org_ids: dict[str, int], counts: Any) -> None:
+    if not rows:
+        return
+    members = dict(Member.objects.filter(member_no__in=[r.member_no for r in rows]).values_list("member_no", "id"))
+    existing = {(t.member_id, t.issued_on): t for t in Transfer.objects.filter(member_id__in=members.values())}
+    creates, updates = [], []
+    fields = ["from_org_id", "to_org_id", "to_name", "valid_days", "accepted_on", "status"]
+    for r in rows:
+        values = {"from_org_id": org_ids[r.from_code], "to_org_id": org_ids[r.to_code] if r.to_code else None,
+                  "to_name": r.to_name[:100], "valid_days": r.valid_days, "accepted_on": r.accepted_on,
+                  "status": TransferStatus.ACCEPTED if r.accepted_on else TransferStatus.OPEN}
+        t = existing.get((members[r.member_no], r.issued_on))
+        if t is None:
+            creates.append(Transfer(member_id=members[r.member_no], issued_on=r.issued_on, source="import", **values))
+        elif any(getattr(t, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(t, k, v)
+            updates.append(t)
+        else:
+            counts.unchanged += 1
+    Transfer.objects.bulk_update(updates, fields, batch_size=2000)  # closes letters first: one open letter per member
+    Transfer.objects.bulk_create(creates, batch_size=2000)
+    counts.created += len(creates)
+    counts.updated += len(updates)
+
+
+def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
+    qs = Transfer.objects.exclude(status__in=[TransferStatus.REJECTED, TransferStatus.CANCELLED])
+    if org_ids is not None:
+        qs = qs.filter(from_org_id__in=org_ids)
+    for r in qs.order_by("member__member_no", "issued_on").values(
+            "member__member_no", "from_org__code", "to_org__code", "to_name", "issued_on", "valid_days", "accepted_on"):
+        yield (r["member__member_no"], r["from_org__code"], r["to_org__code"] or "", r["to_name"], f"{r['issued_on']:%Y-%m-%d}",
+               str(r["valid_days"]), f"{r['accepted_on']:%Y-%m-%d}" if r["accepted_on"] else "")
