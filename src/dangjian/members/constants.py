@@ -12,6 +12,7 @@ class MemberStatus(models.TextChoices):
     EXPELLED = "expelled", "开除党籍"
     DECEASED = "deceased", "去世"
     DISQUALIFIED = "disqualified", "取消预备党员资格"
+    TRANSFERRED_OUT = "transferred_out", "组织关系已转出"
 
 
 ACTIVE_STATUSES = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
@@ -32,10 +33,12 @@ EXIT_STATUSES = (
 # the recruitment workflow in its own issue; here staff record decisions already taken
 # (general meeting + higher approval), with the date and the document reference.
 STATUS_TRANSITIONS: dict[str, set[str]] = {
-    MemberStatus.PROBATIONARY: {MemberStatus.FULL, *EXIT_STATUSES},
+    MemberStatus.PROBATIONARY: {MemberStatus.FULL, MemberStatus.TRANSFERRED_OUT, *EXIT_STATUSES},
     # only a probationary member can have the probationary membership cancelled (FZ14 Art 32)
-    MemberStatus.FULL: {MemberStatus.SUSPENDED, *(s for s in EXIT_STATUSES if s != MemberStatus.DISQUALIFIED)},
-    MemberStatus.SUSPENDED: {MemberStatus.FULL, *(s for s in EXIT_STATUSES if s != MemberStatus.DISQUALIFIED)},
+    MemberStatus.FULL: {MemberStatus.SUSPENDED, MemberStatus.TRANSFERRED_OUT,
+                        *(s for s in EXIT_STATUSES if s != MemberStatus.DISQUALIFIED)},
+    MemberStatus.SUSPENDED: {MemberStatus.FULL, MemberStatus.TRANSFERRED_OUT,
+                             *(s for s in EXIT_STATUSES if s != MemberStatus.DISQUALIFIED)},
 }
 
 

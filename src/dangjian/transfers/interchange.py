@@ -42,7 +42,7 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
     codes = sorted({r[c].strip() for r in table.rows for c in ("from_org_code", "to_org_code") if r[c].strip()})
     kinds = dict(Organization.objects.filter(code__in=codes).values_list("code", "kind"))
     kinds.update({o.code: o.kind for o in getattr(val, "orgs", [])})
-    db_open: dict[str, date] = {}
+    db_open: dict[str, date | None] = {}
     for i in range(0, len(nos), 5000):
         db_open.update(Transfer.objects.filter(member__member_no__in=nos[i:i + 5000], status=TransferStatus.OPEN)
                        .values_list("member__member_no", "issued_on"))
@@ -137,7 +137,7 @@ def write_transfers(rows: list[TransferRow], org_ids: dict[str, int], counts: An
 
 
 def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
-    qs = Transfer.objects.exclude(status__in=[TransferStatus.REJECTED, TransferStatus.CANCELLED])
+    qs = Transfer.objects.exclude(status__in=[TransferStatus.REJECTED, TransferStatus.CANCELLED]).filter(issued_on__isnull=False)
     if org_ids is not None:
         qs = qs.filter(from_org_id__in=org_ids)
     for r in qs.order_by("member__member_no", "issued_on").values(

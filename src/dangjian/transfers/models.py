@@ -14,6 +14,13 @@ class TransferStatus(models.TextChoices):
     ACCEPTED = "accepted", "已接收"
     REJECTED = "rejected", "已退回"
     CANCELLED = "cancelled", "已撤销"
+    EXPIRED = "expired", "已过期"
+
+
+class Stage(models.TextChoices):
+    STARTED = "started", "已申请，待转出党委审批"
+    ISSUED = "issued", "已开具介绍信"
+    RECEIVING_APPROVED = "receiving", "转入党委已同意，待支部接收"
 
 
 OPEN_STATUSES = (TransferStatus.OPEN,)
@@ -26,8 +33,16 @@ class Transfer(models.Model):
     to_org = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="transfers_in")
     to_name = models.CharField("接收组织名称", max_length=100, blank=True)
     status = models.CharField("状态", max_length=10, choices=TransferStatus.choices, default=TransferStatus.OPEN)
-    issued_on = models.DateField("介绍信开具日期")
-    valid_days = models.PositiveSmallIntegerField("有效期（天）")
+    stage = models.CharField("进度", max_length=10, choices=Stage.choices, default=Stage.ISSUED)
+    reason = models.CharField("转接原因", max_length=200, blank=True)
+    started_on = models.DateField("申请日期", null=True, blank=True)
+    issued_on = models.DateField("介绍信开具日期", null=True, blank=True)
+    valid_days = models.PositiveSmallIntegerField("有效期（天）", default=90)
+    letter_no = models.CharField("介绍信编号", max_length=30, blank=True)
+    fee_paid_through = models.CharField("党费交至", max_length=7, blank=True)
+    receiving_approved_on = models.DateField("转入党委同意日期", null=True, blank=True)
+    closed_on = models.DateField("结束日期", null=True, blank=True)
+    closed_reason = models.CharField("退回或撤销原因", max_length=200, blank=True)
     accepted_on = models.DateField("接收（回执）日期", null=True, blank=True)
     source = models.CharField("来源", max_length=10, default="web")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

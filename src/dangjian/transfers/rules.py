@@ -15,7 +15,9 @@ JY = "中国共产党党员教育管理工作条例"
 
 
 def _open(ctx: ScanContext):  # type: ignore[no-untyped-def]
-    qs = Transfer.objects.filter(accepted_on__isnull=True, status=TransferStatus.OPEN).order_by()
+    # open letters and letters marked expired: both are still without a receipt
+    qs = Transfer.objects.filter(accepted_on__isnull=True, issued_on__isnull=False,
+                                 status__in=[TransferStatus.OPEN, TransferStatus.EXPIRED]).order_by()
     if ctx.scope_path:
         qs = qs.filter(from_org__path__startswith=ctx.scope_path)
     return qs
@@ -41,7 +43,7 @@ def trf_02(ctx: ScanContext) -> Iterable[Hit]:
       expects="接收党组织应及时接收；党员在被接收前由原党组织负责管理。",
       action="原党组织和接收党组织的上级党委督促办理接收。")
 def trf_03(ctx: ScanContext) -> Iterable[Hit]:
-    q = _open(ctx).filter(issued_on__lt=ctx.as_of - timedelta(days=30))
+    q = _open(ctx).filter(status=TransferStatus.OPEN, issued_on__lt=ctx.as_of - timedelta(days=30))
     for r in q.values("id", "member_id", "from_org_id", "issued_on", "to_org__name", "to_name"):
         yield Hit(r["from_org_id"], f"{r['issued_on']:%Y年%m月%d日}开具介绍信转往“{r['to_org__name'] or r['to_name']}”，超过30天尚未接收。",
                   member_id=r["member_id"], subject=f"t{r['id']}")
