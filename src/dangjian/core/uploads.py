@@ -182,3 +182,33 @@ def open_stored(path: str) -> Any:
     if not str(full).startswith(str(Path(settings.MEDIA_ROOT).resolve()) + os.sep):
         raise DomainError("bad_path", "文件路径无效")
     return full.open("rb")
+
+
+def records(model: Any, stored: list[StoredFile], actor: Any, **owner: Any) -> list[Any]:
+    """The attachment rows of stored files (any model with name, path, content_type, size, sha256 and
+    uploaded_by), written in one statement inside the caller's transaction."""
+    by = actor if getattr(actor, "pk", None) else None
+    return model.objects.bulk_create([
+        model(name=f.name, path=f.path, content_type=f.content_type, size=f.size, sha256=f.sha256, uploaded_by=by, **owner)
+        for f in stored])
+
+
+def download(f: Any) -> Any:
+    """A stored attachment as a download, never rendered inline."""
+    from django.http import FileResponse
+
+    resp = FileResponse(open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type)
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def document(data: bytes, content_type: str, filename: str) -> Any:
+    """A document the platform generated (PDF, Word) as a download with a UTF-8 file name."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    resp = HttpResponse(data, content_type=content_type)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp

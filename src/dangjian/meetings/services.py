@@ -410,9 +410,7 @@ def meeting_record(*, actor: Any, meeting: Meeting | None = None, organization: 
                        exclusion=mk.exclusion if mk.status == AttendanceStatus.EXCLUDED else "",
                        voting=members[mid].status == "full", signed_in_at=signed.get(mid), month_index=idx)
             for mid, mk in marks.items()])
-        Attachment.objects.bulk_create([
-            Attachment(meeting=m, name=f.name, path=f.path, content_type=f.content_type, size=f.size, sha256=f.sha256,
-                       uploaded_by=actor if getattr(actor, "pk", None) else None) for f in stored])
+        uploads.records(Attachment, stored, actor, meeting=m)
         audit_record(actor=actor, action="meetings.record", obj=m, organization=org,
                      data={"kind": m.kind, "held_on": held_on.isoformat(), **tally, "motion": texts["motion"],
                            "votes": list(votes) if texts["motion"] else None, "files": [f.sha256 for f in stored]})

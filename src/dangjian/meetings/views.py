@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -364,9 +364,7 @@ def attachment_view(request: HttpRequest, pk: int, aid: int) -> Any:
     f = m.attachments.filter(pk=aid).first()
     if f is None:
         raise Http404
-    resp = FileResponse(uploads.open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type)
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return uploads.download(f)
 
 
 @staff_required("view")
@@ -386,12 +384,7 @@ def export_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     with transaction.atomic():
         audit_record(actor=request.user, action="meetings.export", obj=m, organization=m.organization, data={"format": fmt})
-    resp = HttpResponse(data, content_type=ctype)
-    from urllib.parse import quote
-
-    name = quote(f"{m.held_on:%Y%m%d}-{m.get_kind_display()}会议记录.{fmt}")
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    return resp
+    return uploads.document(data, ctype, f"{m.held_on:%Y%m%d}-{m.get_kind_display()}会议记录.{fmt}")
 
 
 @staff_required("view")

@@ -61,11 +61,7 @@ def task_create(*, actor: Any, issuer_org: Any, title: str, body: str, deadline:
 
 
 def _attach(task: Task, assignment: Assignment | None, stored: list[uploads.StoredFile], actor: Any) -> None:
-    Attachment.objects.bulk_create([
-        Attachment(task=task, assignment=assignment, name=f.name, path=f.path, content_type=f.content_type, size=f.size,
-                   sha256=f.sha256, uploaded_by=actor if getattr(actor, "pk", None) else None)
-        for f in stored
-    ])
+    uploads.records(Attachment, stored, actor, task=task, assignment=assignment)
 
 
 def _lock(assignment: Assignment) -> Assignment:

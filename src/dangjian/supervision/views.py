@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -146,9 +146,7 @@ def attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> Any:
     f = task.attachments.filter(pk=attachment_id).first()
     if f is None or not (issuer_side or f.assignment_id is None or any(a.pk == f.assignment_id for a in assignments)):
         raise Http404
-    resp = FileResponse(uploads.open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type)
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return uploads.download(f)
 
 
 @staff_required("view")
