@@ -252,3 +252,17 @@ def test_scope(tree, users):
     c = apply(users, tree)
     with pytest.raises(NotVisible):
         services.candidate_step(actor=users["sibling_staff"], candidate=c, step=2, on=date(2023, 1, 20))
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_dev_19_reads_the_holiday_calendar_once(tree, users, django_assert_num_queries, n):
+    from dangjian.compliance.engine import REGISTRY, ScanContext
+
+    for i in range(n):
+        Candidate.objects.create(person_no=f"N{i}", name="甲", gender="男", birth_date=date(1990, 1, 1), organization=tree.branch_a1,
+                                 applied_on=date(2023, 1, 5), publicized_on=date(2024, 5, 1), publicized_until=date(2024, 5, 3))
+    Holiday.objects.create(day=date(2024, 5, 1))
+    with django_assert_num_queries(3):  # the versions in use, the notices, the calendar
+        hits = list(REGISTRY["DEV-19"].evaluate(ScanContext(as_of=date(2026, 1, 15), scope_path="", params={})))
+    assert len(hits) == n
+    assert "只有2个工作日" in hits[0].message

@@ -264,13 +264,19 @@ def dev_18(ctx: ScanContext) -> Iterable[Hit]:
       expects="发展对象应公示不少于5个工作日。",
       action="补足公示期后再提交支部大会讨论。")
 def dev_19(ctx: ScanContext) -> Iterable[Hit]:
-    from .services import working_days
+    from .services import holidays, working_days
 
     for p, qs in _by_version(ctx):
         rows = list(qs.filter(publicized_on__isnull=False, publicized_until__isnull=False).values(
             "id", "organization_id", "person_no", "name", "publicized_on", "publicized_until"))
-        for r in rows:  # few: one per development object with a recorded notice
-            got = working_days(r["publicized_on"], r["publicized_until"])  # type: ignore[arg-type]
+        if not rows:
+            continue
+        # the holiday calendar read once for all the notices, not once per notice
+        starts = [r["publicized_on"] for r in rows if r["publicized_on"]]
+        ends = [r["publicized_until"] for r in rows if r["publicized_until"]]
+        special = holidays(min(starts), max(ends))
+        for r in rows:
+            got = working_days(r["publicized_on"], r["publicized_until"], special)  # type: ignore[arg-type]
             if got < p["notice_working_days"]:
                 yield Hit(r["organization_id"], f"{r['name']}：公示{_d(r['publicized_on'])}至{_d(r['publicized_until'])}，只有{got}个工作日。",
                           person=r["person_no"], subject=f"c{r['id']}")

@@ -54,11 +54,18 @@ def params(version: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ working days
 
 
-def working_days(start: date, end: date) -> int:
-    """Working days from start to end inclusive: Monday to Friday, less holidays, plus make-up days."""
+def holidays(start: date, end: date) -> dict[date, bool]:
+    """The calendar's special days in a span: day -> is a (make-up) working day."""
+    return dict(Holiday.objects.filter(day__gte=start, day__lte=end).values_list("day", "workday"))
+
+
+def working_days(start: date, end: date, special: dict[date, bool] | None = None) -> int:
+    """Working days from start to end inclusive: Monday to Friday, less holidays, plus make-up days
+    (`special` from `holidays()` when counting many spans; else read here)."""
     if end < start:
         return 0
-    special = dict(Holiday.objects.filter(day__gte=start, day__lte=end).values_list("day", "workday"))
+    if special is None:
+        special = holidays(start, end)
     n, d = 0, start
     while d <= end:
         work = special[d] if d in special else d.weekday() < 5
@@ -176,9 +183,7 @@ def candidate_apply(*, actor: Any, organization: Any, person: Person, applied_on
 
 
 def _attach(c: Candidate, step: int, stored: list[uploads.StoredFile], actor: Any) -> None:
-    Document.objects.bulk_create([
-        Document(candidate=c, step=step, name=f.name, path=f.path, content_type=f.content_type, size=f.size, sha256=f.sha256,
-                 uploaded_by=actor if getattr(actor, "pk", None) else None) for f in stored])
+    uploads.records(Document, stored, actor, candidate=c, step=step)
 
 
 # ------------------------------------------------------------------ the steps

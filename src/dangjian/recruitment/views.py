@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Case, CharField, Count, Q, Value, When
 from django.db.models.functions import Substr
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -252,59 +252,56 @@ def step_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "recruitment/detail.html", _detail_context(request, c, step, form), status=400)
 
 
+def _act(request: HttpRequest, c: Candidate, call: Any, done: str, missing: str) -> HttpResponse:
+    """The small forms of a record's page: call the service, show its refusal or `done`; a field that
+    does not parse (a date, a number) gets `missing`, which names it."""
+    try:
+        call()
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", missing))
+    else:
+        messages.success(request, done)
+    return redirect("recruitment:detail", c.pk)
+
+
+def _post_date(request: HttpRequest, name: str) -> date:
+    return date.fromisoformat(request.POST.get(name, ""))
+
+
 @staff_required("change")
 @require_POST
 def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
     c = _candidate(request, pk, "change")
-    try:
-        services.candidate_notice(actor=request.user, candidate=c, starts_on=date.fromisoformat(request.POST.get("starts_on", "")),
-                                  ends_on=date.fromisoformat(request.POST.get("ends_on", "")))
-    except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", "请填写公示起止日期"))
-    else:
-        messages.success(request, "已登记公示。")
-    return redirect("recruitment:detail", c.pk)
+    return _act(request, c, lambda: services.candidate_notice(
+        actor=request.user, candidate=c, starts_on=_post_date(request, "starts_on"), ends_on=_post_date(request, "ends_on")),
+        "已登记公示。", "请填写公示起止日期")
 
 
 @staff_required("change")
 @require_POST
 def close_view(request: HttpRequest, pk: int) -> HttpResponse:
     c = _candidate(request, pk, "change")
-    try:
-        services.candidate_close(actor=request.user, candidate=c, on=timezone.localdate(), reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已终止该发展流程。")
-    return redirect("recruitment:detail", c.pk)
+    return _act(request, c, lambda: services.candidate_close(
+        actor=request.user, candidate=c, on=timezone.localdate(), reason=request.POST.get("reason", "")),
+        "已终止该发展流程。", "请填写终止原因")
 
 
 @staff_required("change")
 @require_POST
 def extend_view(request: HttpRequest, pk: int) -> HttpResponse:
     c = _candidate(request, pk, "change")
-    try:
-        services.candidate_extend(actor=request.user, candidate=c, meeting_on=date.fromisoformat(request.POST.get("meeting_on", "")),
-                                  months=int(request.POST.get("months", "0") or 0))
-    except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", "请填写支部大会日期和延长月数"))
-    else:
-        messages.success(request, "已延长预备期。")
-    return redirect("recruitment:detail", c.pk)
+    return _act(request, c, lambda: services.candidate_extend(
+        actor=request.user, candidate=c, meeting_on=_post_date(request, "meeting_on"),
+        months=int(request.POST.get("months", "0") or 0)), "已延长预备期。", "请填写支部大会日期和延长月数")
 
 
 @staff_required("change")
 @require_POST
 def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     c = _candidate(request, pk)
-    try:
-        services.candidate_cancel(actor=request.user, candidate=c, meeting_on=date.fromisoformat(request.POST.get("meeting_on", "")),
-                                  reason=request.POST.get("reason", ""))
-    except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", "请填写支部大会日期"))
-    else:
-        messages.success(request, "已取消预备党员资格。")
-    return redirect("recruitment:detail", c.pk)
+    return _act(request, c, lambda: services.candidate_cancel(
+        actor=request.user, candidate=c, meeting_on=_post_date(request, "meeting_on"), reason=request.POST.get("reason", "")),
+        "已取消预备党员资格。", "请填写支部大会日期")
 
 
 @staff_required("change")
@@ -312,14 +309,9 @@ def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 def exception_view(request: HttpRequest, pk: int) -> HttpResponse:
     c = _candidate(request, pk)
     org = org_selectors.org_get(request.user, int(request.POST.get("org", "0") or 0), "change")
-    try:
-        services.exception_approve(actor=request.user, candidate=c, step=int(request.POST.get("step", "0") or 0),
-                                   reason=request.POST.get("reason", ""), approving_org=org)
-    except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", "请填写步骤和理由"))
-    else:
-        messages.success(request, "已批准该特殊情况。")
-    return redirect("recruitment:detail", c.pk)
+    return _act(request, c, lambda: services.exception_approve(
+        actor=request.user, candidate=c, step=int(request.POST.get("step", "0") or 0), reason=request.POST.get("reason", ""),
+        approving_org=org), "已批准该特殊情况。", "请填写步骤和理由")
 
 
 @staff_required("view")
@@ -328,9 +320,7 @@ def document_view(request: HttpRequest, pk: int, did: int) -> Any:
     d = c.documents.filter(pk=did).first()
     if d is None:
         raise Http404
-    resp = FileResponse(uploads.open_stored(d.path), as_attachment=True, filename=d.name, content_type=d.content_type)
-    resp["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return uploads.download(d)
 
 
 @staff_required("view")
@@ -343,11 +333,7 @@ def pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     data = timeline_pdf(c)
     with transaction.atomic():
         audit_record(actor=request.user, action="recruitment.export", obj=c, organization=c.organization, data={"format": "pdf"})
-    resp = HttpResponse(data, content_type="application/pdf")
-    from urllib.parse import quote
-
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(c.name + '-发展党员全程纪实.pdf')}"
-    return resp
+    return uploads.document(data, "application/pdf", f"{c.name}-发展党员全程纪实.pdf")
 
 
 @admin_required("system_admin")
