@@ -92,6 +92,27 @@ MATRIX = {
     "recruitment:detail": (lambda t: [_candidate(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "recruitment:document": (lambda t: _candidate_doc(t), "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "recruitment:pdf": (lambda t: [_candidate(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
+    "transfers:my": (lambda t: [], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "transfers:keys": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
+    "transfers:published_keys": (lambda t: [], "", dict.fromkeys(ROLES, 200)),
+    "transfers:list": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:list#in": (lambda t: [t.district_a.pk], "?tab=in&status=all", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:list#incoming": (lambda t: [t.branch_a1.pk], "?tab=incoming", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:list#mobile": (lambda t: [t.branch_a1.pk], "?tab=mobile", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:list#lost": (lambda t: [t.branch_a1.pk], "?tab=lost", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:batch": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "transfers:incoming_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "transfers:mobile_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "transfers:lost_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "transfers:start": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "transfers:detail": (lambda t: [_transfer(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:pdf": (lambda t: [_transfer(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:token": (lambda t: [_transfer(t, token="DJ1.test")], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:incoming": (lambda t: [_incoming(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:receipt": (lambda t: [_incoming(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:mobile": (lambda t: [_mobile(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "transfers:lost": (lambda t: [_lost(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "recruitment:holidays": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
     "members:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "members:list#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
@@ -144,6 +165,8 @@ POST_MATRIX = {
     "meetings:leave": (lambda t: [t.members["A1-1"].pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "meetings:sign_in": (lambda t: [_published(t)], {**expect(), "member": 302, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "notify:notice": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
+    "transfers:act": (lambda t: [_transfer(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
+    "transfers:receipt_upload": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "recruitment:step": (lambda t: [_candidate(t)], expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404)),
     "recruitment:notice": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "recruitment:close": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
@@ -217,6 +240,45 @@ def _handling(t):
     m = t.members["A1-3"]
     return Handling.objects.create(member=m, organization=m.organization, reason="appraisal", detail="不合格", key="x",
                                    opened_on=date(2026, 1, 5)).pk
+
+
+def _transfer(t, token=""):
+    from datetime import date
+
+    from dangjian.transfers.models import Transfer
+
+    m = t.members["A1-3"]
+    return Transfer.objects.create(member=m, from_org=m.organization, to_name="外单位党委", issued_on=date(2026, 1, 5), valid_days=90,
+                                   letter_no="ZJTEST1", token=token).pk
+
+
+def _incoming(t):
+    from datetime import date
+
+    from dangjian.transfers.models import IncomingLetter
+
+    return IncomingLetter.objects.create(letter_no="WL1", from_name="外省", to_org=t.branch_a1, member_no="W1", name="外来",
+                                         gender="男", birth_date=date(1990, 1, 1), member_status="full", joined_on=date(2015, 1, 1),
+                                         issued_on=date(2026, 1, 5), valid_days=90, receipt_token="DJ1.receipt").pk
+
+
+def _mobile(t):
+    from datetime import date
+
+    from dangjian.transfers.models import MobileMember
+
+    m = t.members["A1-3"]
+    return MobileMember.objects.create(direction="out", organization=m.organization, member=m, name=m.name, place="深圳",
+                                       reason="务工", since=date(2026, 1, 5)).pk
+
+
+def _lost(t):
+    from datetime import date
+
+    from dangjian.transfers.models import LostContact
+
+    m = t.members["A1-4"]
+    return LostContact.objects.create(member=m, organization=m.organization, since=date(2026, 1, 5)).pk
 
 
 def _candidate(t):
@@ -331,11 +393,11 @@ def test_get_matrix(client, tree, users, name, role):
     args_fn, query, expected = MATRIX[name]
     url = reverse(name.split("#")[0], args=args_fn(tree)) + query.format(a1=tree.branch_a1.pk)
     _client_for(client, users, role)
-    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export", "recruitment.export"]).count()
+    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export", "recruitment.export", "transfers.export"]).count()
     resp = client.get(url)
     assert resp.status_code == expected[role], f"{name} as {role}: {resp.status_code}"
     # a read never writes anything but access logs
-    assert AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export", "recruitment.export"]).count() == before
+    assert AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export", "recruitment.export", "transfers.export"]).count() == before
 
 
 @pytest.mark.parametrize("role", ROLES)

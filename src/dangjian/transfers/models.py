@@ -9,6 +9,8 @@ and the decisions people take on them (停止党籍, 自行脱党除名); nothin
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -90,6 +92,11 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.from_org_id} → {self.to_org_id or self.to_name}"
+
+    @property
+    def expires_on(self) -> date | None:
+        """The last valid day: issued_on + valid_days (rules-contract.md, TRF-02)."""
+        return self.issued_on + timedelta(days=self.valid_days) if self.issued_on else None
 
 
 class IncomingStatus(models.TextChoices):

@@ -68,6 +68,25 @@ def _lock(t: Transfer) -> Transfer:
     )
 
 
+def _tell(t: Transfer, who: str, org: Any, title: str, body: str) -> None:
+    """Tell the people who act next (in-app notice, their channels in the digest), in the caller's
+    transaction: "member" = the member's own account; otherwise the staff who may change `org`."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from dangjian.notify.services import notice_send
+
+    if org is None:
+        return
+    if who == "member":
+        users: Any = get_user_model().objects.filter(member_id=t.member_id, is_active=True)
+        url = reverse("transfers:my")
+    else:
+        users = policy.users_with_permission("change", org)
+        url = reverse("transfers:detail", args=[t.pk])
+    notice_send(users=users, organization=org, title=title, body=body, url=url, key=f"transfer:{t.pk}:{title}")
+
+
 def _today(on: date | None) -> date:
     today = timezone.localdate()
     if on is not None and on > today:
@@ -123,6 +142,7 @@ def transfer_start(
             )
     except IntegrityError as exc:
         raise DomainError("in_transit", "该党员已有正在办理的组织关系转接", field="member") from exc
+    _tell(t, "staff", committee_of(m.organization), "组织关系转接待审批", f"{m.name}申请将组织关系转往{to_org.name if to_org else to_name}。")
     audit_record(
         actor=actor,
         action="transfers.start",
@@ -188,6 +208,10 @@ def transfer_issue(
             "updated_at",
         ]
     )
+    end = t.expires_on
+    _tell(t, "member", t.from_org, "介绍信已开具", f"介绍信编号{t.letter_no}，请在{end:%Y年%m月%d日}前到接收党组织报到。")
+    if t.to_org is not None:
+        _tell(t, "staff", committee_of(t.to_org), "组织关系转入待同意", f"{t.member.name}的组织关系由{t.from_org.name}转入{t.to_org.name}。")
     audit_record(
         actor=actor,
         action="transfers.issue",
@@ -203,7 +227,7 @@ def transfer_issue(
 
 
 def expires_on(t: Transfer) -> date | None:
-    return t.issued_on + timedelta(days=t.valid_days) if t.issued_on else None
+    return t.expires_on
 
 
 @transaction.atomic(durable=True)
@@ -218,6 +242,7 @@ def transfer_agree(*, actor: Any, transfer: Transfer, on: date | None = None) ->
         )
     t.receiving_approved_on, t.stage = _today(on), Stage.RECEIVING_APPROVED
     t.save(update_fields=["receiving_approved_on", "stage", "updated_at"])
+    _tell(t, "staff", t.to_org, "组织关系转入待接收", f"{t.member.name}的组织关系转入本支部，党员报到后请点击接收。")
     audit_record(actor=actor, action="transfers.agree", obj=t, organization=t.to_org, data={})
     return t
 
@@ -276,6 +301,7 @@ def _accept_within(actor: Any, t: Transfer, on: date) -> Transfer:
         )
     t.status, t.accepted_on, t.closed_on = TransferStatus.ACCEPTED, on, on
     t.save(update_fields=["status", "accepted_on", "closed_on", "updated_at"])
+    _tell(t, "member", t.to_org or t.from_org, "组织关系转接已完成", f"您的组织关系已转入{t.to_org.name if t.to_org else t.to_name}。")
     audit_record(
         actor=actor,
         action="transfers.accept",
@@ -325,6 +351,8 @@ def transfer_close(
         raise DomainError("invalid", "未知操作")
     t.status, t.closed_on, t.closed_reason = status, on, reason[:200]
     t.save(update_fields=["status", "closed_on", "closed_reason", "updated_at"])
+    if how != "cancel" or getattr(actor, "member_id", None) != t.member_id:
+        _tell(t, "member", t.from_org, f"组织关系转接{t.get_status_display()}", reason or "请联系所在党支部。")
     audit_record(
         actor=actor,
         action=f"transfers.{how}",
@@ -936,6 +964,8 @@ def mobile_register(
             raise DomainError(
                 "status", f"{member.get_status_display()}不能登记为流动党员", field="member"
             )
+    elif organization is None:
+        raise DomainError("required", "请选择管理该外来党员的党支部", field="organization")
     elif not (name or "").strip() or not (home_org or "").strip():
         raise DomainError(
             "required",

@@ -35,6 +35,7 @@ MENU: list[MenuItem] = [
     MenuItem("党费管理", "交纳导入", "fees:import", "upload", _changer),
     MenuItem("组织生活", "三会一课", "meetings:home", "calendar3", _staff),
     MenuItem("发展党员", "发展党员", "recruitment:home", "person-plus", _staff),
+    MenuItem("组织关系", "组织关系转接", "transfers:home", "arrow-left-right", _staff),
     MenuItem("监测预警", "预警总览", "compliance:dashboard", "stoplights", _staff),
     MenuItem("监测预警", "提醒方式", "notify:settings", "bell", _staff),
     MenuItem("督查督办", "督办任务", "supervision:list", "clipboard-check", _staff),
@@ -43,6 +44,7 @@ MENU: list[MenuItem] = [
     MenuItem("系统管理", "外发记录", "notify:deliveries", "send", lambda u: policy.has_admin_role(u, Role.SYSTEM_ADMIN)),
     MenuItem("系统管理", "角色授权", "accounts:grants", "shield-lock", lambda u: policy.has_admin_role(u, Role.SECURITY_ADMIN)),
     MenuItem("系统管理", "规则设置", "compliance:rules", "sliders", lambda u: policy.has_admin_role(u, Role.SECURITY_ADMIN)),
+    MenuItem("系统管理", "跨系统转接密钥", "transfers:keys", "key", lambda u: policy.has_admin_role(u, Role.SECURITY_ADMIN)),
     MenuItem("系统管理", "审计日志", "audit:list", "journal-text", lambda u: policy.has_admin_role(u, Role.AUDIT_ADMIN)),
     MenuItem("系统管理", "接口文档", "api-docs", "braces", _staff),
 ]
