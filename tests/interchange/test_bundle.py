@@ -90,7 +90,7 @@ def test_round_trip_export_import_export_is_identical(tmp_path):
     event = AuditEvent.objects.filter(action="interchange.import").latest("id")
     assert event.data["counts"]["members.csv"]["created"] == 520
     assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv", "fees.csv", "meetings.csv",
-                                        "recruitment.csv"}
+                                        "recruitment.csv", "transfers.csv"}
     assert build_bundle() == first
     # importing the same bundle again changes nothing
     before = list(Member.objects.order_by("pk").values_list("pk", "updated_at"))

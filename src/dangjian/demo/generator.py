@@ -13,7 +13,16 @@ from datetime import date, timedelta
 from dangjian.core import idnumber
 from dangjian.core.dates import add_months
 from dangjian.interchange.reader import Table
-from dangjian.interchange.schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, RECRUITMENT, TERMS
+from dangjian.interchange.schema import (
+    FEES,
+    MEETINGS,
+    MEMBERS,
+    ORGS,
+    POSTS,
+    RECRUITMENT,
+    TERMS,
+    TRANSFERS,
+)
 
 from . import names
 
@@ -453,6 +462,7 @@ class CityBuilder:
             FEES.name: _table(FEES, self._fees(by_branch)),
             MEETINGS.name: _table(MEETINGS, self._meetings(nodes, by_branch, post_rows)),
             RECRUITMENT.name: _table(RECRUITMENT, self._recruitment(nodes)),
+            TRANSFERS.name: _table(TRANSFERS, self._transfers(by_branch)),
         }
 
     def _fees(self, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
@@ -572,6 +582,9 @@ class CityBuilder:
         return rows
 
 
+    def _transfers(self, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+        return _transfers_rows(self, by_branch)
+
     def _recruitment(self, nodes: list[Node]) -> list[dict[str, str]]:
         """People in the recruitment pipeline: in one branch of five, one to three at a stage whose next
         deadline has not passed (applicants, activists, development objects, just admitted, converted);
@@ -669,6 +682,49 @@ class CityBuilder:
                 d["full_on"] = None
                 record(n.code, n.region, d)
         return rows
+
+
+def _transfers_rows(builder: CityBuilder, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """Letters: in one branch of eight, a member received from another branch in the past year and, in
+    one of ten, a letter out of the deployment issued in the last three weeks (both regular); at the
+    plant rate per branch one letter past its validity without a receipt (TRF-02) or one pending for
+    more than 30 days but still valid (TRF-03). One open letter per member."""
+    rng, today, rate, truth = builder.rng, builder.today, builder.plant_rate, builder.truth
+    codes = [c for c, roster in by_branch.items() if roster]
+    rows: list[dict[str, str]] = []
+
+    def row(m: dict[str, str], src: str, dst: str, name: str, issued: date, days: int, accepted: date | None) -> None:
+        rows.append({"member_no": m["member_no"], "from_org_code": src, "to_org_code": dst, "to_name": name,
+                     "issued_on": issued.isoformat(), "valid_days": str(days), "accepted_on": accepted.isoformat() if accepted else ""})
+
+    for code in codes:
+        roster = by_branch[code]
+        if len(roster) < 3:
+            continue
+        picks = rng.sample(roster, 3)
+        if rng.random() < 0.125 and len(codes) > 1:
+            src = rng.choice([c for c in codes if c != code])
+            issued = today - timedelta(days=rng.randint(60, 330))
+            earliest = max(date.fromisoformat(picks[0]["joined_on"]), issued - timedelta(days=1))
+            if earliest < issued:
+                row(picks[0], src, code, "", issued, 90, issued + timedelta(days=rng.randint(3, 40)))
+        if rng.random() < 0.1:
+            row(picks[1], code, "", rng.choice(["厦门大学党委", "福州市鼓楼区委组织部", "深圳市南山区党群服务中心"]),
+                today - timedelta(days=rng.randint(1, 20)), 90, None)
+        if rng.random() >= rate:
+            continue
+        if rng.random() < 0.5:
+            truth.add(("TRF-02", code))
+            days = rng.choice([30, 60, 90])
+            row(picks[2], code, "", "外省某党委", today - timedelta(days=days + rng.randint(1, 60)), days, None)
+        else:
+            truth.add(("TRF-03", code))
+            row(picks[2], code, rng.choice([c for c in codes if c != code] or [""]) if rng.random() < 0.5 else "", "外市某党委",
+                today - timedelta(days=rng.randint(31, 80)), 90, None)
+    for r in rows:  # a row inside the deployment names no outside organization
+        if r["to_org_code"]:
+            r["to_name"] = ""
+    return rows
 
 
 def _table(spec, rows: list[dict[str, str]]) -> Table:  # type: ignore[no-untyped-def]

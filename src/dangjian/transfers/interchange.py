@@ -123,7 +123,8 @@ def write_transfers(rows: list[TransferRow], org_ids: dict[str, int], counts: An
                   "status": TransferStatus.ACCEPTED if r.accepted_on else TransferStatus.OPEN}
         t = existing.get((members[r.member_no], r.issued_on))
         if t is None:
-            creates.append(Transfer(member_id=members[r.member_no], issued_on=r.issued_on, source="import", **values))
+            creates.append(Transfer(member_id=members[r.member_no], issued_on=r.issued_on, source="import",
+                                    letter_no=f"ZJ{r.issued_on:%Y%m%d}-{r.member_no}"[:30], **values))
         elif any(getattr(t, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(t, k, v)
