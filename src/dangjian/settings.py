@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "dangjian.meetings",
     "dangjian.recruitment",
     "dangjian.transfers",
+    "dangjian.learning",
     "dangjian.demo",
     "dangjian.web",
 ]

@@ -261,11 +261,11 @@ def test_colours_roll_up_the_tree(tmp_path):
     from dangjian.compliance.engine import REGISTRY
     from dangjian.compliance.models import OrgStatus, RuleSetting
 
-    # this bundle has no fees.csv and no meetings.csv: every member would be in arrears (the contract
-    # counts a month with no row as unpaid) and every branch without meetings, so the fee and
-    # organizational-life rules are switched off here to look at the organization rules alone
-    RuleSetting.objects.bulk_create([RuleSetting(rule_id=r, enabled=False, reason="本测试不含党费和组织生活数据")
-                                     for r in REGISTRY if r.startswith(("FEE-", "LIFE-"))])
+    # this bundle has no fees.csv, meetings.csv or study.csv: every member would be in arrears (the
+    # contract counts a month with no row as unpaid), every branch without meetings and every member
+    # without study hours, so those rules are switched off here to look at the organization rules alone
+    RuleSetting.objects.bulk_create([RuleSetting(rule_id=r, enabled=False, reason="本测试不含党费、组织生活和学习数据")
+                                     for r in REGISTRY if r.startswith(("FEE-", "LIFE-", "EDU-"))])
 
     b = Bundle().org("D", kind="committee").org("RED", parent="D").org("YEL", parent="D").org("GRN", parent="D")
     green = secretary(b, "GRN", full=3)

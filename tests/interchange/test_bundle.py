@@ -90,7 +90,7 @@ def test_round_trip_export_import_export_is_identical(tmp_path):
     event = AuditEvent.objects.filter(action="interchange.import").latest("id")
     assert event.data["counts"]["members.csv"]["created"] == 520
     assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv", "fees.csv", "meetings.csv",
-                                        "recruitment.csv", "transfers.csv"}
+                                        "recruitment.csv", "transfers.csv", "study.csv"}
     assert build_bundle() == first
     # importing the same bundle again changes nothing
     before = list(Member.objects.order_by("pk").values_list("pk", "updated_at"))
@@ -154,8 +154,10 @@ BAD_CASES = {
                      ("members.csv", 2, "fee_category", "党费类别“boss”无效")),
     "unknown_kind": ({"orgs.csv": ORGS + "C1,甲,,party,organ,2000-01-01\n"},
                      ("orgs.csv", 2, "kind", "组织类型“party”无效")),
-    "unsupported_file": ({"orgs.csv": base_orgs(), "study.csv": "member_no,year,hours\n"},
-                         ("study.csv", None, None, "尚不支持导入“学习教育”数据")),
+    "unsupported_file": ({"orgs.csv": base_orgs(), "notes.csv": "a,b\n"},
+                         ("notes.csv", None, None, "不是数据包 v1 中的文件")),
+    "study_unknown_member": ({"orgs.csv": base_orgs(), "study.csv": "member_no,year,hours\nX9,2025,32\n"},
+                             ("study.csv", 2, "member_no", "党员“X9”不存在")),
     "fee_unknown_member": ({"orgs.csv": base_orgs(), "fees.csv": "member_no,month,due,paid,paid_on\nX9,2025-01,10.00,10.00,2025-01-05\n"},
                            ("fees.csv", 2, "member_no", "党员“X9”不存在")),
     "fee_bad_month": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1"),

@@ -24,6 +24,7 @@ def expect(anonymous=302, **kw):
     return out
 
 
+MEMBER_ONLY = {"anonymous": 302, **NON_STAFF, "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}
 STAFF_ALL = {"branch_worker": 200, "committee_staff": 200, "supervisor": 200, "sibling_staff": 200}
 
 # name -> (args builder, query string, expected status per role)
@@ -113,6 +114,20 @@ MATRIX = {
     "transfers:receipt": (lambda t: [_incoming(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "transfers:mobile": (lambda t: [_mobile(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
     "transfers:lost": (lambda t: [_lost(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "learning:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
+    "learning:library": (lambda t: [t.branch_a1.pk], "?q=党章", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "learning:course_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "learning:hours": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "learning:quiz": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "learning:course": (lambda t: [_lcourse(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "learning:staff_media": (lambda t: [_lresource(t, video=True)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "learning:points": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
+    "learning:my": (lambda t: [], "", MEMBER_ONLY),
+    "learning:member_course": (lambda t: [_lcourse(t)], "", MEMBER_ONLY),
+    "learning:study": (lambda t: [_lresource(t)], "", MEMBER_ONLY),
+    "learning:media": (lambda t: [_lresource(t, video=True)], "", MEMBER_ONLY),
+    "learning:paper": (lambda t: [_lpaper(t)], "", MEMBER_ONLY),
+    "learning:attempt": (lambda t: [_lattempt(t)], "", MEMBER_ONLY),
     "recruitment:holidays": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
     "members:list": (lambda t: [], "", expect(**STAFF_ALL)),
     "members:list#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
@@ -165,6 +180,8 @@ POST_MATRIX = {
     "meetings:leave": (lambda t: [t.members["A1-1"].pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "meetings:sign_in": (lambda t: [_published(t)], {**expect(), "member": 302, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
     "notify:notice": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
+    "learning:beat": (lambda t: [_lresource(t)], {**MEMBER_ONLY, "member": 400}),  # a form post is not a heartbeat
+    "learning:points_choice": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
     "transfers:act": (lambda t: [_transfer(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "transfers:receipt_upload": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
     "recruitment:step": (lambda t: [_candidate(t)], expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404)),
@@ -240,6 +257,46 @@ def _handling(t):
     m = t.members["A1-3"]
     return Handling.objects.create(member=m, organization=m.organization, reason="appraisal", detail="不合格", key="x",
                                    opened_on=date(2026, 1, 5)).pk
+
+
+def _lcourse(t):
+    from datetime import date
+
+    from dangjian.learning.models import Course
+
+    c = Course.objects.create(publisher=t.district_a, title="党章学习", published_on=date(2026, 1, 5))
+    c.units.create(title="第一章")
+    return c.pk
+
+
+def _lresource(t, video=False):
+    from dangjian.learning.models import Course, Resource
+
+    c = Course.objects.get(pk=_lcourse(t))
+    extra = {}
+    if video:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from dangjian.core import uploads
+
+        f = uploads.store_media(SimpleUploadedFile("v.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100))
+        extra = {"path": f.path, "content_type": f.content_type, "size": f.size}
+    return Resource.objects.create(unit=c.units.get(), kind="video" if video else "article", title="总纲", body="<p>正文</p>", **extra).pk
+
+
+def _lpaper(t):
+    from dangjian.learning.models import Paper, Question
+
+    q = Question.objects.create(publisher=t.district_a, topic="党章", kind="tf", text="题", choices=["正确", "错误"], answer=[0])
+    p = Paper.objects.create(publisher=t.district_a, title="测试", topic="党章")
+    p.questions.add(q)
+    return p.pk
+
+
+def _lattempt(t):
+    from dangjian.learning.models import Attempt
+
+    return Attempt.objects.create(paper_id=_lpaper(t), member=t.members["A1-2"], answers={}, total=1).pk
 
 
 def _transfer(t, token=""):

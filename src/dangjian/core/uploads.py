@@ -212,3 +212,100 @@ def document(data: bytes, content_type: str, filename: str) -> Any:
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     resp["X-Content-Type-Options"] = "nosniff"
     return resp
+
+
+MEDIA_MAX_BYTES = 500 * 1024 * 1024
+MEDIA_TYPES = {  # kind: (content type, extensions)
+    "mp4": ("video/mp4", {".mp4", ".m4v"}),
+    "webm": ("video/webm", {".webm"}),
+    "m4a": ("audio/mp4", {".m4a"}),
+    "mp3": ("audio/mpeg", {".mp3"}),
+    "ogg": ("audio/ogg", {".ogg", ".oga"}),
+    "wav": ("audio/wav", {".wav"}),
+}
+
+
+def _sniff_media(head: bytes) -> str | None:
+    if head[4:8] == b"ftyp":
+        return "m4a" if head[8:11] == b"M4A" else "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm"
+    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "mp3"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "wav"
+    return None
+
+
+def store_media(upload: Any, *, field: str = "file", folder: str = "media") -> StoredFile:
+    """A video or audio file (checked by its content, up to 500 MB), written in chunks."""
+    name = _clean_name(getattr(upload, "name", ""), field)
+    if (getattr(upload, "size", 0) or 0) > MEDIA_MAX_BYTES:
+        raise DomainError("too_large", f"“{name}”超过{MEDIA_MAX_BYTES // (1024 * 1024)}MB", field=field)
+    chunks = upload.chunks() if hasattr(upload, "chunks") else iter([upload.read()])
+    first = next(chunks, b"")
+    kind = _sniff_media(first[:16])
+    if kind is None:
+        raise DomainError("bad_type", f"“{name}”不是支持的音视频格式（MP4、WebM、MP3、M4A、OGG、WAV）", field=field)
+    if os.path.splitext(name)[1].lower() not in MEDIA_TYPES[kind][1]:
+        raise DomainError("type_mismatch", f"“{name}”的扩展名与实际内容（{kind.upper()}）不符，已拒绝", field=field)
+    today = timezone.localdate()
+    rel = Path(folder) / f"{today:%Y}" / f"{today:%m}" / f"{uuid.uuid4().hex}{sorted(MEDIA_TYPES[kind][1])[0]}"
+    full = Path(settings.MEDIA_ROOT) / rel
+    full.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with full.open("wb") as out:
+        for chunk in (first, *chunks):
+            size += len(chunk)
+            if size > MEDIA_MAX_BYTES:
+                out.close()
+                full.unlink(missing_ok=True)
+                raise DomainError("too_large", f"“{name}”超过{MEDIA_MAX_BYTES // (1024 * 1024)}MB", field=field)
+            digest.update(chunk)
+            out.write(chunk)
+    return StoredFile(name=name, path=str(rel), content_type=MEDIA_TYPES[kind][0], size=size, sha256=digest.hexdigest())
+
+
+def ranged(request: Any, path: str, content_type: str, size: int) -> Any:
+    """Serve a stored file inline with HTTP range requests (206), so players can seek and resume."""
+    import re
+
+    from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", request.headers.get("Range", "").strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        resp: Any = FileResponse(open_stored(path), content_type=content_type)
+        resp["Accept-Ranges"] = "bytes"
+        return resp
+    if match.group(1):
+        start = int(match.group(1))
+        end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
+    else:  # the last n bytes
+        start, end = max(size - int(match.group(2)), 0), size - 1
+    if start >= size or start > end:
+        resp = HttpResponse(status=416)
+        resp["Content-Range"] = f"bytes */{size}"
+        return resp
+    handle = open_stored(path)
+    handle.seek(start)
+    length = end - start + 1
+
+    def body() -> Any:
+        left = length
+        try:
+            while left > 0:
+                chunk = handle.read(min(65536, left))
+                if not chunk:
+                    break
+                left -= len(chunk)
+                yield chunk
+        finally:
+            handle.close()
+
+    resp = StreamingHttpResponse(body(), status=206, content_type=content_type)
+    resp["Content-Range"] = f"bytes {start}-{end}/{size}"
+    resp["Content-Length"] = str(length)
+    resp["Accept-Ranges"] = "bytes"
+    return resp

@@ -20,6 +20,7 @@ from dangjian.interchange.schema import (
     ORGS,
     POSTS,
     RECRUITMENT,
+    STUDY,
     TERMS,
     TRANSFERS,
 )
@@ -463,6 +464,7 @@ class CityBuilder:
             MEETINGS.name: _table(MEETINGS, self._meetings(nodes, by_branch, post_rows)),
             RECRUITMENT.name: _table(RECRUITMENT, self._recruitment(nodes)),
             TRANSFERS.name: _table(TRANSFERS, self._transfers(by_branch)),
+            STUDY.name: _table(STUDY, _study_rows(self, nodes, by_branch, post_rows)),
         }
 
     def _fees(self, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
@@ -724,6 +726,39 @@ def _transfers_rows(builder: CityBuilder, by_branch: dict[str, list[dict[str, st
     for r in rows:  # a row inside the deployment names no outside organization
         if r["to_org_code"]:
             r["to_name"] = ""
+    return rows
+
+
+def _study_rows(builder: CityBuilder, nodes: list[Node], by_branch: dict[str, list[dict[str, str]]],
+                posts: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Study hours for the two complete years before `today` and the year so far: members 32-60 hours,
+    secretaries and committee members 56-90; at the plant rate per branch one member below 32 in the
+    last complete year (EDU-01) or one leader below 56 (EDU-02)."""
+    rng, today, rate, truth = builder.rng, builder.today, builder.plant_rate, builder.truth
+    leaders = {p["member_no"] for p in posts if p["post"] != "group_leader"}
+    established = {n.code: n.established_on for n in nodes}
+    last = today.year - 1
+    rows: list[dict[str, str]] = []
+    part = (today.timetuple().tm_yday / 366) ** 0.8  # the year so far
+    for code, roster in by_branch.items():
+        plant = rng.random() < rate
+        plant_rule = rng.choice(["EDU-01", "EDU-02"]) if plant else ""
+        planted = False
+        for m in roster:
+            joined = date.fromisoformat(m["joined_on"])
+            lead = m["member_no"] in leaders
+            for year in (last - 1, last, today.year):
+                start = date(year, 1, 1)
+                if joined > start or established[code] > start:
+                    continue
+                hours = rng.randint(56, 90) if lead else rng.randint(32, 60)
+                if year == last and not planted and plant and (plant_rule == "EDU-02") == lead:
+                    hours = rng.randint(40, 55) if lead else rng.randint(0, 31)
+                    truth.add((plant_rule, code))
+                    planted = True
+                if year == today.year:
+                    hours = round(hours * part)
+                rows.append({"member_no": m["member_no"], "year": str(year), "hours": str(hours)})
     return rows
 
 

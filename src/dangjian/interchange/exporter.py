@@ -17,7 +17,7 @@ from dangjian.members.models import Member
 from dangjian.members.validation import fen_to_yuan
 from dangjian.orgs.models import Organization, Post, Term
 
-from .schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, RECRUITMENT, TERMS, TRANSFERS
+from .schema import FEES, MEETINGS, MEMBERS, ORGS, POSTS, RECRUITMENT, STUDY, TERMS, TRANSFERS
 
 
 def _csv(columns: tuple[str, ...], rows: Any) -> bytes:
@@ -88,6 +88,11 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
     letters = list(transfer_rows(orgs.values("id")))
     if letters:  # a deployment without transfer letters exports no transfers.csv
         files[TRANSFERS.name] = _csv(TRANSFERS.columns, letters)
+    from dangjian.learning.interchange import export_rows as study_rows
+
+    years = list(study_rows(orgs.values("id")))
+    if years:  # a deployment without study records exports no study.csv
+        files[STUDY.name] = _csv(STUDY.columns, years)
     return files
 
 

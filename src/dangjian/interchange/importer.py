@@ -42,6 +42,7 @@ from .schema import (
     ORGS,
     POSTS,
     RECRUITMENT,
+    STUDY,
     SUPPORTED,
     TERMS,
     TRANSFERS,
@@ -153,6 +154,7 @@ class _Validator:
         self.meetings: list[Any] = []
         self.recruitment: list[Any] = []
         self.transfers: list[Any] = []
+        self.study: list[Any] = []
 
     def err(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.issues.append(Issue(file, line, column, reason))
@@ -446,6 +448,10 @@ def validate(tables: dict[str, Table], scope_paths: list[str] | None = None) -> 
         from dangjian.transfers.interchange import check_transfers
 
         val.transfers = check_transfers(val, tables[TRANSFERS.name], TRANSFERS.name)
+    if STUDY.name in tables:
+        from dangjian.learning.interchange import check_study
+
+        val.study = check_study(val, tables[STUDY.name], STUDY.name)
     if val.issues:
         raise BundleError(val.issues)
     return val
@@ -690,7 +696,7 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
     with transaction.atomic(durable=True):
         val = validate(tables, scope_paths)
         result = ImportResult()
-        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name, FEES.name, MEETINGS.name, RECRUITMENT.name, TRANSFERS.name):
+        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name, FEES.name, MEETINGS.name, RECRUITMENT.name, TRANSFERS.name, STUDY.name):
             if name in tables:
                 result.counts[name] = FileCounts()
         org_ids = _write_orgs(val, actor, result.counts.get(ORGS.name, FileCounts())) if ORGS.name in tables else dict(Organization.objects.values_list("code", "id"))
@@ -716,16 +722,22 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
             from dangjian.transfers.interchange import write_transfers
 
             write_transfers(val.transfers, org_ids, result.counts[TRANSFERS.name])
+        if STUDY.name in tables:
+            from dangjian.learning.interchange import write_study
+
+            write_study(val.study, result.counts[STUDY.name])
         members = result.counts.get(MEMBERS.name)
         if members is not None and (members.created or members.updated):
             counters_recount()
         created = sum(c.created for c in result.counts.values())
         if created >= 10000:
             from dangjian.fees.models import FeeMonth, FeeRollup
+            from dangjian.learning.models import StudyYear
             from dangjian.meetings.models import Meeting
             from dangjian.recruitment.models import Candidate
+            from dangjian.transfers.models import Transfer
 
-            analyze([Organization, Member, MemberEvent, Term, Post, FeeMonth, FeeRollup, Meeting, Candidate])
+            analyze([Organization, Member, MemberEvent, Term, Post, FeeMonth, FeeRollup, Meeting, Candidate, Transfer, StudyYear])
         audit_record(
             actor=actor, action="members.import" if source.startswith("roster:") else "interchange.import",
             object_type="interchange.bundle", object_repr=source,

@@ -50,12 +50,13 @@ TRANSFERS = FileSpec("transfers.csv", "组织关系转接",
                      {"member_no": 32, "from_org_code": 32, "to_org_code": 32, "to_name": 100, "issued_on": 10, "valid_days": 4,
                       "accepted_on": 10})
 
-SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS, FEES, MEETINGS, RECRUITMENT, TRANSFERS)}
+STUDY = FileSpec("study.csv", "学习学时", ("member_no", "year", "hours"), {"member_no": 32, "year": 4, "hours": 7})
 
-# Files of the format that later modules will add; until then a bundle holding one is refused.
-LATER = {
-    "study.csv": "学习教育",
-}
+SUPPORTED: dict[str, FileSpec] = {s.name: s for s in (ORGS, TERMS, POSTS, MEMBERS, FEES, MEETINGS, RECRUITMENT, TRANSFERS, STUDY)}
+
+# Files of the format that later modules will add; until then a bundle holding one is refused (every
+# file of design.md section 8 is supported now).
+LATER: dict[str, str] = {}
 
 COLUMN_LABELS = {
     "code": "组织代码", "name": "名称", "parent_code": "上级组织代码", "kind": "组织类型",
@@ -67,7 +68,7 @@ COLUMN_LABELS = {
     "target_on": "确定发展对象日期", "reviewed_on": "政治审查日期", "trained_on": "集中培训日期", "publicized_on": "公示日期",
     "admitted_on": "支部大会接收日期", "approved_on": "上级审批日期", "oath_on": "入党宣誓日期",
     "from_org_code": "转出组织代码", "to_org_code": "转入组织代码", "to_name": "接收组织名称", "issued_on": "开具日期",
-    "valid_days": "有效期（天）", "accepted_on": "接收日期",
+    "valid_days": "有效期（天）", "accepted_on": "接收日期", "year": "年度", "hours": "学时",
     "held_on": "召开日期", "topic": "主题", "attended": "实到人数", "expected": "应到人数",
     "month": "月份", "due": "应缴", "paid": "实缴", "paid_on": "缴纳日期",
 }

@@ -1,0 +1,124 @@
+"""study.csv in the interchange bundle: member_no, year, hours — a member's study hours in a calendar
+year (the total, from whatever system counted them). Validated with the rest of the bundle (all or
+nothing). Imports store the part of the total not already measured here (online study and offline
+sessions), so the year's hours become exactly the file's; exports write the year's total."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from dangjian.members.models import Member
+
+from .models import OfflineAttendance, StudyDay, StudyYear
+
+
+@dataclass
+class StudyRow:
+    line: int
+    member_no: str
+    year: int
+    hours: Decimal
+
+
+def check_study(val: Any, table: Any, spec_name: str) -> list[StudyRow]:
+    f = table.label or spec_name
+    this_year = timezone.localdate().year
+    file_members = {m.member_no for m in val.members}
+    nos = sorted({r["member_no"].strip() for r in table.rows} - file_members)
+    known = set(file_members)
+    for i in range(0, len(nos), 5000):
+        known.update(Member.objects.filter(member_no__in=nos[i:i + 5000]).values_list("member_no", flat=True))
+    out: list[StudyRow] = []
+    seen: dict[tuple[str, int], int] = {}
+    for row, line in zip(table.rows, table.line_numbers, strict=True):
+        no, raw_year, raw_hours = row["member_no"].strip(), row["year"].strip(), row["hours"].strip()
+        ok = True
+        if no not in known:
+            val.err(f, line, "member_no", f"党员“{no}”不存在")
+            ok = False
+        year = int(raw_year) if raw_year.isdigit() else 0
+        if not 2000 <= year <= this_year:
+            val.err(f, line, "year", f"年度“{raw_year}”应为2000至{this_year}年")
+            ok = False
+        try:
+            hours = Decimal(raw_hours)
+            if not hours.is_finite() or hours < 0 or hours > 2000 or hours != hours.quantize(Decimal("0.1")):
+                raise InvalidOperation
+        except InvalidOperation:
+            val.err(f, line, "hours", f"学时“{raw_hours}”应为0至2000的数，最多1位小数")
+            ok = False
+        if not ok:
+            continue
+        if (no, year) in seen:
+            val.err(f, line, None, f"与第{seen[(no, year)]}行重复（同一党员同一年度）")
+            continue
+        seen[(no, year)] = line
+        out.append(StudyRow(line, no, year, hours.quantize(Decimal("0.1"))))
+    return out
+
+
+def measured(member_ids: list[int], years: set[int]) -> dict[tuple[int, int], Decimal]:
+    """Hours measured here (online + offline) per (member, year): two grouped queries per year."""
+    out: dict[tuple[int, int], Decimal] = {}
+    if not (StudyDay.objects.exists() or OfflineAttendance.objects.exists()):
+        return out
+    for y in years:
+        for mid, secs in (StudyDay.objects.filter(member_id__in=member_ids, day__year=y).values("member_id")
+                          .annotate(s=Sum("seconds")).values_list("member_id", "s")):
+            out[(mid, y)] = out.get((mid, y), Decimal(0)) + (Decimal(secs or 0) / 3600).quantize(Decimal("0.1"))
+        for mid, h in (OfflineAttendance.objects.filter(member_id__in=member_ids, session__held_on__year=y).values("member_id")
+                       .annotate(h=Sum("hours")).values_list("member_id", "h")):
+            out[(mid, y)] = out.get((mid, y), Decimal(0)) + Decimal(h or 0)
+    return out
+
+
+def write_study(rows: list[StudyRow], counts: Any) -> None:
+    if not rows:
+        return
+    members = dict(Member.objects.filter(member_no__in=[r.member_no for r in rows]).values_list("member_no", "id"))
+    ids = list(members.values())
+    here = measured(ids, {r.year for r in rows})
+    existing = {(s.member_id, s.year): s for s in StudyYear.objects.filter(member_id__in=ids, year__in={r.year for r in rows})
+                } if StudyYear.objects.exists() else {}
+    creates, updates = [], []
+    for r in rows:
+        mid = members[r.member_no]
+        imported = max(Decimal(0), r.hours - here.get((mid, r.year), Decimal(0)))
+        s = existing.get((mid, r.year))
+        if s is None:
+            creates.append(StudyYear(member_id=mid, year=r.year, hours=imported))
+        elif s.hours != imported:
+            s.hours = imported
+            updates.append(s)
+        else:
+            counts.unchanged += 1
+    from dangjian.core.bulk import fast_insert
+
+    fast_insert(StudyYear, ["member_id", "year", "hours"], ((s.member_id, s.year, s.hours) for s in creates))
+    StudyYear.objects.bulk_update(updates, ["hours"], batch_size=5000)
+    counts.created += len(creates)
+    counts.updated += len(updates)
+
+
+def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
+    """member_no, year, hours: every member-year with imported or measured hours (the total)."""
+    from dangjian.members.models import Member as M
+
+    members = M.objects.all() if org_ids is None else M.objects.filter(organization_id__in=org_ids)
+    ids_by_no = dict(members.values_list("id", "member_no"))
+    totals: dict[tuple[int, int], Decimal] = {}
+    for mid, y, h in StudyYear.objects.filter(member_id__in=members.values("id")).values_list("member_id", "year", "hours"):
+        totals[(mid, y)] = Decimal(h)
+    years = {d.year for d in StudyDay.objects.filter(member_id__in=members.values("id")).dates("day", "year")}
+    years |= {d.year for d in OfflineAttendance.objects.filter(member_id__in=members.values("id")).dates("session__held_on", "year")}
+    for key, h in measured(list(ids_by_no), years).items():
+        totals[key] = totals.get(key, Decimal(0)) + h
+    for (mid, y), h in sorted(totals.items(), key=lambda kv: (ids_by_no.get(kv[0][0], ""), kv[0][1])):
+        if mid in ids_by_no and h > 0:
+            yield (ids_by_no[mid], str(y), f"{h.quantize(Decimal('0.1'))}".rstrip("0").rstrip("."))

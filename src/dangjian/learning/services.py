@@ -1,0 +1,391 @@
+"""Learning: publishing (courses, units, resources, assignments), honest study time (heartbeats),
+offline sessions, quizzes, opt-in points; and the hours a member has in a year against the
+requirement of their role (rules.md §6)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
+from dangjian.core import uploads
+from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members.constants import ACTIVE_STATUSES
+from dangjian.members.models import Member
+
+from . import search
+from .models import (
+    Assignment,
+    Attempt,
+    Course,
+    Kind,
+    OfflineAttendance,
+    OfflineSession,
+    Paper,
+    PointsChoice,
+    PointsSetting,
+    Progress,
+    Question,
+    QuestionKind,
+    Resource,
+    SessionKind,
+    StudyDay,
+    StudyYear,
+    Unit,
+)
+
+HEARTBEAT_SECONDS = 15  # the page reports every 15 s while it counts
+MAX_GAP = HEARTBEAT_SECONDS + 5  # at most this much is credited per heartbeat (a sleeping laptop earns nothing)
+POINT_SECONDS = 600  # one point per 10 minutes studied
+LEADER_POSTS = ("secretary", "deputy_secretary", "organization", "propaganda", "discipline", "committee_member")
+
+
+def _change(actor: Any, org: Any) -> None:
+    if actor is not None and not policy.can(actor, "change", org):
+        raise NotVisible()
+
+
+def ancestor_paths(org: Any) -> list[str]:
+    return [org.path[:i] for i in range(org.steplen, len(org.path) + 1, org.steplen)]
+
+
+def visible_courses(org: Any) -> Any:
+    """Courses published by this organization or one above it (what its members may study)."""
+    return Course.objects.filter(publisher__path__in=ancestor_paths(org), published_on__isnull=False)
+
+
+# ---- publishing -------------------------------------------------------------------------------------
+
+@transaction.atomic(durable=True)
+def course_create(*, actor: Any, publisher: Any, title: str, summary: str = "", topic: str = "", units: list[str] | None = None) -> Course:
+    _change(actor, publisher)
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("required", "请填写课程名称", field="title")
+    c = Course.objects.create(publisher=publisher, title=title[:100], summary=(summary or "").strip()[:300], topic=(topic or "").strip()[:50],
+                              created_by=actor if getattr(actor, "pk", None) else None)
+    names = [u.strip() for u in (units or []) if u.strip()] or ["第一单元"]
+    Unit.objects.bulk_create([Unit(course=c, title=n[:100], order=i) for i, n in enumerate(names, 1)])
+    audit_record(actor=actor, action="learning.course_create", obj=c, organization=publisher, data={"title": c.title})
+    return c
+
+
+@transaction.atomic(durable=True)
+def course_publish(*, actor: Any, course: Course, on: date | None = None) -> Course:
+    c = Course.objects.select_for_update().select_related("publisher").get(pk=course.pk)
+    _change(actor, c.publisher)
+    if not Resource.objects.filter(unit__course=c).exists():
+        raise DomainError("empty", "课程还没有学习资料，添加后再发布")
+    c.published_on = on or timezone.localdate()
+    c.save(update_fields=["published_on"])
+    audit_record(actor=actor, action="learning.course_publish", obj=c, organization=c.publisher, data={"title": c.title})
+    return c
+
+
+@transaction.atomic(durable=True)
+def resource_add(*, actor: Any, unit: Unit, kind: str, title: str, body: str = "", upload: Any = None, minutes: int = 30) -> Resource:
+    """Add an article (rich text), a video or audio (a local file, streamed) or a PDF to a unit."""
+    from dangjian.core.richtext import blocks, clean
+
+    u = Unit.objects.select_related("course__publisher").get(pk=unit.pk)
+    _change(actor, u.course.publisher)
+    if kind not in Kind.values:
+        raise DomainError("invalid", "请选择资料类型", field="kind")
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("required", "请填写标题", field="title")
+    if not 1 <= (minutes or 0) <= 600:
+        raise DomainError("invalid", "计入学时上限应为1至600分钟", field="minutes")
+    html = clean(body or "")
+    stored = None
+    if kind == Kind.ARTICLE:
+        if not blocks(html):
+            raise DomainError("required", "请填写正文", field="body")
+    else:
+        if upload is None:
+            raise DomainError("required", "请上传文件", field="file")
+        if kind == Kind.DOCUMENT:
+            [stored] = uploads.store([upload], field="file", folder="learning")
+            if stored.content_type != "application/pdf":
+                uploads.discard([stored])
+                raise DomainError("bad_type", "文档请上传PDF", field="file")
+        else:
+            stored = uploads.store_media(upload, field="file", folder="learning")
+            if not stored.content_type.startswith("video/" if kind == Kind.VIDEO else "audio/"):
+                uploads.discard([stored])
+                raise DomainError("bad_type", "视频请上传MP4或WebM，音频请上传MP3、M4A、OGG或WAV", field="file")
+    text = " ".join(t for _, t in blocks(html))
+    try:
+        r = Resource.objects.create(unit=u, kind=kind, title=title[:100], body=html, minutes=minutes,
+                                    path=stored.path if stored else "", content_type=stored.content_type if stored else "",
+                                    size=stored.size if stored else 0, search_text=search.index_text(f"{title} {u.course.title} {text}"))
+        audit_record(actor=actor, action="learning.resource_add", obj=r, organization=u.course.publisher, data={"title": r.title, "kind": kind})
+    except Exception:
+        if stored is not None:
+            uploads.discard([stored])
+        raise
+    return r
+
+
+@transaction.atomic(durable=True)
+def assignment_create(*, actor: Any, course: Course, organization: Any, due_on: date) -> Assignment:
+    """Require a published course of the members of `organization`'s subtree by `due_on`."""
+    _change(actor, organization)
+    course = Course.objects.get(pk=course.pk)
+    if course.published_on is None:
+        raise DomainError("unpublished", "课程发布后才能布置", field="course")
+    if not visible_courses(organization).filter(pk=course.pk).exists():
+        raise DomainError("scope", "该课程不是本组织或上级组织发布的", field="course")
+    if due_on < timezone.localdate():
+        raise DomainError("bad_date", "完成期限不能早于今天", field="due_on")
+    try:
+        with transaction.atomic():
+            a = Assignment.objects.create(course=course, organization=organization, due_on=due_on,
+                                          created_by=actor if getattr(actor, "pk", None) else None)
+    except IntegrityError as exc:
+        raise DomainError("duplicate", "已向该组织布置过这门课程", field="course") from exc
+    audit_record(actor=actor, action="learning.assign", obj=a, organization=organization, data={"course": course.title, "due_on": due_on.isoformat()})
+    return a
+
+
+# ---- study time -------------------------------------------------------------------------------------
+
+def resource_visible_to(member: Member, resource: Resource) -> bool:
+    return visible_courses(member.organization).filter(units__resources=resource).exists()
+
+
+@transaction.atomic(durable=True)
+def study_beat(*, member: Member, resource: Resource, visible: bool, playing: bool, position: int = 0) -> Progress:
+    """A heartbeat from the study page. Time counts only since the previous heartbeat, at most MAX_GAP
+    seconds, only while the page is visible and (for video and audio) the media is playing, and never
+    beyond the resource's cap. Heartbeats are telemetry: the day's total (StudyDay) is the record, not
+    an audit event per beat."""
+    if not resource_visible_to(member, resource):
+        raise NotVisible()
+    now = timezone.now()
+    p, _ = Progress.objects.select_for_update().get_or_create(member=member, resource=resource)
+    counts = visible and (playing or resource.kind in (Kind.ARTICLE, Kind.DOCUMENT))
+    credit = 0
+    if counts and p.last_beat is not None:
+        elapsed = int((now - p.last_beat).total_seconds())
+        credit = max(0, min(elapsed, MAX_GAP, resource.minutes * 60 - p.seconds))
+    p.last_beat = now if counts else None  # a hidden or paused page restarts the clock when it comes back
+    p.position = max(0, min(int(position or 0), 10**7))
+    p.seconds += credit
+    fields = ["last_beat", "position", "seconds", "updated_at"]
+    if p.completed_at is None and p.seconds >= resource.minutes * 60:
+        p.completed_at = now
+        fields.append("completed_at")
+    p.save(update_fields=fields)
+    if credit:
+        _credit_day(member, timezone.localdate(), credit)
+    return p
+
+
+def _credit_day(member: Member, day: date, seconds: int, points: int = 0) -> None:
+    d, _ = StudyDay.objects.select_for_update().get_or_create(member=member, day=day)
+    earned = (d.seconds + seconds) // POINT_SECONDS - d.seconds // POINT_SECONDS + points
+    setting = PointsSetting.objects.first()
+    if earned and setting and setting.enabled and PointsChoice.objects.filter(member=member, points=True).exists():
+        earned = max(0, min(earned, setting.daily_cap - d.points))
+    else:
+        earned = 0
+    StudyDay.objects.filter(pk=d.pk).update(seconds=F("seconds") + seconds, points=F("points") + earned)
+
+
+# ---- offline sessions ---------------------------------------------------------------------------------
+
+LENGTHS = {"full_day": Decimal(8), "half_day": Decimal(4)}
+
+
+@transaction.atomic(durable=True)
+def session_record(*, actor: Any, organization: Any, kind: str, title: str, held_on: date, length: str,
+                   hours: Decimal | None, members: list[Member]) -> OfflineSession:
+    """Concentrated training, a lecture or collective study with who attended; hours per rules.md §6
+    (a full day = 8, a half day = 4, otherwise the hours it lasted)."""
+    _change(actor, organization)
+    if kind not in SessionKind.values:
+        raise DomainError("invalid", "请选择形式", field="kind")
+    if not (title or "").strip():
+        raise DomainError("required", "请填写主题", field="title")
+    if held_on > timezone.localdate():
+        raise DomainError("bad_date", "日期不能晚于今天", field="held_on")
+    if length in LENGTHS:
+        h = LENGTHS[length]
+    elif hours is None or not Decimal("0.5") <= hours <= Decimal(8):
+        raise DomainError("invalid", "按小时计的学时应为0.5至8", field="hours")
+    else:
+        h = hours.quantize(Decimal("0.1"))
+    if not members:
+        raise DomainError("required", "请选择参加的党员", field="members")
+    outside = [m.name for m in members if not m.organization.path.startswith(organization.path)]
+    if outside:
+        raise DomainError("scope", f"{'、'.join(outside[:5])}不是本组织党员", field="members")
+    s = OfflineSession.objects.create(organization=organization, kind=kind, title=title.strip()[:100], held_on=held_on, hours=h,
+                                      created_by=actor if getattr(actor, "pk", None) else None)
+    OfflineAttendance.objects.bulk_create([OfflineAttendance(session=s, member=m, hours=h) for m in members])
+    audit_record(actor=actor, action="learning.session_record", obj=s, organization=organization,
+                 data={"title": s.title, "hours": str(h), "members": len(members)})
+    return s
+
+
+# ---- hours against the requirement ----------------------------------------------------------------------
+
+def requirements(params_member: int = 32, params_leader: int = 56) -> tuple[int, int]:
+    from dangjian.compliance.selectors import rule_params
+
+    return int(rule_params("EDU-01").get("hours", params_member)), int(rule_params("EDU-02").get("hours", params_leader))
+
+
+def leaders(member_ids: list[int], year: int) -> set[int]:
+    """Members holding a secretary or committee post at some time in the year."""
+    from dangjian.orgs.models import Post
+
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return set(Post.objects.filter(member_id__in=member_ids, post__in=LEADER_POSTS).filter(
+        Q(started_on__isnull=True) | Q(started_on__lte=end)).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .values_list("member_id", flat=True))
+
+
+def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Decimal]]:
+    """Online, offline and imported hours of each member in a year: three grouped queries."""
+    out: dict[int, dict[str, Decimal]] = {m: {"online": Decimal(0), "offline": Decimal(0), "imported": Decimal(0), "seconds": Decimal(0)}
+                                          for m in member_ids}
+    for mid, secs in (StudyDay.objects.filter(member_id__in=member_ids, day__year=year).values("member_id")
+                      .annotate(s=Sum("seconds")).values_list("member_id", "s")):
+        out[mid]["online"] = (Decimal(secs or 0) / 3600).quantize(Decimal("0.1"))
+        out[mid]["seconds"] = Decimal(secs or 0)
+    for mid, h in (OfflineAttendance.objects.filter(member_id__in=member_ids, session__held_on__year=year).values("member_id")
+                   .annotate(h=Sum("hours")).values_list("member_id", "h")):
+        out[mid]["offline"] = Decimal(h or 0)
+    for mid, h in StudyYear.objects.filter(member_id__in=member_ids, year=year).values_list("member_id", "hours"):
+        out[mid]["imported"] = Decimal(h)
+    for v in out.values():
+        v["total"] = v["online"] + v["offline"] + v["imported"]
+    return out
+
+
+# ---- quizzes --------------------------------------------------------------------------------------------
+
+@transaction.atomic(durable=True)
+def question_add(*, actor: Any, publisher: Any, topic: str, kind: str, text: str, choices: list[str], answer: list[int],
+                 explanation: str = "") -> Question:
+    _change(actor, publisher)
+    if kind not in QuestionKind.values:
+        raise DomainError("invalid", "请选择题型", field="kind")
+    if not (text or "").strip() or not (topic or "").strip():
+        raise DomainError("required", "请填写专题和题目", field="text" if (topic or "").strip() else "topic")
+    if kind == QuestionKind.TRUE_FALSE:
+        choices = ["正确", "错误"]
+    choices = [c.strip() for c in choices if c and c.strip()]
+    if len(choices) < 2:
+        raise DomainError("invalid", "至少两个选项", field="choices")
+    answer = sorted(set(answer))
+    if not answer or any(not 0 <= a < len(choices) for a in answer):
+        raise DomainError("invalid", "请选择正确答案", field="answer")
+    if kind != QuestionKind.MULTI and len(answer) != 1:
+        raise DomainError("invalid", "单选题和判断题只有一个正确答案", field="answer")
+    q = Question.objects.create(publisher=publisher, topic=topic.strip()[:50], kind=kind, text=text.strip()[:500], choices=choices,
+                                answer=answer, explanation=(explanation or "").strip()[:500])
+    audit_record(actor=actor, action="learning.question_add", obj=q, organization=publisher, data={"topic": q.topic})
+    return q
+
+
+@transaction.atomic(durable=True)
+def paper_assemble(*, actor: Any, publisher: Any, title: str, topic: str, count: int, pass_score: int = 60,
+                   course: Course | None = None, seed: int | None = None) -> Paper:
+    """A paper of `count` questions drawn from the topic's bank (this organization's and those above)."""
+    _change(actor, publisher)
+    if not (title or "").strip():
+        raise DomainError("required", "请填写试卷名称", field="title")
+    bank = list(Question.objects.filter(publisher__path__in=ancestor_paths(publisher), topic=(topic or "").strip()).values_list("id", flat=True))
+    if not 1 <= count <= 100:
+        raise DomainError("invalid", "题目数量应为1至100", field="count")
+    if len(bank) < count:
+        raise DomainError("too_few", f"专题“{topic}”只有{len(bank)}道题，不足{count}道", field="count")
+    if not 0 <= pass_score <= 100:
+        raise DomainError("invalid", "及格分应为0至100", field="pass_score")
+    p = Paper.objects.create(publisher=publisher, title=title.strip()[:100], topic=topic.strip()[:50], pass_score=pass_score, course=course)
+    p.questions.set(random.Random(seed).sample(bank, count))
+    audit_record(actor=actor, action="learning.paper_assemble", obj=p, organization=publisher, data={"title": p.title, "count": count})
+    return p
+
+
+def grade(questions: list[Question], answers: dict[str, list[int]]) -> tuple[int, int]:
+    """(correct, total): a question is right when the chosen options are exactly the answer."""
+    correct = sum(1 for q in questions if sorted(set(answers.get(str(q.pk), []))) == sorted(q.answer))
+    return correct, len(questions)
+
+
+@transaction.atomic(durable=True)
+def attempt_submit(*, member: Member, paper: Paper, answers: dict[str, list[int]]) -> Attempt:
+    if not Paper.objects.filter(pk=paper.pk, publisher__path__in=ancestor_paths(member.organization)).exists():
+        raise NotVisible()
+    if member.status not in ACTIVE_STATUSES:
+        raise DomainError("status", "只有在册党员可以答题")
+    questions = list(paper.questions.all())
+    clean = {str(k): [int(i) for i in v if str(i).isdigit()] for k, v in answers.items() if isinstance(v, list)}
+    unanswered = [q for q in questions if not clean.get(str(q.pk))]
+    if unanswered:
+        raise DomainError("incomplete", f"还有{len(unanswered)}道题未作答", field="answers")
+    correct, total = grade(questions, clean)
+    score = round(100 * correct / total) if total else 0
+    a = Attempt.objects.create(paper=paper, member=member, answers=clean, correct=correct, total=total, score=score,
+                               passed=score >= paper.pass_score)
+    if a.passed and not Attempt.objects.filter(paper=paper, member=member, passed=True).exclude(pk=a.pk).exists():
+        _credit_day(member, timezone.localdate(), 0, points=5)
+    audit_record(actor=None, action="learning.attempt", obj=a, organization=member.organization,
+                 data={"paper": paper.title, "score": score, "member": member.member_no})
+    return a
+
+
+# ---- points (opt-in) ---------------------------------------------------------------------------------------
+
+@transaction.atomic(durable=True)
+def points_configure(*, actor: Any, enabled: bool, daily_cap: int, ranking: bool) -> PointsSetting:
+    from dangjian.accounts.constants import Role
+
+    if actor is not None and not policy.has_admin_role(actor, Role.SYSTEM_ADMIN):
+        raise NotVisible()
+    if not 1 <= daily_cap <= 200:
+        raise DomainError("invalid", "每日积分上限应为1至200", field="daily_cap")
+    s = PointsSetting.objects.select_for_update().first() or PointsSetting()
+    s.enabled, s.daily_cap, s.ranking = enabled, daily_cap, ranking and enabled
+    s.save()
+    audit_record(actor=actor, action="learning.points_configure", obj=s, data={"enabled": s.enabled, "daily_cap": daily_cap, "ranking": s.ranking})
+    return s
+
+
+@transaction.atomic(durable=True)
+def points_choose(*, member: Member, points: bool, ranking: bool) -> PointsChoice:
+    """The member's own choice; appearing in the ranking needs taking part in points."""
+    c, _ = PointsChoice.objects.select_for_update().get_or_create(member=member)
+    c.points, c.ranking = points, ranking and points
+    c.save()
+    audit_record(actor=None, action="learning.points_choose", obj=c, organization=member.organization,
+                 data={"member": member.member_no, "points": c.points, "ranking": c.ranking})
+    return c
+
+
+def year_points(member_ids: list[int], year: int) -> dict[int, int]:
+    return dict(StudyDay.objects.filter(member_id__in=member_ids, day__year=year).values("member_id")
+                .annotate(p=Sum("points")).values_list("member_id", "p"))
+
+
+def ranking(org: Any, year: int, limit: int = 20) -> list[tuple[str, int]]:
+    """The ranking within a branch: only members who chose to appear, and only when the deployment
+    turned rankings on."""
+    s = PointsSetting.objects.first()
+    if not (s and s.enabled and s.ranking):
+        return []
+    rows = (StudyDay.objects.filter(day__year=year, member__organization__path__startswith=org.path,
+                                    member__points_choice__ranking=True)
+            .values("member__name").annotate(p=Sum("points")).order_by("-p", "member__name")[:limit])
+    return [(r["member__name"], r["p"] or 0) for r in rows]
