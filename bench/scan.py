@@ -299,8 +299,34 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     }
 
 
+def edu_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
+    """EDU-01/02: per complete year in the window, members (and leaders) whose imported + offline +
+    online hours are below the requirement."""
+    from dangjian.core.dates import add_months
+
+    window = add_months(as_of.replace(day=1), -24)
+    years = [y for y in range(window.year, as_of.year) if date(y, 1, 1) >= window]
+    hours = ("COALESCE((SELECT s.hours FROM learning_studyyear s WHERE s.member_id = m.id AND s.year = %s), 0) + "
+             "COALESCE((SELECT SUM(a.hours) FROM learning_offlineattendance a JOIN learning_offlinesession se ON se.id = a.session_id "
+             "WHERE a.member_id = m.id AND se.held_on BETWEEN %s AND %s), 0) + "
+             "COALESCE((SELECT SUM(d.seconds) FROM learning_studyday d WHERE d.member_id = m.id AND d.day BETWEEN %s AND %s), 0) / 3600.0")
+    leader = ("EXISTS (SELECT 1 FROM orgs_post p WHERE p.member_id = m.id AND p.post <> 'group_leader' "
+              "AND (p.started_on IS NULL OR p.started_on <= %s) AND (p.ended_on IS NULL OR p.ended_on >= %s))")
+    out: dict[str, tuple[str, list[Any]]] = {}
+    for rid, need, extra in (("EDU-01", 32, ""), ("EDU-02", 56, " AND " + leader)):
+        parts, params = [], []
+        for y in years:
+            start, end = date(y, 1, 1), date(y, 12, 31)
+            parts.append(f"SELECT m.organization_id, m.id, '{y}' FROM members_member m JOIN orgs_organization o ON o.id = m.organization_id "
+                         f"WHERE m.status IN ('full', 'probationary') AND m.joined_on <= %s AND o.established_on <= %s{extra} "
+                         f"AND {hours} < %s")
+            params += [start, start, *([end, start] if extra else []), y, start, end, start, end, need]
+        out[rid] = (" UNION ALL ".join(parts) or "SELECT 1, 1, '' WHERE 1 = 0", params)
+    return out
+
+
 MEMBER_RULES = {"FEE-01", "FEE-02", "FEE-03", "FEE-04", "FEE-08", "FEE-11"}
-PERIOD_RULES = {"FEE-05", "FEE-09"}
+PERIOD_RULES = {"FEE-05", "FEE-09", "EDU-01", "EDU-02"}
 
 
 def floor_run(as_of: date) -> dict[str, set[Any]]:
@@ -309,7 +335,7 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
     out: dict[str, set[Any]] = {}
     with connection.cursor() as cur:
         for rid, (sql, params) in {**floor_queries(as_of), **fee_floor_queries(as_of), **life_floor_queries(as_of),
-                                   **dev_floor_queries(as_of)}.items():
+                                   **dev_floor_queries(as_of), **edu_floor_queries(as_of)}.items():
             cur.execute(sql, params)
             rows = cur.fetchall()
             if rid.startswith("DEV-"):
@@ -326,7 +352,8 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
 
 
 def floor_ids(as_of: date) -> set[str]:
-    return set(floor_queries(as_of)) | set(fee_floor_queries(as_of)) | set(life_floor_queries(as_of)) | set(dev_floor_queries(as_of))
+    return (set(floor_queries(as_of)) | set(fee_floor_queries(as_of)) | set(life_floor_queries(as_of)) | set(dev_floor_queries(as_of))
+            | set(edu_floor_queries(as_of)))
 
 
 def engine_run(as_of: date, only: set[str] | None = None) -> dict[str, set[Any]]:
