@@ -202,7 +202,7 @@ def _credit_day(member: Member, day: date, seconds: int, points: int = 0) -> Non
 
 # ---- offline sessions ---------------------------------------------------------------------------------
 
-LENGTHS = {"full_day": Decimal(8), "half_day": Decimal(4)}
+LENGTHS = {"full_day": Decimal("8.0"), "half_day": Decimal("4.0")}
 
 
 @transaction.atomic(durable=True)

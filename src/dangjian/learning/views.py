@@ -117,7 +117,7 @@ def _course(request: HttpRequest, pk: int) -> Course:
 
 
 class ResourceForm(BootstrapMixin, forms.Form):
-    unit = forms.ModelChoiceField(label="单元", queryset=Unit.objects.none())
+    unit = forms.ModelChoiceField(label="单元", queryset=Unit.objects.none(), empty_label=None)
     kind = forms.ChoiceField(label="类型", choices=Kind.choices)
     title = forms.CharField(label="标题", max_length=100)
     body = forms.CharField(label="正文（图文）", required=False, widget=forms.Textarea(attrs={"rows": 6}))

@@ -127,3 +127,13 @@ def audit_summary(data: dict) -> str:
 @register.filter
 def get_item(mapping: dict, key: str) -> object:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def clean_html(value: Any) -> str:
+    """Rich text through the allow-list sanitizer, safe to render (an editor re-shown with what was typed)."""
+    from django.utils.safestring import mark_safe
+
+    from dangjian.core.richtext import clean
+
+    return mark_safe(clean(str(value or "")))  # noqa: S308 - sanitized by the allow-list just above

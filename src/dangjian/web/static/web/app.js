@@ -51,7 +51,7 @@ document.querySelectorAll("input[data-lookup]").forEach(function (input) {
 // sanitizes what arrives to an allow-list of tags).
 document.querySelectorAll('.richtext-editor').forEach(function (ed) {
   var form = ed.closest('form');
-  var ta = form && form.querySelector('textarea[name=minutes]');
+  var ta = form && form.querySelector('textarea[name=' + (ed.dataset.field || 'minutes') + ']');
   if (!ta) return;
   var sync = function () { ta.value = ed.innerHTML; };
   form.querySelectorAll('.rt-toolbar [data-cmd]').forEach(function (b) {
