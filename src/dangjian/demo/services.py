@@ -33,6 +33,9 @@ def seed_city(*, scale: str, seed: int, today: date, actor: Any = None, plant_ra
     from .setup_seed import plant_setup
 
     plant_setup(today=today, seed=seed, rate=plant_rate, truth=truth)
+    from .transfers_seed import plant_mobile
+
+    plant_mobile(today=today, seed=seed, rate=plant_rate, truth=truth)
     if truth_path:
         import json
         from pathlib import Path

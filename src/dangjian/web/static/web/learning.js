@@ -18,6 +18,10 @@
       if (at > 0 && at < media.duration) media.currentTime = at; // continue where I stopped
     }, { once: true });
   }
+  if (!media && box.dataset.position) {
+    var y = parseInt(box.dataset.position, 10) || 0;
+    if (y > 0) window.scrollTo(0, y); // an article: back to where I stopped reading
+  }
   function playing() { return media ? !media.paused && !media.ended : false; }
   var inFlight = false;
   function beat() {
