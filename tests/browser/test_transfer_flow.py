@@ -27,7 +27,7 @@ def test_member_to_committees_to_branch_to_roster_and_pdf(browser, live_server, 
     page.get_by_role("button", name="登录").click()
     page.wait_for_selector("text=所在党组织")
     page.locator("#myTransfer").click()
-    page.get_by_label("转入党支部（本系统内）").select_option(label="乙一党支部")
+    page.get_by_label("转入党支部（本系统内）").fill("乙一党支部")
     page.get_by_label("转接原因").fill("工作调动到乙区")
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_selector("#currentTransfer")

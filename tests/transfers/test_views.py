@@ -31,13 +31,15 @@ def test_member_starts_from_the_portal_and_sees_where_it_stands(client, tree, us
     login(client, users["member"])
     url = reverse("transfers:my")
     assert "申请转接" in client.get(url).content.decode()
-    resp = client.post(url, {"action": "start", "to_org": tree.group_a1.pk, "reason": "迁居"})
+    resp = client.post(url, {"action": "start", "to_org": tree.group_a1.name, "reason": "迁居"})
     assert resp.status_code == 200
-    assert "有效的选项" in resp.content.decode()  # only branches are offered
+    assert "没有名为“甲一第一党小组”的党支部" in resp.content.decode()  # only branches receive
+    resp = client.post(url, {"action": "start", "to_org": "乙一", "reason": "迁居"})
+    assert "您是否要找：乙一党支部（B1）" in resp.content.decode()
     assert not Transfer.objects.exists()
     resp = client.post(url, {"action": "start", "reason": "迁居"})
     assert "请选择转入的党支部" in resp.content.decode()
-    client.post(url, {"action": "start", "to_org": tree.branch_b1.pk, "reason": "迁居"})
+    client.post(url, {"action": "start", "to_org": "乙一党支部", "reason": "迁居"})
     t = Transfer.objects.get()
     assert (t.member_id, t.to_org_id, t.stage) == (tree.members["A1-2"].pk, tree.branch_b1.pk, "started")
     page = client.get(url).content.decode()
@@ -92,12 +94,12 @@ def test_batch_preview_then_confirm(client, tree, users):
     login(client, users["committee_staff"])
     url = reverse("transfers:batch", args=[tree.district_a.pk])
     nos = "\n".join(tree.members[k].member_no for k in ("A1-1", "A2-5"))
-    resp = client.post(url, {"member_nos": nos + "\nNOPE", "to_org": tree.branch_b1.pk, "reason": "机构调整", "valid_days": 90})
+    resp = client.post(url, {"member_nos": nos + "\nNOPE", "to_org": "B1", "reason": "机构调整", "valid_days": 90})
     assert "以下编号不在" in resp.content.decode()
-    resp = client.post(url, {"member_nos": nos, "to_org": tree.branch_b1.pk, "reason": "机构调整", "valid_days": 90, "confirm": "0"})
+    resp = client.post(url, {"member_nos": nos, "to_org": "B1", "reason": "机构调整", "valid_days": 90, "confirm": "0"})
     assert "可以转接" in resp.content.decode()
     assert not Transfer.objects.exists()  # a preview writes nothing
-    resp = client.post(url, {"member_nos": nos, "to_org": tree.branch_b1.pk, "reason": "机构调整", "valid_days": 90, "confirm": "1"})
+    resp = client.post(url, {"member_nos": nos, "to_org": "B1", "reason": "机构调整", "valid_days": 90, "confirm": "1"})
     assert resp.status_code == 302
     assert Transfer.objects.filter(stage="issued").count() == 2
 
@@ -143,17 +145,17 @@ def test_mobile_and_lost_pages(client, tree, users):
     login(client, users["branch_worker"])
     m = tree.members["A1-3"]
     resp = client.post(reverse("transfers:mobile_new", args=[tree.branch_a1.pk]), {
-        "direction": "out", "member": m.pk, "place": "", "reason": "务工", "since": "2026-01-05"})
+        "direction": "out", "member": m.member_no, "place": "", "reason": "务工", "since": "2026-01-05"})
     assert "必填" in resp.content.decode()
     assert not MobileMember.objects.exists()
     client.post(reverse("transfers:mobile_new", args=[tree.branch_a1.pk]), {
-        "direction": "out", "member": m.pk, "place": "深圳", "reason": "务工", "since": "2026-01-05", "fixed_place": "on"})
+        "direction": "out", "member": m.member_no, "place": "深圳", "reason": "务工", "since": "2026-01-05", "fixed_place": "on"})
     mm = MobileMember.objects.get()
     client.post(reverse("transfers:mobile", args=[mm.pk]), {"action": "report", "on": "2026-02-01", "content": "近况良好"})
     assert mm.reports.count() == 1
     page = client.get(reverse("transfers:list", args=[tree.branch_a1.pk]) + "?tab=mobile").content.decode()
     assert "深圳" in page and "固定处所" in page  # noqa: PT018
-    client.post(reverse("transfers:lost_new", args=[tree.branch_a1.pk]), {"member": tree.members["A1-4"].pk, "since": "2025-01-01"})
+    client.post(reverse("transfers:lost_new", args=[tree.branch_a1.pk]), {"member": tree.members["A1-4"].member_no, "since": "2025-01-01"})
     lc = LostContact.objects.get()
     client.post(reverse("transfers:lost", args=[lc.pk]), {"decision": "suspend", "on": "2025-03-01"})
     lc.refresh_from_db()

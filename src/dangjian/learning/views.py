@@ -175,7 +175,24 @@ class SessionForm(BootstrapMixin, forms.Form):
     held_on = forms.DateField(label="日期", widget=DateInput())
     length = forms.ChoiceField(label="学时计算", choices=[("full_day", "全天脱产（8学时）"), ("half_day", "半天（4学时）"), ("hours", "按实际小时")])
     hours = forms.DecimalField(label="实际小时", min_value=Decimal("0.5"), max_value=Decimal(8), decimal_places=1, required=False)
-    members = forms.ModelMultipleChoiceField(label="参加党员", queryset=Member.objects.none(), widget=forms.SelectMultiple(attrs={"size": 10}))
+    members = forms.ModelMultipleChoiceField(label="参加党员", queryset=Member.objects.none(), required=False,
+                                             widget=forms.SelectMultiple(attrs={"size": 10}), help_text="按住Ctrl或Shift可多选")
+    member_nos = forms.CharField(label="参加党员的党员编号", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text="每行一个，或用逗号、空格分隔")
+    scope: Any = Member.objects.none()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        picked = list(data.get("members") or [])
+        nos = [n for n in (data.get("member_nos") or "").replace(",", " ").replace("，", " ").split() if n]
+        if nos:
+            found = {m.member_no: m for m in self.scope.filter(member_no__in=nos).select_related("organization")}
+            missing = [n for n in nos if n not in found]
+            if missing:
+                self.add_error("member_nos", f"以下编号不是本组织在册党员：{'、'.join(missing[:20])}")
+            picked += [found[n] for n in dict.fromkeys(nos) if n in found and found[n] not in picked]
+        data["members"] = picked
+        return data
 
 
 @staff_required("view")
@@ -190,13 +207,18 @@ def hours_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         year = today.year
     form = SessionForm(request.POST or None, initial={"held_on": today, "length": "half_day"})
-    form.fields["members"].queryset = (Member.objects.filter(organization__path__startswith=org.path, status__in=["full", "probationary"])  # type: ignore[attr-defined]
-                                       .order_by("member_no"))
+    on_roll = Member.objects.filter(organization__path__startswith=org.path, status__in=["full", "probationary"])
+    form.scope = on_roll
+    if org.kind == "branch":  # a branch's roll fits a list; above it, members are named by number
+        form.fields["members"].queryset = on_roll.select_related("organization").order_by("member_no")  # type: ignore[attr-defined]
+        form.fields["member_nos"].label = "或填写党员编号"
+    else:
+        del form.fields["members"]
     if request.method == "POST":
         org_selectors.org_get(request.user, pk, "change")
         resp = submit(request, form, lambda d: services.session_record(
             actor=request.user, organization=org, kind=d["kind"], title=d["title"], held_on=d["held_on"], length=d["length"],
-            hours=d["hours"], members=list(d["members"])), done=_then(request, lambda s: f"已登记，每人计{s.hours}学时。", "learning:hours", org.pk))
+            hours=d["hours"], members=d["members"]), done=_then(request, lambda s: f"已登记，每人计{s.hours}学时。", "learning:hours", org.pk))
         if resp:
             return resp
     page = paginate(request, Member.objects.filter(organization__path__startswith=org.path, status__in=["full", "probationary"])

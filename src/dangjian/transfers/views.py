@@ -208,17 +208,35 @@ def token_view(request: HttpRequest, pk: int) -> HttpResponse:
     return uploads.document(t.token.encode(), "text/plain; charset=utf-8", f"电子介绍信-{t.letter_no}.dgl")
 
 
+class BranchField(forms.CharField):
+    """A receiving branch anywhere in the deployment, typed by its full name or organization code (a
+    city has thousands: no drop-down). Several branches with the same name ask for the code; no match
+    suggests names that contain what was typed."""
+
+    def clean(self, value: Any) -> Any:
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        branches = Organization.objects.filter(kind="branch", is_active=True)
+        found = list(branches.filter(Q(code=text) | Q(name=text)).order_by("path")[:6])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise forms.ValidationError("有多个同名党支部，请填写组织代码：" + "、".join(f"{o.name}（{o.code}）" for o in found[:5]))
+        near = list(branches.filter(name__contains=text).order_by("path").values_list("name", "code")[:5])
+        hint = "。您是否要找：" + "、".join(f"{n}（{c}）" for n, c in near) if near else "；转往本系统以外的，请填写下一项"
+        raise forms.ValidationError(f"本系统中没有名为“{text}”的党支部{hint}")
+
+
 class StartForm(BootstrapMixin, forms.Form):
-    to_org = forms.ModelChoiceField(label="转入党支部（本系统内）", queryset=Organization.objects.none(), required=False,
-                                    help_text="转往本系统以外的，请留空并填写下一项")
+    to_org = BranchField(label="转入党支部（本系统内）", max_length=100, required=False,
+                         help_text="填写党支部全称或组织代码；转往本系统以外的，请留空并填写下一项")
     to_name = forms.CharField(label="本系统以外的接收党组织", max_length=100, required=False)
     reason = forms.CharField(label="转接原因", max_length=200, help_text="如：工作调动、升学、毕业、迁居")
 
 
 def _start_form(data: Any = None) -> StartForm:
-    form = StartForm(data)
-    form.fields["to_org"].queryset = Organization.objects.filter(kind="branch", is_active=True).order_by("path")  # type: ignore[attr-defined]
-    return form
+    return StartForm(data)
 
 
 @staff_required("change")
@@ -276,7 +294,7 @@ def my_view(request: HttpRequest) -> HttpResponse:
 class BatchForm(BootstrapMixin, forms.Form):
     member_nos = forms.CharField(label="党员编号", widget=forms.Textarea(attrs={"rows": 5}),
                                  help_text="每行一个，或用逗号、空格分隔；可从花名册导出后粘贴")
-    to_org = forms.ModelChoiceField(label="转入党支部（本系统内）", queryset=Organization.objects.none(), required=False)
+    to_org = BranchField(label="转入党支部（本系统内）", max_length=100, required=False, help_text="党支部全称或组织代码")
     to_name = forms.CharField(label="本系统以外的接收党组织", max_length=100, required=False)
     reason = forms.CharField(label="转接原因", max_length=200, help_text="如：2026届毕业生、机构调整")
     valid_days = forms.IntegerField(label="介绍信有效期（天）", min_value=1, max_value=services.MAX_VALID_DAYS,
@@ -289,7 +307,6 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Paste the members, preview who can go and why not, then one approval issues every letter."""
     org = org_selectors.org_get(request.user, pk, "change")
     form = BatchForm(request.POST or None)
-    form.fields["to_org"].queryset = Organization.objects.filter(kind="branch", is_active=True).order_by("path")  # type: ignore[attr-defined]
     rows: list[tuple[Member, str]] = []
     missing: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -421,9 +438,26 @@ def receipt_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("transfers:detail", t.pk)
 
 
+class MemberNoField(forms.CharField):
+    """A member of the form's organization subtree (in the user's scope), by member number."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.scope: Any = Member.objects.none()
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        no = (super().clean(value) or "").strip()
+        if not no:
+            return None
+        m = self.scope.filter(member_no=no).select_related("organization").first()
+        if m is None:
+            raise forms.ValidationError(f"本组织没有党员编号为“{no}”的在册党员")
+        return m
+
+
 class MobileForm(BootstrapMixin, forms.Form):
     direction = forms.ChoiceField(label="类型", choices=MobileDirection.choices)
-    member = forms.ModelChoiceField(label="外出党员（本组织）", queryset=Member.objects.none(), required=False)
+    member = MemberNoField(label="外出党员的党员编号（本组织）", max_length=32, required=False)
     name = forms.CharField(label="外来党员姓名", max_length=50, required=False)
     home_org = forms.CharField(label="外来党员组织关系所在党组织", max_length=100, required=False)
     organization = forms.ModelChoiceField(label="管理的党支部（外来党员）", queryset=Organization.objects.none(), required=False)
@@ -440,8 +474,8 @@ class MobileForm(BootstrapMixin, forms.Form):
 def mobile_new_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     form = MobileForm(request.POST or None, initial={"direction": request.GET.get("direction", "out")})
-    form.fields["member"].queryset = (member_selectors.member_queryset(request.user, "change")  # type: ignore[attr-defined]
-                                      .filter(organization__path__startswith=org.path, status__in=["full", "probationary"]).order_by("member_no"))
+    form.fields["member"].scope = (member_selectors.member_queryset(request.user, "change")  # type: ignore[attr-defined]
+                                   .filter(organization__path__startswith=org.path, status__in=["full", "probationary"]))
     form.fields["organization"].queryset = _branches(request.user).filter(path__startswith=org.path)  # type: ignore[attr-defined]
 
     def done(mm: MobileMember) -> HttpResponse:
@@ -479,7 +513,7 @@ def mobile_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class LostForm(BootstrapMixin, forms.Form):
-    member = forms.ModelChoiceField(label="党员", queryset=Member.objects.none())
+    member = MemberNoField(label="党员编号", max_length=32)
     since = forms.DateField(label="失去联系日期", widget=DateInput())
     efforts = forms.CharField(label="查找情况", widget=forms.Textarea(attrs={"rows": 3}), required=False,
                               help_text="电话、走访、联系家属和单位等")
@@ -490,8 +524,8 @@ class LostForm(BootstrapMixin, forms.Form):
 def lost_new_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     form = LostForm(request.POST or None)
-    form.fields["member"].queryset = (member_selectors.member_queryset(request.user, "change")  # type: ignore[attr-defined]
-                                      .filter(organization__path__startswith=org.path, status__in=["full", "probationary"]).order_by("member_no"))
+    form.fields["member"].scope = (member_selectors.member_queryset(request.user, "change")  # type: ignore[attr-defined]
+                                   .filter(organization__path__startswith=org.path, status__in=["full", "probationary"]))
 
     def done(lc: LostContact) -> HttpResponse:
         messages.success(request, "已登记。平台会在失联满6个月时提醒支部研究处理意见，不会自动处理。")
