@@ -4,7 +4,6 @@ the member's scope and the member's page counts its queries."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -193,4 +192,3 @@ def test_bad_media_is_refused(tree, users):
         services.resource_add(actor=users["committee_staff"], unit=c.units.get(), kind="article", title="a", body="<script>x</script>")
     with pytest.raises(DomainError, match="还没有学习资料"):
         services.course_publish(actor=users["committee_staff"], course=c)
-    assert io  # keeps the import for the upload helpers

@@ -154,3 +154,26 @@ def test_letter_pdf_has_three_parts_and_the_qr(tree, users):
     for part in ("存根", "中国共产党党员组织关系介绍信", "回执", t.letter_no, "有效期60天", "示范大学党委"):
         assert part in text
     assert text.count(t.letter_no) == 3
+
+
+def test_a_returning_member_is_restored_and_a_stranger_with_the_number_is_refused(tree, users):
+    from dangjian.core import idnumber
+
+    m = tree.members["A1-4"]
+    t = services.transfer_start(actor=users["branch_worker"], member=m, to_name="外市")
+    services.transfer_issue(actor=users["committee_staff"], transfer=t)
+    services.transfer_accept(actor=users["committee_staff"], transfer=t)  # the receipt came back: gone
+    m.refresh_from_db()
+    assert m.status == "transferred_out"
+    today = timezone.localdate()
+    kw = {"to_org": tree.branch_b1, "from_name": "外市某党委", "member_no": m.member_no, "name": m.name, "gender": m.gender,
+          "birth_date": m.birth_date, "member_status": "full", "joined_on": m.joined_on, "full_on": m.full_on,
+          "issued_on": today, "valid_days": 30}
+    other = idnumber.make("350203", m.birth_date, 901 if m.gender == "男" else 900)
+    stranger = services.incoming_register(actor=users["sibling_staff"], letter_no="R-1", id_number=other, **kw)
+    with pytest.raises(DomainError, match="身份证号不符"):
+        services.incoming_accept(actor=users["sibling_staff"], letter=stranger)
+    back = services.incoming_register(actor=users["sibling_staff"], letter_no="R-2", id_number=m.id_number(), **kw)
+    services.incoming_accept(actor=users["sibling_staff"], letter=back)
+    m.refresh_from_db()
+    assert (m.status, m.organization_id, m.left_on) == ("full", tree.branch_b1.pk, None)

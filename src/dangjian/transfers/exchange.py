@@ -77,9 +77,10 @@ def active_key() -> ExchangeKey:
     return key
 
 
-def sign(body: dict[str, Any]) -> str:
-    """The token of `body`, signed with the active key; a fresh nonce is added."""
-    key = active_key()
+def sign(body: dict[str, Any], key: ExchangeKey | None = None) -> str:
+    """The token of `body`, signed with the active key (or `key`, fetched once for a batch); a fresh
+    nonce is added."""
+    key = key or active_key()
     body = {
         **body,
         "nonce": secrets.token_hex(16),

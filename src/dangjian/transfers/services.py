@@ -673,6 +673,10 @@ def incoming_accept(
         )
     existing = Member.objects.select_for_update().filter(member_no=lt.member_no).first()
     if existing is not None:
+        from dangjian.core import idnumber
+
+        if existing.id_number_index != crypto.blind_index(idnumber.normalize(crypto.decrypt(lt.id_number_encrypted))):
+            raise DomainError("mismatch", f"党员编号“{lt.member_no}”在本系统属于另一名党员（身份证号不符），请核实后登记", field="member_no")
         if existing.status != "transferred_out":
             raise DomainError(
                 "duplicate",
@@ -913,10 +917,11 @@ def transfer_batch(
     made = list(
         Transfer.objects.filter(batch=batch).select_related("member", "from_org").order_by("id")
     )
+    key = ExchangeKey.objects.filter(active=True).first() if to_org is None else None
     for t in made:
         t.letter_no = f"ZJ{on:%Y%m%d}{t.pk:06d}"
-        if t.to_org_id is None and ExchangeKey.objects.filter(active=True).exists():
-            t.token = exchange.sign(letter_body(t))
+        if key is not None:
+            t.token = exchange.sign(letter_body(t), key)
     Transfer.objects.bulk_update(made, ["letter_no", "token"])
     audit_record(
         actor=actor,
