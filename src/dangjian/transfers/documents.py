@@ -14,8 +14,8 @@ def _age(born: Any, on: Any) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _month(text: str) -> str:
-    return f"{text[:4]}年{int(text[5:7])}月" if len(text) == 7 else "（无交纳记录）"
+def _paid(text: str) -> str:
+    return f"党费已交到{text[:4]}年{int(text[5:7])}月。" if len(text) == 7 else "党费：转出党组织无交纳记录。"
 
 
 def letter_pdf(t: Any) -> bytes:
@@ -37,7 +37,7 @@ def letter_pdf(t: Any) -> bytes:
     status = "正式党员" if m.status == "full" else "预备党员"
     to = t.to_org.name if t.to_org else t.to_name
     frm = t.from_org.name
-    paid = _month(t.fee_paid_through)
+    paid = _paid(t.fee_paid_through)
     day = f"{issued:%Y年%m月%d日}"
     body = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=17, wordWrap="CJK")
     title = ParagraphStyle("t", parent=body, fontSize=15, leading=22, alignment=1)
@@ -49,8 +49,8 @@ def letter_pdf(t: Any) -> bytes:
     w, h = A4
     left, width = 18 * mm, w - 36 * mm
 
-    def part(top: float, height: float, story: list[Any]) -> None:
-        Frame(left, top - height, width, height, showBoundary=0, leftPadding=0, rightPadding=0).addFromList(story, c)
+    def part(top: float, height: float, story: list[Any], narrow: float = 0) -> None:
+        Frame(left, top - height, width - narrow, height, showBoundary=0, leftPadding=0, rightPadding=0).addFromList(story, c)
 
     def cut(y: float, label: str) -> None:
         c.setDash(3, 3)
@@ -64,7 +64,7 @@ def letter_pdf(t: Any) -> bytes:
     part(h - 14 * mm, 62 * mm, [
         P("党员组织关系介绍信（存根）", title), P(f"第 {t.letter_no} 号", right),
         P(f"{m.name}同志系中共{status}，组织关系由{frm}转到{to}。", body),
-        P(f"党费已交到{paid}。有效期{t.valid_days}天（至{end:%Y年%m月%d日}）。", body),
+        P(f"{paid}有效期{t.valid_days}天（至{end:%Y年%m月%d日}）。", body),
         P(f"转接原因：{t.reason or '—'}", body), P(day, right)])
     cut(h - 80 * mm, "（此处剪开）")
     letter = [
@@ -72,12 +72,12 @@ def letter_pdf(t: Any) -> bytes:
         P(f"{to}：", body),
         P(f"兹介绍{m.name}同志（{m.gender}，{_age(m.birth_date, issued)}岁，{m.ethnicity}，身份证号码{m.id_number()}）"
           f"系中共{status}，组织关系由{frm}转去你处，请接洽。", body),
-        P(f"该同志党费已交到{paid}。", body),
+        P(f"该同志{paid}" if paid.startswith("党费已") else paid, body),
         P(f"（有效期{t.valid_days}天，至{end:%Y年%m月%d日}）", body),
         P("（盖章）", right), P(day, right)]
     if t.token:
         letter.insert(-2, P("本介绍信附电子签名二维码：接收方若使用党建平台，可扫码或上传电子介绍信文件导入，系统自动核验签名。", body))
-    part(h - 86 * mm, 92 * mm, letter)
+    part(h - 86 * mm, 92 * mm, letter, narrow=50 * mm if t.token else 0)
     if t.token:
         qr = QrCodeWidget(t.token, barLevel="L")
         x0, y0, x1, y1 = qr.getBounds()
