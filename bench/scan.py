@@ -325,6 +325,21 @@ def edu_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     return out
 
 
+def trf_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
+    """TRF-02/03: open letters past their validity; open letters pending more than 30 days, still valid."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        end = "(t.issued_on + t.valid_days)"
+    else:
+        end = "date(t.issued_on, '+' || t.valid_days || ' days')"
+    sel = "SELECT t.from_org_id, t.member_id, 't' || t.id FROM transfers_transfer t WHERE t.accepted_on IS NULL AND t.issued_on IS NOT NULL "
+    return {
+        "TRF-02": (sel + f"AND t.status IN ('open', 'expired') AND {end} < %s", [as_of]),
+        "TRF-03": (sel + f"AND t.status = 'open' AND t.issued_on < %s AND {end} >= %s", [as_of - timedelta(days=30), as_of]),
+    }
+
+
 MEMBER_RULES = {"FEE-01", "FEE-02", "FEE-03", "FEE-04", "FEE-08", "FEE-11"}
 PERIOD_RULES = {"FEE-05", "FEE-09", "EDU-01", "EDU-02"}
 
@@ -335,10 +350,10 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
     out: dict[str, set[Any]] = {}
     with connection.cursor() as cur:
         for rid, (sql, params) in {**floor_queries(as_of), **fee_floor_queries(as_of), **life_floor_queries(as_of),
-                                   **dev_floor_queries(as_of), **edu_floor_queries(as_of)}.items():
+                                   **dev_floor_queries(as_of), **edu_floor_queries(as_of), **trf_floor_queries(as_of)}.items():
             cur.execute(sql, params)
             rows = cur.fetchall()
-            if rid.startswith("DEV-"):
+            if rid.startswith(("DEV-", "TRF-")):
                 out[rid] = {(r[0], r[1], r[2]) for r in rows}
             elif rid.startswith("LIFE-"):
                 out[rid] = {(r[0], r[1], r[2], r[3]) for r in rows}
@@ -353,7 +368,7 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
 
 def floor_ids(as_of: date) -> set[str]:
     return (set(floor_queries(as_of)) | set(fee_floor_queries(as_of)) | set(life_floor_queries(as_of)) | set(dev_floor_queries(as_of))
-            | set(edu_floor_queries(as_of)))
+            | set(edu_floor_queries(as_of)) | set(trf_floor_queries(as_of)))
 
 
 def engine_run(as_of: date, only: set[str] | None = None) -> dict[str, set[Any]]:
@@ -369,6 +384,8 @@ def engine_run(as_of: date, only: set[str] | None = None) -> dict[str, set[Any]]
         hits = list(r.evaluate(ctx))
         if r.id.startswith("DEV-"):
             out[r.id] = {(h.organization_id, h.person, h.subject) for h in hits}
+        elif r.id.startswith("TRF-"):
+            out[r.id] = {(h.organization_id, h.member_id, h.subject) for h in hits}
         elif r.id.startswith("LIFE-"):
             out[r.id] = {(h.organization_id, h.member_id, None if h.member_id else h.period, h.subject) for h in hits}
         elif r.id in MEMBER_RULES:
