@@ -56,3 +56,14 @@ def test_question_form_checks_the_answer(client, tree, users):
     assert not Question.objects.exists()
     client.post(url, {"form": "question", "topic": "党章", "kind": "multi", "text": "题目", "choices": "甲\n乙\n丙", "answer": "1,3"})
     assert Question.objects.get().answer == [0, 2]
+
+
+def test_a_superior_s_draft_stays_with_its_authors(client, tree, users):
+    c = services.course_create(actor=users["committee_staff"], publisher=tree.district_a, title="草稿课程")
+    services.resource_add(actor=users["committee_staff"], unit=c.units.get(), kind="article", title="t", body="<p>正文</p>")
+    login(client, users["branch_worker"])
+    assert client.get(reverse("learning:course", args=[c.pk])).status_code == 404
+    assert "草稿课程" not in client.get(reverse("learning:library", args=[tree.branch_a1.pk])).content.decode()
+    services.course_publish(actor=users["committee_staff"], course=c)
+    assert client.get(reverse("learning:course", args=[c.pk])).status_code == 200
+    assert "草稿课程" in client.get(reverse("learning:library", args=[tree.branch_a1.pk])).content.decode()

@@ -71,7 +71,9 @@ def home_view(request: HttpRequest) -> HttpResponse:
 def library_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
     q = (request.GET.get("q") or "").strip()
-    courses = (Course.objects.filter(Q(publisher__path__in=services.ancestor_paths(org)) | Q(publisher__path__startswith=org.path))
+    # published by this organization or above it, and the drafts of its own subtree (never a superior's draft)
+    courses = (Course.objects.filter(Q(publisher__path__in=services.ancestor_paths(org), published_on__isnull=False)
+                                     | Q(publisher__path__startswith=org.path))
                .select_related("publisher").annotate(n=Count("units__resources")).order_by("-published_on", "-id"))
     found = None
     if q:
@@ -110,8 +112,8 @@ def course_new_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _course(request: HttpRequest, pk: int) -> Course:
     c = Course.objects.select_related("publisher").filter(pk=pk).first()
     # staff see courses published in their subtree or above it
-    if c is None or not (policy.can(request.user, "view", c.publisher) or any(
-            c.publisher.path == p[:len(c.publisher.path)] for p in policy.roots(request.user))):
+    if c is None or not (policy.can(request.user, "view", c.publisher) or (c.published_on is not None and any(
+            p.startswith(c.publisher.path) for p in policy.roots(request.user)))):
         raise Http404("未找到该课程")
     return c
 
