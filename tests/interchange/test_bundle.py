@@ -56,13 +56,16 @@ def snapshot_counts() -> tuple[int, ...]:
 
 
 def wipe_domain() -> None:
-    # set-up records (units, requests, elections) are not part of bundle v1: an empty database has none
+    # set-up records (units, requests, elections), mobile and lost-contact members are not part of
+    # bundle v1: an empty database has none
     from dangjian.fees.models import AnnualAssessment, FeeMonth, Publication
     from dangjian.meetings.models import Meeting
     from dangjian.orgs.models import Election, OrgRequest, Unit
     from dangjian.recruitment.models import Candidate
-    from dangjian.transfers.models import Transfer
+    from dangjian.transfers.models import LostContact, MobileMember, Transfer
 
+    MobileMember.objects.all().delete()
+    LostContact.objects.all().delete()
     Transfer.objects.all().delete()
     Candidate.objects.all().delete()
     Meeting.objects.all().delete()
