@@ -192,3 +192,14 @@ def test_bad_media_is_refused(tree, users):
         services.resource_add(actor=users["committee_staff"], unit=c.units.get(), kind="article", title="a", body="<script>x</script>")
     with pytest.raises(DomainError, match="还没有学习资料"):
         services.course_publish(actor=users["committee_staff"], course=c)
+
+
+def test_a_malformed_heartbeat_is_refused(client, tree, users):
+    _, r = _course(tree, users)
+    login(client, users["member"])
+    url = reverse("learning:beat", args=[r.pk])
+    for body in ("[1, 2]", "not json", '{"position": "1e999"}'):
+        assert client.post(url, body, content_type="application/json").status_code == 400
+    ok = client.post(url, '{"visible": true, "playing": false, "position": 3}', content_type="application/json")
+    assert ok.status_code == 200
+    assert ok.json()["seconds"] == 0  # the first heartbeat starts the clock

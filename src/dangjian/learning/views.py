@@ -389,8 +389,10 @@ def beat_view(request: HttpRequest, pk: int) -> JsonResponse:
     r = _member_resource(member, pk)
     try:
         data = json.loads(request.body or b"{}")
+        if not isinstance(data, dict):
+            raise TypeError
         position = int(float(data.get("position") or 0))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return JsonResponse({"detail": "请求格式不正确"}, status=400)
     p = services.study_beat(member=member, resource=r, visible=data.get("visible") is True, playing=data.get("playing") is True,
                             position=position)
