@@ -35,3 +35,18 @@ def test_tiny_seed_is_valid_deterministic_and_logins_work():
 
     rows = generate("tiny", 7, date(2026, 6, 30))["members.csv"].rows
     assert [(r["name"]) for r in rows[:20]] == [n for n, _ in first]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_demo_seeds_as_of_today(seed):
+    """`make demo` seeds with today's date: nothing generated may lie in the future (the importer
+    refuses future dates, so one would break the demo on some days and not others)."""
+    from django.utils import timezone
+
+    from dangjian.demo.generator import generate_with_truth
+    from dangjian.interchange.importer import validate
+
+    today = timezone.localdate()
+    tables, _ = generate_with_truth("tiny", seed, today, 0.15)
+    validate(tables)  # raises BundleError naming every bad cell

@@ -614,7 +614,7 @@ class CityBuilder:
             """Dates of a regular record at `stage`, every deadline before today met."""
             if stage == "applicant":
                 applied = today - days(rng.randint(1, 27))
-                return {"applied_on": applied, "talked_on": applied + days(rng.randint(0, 20)) if rng.random() < 0.5 else None}
+                return {"applied_on": applied, "talked_on": min(applied + days(rng.randint(0, 20)), today) if rng.random() < 0.5 else None}
             if stage == "activist":
                 activist = today - days(rng.randint(30, 300))
                 applied = activist - days(rng.randint(60, 400))
