@@ -36,6 +36,9 @@ def seed_city(*, scale: str, seed: int, today: date, actor: Any = None, plant_ra
     from .transfers_seed import plant_mobile
 
     plant_mobile(today=today, seed=seed, rate=plant_rate, truth=truth)
+    from .learning_seed import plant_learning
+
+    plant_learning(today=today)
     if truth_path:
         import json
         from pathlib import Path
