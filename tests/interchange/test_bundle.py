@@ -56,9 +56,10 @@ def snapshot_counts() -> tuple[int, ...]:
 
 
 def wipe_domain() -> None:
-    # set-up records (units, requests, elections), mobile and lost-contact members are not part of
-    # bundle v1: an empty database has none
+    # set-up records (units, requests, elections), mobile and lost-contact members and the learning
+    # library are not part of bundle v1: an empty database has none
     from dangjian.fees.models import AnnualAssessment, FeeMonth, Publication
+    from dangjian.learning.models import Course, OfflineSession, Paper, Question
     from dangjian.meetings.models import Meeting
     from dangjian.orgs.models import Election, OrgRequest, Unit
     from dangjian.recruitment.models import Candidate
@@ -66,6 +67,10 @@ def wipe_domain() -> None:
 
     MobileMember.objects.all().delete()
     LostContact.objects.all().delete()
+    Paper.objects.all().delete()
+    Question.objects.all().delete()
+    Course.objects.all().delete()  # with its units, resources and assignments
+    OfflineSession.objects.all().delete()
     Transfer.objects.all().delete()
     Candidate.objects.all().delete()
     Meeting.objects.all().delete()
