@@ -71,6 +71,15 @@ class ImportResult:
         return "；".join(parts)
 
 
+def member_ids(nos: Any) -> dict[str, int]:
+    """Member ids by member number, in chunks of 5,000 numbers (a city's file names 250,000)."""
+    wanted = sorted(set(nos))
+    out: dict[str, int] = {}
+    for i in range(0, len(wanted), 5000):
+        out.update(Member.objects.filter(member_no__in=wanted[i:i + 5000]).values_list("member_no", "id"))
+    return out
+
+
 def read_bundle_dir(directory: str | Path) -> dict[str, Table]:
     """Read every file of a bundle folder; refuse files this version does not support."""
     path = Path(directory)
@@ -155,6 +164,11 @@ class _Validator:
         self.recruitment: list[Any] = []
         self.transfers: list[Any] = []
         self.study: list[Any] = []
+
+    def known_members(self, nos: Any) -> set[str]:
+        """The numbers among `nos` of members in this bundle's members.csv or already in the database."""
+        wanted, in_file = set(nos), {m.member_no for m in self.members}
+        return (wanted & in_file) | set(member_ids(wanted - in_file))
 
     def err(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.issues.append(Issue(file, line, column, reason))
@@ -665,16 +679,13 @@ def _write_terms(val: _Validator, org_ids: dict[str, int], counts: FileCounts) -
 
 def _write_posts(val: _Validator, org_ids: dict[str, int], counts: FileCounts) -> None:
     today = timezone.localdate()
-    member_ids: dict[str, int] = {}
-    nos = sorted({p[2] for p in val.posts})
-    for i in range(0, len(nos), 5000):
-        member_ids.update(Member.objects.filter(member_no__in=nos[i:i + 5000]).values_list("member_no", "id"))
+    ids = member_ids(p[2] for p in val.posts)
     current = {(oid, mid, post): pk for pk, oid, mid, post in Post.objects.filter(ended_on__isnull=True).values_list("id", "organization_id", "member_id", "post")}
     current_secretary = {oid: (pk, mid) for (oid, mid, post), pk in current.items() if post == PostKind.SECRETARY}
     creates: list[Post] = []
     ended: list[int] = []
     for _line, code, no, post in val.posts:
-        key = (org_ids[code], member_ids[no], post)
+        key = (org_ids[code], ids[no], post)
         if key in current:
             counts.unchanged += 1
             continue

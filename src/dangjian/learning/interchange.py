@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from dangjian.members.models import Member
@@ -29,11 +28,7 @@ class StudyRow:
 def check_study(val: Any, table: Any, spec_name: str) -> list[StudyRow]:
     f = table.label or spec_name
     this_year = timezone.localdate().year
-    file_members = {m.member_no for m in val.members}
-    nos = sorted({r["member_no"].strip() for r in table.rows} - file_members)
-    known = set(file_members)
-    for i in range(0, len(nos), 5000):
-        known.update(Member.objects.filter(member_no__in=nos[i:i + 5000]).values_list("member_no", flat=True))
+    known = val.known_members(r["member_no"].strip() for r in table.rows)
     out: list[StudyRow] = []
     seen: dict[tuple[str, int], int] = {}
     for row, line in zip(table.rows, table.line_numbers, strict=True):
@@ -63,29 +58,25 @@ def check_study(val: Any, table: Any, spec_name: str) -> list[StudyRow]:
     return out
 
 
-def measured(member_ids: list[int], years: set[int]) -> dict[tuple[int, int], Decimal]:
-    """Hours measured here (online + offline) per (member, year): two grouped queries per year."""
-    out: dict[tuple[int, int], Decimal] = {}
+def _measured(members: Any, years: set[int]) -> dict[tuple[int, int], Decimal]:
+    """Hours measured here (online + offline) per (member, year), as the platform shows them."""
+    from .services import measured, online_hours
+
     if not (StudyDay.objects.exists() or OfflineAttendance.objects.exists()):
-        return out
-    for y in years:
-        for mid, secs in (StudyDay.objects.filter(member_id__in=member_ids, day__year=y).values("member_id")
-                          .annotate(s=Sum("seconds")).values_list("member_id", "s")):
-            out[(mid, y)] = out.get((mid, y), Decimal(0)) + (Decimal(secs or 0) / 3600).quantize(Decimal("0.1"))
-        for mid, h in (OfflineAttendance.objects.filter(member_id__in=member_ids, session__held_on__year=y).values("member_id")
-                       .annotate(h=Sum("hours")).values_list("member_id", "h")):
-            out[(mid, y)] = out.get((mid, y), Decimal(0)) + Decimal(h or 0)
-    return out
+        return {}
+    return {(mid, y): online_hours(secs) + offline for y in years for mid, (secs, offline) in measured(members, y).items()}
 
 
 def write_study(rows: list[StudyRow], counts: Any) -> None:
     if not rows:
         return
-    members = dict(Member.objects.filter(member_no__in=[r.member_no for r in rows]).values_list("member_no", "id"))
-    ids = list(members.values())
-    here = measured(ids, {r.year for r in rows})
-    existing = {(s.member_id, s.year): s for s in StudyYear.objects.filter(member_id__in=ids, year__in={r.year for r in rows})
-                } if StudyYear.objects.exists() else {}
+    from dangjian.interchange.importer import member_ids
+
+    members = member_ids(r.member_no for r in rows)
+    years = {r.year for r in rows}
+    # the years' measured hours and imported rows of every member (grouped queries; no list of ids)
+    here = _measured(None, years)
+    existing = {(s.member_id, s.year): s for s in StudyYear.objects.filter(year__in=years)}
     creates, updates = [], []
     for r in rows:
         mid = members[r.member_no]
@@ -108,16 +99,14 @@ def write_study(rows: list[StudyRow], counts: Any) -> None:
 
 def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
     """member_no, year, hours: every member-year with imported or measured hours (the total)."""
-    from dangjian.members.models import Member as M
-
-    members = M.objects.all() if org_ids is None else M.objects.filter(organization_id__in=org_ids)
+    members = Member.objects.all() if org_ids is None else Member.objects.filter(organization_id__in=org_ids)
     ids_by_no = dict(members.values_list("id", "member_no"))
     totals: dict[tuple[int, int], Decimal] = {}
     for mid, y, h in StudyYear.objects.filter(member_id__in=members.values("id")).values_list("member_id", "year", "hours"):
         totals[(mid, y)] = Decimal(h)
     years = {d.year for d in StudyDay.objects.filter(member_id__in=members.values("id")).dates("day", "year")}
     years |= {d.year for d in OfflineAttendance.objects.filter(member_id__in=members.values("id")).dates("session__held_on", "year")}
-    for key, h in measured(list(ids_by_no), years).items():
+    for key, h in _measured(members.values("id"), years).items():
         totals[key] = totals.get(key, Decimal(0)) + h
     for (mid, y), h in sorted(totals.items(), key=lambda kv: (ids_by_no.get(kv[0][0], ""), kv[0][1])):
         if mid in ids_by_no and h > 0:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from dangjian.members.models import Member
+from dangjian.interchange.importer import member_ids
 from dangjian.orgs.models import Organization
 
 from .models import Transfer, TransferStatus
@@ -34,11 +34,8 @@ class TransferRow:
 def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
     f = table.label or spec_name
     today = timezone.localdate()
-    file_members = {m.member_no for m in val.members}
-    nos = sorted({r["member_no"].strip() for r in table.rows} - file_members)
-    known = set(file_members)
-    for i in range(0, len(nos), 5000):
-        known.update(Member.objects.filter(member_no__in=nos[i:i + 5000]).values_list("member_no", flat=True))
+    nos = sorted({r["member_no"].strip() for r in table.rows})
+    known = val.known_members(nos)
     codes = sorted({r[c].strip() for r in table.rows for c in ("from_org_code", "to_org_code") if r[c].strip()})
     kinds = dict(Organization.objects.filter(code__in=codes).values_list("code", "kind"))
     kinds.update({o.code: o.kind for o in getattr(val, "orgs", [])})
@@ -113,7 +110,7 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
 def write_transfers(rows: list[TransferRow], org_ids: dict[str, int], counts: Any) -> None:
     if not rows:
         return
-    members = dict(Member.objects.filter(member_no__in=[r.member_no for r in rows]).values_list("member_no", "id"))
+    members = member_ids(r.member_no for r in rows)
     existing = {(t.member_id, t.issued_on): t for t in Transfer.objects.filter(member_id__in=members.values())}
     creates, updates = [], []
     fields = ["from_org_id", "to_org_id", "to_name", "valid_days", "accepted_on", "status"]
