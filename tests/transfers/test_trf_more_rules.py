@@ -146,3 +146,23 @@ def test_batch_preview_and_one_approval(tree, users):
     with pytest.raises(DomainError):  # a branch worker cannot approve for the committee
         services.transfer_batch(actor=users["branch_worker"], members=[tree.members["A1-4"]], to_org=tree.branch_b1)
     assert MobileMember.objects.count() == 0
+
+
+def test_batch_preview_queries_do_not_grow_with_branches(tree, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    one = [tree.members[k] for k in ("A1-1", "A1-2")]
+    two = one + [tree.members[k] for k in ("A2-5", "A2-6")]
+    for ms in (one, two):
+        for m in ms:
+            m.organization  # noqa: B018 - loaded, as the batch view loads it
+    services.transfer_batch_preview(actor=users["committee_staff"], members=one, to_org=tree.branch_b1)  # the user's grants
+    with CaptureQueriesContext(connection) as q1:
+        services.transfer_batch_preview(actor=users["committee_staff"], members=one, to_org=tree.branch_b1)
+    with CaptureQueriesContext(connection) as q2:
+        rows = services.transfer_batch_preview(actor=users["committee_staff"], members=two, to_org=tree.branch_b1)
+    assert len(q1) == len(q2) == 2
+    assert [why for _, why in rows] == [""] * 4
+    assert services.committee_of(tree.group_a1) == tree.district_a
+    assert services.committee_of(tree.district_a) == tree.district_a

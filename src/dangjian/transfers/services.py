@@ -45,14 +45,24 @@ DEFAULT_VALID_DAYS = 90
 MAX_VALID_DAYS = 180
 
 
+def committees_of(orgs: Any) -> dict[int, Any]:
+    """The nearest committee above (or at) each organization, in one query for all of them: the
+    committees among their ancestors' paths, the longest prefix winning."""
+    orgs = list(orgs)
+    if not orgs:
+        return {}
+    step = orgs[0].steplen
+    prefixes = {o.path[:i] for o in orgs for i in range(step, len(o.path) + 1, step)}
+    found = {c.path: c for c in type(orgs[0]).objects.filter(path__in=prefixes, kind="committee")}
+    out = {}
+    for o in orgs:
+        out[o.pk] = next((found[o.path[:i]] for i in range(len(o.path), 0, -step) if o.path[:i] in found), None)
+    return out
+
+
 def committee_of(org: Any) -> Any:
     """The nearest committee above (or at) an organization: it approves transfers for its branches."""
-    if org.kind == "committee":
-        return org
-    for a in reversed(type(org).objects.get_ancestors(org)):
-        if a.kind == "committee":
-            return a
-    return None
+    return committees_of([org])[org.pk]
 
 
 def _can(actor: Any, org: Any) -> bool:
@@ -799,20 +809,17 @@ def receipt_import(*, actor: Any, token: str, on: date | None = None) -> Transfe
 def transfer_batch_preview(
     *, actor: Any, members: list[Member], to_org: Any = None, to_name: str = ""
 ) -> list[tuple[Member, str]]:
-    """Each member with the reason they cannot be moved ("" = can). Three queries, whatever the size."""
+    """Each member with the reason they cannot be moved ("" = can). Two queries, whatever the size."""
     pks = [m.pk for m in members]
     in_transit = set(
         Transfer.objects.filter(member_id__in=pks, status__in=OPEN_STATUSES).values_list(
             "member_id", flat=True
         )
     )
+    committees = committees_of({m.organization_id: m.organization for m in members}.values())
     rows = []
-    committees: dict[int, bool] = {}
     for m in members:
-        org = m.organization
-        if org.pk not in committees:
-            committees[org.pk] = _can(actor, committee_of(org))
-        if not committees[org.pk]:
+        if not _can(actor, committees[m.organization_id]):
             reason = "不在您所在党委的审批范围内"
         elif m.status not in ACTIVE_STATUSES:
             reason = f"{m.get_status_display()}不能办理转接"
