@@ -28,7 +28,7 @@ from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.web.access import admin_required, member_required, staff_required
-from dangjian.web.forms import BootstrapMixin, DateInput, submit
+from dangjian.web.forms import BootstrapMixin, DateInput, split_numbers, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
 
 from . import search, services
@@ -186,13 +186,13 @@ class SessionForm(BootstrapMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         picked = list(data.get("members") or [])
-        nos = [n for n in (data.get("member_nos") or "").replace(",", " ").replace("，", " ").split() if n]
+        nos = split_numbers(data.get("member_nos") or "")
         if nos:
             found = {m.member_no: m for m in self.scope.filter(member_no__in=nos).select_related("organization")}
             missing = [n for n in nos if n not in found]
             if missing:
                 self.add_error("member_nos", f"以下编号不是本组织在册党员：{'、'.join(missing[:20])}")
-            picked += [found[n] for n in dict.fromkeys(nos) if n in found and found[n] not in picked]
+            picked += [found[n] for n in nos if n in found and found[n] not in picked]
         data["members"] = picked
         return data
 

@@ -27,7 +27,7 @@ from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.web.access import admin_required, member_required, staff_required
-from dangjian.web.forms import BootstrapMixin, DateInput, add_domain_error, submit
+from dangjian.web.forms import BootstrapMixin, DateInput, add_domain_error, split_numbers, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
 
 from . import exchange, services
@@ -311,11 +311,11 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     missing: list[str] = []
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        nos = [n for n in d["member_nos"].replace(",", " ").replace("，", " ").split() if n][:2000]
+        nos = split_numbers(d["member_nos"])
         found = {m.member_no: m for m in member_selectors.member_queryset(request.user, "change")
                  .filter(member_no__in=nos, organization__path__startswith=org.path).select_related("organization")}
         missing = [n for n in nos if n not in found]
-        members = [found[n] for n in dict.fromkeys(nos) if n in found]
+        members = [found[n] for n in nos if n in found]
         if missing:
             form.add_error("member_nos", f"以下编号不在{org.name}：{'、'.join(missing[:20])}")
         elif request.POST.get("confirm") == "1":
@@ -330,6 +330,13 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
         rows = services.transfer_batch_preview(actor=request.user, members=members, to_org=d["to_org"], to_name=d["to_name"])
     return render(request, "transfers/batch.html", {"org": org, "form": form, "rows": rows, "ok": bool(rows) and all(not w for _, w in rows),
                                                     "ancestors": org_selectors.org_ancestors(org, request.user)})
+
+
+def _signed_text(request: HttpRequest) -> str:
+    """A signed letter or receipt: the uploaded file (read no further than a token can be long) or the
+    QR code's text pasted in."""
+    upload = request.FILES.get("file")
+    return upload.read(exchange.MAX_TOKEN + 1).decode("utf-8", "replace") if upload else request.POST.get("token", "")
 
 
 def _url(name: str, *args: Any) -> str:
@@ -366,8 +373,7 @@ def incoming_new_view(request: HttpRequest, pk: int) -> HttpResponse:
     form.fields["to_org"].queryset = branches  # type: ignore[attr-defined]
     error = ""
     if request.method == "POST" and request.POST.get("mode") == "signed":
-        upload = request.FILES.get("file")
-        token = upload.read(exchange.MAX_TOKEN + 1).decode("utf-8", "replace") if upload else request.POST.get("token", "")
+        token = _signed_text(request)
         to = branches.filter(pk=request.POST.get("to_org") or 0).first()
         try:
             lt = services.incoming_import(actor=request.user, token=token, to_org=to)
@@ -427,8 +433,7 @@ def receipt_download_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def receipt_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
-    upload = request.FILES.get("file")
-    token = upload.read(exchange.MAX_TOKEN + 1).decode("utf-8", "replace") if upload else request.POST.get("token", "")
+    token = _signed_text(request)
     try:
         t = services.receipt_import(actor=request.user, token=token)
     except DomainError as exc:

@@ -35,6 +35,11 @@ class BootstrapMixin:
                 w.attrs["aria-invalid"] = "true"
 
 
+def split_numbers(text: str, limit: int = 2000) -> list[str]:
+    """Numbers pasted one per line or separated by commas (either width) or spaces, in order, once."""
+    return list(dict.fromkeys((text or "").replace(",", " ").replace("，", " ").split()))[:limit]
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
