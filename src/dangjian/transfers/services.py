@@ -11,6 +11,7 @@ two racing requests have one effect.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -1094,75 +1095,63 @@ def lost_record(*, actor: Any, member: Member, since: date, efforts: str = "") -
     return lc
 
 
+@dataclass(frozen=True)
+class _LostStep:
+    """One decision on a lost-contact member: from which state, how long after which date at the
+    earliest (months), the member's new status (None = unchanged), the record's new state."""
+
+    from_status: str
+    stage_error: str
+    since_field: str | None
+    months: int
+    too_early: str
+    to_member: str | None
+    default_reason: str
+    to_status: str
+
+
+LOST_STEPS = {
+    "found": _LostStep(LostStatus.OPEN, "只有失去联系状态可以登记恢复联系", None, 0, "", None, "", LostStatus.FOUND),
+    "suspend": _LostStep(LostStatus.OPEN, "只有失去联系状态可以停止党籍", "since", 6, "失去联系满6个月（{due}）后方可停止党籍",
+                         "suspended", "失去联系超过6个月，经支部决定停止党籍", LostStatus.SUSPENDED),
+    "remove": _LostStep(LostStatus.SUSPENDED, "停止党籍后方可按自行脱党除名", "suspended_on", 24,
+                        "停止党籍满2年（{due}）后仍无法取得联系的，方可按自行脱党除名",
+                        "removed_lapsed", "停止党籍2年后仍无法取得联系，按自行脱党予以除名", LostStatus.REMOVED),
+    "restore": _LostStep(LostStatus.SUSPENDED, "只有停止党籍的党员可以恢复党籍", None, 0, "", "full", "", LostStatus.RESTORED),
+}
+
+
 @transaction.atomic(durable=True)
-def lost_decide(
-    *, actor: Any, lost: LostContact, decision: str, on: date, reason: str = ""
-) -> LostContact:
+def lost_decide(*, actor: Any, lost: LostContact, decision: str, on: date, reason: str = "") -> LostContact:
     """What people decided (nothing here is automatic): found again; 停止党籍 after ≥6 months (JY Art
     24); removed as 自行脱党 when still unreachable 2 years after the suspension; membership restored."""
     from dangjian.core.dates import add_months
     from dangjian.members.services import member_change_status_within
 
-    lc = (
-        LostContact.objects.select_for_update(of=("self",))
-        .select_related("member", "organization")
-        .get(pk=lost.pk)
-    )
+    lc = LostContact.objects.select_for_update(of=("self",)).select_related("member", "organization").get(pk=lost.pk)
     if not _can(actor, lc.organization):
         raise NotVisible()
+    step = LOST_STEPS.get(decision)
+    if step is None:
+        raise DomainError("invalid", "未知操作")
     on = _today(on)
     reason = (reason or "").strip()
-    if decision == "found":
-        if lc.status != LostStatus.OPEN:
-            raise DomainError("stage", "只有失去联系状态可以登记恢复联系")
-        lc.status, lc.closed_on = LostStatus.FOUND, on
-    elif decision == "suspend":
-        if lc.status != LostStatus.OPEN:
-            raise DomainError("stage", "只有失去联系状态可以停止党籍")
-        if on < add_months(lc.since, 6):
-            raise DomainError(
-                "too_early",
-                f"失去联系满6个月（{add_months(lc.since, 6):%Y-%m-%d}）后方可停止党籍",
-                field="on",
-            )
-        member_change_status_within(
-            actor=actor,
-            member=lc.member,
-            to_status="suspended",
-            on=on,
-            reason=reason or "失去联系超过6个月，经支部决定停止党籍",
-        )
-        lc.status, lc.suspended_on = LostStatus.SUSPENDED, on
-    elif decision == "remove":
-        if lc.status != LostStatus.SUSPENDED or lc.suspended_on is None:
-            raise DomainError("stage", "停止党籍后方可按自行脱党除名")
-        if on < add_months(lc.suspended_on, 24):
-            raise DomainError(
-                "too_early",
-                f"停止党籍满2年（{add_months(lc.suspended_on, 24):%Y-%m-%d}）后仍无法取得联系的，方可按自行脱党除名",
-                field="on",
-            )
-        member_change_status_within(
-            actor=actor,
-            member=lc.member,
-            to_status="removed_lapsed",
-            on=on,
-            reason=reason or "停止党籍2年后仍无法取得联系，按自行脱党予以除名",
-        )
-        lc.status, lc.closed_on = LostStatus.REMOVED, on
-    elif decision == "restore":
-        if lc.status != LostStatus.SUSPENDED:
-            raise DomainError("stage", "只有停止党籍的党员可以恢复党籍")
-        if not reason:
-            raise DomainError(
-                "required", "恢复党籍须写明依据（本人申请及支部大会决议）", field="reason"
-            )
-        member_change_status_within(
-            actor=actor, member=lc.member, to_status="full", on=on, reason=reason
-        )
-        lc.status, lc.closed_on = LostStatus.RESTORED, on
+    if lc.status != step.from_status:
+        raise DomainError("stage", step.stage_error)
+    if step.since_field:
+        due = add_months(getattr(lc, step.since_field), step.months)
+        if on < due:
+            raise DomainError("too_early", step.too_early.format(due=f"{due:%Y-%m-%d}"), field="on")
+    if decision == "restore" and not reason:
+        raise DomainError("required", "恢复党籍须写明依据（本人申请及支部大会决议）", field="reason")
+    if step.to_member:
+        member_change_status_within(actor=actor, member=lc.member, to_status=step.to_member, on=on,
+                                    reason=reason or step.default_reason)
+    lc.status = step.to_status
+    if step.to_status == LostStatus.SUSPENDED:
+        lc.suspended_on = on
     else:
-        raise DomainError("invalid", "未知操作")
+        lc.closed_on = on
     lc.save(update_fields=["status", "suspended_on", "closed_on"])
     audit_record(
         actor=actor,
