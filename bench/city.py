@@ -41,7 +41,13 @@ def pages(repeat: int) -> dict:
     branch = Organization.objects.filter(kind="branch").order_by("-path").first()
     user = User.objects.filter(username="bench_city").first()
     if user is None:
-        user, _ = services.user_create(actor=None, username="bench_city", display_name="bench", password="Bench-Passw0rd!", must_change_password=False)  # noqa: S106
+        user, _ = services.user_create(
+            actor=None,
+            username="bench_city",
+            display_name="bench",
+            password="Bench-Passw0rd!",  # noqa: S106
+            must_change_password=False,
+        )
         services.grant_create(actor=None, user=user, role=Role.COMMITTEE_STAFF, organization=root)
     device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
     client = Client()
@@ -70,17 +76,24 @@ def pages(repeat: int) -> dict:
         with CaptureQueriesContext(connection) as q:
             client.get(url)
         times.sort()
-        out[label] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-                      "queries": len(q.captured_queries)}
+        out[label] = {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+            "queries": len(q.captured_queries),
+        }
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="city")
-    parser.add_argument("--import-url", required=True, help="DATABASE_URL of an empty database to import into")
+    parser.add_argument(
+        "--import-url", required=True, help="DATABASE_URL of an empty database to import into"
+    )
     parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--pages-only", action="store_true", help="reuse the seeded database: time the pages only")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="reuse the seeded database: time the pages only"
+    )
     args = parser.parse_args()
     setup_django()
     from datetime import date
@@ -114,12 +127,20 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": args.import_url}
     subprocess.run([sys.executable, "-m", "dangjian.cli", "migrate", "-v0"], env=env, check=True)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "dangjian.cli", "import", "bundle", str(bundle)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "dangjian.cli", "import", "bundle", str(bundle)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     result["import_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "dangjian.cli", "import", "bundle", str(bundle)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "dangjian.cli", "import", "bundle", str(bundle)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     result["reimport_s"] = time.perf_counter() - t
     print(json.dumps(result, ensure_ascii=False))
 

@@ -54,7 +54,12 @@ def ledger(month: int) -> dict[str, Any]:
     FeeMonth.objects.filter(month_index=month, paid_fen__isnull=True).delete()
     created, seconds = timed(ledger_generate, month=month)
     again, seconds_again = timed(ledger_generate, month=month)
-    return {"rows": created, "seconds": round(seconds, 2), "rerun_rows": again, "rerun_seconds": round(seconds_again, 2)}
+    return {
+        "rows": created,
+        "seconds": round(seconds, 2),
+        "rerun_rows": again,
+        "rerun_seconds": round(seconds_again, 2),
+    }
 
 
 def summary_page(repeat: int) -> dict[str, Any]:
@@ -76,8 +81,11 @@ def summary_page(repeat: int) -> dict[str, Any]:
     with CaptureQueriesContext(connection) as q:
         client.get(url)
     times.sort()
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-            "queries": len(q.captured_queries)}
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+        "queries": len(q.captured_queries),
+    }
 
 
 def burst(n: int) -> dict[str, Any]:
@@ -99,7 +107,9 @@ def burst(n: int) -> dict[str, Any]:
         users.append(u)
     orders = []
     for u in users:
-        FeeMonth.objects.filter(member=u.member, month_index=now).update(paid_fen=None, paid_on=None, channel="", payment=None)
+        FeeMonth.objects.filter(member=u.member, month_index=now).update(
+            paid_fen=None, paid_on=None, channel="", payment=None
+        )
         order, _url = online.order_create(user=u, months=[now])
         orders.append(order)
     sandbox = providers.get("sandbox")
@@ -107,7 +117,9 @@ def burst(n: int) -> dict[str, Any]:
     for o in orders:
         with transaction.atomic():
             callbacks.append(sandbox.pay(o.out_trade_no))  # type: ignore[attr-defined]
-    server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, WSGIHandler(), server_class=ThreadingWSGIServer, handler_class=QuietHandler
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/fees/callback/sandbox/"
     outcomes: list[str] = []
@@ -120,7 +132,12 @@ def burst(n: int) -> dict[str, Any]:
         delivered, attempt = 0, 0
         while delivered < 2 and attempt < 10:
             attempt += 1
-            req = urllib.request.Request(url, data=body, method="POST", headers={**headers, "Content-Type": "application/json"})
+            req = urllib.request.Request(
+                url,
+                data=body,
+                method="POST",
+                headers={**headers, "Content-Type": "application/json"},
+            )
             try:
                 with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback
                     outcomes.append(json.loads(resp.read())["message"])
@@ -141,13 +158,24 @@ def burst(n: int) -> dict[str, Any]:
     paid_orders = PaymentOrder.objects.filter(pk__in=ids, status="paid").count()
     payments = Payment.objects.filter(order_id__in=ids)
     payment_sum = payments.aggregate(s=Sum("amount_fen"))["s"] or 0
-    ledger_sum = FeeMonth.objects.filter(payment__in=payments).aggregate(s=Sum("paid_fen"))["s"] or 0
+    ledger_sum = (
+        FeeMonth.objects.filter(payment__in=payments).aggregate(s=Sum("paid_fen"))["s"] or 0
+    )
     expected = sum(o.amount_fen for o in orders)
-    return {"members": len(orders), "callbacks_answered": len(outcomes), "seconds": round(seconds, 2),
-            "applied": outcomes.count("applied"), "duplicates": outcomes.count("duplicate") + outcomes.count("already_paid"),
-            "retried_errors": len(errors), "first_error": errors[0] if errors else "", "orders_paid": paid_orders, "payments": payments.count(),
-            "lost": len(orders) - payments.count(), "duplicated": payments.count() - paid_orders,
-            "ledger_equals_payments": ledger_sum == payment_sum == expected}
+    return {
+        "members": len(orders),
+        "callbacks_answered": len(outcomes),
+        "seconds": round(seconds, 2),
+        "applied": outcomes.count("applied"),
+        "duplicates": outcomes.count("duplicate") + outcomes.count("already_paid"),
+        "retried_errors": len(errors),
+        "first_error": errors[0] if errors else "",
+        "orders_paid": paid_orders,
+        "payments": payments.count(),
+        "lost": len(orders) - payments.count(),
+        "duplicated": payments.count() - paid_orders,
+        "ledger_equals_payments": ledger_sum == payment_sum == expected,
+    }
 
 
 def main() -> None:
@@ -165,8 +193,14 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     if not Organization.objects.exists():
         print(f"seeding {args.scale} …", file=sys.stderr)
-        call_command("seed", "--scale", args.scale, "--today", date.today().isoformat(), verbosity=0)  # noqa: DTZ011
-    result = {"ledger": ledger(current_index()), "summary_city_root": summary_page(40), "burst": burst(args.burst)}
+        call_command(
+            "seed", "--scale", args.scale, "--today", date.today().isoformat(), verbosity=0  # noqa: DTZ011
+        )
+    result = {
+        "ledger": ledger(current_index()),
+        "summary_city_root": summary_page(40),
+        "burst": burst(args.burst),
+    }
     print(json.dumps(result, ensure_ascii=False))
 
 

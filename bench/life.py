@@ -31,9 +31,19 @@ def committees(n: int) -> list[Any]:
 
     from dangjian.orgs.models import Organization
 
-    branches = (Organization.objects.filter(kind="branch", path__startswith=OuterRef("path")).order_by()
-                .annotate(one=Length("path") * 0).values("one").annotate(c=Count("id")).values("c"))
-    rows = list(Organization.objects.filter(kind="committee").annotate(b=Subquery(branches)).values_list("pk", "name", "b"))
+    branches = (
+        Organization.objects.filter(kind="branch", path__startswith=OuterRef("path"))
+        .order_by()
+        .annotate(one=Length("path") * 0)
+        .values("one")
+        .annotate(c=Count("id"))
+        .values("c")
+    )
+    rows = list(
+        Organization.objects.filter(kind="committee")
+        .annotate(b=Subquery(branches))
+        .values_list("pk", "name", "b")
+    )
     closest = min(rows, key=lambda r: abs((r[2] or 0) - n))
     above = [r for r in rows if (r[2] or 0) >= n]
     at_least = min(above, key=lambda r: r[2]) if above else closest
@@ -58,8 +68,13 @@ def calendar_page(committee: Any, repeat: int) -> dict[str, Any]:
     with CaptureQueriesContext(connection) as q:
         client.get(url)
     times.sort()
-    return {"committee": name, "branches": branches, "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1), "queries": len(q.captured_queries)}
+    return {
+        "committee": name,
+        "branches": branches,
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+        "queries": len(q.captured_queries),
+    }
 
 
 def add_attendance(as_of: date) -> int:
@@ -72,14 +87,24 @@ def add_attendance(as_of: date) -> int:
     from dangjian.members.models import Member
 
     now = as_of.year * 12 + as_of.month - 1
-    meetings = list(Meeting.objects.filter(kind="theme_day", status="held", held_on__gte=date(as_of.year - 1, as_of.month, 1),
-                                           held_on__lt=as_of, organization__kind="branch")
-                    .alias(tenth=F("organization_id") % 10).filter(tenth=0).values_list("id", "organization_id", "held_on"))
+    meetings = list(
+        Meeting.objects.filter(
+            kind="theme_day",
+            status="held",
+            held_on__gte=date(as_of.year - 1, as_of.month, 1),
+            held_on__lt=as_of,
+            organization__kind="branch",
+        )
+        .alias(tenth=F("organization_id") % 10)
+        .filter(tenth=0)
+        .values_list("id", "organization_id", "held_on")
+    )
     roster: dict[int, list[tuple[int, str, str]]] = {}
     orgs = sorted({o for _m, o, _d in meetings})
     for i in range(0, len(orgs), 5000):
-        for mid, oid, no, st in Member.objects.filter(organization_id__in=orgs[i:i + 5000], status__in=["full", "probationary"]).values_list(
-                "id", "organization_id", "member_no", "status"):
+        for mid, oid, no, st in Member.objects.filter(
+            organization_id__in=orgs[i : i + 5000], status__in=["full", "probationary"]
+        ).values_list("id", "organization_id", "member_no", "status"):
             roster.setdefault(oid, []).append((mid, no, st))
 
     def rows():  # type: ignore[no-untyped-def]
@@ -87,9 +112,21 @@ def add_attendance(as_of: date) -> int:
             idx = held.year * 12 + held.month - 1
             for mid, no, st in roster.get(oid, []):
                 absent = no.endswith("7") or (no.endswith("3") and idx >= now - 4)
-                yield (meeting_id, mid, "absent" if absent else "present", "", "", st == "full", idx)
+                yield (
+                    meeting_id,
+                    mid,
+                    "absent" if absent else "present",
+                    "",
+                    "",
+                    st == "full",
+                    idx,
+                )
 
-    return fast_insert(Attendance, ["meeting_id", "member_id", "status", "reason", "exclusion", "voting", "month_index"], rows())
+    return fast_insert(
+        Attendance,
+        ["meeting_id", "member_id", "status", "reason", "exclusion", "voting", "month_index"],
+        rows(),
+    )
 
 
 def life_engine(as_of: date) -> dict[str, set[Any]]:
@@ -100,7 +137,10 @@ def life_engine(as_of: date) -> dict[str, set[Any]]:
     for rid, r in sorted(REGISTRY.items()):
         if rid.startswith("LIFE-"):
             hits = r.evaluate(ScanContext(as_of=as_of, scope_path="", params=effective_params(rid)))
-            out[rid] = {(h.organization_id, h.member_id, None if h.member_id else h.period, h.subject) for h in hits}
+            out[rid] = {
+                (h.organization_id, h.member_id, None if h.member_id else h.period, h.subject)
+                for h in hits
+            }
     return out
 
 
@@ -133,12 +173,25 @@ def main() -> None:
     as_of = date.fromisoformat(args.as_of)
     if not Organization.objects.exists():
         print(f"seeding {args.scale} …", file=sys.stderr)
-        call_command("seed", "--scale", args.scale, "--today", args.as_of, "--plant-rate", "0.02", verbosity=0)
-    Attendance.objects.filter(meeting__source="import", signed_in_at__isnull=True).delete()  # left by an interrupted run
+        call_command(
+            "seed",
+            "--scale",
+            args.scale,
+            "--today",
+            args.as_of,
+            "--plant-rate",
+            "0.02",
+            verbosity=0,
+        )
+    Attendance.objects.filter(
+        meeting__source="import", signed_in_at__isnull=True
+    ).delete()  # left by an interrupted run
     attendance, t_att = timed(add_attendance, as_of)
     from dangjian.core.bulk import analyze
 
-    analyze([Meeting, Attendance])  # fresh statistics after the bulk loads (the seed's and this one)
+    analyze(
+        [Meeting, Attendance]
+    )  # fresh statistics after the bulk loads (the seed's and this one)
     try:
         best_engine = best_floor = float("inf")
         for _ in range(args.repeat):
@@ -147,10 +200,15 @@ def main() -> None:
             best_engine, best_floor = min(best_engine, te), min(best_floor, tf)
         mismatched = sorted(r for r in set(f) | set(e) if f.get(r) != e.get(r))
         result = {
-            "meetings": Meeting.objects.count(), "attendance_rows_added": attendance, "attendance_insert_s": round(t_att, 1),
-            "life_engine_s": round(best_engine, 3), "life_floor_s": round(best_floor, 3),
+            "meetings": Meeting.objects.count(),
+            "attendance_rows_added": attendance,
+            "attendance_insert_s": round(t_att, 1),
+            "life_engine_s": round(best_engine, 3),
+            "life_floor_s": round(best_floor, 3),
             "ratio": round(best_engine / best_floor, 2) if best_floor else None,
-            "same_findings": not mismatched, "mismatched": mismatched, "findings_per_rule": {r: len(e[r]) for r in sorted(e)},
+            "same_findings": not mismatched,
+            "mismatched": mismatched,
+            "findings_per_rule": {r: len(e[r]) for r in sorted(e)},
             "committee_calendar": [calendar_page(c, 40) for c in committees(300)],
         }
     finally:

@@ -32,7 +32,13 @@ def fresh_sqlite(name: str) -> str:
 
 def _script(name: str, db_url: str, *args: str) -> dict:
     env = {**os.environ, "DATABASE_URL": db_url}
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / name), *args], env=env, capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / name), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"bench/{name} failed on {db_url}")
@@ -54,12 +60,18 @@ def main() -> None:
     if args.only in (None, "sqlite"):
         results["SQLite"] = run(fresh_sqlite("city"), fresh_sqlite("city_import"), args.scale)
     if args.only in (None, "postgres"):
-        results["PostgreSQL"] = run(fresh_pg("dangjian_bench"), fresh_pg("dangjian_bench_import"), args.scale)
+        results["PostgreSQL"] = run(
+            fresh_pg("dangjian_bench"), fresh_pg("dangjian_bench_import"), args.scale
+        )
     names = list(results)
     print(f"\nscale: {args.scale}")
     print(f"{'measure':<40}" + "".join(f"{n:>22}" for n in names))
-    for key, label in [("seed_s", "seed (s)"), ("export_s", "export bundle (s)"), ("import_s", "import into empty db (s)"),
-                       ("reimport_s", "re-import, no change (s)")]:
+    for key, label in [
+        ("seed_s", "seed (s)"),
+        ("export_s", "export bundle (s)"),
+        ("import_s", "import into empty db (s)"),
+        ("reimport_s", "re-import, no change (s)"),
+    ]:
         print(f"{label:<40}" + "".join(f"{results[n][key]:>22.1f}" for n in names))
     for page in results[names[0]]["pages"]:
         cells = ""
@@ -78,7 +90,10 @@ def print_scan(results: dict) -> None:
         ("rules through the engine (s)", lambda s: f"{s['rules_engine_s']:.3f}"),
         ("hand-written SQL, the floor (s)", lambda s: f"{s['rules_floor_s']:.3f}"),
         ("ratio engine / floor (target <= 2)", lambda s: f"{s['ratio']:.2f}"),
-        ("same findings as the floor", lambda s: "yes" if s["same_findings"] else "NO " + ",".join(s["mismatched"])),
+        (
+            "same findings as the floor",
+            lambda s: "yes" if s["same_findings"] else "NO " + ",".join(s["mismatched"]),
+        ),
         ("full scan from no findings (s)", lambda s: f"{s['scan_full_s']:.1f}"),
         ("findings opened", lambda s: str(s["opened"])),
         ("re-scan, no change (s)", lambda s: f"{s['rescan_s']:.1f}"),
@@ -86,7 +101,10 @@ def print_scan(results: dict) -> None:
         ("50,000 findings -> reminders (s)", lambda s: f"{s['reminders']['sync_s']:.1f}"),
         ("  reminders created", lambda s: str(s["reminders"]["reminders_created"])),
         ("  daily digest queued (s)", lambda s: f"{s['reminders']['digest_s']:.1f}"),
-        ("dashboard city root p50/p95 (ms)", lambda s: f"{s['dashboard']['p50_ms']:.0f} / {s['dashboard']['p95_ms']:.0f}"),
+        (
+            "dashboard city root p50/p95 (ms)",
+            lambda s: f"{s['dashboard']['p50_ms']:.0f} / {s['dashboard']['p95_ms']:.0f}",
+        ),
     ]
     print("\nmonitoring engine")
     for label, fmt in rows:

@@ -40,6 +40,7 @@ def timed(fn, *a, **kw):  # type: ignore[no-untyped-def]
 
 # --- the floor: the same checks as plain SQL ---------------------------------------------------
 
+
 def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     """rule -> (SQL returning subject keys, params). Date cut-offs are computed in Python exactly
     as the engine does (calendar arithmetic), so both sides compare plain dates."""
@@ -50,58 +51,103 @@ def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     yesterday = date.fromordinal(d.toordinal() - 1)
     ended = lambda day: [latest_on_or_before(day, y) for y in range(1, 11)]  # noqa: E731
     case = "CASE t.term_years " + " ".join(f"WHEN {y} THEN %s" for y in range(1, 11)) + " END"
-    current = ("(SELECT t2.id FROM orgs_term t2 WHERE t2.organization_id = o.id AND t2.elected_on <= %s "
-               "ORDER BY t2.elected_on DESC LIMIT 1)")
+    current = (
+        "(SELECT t2.id FROM orgs_term t2 WHERE t2.organization_id = o.id AND t2.elected_on <= %s "
+        "ORDER BY t2.elected_on DESC LIMIT 1)"
+    )
     orgs = "FROM orgs_organization o WHERE o.is_active = %s AND o.established_on <= %s "
     termed = "AND o.kind IN ('committee', 'general_branch', 'branch') "
     full = "(SELECT COUNT(*) FROM members_member m WHERE m.organization_id = o.id AND m.status = 'full')"
     onroll = "(SELECT COUNT(*) FROM members_member m WHERE m.organization_id = o.id AND m.status IN ('full', 'probationary'))"
-    posts = ("(SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS NULL "
-             "AND p.post <> 'group_leader')")
-    with_term = (f"FROM orgs_organization o LEFT JOIN orgs_term t ON t.id = {current} "
-                 f"WHERE o.is_active = %s AND o.established_on <= %s {termed}")
+    posts = (
+        "(SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS NULL "
+        "AND p.post <> 'group_leader')"
+    )
+    with_term = (
+        f"FROM orgs_organization o LEFT JOIN orgs_term t ON t.id = {current} "
+        f"WHERE o.is_active = %s AND o.established_on <= %s {termed}"
+    )
     base = [True, d]
     lead_deadline = [latest_start(yesterday, 12 * y - 1) for y in range(1, 11)]
     report_cut = latest_start(yesterday, 1)
     win = add_months(d.replace(day=1), -24)
     return {
-        "ORG-01": ("SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = u.committee_id "
-                   "LEFT JOIN orgs_organization b ON b.id = u.organization_id WHERE u.kind = 'unit' AND u.full_members >= 3 "
-                   "AND c.is_active = %s AND (b.id IS NULL OR b.is_active = %s OR b.is_joint = %s)", [True, False, True]),
-        "ORG-02": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND o.is_joint = %s AND {full} < 3", [*base, False]),
-        "ORG-03": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND {full} >= 7 AND {posts} < 3", base),
+        "ORG-01": (
+            "SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = u.committee_id "
+            "LEFT JOIN orgs_organization b ON b.id = u.organization_id WHERE u.kind = 'unit' AND u.full_members >= 3 "
+            "AND c.is_active = %s AND (b.id IS NULL OR b.is_active = %s OR b.is_joint = %s)",
+            [True, False, True],
+        ),
+        "ORG-02": (
+            f"SELECT o.id {orgs} AND o.kind = 'branch' AND o.is_joint = %s AND {full} < 3",
+            [*base, False],
+        ),
+        "ORG-03": (
+            f"SELECT o.id {orgs} AND o.kind = 'branch' AND {full} >= 7 AND {posts} < 3",
+            base,
+        ),
         "ORG-04": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND {onroll} > 50", base),
-        "ORG-05": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND o.is_joint = %s AND "
-                   "(SELECT COUNT(*) FROM orgs_unit u WHERE u.organization_id = o.id AND u.kind = 'unit') > 5", [*base, True]),
-        "ORG-06": (f"SELECT o.id {orgs} {termed} AND NOT EXISTS (SELECT 1 FROM orgs_post p WHERE p.organization_id = o.id "
-                   "AND p.post = 'secretary' AND p.ended_on IS NULL)", base),
-        "ORG-07": ("SELECT r.committee_id, r.id FROM orgs_orgrequest r JOIN orgs_organization c ON c.id = r.committee_id "
-                   "WHERE r.answered_on IS NULL AND r.submitted_on <= %s AND c.is_active = %s", [report_cut, True]),
-        "ORG-08": ("SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = u.committee_id "
-                   "WHERE u.kind = 'project' AND u.full_members >= 3 AND u.organization_id IS NULL AND c.is_active = %s "
-                   "AND u.started_on <= %s AND (u.finished_on IS NULL OR u.finished_on > %s) "
-                   "AND (u.planned_months IS NULL OR u.planned_months >= 6)", [True, d, d]),
-        "TERM-01": (f"SELECT o.id {with_term} AND t.id IS NOT NULL AND t.extended_until IS NULL "
-                    f"AND t.elected_on <= {case} AND NOT t.elected_on <= {case}",
-                    [d, *base, *ended(add_months(d, 6)), *ended(d)]),
-        "TERM-02": (f"SELECT o.id {with_term} AND t.id IS NOT NULL AND t.extended_until IS NULL "
-                    f"AND t.elected_on <= {case} AND NOT t.elected_on <= {case} AND NOT EXISTS (SELECT 1 FROM orgs_election e "
-                    "WHERE e.organization_id = o.id AND e.requested_on IS NOT NULL AND e.requested_on >= t.elected_on)",
-                    [d, *base, *lead_deadline, *ended(d)]),
-        "TERM-03": (f"SELECT o.id {with_term} AND (t.id IS NULL OR (t.elected_on <= {case} "
-                    "AND (t.extended_until IS NULL OR t.extended_until <= %s)))", [d, *base, *ended(d), d]),
-        "TERM-04": (f"SELECT o.id {with_term} AND (t.extension_months > 12 OR t.advance_months > 12)", [d, *base]),
-        "TERM-05": (f"SELECT o.id {with_term} AND t.id IS NOT NULL AND ("
-                    "(o.category IN ('village', 'community') AND t.term_years <> 5) OR "
-                    "(o.category NOT IN ('village', 'community') AND o.kind IN ('branch', 'general_branch') AND t.term_years <> 3) OR "
-                    "(o.category NOT IN ('village', 'community') AND o.kind = 'committee' AND t.term_years <> 5))", [d, *base]),
-        "TERM-06": ("SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id = e.organization_id "
-                    "WHERE e.held_on IS NOT NULL AND e.held_on >= %s AND e.held_on <= %s AND o.is_active = %s "
-                    "AND (e.present * 5 <= e.eligible * 4 OR e.present >= e.min_winner_votes * 2 OR e.candidates * 100 < e.seats * 120)",
-                    [win, d, True]),
-        "TERM-07": ("SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id = e.organization_id "
-                    "WHERE e.held_on IS NOT NULL AND e.held_on <= %s AND o.is_active = %s "
-                    "AND (e.reported_on IS NULL OR e.secretary_approved_on IS NULL)", [report_cut, True]),
+        "ORG-05": (
+            f"SELECT o.id {orgs} AND o.kind = 'branch' AND o.is_joint = %s AND "
+            "(SELECT COUNT(*) FROM orgs_unit u WHERE u.organization_id = o.id AND u.kind = 'unit') > 5",
+            [*base, True],
+        ),
+        "ORG-06": (
+            f"SELECT o.id {orgs} {termed} AND NOT EXISTS (SELECT 1 FROM orgs_post p WHERE p.organization_id = o.id "
+            "AND p.post = 'secretary' AND p.ended_on IS NULL)",
+            base,
+        ),
+        "ORG-07": (
+            "SELECT r.committee_id, r.id FROM orgs_orgrequest r JOIN orgs_organization c ON c.id = r.committee_id "
+            "WHERE r.answered_on IS NULL AND r.submitted_on <= %s AND c.is_active = %s",
+            [report_cut, True],
+        ),
+        "ORG-08": (
+            "SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = u.committee_id "
+            "WHERE u.kind = 'project' AND u.full_members >= 3 AND u.organization_id IS NULL AND c.is_active = %s "
+            "AND u.started_on <= %s AND (u.finished_on IS NULL OR u.finished_on > %s) "
+            "AND (u.planned_months IS NULL OR u.planned_months >= 6)",
+            [True, d, d],
+        ),
+        "TERM-01": (
+            f"SELECT o.id {with_term} AND t.id IS NOT NULL AND t.extended_until IS NULL "
+            f"AND t.elected_on <= {case} AND NOT t.elected_on <= {case}",
+            [d, *base, *ended(add_months(d, 6)), *ended(d)],
+        ),
+        "TERM-02": (
+            f"SELECT o.id {with_term} AND t.id IS NOT NULL AND t.extended_until IS NULL "
+            f"AND t.elected_on <= {case} AND NOT t.elected_on <= {case} AND NOT EXISTS (SELECT 1 FROM orgs_election e "
+            "WHERE e.organization_id = o.id AND e.requested_on IS NOT NULL AND e.requested_on >= t.elected_on)",
+            [d, *base, *lead_deadline, *ended(d)],
+        ),
+        "TERM-03": (
+            f"SELECT o.id {with_term} AND (t.id IS NULL OR (t.elected_on <= {case} "
+            "AND (t.extended_until IS NULL OR t.extended_until <= %s)))",
+            [d, *base, *ended(d), d],
+        ),
+        "TERM-04": (
+            f"SELECT o.id {with_term} AND (t.extension_months > 12 OR t.advance_months > 12)",
+            [d, *base],
+        ),
+        "TERM-05": (
+            f"SELECT o.id {with_term} AND t.id IS NOT NULL AND ("
+            "(o.category IN ('village', 'community') AND t.term_years <> 5) OR "
+            "(o.category NOT IN ('village', 'community') AND o.kind IN ('branch', 'general_branch') AND t.term_years <> 3) OR "
+            "(o.category NOT IN ('village', 'community') AND o.kind = 'committee' AND t.term_years <> 5))",
+            [d, *base],
+        ),
+        "TERM-06": (
+            "SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id = e.organization_id "
+            "WHERE e.held_on IS NOT NULL AND e.held_on >= %s AND e.held_on <= %s AND o.is_active = %s "
+            "AND (e.present * 5 <= e.eligible * 4 OR e.present >= e.min_winner_votes * 2 OR e.candidates * 100 < e.seats * 120)",
+            [win, d, True],
+        ),
+        "TERM-07": (
+            "SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id = e.organization_id "
+            "WHERE e.held_on IS NOT NULL AND e.held_on <= %s AND o.is_active = %s "
+            "AND (e.reported_on IS NULL OR e.secretary_approved_on IS NULL)",
+            [report_cut, True],
+        ),
     }
 
 
@@ -112,28 +158,41 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     now = as_of.year * 12 + as_of.month - 1
     last, window = now - 1, now - 24
     if connection.vendor == "postgresql":
-        first = ("(EXTRACT(YEAR FROM m.joined_on)::int * 12 + EXTRACT(MONTH FROM m.joined_on)::int - 1 "
-                 "+ CASE WHEN EXTRACT(DAY FROM m.joined_on) > 1 THEN 1 ELSE 0 END)")
+        first = (
+            "(EXTRACT(YEAR FROM m.joined_on)::int * 12 + EXTRACT(MONTH FROM m.joined_on)::int - 1 "
+            "+ CASE WHEN EXTRACT(DAY FROM m.joined_on) > 1 THEN 1 ELSE 0 END)"
+        )
         greatest = "GREATEST"
     else:
-        first = ("(CAST(strftime('%%Y', m.joined_on) AS INTEGER) * 12 + CAST(strftime('%%m', m.joined_on) AS INTEGER) - 1 "
-                 "+ CASE WHEN CAST(strftime('%%d', m.joined_on) AS INTEGER) > 1 THEN 1 ELSE 0 END)")
+        first = (
+            "(CAST(strftime('%%Y', m.joined_on) AS INTEGER) * 12 + CAST(strftime('%%m', m.joined_on) AS INTEGER) - 1 "
+            "+ CASE WHEN CAST(strftime('%%d', m.joined_on) AS INTEGER) > 1 THEN 1 ELSE 0 END)"
+        )
         greatest = "MAX"
     onroll = "m.status IN ('full', 'probationary')"
-    run = (f"({last} + 1 - {greatest}(COALESCE(lp.p, -1) + 1, {first}, {window}))")
-    runs = ("SELECT m.organization_id, m.id FROM members_member m LEFT JOIN (SELECT member_id, MAX(month_index) AS p "
-            f"FROM fees_feemonth WHERE month_index <= {last} AND paid_fen > 0 GROUP BY member_id) lp ON lp.member_id = m.id "
-            f"WHERE {onroll} AND m.joined_on <= %s AND {run} ")
-    months = ("SELECT m.organization_id, f.member_id, f.month FROM fees_feemonth f JOIN members_member m ON m.id = f.member_id "
-              f"WHERE f.month_index >= {window} AND f.month_index <= {last} AND {onroll} AND f.month_index >= {first} ")
-    band = ("CASE WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 300000 THEN (m.fee_base_fen * 50 + 5000) / 10000 "
-            "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 500000 THEN (m.fee_base_fen * 100 + 5000) / 10000 "
-            "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 1000000 THEN (m.fee_base_fen * 150 + 5000) / 10000 "
-            "WHEN m.fee_category IN ('employed', 'other') THEN (m.fee_base_fen * 200 + 5000) / 10000 "
-            "WHEN m.fee_category = 'retired' AND m.fee_base_fen <= 500000 THEN (m.fee_base_fen * 50 + 5000) / 10000 "
-            "WHEN m.fee_category = 'retired' THEN (m.fee_base_fen * 100 + 5000) / 10000 ELSE 20 END")
-    joined_idx = first.replace(" + CASE WHEN EXTRACT(DAY FROM m.joined_on) > 1 THEN 1 ELSE 0 END", "").replace(
-        " + CASE WHEN CAST(strftime('%%d', m.joined_on) AS INTEGER) > 1 THEN 1 ELSE 0 END", "")
+    run = f"({last} + 1 - {greatest}(COALESCE(lp.p, -1) + 1, {first}, {window}))"
+    runs = (
+        "SELECT m.organization_id, m.id FROM members_member m LEFT JOIN (SELECT member_id, MAX(month_index) AS p "
+        f"FROM fees_feemonth WHERE month_index <= {last} AND paid_fen > 0 GROUP BY member_id) lp ON lp.member_id = m.id "
+        f"WHERE {onroll} AND m.joined_on <= %s AND {run} "
+    )
+    months = (
+        "SELECT m.organization_id, f.member_id, f.month FROM fees_feemonth f JOIN members_member m ON m.id = f.member_id "
+        f"WHERE f.month_index >= {window} AND f.month_index <= {last} AND {onroll} AND f.month_index >= {first} "
+    )
+    band = (
+        "CASE WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 300000 THEN (m.fee_base_fen * 50 + 5000) / 10000 "
+        "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 500000 THEN (m.fee_base_fen * 100 + 5000) / 10000 "
+        "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 1000000 THEN (m.fee_base_fen * 150 + 5000) / 10000 "
+        "WHEN m.fee_category IN ('employed', 'other') THEN (m.fee_base_fen * 200 + 5000) / 10000 "
+        "WHEN m.fee_category = 'retired' AND m.fee_base_fen <= 500000 THEN (m.fee_base_fen * 50 + 5000) / 10000 "
+        "WHEN m.fee_category = 'retired' THEN (m.fee_base_fen * 100 + 5000) / 10000 ELSE 20 END"
+    )
+    joined_idx = first.replace(
+        " + CASE WHEN EXTRACT(DAY FROM m.joined_on) > 1 THEN 1 ELSE 0 END", ""
+    ).replace(
+        " + CASE WHEN CAST(strftime('%%d', m.joined_on) AS INTEGER) > 1 THEN 1 ELSE 0 END", ""
+    )
     no_assessment = "NOT EXISTS (SELECT 1 FROM fees_assessment a WHERE a.member_id = f.member_id AND a.effective_index <= f.month_index)"
     return {
         "FEE-02": (runs + "BETWEEN 3 AND 4", [as_of]),
@@ -141,28 +200,49 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "FEE-04": (runs + ">= 6", [as_of]),
         "FEE-05": (months + "AND f.paid_fen > 0 AND f.paid_fen < f.due_fen", []),
         # the bench data has no assessments; the engine also honours them (the floor checks there are none)
-        "FEE-09": (months + f"AND {no_assessment} AND ((m.fee_category = 'farmer' AND (f.due_fen < 20 OR f.due_fen > 100)) "
-                   f"OR (m.fee_category <> 'farmer' AND f.due_fen <> {band}))", []),
-        "FEE-08": ("SELECT m.organization_id, a.member_id FROM fees_assessment a JOIN members_member m ON m.id = a.member_id "
-                   f"WHERE a.kind IN ('reduction', 'exemption') AND {onroll} AND (a.approved_on IS NULL OR a.approved_by_id IS NULL)", []),
-        "FEE-11": (f"SELECT m.organization_id, m.id FROM members_member m JOIN (SELECT member_id, MIN(month_index) AS f "
-                   f"FROM fees_feemonth GROUP BY member_id) fm ON fm.member_id = m.id WHERE {onroll} "
-                   f"AND {joined_idx} >= {now - 12} AND {joined_idx} < {now} AND fm.f <> {joined_idx}", []),
-        "FEE-12": (f"SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND EXISTS (SELECT 1 FROM "
-                   f"fees_feemonth f WHERE f.organization_id = o.id AND f.month_index >= {(as_of.year - 1) * 12} "
-                   f"AND f.month_index < {as_of.year * 12} AND f.paid_fen > 0) AND NOT EXISTS (SELECT 1 FROM fees_publication p "
-                   f"WHERE p.organization_id = o.id AND p.year = {as_of.year - 1})", [True]),
-        "FEE-01": ("SELECT f.organization_id, f.member_id FROM fees_feemonth f JOIN fees_collectionday c ON c.organization_id = "
-                   f"f.organization_id JOIN members_member m ON m.id = f.member_id WHERE f.month_index = {now} AND {onroll} "
-                   f"AND c.day >= {as_of.day} AND c.day <= {as_of.day + 3} AND (f.paid_fen IS NULL OR f.paid_fen = 0)", []),
+        "FEE-09": (
+            months
+            + f"AND {no_assessment} AND ((m.fee_category = 'farmer' AND (f.due_fen < 20 OR f.due_fen > 100)) "
+            f"OR (m.fee_category <> 'farmer' AND f.due_fen <> {band}))",
+            [],
+        ),
+        "FEE-08": (
+            "SELECT m.organization_id, a.member_id FROM fees_assessment a JOIN members_member m ON m.id = a.member_id "
+            f"WHERE a.kind IN ('reduction', 'exemption') AND {onroll} AND (a.approved_on IS NULL OR a.approved_by_id IS NULL)",
+            [],
+        ),
+        "FEE-11": (
+            f"SELECT m.organization_id, m.id FROM members_member m JOIN (SELECT member_id, MIN(month_index) AS f "
+            f"FROM fees_feemonth GROUP BY member_id) fm ON fm.member_id = m.id WHERE {onroll} "
+            f"AND {joined_idx} >= {now - 12} AND {joined_idx} < {now} AND fm.f <> {joined_idx}",
+            [],
+        ),
+        "FEE-12": (
+            f"SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND EXISTS (SELECT 1 FROM "
+            f"fees_feemonth f WHERE f.organization_id = o.id AND f.month_index >= {(as_of.year - 1) * 12} "
+            f"AND f.month_index < {as_of.year * 12} AND f.paid_fen > 0) AND NOT EXISTS (SELECT 1 FROM fees_publication p "
+            f"WHERE p.organization_id = o.id AND p.year = {as_of.year - 1})",
+            [True],
+        ),
+        "FEE-01": (
+            "SELECT f.organization_id, f.member_id FROM fees_feemonth f JOIN fees_collectionday c ON c.organization_id = "
+            f"f.organization_id JOIN members_member m ON m.id = f.member_id WHERE f.month_index = {now} AND {onroll} "
+            f"AND c.day >= {as_of.day} AND c.day <= {as_of.day + 3} AND (f.paid_fen IS NULL OR f.paid_fen = 0)",
+            [],
+        ),
         # FEE-07: after March, a branch with members from before the year and no yearly assessment on record
-        "FEE-07": ("SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND %s > 3 AND EXISTS "
-                   f"(SELECT 1 FROM members_member m WHERE m.organization_id = o.id AND {onroll} AND m.joined_on < %s) "
-                   "AND NOT EXISTS (SELECT 1 FROM fees_annualassessment a WHERE a.organization_id = o.id AND a.year = %s)",
-                   [True, as_of.month, date(as_of.year, 1, 1), as_of.year]),
-        "SUP-01": ("SELECT a.organization_id, a.id FROM supervision_assignment a JOIN supervision_task t ON t.id = a.task_id "
-                   "JOIN orgs_organization o ON o.id = a.organization_id WHERE a.status IN ('pending', 'returned') "
-                   "AND t.deadline < %s AND o.is_active = %s", [as_of, True]),
+        "FEE-07": (
+            "SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND %s > 3 AND EXISTS "
+            f"(SELECT 1 FROM members_member m WHERE m.organization_id = o.id AND {onroll} AND m.joined_on < %s) "
+            "AND NOT EXISTS (SELECT 1 FROM fees_annualassessment a WHERE a.organization_id = o.id AND a.year = %s)",
+            [True, as_of.month, date(as_of.year, 1, 1), as_of.year],
+        ),
+        "SUP-01": (
+            "SELECT a.organization_id, a.id FROM supervision_assignment a JOIN supervision_task t ON t.id = a.task_id "
+            "JOIN orgs_organization o ON o.id = a.organization_id WHERE a.status IN ('pending', 'returned') "
+            "AND t.deadline < %s AND o.is_active = %s",
+            [as_of, True],
+        ),
     }
 
 
@@ -178,35 +258,50 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
 
     def calendar(unit: str) -> tuple[str, list[Any]]:
         cal = periods(ctx, unit)
-        return ("WITH c(label, s, e) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * len(cal)) + ") ",
-                [x for row in cal for x in row])
+        return (
+            "WITH c(label, s, e) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * len(cal)) + ") ",
+            [x for row in cal for x in row],
+        )
 
-    def missing(unit: str, kind: str, org_kind: str = "branch", extra: str = "") -> tuple[str, list[Any]]:
+    def missing(
+        unit: str, kind: str, org_kind: str = "branch", extra: str = ""
+    ) -> tuple[str, list[Any]]:
         cte, params = calendar(unit)
-        return (cte + "SELECT o.id, NULL, c.label, NULL FROM orgs_organization o JOIN c ON o.established_on <= c.s "
-                f"WHERE o.kind = '{org_kind}' AND o.is_active = %s {extra} AND NOT EXISTS (SELECT 1 FROM meetings_meeting m "
-                "WHERE m.organization_id = o.id AND m.kind = %s AND m.status = 'held' AND m.held_on >= c.s AND m.held_on <= c.e)",
-                [*params, True, kind])
+        return (
+            cte
+            + "SELECT o.id, NULL, c.label, NULL FROM orgs_organization o JOIN c ON o.established_on <= c.s "
+            f"WHERE o.kind = '{org_kind}' AND o.is_active = %s {extra} AND NOT EXISTS (SELECT 1 FROM meetings_meeting m "
+            "WHERE m.organization_id = o.id AND m.kind = %s AND m.status = 'held' AND m.held_on >= c.s AND m.held_on <= c.e)",
+            [*params, True, kind],
+        )
 
-    committee = ("AND (SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS NULL "
-                 "AND p.post <> 'group_leader') >= 3")
+    committee = (
+        "AND (SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS NULL "
+        "AND p.post <> 'group_leader') >= 3"
+    )
     review_sql, review_params = missing("year", "democratic_review")
     last = as_of.year * 12 + as_of.month - 2
     first = max(last - 23, ws.year * 12 + ws.month - 1)
     months = []
     for i in range(first, last + 1):
         start = date(i // 12, i % 12 + 1, 1)
-        months += [i, start, date(start.year + (start.month == 12), start.month % 12 + 1, 1) - timedelta(days=1)]
-    runs = ("WITH cal(i, s, e) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * (last - first + 1)) + "), "
-            "mm AS (SELECT a.member_id, a.month_index, MAX(mem.organization_id) AS org, "
-            "MAX(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END) AS p, MAX(CASE WHEN a.status = 'absent' THEN 1 ELSE 0 END) AS ab "
-            "FROM meetings_attendance a JOIN meetings_meeting m ON m.id = a.meeting_id JOIN members_member mem ON mem.id = a.member_id "
-            "WHERE a.month_index >= %s AND a.month_index <= %s AND m.status = 'held' AND mem.status IN ('full', 'probationary') "
-            "GROUP BY a.member_id, a.month_index), "
-            "bad AS (SELECT mm.* FROM mm JOIN cal ON cal.i = mm.month_index WHERE mm.p = 0 AND mm.ab = 1 AND NOT EXISTS "
-            "(SELECT 1 FROM meetings_leave l WHERE l.member_id = mm.member_id AND l.starts_on <= cal.e AND l.ends_on >= cal.s)), "
-            "isl AS (SELECT member_id, org, month_index + ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY month_index DESC) AS g FROM bad) "
-            "SELECT org, member_id, NULL, NULL FROM isl WHERE g = %s GROUP BY org, member_id ")
+        months += [
+            i,
+            start,
+            date(start.year + (start.month == 12), start.month % 12 + 1, 1) - timedelta(days=1),
+        ]
+    runs = (
+        "WITH cal(i, s, e) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * (last - first + 1)) + "), "
+        "mm AS (SELECT a.member_id, a.month_index, MAX(mem.organization_id) AS org, "
+        "MAX(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END) AS p, MAX(CASE WHEN a.status = 'absent' THEN 1 ELSE 0 END) AS ab "
+        "FROM meetings_attendance a JOIN meetings_meeting m ON m.id = a.meeting_id JOIN members_member mem ON mem.id = a.member_id "
+        "WHERE a.month_index >= %s AND a.month_index <= %s AND m.status = 'held' AND mem.status IN ('full', 'probationary') "
+        "GROUP BY a.member_id, a.month_index), "
+        "bad AS (SELECT mm.* FROM mm JOIN cal ON cal.i = mm.month_index WHERE mm.p = 0 AND mm.ab = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM meetings_leave l WHERE l.member_id = mm.member_id AND l.starts_on <= cal.e AND l.ends_on >= cal.s)), "
+        "isl AS (SELECT member_id, org, month_index + ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY month_index DESC) AS g FROM bad) "
+        "SELECT org, member_id, NULL, NULL FROM isl WHERE g = %s GROUP BY org, member_id "
+    )
     run_params = [*months, first, last, last + 1]
     return {
         "LIFE-01": missing("quarter", "general_meeting"),
@@ -215,23 +310,32 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "LIFE-04": missing("quarter", "party_lecture"),
         "LIFE-05": missing("month", "theme_day"),
         "LIFE-06": missing("year", "life_meeting"),
-        "LIFE-07": (review_sql + " UNION ALL SELECT mt.organization_id, NULL, SUBSTR(CAST(mt.held_on AS TEXT), 1, 4), 'review' || mt.id "
-                    "FROM meetings_appraisal a JOIN meetings_meeting mt ON mt.id = a.meeting_id JOIN orgs_organization o "
-                    "ON o.id = mt.organization_id WHERE o.kind = 'branch' AND o.is_active = %s AND mt.held_on >= %s AND mt.held_on < %s "
-                    "GROUP BY mt.id, mt.organization_id, mt.held_on "
-                    "HAVING 3 * SUM(CASE WHEN a.grade = 'excellent' THEN 1 ELSE 0 END) > COUNT(*)",
-                    [*review_params, True, ws, as_of]),
+        "LIFE-07": (
+            review_sql
+            + " UNION ALL SELECT mt.organization_id, NULL, SUBSTR(CAST(mt.held_on AS TEXT), 1, 4), 'review' || mt.id "
+            "FROM meetings_appraisal a JOIN meetings_meeting mt ON mt.id = a.meeting_id JOIN orgs_organization o "
+            "ON o.id = mt.organization_id WHERE o.kind = 'branch' AND o.is_active = %s AND mt.held_on >= %s AND mt.held_on < %s "
+            "GROUP BY mt.id, mt.organization_id, mt.held_on "
+            "HAVING 3 * SUM(CASE WHEN a.grade = 'excellent' THEN 1 ELSE 0 END) > COUNT(*)",
+            [*review_params, True, ws, as_of],
+        ),
         "LIFE-09": (runs + "HAVING COUNT(*) >= 3 AND COUNT(*) < 6", run_params),
         "LIFE-10": (runs + "HAVING COUNT(*) >= 6", run_params),
-        "LIFE-11": ("SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM meetings_meeting m JOIN orgs_organization o "
-                    "ON o.id = m.organization_id WHERE m.kind = 'general_meeting' AND m.status = 'held' AND m.held_on >= %s "
-                    "AND m.held_on < %s AND o.kind = 'branch' AND o.is_active = %s AND m.held_on >= o.established_on "
-                    "AND m.attended * 2 <= m.expected", [ws, as_of, True]),
-        "LIFE-12": ("SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM meetings_meeting m "
-                    "WHERE m.source = 'web' AND m.status = 'held' AND m.held_on >= %s AND m.held_on < %s AND (m.expected = 0 "
-                    "OR m.minutes = '' OR (m.kind IN ('general_meeting', 'committee_meeting') AND m.decisions = '') "
-                    "OR (m.motion <> '' AND m.votes_for IS NULL) OR EXISTS (SELECT 1 FROM meetings_attendance a "
-                    "WHERE a.meeting_id = m.id AND a.reason = '' AND a.status IN ('absent', 'leave')))", [ws, as_of]),
+        "LIFE-11": (
+            "SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM meetings_meeting m JOIN orgs_organization o "
+            "ON o.id = m.organization_id WHERE m.kind = 'general_meeting' AND m.status = 'held' AND m.held_on >= %s "
+            "AND m.held_on < %s AND o.kind = 'branch' AND o.is_active = %s AND m.held_on >= o.established_on "
+            "AND m.attended * 2 <= m.expected",
+            [ws, as_of, True],
+        ),
+        "LIFE-12": (
+            "SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM meetings_meeting m "
+            "WHERE m.source = 'web' AND m.status = 'held' AND m.held_on >= %s AND m.held_on < %s AND (m.expected = 0 "
+            "OR m.minutes = '' OR (m.kind IN ('general_meeting', 'committee_meeting') AND m.decisions = '') "
+            "OR (m.motion <> '' AND m.votes_for IS NULL) OR EXISTS (SELECT 1 FROM meetings_attendance a "
+            "WHERE a.meeting_id = m.id AND a.reason = '' AND a.status IN ('absent', 'leave')))",
+            [ws, as_of],
+        ),
     }
 
 
@@ -250,15 +354,20 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         if pg:
             return f"CAST(({col} + (({n}) * INTERVAL '1 month')) AS date)"
         plus = f"'+' || ({n}) || ' months'"
-        return (f"(CASE WHEN strftime('%%d', date({col}, {plus})) = strftime('%%d', {col}) THEN date({col}, {plus}) "
-                f"ELSE date({col}, 'start of month', '+' || (({n}) + 1) || ' months', '-1 day') END)")
+        return (
+            f"(CASE WHEN strftime('%%d', date({col}, {plus})) = strftime('%%d', {col}) THEN date({col}, {plus}) "
+            f"ELSE date({col}, 'start of month', '+' || (({n}) + 1) || ' months', '-1 day') END)"
+        )
 
     sel = "SELECT c.organization_id, c.person_no, 'c' || c.id FROM recruitment_candidate c "
     open_ = "c.closed_on IS NULL AND c.cancelled_on IS NULL"
 
     def late(start: str, end: str, n: int) -> str:
         due = am(f"c.{start}", str(n))
-        return (sel + f"WHERE c.{start} IS NOT NULL AND (c.{end} > {due} OR (c.{end} IS NULL AND {due} < %s AND {open_}))")
+        return (
+            sel
+            + f"WHERE c.{start} IS NOT NULL AND (c.{end} > {due} OR (c.{end} IS NULL AND {due} < %s AND {open_}))"
+        )
 
     exc = "EXISTS (SELECT 1 FROM recruitment_stepexception e WHERE e.candidate_id = c.id AND e.step = {})"
     probation = f"{p['probation_months']} + c.extension_months"
@@ -266,36 +375,85 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     return {
         "DEV-01": (sel + f"WHERE c.applied_on < {am('c.birth_date', str(12 * p['min_age']))}", []),
         "DEV-02": (late("applied_on", "talked_on", p["talk_months"]), [as_of]),
-        "DEV-03": (sel + f"WHERE {open_} AND {web} AND c.activist_on IS NOT NULL AND c.activist_filed_on IS NULL AND c.activist_on < %s",
-                   [as_of - timedelta(days=p["activist_filing_days"])]),
-        "DEV-04": (sel + f"WHERE {open_} AND {web} AND c.activist_on IS NOT NULL AND c.admitted_on IS NULL AND "
-                   f"((c.assessed_on IS NULL AND {am('c.activist_on', str(p['assessment_months']))} < %s) OR "
-                   f"(c.assessed_on IS NOT NULL AND {am('c.assessed_on', str(p['assessment_months']))} < %s))", [as_of, as_of]),
-        "DEV-05": (sel + f"WHERE c.activist_on IS NOT NULL AND c.target_on IS NOT NULL AND c.target_on < "
-                   f"{am('c.activist_on', str(p['activist_months']))} AND NOT {exc.format(7)}", []),
-        "DEV-06": (sel + "WHERE c.admitted_on IS NOT NULL AND (c.reviewed_on IS NULL OR c.trained_on IS NULL OR "
-                   "c.reviewed_on > c.admitted_on OR c.trained_on > c.admitted_on)", []),
-        "DEV-07": (sel + "LEFT JOIN members_member i1 ON i1.id = c.introducer_1_id LEFT JOIN members_member i2 ON i2.id = c.introducer_2_id "
-                   f"WHERE {open_} AND {web} AND c.introducers_on IS NOT NULL AND c.approved_on IS NULL AND "
-                   "(i1.id IS NULL OR i2.id IS NULL OR i1.status <> 'full' OR i2.status <> 'full')", []),
-        "DEV-08": (late("prereviewed_on", "admitted_on", p["prereview_to_meeting_months"]), [as_of]),
+        "DEV-03": (
+            sel
+            + f"WHERE {open_} AND {web} AND c.activist_on IS NOT NULL AND c.activist_filed_on IS NULL AND c.activist_on < %s",
+            [as_of - timedelta(days=p["activist_filing_days"])],
+        ),
+        "DEV-04": (
+            sel
+            + f"WHERE {open_} AND {web} AND c.activist_on IS NOT NULL AND c.admitted_on IS NULL AND "
+            f"((c.assessed_on IS NULL AND {am('c.activist_on', str(p['assessment_months']))} < %s) OR "
+            f"(c.assessed_on IS NOT NULL AND {am('c.assessed_on', str(p['assessment_months']))} < %s))",
+            [as_of, as_of],
+        ),
+        "DEV-05": (
+            sel + f"WHERE c.activist_on IS NOT NULL AND c.target_on IS NOT NULL AND c.target_on < "
+            f"{am('c.activist_on', str(p['activist_months']))} AND NOT {exc.format(7)}",
+            [],
+        ),
+        "DEV-06": (
+            sel
+            + "WHERE c.admitted_on IS NOT NULL AND (c.reviewed_on IS NULL OR c.trained_on IS NULL OR "
+            "c.reviewed_on > c.admitted_on OR c.trained_on > c.admitted_on)",
+            [],
+        ),
+        "DEV-07": (
+            sel
+            + "LEFT JOIN members_member i1 ON i1.id = c.introducer_1_id LEFT JOIN members_member i2 ON i2.id = c.introducer_2_id "
+            f"WHERE {open_} AND {web} AND c.introducers_on IS NOT NULL AND c.approved_on IS NULL AND "
+            "(i1.id IS NULL OR i2.id IS NULL OR i1.status <> 'full' OR i2.status <> 'full')",
+            [],
+        ),
+        "DEV-08": (
+            late("prereviewed_on", "admitted_on", p["prereview_to_meeting_months"]),
+            [as_of],
+        ),
         "DEV-10": (late("admitted_on", "approved_on", p["approval_months"]), [as_of]),
         "DEV-11": (late("admitted_on", "approved_on", p["approval_max_months"]), [as_of]),
-        "DEV-12": (sel + f"WHERE {open_} AND c.approved_on IS NOT NULL AND c.oath_on IS NULL AND "
-                   f"{am('c.approved_on', str(p['oath_months']))} < %s", [as_of]),
-        "DEV-13": (sel + f"WHERE {open_} AND c.approved_on IS NOT NULL AND c.full_on IS NULL AND "
-                   f"{am('c.admitted_on', probation + ' - 1')} <= %s AND {am('c.admitted_on', probation)} > %s", [as_of, as_of]),
-        "DEV-14": (sel + f"WHERE c.admitted_on IS NOT NULL AND c.full_on IS NOT NULL AND c.full_on < "
-                   f"{am('c.admitted_on', str(p['probation_months']))}", []),
-        "DEV-15": (sel + f"WHERE {open_} AND c.approved_on IS NOT NULL AND c.full_on IS NULL AND "
-                   f"{am('c.admitted_on', probation + ' + ' + str(p['conversion_grace_months']))} < %s", [as_of]),
-        "DEV-16": (sel + f"WHERE c.extension_months > 0 AND (c.extension_months < {p['extension_min_months']} OR "
-                   f"c.extension_months > {p['extension_max_months']})", []),
-        "DEV-17": (late("conversion_meeting_on", "conversion_approved_on", p["conversion_approval_months"]), [as_of]),
-        "DEV-18": (sel + f"WHERE {web} AND c.conversion_approved_on IS NOT NULL AND c.archived_on IS NULL AND c.conversion_approved_on < %s",
-                   [as_of - timedelta(days=p["archive_days"])]),
-        "DEV-20": (sel + f"WHERE c.admitted_on IS NOT NULL AND c.leaving_on IS NOT NULL AND c.leaving_on <= "
-                   f"{am('c.admitted_on', str(p['leave_months']))} AND NOT {exc.format(15)}", []),
+        "DEV-12": (
+            sel + f"WHERE {open_} AND c.approved_on IS NOT NULL AND c.oath_on IS NULL AND "
+            f"{am('c.approved_on', str(p['oath_months']))} < %s",
+            [as_of],
+        ),
+        "DEV-13": (
+            sel + f"WHERE {open_} AND c.approved_on IS NOT NULL AND c.full_on IS NULL AND "
+            f"{am('c.admitted_on', probation + ' - 1')} <= %s AND {am('c.admitted_on', probation)} > %s",
+            [as_of, as_of],
+        ),
+        "DEV-14": (
+            sel + f"WHERE c.admitted_on IS NOT NULL AND c.full_on IS NOT NULL AND c.full_on < "
+            f"{am('c.admitted_on', str(p['probation_months']))}",
+            [],
+        ),
+        "DEV-15": (
+            sel + f"WHERE {open_} AND c.approved_on IS NOT NULL AND c.full_on IS NULL AND "
+            f"{am('c.admitted_on', probation + ' + ' + str(p['conversion_grace_months']))} < %s",
+            [as_of],
+        ),
+        "DEV-16": (
+            sel
+            + f"WHERE c.extension_months > 0 AND (c.extension_months < {p['extension_min_months']} OR "
+            f"c.extension_months > {p['extension_max_months']})",
+            [],
+        ),
+        "DEV-17": (
+            late(
+                "conversion_meeting_on", "conversion_approved_on", p["conversion_approval_months"]
+            ),
+            [as_of],
+        ),
+        "DEV-18": (
+            sel
+            + f"WHERE {web} AND c.conversion_approved_on IS NOT NULL AND c.archived_on IS NULL AND c.conversion_approved_on < %s",
+            [as_of - timedelta(days=p["archive_days"])],
+        ),
+        "DEV-20": (
+            sel
+            + f"WHERE c.admitted_on IS NOT NULL AND c.leaving_on IS NOT NULL AND c.leaving_on <= "
+            f"{am('c.admitted_on', str(p['leave_months']))} AND NOT {exc.format(15)}",
+            [],
+        ),
     }
 
 
@@ -306,21 +464,37 @@ def edu_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
 
     window = add_months(as_of.replace(day=1), -24)
     years = [y for y in range(window.year, as_of.year) if date(y, 1, 1) >= window]
-    hours = ("COALESCE((SELECT s.hours FROM learning_studyyear s WHERE s.member_id = m.id AND s.year = %s), 0) + "
-             "COALESCE((SELECT SUM(a.hours) FROM learning_offlineattendance a JOIN learning_offlinesession se ON se.id = a.session_id "
-             "WHERE a.member_id = m.id AND se.held_on BETWEEN %s AND %s), 0) + "
-             "COALESCE((SELECT SUM(d.seconds) FROM learning_studyday d WHERE d.member_id = m.id AND d.day BETWEEN %s AND %s), 0) / 3600.0")
-    leader = ("EXISTS (SELECT 1 FROM orgs_post p WHERE p.member_id = m.id AND p.post <> 'group_leader' "
-              "AND (p.started_on IS NULL OR p.started_on <= %s) AND (p.ended_on IS NULL OR p.ended_on >= %s))")
+    hours = (
+        "COALESCE((SELECT s.hours FROM learning_studyyear s WHERE s.member_id = m.id AND s.year = %s), 0) + "
+        "COALESCE((SELECT SUM(a.hours) FROM learning_offlineattendance a JOIN learning_offlinesession se ON se.id = a.session_id "
+        "WHERE a.member_id = m.id AND se.held_on BETWEEN %s AND %s), 0) + "
+        "COALESCE((SELECT SUM(d.seconds) FROM learning_studyday d WHERE d.member_id = m.id AND d.day BETWEEN %s AND %s), 0) / 3600.0"
+    )
+    leader = (
+        "EXISTS (SELECT 1 FROM orgs_post p WHERE p.member_id = m.id AND p.post <> 'group_leader' "
+        "AND (p.started_on IS NULL OR p.started_on <= %s) AND (p.ended_on IS NULL OR p.ended_on >= %s))"
+    )
     out: dict[str, tuple[str, list[Any]]] = {}
     for rid, need, extra in (("EDU-01", 32, ""), ("EDU-02", 56, " AND " + leader)):
         parts, params = [], []
         for y in years:
             start, end = date(y, 1, 1), date(y, 12, 31)
-            parts.append(f"SELECT m.organization_id, m.id, '{y}' FROM members_member m JOIN orgs_organization o ON o.id = m.organization_id "
-                         f"WHERE m.status IN ('full', 'probationary') AND m.joined_on <= %s AND o.established_on <= %s{extra} "
-                         f"AND {hours} < %s")
-            params += [start, start, *([end, start] if extra else []), y, start, end, start, end, need]
+            parts.append(
+                f"SELECT m.organization_id, m.id, '{y}' FROM members_member m JOIN orgs_organization o ON o.id = m.organization_id "
+                f"WHERE m.status IN ('full', 'probationary') AND m.joined_on <= %s AND o.established_on <= %s{extra} "
+                f"AND {hours} < %s"
+            )
+            params += [
+                start,
+                start,
+                *([end, start] if extra else []),
+                y,
+                start,
+                end,
+                start,
+                end,
+                need,
+            ]
         out[rid] = (" UNION ALL ".join(parts) or "SELECT 1, 1, '' WHERE 1 = 0", params)
     return out
 
@@ -336,7 +510,10 @@ def trf_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     sel = "SELECT t.from_org_id, t.member_id, 't' || t.id FROM transfers_transfer t WHERE t.accepted_on IS NULL AND t.issued_on IS NOT NULL "
     return {
         "TRF-02": (sel + f"AND t.status IN ('open', 'expired') AND {end} < %s", [as_of]),
-        "TRF-03": (sel + f"AND t.status = 'open' AND t.issued_on < %s AND {end} >= %s", [as_of - timedelta(days=30), as_of]),
+        "TRF-03": (
+            sel + f"AND t.status = 'open' AND t.issued_on < %s AND {end} >= %s",
+            [as_of - timedelta(days=30), as_of],
+        ),
     }
 
 
@@ -349,8 +526,14 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
 
     out: dict[str, set[Any]] = {}
     with connection.cursor() as cur:
-        for rid, (sql, params) in {**floor_queries(as_of), **fee_floor_queries(as_of), **life_floor_queries(as_of),
-                                   **dev_floor_queries(as_of), **edu_floor_queries(as_of), **trf_floor_queries(as_of)}.items():
+        for rid, (sql, params) in {
+            **floor_queries(as_of),
+            **fee_floor_queries(as_of),
+            **life_floor_queries(as_of),
+            **dev_floor_queries(as_of),
+            **edu_floor_queries(as_of),
+            **trf_floor_queries(as_of),
+        }.items():
             cur.execute(sql, params)
             rows = cur.fetchall()
             if rid.startswith(("DEV-", "TRF-")):
@@ -367,8 +550,14 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
 
 
 def floor_ids(as_of: date) -> set[str]:
-    return (set(floor_queries(as_of)) | set(fee_floor_queries(as_of)) | set(life_floor_queries(as_of)) | set(dev_floor_queries(as_of))
-            | set(edu_floor_queries(as_of)) | set(trf_floor_queries(as_of)))
+    return (
+        set(floor_queries(as_of))
+        | set(fee_floor_queries(as_of))
+        | set(life_floor_queries(as_of))
+        | set(dev_floor_queries(as_of))
+        | set(edu_floor_queries(as_of))
+        | set(trf_floor_queries(as_of))
+    )
 
 
 def engine_run(as_of: date, only: set[str] | None = None) -> dict[str, set[Any]]:
@@ -387,7 +576,10 @@ def engine_run(as_of: date, only: set[str] | None = None) -> dict[str, set[Any]]
         elif r.id.startswith("TRF-"):
             out[r.id] = {(h.organization_id, h.member_id, h.subject) for h in hits}
         elif r.id.startswith("LIFE-"):
-            out[r.id] = {(h.organization_id, h.member_id, None if h.member_id else h.period, h.subject) for h in hits}
+            out[r.id] = {
+                (h.organization_id, h.member_id, None if h.member_id else h.period, h.subject)
+                for h in hits
+            }
         elif r.id in MEMBER_RULES:
             out[r.id] = {(h.organization_id, h.member_id) for h in hits}
         elif r.id in PERIOD_RULES:
@@ -407,6 +599,7 @@ def best_of(n: int, fn, *a):  # type: ignore[no-untyped-def]
 
 # --- reminders at volume ------------------------------------------------------------------------
 
+
 def reminders_bench(as_of: date, n: int) -> dict[str, Any]:
     """Open `n` synthetic findings on branches that have staff, resolve and deliver their reminders,
     queue the digest; then remove them again (the bench leaves the database as it found it)."""
@@ -420,23 +613,57 @@ def reminders_bench(as_of: date, n: int) -> dict[str, Any]:
     from dangjian.notify.services import reminders_sync
     from dangjian.orgs.models import Organization
 
-    branches = list(Organization.objects.filter(kind="branch", is_active=True).order_by("path").values_list("id", "path")[:5000])
+    branches = list(
+        Organization.objects.filter(kind="branch", is_active=True)
+        .order_by("path")
+        .values_list("id", "path")[:5000]
+    )
     # one branch worker on each of the first 5,000 branches, so every finding has someone to tell
     with transaction.atomic():
-        existing = set(RoleGrant.objects.filter(role=Role.BRANCH_WORKER, revoked_at__isnull=True,
-                                                organization_id__in=[b[0] for b in branches]).values_list("organization_id", flat=True))
+        existing = set(
+            RoleGrant.objects.filter(
+                role=Role.BRANCH_WORKER,
+                revoked_at__isnull=True,
+                organization_id__in=[b[0] for b in branches],
+            ).values_list("organization_id", flat=True)
+        )
         made = [oid for oid, _path in branches if oid not in existing]
         users = [User(username=f"bench_w{oid}", display_name="bench") for oid in made]
         User.objects.bulk_create(users, batch_size=2000)
-        ids = dict(User.objects.filter(username__startswith="bench_w").values_list("username", "id"))
-        RoleGrant.objects.bulk_create([RoleGrant(user_id=ids[f"bench_w{oid}"], role=Role.BRANCH_WORKER, organization_id=oid)
-                                       for oid in made], batch_size=2000)
-        Contact.objects.bulk_create([Contact(user_id=ids[f"bench_w{oid}"], email=f"w{oid}@example.org", email_on=True)
-                                     for oid in made], batch_size=2000)
-    findings = [Finding(rule_id="BENCH-01", organization_id=branches[i % len(branches)][0], period="", severity="warn",
-                        category="setup", subject_key=f"{branches[i % len(branches)][0]}::{i}", message="bench",
-                        opened_on=as_of, last_seen_on=as_of, details={})
-                for i in range(n)]
+        ids = dict(
+            User.objects.filter(username__startswith="bench_w").values_list("username", "id")
+        )
+        RoleGrant.objects.bulk_create(
+            [
+                RoleGrant(
+                    user_id=ids[f"bench_w{oid}"], role=Role.BRANCH_WORKER, organization_id=oid
+                )
+                for oid in made
+            ],
+            batch_size=2000,
+        )
+        Contact.objects.bulk_create(
+            [
+                Contact(user_id=ids[f"bench_w{oid}"], email=f"w{oid}@example.org", email_on=True)
+                for oid in made
+            ],
+            batch_size=2000,
+        )
+    findings = [
+        Finding(
+            rule_id="BENCH-01",
+            organization_id=branches[i % len(branches)][0],
+            period="",
+            severity="warn",
+            category="setup",
+            subject_key=f"{branches[i % len(branches)][0]}::{i}",
+            message="bench",
+            opened_on=as_of,
+            last_seen_on=as_of,
+            details={},
+        )
+        for i in range(n)
+    ]
     _, t_create = timed(Finding.objects.bulk_create, findings, batch_size=5000)
     before = Reminder.objects.count()
     counts, t_sync = timed(reminders_sync, as_of)
@@ -450,22 +677,30 @@ def reminders_bench(as_of: date, n: int) -> dict[str, Any]:
         digest, t_digest = timed(delivery_queue_digests)
     # clean up: the synthetic findings, their reminders and deliveries, the bench users
     # (by id lists: plain DELETE … WHERE … IN, whatever the planner's statistics say about fresh tables)
-    bench_users = list(User.objects.filter(username__startswith="bench_w").values_list("id", flat=True))
+    bench_users = list(
+        User.objects.filter(username__startswith="bench_w").values_list("id", flat=True)
+    )
     bench_findings = list(Finding.objects.filter(rule_id="BENCH-01").values_list("id", flat=True))
     with transaction.atomic():
         for i in range(0, max(len(bench_users), len(bench_findings)), 5000):
-            Delivery.objects.filter(user_id__in=bench_users[i:i + 5000]).delete()
-            Reminder.objects.filter(finding_id__in=bench_findings[i:i + 5000]).delete()
-            Reminder.objects.filter(user_id__in=bench_users[i:i + 5000]).delete()
+            Delivery.objects.filter(user_id__in=bench_users[i : i + 5000]).delete()
+            Reminder.objects.filter(finding_id__in=bench_findings[i : i + 5000]).delete()
+            Reminder.objects.filter(user_id__in=bench_users[i : i + 5000]).delete()
         for i in range(0, len(bench_findings), 5000):
-            Finding.objects.filter(id__in=bench_findings[i:i + 5000]).delete()
+            Finding.objects.filter(id__in=bench_findings[i : i + 5000]).delete()
         for i in range(0, len(bench_users), 5000):
-            Contact.objects.filter(user_id__in=bench_users[i:i + 5000]).delete()
-            RoleGrant.objects.filter(user_id__in=bench_users[i:i + 5000]).delete()
-            User.objects.filter(id__in=bench_users[i:i + 5000]).delete()
-    return {"findings": n, "reminders_created": made_reminders, "sync_s": round(t_sync, 2),
-            "digest_deliveries": digest["deliveries"], "digest_s": round(t_digest, 2), "insert_findings_s": round(t_create, 2),
-            "sync_counts": counts}
+            Contact.objects.filter(user_id__in=bench_users[i : i + 5000]).delete()
+            RoleGrant.objects.filter(user_id__in=bench_users[i : i + 5000]).delete()
+            User.objects.filter(id__in=bench_users[i : i + 5000]).delete()
+    return {
+        "findings": n,
+        "reminders_created": made_reminders,
+        "sync_s": round(t_sync, 2),
+        "digest_deliveries": digest["deliveries"],
+        "digest_s": round(t_digest, 2),
+        "insert_findings_s": round(t_create, 2),
+        "sync_counts": counts,
+    }
 
 
 def staff_client(username: str, role: str) -> Any:
@@ -481,8 +716,13 @@ def staff_client(username: str, role: str) -> Any:
     root = Organization.objects.filter(depth=1).order_by("path").first()
     user = User.objects.filter(username=username).first()
     if user is None:
-        user, _ = user_create(actor=None, username=username, display_name="bench", password="Bench-Passw0rd!",  # noqa: S106
-                              must_change_password=False)
+        user, _ = user_create(
+            actor=None,
+            username=username,
+            display_name="bench",
+            password="Bench-Passw0rd!",  # noqa: S106
+            must_change_password=False,
+        )
         grant_create(actor=None, user=user, role=role, organization=root)
     device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
     client = Client()
@@ -505,7 +745,10 @@ def dashboard(repeat: int) -> dict[str, float]:
         times.append((time.perf_counter() - t) * 1000)
         assert resp.status_code == 200, resp.status_code
     times.sort()
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+    }
 
 
 def main() -> None:
@@ -529,14 +772,25 @@ def main() -> None:
     as_of = date.fromisoformat(args.as_of)
     if not Organization.objects.exists():
         print(f"seeding {args.scale} …", file=sys.stderr)
-        call_command("seed", "--scale", args.scale, "--today", args.as_of, "--plant-rate", "0.02", verbosity=0)
+        call_command(
+            "seed",
+            "--scale",
+            args.scale,
+            "--today",
+            args.as_of,
+            "--plant-rate",
+            "0.02",
+            verbosity=0,
+        )
     # rules compared with hand-written SQL (those without one are listed, not timed)
     from dangjian.compliance.engine import REGISTRY
 
     compared = floor_ids(as_of)
     engine, t_engine = best_of(args.repeat, engine_run, as_of, compared)
     floor, t_floor = best_of(args.repeat, floor_run, as_of)
-    mismatched = sorted(rid for rid in set(floor) | set(engine) if floor.get(rid) != engine.get(rid))
+    mismatched = sorted(
+        rid for rid in set(floor) | set(engine) if floor.get(rid) != engine.get(rid)
+    )
     # the full scan from no findings, then a re-scan with nothing changed
     Reminder.objects.all().delete()
     Finding.objects.all().delete()
@@ -559,12 +813,19 @@ def main() -> None:
     result = {
         "organizations": Organization.objects.count(),
         "findings": Finding.objects.filter(closed_on__isnull=True).count(),
-        "rules_engine_s": round(t_engine, 3), "rules_floor_s": round(t_floor, 3),
-        "ratio": round(t_engine / t_floor, 2) if t_floor else None, "same_findings": not mismatched, "mismatched": mismatched,
-        "rules_compared": len(compared), "rules_without_floor": sorted(set(REGISTRY) - compared),
-        "scan_full_s": round(t_first, 2), "opened": first.opened,
-        "rescan_s": round(t_second, 2), "rescan_changes": second.opened + second.updated + second.closed,
-        "rescan_write_statements": len(writes), "rescan_domain_writes": len(domain_writes),
+        "rules_engine_s": round(t_engine, 3),
+        "rules_floor_s": round(t_floor, 3),
+        "ratio": round(t_engine / t_floor, 2) if t_floor else None,
+        "same_findings": not mismatched,
+        "mismatched": mismatched,
+        "rules_compared": len(compared),
+        "rules_without_floor": sorted(set(REGISTRY) - compared),
+        "scan_full_s": round(t_first, 2),
+        "opened": first.opened,
+        "rescan_s": round(t_second, 2),
+        "rescan_changes": second.opened + second.updated + second.closed,
+        "rescan_write_statements": len(writes),
+        "rescan_domain_writes": len(domain_writes),
         "rescan_written_tables": sorted(set(writes)),
         "reminders": reminders_bench(as_of, args.reminders),
         "dashboard": dashboard(40),

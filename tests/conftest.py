@@ -30,10 +30,15 @@ def member_data(n: int, **over: Any) -> MemberData:
     born = over.pop("birth_date", date(1980, 5, 17))
     male = over.pop("male", True)
     data = MemberData(
-        name=over.pop("name", f"党员{n}"), gender="男" if male else "女", birth_date=born,
-        id_number=over.pop("id_number", make_id(n, born, male)), phone=over.pop("phone", f"1380000{n:04d}"),
-        status=over.pop("status", "full"), joined_on=over.pop("joined_on", date(2005, 7, 1)),
-        full_on=over.pop("full_on", date(2006, 7, 1)), fee_category=over.pop("fee_category", "employed"),
+        name=over.pop("name", f"党员{n}"),
+        gender="男" if male else "女",
+        birth_date=born,
+        id_number=over.pop("id_number", make_id(n, born, male)),
+        phone=over.pop("phone", f"1380000{n:04d}"),
+        status=over.pop("status", "full"),
+        joined_on=over.pop("joined_on", date(2005, 7, 1)),
+        full_on=over.pop("full_on", date(2006, 7, 1)),
+        fee_category=over.pop("fee_category", "employed"),
         fee_base_fen=over.pop("fee_base_fen", 600000),
     )
     for k, v in over.items():
@@ -56,31 +61,110 @@ class Tree:
 @pytest.fixture
 def tree(db: Any) -> Tree:
     d = date(2000, 1, 1)
-    city = org_create(actor=None, parent=None, code="C", name="中共示范市委员会", kind="committee", category="organ", established_on=d)
-    da = org_create(actor=None, parent=city, code="DA", name="中共甲区委员会", kind="committee", category="organ", established_on=d)
-    dbb = org_create(actor=None, parent=city, code="DB", name="中共乙区委员会", kind="committee", category="organ", established_on=d)
-    a1 = org_create(actor=None, parent=da, code="A1", name="甲一党支部", kind="branch", category="community", established_on=d)
-    a2 = org_create(actor=None, parent=da, code="A2", name="甲二党支部", kind="branch", category="private", established_on=d)
-    g1 = org_create(actor=None, parent=a1, code="A1G1", name="甲一第一党小组", kind="group", category="community", established_on=d)
-    b1 = org_create(actor=None, parent=dbb, code="B1", name="乙一党支部", kind="branch", category="village", established_on=d)
+    city = org_create(
+        actor=None,
+        parent=None,
+        code="C",
+        name="中共示范市委员会",
+        kind="committee",
+        category="organ",
+        established_on=d,
+    )
+    da = org_create(
+        actor=None,
+        parent=city,
+        code="DA",
+        name="中共甲区委员会",
+        kind="committee",
+        category="organ",
+        established_on=d,
+    )
+    dbb = org_create(
+        actor=None,
+        parent=city,
+        code="DB",
+        name="中共乙区委员会",
+        kind="committee",
+        category="organ",
+        established_on=d,
+    )
+    a1 = org_create(
+        actor=None,
+        parent=da,
+        code="A1",
+        name="甲一党支部",
+        kind="branch",
+        category="community",
+        established_on=d,
+    )
+    a2 = org_create(
+        actor=None,
+        parent=da,
+        code="A2",
+        name="甲二党支部",
+        kind="branch",
+        category="private",
+        established_on=d,
+    )
+    g1 = org_create(
+        actor=None,
+        parent=a1,
+        code="A1G1",
+        name="甲一第一党小组",
+        kind="group",
+        category="community",
+        established_on=d,
+    )
+    b1 = org_create(
+        actor=None,
+        parent=dbb,
+        code="B1",
+        name="乙一党支部",
+        kind="branch",
+        category="village",
+        established_on=d,
+    )
     members = {}
     n = 0
     for org, count in ((a1, 4), (a2, 3), (b1, 3)):
         for _ in range(count):
             n += 1
-            members[f"{org.code}-{n}"] = member_create(actor=None, organization=org, member_no=f"M{n:04d}", data=member_data(n))
-    post_assign(actor=None, organization=a1, member=members["A1-1"], post="secretary", started_on=date(2020, 1, 1))
+            members[f"{org.code}-{n}"] = member_create(
+                actor=None, organization=org, member_no=f"M{n:04d}", data=member_data(n)
+            )
+    post_assign(
+        actor=None,
+        organization=a1,
+        member=members["A1-1"],
+        post="secretary",
+        started_on=date(2020, 1, 1),
+    )
     term_create(actor=None, organization=a1, elected_on=date(2024, 3, 1), term_years=3)
     for o in (city, da, dbb, a1, a2, g1, b1):
         o.refresh_from_db()
     return Tree(city, da, dbb, a1, a2, g1, b1, members)
 
 
-def make_user(username: str, role: str | None = None, org: Any = None, *, can_unmask: bool = False, member: Any = None) -> User:
-    user, _ = account_services.user_create(actor=None, username=username, display_name=username, member=member,
-                                           password=PASSWORD, must_change_password=False)
+def make_user(
+    username: str,
+    role: str | None = None,
+    org: Any = None,
+    *,
+    can_unmask: bool = False,
+    member: Any = None,
+) -> User:
+    user, _ = account_services.user_create(
+        actor=None,
+        username=username,
+        display_name=username,
+        member=member,
+        password=PASSWORD,
+        must_change_password=False,
+    )
     if role:
-        account_services.grant_create(actor=None, user=user, role=role, organization=org, can_unmask=can_unmask)
+        account_services.grant_create(
+            actor=None, user=user, role=role, organization=org, can_unmask=can_unmask
+        )
     return user
 
 
@@ -89,9 +173,13 @@ def users(tree: Tree) -> dict[str, User]:
     return {
         "member": make_user("member1", member=tree.members["A1-2"]),
         "branch_worker": make_user("worker_a1", Role.BRANCH_WORKER, tree.branch_a1),
-        "committee_staff": make_user("staff_da", Role.COMMITTEE_STAFF, tree.district_a, can_unmask=True),
+        "committee_staff": make_user(
+            "staff_da", Role.COMMITTEE_STAFF, tree.district_a, can_unmask=True
+        ),
         "supervisor": make_user("super_city", Role.SUPERVISOR, tree.city),
-        "sibling_staff": make_user("staff_db", Role.COMMITTEE_STAFF, tree.district_b, can_unmask=True),
+        "sibling_staff": make_user(
+            "staff_db", Role.COMMITTEE_STAFF, tree.district_b, can_unmask=True
+        ),
         "system_admin": make_user("sysadmin", Role.SYSTEM_ADMIN),
         "security_admin": make_user("secadmin", Role.SECURITY_ADMIN),
         "audit_admin": make_user("auditadmin", Role.AUDIT_ADMIN),

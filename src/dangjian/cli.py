@@ -1,7 +1,7 @@
 """The `dangjian` command: Django's manage.py with the project's settings and a CLI audit source.
 
-  dangjian migrate | seed | demo_logins | import bundle DIR | export bundle DIR [--org CODE]
-  dangjian audit verify | serve | scan ... (later modules add their commands)
+dangjian migrate | seed | demo_logins | import bundle DIR | export bundle DIR [--org CODE]
+dangjian audit verify | serve | scan ... (later modules add their commands)
 """
 
 from __future__ import annotations

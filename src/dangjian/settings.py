@@ -197,11 +197,16 @@ if TESTING:
     # Argon2 at 100 MiB per hash would dominate the suite; the production list is tested separately.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "dangjian.accounts.validators.CharacterClassValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("username", "display_name", "email")}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "email")},
+    },
     {"NAME": "dangjian.accounts.validators.PasswordHistoryValidator"},
 ]
 PASSWORD_MAX_AGE_DAYS = int(os.environ.get("DANGJIAN_PASSWORD_MAX_AGE_DAYS", "90"))
@@ -329,18 +334,32 @@ def _hours(value: str, default: tuple[int, int]) -> tuple[int, int]:
 
 
 NOTIFY: dict[str, Any] = {
-    "quiet_hours": _hours(os.environ.get("DANGJIAN_QUIET_HOURS", "22-7"), (22, 7)),  # no outbound 22:00-07:00
-    "digest_hour": int(os.environ.get("DANGJIAN_DIGEST_HOUR", "8")),  # one daily digest per person and channel
-    "escalate_days": int(os.environ.get("DANGJIAN_ESCALATE_DAYS", "7")),  # open this long: the next level up is told
+    "quiet_hours": _hours(
+        os.environ.get("DANGJIAN_QUIET_HOURS", "22-7"), (22, 7)
+    ),  # no outbound 22:00-07:00
+    "digest_hour": int(
+        os.environ.get("DANGJIAN_DIGEST_HOUR", "8")
+    ),  # one daily digest per person and channel
+    "escalate_days": int(
+        os.environ.get("DANGJIAN_ESCALATE_DAYS", "7")
+    ),  # open this long: the next level up is told
     "escalate_levels": int(os.environ.get("DANGJIAN_ESCALATE_LEVELS", "2")),
     "max_attempts": int(os.environ.get("DANGJIAN_NOTIFY_MAX_ATTEMPTS", "6")),
-    "backoff_seconds": int(os.environ.get("DANGJIAN_NOTIFY_BACKOFF", "60")),  # 60 s, 2 min, 4 min, ...
+    "backoff_seconds": int(
+        os.environ.get("DANGJIAN_NOTIFY_BACKOFF", "60")
+    ),  # 60 s, 2 min, 4 min, ...
     "email": bool(EMAIL_HOST),
-    "sms": {"url": os.environ.get("DANGJIAN_SMS_URL", ""), "key_id": os.environ.get("DANGJIAN_SMS_KEY_ID", "dangjian"),
-            "key": os.environ.get("DANGJIAN_SMS_KEY", "")},
-    "wechat": {"url": os.environ.get("DANGJIAN_WECHAT_URL", ""), "key_id": os.environ.get("DANGJIAN_WECHAT_KEY_ID", "dangjian"),
-               "key": os.environ.get("DANGJIAN_WECHAT_KEY", ""),
-               "template_id": os.environ.get("DANGJIAN_WECHAT_TEMPLATE", "")},
+    "sms": {
+        "url": os.environ.get("DANGJIAN_SMS_URL", ""),
+        "key_id": os.environ.get("DANGJIAN_SMS_KEY_ID", "dangjian"),
+        "key": os.environ.get("DANGJIAN_SMS_KEY", ""),
+    },
+    "wechat": {
+        "url": os.environ.get("DANGJIAN_WECHAT_URL", ""),
+        "key_id": os.environ.get("DANGJIAN_WECHAT_KEY_ID", "dangjian"),
+        "key": os.environ.get("DANGJIAN_WECHAT_KEY", ""),
+        "template_id": os.environ.get("DANGJIAN_WECHAT_TEMPLATE", ""),
+    },
     "site_url": os.environ.get("DANGJIAN_SITE_URL", "http://127.0.0.1:8000"),
 }
 
@@ -351,19 +370,30 @@ PAYMENT: dict[str, Any] = {
     "order_timeout_minutes": int(os.environ.get("DANGJIAN_ORDER_TIMEOUT", "15")),
     # share of collected fees each level sends upward (上缴), by the kind of the sending organization;
     # provinces set their own: override with DANGJIAN_REMIT_PERCENT="branch:100,general_branch:100,committee:20"
-    "remit_percent": dict(p.split(":") for p in os.environ.get(
-        "DANGJIAN_REMIT_PERCENT", "branch:100,general_branch:100,committee:20").split(",") if ":" in p),
+    "remit_percent": dict(
+        p.split(":")
+        for p in os.environ.get(
+            "DANGJIAN_REMIT_PERCENT", "branch:100,general_branch:100,committee:20"
+        ).split(",")
+        if ":" in p
+    ),
     # WeChat Pay API v3, Native (QR code) payment; see docs/deployment.md
     "wechat": {
         "base_url": os.environ.get("DANGJIAN_WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com"),
         "mchid": os.environ.get("DANGJIAN_WECHATPAY_MCHID", ""),
         "appid": os.environ.get("DANGJIAN_WECHATPAY_APPID", ""),
         "serial_no": os.environ.get("DANGJIAN_WECHATPAY_SERIAL_NO", ""),
-        "private_key": os.environ.get("DANGJIAN_WECHATPAY_PRIVATE_KEY", ""),  # path to apiclient_key.pem
+        "private_key": os.environ.get(
+            "DANGJIAN_WECHATPAY_PRIVATE_KEY", ""
+        ),  # path to apiclient_key.pem
         "apiv3_key": os.environ.get("DANGJIAN_WECHATPAY_APIV3_KEY", ""),
-        "platform_public_key": os.environ.get("DANGJIAN_WECHATPAY_PLATFORM_PUBLIC_KEY", ""),  # path to the PEM
+        "platform_public_key": os.environ.get(
+            "DANGJIAN_WECHATPAY_PLATFORM_PUBLIC_KEY", ""
+        ),  # path to the PEM
         "platform_serial": os.environ.get("DANGJIAN_WECHATPAY_PLATFORM_SERIAL", ""),
-        "notify_url": os.environ.get("DANGJIAN_WECHATPAY_NOTIFY_URL", ""),  # https://<host>/fees/callback/wechat/
+        "notify_url": os.environ.get(
+            "DANGJIAN_WECHATPAY_NOTIFY_URL", ""
+        ),  # https://<host>/fees/callback/wechat/
     },
 }
 

@@ -87,7 +87,9 @@ def test_lockout_cools_off_after_thirty_minutes(client, users, settings):
     assert _post_login(client, "member1", PASSWORD).status_code == 302
 
 
-@pytest.mark.parametrize("weak", ["short1A", "alllowercase", "ALLUPPER123", "password123", "12345678"])
+@pytest.mark.parametrize(
+    "weak", ["short1A", "alllowercase", "ALLUPPER123", "password123", "12345678"]
+)
 def test_weak_passwords_rejected(users, weak):
     with pytest.raises(ValidationError):
         validate_password(weak, users["member"])
@@ -136,16 +138,36 @@ def test_three_admins_are_separate(users):
     with pytest.raises(DomainError, match="三员分立"):
         services.grant_create(actor=None, user=sysadmin, role=Role.AUDIT_ADMIN)
     with pytest.raises(DomainError, match="业务角色"):
-        services.grant_create(actor=None, user=sysadmin, role=Role.COMMITTEE_STAFF, organization=users["committee_staff"].grants.first().organization)
+        services.grant_create(
+            actor=None,
+            user=sysadmin,
+            role=Role.COMMITTEE_STAFF,
+            organization=users["committee_staff"].grants.first().organization,
+        )
     assert RoleGrant.objects.filter(user=sysadmin, revoked_at__isnull=True).count() == 1
 
 
 def test_only_security_admin_grants_roles(users, tree):
     target = make_user("newstaff")
     with pytest.raises(DomainError):
-        services.grant_create(actor=users["system_admin"], user=target, role=Role.BRANCH_WORKER, organization=tree.branch_a2)
-    grant = services.grant_create(actor=users["security_admin"], user=target, role=Role.BRANCH_WORKER, organization=tree.branch_a2)
-    assert AuditEvent.objects.filter(action="accounts.grant_create", object_id=str(grant.pk), actor=users["security_admin"]).count() == 1
+        services.grant_create(
+            actor=users["system_admin"],
+            user=target,
+            role=Role.BRANCH_WORKER,
+            organization=tree.branch_a2,
+        )
+    grant = services.grant_create(
+        actor=users["security_admin"],
+        user=target,
+        role=Role.BRANCH_WORKER,
+        organization=tree.branch_a2,
+    )
+    assert (
+        AuditEvent.objects.filter(
+            action="accounts.grant_create", object_id=str(grant.pk), actor=users["security_admin"]
+        ).count()
+        == 1
+    )
 
 
 def test_argon2_is_the_production_hasher(settings):
@@ -155,7 +177,14 @@ def test_argon2_is_the_production_hasher(settings):
 def test_users_with_permission_answers_the_reverse_question(users, tree):
     from dangjian.accounts import policy
 
-    changers = set(policy.users_with_permission("change", tree.branch_a1).values_list("username", flat=True))
-    assert changers == {"worker_a1", "staff_da"}  # the branch's worker and its district's staff, not the sibling's
-    supervisors = set(policy.users_with_permission("supervise", tree.branch_a1).values_list("username", flat=True))
+    changers = set(
+        policy.users_with_permission("change", tree.branch_a1).values_list("username", flat=True)
+    )
+    assert changers == {
+        "worker_a1",
+        "staff_da",
+    }  # the branch's worker and its district's staff, not the sibling's
+    supervisors = set(
+        policy.users_with_permission("supervise", tree.branch_a1).values_list("username", flat=True)
+    )
     assert supervisors == {"staff_da", "super_city"}

@@ -13,11 +13,17 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_member_pays_online_and_the_branch_sees_it(browser, live_server, tree, users, shot, tmp_path):
+def test_member_pays_online_and_the_branch_sees_it(
+    browser, live_server, tree, users, shot, tmp_path
+):
     now = services.current_index()
     services.ledger_generate(month=now)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2,
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        device_scale_factor=2,
+        accept_downloads=True,
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("用户名").fill("member1")

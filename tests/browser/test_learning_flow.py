@@ -15,20 +15,53 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_member_studies_an_assigned_article_and_takes_the_quiz(browser, live_server, tree, users, shot, monkeypatch):
-    monkeypatch.setattr(services, "HEARTBEAT_SECONDS", 1)  # the page reports every second in this test
+def test_member_studies_an_assigned_article_and_takes_the_quiz(
+    browser, live_server, tree, users, shot, monkeypatch
+):
+    monkeypatch.setattr(
+        services, "HEARTBEAT_SECONDS", 1
+    )  # the page reports every second in this test
     monkeypatch.setattr(services, "MAX_GAP", 3)
     staff = users["committee_staff"]
-    c = services.course_create(actor=staff, publisher=tree.district_a, title="党章学习", topic="党章", units=["总纲"])
-    services.resource_add(actor=staff, unit=c.units.get(), kind="article", title="党的性质和宗旨",
-                          body="<p>中国共产党是中国工人阶级的先锋队，同时是中国人民和中华民族的先锋队。</p>", minutes=30)
+    c = services.course_create(
+        actor=staff, publisher=tree.district_a, title="党章学习", topic="党章", units=["总纲"]
+    )
+    services.resource_add(
+        actor=staff,
+        unit=c.units.get(),
+        kind="article",
+        title="党的性质和宗旨",
+        body="<p>中国共产党是中国工人阶级的先锋队，同时是中国人民和中华民族的先锋队。</p>",
+        minutes=30,
+    )
     services.course_publish(actor=staff, course=c)
-    services.assignment_create(actor=staff, course=c, organization=tree.district_a, due_on=timezone.localdate() + timedelta(days=30))
-    services.question_add(actor=staff, publisher=tree.district_a, topic="党章", kind="single", text="中国共产党是谁的先锋队？",
-                          choices=["中国工人阶级", "全体公民"], answer=[0])
-    services.question_add(actor=staff, publisher=tree.district_a, topic="党章", kind="tf", text="党的最高理想是实现共产主义。",
-                          choices=[], answer=[0])
-    services.paper_assemble(actor=staff, publisher=tree.district_a, title="党章小测", topic="党章", count=2, course=c)
+    services.assignment_create(
+        actor=staff,
+        course=c,
+        organization=tree.district_a,
+        due_on=timezone.localdate() + timedelta(days=30),
+    )
+    services.question_add(
+        actor=staff,
+        publisher=tree.district_a,
+        topic="党章",
+        kind="single",
+        text="中国共产党是谁的先锋队？",
+        choices=["中国工人阶级", "全体公民"],
+        answer=[0],
+    )
+    services.question_add(
+        actor=staff,
+        publisher=tree.district_a,
+        topic="党章",
+        kind="tf",
+        text="党的最高理想是实现共产主义。",
+        choices=[],
+        answer=[0],
+    )
+    services.paper_assemble(
+        actor=staff, publisher=tree.district_a, title="党章小测", topic="党章", count=2, course=c
+    )
 
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = ctx.new_page()

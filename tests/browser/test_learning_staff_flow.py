@@ -44,7 +44,9 @@ def test_publish_assign_and_record_hours(browser, live_server, tree, users, shot
     page.get_by_role("link", name="学时统计").click()
     page.get_by_label("主题").fill("学习新党章专题党课")
     page.get_by_label("学时计算").select_option("half_day")
-    page.locator("#id_members").select_option([str(tree.members["A1-1"].pk), str(tree.members["A1-2"].pk)])
+    page.locator("#id_members").select_option(
+        [str(tree.members["A1-1"].pk), str(tree.members["A1-2"].pk)]
+    )
     page.get_by_role("button", name="登记").click()
     page.wait_for_selector("text=已登记，每人计4.0学时")
     shot(page, "74-branch-hours")

@@ -34,7 +34,9 @@ def test_publish_sign_in_record_and_export(browser, live_server, tree, users, sh
     shot(page, "30-meeting-published-qr")
     sign_path = page.locator("#sign-url").get_attribute("href").split("://", 1)[1].split("/", 1)[1]
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2
+    )
     m_page = phone.new_page()
     m_page.goto(f"{base}/accounts/login/?next=/{sign_path}")
     m_page.get_by_label("用户名").fill("member1")
@@ -84,4 +86,9 @@ def test_publish_sign_in_record_and_export(browser, live_server, tree, users, sh
     assert "赞成4票" in xml
     ctx.close()
     meeting.refresh_from_db()
-    assert (meeting.status, meeting.expected, meeting.attended, meeting.votes_for) == ("held", 4, 4, 4)
+    assert (meeting.status, meeting.expected, meeting.attended, meeting.votes_for) == (
+        "held",
+        4,
+        4,
+        4,
+    )

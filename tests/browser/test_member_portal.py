@@ -10,7 +10,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_member_portal_on_a_phone(browser, live_server, tree, users, shot):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("用户名").fill("member1")

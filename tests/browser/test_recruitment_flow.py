@@ -30,7 +30,9 @@ def test_application_to_probationary_member(browser, live_server, tree, users, s
     page.get_by_role("button", name="建立档案").click()
     page.wait_for_selector("text=已受理林晓东的入党申请")
 
-    a1 = {m.name: str(m.pk) for m in tree.members.values() if m.organization_id == tree.branch_a1.pk}
+    a1 = {
+        m.name: str(m.pk) for m in tree.members.values() if m.organization_id == tree.branch_a1.pk
+    }
 
     def do(step: int, on: str, **fields: object) -> None:
         page.wait_for_selector(f"text=办理第{step}步")

@@ -48,7 +48,9 @@ def test_worker_adds_member_and_audit_admin_finds_it(browser, live_server, tree,
     page.get_by_label("姓名").fill("林晓梅")
     page.get_by_label("性别").select_option("女")
     page.get_by_label("出生日期").fill("1992-03-08")
-    page.get_by_label("身份证号").fill(id_number[:-1] + ("0" if id_number[-1] != "0" else "1"))  # a typo first
+    page.get_by_label("身份证号").fill(
+        id_number[:-1] + ("0" if id_number[-1] != "0" else "1")
+    )  # a typo first
     page.get_by_label("手机号").fill("13912345678")
     page.get_by_label("党籍状态").select_option("full")
     page.get_by_label("入党日期").fill("2015-06-30")

@@ -36,8 +36,13 @@ def test_dashboard_to_task_to_reply_to_acceptance(browser, live_server, tree, us
     from dangjian.compliance.models import RuleSetting
 
     # the fixture tree keeps no meeting records: the organizational-life rules would bury the rest
-    RuleSetting.objects.bulk_create([RuleSetting(rule_id=r, enabled=False, reason="本测试不含组织生活数据")
-                                     for r in REGISTRY if r.startswith("LIFE-")])
+    RuleSetting.objects.bulk_create(
+        [
+            RuleSetting(rule_id=r, enabled=False, reason="本测试不含组织生活数据")
+            for r in REGISTRY
+            if r.startswith("LIFE-")
+        ]
+    )
     worker_a2 = make_user("worker_a2", Role.BRANCH_WORKER, tree.branch_a2)
     scan_run(as_of=date(2026, 1, 15))
     base = live_server.url

@@ -14,7 +14,9 @@ from tests.conftest import PASSWORD, make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_member_to_committees_to_branch_to_roster_and_pdf(browser, live_server, tree, users, shot, tmp_path):
+def test_member_to_committees_to_branch_to_roster_and_pdf(
+    browser, live_server, tree, users, shot, tmp_path
+):
     base = live_server.url
     worker_b1 = make_user("worker_b1", Role.BRANCH_WORKER, tree.branch_b1)
 

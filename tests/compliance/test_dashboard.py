@@ -17,14 +17,23 @@ def test_dashboard_drills_down_and_stays_in_scope(client, tree, users):
     assert "中共示范市委员会" in page
     assert "中共甲区委员会" in page
     assert "红" in page
-    branch = client.get(reverse("compliance:dashboard"), {"org": tree.branch_a2.pk, "category": "setup"})
+    branch = client.get(
+        reverse("compliance:dashboard"), {"org": tree.branch_a2.pk, "category": "setup"}
+    )
     assert branch.status_code == 200
     rules = {f.rule_id for f in branch.context["page"].object_list}
     assert "ORG-06" in rules  # A2 has no secretary
     login(client, users["sibling_staff"])
-    assert client.get(reverse("compliance:dashboard"), {"org": tree.branch_a2.pk}).status_code == 404
+    assert (
+        client.get(reverse("compliance:dashboard"), {"org": tree.branch_a2.pk}).status_code == 404
+    )
     own = client.get(reverse("compliance:dashboard")).context["page"].paginator.count
-    assert own == Finding.objects.filter(closed_on__isnull=True, organization__path__startswith=tree.district_b.path).count()
+    assert (
+        own
+        == Finding.objects.filter(
+            closed_on__isnull=True, organization__path__startswith=tree.district_b.path
+        ).count()
+    )
 
 
 @pytest.mark.parametrize("extra", [0, 10])
@@ -32,7 +41,15 @@ def test_dashboard_query_count_is_flat(client, tree, users, django_assert_num_qu
     from dangjian.orgs.services import org_create
 
     for i in range(extra):
-        org_create(actor=None, parent=tree.district_a, code=f"N{i}", name=f"新支部{i}", kind="branch", category="organ", established_on=date(2020, 1, 1))
+        org_create(
+            actor=None,
+            parent=tree.district_a,
+            code=f"N{i}",
+            name=f"新支部{i}",
+            kind="branch",
+            category="organ",
+            established_on=date(2020, 1, 1),
+        )
     scan_run(as_of=date(2026, 1, 15))
     login(client, users["committee_staff"])
     url = reverse("compliance:dashboard")
@@ -44,7 +61,9 @@ def test_dashboard_query_count_is_flat(client, tree, users, django_assert_num_qu
     assert len(resp.context["page"].object_list) == min(20, resp.context["page"].paginator.count)
 
 
-def test_staff_starts_a_scan_of_their_subtree_and_watches_it(client, tree, users, django_capture_on_commit_callbacks):
+def test_staff_starts_a_scan_of_their_subtree_and_watches_it(
+    client, tree, users, django_capture_on_commit_callbacks
+):
     login(client, users["branch_worker"])
     with django_capture_on_commit_callbacks(execute=True):
         resp = client.post(reverse("compliance:scan_start", args=[tree.branch_a1.pk]))

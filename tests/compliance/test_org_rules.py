@@ -34,7 +34,14 @@ class Bundle:
         self.terms: list[str] = ["C,2024-01-01,5"]
         self.n = 0
 
-    def org(self, code: str, kind: str = "branch", category: str = "organ", parent: str = "C", est: str = "2000-01-01") -> Bundle:
+    def org(
+        self,
+        code: str,
+        kind: str = "branch",
+        category: str = "organ",
+        parent: str = "C",
+        est: str = "2000-01-01",
+    ) -> Bundle:
         self.orgs.append((code, f"{code}支部", parent, kind, category, est))
         return self
 
@@ -47,7 +54,9 @@ class Bundle:
                 idn = idnumber.make("350203", date(1980, 1, 1), self.n % 500 * 2 + 1)
                 full_on = "2011-01-01" if status == "full" else ""
                 joined = "2010-01-01" if status == "full" else "2025-10-01"
-                self.members.append(f"{no},党员{self.n},男,1980-01-01,{idn},,{org},{status},{joined},{full_on},employed,5000.00")
+                self.members.append(
+                    f"{no},党员{self.n},男,1980-01-01,{idn},,{org},{status},{joined},{full_on},employed,5000.00"
+                )
                 nos.append(no)
         return nos
 
@@ -62,10 +71,18 @@ class Bundle:
     def load(self, tmp: Path) -> None:
         d = tmp / "bundle"
         d.mkdir(exist_ok=True)
-        (d / "orgs.csv").write_text(ORG_HEAD + "".join(",".join(o) + "\n" for o in self.orgs), encoding="utf-8")
-        (d / "members.csv").write_text(MEMBER_HEAD + "".join(m + "\n" for m in self.members), encoding="utf-8")
-        (d / "posts.csv").write_text(POST_HEAD + "".join(p + "\n" for p in self.posts), encoding="utf-8")
-        (d / "terms.csv").write_text(TERM_HEAD + "".join(t + "\n" for t in self.terms), encoding="utf-8")
+        (d / "orgs.csv").write_text(
+            ORG_HEAD + "".join(",".join(o) + "\n" for o in self.orgs), encoding="utf-8"
+        )
+        (d / "members.csv").write_text(
+            MEMBER_HEAD + "".join(m + "\n" for m in self.members), encoding="utf-8"
+        )
+        (d / "posts.csv").write_text(
+            POST_HEAD + "".join(p + "\n" for p in self.posts), encoding="utf-8"
+        )
+        (d / "terms.csv").write_text(
+            TERM_HEAD + "".join(t + "\n" for t in self.terms), encoding="utf-8"
+        )
         import_bundle_dir(d)
 
 
@@ -91,12 +108,20 @@ def test_org_02_fewer_than_three_full_members(tmp_path):
     b = Bundle().org("B2").org("B3")
     secretary(b, "B2", full=2, probationary=5)
     secretary(b, "B3", full=3)
-    b.term("B2", "2025-01-01", 3).term("B3", "2025-01-01", 3).post("C", b.people("B3", full=1)[0], "secretary")
+    b.term("B2", "2025-01-01", 3).term("B3", "2025-01-01", 3).post(
+        "C", b.people("B3", full=1)[0], "secretary"
+    )
     b.load(tmp_path)
     found = by_rule(scan(), "ORG-02")
     assert set(found) == {"B2"}
-    assert found["B2"] == {"rule": "ORG-02", "org": "B2", "member": None, "period": None, "severity": "high",
-                           "message": found["B2"]["message"]}
+    assert found["B2"] == {
+        "rule": "ORG-02",
+        "org": "B2",
+        "member": None,
+        "period": None,
+        "severity": "high",
+        "message": found["B2"]["message"],
+    }
     assert "2人" in found["B2"]["message"]
 
 
@@ -107,7 +132,9 @@ def test_org_03_committee_needed_from_seven_full_members(tmp_path):
     ok = secretary(b, "B7OK", full=7)
     b.post("B7OK", ok[1], "organization").post("B7OK", ok[2], "propaganda")
     secretary(b, "B6", full=6)
-    b.org("B7G", kind="group", parent="B7").post("B7G", m7[2], "group_leader")  # a group leader is not on the committee
+    b.org("B7G", kind="group", parent="B7").post(
+        "B7G", m7[2], "group_leader"
+    )  # a group leader is not on the committee
     b.load(tmp_path)
     found = by_rule(scan(), "ORG-03")
     assert set(found) == {"B7"}
@@ -125,7 +152,12 @@ def test_org_04_more_than_fifty_members(tmp_path):
 
 
 def test_org_06_no_secretary(tmp_path):
-    b = Bundle().org("GB", kind="general_branch").org("B1", parent="GB").org("B1G", kind="group", parent="B1")
+    b = (
+        Bundle()
+        .org("GB", kind="general_branch")
+        .org("B1", parent="GB")
+        .org("B1G", kind="group", parent="B1")
+    )
     secretary(b, "B1", full=3)
     b.load(tmp_path)
     found = by_rule(scan(), "ORG-06")
@@ -133,23 +165,28 @@ def test_org_06_no_secretary(tmp_path):
     assert found["GB"]["severity"] == "high"
 
 
-@pytest.mark.parametrize(("elected_on", "years", "as_of", "expected"), [
-    ("2023-07-15", 3, "2026-01-15", "TERM-01"),   # ends 2026-07-15 = D + 6 months: reported
-    ("2023-07-16", 3, "2026-01-15", None),        # ends one day after D + 6 months
-    ("2023-01-16", 3, "2026-01-15", "TERM-01"),   # ends the day after D
-    ("2023-01-15", 3, "2026-01-15", "TERM-03"),   # ends on D itself
-    ("2022-06-01", 3, "2026-01-15", "TERM-03"),
-    ("2024-02-29", 1, "2025-02-28", "TERM-03"),   # leap day + 1 year = 2025-02-28
-    ("2024-02-29", 1, "2025-02-27", "TERM-01"),
-    ("2021-08-31", 5, "2026-02-28", None),        # ends 2026-08-31, after D + 6 months (2026-08-28)
-    ("2021-08-28", 5, "2026-02-28", "TERM-01"),   # ends 2026-08-28 = D + 6 months
-])
+@pytest.mark.parametrize(
+    ("elected_on", "years", "as_of", "expected"),
+    [
+        ("2023-07-15", 3, "2026-01-15", "TERM-01"),  # ends 2026-07-15 = D + 6 months: reported
+        ("2023-07-16", 3, "2026-01-15", None),  # ends one day after D + 6 months
+        ("2023-01-16", 3, "2026-01-15", "TERM-01"),  # ends the day after D
+        ("2023-01-15", 3, "2026-01-15", "TERM-03"),  # ends on D itself
+        ("2022-06-01", 3, "2026-01-15", "TERM-03"),
+        ("2024-02-29", 1, "2025-02-28", "TERM-03"),  # leap day + 1 year = 2025-02-28
+        ("2024-02-29", 1, "2025-02-27", "TERM-01"),
+        ("2021-08-31", 5, "2026-02-28", None),  # ends 2026-08-31, after D + 6 months (2026-08-28)
+        ("2021-08-28", 5, "2026-02-28", "TERM-01"),  # ends 2026-08-28 = D + 6 months
+    ],
+)
 def test_term_01_and_03_boundaries(tmp_path, elected_on, years, as_of, expected):
     b = Bundle().org("T", category="community" if years == 5 else "organ")
     secretary(b, "T", full=3)
     b.term("T", elected_on, years)
     b.load(tmp_path)
-    rules = {f["rule"] for f in scan(as_of) if f["org"] == "T" and f["rule"] in ("TERM-01", "TERM-03")}
+    rules = {
+        f["rule"] for f in scan(as_of) if f["org"] == "T" and f["rule"] in ("TERM-01", "TERM-03")
+    }
     assert rules == ({expected} if expected else set())
 
 
@@ -164,8 +201,15 @@ def test_term_03_when_no_term_on_record(tmp_path):
 
 
 def test_term_05_lengths(tmp_path):
-    b = (Bundle().org("BR5").org("GB5", kind="general_branch").org("CM3", kind="committee")
-         .org("VIL3", category="village").org("VIL5", category="village").org("OK3"))
+    b = (
+        Bundle()
+        .org("BR5")
+        .org("GB5", kind="general_branch")
+        .org("CM3", kind="committee")
+        .org("VIL3", category="village")
+        .org("VIL5", category="village")
+        .org("OK3")
+    )
     for code, years in (("BR5", 5), ("GB5", 5), ("CM3", 3), ("VIL3", 3), ("VIL5", 5), ("OK3", 3)):
         b.term(code, "2025-03-01", years)
     b.load(tmp_path)
@@ -190,7 +234,12 @@ def test_rescan_writes_nothing_and_cleared_findings_close(tmp_path):
     from dangjian.members.models import Member
     from dangjian.orgs.services import post_assign
 
-    post_assign(actor=None, organization=Organization.objects.get(code="B2"), member=Member.objects.filter(organization__code="B2").first(), post="secretary")
+    post_assign(
+        actor=None,
+        organization=Organization.objects.get(code="B2"),
+        member=Member.objects.filter(organization__code="B2").first(),
+        post="secretary",
+    )
     later = scan("2026-02-01")
     assert "B2" not in by_rule(later, "ORG-06")
     closed = Finding.objects.get(rule_id="ORG-06", organization__code="B2")
@@ -198,7 +247,13 @@ def test_rescan_writes_nothing_and_cleared_findings_close(tmp_path):
 
 
 def test_scan_of_one_subtree(tmp_path):
-    b = Bundle().org("D1", kind="committee").org("D2", kind="committee").org("X1", parent="D1").org("X2", parent="D2")
+    b = (
+        Bundle()
+        .org("D1", kind="committee")
+        .org("D2", kind="committee")
+        .org("X1", parent="D1")
+        .org("X2", parent="D2")
+    )
     b.load(tmp_path)
     found = scan(org="D1")
     assert {f["org"] for f in found} <= {"D1", "X1"}
@@ -225,8 +280,12 @@ def test_rule_pack_overrides_are_validated():
 
     assert effective_params("ORG-04") == {"max_members": 50}
     assert effective_params("ORG-04", {"max_members": "60"}) == {"max_members": 60}
-    assert validate_override("ORG-04", {"max_members": 5}) == {"max_members": "参数“党支部党员数上限”应在10到500之间"}
-    assert validate_override("ORG-04", {"max_members": "很多"}) == {"max_members": "参数“党支部党员数上限”应为整数"}
+    assert validate_override("ORG-04", {"max_members": 5}) == {
+        "max_members": "参数“党支部党员数上限”应在10到500之间"
+    }
+    assert validate_override("ORG-04", {"max_members": "很多"}) == {
+        "max_members": "参数“党支部党员数上限”应为整数"
+    }
     assert validate_override("ORG-04", {"bogus": 1}) == {"bogus": "规则 ORG-04 没有参数“bogus”"}
 
 
@@ -237,7 +296,9 @@ def test_disabled_rule_and_override_change_the_scan(tmp_path):
     secretary(b, "B51", full=40, probationary=11)
     b.load(tmp_path)
     assert "B51" in by_rule(scan(), "ORG-04")
-    RuleSetting.objects.create(rule_id="ORG-04", params={"max_members": 60}, reason="本市规定支部上限60人")
+    RuleSetting.objects.create(
+        rule_id="ORG-04", params={"max_members": 60}, reason="本市规定支部上限60人"
+    )
     assert by_rule(scan(), "ORG-04") == {}
     RuleSetting.objects.filter(rule_id="ORG-04").update(params={})
     assert "B51" in by_rule(scan(), "ORG-04")
@@ -264,10 +325,21 @@ def test_colours_roll_up_the_tree(tmp_path):
     # this bundle has no fees.csv, meetings.csv or study.csv: every member would be in arrears (the
     # contract counts a month with no row as unpaid), every branch without meetings and every member
     # without study hours, so those rules are switched off here to look at the organization rules alone
-    RuleSetting.objects.bulk_create([RuleSetting(rule_id=r, enabled=False, reason="本测试不含党费、组织生活和学习数据")
-                                     for r in REGISTRY if r.startswith(("FEE-", "LIFE-", "EDU-"))])
+    RuleSetting.objects.bulk_create(
+        [
+            RuleSetting(rule_id=r, enabled=False, reason="本测试不含党费、组织生活和学习数据")
+            for r in REGISTRY
+            if r.startswith(("FEE-", "LIFE-", "EDU-"))
+        ]
+    )
 
-    b = Bundle().org("D", kind="committee").org("RED", parent="D").org("YEL", parent="D").org("GRN", parent="D")
+    b = (
+        Bundle()
+        .org("D", kind="committee")
+        .org("RED", parent="D")
+        .org("YEL", parent="D")
+        .org("GRN", parent="D")
+    )
     green = secretary(b, "GRN", full=3)
     b.post("C", green[1], "secretary").post("D", green[2], "secretary")
     secretary(b, "YEL", full=41, probationary=10)  # ORG-03 (red) too: 41 full, no committee
@@ -280,12 +352,20 @@ def test_colours_roll_up_the_tree(tmp_path):
     assert status["RED"].colour == "red"
     assert status["GRN"].colour == "green"
     assert status["D"].colour == "red"  # the worst of its subtree
-    assert status["D"].counts["total"] == status["RED"].counts["total"] + status["YEL"].counts["total"] + status["GRN"].counts["total"] + status["D"].counts["own"]
+    assert (
+        status["D"].counts["total"]
+        == status["RED"].counts["total"]
+        + status["YEL"].counts["total"]
+        + status["GRN"].counts["total"]
+        + status["D"].counts["own"]
+    )
     assert status["C"].counts["total"] >= status["D"].counts["total"]
     # a re-scan with nothing changed rewrites no status row
     before = list(OrgStatus.objects.order_by("pk").values_list("pk", "updated_on", "colour"))
     scan("2026-01-20")
-    assert list(OrgStatus.objects.order_by("pk").values_list("pk", "updated_on", "colour")) == before
+    assert (
+        list(OrgStatus.objects.order_by("pk").values_list("pk", "updated_on", "colour")) == before
+    )
 
 
 def test_security_admin_overrides_a_parameter_with_a_reason(client, tree, users):
@@ -297,12 +377,24 @@ def test_security_admin_overrides_a_parameter_with_a_reason(client, tree, users)
 
     login(client, users["security_admin"])
     url = reverse("compliance:rules")
-    bad = client.post(url, {"rule_id": "ORG-04", "enabled": "on", "param_max_members": "5", "reason": "x"})
+    bad = client.post(
+        url, {"rule_id": "ORG-04", "enabled": "on", "param_max_members": "5", "reason": "x"}
+    )
     assert "参数“党支部党员数上限”应在10到500之间" in bad.content.decode()
-    no_reason = client.post(url, {"rule_id": "ORG-04", "enabled": "on", "param_max_members": "60", "reason": ""})
+    no_reason = client.post(
+        url, {"rule_id": "ORG-04", "enabled": "on", "param_max_members": "60", "reason": ""}
+    )
     assert "请填写原因" in no_reason.content.decode()
     assert not RuleSetting.objects.exists()
-    ok = client.post(url, {"rule_id": "ORG-04", "enabled": "on", "param_max_members": "60", "reason": "本市文件规定60人"})
+    ok = client.post(
+        url,
+        {
+            "rule_id": "ORG-04",
+            "enabled": "on",
+            "param_max_members": "60",
+            "reason": "本市文件规定60人",
+        },
+    )
     assert ok.status_code == 302
     assert RuleSetting.objects.get(rule_id="ORG-04").params == {"max_members": 60}
     event = AuditEvent.objects.get(action="compliance.rule_setting")

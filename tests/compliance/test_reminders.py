@@ -13,16 +13,28 @@ pytestmark = pytest.mark.django_db
 
 
 def test_reminders_go_to_those_who_must_act_once_and_stop_on_close(client, tree, users):
-    secretary_user = make_user("sec_a1", member=tree.members["A1-1"])  # A1's secretary has an account
+    secretary_user = make_user(
+        "sec_a1", member=tree.members["A1-1"]
+    )  # A1's secretary has an account
     upper = users["committee_staff"]  # committee staff of district A: the level above A2
     scan_run(as_of=date(2026, 1, 15))
-    a2_org06 = Reminder.objects.filter(finding__rule_id="ORG-06", finding__organization=tree.branch_a2)
+    a2_org06 = Reminder.objects.filter(
+        finding__rule_id="ORG-06", finding__organization=tree.branch_a2
+    )
     # A2 has no secretary (high): nobody on A2 holds a grant, so the district's staff are reminded (level 1)
     assert set(a2_org06.values_list("user__username", "level")) == {(upper.username, 1)}
     # branch A1's own people: its worker and its secretary, for A1's own findings
-    a1 = set(Reminder.objects.filter(organization=tree.branch_a1).values_list("user__username", flat=True))
+    a1 = set(
+        Reminder.objects.filter(organization=tree.branch_a1).values_list(
+            "user__username", flat=True
+        )
+    )
     assert {"worker_a1", secretary_user.username} <= a1
-    assert "staff_db" not in set(Reminder.objects.values_list("user__username", flat=True).filter(organization__path__startswith=tree.district_a.path))
+    assert "staff_db" not in set(
+        Reminder.objects.values_list("user__username", flat=True).filter(
+            organization__path__startswith=tree.district_a.path
+        )
+    )
     # a re-scan does not duplicate
     count = Reminder.objects.count()
     scan_run(as_of=date(2026, 1, 16))
@@ -35,7 +47,9 @@ def test_reminders_go_to_those_who_must_act_once_and_stop_on_close(client, tree,
     login(client, users["sibling_staff"])
     assert "甲二党支部" not in client.get(reverse("notify:inbox")).content.decode()
     # put it right: a secretary for A2; the next scan closes the finding and its reminders
-    post_assign(actor=None, organization=tree.branch_a2, member=tree.members["A2-5"], post="secretary")
+    post_assign(
+        actor=None, organization=tree.branch_a2, member=tree.members["A2-5"], post="secretary"
+    )
     scan_run(as_of=date(2026, 2, 1))
     assert set(a2_org06.values_list("closed_on", flat=True)) == {date(2026, 2, 1)}
     assert Post.objects.filter(organization=tree.branch_a2, post="secretary").exists()

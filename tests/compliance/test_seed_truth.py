@@ -14,12 +14,28 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(("scale", "rate"), [("tiny", 0.15), ("district", 0.03)])
 def test_scan_finds_exactly_what_was_planted(tmp_path, scale, rate):
     truth_file = tmp_path / "truth.jsonl"
-    call_command("seed", "--scale", scale, "--seed", "5", "--today", "2026-06-30", "--plant-rate", str(rate),
-                 "--truth", str(truth_file), stdout=io.StringIO())
+    call_command(
+        "seed",
+        "--scale",
+        scale,
+        "--seed",
+        "5",
+        "--today",
+        "2026-06-30",
+        "--plant-rate",
+        str(rate),
+        "--truth",
+        str(truth_file),
+        stdout=io.StringIO(),
+    )
     planted = {(t["rule"], t["org"]) for t in map(json.loads, truth_file.read_text().splitlines())}
     assert len(planted) >= 5
     out = io.StringIO()
     call_command("scan", "--as-of", "2026-06-30", "--json", stdout=out)
     # DEV-00 and TRF-00 remind of deadlines still ahead (regular records have them): not planted
-    found = {(f["rule"], f["org"]) for f in map(json.loads, out.getvalue().splitlines()) if f["rule"] not in ("DEV-00", "TRF-00")}
+    found = {
+        (f["rule"], f["org"])
+        for f in map(json.loads, out.getvalue().splitlines())
+        if f["rule"] not in ("DEV-00", "TRF-00")
+    }
     assert found == planted

@@ -27,10 +27,18 @@ def jpeg() -> bytes:
     return buf.getvalue()
 
 
-def ooxml(part: str = "word/document.xml", extra: dict[str, bytes] | None = None, content_types: bytes | None = None) -> bytes:
+def ooxml(
+    part: str = "word/document.xml",
+    extra: dict[str, bytes] | None = None,
+    content_types: bytes | None = None,
+) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", content_types or b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr(
+            "[Content_Types].xml",
+            content_types
+            or b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
         z.writestr(part, b"<w:document/>")
         for name, data in (extra or {}).items():
             z.writestr(name, data)
@@ -89,13 +97,37 @@ BAD = [
     ("伪装.pdf", png(), "type_mismatch"),
     ("伪装.docx", xlsx(), "type_mismatch"),
     ("网页.txt", b"<html><script>alert(1)</script></html>", "active_content"),
-    ("图.svg.txt", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "active_content"),
+    (
+        "图.svg.txt",
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+        "active_content",
+    ),
     ("宏.docx", ooxml(extra={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0"}), "active_content"),
-    ("宏.xlsx", ooxml("xl/workbook.xml", content_types=b'<Types><Override ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>'), "active_content"),
-    ("外部实体.xlsx", ooxml("xl/workbook.xml", content_types=b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Types/>'), "active_content"),
+    (
+        "宏.xlsx",
+        ooxml(
+            "xl/workbook.xml",
+            content_types=b'<Types><Override ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>',
+        ),
+        "active_content",
+    ),
+    (
+        "外部实体.xlsx",
+        ooxml(
+            "xl/workbook.xml",
+            content_types=b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Types/>',
+        ),
+        "active_content",
+    ),
     ("炸弹.docx", bomb(), "zip_bomb"),
     ("穿越.docx", traversal(), "bad_file"),
-    ("脚本.pdf", PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"), "active_content"),
+    (
+        "脚本.pdf",
+        PDF.replace(
+            b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"
+        ),
+        "active_content",
+    ),
     ("多格式.jpg", jpeg() + ooxml(), "polyglot"),
     ("多格式.pdf", PDF + ooxml(), "polyglot"),
     ("坏图.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 10, "bad_file"),
@@ -135,8 +167,12 @@ def test_names_cannot_escape_and_files_land_outside_the_web_root(settings: Any) 
 
 def test_store_is_all_or_nothing(settings: Any) -> None:
     with pytest.raises(DomainError):
-        uploads.store([SimpleUploadedFile("好.txt", b"ok"), SimpleUploadedFile("坏.pdf", b"MZ\x90\x00")])
-    assert not (Path(settings.MEDIA_ROOT) / "attachments").exists() or not any((Path(settings.MEDIA_ROOT) / "attachments").rglob("*.*"))
+        uploads.store(
+            [SimpleUploadedFile("好.txt", b"ok"), SimpleUploadedFile("坏.pdf", b"MZ\x90\x00")]
+        )
+    assert not (Path(settings.MEDIA_ROOT) / "attachments").exists() or not any(
+        (Path(settings.MEDIA_ROOT) / "attachments").rglob("*.*")
+    )
     with pytest.raises(DomainError) as exc:
         uploads.store([SimpleUploadedFile(f"{i}.txt", b"x") for i in range(uploads.MAX_FILES + 1)])
     assert exc.value.code == "too_many"

@@ -28,7 +28,15 @@ def test_tiny_seed_is_valid_deterministic_and_logins_work():
     assert Member.objects.count() == 520
     first = list(Member.objects.order_by("member_no").values_list("name", "id_number_masked")[:20])
     logins = demo_logins_create()
-    assert [lg.username for lg in logins] == ["member", "branch", "committee", "supervisor", "sysadmin", "secadmin", "auditadmin"]
+    assert [lg.username for lg in logins] == [
+        "member",
+        "branch",
+        "committee",
+        "supervisor",
+        "sysadmin",
+        "secadmin",
+        "auditadmin",
+    ]
     assert all(len(lg.backup_codes) == 5 for lg in logins[1:])
     # same seed → same people
     from dangjian.demo.generator import generate

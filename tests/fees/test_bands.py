@@ -15,28 +15,45 @@ from dangjian.core.errors import DomainError
 from dangjian.fees import bands
 
 BOUNDARIES = [  # (category, base yuan, monthly yuan)
-    ("employed", "0.00", "0.00"), ("employed", "3000.00", "15.00"), ("employed", "3000.01", "30.00"),
-    ("employed", "5000.00", "50.00"), ("employed", "5000.01", "75.00"), ("employed", "10000.00", "150.00"),
-    ("employed", "10000.01", "200.00"), ("employed", "3200.00", "32.00"), ("employed", "5400.00", "81.00"),
-    ("employed", "11500.00", "230.00"), ("other", "2999.99", "15.00"), ("retired", "5000.00", "25.00"),
-    ("retired", "5000.01", "50.00"), ("retired", "8000.00", "80.00"), ("student", "9999.00", "0.20"),
-    ("unemployed", "0.00", "0.20"), ("farmer", "0.00", "0.50"),
+    ("employed", "0.00", "0.00"),
+    ("employed", "3000.00", "15.00"),
+    ("employed", "3000.01", "30.00"),
+    ("employed", "5000.00", "50.00"),
+    ("employed", "5000.01", "75.00"),
+    ("employed", "10000.00", "150.00"),
+    ("employed", "10000.01", "200.00"),
+    ("employed", "3200.00", "32.00"),
+    ("employed", "5400.00", "81.00"),
+    ("employed", "11500.00", "230.00"),
+    ("other", "2999.99", "15.00"),
+    ("retired", "5000.00", "25.00"),
+    ("retired", "5000.01", "50.00"),
+    ("retired", "8000.00", "80.00"),
+    ("student", "9999.00", "0.20"),
+    ("unemployed", "0.00", "0.20"),
+    ("farmer", "0.00", "0.50"),
 ]
 
 
 @pytest.mark.parametrize(("category", "base", "monthly"), BOUNDARIES)
 def test_boundaries(category: str, base: str, monthly: str) -> None:
-    assert bands.quote(category, bands.parse_yuan(base, "base", "基数")).monthly_fen == bands.parse_yuan(monthly, "m", "m")
+    assert bands.quote(
+        category, bands.parse_yuan(base, "base", "基数")
+    ).monthly_fen == bands.parse_yuan(monthly, "m", "m")
 
 
-RATES = {"employed": [(300000, "0.005"), (500000, "0.01"), (1000000, "0.015"), (None, "0.02")],
-         "retired": [(500000, "0.005"), (None, "0.01")]}
+RATES = {
+    "employed": [(300000, "0.005"), (500000, "0.01"), (1000000, "0.015"), (None, "0.02")],
+    "retired": [(500000, "0.005"), (None, "0.01")],
+}
 
 
 def reference(category: str, base_fen: int) -> int:
     for upper, rate in RATES["retired" if category == "retired" else "employed"]:
         if upper is None or base_fen <= upper:
-            return int((Decimal(base_fen) * Decimal(rate)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+            return int(
+                (Decimal(base_fen) * Decimal(rate)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+            )
     raise AssertionError
 
 
@@ -45,7 +62,11 @@ def test_amount_is_the_rate_of_the_whole_base_rounded_half_up(category: str, bas
     assert bands.quote(category, base).monthly_fen == reference(category, base)
 
 
-@given(st.sampled_from(["employed", "other", "retired"]), st.integers(min_value=0, max_value=10**7), st.integers(min_value=0, max_value=10**6))
+@given(
+    st.sampled_from(["employed", "other", "retired"]),
+    st.integers(min_value=0, max_value=10**7),
+    st.integers(min_value=0, max_value=10**6),
+)
 def test_monotone_within_a_band(category: str, a: int, delta: int) -> None:
     lo, hi = bands.quote(category, a), bands.quote(category, a + delta)
     if lo.band == hi.band:

@@ -40,8 +40,13 @@ def _callback(order, **over):
     t = SandboxTransaction.objects.get(out_trade_no=order.out_trade_no)
     t.status, t.transaction_id = "paid", "SBXTEST" + order.out_trade_no[-6:]
     t.save()
-    data = {"id": "N" + t.transaction_id, "out_trade_no": order.out_trade_no, "transaction_id": t.transaction_id,
-            "amount": order.amount_fen, "trade_state": "SUCCESS"} | over
+    data = {
+        "id": "N" + t.transaction_id,
+        "out_trade_no": order.out_trade_no,
+        "transaction_id": t.transaction_id,
+        "amount": order.amount_fen,
+        "trade_state": "SUCCESS",
+    } | over
     body = json.dumps(data).encode()
     return signing.signed_headers("sandbox", sandbox_key(), body), body
 
@@ -83,8 +88,16 @@ def test_refused_callbacks_change_nothing(tree, users):
     headers, body = _callback(order)
     bad = [
         ({**headers, "X-Dangjian-Signature": "0" * 64}, body, "签名无效"),
-        (signing.signed_headers("sandbox", sandbox_key(), body, now=time.time() - 301), body, "签名无效或时间戳已过期"),
-        (headers, body.replace(str(order.amount_fen).encode(), str(order.amount_fen - 1).encode()), "签名无效"),  # tampered
+        (
+            signing.signed_headers("sandbox", sandbox_key(), body, now=time.time() - 301),
+            body,
+            "签名无效或时间戳已过期",
+        ),
+        (
+            headers,
+            body.replace(str(order.amount_fen).encode(), str(order.amount_fen - 1).encode()),
+            "签名无效",
+        ),  # tampered
         (signing.signed_headers("sandbox", "wrong-key", body), body, "签名无效"),
     ]
     for h, b, text in bad:
@@ -107,11 +120,23 @@ def test_callback_endpoint_answers_the_provider(client, tree, users):
     order, _url = _order(users["member"])
     headers, body = _callback(order)
     http_headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
-    first = client.post(reverse("fees:callback", args=["sandbox"]), body, content_type="application/json", **http_headers)
-    again = client.post(reverse("fees:callback", args=["sandbox"]), body, content_type="application/json", **http_headers)
+    first = client.post(
+        reverse("fees:callback", args=["sandbox"]),
+        body,
+        content_type="application/json",
+        **http_headers,
+    )
+    again = client.post(
+        reverse("fees:callback", args=["sandbox"]),
+        body,
+        content_type="application/json",
+        **http_headers,
+    )
     assert first.json() == {"code": "SUCCESS", "message": "applied"}
     assert again.json() == {"code": "SUCCESS", "message": "duplicate"}
-    bad = client.post(reverse("fees:callback", args=["sandbox"]), body, content_type="application/json")
+    bad = client.post(
+        reverse("fees:callback", args=["sandbox"]), body, content_type="application/json"
+    )
     assert bad.status_code == 400
     assert bad.json()["code"] == "FAIL"
     assert Payment.objects.count() == 1
@@ -128,7 +153,9 @@ def test_sixteen_concurrent_identical_callbacks_have_one_effect(transactional_db
     def hit() -> None:
         try:
             barrier.wait()
-            outcomes.append(online.payment_callback(provider_name="sandbox", headers=headers, body=body).status)
+            outcomes.append(
+                online.payment_callback(provider_name="sandbox", headers=headers, body=body).status
+            )
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(repr(exc))
         finally:
@@ -143,13 +170,18 @@ def test_sixteen_concurrent_identical_callbacks_have_one_effect(transactional_db
     assert errors == []
     assert sorted(outcomes).count("applied") == 1
     assert Payment.objects.count() == 1
-    assert FeeMonth.objects.get(member=users["member"].member, month_index=NOW).paid_fen == order.amount_fen
+    assert (
+        FeeMonth.objects.get(member=users["member"].member, month_index=NOW).paid_fen
+        == order.amount_fen
+    )
 
 
 @pytest.mark.django_db
 def test_stale_orders_are_closed_or_applied_by_asking_the_provider(tree, users):
     order, _url = _order(users["member"])
-    PaymentOrder.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    PaymentOrder.objects.filter(pk=order.pk).update(
+        created_at=timezone.now() - timedelta(minutes=30)
+    )
     assert online.order_close_stale() == {"applied": 0, "closed": 1}
     order.refresh_from_db()
     assert order.status == OrderStatus.CLOSED
@@ -159,7 +191,9 @@ def test_stale_orders_are_closed_or_applied_by_asking_the_provider(tree, users):
     order2, _url = _order(users["member"])
     with transaction.atomic():
         providers.get("sandbox").pay(order2.out_trade_no)
-    PaymentOrder.objects.filter(pk=order2.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    PaymentOrder.objects.filter(pk=order2.pk).update(
+        created_at=timezone.now() - timedelta(minutes=30)
+    )
     assert online.order_close_stale() == {"applied": 1, "closed": 0}
     assert Payment.objects.filter(order=order2).count() == 1
 
@@ -167,32 +201,56 @@ def test_stale_orders_are_closed_or_applied_by_asking_the_provider(tree, users):
 @pytest.mark.django_db
 def test_daily_bill_reconciliation_lists_differences(tree, users):
     order, _url = _order(users["member"])
-    online.payment_callback(provider_name="sandbox", headers=_callback(order)[0], body=_callback(order)[1])
+    online.payment_callback(
+        provider_name="sandbox", headers=_callback(order)[0], body=_callback(order)[1]
+    )
     today = timezone.localdate()
-    SandboxTransaction.objects.filter(out_trade_no=order.out_trade_no).update(paid_at=timezone.now())
+    SandboxTransaction.objects.filter(out_trade_no=order.out_trade_no).update(
+        paid_at=timezone.now()
+    )
     assert online.bill_reconcile(today) == []
     # the provider took money for an order the ledger does not know
-    SandboxTransaction.objects.create(out_trade_no="DJGHOST", amount_fen=500, description="x", status="paid",
-                                      transaction_id="SBXGHOST", paid_at=timezone.now())
+    SandboxTransaction.objects.create(
+        out_trade_no="DJGHOST",
+        amount_fen=500,
+        description="x",
+        status="paid",
+        transaction_id="SBXGHOST",
+        paid_at=timezone.now(),
+    )
     diffs = online.bill_reconcile(today)
     assert [(d.out_trade_no, d.kind) for d in diffs] == [("DJGHOST", "missing_in_ledger")]
 
 
 @pytest.mark.django_db
-def test_money_for_months_paid_meanwhile_is_refunded_once(tree, users, django_capture_on_commit_callbacks):
+def test_money_for_months_paid_meanwhile_is_refunded_once(
+    tree, users, django_capture_on_commit_callbacks
+):
     order, _url = _order(users["member"])
     m = users["member"].member
-    services.payment_offline(actor=users["branch_worker"], member=m, months=[NOW], amount_fen=order.amount_fen,
-                             channel="cash", paid_on=timezone.localdate())
+    services.payment_offline(
+        actor=users["branch_worker"],
+        member=m,
+        months=[NOW],
+        amount_fen=order.amount_fen,
+        channel="cash",
+        paid_on=timezone.localdate(),
+    )
     headers, body = _callback(order)
     with django_capture_on_commit_callbacks(execute=True) as refunds:
-        assert online.payment_callback(provider_name="sandbox", headers=headers, body=body).status == "refunded"
+        assert (
+            online.payment_callback(provider_name="sandbox", headers=headers, body=body).status
+            == "refunded"
+        )
     assert len(refunds) == 1
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
     assert SandboxTransaction.objects.get(out_trade_no=order.out_trade_no).status == "refunded"
     h2, b2 = _callback(order, id="N-another-notification")
     with django_capture_on_commit_callbacks(execute=True) as again:
-        assert online.payment_callback(provider_name="sandbox", headers=h2, body=b2).status == "refunded"
+        assert (
+            online.payment_callback(provider_name="sandbox", headers=h2, body=b2).status
+            == "refunded"
+        )
     assert again == []  # no second refund
     assert Payment.objects.filter(member=m).count() == 1  # the branch's cash payment only

@@ -51,16 +51,32 @@ def test_native_order_is_signed_and_paid_by_an_encrypted_callback(sim, client, t
     assert ("POST", "/v3/pay/transactions/native") in sim.requests
     headers, body = sim.pay(order.out_trade_no)
     http_headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
-    answer = client.post(reverse("fees:callback", args=["wechat"]), body, content_type="application/json", **http_headers)
+    answer = client.post(
+        reverse("fees:callback", args=["wechat"]),
+        body,
+        content_type="application/json",
+        **http_headers,
+    )
     assert answer.json() == {"code": "SUCCESS", "message": "applied"}
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert order.transaction_id.startswith("4200")
-    assert FeeMonth.objects.get(member=users["member"].member, month_index=NOW).paid_fen == order.amount_fen
-    again = client.post(reverse("fees:callback", args=["wechat"]), body, content_type="application/json", **http_headers)
+    assert (
+        FeeMonth.objects.get(member=users["member"].member, month_index=NOW).paid_fen
+        == order.amount_fen
+    )
+    again = client.post(
+        reverse("fees:callback", args=["wechat"]),
+        body,
+        content_type="application/json",
+        **http_headers,
+    )
     assert again.json()["message"] == "duplicate"
     assert Payment.objects.count() == 1
-    assert "交纳成功" in client.get(reverse("fees:my_order", args=[order.out_trade_no])).content.decode()
+    assert (
+        "交纳成功"
+        in client.get(reverse("fees:my_order", args=[order.out_trade_no])).content.decode()
+    )
 
 
 def test_bad_callbacks_are_refused(sim, tree, users):
@@ -75,7 +91,11 @@ def test_bad_callbacks_are_refused(sim, tree, users):
         (stale_headers, body, "超过5分钟"),
         (forged_headers, body, "平台签名验证失败"),
         (sim.platform_headers(body, serial="OTHER"), body, "序列号不符"),
-        ({**headers, "Wechatpay-Signature": headers["Wechatpay-Signature"][::-1]}, body, "平台签名验证失败"),
+        (
+            {**headers, "Wechatpay-Signature": headers["Wechatpay-Signature"][::-1]},
+            body,
+            "平台签名验证失败",
+        ),
         (sim.platform_headers(tampered), tampered, "无法解密"),
     ]
     for h, b, text in cases:
@@ -92,8 +112,14 @@ def test_bad_callbacks_are_refused(sim, tree, users):
 
 def test_a_response_not_signed_by_the_platform_is_not_trusted(sim, tree, users, settings):
     other = Simulator()  # a server with another platform key pretending to be WeChat Pay
-    settings.PAYMENT = {**settings.PAYMENT, "wechat": {**settings.PAYMENT["wechat"], "base_url": other.url,
-                                                       "private_key": settings.PAYMENT["wechat"]["private_key"]}}
+    settings.PAYMENT = {
+        **settings.PAYMENT,
+        "wechat": {
+            **settings.PAYMENT["wechat"],
+            "base_url": other.url,
+            "private_key": settings.PAYMENT["wechat"]["private_key"],
+        },
+    }
     other.merchant_key = sim.merchant_key
     services.ledger_generate(month=NOW)
     with pytest.raises(CallbackRefused, match="平台签名验证失败"):
@@ -104,13 +130,17 @@ def test_a_response_not_signed_by_the_platform_is_not_trusted(sim, tree, users, 
 
 def test_unanswered_orders_are_queried_and_closed_and_refunds_sent(sim, tree, users):
     order = _order(users["member"])
-    PaymentOrder.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=20))
+    PaymentOrder.objects.filter(pk=order.pk).update(
+        created_at=timezone.now() - timedelta(minutes=20)
+    )
     assert online.order_close_stale() == {"applied": 0, "closed": 1}
     assert sim.orders[order.out_trade_no]["state"] == "CLOSED"
     FeeMonth.objects.all().delete()
     order2 = _order(users["member"])
     sim.pay(order2.out_trade_no)  # paid, but the callback is lost
-    PaymentOrder.objects.filter(pk=order2.pk).update(created_at=timezone.now() - timedelta(minutes=20))
+    PaymentOrder.objects.filter(pk=order2.pk).update(
+        created_at=timezone.now() - timedelta(minutes=20)
+    )
     assert online.order_close_stale() == {"applied": 1, "closed": 0}
     order2.refresh_from_db()
     assert order2.status == OrderStatus.PAID
@@ -127,12 +157,16 @@ def test_trade_bill_is_parsed_and_reconciled(sim, tree, users):
     today = timezone.localdate()
     assert online.bill_reconcile(today, "wechat") == []
     rows = parse_tradebill(sim.tradebill())
-    assert [(r.out_trade_no, r.amount_fen, r.status) for r in rows] == [(order.out_trade_no, order.amount_fen, "paid")]
+    assert [(r.out_trade_no, r.amount_fen, r.status) for r in rows] == [
+        (order.out_trade_no, order.amount_fen, "paid")
+    ]
     with pytest.raises(WeChatPayError):
         parse_tradebill("not,a,bill\n`1,2,3\n")
 
 
-def test_requests_with_a_wrong_merchant_key_are_rejected_by_the_simulator(sim, tree, users, tmp_path):
+def test_requests_with_a_wrong_merchant_key_are_rejected_by_the_simulator(
+    sim, tree, users, tmp_path
+):
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     from tests.fees.wechatpay_simulator import _pem_private
@@ -140,7 +174,9 @@ def test_requests_with_a_wrong_merchant_key_are_rejected_by_the_simulator(sim, t
     bad = tmp_path / "bad.pem"
     bad.write_text(_pem_private(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
     services.ledger_generate(month=NOW)
-    with override_settings(PAYMENT={**sim_settings(), "wechat": {**sim_settings()["wechat"], "private_key": str(bad)}}):
+    with override_settings(
+        PAYMENT={**sim_settings(), "wechat": {**sim_settings()["wechat"], "private_key": str(bad)}}
+    ):
         with pytest.raises(WeChatPayError, match="401"):
             online.order_create(user=users["member"], months=[NOW])
     assert sim.rejected == 1
@@ -158,6 +194,18 @@ def test_simulated_callbacks_are_refused_when_real_payment_is_configured(sim, tr
     from dangjian.core import signing
     from dangjian.fees.providers import sandbox_key
 
-    body = _json.dumps({"id": "N1", "out_trade_no": "DJX", "transaction_id": "T", "amount": 1, "trade_state": "SUCCESS"}).encode()
+    body = _json.dumps(
+        {
+            "id": "N1",
+            "out_trade_no": "DJX",
+            "transaction_id": "T",
+            "amount": 1,
+            "trade_state": "SUCCESS",
+        }
+    ).encode()
     with pytest.raises(CallbackRefused, match="模拟支付未启用"):
-        online.payment_callback(provider_name="sandbox", headers=signing.signed_headers("sandbox", sandbox_key(), body), body=body)
+        online.payment_callback(
+            provider_name="sandbox",
+            headers=signing.signed_headers("sandbox", sandbox_key(), body),
+            body=body,
+        )

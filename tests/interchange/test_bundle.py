@@ -39,20 +39,39 @@ def write(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def base_orgs() -> str:
-    return ORGS + "C1,中共示范市委员会,,committee,organ,2000-01-01\nB1,第一党支部,C1,branch,community,2001-01-01\n"
+    return (
+        ORGS
+        + "C1,中共示范市委员会,,committee,organ,2000-01-01\nB1,第一党支部,C1,branch,community,2001-01-01\n"
+    )
 
 
 def member_row(no: str = "M1", **kw: str) -> str:
-    row = {"member_no": no, "name": "张三", "gender": "男", "birth_date": "1980-05-17", "id_number": GOOD_ID,
-           "phone": "13800001111", "org_code": "B1", "status": "full", "joined_on": "2005-07-01",
-           "full_on": "2006-07-01", "fee_category": "employed", "fee_base": "6000.00"}
+    row = {
+        "member_no": no,
+        "name": "张三",
+        "gender": "男",
+        "birth_date": "1980-05-17",
+        "id_number": GOOD_ID,
+        "phone": "13800001111",
+        "org_code": "B1",
+        "status": "full",
+        "joined_on": "2005-07-01",
+        "full_on": "2006-07-01",
+        "fee_category": "employed",
+        "fee_base": "6000.00",
+    }
     row.update(kw)
     return ",".join(row.values()) + "\n"
 
 
 def snapshot_counts() -> tuple[int, ...]:
-    return (Organization.objects.count(), Member.objects.count(), Term.objects.count(), Post.objects.count(),
-            AuditEvent.objects.filter(action="interchange.import").count())
+    return (
+        Organization.objects.count(),
+        Member.objects.count(),
+        Term.objects.count(),
+        Post.objects.count(),
+        AuditEvent.objects.filter(action="interchange.import").count(),
+    )
 
 
 def wipe_domain() -> None:
@@ -97,13 +116,24 @@ def test_round_trip_export_import_export_is_identical(tmp_path):
     assert result.counts["members.csv"].created == 520
     event = AuditEvent.objects.filter(action="interchange.import").latest("id")
     assert event.data["counts"]["members.csv"]["created"] == 520
-    assert set(event.data["files"]) == {"orgs.csv", "terms.csv", "members.csv", "posts.csv", "fees.csv", "meetings.csv",
-                                        "recruitment.csv", "transfers.csv", "study.csv"}
+    assert set(event.data["files"]) == {
+        "orgs.csv",
+        "terms.csv",
+        "members.csv",
+        "posts.csv",
+        "fees.csv",
+        "meetings.csv",
+        "recruitment.csv",
+        "transfers.csv",
+        "study.csv",
+    }
     assert build_bundle() == first
     # importing the same bundle again changes nothing
     before = list(Member.objects.order_by("pk").values_list("pk", "updated_at"))
     again = import_bundle_dir(tmp_path / "a")
-    assert {n: (c.created, c.updated) for n, c in again.counts.items()} == dict.fromkeys(again.counts, (0, 0))
+    assert {n: (c.created, c.updated) for n, c in again.counts.items()} == dict.fromkeys(
+        again.counts, (0, 0)
+    )
     assert list(Member.objects.order_by("pk").values_list("pk", "updated_at")) == before
     assert build_bundle() == first
 
@@ -122,7 +152,9 @@ def test_subtree_export_imports_into_empty_database(tmp_path):
 def test_update_through_reimport_is_recorded(tmp_path):
     d = write(tmp_path, {"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row()})
     import_bundle_dir(d)
-    d = write(tmp_path, {"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(name="张三丰")})
+    d = write(
+        tmp_path, {"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(name="张三丰")}
+    )
     res = import_bundle_dir(d)
     assert res.counts["members.csv"].updated == 1
     assert Member.objects.get(member_no="M1").name == "张三丰"
@@ -138,56 +170,134 @@ def test_cli_import_reports_and_exits_non_zero(tmp_path, capsys):
 
 
 BAD_CASES = {
-    "gbk": ({"orgs.csv": (ORGS + "C1,中共示范市委员会,,committee,organ,2000-01-01\n").encode("gbk")},
-            ("orgs.csv", 2, None, "不是 UTF-8 编码")),
-    "missing_column": ({"orgs.csv": "code,name,kind,category,established_on\nC1,x,committee,organ,2000-01-01\n"},
-                       ("orgs.csv", 1, None, "缺少列：parent_code")),
-    "extra_column": ({"orgs.csv": ORGS.strip() + ",note\nC1,x,,committee,organ,2000-01-01,hi\n"},
-                     ("orgs.csv", 1, None, "多余的列：note")),
-    "duplicate_code": ({"orgs.csv": base_orgs() + "B1,又一个,C1,branch,organ,2001-01-01\n"},
-                       ("orgs.csv", 4, "code", "与第3行重复")),
-    "unknown_parent": ({"orgs.csv": base_orgs() + "B2,二支部,ZZ,branch,organ,2001-01-01\n"},
-                       ("orgs.csv", 4, "parent_code", "上级组织“ZZ”不存在")),
-    "cycle": ({"orgs.csv": ORGS + "C1,甲,C2,committee,organ,2000-01-01\nC2,乙,C1,committee,organ,2000-01-01\n"},
-              ("orgs.csv", 2, "parent_code", "循环")),
-    "bad_check_digit": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(id_number=GOOD_ID[:-1] + ("0" if GOOD_ID[-1] != "0" else "1"))},
-                        ("members.csv", 2, "id_number", "校验位错误")),
-    "impossible_date": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(joined_on="2005-02-30")},
-                        ("members.csv", 2, "joined_on", "不是存在的日期")),
-    "future_date": ({"orgs.csv": ORGS + "C1,甲,,committee,organ,2099-01-01\n"},
-                    ("orgs.csv", 2, "established_on", "晚于今天")),
-    "over_long": ({"orgs.csv": ORGS + f"C1,{'长' * 101},,committee,organ,2000-01-01\n"},
-                  ("orgs.csv", 2, "name", "内容过长")),
-    "unknown_enum": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(fee_category="boss")},
-                     ("members.csv", 2, "fee_category", "党费类别“boss”无效")),
-    "unknown_kind": ({"orgs.csv": ORGS + "C1,甲,,party,organ,2000-01-01\n"},
-                     ("orgs.csv", 2, "kind", "组织类型“party”无效")),
-    "unsupported_file": ({"orgs.csv": base_orgs(), "notes.csv": "a,b\n"},
-                         ("notes.csv", None, None, "不是数据包 v1 中的文件")),
-    "study_unknown_member": ({"orgs.csv": base_orgs(), "study.csv": "member_no,year,hours\nX9,2025,32\n"},
-                             ("study.csv", 2, "member_no", "党员“X9”不存在")),
-    "fee_unknown_member": ({"orgs.csv": base_orgs(), "fees.csv": "member_no,month,due,paid,paid_on\nX9,2025-01,10.00,10.00,2025-01-05\n"},
-                           ("fees.csv", 2, "member_no", "党员“X9”不存在")),
-    "fee_bad_month": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1"),
-                       "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-13,10.00,,\n"},
-                      ("fees.csv", 2, "month", "应为YYYY-MM")),
-    "fee_negative": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1"),
-                      "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-01,-1,,\n"},
-                     ("fees.csv", 2, "due", "应缴不能为负数")),
-    "fee_paid_without_date": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1"),
-                               "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-01,10.00,10.00,\n"},
-                              ("fees.csv", 2, "paid_on", "须填写缴纳日期")),
-    "fee_duplicate": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1"),
-                       "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-01,10.00,,\nM1,2025-01,10.00,,\n"},
-                      ("fees.csv", 3, "month", "与第2行重复")),
-    "stray_file": ({"orgs.csv": base_orgs(), "notes.txt": "hello"}, ("notes.txt", None, None, "不是数据包 v1 中的文件")),
-    "member_in_group": ({"orgs.csv": base_orgs() + "G1,一组,B1,group,community,2001-01-01\n", "members.csv": MEMBERS + member_row(org_code="G1")},
-                        ("members.csv", 2, "org_code", "不能直接编入党小组")),
-    "group_under_committee": ({"orgs.csv": base_orgs() + "G1,一组,C1,group,community,2001-01-01\n"},
-                              ("orgs.csv", 4, "kind", "党小组不能设在党委")),
-    "duplicate_id_number": ({"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1") + member_row("M2", name="李四")},
-                            ("members.csv", 3, "id_number", "与第2行重复")),
-    "wrong_column_count": ({"orgs.csv": ORGS + "C1,甲,,committee\n"}, ("orgs.csv", 2, None, "列数为4")),
+    "gbk": (
+        {"orgs.csv": (ORGS + "C1,中共示范市委员会,,committee,organ,2000-01-01\n").encode("gbk")},
+        ("orgs.csv", 2, None, "不是 UTF-8 编码"),
+    ),
+    "missing_column": (
+        {"orgs.csv": "code,name,kind,category,established_on\nC1,x,committee,organ,2000-01-01\n"},
+        ("orgs.csv", 1, None, "缺少列：parent_code"),
+    ),
+    "extra_column": (
+        {"orgs.csv": ORGS.strip() + ",note\nC1,x,,committee,organ,2000-01-01,hi\n"},
+        ("orgs.csv", 1, None, "多余的列：note"),
+    ),
+    "duplicate_code": (
+        {"orgs.csv": base_orgs() + "B1,又一个,C1,branch,organ,2001-01-01\n"},
+        ("orgs.csv", 4, "code", "与第3行重复"),
+    ),
+    "unknown_parent": (
+        {"orgs.csv": base_orgs() + "B2,二支部,ZZ,branch,organ,2001-01-01\n"},
+        ("orgs.csv", 4, "parent_code", "上级组织“ZZ”不存在"),
+    ),
+    "cycle": (
+        {
+            "orgs.csv": ORGS
+            + "C1,甲,C2,committee,organ,2000-01-01\nC2,乙,C1,committee,organ,2000-01-01\n"
+        },
+        ("orgs.csv", 2, "parent_code", "循环"),
+    ),
+    "bad_check_digit": (
+        {
+            "orgs.csv": base_orgs(),
+            "members.csv": MEMBERS
+            + member_row(id_number=GOOD_ID[:-1] + ("0" if GOOD_ID[-1] != "0" else "1")),
+        },
+        ("members.csv", 2, "id_number", "校验位错误"),
+    ),
+    "impossible_date": (
+        {"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(joined_on="2005-02-30")},
+        ("members.csv", 2, "joined_on", "不是存在的日期"),
+    ),
+    "future_date": (
+        {"orgs.csv": ORGS + "C1,甲,,committee,organ,2099-01-01\n"},
+        ("orgs.csv", 2, "established_on", "晚于今天"),
+    ),
+    "over_long": (
+        {"orgs.csv": ORGS + f"C1,{'长' * 101},,committee,organ,2000-01-01\n"},
+        ("orgs.csv", 2, "name", "内容过长"),
+    ),
+    "unknown_enum": (
+        {"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row(fee_category="boss")},
+        ("members.csv", 2, "fee_category", "党费类别“boss”无效"),
+    ),
+    "unknown_kind": (
+        {"orgs.csv": ORGS + "C1,甲,,party,organ,2000-01-01\n"},
+        ("orgs.csv", 2, "kind", "组织类型“party”无效"),
+    ),
+    "unsupported_file": (
+        {"orgs.csv": base_orgs(), "notes.csv": "a,b\n"},
+        ("notes.csv", None, None, "不是数据包 v1 中的文件"),
+    ),
+    "study_unknown_member": (
+        {"orgs.csv": base_orgs(), "study.csv": "member_no,year,hours\nX9,2025,32\n"},
+        ("study.csv", 2, "member_no", "党员“X9”不存在"),
+    ),
+    "fee_unknown_member": (
+        {
+            "orgs.csv": base_orgs(),
+            "fees.csv": "member_no,month,due,paid,paid_on\nX9,2025-01,10.00,10.00,2025-01-05\n",
+        },
+        ("fees.csv", 2, "member_no", "党员“X9”不存在"),
+    ),
+    "fee_bad_month": (
+        {
+            "orgs.csv": base_orgs(),
+            "members.csv": MEMBERS + member_row("M1"),
+            "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-13,10.00,,\n",
+        },
+        ("fees.csv", 2, "month", "应为YYYY-MM"),
+    ),
+    "fee_negative": (
+        {
+            "orgs.csv": base_orgs(),
+            "members.csv": MEMBERS + member_row("M1"),
+            "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-01,-1,,\n",
+        },
+        ("fees.csv", 2, "due", "应缴不能为负数"),
+    ),
+    "fee_paid_without_date": (
+        {
+            "orgs.csv": base_orgs(),
+            "members.csv": MEMBERS + member_row("M1"),
+            "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-01,10.00,10.00,\n",
+        },
+        ("fees.csv", 2, "paid_on", "须填写缴纳日期"),
+    ),
+    "fee_duplicate": (
+        {
+            "orgs.csv": base_orgs(),
+            "members.csv": MEMBERS + member_row("M1"),
+            "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-01,10.00,,\nM1,2025-01,10.00,,\n",
+        },
+        ("fees.csv", 3, "month", "与第2行重复"),
+    ),
+    "stray_file": (
+        {"orgs.csv": base_orgs(), "notes.txt": "hello"},
+        ("notes.txt", None, None, "不是数据包 v1 中的文件"),
+    ),
+    "member_in_group": (
+        {
+            "orgs.csv": base_orgs() + "G1,一组,B1,group,community,2001-01-01\n",
+            "members.csv": MEMBERS + member_row(org_code="G1"),
+        },
+        ("members.csv", 2, "org_code", "不能直接编入党小组"),
+    ),
+    "group_under_committee": (
+        {"orgs.csv": base_orgs() + "G1,一组,C1,group,community,2001-01-01\n"},
+        ("orgs.csv", 4, "kind", "党小组不能设在党委"),
+    ),
+    "duplicate_id_number": (
+        {
+            "orgs.csv": base_orgs(),
+            "members.csv": MEMBERS + member_row("M1") + member_row("M2", name="李四"),
+        },
+        ("members.csv", 3, "id_number", "与第2行重复"),
+    ),
+    "wrong_column_count": (
+        {"orgs.csv": ORGS + "C1,甲,,committee\n"},
+        ("orgs.csv", 2, None, "列数为4"),
+    ),
 }
 
 
@@ -216,8 +326,20 @@ def _xlsx(rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
-HEADER = ["member_no", "name", "gender", "birth_date", "id_number", "phone", "org_code", "status", "joined_on",
-          "full_on", "fee_category", "fee_base"]
+HEADER = [
+    "member_no",
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "org_code",
+    "status",
+    "joined_on",
+    "full_on",
+    "fee_category",
+    "fee_base",
+]
 
 
 def _upload(client, name: str, data: bytes):
@@ -228,30 +350,87 @@ def _upload(client, name: str, data: bytes):
 
 def test_web_roster_import_creates_in_scope(client, tree, users):
     login(client, users["branch_worker"])
-    good = ["N1", "王五", "男", "1980-05-17", GOOD_ID, "13800002222", "A1", "full", "2005-07-01", "2006-07-01", "employed", 6000]
+    good = [
+        "N1",
+        "王五",
+        "男",
+        "1980-05-17",
+        GOOD_ID,
+        "13800002222",
+        "A1",
+        "full",
+        "2005-07-01",
+        "2006-07-01",
+        "employed",
+        6000,
+    ]
     resp = _upload(client, "roster.xlsx", _xlsx([HEADER, good]))
     assert resp.status_code == 302
     assert Member.objects.get(member_no="N1").organization_id == tree.branch_a1.pk
-    assert AuditEvent.objects.filter(action="members.import", actor=users["branch_worker"]).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="members.import", actor=users["branch_worker"]).count()
+        == 1
+    )
 
 
 def test_web_roster_import_refuses_out_of_scope_rows(client, tree, users):
     login(client, users["branch_worker"])
-    row = ["N2", "王五", "男", "1980-05-17", GOOD_ID, "", "B1", "full", "2005-07-01", "2006-07-01", "employed", 6000]
+    row = [
+        "N2",
+        "王五",
+        "男",
+        "1980-05-17",
+        GOOD_ID,
+        "",
+        "B1",
+        "full",
+        "2005-07-01",
+        "2006-07-01",
+        "employed",
+        6000,
+    ]
     resp = _upload(client, "roster.xlsx", _xlsx([HEADER, row]))
     assert resp.status_code == 200
     assert "组织“B1”不在您的管理范围内" in resp.content.decode()
     assert "roster.xlsx" in resp.content.decode()
     # overwriting a member of another subtree by number is refused too
-    row = ["M0008", "篡改", "男", "1980-05-17", GOOD_ID, "", "A1", "full", "2005-07-01", "2006-07-01", "employed", 6000]
-    resp = _upload(client, "roster.csv", (",".join(HEADER) + "\n" + ",".join(map(str, row)) + "\n").encode())
+    row = [
+        "M0008",
+        "篡改",
+        "男",
+        "1980-05-17",
+        GOOD_ID,
+        "",
+        "A1",
+        "full",
+        "2005-07-01",
+        "2006-07-01",
+        "employed",
+        6000,
+    ]
+    resp = _upload(
+        client, "roster.csv", (",".join(HEADER) + "\n" + ",".join(map(str, row)) + "\n").encode()
+    )
     assert "已被您管理范围以外的组织使用" in resp.content.decode()
     assert not Member.objects.filter(name="篡改").exists()
 
 
 def test_xlsx_with_formula_is_refused(client, tree, users):
     login(client, users["branch_worker"])
-    row = ["N3", "=HYPERLINK(\"http://x\",\"a\")", "男", "1980-05-17", GOOD_ID, "", "A1", "full", "2005-07-01", "2006-07-01", "employed", 6000]
+    row = [
+        "N3",
+        '=HYPERLINK("http://x","a")',
+        "男",
+        "1980-05-17",
+        GOOD_ID,
+        "",
+        "A1",
+        "full",
+        "2005-07-01",
+        "2006-07-01",
+        "employed",
+        6000,
+    ]
     resp = _upload(client, "roster.xlsx", _xlsx([HEADER, row]))
     body = resp.content.decode()
     assert "单元格含有公式" in body
@@ -307,7 +486,10 @@ def test_web_export_escapes_and_embeds_no_formula(client, tree, users):
 def test_reimport_with_a_moved_organization(tmp_path):
     first = base_orgs() + "C2,中共乙委员会,C1,committee,organ,2000-01-01\n"
     import_bundle_dir(write(tmp_path, {"orgs.csv": first}))
-    moved = base_orgs().replace("B1,第一党支部,C1", "B1,第一党支部,C2") + "C2,中共乙委员会,C1,committee,organ,2000-01-01\n"
+    moved = (
+        base_orgs().replace("B1,第一党支部,C1", "B1,第一党支部,C2")
+        + "C2,中共乙委员会,C1,committee,organ,2000-01-01\n"
+    )
     d = tmp_path / "again"
     d.mkdir()
     (d / "orgs.csv").write_text(moved, encoding="utf-8")

@@ -27,7 +27,9 @@ class LifeBundle:
         self.meetings: list[str] = []
         self.n = 0
 
-    def branch(self, code: str, established: str = "2000-01-01", kind: str = "branch", parent: str = "C") -> str:
+    def branch(
+        self, code: str, established: str = "2000-01-01", kind: str = "branch", parent: str = "C"
+    ) -> str:
         self.orgs.append(f"{code},{code}支部,{parent},{kind},organ,{established}")
         return code
 
@@ -35,15 +37,25 @@ class LifeBundle:
         self.n += 1
         no = f"L{self.n:04d}"
         idn = idnumber.make("350203", date(1980, 1, 1), self.n * 2 + 1)
-        self.members.append(f"{no},党员{self.n},男,1980-01-01,{idn},,{org},full,2010-01-01,2011-01-01,employed,5000.00")
+        self.members.append(
+            f"{no},党员{self.n},男,1980-01-01,{idn},,{org},full,2010-01-01,2011-01-01,employed,5000.00"
+        )
         return no
 
-    def meeting(self, org: str, kind: str, held: str, attended: int = 8, expected: int = 10, topic: str = "") -> LifeBundle:
+    def meeting(
+        self, org: str, kind: str, held: str, attended: int = 8, expected: int = 10, topic: str = ""
+    ) -> LifeBundle:
         self.meetings.append(f"{org},{kind},{held},{topic or kind + held},{attended},{expected}")
         return self
 
-    def regular(self, org: str, first: str = "2024-01-01", last: str = "2025-12-31", committee: bool = False,
-                skip: tuple[tuple[str, str], ...] = ()) -> LifeBundle:
+    def regular(
+        self,
+        org: str,
+        first: str = "2024-01-01",
+        last: str = "2025-12-31",
+        committee: bool = False,
+        skip: tuple[tuple[str, str], ...] = (),
+    ) -> LifeBundle:
         """Everything due, held on the 10th of each month (quarterly ones in the quarter's middle month)."""
         start, end = date.fromisoformat(first), date.fromisoformat(last)
         d = start.replace(day=1)
@@ -63,11 +75,19 @@ class LifeBundle:
     def load(self, tmp: Path) -> None:
         d = tmp / "bundle"
         d.mkdir(exist_ok=True)
-        (d / "orgs.csv").write_text(ORG_HEAD + "".join(o + "\n" for o in self.orgs), encoding="utf-8")
-        (d / "members.csv").write_text(MEMBER_HEAD + "".join(m + "\n" for m in self.members), encoding="utf-8")
-        (d / "posts.csv").write_text(POST_HEAD + "".join(p + "\n" for p in self.posts), encoding="utf-8")
+        (d / "orgs.csv").write_text(
+            ORG_HEAD + "".join(o + "\n" for o in self.orgs), encoding="utf-8"
+        )
+        (d / "members.csv").write_text(
+            MEMBER_HEAD + "".join(m + "\n" for m in self.members), encoding="utf-8"
+        )
+        (d / "posts.csv").write_text(
+            POST_HEAD + "".join(p + "\n" for p in self.posts), encoding="utf-8"
+        )
         (d / "terms.csv").write_text(TERM_HEAD, encoding="utf-8")
-        (d / "meetings.csv").write_text(MEETING_HEAD + "".join(m + "\n" for m in self.meetings), encoding="utf-8")
+        (d / "meetings.csv").write_text(
+            MEETING_HEAD + "".join(m + "\n" for m in self.meetings), encoding="utf-8"
+        )
         import_bundle_dir(d)
 
 
@@ -92,7 +112,9 @@ def months(first: str, last: str) -> list[str]:
     return out
 
 
-def test_a_branch_that_holds_everything_has_no_finding_and_one_that_holds_nothing_has_every_period(tmp_path):
+def test_a_branch_that_holds_everything_has_no_finding_and_one_that_holds_nothing_has_every_period(
+    tmp_path,
+):
     b = LifeBundle()
     b.regular(b.branch("B1"))
     b.branch("B0")  # holds nothing; the window starts 2024-01-01 (24 months before January 2026)
@@ -100,22 +122,41 @@ def test_a_branch_that_holds_everything_has_no_finding_and_one_that_holds_nothin
     b.load(tmp_path)
     found = life("2026-01-15")
     assert {f for f in found if f[1] == "B1"} == set()
-    expected = ({("LIFE-01", "B0", q) for q in quarters("2024-Q1", "2025-Q4")}
-                | {("LIFE-04", "B0", q) for q in quarters("2024-Q1", "2025-Q4")}
-                | {("LIFE-05", "B0", m) for m in months("2024-01", "2025-12")}
-                | {("LIFE-06", "B0", y) for y in ("2024", "2025")} | {("LIFE-07", "B0", y) for y in ("2024", "2025")})
+    expected = (
+        {("LIFE-01", "B0", q) for q in quarters("2024-Q1", "2025-Q4")}
+        | {("LIFE-04", "B0", q) for q in quarters("2024-Q1", "2025-Q4")}
+        | {("LIFE-05", "B0", m) for m in months("2024-01", "2025-12")}
+        | {("LIFE-06", "B0", y) for y in ("2024", "2025")}
+        | {("LIFE-07", "B0", y) for y in ("2024", "2025")}
+    )
     assert {f for f in found if f[1] == "B0"} == expected
-    severities = {f["rule"]: f["severity"] for f in scan("2026-01-15") if f["org"] == "B0" and f["rule"] in CONTRACT}
-    assert severities == {"LIFE-01": "high", "LIFE-04": "warn", "LIFE-05": "warn", "LIFE-06": "high", "LIFE-07": "high"}
+    severities = {
+        f["rule"]: f["severity"]
+        for f in scan("2026-01-15")
+        if f["org"] == "B0" and f["rule"] in CONTRACT
+    }
+    assert severities == {
+        "LIFE-01": "high",
+        "LIFE-04": "warn",
+        "LIFE-05": "warn",
+        "LIFE-06": "high",
+        "LIFE-07": "high",
+    }
 
 
 def test_quarter_and_year_boundaries(tmp_path):
     b = LifeBundle()
     # Q3 2025's general meeting held on its last day counts for Q3; one held on 1 October counts for Q4 only
-    b.regular(b.branch("B1"), skip=(("general_meeting", "2025-08"),)).meeting("B1", "general_meeting", "2025-09-30")
-    b.regular(b.branch("B2"), skip=(("general_meeting", "2025-08"),)).meeting("B2", "general_meeting", "2025-10-01")
+    b.regular(b.branch("B1"), skip=(("general_meeting", "2025-08"),)).meeting(
+        "B1", "general_meeting", "2025-09-30"
+    )
+    b.regular(b.branch("B2"), skip=(("general_meeting", "2025-08"),)).meeting(
+        "B2", "general_meeting", "2025-10-01"
+    )
     # the life meeting of 2024 held on 1 January 2025 counts for 2025, not 2024
-    b.regular(b.branch("B3"), skip=(("life_meeting", "2024-12"),)).meeting("B3", "life_meeting", "2025-01-01")
+    b.regular(b.branch("B3"), skip=(("life_meeting", "2024-12"),)).meeting(
+        "B3", "life_meeting", "2025-01-01"
+    )
     b.load(tmp_path)
     found = life("2026-01-15")
     assert found == {("LIFE-01", "B2", "2025-Q3"), ("LIFE-06", "B3", "2024")}
@@ -134,20 +175,25 @@ def test_incomplete_periods_are_never_reported(tmp_path):
     # 1 February 2026: January is complete and nothing was held in it
     assert life("2026-02-01") == {("LIFE-05", "B1", "2026-01")}
     # 1 April 2026: Q1 is complete: general meeting and lesson missing, and three theme days
-    assert life("2026-04-01") == ({("LIFE-01", "B1", "2026-Q1"), ("LIFE-04", "B1", "2026-Q1")}
-                                  | {("LIFE-05", "B1", m) for m in ("2026-01", "2026-02", "2026-03")})
+    assert life("2026-04-01") == (
+        {("LIFE-01", "B1", "2026-Q1"), ("LIFE-04", "B1", "2026-Q1")}
+        | {("LIFE-05", "B1", m) for m in ("2026-01", "2026-02", "2026-03")}
+    )
 
 
 def test_organizations_established_mid_year_are_judged_from_their_first_full_period(tmp_path):
     b = LifeBundle()
     b.branch("B1", established="2025-03-15")  # holds nothing
-    b.branch("B2", established="2025-04-01")  # a quarter starting on the day it was established counts
+    b.branch(
+        "B2", established="2025-04-01"
+    )  # a quarter starting on the day it was established counts
     b.load(tmp_path)
     found = life("2026-01-15")
     assert {f for f in found if f[1] == "B1"} == (
         {("LIFE-01", "B1", q) for q in quarters("2025-Q2", "2025-Q4")}
         | {("LIFE-04", "B1", q) for q in quarters("2025-Q2", "2025-Q4")}
-        | {("LIFE-05", "B1", m) for m in months("2025-04", "2025-12")})  # no LIFE-06/07 for 2025: the year began before
+        | {("LIFE-05", "B1", m) for m in months("2025-04", "2025-12")}
+    )  # no LIFE-06/07 for 2025: the year began before
     assert ("LIFE-01", "B2", "2025-Q2") in found
     assert ("LIFE-05", "B2", "2025-04") in found
     assert ("LIFE-05", "B2", "2025-03") not in found
@@ -159,7 +205,12 @@ def test_committee_meetings_only_for_branches_with_a_committee(tmp_path):
     with_committee = b.branch("B1")
     nos = [b.member(with_committee) for _ in range(4)]
     b.branch("G1", kind="group", parent="B1")
-    b.posts += [f"B1,{nos[0]},secretary", f"B1,{nos[1]},organization", f"B1,{nos[2]},propaganda", f"G1,{nos[3]},group_leader"]
+    b.posts += [
+        f"B1,{nos[0]},secretary",
+        f"B1,{nos[1]},organization",
+        f"B1,{nos[2]},propaganda",
+        f"G1,{nos[3]},group_leader",
+    ]
     b.regular(with_committee, committee=True, skip=(("committee_meeting", "2025-12"),))
     two_posts = b.branch("B2")  # a secretary and a deputy: no committee
     nos2 = [b.member(two_posts) for _ in range(2)]
@@ -168,21 +219,30 @@ def test_committee_meetings_only_for_branches_with_a_committee(tmp_path):
     b.load(tmp_path)
     assert life("2026-01-15") == {("LIFE-02", "B1", "2025-12")}
     # the group under B1 meets never: LIFE-03 (not in the contract) reports it, monthly
-    assert {f["period"] for f in scan("2026-01-15") if f["rule"] == "LIFE-03"} == set(months("2024-01", "2025-12"))
+    assert {f["period"] for f in scan("2026-01-15") if f["rule"] == "LIFE-03"} == set(
+        months("2024-01", "2025-12")
+    )
 
 
 def test_general_meeting_with_half_or_fewer_present(tmp_path):
     b = LifeBundle()
     b.regular(b.branch("B1"))
-    b.meeting("B1", "general_meeting", "2025-03-03", attended=5, expected=10)   # exactly half: reported
-    b.meeting("B1", "general_meeting", "2025-06-03", attended=6, expected=11)   # 12 > 11: fine
-    b.meeting("B1", "general_meeting", "2025-07-03", attended=5, expected=11)   # 10 <= 11: reported
-    b.meeting("B1", "theme_day", "2025-07-04", attended=1, expected=10)         # not a general meeting
+    b.meeting(
+        "B1", "general_meeting", "2025-03-03", attended=5, expected=10
+    )  # exactly half: reported
+    b.meeting("B1", "general_meeting", "2025-06-03", attended=6, expected=11)  # 12 > 11: fine
+    b.meeting("B1", "general_meeting", "2025-07-03", attended=5, expected=11)  # 10 <= 11: reported
+    b.meeting("B1", "theme_day", "2025-07-04", attended=1, expected=10)  # not a general meeting
     b.load(tmp_path)
     findings = [f for f in scan("2026-01-15") if f["rule"] == "LIFE-11"]
-    assert {(f["org"], f["period"]) for f in findings} == {("B1", "2025-03-03"), ("B1", "2025-07-03")}
+    assert {(f["org"], f["period"]) for f in findings} == {
+        ("B1", "2025-03-03"),
+        ("B1", "2025-07-03"),
+    }
     assert all(f["severity"] == "high" and f["member"] is None for f in findings)
-    assert "应到10人，实到5人" in next(f["message"] for f in findings if f["period"] == "2025-03-03")
+    assert "应到10人，实到5人" in next(
+        f["message"] for f in findings if f["period"] == "2025-03-03"
+    )
 
 
 def test_meetings_after_the_scan_date_and_groups_do_not_count(tmp_path):
@@ -215,11 +275,13 @@ def test_bad_meeting_rows_are_refused_with_file_line_column_and_nothing_is_writt
     b.branch("B1")
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     b.meeting("B1", "general_meeting", "2025-03-03", attended=5, expected=10)
-    b.meeting("B1", "general_meeting", tomorrow)                       # in the future, recorded as held
-    b.meeting("B1", "general_meeting", "2025-04-03", attended=12, expected=10)  # more than the roster
-    b.meeting("B1", "sports_day", "2025-04-04")                        # not a kind
-    b.meeting("ZZ", "theme_day", "2025-04-05")                          # no such organization
-    b.meeting("B1", "theme_day", "1999-04-05")                          # before the organization existed
+    b.meeting("B1", "general_meeting", tomorrow)  # in the future, recorded as held
+    b.meeting(
+        "B1", "general_meeting", "2025-04-03", attended=12, expected=10
+    )  # more than the roster
+    b.meeting("B1", "sports_day", "2025-04-04")  # not a kind
+    b.meeting("ZZ", "theme_day", "2025-04-05")  # no such organization
+    b.meeting("B1", "theme_day", "1999-04-05")  # before the organization existed
     with pytest.raises(BundleError) as exc:
         b.load(tmp_path)
     issues = {(i.row, i.column) for i in exc.value.issues if i.file in ("meetings.csv", "组织生活")}

@@ -20,7 +20,11 @@ FULL_PHONE = re.compile(r"\b1[3-9]\d{9}\b")
 
 def test_personal_data_is_encrypted_at_rest(tree):
     m = tree.members["A1-1"]
-    row = Member.objects.filter(pk=m.pk).values("id_number_encrypted", "phone_encrypted", "id_number_masked").get()
+    row = (
+        Member.objects.filter(pk=m.pk)
+        .values("id_number_encrypted", "phone_encrypted", "id_number_masked")
+        .get()
+    )
     assert not FULL_ID.search(row["id_number_encrypted"])
     assert row["id_number_masked"].count("*") == 8
     with connection.cursor() as cur:
@@ -56,7 +60,10 @@ def test_detail_view_is_logged_and_unmask_is_audited(client, tree, users):
     login(client, staff)
     m = tree.members["A1-1"]
     client.get(reverse("members:detail", args=[m.pk]))
-    assert AuditEvent.objects.filter(action="members.view", object_id=str(m.pk), actor=staff).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="members.view", object_id=str(m.pk), actor=staff).count()
+        == 1
+    )
     resp = client.post(reverse("members:unmask", args=[m.pk, "id_number"]))
     assert resp.json()["value"] == m.id_number()
     ev = AuditEvent.objects.get(action="members.unmask", object_id=str(m.pk))
@@ -73,9 +80,16 @@ def test_unmask_without_permission_is_refused_and_audited(client, tree, users):
 
 
 @pytest.mark.parametrize("extra", [0, 12])
-def test_member_list_query_count_does_not_grow(client, tree, users, django_assert_num_queries, extra):
+def test_member_list_query_count_does_not_grow(
+    client, tree, users, django_assert_num_queries, extra
+):
     for i in range(extra):
-        services.member_create(actor=None, organization=tree.branch_a2, member_no=f"X{i:03d}", data=member_data(100 + i))
+        services.member_create(
+            actor=None,
+            organization=tree.branch_a2,
+            member_no=f"X{i:03d}",
+            data=member_data(100 + i),
+        )
     login(client, users["committee_staff"])
     client.get(reverse("members:list"))  # warm the session
     # session, user, otp device, grants, unread reminders, subtree size, count, page, and the session save
@@ -88,7 +102,12 @@ def test_member_list_query_count_does_not_grow(client, tree, users, django_asser
 @pytest.mark.parametrize("extra", [0, 12])
 def test_org_page_query_count_does_not_grow(client, tree, users, django_assert_num_queries, extra):
     for i in range(extra):
-        services.member_create(actor=None, organization=tree.branch_a1, member_no=f"Y{i:03d}", data=member_data(200 + i))
+        services.member_create(
+            actor=None,
+            organization=tree.branch_a1,
+            member_no=f"Y{i:03d}",
+            data=member_data(200 + i),
+        )
     login(client, users["committee_staff"])
     client.get(reverse("orgs:detail", args=[tree.branch_a1.pk]))
     with CaptureQueriesContext(connection) as first:
@@ -100,24 +119,40 @@ def test_org_page_query_count_does_not_grow(client, tree, users, django_assert_n
 
 def test_create_validates_and_writes_history(tree, users):
     worker = users["branch_worker"]
-    m = services.member_create(actor=worker, organization=tree.branch_a1, member_no="N0001", data=member_data(300, status="probationary", full_on=None, joined_on=date(2026, 1, 5)))
+    m = services.member_create(
+        actor=worker,
+        organization=tree.branch_a1,
+        member_no="N0001",
+        data=member_data(300, status="probationary", full_on=None, joined_on=date(2026, 1, 5)),
+    )
     assert MemberEvent.objects.filter(member=m, kind="created").count() == 1
-    assert AuditEvent.objects.filter(action="members.create", object_id=str(m.pk)).get().data["changes"]["id_number"][1].count("*") == 8
+    assert (
+        AuditEvent.objects.filter(action="members.create", object_id=str(m.pk))
+        .get()
+        .data["changes"]["id_number"][1]
+        .count("*")
+        == 8
+    )
 
 
-@pytest.mark.parametrize(("over", "field", "text"), [
-    ({"id_number": "350203198005170011"}, "id_number", "校验位"),
-    ({"birth_date": date(1981, 1, 1), "id_number": make_id(400)}, "birth_date", "不一致"),
-    ({"joined_on": date(2090, 1, 1)}, "joined_on", "晚于今天"),
-    ({"joined_on": date(1995, 1, 1)}, "joined_on", "未满18周岁"),
-    ({"phone": "12345"}, "phone", "11位"),
-    ({"name": "张" * 51}, "name", "50"),
-    ({"fee_category": "boss"}, "fee_category", "无效"),
-    ({"status": "full", "full_on": None}, "full_on", "转正日期"),
-])
+@pytest.mark.parametrize(
+    ("over", "field", "text"),
+    [
+        ({"id_number": "350203198005170011"}, "id_number", "校验位"),
+        ({"birth_date": date(1981, 1, 1), "id_number": make_id(400)}, "birth_date", "不一致"),
+        ({"joined_on": date(2090, 1, 1)}, "joined_on", "晚于今天"),
+        ({"joined_on": date(1995, 1, 1)}, "joined_on", "未满18周岁"),
+        ({"phone": "12345"}, "phone", "11位"),
+        ({"name": "张" * 51}, "name", "50"),
+        ({"fee_category": "boss"}, "fee_category", "无效"),
+        ({"status": "full", "full_on": None}, "full_on", "转正日期"),
+    ],
+)
 def test_create_refuses_bad_input_naming_the_field(tree, over, field, text):
     with pytest.raises(DomainError) as exc:
-        services.member_create(actor=None, organization=tree.branch_a1, member_no="BAD1", data=member_data(400, **over))
+        services.member_create(
+            actor=None, organization=tree.branch_a1, member_no="BAD1", data=member_data(400, **over)
+        )
     assert exc.value.field == field
     assert text in exc.value.message
     assert not Member.objects.filter(member_no="BAD1").exists()
@@ -126,36 +161,75 @@ def test_create_refuses_bad_input_naming_the_field(tree, over, field, text):
 def test_duplicate_id_number_refused(tree):
     dup = tree.members["A1-1"].id_number()
     with pytest.raises(DomainError, match="已有党员档案"):
-        services.member_create(actor=None, organization=tree.branch_a1, member_no="DUP", data=member_data(1, id_number=dup))
+        services.member_create(
+            actor=None,
+            organization=tree.branch_a1,
+            member_no="DUP",
+            data=member_data(1, id_number=dup),
+        )
 
 
 def test_members_cannot_be_placed_in_a_group(tree):
     with pytest.raises(DomainError, match="党小组"):
-        services.member_create(actor=None, organization=tree.group_a1, member_no="G1", data=member_data(500))
+        services.member_create(
+            actor=None, organization=tree.group_a1, member_no="G1", data=member_data(500)
+        )
 
 
 def test_out_of_scope_write_is_refused(tree, users):
     with pytest.raises(DomainError):
-        services.member_create(actor=users["branch_worker"], organization=tree.branch_b1, member_no="Z1", data=member_data(600))
+        services.member_create(
+            actor=users["branch_worker"],
+            organization=tree.branch_b1,
+            member_no="Z1",
+            data=member_data(600),
+        )
     assert not Member.objects.filter(member_no="Z1").exists()
-    assert not AuditEvent.objects.filter(action="members.create", actor=users["branch_worker"]).exists()
+    assert not AuditEvent.objects.filter(
+        action="members.create", actor=users["branch_worker"]
+    ).exists()
 
 
 def test_status_changes_keep_dated_history(tree, users):
     worker = users["branch_worker"]
     m = tree.members["A1-2"]
-    services.member_change_status(actor=worker, member=m, to_status="suspended", on=date(2026, 3, 1), reason="失联超过6个月，支部大会决定并经上级批准")
-    services.member_change_status(actor=worker, member=m, to_status="full", on=date(2026, 6, 1), reason="恢复联系，经上级批准恢复党籍")
+    services.member_change_status(
+        actor=worker,
+        member=m,
+        to_status="suspended",
+        on=date(2026, 3, 1),
+        reason="失联超过6个月，支部大会决定并经上级批准",
+    )
+    services.member_change_status(
+        actor=worker,
+        member=m,
+        to_status="full",
+        on=date(2026, 6, 1),
+        reason="恢复联系，经上级批准恢复党籍",
+    )
     with pytest.raises(DomainError, match="不能从"):
-        services.member_change_status(actor=worker, member=m, to_status="probationary", on=date(2026, 6, 2), reason="x")
-    events = list(MemberEvent.objects.filter(member=m, kind="status").order_by("on").values_list("from_status", "to_status"))
+        services.member_change_status(
+            actor=worker, member=m, to_status="probationary", on=date(2026, 6, 2), reason="x"
+        )
+    events = list(
+        MemberEvent.objects.filter(member=m, kind="status")
+        .order_by("on")
+        .values_list("from_status", "to_status")
+    )
     assert events == [("full", "suspended"), ("suspended", "full")]
 
 
 def test_conversion_needs_a_full_year(tree):
-    m = services.member_create(actor=None, organization=tree.branch_a1, member_no="P1", data=member_data(700, status="probationary", full_on=None, joined_on=date(2026, 1, 31)))
+    m = services.member_create(
+        actor=None,
+        organization=tree.branch_a1,
+        member_no="P1",
+        data=member_data(700, status="probationary", full_on=None, joined_on=date(2026, 1, 31)),
+    )
     with pytest.raises(DomainError, match="预备期一年未满"):
-        services.member_change_status(actor=None, member=m, to_status="full", on=date(2026, 6, 1), reason="支部大会")
+        services.member_change_status(
+            actor=None, member=m, to_status="full", on=date(2026, 6, 1), reason="支部大会"
+        )
 
 
 def test_edit_form_page_shows_full_values_and_is_logged(client, tree, users):
@@ -163,17 +237,37 @@ def test_edit_form_page_shows_full_values_and_is_logged(client, tree, users):
     m = tree.members["A1-1"]
     resp = client.get(reverse("members:edit", args=[m.pk]))
     assert m.id_number() in resp.content.decode()
-    assert AuditEvent.objects.filter(action="members.view", object_id=str(m.pk), data__via="edit_form").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="members.view", object_id=str(m.pk), data__via="edit_form"
+        ).count()
+        == 1
+    )
 
 
 def test_update_through_the_form(client, tree, users):
     login(client, users["branch_worker"])
     m = tree.members["A1-1"]
-    resp = client.post(reverse("members:edit", args=[m.pk]), {
-        "member_no": m.member_no, "name": "新名字", "gender": "男", "birth_date": "1980-05-17", "id_number": m.id_number(),
-        "phone": "13900001111", "ethnicity": "汉族", "education": "bachelor", "occupation": "", "work_unit": "",
-        "status": "full", "joined_on": "2005-07-01", "full_on": "2006-07-01", "fee_category": "employed", "fee_base": "6000.00",
-    })
+    resp = client.post(
+        reverse("members:edit", args=[m.pk]),
+        {
+            "member_no": m.member_no,
+            "name": "新名字",
+            "gender": "男",
+            "birth_date": "1980-05-17",
+            "id_number": m.id_number(),
+            "phone": "13900001111",
+            "ethnicity": "汉族",
+            "education": "bachelor",
+            "occupation": "",
+            "work_unit": "",
+            "status": "full",
+            "joined_on": "2005-07-01",
+            "full_on": "2006-07-01",
+            "fee_category": "employed",
+            "fee_base": "6000.00",
+        },
+    )
     assert resp.status_code == 302
     m.refresh_from_db()
     assert m.name == "新名字"
@@ -185,11 +279,23 @@ def test_update_through_the_form(client, tree, users):
 
 def test_form_shows_inline_error(client, tree, users):
     login(client, users["branch_worker"])
-    resp = client.post(reverse("members:create") + f"?org={tree.branch_a1.pk}", {
-        "member_no": "Q1", "name": "王五", "gender": "男", "birth_date": "1980-05-17", "id_number": make_id(1)[:-1] + ("1" if make_id(1)[-1] != "1" else "2"),
-        "phone": "", "ethnicity": "汉族", "status": "full", "joined_on": "2005-07-01", "full_on": "2006-07-01",
-        "fee_category": "employed", "fee_base": "6000",
-    })
+    resp = client.post(
+        reverse("members:create") + f"?org={tree.branch_a1.pk}",
+        {
+            "member_no": "Q1",
+            "name": "王五",
+            "gender": "男",
+            "birth_date": "1980-05-17",
+            "id_number": make_id(1)[:-1] + ("1" if make_id(1)[-1] != "1" else "2"),
+            "phone": "",
+            "ethnicity": "汉族",
+            "status": "full",
+            "joined_on": "2005-07-01",
+            "full_on": "2006-07-01",
+            "fee_category": "employed",
+            "fee_base": "6000",
+        },
+    )
     assert resp.status_code == 200
     assert resp.context["form"].errors["id_number"] == ["身份证号校验位错误（GB 11643）"]
     assert "is-invalid" in resp.content.decode()
@@ -219,13 +325,19 @@ def test_large_subtree_strategy_returns_the_same_page(tree, users, monkeypatch):
     monkeypatch.setattr(selectors, "LARGE_SUBTREE_ORGS", 2)
     large = list(selectors.member_search(staff).values_list("member_no", flat=True))
     assert large == small == [f"M{i:04d}" for i in range(1, 11)]
-    assert list(selectors.member_search(staff, organization=tree.district_b).values_list("member_no", flat=True)) == ["M0008", "M0009", "M0010"]
+    assert list(
+        selectors.member_search(staff, organization=tree.district_b).values_list(
+            "member_no", flat=True
+        )
+    ) == ["M0008", "M0009", "M0010"]
 
 
 def test_name_prefix_search(client, tree, users):
     login(client, users["committee_staff"])
     resp = client.get(reverse("members:list"), {"q": "党员1"})
-    assert [m.member_no for m in resp.context["page"].object_list] == ["M0001"]  # 党员10 is in district B
+    assert [m.member_no for m in resp.context["page"].object_list] == [
+        "M0001"
+    ]  # 党员10 is in district B
     login(client, users["supervisor"])
     resp = client.get(reverse("members:list"), {"q": "党员1"})
     assert [m.member_no for m in resp.context["page"].object_list] == ["M0001", "M0010"]

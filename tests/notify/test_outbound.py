@@ -86,7 +86,9 @@ class Gateway:
                     gateway.fail -= 1
                     self._answer(500, {"errcode": 500})
                 else:
-                    gateway.requests.append({"path": self.path, "body": json.loads(body), "headers": dict(self.headers)})
+                    gateway.requests.append(
+                        {"path": self.path, "body": json.loads(body), "headers": dict(self.headers)}
+                    )
                     self._answer(200, {"errcode": 0, "errmsg": "ok"})
 
             def _answer(self, status: int, data: dict[str, Any]) -> None:
@@ -108,8 +110,13 @@ class Gateway:
 def _notify(**over: Any) -> dict[str, Any]:
     from django.conf import settings
 
-    base = {**settings.NOTIFY, "email": False, "sms": {"url": "", "key_id": "k1", "key": ""},
-            "wechat": {"url": "", "key_id": "k1", "key": "", "template_id": "TPL1"}, "quiet_hours": (22, 7)}
+    base = {
+        **settings.NOTIFY,
+        "email": False,
+        "sms": {"url": "", "key_id": "k1", "key": ""},
+        "wechat": {"url": "", "key_id": "k1", "key": "", "template_id": "TPL1"},
+        "quiet_hours": (22, 7),
+    }
     base.update(over)
     return base
 
@@ -117,8 +124,10 @@ def _notify(**over: Any) -> dict[str, Any]:
 @pytest.fixture
 def gateway() -> Iterator[Gateway]:
     gw = Gateway()
-    notify = _notify(sms={"url": gw.url + "/sms", "key_id": "k1", "key": KEY},
-                     wechat={"url": gw.url + "/wechat", "key_id": "k1", "key": KEY, "template_id": "TPL1"})
+    notify = _notify(
+        sms={"url": gw.url + "/sms", "key_id": "k1", "key": KEY},
+        wechat={"url": gw.url + "/wechat", "key_id": "k1", "key": KEY, "template_id": "TPL1"},
+    )
     with override_settings(NOTIFY=notify):
         yield gw
     gw.server.shutdown()
@@ -132,7 +141,15 @@ def findings(tree: Any, users: dict[str, Any]) -> Any:
 
 def test_email_digest_once_a_day_through_smtp(smtp: Inbox, findings: Any) -> None:
     staff = findings
-    contact_update(user=staff, email="staff@example.org", phone="", wechat_openid="", email_on=True, sms_on=False, wechat_on=False)
+    contact_update(
+        user=staff,
+        email="staff@example.org",
+        phone="",
+        wechat_openid="",
+        email_on=True,
+        sms_on=False,
+        wechat_on=False,
+    )
     mine = Reminder.objects.filter(user=staff).count()
     assert mine > 0
     assert delivery_queue_digests(at(16, 8)) == {"deliveries": 1, "reminders": mine}
@@ -151,7 +168,15 @@ def test_email_digest_once_a_day_through_smtp(smtp: Inbox, findings: Any) -> Non
 
 
 def test_quiet_hours_defer_sending(smtp: Inbox, findings: Any) -> None:
-    contact_update(user=findings, email="staff@example.org", phone="", wechat_openid="", email_on=True, sms_on=False, wechat_on=False)
+    contact_update(
+        user=findings,
+        email="staff@example.org",
+        phone="",
+        wechat_openid="",
+        email_on=True,
+        sms_on=False,
+        wechat_on=False,
+    )
     assert in_quiet_hours(at(16, 23))
     assert in_quiet_hours(at(17, 6, 59))
     assert not in_quiet_hours(at(17, 7))
@@ -166,7 +191,15 @@ def test_quiet_hours_defer_sending(smtp: Inbox, findings: Any) -> None:
 
 
 def test_sms_is_signed_and_retried_with_backoff(gateway: Gateway, findings: Any) -> None:
-    contact_update(user=findings, email="", phone="13912345678", wechat_openid="", email_on=False, sms_on=True, wechat_on=False)
+    contact_update(
+        user=findings,
+        email="",
+        phone="13912345678",
+        wechat_openid="",
+        email_on=False,
+        sms_on=True,
+        wechat_on=False,
+    )
     gateway.fail = 2
     delivery_queue_digests(at(16, 8))
     assert delivery_send_due(at(16, 8)) == {"pending": 1}
@@ -189,7 +222,15 @@ def test_sms_is_signed_and_retried_with_backoff(gateway: Gateway, findings: Any)
 
 
 def test_wechat_template_message(gateway: Gateway, findings: Any) -> None:
-    contact_update(user=findings, email="", phone="", wechat_openid="oABCDEFGHIJ_1234567", email_on=False, sms_on=False, wechat_on=True)
+    contact_update(
+        user=findings,
+        email="",
+        phone="",
+        wechat_openid="oABCDEFGHIJ_1234567",
+        email_on=False,
+        sms_on=False,
+        wechat_on=True,
+    )
     delivery_queue_digests(at(16, 8))
     assert delivery_send_due(at(16, 8)) == {"sent": 1}
     [req] = gateway.requests
@@ -199,11 +240,21 @@ def test_wechat_template_message(gateway: Gateway, findings: Any) -> None:
     assert "条" in req["body"]["data"]["keyword1"]["value"]
 
 
-def test_a_forged_signature_is_refused_by_the_gateway_and_counts_as_failure(gateway: Gateway, findings: Any) -> None:
+def test_a_forged_signature_is_refused_by_the_gateway_and_counts_as_failure(
+    gateway: Gateway, findings: Any
+) -> None:
     from django.conf import settings
 
     wrong = _notify(sms={**settings.NOTIFY["sms"], "key": "not-the-key"})
-    contact_update(user=findings, email="", phone="13912345678", wechat_openid="", email_on=False, sms_on=True, wechat_on=False)
+    contact_update(
+        user=findings,
+        email="",
+        phone="13912345678",
+        wechat_openid="",
+        email_on=False,
+        sms_on=True,
+        wechat_on=False,
+    )
     with override_settings(NOTIFY=wrong):
         delivery_queue_digests(at(16, 8))
         delivery_send_due(at(16, 8))
@@ -214,9 +265,21 @@ def test_a_forged_signature_is_refused_by_the_gateway_and_counts_as_failure(gate
 
 def test_unreachable_endpoint_gives_up_after_max_attempts(findings: Any) -> None:
     port = _free_port()  # nothing listens there: connections are refused
-    notify = _notify(sms={"url": f"http://127.0.0.1:{port}/sms", "key_id": "k1", "key": KEY}, max_attempts=3, backoff_seconds=10)
+    notify = _notify(
+        sms={"url": f"http://127.0.0.1:{port}/sms", "key_id": "k1", "key": KEY},
+        max_attempts=3,
+        backoff_seconds=10,
+    )
     with override_settings(NOTIFY=notify):
-        contact_update(user=findings, email="", phone="13912345678", wechat_openid="", email_on=False, sms_on=True, wechat_on=False)
+        contact_update(
+            user=findings,
+            email="",
+            phone="13912345678",
+            wechat_openid="",
+            email_on=False,
+            sms_on=True,
+            wechat_on=False,
+        )
         delivery_queue_digests(at(16, 8))
         moment = at(16, 8)
         for _ in range(3):
@@ -227,12 +290,24 @@ def test_unreachable_endpoint_gives_up_after_max_attempts(findings: Any) -> None
     assert "无法连接网关" in d.last_error
 
 
-def test_a_digest_whose_findings_closed_is_not_sent(smtp: Inbox, tree: Any, users: dict[str, Any]) -> None:
+def test_a_digest_whose_findings_closed_is_not_sent(
+    smtp: Inbox, tree: Any, users: dict[str, Any]
+) -> None:
     scan_run(as_of=date(2026, 1, 15))
     worker = users["branch_worker"]
-    contact_update(user=worker, email="w@example.org", phone="", wechat_openid="", email_on=True, sms_on=False, wechat_on=False)
+    contact_update(
+        user=worker,
+        email="w@example.org",
+        phone="",
+        wechat_openid="",
+        email_on=True,
+        sms_on=False,
+        wechat_on=False,
+    )
     assert Reminder.objects.filter(user=worker).exists()
-    delivery_queue_digests(at(16, 23))  # quiet hours: waits for 07:00; meanwhile everything is put right
+    delivery_queue_digests(
+        at(16, 23)
+    )  # quiet hours: waits for 07:00; meanwhile everything is put right
     d = Delivery.objects.get()
     Reminder.objects.filter(id__in=d.reminder_ids).update(closed_on=date(2026, 1, 16))
     assert delivery_send_due(at(17, 7)) == {"cancelled": 1}
@@ -241,16 +316,24 @@ def test_a_digest_whose_findings_closed_is_not_sent(smtp: Inbox, tree: Any, user
 
 def test_escalation_after_configured_days(tree: Any, users: dict[str, Any]) -> None:
     city_staff = make_user("staff_city", "committee_staff", tree.city)
-    post_assign(actor=None, organization=tree.branch_a2, member=tree.members["A2-5"], post="secretary")
+    post_assign(
+        actor=None, organization=tree.branch_a2, member=tree.members["A2-5"], post="secretary"
+    )
     scan_run(as_of=date(2026, 1, 15))
-    warn = Reminder.objects.filter(finding__organization=tree.branch_a1, finding__severity__in=["warn", "info"])
+    warn = Reminder.objects.filter(
+        finding__organization=tree.branch_a1, finding__severity__in=["warn", "info"]
+    )
     finding_ids = set(warn.values_list("finding_id", flat=True))
     if not finding_ids:  # make one: A1 is a community branch with a 3-year term (TERM-05 warn)
         pytest.fail("the fixture should give A1 a warn finding")
 
     def levels(day: date) -> set[tuple[str, int]]:
         reminders_sync(day)
-        return set(Reminder.objects.filter(finding_id__in=finding_ids).exclude(level=0).values_list("user__username", "level"))
+        return set(
+            Reminder.objects.filter(finding_id__in=finding_ids)
+            .exclude(level=0)
+            .values_list("user__username", "level")
+        )
 
     with override_settings(NOTIFY=_notify(escalate_days=7, escalate_levels=2)):
         assert levels(date(2026, 1, 21)) == set()
@@ -261,20 +344,60 @@ def test_escalation_after_configured_days(tree: Any, users: dict[str, Any]) -> N
 def test_contact_is_validated_and_the_phone_encrypted(users: dict[str, Any]) -> None:
     user = users["branch_worker"]
     with pytest.raises(DomainError) as exc:
-        contact_update(user=user, email="not-an-email", phone="", wechat_openid="", email_on=False, sms_on=False, wechat_on=False)
+        contact_update(
+            user=user,
+            email="not-an-email",
+            phone="",
+            wechat_openid="",
+            email_on=False,
+            sms_on=False,
+            wechat_on=False,
+        )
     assert exc.value.field == "email"
     with pytest.raises(DomainError) as exc:
-        contact_update(user=user, email="", phone="12345", wechat_openid="", email_on=False, sms_on=False, wechat_on=False)
+        contact_update(
+            user=user,
+            email="",
+            phone="12345",
+            wechat_openid="",
+            email_on=False,
+            sms_on=False,
+            wechat_on=False,
+        )
     assert exc.value.field == "phone"
     with pytest.raises(DomainError) as exc:
-        contact_update(user=user, email="", phone="", wechat_openid="", email_on=False, sms_on=True, wechat_on=False)
+        contact_update(
+            user=user,
+            email="",
+            phone="",
+            wechat_openid="",
+            email_on=False,
+            sms_on=True,
+            wechat_on=False,
+        )
     assert exc.value.field == "phone"
     assert "手机号" in exc.value.message
-    c = contact_update(user=user, email="", phone="13912345678", wechat_openid="", email_on=False, sms_on=True, wechat_on=False)
+    c = contact_update(
+        user=user,
+        email="",
+        phone="13912345678",
+        wechat_openid="",
+        email_on=False,
+        sms_on=True,
+        wechat_on=False,
+    )
     assert c.phone_masked == "139****5678"
     assert "13912345678" not in c.phone_encrypted
     # the masked value shown back in the form keeps the number
-    c = contact_update(user=user, email="", phone="139****5678", wechat_openid="", email_on=False, sms_on=True, wechat_on=False)
+    c = contact_update(
+        user=user,
+        email="",
+        phone="139****5678",
+        wechat_openid="",
+        email_on=False,
+        sms_on=True,
+        wechat_on=False,
+    )
     assert Contact.objects.get(user=user).phone_encrypted == c.phone_encrypted
 
 
@@ -282,16 +405,29 @@ def test_settings_page_saves_and_the_log_lists(client: Any, users: dict[str, Any
     from tests.conftest import login
 
     login(client, users["member"])
-    resp = client.post("/inbox/settings/", {"email": "", "phone": "", "wechat_openid": "", "sms_on": "on"})
+    resp = client.post(
+        "/inbox/settings/", {"email": "", "phone": "", "wechat_openid": "", "sms_on": "on"}
+    )
     assert resp.status_code == 200
     assert "开启该提醒方式需要先填写手机号" in resp.content.decode()
-    resp = client.post("/inbox/settings/", {"email": "", "phone": "13912345678", "wechat_openid": "", "sms_on": "on"})
+    resp = client.post(
+        "/inbox/settings/",
+        {"email": "", "phone": "13912345678", "wechat_openid": "", "sms_on": "on"},
+    )
     assert resp.status_code == 302
     page = client.get("/inbox/settings/").content.decode()
     assert "139****5678" in page
     assert "13912345678" not in page
-    Delivery.objects.create(user=users["member"], channel="sms", day=date(2026, 1, 16), next_attempt_at=at(16, 8),
-                            status="failed", attempts=6, last_error="无法连接网关：refused", summary="2条待办预警")
+    Delivery.objects.create(
+        user=users["member"],
+        channel="sms",
+        day=date(2026, 1, 16),
+        next_attempt_at=at(16, 8),
+        status="failed",
+        attempts=6,
+        last_error="无法连接网关：refused",
+        summary="2条待办预警",
+    )
     login(client, users["system_admin"])
     page = client.get("/inbox/deliveries/?status=failed").content.decode()
     assert "无法连接网关" in page
@@ -299,15 +435,31 @@ def test_settings_page_saves_and_the_log_lists(client: Any, users: dict[str, Any
     assert "无法连接网关" not in client.get("/inbox/deliveries/?status=sent").content.decode()
 
 
-def test_a_meeting_notice_goes_out_in_the_digest(smtp: Inbox, tree: Any, users: dict[str, Any]) -> None:
+def test_a_meeting_notice_goes_out_in_the_digest(
+    smtp: Inbox, tree: Any, users: dict[str, Any]
+) -> None:
     from django.utils import timezone
 
     from dangjian.meetings import services as meetings
 
     member = users["member"]
-    contact_update(user=member, email="member@example.org", phone="", wechat_openid="", email_on=True, sms_on=False, wechat_on=False)
-    m = meetings.meeting_plan(actor=users["branch_worker"], organization=tree.branch_a1, kind="general_meeting",
-                              planned_on=timezone.localdate(), topic="季度党员大会", place="三楼会议室")
+    contact_update(
+        user=member,
+        email="member@example.org",
+        phone="",
+        wechat_openid="",
+        email_on=True,
+        sms_on=False,
+        wechat_on=False,
+    )
+    m = meetings.meeting_plan(
+        actor=users["branch_worker"],
+        organization=tree.branch_a1,
+        kind="general_meeting",
+        planned_on=timezone.localdate(),
+        topic="季度党员大会",
+        place="三楼会议室",
+    )
     meetings.meeting_publish(actor=users["branch_worker"], meeting=m)
     assert delivery_queue_digests(at(16, 8))["deliveries"] == 1
     d = Delivery.objects.get(user=member)

@@ -40,7 +40,9 @@ def _foreign_letter(tree, users, member_key="A1-3"):
 def _tamper(token: str, **change) -> str:
     env = json.loads(zlib.decompress(base64.urlsafe_b64decode(token[4:] + "==")))
     env["body"].update(change)
-    return "DJ1." + base64.urlsafe_b64encode(zlib.compress(exchange.canonical(env))).decode().rstrip("=")
+    return "DJ1." + base64.urlsafe_b64encode(
+        zlib.compress(exchange.canonical(env))
+    ).decode().rstrip("=")
 
 
 def test_only_the_security_admin_manages_keys(tree, users):
@@ -59,7 +61,11 @@ def test_only_the_security_admin_manages_keys(tree, users):
 
 
 def test_key_file_is_checked(users):
-    for bad in ("not json", json.dumps({"keys": []}), json.dumps({"keys": [{"key_id": "abc", "public_key": "AAAA"}]})):
+    for bad in (
+        "not json",
+        json.dumps({"keys": []}),
+        json.dumps({"keys": [{"key_id": "abc", "public_key": "AAAA"}]}),
+    ):
         with pytest.raises(DomainError, match="公钥文件"):
             services.key_trust(actor=users["security_admin"], published=bad)
     assert not TrustedKey.objects.exists()
@@ -67,13 +73,24 @@ def test_key_file_is_checked(users):
 
 def test_signed_letter_imports_and_is_accepted_with_a_signed_receipt(tree, users):
     token, old = _foreign_letter(tree, users)
-    services.key_generate(actor=users["security_admin"], deployment="本市党建平台")  # ours, to sign the receipt
+    services.key_generate(
+        actor=users["security_admin"], deployment="本市党建平台"
+    )  # ours, to sign the receipt
     lt = services.incoming_import(actor=users["sibling_staff"], token=token, to_org=tree.branch_b1)
-    assert (lt.signed, lt.name, lt.member_no, lt.fee_category) == (True, old.name, old.member_no.lstrip("X"), old.fee_category)
+    assert (lt.signed, lt.name, lt.member_no, lt.fee_category) == (
+        True,
+        old.name,
+        old.member_no.lstrip("X"),
+        old.fee_category,
+    )
     assert lt.id_number_masked.count("*") >= 8
     lt = services.incoming_accept(actor=users["sibling_staff"], letter=lt)
     m = Member.objects.get(member_no=lt.member_no)
-    assert (m.organization_id, m.status, m.id_number()) == (tree.branch_b1.pk, old.status, old.id_number())
+    assert (m.organization_id, m.status, m.id_number()) == (
+        tree.branch_b1.pk,
+        old.status,
+        old.id_number(),
+    )
     assert lt.receipt_token.startswith("DJ1.")
 
 
@@ -113,7 +130,10 @@ def test_replay_and_expiry_are_refused(tree, users):
     with pytest.raises(DomainError, match="已经导入过"):
         services.incoming_import(actor=users["sibling_staff"], token=token, to_org=tree.branch_b1)
     SeenMessage.objects.all().delete()
-    with freeze_time(timezone.localdate() + timedelta(days=31)), pytest.raises(DomainError, match="过期"):
+    with (
+        freeze_time(timezone.localdate() + timedelta(days=31)),
+        pytest.raises(DomainError, match="过期"),
+    ):
         services.incoming_import(actor=users["sibling_staff"], token=token, to_org=tree.branch_b1)
 
 
@@ -122,9 +142,22 @@ def test_paper_letter_registered_by_hand(tree, users):
 
     today = timezone.localdate()
     idn = idnumber.make("350203", date(today.year - 30, 1, 1), 7)
-    kw = {"to_org": tree.branch_b1, "letter_no": "外2026-001", "from_name": "外省某党委", "member_no": "P1", "name": "陈外来", "gender": "男",
-              "birth_date": idnumber.birth_date(idn), "id_number": idn, "member_status": "full", "joined_on": date(today.year - 5, 3, 1),
-              "full_on": date(today.year - 4, 3, 1), "issued_on": today, "valid_days": 30, "fee_paid_through": ""}
+    kw = {
+        "to_org": tree.branch_b1,
+        "letter_no": "外2026-001",
+        "from_name": "外省某党委",
+        "member_no": "P1",
+        "name": "陈外来",
+        "gender": "男",
+        "birth_date": idnumber.birth_date(idn),
+        "id_number": idn,
+        "member_status": "full",
+        "joined_on": date(today.year - 5, 3, 1),
+        "full_on": date(today.year - 4, 3, 1),
+        "issued_on": today,
+        "valid_days": 30,
+        "fee_paid_through": "",
+    }
     with pytest.raises(DomainError, match="身份证号"):
         services.incoming_register(actor=users["sibling_staff"], **{**kw, "id_number": "123"})
     with pytest.raises(DomainError, match="有效期"):
@@ -146,12 +179,23 @@ def test_letter_pdf_has_three_parts_and_the_qr(tree, users):
     from dangjian.transfers.documents import letter_pdf
 
     services.key_generate(actor=users["security_admin"], deployment="本市")
-    t = services.transfer_start(actor=users["branch_worker"], member=tree.members["A1-3"], to_name="示范大学党委")
+    t = services.transfer_start(
+        actor=users["branch_worker"], member=tree.members["A1-3"], to_name="示范大学党委"
+    )
     t = services.transfer_issue(actor=users["committee_staff"], transfer=t, valid_days=60)
     data = letter_pdf(Transfer.objects.select_related("member", "from_org", "to_org").get(pk=t.pk))
     assert data.startswith(b"%PDF")
-    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
-    for part in ("存根", "中国共产党党员组织关系介绍信", "回执", t.letter_no, "有效期60天", "示范大学党委"):
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    for part in (
+        "存根",
+        "中国共产党党员组织关系介绍信",
+        "回执",
+        t.letter_no,
+        "有效期60天",
+        "示范大学党委",
+    ):
         assert part in text
     assert text.count(t.letter_no) == 3
 
@@ -162,18 +206,34 @@ def test_a_returning_member_is_restored_and_a_stranger_with_the_number_is_refuse
     m = tree.members["A1-4"]
     t = services.transfer_start(actor=users["branch_worker"], member=m, to_name="外市")
     services.transfer_issue(actor=users["committee_staff"], transfer=t)
-    services.transfer_accept(actor=users["committee_staff"], transfer=t)  # the receipt came back: gone
+    services.transfer_accept(
+        actor=users["committee_staff"], transfer=t
+    )  # the receipt came back: gone
     m.refresh_from_db()
     assert m.status == "transferred_out"
     today = timezone.localdate()
-    kw = {"to_org": tree.branch_b1, "from_name": "外市某党委", "member_no": m.member_no, "name": m.name, "gender": m.gender,
-          "birth_date": m.birth_date, "member_status": "full", "joined_on": m.joined_on, "full_on": m.full_on,
-          "issued_on": today, "valid_days": 30}
+    kw = {
+        "to_org": tree.branch_b1,
+        "from_name": "外市某党委",
+        "member_no": m.member_no,
+        "name": m.name,
+        "gender": m.gender,
+        "birth_date": m.birth_date,
+        "member_status": "full",
+        "joined_on": m.joined_on,
+        "full_on": m.full_on,
+        "issued_on": today,
+        "valid_days": 30,
+    }
     other = idnumber.make("350203", m.birth_date, 901 if m.gender == "男" else 900)
-    stranger = services.incoming_register(actor=users["sibling_staff"], letter_no="R-1", id_number=other, **kw)
+    stranger = services.incoming_register(
+        actor=users["sibling_staff"], letter_no="R-1", id_number=other, **kw
+    )
     with pytest.raises(DomainError, match="身份证号不符"):
         services.incoming_accept(actor=users["sibling_staff"], letter=stranger)
-    back = services.incoming_register(actor=users["sibling_staff"], letter_no="R-2", id_number=m.id_number(), **kw)
+    back = services.incoming_register(
+        actor=users["sibling_staff"], letter_no="R-2", id_number=m.id_number(), **kw
+    )
     services.incoming_accept(actor=users["sibling_staff"], letter=back)
     m.refresh_from_db()
     assert (m.status, m.organization_id, m.left_on) == ("full", tree.branch_b1.pk, None)

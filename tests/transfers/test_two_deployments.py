@@ -24,12 +24,19 @@ DANGJIAN = str(Path(sys.executable).with_name("dangjian"))
 
 
 def _other(tmp: Path):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'yi.sqlite3'}", "DEBUG": "1",
-           "DANGJIAN_FIELD_KEY": "乙市党建平台的字段加密密钥-与甲不同-0123456789", "DJANGO_SETTINGS_MODULE": "dangjian.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'yi.sqlite3'}",
+        "DEBUG": "1",
+        "DANGJIAN_FIELD_KEY": "乙市党建平台的字段加密密钥-与甲不同-0123456789",
+        "DJANGO_SETTINGS_MODULE": "dangjian.settings",
+    }
     env.pop("PYTEST_XDIST_WORKER", None)
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-        p = subprocess.run([DANGJIAN, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp)
+        p = subprocess.run(
+            [DANGJIAN, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp
+        )
         if ok:
             assert p.returncode == 0, p.stderr[-2000:]
         return p
@@ -42,8 +49,11 @@ def test_letter_and_receipt_between_two_deployments(tmp_path, tree, users):
     yi("migrate", "-v0")
     bundle = tmp_path / "bundle"
     bundle.mkdir()
-    (bundle / "orgs.csv").write_text(ORG_HEAD + "YC,中共乙市委员会,,committee,organ,2000-01-01\n"
-                                     "YB1,乙市第一支部,YC,branch,organ,2000-01-01\n", encoding="utf-8")
+    (bundle / "orgs.csv").write_text(
+        ORG_HEAD + "YC,中共乙市委员会,,committee,organ,2000-01-01\n"
+        "YB1,乙市第一支部,YC,branch,organ,2000-01-01\n",
+        encoding="utf-8",
+    )
     (bundle / "members.csv").write_text(MEMBER_HEAD, encoding="utf-8")
     yi("import", "bundle", str(bundle))
     yi("transfers", "keygen", "--deployment", "乙市党建平台")
@@ -51,12 +61,19 @@ def test_letter_and_receipt_between_two_deployments(tmp_path, tree, users):
 
     # 甲: its key, 乙's key trusted, a letter to 乙
     services.key_generate(actor=users["security_admin"], deployment="甲市党建平台")
-    services.key_trust(actor=users["security_admin"], published=(tmp_path / "yi-keys.json").read_text(encoding="utf-8"))
+    services.key_trust(
+        actor=users["security_admin"],
+        published=(tmp_path / "yi-keys.json").read_text(encoding="utf-8"),
+    )
     m = tree.members["A1-3"]
-    t = services.transfer_start(actor=users["branch_worker"], member=m, to_name="乙市第一支部", reason="工作调动到乙市")
+    t = services.transfer_start(
+        actor=users["branch_worker"], member=m, to_name="乙市第一支部", reason="工作调动到乙市"
+    )
     t = services.transfer_issue(actor=users["committee_staff"], transfer=t, valid_days=60)
     (tmp_path / "letter.dgl").write_text(t.token, encoding="utf-8")
-    (tmp_path / "jia-keys.json").write_text(json.dumps(exchange.published(), ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "jia-keys.json").write_text(
+        json.dumps(exchange.published(), ensure_ascii=False), encoding="utf-8"
+    )
 
     # 乙: before trusting 甲 the letter is refused; tampered, refused; then imported once, accepted
     p = yi("transfers", "import-letter", "letter.dgl", "--to", "YB1", ok=False)
@@ -67,15 +84,22 @@ def test_letter_and_receipt_between_two_deployments(tmp_path, tree, users):
     (tmp_path / "forged.dgl").write_text(forged, encoding="utf-8")
     p = yi("transfers", "import-letter", "forged.dgl", "--to", "YB1", ok=False)
     assert p.returncode != 0
-    assert ("签名验证失败" in p.stderr or "损坏" in p.stderr)
+    assert "签名验证失败" in p.stderr or "损坏" in p.stderr
     assert "已导入介绍信" in yi("transfers", "import-letter", "letter.dgl", "--to", "YB1").stdout
     p = yi("transfers", "import-letter", "letter.dgl", "--to", "YB1", ok=False)
     assert p.returncode != 0
     assert "已经登记过" in p.stderr
     yi("transfers", "accept", t.letter_no)
-    check = (f"from dangjian.members.models import Member as M; m = M.objects.get(member_no={m.member_no!r}); "
-             "print(m.organization.code, m.status, m.name, m.id_number())")
-    assert yi("shell", "-v0", "-c", check).stdout.split() == ["YB1", m.status, m.name, m.id_number()]
+    check = (
+        f"from dangjian.members.models import Member as M; m = M.objects.get(member_no={m.member_no!r}); "
+        "print(m.organization.code, m.status, m.name, m.id_number())"
+    )
+    assert yi("shell", "-v0", "-c", check).stdout.split() == [
+        "YB1",
+        m.status,
+        m.name,
+        m.id_number(),
+    ]
     yi("transfers", "receipt", t.letter_no, "--out", "receipt.dgr")
 
     # 甲: the receipt closes the transfer; the member leaves the roll; a replay is refused

@@ -13,9 +13,25 @@ from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "member", "branch_worker", "committee_staff", "supervisor", "sibling_staff",
-         "system_admin", "security_admin", "audit_admin", "no_grant"]
-NON_STAFF = {"member": 403, "system_admin": 403, "security_admin": 403, "audit_admin": 403, "no_grant": 403}
+ROLES = [
+    "anonymous",
+    "member",
+    "branch_worker",
+    "committee_staff",
+    "supervisor",
+    "sibling_staff",
+    "system_admin",
+    "security_admin",
+    "audit_admin",
+    "no_grant",
+]
+NON_STAFF = {
+    "member": 403,
+    "system_admin": 403,
+    "security_admin": 403,
+    "audit_admin": 403,
+    "no_grant": 403,
+}
 
 
 def expect(anonymous=302, **kw):
@@ -24,188 +40,846 @@ def expect(anonymous=302, **kw):
     return out
 
 
-MEMBER_ONLY = {"anonymous": 302, **NON_STAFF, "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}
+MEMBER_ONLY = {
+    "anonymous": 302,
+    **NON_STAFF,
+    "member": 200,
+    "branch_worker": 403,
+    "committee_staff": 403,
+    "supervisor": 403,
+    "sibling_staff": 403,
+}
 STAFF_ALL = {"branch_worker": 200, "committee_staff": 200, "supervisor": 200, "sibling_staff": 200}
 
 # name -> (args builder, query string, expected status per role)
 MATRIX = {
-    "web:home": (lambda t: [], "", {"anonymous": 302, "member": 302, "branch_worker": 200, "committee_staff": 200,
-                                     "supervisor": 200, "sibling_staff": 200, "system_admin": 302,
-                                     "security_admin": 302, "audit_admin": 302, "no_grant": 200}),
-    "web:me": (lambda t: [], "", {"anonymous": 302, "member": 200, "branch_worker": 403, "committee_staff": 403,
-                                   "supervisor": 403, "sibling_staff": 403, "system_admin": 403,
-                                   "security_admin": 403, "audit_admin": 403, "no_grant": 403}),
+    "web:home": (
+        lambda t: [],
+        "",
+        {
+            "anonymous": 302,
+            "member": 302,
+            "branch_worker": 200,
+            "committee_staff": 200,
+            "supervisor": 200,
+            "sibling_staff": 200,
+            "system_admin": 302,
+            "security_admin": 302,
+            "audit_admin": 302,
+            "no_grant": 200,
+        },
+    ),
+    "web:me": (
+        lambda t: [],
+        "",
+        {
+            "anonymous": 302,
+            "member": 200,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "system_admin": 403,
+            "security_admin": 403,
+            "audit_admin": 403,
+            "no_grant": 403,
+        },
+    ),
     "orgs:tree": (lambda t: [], "", expect(**STAFF_ALL)),
     "orgs:lookup": (lambda t: [], "?q=甲", expect(**STAFF_ALL)),
-    "members:lookup": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "orgs:detail": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "orgs:children": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "orgs:create": (lambda t: [t.district_a.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:edit": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:move": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:dissolve": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:merge": (lambda t: [t.branch_a2.pk], "", expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:term_create": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:post_create": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:units": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "orgs:unit_create": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:unit_edit": (lambda t: [t.district_a.pk, _unit(t)], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:request_create": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:request_answer": (lambda t: [t.district_a.pk, _request(t)], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:elections": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "orgs:election_request": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:election_result": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:election_report": (lambda t: [t.branch_a1.pk, _election(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "orgs:term_extend": (lambda t: [t.branch_a1.pk, t.branch_a1.terms.first().pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "fees:grid": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "fees:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
-    "fees:summary": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "fees:import": (lambda t: [], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200)),
-    "fees:accounts": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "fees:remit": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "fees:publish": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "fees:pay_offline": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "fees:receipt": (lambda t: [_payment(t)], "", {**expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
-                                                   "member": 200, "system_admin": 404, "security_admin": 404, "audit_admin": 404, "no_grant": 404}),
-    "fees:my": (lambda t: [], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
-    "fees:my_order": (lambda t: [_order(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
-    "fees:sandbox_pay": (lambda t: [_order(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
-    "meetings:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
-    "meetings:calendar": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "meetings:calendar#rollup": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "meetings:plan_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "meetings:record_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "meetings:handlings": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "meetings:handling_decide": (lambda t: [_handling(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "meetings:detail": (lambda t: [_held(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "meetings:plan_edit": (lambda t: [_planned(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "meetings:record": (lambda t: [_planned(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "meetings:appraisal": (lambda t: [_held(t, "democratic_review")], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "meetings:attachment": (lambda t: _meeting_file(t), "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "meetings:export": (lambda t: [_held(t), "docx"], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "meetings:member": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "meetings:my": (lambda t: [], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
-    "meetings:member_meeting": (lambda t: [_published(t)], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
-    "recruitment:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
-    "recruitment:board": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "recruitment:board#rollup": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "recruitment:apply": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "recruitment:detail": (lambda t: [_candidate(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "recruitment:document": (lambda t: _candidate_doc(t), "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "recruitment:pdf": (lambda t: [_candidate(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
-    "transfers:my": (lambda t: [], "", {**expect(), "member": 200, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
-    "transfers:keys": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
+    "members:lookup": (
+        lambda t: [],
+        "?org={a1}",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "orgs:detail": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "orgs:children": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "orgs:create": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:edit": (
+        lambda t: [t.branch_a2.pk],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:move": (
+        lambda t: [t.branch_a2.pk],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:dissolve": (
+        lambda t: [t.branch_a2.pk],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:merge": (
+        lambda t: [t.branch_a2.pk],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:term_create": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:post_create": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:units": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "orgs:unit_create": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:unit_edit": (
+        lambda t: [t.district_a.pk, _unit(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:request_create": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:request_answer": (
+        lambda t: [t.district_a.pk, _request(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:elections": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "orgs:election_request": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:election_result": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:election_report": (
+        lambda t: [t.branch_a1.pk, _election(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:term_extend": (
+        lambda t: [t.branch_a1.pk, t.branch_a1.terms.first().pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "fees:grid": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "fees:home": (
+        lambda t: [],
+        "",
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302),
+    ),
+    "fees:summary": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "fees:import": (
+        lambda t: [],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
+    ),
+    "fees:accounts": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "fees:remit": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "fees:publish": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "fees:pay_offline": (
+        lambda t: [t.members["A1-1"].pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "fees:receipt": (
+        lambda t: [_payment(t)],
+        "",
+        {
+            **expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+            "member": 200,
+            "system_admin": 404,
+            "security_admin": 404,
+            "audit_admin": 404,
+            "no_grant": 404,
+        },
+    ),
+    "fees:my": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "member": 200,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
+    "fees:my_order": (
+        lambda t: [_order(t)],
+        "",
+        {
+            **expect(),
+            "member": 200,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
+    "fees:sandbox_pay": (
+        lambda t: [_order(t)],
+        "",
+        {
+            **expect(),
+            "member": 200,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
+    "meetings:home": (
+        lambda t: [],
+        "",
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302),
+    ),
+    "meetings:calendar": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "meetings:calendar#rollup": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "meetings:plan_new": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:record_new": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:handlings": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "meetings:handling_decide": (
+        lambda t: [_handling(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:detail": (
+        lambda t: [_held(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "meetings:plan_edit": (
+        lambda t: [_planned(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:record": (
+        lambda t: [_planned(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:appraisal": (
+        lambda t: [_held(t, "democratic_review")],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:attachment": (
+        lambda t: _meeting_file(t),
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "meetings:export": (
+        lambda t: [_held(t), "docx"],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "meetings:member": (
+        lambda t: [t.members["A1-1"].pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "meetings:my": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "member": 200,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
+    "meetings:member_meeting": (
+        lambda t: [_published(t)],
+        "",
+        {
+            **expect(),
+            "member": 200,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
+    "recruitment:home": (
+        lambda t: [],
+        "",
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302),
+    ),
+    "recruitment:board": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "recruitment:board#rollup": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "recruitment:apply": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "recruitment:detail": (
+        lambda t: [_candidate(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "recruitment:document": (
+        lambda t: _candidate_doc(t),
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "recruitment:pdf": (
+        lambda t: [_candidate(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:home": (
+        lambda t: [],
+        "",
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302),
+    ),
+    "transfers:my": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "member": 200,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
+    "transfers:keys": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "security_admin": 200,
+        },
+    ),
     "transfers:published_keys": (lambda t: [], "", dict.fromkeys(ROLES, 200)),
-    "transfers:list": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:list#in": (lambda t: [t.district_a.pk], "?tab=in&status=all", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:list#incoming": (lambda t: [t.branch_a1.pk], "?tab=incoming", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:list#mobile": (lambda t: [t.branch_a1.pk], "?tab=mobile", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:list#lost": (lambda t: [t.branch_a1.pk], "?tab=lost", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:batch": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "transfers:incoming_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "transfers:mobile_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "transfers:lost_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "transfers:start": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "transfers:detail": (lambda t: [_transfer(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:pdf": (lambda t: [_transfer(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:token": (lambda t: [_transfer(t, token="DJ1.test")], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:incoming": (lambda t: [_incoming(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:receipt": (lambda t: [_incoming(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:mobile": (lambda t: [_mobile(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "transfers:lost": (lambda t: [_lost(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "learning:home": (lambda t: [], "", expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302)),
-    "learning:library": (lambda t: [t.branch_a1.pk], "?q=党章", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "learning:course_new": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "learning:hours": (lambda t: [t.branch_a1.pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "learning:quiz": (lambda t: [t.district_a.pk], "", expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "learning:course": (lambda t: [_lcourse(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "learning:staff_media": (lambda t: [_lresource(t, video=True)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "learning:points": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
+    "transfers:list": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:list#in": (
+        lambda t: [t.district_a.pk],
+        "?tab=in&status=all",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:list#incoming": (
+        lambda t: [t.branch_a1.pk],
+        "?tab=incoming",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:list#mobile": (
+        lambda t: [t.branch_a1.pk],
+        "?tab=mobile",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:list#lost": (
+        lambda t: [t.branch_a1.pk],
+        "?tab=lost",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:batch": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "transfers:incoming_new": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "transfers:mobile_new": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "transfers:lost_new": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "transfers:start": (
+        lambda t: [t.members["A1-1"].pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "transfers:detail": (
+        lambda t: [_transfer(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:pdf": (
+        lambda t: [_transfer(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:token": (
+        lambda t: [_transfer(t, token="DJ1.test")],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:incoming": (
+        lambda t: [_incoming(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:receipt": (
+        lambda t: [_incoming(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:mobile": (
+        lambda t: [_mobile(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "transfers:lost": (
+        lambda t: [_lost(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "learning:home": (
+        lambda t: [],
+        "",
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302),
+    ),
+    "learning:library": (
+        lambda t: [t.branch_a1.pk],
+        "?q=党章",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "learning:course_new": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "learning:hours": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "learning:quiz": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "learning:course": (
+        lambda t: [_lcourse(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "learning:staff_media": (
+        lambda t: [_lresource(t, video=True)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "learning:points": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "system_admin": 200,
+        },
+    ),
     "learning:my": (lambda t: [], "", MEMBER_ONLY),
     "learning:member_course": (lambda t: [_lcourse(t)], "", MEMBER_ONLY),
     "learning:study": (lambda t: [_lresource(t)], "", MEMBER_ONLY),
     "learning:media": (lambda t: [_lresource(t, video=True)], "", MEMBER_ONLY),
     "learning:paper": (lambda t: [_lpaper(t)], "", MEMBER_ONLY),
     "learning:attempt": (lambda t: [_lattempt(t)], "", MEMBER_ONLY),
-    "recruitment:holidays": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
+    "recruitment:holidays": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "system_admin": 200,
+        },
+    ),
     "members:list": (lambda t: [], "", expect(**STAFF_ALL)),
-    "members:list#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "members:create": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "members:list#org": (
+        lambda t: [],
+        "?org={a1}",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "members:create": (
+        lambda t: [],
+        "?org={a1}",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
     "members:export": (lambda t: [], "", expect(**STAFF_ALL)),
-    "members:import": (lambda t: [], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200)),
-    "members:import_template": (lambda t: [], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200)),
-    "members:detail": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "members:edit": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "members:status": (lambda t: [t.members["A1-1"].pk], "", expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "members:import": (
+        lambda t: [],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
+    ),
+    "members:import_template": (
+        lambda t: [],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
+    ),
+    "members:detail": (
+        lambda t: [t.members["A1-1"].pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "members:edit": (
+        lambda t: [t.members["A1-1"].pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "members:status": (
+        lambda t: [t.members["A1-1"].pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
     "compliance:dashboard": (lambda t: [], "", expect(**STAFF_ALL)),
-    "compliance:dashboard#org": (lambda t: [], "?org={a1}", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "compliance:run": (lambda t: [_run(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "notify:inbox": (lambda t: [], "", {role: (302 if role == "anonymous" else 200) for role in ROLES}),
-    "notify:settings": (lambda t: [], "", {role: (302 if role == "anonymous" else 200) for role in ROLES}),
-    "notify:deliveries": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
+    "compliance:dashboard#org": (
+        lambda t: [],
+        "?org={a1}",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "compliance:run": (
+        lambda t: [_run(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "notify:inbox": (
+        lambda t: [],
+        "",
+        {role: (302 if role == "anonymous" else 200) for role in ROLES},
+    ),
+    "notify:settings": (
+        lambda t: [],
+        "",
+        {role: (302 if role == "anonymous" else 200) for role in ROLES},
+    ),
+    "notify:deliveries": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "system_admin": 200,
+        },
+    ),
     "supervision:list": (lambda t: [], "", expect(**STAFF_ALL)),
-    "supervision:create": (lambda t: [], "", expect(branch_worker=403, committee_staff=200, supervisor=200, sibling_staff=200)),
-    "supervision:detail": (lambda t: [_task(t)], "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "supervision:attachment": (lambda t: _attachment(t), "", expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
-    "compliance:rules": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
-    "audit:list": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "audit_admin": 200}),
-    "accounts:users": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "system_admin": 200}),
-    "accounts:grants": (lambda t: [], "", {**expect(), "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403, "security_admin": 200}),
+    "supervision:create": (
+        lambda t: [],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=200, sibling_staff=200),
+    ),
+    "supervision:detail": (
+        lambda t: [_task(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "supervision:attachment": (
+        lambda t: _attachment(t),
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "compliance:rules": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "security_admin": 200,
+        },
+    ),
+    "audit:list": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "audit_admin": 200,
+        },
+    ),
+    "accounts:users": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "system_admin": 200,
+        },
+    ),
+    "accounts:grants": (
+        lambda t: [],
+        "",
+        {
+            **expect(),
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+            "security_admin": 200,
+        },
+    ),
     "api-docs": (lambda t: [], "", expect(anonymous=403, **STAFF_ALL)),
     "api-schema": (lambda t: [], "", expect(anonymous=403, **STAFF_ALL)),
     "organization-list": (lambda t: [], "", expect(anonymous=403, **STAFF_ALL)),
-    "organization-detail": (lambda t: [t.branch_a1.pk], "", expect(anonymous=403, branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "organization-detail": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(
+            anonymous=403, branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404
+        ),
+    ),
     "member-list": (lambda t: [], "", expect(anonymous=403, **STAFF_ALL)),
-    "member-detail": (lambda t: [t.members["A1-1"].pk], "", expect(anonymous=403, branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404)),
+    "member-detail": (
+        lambda t: [t.members["A1-1"].pk],
+        "",
+        expect(
+            anonymous=403, branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404
+        ),
+    ),
 }
 
 # POST-only routes, checked with a POST (side effects asserted elsewhere).
 POST_MATRIX = {
-    "orgs:post_end": (lambda t: [t.branch_a1.pk, t.branch_a1.posts.first().pk],
-                      expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "orgs:set_joint": (lambda t: [t.branch_a2.pk],
-                       expect(branch_worker=403, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "fees:annual": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "fees:collection_day": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "fees:my_pay": (lambda t: [], {**expect(), "member": 302, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
+    "orgs:post_end": (
+        lambda t: [t.branch_a1.pk, t.branch_a1.posts.first().pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "orgs:set_joint": (
+        lambda t: [t.branch_a2.pk],
+        expect(branch_worker=403, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "fees:annual": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "fees:collection_day": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "fees:my_pay": (
+        lambda t: [],
+        {
+            **expect(),
+            "member": 302,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
     "fees:callback": (lambda t: ["sandbox"], dict.fromkeys(ROLES, 400)),
-    "compliance:scan_start": (lambda t: [t.branch_a1.pk],
-                              expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "meetings:plan_generate": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "meetings:publish": (lambda t: [_planned(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "meetings:cancel": (lambda t: [_planned(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "meetings:rectify": (lambda t: [_held(t, "life_meeting")], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "meetings:rectify_done": (lambda t: _rectification(t), expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "meetings:leave": (lambda t: [t.members["A1-1"].pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "meetings:sign_in": (lambda t: [_published(t)], {**expect(), "member": 302, "branch_worker": 403, "committee_staff": 403, "supervisor": 403, "sibling_staff": 403}),
-    "notify:notice": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
-    "learning:beat": (lambda t: [_lresource(t)], {**MEMBER_ONLY, "member": 400}),  # a form post is not a heartbeat
+    "compliance:scan_start": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:plan_generate": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:publish": (
+        lambda t: [_planned(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:cancel": (
+        lambda t: [_planned(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:rectify": (
+        lambda t: [_held(t, "life_meeting")],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:rectify_done": (
+        lambda t: _rectification(t),
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:leave": (
+        lambda t: [t.members["A1-1"].pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:sign_in": (
+        lambda t: [_published(t)],
+        {
+            **expect(),
+            "member": 302,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
+    "notify:notice": (
+        lambda t: [0],
+        {role: (302 if role == "anonymous" else 404) for role in ROLES},
+    ),
+    "learning:beat": (
+        lambda t: [_lresource(t)],
+        {**MEMBER_ONLY, "member": 400},
+    ),  # a form post is not a heartbeat
     "learning:points_choice": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
-    "transfers:act": (lambda t: [_transfer(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "transfers:receipt_upload": (lambda t: [t.branch_a1.pk], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "recruitment:step": (lambda t: [_candidate(t)], expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404)),
-    "recruitment:notice": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "recruitment:close": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "recruitment:cancel": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "recruitment:extend": (lambda t: [_candidate(t)], expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404)),
-    "recruitment:exception": (lambda t: [_candidate(t)], expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404)),
+    "transfers:act": (
+        lambda t: [_transfer(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "transfers:receipt_upload": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "recruitment:step": (
+        lambda t: [_candidate(t)],
+        expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "recruitment:notice": (
+        lambda t: [_candidate(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "recruitment:close": (
+        lambda t: [_candidate(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "recruitment:cancel": (
+        lambda t: [_candidate(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "recruitment:extend": (
+        lambda t: [_candidate(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "recruitment:exception": (
+        lambda t: [_candidate(t)],
+        expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404),
+    ),
     "notify:read": (lambda t: [0], {role: (302 if role == "anonymous" else 404) for role in ROLES}),
-    "supervision:act": (lambda t: [_task(t), t.branch_a1.assignments.first().pk],
-                        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=404)),
-    "members:unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
-                       expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
-    "member-unmask": (lambda t: [t.members["A1-1"].pk, "phone"],
-                      expect(anonymous=403, branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404)),
+    "supervision:act": (
+        lambda t: [_task(t), t.branch_a1.assignments.first().pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=404),
+    ),
+    "members:unmask": (
+        lambda t: [t.members["A1-1"].pk, "phone"],
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "member-unmask": (
+        lambda t: [t.members["A1-1"].pk, "phone"],
+        expect(
+            anonymous=403, branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404
+        ),
+    ),
 }
+
 
 def _held(t, kind="general_meeting"):
     from datetime import date
 
     from dangjian.meetings.models import Meeting
 
-    return Meeting.objects.create(organization=t.branch_a1, kind=kind, status="held", held_on=date(2026, 1, 5), topic="会议",
-                                  expected=4, attended=4).pk
+    return Meeting.objects.create(
+        organization=t.branch_a1,
+        kind=kind,
+        status="held",
+        held_on=date(2026, 1, 5),
+        topic="会议",
+        expected=4,
+        attended=4,
+    ).pk
 
 
 def _planned(t):
@@ -215,8 +889,12 @@ def _planned(t):
 
     from dangjian.meetings.models import Meeting
 
-    return Meeting.objects.create(organization=t.branch_a1, kind="theme_day", planned_on=timezone.localdate() + timedelta(days=3),
-                                  topic="主题党日").pk
+    return Meeting.objects.create(
+        organization=t.branch_a1,
+        kind="theme_day",
+        planned_on=timezone.localdate() + timedelta(days=3),
+        topic="主题党日",
+    ).pk
 
 
 def _published(t):
@@ -224,8 +902,14 @@ def _published(t):
 
     from dangjian.meetings.models import Meeting
 
-    return Meeting.objects.create(organization=t.branch_a1, kind="theme_day", status="published", planned_on=timezone.localdate(),
-                                  topic="主题党日", sign_in_token="tok").pk
+    return Meeting.objects.create(
+        organization=t.branch_a1,
+        kind="theme_day",
+        status="published",
+        planned_on=timezone.localdate(),
+        topic="主题党日",
+        sign_in_token="tok",
+    ).pk
 
 
 def _meeting_file(t):
@@ -236,7 +920,14 @@ def _meeting_file(t):
 
     pk = _held(t)
     [f] = uploads.store([SimpleUploadedFile("记录.txt", "会议记录".encode())])
-    a = Attachment.objects.create(meeting_id=pk, name=f.name, path=f.path, content_type=f.content_type, size=f.size, sha256=f.sha256)
+    a = Attachment.objects.create(
+        meeting_id=pk,
+        name=f.name,
+        path=f.path,
+        content_type=f.content_type,
+        size=f.size,
+        sha256=f.sha256,
+    )
     return [pk, a.pk]
 
 
@@ -246,7 +937,12 @@ def _rectification(t):
     from dangjian.meetings.models import Rectification
 
     pk = _held(t, "life_meeting")
-    return [pk, Rectification.objects.create(meeting_id=pk, item="整改", owner="书记", due_on=date(2026, 3, 1)).pk]
+    return [
+        pk,
+        Rectification.objects.create(
+            meeting_id=pk, item="整改", owner="书记", due_on=date(2026, 3, 1)
+        ).pk,
+    ]
 
 
 def _handling(t):
@@ -255,8 +951,14 @@ def _handling(t):
     from dangjian.meetings.models import Handling
 
     m = t.members["A1-3"]
-    return Handling.objects.create(member=m, organization=m.organization, reason="appraisal", detail="不合格", key="x",
-                                   opened_on=date(2026, 1, 5)).pk
+    return Handling.objects.create(
+        member=m,
+        organization=m.organization,
+        reason="appraisal",
+        detail="不合格",
+        key="x",
+        opened_on=date(2026, 1, 5),
+    ).pk
 
 
 def _lcourse(t):
@@ -264,7 +966,9 @@ def _lcourse(t):
 
     from dangjian.learning.models import Course
 
-    c = Course.objects.create(publisher=t.district_a, title="党章学习", published_on=date(2026, 1, 5))
+    c = Course.objects.create(
+        publisher=t.district_a, title="党章学习", published_on=date(2026, 1, 5)
+    )
     c.units.create(title="第一章")
     return c.pk
 
@@ -279,15 +983,30 @@ def _lresource(t, video=False):
 
         from dangjian.core import uploads
 
-        f = uploads.store_media(SimpleUploadedFile("v.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100))
+        f = uploads.store_media(
+            SimpleUploadedFile("v.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
+        )
         extra = {"path": f.path, "content_type": f.content_type, "size": f.size}
-    return Resource.objects.create(unit=c.units.get(), kind="video" if video else "article", title="总纲", body="<p>正文</p>", **extra).pk
+    return Resource.objects.create(
+        unit=c.units.get(),
+        kind="video" if video else "article",
+        title="总纲",
+        body="<p>正文</p>",
+        **extra,
+    ).pk
 
 
 def _lpaper(t):
     from dangjian.learning.models import Paper, Question
 
-    q = Question.objects.create(publisher=t.district_a, topic="党章", kind="tf", text="题", choices=["正确", "错误"], answer=[0])
+    q = Question.objects.create(
+        publisher=t.district_a,
+        topic="党章",
+        kind="tf",
+        text="题",
+        choices=["正确", "错误"],
+        answer=[0],
+    )
     p = Paper.objects.create(publisher=t.district_a, title="测试", topic="党章")
     p.questions.add(q)
     return p.pk
@@ -296,7 +1015,9 @@ def _lpaper(t):
 def _lattempt(t):
     from dangjian.learning.models import Attempt
 
-    return Attempt.objects.create(paper_id=_lpaper(t), member=t.members["A1-2"], answers={}, total=1).pk
+    return Attempt.objects.create(
+        paper_id=_lpaper(t), member=t.members["A1-2"], answers={}, total=1
+    ).pk
 
 
 def _transfer(t, token=""):
@@ -305,8 +1026,15 @@ def _transfer(t, token=""):
     from dangjian.transfers.models import Transfer
 
     m = t.members["A1-3"]
-    return Transfer.objects.create(member=m, from_org=m.organization, to_name="外单位党委", issued_on=date(2026, 1, 5), valid_days=90,
-                                   letter_no="ZJTEST1", token=token).pk
+    return Transfer.objects.create(
+        member=m,
+        from_org=m.organization,
+        to_name="外单位党委",
+        issued_on=date(2026, 1, 5),
+        valid_days=90,
+        letter_no="ZJTEST1",
+        token=token,
+    ).pk
 
 
 def _incoming(t):
@@ -314,9 +1042,20 @@ def _incoming(t):
 
     from dangjian.transfers.models import IncomingLetter
 
-    return IncomingLetter.objects.create(letter_no="WL1", from_name="外省", to_org=t.branch_a1, member_no="W1", name="外来",
-                                         gender="男", birth_date=date(1990, 1, 1), member_status="full", joined_on=date(2015, 1, 1),
-                                         issued_on=date(2026, 1, 5), valid_days=90, receipt_token="DJ1.receipt").pk
+    return IncomingLetter.objects.create(
+        letter_no="WL1",
+        from_name="外省",
+        to_org=t.branch_a1,
+        member_no="W1",
+        name="外来",
+        gender="男",
+        birth_date=date(1990, 1, 1),
+        member_status="full",
+        joined_on=date(2015, 1, 1),
+        issued_on=date(2026, 1, 5),
+        valid_days=90,
+        receipt_token="DJ1.receipt",
+    ).pk
 
 
 def _mobile(t):
@@ -325,8 +1064,15 @@ def _mobile(t):
     from dangjian.transfers.models import MobileMember
 
     m = t.members["A1-3"]
-    return MobileMember.objects.create(direction="out", organization=m.organization, member=m, name=m.name, place="深圳",
-                                       reason="务工", since=date(2026, 1, 5)).pk
+    return MobileMember.objects.create(
+        direction="out",
+        organization=m.organization,
+        member=m,
+        name=m.name,
+        place="深圳",
+        reason="务工",
+        since=date(2026, 1, 5),
+    ).pk
 
 
 def _lost(t):
@@ -335,7 +1081,9 @@ def _lost(t):
     from dangjian.transfers.models import LostContact
 
     m = t.members["A1-4"]
-    return LostContact.objects.create(member=m, organization=m.organization, since=date(2026, 1, 5)).pk
+    return LostContact.objects.create(
+        member=m, organization=m.organization, since=date(2026, 1, 5)
+    ).pk
 
 
 def _candidate(t):
@@ -343,8 +1091,14 @@ def _candidate(t):
 
     from dangjian.recruitment.models import Candidate
 
-    return Candidate.objects.create(person_no="R9001", name="申请人", gender="男", birth_date=date(1998, 1, 1),
-                                    organization=t.branch_a1, applied_on=date(2026, 1, 5)).pk
+    return Candidate.objects.create(
+        person_no="R9001",
+        name="申请人",
+        gender="男",
+        birth_date=date(1998, 1, 1),
+        organization=t.branch_a1,
+        applied_on=date(2026, 1, 5),
+    ).pk
 
 
 def _candidate_doc(t):
@@ -355,8 +1109,15 @@ def _candidate_doc(t):
 
     pk = _candidate(t)
     [f] = uploads.store([SimpleUploadedFile("申请书.txt", "我志愿加入中国共产党".encode())])
-    d = Document.objects.create(candidate_id=pk, step=1, name=f.name, path=f.path, content_type=f.content_type, size=f.size,
-                                sha256=f.sha256)
+    d = Document.objects.create(
+        candidate_id=pk,
+        step=1,
+        name=f.name,
+        path=f.path,
+        content_type=f.content_type,
+        size=f.size,
+        sha256=f.sha256,
+    )
     return [pk, d.pk]
 
 
@@ -366,22 +1127,36 @@ def _payment(t):
     from dangjian.fees.models import Payment
 
     m = t.members["A1-2"]  # the member user's own record
-    return Payment.objects.create(member=m, organization=m.organization, amount_fen=100, channel="cash", paid_on=date(2026, 1, 5),
-                                  receipt_no="DF-TEST-1", months=["2026-01"]).pk
+    return Payment.objects.create(
+        member=m,
+        organization=m.organization,
+        amount_fen=100,
+        channel="cash",
+        paid_on=date(2026, 1, 5),
+        receipt_no="DF-TEST-1",
+        months=["2026-01"],
+    ).pk
 
 
 def _order(t):
     from dangjian.fees.models import PaymentOrder, SandboxTransaction
 
     SandboxTransaction.objects.create(out_trade_no="DJTEST1", amount_fen=100, description="党费")
-    return PaymentOrder.objects.create(out_trade_no="DJTEST1", provider="sandbox", member=t.members["A1-2"], month_indexes=[24312],
-                                       amount_fen=100).out_trade_no
+    return PaymentOrder.objects.create(
+        out_trade_no="DJTEST1",
+        provider="sandbox",
+        member=t.members["A1-2"],
+        month_indexes=[24312],
+        amount_fen=100,
+    ).out_trade_no
 
 
 def _unit(t):
     from dangjian.orgs.models import Unit
 
-    return Unit.objects.create(committee=t.district_a, name="示范公司", category="private", full_members=3).pk
+    return Unit.objects.create(
+        committee=t.district_a, name="示范公司", category="private", full_members=3
+    ).pk
 
 
 def _request(t):
@@ -389,7 +1164,9 @@ def _request(t):
 
     from dangjian.orgs.models import OrgRequest
 
-    return OrgRequest.objects.create(committee=t.district_a, proposed_name="中共示范公司支部", submitted_on=date(2026, 1, 5)).pk
+    return OrgRequest.objects.create(
+        committee=t.district_a, proposed_name="中共示范公司支部", submitted_on=date(2026, 1, 5)
+    ).pk
 
 
 def _election(t):
@@ -397,8 +1174,15 @@ def _election(t):
 
     from dangjian.orgs.models import Election
 
-    return Election.objects.create(organization=t.branch_a1, held_on=date(2026, 1, 5), eligible=4, present=4, seats=1,
-                                   candidates=2, min_winner_votes=3).pk
+    return Election.objects.create(
+        organization=t.branch_a1,
+        held_on=date(2026, 1, 5),
+        eligible=4,
+        present=4,
+        seats=1,
+        candidates=2,
+        min_winner_votes=3,
+    ).pk
 
 
 def _attachment(t):
@@ -409,7 +1193,14 @@ def _attachment(t):
 
     task = Task.objects.get(pk=_task(t))
     [f] = uploads.store([SimpleUploadedFile("要求.txt", "请按期整改。".encode())])
-    a = Attachment.objects.create(task=task, name=f.name, path=f.path, content_type=f.content_type, size=f.size, sha256=f.sha256)
+    a = Attachment.objects.create(
+        task=task,
+        name=f.name,
+        path=f.path,
+        content_type=f.content_type,
+        size=f.size,
+        sha256=f.sha256,
+    )
     return [task.pk, a.pk]
 
 
@@ -428,14 +1219,26 @@ def _task(t):
 
     from dangjian.supervision.models import Assignment, Task
 
-    task = Task.objects.create(title="督办", body="要求", deadline=timezone.localdate() + timedelta(days=3),
-                               issuer=t.district_a.grants.first().user, issuer_org=t.district_a)
+    task = Task.objects.create(
+        title="督办",
+        body="要求",
+        deadline=timezone.localdate() + timedelta(days=3),
+        issuer=t.district_a.grants.first().user,
+        issuer_org=t.district_a,
+    )
     Assignment.objects.get_or_create(task=task, organization=t.branch_a1)
     return task.pk
 
 
-OPEN = {"accounts:login", "accounts:logout", "accounts:otp", "accounts:otp_setup", "accounts:password_change",
-        "healthz", "api-root"}
+OPEN = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:otp",
+    "accounts:otp_setup",
+    "accounts:password_change",
+    "healthz",
+    "api-root",
+}
 
 
 def _client_for(client, users, role):
@@ -450,11 +1253,34 @@ def test_get_matrix(client, tree, users, name, role):
     args_fn, query, expected = MATRIX[name]
     url = reverse(name.split("#")[0], args=args_fn(tree)) + query.format(a1=tree.branch_a1.pk)
     _client_for(client, users, role)
-    before = AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export", "recruitment.export", "transfers.export"]).count()
+    before = AuditEvent.objects.exclude(
+        action__in=[
+            "accounts.access_denied",
+            "members.view",
+            "audit.view",
+            "members.export",
+            "meetings.export",
+            "recruitment.export",
+            "transfers.export",
+        ]
+    ).count()
     resp = client.get(url)
     assert resp.status_code == expected[role], f"{name} as {role}: {resp.status_code}"
     # a read never writes anything but access logs
-    assert AuditEvent.objects.exclude(action__in=["accounts.access_denied", "members.view", "audit.view", "members.export", "meetings.export", "recruitment.export", "transfers.export"]).count() == before
+    assert (
+        AuditEvent.objects.exclude(
+            action__in=[
+                "accounts.access_denied",
+                "members.view",
+                "audit.view",
+                "members.export",
+                "meetings.export",
+                "recruitment.export",
+                "transfers.export",
+            ]
+        ).count()
+        == before
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -21,15 +21,27 @@ class LoginForm(BootstrapMixin, AuthenticationForm):
 
 
 class OTPForm(BootstrapMixin, forms.Form):
-    token = forms.CharField(label="动态口令或备用码", max_length=16,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+    token = forms.CharField(
+        label="动态口令或备用码",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
 
 
 class PasswordChangeForm(BootstrapMixin, forms.Form):
-    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                   help_text="至少8位，包含大写字母、小写字母、数字、符号中的至少三类，不能与最近5次相同。")
-    new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label="原密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        label="新密码",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少8位，包含大写字母、小写字母、数字、符号中的至少三类，不能与最近5次相同。",
+    )
+    new_password2 = forms.CharField(
+        label="再次输入新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean() or {}
@@ -47,6 +59,10 @@ class UserCreateForm(BootstrapMixin, forms.Form):
 class GrantForm(BootstrapMixin, forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    org_code = forms.CharField(label="授权组织代码（管理员角色不填）", max_length=32, required=False,
-                               help_text="组织代码见组织页面或数据包 orgs.csv")
+    org_code = forms.CharField(
+        label="授权组织代码（管理员角色不填）",
+        max_length=32,
+        required=False,
+        help_text="组织代码见组织页面或数据包 orgs.csv",
+    )
     can_unmask = forms.BooleanField(label="可查看完整身份证号/手机号", required=False)

@@ -14,8 +14,12 @@ class User(AbstractUser):
 
     display_name = models.CharField("姓名", max_length=50, blank=True)
     member = models.OneToOneField(
-        "members.Member", verbose_name="对应党员", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="user",
+        "members.Member",
+        verbose_name="对应党员",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
     )
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
     must_change_password = models.BooleanField("下次登录须修改密码", default=False)
@@ -38,8 +42,12 @@ class RoleGrant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
     role = models.CharField("角色", max_length=20, choices=Role.choices)
     organization = models.ForeignKey(
-        "orgs.Organization", verbose_name="授权组织", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="grants",
+        "orgs.Organization",
+        verbose_name="授权组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grants",
     )
     can_unmask = models.BooleanField("可查看完整身份证号/手机号", default=False)
     granted_by = models.ForeignKey(

@@ -115,7 +115,9 @@ def visible_to(user: Any, action: str = "view") -> QuerySet[Organization]:
     return Organization.objects.filter(q)
 
 
-def scope_filter(qs: QuerySet, user: Any, action: str = "view", org_field: str = "organization") -> QuerySet:
+def scope_filter(
+    qs: QuerySet, user: Any, action: str = "view", org_field: str = "organization"
+) -> QuerySet:
     """Restrict any queryset whose rows carry an organization FK to the user's subtrees.
 
     The filter is `org_id IN (SELECT id FROM organizations WHERE path LIKE 'prefix%')`: the small

@@ -45,21 +45,32 @@ def _set_password(user: User, password: str) -> None:
 
 @transaction.atomic(durable=True)
 def user_create(
-    *, actor: Any, username: str, display_name: str, member: Any = None, password: str | None = None,
+    *,
+    actor: Any,
+    username: str,
+    display_name: str,
+    member: Any = None,
+    password: str | None = None,
     must_change_password: bool = True,
 ) -> tuple[User, str]:
     """Open an account (system admin). Returns the user and the issued initial password."""
     _require_admin(actor, Role.SYSTEM_ADMIN)
     username = (username or "").strip()
     if not username or len(username) > 150 or not all(c.isalnum() or c in "._-@" for c in username):
-        raise DomainError("invalid", "用户名只能由字母、数字和 . _ - @ 组成，且不超过150个字符", field="username")
+        raise DomainError(
+            "invalid", "用户名只能由字母、数字和 . _ - @ 组成，且不超过150个字符", field="username"
+        )
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError("duplicate", f"用户名“{username}”已存在", field="username")
     if member is not None and User.objects.filter(member=member).exists():
         raise DomainError("duplicate", "该党员已有账号", field="member")
     issued = password or generate_password()
-    user = User(username=username, display_name=(display_name or "").strip()[:50], member=member,
-                must_change_password=must_change_password)
+    user = User(
+        username=username,
+        display_name=(display_name or "").strip()[:50],
+        member=member,
+        must_change_password=must_change_password,
+    )
     try:
         validate_password(issued, user)
     except ValidationError as exc:
@@ -67,8 +78,12 @@ def user_create(
     user.set_password(issued)
     user.password_changed_at = timezone.now()
     user.save()
-    audit_record(actor=actor, action="accounts.user_create", obj=user,
-                 data={"username": username, "member": member.member_no if member else None})
+    audit_record(
+        actor=actor,
+        action="accounts.user_create",
+        obj=user,
+        data={"username": username, "member": member.member_no if member else None},
+    )
     return user, issued
 
 
@@ -93,8 +108,12 @@ def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
     u = User.objects.select_for_update().get(pk=user.pk)
     u.is_active = is_active
     u.save(update_fields=["is_active"])
-    audit_record(actor=actor, action="accounts.user_deactivate" if not is_active else "accounts.user_update",
-                 obj=u, data={"is_active": is_active})
+    audit_record(
+        actor=actor,
+        action="accounts.user_deactivate" if not is_active else "accounts.user_update",
+        obj=u,
+        data={"is_active": is_active},
+    )
     return u
 
 
@@ -118,7 +137,9 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
 
 
 @transaction.atomic(durable=True)
-def grant_create(*, actor: Any, user: User, role: str, organization: Any = None, can_unmask: bool = False) -> RoleGrant:
+def grant_create(
+    *, actor: Any, user: User, role: str, organization: Any = None, can_unmask: bool = False
+) -> RoleGrant:
     """Grant a role (security admin). Staff roles cover an organization's subtree; the three
     admin roles are exclusive: one account holds at most one, and never a staff role with it."""
     _require_admin(actor, Role.SECURITY_ADMIN)
@@ -126,12 +147,16 @@ def grant_create(*, actor: Any, user: User, role: str, organization: Any = None,
         raise DomainError("invalid", "角色无效", field="role")
     if actor is not None and actor.pk == user.pk:
         raise DomainError("self", "不能给自己授权")
-    active = set(RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list("role", flat=True))
+    active = set(
+        RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list("role", flat=True)
+    )
     if role in ADMIN_ROLES:
         if organization is not None:
             raise DomainError("invalid", "管理员角色不绑定组织", field="organization")
         if active & ADMIN_ROLES:
-            raise DomainError("separation", "同一账号只能担任一种管理员角色（三员分立）", field="role")
+            raise DomainError(
+                "separation", "同一账号只能担任一种管理员角色（三员分立）", field="role"
+            )
         if active & STAFF_ROLES:
             raise DomainError("separation", "管理员账号不能同时担任业务角色", field="role")
         if user.member_id:
@@ -143,15 +168,28 @@ def grant_create(*, actor: Any, user: User, role: str, organization: Any = None,
             raise DomainError("separation", "管理员账号不能同时担任业务角色", field="role")
     try:
         with transaction.atomic():
-            grant = RoleGrant.objects.create(user=user, role=role, organization=organization,
-                                             can_unmask=can_unmask and role in STAFF_ROLES,
-                                             granted_by=actor)
+            grant = RoleGrant.objects.create(
+                user=user,
+                role=role,
+                organization=organization,
+                can_unmask=can_unmask and role in STAFF_ROLES,
+                granted_by=actor,
+            )
     except IntegrityError as exc:
         raise DomainError("duplicate", "该账号已有此授权，或违反三员分立", field="role") from exc
     policy.forget(user)
-    audit_record(actor=actor, action="accounts.grant_create", obj=grant, organization=organization,
-                 data={"user": user.username, "role": role, "organization": getattr(organization, "code", None),
-                       "can_unmask": grant.can_unmask})
+    audit_record(
+        actor=actor,
+        action="accounts.grant_create",
+        obj=grant,
+        organization=organization,
+        data={
+            "user": user.username,
+            "role": role,
+            "organization": getattr(organization, "code", None),
+            "can_unmask": grant.can_unmask,
+        },
+    )
     return grant
 
 
@@ -163,8 +201,13 @@ def grant_revoke(*, actor: Any, grant: RoleGrant) -> RoleGrant:
         raise DomainError("revoked", "该授权已撤销")
     g.revoked_at = timezone.now()
     g.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, action="accounts.grant_revoke", obj=g, organization=g.organization,
-                 data={"user": g.user.username, "role": g.role})
+    audit_record(
+        actor=actor,
+        action="accounts.grant_revoke",
+        obj=g,
+        organization=g.organization,
+        data={"user": g.user.username, "role": g.role},
+    )
     return g
 
 

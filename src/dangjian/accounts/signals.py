@@ -33,12 +33,30 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
     with transaction.atomic():
-        audit_record(actor=None, actor_name=username, action="accounts.login_failed", result="failure",
-                     object_type="accounts.user", object_repr=username)
+        audit_record(
+            actor=None,
+            actor_name=username,
+            action="accounts.login_failed",
+            result="failure",
+            object_type="accounts.user",
+            object_repr=username,
+        )
 
 
 @receiver(user_locked_out)
-def _locked_out(sender: Any, request: Any = None, username: str | None = None, ip_address: str | None = None, **kwargs: Any) -> None:
+def _locked_out(
+    sender: Any,
+    request: Any = None,
+    username: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: Any,
+) -> None:
     with transaction.atomic():
-        audit_record(actor=None, actor_name=(username or "")[:150], action="accounts.locked", result="failure",
-                     object_type="accounts.user", object_repr=(username or "")[:150])
+        audit_record(
+            actor=None,
+            actor_name=(username or "")[:150],
+            action="accounts.locked",
+            result="failure",
+            object_type="accounts.user",
+            object_repr=(username or "")[:150],
+        )

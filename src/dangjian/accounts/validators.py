@@ -19,7 +19,9 @@ class CharacterClassValidator:
             any(not c.isalnum() for c in password),
         ]
         if sum(classes) < 3:
-            raise ValidationError("密码须包含大写字母、小写字母、数字、符号中的至少三类", code="password_classes")
+            raise ValidationError(
+                "密码须包含大写字母、小写字母、数字、符号中的至少三类", code="password_classes"
+            )
 
     def get_help_text(self) -> str:
         return "密码须包含大写字母、小写字母、数字、符号中的至少三类。"
@@ -33,7 +35,11 @@ class PasswordHistoryValidator:
             return
         from django.conf import settings
 
-        recent = list(user.password_history.values_list("encoded", flat=True)[: settings.PASSWORD_HISTORY_COUNT])
+        recent = list(
+            user.password_history.values_list("encoded", flat=True)[
+                : settings.PASSWORD_HISTORY_COUNT
+            ]
+        )
         if user.password and user.password not in recent:
             recent.insert(0, user.password)
         for encoded in recent[: settings.PASSWORD_HISTORY_COUNT]:

@@ -37,7 +37,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         login(request, user)
         if policy.requires_two_factor(user):
             return redirect("accounts:otp")
-        return redirect(request.GET.get("next") or "web:home") if _safe_next(request) else redirect("web:home")
+        return (
+            redirect(request.GET.get("next") or "web:home")
+            if _safe_next(request)
+            else redirect("web:home")
+        )
     return render(request, "accounts/login.html", {"form": form})
 
 
@@ -63,12 +67,20 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         if device is not None:
             otp_login(request, device)
             with transaction.atomic():
-                audit_record(actor=user, action="accounts.otp_verified", obj=user,  # type: ignore[arg-type]
-                             data={"device": device.__class__.__name__})
+                audit_record(
+                    actor=user,
+                    action="accounts.otp_verified",
+                    obj=user,  # type: ignore[arg-type]
+                    data={"device": device.__class__.__name__},
+                )
             return redirect("web:home")
         with transaction.atomic():
-            audit_record(actor=user, action="accounts.otp_failed", obj=user,  # type: ignore[arg-type]
-                         result="failure")
+            audit_record(
+                actor=user,
+                action="accounts.otp_failed",
+                obj=user,  # type: ignore[arg-type]
+                result="failure",
+            )
         form.add_error("token", "动态口令或备用码不正确")
     return render(request, "accounts/otp.html", {"form": form})
 
@@ -81,13 +93,17 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     if not user.is_verified() and _has_enrolled(user):  # type: ignore[union-attr]
         # Binding a new authenticator needs the second factor once one has been enrolled:
         # otherwise a stolen password alone could enrol the thief's phone.
-        messages.info(request, "已绑定过动态口令：请先用动态口令或备用码验证；都已丢失请联系系统管理员重置。")
+        messages.info(
+            request, "已绑定过动态口令：请先用动态口令或备用码验证；都已丢失请联系系统管理员重置。"
+        )
         return redirect("accounts:otp")
     device = services.otp_totp_pending(user)  # type: ignore[arg-type]
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.otp_totp_confirm(user=user, device=device, token=form.cleaned_data["token"].strip())  # type: ignore[arg-type]
+            services.otp_totp_confirm(
+                user=user, device=device, token=form.cleaned_data["token"].strip()
+            )  # type: ignore[arg-type]
         except DomainError as exc:
             form.add_error("token", exc.message)
         else:
@@ -97,7 +113,11 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     img = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buf = io.BytesIO()
     img.save(buf)
-    return render(request, "accounts/otp_setup.html", {"form": form, "qr_svg": buf.getvalue().decode(), "device": device})
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {"form": form, "qr_svg": buf.getvalue().decode(), "device": device},
+    )
 
 
 @login_required
@@ -106,8 +126,11 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.password_change(user=request.user, old_password=form.cleaned_data["old_password"],  # type: ignore[arg-type]
-                                            new_password=form.cleaned_data["new_password"])
+            user = services.password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],  # type: ignore[arg-type]
+                new_password=form.cleaned_data["new_password"],
+            )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -116,7 +139,11 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             messages.success(request, "密码已修改。")
             return redirect("web:home")
-    return render(request, "accounts/password_change.html", {"form": form, "forced": request.user.must_change_password})  # type: ignore[union-attr]
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": request.user.must_change_password},
+    )  # type: ignore[union-attr]
 
 
 def _has_enrolled(user) -> bool:  # type: ignore[no-untyped-def]
@@ -149,16 +176,25 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
                     member = Member.objects.filter(member_no=form.cleaned_data["member_no"]).first()
                     if member is None:
                         raise DomainError("not_found", "党员编号不存在", field="member_no")
-                user, pw = services.user_create(actor=request.user, username=form.cleaned_data["username"],
-                                                display_name=form.cleaned_data["display_name"], member=member)
+                user, pw = services.user_create(
+                    actor=request.user,
+                    username=form.cleaned_data["username"],
+                    display_name=form.cleaned_data["display_name"],
+                    member=member,
+                )
                 issued = {"username": user.username, "password": pw}
                 form = UserCreateForm()
             elif op in {"reset", "deactivate", "activate"}:
                 target = User.objects.get(pk=int(request.POST.get("user_id", "0")))
                 if op == "reset":
-                    issued = {"username": target.username, "password": services.user_reset_password(actor=request.user, user=target)}
+                    issued = {
+                        "username": target.username,
+                        "password": services.user_reset_password(actor=request.user, user=target),
+                    }
                 else:
-                    services.user_set_active(actor=request.user, user=target, is_active=op == "activate")
+                    services.user_set_active(
+                        actor=request.user, user=target, is_active=op == "activate"
+                    )
                     messages.success(request, "已更新账号状态。")
         except DomainError as exc:
             if op == "create" and exc.field in form.fields:
@@ -172,7 +208,9 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
     if q:
         users = users.filter(username__icontains=q) | users.filter(display_name__icontains=q)
     page = Paginator(users.prefetch_related("grants"), 20).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html", {"page": page, "form": form, "issued": issued, "q": q})
+    return render(
+        request, "accounts/user_list.html", {"page": page, "form": form, "issued": issued, "q": q}
+    )
 
 
 @admin_required(Role.SECURITY_ADMIN)
@@ -194,8 +232,13 @@ def grant_list_view(request: HttpRequest) -> HttpResponse:
                     org = Organization.objects.filter(code=form.cleaned_data["org_code"]).first()
                     if org is None:
                         raise DomainError("not_found", "组织代码不存在", field="org_code")
-                services.grant_create(actor=request.user, user=user, role=form.cleaned_data["role"], organization=org,
-                                      can_unmask=form.cleaned_data["can_unmask"])
+                services.grant_create(
+                    actor=request.user,
+                    user=user,
+                    role=form.cleaned_data["role"],
+                    organization=org,
+                    can_unmask=form.cleaned_data["can_unmask"],
+                )
                 messages.success(request, "已授权。")
                 return redirect("accounts:grants")
             if op == "revoke":
@@ -212,6 +255,10 @@ def grant_list_view(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.message)
         except (RoleGrant.DoesNotExist, ValueError):
             messages.error(request, "授权记录不存在")
-    grants = RoleGrant.objects.filter(revoked_at__isnull=True).select_related("user", "organization").order_by("user__username", "role")
+    grants = (
+        RoleGrant.objects.filter(revoked_at__isnull=True)
+        .select_related("user", "organization")
+        .order_by("user__username", "role")
+    )
     page = Paginator(grants, 20).get_page(request.GET.get("page"))
     return render(request, "accounts/grant_list.html", {"page": page, "form": form})

@@ -17,13 +17,21 @@ class AuditEvent(models.Model):
     time = models.DateTimeField("时间", db_index=True)
     # The log outlives what it describes: no cascading writes into an append-only table.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
         db_constraint=False,
     )
     actor_name = models.CharField("操作人", max_length=150, blank=True)
     role = models.CharField("角色", max_length=30, blank=True)
     organization = models.ForeignKey(
-        "orgs.Organization", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
         db_constraint=False,
     )
     organization_path = models.CharField(max_length=255, blank=True, db_index=True)

@@ -9,8 +9,15 @@ from django.utils import timezone
 from .models import AuditEvent
 
 
-def audit_search(*, action: str = "", actor: str = "", q: str = "", result: str = "",
-                 date_from: date | None = None, date_to: date | None = None) -> QuerySet[AuditEvent]:
+def audit_search(
+    *,
+    action: str = "",
+    actor: str = "",
+    q: str = "",
+    result: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if action:
         qs = qs.filter(action=action)

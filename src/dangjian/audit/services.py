@@ -126,9 +126,24 @@ def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
 
 
 _FIELDS = [
-    "id", "time", "actor_id", "actor_name", "role", "organization_id", "organization_path",
-    "action", "object_type", "object_id", "object_repr", "result", "data", "ip", "request_id",
-    "source", "prev_hash", "hash",
+    "id",
+    "time",
+    "actor_id",
+    "actor_name",
+    "role",
+    "organization_id",
+    "organization_path",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "result",
+    "data",
+    "ip",
+    "request_id",
+    "source",
+    "prev_hash",
+    "hash",
 ]
 
 
@@ -139,7 +154,9 @@ def audit_seal(batch: int = 2000) -> int:
         with transaction.atomic():
             head, _ = AuditSeal.objects.select_for_update().get_or_create(pk=1)
             rows = list(
-                AuditEvent.objects.filter(id__gt=head.last_id).order_by("id").values(*_FIELDS)[:batch]
+                AuditEvent.objects.filter(id__gt=head.last_id)
+                .order_by("id")
+                .values(*_FIELDS)[:batch]
             )
             if not rows:
                 return sealed

@@ -18,20 +18,40 @@ from .services import audit_record, audit_verify
 def list_view(request: HttpRequest) -> HttpResponse:
     g = request.GET
     filters: dict = {
-        "action": g.get("action", ""), "actor": g.get("actor", "").strip(), "q": g.get("q", "").strip(),
-        "result": g.get("result", ""), "date_from": selectors.parse_date(g.get("date_from", "")),
+        "action": g.get("action", ""),
+        "actor": g.get("actor", "").strip(),
+        "q": g.get("q", "").strip(),
+        "result": g.get("result", ""),
+        "date_from": selectors.parse_date(g.get("date_from", "")),
         "date_to": selectors.parse_date(g.get("date_to", "")),
     }
     qs = selectors.audit_search(**filters).select_related("organization")
     page = paginate(request, qs, default=50 if "page_size" not in g else 20)
     with transaction.atomic():
         # Queries made by the audit admin are themselves audited (security.md 1.3).
-        audit_record(actor=request.user, action="audit.view", data={k: str(v) for k, v in filters.items() if v})
+        audit_record(
+            actor=request.user,
+            action="audit.view",
+            data={k: str(v) for k, v in filters.items() if v},
+        )
     verify = None
     if g.get("verify") == "1":
         verify = audit_verify()
         with transaction.atomic():
-            audit_record(actor=request.user, action="audit.verify", result="success" if verify.ok else "failure",
-                         data={"checked": verify.checked, "broken_id": verify.broken_id})
-    return render(request, "audit/list.html", {"page": page, "filters": g, "actions": sorted(actions.ACTIONS.items()),
-                                               "labels": actions.ACTIONS, "verify": verify})
+            audit_record(
+                actor=request.user,
+                action="audit.verify",
+                result="success" if verify.ok else "failure",
+                data={"checked": verify.checked, "broken_id": verify.broken_id},
+            )
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "page": page,
+            "filters": g,
+            "actions": sorted(actions.ACTIONS.items()),
+            "labels": actions.ACTIONS,
+            "verify": verify,
+        },
+    )

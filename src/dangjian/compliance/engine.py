@@ -16,8 +16,15 @@ from dangjian.core.dates import add_months
 SEVERITIES = ("info", "warn", "high", "critical")
 SEVERITY_LABELS = {"info": "提示", "warn": "黄色预警", "high": "红色预警", "critical": "严重"}
 CATEGORIES = {
-    "setup": "组织设置", "term": "换届", "life": "组织生活", "fees": "党费", "recruitment": "发展党员",
-    "transfers": "组织关系转接", "learning": "学习教育", "supervision": "督查督办", "data": "数据质量",
+    "setup": "组织设置",
+    "term": "换届",
+    "life": "组织生活",
+    "fees": "党费",
+    "recruitment": "发展党员",
+    "transfers": "组织关系转接",
+    "learning": "学习教育",
+    "supervision": "督查督办",
+    "data": "数据质量",
 }
 
 
@@ -40,8 +47,12 @@ class Hit:
     member_id: int | None = None
     period: str | None = None
     severity: str | None = None  # overrides the rule's severity (escalating families)
-    subject: str | None = None  # a further subject under the organization (a unit, a request, an election)
-    person: str | None = None  # the number of a person who is not a member (a recruitment candidate)
+    subject: str | None = (
+        None  # a further subject under the organization (a unit, a request, an election)
+    )
+    person: str | None = (
+        None  # the number of a person who is not a member (a recruitment candidate)
+    )
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -74,7 +85,14 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(
-    id: str, *, title: str, category: str, severity: str, citation: Citation, expects: str, action: str,
+    id: str,
+    *,
+    title: str,
+    category: str,
+    severity: str,
+    citation: Citation,
+    expects: str,
+    action: str,
     defaults: dict[str, Any] | None = None,
 ) -> Callable[[Callable[[ScanContext], Iterable[Hit]]], Callable[[ScanContext], Iterable[Hit]]]:
     """Register a rule's evaluation function under its stable id from rules.md."""
@@ -83,10 +101,14 @@ def rule(
     if category not in CATEGORIES:
         raise ValueError(f"{id}: unknown category {category}")
 
-    def register(fn: Callable[[ScanContext], Iterable[Hit]]) -> Callable[[ScanContext], Iterable[Hit]]:
+    def register(
+        fn: Callable[[ScanContext], Iterable[Hit]],
+    ) -> Callable[[ScanContext], Iterable[Hit]]:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
-        REGISTRY[id] = Rule(id, title, category, severity, citation, fn, expects, action, defaults or {})
+        REGISTRY[id] = Rule(
+            id, title, category, severity, citation, fn, expects, action, defaults or {}
+        )
         return fn
 
     return register

@@ -11,8 +11,12 @@ class Finding(models.Model):
     deleted, so the history of an organization's irregularities stays readable."""
 
     rule_id = models.CharField("规则", max_length=20)
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="findings")
-    member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="findings")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="findings"
+    )
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="findings"
+    )
     # a person who is not (yet) a member, e.g. someone in the recruitment pipeline: their number
     person = models.CharField("人员编号", max_length=32, blank=True, default="")
     period = models.CharField("期间", max_length=10, blank=True)
@@ -30,7 +34,8 @@ class Finding(models.Model):
         verbose_name_plural = "预警"
         constraints = [
             models.UniqueConstraint(
-                fields=["rule_id", "subject_key"], condition=models.Q(closed_on__isnull=True),
+                fields=["rule_id", "subject_key"],
+                condition=models.Q(closed_on__isnull=True),
                 name="compliance_finding_one_open_per_subject",
                 violation_error_message="同一规则、对象和期间只能有一条未消除的预警",
             ),
@@ -51,7 +56,9 @@ class RuleSetting(models.Model):
     enabled = models.BooleanField("启用", default=True)
     params = models.JSONField("参数", default=dict)
     reason = models.CharField("原因", max_length=300, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -67,8 +74,12 @@ class ScanRun(models.Model):
 
     STATUS = [("running", "进行中"), ("done", "完成"), ("failed", "失败")]
     as_of = models.DateField("检查日期")
-    scope = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    scope = models.ForeignKey(
+        "orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=STATUS, default="running")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -92,9 +103,13 @@ class OrgStatus(models.Model):
     high or critical finding is open in the subtree, yellow for warn, green otherwise.
     """
 
-    organization = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, related_name="status")
+    organization = models.OneToOneField(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="status"
+    )
     colour = models.CharField("颜色", max_length=6, default="green")
-    counts = models.JSONField("分类计数", default=dict)  # {"severity": {...}, "category": {...}, "own": n, "total": n}
+    counts = models.JSONField(
+        "分类计数", default=dict
+    )  # {"severity": {...}, "category": {...}, "own": n, "total": n}
     updated_on = models.DateField("更新日期")
 
     class Meta:

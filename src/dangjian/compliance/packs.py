@@ -38,7 +38,9 @@ def validate_override(rule_id: str, params: dict[str, Any]) -> dict[str, str]:
                     errors[name] = f"参数“{spec.get('label', name)}”应为整数"
                     continue
             if not spec["min"] <= value <= spec["max"]:
-                errors[name] = f"参数“{spec.get('label', name)}”应在{spec['min']}到{spec['max']}之间"
+                errors[name] = (
+                    f"参数“{spec.get('label', name)}”应在{spec['min']}到{spec['max']}之间"
+                )
     return errors
 
 

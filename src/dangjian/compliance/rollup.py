@@ -29,11 +29,17 @@ def rollup_refresh(as_of: date) -> int:
     steplen = Organization.steplen
     open_findings = Finding.objects.filter(closed_on__isnull=True)
     max_depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
-    per_path: dict[str, dict[str, Any]] = defaultdict(lambda: {"severity": {}, "category": {}, "total": 0, "own": 0})
+    per_path: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"severity": {}, "category": {}, "total": 0, "own": 0}
+    )
     for depth in range(1, max_depth + 1):
-        rows = (open_findings.filter(organization__depth__gte=depth)
-                .annotate(prefix=Substr("organization__path", 1, steplen * depth))
-                .values("prefix", "severity", "category").annotate(n=Count("pk")).order_by())
+        rows = (
+            open_findings.filter(organization__depth__gte=depth)
+            .annotate(prefix=Substr("organization__path", 1, steplen * depth))
+            .values("prefix", "severity", "category")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
         for r in rows:
             entry = per_path[r["prefix"]]
             entry["severity"][r["severity"]] = entry["severity"].get(r["severity"], 0) + r["n"]
@@ -42,17 +48,34 @@ def rollup_refresh(as_of: date) -> int:
     for own in open_findings.values("organization__path").annotate(n=Count("pk")).order_by():
         per_path[own["organization__path"]]["own"] = own["n"]
     orgs = Organization.objects.values_list("id", "path")
-    existing = {oid: (pk, colour, counts) for pk, oid, colour, counts in
-                OrgStatus.objects.values_list("id", "organization_id", "colour", "counts")}
+    existing = {
+        oid: (pk, colour, counts)
+        for pk, oid, colour, counts in OrgStatus.objects.values_list(
+            "id", "organization_id", "colour", "counts"
+        )
+    }
     creates, updates = [], []
     for org_id, path in orgs:
         counts = per_path.get(path, {"severity": {}, "category": {}, "total": 0, "own": 0})
         colour = colour_of(counts["severity"])
         current = existing.get(org_id)
         if current is None:
-            creates.append(OrgStatus(organization_id=org_id, colour=colour, counts=counts, updated_on=as_of))
-        elif (current[1], current[2]) != (colour, counts):  # compare first: an unchanged tree writes nothing
-            updates.append(OrgStatus(id=current[0], organization_id=org_id, colour=colour, counts=counts, updated_on=as_of))
+            creates.append(
+                OrgStatus(organization_id=org_id, colour=colour, counts=counts, updated_on=as_of)
+            )
+        elif (current[1], current[2]) != (
+            colour,
+            counts,
+        ):  # compare first: an unchanged tree writes nothing
+            updates.append(
+                OrgStatus(
+                    id=current[0],
+                    organization_id=org_id,
+                    colour=colour,
+                    counts=counts,
+                    updated_on=as_of,
+                )
+            )
     OrgStatus.objects.bulk_create(creates, batch_size=2000)
     OrgStatus.objects.bulk_update(updates, ["colour", "counts", "updated_on"], batch_size=2000)
     return len(creates) + len(updates)

@@ -14,18 +14,21 @@ from dangjian.orgs.selectors import org_children, subtree
 from .models import Finding, OrgStatus, ScanRun
 
 
-def findings_in(user: Any, organization: Any, *, category: str = "", severity: str = "") -> QuerySet[Finding]:
+def findings_in(
+    user: Any, organization: Any, *, category: str = "", severity: str = ""
+) -> QuerySet[Finding]:
     """Open findings of an organization's subtree. The organization comes from `org_get`, so it is
     already inside the user's scope and its subtree is the only filter needed."""
     if not policy.can(user, "view", organization):
         return Finding.objects.none()
-    qs = Finding.objects.filter(closed_on__isnull=True, organization_id__in=subtree(organization).values("id"))
+    qs = Finding.objects.filter(
+        closed_on__isnull=True, organization_id__in=subtree(organization).values("id")
+    )
     if category:
         qs = qs.filter(category=category)
     if severity:
         qs = qs.filter(severity=severity)
     return qs.select_related("organization", "member").order_by("opened_on", "rule_id", "id")
-
 
 
 def status_of(organization: Any) -> OrgStatus | None:
@@ -42,8 +45,14 @@ def monthly_trend(organization: Any, today: date, months: int = 12) -> list[dict
     start = add_months(today.replace(day=1), -(months - 1))
     # grouped by day (at most ~365 groups, no per-row date function: SQLite runs TruncMonth in
     # Python), then folded into months here
-    rows = (Finding.objects.filter(organization_id__in=subtree(organization).values("id"), opened_on__gte=start)
-            .values("opened_on").annotate(n=Count("pk")).order_by())
+    rows = (
+        Finding.objects.filter(
+            organization_id__in=subtree(organization).values("id"), opened_on__gte=start
+        )
+        .values("opened_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     by_month: dict[str, int] = {}
     for r in rows:
         key = f"{r['opened_on']:%Y-%m}"

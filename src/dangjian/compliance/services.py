@@ -38,13 +38,26 @@ class ScanResult:
 
 def enabled_rules() -> list[Rule]:
     settings = {s.rule_id: s for s in RuleSetting.objects.all()}
-    return [r for rid, r in sorted(REGISTRY.items()) if settings.get(rid) is None or settings[rid].enabled]
+    return [
+        r
+        for rid, r in sorted(REGISTRY.items())
+        if settings.get(rid) is None or settings[rid].enabled
+    ]
 
 
-def scan_run(*, as_of: date, scope: Any = None, actor: Any = None,
-             progress: Callable[[int, int, str], None] | None = None) -> ScanResult:
+def scan_run(
+    *,
+    as_of: date,
+    scope: Any = None,
+    actor: Any = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ScanResult:
     """Scan the deployment (or one subtree) as seen on `as_of`. Records a ScanRun and one audit event."""
-    run = ScanRun.objects.create(as_of=as_of, scope=scope, started_by=actor if getattr(actor, "is_authenticated", False) else None)
+    run = ScanRun.objects.create(
+        as_of=as_of,
+        scope=scope,
+        started_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
     return scan_execute(run, actor=actor, progress=progress)
 
 
@@ -57,7 +70,13 @@ def scan_request(*, actor: Any, scope: Any, as_of: date) -> ScanRun:
     if scope is None or not policy.can(actor, "change", scope):
         raise NotVisible()
     run = ScanRun.objects.create(as_of=as_of, scope=scope, started_by=actor)
-    audit_record(actor=actor, action="compliance.scan_request", obj=run, organization=scope, data={"as_of": as_of.isoformat()})
+    audit_record(
+        actor=actor,
+        action="compliance.scan_request",
+        obj=run,
+        organization=scope,
+        data={"as_of": as_of.isoformat()},
+    )
 
     def enqueue() -> None:
         from .tasks import subtree_scan
@@ -68,8 +87,9 @@ def scan_request(*, actor: Any, scope: Any, as_of: date) -> ScanRun:
     return run
 
 
-def scan_execute(run: ScanRun, *, actor: Any = None,
-                 progress: Callable[[int, int, str], None] | None = None) -> ScanResult:
+def scan_execute(
+    run: ScanRun, *, actor: Any = None, progress: Callable[[int, int, str], None] | None = None
+) -> ScanResult:
     """Evaluate every enabled rule; each rule's findings are written in their own transaction so
     that the run's progress is visible while it works. The roll-up and the run's summary close it."""
     as_of, scope = run.as_of, run.scope
@@ -80,7 +100,11 @@ def scan_execute(run: ScanRun, *, actor: Any = None,
     scope_path = scope.path if scope is not None else ""
     try:
         for index, r in enumerate(rules, start=1):
-            ctx = ScanContext(as_of=as_of, scope_path=scope_path, params=effective_params(r.id, overrides.get(r.id)))
+            ctx = ScanContext(
+                as_of=as_of,
+                scope_path=scope_path,
+                params=effective_params(r.id, overrides.get(r.id)),
+            )
             with transaction.atomic():
                 hits = {subject_key(h): h for h in r.evaluate(ctx)}
                 _upsert(r, hits, as_of, scope_path, result)
@@ -107,42 +131,82 @@ def scan_execute(run: ScanRun, *, actor: Any = None,
             run.status = "done"
             run.finished_at = timezone.now()
             run.progress = 100
-            run.counts = {"opened": result.opened, "updated": result.updated, "closed": result.closed,
-                          "unchanged": result.unchanged, "rules": result.per_rule}
+            run.counts = {
+                "opened": result.opened,
+                "updated": result.updated,
+                "closed": result.closed,
+                "unchanged": result.unchanged,
+                "rules": result.per_rule,
+            }
             run.save(update_fields=["status", "finished_at", "progress", "counts"])
-            audit_record(actor=actor, action="compliance.scan", obj=run, organization=scope,
-                         data={"as_of": as_of.isoformat(), "scope": getattr(scope, "code", "全部"), **run.counts})
+            audit_record(
+                actor=actor,
+                action="compliance.scan",
+                obj=run,
+                organization=scope,
+                data={
+                    "as_of": as_of.isoformat(),
+                    "scope": getattr(scope, "code", "全部"),
+                    **run.counts,
+                },
+            )
     except Exception as exc:
-        ScanRun.objects.filter(pk=run.pk).update(status="failed", finished_at=timezone.now(), log=repr(exc)[:2000])
+        ScanRun.objects.filter(pk=run.pk).update(
+            status="failed", finished_at=timezone.now(), log=repr(exc)[:2000]
+        )
         raise
     return result
 
 
-def _upsert(r: Rule, hits: dict[str, Hit], as_of: date, scope_path: str, result: ScanResult) -> None:
+def _upsert(
+    r: Rule, hits: dict[str, Hit], as_of: date, scope_path: str, result: ScanResult
+) -> None:
     open_qs = Finding.objects.filter(rule_id=r.id, closed_on__isnull=True)
     if scope_path:
         open_qs = open_qs.filter(organization__path__startswith=scope_path)
-    existing = {f["subject_key"]: f for f in open_qs.values("id", "subject_key", "severity", "message")}
+    existing = {
+        f["subject_key"]: f for f in open_qs.values("id", "subject_key", "severity", "message")
+    }
     creates, updates = [], []
     for key, hit in hits.items():
         severity = hit.severity or r.severity
         cur = existing.get(key)
         if cur is None:
-            creates.append(Finding(
-                rule_id=r.id, organization_id=hit.organization_id, member_id=hit.member_id, period=hit.period or "",
-                person=hit.person or "",
-                subject_key=key, severity=severity, category=r.category, message=hit.message, details=hit.details,
-                opened_on=as_of, last_seen_on=as_of,
-            ))
+            creates.append(
+                Finding(
+                    rule_id=r.id,
+                    organization_id=hit.organization_id,
+                    member_id=hit.member_id,
+                    period=hit.period or "",
+                    person=hit.person or "",
+                    subject_key=key,
+                    severity=severity,
+                    category=r.category,
+                    message=hit.message,
+                    details=hit.details,
+                    opened_on=as_of,
+                    last_seen_on=as_of,
+                )
+            )
         elif cur["severity"] != severity or cur["message"] != hit.message:
-            updates.append(Finding(id=cur["id"], severity=severity, message=hit.message, details=hit.details, last_seen_on=as_of))
+            updates.append(
+                Finding(
+                    id=cur["id"],
+                    severity=severity,
+                    message=hit.message,
+                    details=hit.details,
+                    last_seen_on=as_of,
+                )
+            )
         else:
             result.unchanged += 1
     Finding.objects.bulk_create(creates, batch_size=2000)
-    Finding.objects.bulk_update(updates, ["severity", "message", "details", "last_seen_on"], batch_size=2000)
+    Finding.objects.bulk_update(
+        updates, ["severity", "message", "details", "last_seen_on"], batch_size=2000
+    )
     gone = [f["id"] for key, f in existing.items() if key not in hits]
     for i in range(0, len(gone), 5000):
-        Finding.objects.filter(pk__in=gone[i:i + 5000]).update(closed_on=as_of)
+        Finding.objects.filter(pk__in=gone[i : i + 5000]).update(closed_on=as_of)
     result.opened += len(creates)
     result.updated += len(updates)
     result.closed += len(gone)
@@ -156,7 +220,9 @@ def open_findings(*, scope: Any = None):  # type: ignore[no-untyped-def]
 
 
 @transaction.atomic(durable=True)
-def rule_setting_update(*, actor: Any, rule_id: str, enabled: bool, params: dict[str, Any], reason: str) -> RuleSetting:
+def rule_setting_update(
+    *, actor: Any, rule_id: str, enabled: bool, params: dict[str, Any], reason: str
+) -> RuleSetting:
     """A deployment's override of a rule (security admin): parameters checked against the pack's
     types and ranges, a reason required for any departure from the national defaults; audited."""
     from dangjian.accounts import policy
@@ -174,14 +240,33 @@ def rule_setting_update(*, actor: Any, rule_id: str, enabled: bool, params: dict
         name, message = next(iter(errors.items()))
         raise DomainError("invalid", message, field=name)
     specs = param_specs(rule_id)
-    cleaned = {k: int(v) for k, v in params.items() if specs[k]["type"] == "int" and int(v) != specs[k]["default"]}
+    cleaned = {
+        k: int(v)
+        for k, v in params.items()
+        if specs[k]["type"] == "int" and int(v) != specs[k]["default"]
+    }
     reason = (reason or "").strip()
     if (cleaned or not enabled) and not reason:
-        raise DomainError("required", "修改默认参数或停用规则时，请填写原因（如本地文件依据）", field="reason")
+        raise DomainError(
+            "required", "修改默认参数或停用规则时，请填写原因（如本地文件依据）", field="reason"
+        )
     setting, _ = RuleSetting.objects.select_for_update().get_or_create(rule_id=rule_id)
     before = {"enabled": setting.enabled, "params": setting.params, "reason": setting.reason}
-    setting.enabled, setting.params, setting.reason, setting.updated_by = enabled, cleaned, reason[:300], actor
+    setting.enabled, setting.params, setting.reason, setting.updated_by = (
+        enabled,
+        cleaned,
+        reason[:300],
+        actor,
+    )
     setting.save()
-    audit_record(actor=actor, action="compliance.rule_setting", obj=setting,
-                 data={"rule": rule_id, "before": before, "after": {"enabled": enabled, "params": cleaned, "reason": reason}})
+    audit_record(
+        actor=actor,
+        action="compliance.rule_setting",
+        obj=setting,
+        data={
+            "rule": rule_id,
+            "before": before,
+            "after": {"enabled": enabled, "params": cleaned, "reason": reason},
+        },
+    )
     return setting

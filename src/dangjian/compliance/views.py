@@ -23,16 +23,28 @@ from .engine import CATEGORIES, REGISTRY, SEVERITY_LABELS
 @staff_required("view")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("org", "")
-    found = org_selectors.org_get(request.user, int(raw)) if raw.isdigit() else org_selectors.org_roots(request.user).first()
+    found = (
+        org_selectors.org_get(request.user, int(raw))
+        if raw.isdigit()
+        else org_selectors.org_roots(request.user).first()
+    )
     if found is None:
         raise Http404("没有授权组织")
     org = found
-    category = request.GET.get("category", "") if request.GET.get("category", "") in CATEGORIES else ""
-    severity = request.GET.get("severity", "") if request.GET.get("severity", "") in SEVERITY_LABELS else ""
+    category = (
+        request.GET.get("category", "") if request.GET.get("category", "") in CATEGORIES else ""
+    )
+    severity = (
+        request.GET.get("severity", "")
+        if request.GET.get("severity", "") in SEVERITY_LABELS
+        else ""
+    )
     findings = selectors.findings_in(request.user, org, category=category, severity=severity)
     status = selectors.status_of(org)
-    by_severity = (status.counts.get("severity", {}) if status else {})
-    severity_cards = [(label, by_severity.get(key, 0)) for key, label in SEVERITY_LABELS.items() if key != "info"]
+    by_severity = status.counts.get("severity", {}) if status else {}
+    severity_cards = [
+        (label, by_severity.get(key, 0)) for key, label in SEVERITY_LABELS.items() if key != "info"
+    ]
     ctx = {
         "severity_cards": severity_cards,
         "org": org,
@@ -40,7 +52,11 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "status": status,
         "children": selectors.children_status(request.user, org),
         # unfiltered: the total is the stored roll-up's (no COUNT over the subtree's findings)
-        "page": paginate(request, findings, count=status.counts.get("total") if status and not (category or severity) else None),
+        "page": paginate(
+            request,
+            findings,
+            count=status.counts.get("total") if status and not (category or severity) else None,
+        ),
         "rules": REGISTRY,
         "categories": CATEGORIES,
         "severities": SEVERITY_LABELS,
@@ -85,8 +101,13 @@ def rules_view(request: HttpRequest) -> HttpResponse:
         specs = param_specs(rule_id)
         params = {name: request.POST.get(f"param_{name}", "").strip() for name in specs}
         try:
-            services.rule_setting_update(actor=request.user, rule_id=rule_id, enabled=request.POST.get("enabled") == "on",
-                                         params=params, reason=request.POST.get("reason", ""))
+            services.rule_setting_update(
+                actor=request.user,
+                rule_id=rule_id,
+                enabled=request.POST.get("enabled") == "on",
+                params=params,
+                reason=request.POST.get("reason", ""),
+            )
         except DomainError as exc:
             errors = {"rule_id": rule_id, "field": exc.field or "", "message": exc.message}
         else:
@@ -96,7 +117,22 @@ def rules_view(request: HttpRequest) -> HttpResponse:
     for rid, r in sorted(REGISTRY.items()):
         s = settings.get(rid)
         values = effective_params(rid, s.params if s else None)
-        rows.append({"rule": r, "setting": s, "enabled": s.enabled if s else True,
-                     "params": [(name, spec, values[name]) for name, spec in param_specs(rid).items()]})
-    return render(request, "compliance/rules.html", {"rows": rows, "errors": errors, "pack": load_pack()["version"],
-                                                     "categories": CATEGORIES, "severities": SEVERITY_LABELS})
+        rows.append(
+            {
+                "rule": r,
+                "setting": s,
+                "enabled": s.enabled if s else True,
+                "params": [(name, spec, values[name]) for name, spec in param_specs(rid).items()],
+            }
+        )
+    return render(
+        request,
+        "compliance/rules.html",
+        {
+            "rows": rows,
+            "errors": errors,
+            "pack": load_pack()["version"],
+            "categories": CATEGORIES,
+            "severities": SEVERITY_LABELS,
+        },
+    )

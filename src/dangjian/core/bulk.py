@@ -34,7 +34,12 @@ def _pg_value(value: Any) -> Any:
     return value
 
 
-def fast_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], batch: int = 20000) -> int:
+def fast_insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    batch: int = 20000,
+) -> int:
     """Insert rows (tuples in the order of `fields`) into the model's table. Returns the count."""
     table = connection.ops.quote_name(model._meta.db_table)
     columns = [str(model._meta.get_field(f).column) for f in fields]  # type: ignore[union-attr]

@@ -36,9 +36,9 @@ def _master() -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def _derive(master: bytes, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dangjian-field-key", info=purpose).derive(
-        master
-    )
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"dangjian-field-key", info=purpose
+    ).derive(master)
 
 
 def _enc_key() -> bytes:

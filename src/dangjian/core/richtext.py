@@ -9,7 +9,17 @@ from html.parser import HTMLParser
 
 ALLOWED = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "h3", "h4", "div"}
 VOID = {"br"}
-DROP_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "svg", "math", "noscript"}
+DROP_CONTENT = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "template",
+    "svg",
+    "math",
+    "noscript",
+}
 
 
 class _Cleaner(HTMLParser):
@@ -55,7 +65,9 @@ def clean(html: str) -> str:
     if not html:
         return ""
     if "<" not in html:
-        return "".join(f"<p>{escape(line, quote=False)}</p>" for line in html.splitlines() if line.strip())
+        return "".join(
+            f"<p>{escape(line, quote=False)}</p>" for line in html.splitlines() if line.strip()
+        )
     c = _Cleaner()
     c.feed(html)
     c.close()

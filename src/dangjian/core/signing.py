@@ -14,17 +14,25 @@ from typing import Any
 
 
 def sign(key: str, timestamp: str, nonce: str, body: bytes) -> str:
-    mac = hmac.new(key.encode(), timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body, hashlib.sha256)
+    mac = hmac.new(
+        key.encode(), timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body, hashlib.sha256
+    )
     return mac.hexdigest()
 
 
 def signed_headers(key_id: str, key: str, body: bytes, now: float | None = None) -> dict[str, str]:
     ts, nonce = str(int(now if now is not None else time.time())), secrets.token_hex(16)
-    return {"X-Dangjian-Key-Id": key_id, "X-Dangjian-Timestamp": ts, "X-Dangjian-Nonce": nonce,
-            "X-Dangjian-Signature": sign(key, ts, nonce, body)}
+    return {
+        "X-Dangjian-Key-Id": key_id,
+        "X-Dangjian-Timestamp": ts,
+        "X-Dangjian-Nonce": nonce,
+        "X-Dangjian-Signature": sign(key, ts, nonce, body),
+    }
 
 
-def verify(key: str, headers: Any, body: bytes, *, max_skew: int = 300, now: float | None = None) -> bool:
+def verify(
+    key: str, headers: Any, body: bytes, *, max_skew: int = 300, now: float | None = None
+) -> bool:
     ts = headers.get("X-Dangjian-Timestamp", "") or ""
     nonce = headers.get("X-Dangjian-Nonce", "") or ""
     given = headers.get("X-Dangjian-Signature", "") or ""

@@ -23,9 +23,11 @@ class AddMonths(Func):
         n = self.months
         # SQLite rolls an overflowing day into the next month (Jan 31 + 1 month = Mar 3); then the
         # answer is the last day of the target month instead
-        return (f"(CASE WHEN strftime('%%d', date({sql}, '{n:+d} months')) = strftime('%%d', {sql}) "
-                f"THEN date({sql}, '{n:+d} months') ELSE date({sql}, 'start of month', '{n + 1:+d} months', '-1 day') END)",
-                params * 4)
+        return (
+            f"(CASE WHEN strftime('%%d', date({sql}, '{n:+d} months')) = strftime('%%d', {sql}) "
+            f"THEN date({sql}, '{n:+d} months') ELSE date({sql}, 'start of month', '{n + 1:+d} months', '-1 day') END)",
+            params * 4,
+        )
 
     def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:  # type: ignore[override]  # PostgreSQL
         sql, params = compiler.compile(self.source_expressions[0])

@@ -32,12 +32,30 @@ TYPES = {
     "jpeg": ("image/jpeg", {".jpg", ".jpeg"}),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", {".docx"}),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {".xlsx"}),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", {".pptx"}),
+    "pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        {".pptx"},
+    ),
     "txt": ("text/plain; charset=utf-8", {".txt"}),
 }
-EXECUTABLE_HEADS = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")
+EXECUTABLE_HEADS = (
+    b"MZ",
+    b"\x7fELF",
+    b"#!",
+    b"\xca\xfe\xba\xbe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xfe\xed\xfa",
+)
 ACTIVE_MARKERS = (b"<script", b"<html", b"<?php", b"<svg", b"<!doctype html", b"javascript:")
-PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/AA", b"/RichMedia")
+PDF_ACTIVE = (
+    b"/JavaScript",
+    b"/JS",
+    b"/Launch",
+    b"/EmbeddedFile",
+    b"/OpenAction",
+    b"/AA",
+    b"/RichMedia",
+)
 OOXML_PART = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 
 
@@ -84,10 +102,18 @@ def _check_zip(data: bytes, field: str) -> str:
         n = info.filename
         if n.startswith(("/", "\\")) or ".." in n.replace("\\", "/").split("/") or ":" in n:
             raise DomainError("bad_file", "文件内含非法路径，已拒绝", field=field)
-        if n.lower().endswith(("vbaproject.bin", ".exe", ".dll", ".js", ".vbs", ".bat", ".cmd", ".ps1", ".jar")):
-            raise DomainError("active_content", "文件含有宏或可执行内容，已拒绝；请另存为不含宏的文档后上传", field=field)
+        if n.lower().endswith(
+            ("vbaproject.bin", ".exe", ".dll", ".js", ".vbs", ".bat", ".cmd", ".ps1", ".jar")
+        ):
+            raise DomainError(
+                "active_content",
+                "文件含有宏或可执行内容，已拒绝；请另存为不含宏的文档后上传",
+                field=field,
+            )
         total += info.file_size
-        if total > MAX_UNZIPPED or (info.compress_size and info.file_size / info.compress_size > 200):
+        if total > MAX_UNZIPPED or (
+            info.compress_size and info.file_size / info.compress_size > 200
+        ):
             raise DomainError("zip_bomb", "文件解压后过大（疑似压缩炸弹），已拒绝", field=field)
         names.add(n)
     if "[Content_Types].xml" not in names:
@@ -95,7 +121,11 @@ def _check_zip(data: bytes, field: str) -> str:
     for kind, prefix in OOXML_PART.items():
         if any(n.startswith(prefix) for n in names):
             content_types = zf.read("[Content_Types].xml")
-            if b"macroEnabled" in content_types or b"<!DOCTYPE" in content_types or b"<!ENTITY" in content_types:
+            if (
+                b"macroEnabled" in content_types
+                or b"<!DOCTYPE" in content_types
+                or b"<!ENTITY" in content_types
+            ):
                 raise DomainError("active_content", "文件含有宏或外部实体，已拒绝", field=field)
             return kind
     raise DomainError("bad_type", f"不支持的文件类型，请上传{LABEL}", field=field)
@@ -109,18 +139,26 @@ def _check_image(data: bytes, field: str, name: str) -> None:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types for a bad image
-        raise DomainError("bad_file", f"“{name}”不是有效的图片（已损坏或尺寸过大）", field=field) from exc
+        raise DomainError(
+            "bad_file", f"“{name}”不是有效的图片（已损坏或尺寸过大）", field=field
+        ) from exc
 
 
-def validate(upload: Any, *, field: str = "files", max_bytes: int = MAX_BYTES) -> tuple[str, str, bytes]:
+def validate(
+    upload: Any, *, field: str = "files", max_bytes: int = MAX_BYTES
+) -> tuple[str, str, bytes]:
     """Read and check one uploaded file: returns (clean name, kind, content). Raises DomainError."""
     name = _clean_name(getattr(upload, "name", ""), field)
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
-        raise DomainError("too_large", f"“{name}”超过{max_bytes // (1024 * 1024)}MB，请压缩后上传", field=field)
+        raise DomainError(
+            "too_large", f"“{name}”超过{max_bytes // (1024 * 1024)}MB，请压缩后上传", field=field
+        )
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise DomainError("too_large", f"“{name}”超过{max_bytes // (1024 * 1024)}MB，请压缩后上传", field=field)
+        raise DomainError(
+            "too_large", f"“{name}”超过{max_bytes // (1024 * 1024)}MB，请压缩后上传", field=field
+        )
     if not data:
         raise DomainError("empty", f"“{name}”是空文件", field=field)
     head = data[:16]
@@ -133,27 +171,39 @@ def validate(upload: Any, *, field: str = "files", max_bytes: int = MAX_BYTES) -
     elif kind in ("png", "jpeg"):
         _check_image(data, field, name)
         if b"PK\x03\x04" in data or any(m in data.lower() for m in ACTIVE_MARKERS):
-            raise DomainError("polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field)
+            raise DomainError(
+                "polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field
+            )
     elif kind == "pdf":
         if any(m in data for m in PDF_ACTIVE):
             raise DomainError("active_content", f"“{name}”含有脚本或嵌入文件，已拒绝", field=field)
         if b"PK\x03\x04" in data or b"MZ\x90\x00" in data:
-            raise DomainError("polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field)
+            raise DomainError(
+                "polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field
+            )
     else:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DomainError("bad_type", f"“{name}”的类型不受支持，请上传{LABEL}", field=field) from exc
+            raise DomainError(
+                "bad_type", f"“{name}”的类型不受支持，请上传{LABEL}", field=field
+            ) from exc
         if "\x00" in text or any(m in lowered for m in ACTIVE_MARKERS):
             raise DomainError("active_content", f"“{name}”含有网页或脚本内容，已拒绝", field=field)
         kind = "txt"
     ext = os.path.splitext(name)[1].lower()
     if ext not in TYPES[kind][1]:
-        raise DomainError("type_mismatch", f"“{name}”的扩展名与实际内容（{kind.upper()}）不符，已拒绝", field=field)
+        raise DomainError(
+            "type_mismatch",
+            f"“{name}”的扩展名与实际内容（{kind.upper()}）不符，已拒绝",
+            field=field,
+        )
     return name, kind, data
 
 
-def store(uploads: list[Any], *, field: str = "files", folder: str = "attachments") -> list[StoredFile]:
+def store(
+    uploads: list[Any], *, field: str = "files", folder: str = "attachments"
+) -> list[StoredFile]:
     """Validate every file first (all or nothing), then write them under MEDIA_ROOT with random names."""
     if len(uploads) > MAX_FILES:
         raise DomainError("too_many", f"一次最多上传{MAX_FILES}个文件", field=field)
@@ -166,8 +216,15 @@ def store(uploads: list[Any], *, field: str = "files", folder: str = "attachment
     for name, kind, data in checked:
         rel = rel_dir / f"{uuid.uuid4().hex}{sorted(TYPES[kind][1])[0]}"
         (Path(settings.MEDIA_ROOT) / rel).write_bytes(data)
-        out.append(StoredFile(name=name, path=str(rel), content_type=TYPES[kind][0], size=len(data),
-                              sha256=hashlib.sha256(data).hexdigest()))
+        out.append(
+            StoredFile(
+                name=name,
+                path=str(rel),
+                content_type=TYPES[kind][0],
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
     return out
 
 
@@ -188,16 +245,29 @@ def records(model: Any, stored: list[StoredFile], actor: Any, **owner: Any) -> l
     """The attachment rows of stored files (any model with name, path, content_type, size, sha256 and
     uploaded_by), written in one statement inside the caller's transaction."""
     by = actor if getattr(actor, "pk", None) else None
-    return model.objects.bulk_create([
-        model(name=f.name, path=f.path, content_type=f.content_type, size=f.size, sha256=f.sha256, uploaded_by=by, **owner)
-        for f in stored])
+    return model.objects.bulk_create(
+        [
+            model(
+                name=f.name,
+                path=f.path,
+                content_type=f.content_type,
+                size=f.size,
+                sha256=f.sha256,
+                uploaded_by=by,
+                **owner,
+            )
+            for f in stored
+        ]
+    )
 
 
 def download(f: Any) -> Any:
     """A stored attachment as a download, never rendered inline."""
     from django.http import FileResponse
 
-    resp = FileResponse(open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type)
+    resp = FileResponse(
+        open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type
+    )
     resp["X-Content-Type-Options"] = "nosniff"
     return resp
 
@@ -243,16 +313,31 @@ def store_media(upload: Any, *, field: str = "file", folder: str = "media") -> S
     """A video or audio file (checked by its content, up to 500 MB), written in chunks."""
     name = _clean_name(getattr(upload, "name", ""), field)
     if (getattr(upload, "size", 0) or 0) > MEDIA_MAX_BYTES:
-        raise DomainError("too_large", f"“{name}”超过{MEDIA_MAX_BYTES // (1024 * 1024)}MB", field=field)
+        raise DomainError(
+            "too_large", f"“{name}”超过{MEDIA_MAX_BYTES // (1024 * 1024)}MB", field=field
+        )
     chunks = upload.chunks() if hasattr(upload, "chunks") else iter([upload.read()])
     first = next(chunks, b"")
     kind = _sniff_media(first[:16])
     if kind is None:
-        raise DomainError("bad_type", f"“{name}”不是支持的音视频格式（MP4、WebM、MP3、M4A、OGG、WAV）", field=field)
+        raise DomainError(
+            "bad_type",
+            f"“{name}”不是支持的音视频格式（MP4、WebM、MP3、M4A、OGG、WAV）",
+            field=field,
+        )
     if os.path.splitext(name)[1].lower() not in MEDIA_TYPES[kind][1]:
-        raise DomainError("type_mismatch", f"“{name}”的扩展名与实际内容（{kind.upper()}）不符，已拒绝", field=field)
+        raise DomainError(
+            "type_mismatch",
+            f"“{name}”的扩展名与实际内容（{kind.upper()}）不符，已拒绝",
+            field=field,
+        )
     today = timezone.localdate()
-    rel = Path(folder) / f"{today:%Y}" / f"{today:%m}" / f"{uuid.uuid4().hex}{sorted(MEDIA_TYPES[kind][1])[0]}"
+    rel = (
+        Path(folder)
+        / f"{today:%Y}"
+        / f"{today:%m}"
+        / f"{uuid.uuid4().hex}{sorted(MEDIA_TYPES[kind][1])[0]}"
+    )
     full = Path(settings.MEDIA_ROOT) / rel
     full.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
@@ -262,10 +347,18 @@ def store_media(upload: Any, *, field: str = "file", folder: str = "media") -> S
             if size > MEDIA_MAX_BYTES:
                 out.close()
                 full.unlink(missing_ok=True)
-                raise DomainError("too_large", f"“{name}”超过{MEDIA_MAX_BYTES // (1024 * 1024)}MB", field=field)
+                raise DomainError(
+                    "too_large", f"“{name}”超过{MEDIA_MAX_BYTES // (1024 * 1024)}MB", field=field
+                )
             digest.update(chunk)
             out.write(chunk)
-    return StoredFile(name=name, path=str(rel), content_type=MEDIA_TYPES[kind][0], size=size, sha256=digest.hexdigest())
+    return StoredFile(
+        name=name,
+        path=str(rel),
+        content_type=MEDIA_TYPES[kind][0],
+        size=size,
+        sha256=digest.hexdigest(),
+    )
 
 
 def ranged(request: Any, path: str, content_type: str, size: int) -> Any:

@@ -75,11 +75,21 @@ class CityBuilder:
         self.counter += 1
         return f"{prefix}{self.counter:06d}"
 
-    def node(self, parent: Node | None, name: str, kind: str, category: str, region: str | None = None) -> Node:
+    def node(
+        self, parent: Node | None, name: str, kind: str, category: str, region: str | None = None
+    ) -> Node:
         base = parent.established_on if parent else date(1978, 1, 1)
         span = max((self.today - timedelta(days=400) - base).days, 1)
         est = base + timedelta(days=self.rng.randrange(0, min(span, 12000)))
-        n = Node(self.code("O"), name, kind, category, parent, est, region or (parent.region if parent else "350200"))
+        n = Node(
+            self.code("O"),
+            name,
+            kind,
+            category,
+            parent,
+            est,
+            region or (parent.region if parent else "350200"),
+        )
         if parent is not None:
             parent.add(n)
         self.nodes.append(n)
@@ -97,7 +107,12 @@ class CityBuilder:
 
     def enterprise(self) -> str:
         for _ in range(1000):
-            s = "厦门" + "".join(self.rng.sample(names.ENTERPRISE_A, 2)) + self.rng.choice(names.ENTERPRISE_B) + "有限公司"
+            s = (
+                "厦门"
+                + "".join(self.rng.sample(names.ENTERPRISE_A, 2))
+                + self.rng.choice(names.ENTERPRISE_B)
+                + "有限公司"
+            )
             if s not in self.used_names:
                 self.used_names.add(s)
                 return s
@@ -122,9 +137,19 @@ class CityBuilder:
             self._district(root, districts[0], containers, share=1.0)
             return self._fill(containers)
         mult = 10 if self.scale == "province" else 1
-        root = self.node(None, "中共厦门市委员会" if mult == 1 else "中共示范省委员会", "committee", "organ", "350200")
+        root = self.node(
+            None,
+            "中共厦门市委员会" if mult == 1 else "中共示范省委员会",
+            "committee",
+            "organ",
+            "350200",
+        )
         for _ in range(mult):
-            city = root if mult == 1 else self.node(root, f"中共{self.place('市')}委员会", "committee", "organ")
+            city = (
+                root
+                if mult == 1
+                else self.node(root, f"中共{self.place('市')}委员会", "committee", "organ")
+            )
             for d in districts:
                 dn = self.node(city, f"中共厦门市{d[0]}区委员会", "committee", "organ", d[1])
                 self._district(dn, d, containers, share=1.0)
@@ -132,7 +157,9 @@ class CityBuilder:
             for dept in names.ORGAN_DEPTS:
                 c = self.node(organs, f"中共厦门市{dept}机关委员会", "committee", "organ")
                 containers.append((c, 6))
-            soe = self.node(city, "中共厦门市人民政府国有资产监督管理委员会委员会", "committee", "soe")
+            soe = self.node(
+                city, "中共厦门市人民政府国有资产监督管理委员会委员会", "committee", "soe"
+            )
             for s in names.SOE_NAMES:
                 c = self.node(soe, f"中共厦门{s}有限公司委员会", "committee", "soe")
                 containers.append((c, 10))
@@ -144,9 +171,16 @@ class CityBuilder:
                 c = self.node(edu, f"中共{s}委员会", "committee", "school")
                 containers.append((c, 8))
                 for _ in range(rng.randint(10, 25)):
-                    g = self.node(c, f"中共{s}{self.place(rng.choice(names.SCHOOL_UNITS))}总支部委员会", "general_branch", "school")
+                    g = self.node(
+                        c,
+                        f"中共{s}{self.place(rng.choice(names.SCHOOL_UNITS))}总支部委员会",
+                        "general_branch",
+                        "school",
+                    )
                     containers.append((g, 3))
-            two = self.node(city, "中共厦门市非公有制经济组织和社会组织工作委员会", "committee", "private")
+            two = self.node(
+                city, "中共厦门市非公有制经济组织和社会组织工作委员会", "committee", "private"
+            )
             for _ in range(220):
                 c = self.node(two, f"中共{self.enterprise()}委员会", "committee", "private")
                 containers.append((c, 3))
@@ -159,19 +193,30 @@ class CityBuilder:
         _name, region, streets, towns = d
         organs = self.node(dn, f"中共{dn.name[2:-3]}直属机关工作委员会", "committee", "organ")
         for dept in rng.sample(names.ORGAN_DEPTS, 18):
-            c = self.node(organs, f"中共{dn.name[2:-3]}{dept}机关总支部委员会", "general_branch", "organ")
+            c = self.node(
+                organs, f"中共{dn.name[2:-3]}{dept}机关总支部委员会", "general_branch", "organ"
+            )
             containers.append((c, 2))
         for s in streets:
             st = self.node(dn, f"中共{s}街道工作委员会", "committee", "community")
             containers.append((st, 4))
             for _ in range(rng.randint(6, 10)):
                 kind = "committee" if rng.random() < 0.6 else "general_branch"
-                cm = self.node(st, f"中共{self.place('社区')}{'委员会' if kind == 'committee' else '总支部委员会'}", kind, "community")
+                cm = self.node(
+                    st,
+                    f"中共{self.place('社区')}{'委员会' if kind == 'committee' else '总支部委员会'}",
+                    kind,
+                    "community",
+                )
                 containers.append((cm, 4))
             for _ in range(rng.randint(4, 8)):
                 big = rng.random() < 0.3
-                e = self.node(st, f"中共{self.enterprise()}{'委员会' if big else '总支部委员会'}",
-                              "committee" if big else "general_branch", "private")
+                e = self.node(
+                    st,
+                    f"中共{self.enterprise()}{'委员会' if big else '总支部委员会'}",
+                    "committee" if big else "general_branch",
+                    "private",
+                )
                 containers.append((e, 2))
         for t in towns:
             tn = self.node(dn, f"中共{t}镇委员会", "committee", "village")
@@ -212,18 +257,33 @@ class CityBuilder:
             for k in range(n):
                 cat = container.category
                 if cat == "village":
-                    label = f"{self.place('村')}党支部" if container.name.endswith("镇委员会") else f"第{k + 1}党支部"
+                    label = (
+                        f"{self.place('村')}党支部"
+                        if container.name.endswith("镇委员会")
+                        else f"第{k + 1}党支部"
+                    )
                 elif cat == "community":
-                    label = f"{self.place('小区')}党支部" if rng.random() < 0.5 else f"第{k + 1}党支部"
+                    label = (
+                        f"{self.place('小区')}党支部" if rng.random() < 0.5 else f"第{k + 1}党支部"
+                    )
                 elif cat == "private":
-                    label = f"{self.enterprise()}党支部" if rng.random() < 0.4 else f"第{k + 1}党支部"
+                    label = (
+                        f"{self.enterprise()}党支部" if rng.random() < 0.4 else f"第{k + 1}党支部"
+                    )
                 elif cat == "school":
                     label = f"{self.place(rng.choice(['教工', '学生', '研究生']))}党支部"
                 else:
                     label = f"第{k + 1}党支部"
-                base = container.name.removeprefix("中共").removesuffix("委员会").removesuffix("总支部").removesuffix("工作")
+                base = (
+                    container.name.removeprefix("中共")
+                    .removesuffix("委员会")
+                    .removesuffix("总支部")
+                    .removesuffix("工作")
+                )
                 name = label if len(label) > 8 else f"中共{base}{label}"
-                b = self.node(container, name[:100], "branch", cat if rng.random() < 0.97 else "other")
+                b = self.node(
+                    container, name[:100], "branch", cat if rng.random() < 0.97 else "other"
+                )
                 branch_nodes.append(b)
         # members per branch: 3..50, summing exactly to the target
         sizes = self._sizes(len(branch_nodes))
@@ -235,7 +295,12 @@ class CityBuilder:
             for b in big:
                 if g >= groups:
                     break
-                self.node(b, f"{b.name.removeprefix('中共')}第{len(b.children or []) + 1}党小组"[:100], "group", b.category)
+                self.node(
+                    b,
+                    f"{b.name.removeprefix('中共')}第{len(b.children or []) + 1}党小组"[:100],
+                    "group",
+                    b.category,
+                )
                 g += 1
         return self.nodes
 
@@ -300,17 +365,26 @@ class CityBuilder:
         earliest = add_months(born, 12 * 18 + 1)
         latest = today - timedelta(days=365 * 2)
         joined = earliest + timedelta(days=int(max((latest - earliest).days, 0) * rng.random()))
-        row.update(status="full", joined_on=joined.isoformat(), full_on=add_months(joined, 12).isoformat())
+        row.update(
+            status="full", joined_on=joined.isoformat(), full_on=add_months(joined, 12).isoformat()
+        )
 
     def _probationary(self, row: dict[str, str]) -> None:
-        row.update(status="probationary", full_on="",
-                   joined_on=(self.today - timedelta(days=self.rng.randrange(30, 300))).isoformat())
+        row.update(
+            status="probationary",
+            full_on="",
+            joined_on=(self.today - timedelta(days=self.rng.randrange(30, 300))).isoformat(),
+        )
         born = date.fromisoformat(row["birth_date"])
         if (date.fromisoformat(row["joined_on"]) - born).days < 365 * 18 + 40:
-            self._veteran(row, "350200")  # too young to have joined: keep them a full member instead
+            self._veteran(
+                row, "350200"
+            )  # too young to have joined: keep them a full member instead
             row["_young"] = "1"
 
-    def _plant_and_staff(self, nodes: list[Node], by_branch: dict[str, list[dict[str, str]]]) -> tuple[list, list]:
+    def _plant_and_staff(
+        self, nodes: list[Node], by_branch: dict[str, list[dict[str, str]]]
+    ) -> tuple[list, list]:
         """Regular posts and terms everywhere, except a controlled share of planted irregularities,
         each recorded in `self.truth` as (rule, organization code)."""
         rng, today, rate = self.rng, self.today, self.plant_rate
@@ -330,11 +404,19 @@ class CityBuilder:
                     truth.add(("ORG-02", n.code))
             else:
                 for r in roster[:3]:
-                    if not (r["status"] == "full" and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)):
+                    if not (
+                        r["status"] == "full"
+                        and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)
+                    ):
                         self._veteran(r, n.region)
             for r in roster:
                 r.pop("_young", None)
-            veterans[n.code] = [r for r in roster if r["status"] == "full" and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)]
+            veterans[n.code] = [
+                r
+                for r in roster
+                if r["status"] == "full"
+                and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)
+            ]
         first_veteran: dict[str, str] = {}
         for n in nodes:  # parents before children: the first branch under each container
             if n.kind == "branch" and veterans[n.code]:
@@ -349,7 +431,13 @@ class CityBuilder:
                     idx = siblings.index(n)
                     roster = by_branch[n.parent.code]
                     if len(roster) > 5 + idx:
-                        posts.append({"org_code": n.code, "member_no": roster[5 + idx]["member_no"], "post": "group_leader"})
+                        posts.append(
+                            {
+                                "org_code": n.code,
+                                "member_no": roster[5 + idx]["member_no"],
+                                "post": "group_leader",
+                            }
+                        )
                 continue
             full = sum(1 for r in by_branch.get(n.code, []) if r["status"] == "full")
             if n.kind == "branch":
@@ -357,17 +445,33 @@ class CityBuilder:
                 if full < 7 and ("ORG-02", n.code) not in truth and rng.random() < rate:
                     truth.add(("ORG-06", n.code))  # no secretary
                     continue
-                posts.append({"org_code": n.code, "member_no": vets[0]["member_no"], "post": "secretary"})
+                posts.append(
+                    {"org_code": n.code, "member_no": vets[0]["member_no"], "post": "secretary"}
+                )
                 if full >= 7:
                     if rng.random() < rate:
                         truth.add(("ORG-03", n.code))  # no committee
                     else:
-                        posts.append({"org_code": n.code, "member_no": vets[1]["member_no"], "post": "organization"})
-                        posts.append({"org_code": n.code, "member_no": vets[2]["member_no"], "post": "propaganda"})
+                        posts.append(
+                            {
+                                "org_code": n.code,
+                                "member_no": vets[1]["member_no"],
+                                "post": "organization",
+                            }
+                        )
+                        posts.append(
+                            {
+                                "org_code": n.code,
+                                "member_no": vets[2]["member_no"],
+                                "post": "propaganda",
+                            }
+                        )
             elif rng.random() < rate or n.code not in first_veteran:
                 truth.add(("ORG-06", n.code))
             else:
-                posts.append({"org_code": n.code, "member_no": first_veteran[n.code], "post": "secretary"})
+                posts.append(
+                    {"org_code": n.code, "member_no": first_veteran[n.code], "post": "secretary"}
+                )
         terms: list[dict[str, str]] = []
         for n in nodes:
             if n.kind == "group":
@@ -379,14 +483,28 @@ class CityBuilder:
                 if elected >= n.established_on:
                     truth.add(("TERM-01", n.code))
                     if add_months(elected, 12 * years - 1) < today:
-                        truth.add(("TERM-02", n.code))  # the election request was due a month before the end
-                    terms.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
+                        truth.add(
+                            ("TERM-02", n.code)
+                        )  # the election request was due a month before the end
+                    terms.append(
+                        {
+                            "org_code": n.code,
+                            "elected_on": elected.isoformat(),
+                            "term_years": str(years),
+                        }
+                    )
                     continue
             elif roll < 2 * rate:  # TERM-03: expired, or never recorded
                 elected = add_months(today, -12 * years) - timedelta(days=rng.randint(0, 200))
                 truth.add(("TERM-03", n.code))
                 if elected >= n.established_on and rng.random() < 0.7:
-                    terms.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
+                    terms.append(
+                        {
+                            "org_code": n.code,
+                            "elected_on": elected.isoformat(),
+                            "term_years": str(years),
+                        }
+                    )
                 continue
             elif roll < 3 * rate:  # TERM-05: a term of the wrong length
                 years = 3 if years == 5 else 5
@@ -396,15 +514,23 @@ class CityBuilder:
             lower = max(add_months(today, 6 - 12 * years) + timedelta(days=2), n.established_on)
             upper = today - timedelta(days=1)
             elected = lower + timedelta(days=rng.randrange(0, max((upper - lower).days, 1)))
-            terms.append({"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)})
+            terms.append(
+                {"org_code": n.code, "elected_on": elected.isoformat(), "term_years": str(years)}
+            )
         return posts, terms
 
     def tables(self) -> dict[str, Table]:
         rng = self.rng
         nodes = self.build()
         org_rows = [
-            {"code": n.code, "name": n.name, "parent_code": n.parent.code if n.parent else "",
-             "kind": n.kind, "category": n.category, "established_on": n.established_on.isoformat()}
+            {
+                "code": n.code,
+                "name": n.name,
+                "parent_code": n.parent.code if n.parent else "",
+                "kind": n.kind,
+                "category": n.category,
+                "established_on": n.established_on.isoformat(),
+            }
             for n in nodes
         ]
         member_rows: list[dict[str, str]] = []
@@ -418,7 +544,11 @@ class CityBuilder:
             for _ in range(n.members):
                 seq += 1
                 gender = "男" if rng.random() < 0.71 else "女"
-                age = rng.choice([rng.randint(19, 35), rng.randint(25, 60), rng.randint(36, 88)]) if n.category != "school" else rng.randint(19, 62)
+                age = (
+                    rng.choice([rng.randint(19, 35), rng.randint(25, 60), rng.randint(36, 88)])
+                    if n.category != "school"
+                    else rng.randint(19, 62)
+                )
                 born = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
                 earliest = max(add_months(born, 12 * 18 + 1), n.established_on)
                 if earliest >= today - timedelta(days=30):
@@ -435,7 +565,11 @@ class CityBuilder:
                 else:
                     full_on_s = full_on.isoformat()
                 if n.category == "village":
-                    cat, base = ("farmer", "0.00") if age < 60 or rng.random() < 0.6 else ("retired", f"{rng.randint(1500, 3500)}.00")
+                    cat, base = (
+                        ("farmer", "0.00")
+                        if age < 60 or rng.random() < 0.6
+                        else ("retired", f"{rng.randint(1500, 3500)}.00")
+                    )
                 elif age >= 60:
                     cat, base = "retired", f"{rng.randint(2000, 9000)}.00"
                 elif n.category == "school" and age < 26:
@@ -445,11 +579,20 @@ class CityBuilder:
                 else:
                     cat, base = "employed", f"{rng.randint(2500, 22000)}.{rng.choice(['00', '50'])}"
                 row = {
-                    "member_no": f"M{seq:08d}", "name": self.person_name(gender), "gender": gender,
-                    "birth_date": born.isoformat(), "id_number": self.id_number(n.region, born, gender),
-                    "phone": f"1{rng.choice('3456789')}{rng.randrange(0, 10**9):09d}" if rng.random() < 0.93 else "",
-                    "org_code": n.code, "status": status, "joined_on": joined.isoformat(), "full_on": full_on_s,
-                    "fee_category": cat, "fee_base": base,
+                    "member_no": f"M{seq:08d}",
+                    "name": self.person_name(gender),
+                    "gender": gender,
+                    "birth_date": born.isoformat(),
+                    "id_number": self.id_number(n.region, born, gender),
+                    "phone": f"1{rng.choice('3456789')}{rng.randrange(0, 10**9):09d}"
+                    if rng.random() < 0.93
+                    else "",
+                    "org_code": n.code,
+                    "status": status,
+                    "joined_on": joined.isoformat(),
+                    "full_on": full_on_s,
+                    "fee_category": cat,
+                    "fee_base": base,
                 }
                 member_rows.append(row)
                 roster.append(row)
@@ -479,17 +622,23 @@ class CityBuilder:
         for code, roster in by_branch.items():
             planted_no, kind = None, ""
             if roster and rng.random() < rate:
-                veterans = [r for r in roster if date.fromisoformat(r["joined_on"]) < add_months(today, -13)]
+                veterans = [
+                    r for r in roster if date.fromisoformat(r["joined_on"]) < add_months(today, -13)
+                ]
                 if veterans:
                     planted_no = rng.choice(veterans)["member_no"]
                     kind = rng.choice(["FEE-02", "FEE-03", "FEE-04", "FEE-05", "FEE-09"])
                     truth.add((kind, code))
-            arrears = {"FEE-02": rng.choice([3, 4]), "FEE-03": 5, "FEE-04": rng.randint(6, 8)}.get(kind, 0)
+            arrears = {"FEE-02": rng.choice([3, 4]), "FEE-03": 5, "FEE-04": rng.randint(6, 8)}.get(
+                kind, 0
+            )
             odd_month = now - rng.randint(1, 11)
             for r in roster:
                 joined = date.fromisoformat(r["joined_on"])
                 first = max(joined.year * 12 + joined.month - 1, now - 12)
-                due = quote(r["fee_category"], parse_yuan(r["fee_base"], "fee_base", "党费基数")).monthly_fen
+                due = quote(
+                    r["fee_category"], parse_yuan(r["fee_base"], "fee_base", "党费基数")
+                ).monthly_fen
                 planted = r["member_no"] == planted_no
                 for idx in range(first, now):
                     y, m = divmod(idx, 12)
@@ -502,12 +651,23 @@ class CityBuilder:
                         p = due // 2
                     elif planted and kind == "FEE-09" and idx == odd_month:
                         d = p = due + 100
-                    rows.append({"member_no": r["member_no"], "month": f"{y:04d}-{m + 1:02d}", "due": yuan(d),
-                                 "paid": "" if p is None else yuan(p), "paid_on": on})
+                    rows.append(
+                        {
+                            "member_no": r["member_no"],
+                            "month": f"{y:04d}-{m + 1:02d}",
+                            "due": yuan(d),
+                            "paid": "" if p is None else yuan(p),
+                            "paid_on": on,
+                        }
+                    )
         return rows
 
-
-    def _meetings(self, nodes: list[Node], by_branch: dict[str, list[dict[str, str]]], posts: list[dict[str, str]]) -> list[dict[str, str]]:
+    def _meetings(
+        self,
+        nodes: list[Node],
+        by_branch: dict[str, list[dict[str, str]]],
+        posts: list[dict[str, str]],
+    ) -> list[dict[str, str]]:
         """Every meeting due in the scan window (the 24 months before `today`'s month, rules-contract):
         theme days and committee meetings (branches with a committee) monthly, general meetings and
         lessons quarterly, the life meeting and the appraisal in December, each group's meeting monthly;
@@ -527,18 +687,38 @@ class CityBuilder:
             d = add_months(d, 1)
         rows: list[dict[str, str]] = []
 
-        def held(code: str, kind: str, day: date, topic: str, expected: int, low: bool = False) -> None:
-            attended = (expected // 2 if low else max(expected // 2 + 1, expected - rng.randint(0, max(0, expected // 4))))
-            rows.append({"org_code": code, "kind": kind, "held_on": day.isoformat(), "topic": topic,
-                         "attended": str(attended), "expected": str(expected)})
+        def held(
+            code: str, kind: str, day: date, topic: str, expected: int, low: bool = False
+        ) -> None:
+            attended = (
+                expected // 2
+                if low
+                else max(expected // 2 + 1, expected - rng.randint(0, max(0, expected // 4)))
+            )
+            rows.append(
+                {
+                    "org_code": code,
+                    "kind": kind,
+                    "held_on": day.isoformat(),
+                    "topic": topic,
+                    "attended": str(attended),
+                    "expected": str(expected),
+                }
+            )
 
         for n in nodes:
             if n.kind not in ("branch", "group"):
                 continue
-            roster = by_branch.get(n.code if n.kind == "branch" else (n.parent.code if n.parent else ""), [])
+            roster = by_branch.get(
+                n.code if n.kind == "branch" else (n.parent.code if n.parent else ""), []
+            )
             size = max(len(roster), 1)
             if n.kind == "group":
-                groups = sum(1 for c in (n.parent.children or []) if c.kind == "group") if n.parent else 1
+                groups = (
+                    sum(1 for c in (n.parent.children or []) if c.kind == "group")
+                    if n.parent
+                    else 1
+                )
                 size = max(size // max(groups, 1), 1)
             due = [m for m in months if m >= n.established_on]
             if not due:
@@ -547,25 +727,39 @@ class CityBuilder:
             theme_day = rng.randint(5, 25)
             for m in due:
                 if n.kind == "group":
-                    plan.append(("group_meeting", m.replace(day=min(theme_day + 2, 28)), f"{m:%Y-%m}"))
+                    plan.append(
+                        ("group_meeting", m.replace(day=min(theme_day + 2, 28)), f"{m:%Y-%m}")
+                    )
                     continue
                 plan.append(("theme_day", m.replace(day=theme_day), f"{m:%Y-%m}"))
                 if committee_posts.get(n.code, 0) >= 3:
-                    plan.append(("committee_meeting", m.replace(day=rng.randint(1, 10)), f"{m:%Y-%m}"))
+                    plan.append(
+                        ("committee_meeting", m.replace(day=rng.randint(1, 10)), f"{m:%Y-%m}")
+                    )
                 q = f"{m.year}-Q{(m.month - 1) // 3 + 1}"
                 if m.month % 3 == 1 and add_months(m, 3) <= today.replace(day=1):
-                    plan.append(("general_meeting", m.replace(month=m.month + 1, day=rng.randint(1, 28)), q))
+                    plan.append(
+                        ("general_meeting", m.replace(month=m.month + 1, day=rng.randint(1, 28)), q)
+                    )
                     plan.append(("party_lecture", m.replace(month=m.month + 2, day=theme_day), q))
                 if m.month == 1 and add_months(m, 12) <= today.replace(day=1):
                     plan.append(("life_meeting", date(m.year, 12, rng.randint(1, 20)), str(m.year)))
-                    plan.append(("democratic_review", date(m.year, 12, rng.randint(21, 30)), str(m.year)))
+                    plan.append(
+                        ("democratic_review", date(m.year, 12, rng.randint(21, 30)), str(m.year))
+                    )
             plan = [p for p in plan if n.established_on <= p[1] < today]
             planted: tuple[str, str] | None = None
             if plan and rng.random() < rate:
                 kind, _day, period = rng.choice(plan)
-                rule = {"general_meeting": "LIFE-01", "committee_meeting": "LIFE-02", "group_meeting": "LIFE-03",
-                        "party_lecture": "LIFE-04", "theme_day": "LIFE-05", "life_meeting": "LIFE-06",
-                        "democratic_review": "LIFE-07"}[kind]
+                rule = {
+                    "general_meeting": "LIFE-01",
+                    "committee_meeting": "LIFE-02",
+                    "group_meeting": "LIFE-03",
+                    "party_lecture": "LIFE-04",
+                    "theme_day": "LIFE-05",
+                    "life_meeting": "LIFE-06",
+                    "democratic_review": "LIFE-07",
+                }[kind]
                 if kind == "general_meeting" and rng.random() < 0.3:
                     rule = "LIFE-11"
                 planted = (kind, period) if rule != "LIFE-11" else None
@@ -573,16 +767,30 @@ class CityBuilder:
                 low_period = period if rule == "LIFE-11" else None
             else:
                 low_period = None
-            label = {"theme_day": "主题党日", "committee_meeting": "支委会", "group_meeting": "党小组会", "general_meeting": "党员大会",
-                     "party_lecture": "党课", "life_meeting": "组织生活会", "democratic_review": "民主评议党员"}
+            label = {
+                "theme_day": "主题党日",
+                "committee_meeting": "支委会",
+                "group_meeting": "党小组会",
+                "general_meeting": "党员大会",
+                "party_lecture": "党课",
+                "life_meeting": "组织生活会",
+                "democratic_review": "民主评议党员",
+            }
             for kind, day, period in plan:
                 if planted == (kind, period):
                     continue
-                expected = max(committee_posts.get(n.code, 3), 3) if kind == "committee_meeting" else size
-                held(n.code, kind, day, f"{period}{label[kind]}", expected,
-                     low=kind == "general_meeting" and period == low_period)
+                expected = (
+                    max(committee_posts.get(n.code, 3), 3) if kind == "committee_meeting" else size
+                )
+                held(
+                    n.code,
+                    kind,
+                    day,
+                    f"{period}{label[kind]}",
+                    expected,
+                    low=kind == "general_meeting" and period == low_period,
+                )
         return rows
-
 
     def _transfers(self, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
         return _transfers_rows(self, by_branch)
@@ -594,49 +802,99 @@ class CityBuilder:
         rng, today, rate, truth = self.rng, self.today, self.plant_rate, self.truth
         rows: list[dict[str, str]] = []
         seq = 0
-        cols = ("talked_on", "activist_on", "target_on", "reviewed_on", "trained_on", "publicized_on", "admitted_on",
-                "approved_on", "oath_on", "full_on")
+        cols = (
+            "talked_on",
+            "activist_on",
+            "target_on",
+            "reviewed_on",
+            "trained_on",
+            "publicized_on",
+            "admitted_on",
+            "approved_on",
+            "oath_on",
+            "full_on",
+        )
 
         def days(n: int) -> timedelta:
             return timedelta(days=n)
 
-        def record(code: str, region: str, d: dict[str, date | None], born: date | None = None) -> None:
+        def record(
+            code: str, region: str, d: dict[str, date | None], born: date | None = None
+        ) -> None:
             nonlocal seq
             seq += 1
             gender = "男" if rng.random() < 0.6 else "女"
             applied = d["applied_on"] or today
-            birth = born or add_months(applied, -12 * rng.randint(19, 40)) - days(rng.randint(0, 300))
-            rows.append({"person_no": f"R{seq:08d}", "name": self.person_name(gender), "gender": gender,
-                         "birth_date": birth.isoformat(), "org_code": code,
-                         **{c: (f"{d[c]:%Y-%m-%d}" if d.get(c) else "") for c in ("applied_on", *cols)}})
+            birth = born or add_months(applied, -12 * rng.randint(19, 40)) - days(
+                rng.randint(0, 300)
+            )
+            rows.append(
+                {
+                    "person_no": f"R{seq:08d}",
+                    "name": self.person_name(gender),
+                    "gender": gender,
+                    "birth_date": birth.isoformat(),
+                    "org_code": code,
+                    **{c: (f"{d[c]:%Y-%m-%d}" if d.get(c) else "") for c in ("applied_on", *cols)},
+                }
+            )
 
         def pipeline(stage: str, admitted: date | None = None) -> dict[str, date | None]:
             """Dates of a regular record at `stage`, every deadline before today met."""
             if stage == "applicant":
                 applied = today - days(rng.randint(1, 27))
-                return {"applied_on": applied, "talked_on": min(applied + days(rng.randint(0, 20)), today) if rng.random() < 0.5 else None}
+                return {
+                    "applied_on": applied,
+                    "talked_on": min(applied + days(rng.randint(0, 20)), today)
+                    if rng.random() < 0.5
+                    else None,
+                }
             if stage == "activist":
                 activist = today - days(rng.randint(30, 300))
                 applied = activist - days(rng.randint(60, 400))
-                return {"applied_on": applied, "talked_on": applied + days(rng.randint(3, 25)), "activist_on": activist}
+                return {
+                    "applied_on": applied,
+                    "talked_on": applied + days(rng.randint(3, 25)),
+                    "activist_on": activist,
+                }
             if stage == "target":
                 target = today - days(rng.randint(10, 150))
                 activist = add_months(target, -12) - days(rng.randint(0, 200))
                 applied = activist - days(rng.randint(60, 400))
-                return {"applied_on": applied, "talked_on": applied + days(rng.randint(3, 25)), "activist_on": activist,
-                        "target_on": target, "reviewed_on": min(target + days(20), today), "publicized_on": None}
+                return {
+                    "applied_on": applied,
+                    "talked_on": applied + days(rng.randint(3, 25)),
+                    "activist_on": activist,
+                    "target_on": target,
+                    "reviewed_on": min(target + days(20), today),
+                    "publicized_on": None,
+                }
             if admitted is None:
-                admitted = today - days(rng.randint(5, 60)) if stage == "admitted" else add_months(today, -12 - rng.randint(1, 30))
+                admitted = (
+                    today - days(rng.randint(5, 60))
+                    if stage == "admitted"
+                    else add_months(today, -12 - rng.randint(1, 30))
+                )
             target = admitted - days(rng.randint(40, 120))
             activist = add_months(target, -12) - days(rng.randint(0, 200))
             applied = activist - days(rng.randint(60, 400))
             d: dict[str, date | None] = {
-                "applied_on": applied, "talked_on": applied + days(rng.randint(3, 25)), "activist_on": activist, "target_on": target,
-                "reviewed_on": target + days(10), "trained_on": target + days(20), "publicized_on": target + days(25),
-                "admitted_on": admitted}
+                "applied_on": applied,
+                "talked_on": applied + days(rng.randint(3, 25)),
+                "activist_on": activist,
+                "target_on": target,
+                "reviewed_on": target + days(10),
+                "trained_on": target + days(20),
+                "publicized_on": target + days(25),
+                "admitted_on": admitted,
+            }
             if stage == "full":
                 approved = min(admitted + days(rng.randint(20, 80)), add_months(admitted, 3))
-                d.update(approved_on=approved, oath_on=approved + days(rng.randint(1, 20)), full_on=add_months(admitted, 12))
+                d.update(
+                    approved_on=approved,
+                    oath_on=approved + days(rng.randint(1, 20)),
+                    full_on=add_months(admitted, 12),
+                )
             return d
 
         for n in nodes:
@@ -644,18 +902,39 @@ class CityBuilder:
                 continue
             if rng.random() < 0.2:
                 for _ in range(rng.randint(1, 3)):
-                    record(n.code, n.region, pipeline(rng.choice(["applicant", "activist", "target", "admitted", "full"])))
+                    record(
+                        n.code,
+                        n.region,
+                        pipeline(
+                            rng.choice(["applicant", "activist", "target", "admitted", "full"])
+                        ),
+                    )
             if rng.random() >= rate:
                 continue
-            rule = rng.choice(["DEV-01", "DEV-02", "DEV-05", "DEV-06", "DEV-10", "DEV-14", "DEV-15"])
+            rule = rng.choice(
+                ["DEV-01", "DEV-02", "DEV-05", "DEV-06", "DEV-10", "DEV-14", "DEV-15"]
+            )
             truth.add((rule, n.code))
             if rule == "DEV-01":
                 d = pipeline("applicant")
-                record(n.code, n.region, d, born=add_months(d["applied_on"], -216) + days(rng.randint(1, 100)))  # type: ignore[arg-type]
+                record(
+                    n.code,
+                    n.region,
+                    d,
+                    born=add_months(d["applied_on"], -216) + days(rng.randint(1, 100)),
+                )  # type: ignore[arg-type]
             elif rule == "DEV-02":
                 applied = today - days(rng.randint(70, 300))
-                record(n.code, n.region, {"applied_on": applied,
-                                          "talked_on": add_months(applied, 1) + days(rng.randint(1, 30)) if rng.random() < 0.5 else None})
+                record(
+                    n.code,
+                    n.region,
+                    {
+                        "applied_on": applied,
+                        "talked_on": add_months(applied, 1) + days(rng.randint(1, 30))
+                        if rng.random() < 0.5
+                        else None,
+                    },
+                )
             elif rule == "DEV-05":
                 d = pipeline("target")
                 d["target_on"] = add_months(d["activist_on"], 12) - days(rng.randint(1, 90))  # type: ignore[arg-type]
@@ -671,7 +950,9 @@ class CityBuilder:
                     d["approved_on"] = add_months(d["admitted_on"], 3) + days(rng.randint(1, 60))  # type: ignore[arg-type]
                     d["oath_on"] = d["approved_on"] + days(3)  # type: ignore[operator,assignment]
                 else:
-                    d = pipeline("admitted", admitted=add_months(today, -3) - days(rng.randint(2, 60)))
+                    d = pipeline(
+                        "admitted", admitted=add_months(today, -3) - days(rng.randint(2, 60))
+                    )
                 record(n.code, n.region, d)
             elif rule == "DEV-14":
                 d = pipeline("full")
@@ -686,7 +967,9 @@ class CityBuilder:
         return rows
 
 
-def _transfers_rows(builder: CityBuilder, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+def _transfers_rows(
+    builder: CityBuilder, by_branch: dict[str, list[dict[str, str]]]
+) -> list[dict[str, str]]:
     """Letters: in one branch of eight, a member received from another branch in the past year and, in
     one of ten, a letter out of the deployment issued in the last three weeks (both regular); at the
     plant rate per branch one letter past its validity without a receipt (TRF-02) or one pending for
@@ -695,9 +978,26 @@ def _transfers_rows(builder: CityBuilder, by_branch: dict[str, list[dict[str, st
     codes = [c for c, roster in by_branch.items() if roster]
     rows: list[dict[str, str]] = []
 
-    def row(m: dict[str, str], src: str, dst: str, name: str, issued: date, days: int, accepted: date | None) -> None:
-        rows.append({"member_no": m["member_no"], "from_org_code": src, "to_org_code": dst, "to_name": name,
-                     "issued_on": issued.isoformat(), "valid_days": str(days), "accepted_on": accepted.isoformat() if accepted else ""})
+    def row(
+        m: dict[str, str],
+        src: str,
+        dst: str,
+        name: str,
+        issued: date,
+        days: int,
+        accepted: date | None,
+    ) -> None:
+        rows.append(
+            {
+                "member_no": m["member_no"],
+                "from_org_code": src,
+                "to_org_code": dst,
+                "to_name": name,
+                "issued_on": issued.isoformat(),
+                "valid_days": str(days),
+                "accepted_on": accepted.isoformat() if accepted else "",
+            }
+        )
 
     for code in codes:
         roster = by_branch[code]
@@ -709,28 +1009,56 @@ def _transfers_rows(builder: CityBuilder, by_branch: dict[str, list[dict[str, st
             issued = today - timedelta(days=rng.randint(60, 330))
             earliest = max(date.fromisoformat(picks[0]["joined_on"]), issued - timedelta(days=1))
             if earliest < issued:
-                row(picks[0], src, code, "", issued, 90, issued + timedelta(days=rng.randint(3, 40)))
+                row(
+                    picks[0], src, code, "", issued, 90, issued + timedelta(days=rng.randint(3, 40))
+                )
         if rng.random() < 0.1:
-            row(picks[1], code, "", rng.choice(["厦门大学党委", "福州市鼓楼区委组织部", "深圳市南山区党群服务中心"]),
-                today - timedelta(days=rng.randint(1, 20)), 90, None)
+            row(
+                picks[1],
+                code,
+                "",
+                rng.choice(["厦门大学党委", "福州市鼓楼区委组织部", "深圳市南山区党群服务中心"]),
+                today - timedelta(days=rng.randint(1, 20)),
+                90,
+                None,
+            )
         if rng.random() >= rate:
             continue
         if rng.random() < 0.5:
             truth.add(("TRF-02", code))
             days = rng.choice([30, 60, 90])
-            row(picks[2], code, "", "外省某党委", today - timedelta(days=days + rng.randint(1, 60)), days, None)
+            row(
+                picks[2],
+                code,
+                "",
+                "外省某党委",
+                today - timedelta(days=days + rng.randint(1, 60)),
+                days,
+                None,
+            )
         else:
             truth.add(("TRF-03", code))
-            row(picks[2], code, rng.choice([c for c in codes if c != code] or [""]) if rng.random() < 0.5 else "", "外市某党委",
-                today - timedelta(days=rng.randint(31, 80)), 90, None)
+            row(
+                picks[2],
+                code,
+                rng.choice([c for c in codes if c != code] or [""]) if rng.random() < 0.5 else "",
+                "外市某党委",
+                today - timedelta(days=rng.randint(31, 80)),
+                90,
+                None,
+            )
     for r in rows:  # a row inside the deployment names no outside organization
         if r["to_org_code"]:
             r["to_name"] = ""
     return rows
 
 
-def _study_rows(builder: CityBuilder, nodes: list[Node], by_branch: dict[str, list[dict[str, str]]],
-                posts: list[dict[str, str]]) -> list[dict[str, str]]:
+def _study_rows(
+    builder: CityBuilder,
+    nodes: list[Node],
+    by_branch: dict[str, list[dict[str, str]]],
+    posts: list[dict[str, str]],
+) -> list[dict[str, str]]:
     """Study hours for the two complete years before `today` and the year so far: members 32-60 hours,
     secretaries and committee members 56-90; at the plant rate per branch one member below 32 in the
     last complete year (EDU-01) or one leader below 56 (EDU-02)."""
@@ -775,7 +1103,9 @@ def generate(scale: str, seed: int, today: date) -> dict[str, Table]:
     return CityBuilder(scale, seed, today).tables()
 
 
-def generate_with_truth(scale: str, seed: int, today: date, plant_rate: float = 0.03) -> tuple[dict[str, Table], set[tuple[str, str]]]:
+def generate_with_truth(
+    scale: str, seed: int, today: date, plant_rate: float = 0.03
+) -> tuple[dict[str, Table], set[tuple[str, str]]]:
     """The tables and the ground truth: the (rule, organization code) irregularities planted."""
     builder = CityBuilder(scale, seed, today, plant_rate)
     return builder.tables(), builder.truth

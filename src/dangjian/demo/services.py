@@ -19,8 +19,15 @@ from dangjian.orgs.models import Organization
 from .generator import generate_with_truth
 
 
-def seed_city(*, scale: str, seed: int, today: date, actor: Any = None, plant_rate: float = 0.03,
-              truth_path: str | None = None) -> ImportResult:
+def seed_city(
+    *,
+    scale: str,
+    seed: int,
+    today: date,
+    actor: Any = None,
+    plant_rate: float = 0.03,
+    truth_path: str | None = None,
+) -> ImportResult:
     """Generate the synthetic city and write it through the bundle importer (bulk, all-or-nothing).
 
     A share `plant_rate` of organizations carries a planted irregularity (units, projects, joint
@@ -43,12 +50,27 @@ def seed_city(*, scale: str, seed: int, today: date, actor: Any = None, plant_ra
         import json
         from pathlib import Path
 
-        Path(truth_path).write_text("".join(json.dumps({"rule": r, "org": o}, ensure_ascii=False) + "\n"
-                                            for r, o in sorted(truth)), encoding="utf-8")
+        Path(truth_path).write_text(
+            "".join(
+                json.dumps({"rule": r, "org": o}, ensure_ascii=False) + "\n"
+                for r, o in sorted(truth)
+            ),
+            encoding="utf-8",
+        )
     with transaction.atomic():
-        audit_record(actor=actor, action="demo.seed", object_type="demo.city", object_repr=f"{scale}/{seed}",
-                     data={"scale": scale, "seed": seed, "today": today.isoformat(),
-                           "orgs": len(tables["orgs.csv"].rows), "members": len(tables["members.csv"].rows)})
+        audit_record(
+            actor=actor,
+            action="demo.seed",
+            object_type="demo.city",
+            object_repr=f"{scale}/{seed}",
+            data={
+                "scale": scale,
+                "seed": seed,
+                "today": today.isoformat(),
+                "orgs": len(tables["orgs.csv"].rows),
+                "members": len(tables["members.csv"].rows),
+            },
+        )
     return result
 
 
@@ -69,9 +91,15 @@ def demo_logins_create() -> list[DemoLogin]:
     root = Organization.objects.filter(depth=1).order_by("path").first()
     if root is None:
         raise RuntimeError("数据库中没有组织，请先运行 dangjian seed")
-    branch = (Organization.objects.filter(kind="branch", is_active=True, members__status="full")
-              .order_by("path").distinct().first())
-    committee = Organization.objects.filter(kind="committee", depth=2).order_by("path").first() or root
+    branch = (
+        Organization.objects.filter(kind="branch", is_active=True, members__status="full")
+        .order_by("path")
+        .distinct()
+        .first()
+    )
+    committee = (
+        Organization.objects.filter(kind="committee", depth=2).order_by("path").first() or root
+    )
     member = Member.objects.filter(organization=branch, status="full").order_by("member_no").first()
     plan = [
         (Role.BRANCH_WORKER, "branch", "支部党务", branch),
@@ -85,16 +113,45 @@ def demo_logins_create() -> list[DemoLogin]:
     for role, username, display, org in plan:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user, _ = account_services.user_create(actor=None, username=username, display_name=display,
-                                                   password=DEMO_PASSWORD, must_change_password=False)
-            account_services.grant_create(actor=None, user=user, role=role, organization=org,
-                                          can_unmask=role == Role.COMMITTEE_STAFF)
+            user, _ = account_services.user_create(
+                actor=None,
+                username=username,
+                display_name=display,
+                password=DEMO_PASSWORD,
+                must_change_password=False,
+            )
+            account_services.grant_create(
+                actor=None,
+                user=user,
+                role=role,
+                organization=org,
+                can_unmask=role == Role.COMMITTEE_STAFF,
+            )
         codes = account_services.otp_static_codes_issue(actor=None, user=user, count=5)
-        out.append(DemoLogin(Role(role).label, username, DEMO_PASSWORD, org.name if org else "（三员）", codes))
+        out.append(
+            DemoLogin(
+                Role(role).label, username, DEMO_PASSWORD, org.name if org else "（三员）", codes
+            )
+        )
     if member is not None:
         user = User.objects.filter(username="member").first()
         if user is None:
-            user, _ = account_services.user_create(actor=None, username="member", display_name=member.name,
-                                                   member=member, password=DEMO_PASSWORD, must_change_password=False)
-        out.insert(0, DemoLogin("党员", "member", DEMO_PASSWORD, f"{member.name}（{branch.name if branch else ''}）", []))
+            user, _ = account_services.user_create(
+                actor=None,
+                username="member",
+                display_name=member.name,
+                member=member,
+                password=DEMO_PASSWORD,
+                must_change_password=False,
+            )
+        out.insert(
+            0,
+            DemoLogin(
+                "党员",
+                "member",
+                DEMO_PASSWORD,
+                f"{member.name}（{branch.name if branch else ''}）",
+                [],
+            ),
+        )
     return out

@@ -16,19 +16,33 @@ from dangjian.core.dates import add_months
 from dangjian.members.models import Member
 from dangjian.transfers.models import LostContact, MobileMember, MobileReport, Transfer
 
-PLACES = ["深圳市南山区", "广州市天河区", "上海市浦东新区", "杭州市西湖区", "北京市海淀区", "泉州市晋江市"]
+PLACES = [
+    "深圳市南山区",
+    "广州市天河区",
+    "上海市浦东新区",
+    "杭州市西湖区",
+    "北京市海淀区",
+    "泉州市晋江市",
+]
 REASONS = ["务工", "经商", "求学", "随子女生活"]
 
 
 @transaction.atomic
-def plant_mobile(*, today: date, seed: int, rate: float, truth: set[tuple[str, str]]) -> dict[str, int]:
+def plant_mobile(
+    *, today: date, seed: int, rate: float, truth: set[tuple[str, str]]
+) -> dict[str, int]:
     rng = random.Random(seed * 104729 + 3)
-    eligible = (Member.objects.filter(status="full", organization__kind="branch")
-                .exclude(Exists(Transfer.objects.filter(member_id=OuterRef("pk")))))
+    eligible = Member.objects.filter(status="full", organization__kind="branch").exclude(
+        Exists(Transfer.objects.filter(member_id=OuterRef("pk")))
+    )
     # one member per branch, the first on its roll: grouped in SQL
     firsts = eligible.order_by().values("organization_id").annotate(first=Min("id")).values("first")
-    first = {r[2]: r for r in Member.objects.filter(pk__in=firsts).order_by("organization__path")
-             .values_list("id", "name", "organization_id", "organization__code")}
+    first = {
+        r[2]: r
+        for r in Member.objects.filter(pk__in=firsts)
+        .order_by("organization__path")
+        .values_list("id", "name", "organization_id", "organization__code")
+    }
     mobile: list[MobileMember] = []
     reports: list[tuple[int, date]] = []  # (index into mobile, report date)
     lost: list[LostContact] = []
@@ -43,27 +57,83 @@ def plant_mobile(*, today: date, seed: int, rate: float, truth: set[tuple[str, s
             truth.add((rule, code))
             if rule == "TRF-01":
                 since = add_months(today, -rng.randint(7, 11)) - days(rng.randint(0, 20))
-                mobile.append(MobileMember(direction="out", organization_id=oid, member_id=mid, name=name, place=rng.choice(PLACES),
-                                           reason=rng.choice(REASONS), fixed_place=True, since=since, contact="微信"))
+                mobile.append(
+                    MobileMember(
+                        direction="out",
+                        organization_id=oid,
+                        member_id=mid,
+                        name=name,
+                        place=rng.choice(PLACES),
+                        reason=rng.choice(REASONS),
+                        fixed_place=True,
+                        since=since,
+                        contact="微信",
+                    )
+                )
                 reports.append((len(mobile) - 1, today - days(rng.randint(10, 80))))
             elif rule == "TRF-05":
                 since = add_months(today, -rng.randint(13, 20))
-                mobile.append(MobileMember(direction="out", organization_id=oid, member_id=mid, name=name, place="多地流动",
-                                           reason="跑运输", fixed_place=False, since=since, contact="电话"))
+                mobile.append(
+                    MobileMember(
+                        direction="out",
+                        organization_id=oid,
+                        member_id=mid,
+                        name=name,
+                        place="多地流动",
+                        reason="跑运输",
+                        fixed_place=False,
+                        since=since,
+                        contact="电话",
+                    )
+                )
             else:
-                lost.append(LostContact(member_id=mid, organization_id=oid, since=add_months(today, -rng.randint(7, 20)),
-                                        efforts="电话停机，走访家属未果"))
-        elif r < rate + 0.05:  # regular: away a few months, reported; or a member from elsewhere living here
+                lost.append(
+                    LostContact(
+                        member_id=mid,
+                        organization_id=oid,
+                        since=add_months(today, -rng.randint(7, 20)),
+                        efforts="电话停机，走访家属未果",
+                    )
+                )
+        elif (
+            r < rate + 0.05
+        ):  # regular: away a few months, reported; or a member from elsewhere living here
             since = today - days(rng.randint(20, 130))
-            mobile.append(MobileMember(direction="out", organization_id=oid, member_id=mid, name=name, place=rng.choice(PLACES),
-                                       reason=rng.choice(REASONS), fixed_place=rng.random() < 0.5, since=since, contact="微信"))
+            mobile.append(
+                MobileMember(
+                    direction="out",
+                    organization_id=oid,
+                    member_id=mid,
+                    name=name,
+                    place=rng.choice(PLACES),
+                    reason=rng.choice(REASONS),
+                    fixed_place=rng.random() < 0.5,
+                    since=since,
+                    contact="微信",
+                )
+            )
             reports.append((len(mobile) - 1, since + days(rng.randint(1, 15))))
         elif r < rate + 0.08:
-            mobile.append(MobileMember(direction="in", organization_id=oid, name=f"外来党员{mid}", home_org="外省某县某村党支部",
-                                       place="本社区", reason=rng.choice(REASONS), since=today - days(rng.randint(30, 600)),
-                                       contact="微信", card_no=f"LD{mid:06d}"))
+            mobile.append(
+                MobileMember(
+                    direction="in",
+                    organization_id=oid,
+                    name=f"外来党员{mid}",
+                    home_org="外省某县某村党支部",
+                    place="本社区",
+                    reason=rng.choice(REASONS),
+                    since=today - days(rng.randint(30, 600)),
+                    contact="微信",
+                    card_no=f"LD{mid:06d}",
+                )
+            )
     MobileMember.objects.bulk_create(mobile, batch_size=2000)
-    MobileReport.objects.bulk_create([MobileReport(mobile=mobile[i], on=on, content="向党组织汇报思想、工作情况")
-                                      for i, on in reports], batch_size=2000)
+    MobileReport.objects.bulk_create(
+        [
+            MobileReport(mobile=mobile[i], on=on, content="向党组织汇报思想、工作情况")
+            for i, on in reports
+        ],
+        batch_size=2000,
+    )
     LostContact.objects.bulk_create(lost, batch_size=2000)
     return {"mobile": len(mobile), "lost": len(lost)}

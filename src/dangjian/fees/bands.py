@@ -12,15 +12,30 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dangjian.core.errors import DomainError
 
-CATEGORIES = {"employed": "在职", "retired": "离退休", "farmer": "农民", "student": "学生",
-              "unemployed": "失业/低保", "other": "其他"}
+CATEGORIES = {
+    "employed": "在职",
+    "retired": "离退休",
+    "farmer": "农民",
+    "student": "学生",
+    "unemployed": "失业/低保",
+    "other": "其他",
+}
 # (upper bound of the base in fen, inclusive; rate in per-mille tenths, i.e. 5 = 0.5%)
-EMPLOYED = [(300000, Decimal("0.005"), "3000元以下（含）按0.5%"), (500000, Decimal("0.01"), "3000元以上至5000元（含）按1%"),
-            (1000000, Decimal("0.015"), "5000元以上至10000元（含）按1.5%"), (None, Decimal("0.02"), "10000元以上按2%")]
-RETIRED = [(500000, Decimal("0.005"), "离退休费5000元以下（含）按0.5%"), (None, Decimal("0.01"), "离退休费5000元以上按1%")]
+EMPLOYED = [
+    (300000, Decimal("0.005"), "3000元以下（含）按0.5%"),
+    (500000, Decimal("0.01"), "3000元以上至5000元（含）按1%"),
+    (1000000, Decimal("0.015"), "5000元以上至10000元（含）按1.5%"),
+    (None, Decimal("0.02"), "10000元以上按2%"),
+]
+RETIRED = [
+    (500000, Decimal("0.005"), "离退休费5000元以下（含）按0.5%"),
+    (None, Decimal("0.01"), "离退休费5000元以上按1%"),
+]
 FARMER_MIN, FARMER_MAX, FARMER_DEFAULT = 20, 100, 50
 FIXED_LOW = 20
-VOLUNTARY_CENTRAL_FEN = 100000  # a single voluntary payment of 1,000 yuan or more goes to the Centre
+VOLUNTARY_CENTRAL_FEN = (
+    100000  # a single voluntary payment of 1,000 yuan or more goes to the Centre
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +50,11 @@ class Quote:
 def quote(category: str, base_fen: int) -> Quote:
     """The monthly amount for a category and a base (fen). Raises DomainError on bad input."""
     if category not in CATEGORIES:
-        raise DomainError("bad_category", f"党费类别“{category}”无效，应为：{'、'.join(f'{k}（{v}）' for k, v in CATEGORIES.items())}",
-                          field="category")
+        raise DomainError(
+            "bad_category",
+            f"党费类别“{category}”无效，应为：{'、'.join(f'{k}（{v}）' for k, v in CATEGORIES.items())}",
+            field="category",
+        )
     if not isinstance(base_fen, int) or isinstance(base_fen, bool) or base_fen < 0:
         raise DomainError("bad_base", "计算基数应为不小于0的金额", field="base")
     if category in ("employed", "other", "retired"):

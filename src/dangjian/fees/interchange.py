@@ -46,8 +46,9 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
     paths: dict[str, str] = {}
     mids: dict[str, int] = {}
     for i in range(0, len(wanted), 5000):
-        for no, joined, path, mid in Member.objects.filter(member_no__in=wanted[i:i + 5000]).values_list(
-                "member_no", "joined_on", "organization__path", "id"):
+        for no, joined, path, mid in Member.objects.filter(
+            member_no__in=wanted[i : i + 5000]
+        ).values_list("member_no", "joined_on", "organization__path", "id"):
             known[no], paths[no], mids[no] = joined, path, mid
     # the web import of payments (scope_paths set) is stricter than a bundle: only members in the
     # user's scope, only months not yet paid in full, and each amount exactly what is due
@@ -56,8 +57,9 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
     if strict:
         ids = sorted(mids.values())
         for i in range(0, len(ids), 5000):
-            for mid, m_idx, due, paid in FeeMonth.objects.filter(member_id__in=ids[i:i + 5000]).values_list(
-                    "member_id", "month_index", "due_fen", "paid_fen"):
+            for mid, m_idx, due, paid in FeeMonth.objects.filter(
+                member_id__in=ids[i : i + 5000]
+            ).values_list("member_id", "month_index", "due_fen", "paid_fen"):
                 ledger[(mid, m_idx)] = (due, paid)
     for m in val.members:
         known[m.member_no] = m.joined_on
@@ -100,19 +102,31 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
             val.err(f, line, "paid_on", "未缴纳的月份缴纳日期应为空")
             ok = False
         if ok and strict and idx is not None:
-            if no in file_members or not any(paths.get(no, "").startswith(p) for p in val.scope_paths):
+            if no in file_members or not any(
+                paths.get(no, "").startswith(p) for p in val.scope_paths
+            ):
                 val.err(f, line, "member_no", f"党员“{no}”不在您的管理范围内")
                 ok = False
             else:
                 due_now, paid_now = ledger.get((mids[no], idx), (None, None))
-                if paid_now is not None and due_now is not None and paid_now >= due_now and paid_now > 0:
+                if (
+                    paid_now is not None
+                    and due_now is not None
+                    and paid_now >= due_now
+                    and paid_now > 0
+                ):
                     val.err(f, line, "month", f"{row['month']}已足额缴纳")
                     ok = False
                 elif due_now is not None and money.get("due") != due_now:
                     val.err(f, line, "due", f"应缴{row['due']}元与台账（{yuan(due_now)}元）不符")
                     ok = False
                 elif money.get("paid") is not None and money.get("paid") != money.get("due"):
-                    val.err(f, line, "paid", f"实缴{row['paid']}元与应缴{row['due']}元不一致（应足额交纳）")
+                    val.err(
+                        f,
+                        line,
+                        "paid",
+                        f"实缴{row['paid']}元与应缴{row['due']}元不一致（应足额交纳）",
+                    )
                     ok = False
         if ok and idx is not None:
             key = (no, idx)
@@ -130,13 +144,16 @@ def write_fees(rows: list[FeeRow], counts: Any) -> None:
     nos = sorted({r.member_no for r in rows})
     members: dict[str, tuple[int, int]] = {}
     for i in range(0, len(nos), 5000):
-        for no, mid, oid in Member.objects.filter(member_no__in=nos[i:i + 5000]).values_list("member_no", "id", "organization_id"):
+        for no, mid, oid in Member.objects.filter(member_no__in=nos[i : i + 5000]).values_list(
+            "member_no", "id", "organization_id"
+        ):
             members[no] = (mid, oid)
     existing: dict[tuple[int, int], tuple[int, int, int | None, date | None]] = {}
     mids = sorted({m for m, _o in members.values()})
     for i in range(0, len(mids), 5000):
-        for pk, mid, idx, due, paid, paid_on in FeeMonth.objects.filter(member_id__in=mids[i:i + 5000]).values_list(
-                "id", "member_id", "month_index", "due_fen", "paid_fen", "paid_on"):
+        for pk, mid, idx, due, paid, paid_on in FeeMonth.objects.filter(
+            member_id__in=mids[i : i + 5000]
+        ).values_list("id", "member_id", "month_index", "due_fen", "paid_fen", "paid_on"):
             existing[(mid, idx)] = (pk, due, paid, paid_on)
     from django.utils import timezone
 
@@ -146,16 +163,51 @@ def write_fees(rows: list[FeeRow], counts: Any) -> None:
         mid, oid = members[r.member_no]
         old = existing.get((mid, r.month_index))
         if old is None:
-            creates.append((mid, oid, r.month_index, month_label(r.month_index), r.due_fen, r.paid_fen, r.paid_on,
-                            "import" if r.paid_fen else "", now, now))
+            creates.append(
+                (
+                    mid,
+                    oid,
+                    r.month_index,
+                    month_label(r.month_index),
+                    r.due_fen,
+                    r.paid_fen,
+                    r.paid_on,
+                    "import" if r.paid_fen else "",
+                    now,
+                    now,
+                )
+            )
         elif (old[1], old[2], old[3]) != (r.due_fen, r.paid_fen, r.paid_on):
-            updates.append(FeeMonth(id=old[0], due_fen=r.due_fen, paid_fen=r.paid_fen, paid_on=r.paid_on,
-                                    channel="import" if r.paid_fen else ""))
+            updates.append(
+                FeeMonth(
+                    id=old[0],
+                    due_fen=r.due_fen,
+                    paid_fen=r.paid_fen,
+                    paid_on=r.paid_on,
+                    channel="import" if r.paid_fen else "",
+                )
+            )
         else:
             counts.unchanged += 1
-    fast_insert(FeeMonth, ["member_id", "organization_id", "month_index", "month", "due_fen", "paid_fen", "paid_on",
-                           "channel", "created_at", "updated_at"], creates)
-    FeeMonth.objects.bulk_update(updates, ["due_fen", "paid_fen", "paid_on", "channel"], batch_size=2000)
+    fast_insert(
+        FeeMonth,
+        [
+            "member_id",
+            "organization_id",
+            "month_index",
+            "month",
+            "due_fen",
+            "paid_fen",
+            "paid_on",
+            "channel",
+            "created_at",
+            "updated_at",
+        ],
+        creates,
+    )
+    FeeMonth.objects.bulk_update(
+        updates, ["due_fen", "paid_fen", "paid_on", "channel"], batch_size=2000
+    )
     if creates or updates:
         from .services import rollup_refresh
 
@@ -165,7 +217,14 @@ def write_fees(rows: list[FeeRow], counts: Any) -> None:
 
 
 def export_rows(member_ids: Any = None) -> Any:
-    qs = FeeMonth.objects.all() if member_ids is None else FeeMonth.objects.filter(member_id__in=member_ids)
-    for no, month, due, paid, paid_on in qs.order_by("member__member_no", "month_index").values_list(
-            "member__member_no", "month", "due_fen", "paid_fen", "paid_on").iterator(chunk_size=20000):
+    qs = (
+        FeeMonth.objects.all()
+        if member_ids is None
+        else FeeMonth.objects.filter(member_id__in=member_ids)
+    )
+    for no, month, due, paid, paid_on in (
+        qs.order_by("member__member_no", "month_index")
+        .values_list("member__member_no", "month", "due_fen", "paid_fen", "paid_on")
+        .iterator(chunk_size=20000)
+    ):
         yield (no, month, yuan(due), yuan(paid), paid_on.isoformat() if paid_on else "")

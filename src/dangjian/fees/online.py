@@ -31,13 +31,29 @@ def order_create(*, user: Any, months: list[int]) -> tuple[PaymentOrder, str]:
         raise DomainError("nothing_due", "所选月份没有应缴金额", field="months")
     provider = providers.default_provider()
     out_trade_no = f"DJ{timezone.localdate():%Y%m%d}{secrets.token_hex(8).upper()}"
-    order = PaymentOrder.objects.create(out_trade_no=out_trade_no, provider=provider.name, member=member,
-                                        month_indexes=plan.months, amount_fen=plan.due_fen)
-    url = provider.create_order(out_trade_no, plan.due_fen, f"党费 {'、'.join(month_label(m) for m in plan.months)}")
+    order = PaymentOrder.objects.create(
+        out_trade_no=out_trade_no,
+        provider=provider.name,
+        member=member,
+        month_indexes=plan.months,
+        amount_fen=plan.due_fen,
+    )
+    url = provider.create_order(
+        out_trade_no, plan.due_fen, f"党费 {'、'.join(month_label(m) for m in plan.months)}"
+    )
     order.pay_url = url[:300]
     order.save(update_fields=["pay_url"])
-    audit_record(actor=user, action="fees.order_create", obj=order, organization=member.organization,
-                 data={"months": [month_label(m) for m in plan.months], "amount": plan.due_fen, "provider": provider.name})
+    audit_record(
+        actor=user,
+        action="fees.order_create",
+        obj=order,
+        organization=member.organization,
+        data={
+            "months": [month_label(m) for m in plan.months],
+            "amount": plan.due_fen,
+            "provider": provider.name,
+        },
+    )
     return order, url
 
 
@@ -52,24 +68,46 @@ def _apply_paid(order: PaymentOrder, transaction_id: str, amount_fen: int) -> st
     if order.status == OrderStatus.PAID:
         return "already_paid"
     if order.status == OrderStatus.REFUNDED:
-        return "refunded"  # already handled (and refunded) once; a later notification changes nothing
+        return (
+            "refunded"  # already handled (and refunded) once; a later notification changes nothing
+        )
     if amount_fen != order.amount_fen:
         raise providers.CallbackRefused(f"金额不符：订单{order.amount_fen}分，回调{amount_fen}分")
     member = order.member
     try:
         with transaction.atomic():
-            record_payment(member=member, months=list(order.month_indexes), amount_fen=amount_fen, channel=Channel.ONLINE,
-                           paid_on=timezone.localdate(), actor=None, order=order)
+            record_payment(
+                member=member,
+                months=list(order.month_indexes),
+                amount_fen=amount_fen,
+                channel=Channel.ONLINE,
+                paid_on=timezone.localdate(),
+                actor=None,
+                order=order,
+            )
     except DomainError as exc:
         # the money arrived but the months can no longer take it (paid meanwhile at the branch): refund
-        order.status, order.paid_at, order.transaction_id = OrderStatus.REFUNDED, timezone.now(), transaction_id
+        order.status, order.paid_at, order.transaction_id = (
+            OrderStatus.REFUNDED,
+            timezone.now(),
+            transaction_id,
+        )
         order.save(update_fields=["status", "paid_at", "transaction_id"])
         provider, reason = providers.get(order.provider), exc.message
         transaction.on_commit(lambda: provider.refund(order.out_trade_no, amount_fen, reason))
-        audit_record(actor=None, action="fees.order_close", obj=order, organization=member.organization,
-                     data={"refund": True, "reason": reason})
+        audit_record(
+            actor=None,
+            action="fees.order_close",
+            obj=order,
+            organization=member.organization,
+            data={"refund": True, "reason": reason},
+        )
         return "refunded"
-    order.status, order.paid_at, order.transaction_id = OrderStatus.PAID, timezone.now(), transaction_id
+    order.status, order.paid_at, order.transaction_id = (
+        OrderStatus.PAID,
+        timezone.now(),
+        transaction_id,
+    )
     order.save(update_fields=["status", "paid_at", "transaction_id"])
     return "applied"
 
@@ -86,12 +124,19 @@ def payment_callback(*, provider_name: str, headers: Any, body: bytes) -> Callba
         with transaction.atomic(durable=True):
             try:
                 with transaction.atomic():
-                    Notification.objects.create(provider=provider_name, notification_id=data.notification_id,
-                                                out_trade_no=data.out_trade_no)
+                    Notification.objects.create(
+                        provider=provider_name,
+                        notification_id=data.notification_id,
+                        out_trade_no=data.out_trade_no,
+                    )
             except IntegrityError:
                 return CallbackOutcome("duplicate")
-            order = (PaymentOrder.objects.select_for_update().select_related("member", "member__organization")
-                     .filter(out_trade_no=data.out_trade_no, provider=provider_name).first())
+            order = (
+                PaymentOrder.objects.select_for_update()
+                .select_related("member", "member__organization")
+                .filter(out_trade_no=data.out_trade_no, provider=provider_name)
+                .first()
+            )
             if order is None:
                 raise providers.CallbackRefused(f"订单{data.out_trade_no}不存在")
             if not data.success:
@@ -99,8 +144,14 @@ def payment_callback(*, provider_name: str, headers: Any, body: bytes) -> Callba
             return CallbackOutcome(_apply_paid(order, data.transaction_id, data.amount_fen), order)
     except providers.CallbackRefused as exc:
         with transaction.atomic():
-            audit_record(actor=None, action="fees.callback_refused", object_type="fees.callback", object_repr=provider_name,
-                         result="failure", data={"reason": str(exc)})
+            audit_record(
+                actor=None,
+                action="fees.callback_refused",
+                object_type="fees.callback",
+                object_repr=provider_name,
+                result="failure",
+                data={"reason": str(exc)},
+            )
         raise
 
 
@@ -109,9 +160,16 @@ def order_close_stale(now: Any = None) -> dict[str, int]:
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.PAYMENT["order_timeout_minutes"])
     counts = {"applied": 0, "closed": 0}
-    for pk in PaymentOrder.objects.filter(status=OrderStatus.CREATED, created_at__lt=cutoff).values_list("pk", flat=True)[:500]:
+    for pk in PaymentOrder.objects.filter(
+        status=OrderStatus.CREATED, created_at__lt=cutoff
+    ).values_list("pk", flat=True)[:500]:
         with transaction.atomic():
-            order = PaymentOrder.objects.select_for_update().select_related("member").filter(pk=pk, status=OrderStatus.CREATED).first()
+            order = (
+                PaymentOrder.objects.select_for_update()
+                .select_related("member")
+                .filter(pk=pk, status=OrderStatus.CREATED)
+                .first()
+            )
             if order is None:
                 continue
             provider = providers.get(order.provider)
@@ -123,8 +181,13 @@ def order_close_stale(now: Any = None) -> dict[str, int]:
             provider.close_order(order.out_trade_no)
             order.status, order.closed_at = OrderStatus.CLOSED, now
             order.save(update_fields=["status", "closed_at"])
-            audit_record(actor=None, action="fees.order_close", obj=order, organization=order.member.organization,
-                         data={"reason": "超时未支付"})
+            audit_record(
+                actor=None,
+                action="fees.order_close",
+                obj=order,
+                organization=order.member.organization,
+                data={"reason": "超时未支付"},
+            )
             counts["closed"] += 1
     return counts
 
@@ -140,16 +203,34 @@ def bill_reconcile(day: date, provider_name: str | None = None) -> list[Differen
     """The provider's bill for a day against the online payments recorded that day."""
     provider = providers.get(provider_name) if provider_name else providers.default_provider()
     bill = {r.out_trade_no: r for r in provider.bill(day) if r.status == "paid"}
-    ours = {p.order.out_trade_no: p for p in Payment.objects.filter(channel=Channel.ONLINE, order__provider=provider.name,
-                                                                        order__paid_at__date=day).select_related("order")
-            if p.order is not None}
+    ours = {
+        p.order.out_trade_no: p
+        for p in Payment.objects.filter(
+            channel=Channel.ONLINE, order__provider=provider.name, order__paid_at__date=day
+        ).select_related("order")
+        if p.order is not None
+    }
     diffs = []
     for no, row in sorted(bill.items()):
         if no not in ours:
-            diffs.append(Difference(no, "missing_in_ledger", f"渠道已收款{row.amount_fen / 100:.2f}元，台账无记录"))
+            diffs.append(
+                Difference(
+                    no, "missing_in_ledger", f"渠道已收款{row.amount_fen / 100:.2f}元，台账无记录"
+                )
+            )
         elif ours[no].amount_fen != row.amount_fen:
-            diffs.append(Difference(no, "amount", f"渠道{row.amount_fen / 100:.2f}元，台账{ours[no].amount_fen / 100:.2f}元"))
+            diffs.append(
+                Difference(
+                    no,
+                    "amount",
+                    f"渠道{row.amount_fen / 100:.2f}元，台账{ours[no].amount_fen / 100:.2f}元",
+                )
+            )
     for no, p in sorted(ours.items()):
         if no not in bill:
-            diffs.append(Difference(no, "missing_at_provider", f"台账记录{p.amount_fen / 100:.2f}元，渠道账单无此笔"))
+            diffs.append(
+                Difference(
+                    no, "missing_at_provider", f"台账记录{p.amount_fen / 100:.2f}元，渠道账单无此笔"
+                )
+            )
     return diffs

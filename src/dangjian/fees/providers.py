@@ -52,7 +52,9 @@ class Provider(Protocol):
     name: str
     label: str
 
-    def create_order(self, out_trade_no: str, amount_fen: int, description: str) -> str: ...  # the URL to pay at
+    def create_order(
+        self, out_trade_no: str, amount_fen: int, description: str
+    ) -> str: ...  # the URL to pay at
     def query_order(self, out_trade_no: str) -> QueryResult: ...
     def close_order(self, out_trade_no: str) -> None: ...
     def parse_callback(self, headers: Any, body: bytes) -> CallbackData: ...
@@ -69,7 +71,9 @@ class SandboxProvider:
     label = "模拟支付（演示）"
 
     def create_order(self, out_trade_no: str, amount_fen: int, description: str) -> str:
-        SandboxTransaction.objects.create(out_trade_no=out_trade_no, amount_fen=amount_fen, description=description[:100])
+        SandboxTransaction.objects.create(
+            out_trade_no=out_trade_no, amount_fen=amount_fen, description=description[:100]
+        )
         return reverse("fees:sandbox_pay", args=[out_trade_no])
 
     def query_order(self, out_trade_no: str) -> QueryResult:
@@ -79,21 +83,34 @@ class SandboxProvider:
         return QueryResult(t.status, t.transaction_id, t.amount_fen)
 
     def close_order(self, out_trade_no: str) -> None:
-        SandboxTransaction.objects.filter(out_trade_no=out_trade_no, status="notpay").update(status="closed")
+        SandboxTransaction.objects.filter(out_trade_no=out_trade_no, status="notpay").update(
+            status="closed"
+        )
 
     def pay(self, out_trade_no: str) -> tuple[dict[str, str], bytes]:
         """The payer confirms in the sandbox cashier: the sandbox books it and returns the signed
         callback it sends to the platform (headers, body)."""
         t = SandboxTransaction.objects.select_for_update().get(out_trade_no=out_trade_no)
         if t.status == "notpay":
-            t.status, t.transaction_id, t.paid_at = "paid", "SBX" + secrets.token_hex(12).upper(), timezone.now()
+            t.status, t.transaction_id, t.paid_at = (
+                "paid",
+                "SBX" + secrets.token_hex(12).upper(),
+                timezone.now(),
+            )
             t.save(update_fields=["status", "transaction_id", "paid_at"])
         return self.callback_for(t)
 
     def callback_for(self, t: SandboxTransaction) -> tuple[dict[str, str], bytes]:
-        body = json.dumps({"id": f"N{t.transaction_id}", "out_trade_no": t.out_trade_no, "transaction_id": t.transaction_id,
-                           "amount": t.amount_fen, "trade_state": "SUCCESS" if t.status == "paid" else t.status.upper()},
-                          ensure_ascii=False).encode()
+        body = json.dumps(
+            {
+                "id": f"N{t.transaction_id}",
+                "out_trade_no": t.out_trade_no,
+                "transaction_id": t.transaction_id,
+                "amount": t.amount_fen,
+                "trade_state": "SUCCESS" if t.status == "paid" else t.status.upper(),
+            },
+            ensure_ascii=False,
+        ).encode()
         return signing.signed_headers("sandbox", sandbox_key(), body), body
 
     def parse_callback(self, headers: Any, body: bytes) -> CallbackData:
@@ -101,16 +118,25 @@ class SandboxProvider:
             raise CallbackRefused("签名无效或时间戳已过期")
         try:
             data = json.loads(body)
-            return CallbackData(str(data["id"]), str(data["out_trade_no"]), str(data["transaction_id"]), int(data["amount"]),
-                                data["trade_state"] == "SUCCESS")
+            return CallbackData(
+                str(data["id"]),
+                str(data["out_trade_no"]),
+                str(data["transaction_id"]),
+                int(data["amount"]),
+                data["trade_state"] == "SUCCESS",
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise CallbackRefused("回调内容格式错误") from exc
 
     def refund(self, out_trade_no: str, amount_fen: int, reason: str) -> None:
-        SandboxTransaction.objects.filter(out_trade_no=out_trade_no, status="paid").update(status="refunded")
+        SandboxTransaction.objects.filter(out_trade_no=out_trade_no, status="paid").update(
+            status="refunded"
+        )
 
     def bill(self, day: date) -> list[BillRow]:
-        rows = SandboxTransaction.objects.filter(paid_at__date=day, status__in=["paid", "refunded"]).order_by("out_trade_no")
+        rows = SandboxTransaction.objects.filter(
+            paid_at__date=day, status__in=["paid", "refunded"]
+        ).order_by("out_trade_no")
         return [BillRow(t.out_trade_no, t.transaction_id, t.amount_fen, t.status) for t in rows]
 
 

@@ -37,9 +37,20 @@ def receipt_pdf(payment: Any) -> bytes:
         ("交纳人", f"{m.name}（党员编号 {m.member_no}）"),
         ("所在党组织", payment.organization.name),
         ("所缴月份", "、".join(payment.months)),
-        ("金额", f"人民币 {yuan(payment.amount_fen)} 元"
-                 + (f"（其中自愿多交 {yuan(payment.voluntary_fen)} 元{'，全额上缴中央' if payment.central else ''}）" if payment.voluntary_fen else "")),
-        ("交纳方式", payment.get_channel_display() + (f"（订单 {payment.order.out_trade_no}）" if payment.order_id else "")),
+        (
+            "金额",
+            f"人民币 {yuan(payment.amount_fen)} 元"
+            + (
+                f"（其中自愿多交 {yuan(payment.voluntary_fen)} 元{'，全额上缴中央' if payment.central else ''}）"
+                if payment.voluntary_fen
+                else ""
+            ),
+        ),
+        (
+            "交纳方式",
+            payment.get_channel_display()
+            + (f"（订单 {payment.order.out_trade_no}）" if payment.order_id else ""),
+        ),
         ("交纳日期", payment.paid_on.strftime("%Y年%m月%d日")),
         ("交纳标准", f"{CATEGORIES.get(m.fee_category, m.fee_category)}党员"),
     ]

@@ -29,6 +29,7 @@ def current_index(today: date | None = None) -> int:
 
 def _band_sql() -> str:
     """The band amount in SQL from members_member (alias m), integer fen, half up (rules.md §1)."""
+
     def pct(per10000: int) -> str:
         return f"((m.fee_base_fen * {per10000} + 5000) / 10000)"
 
@@ -55,8 +56,10 @@ def ledger_generate(*, month: int, actor: Any = None) -> int:
     """
     next_first = date((month + 1) // 12, (month + 1) % 12 + 1, 1)
     statuses = ", ".join(f"'{s}'" for s in FEE_STATUSES)
-    assessed = ("(SELECT a.monthly_fen FROM fees_assessment a WHERE a.member_id = m.id AND a.effective_index <= %s "
-                "ORDER BY a.effective_index DESC, a.id DESC LIMIT 1)")
+    assessed = (
+        "(SELECT a.monthly_fen FROM fees_assessment a WHERE a.member_id = m.id AND a.effective_index <= %s "
+        "ORDER BY a.effective_index DESC, a.id DESC LIMIT 1)"
+    )
     now = timezone.now()
     # only constants are interpolated; every value is a parameter
     sql = (
@@ -70,15 +73,32 @@ def ledger_generate(*, month: int, actor: Any = None) -> int:
         cur.execute(sql, [month, month_label(month), month, now, now, next_first, month])
         created = cur.rowcount
     rollup_refresh(months=[month])
-    audit_record(actor=actor, action="fees.ledger_generate", object_type="fees.ledger", object_repr=month_label(month),
-                 data={"month": month_label(month), "created": created})
+    audit_record(
+        actor=actor,
+        action="fees.ledger_generate",
+        object_type="fees.ledger",
+        object_repr=month_label(month),
+        data={"month": month_label(month), "created": created},
+    )
     return created
 
 
 @transaction.atomic(durable=True)
-def assessment_create(*, actor: Any, member: Any, kind: str, year: int, effective_month: int, category: str,
-                      base_fen: int, reason: str = "", monthly_fen: int | None = None, approved_by: Any = None,
-                      approved_on: date | None = None, approval_ref: str = "") -> Assessment:
+def assessment_create(
+    *,
+    actor: Any,
+    member: Any,
+    kind: str,
+    year: int,
+    effective_month: int,
+    category: str,
+    base_fen: int,
+    reason: str = "",
+    monthly_fen: int | None = None,
+    approved_by: Any = None,
+    approved_on: date | None = None,
+    approval_ref: str = "",
+) -> Assessment:
     """Assess a member's monthly amount from a month on. A mid-year change needs its reason; a
     reduction or exemption needs the next-higher committee's approval (DF Art 7), recorded."""
     if actor is not None and not policy.can(actor, "change", member.organization):
@@ -94,28 +114,68 @@ def assessment_create(*, actor: Any, member: Any, kind: str, year: int, effectiv
     amount = q.monthly_fen
     if kind in (AssessmentKind.REDUCTION, AssessmentKind.EXEMPTION):
         if approved_by is None or approved_on is None or not approval_ref.strip():
-            raise DomainError("approval", "少交、免交须经上一级党委批准，请填写批准组织、日期和文号", field="approval_ref")
-        if not member.organization.path.startswith(approved_by.path) or approved_by.pk == member.organization_id:
+            raise DomainError(
+                "approval",
+                "少交、免交须经上一级党委批准，请填写批准组织、日期和文号",
+                field="approval_ref",
+            )
+        if (
+            not member.organization.path.startswith(approved_by.path)
+            or approved_by.pk == member.organization_id
+        ):
             raise DomainError("approval", "批准组织应为党员所在支部的上级党委", field="approved_by")
-        amount = 0 if kind == AssessmentKind.EXEMPTION else (monthly_fen if monthly_fen is not None else -1)
+        amount = (
+            0
+            if kind == AssessmentKind.EXEMPTION
+            else (monthly_fen if monthly_fen is not None else -1)
+        )
         if kind == AssessmentKind.REDUCTION and not (0 < amount < q.monthly_fen):
-            raise DomainError("bad_amount", f"少交后的月缴金额应大于0且低于标准{bands.yuan(q.monthly_fen)}元", field="monthly_fen")
+            raise DomainError(
+                "bad_amount",
+                f"少交后的月缴金额应大于0且低于标准{bands.yuan(q.monthly_fen)}元",
+                field="monthly_fen",
+            )
     elif category == "farmer" and monthly_fen is not None:
         if not bands.FARMER_MIN <= monthly_fen <= bands.FARMER_MAX:
             raise DomainError("bad_amount", "农民党员每月0.2元至1元", field="monthly_fen")
         amount = monthly_fen
-    a = Assessment.objects.create(member=member, kind=kind, year=year, effective_index=effective_month, category=category,
-                                  base_fen=base_fen, monthly_fen=amount, band=q.band, reason=reason[:300],
-                                  approved_by=approved_by, approved_on=approved_on, approval_ref=approval_ref[:100],
-                                  created_by=actor if getattr(actor, "pk", None) else None)
+    a = Assessment.objects.create(
+        member=member,
+        kind=kind,
+        year=year,
+        effective_index=effective_month,
+        category=category,
+        base_fen=base_fen,
+        monthly_fen=amount,
+        band=q.band,
+        reason=reason[:300],
+        approved_by=approved_by,
+        approved_on=approved_on,
+        approval_ref=approval_ref[:100],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
     # open ledger rows of the month on and later, still unpaid, follow the new amount
-    changed = list(FeeMonth.objects.filter(member=member, month_index__gte=effective_month, paid_fen__isnull=True)
-                   .values_list("month_index", flat=True))
+    changed = list(
+        FeeMonth.objects.filter(
+            member=member, month_index__gte=effective_month, paid_fen__isnull=True
+        ).values_list("month_index", flat=True)
+    )
     FeeMonth.objects.filter(member=member, month_index__in=changed).update(due_fen=amount)
     rollup_refresh(months=changed, organization_ids=[member.organization_id])
-    audit_record(actor=actor, action="fees.assess", obj=a, organization=member.organization,
-                 data={"member": member.member_no, "kind": kind, "from": month_label(effective_month),
-                       "base": bands.yuan(base_fen), "monthly": bands.yuan(amount), "reason": reason})
+    audit_record(
+        actor=actor,
+        action="fees.assess",
+        obj=a,
+        organization=member.organization,
+        data={
+            "member": member.member_no,
+            "kind": kind,
+            "from": month_label(effective_month),
+            "base": bands.yuan(base_fen),
+            "monthly": bands.yuan(amount),
+            "reason": reason,
+        },
+    )
     return a
 
 
@@ -129,7 +189,9 @@ class PaymentPlan:
     rows: dict[int, FeeMonth]  # the ledger rows of these months that exist
 
 
-def payment_plan(member: Any, months: list[int], today: date | None = None, *, lock: bool = False) -> PaymentPlan:
+def payment_plan(
+    member: Any, months: list[int], today: date | None = None, *, lock: bool = False
+) -> PaymentPlan:
     """Check which months may be paid now: not already paid in full, arrears and prepayment each
     at most 6 months (refused beyond with the reason). Creates nothing; with `lock`, the ledger rows
     it reads stay locked until the caller's transaction ends."""
@@ -138,16 +200,35 @@ def payment_plan(member: Any, months: list[int], today: date | None = None, *, l
     now = current_index(today)
     months = sorted(set(months))
     if months[0] < month_index(member.joined_on.year, member.joined_on.month):
-        raise DomainError("bad_month", f"{month_label(months[0])}早于入党（接收为预备党员）的月份，不需缴纳", field="months")
+        raise DomainError(
+            "bad_month",
+            f"{month_label(months[0])}早于入党（接收为预备党员）的月份，不需缴纳",
+            field="months",
+        )
     back = sum(1 for m in months if m < now)
     ahead = sum(1 for m in months if m > now)
     if back > MAX_BACK:
-        raise DomainError("too_many_back", f"一次补交不超过{MAX_BACK}个月（本次{back}个月），请分次补交并说明原因", field="months")
+        raise DomainError(
+            "too_many_back",
+            f"一次补交不超过{MAX_BACK}个月（本次{back}个月），请分次补交并说明原因",
+            field="months",
+        )
     if ahead > MAX_AHEAD or (months[-1] - now) > MAX_AHEAD:
-        raise DomainError("too_many_ahead", f"预交不超过{MAX_AHEAD}个月（最远可预交到{month_label(now + MAX_AHEAD)}）", field="months")
+        raise DomainError(
+            "too_many_ahead",
+            f"预交不超过{MAX_AHEAD}个月（最远可预交到{month_label(now + MAX_AHEAD)}）",
+            field="months",
+        )
     ledger = FeeMonth.objects.select_for_update() if lock else FeeMonth.objects
-    rows = {r.month_index: r for r in ledger.filter(member=member, month_index__in=months).order_by("month_index")}
-    paid = [month_label(m) for m, r in rows.items() if r.paid_fen is not None and r.paid_fen >= r.due_fen and r.paid_fen > 0]
+    rows = {
+        r.month_index: r
+        for r in ledger.filter(member=member, month_index__in=months).order_by("month_index")
+    }
+    paid = [
+        month_label(m)
+        for m, r in rows.items()
+        if r.paid_fen is not None and r.paid_fen >= r.due_fen and r.paid_fen > 0
+    ]
     if paid:
         raise DomainError("already_paid", f"{'、'.join(sorted(paid))}已足额缴纳", field="months")
     monthly = expected_due(member)
@@ -158,8 +239,12 @@ def payment_plan(member: Any, months: list[int], today: date | None = None, *, l
 def expected_due(member: Any, month: int | None = None) -> int:
     """The member's monthly amount in force (latest assessment, else the band)."""
     month = month if month is not None else current_index()
-    a = (Assessment.objects.filter(member=member, effective_index__lte=month).order_by("-effective_index", "-id")
-         .values_list("monthly_fen", flat=True).first())
+    a = (
+        Assessment.objects.filter(member=member, effective_index__lte=month)
+        .order_by("-effective_index", "-id")
+        .values_list("monthly_fen", flat=True)
+        .first()
+    )
     if a is not None:
         return int(a)
     return bands.quote(member.fee_category, member.fee_base_fen).monthly_fen
@@ -169,9 +254,20 @@ def _receipt_no(today: date) -> str:
     return f"DF{today:%Y%m%d}{secrets.token_hex(5).upper()}"
 
 
-def record_payment(*, member: Any, months: list[int], amount_fen: int, channel: str, paid_on: date, actor: Any,
-                   paid_by: Any = None, consent: str = "", voluntary_fen: int = 0, order: Any = None,
-                   today: date | None = None) -> Payment:
+def record_payment(
+    *,
+    member: Any,
+    months: list[int],
+    amount_fen: int,
+    channel: str,
+    paid_on: date,
+    actor: Any,
+    paid_by: Any = None,
+    consent: str = "",
+    voluntary_fen: int = 0,
+    order: Any = None,
+    today: date | None = None,
+) -> Payment:
     """The shared write behind every way of paying (must run inside the caller's transaction):
     locks the member's ledger rows, checks the amount, marks the months paid, issues the receipt."""
     if channel not in Channel.values:
@@ -183,46 +279,105 @@ def record_payment(*, member: Any, months: list[int], amount_fen: int, channel: 
     # the member's ledger rows of these months stay locked: two payments of the same months cannot both pass
     plan = payment_plan(member, months, today, lock=True)
     if amount_fen != plan.due_fen + voluntary_fen:
-        raise DomainError("bad_amount", f"金额应为{bands.yuan(plan.due_fen + voluntary_fen)}元"
-                          f"（应缴{bands.yuan(plan.due_fen)}元{'，自愿多交' + bands.yuan(voluntary_fen) + '元' if voluntary_fen else ''}），"
-                          f"收到{bands.yuan(amount_fen)}元", field="amount")
+        raise DomainError(
+            "bad_amount",
+            f"金额应为{bands.yuan(plan.due_fen + voluntary_fen)}元"
+            f"（应缴{bands.yuan(plan.due_fen)}元{'，自愿多交' + bands.yuan(voluntary_fen) + '元' if voluntary_fen else ''}），"
+            f"收到{bands.yuan(amount_fen)}元",
+            field="amount",
+        )
     if paid_by is not None:
         if paid_by.pk == member.pk:
             paid_by = None
         elif not consent.strip():
-            raise DomainError("consent", "代缴须记录支部同意的情况（如支委会决定、书记签字）", field="consent")
+            raise DomainError(
+                "consent", "代缴须记录支部同意的情况（如支委会决定、书记签字）", field="consent"
+            )
     monthly, existing = plan.monthly_fen, plan.rows
     payment = Payment.objects.create(
-        member=member, organization_id=member.organization_id, amount_fen=amount_fen, channel=channel, paid_on=paid_on,
-        receipt_no=_receipt_no(paid_on), months=[month_label(m) for m in plan.months], voluntary_fen=voluntary_fen,
-        central=voluntary_fen >= bands.VOLUNTARY_CENTRAL_FEN, paid_by=paid_by, consent=consent[:200], order=order,
-        collector=actor if getattr(actor, "pk", None) and channel != Channel.ONLINE else None)
+        member=member,
+        organization_id=member.organization_id,
+        amount_fen=amount_fen,
+        channel=channel,
+        paid_on=paid_on,
+        receipt_no=_receipt_no(paid_on),
+        months=[month_label(m) for m in plan.months],
+        voluntary_fen=voluntary_fen,
+        central=voluntary_fen >= bands.VOLUNTARY_CENTRAL_FEN,
+        paid_by=paid_by,
+        consent=consent[:200],
+        order=order,
+        collector=actor if getattr(actor, "pk", None) and channel != Channel.ONLINE else None,
+    )
     for m in plan.months:
         row = existing.get(m)
         if row is None:  # a prepaid month whose ledger row is not generated yet
-            FeeMonth.objects.create(member=member, organization_id=member.organization_id, month_index=m, month=month_label(m),
-                                    due_fen=monthly, paid_fen=monthly, paid_on=paid_on, channel=channel, payment=payment)
+            FeeMonth.objects.create(
+                member=member,
+                organization_id=member.organization_id,
+                month_index=m,
+                month=month_label(m),
+                due_fen=monthly,
+                paid_fen=monthly,
+                paid_on=paid_on,
+                channel=channel,
+                payment=payment,
+            )
         else:
-            row.paid_fen, row.paid_on, row.channel, row.payment = row.due_fen, paid_on, channel, payment
+            row.paid_fen, row.paid_on, row.channel, row.payment = (
+                row.due_fen,
+                paid_on,
+                channel,
+                payment,
+            )
             row.save(update_fields=["paid_fen", "paid_on", "channel", "payment", "updated_at"])
     rollup_refresh(months=plan.months, organization_ids=[member.organization_id])
-    audit_record(actor=actor, action="fees.pay", obj=payment, organization=member.organization,
-                 data={"member": member.member_no, "months": payment.months, "amount": bands.yuan(amount_fen),
-                       "channel": channel, "paid_by": paid_by.member_no if paid_by else None,
-                       "central": payment.central})
+    audit_record(
+        actor=actor,
+        action="fees.pay",
+        obj=payment,
+        organization=member.organization,
+        data={
+            "member": member.member_no,
+            "months": payment.months,
+            "amount": bands.yuan(amount_fen),
+            "channel": channel,
+            "paid_by": paid_by.member_no if paid_by else None,
+            "central": payment.central,
+        },
+    )
     return payment
 
 
 @transaction.atomic(durable=True)
-def payment_offline(*, actor: Any, member: Any, months: list[int], amount_fen: int, channel: str, paid_on: date,
-                    paid_by: Any = None, consent: str = "", voluntary_fen: int = 0) -> Payment:
+def payment_offline(
+    *,
+    actor: Any,
+    member: Any,
+    months: list[int],
+    amount_fen: int,
+    channel: str,
+    paid_on: date,
+    paid_by: Any = None,
+    consent: str = "",
+    voluntary_fen: int = 0,
+) -> Payment:
     """The branch records a cash or transfer payment (or one made for the member by another, 代缴)."""
     if not policy.can(actor, "change", member.organization):
         raise NotVisible()
     if channel not in (Channel.CASH, Channel.TRANSFER):
         raise DomainError("bad_channel", "线下缴纳方式应为现金或银行转账", field="channel")
-    return record_payment(member=member, months=months, amount_fen=amount_fen, channel=channel, paid_on=paid_on,
-                          actor=actor, paid_by=paid_by, consent=consent, voluntary_fen=voluntary_fen)
+    return record_payment(
+        member=member,
+        months=months,
+        amount_fen=amount_fen,
+        channel=channel,
+        paid_on=paid_on,
+        actor=actor,
+        paid_by=paid_by,
+        consent=consent,
+        voluntary_fen=voluntary_fen,
+    )
 
 
 def collected(organization: Any, year: int, quarter: int | None = None) -> int:
@@ -231,8 +386,14 @@ def collected(organization: Any, year: int, quarter: int | None = None) -> int:
 
     first = month_index(year, 1 + 3 * (quarter - 1) if quarter else 1)
     last = first + (3 if quarter else 12)
-    return int(FeeMonth.objects.filter(organization__path__startswith=organization.path, month_index__gte=first,
-                                       month_index__lt=last).aggregate(s=Sum("paid_fen"))["s"] or 0)
+    return int(
+        FeeMonth.objects.filter(
+            organization__path__startswith=organization.path,
+            month_index__gte=first,
+            month_index__lt=last,
+        ).aggregate(s=Sum("paid_fen"))["s"]
+        or 0
+    )
 
 
 def remit_percent(organization: Any) -> Any:
@@ -244,8 +405,15 @@ def remit_percent(organization: Any) -> Any:
 
 
 @transaction.atomic(durable=True)
-def remittance_record(*, actor: Any, organization: Any, year: int, quarter: int | None, remitted_on: date,
-                      reference: str = "") -> Any:
+def remittance_record(
+    *,
+    actor: Any,
+    organization: Any,
+    year: int,
+    quarter: int | None,
+    remitted_on: date,
+    reference: str = "",
+) -> Any:
     """Record fees sent to the organization above for a period, at the configured percentage."""
     from decimal import ROUND_HALF_UP, Decimal
 
@@ -267,17 +435,39 @@ def remittance_record(*, actor: Any, organization: Any, year: int, quarter: int 
     total = collected(organization, year, quarter)
     pct = remit_percent(organization)
     amount = int((Decimal(total) * pct / 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-    r = Remittance.objects.create(organization=organization, to_organization=parent, year=year, quarter=quarter,
-                                  collected_fen=total, percent=pct, amount_fen=amount, remitted_on=remitted_on,
-                                  reference=reference[:60], created_by=actor)
-    audit_record(actor=actor, action="fees.remit", obj=r, organization=organization,
-                 data={"year": year, "quarter": quarter, "collected": bands.yuan(total), "percent": str(pct),
-                       "amount": bands.yuan(amount), "to": parent.code})
+    r = Remittance.objects.create(
+        organization=organization,
+        to_organization=parent,
+        year=year,
+        quarter=quarter,
+        collected_fen=total,
+        percent=pct,
+        amount_fen=amount,
+        remitted_on=remitted_on,
+        reference=reference[:60],
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="fees.remit",
+        obj=r,
+        organization=organization,
+        data={
+            "year": year,
+            "quarter": quarter,
+            "collected": bands.yuan(total),
+            "percent": str(pct),
+            "amount": bands.yuan(amount),
+            "to": parent.code,
+        },
+    )
     return r
 
 
 @transaction.atomic(durable=True)
-def publication_record(*, actor: Any, organization: Any, year: int, published_on: date, method: str, note: str = "") -> Any:
+def publication_record(
+    *, actor: Any, organization: Any, year: int, published_on: date, method: str, note: str = ""
+) -> Any:
     """The branch publishes the year's collection and use of fees to its members (FEE-12)."""
     from django.db.models import Sum
 
@@ -287,19 +477,42 @@ def publication_record(*, actor: Any, organization: Any, year: int, published_on
         raise NotVisible()
     method = (method or "").strip()
     if not method:
-        raise DomainError("required", "请填写公布方式（如党员大会通报、公示栏张贴）", field="method")
+        raise DomainError(
+            "required", "请填写公布方式（如党员大会通报、公示栏张贴）", field="method"
+        )
     if published_on > timezone.localdate():
         raise DomainError("future_date", "公布日期不能晚于今天", field="published_on")
     if published_on.year < year:
         raise DomainError("bad_date", "公布日期不能早于该年度", field="published_on")
     if Publication.objects.filter(organization=organization, year=year).exists():
         raise DomainError("duplicate", f"{year}年度已公布", field="year")
-    remitted = Remittance.objects.filter(organization=organization, year=year).aggregate(s=Sum("amount_fen"))["s"] or 0
-    p = Publication.objects.create(organization=organization, year=year, published_on=published_on,
-                                   collected_fen=collected(organization, year), remitted_fen=int(remitted),
-                                   method=method[:100], note=(note or "")[:300], created_by=actor)
-    audit_record(actor=actor, action="fees.publish", obj=p, organization=organization,
-                 data={"year": year, "collected": bands.yuan(p.collected_fen), "remitted": bands.yuan(p.remitted_fen)})
+    remitted = (
+        Remittance.objects.filter(organization=organization, year=year).aggregate(
+            s=Sum("amount_fen")
+        )["s"]
+        or 0
+    )
+    p = Publication.objects.create(
+        organization=organization,
+        year=year,
+        published_on=published_on,
+        collected_fen=collected(organization, year),
+        remitted_fen=int(remitted),
+        method=method[:100],
+        note=(note or "")[:300],
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="fees.publish",
+        obj=p,
+        organization=organization,
+        data={
+            "year": year,
+            "collected": bands.yuan(p.collected_fen),
+            "remitted": bands.yuan(p.remitted_fen),
+        },
+    )
     return p
 
 
@@ -314,12 +527,22 @@ def collection_day_set(*, actor: Any, organization: Any, day: int) -> Any:
         raise DomainError("bad_org", "收缴日按党支部设置", field="day")
     if not isinstance(day, int) or not 1 <= day <= 28:
         raise DomainError("bad_day", "收缴日应为每月1日至28日", field="day")
-    obj, _ = CollectionDay.objects.update_or_create(organization=organization, defaults={"day": day})
-    audit_record(actor=actor, action="fees.collection_day", obj=obj, organization=organization, data={"day": day})
+    obj, _ = CollectionDay.objects.update_or_create(
+        organization=organization, defaults={"day": day}
+    )
+    audit_record(
+        actor=actor,
+        action="fees.collection_day",
+        obj=obj,
+        organization=organization,
+        data={"day": day},
+    )
     return obj
 
 
-def rollup_refresh(*, months: list[int] | None = None, organization_ids: list[int] | None = None) -> int:
+def rollup_refresh(
+    *, months: list[int] | None = None, organization_ids: list[int] | None = None
+) -> int:
     """Recompute FeeRollup rows from the ledger for some months (and organizations): one DELETE and
     one INSERT … SELECT … GROUP BY. Runs inside the caller's transaction."""
     from .models import FeeRollup
@@ -342,10 +565,12 @@ def rollup_refresh(*, months: list[int] | None = None, organization_ids: list[in
     if organization_ids is not None:
         old = old.filter(organization_id__in=organization_ids)
     old.delete()
-    sql = ("INSERT INTO fees_feerollup (organization_id, month_index, due_fen, paid_fen, members, paid_members) "  # noqa: S608 - placeholders only
-           "SELECT organization_id, month_index, SUM(due_fen), SUM(COALESCE(paid_fen, 0)), COUNT(*), "
-           "SUM(CASE WHEN paid_fen > 0 AND paid_fen >= due_fen THEN 1 ELSE 0 END) "
-           f"FROM fees_feemonth WHERE {cond} GROUP BY organization_id, month_index")
+    sql = (
+        "INSERT INTO fees_feerollup (organization_id, month_index, due_fen, paid_fen, members, paid_members) "  # noqa: S608 - placeholders only
+        "SELECT organization_id, month_index, SUM(due_fen), SUM(COALESCE(paid_fen, 0)), COUNT(*), "
+        "SUM(CASE WHEN paid_fen > 0 AND paid_fen >= due_fen THEN 1 ELSE 0 END) "
+        f"FROM fees_feemonth WHERE {cond} GROUP BY organization_id, month_index"
+    )
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.rowcount
@@ -370,7 +595,14 @@ def annual_assessment_confirm(*, actor: Any, organization: Any, year: int, done_
     from dangjian.members.models import Member
 
     n = Member.objects.filter(organization=organization, status__in=FEE_STATUSES).count()
-    a = AnnualAssessment.objects.create(organization=organization, year=year, done_on=done_on, members=n, created_by=actor)
-    audit_record(actor=actor, action="fees.annual_assessment", obj=a, organization=organization,
-                 data={"year": year, "members": n})
+    a = AnnualAssessment.objects.create(
+        organization=organization, year=year, done_on=done_on, members=n, created_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="fees.annual_assessment",
+        obj=a,
+        organization=organization,
+        data={"year": year, "members": n},
+    )
     return a

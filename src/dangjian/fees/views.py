@@ -31,7 +31,11 @@ from .wechatpay import WeChatPayError
 def _status(row: FeeMonth | None, idx: int, now: int) -> str:
     if row is None:
         return "none"
-    if row.paid_fen is not None and row.paid_fen >= row.due_fen and (row.paid_fen > 0 or row.due_fen == 0):
+    if (
+        row.paid_fen is not None
+        and row.paid_fen >= row.due_fen
+        and (row.paid_fen > 0 or row.due_fen == 0)
+    ):
         return "paid"
     if row.paid_fen:
         return "partial"
@@ -59,11 +63,26 @@ def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
     year = min(max(year, 2000), today.year + 1)
     first = month_index(year, 1)
     now = services.current_index()
-    members = list(Member.objects.filter(organization=org, status__in=FEE_STATUSES).order_by("member_no")
-                   .only("pk", "member_no", "name", "status", "fee_category", "fee_base_fen", "joined_on", "organization_id"))
+    members = list(
+        Member.objects.filter(organization=org, status__in=FEE_STATUSES)
+        .order_by("member_no")
+        .only(
+            "pk",
+            "member_no",
+            "name",
+            "status",
+            "fee_category",
+            "fee_base_fen",
+            "joined_on",
+            "organization_id",
+        )
+    )
     rows: dict[tuple[int, int], FeeMonth] = {
-        (r.member_id, r.month_index): r for r in FeeMonth.objects.filter(organization=org, month_index__gte=first,
-                                                                         month_index__lt=first + 12)}
+        (r.member_id, r.month_index): r
+        for r in FeeMonth.objects.filter(
+            organization=org, month_index__gte=first, month_index__lt=first + 12
+        )
+    }
     grid = []
     totals = {"due": 0, "paid": 0, "unpaid_members": 0}
     for m in members:
@@ -79,23 +98,45 @@ def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
                 totals["paid"] += r.paid_fen or 0
             cells.append({"idx": idx, "label": month_label(idx)[5:], "status": st, "row": r})
         totals["unpaid_members"] += owing
-        grid.append({"m": m, "cells": cells, "monthly": bands.quote(m.fee_category, m.fee_base_fen)})
-    return render(request, "fees/grid.html", {
-        "org": org, "ancestors": org_selectors.org_ancestors(org, request.user), "year": year, "grid": grid,
-        "months": [month_label(first + i)[5:] for i in range(12)], "now": now, "totals": totals,
-        "rate": round(100 * totals["paid"] / totals["due"], 1) if totals["due"] else None,
-        "can_change": policy.can(request.user, "change", org),
-        "collection_day": getattr(getattr(org, "fee_collection_day", None), "day", None),
-        "annual_done": org.fee_annual_assessments.filter(year=today.year).first() if org.kind == "branch" else None,
-    })
+        grid.append(
+            {"m": m, "cells": cells, "monthly": bands.quote(m.fee_category, m.fee_base_fen)}
+        )
+    return render(
+        request,
+        "fees/grid.html",
+        {
+            "org": org,
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+            "year": year,
+            "grid": grid,
+            "months": [month_label(first + i)[5:] for i in range(12)],
+            "now": now,
+            "totals": totals,
+            "rate": round(100 * totals["paid"] / totals["due"], 1) if totals["due"] else None,
+            "can_change": policy.can(request.user, "change", org),
+            "collection_day": getattr(getattr(org, "fee_collection_day", None), "day", None),
+            "annual_done": org.fee_annual_assessments.filter(year=today.year).first()
+            if org.kind == "branch"
+            else None,
+        },
+    )
 
 
 def _month_choices(member: Member, now: int) -> list[tuple[str, str]]:
     joined = month_index(member.joined_on.year, member.joined_on.month)
-    paid = set(FeeMonth.objects.filter(member=member, month_index__gte=now - services.MAX_BACK,
-                                       paid_fen__isnull=False, paid_fen__gt=0).values_list("month_index", flat=True))
-    return [(str(i), month_label(i)) for i in range(max(now - services.MAX_BACK, joined), now + services.MAX_AHEAD + 1)
-            if i not in paid]
+    paid = set(
+        FeeMonth.objects.filter(
+            member=member,
+            month_index__gte=now - services.MAX_BACK,
+            paid_fen__isnull=False,
+            paid_fen__gt=0,
+        ).values_list("month_index", flat=True)
+    )
+    return [
+        (str(i), month_label(i))
+        for i in range(max(now - services.MAX_BACK, joined), now + services.MAX_AHEAD + 1)
+        if i not in paid
+    ]
 
 
 @staff_required("change")
@@ -103,8 +144,14 @@ def _month_choices(member: Member, now: int) -> list[tuple[str, str]]:
 def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
     member = member_selectors.member_get(request.user, member_id, "change")
     now = services.current_index()
-    form = OfflinePaymentForm(request.POST or None, initial={"paid_on": timezone.localdate(), "channel": "cash",
-                                                             "months": [request.GET.get("month", str(now))]})
+    form = OfflinePaymentForm(
+        request.POST or None,
+        initial={
+            "paid_on": timezone.localdate(),
+            "channel": "cash",
+            "months": [request.GET.get("month", str(now))],
+        },
+    )
     form.fields["months"].choices = _month_choices(member, now)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -115,25 +162,48 @@ def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
                 if paid_by is None:
                     raise DomainError("not_found", "代缴人党员编号不存在", field="paid_by")
             payment = services.payment_offline(
-                actor=request.user, member=member, months=[int(x) for x in d["months"]],
-                amount_fen=bands.parse_yuan(d["amount"], "amount", "金额"), channel=d["channel"], paid_on=d["paid_on"],
-                paid_by=paid_by, consent=d["consent"],
-                voluntary_fen=bands.parse_yuan(d["voluntary"], "voluntary", "自愿多交") if d["voluntary"].strip() else 0)
+                actor=request.user,
+                member=member,
+                months=[int(x) for x in d["months"]],
+                amount_fen=bands.parse_yuan(d["amount"], "amount", "金额"),
+                channel=d["channel"],
+                paid_on=d["paid_on"],
+                paid_by=paid_by,
+                consent=d["consent"],
+                voluntary_fen=bands.parse_yuan(d["voluntary"], "voluntary", "自愿多交")
+                if d["voluntary"].strip()
+                else 0,
+            )
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, f"已登记{member.name}交纳党费{bands.yuan(payment.amount_fen)}元，收据号{payment.receipt_no}。")
+            messages.success(
+                request,
+                f"已登记{member.name}交纳党费{bands.yuan(payment.amount_fen)}元，收据号{payment.receipt_no}。",
+            )
             return redirect(f"/fees/org/{member.organization_id}/")
-    return render(request, "fees/pay_offline.html", {
-        "form": form, "m": member, "org": member.organization, "monthly": services.expected_due(member),
-        "quote": bands.quote(member.fee_category, member.fee_base_fen),
-        "ancestors": org_selectors.org_ancestors(member.organization, request.user)})
+    return render(
+        request,
+        "fees/pay_offline.html",
+        {
+            "form": form,
+            "m": member,
+            "org": member.organization,
+            "monthly": services.expected_due(member),
+            "quote": bands.quote(member.fee_category, member.fee_base_fen),
+            "ancestors": org_selectors.org_ancestors(member.organization, request.user),
+        },
+    )
 
 
 @signed_in
 def receipt_view(request: HttpRequest, payment_id: int) -> HttpResponse:
     """The receipt PDF: for the member who paid, and for staff who can see their organization."""
-    p = Payment.objects.select_related("member", "organization", "order", "paid_by").filter(pk=payment_id).first()
+    p = (
+        Payment.objects.select_related("member", "organization", "order", "paid_by")
+        .filter(pk=payment_id)
+        .first()
+    )
     if p is None:
         raise Http404
     own = getattr(getattr(request.user, "member", None), "pk", None) == p.member_id
@@ -146,22 +216,42 @@ def receipt_view(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 # --- the member's own fees ---
 
+
 @member_required
 def my_fees_view(request: HttpRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     now = services.current_index()
     year = timezone.localdate().year
-    rows = {r.month_index: r for r in FeeMonth.objects.filter(member=member, month_index__gte=now - 12,
-                                                              month_index__lte=now + services.MAX_AHEAD)}
-    months = [{"idx": i, "label": month_label(i), "status": _status(rows.get(i), i, now), "row": rows.get(i)}
-              for i in range(month_index(year, 1), month_index(year, 12) + 1)]
-    return render(request, "fees/my.html", {
-        "m": member, "quote": bands.quote(member.fee_category, member.fee_base_fen), "monthly": services.expected_due(member),
-        "months": months, "choices": _month_choices(member, now), "now": now,
-        "owing": [c for c in months if c["status"] in ("unpaid", "partial")],
-        "payments": Payment.objects.filter(member=member).order_by("-paid_on", "-id")[:12],
-        "category": bands.CATEGORIES.get(member.fee_category, member.fee_category),
-    })
+    rows = {
+        r.month_index: r
+        for r in FeeMonth.objects.filter(
+            member=member, month_index__gte=now - 12, month_index__lte=now + services.MAX_AHEAD
+        )
+    }
+    months = [
+        {
+            "idx": i,
+            "label": month_label(i),
+            "status": _status(rows.get(i), i, now),
+            "row": rows.get(i),
+        }
+        for i in range(month_index(year, 1), month_index(year, 12) + 1)
+    ]
+    return render(
+        request,
+        "fees/my.html",
+        {
+            "m": member,
+            "quote": bands.quote(member.fee_category, member.fee_base_fen),
+            "monthly": services.expected_due(member),
+            "months": months,
+            "choices": _month_choices(member, now),
+            "now": now,
+            "owing": [c for c in months if c["status"] in ("unpaid", "partial")],
+            "payments": Payment.objects.filter(member=member).order_by("-paid_on", "-id")[:12],
+            "category": bands.CATEGORIES.get(member.fee_category, member.fee_category),
+        },
+    )
 
 
 @member_required
@@ -178,7 +268,9 @@ def my_pay_view(request: HttpRequest) -> HttpResponse:
         return redirect("fees:my")
     if url.startswith("/"):
         return redirect(url)  # the provider's own page (the sandbox cashier)
-    return redirect("fees:my_order", order.out_trade_no)  # a code to scan (WeChat Native): shown as a QR code
+    return redirect(
+        "fees:my_order", order.out_trade_no
+    )  # a code to scan (WeChat Native): shown as a QR code
 
 
 @member_required
@@ -193,10 +285,19 @@ def my_order_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
         import qrcode
         import qrcode.image.svg
 
-        qr_svg = qrcode.make(order.pay_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(
-            encoding="unicode")
-    return render(request, "fees/my_order.html", {"order": order, "payment": payment, "qr_svg": qr_svg,
-                                                  "months": [month_label(i) for i in order.month_indexes]})
+        qr_svg = qrcode.make(
+            order.pay_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8
+        ).to_string(encoding="unicode")
+    return render(
+        request,
+        "fees/my_order.html",
+        {
+            "order": order,
+            "payment": payment,
+            "qr_svg": qr_svg,
+            "months": [month_label(i) for i in order.month_indexes],
+        },
+    )
 
 
 @member_required
@@ -205,7 +306,9 @@ def sandbox_pay_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     """The sandbox provider's cashier: shows the amount; confirming books it at the sandbox, which
     then sends its signed callback to the platform."""
     member = member_selectors.own_member(request.user)
-    order = PaymentOrder.objects.filter(out_trade_no=out_trade_no, member=member, provider="sandbox").first()
+    order = PaymentOrder.objects.filter(
+        out_trade_no=out_trade_no, member=member, provider="sandbox"
+    ).first()
     if order is None:
         raise Http404
     if request.method == "POST" and order.status == "created":
@@ -219,7 +322,11 @@ def sandbox_pay_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
         except providers.CallbackRefused as exc:
             messages.error(request, f"支付结果未能确认：{exc}")
         return redirect("fees:my_order", out_trade_no)
-    return render(request, "fees/sandbox_pay.html", {"order": order, "months": [month_label(i) for i in order.month_indexes]})
+    return render(
+        request,
+        "fees/sandbox_pay.html",
+        {"order": order, "months": [month_label(i) for i in order.month_indexes]},
+    )
 
 
 @csrf_exempt
@@ -228,7 +335,9 @@ def callback_view(request: HttpRequest, provider_name: str) -> JsonResponse:
     """Where a provider posts its notifications. Verified before anything is read; answered so the
     provider stops retrying once it is applied (or recognised as a duplicate)."""
     try:
-        outcome = online.payment_callback(provider_name=provider_name, headers=request.headers, body=request.body)
+        outcome = online.payment_callback(
+            provider_name=provider_name, headers=request.headers, body=request.body
+        )
     except providers.CallbackRefused as exc:
         return JsonResponse({"code": "FAIL", "message": str(exc)}, status=400)
     return JsonResponse({"code": "SUCCESS", "message": outcome.status})
@@ -248,35 +357,79 @@ def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
     now = services.current_index()
     month = parse_month(request.GET.get("month", "")) or now - 1
-    children = list(org_selectors.org_children(request.user, org).exclude(kind="group").order_by("path")
-                    .values("pk", "name", "path", "kind"))
+    children = list(
+        org_selectors.org_children(request.user, org)
+        .exclude(kind="group")
+        .order_by("path")
+        .values("pk", "name", "path", "kind")
+    )
     width = len(org.path) + 4
     # the per-organization monthly roll-up (kept by the fee services), summed over the subtree
     base = FeeRollup.objects.filter(organization__path__startswith=org.path)
-    totals = {"due": Sum("due_fen"), "paid": Coalesce(Sum("paid_fen"), 0), "rows": Coalesce(Sum("members"), 0),
-              "paid_rows": Coalesce(Sum("paid_members"), 0)}
-    per_child: dict[str, dict[str, Any]] = {r["prefix"]: dict(r) for r in base.filter(month_index=month).annotate(prefix=Substr("organization__path", 1, width))
-                 .values("prefix").annotate(**totals).order_by()}
+    totals = {
+        "due": Sum("due_fen"),
+        "paid": Coalesce(Sum("paid_fen"), 0),
+        "rows": Coalesce(Sum("members"), 0),
+        "paid_rows": Coalesce(Sum("paid_members"), 0),
+    }
+    per_child: dict[str, dict[str, Any]] = {
+        r["prefix"]: dict(r)
+        for r in base.filter(month_index=month)
+        .annotate(prefix=Substr("organization__path", 1, width))
+        .values("prefix")
+        .annotate(**totals)
+        .order_by()
+    }
     rows = []
     for c in children:
         r: dict[str, Any] = per_child.get(c["path"], {})
         due, paid = r.get("due") or 0, r.get("paid") or 0
-        rows.append({**c, "due": due, "paid": paid, "members": r.get("rows", 0), "paid_members": r.get("paid_rows", 0),
-                     "rate": round(100 * paid / due, 1) if due else None})
-    trend: list[dict[str, Any]] = [dict(t) for t in base.filter(month_index__gte=now - 12, month_index__lt=now)
-                                   .values("month_index").annotate(**totals).order_by("month_index")]
+        rows.append(
+            {
+                **c,
+                "due": due,
+                "paid": paid,
+                "members": r.get("rows", 0),
+                "paid_members": r.get("paid_rows", 0),
+                "rate": round(100 * paid / due, 1) if due else None,
+            }
+        )
+    trend: list[dict[str, Any]] = [
+        dict(t)
+        for t in base.filter(month_index__gte=now - 12, month_index__lt=now)
+        .values("month_index")
+        .annotate(**totals)
+        .order_by("month_index")
+    ]
     for t in trend:
         t["label"] = month_label(t["month_index"])
         t["rate"] = round(100 * t["paid"] / t["due"], 1) if t["due"] else None
     own = base.filter(month_index=month).aggregate(**totals)
-    arrears = (Finding.objects.filter(closed_on__isnull=True, rule_id__in=["FEE-02", "FEE-03", "FEE-04"],
-                                      organization__path__startswith=org.path)
-               .select_related("member", "organization").order_by("-severity", "opened_on")[:50])
-    return render(request, "fees/summary.html", {
-        "org": org, "ancestors": org_selectors.org_ancestors(org, request.user), "rows": rows, "trend": trend,
-        "month": month_label(month), "prev": month_label(month - 1), "next": month_label(month + 1) if month + 1 < now else None,
-        "own": own, "own_rate": round(100 * (own["paid"] or 0) / own["due"], 1) if own["due"] else None, "arrears": arrears,
-    })
+    arrears = (
+        Finding.objects.filter(
+            closed_on__isnull=True,
+            rule_id__in=["FEE-02", "FEE-03", "FEE-04"],
+            organization__path__startswith=org.path,
+        )
+        .select_related("member", "organization")
+        .order_by("-severity", "opened_on")[:50]
+    )
+    return render(
+        request,
+        "fees/summary.html",
+        {
+            "org": org,
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+            "rows": rows,
+            "trend": trend,
+            "month": month_label(month),
+            "prev": month_label(month - 1),
+            "next": month_label(month + 1) if month + 1 < now else None,
+            "own": own,
+            "own_rate": round(100 * (own["paid"] or 0) / own["due"], 1) if own["due"] else None,
+            "arrears": arrears,
+        },
+    )
 
 
 @staff_required("view")
@@ -286,13 +439,22 @@ def accounts_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     org = org_selectors.org_get(request.user, pk)
     year = timezone.localdate().year
-    return render(request, "fees/accounts.html", {
-        "org": org, "ancestors": org_selectors.org_ancestors(org, request.user),
-        "remittances": Remittance.objects.filter(organization=org).select_related("to_organization").order_by("-year", "-quarter")[:40],
-        "publications": Publication.objects.filter(organization=org).order_by("-year")[:10],
-        "percent": services.remit_percent(org), "collected_this_year": services.collected(org, year), "year": year,
-        "can_change": policy.can(request.user, "change", org),
-    })
+    return render(
+        request,
+        "fees/accounts.html",
+        {
+            "org": org,
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+            "remittances": Remittance.objects.filter(organization=org)
+            .select_related("to_organization")
+            .order_by("-year", "-quarter")[:40],
+            "publications": Publication.objects.filter(organization=org).order_by("-year")[:10],
+            "percent": services.remit_percent(org),
+            "collected_this_year": services.collected(org, year),
+            "year": year,
+            "can_change": policy.can(request.user, "change", org),
+        },
+    )
 
 
 @staff_required("change")
@@ -307,13 +469,29 @@ def remit_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RemittanceForm(request.POST or None, initial={"year": today.year, "remitted_on": today})
 
     def done(r: Any) -> HttpResponse:
-        messages.success(request, f"已登记上缴{bands.yuan(r.amount_fen)}元（收缴{bands.yuan(r.collected_fen)}元 × {r.percent}%）。")
+        messages.success(
+            request,
+            f"已登记上缴{bands.yuan(r.amount_fen)}元（收缴{bands.yuan(r.collected_fen)}元 × {r.percent}%）。",
+        )
         return redirect("fees:accounts", org.pk)
 
-    return submit(request, form, lambda d: services.remittance_record(actor=request.user, organization=org, **d), done=done) or render(
-        request, "orgs/form.html", {"org": org, "form": form, "title": f"登记“{org.name}”党费上缴（按{services.remit_percent(org)}%）",
-                                    "submit": "登记", "back": "fees:accounts",
-                                    "ancestors": org_selectors.org_ancestors(org, request.user)})
+    return submit(
+        request,
+        form,
+        lambda d: services.remittance_record(actor=request.user, organization=org, **d),
+        done=done,
+    ) or render(
+        request,
+        "orgs/form.html",
+        {
+            "org": org,
+            "form": form,
+            "title": f"登记“{org.name}”党费上缴（按{services.remit_percent(org)}%）",
+            "submit": "登记",
+            "back": "fees:accounts",
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+        },
+    )
 
 
 @staff_required("change")
@@ -325,15 +503,31 @@ def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     org = org_selectors.org_get(request.user, pk, "change")
     today = timezone.localdate()
-    form = PublicationForm(request.POST or None, initial={"year": today.year - 1, "published_on": today})
+    form = PublicationForm(
+        request.POST or None, initial={"year": today.year - 1, "published_on": today}
+    )
 
     def done(p: Any) -> HttpResponse:
         messages.success(request, f"已登记{p.year}年度党费收缴使用情况公布。")
         return redirect("fees:accounts", org.pk)
 
-    return submit(request, form, lambda d: services.publication_record(actor=request.user, organization=org, **d), done=done) or render(
-        request, "orgs/form.html", {"org": org, "form": form, "title": "登记党费收缴、使用情况公布", "submit": "登记",
-                                    "back": "fees:accounts", "ancestors": org_selectors.org_ancestors(org, request.user)})
+    return submit(
+        request,
+        form,
+        lambda d: services.publication_record(actor=request.user, organization=org, **d),
+        done=done,
+    ) or render(
+        request,
+        "orgs/form.html",
+        {
+            "org": org,
+            "form": form,
+            "title": "登记党费收缴、使用情况公布",
+            "submit": "登记",
+            "back": "fees:accounts",
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+        },
+    )
 
 
 @staff_required("change")
@@ -354,13 +548,19 @@ def import_view(request: HttpRequest) -> HttpResponse:
         name = upload.name or "upload"
         try:
             table = read_upload(upload, FEES)
-            result = import_tables({FEES.name: table}, actor=request.user, source=f"fees:{name[:80]}",
-                                   scope_paths=policy.roots(request.user, "change"))
+            result = import_tables(
+                {FEES.name: table},
+                actor=request.user,
+                source=f"fees:{name[:80]}",
+                scope_paths=policy.roots(request.user, "change"),
+            )
         except BundleError as exc:
             report = exc.issues
         else:
             c = result.counts[FEES.name]
-            messages.success(request, f"导入完成：新增{c.created}条，更新{c.updated}条，未变{c.unchanged}条。")
+            messages.success(
+                request, f"导入完成：新增{c.created}条，更新{c.updated}条，未变{c.unchanged}条。"
+            )
             return redirect("fees:import")
     return render(request, "fees/import.html", {"form": form, "report": report})
 
@@ -370,7 +570,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
 def collection_day_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     try:
-        services.collection_day_set(actor=request.user, organization=org, day=int(request.POST.get("day", "0")))
+        services.collection_day_set(
+            actor=request.user, organization=org, day=int(request.POST.get("day", "0"))
+        )
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", "收缴日应为每月1日至28日"))
     else:
@@ -384,7 +586,9 @@ def annual_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     year = timezone.localdate().year
     try:
-        services.annual_assessment_confirm(actor=request.user, organization=org, year=year, done_on=timezone.localdate())
+        services.annual_assessment_confirm(
+            actor=request.user, organization=org, year=year, done_on=timezone.localdate()
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

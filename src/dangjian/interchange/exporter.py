@@ -35,7 +35,11 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
     orgs = Organization.objects.filter(is_active=True)
     if org is not None:
         orgs = orgs.filter(path__startswith=org.path)
-    org_rows = list(orgs.order_by("path").values_list("id", "code", "name", "path", "depth", "kind", "category", "established_on"))
+    org_rows = list(
+        orgs.order_by("path").values_list(
+            "id", "code", "name", "path", "depth", "kind", "category", "established_on"
+        )
+    )
     code_by_path = {r[3]: r[1] for r in org_rows}
     ids = {r[0] for r in org_rows}
     files: dict[str, bytes] = {}
@@ -46,27 +50,70 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
             return ""
         return code_by_path.get(path[: -Organization.steplen], "")
 
-    files[ORGS.name] = _csv(ORGS.columns, (
-        (code, name, parent_code(path, depth), kind, category, est.isoformat())
-        for _id, code, name, path, depth, kind, category, est in org_rows
-    ))
-    terms = Term.objects.filter(organization__in=orgs).order_by("organization__code", "elected_on").values_list("organization__code", "elected_on", "term_years")
+    files[ORGS.name] = _csv(
+        ORGS.columns,
+        (
+            (code, name, parent_code(path, depth), kind, category, est.isoformat())
+            for _id, code, name, path, depth, kind, category, est in org_rows
+        ),
+    )
+    terms = (
+        Term.objects.filter(organization__in=orgs)
+        .order_by("organization__code", "elected_on")
+        .values_list("organization__code", "elected_on", "term_years")
+    )
     files[TERMS.name] = _csv(TERMS.columns, ((c, d.isoformat(), y) for c, d, y in terms))
-    members = (Member.objects.filter(organization_id__in=ids, status__in=ON_ROLL_STATUSES) if org is not None
-               else Member.objects.filter(status__in=ON_ROLL_STATUSES))
+    members = (
+        Member.objects.filter(organization_id__in=ids, status__in=ON_ROLL_STATUSES)
+        if org is not None
+        else Member.objects.filter(status__in=ON_ROLL_STATUSES)
+    )
     member_rows = members.order_by("member_no").values_list(
-        "member_no", "name", "gender", "birth_date", "id_number_encrypted", "phone_encrypted", "organization__code",
-        "status", "joined_on", "full_on", "fee_category", "fee_base_fen")
+        "member_no",
+        "name",
+        "gender",
+        "birth_date",
+        "id_number_encrypted",
+        "phone_encrypted",
+        "organization__code",
+        "status",
+        "joined_on",
+        "full_on",
+        "fee_category",
+        "fee_base_fen",
+    )
 
     from dangjian.core import crypto
 
-    files[MEMBERS.name] = _csv(MEMBERS.columns, (
-        (no, name, gender, birth.isoformat(), crypto.decrypt(idn), crypto.decrypt(phone), code, status, joined.isoformat(),
-         full.isoformat() if full else "", cat, fen_to_yuan(fee))
-        for no, name, gender, birth, idn, phone, code, status, joined, full, cat, fee in member_rows.iterator(chunk_size=5000)
-    ))
-    posts = (Post.objects.filter(organization__in=orgs, ended_on__isnull=True, member__status__in=ON_ROLL_STATUSES)
-             .order_by("organization__code", "post", "member__member_no").values_list("organization__code", "member__member_no", "post"))
+    files[MEMBERS.name] = _csv(
+        MEMBERS.columns,
+        (
+            (
+                no,
+                name,
+                gender,
+                birth.isoformat(),
+                crypto.decrypt(idn),
+                crypto.decrypt(phone),
+                code,
+                status,
+                joined.isoformat(),
+                full.isoformat() if full else "",
+                cat,
+                fen_to_yuan(fee),
+            )
+            for no, name, gender, birth, idn, phone, code, status, joined, full, cat, fee in member_rows.iterator(
+                chunk_size=5000
+            )
+        ),
+    )
+    posts = (
+        Post.objects.filter(
+            organization__in=orgs, ended_on__isnull=True, member__status__in=ON_ROLL_STATUSES
+        )
+        .order_by("organization__code", "post", "member__member_no")
+        .values_list("organization__code", "member__member_no", "post")
+    )
     files[POSTS.name] = _csv(POSTS.columns, posts)
     from dangjian.fees.interchange import export_rows
 
@@ -96,7 +143,9 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
     return files
 
 
-def export_bundle_dir(directory: str | Path, *, org: Organization | None = None, actor: Any = None) -> dict[str, int]:
+def export_bundle_dir(
+    directory: str | Path, *, org: Organization | None = None, actor: Any = None
+) -> dict[str, int]:
     """Write the bundle into a folder; one audit event records scope, files and their hashes."""
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
@@ -106,7 +155,18 @@ def export_bundle_dir(directory: str | Path, *, org: Organization | None = None,
         (path / name).write_bytes(data)
         summary[name] = data.count(b"\n") - 1
     with transaction.atomic():
-        audit_record(actor=actor, action="interchange.export", object_type="interchange.bundle", organization=org,
-                     object_repr=str(path.name),
-                     data={"scope": org.code if org else "全部", "files": {n: {"rows": summary[n], "sha256": hashlib.sha256(d).hexdigest()} for n, d in files.items()}})
+        audit_record(
+            actor=actor,
+            action="interchange.export",
+            object_type="interchange.bundle",
+            organization=org,
+            object_repr=str(path.name),
+            data={
+                "scope": org.code if org else "全部",
+                "files": {
+                    n: {"rows": summary[n], "sha256": hashlib.sha256(d).hexdigest()}
+                    for n, d in files.items()
+                },
+            },
+        )
     return summary

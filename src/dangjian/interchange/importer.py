@@ -76,7 +76,9 @@ def member_ids(nos: Any) -> dict[str, int]:
     wanted = sorted(set(nos))
     out: dict[str, int] = {}
     for i in range(0, len(wanted), 5000):
-        out.update(Member.objects.filter(member_no__in=wanted[i:i + 5000]).values_list("member_no", "id"))
+        out.update(
+            Member.objects.filter(member_no__in=wanted[i : i + 5000]).values_list("member_no", "id")
+        )
     return out
 
 
@@ -92,7 +94,14 @@ def read_bundle_dir(directory: str | Path) -> dict[str, Table]:
         if name.startswith("."):
             continue
         if name in LATER:
-            issues.append(Issue(name, None, None, f"本版本尚不支持导入“{LATER[name]}”数据（{name}），请移除该文件后重试"))
+            issues.append(
+                Issue(
+                    name,
+                    None,
+                    None,
+                    f"本版本尚不支持导入“{LATER[name]}”数据（{name}），请移除该文件后重试",
+                )
+            )
             continue
         if name not in SUPPORTED:
             issues.append(Issue(name, None, None, "不是数据包 v1 中的文件，请移除"))
@@ -102,7 +111,14 @@ def read_bundle_dir(directory: str | Path) -> dict[str, Table]:
         except BundleError as exc:
             issues.extend(exc.issues)
     if not tables and not issues:
-        issues.append(Issue(str(directory), None, None, "目录中没有可导入的文件（orgs.csv、terms.csv、posts.csv、members.csv）"))
+        issues.append(
+            Issue(
+                str(directory),
+                None,
+                None,
+                "目录中没有可导入的文件（orgs.csv、terms.csv、posts.csv、members.csv）",
+            )
+        )
     if issues:
         raise BundleError(issues)
     return tables
@@ -147,9 +163,22 @@ class _Validator:
         # Existing organizations: code -> (id, path, depth, numchild, kind, parent_code, name, category, established_on, is_active)
         self.db_orgs: dict[str, dict[str, Any]] = {}
         by_path: dict[str, str] = {}
-        for o in Organization.objects.values("id", "code", "path", "depth", "numchild", "kind", "name", "category", "established_on", "is_active").order_by("path"):
+        for o in Organization.objects.values(
+            "id",
+            "code",
+            "path",
+            "depth",
+            "numchild",
+            "kind",
+            "name",
+            "category",
+            "established_on",
+            "is_active",
+        ).order_by("path"):
             by_path[o["path"]] = o["code"]
-            o["parent_code"] = by_path.get(o["path"][: -Organization.steplen], "") if o["depth"] > 1 else ""
+            o["parent_code"] = (
+                by_path.get(o["path"][: -Organization.steplen], "") if o["depth"] > 1 else ""
+            )
             self.db_orgs[o["code"]] = o
         # Parent and kind of every organization: the database's, overlaid by orgs.csv in check_orgs.
         self.parent_of: dict[str, str] = {c: o["parent_code"] for c, o in self.db_orgs.items()}
@@ -173,7 +202,9 @@ class _Validator:
     def err(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.issues.append(Issue(file, line, column, reason))
 
-    def _date(self, file: str, line: int, col: str, value: str, label: str, required: bool = True) -> date | None:
+    def _date(
+        self, file: str, line: int, col: str, value: str, label: str, required: bool = True
+    ) -> date | None:
         try:
             return v.parse_date(value, label, required=required)
         except v.FieldError as exc:
@@ -205,17 +236,37 @@ class _Validator:
                 self.err(f, line, "name", "组织名称不能为空")
                 ok = False
             if row["kind"] not in OrgKind.values:
-                self.err(f, line, "kind", f"组织类型“{row['kind']}”无效，应为：{', '.join(OrgKind.values)}")
+                self.err(
+                    f,
+                    line,
+                    "kind",
+                    f"组织类型“{row['kind']}”无效，应为：{', '.join(OrgKind.values)}",
+                )
                 ok = False
             if row["category"] not in OrgCategory.values:
-                self.err(f, line, "category", f"单位类别“{row['category']}”无效，应为：{', '.join(OrgCategory.values)}")
+                self.err(
+                    f,
+                    line,
+                    "category",
+                    f"单位类别“{row['category']}”无效，应为：{', '.join(OrgCategory.values)}",
+                )
                 ok = False
             est = self._date(f, line, "established_on", row["established_on"], "成立日期")
             if row["parent_code"] and row["parent_code"] == code:
                 self.err(f, line, "parent_code", "上级组织不能是自己")
                 ok = False
             if ok and est is not None:
-                self.orgs.append(_OrgRow(line, code, row["name"], row["parent_code"], row["kind"], row["category"], est))
+                self.orgs.append(
+                    _OrgRow(
+                        line,
+                        code,
+                        row["name"],
+                        row["parent_code"],
+                        row["kind"],
+                        row["category"],
+                        est,
+                    )
+                )
         file_codes = {o.code: o for o in self.orgs}
         parent_of = {c: o["parent_code"] for c, o in self.db_orgs.items()}
         parent_of.update({o.code: o.parent_code for o in self.orgs})
@@ -223,12 +274,22 @@ class _Validator:
         kind_of.update({o.code: o.kind for o in self.orgs})
         for o in self.orgs:
             if o.parent_code and o.parent_code not in parent_of:
-                self.err(f, o.line, "parent_code", f"上级组织“{o.parent_code}”不存在（既不在文件中，也不在系统中）")
+                self.err(
+                    f,
+                    o.line,
+                    "parent_code",
+                    f"上级组织“{o.parent_code}”不存在（既不在文件中，也不在系统中）",
+                )
                 continue
             if o.parent_code:
                 pk = kind_of[o.parent_code]
                 if pk not in ALLOWED_PARENT_KINDS[o.kind]:
-                    self.err(f, o.line, "kind", f"{OrgKind(o.kind).label}不能设在{OrgKind(pk).label}（{o.parent_code}）之下")
+                    self.err(
+                        f,
+                        o.line,
+                        "kind",
+                        f"{OrgKind(o.kind).label}不能设在{OrgKind(pk).label}（{o.parent_code}）之下",
+                    )
             elif o.kind == OrgKind.GROUP:
                 self.err(f, o.line, "parent_code", "党小组必须有上级党支部")
         # cycles
@@ -247,7 +308,11 @@ class _Validator:
 
     def _in_scope(self, code: str) -> bool:
         org = self.db_orgs.get(code)
-        return org is not None and org["is_active"] and any(org["path"].startswith(p) for p in self.scope_paths or [])
+        return (
+            org is not None
+            and org["is_active"]
+            and any(org["path"].startswith(p) for p in self.scope_paths or [])
+        )
 
     def org_exists(self, code: str) -> bool:
         return code in self.parent_of
@@ -290,7 +355,9 @@ class _Validator:
 
             member_no = field_check("member_no", v.check_member_no, row["member_no"])
             if member_no and member_no in seen_no:
-                self.err(f, line, "member_no", f"党员编号“{member_no}”与第{seen_no[member_no]}行重复")
+                self.err(
+                    f, line, "member_no", f"党员编号“{member_no}”与第{seen_no[member_no]}行重复"
+                )
             elif member_no:
                 seen_no[member_no] = line
             name = field_check("name", v.check_name, row["name"])
@@ -312,33 +379,67 @@ class _Validator:
                 self.err(f, line, "org_code", f"党员应编入党支部，不能直接编入党小组“{org_code}”")
             elif self.scope_paths is not None and not self._in_scope(org_code):
                 self.err(f, line, "org_code", f"组织“{org_code}”不在您的管理范围内")
-            status = field_check("status", v.check_choice, row["status"], IMPORT_STATUSES, "党籍状态")
+            status = field_check(
+                "status", v.check_choice, row["status"], IMPORT_STATUSES, "党籍状态"
+            )
             joined = self._date(f, line, "joined_on", row["joined_on"], "入党日期")
             full_on = self._date(f, line, "full_on", row["full_on"], "转正日期", required=False)
-            category = field_check("fee_category", v.check_choice, row["fee_category"], v.FEE_CATEGORIES, "党费类别")
+            category = field_check(
+                "fee_category", v.check_choice, row["fee_category"], v.FEE_CATEGORIES, "党费类别"
+            )
             fee = field_check("fee_base", v.parse_money_fen, row["fee_base"], "党费基数")
             if len(self.issues) == n_before and birth is not None and joined is not None:
-                for col, reason in v.check_consistency(birth_date=birth, id_number=id_number, gender=gender,
-                                                       joined_on=joined, status=status, full_on=full_on).items():
+                for col, reason in v.check_consistency(
+                    birth_date=birth,
+                    id_number=id_number,
+                    gender=gender,
+                    joined_on=joined,
+                    status=status,
+                    full_on=full_on,
+                ).items():
                     self.err(f, line, col, reason)
             if len(self.issues) == n_before and birth is not None and joined is not None:
-                self.members.append(_MemberRow(line, member_no, name, gender, birth, id_number, phone or "", org_code,
-                                               status, joined, full_on, category, fee))
+                self.members.append(
+                    _MemberRow(
+                        line,
+                        member_no,
+                        name,
+                        gender,
+                        birth,
+                        id_number,
+                        phone or "",
+                        org_code,
+                        status,
+                        joined,
+                        full_on,
+                        category,
+                        fee,
+                    )
+                )
             if len(self.issues) > 500:
                 return
         if self.scope_paths is not None and self.members:
             nos = [m.member_no for m in self.members]
             by_no = {m.member_no: m for m in self.members}
             for i in range(0, len(nos), 5000):
-                for no, path in Member.objects.filter(member_no__in=nos[i:i + 5000]).values_list("member_no", "organization__path"):
+                for no, path in Member.objects.filter(member_no__in=nos[i : i + 5000]).values_list(
+                    "member_no", "organization__path"
+                ):
                     if not any(path.startswith(p) for p in self.scope_paths):
-                        self.err(f, by_no[no].line, "member_no", f"党员编号“{no}”已被您管理范围以外的组织使用")
+                        self.err(
+                            f,
+                            by_no[no].line,
+                            "member_no",
+                            f"党员编号“{no}”已被您管理范围以外的组织使用",
+                        )
         # An ID number already on another member's record.
         index_to_line = {crypto.blind_index(m.id_number): m for m in self.members}
         if index_to_line:
             keys = list(index_to_line)
             for i in range(0, len(keys), 5000):
-                for no, idx in Member.objects.filter(id_number_index__in=keys[i:i + 5000]).values_list("member_no", "id_number_index"):
+                for no, idx in Member.objects.filter(
+                    id_number_index__in=keys[i : i + 5000]
+                ).values_list("member_no", "id_number_index"):
                     m = index_to_line[idx]
                     if m.member_no != no:
                         # A roster import names no record outside the importer's scope.
@@ -371,7 +472,9 @@ class _Validator:
             if ok:
                 est = self.established(code)
                 if est and elected < est:
-                    self.err(f, line, "elected_on", f"选举日期早于组织成立日期（{est.isoformat()}）")
+                    self.err(
+                        f, line, "elected_on", f"选举日期早于组织成立日期（{est.isoformat()}）"
+                    )
                     ok = False
                 if (code, elected) in seen:
                     self.err(f, line, "elected_on", f"与第{seen[(code, elected)]}行重复")
@@ -389,7 +492,9 @@ class _Validator:
         wanted = [r["member_no"] for r in table.rows if r["member_no"] not in file_members]
         db_members: dict[str, tuple[str, str]] = {}
         for i in range(0, len(wanted), 5000):
-            for no, code, status in Member.objects.filter(member_no__in=wanted[i:i + 5000]).values_list("member_no", "organization__code", "status"):
+            for no, code, status in Member.objects.filter(
+                member_no__in=wanted[i : i + 5000]
+            ).values_list("member_no", "organization__code", "status"):
                 db_members[no] = (code, status)
         seen: dict[tuple[str, str, str], int] = {}
         secretaries: dict[str, int] = {}
@@ -424,7 +529,10 @@ class _Validator:
             if m_status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
                 self.err(f, line, "member_no", "只有正式党员或预备党员可以任职")
                 continue
-            if post in (PostKind.SECRETARY, PostKind.DEPUTY_SECRETARY) and m_status != MemberStatus.FULL:
+            if (
+                post in (PostKind.SECRETARY, PostKind.DEPUTY_SECRETARY)
+                and m_status != MemberStatus.FULL
+            ):
                 self.err(f, line, "member_no", "预备党员不能担任书记、副书记")
                 continue
             key = (code, no, post)
@@ -434,7 +542,9 @@ class _Validator:
             seen[key] = line
             if post == PostKind.SECRETARY:
                 if code in secretaries:
-                    self.err(f, line, "post", f"组织“{code}”有两名书记（另见第{secretaries[code]}行）")
+                    self.err(
+                        f, line, "post", f"组织“{code}”有两名书记（另见第{secretaries[code]}行）"
+                    )
                     continue
                 secretaries[code] = line
             self.posts.append((line, code, no, post))
@@ -503,16 +613,37 @@ def _write_orgs(val: _Validator, actor: Any, counts: FileCounts) -> dict[str, in
     for o in order:
         if o.code in db:
             cur = db[o.code]
-            diff = {k: [cur[k], getattr(o, k)] for k in ("name", "kind", "category", "established_on") if cur[k] != getattr(o, k)}
+            diff = {
+                k: [cur[k], getattr(o, k)]
+                for k in ("name", "kind", "category", "established_on")
+                if cur[k] != getattr(o, k)
+            }
             if diff:
-                updates.append(Organization(id=cur["id"], name=o.name, kind=o.kind, category=o.category, established_on=o.established_on))
-                changes.append(OrgChange(organization_id=cur["id"], kind=OrgChangeKind.IMPORTED, on=today,
-                                         data={k: [str(a), str(b)] for k, (a, b) in diff.items()}, actor=actor))
+                updates.append(
+                    Organization(
+                        id=cur["id"],
+                        name=o.name,
+                        kind=o.kind,
+                        category=o.category,
+                        established_on=o.established_on,
+                    )
+                )
+                changes.append(
+                    OrgChange(
+                        organization_id=cur["id"],
+                        kind=OrgChangeKind.IMPORTED,
+                        on=today,
+                        data={k: [str(a), str(b)] for k, (a, b) in diff.items()},
+                        actor=actor,
+                    )
+                )
                 counts.updated += 1
             elif o.code not in moved_codes:
                 counts.unchanged += 1
     if updates:
-        Organization.objects.bulk_update(updates, ["name", "kind", "category", "established_on"], batch_size=BATCH)
+        Organization.objects.bulk_update(
+            updates, ["name", "kind", "category", "established_on"], batch_size=BATCH
+        )
 
     new_rows = [o for o in order if o.code not in db]
     if moves:
@@ -523,18 +654,43 @@ def _write_orgs(val: _Validator, actor: Any, counts: FileCounts) -> dict[str, in
                 node = Organization.objects.get(code=o.code)
                 target = Organization.objects.get(code=o.parent_code) if o.parent_code else None
                 if target is None:
-                    raise BundleError([Issue(ORGS.name, o.line, "parent_code", "已有组织不能改为最上级组织")])
+                    raise BundleError(
+                        [Issue(ORGS.name, o.line, "parent_code", "已有组织不能改为最上级组织")]
+                    )
                 Organization.objects.move(node, target, pos="last-child")
-                changes.append(OrgChange(organization_id=node.pk, kind=OrgChangeKind.MOVED, on=today,
-                                         data={"from": db[o.code]["parent_code"], "to": o.parent_code}, actor=actor))
+                changes.append(
+                    OrgChange(
+                        organization_id=node.pk,
+                        kind=OrgChangeKind.MOVED,
+                        on=today,
+                        data={"from": db[o.code]["parent_code"], "to": o.parent_code},
+                        actor=actor,
+                    )
+                )
                 counts.updated += 1
             elif o.code not in db:
-                fields = {"code": o.code, "name": o.name, "kind": o.kind, "category": o.category, "established_on": o.established_on}
+                fields = {
+                    "code": o.code,
+                    "name": o.name,
+                    "kind": o.kind,
+                    "category": o.category,
+                    "established_on": o.established_on,
+                }
                 if o.parent_code:
-                    node = Organization.objects.add_child(Organization.objects.get(code=o.parent_code), fields)
+                    node = Organization.objects.add_child(
+                        Organization.objects.get(code=o.parent_code), fields
+                    )
                 else:
                     node = Organization.objects.add_root(fields)
-                changes.append(OrgChange(organization_id=node.pk, kind=OrgChangeKind.CREATED, on=o.established_on, data={"source": "import"}, actor=actor))
+                changes.append(
+                    OrgChange(
+                        organization_id=node.pk,
+                        kind=OrgChangeKind.CREATED,
+                        on=o.established_on,
+                        data={"source": "import"},
+                        actor=actor,
+                    )
+                )
                 counts.created += 1
     elif new_rows:
         paths = {c: o["path"] for c, o in db.items()}
@@ -558,17 +714,50 @@ def _write_orgs(val: _Validator, actor: Any, counts: FileCounts) -> dict[str, in
             depth[o.code] = (depth[parent] + 1) if parent else 1
             if parent:
                 added_children[parent] += 1
-            objs.append(Organization(code=o.code, name=o.name, kind=o.kind, category=o.category,
-                                     established_on=o.established_on, path=path, depth=depth[o.code], numchild=0))
+            objs.append(
+                Organization(
+                    code=o.code,
+                    name=o.name,
+                    kind=o.kind,
+                    category=o.category,
+                    established_on=o.established_on,
+                    path=path,
+                    depth=depth[o.code],
+                    numchild=0,
+                )
+            )
         for o in objs:
             o.numchild = added_children.get(o.code, 0)
         Organization.objects.bulk_create(objs, batch_size=BATCH)
         counts.created += len(objs)
-        existing_parent_updates = [Organization(id=db[c]["id"], numchild=db[c]["numchild"] + n) for c, n in added_children.items() if c in db]
+        existing_parent_updates = [
+            Organization(id=db[c]["id"], numchild=db[c]["numchild"] + n)
+            for c, n in added_children.items()
+            if c in db
+        ]
         if existing_parent_updates:
-            Organization.objects.bulk_update(existing_parent_updates, ["numchild"], batch_size=BATCH)
-        ids = dict(Organization.objects.filter(code__in=[o.code for o in new_rows]).values_list("code", "id")) if len(new_rows) < 5000 else dict(Organization.objects.values_list("code", "id"))
-        changes.extend(OrgChange(organization_id=ids[o.code], kind=OrgChangeKind.CREATED, on=o.established_on, data={"source": "import"}, actor=actor) for o in new_rows)
+            Organization.objects.bulk_update(
+                existing_parent_updates, ["numchild"], batch_size=BATCH
+            )
+        ids = (
+            dict(
+                Organization.objects.filter(code__in=[o.code for o in new_rows]).values_list(
+                    "code", "id"
+                )
+            )
+            if len(new_rows) < 5000
+            else dict(Organization.objects.values_list("code", "id"))
+        )
+        changes.extend(
+            OrgChange(
+                organization_id=ids[o.code],
+                kind=OrgChangeKind.CREATED,
+                on=o.established_on,
+                data={"source": "import"},
+                actor=actor,
+            )
+            for o in new_rows
+        )
     OrgChange.objects.bulk_create(changes, batch_size=BATCH)
     return dict(Organization.objects.values_list("code", "id"))
 
@@ -577,15 +766,30 @@ def _member_index(m: _MemberRow) -> tuple[str, str]:
     return crypto.blind_index(m.id_number), crypto.blind_index(m.phone) if m.phone else ""
 
 
-def _write_members(val: _Validator, org_ids: dict[str, int], actor: Any, counts: FileCounts) -> None:
+def _write_members(
+    val: _Validator, org_ids: dict[str, int], actor: Any, counts: FileCounts
+) -> None:
     today = timezone.localdate()
     rows = val.members
     existing: dict[str, dict[str, Any]] = {}
     nos = [m.member_no for m in rows]
-    fields = ("id", "member_no", "name", "gender", "birth_date", "id_number_index", "phone_index", "organization_id",
-              "status", "joined_on", "full_on", "fee_category", "fee_base_fen")
+    fields = (
+        "id",
+        "member_no",
+        "name",
+        "gender",
+        "birth_date",
+        "id_number_index",
+        "phone_index",
+        "organization_id",
+        "status",
+        "joined_on",
+        "full_on",
+        "fee_category",
+        "fee_base_fen",
+    )
     for i in range(0, len(nos), 5000):
-        for r in Member.objects.filter(member_no__in=nos[i:i + 5000]).values(*fields):
+        for r in Member.objects.filter(member_no__in=nos[i : i + 5000]).values(*fields):
             existing[r["member_no"]] = r
     creates: list[Member] = []
     updates: list[Member] = []
@@ -597,20 +801,47 @@ def _write_members(val: _Validator, org_ids: dict[str, int], actor: Any, counts:
         org_id = org_ids[m.org_code]
         cur = existing.get(m.member_no)
         if cur is None:
-            creates.append(Member(
-                member_no=m.member_no, name=m.name, gender=m.gender, birth_date=m.birth_date,
-                id_number_encrypted=crypto.encrypt(m.id_number), id_number_index=id_index,
-                id_number_masked=idnumber.mask(m.id_number),
-                phone_encrypted=crypto.encrypt(m.phone), phone_index=phone_index,
-                phone_masked=idnumber.mask_phone(m.phone) if m.phone else "",
-                organization_id=org_id, status=m.status, joined_on=m.joined_on, full_on=m.full_on,
-                fee_category=m.fee_category, fee_base_fen=m.fee_base_fen,
-                occupation="retired" if m.fee_category == "retired" else ("student" if m.fee_category == "student" else ("farmer" if m.fee_category == "farmer" else "")),
-            ))
+            creates.append(
+                Member(
+                    member_no=m.member_no,
+                    name=m.name,
+                    gender=m.gender,
+                    birth_date=m.birth_date,
+                    id_number_encrypted=crypto.encrypt(m.id_number),
+                    id_number_index=id_index,
+                    id_number_masked=idnumber.mask(m.id_number),
+                    phone_encrypted=crypto.encrypt(m.phone),
+                    phone_index=phone_index,
+                    phone_masked=idnumber.mask_phone(m.phone) if m.phone else "",
+                    organization_id=org_id,
+                    status=m.status,
+                    joined_on=m.joined_on,
+                    full_on=m.full_on,
+                    fee_category=m.fee_category,
+                    fee_base_fen=m.fee_base_fen,
+                    occupation="retired"
+                    if m.fee_category == "retired"
+                    else (
+                        "student"
+                        if m.fee_category == "student"
+                        else ("farmer" if m.fee_category == "farmer" else "")
+                    ),
+                )
+            )
             continue
-        new = {"name": m.name, "gender": m.gender, "birth_date": m.birth_date, "id_number_index": id_index,
-               "phone_index": phone_index, "organization_id": org_id, "status": m.status, "joined_on": m.joined_on,
-               "full_on": m.full_on, "fee_category": m.fee_category, "fee_base_fen": m.fee_base_fen}
+        new = {
+            "name": m.name,
+            "gender": m.gender,
+            "birth_date": m.birth_date,
+            "id_number_index": id_index,
+            "phone_index": phone_index,
+            "organization_id": org_id,
+            "status": m.status,
+            "joined_on": m.joined_on,
+            "full_on": m.full_on,
+            "fee_category": m.fee_category,
+            "fee_base_fen": m.fee_base_fen,
+        }
         changed = {k: val_ for k, val_ in new.items() if cur[k] != val_}
         if not changed:
             counts.unchanged += 1
@@ -627,41 +858,132 @@ def _write_members(val: _Validator, org_ids: dict[str, int], actor: Any, counts:
         updates.append(obj)
         update_fields.update(changed)
         update_fields.add("updated_at")
-        shown = {k: [str(cur[k]), str(new[k])] for k in changed if k in new and k not in ("id_number_index", "phone_index")}
+        shown = {
+            k: [str(cur[k]), str(new[k])]
+            for k in changed
+            if k in new and k not in ("id_number_index", "phone_index")
+        }
         if "id_number_index" in changed:
             shown["id_number"] = ["（已变更）", idnumber.mask(m.id_number)]
         if "phone_index" in changed:
             shown["phone"] = ["（已变更）", idnumber.mask_phone(m.phone) if m.phone else ""]
-        kind = MemberEventKind.MOVED if "organization_id" in changed else (MemberEventKind.STATUS if "status" in changed else MemberEventKind.EDITED)
-        events.append(MemberEvent(member_id=cur["id"], organization_id=org_id, kind=kind, on=today,
-                                  from_status=cur["status"] if "status" in changed else "",
-                                  to_status=m.status if "status" in changed else "", reason="数据包导入", data=shown, actor=actor))
-    member_fields = ["member_no", "name", "gender", "birth_date", "id_number_encrypted", "id_number_index",
-                     "id_number_masked", "phone_encrypted", "phone_index", "phone_masked", "organization_id", "status",
-                     "joined_on", "full_on", "left_on", "fee_category", "fee_base_fen", "ethnicity", "education",
-                     "occupation", "work_unit", "created_at", "updated_at"]
-    fast_insert(Member, member_fields, ([getattr(c, f) if f not in ("created_at", "updated_at") else now for f in member_fields]
-                                        for c in creates))
+        kind = (
+            MemberEventKind.MOVED
+            if "organization_id" in changed
+            else (MemberEventKind.STATUS if "status" in changed else MemberEventKind.EDITED)
+        )
+        events.append(
+            MemberEvent(
+                member_id=cur["id"],
+                organization_id=org_id,
+                kind=kind,
+                on=today,
+                from_status=cur["status"] if "status" in changed else "",
+                to_status=m.status if "status" in changed else "",
+                reason="数据包导入",
+                data=shown,
+                actor=actor,
+            )
+        )
+    member_fields = [
+        "member_no",
+        "name",
+        "gender",
+        "birth_date",
+        "id_number_encrypted",
+        "id_number_index",
+        "id_number_masked",
+        "phone_encrypted",
+        "phone_index",
+        "phone_masked",
+        "organization_id",
+        "status",
+        "joined_on",
+        "full_on",
+        "left_on",
+        "fee_category",
+        "fee_base_fen",
+        "ethnicity",
+        "education",
+        "occupation",
+        "work_unit",
+        "created_at",
+        "updated_at",
+    ]
+    fast_insert(
+        Member,
+        member_fields,
+        (
+            [getattr(c, f) if f not in ("created_at", "updated_at") else now for f in member_fields]
+            for c in creates
+        ),
+    )
     counts.created += len(creates)
     if updates:
         Member.objects.bulk_update(updates, sorted(update_fields), batch_size=BATCH)
         counts.updated += len(updates)
-    event_fields = ["member_id", "organization_id", "kind", "on", "from_status", "to_status", "reason", "data", "actor_id", "created_at"]
-    event_rows: list[list[Any]] = [[e.member_id, e.organization_id, e.kind, e.on, e.from_status, e.to_status,
-                                    e.reason, e.data, e.actor_id, now] for e in events]
+    event_fields = [
+        "member_id",
+        "organization_id",
+        "kind",
+        "on",
+        "from_status",
+        "to_status",
+        "reason",
+        "data",
+        "actor_id",
+        "created_at",
+    ]
+    event_rows: list[list[Any]] = [
+        [
+            e.member_id,
+            e.organization_id,
+            e.kind,
+            e.on,
+            e.from_status,
+            e.to_status,
+            e.reason,
+            e.data,
+            e.actor_id,
+            now,
+        ]
+        for e in events
+    ]
     if creates:
         new_ids: dict[str, int] = {}
         created_nos = [c.member_no for c in creates]
         for i in range(0, len(created_nos), 5000):
-            new_ids.update(Member.objects.filter(member_no__in=created_nos[i:i + 5000]).values_list("member_no", "id"))
+            new_ids.update(
+                Member.objects.filter(member_no__in=created_nos[i : i + 5000]).values_list(
+                    "member_no", "id"
+                )
+            )
         actor_id = actor.pk if actor is not None else None
-        event_rows.extend([new_ids[c.member_no], c.organization_id, MemberEventKind.JOINED, c.joined_on, "", c.status,
-                     "数据包导入", {}, actor_id, now] for c in creates)
+        event_rows.extend(
+            [
+                new_ids[c.member_no],
+                c.organization_id,
+                MemberEventKind.JOINED,
+                c.joined_on,
+                "",
+                c.status,
+                "数据包导入",
+                {},
+                actor_id,
+                now,
+            ]
+            for c in creates
+        )
     fast_insert(MemberEvent, event_fields, event_rows)
 
 
 def _write_terms(val: _Validator, org_ids: dict[str, int], counts: FileCounts) -> None:
-    existing = {(oid, d): (pk, y) for pk, oid, d, y in Term.objects.values_list("id", "organization_id", "elected_on", "term_years")}
+    existing = {
+        (oid, d): (pk, y)
+        for pk, oid, d, y in Term.objects.values_list(
+            "id", "organization_id", "elected_on", "term_years"
+        )
+    }
     creates, updates = [], []
     for _line, code, elected, years in val.terms:
         key = (org_ids[code], elected)
@@ -680,8 +1002,15 @@ def _write_terms(val: _Validator, org_ids: dict[str, int], counts: FileCounts) -
 def _write_posts(val: _Validator, org_ids: dict[str, int], counts: FileCounts) -> None:
     today = timezone.localdate()
     ids = member_ids(p[2] for p in val.posts)
-    current = {(oid, mid, post): pk for pk, oid, mid, post in Post.objects.filter(ended_on__isnull=True).values_list("id", "organization_id", "member_id", "post")}
-    current_secretary = {oid: (pk, mid) for (oid, mid, post), pk in current.items() if post == PostKind.SECRETARY}
+    current = {
+        (oid, mid, post): pk
+        for pk, oid, mid, post in Post.objects.filter(ended_on__isnull=True).values_list(
+            "id", "organization_id", "member_id", "post"
+        )
+    }
+    current_secretary = {
+        oid: (pk, mid) for (oid, mid, post), pk in current.items() if post == PostKind.SECRETARY
+    }
     creates: list[Post] = []
     ended: list[int] = []
     for _line, code, no, post in val.posts:
@@ -698,8 +1027,13 @@ def _write_posts(val: _Validator, org_ids: dict[str, int], counts: FileCounts) -
     counts.created += len(creates)
 
 
-def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = "bundle",
-                  scope_paths: list[str] | None = None) -> ImportResult:
+def import_tables(
+    tables: dict[str, Table],
+    *,
+    actor: Any = None,
+    source: str = "bundle",
+    scope_paths: list[str] | None = None,
+) -> ImportResult:
     """Validate all files, then write all of them in one transaction (or nothing).
 
     `scope_paths` (web roster import) limits the rows to the importing user's subtrees.
@@ -707,10 +1041,24 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
     with transaction.atomic(durable=True):
         val = validate(tables, scope_paths)
         result = ImportResult()
-        for name in (ORGS.name, MEMBERS.name, TERMS.name, POSTS.name, FEES.name, MEETINGS.name, RECRUITMENT.name, TRANSFERS.name, STUDY.name):
+        for name in (
+            ORGS.name,
+            MEMBERS.name,
+            TERMS.name,
+            POSTS.name,
+            FEES.name,
+            MEETINGS.name,
+            RECRUITMENT.name,
+            TRANSFERS.name,
+            STUDY.name,
+        ):
             if name in tables:
                 result.counts[name] = FileCounts()
-        org_ids = _write_orgs(val, actor, result.counts.get(ORGS.name, FileCounts())) if ORGS.name in tables else dict(Organization.objects.values_list("code", "id"))
+        org_ids = (
+            _write_orgs(val, actor, result.counts.get(ORGS.name, FileCounts()))
+            if ORGS.name in tables
+            else dict(Organization.objects.values_list("code", "id"))
+        )
         if MEMBERS.name in tables:
             _write_members(val, org_ids, actor, result.counts[MEMBERS.name])
         if TERMS.name in tables:
@@ -748,15 +1096,35 @@ def import_tables(tables: dict[str, Table], *, actor: Any = None, source: str = 
             from dangjian.recruitment.models import Candidate
             from dangjian.transfers.models import Transfer
 
-            analyze([Organization, Member, MemberEvent, Term, Post, FeeMonth, FeeRollup, Meeting, Candidate, Transfer, StudyYear])
+            analyze(
+                [
+                    Organization,
+                    Member,
+                    MemberEvent,
+                    Term,
+                    Post,
+                    FeeMonth,
+                    FeeRollup,
+                    Meeting,
+                    Candidate,
+                    Transfer,
+                    StudyYear,
+                ]
+            )
         audit_record(
-            actor=actor, action="members.import" if source.startswith("roster:") else "interchange.import",
-            object_type="interchange.bundle", object_repr=source,
-            data={"files": {n: {"sha256": t.sha256, "rows": len(t.rows)} for n, t in tables.items()},
-                  "counts": {n: vars(c) for n, c in result.counts.items()}},
+            actor=actor,
+            action="members.import" if source.startswith("roster:") else "interchange.import",
+            object_type="interchange.bundle",
+            object_repr=source,
+            data={
+                "files": {n: {"sha256": t.sha256, "rows": len(t.rows)} for n, t in tables.items()},
+                "counts": {n: vars(c) for n, c in result.counts.items()},
+            },
         )
     return result
 
 
 def import_bundle_dir(directory: str | Path, *, actor: Any = None) -> ImportResult:
-    return import_tables(read_bundle_dir(directory), actor=actor, source=f"bundle:{Path(directory).name}")
+    return import_tables(
+        read_bundle_dir(directory), actor=actor, source=f"bundle:{Path(directory).name}"
+    )

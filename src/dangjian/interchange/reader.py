@@ -58,18 +58,24 @@ def _check_header(spec: FileSpec, header: list[str], file_label: str) -> None:
     if missing:
         issues.append(Issue(file_label, 1, None, f"缺少列：{', '.join(missing)}"))
     if extra:
-        issues.append(Issue(file_label, 1, None, f"多余的列：{', '.join(h or '（空列名）' for h in extra)}"))
+        issues.append(
+            Issue(file_label, 1, None, f"多余的列：{', '.join(h or '（空列名）' for h in extra)}")
+        )
     if dupes:
         issues.append(Issue(file_label, 1, None, f"重复的列：{', '.join(dupes)}"))
     if issues:
         raise BundleError(issues)
 
 
-def _check_lengths(spec: FileSpec, file_label: str, row: dict[str, str], line: int, issues: list[Issue]) -> None:
+def _check_lengths(
+    spec: FileSpec, file_label: str, row: dict[str, str], line: int, issues: list[Issue]
+) -> None:
     for col, limit in spec.max_lengths.items():
         value = row.get(col, "")
         if len(value) > limit:
-            issues.append(Issue(file_label, line, col, f"内容过长（{len(value)}个字符，最多{limit}个）"))
+            issues.append(
+                Issue(file_label, line, col, f"内容过长（{len(value)}个字符，最多{limit}个）")
+            )
 
 
 def read_csv(data: bytes, spec: FileSpec, file_label: str | None = None) -> Table:
@@ -82,8 +88,16 @@ def read_csv(data: bytes, spec: FileSpec, file_label: str | None = None) -> Tabl
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise BundleError([Issue(file_label, line, None,
-                                 "文件不是 UTF-8 编码（可能是 GBK/GB2312）。请在 Excel 中选择“另存为 → CSV UTF-8（逗号分隔）”后重新导入")]) from exc
+        raise BundleError(
+            [
+                Issue(
+                    file_label,
+                    line,
+                    None,
+                    "文件不是 UTF-8 编码（可能是 GBK/GB2312）。请在 Excel 中选择“另存为 → CSV UTF-8（逗号分隔）”后重新导入",
+                )
+            ]
+        ) from exc
     if "\x00" in text:
         raise BundleError([Issue(file_label, None, None, "文件含有空字符，不是有效的文本文件")])
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -103,7 +117,14 @@ def read_csv(data: bytes, spec: FileSpec, file_label: str | None = None) -> Tabl
             if not values or all(not v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                issues.append(Issue(file_label, line, None, f"列数为{len(values)}，与表头的{len(header)}列不一致"))
+                issues.append(
+                    Issue(
+                        file_label,
+                        line,
+                        None,
+                        f"列数为{len(values)}，与表头的{len(header)}列不一致",
+                    )
+                )
                 continue
             row = {h: v.strip() for h, v in zip(header, values, strict=True)}
             _check_lengths(spec, file_label, row, line, issues)
@@ -133,10 +154,18 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
             total = 0
             for info in zf.infolist():
                 total += info.file_size
-                if info.compress_size and info.file_size / max(info.compress_size, 1) > XLSX_MAX_RATIO and info.file_size > 1024 * 1024:
-                    raise BundleError([Issue(file_label, None, None, "文件压缩比异常（疑似压缩炸弹），已拒绝")])
+                if (
+                    info.compress_size
+                    and info.file_size / max(info.compress_size, 1) > XLSX_MAX_RATIO
+                    and info.file_size > 1024 * 1024
+                ):
+                    raise BundleError(
+                        [Issue(file_label, None, None, "文件压缩比异常（疑似压缩炸弹），已拒绝")]
+                    )
             if total > XLSX_MAX_UNCOMPRESSED:
-                raise BundleError([Issue(file_label, None, None, "文件解压后过大（疑似压缩炸弹），已拒绝")])
+                raise BundleError(
+                    [Issue(file_label, None, None, "文件解压后过大（疑似压缩炸弹），已拒绝")]
+                )
             names = set(zf.namelist())
             if "xl/workbook.xml" not in names:
                 raise BundleError([Issue(file_label, None, None, "不是有效的 Excel（.xlsx）文件")])
@@ -147,7 +176,9 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
-        raise BundleError([Issue(file_label, None, None, f"无法读取 Excel 文件：{type(exc).__name__}")]) from exc
+        raise BundleError(
+            [Issue(file_label, None, None, f"无法读取 Excel 文件：{type(exc).__name__}")]
+        ) from exc
     ws = wb.worksheets[0]
     rows_iter = ws.iter_rows()
     try:
@@ -163,8 +194,12 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
     for line, cells in enumerate(rows_iter, start=2):
         values: list[str] = []
         for idx, cell in enumerate(cells[: len(header)]):
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                issues.append(Issue(file_label, line, header[idx], "单元格含有公式，请粘贴为数值后再导入"))
+            if cell.data_type == "f" or (
+                isinstance(cell.value, str) and cell.value.startswith("=")
+            ):
+                issues.append(
+                    Issue(file_label, line, header[idx], "单元格含有公式，请粘贴为数值后再导入")
+                )
                 values.append("")
                 continue
             values.append(_cell_text(cell.value))

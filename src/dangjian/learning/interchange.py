@@ -32,7 +32,11 @@ def check_study(val: Any, table: Any, spec_name: str) -> list[StudyRow]:
     out: list[StudyRow] = []
     seen: dict[tuple[str, int], int] = {}
     for row, line in zip(table.rows, table.line_numbers, strict=True):
-        no, raw_year, raw_hours = row["member_no"].strip(), row["year"].strip(), row["hours"].strip()
+        no, raw_year, raw_hours = (
+            row["member_no"].strip(),
+            row["year"].strip(),
+            row["hours"].strip(),
+        )
         ok = True
         if no not in known:
             val.err(f, line, "member_no", f"党员“{no}”不存在")
@@ -43,7 +47,12 @@ def check_study(val: Any, table: Any, spec_name: str) -> list[StudyRow]:
             ok = False
         try:
             hours = Decimal(raw_hours)
-            if not hours.is_finite() or hours < 0 or hours > 2000 or hours != hours.quantize(Decimal("0.1")):
+            if (
+                not hours.is_finite()
+                or hours < 0
+                or hours > 2000
+                or hours != hours.quantize(Decimal("0.1"))
+            ):
                 raise InvalidOperation
         except InvalidOperation:
             val.err(f, line, "hours", f"学时“{raw_hours}”应为0至2000的数，最多1位小数")
@@ -64,7 +73,11 @@ def _measured(members: Any, years: set[int]) -> dict[tuple[int, int], Decimal]:
 
     if not (StudyDay.objects.exists() or OfflineAttendance.objects.exists()):
         return {}
-    return {(mid, y): online_hours(secs) + offline for y in years for mid, (secs, offline) in measured(members, y).items()}
+    return {
+        (mid, y): online_hours(secs) + offline
+        for y in years
+        for mid, (secs, offline) in measured(members, y).items()
+    }
 
 
 def write_study(rows: list[StudyRow], counts: Any) -> None:
@@ -91,7 +104,9 @@ def write_study(rows: list[StudyRow], counts: Any) -> None:
             counts.unchanged += 1
     from dangjian.core.bulk import fast_insert
 
-    fast_insert(StudyYear, ["member_id", "year", "hours"], ((s.member_id, s.year, s.hours) for s in creates))
+    fast_insert(
+        StudyYear, ["member_id", "year", "hours"], ((s.member_id, s.year, s.hours) for s in creates)
+    )
     StudyYear.objects.bulk_update(updates, ["hours"], batch_size=5000)
     counts.created += len(creates)
     counts.updated += len(updates)
@@ -99,15 +114,31 @@ def write_study(rows: list[StudyRow], counts: Any) -> None:
 
 def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
     """member_no, year, hours: every member-year with imported or measured hours (the total)."""
-    members = Member.objects.all() if org_ids is None else Member.objects.filter(organization_id__in=org_ids)
+    members = (
+        Member.objects.all()
+        if org_ids is None
+        else Member.objects.filter(organization_id__in=org_ids)
+    )
     ids_by_no = dict(members.values_list("id", "member_no"))
     totals: dict[tuple[int, int], Decimal] = {}
-    for mid, y, h in StudyYear.objects.filter(member_id__in=members.values("id")).values_list("member_id", "year", "hours"):
+    for mid, y, h in StudyYear.objects.filter(member_id__in=members.values("id")).values_list(
+        "member_id", "year", "hours"
+    ):
         totals[(mid, y)] = Decimal(h)
-    years = {d.year for d in StudyDay.objects.filter(member_id__in=members.values("id")).dates("day", "year")}
-    years |= {d.year for d in OfflineAttendance.objects.filter(member_id__in=members.values("id")).dates("session__held_on", "year")}
+    years = {
+        d.year
+        for d in StudyDay.objects.filter(member_id__in=members.values("id")).dates("day", "year")
+    }
+    years |= {
+        d.year
+        for d in OfflineAttendance.objects.filter(member_id__in=members.values("id")).dates(
+            "session__held_on", "year"
+        )
+    }
     for key, h in _measured(members.values("id"), years).items():
         totals[key] = totals.get(key, Decimal(0)) + h
-    for (mid, y), h in sorted(totals.items(), key=lambda kv: (ids_by_no.get(kv[0][0], ""), kv[0][1])):
+    for (mid, y), h in sorted(
+        totals.items(), key=lambda kv: (ids_by_no.get(kv[0][0], ""), kv[0][1])
+    ):
         if mid in ids_by_no and h > 0:
             yield (ids_by_no[mid], str(y), f"{h.quantize(Decimal('0.1'))}".rstrip("0").rstrip("."))

@@ -16,9 +16,16 @@ class Course(models.Model):
     title = models.CharField("课程名称", max_length=100)
     summary = models.CharField("简介", max_length=300, blank=True)
     topic = models.CharField("专题", max_length=50, blank=True)
-    publisher = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="courses", verbose_name="发布组织")
+    publisher = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="courses",
+        verbose_name="发布组织",
+    )
     published_on = models.DateField("发布日期", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,14 +81,20 @@ class Assignment(models.Model):
     """A course required of the members of an organization's subtree, with a due date."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="study_assignments")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="study_assignments"
+    )
     due_on = models.DateField("完成期限")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["due_on", "id"]
-        constraints = [models.UniqueConstraint(fields=["course", "organization"], name="learning_assign_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "organization"], name="learning_assign_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.course_id}@{self.organization_id}"
@@ -91,7 +104,9 @@ class Progress(models.Model):
     """A member on a resource: credited seconds (never above the resource's cap), where they stopped,
     the last heartbeat (time counts only between heartbeats that say visible and playing)."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="study_progress")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="study_progress"
+    )
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="progress")
     seconds = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)
@@ -100,7 +115,9 @@ class Progress(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["member", "resource"], name="learning_progress_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "resource"], name="learning_progress_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.resource_id}"
@@ -109,7 +126,9 @@ class Progress(models.Model):
 class StudyDay(models.Model):
     """Seconds credited to a member on a day (hours are counted by calendar year)."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="study_days")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="study_days"
+    )
     day = models.DateField()
     seconds = models.PositiveIntegerField(default=0)
     points = models.PositiveSmallIntegerField(default=0)
@@ -132,12 +151,16 @@ class OfflineSession(models.Model):
     """Concentrated training, a lecture or collective study recorded by the branch (rules.md §6: a full
     day off work = 8 hours, a half day = 4, otherwise hour for hour)."""
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="study_sessions")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="study_sessions"
+    )
     kind = models.CharField("形式", max_length=12, choices=SessionKind.choices)
     title = models.CharField("主题", max_length=100)
     held_on = models.DateField("日期")
     hours = models.DecimalField("学时", max_digits=4, decimal_places=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -149,11 +172,15 @@ class OfflineSession(models.Model):
 
 class OfflineAttendance(models.Model):
     session = models.ForeignKey(OfflineSession, on_delete=models.CASCADE, related_name="attendance")
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="study_sessions")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="study_sessions"
+    )
     hours = models.DecimalField(max_digits=4, decimal_places=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["session", "member"], name="learning_attend_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "member"], name="learning_attend_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.session_id}:{self.member_id}"
@@ -162,12 +189,16 @@ class OfflineAttendance(models.Model):
 class StudyYear(models.Model):
     """Hours from study.csv: the part of the year's total not measured here."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="study_years")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="study_years"
+    )
     year = models.PositiveSmallIntegerField()
     hours = models.DecimalField(max_digits=6, decimal_places=1, default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["member", "year"], name="learning_year_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="learning_year_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.year}"
@@ -180,11 +211,15 @@ class QuestionKind(models.TextChoices):
 
 
 class Question(models.Model):
-    publisher = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="questions")
+    publisher = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="questions"
+    )
     topic = models.CharField("专题", max_length=50)
     kind = models.CharField("题型", max_length=6, choices=QuestionKind.choices)
     text = models.CharField("题目", max_length=500)
-    choices = models.JSONField("选项", default=list)  # ["A text", "B text", ...]; true/false: ["正确", "错误"]
+    choices = models.JSONField(
+        "选项", default=list
+    )  # ["A text", "B text", ...]; true/false: ["正确", "错误"]
     answer = models.JSONField("答案", default=list)  # indexes into choices
     explanation = models.CharField("解析", max_length=500, blank=True)
 
@@ -196,10 +231,14 @@ class Question(models.Model):
 
 
 class Paper(models.Model):
-    publisher = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="papers")
+    publisher = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="papers"
+    )
     title = models.CharField("试卷名称", max_length=100)
     topic = models.CharField("专题", max_length=50)
-    course = models.ForeignKey(Course, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers")
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+    )
     questions = models.ManyToManyField(Question, related_name="papers")
     pass_score = models.PositiveSmallIntegerField("及格分（百分制）", default=60)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -213,7 +252,9 @@ class Paper(models.Model):
 
 class Attempt(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="attempts")
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="quiz_attempts")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
     answers = models.JSONField(default=dict)  # {question id: [indexes]}
     correct = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveSmallIntegerField(default=0)
@@ -244,7 +285,9 @@ class PointsSetting(models.Model):
 class PointsChoice(models.Model):
     """A member's own choice: take part in points, and appear in (and see) the ranking."""
 
-    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="points_choice")
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, related_name="points_choice"
+    )
     points = models.BooleanField(default=False)
     ranking = models.BooleanField(default=False)
 

@@ -33,5 +33,10 @@ def search_q(query: str, field: str = "search_text") -> Any:
     """A filter matching resources whose words contain every word of the query."""
     q = Q()
     for w in query_words(query):
-        q &= Q(**{f"{field}__icontains": f" {w} "}) | Q(**{f"{field}__istartswith": f"{w} "}) | Q(**{f"{field}__iendswith": f" {w}"}) | Q(**{field: w})
+        q &= (
+            Q(**{f"{field}__icontains": f" {w} "})
+            | Q(**{f"{field}__istartswith": f"{w} "})
+            | Q(**{f"{field}__iendswith": f" {w}"})
+            | Q(**{field: w})
+        )
     return q

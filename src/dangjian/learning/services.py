@@ -42,9 +42,18 @@ from .models import (
 )
 
 HEARTBEAT_SECONDS = 15  # the page reports every 15 s while it counts
-MAX_GAP = HEARTBEAT_SECONDS + 5  # at most this much is credited per heartbeat (a sleeping laptop earns nothing)
+MAX_GAP = (
+    HEARTBEAT_SECONDS + 5
+)  # at most this much is credited per heartbeat (a sleeping laptop earns nothing)
 POINT_SECONDS = 600  # one point per 10 minutes studied
-LEADER_POSTS = ("secretary", "deputy_secretary", "organization", "propaganda", "discipline", "committee_member")
+LEADER_POSTS = (
+    "secretary",
+    "deputy_secretary",
+    "organization",
+    "propaganda",
+    "discipline",
+    "committee_member",
+)
 
 
 def _change(actor: Any, org: Any) -> None:
@@ -58,22 +67,46 @@ def ancestor_paths(org: Any) -> list[str]:
 
 def visible_courses(org: Any) -> Any:
     """Courses published by this organization or one above it (what its members may study)."""
-    return Course.objects.filter(publisher__path__in=ancestor_paths(org), published_on__isnull=False)
+    return Course.objects.filter(
+        publisher__path__in=ancestor_paths(org), published_on__isnull=False
+    )
 
 
 # ---- publishing -------------------------------------------------------------------------------------
 
+
 @transaction.atomic(durable=True)
-def course_create(*, actor: Any, publisher: Any, title: str, summary: str = "", topic: str = "", units: list[str] | None = None) -> Course:
+def course_create(
+    *,
+    actor: Any,
+    publisher: Any,
+    title: str,
+    summary: str = "",
+    topic: str = "",
+    units: list[str] | None = None,
+) -> Course:
     _change(actor, publisher)
     title = (title or "").strip()
     if not title:
         raise DomainError("required", "请填写课程名称", field="title")
-    c = Course.objects.create(publisher=publisher, title=title[:100], summary=(summary or "").strip()[:300], topic=(topic or "").strip()[:50],
-                              created_by=actor if getattr(actor, "pk", None) else None)
+    c = Course.objects.create(
+        publisher=publisher,
+        title=title[:100],
+        summary=(summary or "").strip()[:300],
+        topic=(topic or "").strip()[:50],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
     names = [u.strip() for u in (units or []) if u.strip()] or ["第一单元"]
-    Unit.objects.bulk_create([Unit(course=c, title=n[:100], order=i) for i, n in enumerate(names, 1)])
-    audit_record(actor=actor, action="learning.course_create", obj=c, organization=publisher, data={"title": c.title})
+    Unit.objects.bulk_create(
+        [Unit(course=c, title=n[:100], order=i) for i, n in enumerate(names, 1)]
+    )
+    audit_record(
+        actor=actor,
+        action="learning.course_create",
+        obj=c,
+        organization=publisher,
+        data={"title": c.title},
+    )
     return c
 
 
@@ -85,12 +118,27 @@ def course_publish(*, actor: Any, course: Course, on: date | None = None) -> Cou
         raise DomainError("empty", "课程还没有学习资料，添加后再发布")
     c.published_on = on or timezone.localdate()
     c.save(update_fields=["published_on"])
-    audit_record(actor=actor, action="learning.course_publish", obj=c, organization=c.publisher, data={"title": c.title})
+    audit_record(
+        actor=actor,
+        action="learning.course_publish",
+        obj=c,
+        organization=c.publisher,
+        data={"title": c.title},
+    )
     return c
 
 
 @transaction.atomic(durable=True)
-def resource_add(*, actor: Any, unit: Unit, kind: str, title: str, body: str = "", upload: Any = None, minutes: int = 30) -> Resource:
+def resource_add(
+    *,
+    actor: Any,
+    unit: Unit,
+    kind: str,
+    title: str,
+    body: str = "",
+    upload: Any = None,
+    minutes: int = 30,
+) -> Resource:
     """Add an article (rich text), a video or audio (a local file, streamed) or a PDF to a unit."""
     from dangjian.core.richtext import blocks, clean
 
@@ -120,13 +168,29 @@ def resource_add(*, actor: Any, unit: Unit, kind: str, title: str, body: str = "
             stored = uploads.store_media(upload, field="file", folder="learning")
             if not stored.content_type.startswith("video/" if kind == Kind.VIDEO else "audio/"):
                 uploads.discard([stored])
-                raise DomainError("bad_type", "视频请上传MP4或WebM，音频请上传MP3、M4A、OGG或WAV", field="file")
+                raise DomainError(
+                    "bad_type", "视频请上传MP4或WebM，音频请上传MP3、M4A、OGG或WAV", field="file"
+                )
     text = " ".join(t for _, t in blocks(html))
     try:
-        r = Resource.objects.create(unit=u, kind=kind, title=title[:100], body=html, minutes=minutes,
-                                    path=stored.path if stored else "", content_type=stored.content_type if stored else "",
-                                    size=stored.size if stored else 0, search_text=search.index_text(f"{title} {u.course.title} {text}"))
-        audit_record(actor=actor, action="learning.resource_add", obj=r, organization=u.course.publisher, data={"title": r.title, "kind": kind})
+        r = Resource.objects.create(
+            unit=u,
+            kind=kind,
+            title=title[:100],
+            body=html,
+            minutes=minutes,
+            path=stored.path if stored else "",
+            content_type=stored.content_type if stored else "",
+            size=stored.size if stored else 0,
+            search_text=search.index_text(f"{title} {u.course.title} {text}"),
+        )
+        audit_record(
+            actor=actor,
+            action="learning.resource_add",
+            obj=r,
+            organization=u.course.publisher,
+            data={"title": r.title, "kind": kind},
+        )
     except Exception:
         if stored is not None:
             uploads.discard([stored])
@@ -147,22 +211,35 @@ def assignment_create(*, actor: Any, course: Course, organization: Any, due_on: 
         raise DomainError("bad_date", "完成期限不能早于今天", field="due_on")
     try:
         with transaction.atomic():
-            a = Assignment.objects.create(course=course, organization=organization, due_on=due_on,
-                                          created_by=actor if getattr(actor, "pk", None) else None)
+            a = Assignment.objects.create(
+                course=course,
+                organization=organization,
+                due_on=due_on,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
     except IntegrityError as exc:
         raise DomainError("duplicate", "已向该组织布置过这门课程", field="course") from exc
-    audit_record(actor=actor, action="learning.assign", obj=a, organization=organization, data={"course": course.title, "due_on": due_on.isoformat()})
+    audit_record(
+        actor=actor,
+        action="learning.assign",
+        obj=a,
+        organization=organization,
+        data={"course": course.title, "due_on": due_on.isoformat()},
+    )
     return a
 
 
 # ---- study time -------------------------------------------------------------------------------------
+
 
 def resource_visible_to(member: Member, resource: Resource) -> bool:
     return visible_courses(member.organization).filter(units__resources=resource).exists()
 
 
 @transaction.atomic(durable=True)
-def study_beat(*, member: Member, resource: Resource, visible: bool, playing: bool, position: int = 0) -> Progress:
+def study_beat(
+    *, member: Member, resource: Resource, visible: bool, playing: bool, position: int = 0
+) -> Progress:
     """A heartbeat from the study page. Time counts only since the previous heartbeat, at most MAX_GAP
     seconds, only while the page is visible and (for video and audio) the media is playing, and never
     beyond the resource's cap. Heartbeats are telemetry: the day's total (StudyDay) is the record, not
@@ -176,7 +253,9 @@ def study_beat(*, member: Member, resource: Resource, visible: bool, playing: bo
     if counts and p.last_beat is not None:
         elapsed = int((now - p.last_beat).total_seconds())
         credit = max(0, min(elapsed, MAX_GAP, resource.minutes * 60 - p.seconds))
-    p.last_beat = now if counts else None  # a hidden or paused page restarts the clock when it comes back
+    p.last_beat = (
+        now if counts else None
+    )  # a hidden or paused page restarts the clock when it comes back
     p.position = max(0, min(int(position or 0), 10**7))
     p.seconds += credit
     fields = ["last_beat", "position", "seconds", "updated_at"]
@@ -193,11 +272,18 @@ def _credit_day(member: Member, day: date, seconds: int, points: int = 0) -> Non
     d, _ = StudyDay.objects.select_for_update().get_or_create(member=member, day=day)
     earned = (d.seconds + seconds) // POINT_SECONDS - d.seconds // POINT_SECONDS + points
     setting = PointsSetting.objects.first()
-    if earned and setting and setting.enabled and PointsChoice.objects.filter(member=member, points=True).exists():
+    if (
+        earned
+        and setting
+        and setting.enabled
+        and PointsChoice.objects.filter(member=member, points=True).exists()
+    ):
         earned = max(0, min(earned, setting.daily_cap - d.points))
     else:
         earned = 0
-    StudyDay.objects.filter(pk=d.pk).update(seconds=F("seconds") + seconds, points=F("points") + earned)
+    StudyDay.objects.filter(pk=d.pk).update(
+        seconds=F("seconds") + seconds, points=F("points") + earned
+    )
 
 
 # ---- offline sessions ---------------------------------------------------------------------------------
@@ -206,8 +292,17 @@ LENGTHS = {"full_day": Decimal("8.0"), "half_day": Decimal("4.0")}
 
 
 @transaction.atomic(durable=True)
-def session_record(*, actor: Any, organization: Any, kind: str, title: str, held_on: date, length: str,
-                   hours: Decimal | None, members: list[Member]) -> OfflineSession:
+def session_record(
+    *,
+    actor: Any,
+    organization: Any,
+    kind: str,
+    title: str,
+    held_on: date,
+    length: str,
+    hours: Decimal | None,
+    members: list[Member],
+) -> OfflineSession:
     """Concentrated training, a lecture or collective study with who attended; hours per rules.md §6
     (a full day = 8, a half day = 4, otherwise the hours it lasted)."""
     _change(actor, organization)
@@ -228,20 +323,36 @@ def session_record(*, actor: Any, organization: Any, kind: str, title: str, held
     outside = [m.name for m in members if not m.organization.path.startswith(organization.path)]
     if outside:
         raise DomainError("scope", f"{'、'.join(outside[:5])}不是本组织党员", field="members")
-    s = OfflineSession.objects.create(organization=organization, kind=kind, title=title.strip()[:100], held_on=held_on, hours=h,
-                                      created_by=actor if getattr(actor, "pk", None) else None)
-    OfflineAttendance.objects.bulk_create([OfflineAttendance(session=s, member=m, hours=h) for m in members])
-    audit_record(actor=actor, action="learning.session_record", obj=s, organization=organization,
-                 data={"title": s.title, "hours": str(h), "members": len(members)})
+    s = OfflineSession.objects.create(
+        organization=organization,
+        kind=kind,
+        title=title.strip()[:100],
+        held_on=held_on,
+        hours=h,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    OfflineAttendance.objects.bulk_create(
+        [OfflineAttendance(session=s, member=m, hours=h) for m in members]
+    )
+    audit_record(
+        actor=actor,
+        action="learning.session_record",
+        obj=s,
+        organization=organization,
+        data={"title": s.title, "hours": str(h), "members": len(members)},
+    )
     return s
 
 
 # ---- hours against the requirement ----------------------------------------------------------------------
 
+
 def requirements(params_member: int = 32, params_leader: int = 56) -> tuple[int, int]:
     from dangjian.compliance.selectors import rule_params
 
-    return int(rule_params("EDU-01").get("hours", params_member)), int(rule_params("EDU-02").get("hours", params_leader))
+    return int(rule_params("EDU-01").get("hours", params_member)), int(
+        rule_params("EDU-02").get("hours", params_leader)
+    )
 
 
 def leaders(member_ids: list[int], year: int) -> set[int]:
@@ -249,9 +360,12 @@ def leaders(member_ids: list[int], year: int) -> set[int]:
     from dangjian.orgs.models import Post
 
     start, end = date(year, 1, 1), date(year, 12, 31)
-    return set(Post.objects.filter(member_id__in=member_ids, post__in=LEADER_POSTS).filter(
-        Q(started_on__isnull=True) | Q(started_on__lte=end)).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-        .values_list("member_id", flat=True))
+    return set(
+        Post.objects.filter(member_id__in=member_ids, post__in=LEADER_POSTS)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=end))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .values_list("member_id", flat=True)
+    )
 
 
 def measured(members: Any, year: int) -> dict[int, tuple[int, Decimal]]:
@@ -262,9 +376,13 @@ def measured(members: Any, year: int) -> dict[int, tuple[int, Decimal]]:
     if members is not None:
         days, sessions = days.filter(member_id__in=members), sessions.filter(member_id__in=members)
     out: dict[int, tuple[int, Decimal]] = {}
-    for mid, secs in days.values("member_id").annotate(s=Sum("seconds")).values_list("member_id", "s"):
+    for mid, secs in (
+        days.values("member_id").annotate(s=Sum("seconds")).values_list("member_id", "s")
+    ):
         out[mid] = (int(secs or 0), Decimal(0))
-    for mid, h in sessions.values("member_id").annotate(h=Sum("hours")).values_list("member_id", "h"):
+    for mid, h in (
+        sessions.values("member_id").annotate(h=Sum("hours")).values_list("member_id", "h")
+    ):
         out[mid] = (out.get(mid, (0, Decimal(0)))[0], Decimal(h or 0))
     return out
 
@@ -275,11 +393,20 @@ def online_hours(seconds: int) -> Decimal:
 
 def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Decimal]]:
     """Online, offline and imported hours of each member in a year: three grouped queries."""
-    out: dict[int, dict[str, Decimal]] = {m: {"online": Decimal(0), "offline": Decimal(0), "imported": Decimal(0), "seconds": Decimal(0)}
-                                          for m in member_ids}
+    out: dict[int, dict[str, Decimal]] = {
+        m: {
+            "online": Decimal(0),
+            "offline": Decimal(0),
+            "imported": Decimal(0),
+            "seconds": Decimal(0),
+        }
+        for m in member_ids
+    }
     for mid, (secs, offline) in measured(member_ids, year).items():
         out[mid].update(online=online_hours(secs), seconds=Decimal(secs), offline=offline)
-    for mid, h in StudyYear.objects.filter(member_id__in=member_ids, year=year).values_list("member_id", "hours"):
+    for mid, h in StudyYear.objects.filter(member_id__in=member_ids, year=year).values_list(
+        "member_id", "hours"
+    ):
         out[mid]["imported"] = Decimal(h)
     for v in out.values():
         v["total"] = v["online"] + v["offline"] + v["imported"]
@@ -288,14 +415,26 @@ def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Dec
 
 # ---- quizzes --------------------------------------------------------------------------------------------
 
+
 @transaction.atomic(durable=True)
-def question_add(*, actor: Any, publisher: Any, topic: str, kind: str, text: str, choices: list[str], answer: list[int],
-                 explanation: str = "") -> Question:
+def question_add(
+    *,
+    actor: Any,
+    publisher: Any,
+    topic: str,
+    kind: str,
+    text: str,
+    choices: list[str],
+    answer: list[int],
+    explanation: str = "",
+) -> Question:
     _change(actor, publisher)
     if kind not in QuestionKind.values:
         raise DomainError("invalid", "请选择题型", field="kind")
     if not (text or "").strip() or not (topic or "").strip():
-        raise DomainError("required", "请填写专题和题目", field="text" if (topic or "").strip() else "topic")
+        raise DomainError(
+            "required", "请填写专题和题目", field="text" if (topic or "").strip() else "topic"
+        )
     if kind == QuestionKind.TRUE_FALSE:
         choices = ["正确", "错误"]
     choices = [c.strip() for c in choices if c and c.strip()]
@@ -306,61 +445,127 @@ def question_add(*, actor: Any, publisher: Any, topic: str, kind: str, text: str
         raise DomainError("invalid", "请选择正确答案", field="answer")
     if kind != QuestionKind.MULTI and len(answer) != 1:
         raise DomainError("invalid", "单选题和判断题只有一个正确答案", field="answer")
-    q = Question.objects.create(publisher=publisher, topic=topic.strip()[:50], kind=kind, text=text.strip()[:500], choices=choices,
-                                answer=answer, explanation=(explanation or "").strip()[:500])
-    audit_record(actor=actor, action="learning.question_add", obj=q, organization=publisher, data={"topic": q.topic})
+    q = Question.objects.create(
+        publisher=publisher,
+        topic=topic.strip()[:50],
+        kind=kind,
+        text=text.strip()[:500],
+        choices=choices,
+        answer=answer,
+        explanation=(explanation or "").strip()[:500],
+    )
+    audit_record(
+        actor=actor,
+        action="learning.question_add",
+        obj=q,
+        organization=publisher,
+        data={"topic": q.topic},
+    )
     return q
 
 
 @transaction.atomic(durable=True)
-def paper_assemble(*, actor: Any, publisher: Any, title: str, topic: str, count: int, pass_score: int = 60,
-                   course: Course | None = None, seed: int | None = None) -> Paper:
+def paper_assemble(
+    *,
+    actor: Any,
+    publisher: Any,
+    title: str,
+    topic: str,
+    count: int,
+    pass_score: int = 60,
+    course: Course | None = None,
+    seed: int | None = None,
+) -> Paper:
     """A paper of `count` questions drawn from the topic's bank (this organization's and those above)."""
     _change(actor, publisher)
     if not (title or "").strip():
         raise DomainError("required", "请填写试卷名称", field="title")
-    bank = list(Question.objects.filter(publisher__path__in=ancestor_paths(publisher), topic=(topic or "").strip()).values_list("id", flat=True))
+    bank = list(
+        Question.objects.filter(
+            publisher__path__in=ancestor_paths(publisher), topic=(topic or "").strip()
+        ).values_list("id", flat=True)
+    )
     if not 1 <= count <= 100:
         raise DomainError("invalid", "题目数量应为1至100", field="count")
     if len(bank) < count:
-        raise DomainError("too_few", f"专题“{topic}”只有{len(bank)}道题，不足{count}道", field="count")
+        raise DomainError(
+            "too_few", f"专题“{topic}”只有{len(bank)}道题，不足{count}道", field="count"
+        )
     if not 0 <= pass_score <= 100:
         raise DomainError("invalid", "及格分应为0至100", field="pass_score")
-    p = Paper.objects.create(publisher=publisher, title=title.strip()[:100], topic=topic.strip()[:50], pass_score=pass_score, course=course)
+    p = Paper.objects.create(
+        publisher=publisher,
+        title=title.strip()[:100],
+        topic=topic.strip()[:50],
+        pass_score=pass_score,
+        course=course,
+    )
     p.questions.set(random.Random(seed).sample(bank, count))
-    audit_record(actor=actor, action="learning.paper_assemble", obj=p, organization=publisher, data={"title": p.title, "count": count})
+    audit_record(
+        actor=actor,
+        action="learning.paper_assemble",
+        obj=p,
+        organization=publisher,
+        data={"title": p.title, "count": count},
+    )
     return p
 
 
 def grade(questions: list[Question], answers: dict[str, list[int]]) -> tuple[int, int]:
     """(correct, total): a question is right when the chosen options are exactly the answer."""
-    correct = sum(1 for q in questions if sorted(set(answers.get(str(q.pk), []))) == sorted(q.answer))
+    correct = sum(
+        1 for q in questions if sorted(set(answers.get(str(q.pk), []))) == sorted(q.answer)
+    )
     return correct, len(questions)
 
 
 @transaction.atomic(durable=True)
 def attempt_submit(*, member: Member, paper: Paper, answers: dict[str, list[int]]) -> Attempt:
-    if not Paper.objects.filter(pk=paper.pk, publisher__path__in=ancestor_paths(member.organization)).exists():
+    if not Paper.objects.filter(
+        pk=paper.pk, publisher__path__in=ancestor_paths(member.organization)
+    ).exists():
         raise NotVisible()
     if member.status not in ACTIVE_STATUSES:
         raise DomainError("status", "只有在册党员可以答题")
     questions = list(paper.questions.all())
-    clean = {str(k): [int(i) for i in v if str(i).isdigit()] for k, v in answers.items() if isinstance(v, list)}
+    clean = {
+        str(k): [int(i) for i in v if str(i).isdigit()]
+        for k, v in answers.items()
+        if isinstance(v, list)
+    }
     unanswered = [q for q in questions if not clean.get(str(q.pk))]
     if unanswered:
         raise DomainError("incomplete", f"还有{len(unanswered)}道题未作答", field="answers")
     correct, total = grade(questions, clean)
     score = round(100 * correct / total) if total else 0
-    a = Attempt.objects.create(paper=paper, member=member, answers=clean, correct=correct, total=total, score=score,
-                               passed=score >= paper.pass_score)
-    if a.passed and not Attempt.objects.filter(paper=paper, member=member, passed=True).exclude(pk=a.pk).exists():
+    a = Attempt.objects.create(
+        paper=paper,
+        member=member,
+        answers=clean,
+        correct=correct,
+        total=total,
+        score=score,
+        passed=score >= paper.pass_score,
+    )
+    if (
+        a.passed
+        and not Attempt.objects.filter(paper=paper, member=member, passed=True)
+        .exclude(pk=a.pk)
+        .exists()
+    ):
         _credit_day(member, timezone.localdate(), 0, points=5)
-    audit_record(actor=None, action="learning.attempt", obj=a, organization=member.organization,
-                 data={"paper": paper.title, "score": score, "member": member.member_no})
+    audit_record(
+        actor=None,
+        action="learning.attempt",
+        obj=a,
+        organization=member.organization,
+        data={"paper": paper.title, "score": score, "member": member.member_no},
+    )
     return a
 
 
 # ---- points (opt-in) ---------------------------------------------------------------------------------------
+
 
 @transaction.atomic(durable=True)
 def points_configure(*, actor: Any, enabled: bool, daily_cap: int, ranking: bool) -> PointsSetting:
@@ -373,7 +578,12 @@ def points_configure(*, actor: Any, enabled: bool, daily_cap: int, ranking: bool
     s = PointsSetting.objects.select_for_update().first() or PointsSetting()
     s.enabled, s.daily_cap, s.ranking = enabled, daily_cap, ranking and enabled
     s.save()
-    audit_record(actor=actor, action="learning.points_configure", obj=s, data={"enabled": s.enabled, "daily_cap": daily_cap, "ranking": s.ranking})
+    audit_record(
+        actor=actor,
+        action="learning.points_configure",
+        obj=s,
+        data={"enabled": s.enabled, "daily_cap": daily_cap, "ranking": s.ranking},
+    )
     return s
 
 
@@ -383,14 +593,23 @@ def points_choose(*, member: Member, points: bool, ranking: bool) -> PointsChoic
     c, _ = PointsChoice.objects.select_for_update().get_or_create(member=member)
     c.points, c.ranking = points, ranking and points
     c.save()
-    audit_record(actor=None, action="learning.points_choose", obj=c, organization=member.organization,
-                 data={"member": member.member_no, "points": c.points, "ranking": c.ranking})
+    audit_record(
+        actor=None,
+        action="learning.points_choose",
+        obj=c,
+        organization=member.organization,
+        data={"member": member.member_no, "points": c.points, "ranking": c.ranking},
+    )
     return c
 
 
 def year_points(member_ids: list[int], year: int) -> dict[int, int]:
-    return dict(StudyDay.objects.filter(member_id__in=member_ids, day__year=year).values("member_id")
-                .annotate(p=Sum("points")).values_list("member_id", "p"))
+    return dict(
+        StudyDay.objects.filter(member_id__in=member_ids, day__year=year)
+        .values("member_id")
+        .annotate(p=Sum("points"))
+        .values_list("member_id", "p")
+    )
 
 
 def ranking(org: Any, year: int, limit: int = 20) -> list[tuple[str, int]]:
@@ -399,7 +618,14 @@ def ranking(org: Any, year: int, limit: int = 20) -> list[tuple[str, int]]:
     s = PointsSetting.objects.first()
     if not (s and s.enabled and s.ranking):
         return []
-    rows = (StudyDay.objects.filter(day__year=year, member__organization__path__startswith=org.path,
-                                    member__points_choice__ranking=True)
-            .values("member__name").annotate(p=Sum("points")).order_by("-p", "member__name")[:limit])
+    rows = (
+        StudyDay.objects.filter(
+            day__year=year,
+            member__organization__path__startswith=org.path,
+            member__points_choice__ranking=True,
+        )
+        .values("member__name")
+        .annotate(p=Sum("points"))
+        .order_by("-p", "member__name")[:limit]
+    )
     return [(r["member__name"], r["p"] or 0) for r in rows]

@@ -27,18 +27,30 @@ def _facts(m: Any) -> dict[str, Any]:
     ]
     if m.speaker:
         header.append(("主讲人", m.speaker))
-    header.append(("应到人数", f"{m.expected}人，实到{m.attended}人" + (f"（不计入应到{len(excluded)}人）" if excluded else "")))
+    header.append(
+        (
+            "应到人数",
+            f"{m.expected}人，实到{m.attended}人"
+            + (f"（不计入应到{len(excluded)}人）" if excluded else ""),
+        )
+    )
     if m.voting_expected is not None:
         header.append(("有表决权党员", f"应到{m.voting_expected}人，实到{m.voting_present}人"))
     vote = ""
     if m.motion:
         passed = motion_passed(m)
-        vote = (f"表决事项：{m.motion}。赞成{m.votes_for}票，反对{m.votes_against}票，弃权{m.votes_abstain}票；"
-                f"以超过应到会有表决权党员半数同意为通过，结果：{'通过' if passed else '未通过'}。")
+        vote = (
+            f"表决事项：{m.motion}。赞成{m.votes_for}票，反对{m.votes_against}票，弃权{m.votes_abstain}票；"
+            f"以超过应到会有表决权党员半数同意为通过，结果：{'通过' if passed else '未通过'}。"
+        )
     return {
         "header": header,
         "present": "、".join(a.member.name for a in present) or "—",
-        "absent": "；".join(f"{a.member.name}（{a.get_status_display()}{'：' + a.reason if a.reason else ''}）" for a in absent) or "无",
+        "absent": "；".join(
+            f"{a.member.name}（{a.get_status_display()}{'：' + a.reason if a.reason else ''}）"
+            for a in absent
+        )
+        or "无",
         "excluded": "；".join(f"{a.member.name}（{a.get_exclusion_display()}）" for a in excluded),
         "agenda": [line.strip() for line in m.agenda.splitlines() if line.strip()],
         "minutes": blocks(m.minutes),
@@ -113,9 +125,19 @@ def minutes_pdf(m: Any) -> bytes:
     body = ParagraphStyle("b", fontName=font, fontSize=11, leading=17, wordWrap="CJK")
     head = ParagraphStyle("h", parent=body, fontSize=13, leading=20, spaceBefore=8)
     title = ParagraphStyle("t", parent=body, fontSize=18, leading=26, alignment=1)
-    story: list[Any] = [Paragraph(escape(f"{m.get_kind_display()}会议记录"), title), Spacer(1, 4 * mm)]
-    table = Table([[Paragraph(escape(a), body), Paragraph(escape(b), body)] for a, b in f["header"]], colWidths=[35 * mm, 130 * mm])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "#555555"), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story: list[Any] = [
+        Paragraph(escape(f"{m.get_kind_display()}会议记录"), title),
+        Spacer(1, 4 * mm),
+    ]
+    table = Table(
+        [[Paragraph(escape(a), body), Paragraph(escape(b), body)] for a, b in f["header"]],
+        colWidths=[35 * mm, 130 * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [("GRID", (0, 0), (-1, -1), 0.5, "#555555"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        )
+    )
     story.append(table)
 
     def section(name: str, lines: list[str]) -> None:
@@ -129,8 +151,14 @@ def minutes_pdf(m: Any) -> bytes:
     section("会议议程", [f"{i}. {x}" for i, x in enumerate(f["agenda"], start=1)])
     section("会议记录", [("· " if k == "li" else "") + t for k, t in f["minutes"]])
     section("决定事项及表决情况", f["decisions"] + ([f["vote"]] if f["vote"] else []))
-    story += [Spacer(1, 12 * mm), Paragraph("主持人（签字）：____________　　　　记录人（签字）：____________", body),
-              Spacer(1, 4 * mm), Paragraph("　" * 28 + "年　　月　　日", body)]
+    story += [
+        Spacer(1, 12 * mm),
+        Paragraph("主持人（签字）：____________　　　　记录人（签字）：____________", body),
+        Spacer(1, 4 * mm),
+        Paragraph("　" * 28 + "年　　月　　日", body),
+    ]
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, title=f"{m.topic} 会议记录", leftMargin=20 * mm, rightMargin=20 * mm).build(story)
+    SimpleDocTemplate(
+        buf, pagesize=A4, title=f"{m.topic} 会议记录", leftMargin=20 * mm, rightMargin=20 * mm
+    ).build(story)
     return buf.getvalue()

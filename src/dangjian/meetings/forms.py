@@ -12,7 +12,9 @@ class PlanForm(BootstrapMixin, forms.Form):
     planned_on = forms.DateField(label="计划日期", widget=DateInput())
     topic = forms.CharField(label="主题", max_length=200)
     place = forms.CharField(label="地点", max_length=100, required=False)
-    speaker = forms.CharField(label="主讲人", max_length=50, required=False, help_text="党课、专题学习填写")
+    speaker = forms.CharField(
+        label="主讲人", max_length=50, required=False, help_text="党课、专题学习填写"
+    )
 
 
 class PlanEditForm(PlanForm):
@@ -29,12 +31,29 @@ class RecordForm(BootstrapMixin, forms.Form):
     chair = forms.CharField(label="主持人", max_length=50, required=False)
     recorder = forms.CharField(label="记录人", max_length=50, required=False)
     speaker = forms.CharField(label="主讲人", max_length=50, required=False)
-    agenda = forms.CharField(label="会议议程", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="每行一项")
-    minutes = forms.CharField(label="会议记录", required=False, widget=forms.Textarea(attrs={"rows": 8, "data-richtext": "1"}))
-    decisions = forms.CharField(label="决定事项", required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="每行一项")
-    motion = forms.CharField(label="表决事项", max_length=200, required=False,
-                             help_text="有表决的填写；须有半数以上有表决权的党员到会，预备党员没有表决权")
+    agenda = forms.CharField(
+        label="会议议程",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一项",
+    )
+    minutes = forms.CharField(
+        label="会议记录",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "data-richtext": "1"}),
+    )
+    decisions = forms.CharField(
+        label="决定事项",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一项",
+    )
+    motion = forms.CharField(
+        label="表决事项",
+        max_length=200,
+        required=False,
+        help_text="有表决的填写；须有半数以上有表决权的党员到会，预备党员没有表决权",
+    )
     votes_for = forms.IntegerField(label="赞成", min_value=0, required=False)
     votes_against = forms.IntegerField(label="反对", min_value=0, required=False)
     votes_abstain = forms.IntegerField(label="弃权", min_value=0, required=False)
@@ -49,10 +68,14 @@ class RectificationForm(BootstrapMixin, forms.Form):
 class LeaveForm(BootstrapMixin, forms.Form):
     starts_on = forms.DateField(label="开始日期", widget=DateInput())
     ends_on = forms.DateField(label="结束日期", widget=DateInput())
-    reason = forms.CharField(label="原因", max_length=200, help_text="如：外出务工、长期病休，经支部批准")
+    reason = forms.CharField(
+        label="原因", max_length=200, help_text="如：外出务工、长期病休，经支部批准"
+    )
 
 
 class DecisionForm(BootstrapMixin, forms.Form):
     decision = forms.ChoiceField(label="处置决定", choices=HandlingDecision.choices)
-    note = forms.CharField(label="决定依据", max_length=300, help_text="支部大会日期、上级批复文号等")
+    note = forms.CharField(
+        label="决定依据", max_length=300, help_text="支部大会日期、上级批复文号等"
+    )
     decided_on = forms.DateField(label="决定日期", widget=DateInput())

@@ -83,9 +83,27 @@ def check_meetings(val: Any, table: Any, spec_name: str) -> list[MeetingRow]:
     return out
 
 
-CREATE_FIELDS = ["organization_id", "kind", "status", "held_on", "topic", "expected", "attended", "source",
-                 "place", "speaker", "chair", "recorder", "agenda", "minutes", "decisions", "motion", "sign_in_token",
-                 "created_at", "updated_at"]
+CREATE_FIELDS = [
+    "organization_id",
+    "kind",
+    "status",
+    "held_on",
+    "topic",
+    "expected",
+    "attended",
+    "source",
+    "place",
+    "speaker",
+    "chair",
+    "recorder",
+    "agenda",
+    "minutes",
+    "decisions",
+    "motion",
+    "sign_in_token",
+    "created_at",
+    "updated_at",
+]
 
 
 def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any) -> None:
@@ -94,8 +112,9 @@ def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any)
     ids = sorted({org_ids[r.org_code] for r in rows})
     existing: dict[tuple[int, str, date | None, str], tuple[int, int, int]] = {}
     for i in range(0, len(ids), 5000):
-        for pk, oid, kind, held, topic, att, exp in (Meeting.objects.filter(organization_id__in=ids[i:i + 5000], status=MeetingStatus.HELD)
-                                                     .values_list("id", "organization_id", "kind", "held_on", "topic", "attended", "expected")):
+        for pk, oid, kind, held, topic, att, exp in Meeting.objects.filter(
+            organization_id__in=ids[i : i + 5000], status=MeetingStatus.HELD
+        ).values_list("id", "organization_id", "kind", "held_on", "topic", "attended", "expected"):
             existing[(oid, kind, held, topic)] = (pk, att, exp)
     now = timezone.now()
     creates: list[tuple[Any, ...]] = []
@@ -104,8 +123,21 @@ def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any)
         oid = org_ids[r.org_code]
         old = existing.get((oid, r.kind, r.held_on, r.topic))
         if old is None:
-            creates.append((oid, r.kind, MeetingStatus.HELD, r.held_on, r.topic[:200], r.expected, r.attended, "import",
-                            *([""] * 9), now, now))
+            creates.append(
+                (
+                    oid,
+                    r.kind,
+                    MeetingStatus.HELD,
+                    r.held_on,
+                    r.topic[:200],
+                    r.expected,
+                    r.attended,
+                    "import",
+                    *([""] * 9),
+                    now,
+                    now,
+                )
+            )
         elif (old[1], old[2]) != (r.attended, r.expected):
             updates.append(Meeting(id=old[0], attended=r.attended, expected=r.expected))
         else:
@@ -120,7 +152,9 @@ def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
     qs = Meeting.objects.filter(status=MeetingStatus.HELD, kind__in=BUNDLE_KINDS)
     if org_ids is not None:
         qs = qs.filter(organization_id__in=org_ids)
-    for code, kind, held, topic, att, exp in qs.order_by("organization__code", "held_on", "kind", "topic", "id").values_list(
-            "organization__code", "kind", "held_on", "topic", "attended", "expected").iterator(chunk_size=20000):
+    for code, kind, held, topic, att, exp in (
+        qs.order_by("organization__code", "held_on", "kind", "topic", "id")
+        .values_list("organization__code", "kind", "held_on", "topic", "attended", "expected")
+        .iterator(chunk_size=20000)
+    ):
         yield (code, kind, f"{held:%Y-%m-%d}", topic, str(att), str(exp))
-

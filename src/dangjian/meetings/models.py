@@ -19,9 +19,13 @@ from .constants import (
 
 
 class Meeting(models.Model):
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="meetings")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="meetings"
+    )
     kind = models.CharField("类型", max_length=20, choices=MeetingKind.choices)
-    status = models.CharField("状态", max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
+    status = models.CharField(
+        "状态", max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
     planned_on = models.DateField("计划日期", null=True, blank=True)
     held_on = models.DateField("召开日期", null=True, blank=True)
     topic = models.CharField("主题", max_length=200)
@@ -44,7 +48,9 @@ class Meeting(models.Model):
     source = models.CharField("来源", max_length=10, default="web")  # web / import / seed
     sign_in_token = models.CharField(max_length=32, blank=True)
     published_at = models.DateTimeField("通知时间", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,8 +64,11 @@ class Meeting(models.Model):
             models.Index(fields=["kind", "held_on"], name="meetings_kind_held"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status="held", held_on__isnull=False) | ~models.Q(status="held"),
-                                   name="meetings_held_has_date", violation_error_message="已召开的会议须有召开日期"),
+            models.CheckConstraint(
+                condition=models.Q(status="held", held_on__isnull=False) | ~models.Q(status="held"),
+                name="meetings_held_has_date",
+                violation_error_message="已召开的会议须有召开日期",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -72,19 +81,30 @@ class Meeting(models.Model):
 
 class Attendance(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="attendance")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="attendance"
+    )
     status = models.CharField("出席情况", max_length=10, choices=AttendanceStatus.choices)
     reason = models.CharField("原因", max_length=200, blank=True)
-    exclusion = models.CharField("不计入应到的情形", max_length=12, choices=Exclusion.choices, blank=True)
-    voting = models.BooleanField("有表决权", default=True)  # probationary members attend but do not vote
+    exclusion = models.CharField(
+        "不计入应到的情形", max_length=12, choices=Exclusion.choices, blank=True
+    )
+    voting = models.BooleanField(
+        "有表决权", default=True
+    )  # probationary members attend but do not vote
     signed_in_at = models.DateTimeField("签到时间", null=True, blank=True)
     month_index = models.IntegerField()  # of the meeting's date, for the per-member absence runs
 
     class Meta:
         verbose_name = "出席记录"
         verbose_name_plural = "出席记录"
-        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="meetings_attendance_once",
-                                               violation_error_message="已签到")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"],
+                name="meetings_attendance_once",
+                violation_error_message="已签到",
+            )
+        ]
         indexes = [models.Index(fields=["member", "month_index"], name="meetings_att_member_month")]
 
     def __str__(self) -> str:
@@ -100,7 +120,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField("大小")
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -116,13 +138,17 @@ class Appraisal(models.Model):
     """One member's grade in a democratic appraisal (民主评议党员)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="appraisals")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="appraisals")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="appraisals"
+    )
     grade = models.CharField("评定等次", max_length=12, choices=Grade.choices)
 
     class Meta:
         verbose_name = "评议等次"
         verbose_name_plural = "评议等次"
-        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="meetings_appraisal_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="meetings_appraisal_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.grade}"
@@ -154,7 +180,9 @@ class Leave(models.Model):
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
     reason = models.CharField("原因", max_length=200)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     approved_on = models.DateField("批准日期")
 
     class Meta:
@@ -171,21 +199,33 @@ class Handling(models.Model):
     platform, decided by people (the branch meeting and the committee above). Nothing automatic."""
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="handlings")
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="handlings")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="handlings"
+    )
     reason = models.CharField("事由", max_length=12, choices=HandlingReason.choices)
     detail = models.CharField("具体情况", max_length=300)
-    key = models.CharField(max_length=40)  # what opened it (the appraisal meeting, the absence run): one case each
+    key = models.CharField(
+        max_length=40
+    )  # what opened it (the appraisal meeting, the absence run): one case each
     opened_on = models.DateField("启动日期")
-    decision = models.CharField("处置决定", max_length=10, choices=HandlingDecision.choices, blank=True)
+    decision = models.CharField(
+        "处置决定", max_length=10, choices=HandlingDecision.choices, blank=True
+    )
     decision_note = models.CharField("决定依据", max_length=300, blank=True)
     decided_on = models.DateField("决定日期", null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "不合格党员处置"
         verbose_name_plural = "不合格党员处置"
         ordering = ["decided_on", "-opened_on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["member", "reason", "key"], name="meetings_handling_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "reason", "key"], name="meetings_handling_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.reason}"

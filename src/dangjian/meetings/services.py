@@ -50,7 +50,11 @@ def month_index(d: date) -> int:
 def committee_member_ids(org: Any) -> Any:
     from dangjian.orgs.models import Post
 
-    return Post.objects.filter(organization=org, ended_on__isnull=True).exclude(post=PostKind.GROUP_LEADER).values("member_id")
+    return (
+        Post.objects.filter(organization=org, ended_on__isnull=True)
+        .exclude(post=PostKind.GROUP_LEADER)
+        .values("member_id")
+    )
 
 
 def roster(org: Any, kind: str, on: date) -> QuerySet[Member]:
@@ -110,12 +114,21 @@ def _period_bounds(unit: str, year: int, n: int) -> tuple[date, date]:
 # the day of the plan inside each period (editable afterwards): theme day on the branch's fixed day,
 # lessons on it too (ZB allows holding them on the theme day), the rest spread over the period
 PLAN_DAYS: dict[str, tuple[int, int | None]] = {
-    MeetingKind.THEME_DAY: (0, None), MeetingKind.LECTURE: (2, None), MeetingKind.COMMITTEE: (0, 5),
-    MeetingKind.GROUP: (0, 20), MeetingKind.GENERAL: (1, 25), MeetingKind.LIFE: (0, 10), MeetingKind.REVIEW: (0, 20),
+    MeetingKind.THEME_DAY: (0, None),
+    MeetingKind.LECTURE: (2, None),
+    MeetingKind.COMMITTEE: (0, 5),
+    MeetingKind.GROUP: (0, 20),
+    MeetingKind.GENERAL: (1, 25),
+    MeetingKind.LIFE: (0, 10),
+    MeetingKind.REVIEW: (0, 20),
 }
 PLAN_TOPICS: dict[str, str] = {
-    MeetingKind.GENERAL: "{q}季度支部党员大会", MeetingKind.COMMITTEE: "{m}月支部委员会会议", MeetingKind.GROUP: "{m}月党小组会",
-    MeetingKind.LECTURE: "{q}季度党课", MeetingKind.THEME_DAY: "{m}月主题党日", MeetingKind.LIFE: "{y}年度组织生活会",
+    MeetingKind.GENERAL: "{q}季度支部党员大会",
+    MeetingKind.COMMITTEE: "{m}月支部委员会会议",
+    MeetingKind.GROUP: "{m}月党小组会",
+    MeetingKind.LECTURE: "{q}季度党课",
+    MeetingKind.THEME_DAY: "{m}月主题党日",
+    MeetingKind.LIFE: "{y}年度组织生活会",
     MeetingKind.REVIEW: "{y}年度民主评议党员",
 }
 
@@ -138,17 +151,24 @@ def plan_generate(*, actor: Any, organization: Any, year: int, theme_day: int = 
     today = timezone.localdate()
     if year < today.year or year > today.year + 1:
         raise DomainError("invalid", "只能生成今年或明年的计划", field="year")
-    groups = list(type(organization).objects.get_children(organization).filter(kind="group", is_active=True))
+    groups = list(
+        type(organization).objects.get_children(organization).filter(kind="group", is_active=True)
+    )
     committee = has_committee(organization)
     existing = set()
-    for oid, kind, day in (Meeting.objects.filter(organization__in=[organization, *groups])
-                           .exclude(status=MeetingStatus.CANCELLED)
-                           .filter(Q(held_on__year=year) | Q(held_on__isnull=True, planned_on__year=year))
-                           .values_list("organization_id", "kind", "planned_on")):
+    for oid, kind, day in (
+        Meeting.objects.filter(organization__in=[organization, *groups])
+        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(Q(held_on__year=year) | Q(held_on__isnull=True, planned_on__year=year))
+        .values_list("organization_id", "kind", "planned_on")
+    ):
         existing.add((oid, kind, day.month if day else 0))
-    held = {(oid, kind, d.month if d else 0) for oid, kind, d in Meeting.objects.filter(
-        organization__in=[organization, *groups], status=MeetingStatus.HELD, held_on__year=year).values_list(
-        "organization_id", "kind", "held_on")}
+    held = {
+        (oid, kind, d.month if d else 0)
+        for oid, kind, d in Meeting.objects.filter(
+            organization__in=[organization, *groups], status=MeetingStatus.HELD, held_on__year=year
+        ).values_list("organization_id", "kind", "held_on")
+    }
     existing |= held
     created: list[Meeting] = []
     for kind, (unit, _rule) in FREQUENCY.items():
@@ -169,18 +189,39 @@ def plan_generate(*, actor: Any, organization: Any, year: int, theme_day: int = 
             for org in orgs:
                 if any((org.pk, kind, m) in existing for m in range(start.month, end.month + 1)):
                     continue
-                topic = PLAN_TOPICS[kind].format(y=year, q="一二三四"[(start.month - 1) // 3] if unit == "quarter" else "",
-                                                 m=month)
-                created.append(Meeting(organization=org, kind=kind, planned_on=day, topic=topic, created_by=actor))
+                topic = PLAN_TOPICS[kind].format(
+                    y=year,
+                    q="一二三四"[(start.month - 1) // 3] if unit == "quarter" else "",
+                    m=month,
+                )
+                created.append(
+                    Meeting(
+                        organization=org, kind=kind, planned_on=day, topic=topic, created_by=actor
+                    )
+                )
     Meeting.objects.bulk_create(created)
-    audit_record(actor=actor, action="meetings.plan", obj=None, object_type="meetings.plan", organization=organization,
-                 data={"year": year, "planned": len(created), "theme_day": theme_day})
+    audit_record(
+        actor=actor,
+        action="meetings.plan",
+        obj=None,
+        object_type="meetings.plan",
+        organization=organization,
+        data={"year": year, "planned": len(created), "theme_day": theme_day},
+    )
     return len(created)
 
 
 @transaction.atomic(durable=True)
-def meeting_plan(*, actor: Any, organization: Any, kind: str, planned_on: date, topic: str, place: str = "",
-                 speaker: str = "") -> Meeting:
+def meeting_plan(
+    *,
+    actor: Any,
+    organization: Any,
+    kind: str,
+    planned_on: date,
+    topic: str,
+    place: str = "",
+    speaker: str = "",
+) -> Meeting:
     """Put one meeting on the plan (not yet announced)."""
     _check_org(actor, organization)
     _check_kind(organization, kind)
@@ -189,17 +230,35 @@ def meeting_plan(*, actor: Any, organization: Any, kind: str, planned_on: date, 
         raise DomainError("required", "请填写计划日期", field="planned_on")
     if planned_on < organization.established_on:
         raise DomainError("bad_date", "计划日期不能早于组织成立日期", field="planned_on")
-    m = Meeting.objects.create(organization=organization, kind=kind, planned_on=planned_on, topic=topic,
-                               place=_clean_text(place, "place", "地点", 100), speaker=_clean_text(speaker, "speaker", "主讲人", 50),
-                               created_by=actor)
-    audit_record(actor=actor, action="meetings.plan_one", obj=m, organization=organization,
-                 data={"kind": kind, "planned_on": planned_on.isoformat()})
+    m = Meeting.objects.create(
+        organization=organization,
+        kind=kind,
+        planned_on=planned_on,
+        topic=topic,
+        place=_clean_text(place, "place", "地点", 100),
+        speaker=_clean_text(speaker, "speaker", "主讲人", 50),
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="meetings.plan_one",
+        obj=m,
+        organization=organization,
+        data={"kind": kind, "planned_on": planned_on.isoformat()},
+    )
     return m
 
 
 @transaction.atomic(durable=True)
-def meeting_plan_update(*, actor: Any, meeting: Meeting, planned_on: date, topic: str, place: str = "",
-                        speaker: str = "") -> Meeting:
+def meeting_plan_update(
+    *,
+    actor: Any,
+    meeting: Meeting,
+    planned_on: date,
+    topic: str,
+    place: str = "",
+    speaker: str = "",
+) -> Meeting:
     m = _lock(meeting)
     _check_org(actor, m.organization)
     if m.status not in (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED):
@@ -210,10 +269,18 @@ def meeting_plan_update(*, actor: Any, meeting: Meeting, planned_on: date, topic
         raise DomainError("bad_date", "已通知的会议不能改到今天以前", field="planned_on")
     before = {"planned_on": m.planned_on.isoformat() if m.planned_on else None, "topic": m.topic}
     m.planned_on, m.topic = planned_on, _clean_text(topic, "topic", "会议主题", 200, required=True)
-    m.place, m.speaker = _clean_text(place, "place", "地点", 100), _clean_text(speaker, "speaker", "主讲人", 50)
+    m.place, m.speaker = (
+        _clean_text(place, "place", "地点", 100),
+        _clean_text(speaker, "speaker", "主讲人", 50),
+    )
     m.save(update_fields=["planned_on", "topic", "place", "speaker", "updated_at"])
-    audit_record(actor=actor, action="meetings.plan_update", obj=m, organization=m.organization,
-                 data={"before": before, "planned_on": planned_on.isoformat(), "topic": m.topic})
+    audit_record(
+        actor=actor,
+        action="meetings.plan_update",
+        obj=m,
+        organization=m.organization,
+        data={"before": before, "planned_on": planned_on.isoformat(), "topic": m.topic},
+    )
     return m
 
 
@@ -221,7 +288,9 @@ def attendee_users(meeting: Meeting) -> QuerySet[Any]:
     from dangjian.accounts.models import User
 
     day = meeting.planned_on or timezone.localdate()
-    return User.objects.filter(is_active=True, member__in=roster(meeting.organization, meeting.kind, day))
+    return User.objects.filter(
+        is_active=True, member__in=roster(meeting.organization, meeting.kind, day)
+    )
 
 
 @transaction.atomic(durable=True)
@@ -236,14 +305,29 @@ def meeting_publish(*, actor: Any, meeting: Meeting) -> int:
         raise DomainError("status", f"会议{m.get_status_display()}，不能再发布通知")
     if m.planned_on is None or m.planned_on < timezone.localdate():
         raise DomainError("bad_date", "计划日期已过，请先修改日期再发布通知", field="planned_on")
-    m.status, m.published_at, m.sign_in_token = MeetingStatus.PUBLISHED, timezone.now(), secrets.token_urlsafe(16)
+    m.status, m.published_at, m.sign_in_token = (
+        MeetingStatus.PUBLISHED,
+        timezone.now(),
+        secrets.token_urlsafe(16),
+    )
     m.save(update_fields=["status", "published_at", "sign_in_token", "updated_at"])
     where = f"，地点：{m.place}" if m.place else ""
-    sent = notice_send(users=attendee_users(m), organization=m.organization, title=f"会议通知：{m.get_kind_display()}",
-                       body=f"{m.organization.name}定于{m.planned_on:%Y年%m月%d日}召开{m.get_kind_display()}（{m.topic}）{where}。"
-                            "请准时参加，到场后扫描会场二维码签到；不能参加的请向支部请假。",
-                       url=reverse("meetings:member_meeting", args=[m.pk]), key=f"meeting:{m.pk}")
-    audit_record(actor=actor, action="meetings.publish", obj=m, organization=m.organization, data={"notified": sent})
+    sent = notice_send(
+        users=attendee_users(m),
+        organization=m.organization,
+        title=f"会议通知：{m.get_kind_display()}",
+        body=f"{m.organization.name}定于{m.planned_on:%Y年%m月%d日}召开{m.get_kind_display()}（{m.topic}）{where}。"
+        "请准时参加，到场后扫描会场二维码签到；不能参加的请向支部请假。",
+        url=reverse("meetings:member_meeting", args=[m.pk]),
+        key=f"meeting:{m.pk}",
+    )
+    audit_record(
+        actor=actor,
+        action="meetings.publish",
+        obj=m,
+        organization=m.organization,
+        data={"notified": sent},
+    )
     return sent
 
 
@@ -256,7 +340,13 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
     reason = _clean_text(reason, "reason", "取消原因", 200, required=True)
     m.status = MeetingStatus.CANCELLED
     m.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="meetings.cancel", obj=m, organization=m.organization, data={"reason": reason})
+    audit_record(
+        actor=actor,
+        action="meetings.cancel",
+        obj=m,
+        organization=m.organization,
+        data={"reason": reason},
+    )
     return m
 
 
@@ -280,15 +370,31 @@ def attendance_sign_in(*, user: Any, meeting: Meeting, token: str) -> Attendance
         raise DomainError("not_attendee", "您不在本次会议的参会人员名单中")
     done = Attendance.objects.filter(meeting=m, member=member).first()
     if done is not None:
-        raise DomainError("duplicate", f"您已于{timezone.localtime(done.signed_in_at):%H:%M}签到，无需重复签到"
-                          if done.signed_in_at else "您的出席情况已由支部登记")
+        raise DomainError(
+            "duplicate",
+            f"您已于{timezone.localtime(done.signed_in_at):%H:%M}签到，无需重复签到"
+            if done.signed_in_at
+            else "您的出席情况已由支部登记",
+        )
     try:
         with transaction.atomic():
-            a = Attendance.objects.create(meeting=m, member=member, status=AttendanceStatus.PRESENT, signed_in_at=timezone.now(),
-                                          voting=member.status == "full", month_index=month_index(today))
+            a = Attendance.objects.create(
+                meeting=m,
+                member=member,
+                status=AttendanceStatus.PRESENT,
+                signed_in_at=timezone.now(),
+                voting=member.status == "full",
+                month_index=month_index(today),
+            )
     except IntegrityError as exc:
         raise DomainError("duplicate", "您已签到，无需重复签到") from exc
-    audit_record(actor=user, action="meetings.sign_in", obj=m, organization=m.organization, data={"member": member.member_no})
+    audit_record(
+        actor=user,
+        action="meetings.sign_in",
+        obj=m,
+        organization=m.organization,
+        data={"member": member.member_no},
+    )
     return a
 
 
@@ -318,9 +424,14 @@ def record_gaps(meeting: Meeting) -> list[str]:
     gaps = []
     if meeting.expected == 0:
         gaps.append("出席情况")
-    if meeting.attendance.filter(status__in=[AttendanceStatus.ABSENT, AttendanceStatus.LEAVE], reason="").exists():
+    if meeting.attendance.filter(
+        status__in=[AttendanceStatus.ABSENT, AttendanceStatus.LEAVE], reason=""
+    ).exists():
         gaps.append("缺席人员原因")
-    if meeting.kind in (MeetingKind.GENERAL, MeetingKind.COMMITTEE) and not meeting.decisions.strip():
+    if (
+        meeting.kind in (MeetingKind.GENERAL, MeetingKind.COMMITTEE)
+        and not meeting.decisions.strip()
+    ):
         gaps.append("决定事项")
     if meeting.motion and meeting.votes_for is None:
         gaps.append("表决情况")
@@ -330,11 +441,28 @@ def record_gaps(meeting: Meeting) -> list[str]:
 
 
 @transaction.atomic(durable=True)
-def meeting_record(*, actor: Any, meeting: Meeting | None = None, organization: Any = None, kind: str = "",
-                   held_on: date, topic: str, place: str = "", chair: str = "", recorder: str = "", speaker: str = "",
-                   agenda: str = "", minutes: str = "", decisions: str = "", marks: dict[int, Mark] | None = None,
-                   motion: str = "", votes_for: int | None = None, votes_against: int | None = None,
-                   votes_abstain: int | None = None, files: Iterable[Any] = ()) -> Meeting:
+def meeting_record(
+    *,
+    actor: Any,
+    meeting: Meeting | None = None,
+    organization: Any = None,
+    kind: str = "",
+    held_on: date,
+    topic: str,
+    place: str = "",
+    chair: str = "",
+    recorder: str = "",
+    speaker: str = "",
+    agenda: str = "",
+    minutes: str = "",
+    decisions: str = "",
+    marks: dict[int, Mark] | None = None,
+    motion: str = "",
+    votes_for: int | None = None,
+    votes_against: int | None = None,
+    votes_abstain: int | None = None,
+    files: Iterable[Any] = (),
+) -> Meeting:
     """Record a meeting as held (a planned one, or one not on the plan): the minutes, who attended and
     who did not (and why), the quorum-base exclusions, the vote. Counts are computed from the roster.
     A vote without more than half of the voting members present, or whose counts do not add up, is
@@ -353,45 +481,80 @@ def meeting_record(*, actor: Any, meeting: Meeting | None = None, organization: 
     if held_on is None:
         raise DomainError("required", "请填写召开日期", field="held_on")
     if held_on > today:
-        raise DomainError("bad_date", "召开日期不能晚于今天（尚未召开的会议请放入计划）", field="held_on")
+        raise DomainError(
+            "bad_date", "召开日期不能晚于今天（尚未召开的会议请放入计划）", field="held_on"
+        )
     if held_on < org.established_on:
-        raise DomainError("bad_date", f"召开日期不能早于组织成立日期（{org.established_on:%Y-%m-%d}）", field="held_on")
+        raise DomainError(
+            "bad_date",
+            f"召开日期不能早于组织成立日期（{org.established_on:%Y-%m-%d}）",
+            field="held_on",
+        )
     topic = _clean_text(topic, "topic", "会议主题", 200, required=True)
-    texts = {"place": _clean_text(place, "place", "地点", 100), "chair": _clean_text(chair, "chair", "主持人", 50),
-             "recorder": _clean_text(recorder, "recorder", "记录人", 50), "speaker": _clean_text(speaker, "speaker", "主讲人", 50),
-             "agenda": _clean_text(agenda, "agenda", "议程", 5000), "minutes": _clean_text(minutes, "minutes", "会议记录", 50000),
-             "decisions": _clean_text(decisions, "decisions", "决定事项", 5000), "motion": _clean_text(motion, "motion", "表决事项", 200)}
-    members = {x.pk: x for x in roster(org, m.kind, held_on).only("pk", "status", "name", "member_no")}
+    texts = {
+        "place": _clean_text(place, "place", "地点", 100),
+        "chair": _clean_text(chair, "chair", "主持人", 50),
+        "recorder": _clean_text(recorder, "recorder", "记录人", 50),
+        "speaker": _clean_text(speaker, "speaker", "主讲人", 50),
+        "agenda": _clean_text(agenda, "agenda", "议程", 5000),
+        "minutes": _clean_text(minutes, "minutes", "会议记录", 50000),
+        "decisions": _clean_text(decisions, "decisions", "决定事项", 5000),
+        "motion": _clean_text(motion, "motion", "表决事项", 200),
+    }
+    members = {
+        x.pk: x for x in roster(org, m.kind, held_on).only("pk", "status", "name", "member_no")
+    }
     marks = dict(marks or {})
     outside = [mid for mid in marks if mid not in members]
     if outside:
-        raise DomainError("roster", f"出席名单中有{len(outside)}人不在本次会议的参会人员名单中（出席人数不能多于名册人数）",
-                          field="attendance")
+        raise DomainError(
+            "roster",
+            f"出席名单中有{len(outside)}人不在本次会议的参会人员名单中（出席人数不能多于名册人数）",
+            field="attendance",
+        )
     signed = {a.member_id: a.signed_in_at for a in m.attendance.all()} if m.pk else {}
     for mid in members:
         if mid not in marks:
-            marks[mid] = Mark(AttendanceStatus.PRESENT if mid in signed else AttendanceStatus.ABSENT)
+            marks[mid] = Mark(
+                AttendanceStatus.PRESENT if mid in signed else AttendanceStatus.ABSENT
+            )
     for mid, mk in marks.items():
         if mk.status not in AttendanceStatus.values:
             raise DomainError("invalid", f"{members[mid].name}的出席情况无效", field="attendance")
         if mk.status == AttendanceStatus.EXCLUDED and mk.exclusion not in Exclusion.values:
-            raise DomainError("invalid", f"{members[mid].name}不计入应到人数，须选择规定的情形", field="attendance")
+            raise DomainError(
+                "invalid",
+                f"{members[mid].name}不计入应到人数，须选择规定的情形",
+                field="attendance",
+            )
         if len(mk.reason) > 200:
-            raise DomainError("too_long", f"{members[mid].name}的缺席原因不能超过200个字", field="attendance")
+            raise DomainError(
+                "too_long", f"{members[mid].name}的缺席原因不能超过200个字", field="attendance"
+            )
     tally = _tally(marks, members)
     votes = (votes_for, votes_against, votes_abstain)
     if texts["motion"]:
         if any(v is None for v in votes):
-            raise DomainError("required", "有表决事项的，请填写赞成、反对、弃权票数", field="votes_for")
+            raise DomainError(
+                "required", "有表决事项的，请填写赞成、反对、弃权票数", field="votes_for"
+            )
         if any(v < 0 for v in votes):  # type: ignore[operator]
             raise DomainError("invalid", "票数不能为负数", field="votes_for")
         if tally["voting_present"] * 2 <= tally["voting_expected"]:
-            raise DomainError("quorum", f"到会有表决权的党员未超过半数（应到{tally['voting_expected']}人，实到{tally['voting_present']}人），"
-                              "不能进行表决（《中国共产党支部工作条例（试行）》第十一条）", field="attendance")
+            raise DomainError(
+                "quorum",
+                f"到会有表决权的党员未超过半数（应到{tally['voting_expected']}人，实到{tally['voting_present']}人），"
+                "不能进行表决（《中国共产党支部工作条例（试行）》第十一条）",
+                field="attendance",
+            )
         total = sum(v for v in votes if v is not None)
         if total != tally["voting_present"]:
-            raise DomainError("votes", f"赞成{votes_for}、反对{votes_against}、弃权{votes_abstain}，合计{total}票，"
-                              f"与实到有表决权的党员{tally['voting_present']}人不符（预备党员没有表决权）", field="votes_for")
+            raise DomainError(
+                "votes",
+                f"赞成{votes_for}、反对{votes_against}、弃权{votes_abstain}，合计{total}票，"
+                f"与实到有表决权的党员{tally['voting_present']}人不符（预备党员没有表决权）",
+                field="votes_for",
+            )
     elif any(v is not None for v in votes):
         raise DomainError("required", "填写了票数的，请同时填写表决事项", field="motion")
     stored = uploads.store(list(files), field="files", folder="meetings")
@@ -399,21 +562,44 @@ def meeting_record(*, actor: Any, meeting: Meeting | None = None, organization: 
         for k, v in texts.items():
             setattr(m, k, v)
         m.topic, m.held_on, m.status = topic, held_on, MeetingStatus.HELD
-        m.votes_for, m.votes_against, m.votes_abstain = votes if texts["motion"] else (None, None, None)
+        m.votes_for, m.votes_against, m.votes_abstain = (
+            votes if texts["motion"] else (None, None, None)
+        )
         for name, count in tally.items():
             setattr(m, name, count)
         m.save()
         m.attendance.all().delete()
         idx = month_index(held_on)
-        Attendance.objects.bulk_create([
-            Attendance(meeting=m, member_id=mid, status=mk.status, reason=mk.reason.strip(),
-                       exclusion=mk.exclusion if mk.status == AttendanceStatus.EXCLUDED else "",
-                       voting=members[mid].status == "full", signed_in_at=signed.get(mid), month_index=idx)
-            for mid, mk in marks.items()])
+        Attendance.objects.bulk_create(
+            [
+                Attendance(
+                    meeting=m,
+                    member_id=mid,
+                    status=mk.status,
+                    reason=mk.reason.strip(),
+                    exclusion=mk.exclusion if mk.status == AttendanceStatus.EXCLUDED else "",
+                    voting=members[mid].status == "full",
+                    signed_in_at=signed.get(mid),
+                    month_index=idx,
+                )
+                for mid, mk in marks.items()
+            ]
+        )
         uploads.records(Attachment, stored, actor, meeting=m)
-        audit_record(actor=actor, action="meetings.record", obj=m, organization=org,
-                     data={"kind": m.kind, "held_on": held_on.isoformat(), **tally, "motion": texts["motion"],
-                           "votes": list(votes) if texts["motion"] else None, "files": [f.sha256 for f in stored]})
+        audit_record(
+            actor=actor,
+            action="meetings.record",
+            obj=m,
+            organization=org,
+            data={
+                "kind": m.kind,
+                "held_on": held_on.isoformat(),
+                **tally,
+                "motion": texts["motion"],
+                "votes": list(votes) if texts["motion"] else None,
+                "files": [f.sha256 for f in stored],
+            },
+        )
     except BaseException:
         uploads.discard(stored)
         raise
@@ -449,26 +635,45 @@ def appraisal_record(*, actor: Any, meeting: Meeting, grades: dict[int, str]) ->
         raise DomainError("invalid", f"{members[bad[0]].name}的评定等次无效", field="grades")
     excellent = sum(1 for g in grades.values() if g == Grade.EXCELLENT)
     if excellent * 3 > len(grades):
-        raise DomainError("excellent_limit", f"评为优秀的{excellent}人，超过参评党员{len(grades)}人的三分之一"
-                          f"（最多{len(grades) // 3}人）", field="grades")
+        raise DomainError(
+            "excellent_limit",
+            f"评为优秀的{excellent}人，超过参评党员{len(grades)}人的三分之一"
+            f"（最多{len(grades) // 3}人）",
+            field="grades",
+        )
     Appraisal.objects.filter(meeting=m).delete()
-    Appraisal.objects.bulk_create([Appraisal(meeting=m, member_id=mid, grade=g) for mid, g in grades.items()])
+    Appraisal.objects.bulk_create(
+        [Appraisal(meeting=m, member_id=mid, grade=g) for mid, g in grades.items()]
+    )
     opened = 0
     for mid, g in grades.items():
         if g == Grade.UNQUALIFIED:
             _, created = Handling.objects.get_or_create(
-                member_id=mid, reason=HandlingReason.APPRAISAL, key=f"review:{m.pk}",
-                defaults={"organization": m.organization, "opened_on": timezone.localdate(),
-                          "detail": f"{m.held_on:%Y年}民主评议党员评定为不合格（{m.topic}）"})
+                member_id=mid,
+                reason=HandlingReason.APPRAISAL,
+                key=f"review:{m.pk}",
+                defaults={
+                    "organization": m.organization,
+                    "opened_on": timezone.localdate(),
+                    "detail": f"{m.held_on:%Y年}民主评议党员评定为不合格（{m.topic}）",
+                },
+            )
             opened += created
     counts = {g: sum(1 for x in grades.values() if x == g) for g in Grade.values}
-    audit_record(actor=actor, action="meetings.appraisal", obj=m, organization=m.organization,
-                 data={"counts": counts, "handlings_opened": opened})
+    audit_record(
+        actor=actor,
+        action="meetings.appraisal",
+        obj=m,
+        organization=m.organization,
+        data={"counts": counts, "handlings_opened": opened},
+    )
     return counts
 
 
 @transaction.atomic(durable=True)
-def rectification_add(*, actor: Any, meeting: Meeting, item: str, owner: str, due_on: date) -> Rectification:
+def rectification_add(
+    *, actor: Any, meeting: Meeting, item: str, owner: str, due_on: date
+) -> Rectification:
     m = _lock(meeting)
     _check_org(actor, m.organization)
     if m.kind != MeetingKind.LIFE or m.status != MeetingStatus.HELD:
@@ -478,14 +683,23 @@ def rectification_add(*, actor: Any, meeting: Meeting, item: str, owner: str, du
     if due_on is None or (m.held_on and due_on < m.held_on):
         raise DomainError("bad_date", "完成时限不能早于会议日期", field="due_on")
     r = Rectification.objects.create(meeting=m, item=item, owner=owner, due_on=due_on)
-    audit_record(actor=actor, action="meetings.rectification_add", obj=r, organization=m.organization,
-                 data={"meeting": m.pk, "due_on": due_on.isoformat()})
+    audit_record(
+        actor=actor,
+        action="meetings.rectification_add",
+        obj=r,
+        organization=m.organization,
+        data={"meeting": m.pk, "due_on": due_on.isoformat()},
+    )
     return r
 
 
 @transaction.atomic(durable=True)
 def rectification_done(*, actor: Any, rectification: Rectification, done_on: date) -> Rectification:
-    r = Rectification.objects.select_for_update().select_related("meeting__organization").get(pk=rectification.pk)
+    r = (
+        Rectification.objects.select_for_update()
+        .select_related("meeting__organization")
+        .get(pk=rectification.pk)
+    )
     _check_org(actor, r.meeting.organization)
     if r.done_on is not None:
         raise DomainError("status", "该事项已整改完成")
@@ -493,8 +707,13 @@ def rectification_done(*, actor: Any, rectification: Rectification, done_on: dat
         raise DomainError("bad_date", "完成日期不能晚于今天", field="done_on")
     r.done_on = done_on
     r.save(update_fields=["done_on"])
-    audit_record(actor=actor, action="meetings.rectification_done", obj=r, organization=r.meeting.organization,
-                 data={"done_on": done_on.isoformat()})
+    audit_record(
+        actor=actor,
+        action="meetings.rectification_done",
+        obj=r,
+        organization=r.meeting.organization,
+        data={"done_on": done_on.isoformat()},
+    )
     return r
 
 
@@ -502,7 +721,9 @@ def rectification_done(*, actor: Any, rectification: Rectification, done_on: dat
 
 
 @transaction.atomic(durable=True)
-def leave_approve(*, actor: Any, member: Member, starts_on: date, ends_on: date, reason: str) -> Leave:
+def leave_approve(
+    *, actor: Any, member: Member, starts_on: date, ends_on: date, reason: str
+) -> Leave:
     """Record an approved reason for staying away from organizational life (长期外出、病休…)."""
     _check_org(actor, member.organization)
     reason = _clean_text(reason, "reason", "请假原因", 200, required=True)
@@ -510,10 +731,21 @@ def leave_approve(*, actor: Any, member: Member, starts_on: date, ends_on: date,
         raise DomainError("bad_date", "结束日期不能早于开始日期", field="ends_on")
     if (ends_on - starts_on).days > 366:
         raise DomainError("bad_date", "一次请假不超过一年，到期后可再次办理", field="ends_on")
-    lv = Leave.objects.create(member=member, starts_on=starts_on, ends_on=ends_on, reason=reason, approved_by=actor,
-                              approved_on=timezone.localdate())
-    audit_record(actor=actor, action="meetings.leave", obj=lv, organization=member.organization,
-                 data={"member": member.member_no, "from": starts_on.isoformat(), "to": ends_on.isoformat()})
+    lv = Leave.objects.create(
+        member=member,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        approved_by=actor,
+        approved_on=timezone.localdate(),
+    )
+    audit_record(
+        actor=actor,
+        action="meetings.leave",
+        obj=lv,
+        organization=member.organization,
+        data={"member": member.member_no, "from": starts_on.isoformat(), "to": ends_on.isoformat()},
+    )
     return lv
 
 
@@ -522,22 +754,46 @@ def handlings_open_for_absence(as_of: date) -> int:
     has none for that run yet. Set-based; runs inside the scan's closing transaction."""
     from dangjian.compliance.models import Finding
 
-    rows = list(Finding.objects.filter(rule_id="LIFE-10", closed_on__isnull=True, member__isnull=False)
-                .exclude(member__handlings__reason=HandlingReason.ABSENCE, member__handlings__decided_on__isnull=True)
-                .values_list("id", "member_id", "organization_id", "message"))
-    known = set(Handling.objects.filter(reason=HandlingReason.ABSENCE, key__in=[f"life10:{r[0]}" for r in rows])
-                .values_list("key", flat=True))
-    fresh = [Handling(member_id=mid, organization_id=oid, reason=HandlingReason.ABSENCE, key=f"life10:{fid}",
-                      opened_on=as_of, detail=msg[:300]) for fid, mid, oid, msg in rows if f"life10:{fid}" not in known]
+    rows = list(
+        Finding.objects.filter(rule_id="LIFE-10", closed_on__isnull=True, member__isnull=False)
+        .exclude(
+            member__handlings__reason=HandlingReason.ABSENCE,
+            member__handlings__decided_on__isnull=True,
+        )
+        .values_list("id", "member_id", "organization_id", "message")
+    )
+    known = set(
+        Handling.objects.filter(
+            reason=HandlingReason.ABSENCE, key__in=[f"life10:{r[0]}" for r in rows]
+        ).values_list("key", flat=True)
+    )
+    fresh = [
+        Handling(
+            member_id=mid,
+            organization_id=oid,
+            reason=HandlingReason.ABSENCE,
+            key=f"life10:{fid}",
+            opened_on=as_of,
+            detail=msg[:300],
+        )
+        for fid, mid, oid, msg in rows
+        if f"life10:{fid}" not in known
+    ]
     Handling.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(fresh)
 
 
 @transaction.atomic(durable=True)
-def handling_decide(*, actor: Any, handling: Handling, decision: str, note: str, decided_on: date) -> Handling:
+def handling_decide(
+    *, actor: Any, handling: Handling, decision: str, note: str, decided_on: date
+) -> Handling:
     """Record what the branch (and the committee above) decided. The platform never changes the
     member's standing by itself: removal and the like go through the member services."""
-    h = Handling.objects.select_for_update().select_related("organization", "member").get(pk=handling.pk)
+    h = (
+        Handling.objects.select_for_update()
+        .select_related("organization", "member")
+        .get(pk=handling.pk)
+    )
     _check_org(actor, h.organization)
     if h.decided_on is not None:
         raise DomainError("status", "该事项已作出决定")
@@ -548,6 +804,11 @@ def handling_decide(*, actor: Any, handling: Handling, decision: str, note: str,
         raise DomainError("bad_date", "决定日期不能晚于今天", field="decided_on")
     h.decision, h.decision_note, h.decided_on, h.decided_by = decision, note, decided_on, actor
     h.save(update_fields=["decision", "decision_note", "decided_on", "decided_by"])
-    audit_record(actor=actor, action="meetings.handling_decide", obj=h, organization=h.organization,
-                 data={"member": h.member.member_no, "decision": decision, "note": note})
+    audit_record(
+        actor=actor,
+        action="meetings.handling_decide",
+        obj=h,
+        organization=h.organization,
+        data={"member": h.member.member_no, "decision": decision, "note": note},
+    )
     return h

@@ -19,7 +19,11 @@ urlpatterns = [
     path("<int:pk>/record/", views.record_view, name="record"),
     path("<int:pk>/appraisal/", views.appraisal_view, name="appraisal"),
     path("<int:pk>/rectifications/", views.rectification_view, name="rectify"),
-    path("<int:pk>/rectifications/<int:rid>/done/", views.rectification_done_view, name="rectify_done"),
+    path(
+        "<int:pk>/rectifications/<int:rid>/done/",
+        views.rectification_done_view,
+        name="rectify_done",
+    ),
     path("<int:pk>/files/<int:aid>/", views.attachment_view, name="attachment"),
     path("<int:pk>/minutes.<str:fmt>", views.export_view, name="export"),
     path("member/<int:member_id>/", views.member_view, name="member"),

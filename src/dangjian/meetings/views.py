@@ -65,16 +65,35 @@ def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
     sub-organizations × months with meetings held and planned (two grouped queries)."""
     org = org_selectors.org_get(request.user, pk)
     year = _year(request)
-    ctx: dict[str, Any] = {"org": org, "year": year, "ancestors": org_selectors.org_ancestors(org, request.user),
-                           "can_change": policy.can(request.user, "change", org), "today": timezone.localdate(),
-                           "months": range(1, 13)}
+    ctx: dict[str, Any] = {
+        "org": org,
+        "year": year,
+        "ancestors": org_selectors.org_ancestors(org, request.user),
+        "can_change": policy.can(request.user, "change", org),
+        "today": timezone.localdate(),
+        "months": range(1, 13),
+    }
     in_year = Q(held_on__year=year) | Q(held_on__isnull=True, planned_on__year=year)
     if org.kind in ("branch", "group"):
-        orgs = [org, *type(org).objects.get_children(org).filter(kind="group", is_active=True)] if org.kind == "branch" else [org]
-        meetings = list(Meeting.objects.filter(in_year, organization__in=orgs).exclude(status=MeetingStatus.CANCELLED)
-                        .select_related("organization").order_by("held_on", "planned_on", "id"))
-        kinds = [k for k in MeetingKind.values if k != MeetingKind.GROUP or len(orgs) > 1 or org.kind == "group"]
-        grid: dict[str, dict[int, list[Meeting]]] = {k: {mo: [] for mo in range(1, 13)} for k in kinds}
+        orgs = (
+            [org, *type(org).objects.get_children(org).filter(kind="group", is_active=True)]
+            if org.kind == "branch"
+            else [org]
+        )
+        meetings = list(
+            Meeting.objects.filter(in_year, organization__in=orgs)
+            .exclude(status=MeetingStatus.CANCELLED)
+            .select_related("organization")
+            .order_by("held_on", "planned_on", "id")
+        )
+        kinds = [
+            k
+            for k in MeetingKind.values
+            if k != MeetingKind.GROUP or len(orgs) > 1 or org.kind == "group"
+        ]
+        grid: dict[str, dict[int, list[Meeting]]] = {
+            k: {mo: [] for mo in range(1, 13)} for k in kinds
+        }
         for m in meetings:
             if m.kind in grid and m.day is not None:
                 grid[m.kind][m.day.month].append(m)
@@ -82,28 +101,56 @@ def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
         for k in kinds:
             unit = FREQUENCY.get(k, ("", ""))[0]
             held = sum(1 for m in meetings if m.kind == k and m.status == MeetingStatus.HELD)
-            rows.append({"kind": k, "label": KIND_LABELS[k], "cells": [grid[k][mo] for mo in range(1, 13)], "held": held,
-                         "due": {"month": "每月", "quarter": "每季度", "year": "每年"}.get(unit, "按需")})
-        upcoming = [m for m in meetings if m.status in (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED)][:12]
-        ctx.update(rows=rows, upcoming=upcoming, has_plan=any(m.status != MeetingStatus.HELD for m in meetings),
-                   handlings=Handling.objects.filter(organization=org, decided_on__isnull=True).count())
+            rows.append(
+                {
+                    "kind": k,
+                    "label": KIND_LABELS[k],
+                    "cells": [grid[k][mo] for mo in range(1, 13)],
+                    "held": held,
+                    "due": {"month": "每月", "quarter": "每季度", "year": "每年"}.get(unit, "按需"),
+                }
+            )
+        upcoming = [
+            m for m in meetings if m.status in (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED)
+        ][:12]
+        ctx.update(
+            rows=rows,
+            upcoming=upcoming,
+            has_plan=any(m.status != MeetingStatus.HELD for m in meetings),
+            handlings=Handling.objects.filter(organization=org, decided_on__isnull=True).count(),
+        )
         return render(request, "meetings/calendar.html", ctx)
     # a committee: per sub-organization and month, held and planned (grouped by path prefix)
     width = len(org.path) + org.steplen
-    children = list(org_selectors.org_children(request.user, org).exclude(kind="group").order_by("path")
-                    .values("pk", "name", "path", "kind"))
+    children = list(
+        org_selectors.org_children(request.user, org)
+        .exclude(kind="group")
+        .order_by("path")
+        .values("pk", "name", "path", "kind")
+    )
     from dangjian.core.sqldates import MonthOf
     from dangjian.orgs.models import Organization
 
     # the subtree's organizations first, then their meetings through the (organization, …) indexes
     subtree = Organization.objects.filter(path__startswith=org.path).values("id")
-    base = Meeting.objects.filter(organization_id__in=subtree).exclude(status=MeetingStatus.CANCELLED).order_by()
-    held_rows = (base.filter(status=MeetingStatus.HELD, held_on__year=year)
-                 .annotate(prefix=Substr("organization__path", 1, width), mo=MonthOf("held_on"))
-                 .values("prefix", "mo").annotate(n=Count("id")))
-    planned = (base.exclude(status=MeetingStatus.HELD).filter(planned_on__year=year)
-               .annotate(prefix=Substr("organization__path", 1, width), mo=MonthOf("planned_on"))
-               .values("prefix", "mo").annotate(n=Count("id")))
+    base = (
+        Meeting.objects.filter(organization_id__in=subtree)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by()
+    )
+    held_rows = (
+        base.filter(status=MeetingStatus.HELD, held_on__year=year)
+        .annotate(prefix=Substr("organization__path", 1, width), mo=MonthOf("held_on"))
+        .values("prefix", "mo")
+        .annotate(n=Count("id"))
+    )
+    planned = (
+        base.exclude(status=MeetingStatus.HELD)
+        .filter(planned_on__year=year)
+        .annotate(prefix=Substr("organization__path", 1, width), mo=MonthOf("planned_on"))
+        .values("prefix", "mo")
+        .annotate(n=Count("id"))
+    )
     cells: dict[tuple[str, int], dict[str, int]] = {}
     for r in held_rows:
         cells.setdefault((r["prefix"], r["mo"]), {"held": 0, "planned": 0})["held"] = r["n"]
@@ -111,13 +158,27 @@ def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
         cells.setdefault((r["prefix"], r["mo"]), {"held": 0, "planned": 0})["planned"] = r["n"]
     from dangjian.compliance.models import Finding
 
-    open_life = dict(Finding.objects.filter(closed_on__isnull=True, rule_id__startswith="LIFE-",
-                                            organization__path__startswith=org.path).order_by()
-                     .annotate(prefix=Substr("organization__path", 1, width)).values("prefix").annotate(n=Count("id"))
-                     .values_list("prefix", "n"))
-    rows = [{**c, "cells": [cells.get((c["path"], mo), {"held": 0, "planned": 0}) for mo in range(1, 13)],
-             "total": sum(cells.get((c["path"], mo), {}).get("held", 0) for mo in range(1, 13)),
-             "open": open_life.get(c["path"], 0)} for c in children]
+    open_life = dict(
+        Finding.objects.filter(
+            closed_on__isnull=True,
+            rule_id__startswith="LIFE-",
+            organization__path__startswith=org.path,
+        )
+        .order_by()
+        .annotate(prefix=Substr("organization__path", 1, width))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .values_list("prefix", "n")
+    )
+    rows = [
+        {
+            **c,
+            "cells": [cells.get((c["path"], mo), {"held": 0, "planned": 0}) for mo in range(1, 13)],
+            "total": sum(cells.get((c["path"], mo), {}).get("held", 0) for mo in range(1, 13)),
+            "open": open_life.get(c["path"], 0),
+        }
+        for c in children
+    ]
     ctx.update(rows=rows)
     return render(request, "meetings/rollup.html", ctx)
 
@@ -127,21 +188,37 @@ def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_generate_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     try:
-        n = services.plan_generate(actor=request.user, organization=org, year=int(request.POST.get("year", "0") or 0),
-                                   theme_day=int(request.POST.get("theme_day", "15") or 15))
+        n = services.plan_generate(
+            actor=request.user,
+            organization=org,
+            year=int(request.POST.get("year", "0") or 0),
+            theme_day=int(request.POST.get("theme_day", "15") or 15),
+        )
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", "请填写正确的年份和主题党日"))
     else:
-        messages.success(request, f"已生成{n}项会议计划，可逐项修改日期、主题和主讲人。" if n else "计划已齐全，没有需要新增的会议。")
-    return redirect(f"{reverse('meetings:calendar', args=[org.pk])}?year={request.POST.get('year', '')}")
+        messages.success(
+            request,
+            f"已生成{n}项会议计划，可逐项修改日期、主题和主讲人。"
+            if n
+            else "计划已齐全，没有需要新增的会议。",
+        )
+    return redirect(
+        f"{reverse('meetings:calendar', args=[org.pk])}?year={request.POST.get('year', '')}"
+    )
 
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def plan_new_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
-    form = PlanForm(request.POST or None, initial={"kind": request.GET.get("kind", MeetingKind.THEME_DAY),
-                                                   "planned_on": timezone.localdate()})
+    form = PlanForm(
+        request.POST or None,
+        initial={
+            "kind": request.GET.get("kind", MeetingKind.THEME_DAY),
+            "planned_on": timezone.localdate(),
+        },
+    )
     if org.kind == "group":
         form.fields["kind"].choices = [(MeetingKind.GROUP, KIND_LABELS[MeetingKind.GROUP])]  # type: ignore[attr-defined]
     else:
@@ -151,29 +228,68 @@ def plan_new_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"已安排：{m.topic}。确认无误后可发布通知。")
         return redirect("meetings:detail", m.pk)
 
-    return submit(request, form, lambda d: services.meeting_plan(actor=request.user, organization=org, **d), done=done) or render(
-        request, "orgs/form.html", {"org": org, "form": form, "title": f"安排会议（{org.name}）", "submit": "加入计划",
-                                    "back": "meetings:calendar", "ancestors": org_selectors.org_ancestors(org, request.user)})
+    return submit(
+        request,
+        form,
+        lambda d: services.meeting_plan(actor=request.user, organization=org, **d),
+        done=done,
+    ) or render(
+        request,
+        "orgs/form.html",
+        {
+            "org": org,
+            "form": form,
+            "title": f"安排会议（{org.name}）",
+            "submit": "加入计划",
+            "back": "meetings:calendar",
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+        },
+    )
 
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def plan_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     m = _meeting(request, pk, "change")
-    form = PlanEditForm(request.POST or None, initial={"planned_on": m.planned_on, "topic": m.topic, "place": m.place,
-                                                       "speaker": m.speaker})
+    form = PlanEditForm(
+        request.POST or None,
+        initial={
+            "planned_on": m.planned_on,
+            "topic": m.topic,
+            "place": m.place,
+            "speaker": m.speaker,
+        },
+    )
 
     def done(_: Meeting) -> HttpResponse:
         messages.success(request, "已修改会议计划。")
         return redirect("meetings:detail", m.pk)
 
-    return submit(request, form, lambda d: services.meeting_plan_update(actor=request.user, meeting=m, **d), done=done) or render(
-        request, "orgs/form.html", {"org": m.organization, "form": form, "title": f"修改计划：{m.topic}", "submit": "保存",
-                                    "back": "meetings:calendar", "ancestors": org_selectors.org_ancestors(m.organization, request.user)})
+    return submit(
+        request,
+        form,
+        lambda d: services.meeting_plan_update(actor=request.user, meeting=m, **d),
+        done=done,
+    ) or render(
+        request,
+        "orgs/form.html",
+        {
+            "org": m.organization,
+            "form": form,
+            "title": f"修改计划：{m.topic}",
+            "submit": "保存",
+            "back": "meetings:calendar",
+            "ancestors": org_selectors.org_ancestors(m.organization, request.user),
+        },
+    )
 
 
 def sign_in_url(m: Meeting) -> str:
-    return settings.NOTIFY["site_url"] + reverse("meetings:member_meeting", args=[m.pk]) + f"?t={m.sign_in_token}"
+    return (
+        settings.NOTIFY["site_url"]
+        + reverse("meetings:member_meeting", args=[m.pk])
+        + f"?t={m.sign_in_token}"
+    )
 
 
 @staff_required("view")
@@ -186,16 +302,34 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         import qrcode
         import qrcode.image.svg
 
-        qr_svg = qrcode.make(sign_in_url(m), image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(encoding="unicode")
-    return render(request, "meetings/detail.html", {
-        "m": m, "org": m.organization, "ancestors": org_selectors.org_ancestors(m.organization, request.user),
-        "can_change": can_change, "attendance": attendance, "qr_svg": qr_svg, "sign_url": sign_in_url(m) if qr_svg else "",
-        "signed": sum(1 for a in attendance if a.signed_in_at), "files": list(m.attachments.all()),
-        "appraisals": list(m.appraisals.select_related("member").order_by("grade", "member__member_no")),
-        "rectifications": list(m.rectifications.all()), "passed": services.motion_passed(m),
-        "gaps": services.record_gaps(m) if m.status == MeetingStatus.HELD and m.source == "web" else [],
-        "rect_form": RectificationForm(), "today": timezone.localdate(),
-    })
+        qr_svg = qrcode.make(
+            sign_in_url(m), image_factory=qrcode.image.svg.SvgPathImage, box_size=8
+        ).to_string(encoding="unicode")
+    return render(
+        request,
+        "meetings/detail.html",
+        {
+            "m": m,
+            "org": m.organization,
+            "ancestors": org_selectors.org_ancestors(m.organization, request.user),
+            "can_change": can_change,
+            "attendance": attendance,
+            "qr_svg": qr_svg,
+            "sign_url": sign_in_url(m) if qr_svg else "",
+            "signed": sum(1 for a in attendance if a.signed_in_at),
+            "files": list(m.attachments.all()),
+            "appraisals": list(
+                m.appraisals.select_related("member").order_by("grade", "member__member_no")
+            ),
+            "rectifications": list(m.rectifications.all()),
+            "passed": services.motion_passed(m),
+            "gaps": services.record_gaps(m)
+            if m.status == MeetingStatus.HELD and m.source == "web"
+            else [],
+            "rect_form": RectificationForm(),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @staff_required("change")
@@ -207,7 +341,9 @@ def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已发布会议通知，{n}名党员收到通知。会议当天在会场展示签到二维码。")
+        messages.success(
+            request, f"已发布会议通知，{n}名党员收到通知。会议当天在会场展示签到二维码。"
+        )
     return redirect("meetings:detail", m.pk)
 
 
@@ -216,7 +352,9 @@ def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     m = _meeting(request, pk, "change")
     try:
-        services.meeting_cancel(actor=request.user, meeting=m, reason=request.POST.get("reason", ""))
+        services.meeting_cancel(
+            actor=request.user, meeting=m, reason=request.POST.get("reason", "")
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -229,22 +367,46 @@ def _marks_from_post(request: HttpRequest, ids: list[int]) -> dict[int, services
     for mid in ids:
         status = request.POST.get(f"att_{mid}")
         if status:
-            marks[mid] = services.Mark(status, request.POST.get(f"reason_{mid}", "").strip(), request.POST.get(f"excl_{mid}", ""))
+            marks[mid] = services.Mark(
+                status,
+                request.POST.get(f"reason_{mid}", "").strip(),
+                request.POST.get(f"excl_{mid}", ""),
+            )
     return marks
 
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def record_view(request: HttpRequest, pk: int | None = None, org_pk: int | None = None) -> HttpResponse:
+def record_view(
+    request: HttpRequest, pk: int | None = None, org_pk: int | None = None
+) -> HttpResponse:
     """Record a meeting as held: a planned one (pk) or one not on the plan (org_pk)."""
     meeting = _meeting(request, pk, "change") if pk else None
-    org = meeting.organization if meeting else org_selectors.org_get(request.user, org_pk or 0, "change")
+    org = (
+        meeting.organization
+        if meeting
+        else org_selectors.org_get(request.user, org_pk or 0, "change")
+    )
     today = timezone.localdate()
-    initial: dict[str, Any] = {"held_on": min(meeting.planned_on or today, today) if meeting else today,
-                               "kind": meeting.kind if meeting else request.GET.get("kind", MeetingKind.THEME_DAY)}
+    initial: dict[str, Any] = {
+        "held_on": min(meeting.planned_on or today, today) if meeting else today,
+        "kind": meeting.kind if meeting else request.GET.get("kind", MeetingKind.THEME_DAY),
+    }
     if meeting:
-        for f in ("topic", "place", "chair", "recorder", "speaker", "agenda", "minutes", "decisions", "motion",
-                  "votes_for", "votes_against", "votes_abstain"):
+        for f in (
+            "topic",
+            "place",
+            "chair",
+            "recorder",
+            "speaker",
+            "agenda",
+            "minutes",
+            "decisions",
+            "motion",
+            "votes_for",
+            "votes_against",
+            "votes_abstain",
+        ):
             initial[f] = getattr(meeting, f)
         if meeting.held_on:
             initial["held_on"] = meeting.held_on
@@ -255,27 +417,59 @@ def record_view(request: HttpRequest, pk: int | None = None, org_pk: int | None 
     if kind not in MeetingKind.values:
         kind = MeetingKind.THEME_DAY
     try:
-        day = date.fromisoformat(request.POST.get("held_on", "")) if request.method == "POST" else initial["held_on"]
+        day = (
+            date.fromisoformat(request.POST.get("held_on", ""))
+            if request.method == "POST"
+            else initial["held_on"]
+        )
     except ValueError:
         day = initial["held_on"]
-    members = list(services.roster(org, kind, min(day, today)).order_by("member_no").only("pk", "name", "member_no", "status"))
+    members = list(
+        services.roster(org, kind, min(day, today))
+        .order_by("member_no")
+        .only("pk", "name", "member_no", "status")
+    )
     existing = {a.member_id: a for a in meeting.attendance.all()} if meeting else {}
     any_signed = any(a.signed_in_at for a in existing.values())
     rows = []
     for mem in members:
         a = existing.get(mem.pk)
-        status = request.POST.get(f"att_{mem.pk}") or (a.status if a else ("absent" if any_signed else "present"))
-        rows.append({"m": mem, "status": status, "reason": request.POST.get(f"reason_{mem.pk}", a.reason if a else ""),
-                     "excl": request.POST.get(f"excl_{mem.pk}", a.exclusion if a else ""), "signed": a.signed_in_at if a else None})
+        status = request.POST.get(f"att_{mem.pk}") or (
+            a.status if a else ("absent" if any_signed else "present")
+        )
+        rows.append(
+            {
+                "m": mem,
+                "status": status,
+                "reason": request.POST.get(f"reason_{mem.pk}", a.reason if a else ""),
+                "excl": request.POST.get(f"excl_{mem.pk}", a.exclusion if a else ""),
+                "signed": a.signed_in_at if a else None,
+            }
+        )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             m = services.meeting_record(
-                actor=request.user, meeting=meeting, organization=org, kind=kind, held_on=d["held_on"], topic=d["topic"],
-                place=d["place"], chair=d["chair"], recorder=d["recorder"], speaker=d["speaker"], agenda=d["agenda"],
-                minutes=_clean_minutes(d["minutes"]), decisions=d["decisions"], motion=d["motion"],
-                votes_for=d["votes_for"], votes_against=d["votes_against"], votes_abstain=d["votes_abstain"],
-                marks=_marks_from_post(request, [x.pk for x in members]), files=request.FILES.getlist("files"))
+                actor=request.user,
+                meeting=meeting,
+                organization=org,
+                kind=kind,
+                held_on=d["held_on"],
+                topic=d["topic"],
+                place=d["place"],
+                chair=d["chair"],
+                recorder=d["recorder"],
+                speaker=d["speaker"],
+                agenda=d["agenda"],
+                minutes=_clean_minutes(d["minutes"]),
+                decisions=d["decisions"],
+                motion=d["motion"],
+                votes_for=d["votes_for"],
+                votes_against=d["votes_against"],
+                votes_abstain=d["votes_abstain"],
+                marks=_marks_from_post(request, [x.pk for x in members]),
+                files=request.FILES.getlist("files"),
+            )
         except DomainError as exc:
             if exc.field in ("attendance", "files"):
                 messages.error(request, exc.message)
@@ -284,13 +478,27 @@ def record_view(request: HttpRequest, pk: int | None = None, org_pk: int | None 
                 add_domain_error(form, exc)
         else:
             gaps = services.record_gaps(m)
-            messages.success(request, "已登记会议记录。" + (f"记录还缺少：{'、'.join(gaps)}，请补全。" if gaps else ""))
+            messages.success(
+                request,
+                "已登记会议记录。" + (f"记录还缺少：{'、'.join(gaps)}，请补全。" if gaps else ""),
+            )
             return redirect("meetings:detail", m.pk)
-    return render(request, "meetings/record.html", {
-        "form": form, "org": org, "meeting": meeting, "rows": rows, "statuses": AttendanceStatus.choices,
-        "exclusions": Exclusion.choices, "accept": ACCEPT, "ancestors": org_selectors.org_ancestors(org, request.user),
-        "full": sum(1 for x in members if x.status == "full"), "probationary": sum(1 for x in members if x.status != "full"),
-    })
+    return render(
+        request,
+        "meetings/record.html",
+        {
+            "form": form,
+            "org": org,
+            "meeting": meeting,
+            "rows": rows,
+            "statuses": AttendanceStatus.choices,
+            "exclusions": Exclusion.choices,
+            "accept": ACCEPT,
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+            "full": sum(1 for x in members if x.status == "full"),
+            "probationary": sum(1 for x in members if x.status != "full"),
+        },
+    )
 
 
 def _clean_minutes(text: str) -> str:
@@ -310,19 +518,36 @@ def appraisal_view(request: HttpRequest, pk: int) -> HttpResponse:
     current = {a.member_id: a.grade for a in m.appraisals.all()}
     error = ""
     if request.method == "POST":
-        grades = {x.pk: request.POST.get(f"grade_{x.pk}", "") for x in members if request.POST.get(f"grade_{x.pk}")}
+        grades = {
+            x.pk: request.POST.get(f"grade_{x.pk}", "")
+            for x in members
+            if request.POST.get(f"grade_{x.pk}")
+        }
         try:
             counts = services.appraisal_record(actor=request.user, meeting=m, grades=grades)
         except DomainError as exc:
             error, current = exc.message, grades
         else:
-            messages.success(request, "已录入评定等次：" + "，".join(f"{dict(Grade.choices)[g]}{n}人" for g, n in counts.items() if n)
-                             + ("。评为不合格的党员已进入处置程序。" if counts.get(Grade.UNQUALIFIED) else "。"))
+            messages.success(
+                request,
+                "已录入评定等次："
+                + "，".join(f"{dict(Grade.choices)[g]}{n}人" for g, n in counts.items() if n)
+                + ("。评为不合格的党员已进入处置程序。" if counts.get(Grade.UNQUALIFIED) else "。"),
+            )
             return redirect("meetings:detail", m.pk)
-    return render(request, "meetings/appraisal.html", {
-        "m": m, "org": m.organization, "rows": [{"m": x, "grade": current.get(x.pk, Grade.QUALIFIED)} for x in members],
-        "grades": Grade.choices, "error": error, "limit": len(members) // 3,
-        "ancestors": org_selectors.org_ancestors(m.organization, request.user)})
+    return render(
+        request,
+        "meetings/appraisal.html",
+        {
+            "m": m,
+            "org": m.organization,
+            "rows": [{"m": x, "grade": current.get(x.pk, Grade.QUALIFIED)} for x in members],
+            "grades": Grade.choices,
+            "error": error,
+            "limit": len(members) // 3,
+            "ancestors": org_selectors.org_ancestors(m.organization, request.user),
+        },
+    )
 
 
 @staff_required("change")
@@ -350,7 +575,9 @@ def rectification_done_view(request: HttpRequest, pk: int, rid: int) -> HttpResp
     if r is None:
         raise Http404
     try:
-        services.rectification_done(actor=request.user, rectification=r, done_on=timezone.localdate())
+        services.rectification_done(
+            actor=request.user, rectification=r, done_on=timezone.localdate()
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -377,13 +604,22 @@ def export_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if m.status != MeetingStatus.HELD:
         raise Http404("会议尚未召开")
     if fmt == "docx":
-        data, ctype = minutes_docx(m), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        data, ctype = (
+            minutes_docx(m),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
     elif fmt == "pdf":
         data, ctype = minutes_pdf(m), "application/pdf"
     else:
         raise Http404
     with transaction.atomic():
-        audit_record(actor=request.user, action="meetings.export", obj=m, organization=m.organization, data={"format": fmt})
+        audit_record(
+            actor=request.user,
+            action="meetings.export",
+            obj=m,
+            organization=m.organization,
+            data={"format": fmt},
+        )
     return uploads.document(data, ctype, f"{m.held_on:%Y%m%d}-{m.get_kind_display()}会议记录.{fmt}")
 
 
@@ -398,11 +634,21 @@ def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
         key = f"{a.meeting.held_on:%Y-%m}"
         cell = by_month.setdefault(key, {"present": 0, "other": 0})
         cell["present" if a.status == AttendanceStatus.PRESENT else "other"] += 1
-    return render(request, "meetings/member.html", {
-        "member": member, "org": member.organization, "rows": rows, "months": sorted(by_month.items(), reverse=True)[:24],
-        "leaves": list(member.leaves.order_by("-starts_on")), "handlings": list(member.handlings.order_by("-opened_on")),
-        "can_change": policy.can(request.user, "change", member.organization), "leave_form": LeaveForm(),
-        "ancestors": org_selectors.org_ancestors(member.organization, request.user)})
+    return render(
+        request,
+        "meetings/member.html",
+        {
+            "member": member,
+            "org": member.organization,
+            "rows": rows,
+            "months": sorted(by_month.items(), reverse=True)[:24],
+            "leaves": list(member.leaves.order_by("-starts_on")),
+            "handlings": list(member.handlings.order_by("-opened_on")),
+            "can_change": policy.can(request.user, "change", member.organization),
+            "leave_form": LeaveForm(),
+            "ancestors": org_selectors.org_ancestors(member.organization, request.user),
+        },
+    )
 
 
 @staff_required("change")
@@ -425,12 +671,22 @@ def leave_view(request: HttpRequest, member_id: int) -> HttpResponse:
 @staff_required("view")
 def handlings_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
-    qs = (Handling.objects.filter(organization__path__startswith=org.path).select_related("member", "organization")
-          .order_by("decided_on", "-opened_on", "-id"))
+    qs = (
+        Handling.objects.filter(organization__path__startswith=org.path)
+        .select_related("member", "organization")
+        .order_by("decided_on", "-opened_on", "-id")
+    )
     from dangjian.web.paging import paginate
 
-    return render(request, "meetings/handlings.html", {"org": org, "page": paginate(request, qs),
-                                                       "ancestors": org_selectors.org_ancestors(org, request.user)})
+    return render(
+        request,
+        "meetings/handlings.html",
+        {
+            "org": org,
+            "page": paginate(request, qs),
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+        },
+    )
 
 
 @staff_required("change")
@@ -445,10 +701,23 @@ def handling_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "已登记处置决定。")
         return redirect("meetings:handlings", h.organization_id)
 
-    return submit(request, form, lambda d: services.handling_decide(actor=request.user, handling=h, **d), done=done) or render(
-        request, "orgs/form.html", {"org": h.organization, "form": form, "submit": "登记决定", "back": "meetings:handlings",
-                                    "title": f"处置决定：{h.member.name}（{h.get_reason_display()}）",
-                                    "ancestors": org_selectors.org_ancestors(h.organization, request.user)})
+    return submit(
+        request,
+        form,
+        lambda d: services.handling_decide(actor=request.user, handling=h, **d),
+        done=done,
+    ) or render(
+        request,
+        "orgs/form.html",
+        {
+            "org": h.organization,
+            "form": form,
+            "submit": "登记决定",
+            "back": "meetings:handlings",
+            "title": f"处置决定：{h.member.name}（{h.get_reason_display()}）",
+            "ancestors": org_selectors.org_ancestors(h.organization, request.user),
+        },
+    )
 
 
 # ------------------------------------------------------------------ the member's phone
@@ -459,14 +728,32 @@ def my_view(request: HttpRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     today = timezone.localdate()
     branch = member.organization
-    orgs = [branch.pk, *type(branch).objects.get_children(branch).filter(kind="group").values_list("pk", flat=True)]
-    upcoming = list(Meeting.objects.filter(organization_id__in=orgs, status=MeetingStatus.PUBLISHED, planned_on__gte=today)
-                    .order_by("planned_on")[:10])
+    orgs = [
+        branch.pk,
+        *type(branch)
+        .objects.get_children(branch)
+        .filter(kind="group")
+        .values_list("pk", flat=True),
+    ]
+    upcoming = list(
+        Meeting.objects.filter(
+            organization_id__in=orgs, status=MeetingStatus.PUBLISHED, planned_on__gte=today
+        ).order_by("planned_on")[:10]
+    )
     mine = list(member.attendance.select_related("meeting").order_by("-meeting__held_on")[:24])
     year = [a for a in mine if a.meeting.held_on and a.meeting.held_on.year == today.year]
-    return render(request, "meetings/my.html", {
-        "member": member, "upcoming": upcoming, "mine": mine, "today": today,
-        "present": sum(1 for a in year if a.status == AttendanceStatus.PRESENT), "expected": len(year)})
+    return render(
+        request,
+        "meetings/my.html",
+        {
+            "member": member,
+            "upcoming": upcoming,
+            "mine": mine,
+            "today": today,
+            "present": sum(1 for a in year if a.status == AttendanceStatus.PRESENT),
+            "expected": len(year),
+        },
+    )
 
 
 @member_required
@@ -474,13 +761,21 @@ def member_meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting on the member's phone: what, when, where; the sign-in button on the day (the QR
     code in the room carries the sign-in code)."""
     member = member_selectors.own_member(request.user)
-    m = Meeting.objects.select_related("organization").filter(pk=pk).exclude(status=MeetingStatus.PLANNED).first()
+    m = (
+        Meeting.objects.select_related("organization")
+        .filter(pk=pk)
+        .exclude(status=MeetingStatus.PLANNED)
+        .first()
+    )
     day = (m.planned_on or m.held_on or timezone.localdate()) if m else None
     if m is None or not services.roster(m.organization, m.kind, day).filter(pk=member.pk).exists():  # type: ignore[arg-type]
         raise Http404("未找到该会议")
     mine = m.attendance.filter(member=member).first()
-    return render(request, "meetings/member_meeting.html", {"m": m, "mine": mine, "token": request.GET.get("t", ""),
-                                                            "today": timezone.localdate()})
+    return render(
+        request,
+        "meetings/member_meeting.html",
+        {"m": m, "mine": mine, "token": request.GET.get("t", ""), "today": timezone.localdate()},
+    )
 
 
 @member_required

@@ -31,9 +31,28 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = ["id", "member_no", "name", "gender", "birth_date", "id_number", "phone", "organization",
-                  "organization_code", "organization_name", "status", "joined_on", "full_on", "left_on",
-                  "fee_category", "fee_base", "ethnicity", "education", "occupation", "work_unit"]
+        fields = [
+            "id",
+            "member_no",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "phone",
+            "organization",
+            "organization_code",
+            "organization_name",
+            "status",
+            "joined_on",
+            "full_on",
+            "left_on",
+            "fee_category",
+            "fee_base",
+            "ethnicity",
+            "education",
+            "occupation",
+            "work_unit",
+        ]
 
     def get_fee_base(self, obj: Member) -> str:
         return f"{obj.fee_base_fen // 100}.{obj.fee_base_fen % 100:02d}"
@@ -53,17 +72,31 @@ class MemberWriteSerializer(serializers.Serializer):
     fee_category = serializers.ChoiceField(choices=FeeCategory.choices)
     fee_base = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
     ethnicity = serializers.ChoiceField(choices=ETHNICITIES, default="汉族")
-    education = serializers.ChoiceField(choices=Education.choices, required=False, allow_blank=True, default="")
-    occupation = serializers.ChoiceField(choices=Occupation.choices, required=False, allow_blank=True, default="")
+    education = serializers.ChoiceField(
+        choices=Education.choices, required=False, allow_blank=True, default=""
+    )
+    occupation = serializers.ChoiceField(
+        choices=Occupation.choices, required=False, allow_blank=True, default=""
+    )
     work_unit = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
     def to_data(self) -> services.MemberData:
         d = self.validated_data
         return services.MemberData(
-            name=d["name"], gender=d["gender"], birth_date=d["birth_date"], id_number=d["id_number"], phone=d["phone"],
-            status=d["status"], joined_on=d["joined_on"], full_on=d["full_on"], fee_category=d["fee_category"],
-            fee_base_fen=int(d["fee_base"] * 100), ethnicity=d["ethnicity"], education=d["education"],
-            occupation=d["occupation"], work_unit=d["work_unit"],
+            name=d["name"],
+            gender=d["gender"],
+            birth_date=d["birth_date"],
+            id_number=d["id_number"],
+            phone=d["phone"],
+            status=d["status"],
+            joined_on=d["joined_on"],
+            full_on=d["full_on"],
+            fee_category=d["fee_category"],
+            fee_base_fen=int(d["fee_base"] * 100),
+            ethnicity=d["ethnicity"],
+            education=d["education"],
+            occupation=d["occupation"],
+            work_unit=d["work_unit"],
         )
 
 
@@ -78,7 +111,9 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         # The same scoped search as the web list (index-friendly at city scale). Members on the
         # roll by default; `?status=` reaches the others (exited members included).
-        return selectors.member_search(self.request.user, include_exited="status" in self.request.query_params)
+        return selectors.member_search(
+            self.request.user, include_exited="status" in self.request.query_params
+        )
 
     def known_count(self) -> int | None:
         """The unfiltered list's total, from the organizations' counters (no COUNT over members)."""
@@ -87,8 +122,13 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return None
         org = None
         if "org" in params:
-            org = policy.visible_to(self.request.user).filter(pk=self.request.query_params.get("org", "")).first() \
-                if self.request.query_params.get("org", "").isdigit() else None
+            org = (
+                policy.visible_to(self.request.user)
+                .filter(pk=self.request.query_params.get("org", ""))
+                .first()
+                if self.request.query_params.get("org", "").isdigit()
+                else None
+            )
             if org is None:
                 return None
         return selectors.member_count_on_roll(self.request.user, org)
@@ -102,20 +142,38 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         ser = MemberWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        org = policy.visible_to(request.user, "change").filter(pk=ser.validated_data["organization"]).first()
+        org = (
+            policy.visible_to(request.user, "change")
+            .filter(pk=ser.validated_data["organization"])
+            .first()
+        )
         if org is None:
             raise DomainError("not_found", "组织不存在或不在您的管理范围内", field="organization")
-        member = services.member_create(actor=request.user, organization=org, member_no=ser.validated_data["member_no"], data=ser.to_data())
+        member = services.member_create(
+            actor=request.user,
+            organization=org,
+            member_no=ser.validated_data["member_no"],
+            data=ser.to_data(),
+        )
         return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: inline_serializer("Unmasked", {"field": serializers.CharField(), "value": serializers.CharField()})})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "Unmasked", {"field": serializers.CharField(), "value": serializers.CharField()}
+            )
+        },
+    )
     @action(detail=True, methods=["post"], url_path=r"unmask/(?P<field>id_number|phone)")
     def unmask(self, request, pk=None, field=None):  # type: ignore[no-untyped-def]
         member = self.get_object()
         try:
             value = selectors.member_unmask(request.user, member, field)
         except DomainError as exc:
-            return Response({"code": exc.code, "detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
+            return Response(
+                {"code": exc.code, "detail": exc.message}, status=status.HTTP_403_FORBIDDEN
+            )
         return Response({"field": field, "value": value})
 
     def handle_exception(self, exc):  # type: ignore[no-untyped-def]

@@ -23,18 +23,34 @@ class MemberForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
     birth_date = forms.DateField(label="出生日期", widget=DateInput())
-    id_number = forms.CharField(label="身份证号", max_length=18, help_text="18位，保存时校验末位校验码；加密存储")
+    id_number = forms.CharField(
+        label="身份证号", max_length=18, help_text="18位，保存时校验末位校验码；加密存储"
+    )
     phone = forms.CharField(label="手机号", max_length=11, required=False)
     ethnicity = forms.ChoiceField(label="民族", choices=ETHNICITY_CHOICES, initial="汉族")
-    education = forms.ChoiceField(label="学历", choices=[("", "—")] + list(Education.choices), required=False)
-    occupation = forms.ChoiceField(label="职业类别", choices=[("", "—")] + list(Occupation.choices), required=False)
+    education = forms.ChoiceField(
+        label="学历", choices=[("", "—")] + list(Education.choices), required=False
+    )
+    occupation = forms.ChoiceField(
+        label="职业类别", choices=[("", "—")] + list(Occupation.choices), required=False
+    )
     work_unit = forms.CharField(label="工作单位", max_length=100, required=False)
-    status = forms.ChoiceField(label="党籍状态", choices=[(MemberStatus.PROBATIONARY, "预备党员"), (MemberStatus.FULL, "正式党员")])
-    joined_on = forms.DateField(label="入党日期", widget=DateInput(), help_text="支部大会通过接收为预备党员的日期")
+    status = forms.ChoiceField(
+        label="党籍状态",
+        choices=[(MemberStatus.PROBATIONARY, "预备党员"), (MemberStatus.FULL, "正式党员")],
+    )
+    joined_on = forms.DateField(
+        label="入党日期", widget=DateInput(), help_text="支部大会通过接收为预备党员的日期"
+    )
     full_on = forms.DateField(label="转正日期", widget=DateInput(), required=False)
     fee_category = forms.ChoiceField(label="党费类别", choices=FeeCategory.choices)
-    fee_base = forms.DecimalField(label="党费计算基数（元/月）", min_value=Decimal("0"), max_digits=12, decimal_places=2,
-                                  help_text="在职为税后工资中相对固定的部分；离退休为养老金")
+    fee_base = forms.DecimalField(
+        label="党费计算基数（元/月）",
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        help_text="在职为税后工资中相对固定的部分；离退休为养老金",
+    )
 
     def __init__(self, *args, editing: bool = False, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -47,18 +63,35 @@ class MemberForm(BootstrapMixin, forms.Form):
     def to_data(self) -> MemberData:
         d = self.cleaned_data
         return MemberData(
-            name=d["name"], gender=d["gender"], birth_date=d["birth_date"], id_number=d["id_number"],
-            phone=d.get("phone") or "", status=d["status"], joined_on=d["joined_on"], full_on=d.get("full_on"),
-            fee_category=d["fee_category"], fee_base_fen=int(d["fee_base"] * 100), ethnicity=d["ethnicity"],
-            education=d.get("education") or "", occupation=d.get("occupation") or "", work_unit=d.get("work_unit") or "",
+            name=d["name"],
+            gender=d["gender"],
+            birth_date=d["birth_date"],
+            id_number=d["id_number"],
+            phone=d.get("phone") or "",
+            status=d["status"],
+            joined_on=d["joined_on"],
+            full_on=d.get("full_on"),
+            fee_category=d["fee_category"],
+            fee_base_fen=int(d["fee_base"] * 100),
+            ethnicity=d["ethnicity"],
+            education=d.get("education") or "",
+            occupation=d.get("occupation") or "",
+            work_unit=d.get("work_unit") or "",
         )
 
 
 class StatusForm(BootstrapMixin, forms.Form):
-    to_status = forms.ChoiceField(label="变更为", choices=[(s, MemberStatus(s).label) for s in
-                                                         [MemberStatus.FULL, MemberStatus.SUSPENDED, *EXIT_STATUSES]])
+    to_status = forms.ChoiceField(
+        label="变更为",
+        choices=[
+            (s, MemberStatus(s).label)
+            for s in [MemberStatus.FULL, MemberStatus.SUSPENDED, *EXIT_STATUSES]
+        ],
+    )
     on = forms.DateField(label="决定日期", widget=DateInput())
-    reason = forms.CharField(label="依据", max_length=300, help_text="如：支部大会决议日期及上级党委批准文号")
+    reason = forms.CharField(
+        label="依据", max_length=300, help_text="如：支部大会决议日期及上级党委批准文号"
+    )
 
 
 class ImportForm(BootstrapMixin, forms.Form):

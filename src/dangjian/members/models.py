@@ -37,7 +37,9 @@ class Member(models.Model):
     phone_index = models.CharField("手机号索引", max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField("手机号", max_length=20, blank=True)
     organization = models.ForeignKey(
-        "orgs.Organization", verbose_name="所在党组织", on_delete=models.PROTECT,
+        "orgs.Organization",
+        verbose_name="所在党组织",
+        on_delete=models.PROTECT,
         related_name="members",
     )
     status = models.CharField("党籍状态", max_length=20, choices=MemberStatus.choices)
@@ -59,12 +61,15 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["organization", "status"], name="members_org_status"),
             models.Index(fields=["name"], name="members_name"),
-            models.Index(fields=["name"], name="members_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["name"], name="members_name_prefix", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["status", "member_no"], name="members_status_no"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(fee_base_fen__gte=0), name="members_member_fee_base_nonneg",
+                condition=models.Q(fee_base_fen__gte=0),
+                name="members_member_fee_base_nonneg",
                 violation_error_message="党费基数不能为负数",
             ),
         ]

@@ -31,6 +31,7 @@ def prefix_q(field: str, value: str) -> Q:
         return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\U0010ffff"})
     return Q(**{f"{field}__startswith": value})
 
+
 SORTABLE = {
     "member_no": "member_no",
     "name": "name",
@@ -39,7 +40,6 @@ SORTABLE = {
     "status": "status",
     "organization": "organization__name",
 }
-
 
 
 def member_queryset(user: Any, action: str = "view") -> QuerySet[Member]:
@@ -106,12 +106,13 @@ def member_count_on_roll(user: Any, organization: Any = None) -> int:
     from django.db.models import Sum
     from django.db.models.functions import Coalesce
 
-
     if organization is not None:
         orgs = org_subtree(organization)
     else:
         orgs = policy.visible_to(user)
-    return orgs.aggregate(n=Coalesce(Sum(F("members_full") + F("members_probationary") + F("members_suspended")), 0))["n"]
+    return orgs.aggregate(
+        n=Coalesce(Sum(F("members_full") + F("members_probationary") + F("members_suspended")), 0)
+    )["n"]
 
 
 def member_get(user: Any, pk: int, action: str = "view") -> Member:
@@ -141,8 +142,13 @@ def member_unmask(user: Any, member: Member, field: str) -> str:
         raise DomainError("invalid", "只能查看身份证号或手机号", field="field")
     allowed = policy.can_unmask(user, member.organization)
     with transaction.atomic():
-        audit_record(actor=user, action="members.unmask", obj=member, result="success" if allowed else "denied",
-                     data={"field": field})
+        audit_record(
+            actor=user,
+            action="members.unmask",
+            obj=member,
+            result="success" if allowed else "denied",
+            data={"field": field},
+        )
     if not allowed:
         raise DomainError("forbidden", "您没有查看完整敏感信息的权限")
     return member.id_number() if field == "id_number" else member.phone()
@@ -157,4 +163,3 @@ def own_member(user: Any) -> Member:
     if not getattr(user, "member_id", None):
         raise NotVisible()
     return Member.objects.select_related("organization").get(pk=user.member_id)
-

@@ -62,7 +62,14 @@ def validate_data(data: MemberData) -> None:
         ("gender", lambda: v.check_choice(data.gender, v.GENDERS, "性别")),
         ("id_number", lambda: v.check_id_number(data.id_number)),
         ("phone", lambda: v.check_phone(data.phone)),
-        ("status", lambda: v.check_choice(data.status, [MemberStatus.PROBATIONARY, MemberStatus.FULL, MemberStatus.SUSPENDED], "党籍状态")),
+        (
+            "status",
+            lambda: v.check_choice(
+                data.status,
+                [MemberStatus.PROBATIONARY, MemberStatus.FULL, MemberStatus.SUSPENDED],
+                "党籍状态",
+            ),
+        ),
         ("fee_category", lambda: v.check_choice(data.fee_category, v.FEE_CATEGORIES, "党费类别")),
         ("ethnicity", lambda: v.check_choice(data.ethnicity, v.ETHNICITY_LIST, "民族")),
     ]
@@ -80,12 +87,20 @@ def validate_data(data: MemberData) -> None:
     if data.fee_base_fen < 0:
         raise DomainError("invalid", "党费基数不能为负数", field="fee_base_fen")
     today = timezone.localdate()
-    for field, label, value in [("birth_date", "出生日期", data.birth_date), ("joined_on", "入党日期", data.joined_on), ("full_on", "转正日期", data.full_on)]:
+    for field, label, value in [
+        ("birth_date", "出生日期", data.birth_date),
+        ("joined_on", "入党日期", data.joined_on),
+        ("full_on", "转正日期", data.full_on),
+    ]:
         if value is not None and value > today:
             raise DomainError("future_date", f"{label}不能晚于今天", field=field)
     errors = v.check_consistency(
-        birth_date=data.birth_date, id_number=idnumber.normalize(data.id_number), gender=data.gender,
-        joined_on=data.joined_on, status=data.status, full_on=data.full_on,
+        birth_date=data.birth_date,
+        id_number=idnumber.normalize(data.id_number),
+        gender=data.gender,
+        joined_on=data.joined_on,
+        status=data.status,
+        full_on=data.full_on,
     )
     if errors:
         field, reason = next(iter(errors.items()))
@@ -96,7 +111,11 @@ def _check_org(organization: Organization) -> None:
     if not organization.is_active:
         raise DomainError("org_inactive", "所选组织已撤销", field="organization")
     if organization.kind not in MEMBER_ORG_KINDS:
-        raise DomainError("org_kind", "党员应编入党支部（或党委、党总支），不能直接编入党小组", field="organization")
+        raise DomainError(
+            "org_kind",
+            "党员应编入党支部（或党委、党总支），不能直接编入党小组",
+            field="organization",
+        )
 
 
 def _apply(member: Member, data: MemberData) -> None:
@@ -127,24 +146,37 @@ def _apply(member: Member, data: MemberData) -> None:
 def snapshot(member: Member) -> dict[str, Any]:
     """The audited view of a member's fields (sensitive ones are masked by `diff`)."""
     return {
-        "name": member.name, "gender": member.gender, "birth_date": member.birth_date,
+        "name": member.name,
+        "gender": member.gender,
+        "birth_date": member.birth_date,
         "id_number": member.id_number() if member.id_number_encrypted else "",
         "phone": member.phone() if member.phone_encrypted else "",
-        "status": member.status, "joined_on": member.joined_on, "full_on": member.full_on,
-        "fee_category": member.fee_category, "fee_base_fen": member.fee_base_fen,
-        "ethnicity": member.ethnicity, "education": member.education,
-        "occupation": member.occupation, "work_unit": member.work_unit,
+        "status": member.status,
+        "joined_on": member.joined_on,
+        "full_on": member.full_on,
+        "fee_category": member.fee_category,
+        "fee_base_fen": member.fee_base_fen,
+        "ethnicity": member.ethnicity,
+        "education": member.education,
+        "occupation": member.occupation,
+        "work_unit": member.work_unit,
         "organization": member.organization.code if member.organization_id else None,
     }
 
 
 @transaction.atomic(durable=True)
-def member_create(*, actor: Any, organization: Organization, member_no: str, data: MemberData) -> Member:
+def member_create(
+    *, actor: Any, organization: Organization, member_no: str, data: MemberData
+) -> Member:
     """Add a member to a branch's roster (建档), with the first history entry."""
-    return member_create_within(actor=actor, organization=organization, member_no=member_no, data=data)
+    return member_create_within(
+        actor=actor, organization=organization, member_no=member_no, data=data
+    )
 
 
-def member_create_within(*, actor: Any, organization: Organization, member_no: str, data: MemberData) -> Member:
+def member_create_within(
+    *, actor: Any, organization: Organization, member_no: str, data: MemberData
+) -> Member:
     """`member_create` inside the caller's transaction (another domain write that creates the member
     as part of its own, e.g. an admission approved in recruitment)."""
     _require(actor, "change", organization)
@@ -164,10 +196,20 @@ def member_create_within(*, actor: Any, organization: Organization, member_no: s
     member.save()
     counters_adjust(organization.pk, member.status, +1)
     MemberEvent.objects.create(
-        member=member, organization=organization, kind=MemberEventKind.CREATED, on=timezone.localdate(),
-        to_status=member.status, actor=actor, data={"joined_on": data.joined_on.isoformat()},
+        member=member,
+        organization=organization,
+        kind=MemberEventKind.CREATED,
+        on=timezone.localdate(),
+        to_status=member.status,
+        actor=actor,
+        data={"joined_on": data.joined_on.isoformat()},
     )
-    audit_record(actor=actor, action="members.create", obj=member, data={"changes": diff({}, snapshot(member))})
+    audit_record(
+        actor=actor,
+        action="members.create",
+        obj=member,
+        data={"changes": diff({}, snapshot(member))},
+    )
     return member
 
 
@@ -191,23 +233,33 @@ def member_update(*, actor: Any, member: Member, data: MemberData) -> Member:
         return m
     m.save()
     MemberEvent.objects.create(
-        member=m, organization=m.organization, kind=MemberEventKind.EDITED, on=timezone.localdate(),
-        actor=actor, data=changes,
+        member=m,
+        organization=m.organization,
+        kind=MemberEventKind.EDITED,
+        on=timezone.localdate(),
+        actor=actor,
+        data=changes,
     )
     audit_record(actor=actor, action="members.update", obj=m, data={"changes": changes})
     return m
 
 
 @transaction.atomic(durable=True)
-def member_change_status(*, actor: Any, member: Member, to_status: str, on: date, reason: str) -> Member:
+def member_change_status(
+    *, actor: Any, member: Member, to_status: str, on: date, reason: str
+) -> Member:
     """Record a membership decision already taken (conversion, suspension, restoration, exit).
 
     The platform never decides these itself: the reason names the meeting and approval.
     """
-    return member_change_status_within(actor=actor, member=member, to_status=to_status, on=on, reason=reason)
+    return member_change_status_within(
+        actor=actor, member=member, to_status=to_status, on=on, reason=reason
+    )
 
 
-def member_change_status_within(*, actor: Any, member: Member, to_status: str, on: date, reason: str) -> Member:
+def member_change_status_within(
+    *, actor: Any, member: Member, to_status: str, on: date, reason: str
+) -> Member:
     """`member_change_status` inside the caller's transaction (a conversion approved in recruitment)."""
     _require(actor, "change", member.organization)
     m = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
@@ -247,16 +299,28 @@ def member_change_status_within(*, actor: Any, member: Member, to_status: str, o
     counters_adjust(m.organization_id, from_status, -1)
     counters_adjust(m.organization_id, to_status, +1)
     MemberEvent.objects.create(
-        member=m, organization=m.organization, kind=MemberEventKind.STATUS, on=on,
-        from_status=from_status, to_status=to_status, reason=reason, actor=actor,
+        member=m,
+        organization=m.organization,
+        kind=MemberEventKind.STATUS,
+        on=on,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        actor=actor,
     )
-    audit_record(actor=actor, action="members.status_change", obj=m,
-                 data={"from": from_status, "to": to_status, "on": on.isoformat(), "reason": reason})
+    audit_record(
+        actor=actor,
+        action="members.status_change",
+        obj=m,
+        data={"from": from_status, "to": to_status, "on": on.isoformat(), "reason": reason},
+    )
     return m
 
 
 @transaction.atomic(durable=True)
-def member_move(*, actor: Any, member: Member, organization: Organization, on: date, reason: str) -> Member:
+def member_move(
+    *, actor: Any, member: Member, organization: Organization, on: date, reason: str
+) -> Member:
     """Re-assign a member to another organization inside the actor's scope (not a transfer letter)."""
     _require(actor, "change", member.organization)
     _require(actor, "change", organization)
@@ -275,8 +339,18 @@ def member_move(*, actor: Any, member: Member, organization: Organization, on: d
     counters_adjust(old.pk, m.status, -1)
     counters_adjust(organization.pk, m.status, +1)
     MemberEvent.objects.create(
-        member=m, organization=organization, kind=MemberEventKind.MOVED, on=on, reason=reason[:300],
-        actor=actor, data={"from": old.code, "to": organization.code},
+        member=m,
+        organization=organization,
+        kind=MemberEventKind.MOVED,
+        on=on,
+        reason=reason[:300],
+        actor=actor,
+        data={"from": old.code, "to": organization.code},
     )
-    audit_record(actor=actor, action="members.move", obj=m, data={"from": old.code, "to": organization.code, "reason": reason})
+    audit_record(
+        actor=actor,
+        action="members.move",
+        obj=m,
+        data={"from": old.code, "to": organization.code, "reason": reason},
+    )
     return m

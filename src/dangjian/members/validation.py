@@ -26,7 +26,9 @@ class FieldError(ValueError):
     pass
 
 
-def parse_date(value: str, label: str, *, allow_future: bool = False, required: bool = True) -> date | None:
+def parse_date(
+    value: str, label: str, *, allow_future: bool = False, required: bool = True
+) -> date | None:
     value = (value or "").strip()
     if not value:
         if required:
@@ -116,15 +118,26 @@ def check_phone(value: str) -> str:
     return value
 
 
-def check_consistency(*, birth_date: date, id_number: str, gender: str, joined_on: date,
-                      status: str, full_on: date | None) -> dict[str, str]:
+def check_consistency(
+    *,
+    birth_date: date,
+    id_number: str,
+    gender: str,
+    joined_on: date,
+    status: str,
+    full_on: date | None,
+) -> dict[str, str]:
     """Cross-field checks; returns {field: reason}."""
     errors: dict[str, str] = {}
     if id_number and idnumber.birth_date(id_number) != birth_date:
         errors["birth_date"] = "出生日期与身份证号中的出生日期不一致"
     if id_number and idnumber.gender(id_number) != gender:
         errors["gender"] = "性别与身份证号不一致"
-    age_at_join = joined_on.year - birth_date.year - ((joined_on.month, joined_on.day) < (birth_date.month, birth_date.day))
+    age_at_join = (
+        joined_on.year
+        - birth_date.year
+        - ((joined_on.month, joined_on.day) < (birth_date.month, birth_date.day))
+    )
     if age_at_join < 18:
         errors["joined_on"] = "入党时未满18周岁"
     if status == MemberStatus.PROBATIONARY and full_on is not None:

@@ -43,19 +43,33 @@ def _done(request: HttpRequest, message: str, pk: int) -> HttpResponse:
 def list_view(request: HttpRequest) -> HttpResponse:
     org = _filter_org(request)
     qs = selectors.member_search(
-        request.user, organization=org, status=request.GET.get("status", ""),
-        fee_category=request.GET.get("fee_category", ""), q=request.GET.get("q", ""),
-        sort=request.GET.get("sort", "member_no"), include_exited=request.GET.get("exited") == "1",
+        request.user,
+        organization=org,
+        status=request.GET.get("status", ""),
+        fee_category=request.GET.get("fee_category", ""),
+        q=request.GET.get("q", ""),
+        sort=request.GET.get("sort", "member_no"),
+        include_exited=request.GET.get("exited") == "1",
     )
     unfiltered = not any(request.GET.get(k) for k in ("q", "status", "fee_category", "exited"))
     known = selectors.member_count_on_roll(request.user, org) if unfiltered else None
     page = paginate(request, qs, count=known)
     ctx = {
-        "page": page, "org": org, "statuses": MemberStatus.choices, "fee_categories": FeeCategory.choices,
-        "filters": request.GET, "can_change": policy.path_q(request.user, "change") is not None,
-        "filtered": any(request.GET.get(k) for k in ("q", "status", "fee_category", "org", "exited")),
+        "page": page,
+        "org": org,
+        "statuses": MemberStatus.choices,
+        "fee_categories": FeeCategory.choices,
+        "filters": request.GET,
+        "can_change": policy.path_q(request.user, "change") is not None,
+        "filtered": any(
+            request.GET.get(k) for k in ("q", "status", "fee_category", "org", "exited")
+        ),
     }
-    template = "members/partials/member_table.html" if request.htmx and not request.htmx.boosted else "members/member_list.html"  # type: ignore[attr-defined]
+    template = (
+        "members/partials/member_table.html"
+        if request.htmx and not request.htmx.boosted
+        else "members/member_list.html"
+    )  # type: ignore[attr-defined]
     return render(request, template, ctx)
 
 
@@ -63,9 +77,21 @@ def list_view(request: HttpRequest) -> HttpResponse:
 def lookup_view(request: HttpRequest) -> JsonResponse:
     """Member picker: name or number, within an organization's subtree the user can see."""
     org = _filter_org(request)
-    qs = selectors.member_search(request.user, organization=org, q=request.GET.get("q", "")[:30], status="")
+    qs = selectors.member_search(
+        request.user, organization=org, q=request.GET.get("q", "")[:30], status=""
+    )
     rows = qs.values("member_no", "name", "organization__name")[:20]
-    return JsonResponse({"results": [{"value": r["member_no"], "label": f"{r['name']}（{r['member_no']}，{r['organization__name']}）"} for r in rows]})
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "value": r["member_no"],
+                    "label": f"{r['name']}（{r['member_no']}，{r['organization__name']}）",
+                }
+                for r in rows
+            ]
+        }
+    )
 
 
 @staff_required("view")
@@ -73,10 +99,13 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
     selectors.member_log_view(request.user, member)
     ctx = {
-        "m": member, "events": selectors.member_events(member)[:50],
+        "m": member,
+        "events": selectors.member_events(member)[:50],
         "posts": member.posts.select_related("organization").order_by("-started_on", "-id"),
-        "ancestors": org_selectors.org_ancestors(member.organization, request.user) + [member.organization],
-        "can_change": policy.can(request.user, "change", member.organization) and not selectors.is_exited(member),
+        "ancestors": org_selectors.org_ancestors(member.organization, request.user)
+        + [member.organization],
+        "can_change": policy.can(request.user, "change", member.organization)
+        and not selectors.is_exited(member),
         "can_unmask": policy.can_unmask(request.user, member.organization),
     }
     return render(request, "members/member_detail.html", ctx)
@@ -102,14 +131,29 @@ def create_view(request: HttpRequest) -> HttpResponse:
     if org is None or not policy.can(request.user, "change", org):
         messages.info(request, "请先在组织页面选择要新增党员的党支部。")
         return redirect("orgs:tree")
-    form = MemberForm(request.POST or None, initial={"fee_category": FeeCategory.EMPLOYED, "status": MemberStatus.PROBATIONARY})
-    response = submit(
-        request, form,
-        lambda d: services.member_create(actor=request.user, organization=org, member_no=d["member_no"], data=form.to_data()),
-        done=lambda m: _done(request, f"已新增党员{m.name}。", m.pk), field_map={"fee_base_fen": "fee_base", "organization": ""},
+    form = MemberForm(
+        request.POST or None,
+        initial={"fee_category": FeeCategory.EMPLOYED, "status": MemberStatus.PROBATIONARY},
     )
-    return response or render(request, "members/member_form.html", {"form": form, "org": org, "title": f"新增党员 · {org.name}",
-                                                        "ancestors": org_selectors.org_ancestors(org, request.user) + [org]})
+    response = submit(
+        request,
+        form,
+        lambda d: services.member_create(
+            actor=request.user, organization=org, member_no=d["member_no"], data=form.to_data()
+        ),
+        done=lambda m: _done(request, f"已新增党员{m.name}。", m.pk),
+        field_map={"fee_base_fen": "fee_base", "organization": ""},
+    )
+    return response or render(
+        request,
+        "members/member_form.html",
+        {
+            "form": form,
+            "org": org,
+            "title": f"新增党员 · {org.name}",
+            "ancestors": org_selectors.org_ancestors(org, request.user) + [org],
+        },
+    )
 
 
 @staff_required("change")
@@ -117,23 +161,47 @@ def create_view(request: HttpRequest) -> HttpResponse:
 def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk, "change")
     initial = {
-        "member_no": member.member_no, "name": member.name, "gender": member.gender, "birth_date": member.birth_date,
-        "id_number": member.id_number(), "phone": member.phone(), "ethnicity": member.ethnicity,
-        "education": member.education, "occupation": member.occupation, "work_unit": member.work_unit,
-        "status": member.status, "joined_on": member.joined_on, "full_on": member.full_on,
-        "fee_category": member.fee_category, "fee_base": fen_to_yuan(member.fee_base_fen),
+        "member_no": member.member_no,
+        "name": member.name,
+        "gender": member.gender,
+        "birth_date": member.birth_date,
+        "id_number": member.id_number(),
+        "phone": member.phone(),
+        "ethnicity": member.ethnicity,
+        "education": member.education,
+        "occupation": member.occupation,
+        "work_unit": member.work_unit,
+        "status": member.status,
+        "joined_on": member.joined_on,
+        "full_on": member.full_on,
+        "fee_category": member.fee_category,
+        "fee_base": fen_to_yuan(member.fee_base_fen),
     }
     form = MemberForm(request.POST or None, initial=initial, editing=True)
     if request.method == "GET":
         # The edit form shows the full ID number and phone: that is a read of personal data.
         with transaction.atomic():
-            audit_record(actor=request.user, action="members.view", obj=member, data={"via": "edit_form"})
+            audit_record(
+                actor=request.user, action="members.view", obj=member, data={"via": "edit_form"}
+            )
     response = submit(
-        request, form, lambda d: services.member_update(actor=request.user, member=member, data=form.to_data()),
-        done=lambda m: _done(request, "已保存。", m.pk), field_map={"fee_base_fen": "fee_base"},
+        request,
+        form,
+        lambda d: services.member_update(actor=request.user, member=member, data=form.to_data()),
+        done=lambda m: _done(request, "已保存。", m.pk),
+        field_map={"fee_base_fen": "fee_base"},
     )
-    return response or render(request, "members/member_form.html", {"form": form, "member": member, "title": f"修改党员信息 · {member.name}",
-                                                        "ancestors": org_selectors.org_ancestors(member.organization, request.user) + [member.organization]})
+    return response or render(
+        request,
+        "members/member_form.html",
+        {
+            "form": form,
+            "member": member,
+            "title": f"修改党员信息 · {member.name}",
+            "ancestors": org_selectors.org_ancestors(member.organization, request.user)
+            + [member.organization],
+        },
+    )
 
 
 @staff_required("change")
@@ -142,14 +210,39 @@ def status_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk, "change")
     form = StatusForm(request.POST or None, initial={"on": timezone.localdate()})
     response = submit(
-        request, form, lambda d: services.member_change_status(actor=request.user, member=member, **d),
+        request,
+        form,
+        lambda d: services.member_change_status(actor=request.user, member=member, **d),
         done=lambda m: _done(request, "已记录党籍状态变更。", m.pk),
     )
-    return response or render(request, "members/member_form.html", {"form": form, "member": member, "title": f"党籍状态变更 · {member.name}",
-                                                        "danger": True, "ancestors": org_selectors.org_ancestors(member.organization, request.user) + [member.organization]})
+    return response or render(
+        request,
+        "members/member_form.html",
+        {
+            "form": form,
+            "member": member,
+            "title": f"党籍状态变更 · {member.name}",
+            "danger": True,
+            "ancestors": org_selectors.org_ancestors(member.organization, request.user)
+            + [member.organization],
+        },
+    )
 
 
-EXPORT_COLUMNS = ["党员编号", "姓名", "性别", "出生日期", "身份证号", "手机号", "所在组织", "党籍状态", "入党日期", "转正日期", "党费类别", "党费基数"]
+EXPORT_COLUMNS = [
+    "党员编号",
+    "姓名",
+    "性别",
+    "出生日期",
+    "身份证号",
+    "手机号",
+    "所在组织",
+    "党籍状态",
+    "入党日期",
+    "转正日期",
+    "党费类别",
+    "党费基数",
+]
 
 
 @staff_required("view")
@@ -158,22 +251,41 @@ def export_view(request: HttpRequest) -> HttpResponse:
     import openpyxl
 
     org = _filter_org(request)
-    qs = selectors.member_search(request.user, organization=org, status=request.GET.get("status", ""),
-                                 fee_category=request.GET.get("fee_category", ""), q=request.GET.get("q", ""),
-                                 sort=request.GET.get("sort", "member_no"))[:50000]
+    qs = selectors.member_search(
+        request.user,
+        organization=org,
+        status=request.GET.get("status", ""),
+        fee_category=request.GET.get("fee_category", ""),
+        q=request.GET.get("q", ""),
+        sort=request.GET.get("sort", "member_no"),
+    )[:50000]
     # Full values only where the user may unmask everything exported (one subtree, or all roots).
     scope_orgs = [org] if org is not None else list(org_selectors.org_roots(request.user))
     full = bool(scope_orgs) and all(policy.can_unmask(request.user, o) for o in scope_orgs)
     rows = [
-        [m.member_no, m.name, m.gender, m.birth_date.isoformat(),
-         m.id_number() if full else m.id_number_masked, m.phone() if full else m.phone_masked,
-         m.organization.name, m.get_status_display(), m.joined_on.isoformat(),
-         m.full_on.isoformat() if m.full_on else "", m.get_fee_category_display(), fen_to_yuan(m.fee_base_fen)]
+        [
+            m.member_no,
+            m.name,
+            m.gender,
+            m.birth_date.isoformat(),
+            m.id_number() if full else m.id_number_masked,
+            m.phone() if full else m.phone_masked,
+            m.organization.name,
+            m.get_status_display(),
+            m.joined_on.isoformat(),
+            m.full_on.isoformat() if m.full_on else "",
+            m.get_fee_category_display(),
+            fen_to_yuan(m.fee_base_fen),
+        ]
         for m in qs
     ]
     with transaction.atomic():
-        audit_record(actor=request.user, action="members.export", organization=org,
-                     data={"rows": len(rows), "unmasked": full, "filters": dict(request.GET.items())})
+        audit_record(
+            actor=request.user,
+            action="members.export",
+            organization=org,
+            data={"rows": len(rows), "unmasked": full, "filters": dict(request.GET.items())},
+        )
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     if request.GET.get("format") == "csv":
         buf = io.StringIO()
@@ -186,7 +298,11 @@ def export_view(request: HttpRequest) -> HttpResponse:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "党员花名册"
-    ws.append([f"范围：{org.name if org else '全部授权范围'}　导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　导出人：{request.user}"])
+    ws.append(
+        [
+            f"范围：{org.name if org else '全部授权范围'}　导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　导出人：{request.user}"
+        ]
+    )
     ws.append(EXPORT_COLUMNS)
     for r in rows:
         ws.append([escape_cell(c) for c in r])
@@ -195,7 +311,10 @@ def export_view(request: HttpRequest) -> HttpResponse:
             cell.data_type = "s"
     out = io.BytesIO()
     wb.save(out)
-    resp = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     resp["Content-Disposition"] = f'attachment; filename="members-{stamp}.xlsx"'
     return resp
 
@@ -216,13 +335,19 @@ def import_view(request: HttpRequest) -> HttpResponse:
         name = upload.name or "upload"
         try:
             table = read_upload(upload, MEMBERS)
-            result = import_tables({MEMBERS.name: table}, actor=request.user, source=f"roster:{name[:80]}",
-                                   scope_paths=policy.roots(request.user, "change"))
+            result = import_tables(
+                {MEMBERS.name: table},
+                actor=request.user,
+                source=f"roster:{name[:80]}",
+                scope_paths=policy.roots(request.user, "change"),
+            )
         except BundleError as exc:
             report = exc.issues
         else:
             c = result.counts[MEMBERS.name]
-            messages.success(request, f"导入完成：新增{c.created}人，更新{c.updated}人，未变{c.unchanged}人。")
+            messages.success(
+                request, f"导入完成：新增{c.created}人，更新{c.updated}人，未变{c.unchanged}人。"
+            )
             return redirect("members:import")
     return render(request, "members/import.html", {"form": form, "report": report})
 
@@ -254,19 +379,42 @@ def import_template_view(request: HttpRequest) -> HttpResponse:
     ws.title = "花名册"
     ws.append(list(MEMBERS.columns))
     for idx, col in enumerate(MEMBERS.columns, start=1):
-        ws.cell(row=1, column=idx).comment = Comment(f"{COLUMN_LABELS[col]}：{rules[col]}", "党建平台")
-    ws.append(["M0001", "张三", "男", "1990-03-07", "350203199003070015", "13800000000", "（组织代码）", "full",
-               "2015-06-01", "2016-06-01", "employed", "6000.00"])
+        ws.cell(row=1, column=idx).comment = Comment(
+            f"{COLUMN_LABELS[col]}：{rules[col]}", "党建平台"
+        )
+    ws.append(
+        [
+            "M0001",
+            "张三",
+            "男",
+            "1990-03-07",
+            "350203199003070015",
+            "13800000000",
+            "（组织代码）",
+            "full",
+            "2015-06-01",
+            "2016-06-01",
+            "employed",
+            "6000.00",
+        ]
+    )
     help_ws = wb.create_sheet("填写说明")
     help_ws.append(["列名", "含义", "规则"])
     for col in MEMBERS.columns:
         help_ws.append([col, COLUMN_LABELS[col], rules[col]])
     help_ws.append([])
-    help_ws.append(["说明", "第2行为示例，请删除后填写。整表任意一行有误则整表不导入，系统会列出文件、行、列和原因。", ""])
+    help_ws.append(
+        [
+            "说明",
+            "第2行为示例，请删除后填写。整表任意一行有误则整表不导入，系统会列出文件、行、列和原因。",
+            "",
+        ]
+    )
     out = io.BytesIO()
     wb.save(out)
-    resp = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     resp["Content-Disposition"] = 'attachment; filename="members-template.xlsx"'
     return resp
-
-

@@ -46,12 +46,21 @@ class Message:
     data: dict[str, Any]  # structured fields (WeChat template)
 
 
-def _post(url: str, key_id: str, key: str, payload: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
+def _post(
+    url: str, key_id: str, key: str, payload: dict[str, Any], timeout: float = 10
+) -> dict[str, Any]:
     if not url or not key:
         raise ChannelError("渠道未配置")
     body = json.dumps(payload, ensure_ascii=False).encode()
-    req = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310 - configured gateway URL
-        "Content-Type": "application/json; charset=utf-8", **signed_headers(key_id, key, body)})
+    req = urllib.request.Request(  # noqa: S310 - configured gateway URL
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            **signed_headers(key_id, key, body),
+        },
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
             raw = resp.read(65536)
@@ -64,7 +73,9 @@ def _post(url: str, key_id: str, key: str, payload: dict[str, Any], timeout: flo
     except ValueError as exc:
         raise ChannelError("网关应答不是JSON") from exc
     if not isinstance(answer, dict) or answer.get("errcode", 0) not in (0, "0"):
-        raise ChannelError(f"网关拒绝：{str(answer.get('errmsg', answer))[:200] if isinstance(answer, dict) else answer}")
+        raise ChannelError(
+            f"网关拒绝：{str(answer.get('errmsg', answer))[:200] if isinstance(answer, dict) else answer}"
+        )
     return answer
 
 
@@ -73,8 +84,12 @@ def send_email(to: str, message: Message) -> None:
         raise ChannelError("邮件未配置")
     try:
         # SMTP explicitly: the test runner swaps EMAIL_BACKEND for an in-memory one, the channel must not.
-        with get_connection(notify_settings().get("email_backend", SMTP), fail_silently=False) as conn:
-            EmailMessage(message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [to], connection=conn).send()
+        with get_connection(
+            notify_settings().get("email_backend", SMTP), fail_silently=False
+        ) as conn:
+            EmailMessage(
+                message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [to], connection=conn
+            ).send()
     except Exception as exc:  # noqa: BLE001 - smtplib and socket errors of every kind mean: retry later
         raise ChannelError(f"邮件发送失败：{type(exc).__name__} {str(exc)[:150]}") from exc
 
@@ -86,13 +101,23 @@ def send_sms(phone: str, message: Message) -> None:
 
 def send_wechat(openid: str, message: Message) -> None:
     cfg = notify_settings()["wechat"]
-    _post(cfg["url"], cfg["key_id"], cfg["key"], {
-        "touser": openid, "template_id": cfg["template_id"], "url": notify_settings()["site_url"] + reverse("notify:inbox"),
-        "data": {k: {"value": v} for k, v in message.data.items()},
-    })
+    _post(
+        cfg["url"],
+        cfg["key_id"],
+        cfg["key"],
+        {
+            "touser": openid,
+            "template_id": cfg["template_id"],
+            "url": notify_settings()["site_url"] + reverse("notify:inbox"),
+            "data": {k: {"value": v} for k, v in message.data.items()},
+        },
+    )
 
 
 def configured() -> dict[str, bool]:
     n = notify_settings()
-    return {"email": bool(n["email"]), "sms": bool(n["sms"]["url"] and n["sms"]["key"]),
-            "wechat": bool(n["wechat"]["url"] and n["wechat"]["key"])}
+    return {
+        "email": bool(n["email"]),
+        "sms": bool(n["sms"]["url"] and n["sms"]["key"]),
+        "wechat": bool(n["wechat"]["url"] and n["wechat"]["key"]),
+    }

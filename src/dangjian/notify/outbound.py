@@ -56,11 +56,24 @@ def quiet_end(moment: datetime) -> datetime:
 
 # --- contact details ---
 
+
 @transaction.atomic(durable=True)
-def contact_update(*, user: Any, email: str, phone: str, wechat_openid: str, email_on: bool, sms_on: bool,
-                   wechat_on: bool) -> Contact:
+def contact_update(
+    *,
+    user: Any,
+    email: str,
+    phone: str,
+    wechat_openid: str,
+    email_on: bool,
+    sms_on: bool,
+    wechat_on: bool,
+) -> Contact:
     """A person sets where they want reminders. Turning a channel on needs its address."""
-    email, phone, openid = (email or "").strip(), (phone or "").strip(), (wechat_openid or "").strip()
+    email, phone, openid = (
+        (email or "").strip(),
+        (phone or "").strip(),
+        (wechat_openid or "").strip(),
+    )
     if email:
         try:
             validate_email(email)
@@ -72,8 +85,11 @@ def contact_update(*, user: Any, email: str, phone: str, wechat_openid: str, ema
     if openid and not re.fullmatch(r"[A-Za-z0-9_-]{10,64}", openid):
         raise DomainError("bad_openid", "微信OpenID格式不正确", field="wechat_openid")
     has_phone = bool(phone) if "*" not in phone else bool(contact.phone_encrypted)
-    for on, present, field, label in [(email_on, bool(email), "email", "电子邮箱"), (sms_on, has_phone, "phone", "手机号"),
-                                      (wechat_on, bool(openid), "wechat_openid", "微信OpenID")]:
+    for on, present, field, label in [
+        (email_on, bool(email), "email", "电子邮箱"),
+        (sms_on, has_phone, "phone", "手机号"),
+        (wechat_on, bool(openid), "wechat_openid", "微信OpenID"),
+    ]:
         if on and not present:
             raise DomainError("required", f"开启该提醒方式需要先填写{label}", field=field)
     changed = []
@@ -99,6 +115,7 @@ def contact_update(*, user: Any, email: str, phone: str, wechat_openid: str, ema
 
 # --- the daily digest ---
 
+
 def _address(contact: Contact, channel: str) -> str:
     if channel == Channel.EMAIL:
         return contact.email
@@ -122,7 +139,9 @@ def delivery_queue_digests(now: datetime | None = None) -> dict[str, int]:
         return {"deliveries": 0, "reminders": 0}
     flags = {"email": "email_on", "sms": "sms_on", "wechat": "wechat_on"}
     want_by_user: dict[int, list[str]] = {}
-    for row in Contact.objects.filter(user__is_active=True).values("user_id", "email_on", "sms_on", "wechat_on"):
+    for row in Contact.objects.filter(user__is_active=True).values(
+        "user_id", "email_on", "sms_on", "wechat_on"
+    ):
         values: dict[str, Any] = dict(row)
         chosen = [c for c in wanted if values[flags[c]]]
         if chosen:
@@ -131,12 +150,25 @@ def delivery_queue_digests(now: datetime | None = None) -> dict[str, int]:
         return {"deliveries": 0, "reminders": 0}
     done_today = set(Delivery.objects.filter(day=today).values_list("user_id", "channel"))
     pending: dict[int, list[int]] = defaultdict(list)
-    for rid, uid in (Reminder.objects.filter(user_id__in=want_by_user, closed_on__isnull=True, read_at__isnull=True,
-                                             notified_at__isnull=True).order_by("id").values_list("id", "user_id")):
+    for rid, uid in (
+        Reminder.objects.filter(
+            user_id__in=want_by_user,
+            closed_on__isnull=True,
+            read_at__isnull=True,
+            notified_at__isnull=True,
+        )
+        .order_by("id")
+        .values_list("id", "user_id")
+    ):
         pending[uid].append(rid)
     notices: dict[int, list[int]] = defaultdict(list)
-    for nid, uid in (Notice.objects.filter(user_id__in=want_by_user, read_at__isnull=True, notified_at__isnull=True)
-                     .order_by("id").values_list("id", "user_id")):
+    for nid, uid in (
+        Notice.objects.filter(
+            user_id__in=want_by_user, read_at__isnull=True, notified_at__isnull=True
+        )
+        .order_by("id")
+        .values_list("id", "user_id")
+    ):
         notices[uid].append(nid)
     send_at = quiet_end(now)
     deliveries: list[Delivery] = []
@@ -149,17 +181,42 @@ def delivery_queue_digests(now: datetime | None = None) -> dict[str, int]:
         rids, nids = pending.get(uid, []), notices.get(uid, [])
         included.extend(rids)
         included_notices.extend(nids)
-        summary = "、".join(x for x in (f"{len(rids)}条待办预警" if rids else "", f"{len(nids)}条通知" if nids else "") if x)
-        deliveries.extend(Delivery(user_id=uid, channel=c, day=today, reminder_ids=rids, notice_ids=nids,
-                                   next_attempt_at=send_at, summary=summary) for c in fresh)
+        summary = "、".join(
+            x
+            for x in (
+                f"{len(rids)}条待办预警" if rids else "",
+                f"{len(nids)}条通知" if nids else "",
+            )
+            if x
+        )
+        deliveries.extend(
+            Delivery(
+                user_id=uid,
+                channel=c,
+                day=today,
+                reminder_ids=rids,
+                notice_ids=nids,
+                next_attempt_at=send_at,
+                summary=summary,
+            )
+            for c in fresh
+        )
     Delivery.objects.bulk_create(deliveries, batch_size=2000)
     for i in range(0, len(included), 5000):
-        Reminder.objects.filter(id__in=included[i:i + 5000]).update(notified_at=now)
+        Reminder.objects.filter(id__in=included[i : i + 5000]).update(notified_at=now)
     for i in range(0, len(included_notices), 5000):
-        Notice.objects.filter(id__in=included_notices[i:i + 5000]).update(notified_at=now)
-    audit_record(actor=None, action="notify.digest", obj=None,
-                 data={"day": today.isoformat(), "deliveries": len(deliveries), "reminders": len(included),
-                       "notices": len(included_notices)})
+        Notice.objects.filter(id__in=included_notices[i : i + 5000]).update(notified_at=now)
+    audit_record(
+        actor=None,
+        action="notify.digest",
+        obj=None,
+        data={
+            "day": today.isoformat(),
+            "deliveries": len(deliveries),
+            "reminders": len(included),
+            "notices": len(included_notices),
+        },
+    )
     return {"deliveries": len(deliveries), "reminders": len(included)}
 
 
@@ -170,17 +227,30 @@ def _message(reminders: list[Reminder], notices: list[Notice] | None = None) -> 
     n = len(reminders)
     order = {"critical": 0, "high": 1, "warn": 2, "info": 3}
     items = sorted(reminders, key=lambda r: (order.get(r.finding.severity, 9), r.id))[:DIGEST_ITEMS]
-    lines = [f"· 【{SEVERITY_LABELS[r.finding.severity]}】{r.organization.name}：{r.finding.message}" for r in items]
+    lines = [
+        f"· 【{SEVERITY_LABELS[r.finding.severity]}】{r.organization.name}：{r.finding.message}"
+        for r in items
+    ]
     if n > DIGEST_ITEMS:
         lines.append(f"……另有{n - DIGEST_ITEMS}条，请登录平台查看。")
     url = settings.NOTIFY["site_url"] + reverse("notify:inbox")
-    text = f"您有{n}条待办预警（红色及以上{serious}条）：\n\n" + "\n".join(lines) + f"\n\n请登录平台处理：{url}\n（本邮件由系统发送，每日至多一封。）"
+    text = (
+        f"您有{n}条待办预警（红色及以上{serious}条）：\n\n"
+        + "\n".join(lines)
+        + f"\n\n请登录平台处理：{url}\n（本邮件由系统发送，每日至多一封。）"
+    )
     short = f"【党建平台】您有{n}条待办预警（红色及以上{serious}条），请登录平台“消息”查看处理。"
-    data = {"first": f"您有{n}条待办预警", "keyword1": f"{n}条（红色及以上{serious}条）",
-            "keyword2": timezone.localdate().isoformat(), "remark": "请登录平台查看处理。"}
+    data = {
+        "first": f"您有{n}条待办预警",
+        "keyword1": f"{n}条（红色及以上{serious}条）",
+        "keyword2": timezone.localdate().isoformat(),
+        "remark": "请登录平台查看处理。",
+    }
     if notices:
         text = "\n".join(f"· {x.title}：{x.body}" for x in notices[:DIGEST_ITEMS]) + "\n\n" + text
-    return channels.Message(subject=f"【党建平台】您有{n}条待办预警", text=text, short=short, data=data)
+    return channels.Message(
+        subject=f"【党建平台】您有{n}条待办预警", text=text, short=short, data=data
+    )
 
 
 def _notice_message(notices: list[Notice]) -> channels.Message:
@@ -190,28 +260,57 @@ def _notice_message(notices: list[Notice]) -> channels.Message:
     if n > DIGEST_ITEMS:
         lines.append(f"……另有{n - DIGEST_ITEMS}条，请登录平台查看。")
     url = settings.NOTIFY["site_url"] + reverse("notify:inbox")
-    text = f"您有{n}条通知：\n\n" + "\n".join(lines) + f"\n\n详情请登录平台查看：{url}\n（本邮件由系统发送，每日至多一封。）"
-    short = f"【党建平台】{first.title}：{first.body}"[:120] if n == 1 else f"【党建平台】您有{n}条通知，请登录平台“消息”查看。"
-    data = {"first": first.title if n == 1 else f"您有{n}条通知", "keyword1": first.body[:40],
-            "keyword2": timezone.localdate().isoformat(), "remark": "请登录平台查看详情。"}
-    return channels.Message(subject=f"【党建平台】{first.title}" if n == 1 else f"【党建平台】您有{n}条通知", text=text,
-                            short=short, data=data)
+    text = (
+        f"您有{n}条通知：\n\n"
+        + "\n".join(lines)
+        + f"\n\n详情请登录平台查看：{url}\n（本邮件由系统发送，每日至多一封。）"
+    )
+    short = (
+        f"【党建平台】{first.title}：{first.body}"[:120]
+        if n == 1
+        else f"【党建平台】您有{n}条通知，请登录平台“消息”查看。"
+    )
+    data = {
+        "first": first.title if n == 1 else f"您有{n}条通知",
+        "keyword1": first.body[:40],
+        "keyword2": timezone.localdate().isoformat(),
+        "remark": "请登录平台查看详情。",
+    }
+    return channels.Message(
+        subject=f"【党建平台】{first.title}" if n == 1 else f"【党建平台】您有{n}条通知",
+        text=text,
+        short=short,
+        data=data,
+    )
 
 
-SENDERS = {Channel.EMAIL: channels.send_email, Channel.SMS: channels.send_sms, Channel.WECHAT: channels.send_wechat}
+SENDERS = {
+    Channel.EMAIL: channels.send_email,
+    Channel.SMS: channels.send_sms,
+    Channel.WECHAT: channels.send_wechat,
+}
 
 
 def _attempt(delivery_id: int, now: datetime) -> str:
     """One attempt at one delivery, in its own transaction; returns the resulting status."""
     cfg = settings.NOTIFY
     with transaction.atomic():
-        lock = Delivery.objects.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
-        d = lock.filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).first()
+        lock = Delivery.objects.select_for_update(
+            skip_locked=connection.features.has_select_for_update_skip_locked
+        )
+        d = lock.filter(
+            pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+        ).first()
         if d is None:
             return "skipped"
-        reminders = list(Reminder.objects.filter(id__in=d.reminder_ids, closed_on__isnull=True)
-                         .select_related("finding", "organization"))
-        notices = list(Notice.objects.filter(id__in=d.notice_ids).order_by("id")) if d.notice_ids else []
+        reminders = list(
+            Reminder.objects.filter(id__in=d.reminder_ids, closed_on__isnull=True).select_related(
+                "finding", "organization"
+            )
+        )
+        notices = (
+            list(Notice.objects.filter(id__in=d.notice_ids).order_by("id")) if d.notice_ids else []
+        )
         if not reminders and not notices:
             d.status, d.last_error = DeliveryStatus.CANCELLED, "提醒均已处理完毕，不再发送"
             d.save(update_fields=["status", "last_error"])
@@ -228,12 +327,29 @@ def _attempt(delivery_id: int, now: datetime) -> str:
             if d.attempts >= cfg["max_attempts"]:
                 d.status = DeliveryStatus.FAILED
             else:
-                d.next_attempt_at = now + timedelta(seconds=cfg["backoff_seconds"] * 2 ** (d.attempts - 1))
+                d.next_attempt_at = now + timedelta(
+                    seconds=cfg["backoff_seconds"] * 2 ** (d.attempts - 1)
+                )
         else:
             d.status, d.sent_at, d.last_error = DeliveryStatus.SENT, now, ""
-            d.summary = "、".join(x for x in (f"{len(reminders)}条待办预警" if reminders else "",
-                                               f"{len(notices)}条通知" if notices else "") if x)
-        d.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at", "summary"])
+            d.summary = "、".join(
+                x
+                for x in (
+                    f"{len(reminders)}条待办预警" if reminders else "",
+                    f"{len(notices)}条通知" if notices else "",
+                )
+                if x
+            )
+        d.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "last_error",
+                "sent_at",
+                "summary",
+            ]
+        )
         return d.status
 
 
@@ -243,9 +359,11 @@ def delivery_send_due(now: datetime | None = None, limit: int = 500) -> dict[str
     counts: dict[str, int] = defaultdict(int)
     if in_quiet_hours(now):
         return dict(counts)
-    due = list(Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-               .order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+    due = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
     for delivery_id in due:
         counts[_attempt(delivery_id, now)] += 1
     return dict(counts)
-

@@ -43,18 +43,31 @@ def _pairs(findings: Any, as_of: date | None = None) -> set[tuple[int, int, int,
     as_of = as_of or timezone.localdate()
     cfg: dict[str, Any] = settings.NOTIFY
     step = Organization.steplen
-    rows = list(findings.values_list("id", "organization_id", "organization__path", "severity", "member__user__id",
-                                     "opened_on"))
+    rows = list(
+        findings.values_list(
+            "id",
+            "organization_id",
+            "organization__path",
+            "severity",
+            "member__user__id",
+            "opened_on",
+        )
+    )
     org_ids = {r[1] for r in rows}
     acting: dict[int, set[int]] = {}
     for oid, uid in RoleGrant.objects.filter(
-        revoked_at__isnull=True, role__in=[Role.BRANCH_WORKER, Role.COMMITTEE_STAFF], user__is_active=True,
+        revoked_at__isnull=True,
+        role__in=[Role.BRANCH_WORKER, Role.COMMITTEE_STAFF],
+        user__is_active=True,
         organization_id__in=org_ids,
     ).values_list("organization_id", "user_id"):
         acting.setdefault(oid, set()).add(uid)
     for oid, uid in Post.objects.filter(
-        ended_on__isnull=True, post__in=ACTING_POSTS, organization_id__in=org_ids,
-        member__user__isnull=False, member__user__is_active=True,
+        ended_on__isnull=True,
+        post__in=ACTING_POSTS,
+        organization_id__in=org_ids,
+        member__user__isnull=False,
+        member__user__is_active=True,
     ).values_list("organization_id", "member__user__id"):
         acting.setdefault(oid, set()).add(uid)
 
@@ -72,10 +85,15 @@ def _pairs(findings: Any, as_of: date | None = None) -> set[tuple[int, int, int,
     upper: dict[str, set[int]] = {}
     ancestor_paths = {p for items in wanted.values() for _lvl, p in items}
     for path, uid in RoleGrant.objects.filter(
-        revoked_at__isnull=True, role=Role.COMMITTEE_STAFF, user__is_active=True, organization__path__in=ancestor_paths,
+        revoked_at__isnull=True,
+        role=Role.COMMITTEE_STAFF,
+        user__is_active=True,
+        organization__path__in=ancestor_paths,
     ).values_list("organization__path", "user_id"):
         upper.setdefault(path, set()).add(uid)
-    best: dict[tuple[int, int], tuple[int, int]] = {}  # (finding, user) -> (level, org); the lowest level wins
+    best: dict[
+        tuple[int, int], tuple[int, int]
+    ] = {}  # (finding, user) -> (level, org); the lowest level wins
     for fid, oid, _path, _severity, member_user, _opened in rows:
         for uid in acting.get(oid, ()):
             best[(fid, uid)] = (0, oid)
@@ -94,19 +112,34 @@ def reminders_sync(as_of: date) -> dict[str, int]:
     close those whose finding has closed."""
     open_findings = Finding.objects.filter(closed_on__isnull=True)
     pairs = _pairs(open_findings, as_of)
-    existing = set(Reminder.objects.filter(finding__closed_on__isnull=True).values_list("finding_id", "user_id"))
-    new = [Reminder(finding_id=f, user_id=u, organization_id=o, level=lvl) for f, u, o, lvl in pairs if (f, u) not in existing]
+    existing = set(
+        Reminder.objects.filter(finding__closed_on__isnull=True).values_list(
+            "finding_id", "user_id"
+        )
+    )
+    new = [
+        Reminder(finding_id=f, user_id=u, organization_id=o, level=lvl)
+        for f, u, o, lvl in pairs
+        if (f, u) not in existing
+    ]
     Reminder.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
     # read first, write only what changed: a re-scan with nothing new issues no write at all
-    to_close = list(Reminder.objects.filter(closed_on__isnull=True, finding__closed_on__isnull=False).values_list("id", flat=True))
+    to_close = list(
+        Reminder.objects.filter(
+            closed_on__isnull=True, finding__closed_on__isnull=False
+        ).values_list("id", flat=True)
+    )
     for i in range(0, len(to_close), 5000):
-        Reminder.objects.filter(id__in=to_close[i:i + 5000]).update(closed_on=as_of)
+        Reminder.objects.filter(id__in=to_close[i : i + 5000]).update(closed_on=as_of)
     return {"created": len(new), "closed": len(to_close)}
 
 
 def inbox(user: Any) -> Any:
-    return (Reminder.objects.filter(user=user).select_related("finding", "organization", "finding__member")
-            .order_by(F("closed_on").asc(nulls_first=True), "read_at", "-finding__severity", "-id"))
+    return (
+        Reminder.objects.filter(user=user)
+        .select_related("finding", "organization", "finding__member")
+        .order_by(F("closed_on").asc(nulls_first=True), "read_at", "-finding__severity", "-id")
+    )
 
 
 def unread_count(user: Any) -> int:
@@ -117,21 +150,37 @@ def unread_count(user: Any) -> int:
     from .models import Notice
 
     def count(qs: Any) -> Any:
-        return Coalesce(Subquery(qs.order_by().values("user_id").annotate(c=Count("id")).values("c"),
-                                 output_field=IntegerField()), Value(0))
+        return Coalesce(
+            Subquery(
+                qs.order_by().values("user_id").annotate(c=Count("id")).values("c"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
 
-    row = (Reminder.objects.model._meta.get_field("user").related_model._default_manager  # type: ignore[union-attr]
-           .filter(pk=user.pk)
-           .annotate(r=count(Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True)),
-                     n=count(Notice.objects.filter(user=user, read_at__isnull=True)))
-           .values_list("r", "n").first())
+    row = (
+        Reminder.objects.model._meta.get_field("user")
+        .related_model._default_manager.filter(pk=user.pk)  # type: ignore[union-attr]
+        .annotate(
+            r=count(
+                Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True)
+            ),
+            n=count(Notice.objects.filter(user=user, read_at__isnull=True)),
+        )
+        .values_list("r", "n")
+        .first()
+    )
     return sum(row) if row else 0
 
 
 def notices(user: Any) -> Any:
     from .models import Notice
 
-    return Notice.objects.filter(user=user).select_related("organization").order_by(F("read_at").asc(nulls_first=True), "-id")
+    return (
+        Notice.objects.filter(user=user)
+        .select_related("organization")
+        .order_by(F("read_at").asc(nulls_first=True), "-id")
+    )
 
 
 def notice_send(*, users: Any, organization: Any, title: str, body: str, url: str, key: str) -> int:
@@ -139,10 +188,24 @@ def notice_send(*, users: Any, organization: Any, title: str, body: str, url: st
     Called inside the caller's transaction (e.g. publishing a meeting), which records the audit event."""
     from .models import Notice
 
-    user_ids = list(users.values_list("id", flat=True)) if hasattr(users, "values_list") else list(users)
-    seen = set(Notice.objects.filter(key=key, user_id__in=user_ids).values_list("user_id", flat=True))
-    fresh = [Notice(user_id=uid, organization=organization, title=title[:100], body=body[:500], url=url[:200], key=key)
-             for uid in user_ids if uid not in seen]
+    user_ids = (
+        list(users.values_list("id", flat=True)) if hasattr(users, "values_list") else list(users)
+    )
+    seen = set(
+        Notice.objects.filter(key=key, user_id__in=user_ids).values_list("user_id", flat=True)
+    )
+    fresh = [
+        Notice(
+            user_id=uid,
+            organization=organization,
+            title=title[:100],
+            body=body[:500],
+            url=url[:200],
+            key=key,
+        )
+        for uid in user_ids
+        if uid not in seen
+    ]
     Notice.objects.bulk_create(fresh, batch_size=2000)
     return len(fresh)
 
@@ -157,7 +220,13 @@ def notice_mark_read(*, user: Any, notice_id: int) -> Any:
     if notice.read_at is None:
         notice.read_at = timezone.now()
         notice.save(update_fields=["read_at"])
-        audit_record(actor=user, action="notify.notice_read", obj=notice, organization=notice.organization, data={"key": notice.key})
+        audit_record(
+            actor=user,
+            action="notify.notice_read",
+            obj=notice,
+            organization=notice.organization,
+            data={"key": notice.key},
+        )
     return notice
 
 
@@ -170,7 +239,11 @@ def reminder_mark_read(*, user: Any, reminder_id: int) -> Reminder:
     if reminder.read_at is None:
         reminder.read_at = timezone.now()
         reminder.save(update_fields=["read_at"])
-        audit_record(actor=user, action="notify.read", obj=reminder, organization=reminder.organization,
-                     data={"finding": reminder.finding_id})
+        audit_record(
+            actor=user,
+            action="notify.read",
+            obj=reminder,
+            organization=reminder.organization,
+            data={"finding": reminder.finding_id},
+        )
     return reminder
-

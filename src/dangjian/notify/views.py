@@ -22,8 +22,17 @@ from . import services
 def inbox_view(request: HttpRequest) -> HttpResponse:
     page = paginate(request, services.inbox(request.user))
     notices = list(services.notices(request.user)[:20]) if page.number == 1 else []
-    return render(request, "notify/inbox.html", {"page": page, "rules": REGISTRY, "severities": SEVERITY_LABELS,
-                                                 "notices": notices, "base_template": _base(request)})
+    return render(
+        request,
+        "notify/inbox.html",
+        {
+            "page": page,
+            "rules": REGISTRY,
+            "severities": SEVERITY_LABELS,
+            "notices": notices,
+            "base_template": _base(request),
+        },
+    )
 
 
 @signed_in
@@ -31,7 +40,11 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 def notice_open_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Open a notice: mark it read and go where it points (inside the platform only)."""
     notice = services.notice_mark_read(user=request.user, notice_id=pk)
-    return redirect(notice.url if notice.url.startswith("/") and not notice.url.startswith("//") else "notify:inbox")
+    return redirect(
+        notice.url
+        if notice.url.startswith("/") and not notice.url.startswith("//")
+        else "notify:inbox"
+    )
 
 
 @signed_in
@@ -58,21 +71,39 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     from .outbound import contact_update
 
     contact = Contact.objects.filter(user_id=getattr(request.user, "pk", 0)).first()
-    initial = {"email": contact.email, "phone": contact.phone_masked, "wechat_openid": contact.wechat_openid,
-               "email_on": contact.email_on, "sms_on": contact.sms_on, "wechat_on": contact.wechat_on} if contact else {}
+    initial = (
+        {
+            "email": contact.email,
+            "phone": contact.phone_masked,
+            "wechat_openid": contact.wechat_openid,
+            "email_on": contact.email_on,
+            "sms_on": contact.sms_on,
+            "wechat_on": contact.wechat_on,
+        }
+        if contact
+        else {}
+    )
     form = ContactForm(request.POST or None, initial=initial)
     live = configured()
     for name in ("email", "sms", "wechat"):
         if not live[name]:
             form.fields[f"{name}_on"].help_text = "本平台尚未开通该渠道，开启后将在开通时生效"
+
     def saved(_contact: Any) -> HttpResponse:
         messages.success(request, "已保存提醒方式。")
         return redirect("notify:settings")
 
     done = submit(request, form, lambda d: contact_update(user=request.user, **d), done=saved)
-    return done or render(request, "notify/settings.html", {"form": form, "base_template": _base(request),
-                                                            "quiet": django_settings.NOTIFY["quiet_hours"],
-                                                            "digest_hour": django_settings.NOTIFY["digest_hour"]})
+    return done or render(
+        request,
+        "notify/settings.html",
+        {
+            "form": form,
+            "base_template": _base(request),
+            "quiet": django_settings.NOTIFY["quiet_hours"],
+            "digest_hour": django_settings.NOTIFY["digest_hour"],
+        },
+    )
 
 
 @admin_required("system_admin")
@@ -86,7 +117,14 @@ def deliveries_view(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     if channel in Channel.values:
         qs = qs.filter(channel=channel)
-    return render(request, "notify/deliveries.html", {
-        "page": paginate(request, qs), "status": status, "channel": channel,
-        "statuses": DeliveryStatus.choices, "channels": Channel.choices,
-    })
+    return render(
+        request,
+        "notify/deliveries.html",
+        {
+            "page": paginate(request, qs),
+            "status": status,
+            "channel": channel,
+            "statuses": DeliveryStatus.choices,
+            "channels": Channel.choices,
+        },
+    )

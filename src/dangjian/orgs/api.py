@@ -17,8 +17,21 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "code", "name", "kind", "kind_label", "category", "category_label", "established_on",
-                  "is_active", "dissolved_on", "depth", "numchild", "parent_code"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "kind_label",
+            "category",
+            "category_label",
+            "established_on",
+            "is_active",
+            "dissolved_on",
+            "depth",
+            "numchild",
+            "parent_code",
+        ]
 
     def get_parent_code(self, obj: Organization) -> str | None:
         codes = self.context.get("parent_codes", {})
@@ -45,11 +58,17 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         page = super().paginate_queryset(queryset)
         rows = page if page is not None else list(queryset)
         parent_paths = {o.path[: -Organization.steplen] for o in rows if o.depth > 1}
-        self._parent_codes = dict(Organization.objects.filter(path__in=parent_paths).values_list("path", "code"))
+        self._parent_codes = dict(
+            Organization.objects.filter(path__in=parent_paths).values_list("path", "code")
+        )
         return page
 
     def get_object(self):  # type: ignore[no-untyped-def]
         obj = super().get_object()
         if obj.depth > 1:
-            self._parent_codes = dict(Organization.objects.filter(path=obj.path[: -Organization.steplen]).values_list("path", "code"))
+            self._parent_codes = dict(
+                Organization.objects.filter(path=obj.path[: -Organization.steplen]).values_list(
+                    "path", "code"
+                )
+            )
         return obj

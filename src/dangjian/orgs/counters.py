@@ -9,7 +9,11 @@ from django.db.models.functions import Coalesce
 
 from .models import Organization
 
-COUNTED = {"full": "members_full", "probationary": "members_probationary", "suspended": "members_suspended"}
+COUNTED = {
+    "full": "members_full",
+    "probationary": "members_probationary",
+    "suspended": "members_suspended",
+}
 
 
 def counters_adjust(organization_id: int, status: str, delta: int) -> None:
@@ -24,12 +28,20 @@ def counters_recount(organization_ids: Iterable[int] | None = None) -> int:
     from dangjian.members.models import Member
 
     def count(status: str) -> Coalesce:
-        sub = (Member.objects.filter(organization_id=OuterRef("pk"), status=status).order_by()
-               .values("organization_id").annotate(n=Count("pk")).values("n"))
+        sub = (
+            Member.objects.filter(organization_id=OuterRef("pk"), status=status)
+            .order_by()
+            .values("organization_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
 
     qs = Organization.objects.all()
     if organization_ids is not None:
         qs = qs.filter(pk__in=list(organization_ids))
-    return qs.update(members_full=count("full"), members_probationary=count("probationary"),
-                     members_suspended=count("suspended"))
+    return qs.update(
+        members_full=count("full"),
+        members_probationary=count("probationary"),
+        members_suspended=count("suspended"),
+    )

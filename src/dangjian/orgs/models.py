@@ -27,7 +27,11 @@ class Organization(MP_Node):
     is_active = models.BooleanField("有效", default=True)
     dissolved_on = models.DateField("撤销日期", null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入组织", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="并入组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="merged_organizations",
     )
     # Members directly on this organization's roll, kept by the member services (and recounted
@@ -49,7 +53,9 @@ class Organization(MP_Node):
             models.Index(fields=["kind", "is_active"], name="orgs_org_kind_active"),
             models.Index(fields=["name"], name="orgs_org_name"),
             # Prefix (subtree) searches on PostgreSQL need a pattern index; SQLite ignores opclasses.
-            models.Index(fields=["path"], name="orgs_org_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["path"], name="orgs_org_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -69,7 +75,9 @@ class Term(models.Model):
     extended_until = models.DateField("延期至", null=True, blank=True)
     extension_months = models.PositiveSmallIntegerField("延期（月）", default=0, db_default=0)
     extension_approved_on = models.DateField("延期批准日期", null=True, blank=True)
-    extension_reason = models.CharField("延期原因及批复文号", max_length=300, blank=True, db_default="")
+    extension_reason = models.CharField(
+        "延期原因及批复文号", max_length=300, blank=True, db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -78,7 +86,8 @@ class Term(models.Model):
         ordering = ["organization_id", "elected_on"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "elected_on"], name="orgs_term_unique_elected_on",
+                fields=["organization", "elected_on"],
+                name="orgs_term_unique_elected_on",
                 violation_error_message="该组织在同一日期已有一届选举记录",
             ),
             models.CheckConstraint(
@@ -165,10 +174,20 @@ class Unit(models.Model):
     name = models.CharField("名称", max_length=100)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     category = models.CharField("单位类别", max_length=20, choices=OrgCategory.choices)
-    committee = models.ForeignKey(Organization, verbose_name="主管党组织", on_delete=models.PROTECT,
-                                  related_name="units_in_charge")
-    organization = models.ForeignKey(Organization, verbose_name="所建党组织", null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="units")
+    committee = models.ForeignKey(
+        Organization,
+        verbose_name="主管党组织",
+        on_delete=models.PROTECT,
+        related_name="units_in_charge",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name="所建党组织",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units",
+    )
     full_members = models.PositiveIntegerField("正式党员数", default=0)
     started_on = models.DateField("项目开始日期", null=True, blank=True)
     ends_on = models.DateField("项目计划结束日期", null=True, blank=True)
@@ -185,9 +204,12 @@ class Unit(models.Model):
         verbose_name_plural = "单位/项目"
         ordering = ["committee_id", "kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["credit_code"], condition=~models.Q(credit_code=""),
-                                    name="orgs_unit_credit_code_unique",
-                                    violation_error_message="该统一社会信用代码已登记"),
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~models.Q(credit_code=""),
+                name="orgs_unit_credit_code_unique",
+                violation_error_message="该统一社会信用代码已登记",
+            ),
         ]
         indexes = [models.Index(fields=["organization"], name="orgs_unit_org")]
 
@@ -204,15 +226,29 @@ class OrgRequest(models.Model):
     """A unit's request to set up a party organization (成立党组织请示), answered by the committee
     within one month (ZB Art 8; ORG-07)."""
 
-    committee = models.ForeignKey(Organization, verbose_name="受理党组织", on_delete=models.PROTECT,
-                                  related_name="org_requests")
-    unit = models.ForeignKey(Unit, verbose_name="申请单位", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="requests")
+    committee = models.ForeignKey(
+        Organization,
+        verbose_name="受理党组织",
+        on_delete=models.PROTECT,
+        related_name="org_requests",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="申请单位",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
     proposed_name = models.CharField("拟成立组织名称", max_length=100)
-    proposed_kind = models.CharField("拟成立组织类型", max_length=20, choices=OrgKind.choices, default=OrgKind.BRANCH)
+    proposed_kind = models.CharField(
+        "拟成立组织类型", max_length=20, choices=OrgKind.choices, default=OrgKind.BRANCH
+    )
     submitted_on = models.DateField("请示日期")
     answered_on = models.DateField("批复日期", null=True, blank=True)
-    decision = models.CharField("批复意见", max_length=10, choices=RequestDecision.choices, blank=True)
+    decision = models.CharField(
+        "批复意见", max_length=10, choices=RequestDecision.choices, blank=True
+    )
     reply = models.CharField("批复文号及说明", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -233,7 +269,9 @@ class Election(models.Model):
     and the dates so that a late request (TERM-02) or an unreported result (TERM-07) is noticed.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="elections")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="elections"
+    )
     requested_on = models.DateField("换届请示日期", null=True, blank=True)
     request_approved_on = models.DateField("请示批复日期", null=True, blank=True)
     held_on = models.DateField("选举日期", null=True, blank=True)
@@ -242,7 +280,9 @@ class Election(models.Model):
     seats = models.PositiveSmallIntegerField("应选名额", null=True, blank=True)
     candidates = models.PositiveSmallIntegerField("候选人数", null=True, blank=True)
     min_winner_votes = models.PositiveIntegerField("当选人最低得票", null=True, blank=True)
-    term = models.OneToOneField(Term, null=True, blank=True, on_delete=models.SET_NULL, related_name="election")
+    term = models.OneToOneField(
+        Term, null=True, blank=True, on_delete=models.SET_NULL, related_name="election"
+    )
     reported_on = models.DateField("结果上报日期", null=True, blank=True)
     secretary_approved_on = models.DateField("书记批复日期", null=True, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
@@ -252,7 +292,9 @@ class Election(models.Model):
         verbose_name = "换届选举"
         verbose_name_plural = "换届选举"
         ordering = ["organization_id", "-created_at"]
-        indexes = [models.Index(fields=["organization", "requested_on"], name="orgs_election_request")]
+        indexes = [
+            models.Index(fields=["organization", "requested_on"], name="orgs_election_request")
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization} 换届选举"

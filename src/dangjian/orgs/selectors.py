@@ -33,19 +33,27 @@ def org_roots(user: Any) -> QuerySet[Organization]:
 
 
 def org_children(user: Any, parent: Organization) -> QuerySet[Organization]:
-    return policy.visible_to(user).filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("path")
+    return (
+        policy.visible_to(user)
+        .filter(path__startswith=parent.path, depth=parent.depth + 1)
+        .order_by("path")
+    )
 
 
 def org_search(user: Any, q: str, limit: int = 50) -> QuerySet[Organization]:
     q = (q or "").strip()
     if not q:
         return Organization.objects.none()
-    return policy.visible_to(user).filter(Q(name__contains=q) | Q(code__iexact=q)).order_by("path")[:limit]
+    return (
+        policy.visible_to(user)
+        .filter(Q(name__contains=q) | Q(code__iexact=q))
+        .order_by("path")[:limit]
+    )
 
 
 def org_ancestors(org: Organization, user: Any) -> list[Organization]:
     """Breadcrumb: the ancestors the user can see (one query)."""
-    paths = [org.path[: i] for i in range(Organization.steplen, len(org.path), Organization.steplen)]
+    paths = [org.path[:i] for i in range(Organization.steplen, len(org.path), Organization.steplen)]
     return list(policy.visible_to(user).filter(path__in=paths).order_by("depth"))
 
 
@@ -72,7 +80,6 @@ def org_direct_member_counts(org: Organization) -> dict[str, int]:
     return {"full": org.members_full, "probationary": org.members_probationary}
 
 
-
 def org_terms(org: Organization) -> QuerySet[Term]:
     return org.terms.order_by("-elected_on")
 
@@ -87,4 +94,6 @@ def org_history(org: Organization) -> QuerySet[OrgChange]:
 
 def org_children_with_counts(user: Any, parent: Organization) -> QuerySet[Organization]:
     """Direct children with their direct member counts, in one query."""
-    return org_children(user, parent).annotate(member_count=F("members_full") + F("members_probationary"))
+    return org_children(user, parent).annotate(
+        member_count=F("members_full") + F("members_probationary")
+    )

@@ -30,9 +30,21 @@ from .forms import (
 from .models import Election, Organization, OrgRequest, Term, Unit
 
 
-def _page(request: HttpRequest, org: Organization, form: Any, title: str, submit_label: str, back: str) -> HttpResponse:
-    return render(request, "orgs/form.html", {"org": org, "form": form, "title": title, "submit": submit_label,
-                                              "back": back, "ancestors": selectors.org_ancestors(org, request.user)})
+def _page(
+    request: HttpRequest, org: Organization, form: Any, title: str, submit_label: str, back: str
+) -> HttpResponse:
+    return render(
+        request,
+        "orgs/form.html",
+        {
+            "org": org,
+            "form": form,
+            "title": title,
+            "submit": submit_label,
+            "back": back,
+            "ancestors": selectors.org_ancestors(org, request.user),
+        },
+    )
 
 
 def _back(request: HttpRequest, message: str, name: str, pk: int) -> HttpResponse:
@@ -42,21 +54,40 @@ def _back(request: HttpRequest, message: str, name: str, pk: int) -> HttpRespons
 
 # --- units, projects and requests ---
 
+
 @staff_required("view")
 def units_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
     kind = request.GET.get("kind", "")
-    units = Unit.objects.filter(committee=org).select_related("organization").order_by("kind", "name")
+    units = (
+        Unit.objects.filter(committee=org).select_related("organization").order_by("kind", "name")
+    )
     if kind in {"unit", "project"}:
         units = units.filter(kind=kind)
     page = paginate(request, units)
-    requests = OrgRequest.objects.filter(committee=org).select_related("unit").order_by("answered_on", "-submitted_on")[:50]
-    covered = Unit.objects.filter(organization=org).order_by("name") if org.kind == "branch" else None
-    return render(request, "orgs/units.html", {
-        "org": org, "ancestors": selectors.org_ancestors(org, request.user), "page": page, "kind": kind,
-        "requests": requests, "covered": covered, "today": timezone.localdate(),
-        "can_change": policy.can(request.user, "change", org), "can_manage": policy.can(request.user, "manage", org),
-    })
+    requests = (
+        OrgRequest.objects.filter(committee=org)
+        .select_related("unit")
+        .order_by("answered_on", "-submitted_on")[:50]
+    )
+    covered = (
+        Unit.objects.filter(organization=org).order_by("name") if org.kind == "branch" else None
+    )
+    return render(
+        request,
+        "orgs/units.html",
+        {
+            "org": org,
+            "ancestors": selectors.org_ancestors(org, request.user),
+            "page": page,
+            "kind": kind,
+            "requests": requests,
+            "covered": covered,
+            "today": timezone.localdate(),
+            "can_change": policy.can(request.user, "change", org),
+            "can_manage": policy.can(request.user, "manage", org),
+        },
+    )
 
 
 def _unit_data(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +96,9 @@ def _unit_data(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
     if code:
         organization = policy.visible_to(request.user, "view").filter(code=code).first()
         if organization is None:
-            raise DomainError("not_found", f"组织代码“{code}”不存在或不在您的管理范围内", field="organization")
+            raise DomainError(
+                "not_found", f"组织代码“{code}”不存在或不在您的管理范围内", field="organization"
+            )
     return {**d, "organization": organization}
 
 
@@ -73,9 +106,14 @@ def _unit_data(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def unit_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    form = UnitForm(request.POST or None, initial={"category": org.category, "kind": request.GET.get("kind", "unit")})
+    form = UnitForm(
+        request.POST or None,
+        initial={"category": org.category, "kind": request.GET.get("kind", "unit")},
+    )
     return submit(
-        request, form, lambda d: services.unit_create(actor=request.user, committee=org, **_unit_data(request, d)),
+        request,
+        form,
+        lambda d: services.unit_create(actor=request.user, committee=org, **_unit_data(request, d)),
         field_map={"organization": "organization_code"},
         done=lambda u: _back(request, f"已登记“{u.name}”。", "orgs:units", org.pk),
     ) or _page(request, org, form, f"登记“{org.name}”主管的单位或项目", "保存", "orgs:units")
@@ -85,15 +123,33 @@ def unit_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_edit_view(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    unit = Unit.objects.filter(committee=org, pk=unit_id).select_related("organization", "committee").first()
+    unit = (
+        Unit.objects.filter(committee=org, pk=unit_id)
+        .select_related("organization", "committee")
+        .first()
+    )
     if unit is None:
         raise Http404
-    initial = {f: getattr(unit, f) for f in ("kind", "name", "credit_code", "category", "full_members", "started_on",
-                                               "ends_on", "finished_on", "note")}
+    initial = {
+        f: getattr(unit, f)
+        for f in (
+            "kind",
+            "name",
+            "credit_code",
+            "category",
+            "full_members",
+            "started_on",
+            "ends_on",
+            "finished_on",
+            "note",
+        )
+    }
     initial["organization_code"] = unit.organization.code if unit.organization else ""
     form = UnitForm(request.POST or None, initial=initial)
     return submit(
-        request, form, lambda d: services.unit_update(actor=request.user, unit=unit, **_unit_data(request, d)),
+        request,
+        form,
+        lambda d: services.unit_update(actor=request.user, unit=unit, **_unit_data(request, d)),
         field_map={"organization": "organization_code"},
         done=lambda u: _back(request, f"已保存“{u.name}”。", "orgs:units", org.pk),
     ) or _page(request, org, form, f"修改“{unit.name}”", "保存", "orgs:units")
@@ -104,7 +160,11 @@ def unit_edit_view(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
 def request_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = OrgRequestForm(request.POST or None, initial={"submitted_on": timezone.localdate()})
-    choices = list(Unit.objects.filter(committee=org, organization__isnull=True).order_by("name").values_list("pk", "name")[:500])
+    choices = list(
+        Unit.objects.filter(committee=org, organization__isnull=True)
+        .order_by("name")
+        .values_list("pk", "name")[:500]
+    )
     form.fields["unit"].choices = [("", "（未登记的单位）"), *choices]  # type: ignore[attr-defined]
 
     def create(d: dict[str, Any]) -> OrgRequest:
@@ -113,8 +173,12 @@ def request_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         return services.org_request_submit(actor=request.user, committee=org, unit=unit, **d)
 
     return submit(
-        request, form, create,
-        done=lambda r: _back(request, f"已登记“{r.proposed_name}”的成立请示，请在1个月内批复。", "orgs:units", org.pk),
+        request,
+        form,
+        create,
+        done=lambda r: _back(
+            request, f"已登记“{r.proposed_name}”的成立请示，请在1个月内批复。", "orgs:units", org.pk
+        ),
     ) or _page(request, org, form, "登记成立党组织请示", "保存", "orgs:units")
 
 
@@ -122,12 +186,16 @@ def request_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_answer_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    req = OrgRequest.objects.filter(committee=org, pk=request_id).select_related("committee").first()
+    req = (
+        OrgRequest.objects.filter(committee=org, pk=request_id).select_related("committee").first()
+    )
     if req is None:
         raise Http404
     form = OrgRequestAnswerForm(request.POST or None, initial={"answered_on": timezone.localdate()})
     return submit(
-        request, form, lambda d: services.org_request_answer(actor=request.user, request=req, **d),
+        request,
+        form,
+        lambda d: services.org_request_answer(actor=request.user, request=req, **d),
         done=lambda r: _back(request, "已登记批复。", "orgs:units", org.pk),
     ) or _page(request, org, form, f"批复“{req.proposed_name}”的成立请示", "保存", "orgs:units")
 
@@ -137,7 +205,9 @@ def request_answer_view(request: HttpRequest, pk: int, request_id: int) -> HttpR
 def set_joint_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     try:
-        o = services.org_set_joint(actor=request.user, organization=org, is_joint=request.POST.get("is_joint") == "1")
+        o = services.org_set_joint(
+            actor=request.user, organization=org, is_joint=request.POST.get("is_joint") == "1"
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -147,6 +217,7 @@ def set_joint_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- re-elections ---
 
+
 @staff_required("view")
 def elections_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
@@ -154,13 +225,21 @@ def elections_view(request: HttpRequest, pk: int) -> HttpResponse:
     terms = list(Term.objects.filter(organization=org).order_by("-elected_on")[:20])
     current = next((t for t in terms if t.elected_on <= today), None)
     parent = Organization.objects.get_parent(org) if org.depth > 1 else None
-    return render(request, "orgs/elections.html", {
-        "org": org, "ancestors": selectors.org_ancestors(org, request.user), "terms": terms, "current": current,
-        "current_end": services.term_end(current) if current else None, "today": today,
-        "elections": Election.objects.filter(organization=org).order_by("-created_at")[:20],
-        "can_change": policy.can(request.user, "change", org),
-        "can_extend": parent is not None and policy.can(request.user, "change", parent),
-    })
+    return render(
+        request,
+        "orgs/elections.html",
+        {
+            "org": org,
+            "ancestors": selectors.org_ancestors(org, request.user),
+            "terms": terms,
+            "current": current,
+            "current_end": services.term_end(current) if current else None,
+            "today": today,
+            "elections": Election.objects.filter(organization=org).order_by("-created_at")[:20],
+            "can_change": policy.can(request.user, "change", org),
+            "can_extend": parent is not None and policy.can(request.user, "change", parent),
+        },
+    )
 
 
 @staff_required("change")
@@ -169,7 +248,9 @@ def election_request_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = ElectionRequestForm(request.POST or None, initial={"requested_on": timezone.localdate()})
     return submit(
-        request, form, lambda d: services.election_request(actor=request.user, organization=org, **d),
+        request,
+        form,
+        lambda d: services.election_request(actor=request.user, organization=org, **d),
         field_map={"request_approved_on": "approved_on"},
         done=lambda e: _back(request, "已登记换届请示。", "orgs:elections", org.pk),
     ) or _page(request, org, form, f"登记“{org.name}”换届请示", "保存", "orgs:elections")
@@ -182,8 +263,15 @@ def election_result_view(request: HttpRequest, pk: int) -> HttpResponse:
     default_years = 5 if org.kind == "committee" or org.category in {"village", "community"} else 3
     form = ElectionResultForm(request.POST or None, initial={"term_years": default_years})
     return submit(
-        request, form, lambda d: services.election_result(actor=request.user, organization=org, **d),
-        done=lambda e: _back(request, "已录入选举结果，新一届任期已开始计算。请在1个月内上报结果。", "orgs:elections", org.pk),
+        request,
+        form,
+        lambda d: services.election_result(actor=request.user, organization=org, **d),
+        done=lambda e: _back(
+            request,
+            "已录入选举结果，新一届任期已开始计算。请在1个月内上报结果。",
+            "orgs:elections",
+            org.pk,
+        ),
     ) or _page(request, org, form, f"录入“{org.name}”选举结果", "保存", "orgs:elections")
 
 
@@ -191,13 +279,24 @@ def election_result_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def election_report_view(request: HttpRequest, pk: int, election_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    election = Election.objects.filter(organization=org, pk=election_id).select_related("organization").first()
+    election = (
+        Election.objects.filter(organization=org, pk=election_id)
+        .select_related("organization")
+        .first()
+    )
     if election is None:
         raise Http404
-    form = ElectionReportForm(request.POST or None, initial={"reported_on": election.reported_on or timezone.localdate(),
-                                                             "secretary_approved_on": election.secretary_approved_on})
+    form = ElectionReportForm(
+        request.POST or None,
+        initial={
+            "reported_on": election.reported_on or timezone.localdate(),
+            "secretary_approved_on": election.secretary_approved_on,
+        },
+    )
     return submit(
-        request, form, lambda d: services.election_report(actor=request.user, election=election, **d),
+        request,
+        form,
+        lambda d: services.election_report(actor=request.user, election=election, **d),
         done=lambda e: _back(request, "已登记上报和批复情况。", "orgs:elections", org.pk),
     ) or _page(request, org, form, "登记选举结果上报和书记批复", "保存", "orgs:elections")
 
@@ -214,6 +313,8 @@ def term_extend_view(request: HttpRequest, pk: int, term_id: int) -> HttpRespons
         raise Http404
     form = TermExtendForm(request.POST or None, initial={"approved_on": timezone.localdate()})
     return submit(
-        request, form, lambda d: services.term_extend(actor=request.user, term=term, **d),
+        request,
+        form,
+        lambda d: services.term_extend(actor=request.user, term=term, **d),
         done=lambda t: _back(request, "已登记延期换届批复。", "orgs:elections", org.pk),
     ) or _page(request, org, form, f"批准“{org.name}”延期换届", "保存", "orgs:elections")

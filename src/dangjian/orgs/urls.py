@@ -21,11 +21,19 @@ urlpatterns = [
     path("<int:pk>/units/new/", setup_views.unit_create_view, name="unit_create"),
     path("<int:pk>/units/<int:unit_id>/edit/", setup_views.unit_edit_view, name="unit_edit"),
     path("<int:pk>/requests/new/", setup_views.request_create_view, name="request_create"),
-    path("<int:pk>/requests/<int:request_id>/answer/", setup_views.request_answer_view, name="request_answer"),
+    path(
+        "<int:pk>/requests/<int:request_id>/answer/",
+        setup_views.request_answer_view,
+        name="request_answer",
+    ),
     path("<int:pk>/joint/", setup_views.set_joint_view, name="set_joint"),
     path("<int:pk>/elections/", setup_views.elections_view, name="elections"),
     path("<int:pk>/elections/request/", setup_views.election_request_view, name="election_request"),
     path("<int:pk>/elections/result/", setup_views.election_result_view, name="election_result"),
-    path("<int:pk>/elections/<int:election_id>/report/", setup_views.election_report_view, name="election_report"),
+    path(
+        "<int:pk>/elections/<int:election_id>/report/",
+        setup_views.election_report_view,
+        name="election_report",
+    ),
     path("<int:pk>/terms/<int:term_id>/extend/", setup_views.term_extend_view, name="term_extend"),
 ]

@@ -49,7 +49,9 @@ def lookup_view(request: HttpRequest) -> JsonResponse:
     if q:
         orgs = orgs.filter(Q(name__contains=q) | Q(code__istartswith=q))
     rows = orgs.order_by("path").values("code", "name", "kind")[:20]
-    return JsonResponse({"results": [{"value": r["code"], "label": f"{r['name']}（{r['code']}）"} for r in rows]})
+    return JsonResponse(
+        {"results": [{"value": r["code"], "label": f"{r['name']}（{r['code']}）"} for r in rows]}
+    )
 
 
 @staff_required("view")
@@ -69,7 +71,8 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     term_end = add_months(term.elected_on, 12 * term.term_years) if term else None
     roster = (
         Member.objects.filter(organization=org, status__in=ON_ROLL_STATUSES)
-        .order_by("member_no").only("pk", "member_no", "name", "gender", "status", "joined_on", "organization_id")[:20]
+        .order_by("member_no")
+        .only("pk", "member_no", "name", "gender", "status", "joined_on", "organization_id")[:20]
     )
     ctx = {
         "org": org,
@@ -92,9 +95,26 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/detail.html", ctx)
 
 
-def _form_page(request: HttpRequest, org: Organization | None, form, title: str, submit: str, danger: bool = False) -> HttpResponse:  # type: ignore[no-untyped-def]
-    return render(request, "orgs/form.html", {"org": org, "form": form, "title": title, "submit": submit, "danger": danger,
-                                              "ancestors": selectors.org_ancestors(org, request.user) if org else []})
+def _form_page(
+    request: HttpRequest,
+    org: Organization | None,
+    form,
+    title: str,
+    submit: str,
+    danger: bool = False,
+) -> HttpResponse:  # type: ignore[no-untyped-def]
+    return render(
+        request,
+        "orgs/form.html",
+        {
+            "org": org,
+            "form": form,
+            "title": title,
+            "submit": submit,
+            "danger": danger,
+            "ancestors": selectors.org_ancestors(org, request.user) if org else [],
+        },
+    )
 
 
 def _done(request: HttpRequest, message: str, pk: int) -> HttpResponse:
@@ -106,9 +126,14 @@ def _done(request: HttpRequest, message: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create_view(request: HttpRequest, pk: int) -> HttpResponse:
     parent = selectors.org_get(request.user, pk, "manage")
-    form = OrgCreateForm(request.POST or None, initial={"category": parent.category, "established_on": timezone.localdate()})
+    form = OrgCreateForm(
+        request.POST or None,
+        initial={"category": parent.category, "established_on": timezone.localdate()},
+    )
     return submit(
-        request, form, lambda d: services.org_create(actor=request.user, parent=parent, **d),
+        request,
+        form,
+        lambda d: services.org_create(actor=request.user, parent=parent, **d),
         done=lambda org: _done(request, f"已成立“{org.name}”。", org.pk),
     ) or _form_page(request, parent, form, f"在“{parent.name}”下新建组织", "保存")
 
@@ -117,9 +142,13 @@ def create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
-    form = OrgUpdateForm(request.POST or None, initial={"name": org.name, "kind": org.kind, "category": org.category})
+    form = OrgUpdateForm(
+        request.POST or None, initial={"name": org.name, "kind": org.kind, "category": org.category}
+    )
     return submit(
-        request, form, lambda d: services.org_update(actor=request.user, organization=org, **d),
+        request,
+        form,
+        lambda d: services.org_update(actor=request.user, organization=org, **d),
         done=lambda o: _done(request, "已保存。更名和类型调整已记入组织沿革。", o.pk),
     ) or _form_page(request, org, form, f"修改“{org.name}”", "保存")
 
@@ -142,7 +171,10 @@ def move_view(request: HttpRequest, pk: int) -> HttpResponse:
         return services.org_move(actor=request.user, organization=org, new_parent=target)
 
     return submit(
-        request, form, move, field_map={"parent": "parent_code", "": "parent_code"},
+        request,
+        form,
+        move,
+        field_map={"parent": "parent_code", "": "parent_code"},
         done=lambda o: _done(request, f"已将“{o.name}”及其下级组织调整到新的上级组织之下。", o.pk),
     ) or _form_page(request, org, form, f"调整“{org.name}”的隶属关系", "调整")
 
@@ -153,7 +185,9 @@ def dissolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgDissolveForm(request.POST or None, initial={"on": timezone.localdate()})
     return submit(
-        request, form, lambda d: services.org_dissolve(actor=request.user, organization=org, **d),
+        request,
+        form,
+        lambda d: services.org_dissolve(actor=request.user, organization=org, **d),
         done=lambda o: _done(request, f"已撤销“{o.name}”，其历史记录保留。", o.pk),
     ) or _form_page(request, org, form, f"撤销“{org.name}”", "确认撤销", danger=True)
 
@@ -166,11 +200,18 @@ def merge_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     def merge(d: dict) -> Organization:
         target = _org_by_code(request.user, d["target_code"], "manage")
-        return services.org_merge(actor=request.user, source=org, target=target, on=d["on"], reason=d["reason"])
+        return services.org_merge(
+            actor=request.user, source=org, target=target, on=d["on"], reason=d["reason"]
+        )
 
     return submit(
-        request, form, merge, field_map={"target": "target_code", "": "target_code"},
-        done=lambda t: _done(request, f"已将“{org.name}”并入“{t.name}”，党员和下级组织已随之调整。", t.pk),
+        request,
+        form,
+        merge,
+        field_map={"target": "target_code", "": "target_code"},
+        done=lambda t: _done(
+            request, f"已将“{org.name}”并入“{t.name}”，党员和下级组织已随之调整。", t.pk
+        ),
     ) or _form_page(request, org, form, f"将“{org.name}”并入其他组织", "确认合并", danger=True)
 
 
@@ -181,7 +222,9 @@ def term_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     default_years = 5 if org.kind == "committee" or org.category in {"village", "community"} else 3
     form = TermForm(request.POST or None, initial={"term_years": default_years})
     return submit(
-        request, form, lambda d: services.term_create(actor=request.user, organization=org, **d),
+        request,
+        form,
+        lambda d: services.term_create(actor=request.user, organization=org, **d),
         done=lambda _t: _done(request, "已录入换届选举。", org.pk),
     ) or _form_page(request, org, form, f"录入“{org.name}”换届选举", "保存")
 
@@ -193,15 +236,30 @@ def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = PostForm(request.POST or None)
     # members of this organization's line (a group's leader comes from its branch)
     scope = Organization.objects.get_parent(org) if org.kind == "group" else org
-    form.fields["member_no"].widget.attrs.update({"data-lookup": f"/members/lookup/?org={scope.pk}", "autocomplete": "off"})
+    form.fields["member_no"].widget.attrs.update(
+        {"data-lookup": f"/members/lookup/?org={scope.pk}", "autocomplete": "off"}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            member = Member.objects.filter(member_no=form.cleaned_data["member_no"].strip(),
-                                           organization__path__startswith=org.path).select_related("organization").first()
+            member = (
+                Member.objects.filter(
+                    member_no=form.cleaned_data["member_no"].strip(),
+                    organization__path__startswith=org.path,
+                )
+                .select_related("organization")
+                .first()
+            )
             if member is None:
-                raise DomainError("not_found", "本组织及下级组织中没有该党员编号", field="member_no")
-            services.post_assign(actor=request.user, organization=org, member=member, post=form.cleaned_data["post"],
-                                 started_on=form.cleaned_data["started_on"])
+                raise DomainError(
+                    "not_found", "本组织及下级组织中没有该党员编号", field="member_no"
+                )
+            services.post_assign(
+                actor=request.user,
+                organization=org,
+                member=member,
+                post=form.cleaned_data["post"],
+                started_on=form.cleaned_data["started_on"],
+            )
         except DomainError as exc:
             add_domain_error(form, exc, {"member": "member_no"})
         else:
@@ -214,7 +272,11 @@ def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_end_view(request: HttpRequest, pk: int, post_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    post = Post.objects.filter(pk=post_id, organization=org).select_related("member", "organization").first()
+    post = (
+        Post.objects.filter(pk=post_id, organization=org)
+        .select_related("member", "organization")
+        .first()
+    )
     if post is None:
         raise NotVisible()
     try:

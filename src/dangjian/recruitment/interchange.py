@@ -19,11 +19,32 @@ from dangjian.members.models import Member
 from .models import Candidate
 from .services import default_version
 
-DATES = ("applied_on", "talked_on", "activist_on", "target_on", "reviewed_on", "trained_on", "publicized_on", "admitted_on",
-         "approved_on", "oath_on", "full_on")
-LABELS = {"applied_on": "递交申请日期", "talked_on": "谈话日期", "activist_on": "确定积极分子日期", "target_on": "确定发展对象日期",
-          "reviewed_on": "政治审查日期", "trained_on": "集中培训日期", "publicized_on": "公示日期", "admitted_on": "支部大会接收日期",
-          "approved_on": "上级审批日期", "oath_on": "入党宣誓日期", "full_on": "转正日期"}
+DATES = (
+    "applied_on",
+    "talked_on",
+    "activist_on",
+    "target_on",
+    "reviewed_on",
+    "trained_on",
+    "publicized_on",
+    "admitted_on",
+    "approved_on",
+    "oath_on",
+    "full_on",
+)
+LABELS = {
+    "applied_on": "递交申请日期",
+    "talked_on": "谈话日期",
+    "activist_on": "确定积极分子日期",
+    "target_on": "确定发展对象日期",
+    "reviewed_on": "政治审查日期",
+    "trained_on": "集中培训日期",
+    "publicized_on": "公示日期",
+    "admitted_on": "支部大会接收日期",
+    "approved_on": "上级审批日期",
+    "oath_on": "入党宣誓日期",
+    "full_on": "转正日期",
+}
 
 
 @dataclass
@@ -91,7 +112,12 @@ def check_recruitment(val: Any, table: Any, spec_name: str) -> list[CandidateRow
         admitted = dates["admitted_on"]
         for col in ("approved_on", "oath_on", "full_on"):
             if dates[col] is not None and (admitted is None or dates[col] < admitted):  # type: ignore[operator]
-                val.err(f, line, col, f"{LABELS[col]}须在支部大会接收之后（接收日期{'为空' if admitted is None else '为' + admitted.isoformat()}）")
+                val.err(
+                    f,
+                    line,
+                    col,
+                    f"{LABELS[col]}须在支部大会接收之后（接收日期{'为空' if admitted is None else '为' + admitted.isoformat()}）",
+                )
                 ok = False
         if ok and born is not None:
             out.append(CandidateRow(line, no, name, gender, born, code, dates))
@@ -101,17 +127,31 @@ def check_recruitment(val: Any, table: Any, spec_name: str) -> list[CandidateRow
 def write_recruitment(rows: list[CandidateRow], org_ids: dict[str, int], counts: Any) -> None:
     if not rows:
         return
-    existing = {c.person_no: c for c in Candidate.objects.filter(person_no__in=[r.person_no for r in rows])}
-    members = dict(Member.objects.filter(member_no__in=[r.person_no for r in rows if r.dates["approved_on"]]).values_list("member_no", "id"))
+    existing = {
+        c.person_no: c for c in Candidate.objects.filter(person_no__in=[r.person_no for r in rows])
+    }
+    members = dict(
+        Member.objects.filter(
+            member_no__in=[r.person_no for r in rows if r.dates["approved_on"]]
+        ).values_list("member_no", "id")
+    )
     version = default_version()
     creates, updates = [], []
     fields = ["name", "gender", "birth_date", "organization_id", *DATES, "member_id"]
     for r in rows:
-        values: dict[str, Any] = {"name": r.name, "gender": r.gender, "birth_date": r.birth_date, "organization_id": org_ids[r.org_code],
-                                  **r.dates, "member_id": members.get(r.person_no) if r.dates["approved_on"] else None}
+        values: dict[str, Any] = {
+            "name": r.name,
+            "gender": r.gender,
+            "birth_date": r.birth_date,
+            "organization_id": org_ids[r.org_code],
+            **r.dates,
+            "member_id": members.get(r.person_no) if r.dates["approved_on"] else None,
+        }
         c = existing.get(r.person_no)
         if c is None:
-            creates.append(Candidate(person_no=r.person_no, rule_version=version, source="import", **values))
+            creates.append(
+                Candidate(person_no=r.person_no, rule_version=version, source="import", **values)
+            )
         elif any(getattr(c, k) != val for k, val in values.items()):
             for k, val in values.items():
                 setattr(c, k, val)
@@ -125,7 +165,21 @@ def write_recruitment(rows: list[CandidateRow], org_ids: dict[str, int], counts:
 
 
 def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
-    qs = Candidate.objects.all() if org_ids is None else Candidate.objects.filter(organization_id__in=org_ids)
-    for r in qs.order_by("person_no").values("person_no", "name", "gender", "birth_date", "organization__code", *DATES).iterator(chunk_size=5000):
-        yield (r["person_no"], r["name"], r["gender"], r["birth_date"].isoformat(), r["organization__code"],
-               *((r[c].isoformat() if r[c] else "") for c in DATES))
+    qs = (
+        Candidate.objects.all()
+        if org_ids is None
+        else Candidate.objects.filter(organization_id__in=org_ids)
+    )
+    for r in (
+        qs.order_by("person_no")
+        .values("person_no", "name", "gender", "birth_date", "organization__code", *DATES)
+        .iterator(chunk_size=5000)
+    ):
+        yield (
+            r["person_no"],
+            r["name"],
+            r["gender"],
+            r["birth_date"].isoformat(),
+            r["organization__code"],
+            *((r[c].isoformat() if r[c] else "") for c in DATES),
+        )

@@ -18,7 +18,9 @@ class Candidate(models.Model):
     id_number_encrypted = models.TextField("身份证号（密文）", blank=True)
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="candidates")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="candidates"
+    )
     rule_version = models.CharField("依据版本", max_length=10, default="FZ14")
     source = models.CharField("来源", max_length=10, default="web")
     # the 25 steps (constants.STEPS): the date each was done
@@ -48,7 +50,9 @@ class Candidate(models.Model):
     conversion_applied_on = models.DateField("转正申请日期", null=True, blank=True)
     conversion_meeting_on = models.DateField("转正支部大会日期", null=True, blank=True)
     conversion_approved_on = models.DateField("转正审批日期", null=True, blank=True)
-    full_on = models.DateField("转为正式党员日期", null=True, blank=True)  # = the probation's end (party age counts from it)
+    full_on = models.DateField(
+        "转为正式党员日期", null=True, blank=True
+    )  # = the probation's end (party age counts from it)
     archived_on = models.DateField("材料归档日期", null=True, blank=True)
     # probation extended (once, 6-12 months) or cancelled; the pipeline closed (withdrawn, not admitted)
     extension_months = models.PositiveSmallIntegerField("延长预备期（月）", default=0)
@@ -60,12 +64,24 @@ class Candidate(models.Model):
     training_days = models.PositiveSmallIntegerField("培训天数", null=True, blank=True)
     training_hours = models.PositiveSmallIntegerField("培训学时", null=True, blank=True)
     leaving_on = models.DateField("预计离开本单位日期", null=True, blank=True)
-    contact_1 = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    contact_2 = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    introducer_1 = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    introducer_2 = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    votes = models.JSONField("表决情况", default=dict, blank=True)  # {"admission": {...}, "conversion": {...}}
-    member = models.OneToOneField("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="candidate")
+    contact_1 = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact_2 = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    introducer_1 = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    introducer_2 = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    votes = models.JSONField(
+        "表决情况", default=dict, blank=True
+    )  # {"admission": {...}, "conversion": {...}}
+    member = models.OneToOneField(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="candidate"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,7 +125,9 @@ class Assessment(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="assessments")
     on = models.DateField("考察日期")
     opinion = models.CharField("考察意见", max_length=300)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "考察记录"
@@ -130,7 +148,9 @@ class Document(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField("大小")
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -148,14 +168,20 @@ class StepException(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="exceptions")
     step = models.PositiveSmallIntegerField("步骤")
     reason = models.CharField("理由", max_length=300)
-    approved_by_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by_org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     approved_on = models.DateField("批准日期")
 
     class Meta:
         verbose_name = "特殊情况批准"
         verbose_name_plural = "特殊情况批准"
-        constraints = [models.UniqueConstraint(fields=["candidate", "step"], name="recruit_exception_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "step"], name="recruit_exception_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate_id} #{self.step}"

@@ -82,7 +82,12 @@ def holiday_set(*, actor: Any, day: date, workday: bool, name: str) -> Holiday:
         raise NotVisible()
     name = (name or "").strip()[:30]
     h, _ = Holiday.objects.update_or_create(day=day, defaults={"workday": workday, "name": name})
-    audit_record(actor=actor, action="recruitment.holiday", obj=h, data={"day": day.isoformat(), "workday": workday, "name": name})
+    audit_record(
+        actor=actor,
+        action="recruitment.holiday",
+        obj=h,
+        data={"day": day.isoformat(), "workday": workday, "name": name},
+    )
     return h
 
 
@@ -109,7 +114,9 @@ def _excepted(c: Candidate, step: int) -> bool:
 def probation_end(c: Candidate) -> date | None:
     if not c.admitted_on:
         return None
-    return add_months(c.admitted_on, params(c.rule_version)["probation_months"] + (c.extension_months or 0))
+    return add_months(
+        c.admitted_on, params(c.rule_version)["probation_months"] + (c.extension_months or 0)
+    )
 
 
 def _refuse(rule: str, message: str, field: str = "on") -> DomainError:
@@ -129,7 +136,14 @@ class Person:
 
 
 @transaction.atomic(durable=True)
-def candidate_apply(*, actor: Any, organization: Any, person: Person, applied_on: date, files: list[Any] | None = None) -> Candidate:
+def candidate_apply(
+    *,
+    actor: Any,
+    organization: Any,
+    person: Person,
+    applied_on: date,
+    files: list[Any] | None = None,
+) -> Candidate:
     """Step 1: an application received by a branch. The applicant is 18 or older on the day (PC Art 1),
     not already in the pipeline nor a member."""
     _check_org(actor, organization)
@@ -139,7 +153,9 @@ def candidate_apply(*, actor: Any, organization: Any, person: Person, applied_on
         person_no = v.check_member_no(person.person_no)
         name = v.check_name(person.name)
     except v.FieldError as exc:
-        raise DomainError("invalid", str(exc), field="person_no" if "编号" in str(exc) else "name") from exc
+        raise DomainError(
+            "invalid", str(exc), field="person_no" if "编号" in str(exc) else "name"
+        ) from exc
     if person.gender not in ("男", "女"):
         raise DomainError("invalid", "请选择性别", field="gender")
     today = timezone.localdate()
@@ -150,8 +166,12 @@ def candidate_apply(*, actor: Any, organization: Any, person: Person, applied_on
     version = default_version()
     adult = add_months(person.birth_date, 12 * params(version)["min_age"])
     if applied_on < adult:
-        raise _refuse("DEV-01", f"申请人递交申请时未满18周岁（出生{_d(person.birth_date)}，申请{_d(applied_on)}，"
-                      f"{_d(adult)}年满18周岁）。《党章》第一条：年满十八岁的中国人可以申请入党。", "birth_date")
+        raise _refuse(
+            "DEV-01",
+            f"申请人递交申请时未满18周岁（出生{_d(person.birth_date)}，申请{_d(applied_on)}，"
+            f"{_d(adult)}年满18周岁）。《党章》第一条：年满十八岁的中国人可以申请入党。",
+            "birth_date",
+        )
     idn = idnumber.normalize(person.id_number or "")
     index = ""
     if idn:
@@ -161,21 +181,45 @@ def candidate_apply(*, actor: Any, organization: Any, person: Person, applied_on
         if idnumber.birth_date(idn) != person.birth_date or idnumber.gender(idn) != person.gender:
             raise DomainError("invalid", "身份证号与出生日期或性别不一致", field="id_number")
         index = crypto.blind_index(idn)
-        if Candidate.objects.filter(id_number_index=index, closed_on__isnull=True, cancelled_on__isnull=True).exists():
-            raise DomainError("duplicate", "此人已在发展党员流程中，不能重复建立档案", field="id_number")
+        if Candidate.objects.filter(
+            id_number_index=index, closed_on__isnull=True, cancelled_on__isnull=True
+        ).exists():
+            raise DomainError(
+                "duplicate", "此人已在发展党员流程中，不能重复建立档案", field="id_number"
+            )
         if Member.objects.filter(id_number_index=index).exists():
             raise DomainError("duplicate", "此人已是党员", field="id_number")
-    if Candidate.objects.filter(person_no=person_no).exists() or Member.objects.filter(member_no=person_no).exists():
+    if (
+        Candidate.objects.filter(person_no=person_no).exists()
+        or Member.objects.filter(member_no=person_no).exists()
+    ):
         raise DomainError("duplicate", f"编号“{person_no}”已被使用", field="person_no")
     stored = uploads.store(files or [], folder="recruitment")
     try:
         c = Candidate.objects.create(
-            person_no=person_no, name=name, gender=person.gender, birth_date=person.birth_date, organization=organization,
-            rule_version=version, applied_on=applied_on, id_number_encrypted=crypto.encrypt(idn) if idn else "",
-            id_number_index=index, id_number_masked=idnumber.mask(idn) if idn else "")
+            person_no=person_no,
+            name=name,
+            gender=person.gender,
+            birth_date=person.birth_date,
+            organization=organization,
+            rule_version=version,
+            applied_on=applied_on,
+            id_number_encrypted=crypto.encrypt(idn) if idn else "",
+            id_number_index=index,
+            id_number_masked=idnumber.mask(idn) if idn else "",
+        )
         _attach(c, 1, stored, actor)
-        audit_record(actor=actor, action="recruitment.apply", obj=c, organization=organization,
-                     data={"person_no": person_no, "applied_on": applied_on.isoformat(), "files": [f.sha256 for f in stored]})
+        audit_record(
+            actor=actor,
+            action="recruitment.apply",
+            obj=c,
+            organization=organization,
+            data={
+                "person_no": person_no,
+                "applied_on": applied_on.isoformat(),
+                "files": [f.sha256 for f in stored],
+            },
+        )
     except BaseException:
         uploads.discard(stored)
         raise
@@ -190,8 +234,32 @@ def _attach(c: Candidate, step: int, stored: list[uploads.StoredFile], actor: An
 
 
 # the step that must come before each (FZ14's "must follow" column)
-AFTER = {2: 1, 3: 2, 4: 3, 5: 3, 6: 5, 7: 6, 8: 7, 9: 7, 10: 7, 11: 7, 12: 11, 13: 12, 14: 13, 15: 14, 16: 15, 17: 16,
-         18: 17, 19: 17, 20: 17, 21: 19, 22: 21, 23: 22, 24: 23, 25: 24}
+AFTER = {
+    2: 1,
+    3: 2,
+    4: 3,
+    5: 3,
+    6: 5,
+    7: 6,
+    8: 7,
+    9: 7,
+    10: 7,
+    11: 7,
+    12: 11,
+    13: 12,
+    14: 13,
+    15: 14,
+    16: 15,
+    17: 16,
+    18: 17,
+    19: 17,
+    20: 17,
+    21: 19,
+    22: 21,
+    23: 22,
+    24: 23,
+    25: 24,
+}
 
 
 # steps that belong to the grassroots committee with approval power, not to the branch (FZ14 Arts 8, 19, 24, 25, 34)
@@ -220,40 +288,77 @@ def _check_vote(vote: Vote | None, what: str) -> dict[str, int]:
     than half of the voting members who should attend; the counts add up."""
     if vote is None:
         raise DomainError("required", f"请填写{what}的表决情况", field="votes_for")
-    nums = (vote.voting_expected, vote.voting_present, vote.votes_for, vote.votes_against, vote.votes_abstain)
+    nums = (
+        vote.voting_expected,
+        vote.voting_present,
+        vote.votes_for,
+        vote.votes_against,
+        vote.votes_abstain,
+    )
     if any(n is None or n < 0 for n in nums):
         raise DomainError("invalid", "人数和票数应为不小于0的整数", field="votes_for")
     if vote.voting_present > vote.voting_expected:
         raise DomainError("invalid", "实到人数不能多于应到人数", field="voting_present")
     if vote.voting_present * 2 <= vote.voting_expected:
-        raise _refuse("DEV-09", f"到会有表决权的正式党员未超过半数（应到{vote.voting_expected}人，实到{vote.voting_present}人），"
-                      "不能表决（发展党员工作细则第二十条）", "voting_present")
+        raise _refuse(
+            "DEV-09",
+            f"到会有表决权的正式党员未超过半数（应到{vote.voting_expected}人，实到{vote.voting_present}人），"
+            "不能表决（发展党员工作细则第二十条）",
+            "voting_present",
+        )
     if vote.votes_for + vote.votes_against + vote.votes_abstain != vote.voting_present:
-        raise DomainError("votes", f"赞成{vote.votes_for}、反对{vote.votes_against}、弃权{vote.votes_abstain}合计"
-                          f"{vote.votes_for + vote.votes_against + vote.votes_abstain}票，与实到{vote.voting_present}人不符",
-                          field="votes_for")
+        raise DomainError(
+            "votes",
+            f"赞成{vote.votes_for}、反对{vote.votes_against}、弃权{vote.votes_abstain}合计"
+            f"{vote.votes_for + vote.votes_against + vote.votes_abstain}票，与实到{vote.voting_present}人不符",
+            field="votes_for",
+        )
     if vote.votes_for * 2 <= vote.voting_expected:
-        raise _refuse("DEV-09", f"赞成票{vote.votes_for}未超过应到会有表决权正式党员{vote.voting_expected}人的半数，{what}未通过",
-                      "votes_for")
-    return {"voting_expected": vote.voting_expected, "voting_present": vote.voting_present, "votes_for": vote.votes_for,
-            "votes_against": vote.votes_against, "votes_abstain": vote.votes_abstain}
+        raise _refuse(
+            "DEV-09",
+            f"赞成票{vote.votes_for}未超过应到会有表决权正式党员{vote.voting_expected}人的半数，{what}未通过",
+            "votes_for",
+        )
+    return {
+        "voting_expected": vote.voting_expected,
+        "voting_present": vote.voting_present,
+        "votes_for": vote.votes_for,
+        "votes_against": vote.votes_against,
+        "votes_abstain": vote.votes_abstain,
+    }
 
 
 def _full_member(m: Member | None, actor: Any, label: str) -> Member:
     if m is None:
         raise DomainError("required", f"请选择{label}", field="members")
     if m.status != "full":
-        raise DomainError("not_full", f"{label}{m.name}不是正式党员（{m.get_status_display()}），不能担任", field="members")
+        raise DomainError(
+            "not_full",
+            f"{label}{m.name}不是正式党员（{m.get_status_display()}），不能担任",
+            field="members",
+        )
     if not policy.can(actor, "view", m.organization):
         raise DomainError("scope", f"{label}{m.name}不在您的管理范围内", field="members")
     return m
 
 
 @transaction.atomic(durable=True)
-def candidate_step(*, actor: Any, candidate: Candidate, step: int, on: date, members: list[Member] | None = None,
-                   vote: Vote | None = None, training_days: int | None = None, training_hours: int | None = None,
-                   leaving_on: date | None = None, opinion: str = "", fee_category: str = "", fee_base_fen: int | None = None,
-                   files: list[Any] | None = None) -> Candidate:
+def candidate_step(
+    *,
+    actor: Any,
+    candidate: Candidate,
+    step: int,
+    on: date,
+    members: list[Member] | None = None,
+    vote: Vote | None = None,
+    training_days: int | None = None,
+    training_hours: int | None = None,
+    leaving_on: date | None = None,
+    opinion: str = "",
+    fee_category: str = "",
+    fee_base_fen: int | None = None,
+    files: list[Any] | None = None,
+) -> Candidate:
     """Record step `step` done on `on`, after checking the order, the interval and the step's own facts."""
     c = _lock(candidate)
     _check_org(actor, c.organization)
@@ -264,8 +369,12 @@ def candidate_step(*, actor: Any, candidate: Candidate, step: int, on: date, mem
     if step in COMMITTEE_STEPS:
         committee = approving_committee(c)
         if committee is None or not policy.can(actor, "change", committee):
-            raise DomainError("committee", f"第{step}步“{STEP_BY_NO[step].label}”由上级党委"
-                              f"（{committee.name if committee else '具有审批权限的基层党委'}）办理", field="step")
+            raise DomainError(
+                "committee",
+                f"第{step}步“{STEP_BY_NO[step].label}”由上级党委"
+                f"（{committee.name if committee else '具有审批权限的基层党委'}）办理",
+                field="step",
+            )
     s = STEP_BY_NO[step]
     p = params(c.rule_version)
     today = timezone.localdate()
@@ -274,24 +383,34 @@ def candidate_step(*, actor: Any, candidate: Candidate, step: int, on: date, mem
     before = STEP_BY_NO[AFTER[step]]
     prev = getattr(c, before.field)
     if prev is None:
-        raise _refuse("order", f"请先完成第{before.no}步“{before.label}”，再办理第{step}步“{s.label}”")
+        raise _refuse(
+            "order", f"请先完成第{before.no}步“{before.label}”，再办理第{step}步“{s.label}”"
+        )
     if on < prev:
-        raise _refuse("order", f"第{step}步“{s.label}”的日期{_d(on)}早于第{before.no}步“{before.label}”的日期{_d(prev)}")
+        raise _refuse(
+            "order",
+            f"第{step}步“{s.label}”的日期{_d(on)}早于第{before.no}步“{before.label}”的日期{_d(prev)}",
+        )
     if getattr(c, s.field) is not None and step not in (6, 21):
         raise DomainError("done", f"第{step}步“{s.label}”已于{_d(getattr(c, s.field))}办理")
     data: dict[str, Any] = {}
     if step == 7:
         ready = add_months(c.activist_on, p["activist_months"])  # type: ignore[arg-type]
         if on < ready and not _excepted(c, 7):
-            raise _refuse("DEV-05", f"确定为入党积极分子（{_d(c.activist_on)}）后培养教育考察不满一年，{_d(ready)}起方可确定为"
-                          "发展对象（发展党员工作细则第十三条）")
+            raise _refuse(
+                "DEV-05",
+                f"确定为入党积极分子（{_d(c.activist_on)}）后培养教育考察不满一年，{_d(ready)}起方可确定为"
+                "发展对象（发展党员工作细则第十三条）",
+            )
         if not c.assessments.exists():
             raise _refuse("DEV-04", "确定发展对象前，须有培养联系人的培养考察记录")
     if step in (5, 9):
         people = list(dict.fromkeys(members or []))
         label = "培养联系人" if step == 5 else "入党介绍人"
         if step == 5 and not 1 <= len(people) <= 2:
-            raise DomainError("count", "培养联系人为1至2名正式党员（发展党员工作细则第九条）", field="members")
+            raise DomainError(
+                "count", "培养联系人为1至2名正式党员（发展党员工作细则第九条）", field="members"
+            )
         if step == 9 and len(people) != 2:
             raise _refuse("DEV-07", "入党介绍人须为2名正式党员（《党章》第五条）", "members")
         people = [_full_member(m, actor, label) for m in people]
@@ -304,15 +423,30 @@ def candidate_step(*, actor: Any, candidate: Candidate, step: int, on: date, mem
         opinion = (opinion or "").strip()
         if not opinion:
             raise DomainError("required", "请填写考察意见", field="opinion")
-        Assessment.objects.create(candidate=c, on=on, opinion=opinion[:300], recorded_by=actor if getattr(actor, "pk", None) else None)
+        Assessment.objects.create(
+            candidate=c,
+            on=on,
+            opinion=opinion[:300],
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
     if step == 11:
-        if (training_days or 0) < p["training_days"] and (training_hours or 0) < p["training_hours"] and not _excepted(c, 11):
-            raise _refuse("DEV-06", f"集中培训时间不少于{p['training_days']}天或不少于{p['training_hours']}个学时（发展党员工作细则第十七条），"
-                          f"填写的是{training_days or 0}天、{training_hours or 0}学时", "training_days")
+        if (
+            (training_days or 0) < p["training_days"]
+            and (training_hours or 0) < p["training_hours"]
+            and not _excepted(c, 11)
+        ):
+            raise _refuse(
+                "DEV-06",
+                f"集中培训时间不少于{p['training_days']}天或不少于{p['training_hours']}个学时（发展党员工作细则第十七条），"
+                f"填写的是{training_days or 0}天、{training_hours or 0}学时",
+                "training_days",
+            )
         c.training_days, c.training_hours = training_days, training_hours
     if step == 12 and (c.reviewed_on is None or c.trained_on is None):
         missing = "政治审查" if c.reviewed_on is None else "集中培训"
-        raise _refuse("DEV-06", f"未经{missing}，不能提交支部委员会审查（发展党员工作细则第十六、十七条）")
+        raise _refuse(
+            "DEV-06", f"未经{missing}，不能提交支部委员会审查（发展党员工作细则第十六、十七条）"
+        )
     if step == 13:
         if c.introducer_1_id is None or c.introducer_2_id is None:
             raise _refuse("DEV-07", "尚未确定两名入党介绍人，不能报上级党委预审")
@@ -322,10 +456,16 @@ def candidate_step(*, actor: Any, candidate: Candidate, step: int, on: date, mem
         if c.publicized_on is None or c.publicized_until is None:
             raise _refuse("DEV-19", "接收预备党员前须对发展对象进行公示，请先登记公示")
         if c.reviewed_on is None or c.trained_on is None or c.reviewed_on > on or c.trained_on > on:
-            raise _refuse("DEV-06", f"支部大会讨论前须完成政治审查和集中培训（政审{_d(c.reviewed_on)}，培训{_d(c.trained_on)}）")
+            raise _refuse(
+                "DEV-06",
+                f"支部大会讨论前须完成政治审查和集中培训（政审{_d(c.reviewed_on)}，培训{_d(c.trained_on)}）",
+            )
         soon = add_months(on, p["leave_months"])
         if c.leaving_on and c.leaving_on <= soon and not _excepted(c, 15):
-            raise _refuse("DEV-20", f"发展对象预计{_d(c.leaving_on)}离开本单位，在接收后3个月内，一般不予接收（发展党员工作细则第十九条）")
+            raise _refuse(
+                "DEV-20",
+                f"发展对象预计{_d(c.leaving_on)}离开本单位，在接收后3个月内，一般不予接收（发展党员工作细则第十九条）",
+            )
         data["vote"] = c.votes["admission"] = _check_vote(vote, "接收预备党员")
     if step == 17:
         if c.approval_talk_on is None:
@@ -334,16 +474,26 @@ def candidate_step(*, actor: Any, candidate: Candidate, step: int, on: date, mem
         from dangjian.fees import bands
 
         if fee_category not in bands.CATEGORIES or fee_base_fen is None or fee_base_fen < 0:
-            raise DomainError("required", "请填写党费类别和计算基数，党费从接收为预备党员的当月起交纳", field="fee_category")
+            raise DomainError(
+                "required",
+                "请填写党费类别和计算基数，党费从接收为预备党员的当月起交纳",
+                field="fee_category",
+            )
         if on > limit:
-            raise _refuse("DEV-11", f"支部大会讨论（{_d(c.admitted_on)}）后超过6个月未审批（期限{_d(limit)}），"
-                          "须重新履行接收程序（发展党员工作细则第二十五条）")
+            raise _refuse(
+                "DEV-11",
+                f"支部大会讨论（{_d(c.admitted_on)}）后超过6个月未审批（期限{_d(limit)}），"
+                "须重新履行接收程序（发展党员工作细则第二十五条）",
+            )
     if step == 20 and c.member_id is None:
         raise _refuse("order", "经上级党委批准后方可入党宣誓")
     if step == 23:
         end = probation_end(c)
         if end is not None and on < end:
-            raise _refuse("DEV-14", f"预备期到{_d(end)}届满，转正的支部大会不能早于预备期满（发展党员工作细则第三十三条）")
+            raise _refuse(
+                "DEV-14",
+                f"预备期到{_d(end)}届满，转正的支部大会不能早于预备期满（发展党员工作细则第三十三条）",
+            )
         data["vote"] = c.votes["conversion"] = _check_vote(vote, "预备党员转正")
     setattr(c, s.field, on)
     stored = uploads.store(files or [], folder="recruitment")
@@ -354,15 +504,28 @@ def candidate_step(*, actor: Any, candidate: Candidate, step: int, on: date, mem
             _convert(actor, c, on)
         c.save()
         _attach(c, step, stored, actor)
-        audit_record(actor=actor, action="recruitment.step", obj=c, organization=c.organization,
-                     data={"step": step, "label": s.label, "on": on.isoformat(), **data, "files": [f.sha256 for f in stored]})
+        audit_record(
+            actor=actor,
+            action="recruitment.step",
+            obj=c,
+            organization=c.organization,
+            data={
+                "step": step,
+                "label": s.label,
+                "on": on.isoformat(),
+                **data,
+                "files": [f.sha256 for f in stored],
+            },
+        )
     except BaseException:
         uploads.discard(stored)
         raise
     return c
 
 
-def _admit(actor: Any, c: Candidate, approved_on: date, fee_category: str, fee_base_fen: int) -> None:
+def _admit(
+    actor: Any, c: Candidate, approved_on: date, fee_category: str, fee_base_fen: int
+) -> None:
     """Approval creates the probationary member: joined on the admission meeting's date, party fees
     from that month (ledger rows from the admission month to this one)."""
     from dangjian.fees import bands
@@ -373,16 +536,41 @@ def _admit(actor: Any, c: Candidate, approved_on: date, fee_category: str, fee_b
     idn = crypto.decrypt(c.id_number_encrypted) if c.id_number_encrypted else ""
     if not idn:
         raise DomainError("required", "接收为预备党员须有身份证号，请先补充", field="id_number")
-    data = MemberData(name=c.name, gender=c.gender, birth_date=c.birth_date, id_number=idn, phone="", status="probationary",
-                      joined_on=c.admitted_on, full_on=None, fee_category=fee_category, fee_base_fen=fee_base_fen)  # type: ignore[arg-type]
-    m = member_create_within(actor=actor, organization=c.organization, member_no=c.person_no, data=data)
+    data = MemberData(
+        name=c.name,
+        gender=c.gender,
+        birth_date=c.birth_date,
+        id_number=idn,
+        phone="",
+        status="probationary",
+        joined_on=c.admitted_on,
+        full_on=None,
+        fee_category=fee_category,
+        fee_base_fen=fee_base_fen,
+    )  # type: ignore[arg-type]
+    m = member_create_within(
+        actor=actor, organization=c.organization, member_no=c.person_no, data=data
+    )
     c.member = m
-    first, now = month_index(c.admitted_on.year, c.admitted_on.month), month_index(approved_on.year, approved_on.month)  # type: ignore[union-attr]
+    first, now = (
+        month_index(c.admitted_on.year, c.admitted_on.month),
+        month_index(approved_on.year, approved_on.month),
+    )  # type: ignore[union-attr]
     today = timezone.localdate()
     now = max(now, month_index(today.year, today.month))
     due = bands.quote(m.fee_category, m.fee_base_fen).monthly_fen
-    FeeMonth.objects.bulk_create([FeeMonth(member=m, organization_id=m.organization_id, month_index=i, month=month_label(i), due_fen=due)
-                                  for i in range(first, now + 1)])
+    FeeMonth.objects.bulk_create(
+        [
+            FeeMonth(
+                member=m,
+                organization_id=m.organization_id,
+                month_index=i,
+                month=month_label(i),
+                due_fen=due,
+            )
+            for i in range(first, now + 1)
+        ]
+    )
     rollup_refresh(months=list(range(first, now + 1)), organization_ids=[m.organization_id])
 
 
@@ -393,13 +581,20 @@ def _convert(actor: Any, c: Candidate, approved_on: date) -> None:
     end = probation_end(c)
     if c.member_id is None or end is None:
         raise DomainError("order", "没有对应的预备党员档案")
-    member_change_status_within(actor=actor, member=c.member, to_status="full", on=end,  # type: ignore[arg-type]
-                                reason=f"支部大会{_d(c.conversion_meeting_on)}讨论通过，上级党委{_d(approved_on)}批准转正")
+    member_change_status_within(
+        actor=actor,
+        member=c.member,
+        to_status="full",
+        on=end,  # type: ignore[arg-type]
+        reason=f"支部大会{_d(c.conversion_meeting_on)}讨论通过，上级党委{_d(approved_on)}批准转正",
+    )
     c.full_on = end
 
 
 @transaction.atomic(durable=True)
-def candidate_notice(*, actor: Any, candidate: Candidate, starts_on: date, ends_on: date) -> Candidate:
+def candidate_notice(
+    *, actor: Any, candidate: Candidate, starts_on: date, ends_on: date
+) -> Candidate:
     """Public notice of the development object before admission: at least 5 working days (holiday
     calendar with make-up days) [L]."""
     c = _lock(candidate)
@@ -407,23 +602,40 @@ def candidate_notice(*, actor: Any, candidate: Candidate, starts_on: date, ends_
     if c.target_on is None or c.admitted_on is not None:
         raise DomainError("order", "公示在确定发展对象后、支部大会讨论前进行")
     if starts_on is None or ends_on is None or ends_on < starts_on or starts_on < c.target_on:
-        raise DomainError("bad_date", "公示起止日期有误（不能早于确定发展对象日期）", field="ends_on")
+        raise DomainError(
+            "bad_date", "公示起止日期有误（不能早于确定发展对象日期）", field="ends_on"
+        )
     need = params(c.rule_version)["notice_working_days"]
     got = working_days(starts_on, ends_on)
     if got < need:
-        raise _refuse("DEV-19", f"公示期{_d(starts_on)}至{_d(ends_on)}只有{got}个工作日，不少于{need}个工作日", "ends_on")
+        raise _refuse(
+            "DEV-19",
+            f"公示期{_d(starts_on)}至{_d(ends_on)}只有{got}个工作日，不少于{need}个工作日",
+            "ends_on",
+        )
     c.publicized_on, c.publicized_until = starts_on, ends_on
     c.save(update_fields=["publicized_on", "publicized_until", "updated_at"])
-    audit_record(actor=actor, action="recruitment.notice", obj=c, organization=c.organization,
-                 data={"from": starts_on.isoformat(), "to": ends_on.isoformat(), "working_days": got})
+    audit_record(
+        actor=actor,
+        action="recruitment.notice",
+        obj=c,
+        organization=c.organization,
+        data={"from": starts_on.isoformat(), "to": ends_on.isoformat(), "working_days": got},
+    )
     return c
 
 
 @transaction.atomic(durable=True)
-def exception_approve(*, actor: Any, candidate: Candidate, step: int, reason: str, approving_org: Any) -> StepException:
+def exception_approve(
+    *, actor: Any, candidate: Candidate, step: int, reason: str, approving_org: Any
+) -> StepException:
     """A higher committee approves a justified exception for one step (e.g. training in a rare case)."""
     c = Candidate.objects.select_related("organization").get(pk=candidate.pk)
-    if approving_org is None or approving_org.pk == c.organization_id or not c.organization.path.startswith(approving_org.path):
+    if (
+        approving_org is None
+        or approving_org.pk == c.organization_id
+        or not c.organization.path.startswith(approving_org.path)
+    ):
         raise DomainError("scope", "特殊情况须由上级党委批准", field="approving_org")
     if not policy.can(actor, "change", approving_org):
         raise NotVisible()
@@ -432,14 +644,28 @@ def exception_approve(*, actor: Any, candidate: Candidate, step: int, reason: st
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise DomainError("required", "请写明特殊情况的理由（不少于10个字）", field="reason")
-    e = StepException.objects.create(candidate=c, step=step, reason=reason[:300], approved_by_org=approving_org,
-                                     approved_by=actor, approved_on=timezone.localdate())
-    audit_record(actor=actor, action="recruitment.exception", obj=c, organization=approving_org, data={"step": step, "reason": reason})
+    e = StepException.objects.create(
+        candidate=c,
+        step=step,
+        reason=reason[:300],
+        approved_by_org=approving_org,
+        approved_by=actor,
+        approved_on=timezone.localdate(),
+    )
+    audit_record(
+        actor=actor,
+        action="recruitment.exception",
+        obj=c,
+        organization=approving_org,
+        data={"step": step, "reason": reason},
+    )
     return e
 
 
 @transaction.atomic(durable=True)
-def candidate_extend(*, actor: Any, candidate: Candidate, meeting_on: date, months: int) -> Candidate:
+def candidate_extend(
+    *, actor: Any, candidate: Candidate, meeting_on: date, months: int
+) -> Candidate:
     """Extend the probation once, by 6 to 12 months, by a general-meeting decision (FZ14 Art 32)."""
     c = _lock(candidate)
     _check_org(actor, c.organization)
@@ -452,16 +678,27 @@ def candidate_extend(*, actor: Any, candidate: Candidate, meeting_on: date, mont
         raise _refuse("DEV-16", "延长预备期为6个月至12个月（发展党员工作细则第三十二条）", "months")
     end = probation_end(c)
     if meeting_on is None or meeting_on > timezone.localdate() or (end and meeting_on < end):
-        raise DomainError("bad_date", f"延长预备期的支部大会应在预备期满（{_d(end)}）后召开，且不晚于今天", field="meeting_on")
+        raise DomainError(
+            "bad_date",
+            f"延长预备期的支部大会应在预备期满（{_d(end)}）后召开，且不晚于今天",
+            field="meeting_on",
+        )
     c.extension_months, c.extension_meeting_on = months, meeting_on
     c.save(update_fields=["extension_months", "extension_meeting_on", "updated_at"])
-    audit_record(actor=actor, action="recruitment.extend", obj=c, organization=c.organization,
-                 data={"months": months, "meeting_on": meeting_on.isoformat()})
+    audit_record(
+        actor=actor,
+        action="recruitment.extend",
+        obj=c,
+        organization=c.organization,
+        data={"months": months, "meeting_on": meeting_on.isoformat()},
+    )
     return c
 
 
 @transaction.atomic(durable=True)
-def candidate_cancel(*, actor: Any, candidate: Candidate, meeting_on: date, reason: str) -> Candidate:
+def candidate_cancel(
+    *, actor: Any, candidate: Candidate, meeting_on: date, reason: str
+) -> Candidate:
     """Cancel the probationary membership (取消预备党员资格): a general-meeting decision at or after the
     probation's end, approved by the committee above (FZ14 Art 32). The member leaves the roll."""
     from dangjian.members.services import member_change_status_within
@@ -469,7 +706,9 @@ def candidate_cancel(*, actor: Any, candidate: Candidate, meeting_on: date, reas
     c = _lock(candidate)
     committee = approving_committee(c)
     if committee is None or not policy.can(actor, "change", committee):
-        raise DomainError("committee", "取消预备党员资格须报上级党委批准，由上级党委登记", field="meeting_on")
+        raise DomainError(
+            "committee", "取消预备党员资格须报上级党委批准，由上级党委登记", field="meeting_on"
+        )
     if c.member_id is None or c.conversion_approved_on or c.cancelled_on:
         raise DomainError("order", "只有尚未转正的预备党员可以取消预备党员资格")
     reason = (reason or "").strip()
@@ -477,13 +716,27 @@ def candidate_cancel(*, actor: Any, candidate: Candidate, meeting_on: date, reas
         raise DomainError("required", "请填写支部大会决议和上级批准情况", field="reason")
     end = probation_end(c)
     if meeting_on is None or meeting_on > timezone.localdate() or (end and meeting_on < end):
-        raise DomainError("bad_date", f"取消预备党员资格的支部大会应在预备期满（{_d(end)}）后召开，且不晚于今天", field="meeting_on")
-    member_change_status_within(actor=actor, member=c.member, to_status="disqualified", on=meeting_on,  # type: ignore[arg-type]
-                                reason=reason[:300])
+        raise DomainError(
+            "bad_date",
+            f"取消预备党员资格的支部大会应在预备期满（{_d(end)}）后召开，且不晚于今天",
+            field="meeting_on",
+        )
+    member_change_status_within(
+        actor=actor,
+        member=c.member,
+        to_status="disqualified",
+        on=meeting_on,  # type: ignore[arg-type]
+        reason=reason[:300],
+    )
     c.cancelled_on = meeting_on
     c.save(update_fields=["cancelled_on", "updated_at"])
-    audit_record(actor=actor, action="recruitment.cancel", obj=c, organization=c.organization,
-                 data={"meeting_on": meeting_on.isoformat(), "reason": reason})
+    audit_record(
+        actor=actor,
+        action="recruitment.cancel",
+        obj=c,
+        organization=c.organization,
+        data={"meeting_on": meeting_on.isoformat(), "reason": reason},
+    )
     return c
 
 
@@ -501,5 +754,11 @@ def candidate_close(*, actor: Any, candidate: Candidate, on: date, reason: str) 
         raise DomainError("bad_date", "终止日期有误", field="on")
     c.closed_on, c.closed_reason = on, reason[:200]
     c.save(update_fields=["closed_on", "closed_reason", "updated_at"])
-    audit_record(actor=actor, action="recruitment.close", obj=c, organization=c.organization, data={"on": on.isoformat(), "reason": reason})
+    audit_record(
+        actor=actor,
+        action="recruitment.close",
+        obj=c,
+        organization=c.organization,
+        data={"on": on.isoformat(), "reason": reason},
+    )
     return c

@@ -11,9 +11,15 @@ class Task(models.Model):
     title = models.CharField("督办事项", max_length=100)
     body = models.TextField("要求")
     deadline = models.DateField("办结期限")
-    issuer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_tasks")
-    issuer_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="issued_tasks")
-    finding = models.ForeignKey("compliance.Finding", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    issuer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_tasks"
+    )
+    issuer_org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="issued_tasks"
+    )
+    finding = models.ForeignKey(
+        "compliance.Finding", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -34,11 +40,17 @@ class AssignmentStatus(models.TextChoices):
 
 class Assignment(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="assignments")
-    status = models.CharField("状态", max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="assignments"
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING
+    )
     reply = models.TextField("办理情况", blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
-    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decision_reason = models.CharField("退回原因", max_length=300, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -46,10 +58,15 @@ class Assignment(models.Model):
         verbose_name = "督办对象"
         verbose_name_plural = "督办对象"
         constraints = [
-            models.UniqueConstraint(fields=["task", "organization"], name="supervision_assignment_unique",
-                                    violation_error_message="同一任务不能重复交办给同一组织"),
+            models.UniqueConstraint(
+                fields=["task", "organization"],
+                name="supervision_assignment_unique",
+                violation_error_message="同一任务不能重复交办给同一组织",
+            ),
         ]
-        indexes = [models.Index(fields=["organization", "status"], name="supervision_assignment_org")]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="supervision_assignment_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id} → {self.organization_id}"
@@ -63,13 +80,17 @@ class Attachment(models.Model):
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attachments")
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     name = models.CharField("文件名", max_length=100)
     path = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField("大小")
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

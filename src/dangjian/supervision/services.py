@@ -26,8 +26,17 @@ TRANSITIONS = {
 
 
 @transaction.atomic(durable=True)
-def task_create(*, actor: Any, issuer_org: Any, title: str, body: str, deadline: date, organizations: list[Any],
-                finding: Any = None, files: list[Any] | None = None) -> Task:
+def task_create(
+    *,
+    actor: Any,
+    issuer_org: Any,
+    title: str,
+    body: str,
+    deadline: date,
+    organizations: list[Any],
+    finding: Any = None,
+    files: list[Any] | None = None,
+) -> Task:
     """Assign a task to organizations inside the issuer's subtree (or straight from a finding), with
     attachments (validated; all or nothing)."""
     if not policy.can(actor, "supervise", issuer_org):
@@ -44,32 +53,62 @@ def task_create(*, actor: Any, issuer_org: Any, title: str, body: str, deadline:
     if not organizations:
         raise DomainError("required", "请选择督办对象", field="organizations")
     for org in organizations:
-        if not org.path.startswith(issuer_org.path) or org.pk == issuer_org.pk or not policy.can(actor, "supervise", org):
+        if (
+            not org.path.startswith(issuer_org.path)
+            or org.pk == issuer_org.pk
+            or not policy.can(actor, "supervise", org)
+        ):
             raise DomainError("scope", f"“{org.name}”不是本组织的下级组织", field="organizations")
     stored = uploads.store(files or [])
     try:
-        task = Task.objects.create(title=title, body=body, deadline=deadline, issuer=actor, issuer_org=issuer_org, finding=finding)
-        Assignment.objects.bulk_create([Assignment(task=task, organization=o) for o in organizations])
+        task = Task.objects.create(
+            title=title,
+            body=body,
+            deadline=deadline,
+            issuer=actor,
+            issuer_org=issuer_org,
+            finding=finding,
+        )
+        Assignment.objects.bulk_create(
+            [Assignment(task=task, organization=o) for o in organizations]
+        )
         _attach(task, None, stored, actor)
-        audit_record(actor=actor, action="supervision.task_create", obj=task, organization=issuer_org,
-                     data={"deadline": deadline.isoformat(), "organizations": [o.code for o in organizations],
-                           "finding": finding.pk if finding else None, "files": [f.sha256 for f in stored]})
+        audit_record(
+            actor=actor,
+            action="supervision.task_create",
+            obj=task,
+            organization=issuer_org,
+            data={
+                "deadline": deadline.isoformat(),
+                "organizations": [o.code for o in organizations],
+                "finding": finding.pk if finding else None,
+                "files": [f.sha256 for f in stored],
+            },
+        )
     except BaseException:
         uploads.discard(stored)
         raise
     return task
 
 
-def _attach(task: Task, assignment: Assignment | None, stored: list[uploads.StoredFile], actor: Any) -> None:
+def _attach(
+    task: Task, assignment: Assignment | None, stored: list[uploads.StoredFile], actor: Any
+) -> None:
     uploads.records(Attachment, stored, actor, task=task, assignment=assignment)
 
 
 def _lock(assignment: Assignment) -> Assignment:
-    return Assignment.objects.select_for_update().select_related("task", "task__issuer_org", "organization").get(pk=assignment.pk)
+    return (
+        Assignment.objects.select_for_update()
+        .select_related("task", "task__issuer_org", "organization")
+        .get(pk=assignment.pk)
+    )
 
 
 @transaction.atomic(durable=True)
-def assignment_reply(*, actor: Any, assignment: Assignment, reply: str, files: list[Any] | None = None) -> Assignment:
+def assignment_reply(
+    *, actor: Any, assignment: Assignment, reply: str, files: list[Any] | None = None
+) -> Assignment:
     """The assignee answers with text and files (validated; all or nothing)."""
     a = _lock(assignment)
     if not policy.can(actor, "change", a.organization):
@@ -81,11 +120,21 @@ def assignment_reply(*, actor: Any, assignment: Assignment, reply: str, files: l
         raise DomainError("required", "请填写办理情况", field="reply")
     stored = uploads.store(files or [])
     try:
-        a.status, a.reply, a.replied_at, a.replied_by = AssignmentStatus.REPLIED, reply[:5000], timezone.now(), actor
+        a.status, a.reply, a.replied_at, a.replied_by = (
+            AssignmentStatus.REPLIED,
+            reply[:5000],
+            timezone.now(),
+            actor,
+        )
         a.save(update_fields=["status", "reply", "replied_at", "replied_by"])
         _attach(a.task, a, stored, actor)
-        audit_record(actor=actor, action="supervision.reply", obj=a, organization=a.organization,
-                     data={"task": a.task_id, "files": [f.sha256 for f in stored]})
+        audit_record(
+            actor=actor,
+            action="supervision.reply",
+            obj=a,
+            organization=a.organization,
+            data={"task": a.task_id, "files": [f.sha256 for f in stored]},
+        )
     except BaseException:
         uploads.discard(stored)
         raise
@@ -93,35 +142,54 @@ def assignment_reply(*, actor: Any, assignment: Assignment, reply: str, files: l
 
 
 @transaction.atomic(durable=True)
-def assignment_decide(*, actor: Any, assignment: Assignment, accept: bool, reason: str = "") -> Assignment:
+def assignment_decide(
+    *, actor: Any, assignment: Assignment, accept: bool, reason: str = ""
+) -> Assignment:
     """The issuer's side accepts a reply (办结) or sends it back with a reason (退回)."""
     a = _lock(assignment)
     if not policy.can(actor, "supervise", a.task.issuer_org):
         raise NotVisible()
     if a.status not in TRANSITIONS["accept" if accept else "return"]:
-        raise DomainError("status", f"当前状态“{a.get_status_display()}”不能{'审核通过' if accept else '退回'}")
+        raise DomainError(
+            "status", f"当前状态“{a.get_status_display()}”不能{'审核通过' if accept else '退回'}"
+        )
     reason = (reason or "").strip()
     if not accept and not reason:
         raise DomainError("required", "退回时请说明原因", field="reason")
     a.status = AssignmentStatus.ACCEPTED if accept else AssignmentStatus.RETURNED
     a.decision_reason, a.decided_at = reason[:300], timezone.now()
     a.save(update_fields=["status", "decision_reason", "decided_at"])
-    audit_record(actor=actor, action="supervision.accept" if accept else "supervision.return", obj=a,
-                 organization=a.organization, data={"task": a.task_id, "reason": reason})
+    audit_record(
+        actor=actor,
+        action="supervision.accept" if accept else "supervision.return",
+        obj=a,
+        organization=a.organization,
+        data={"task": a.task_id, "reason": reason},
+    )
     return a
 
 
 def tasks_issued(user: Any) -> Any:
     """Tasks issued from organizations the user supervises."""
-    return (policy.scope_filter(Task.objects.all(), user, "supervise", org_field="issuer_org")
-            .select_related("issuer_org", "issuer").prefetch_related("assignments__organization").order_by("-id"))
+    return (
+        policy.scope_filter(Task.objects.all(), user, "supervise", org_field="issuer_org")
+        .select_related("issuer_org", "issuer")
+        .prefetch_related("assignments__organization")
+        .order_by("-id")
+    )
 
 
 def assignments_received(user: Any) -> Any:
-    return (policy.scope_filter(Assignment.objects.all(), user, "change")
-            .select_related("task", "task__issuer_org", "organization").order_by("status", "task__deadline", "-id"))
+    return (
+        policy.scope_filter(Assignment.objects.all(), user, "change")
+        .select_related("task", "task__issuer_org", "organization")
+        .order_by("status", "task__deadline", "-id")
+    )
 
 
 def overdue_count(organization: Any, today: date) -> int:
-    return Assignment.objects.filter(organization__path__startswith=organization.path, status__in=OPEN_STATUSES,
-                                     task__deadline__lt=today).count()
+    return Assignment.objects.filter(
+        organization__path__startswith=organization.path,
+        status__in=OPEN_STATUSES,
+        task__deadline__lt=today,
+    ).count()

@@ -15,7 +15,11 @@ def _age(born: Any, on: Any) -> int:
 
 
 def _paid(text: str) -> str:
-    return f"党费已交到{text[:4]}年{int(text[5:7])}月。" if len(text) == 7 else "党费：转出党组织无交纳记录。"
+    return (
+        f"党费已交到{text[:4]}年{int(text[5:7])}月。"
+        if len(text) == 7
+        else "党费：转出党组织无交纳记录。"
+    )
 
 
 def letter_pdf(t: Any) -> bytes:
@@ -50,7 +54,15 @@ def letter_pdf(t: Any) -> bytes:
     left, width = 18 * mm, w - 36 * mm
 
     def part(top: float, height: float, story: list[Any], narrow: float = 0) -> None:
-        Frame(left, top - height, width - narrow, height, showBoundary=0, leftPadding=0, rightPadding=0).addFromList(story, c)
+        Frame(
+            left,
+            top - height,
+            width - narrow,
+            height,
+            showBoundary=0,
+            leftPadding=0,
+            rightPadding=0,
+        ).addFromList(story, c)
 
     def cut(y: float, label: str) -> None:
         c.setDash(3, 3)
@@ -61,22 +73,41 @@ def letter_pdf(t: Any) -> bytes:
         c.drawCentredString(w / 2, y + 1.5 * mm, label)
 
     P = Paragraph  # noqa: N806
-    part(h - 14 * mm, 62 * mm, [
-        P("党员组织关系介绍信（存根）", title), P(f"第 {t.letter_no} 号", right),
-        P(f"{m.name}同志系中共{status}，组织关系由{frm}转到{to}。", body),
-        P(f"{paid}有效期{t.valid_days}天（至{end:%Y年%m月%d日}）。", body),
-        P(f"转接原因：{t.reason or '—'}", body), P(day, right)])
+    part(
+        h - 14 * mm,
+        62 * mm,
+        [
+            P("党员组织关系介绍信（存根）", title),
+            P(f"第 {t.letter_no} 号", right),
+            P(f"{m.name}同志系中共{status}，组织关系由{frm}转到{to}。", body),
+            P(f"{paid}有效期{t.valid_days}天（至{end:%Y年%m月%d日}）。", body),
+            P(f"转接原因：{t.reason or '—'}", body),
+            P(day, right),
+        ],
+    )
     cut(h - 80 * mm, "（此处剪开）")
     letter = [
-        P("中国共产党党员组织关系介绍信", title), P(f"第 {t.letter_no} 号", right),
+        P("中国共产党党员组织关系介绍信", title),
+        P(f"第 {t.letter_no} 号", right),
         P(f"{to}：", body),
-        P(f"兹介绍{m.name}同志（{m.gender}，{_age(m.birth_date, issued)}岁，{m.ethnicity}，身份证号码{m.id_number()}）"
-          f"系中共{status}，组织关系由{frm}转去你处，请接洽。", body),
+        P(
+            f"兹介绍{m.name}同志（{m.gender}，{_age(m.birth_date, issued)}岁，{m.ethnicity}，身份证号码{m.id_number()}）"
+            f"系中共{status}，组织关系由{frm}转去你处，请接洽。",
+            body,
+        ),
         P(f"该同志{paid}" if paid.startswith("党费已") else paid, body),
         P(f"（有效期{t.valid_days}天，至{end:%Y年%m月%d日}）", body),
-        P("（盖章）", right), P(day, right)]
+        P("（盖章）", right),
+        P(day, right),
+    ]
     if t.token:
-        letter.insert(-2, P("本介绍信附电子签名二维码：接收方若使用党建平台，可扫码或上传电子介绍信文件导入，系统自动核验签名。", body))
+        letter.insert(
+            -2,
+            P(
+                "本介绍信附电子签名二维码：接收方若使用党建平台，可扫码或上传电子介绍信文件导入，系统自动核验签名。",
+                body,
+            ),
+        )
     part(h - 86 * mm, 92 * mm, letter, narrow=50 * mm if t.token else 0)
     if t.token:
         qr = QrCodeWidget(t.token, barLevel="L")
@@ -86,11 +117,18 @@ def letter_pdf(t: Any) -> bytes:
         d.add(qr)
         renderPDF.draw(d, c, left + width - size, h - 176 * mm)
     cut(h - 184 * mm, "（此处剪开，回执由接收党组织填写后寄回）")
-    part(h - 190 * mm, 80 * mm, [
-        P("党员组织关系介绍信（回执）", title), P(f"第 {t.letter_no} 号", right),
-        P(f"{frm}：", body),
-        P(f"{m.name}同志的党员组织关系已转达我处，特此回复。", body),
-        P("接收党组织（盖章）　　　　　　", right), P("年　　月　　日", right)])
+    part(
+        h - 190 * mm,
+        80 * mm,
+        [
+            P("党员组织关系介绍信（回执）", title),
+            P(f"第 {t.letter_no} 号", right),
+            P(f"{frm}：", body),
+            P(f"{m.name}同志的党员组织关系已转达我处，特此回复。", body),
+            P("接收党组织（盖章）　　　　　　", right),
+            P("年　　月　　日", right),
+        ],
+    )
     c.showPage()
     c.save()
     return buf.getvalue()

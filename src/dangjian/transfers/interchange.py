@@ -36,14 +36,23 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
     today = timezone.localdate()
     nos = sorted({r["member_no"].strip() for r in table.rows})
     known = val.known_members(nos)
-    codes = sorted({r[c].strip() for r in table.rows for c in ("from_org_code", "to_org_code") if r[c].strip()})
+    codes = sorted(
+        {r[c].strip() for r in table.rows for c in ("from_org_code", "to_org_code") if r[c].strip()}
+    )
     kinds = dict(Organization.objects.filter(code__in=codes).values_list("code", "kind"))
     kinds.update({o.code: o.kind for o in getattr(val, "orgs", [])})
     db_open: dict[str, date | None] = {}
     for i in range(0, len(nos), 5000):
-        db_open.update(Transfer.objects.filter(member__member_no__in=nos[i:i + 5000], status=TransferStatus.OPEN)
-                       .values_list("member__member_no", "issued_on"))
-    closed_in_file = {(r["member_no"].strip(), r["issued_on"].strip()) for r in table.rows if r["accepted_on"].strip()}
+        db_open.update(
+            Transfer.objects.filter(
+                member__member_no__in=nos[i : i + 5000], status=TransferStatus.OPEN
+            ).values_list("member__member_no", "issued_on")
+        )
+    closed_in_file = {
+        (r["member_no"].strip(), r["issued_on"].strip())
+        for r in table.rows
+        if r["accepted_on"].strip()
+    }
     out: list[TransferRow] = []
     seen: dict[tuple[str, date], int] = {}
     open_rows: dict[str, int] = {}
@@ -53,7 +62,11 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
         if no not in known:
             val.err(f, line, "member_no", f"党员“{no}”不存在")
             ok = False
-        src, dst, name = row["from_org_code"].strip(), row["to_org_code"].strip(), row["to_name"].strip()
+        src, dst, name = (
+            row["from_org_code"].strip(),
+            row["to_org_code"].strip(),
+            row["to_name"].strip(),
+        )
         if not val.org_exists(src):
             val.err(f, line, "from_org_code", f"组织“{src}”不存在")
             ok = False
@@ -77,11 +90,15 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
         raw_days = row["valid_days"].strip()
         days = int(raw_days) if raw_days.isdigit() else 0
         if not 1 <= days <= MAX_VALID_DAYS:
-            val.err(f, line, "valid_days", f"有效期“{raw_days}”应为1至{MAX_VALID_DAYS}天（最长6个月）")
+            val.err(
+                f, line, "valid_days", f"有效期“{raw_days}”应为1至{MAX_VALID_DAYS}天（最长6个月）"
+            )
             ok = False
         accepted = None
         if row["accepted_on"].strip():
-            accepted = val._date(f, line, "accepted_on", row["accepted_on"], "接收日期", required=False)
+            accepted = val._date(
+                f, line, "accepted_on", row["accepted_on"], "接收日期", required=False
+            )
             if accepted is None:
                 ok = False
             elif accepted > today or (issued is not None and accepted < issued):
@@ -96,11 +113,22 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
             seen[(no, issued)] = line
             if accepted is None:
                 other = db_open.get(no)
-                if other is not None and other != issued and (no, f"{other:%Y-%m-%d}") not in closed_in_file:
-                    val.err(f, line, "member_no", f"党员“{no}”已有正在办理的转接（{other:%Y-%m-%d}开具的介绍信）")
+                if (
+                    other is not None
+                    and other != issued
+                    and (no, f"{other:%Y-%m-%d}") not in closed_in_file
+                ):
+                    val.err(
+                        f,
+                        line,
+                        "member_no",
+                        f"党员“{no}”已有正在办理的转接（{other:%Y-%m-%d}开具的介绍信）",
+                    )
                     continue
                 if no in open_rows:
-                    val.err(f, line, "member_no", f"党员“{no}”已有正在办理的转接（第{open_rows[no]}行）")
+                    val.err(
+                        f, line, "member_no", f"党员“{no}”已有正在办理的转接（第{open_rows[no]}行）"
+                    )
                     continue
                 open_rows[no] = line
             out.append(TransferRow(line, no, src, dst, name, issued, days, accepted))
@@ -111,34 +139,67 @@ def write_transfers(rows: list[TransferRow], org_ids: dict[str, int], counts: An
     if not rows:
         return
     members = member_ids(r.member_no for r in rows)
-    existing = {(t.member_id, t.issued_on): t for t in Transfer.objects.filter(member_id__in=members.values())}
+    existing = {
+        (t.member_id, t.issued_on): t
+        for t in Transfer.objects.filter(member_id__in=members.values())
+    }
     creates, updates = [], []
     fields = ["from_org_id", "to_org_id", "to_name", "valid_days", "accepted_on", "status"]
     for r in rows:
-        values = {"from_org_id": org_ids[r.from_code], "to_org_id": org_ids[r.to_code] if r.to_code else None,
-                  "to_name": r.to_name[:100], "valid_days": r.valid_days, "accepted_on": r.accepted_on,
-                  "status": TransferStatus.ACCEPTED if r.accepted_on else TransferStatus.OPEN}
+        values = {
+            "from_org_id": org_ids[r.from_code],
+            "to_org_id": org_ids[r.to_code] if r.to_code else None,
+            "to_name": r.to_name[:100],
+            "valid_days": r.valid_days,
+            "accepted_on": r.accepted_on,
+            "status": TransferStatus.ACCEPTED if r.accepted_on else TransferStatus.OPEN,
+        }
         t = existing.get((members[r.member_no], r.issued_on))
         if t is None:
-            creates.append(Transfer(member_id=members[r.member_no], issued_on=r.issued_on, source="import",
-                                    letter_no=f"ZJ{r.issued_on:%Y%m%d}-{r.member_no}"[:30], **values))
+            creates.append(
+                Transfer(
+                    member_id=members[r.member_no],
+                    issued_on=r.issued_on,
+                    source="import",
+                    letter_no=f"ZJ{r.issued_on:%Y%m%d}-{r.member_no}"[:30],
+                    **values,
+                )
+            )
         elif any(getattr(t, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(t, k, v)
             updates.append(t)
         else:
             counts.unchanged += 1
-    Transfer.objects.bulk_update(updates, fields, batch_size=2000)  # closes letters first: one open letter per member
+    Transfer.objects.bulk_update(
+        updates, fields, batch_size=2000
+    )  # closes letters first: one open letter per member
     Transfer.objects.bulk_create(creates, batch_size=2000)
     counts.created += len(creates)
     counts.updated += len(updates)
 
 
 def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
-    qs = Transfer.objects.exclude(status__in=[TransferStatus.REJECTED, TransferStatus.CANCELLED]).filter(issued_on__isnull=False)
+    qs = Transfer.objects.exclude(
+        status__in=[TransferStatus.REJECTED, TransferStatus.CANCELLED]
+    ).filter(issued_on__isnull=False)
     if org_ids is not None:
         qs = qs.filter(from_org_id__in=org_ids)
     for r in qs.order_by("member__member_no", "issued_on").values(
-            "member__member_no", "from_org__code", "to_org__code", "to_name", "issued_on", "valid_days", "accepted_on"):
-        yield (r["member__member_no"], r["from_org__code"], r["to_org__code"] or "", r["to_name"], f"{r['issued_on']:%Y-%m-%d}",
-               str(r["valid_days"]), f"{r['accepted_on']:%Y-%m-%d}" if r["accepted_on"] else "")
+        "member__member_no",
+        "from_org__code",
+        "to_org__code",
+        "to_name",
+        "issued_on",
+        "valid_days",
+        "accepted_on",
+    ):
+        yield (
+            r["member__member_no"],
+            r["from_org__code"],
+            r["to_org__code"] or "",
+            r["to_name"],
+            f"{r['issued_on']:%Y-%m-%d}",
+            str(r["valid_days"]),
+            f"{r['accepted_on']:%Y-%m-%d}" if r["accepted_on"] else "",
+        )

@@ -57,7 +57,9 @@ def committees_of(orgs: Any) -> dict[int, Any]:
     found = {c.path: c for c in type(orgs[0]).objects.filter(path__in=prefixes, kind="committee")}
     out = {}
     for o in orgs:
-        out[o.pk] = next((found[o.path[:i]] for i in range(len(o.path), 0, -step) if o.path[:i] in found), None)
+        out[o.pk] = next(
+            (found[o.path[:i]] for i in range(len(o.path), 0, -step) if o.path[:i] in found), None
+        )
     return out
 
 
@@ -95,7 +97,14 @@ def _tell(t: Transfer, who: str, org: Any, title: str, body: str) -> None:
     else:
         users = policy.users_with_permission("change", org)
         url = reverse("transfers:detail", args=[t.pk])
-    notice_send(users=users, organization=org, title=title, body=body, url=url, key=f"transfer:{t.pk}:{title}")
+    notice_send(
+        users=users,
+        organization=org,
+        title=title,
+        body=body,
+        url=url,
+        key=f"transfer:{t.pk}:{title}",
+    )
 
 
 def _today(on: date | None) -> date:
@@ -153,7 +162,13 @@ def transfer_start(
             )
     except IntegrityError as exc:
         raise DomainError("in_transit", "该党员已有正在办理的组织关系转接", field="member") from exc
-    _tell(t, "staff", committee_of(m.organization), "组织关系转接待审批", f"{m.name}申请将组织关系转往{to_org.name if to_org else to_name}。")
+    _tell(
+        t,
+        "staff",
+        committee_of(m.organization),
+        "组织关系转接待审批",
+        f"{m.name}申请将组织关系转往{to_org.name if to_org else to_name}。",
+    )
     audit_record(
         actor=actor,
         action="transfers.start",
@@ -220,9 +235,21 @@ def transfer_issue(
         ]
     )
     end = t.expires_on
-    _tell(t, "member", t.from_org, "介绍信已开具", f"介绍信编号{t.letter_no}，请在{end:%Y年%m月%d日}前到接收党组织报到。")
+    _tell(
+        t,
+        "member",
+        t.from_org,
+        "介绍信已开具",
+        f"介绍信编号{t.letter_no}，请在{end:%Y年%m月%d日}前到接收党组织报到。",
+    )
     if t.to_org is not None:
-        _tell(t, "staff", committee_of(t.to_org), "组织关系转入待同意", f"{t.member.name}的组织关系由{t.from_org.name}转入{t.to_org.name}。")
+        _tell(
+            t,
+            "staff",
+            committee_of(t.to_org),
+            "组织关系转入待同意",
+            f"{t.member.name}的组织关系由{t.from_org.name}转入{t.to_org.name}。",
+        )
     audit_record(
         actor=actor,
         action="transfers.issue",
@@ -253,7 +280,13 @@ def transfer_agree(*, actor: Any, transfer: Transfer, on: date | None = None) ->
         )
     t.receiving_approved_on, t.stage = _today(on), Stage.RECEIVING_APPROVED
     t.save(update_fields=["receiving_approved_on", "stage", "updated_at"])
-    _tell(t, "staff", t.to_org, "组织关系转入待接收", f"{t.member.name}的组织关系转入本支部，党员报到后请点击接收。")
+    _tell(
+        t,
+        "staff",
+        t.to_org,
+        "组织关系转入待接收",
+        f"{t.member.name}的组织关系转入本支部，党员报到后请点击接收。",
+    )
     audit_record(actor=actor, action="transfers.agree", obj=t, organization=t.to_org, data={})
     return t
 
@@ -312,7 +345,13 @@ def _accept_within(actor: Any, t: Transfer, on: date) -> Transfer:
         )
     t.status, t.accepted_on, t.closed_on = TransferStatus.ACCEPTED, on, on
     t.save(update_fields=["status", "accepted_on", "closed_on", "updated_at"])
-    _tell(t, "member", t.to_org or t.from_org, "组织关系转接已完成", f"您的组织关系已转入{t.to_org.name if t.to_org else t.to_name}。")
+    _tell(
+        t,
+        "member",
+        t.to_org or t.from_org,
+        "组织关系转接已完成",
+        f"您的组织关系已转入{t.to_org.name if t.to_org else t.to_name}。",
+    )
     audit_record(
         actor=actor,
         action="transfers.accept",
@@ -363,7 +402,13 @@ def transfer_close(
     t.status, t.closed_on, t.closed_reason = status, on, reason[:200]
     t.save(update_fields=["status", "closed_on", "closed_reason", "updated_at"])
     if how != "cancel" or getattr(actor, "member_id", None) != t.member_id:
-        _tell(t, "member", t.from_org, f"组织关系转接{t.get_status_display()}", reason or "请联系所在党支部。")
+        _tell(
+            t,
+            "member",
+            t.from_org,
+            f"组织关系转接{t.get_status_display()}",
+            reason or "请联系所在党支部。",
+        )
     audit_record(
         actor=actor,
         action=f"transfers.{how}",
@@ -622,8 +667,14 @@ def incoming_register(
         raise DomainError("invalid", f"身份证号{problem}", field="id_number")
     from dangjian.members import validation as v
 
-    errors = v.check_consistency(birth_date=birth_date, id_number=idnumber.normalize(id_number), gender=gender,
-                                 joined_on=joined_on, status=member_status, full_on=full_on)
+    errors = v.check_consistency(
+        birth_date=birth_date,
+        id_number=idnumber.normalize(id_number),
+        gender=gender,
+        joined_on=joined_on,
+        status=member_status,
+        full_on=full_on,
+    )
     if errors:
         field, why = next(iter(errors.items()))
         raise DomainError("inconsistent", why, field=field)
@@ -686,8 +737,14 @@ def incoming_accept(
     if existing is not None:
         from dangjian.core import idnumber
 
-        if existing.id_number_index != crypto.blind_index(idnumber.normalize(crypto.decrypt(lt.id_number_encrypted))):
-            raise DomainError("mismatch", f"党员编号“{lt.member_no}”在本系统属于另一名党员（身份证号不符），请核实后登记", field="member_no")
+        if existing.id_number_index != crypto.blind_index(
+            idnumber.normalize(crypto.decrypt(lt.id_number_encrypted))
+        ):
+            raise DomainError(
+                "mismatch",
+                f"党员编号“{lt.member_no}”在本系统属于另一名党员（身份证号不符），请核实后登记",
+                field="member_no",
+            )
         if existing.status != "transferred_out":
             raise DomainError(
                 "duplicate",
@@ -799,8 +856,13 @@ def receipt_import(*, actor: Any, token: str, on: date | None = None) -> Transfe
     accepted = _date(b.get("accepted_on"), "接收日期")
     t.to_name = t.to_name or str(b.get("receiver", ""))[:100]
     t = _accept_within(actor, t, min(accepted, timezone.localdate()))
-    audit_record(actor=actor, action="transfers.receipt_import", obj=t, organization=t.from_org,
-                 data={"letter_no": t.letter_no, "key": v.key_id, "deployment": v.deployment})
+    audit_record(
+        actor=actor,
+        action="transfers.receipt_import",
+        obj=t,
+        organization=t.from_org,
+        data={"letter_no": t.letter_no, "key": v.key_id, "deployment": v.deployment},
+    )
     return t
 
 
@@ -913,7 +975,7 @@ def transfer_batch(
                         issued_on=on,
                         valid_days=valid_days,
                         fee_paid_through=paid.get(m.pk, ""),
-                    fee_resume=next_month(paid.get(m.pk, "")),
+                        fee_resume=next_month(paid.get(m.pk, "")),
                         batch=batch,
                         created_by=actor,
                     )
@@ -1111,24 +1173,56 @@ class _LostStep:
 
 
 LOST_STEPS = {
-    "found": _LostStep(LostStatus.OPEN, "只有失去联系状态可以登记恢复联系", None, 0, "", None, "", LostStatus.FOUND),
-    "suspend": _LostStep(LostStatus.OPEN, "只有失去联系状态可以停止党籍", "since", 6, "失去联系满6个月（{due}）后方可停止党籍",
-                         "suspended", "失去联系超过6个月，经支部决定停止党籍", LostStatus.SUSPENDED),
-    "remove": _LostStep(LostStatus.SUSPENDED, "停止党籍后方可按自行脱党除名", "suspended_on", 24,
-                        "停止党籍满2年（{due}）后仍无法取得联系的，方可按自行脱党除名",
-                        "removed_lapsed", "停止党籍2年后仍无法取得联系，按自行脱党予以除名", LostStatus.REMOVED),
-    "restore": _LostStep(LostStatus.SUSPENDED, "只有停止党籍的党员可以恢复党籍", None, 0, "", "full", "", LostStatus.RESTORED),
+    "found": _LostStep(
+        LostStatus.OPEN, "只有失去联系状态可以登记恢复联系", None, 0, "", None, "", LostStatus.FOUND
+    ),
+    "suspend": _LostStep(
+        LostStatus.OPEN,
+        "只有失去联系状态可以停止党籍",
+        "since",
+        6,
+        "失去联系满6个月（{due}）后方可停止党籍",
+        "suspended",
+        "失去联系超过6个月，经支部决定停止党籍",
+        LostStatus.SUSPENDED,
+    ),
+    "remove": _LostStep(
+        LostStatus.SUSPENDED,
+        "停止党籍后方可按自行脱党除名",
+        "suspended_on",
+        24,
+        "停止党籍满2年（{due}）后仍无法取得联系的，方可按自行脱党除名",
+        "removed_lapsed",
+        "停止党籍2年后仍无法取得联系，按自行脱党予以除名",
+        LostStatus.REMOVED,
+    ),
+    "restore": _LostStep(
+        LostStatus.SUSPENDED,
+        "只有停止党籍的党员可以恢复党籍",
+        None,
+        0,
+        "",
+        "full",
+        "",
+        LostStatus.RESTORED,
+    ),
 }
 
 
 @transaction.atomic(durable=True)
-def lost_decide(*, actor: Any, lost: LostContact, decision: str, on: date, reason: str = "") -> LostContact:
+def lost_decide(
+    *, actor: Any, lost: LostContact, decision: str, on: date, reason: str = ""
+) -> LostContact:
     """What people decided (nothing here is automatic): found again; 停止党籍 after ≥6 months (JY Art
     24); removed as 自行脱党 when still unreachable 2 years after the suspension; membership restored."""
     from dangjian.core.dates import add_months
     from dangjian.members.services import member_change_status_within
 
-    lc = LostContact.objects.select_for_update(of=("self",)).select_related("member", "organization").get(pk=lost.pk)
+    lc = (
+        LostContact.objects.select_for_update(of=("self",))
+        .select_related("member", "organization")
+        .get(pk=lost.pk)
+    )
     if not _can(actor, lc.organization):
         raise NotVisible()
     step = LOST_STEPS.get(decision)
@@ -1143,10 +1237,17 @@ def lost_decide(*, actor: Any, lost: LostContact, decision: str, on: date, reaso
         if on < due:
             raise DomainError("too_early", step.too_early.format(due=f"{due:%Y-%m-%d}"), field="on")
     if decision == "restore" and not reason:
-        raise DomainError("required", "恢复党籍须写明依据（本人申请及支部大会决议）", field="reason")
+        raise DomainError(
+            "required", "恢复党籍须写明依据（本人申请及支部大会决议）", field="reason"
+        )
     if step.to_member:
-        member_change_status_within(actor=actor, member=lc.member, to_status=step.to_member, on=on,
-                                    reason=reason or step.default_reason)
+        member_change_status_within(
+            actor=actor,
+            member=lc.member,
+            to_status=step.to_member,
+            on=on,
+            reason=reason or step.default_reason,
+        )
     lc.status = step.to_status
     if step.to_status == LostStatus.SUSPENDED:
         lc.suspended_on = on

@@ -21,8 +21,12 @@ def _log_denied(request: HttpRequest, reason: str) -> None:
     from dangjian.audit.services import audit_record
 
     with transaction.atomic():
-        audit_record(actor=request.user, action="accounts.access_denied", result="denied",
-                     data={"path": request.path[:200], "reason": reason})
+        audit_record(
+            actor=request.user,
+            action="accounts.access_denied",
+            result="denied",
+            data={"path": request.path[:200], "reason": reason},
+        )
 
 
 def _wrap(check: Callable[[Any], bool], reason: str) -> Callable[[View], View]:

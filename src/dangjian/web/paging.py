@@ -7,7 +7,9 @@ from django.http import HttpRequest
 PAGE_SIZES = (20, 50, 100)
 
 
-def paginate(request: HttpRequest, qs: QuerySet, default: int = 20, count: int | None = None) -> Page:
+def paginate(
+    request: HttpRequest, qs: QuerySet, default: int = 20, count: int | None = None
+) -> Page:
     """A page of `qs`; `count`, when the caller already knows it, spares the COUNT(*) query."""
     try:
         size = int(request.GET.get("page_size", default))

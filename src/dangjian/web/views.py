@@ -24,7 +24,11 @@ def home_view(request: HttpRequest) -> HttpResponse:
             counts, subs = org_selectors.org_summary(root)
             cards.append({"org": root, "counts": counts, "subs": subs})
         return render(request, "web/home.html", {"cards": cards})
-    for role, target in ((Role.SYSTEM_ADMIN, "accounts:users"), (Role.SECURITY_ADMIN, "accounts:grants"), (Role.AUDIT_ADMIN, "audit:list")):
+    for role, target in (
+        (Role.SYSTEM_ADMIN, "accounts:users"),
+        (Role.SECURITY_ADMIN, "accounts:grants"),
+        (Role.AUDIT_ADMIN, "audit:list"),
+    ):
         if policy.has_admin_role(user, role):
             return redirect(target)
     if policy.is_member_account(user):

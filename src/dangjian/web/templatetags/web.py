@@ -50,7 +50,9 @@ def yuan(fen: int | None) -> str:
 
 
 STATUS_TAG = {
-    "full": "success", "probationary": "primary", "suspended": "warning",
+    "full": "success",
+    "probationary": "primary",
+    "suspended": "warning",
 }
 
 
@@ -79,12 +81,33 @@ def action_label(action: str) -> str:
 
 
 FIELD_LABELS = {
-    "name": "姓名", "gender": "性别", "birth_date": "出生日期", "id_number": "身份证号", "phone": "手机号",
-    "status": "党籍状态", "joined_on": "入党日期", "full_on": "转正日期", "fee_category": "党费类别",
-    "fee_base_fen": "党费基数（分）", "ethnicity": "民族", "education": "学历", "occupation": "职业类别",
-    "work_unit": "工作单位", "organization": "所在组织", "category": "单位类别", "kind": "组织类型",
-    "field": "字段", "via": "途径", "from": "原", "to": "新", "reason": "原因", "on": "日期",
-    "source": "来源", "parent": "上级组织", "into": "并入", "members_moved": "随迁党员数",
+    "name": "姓名",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "id_number": "身份证号",
+    "phone": "手机号",
+    "status": "党籍状态",
+    "joined_on": "入党日期",
+    "full_on": "转正日期",
+    "fee_category": "党费类别",
+    "fee_base_fen": "党费基数（分）",
+    "ethnicity": "民族",
+    "education": "学历",
+    "occupation": "职业类别",
+    "work_unit": "工作单位",
+    "organization": "所在组织",
+    "category": "单位类别",
+    "kind": "组织类型",
+    "field": "字段",
+    "via": "途径",
+    "from": "原",
+    "to": "新",
+    "reason": "原因",
+    "on": "日期",
+    "source": "来源",
+    "parent": "上级组织",
+    "into": "并入",
+    "members_moved": "随迁党员数",
 }
 VALUE_LABELS = {"import": "数据导入"}
 
@@ -116,7 +139,9 @@ def audit_summary(data: dict) -> str:
             if isinstance(pair, list) and len(pair) == 2:
                 old, new = pair
                 label = FIELD_LABELS.get(key, key)
-                parts.append(f"{label}：{'空' if old in (None, '') else old} → {'空' if new in (None, '') else new}")
+                parts.append(
+                    f"{label}：{'空' if old in (None, '') else old} → {'空' if new in (None, '') else new}"
+                )
     for key, value in data.items():
         if key == "changes":
             continue

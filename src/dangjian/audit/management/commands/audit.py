@@ -22,4 +22,6 @@ class Command(BaseCommand):
             self.stdout.write(f"审计哈希链完整：共 {result.checked} 条记录")
             return
         where = f"第一条异常记录 ID {result.broken_id}" if result.broken_id else "链尾"
-        raise CommandError(f"审计哈希链断裂：{where}，{result.reason}（此前 {result.checked} 条完好）")
+        raise CommandError(
+            f"审计哈希链断裂：{where}，{result.reason}（此前 {result.checked} 条完好）"
+        )

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         try:
             as_of = date.fromisoformat(opts["as_of"])
         except ValueError as exc:
-            raise CommandError(f"--as-of “{opts['as_of']}”不是真实的日期（应为 YYYY-MM-DD）") from exc
+            raise CommandError(
+                f"--as-of “{opts['as_of']}”不是真实的日期（应为 YYYY-MM-DD）"
+            ) from exc
         scope = None
         if opts["org"]:
             scope = Organization.objects.filter(code=opts["org"]).first()
@@ -47,16 +49,29 @@ class Command(BaseCommand):
         findings = open_findings(scope=scope)
         if opts["json"]:
             for f in findings:
-                self.stdout.write(json.dumps({
-                    "rule": f.rule_id, "org": f.organization.code, "member": f.member.member_no if f.member else (f.person or None),
-                    "period": f.period or None, "severity": f.severity, "message": f.message,
-                }, ensure_ascii=False))
+                self.stdout.write(
+                    json.dumps(
+                        {
+                            "rule": f.rule_id,
+                            "org": f.organization.code,
+                            "member": f.member.member_no if f.member else (f.person or None),
+                            "period": f.period or None,
+                            "severity": f.severity,
+                            "message": f.message,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             return
         counts: dict[str, int] = {}
         for f in findings:
             counts[f.rule_id] = counts.get(f.rule_id, 0) + 1
-        self.stdout.write(f"检查日期 {as_of}，范围：{scope.name if scope else '全部'}；"
-                          f"新增{result.opened}，更新{result.updated}，消除{result.closed}，未变{result.unchanged}")
+        self.stdout.write(
+            f"检查日期 {as_of}，范围：{scope.name if scope else '全部'}；"
+            f"新增{result.opened}，更新{result.updated}，消除{result.closed}，未变{result.unchanged}"
+        )
         self.stdout.write(f"{'规则':<10}{'等级':<8}{'未消除':>8}  名称")
         for rid, rule in sorted(REGISTRY.items()):
-            self.stdout.write(f"{rid:<10}{SEVERITY_LABELS[rule.severity]:<6}{counts.get(rid, 0):>8}  {rule.title}")
+            self.stdout.write(
+                f"{rid:<10}{SEVERITY_LABELS[rule.severity]:<6}{counts.get(rid, 0):>8}  {rule.title}"
+            )

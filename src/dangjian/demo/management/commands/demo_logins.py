@@ -15,9 +15,13 @@ class Command(BaseCommand):
         with context.use(context.RequestContext(source="cli")):
             logins = demo_logins_create()
         self.stdout.write("")
-        self.stdout.write("演示账号（密码相同；工作人员和三员登录后须输入动态口令，可用下列一次性备用码）：")
+        self.stdout.write(
+            "演示账号（密码相同；工作人员和三员登录后须输入动态口令，可用下列一次性备用码）："
+        )
         self.stdout.write(f"{'角色':<14}{'用户名':<12}{'密码':<16}{'备用码':<40}范围")
         for lg in logins:
             codes = " ".join(lg.backup_codes[:3]) if lg.backup_codes else "（党员无需动态口令）"
-            self.stdout.write(f"{lg.role:<12}{lg.username:<12}{lg.password:<16}{codes:<40}{lg.scope}")
+            self.stdout.write(
+                f"{lg.role:<12}{lg.username:<12}{lg.password:<16}{codes:<40}{lg.scope}"
+            )
         self.stdout.write("")

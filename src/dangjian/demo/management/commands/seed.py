@@ -23,15 +23,21 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--today", help="以该日期为“今天”生成（默认今天）")
         parser.add_argument("--if-empty", action="store_true", help="已有组织数据时跳过")
-        parser.add_argument("--plant-rate", type=float, default=0.03, help="埋设违规情形的比例（默认0.03）")
-        parser.add_argument("--truth", help="把埋设的违规情形（规则、组织代码）写入该文件（JSON lines）")
+        parser.add_argument(
+            "--plant-rate", type=float, default=0.03, help="埋设违规情形的比例（默认0.03）"
+        )
+        parser.add_argument(
+            "--truth", help="把埋设的违规情形（规则、组织代码）写入该文件（JSON lines）"
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["if_empty"] and Organization.objects.exists():
             self.stdout.write("已有数据，跳过生成。")
             return
         if Organization.objects.exists():
-            raise CommandError("数据库中已有组织数据；合成城市只能生成到空库（或加 --if-empty 跳过）")
+            raise CommandError(
+                "数据库中已有组织数据；合成城市只能生成到空库（或加 --if-empty 跳过）"
+            )
         try:
             today = date.fromisoformat(opts["today"]) if opts["today"] else timezone.localdate()
         except ValueError as exc:
@@ -39,10 +45,17 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with context.use(context.RequestContext(source="cli")):
             try:
-                result = seed_city(scale=opts["scale"], seed=opts["seed"], today=today,
-                                   plant_rate=opts["plant_rate"], truth_path=opts["truth"])
+                result = seed_city(
+                    scale=opts["scale"],
+                    seed=opts["seed"],
+                    today=today,
+                    plant_rate=opts["plant_rate"],
+                    truth_path=opts["truth"],
+                )
             except BundleError as exc:
                 for issue in exc.issues[:20]:
                     self.stderr.write(str(issue))
                 raise CommandError("生成的数据未通过校验") from exc
-        self.stdout.write(f"已生成（{opts['scale']}，种子 {opts['seed']}，用时 {time.perf_counter() - started:.1f} 秒）：{result.summary()}")
+        self.stdout.write(
+            f"已生成（{opts['scale']}，种子 {opts['seed']}，用时 {time.perf_counter() - started:.1f} 秒）：{result.summary()}"
+        )

@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         q = sub.add_parser("quote", help="按类别和计算基数测算每月应交党费")
-        q.add_argument("--category", required=True, help="employed/retired/farmer/student/unemployed/other")
+        q.add_argument(
+            "--category", required=True, help="employed/retired/farmer/student/unemployed/other"
+        )
         q.add_argument("--base", required=True, help="计算基数（元），如 5400 或 5400.00")
         led = sub.add_parser("ledger", help="生成某月党费台账")
         led.add_argument("--month", required=True, help="YYYY-MM")
@@ -28,10 +30,14 @@ class Command(BaseCommand):
                 base = bands.parse_yuan(opts["base"], "base", "计算基数")
                 q = bands.quote(opts["category"], base)
                 if q.minimum_fen is not None:
-                    self.stdout.write(f"每月 {bands.yuan(q.minimum_fen)}–{bands.yuan(q.maximum_fen)} 元（默认 {bands.yuan(q.monthly_fen)} 元）；标准：{q.band}")
+                    self.stdout.write(
+                        f"每月 {bands.yuan(q.minimum_fen)}–{bands.yuan(q.maximum_fen)} 元（默认 {bands.yuan(q.monthly_fen)} 元）；标准：{q.band}"
+                    )
                 else:
                     rate = f"，费率 {q.rate * 100:.1f}%" if q.rate is not None else ""
-                    self.stdout.write(f"每月 {bands.yuan(q.monthly_fen)} 元；标准：{q.band}{rate}（基数 {bands.yuan(base)} 元）")
+                    self.stdout.write(
+                        f"每月 {bands.yuan(q.monthly_fen)} 元；标准：{q.band}{rate}（基数 {bands.yuan(base)} 元）"
+                    )
             else:
                 from dangjian.fees.interchange import parse_month
                 from dangjian.fees.services import ledger_generate

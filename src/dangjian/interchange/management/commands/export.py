@@ -29,4 +29,6 @@ class Command(BaseCommand):
         with context.use(context.RequestContext(source="cli")):
             summary = export_bundle_dir(opts["directory"], org=org)
         rows = "，".join(f"{k} {v}行" for k, v in summary.items())
-        self.stdout.write(f"已导出到 {opts['directory']}（用时 {time.perf_counter() - started:.1f} 秒）：{rows}")
+        self.stdout.write(
+            f"已导出到 {opts['directory']}（用时 {time.perf_counter() - started:.1f} 秒）：{rows}"
+        )

@@ -24,8 +24,12 @@ class Command(BaseCommand):
             try:
                 result = import_bundle_dir(opts["directory"])
             except BundleError as exc:
-                self.stderr.write(f"数据包未导入，发现 {len(exc.issues)} 处问题（未写入任何数据）：")
+                self.stderr.write(
+                    f"数据包未导入，发现 {len(exc.issues)} 处问题（未写入任何数据）："
+                )
                 for issue in exc.issues[:200]:
                     self.stderr.write(f"  {issue}")
                 raise CommandError("导入失败") from exc
-        self.stdout.write(f"导入完成（用时 {time.perf_counter() - started:.1f} 秒）：{result.summary()}")
+        self.stdout.write(
+            f"导入完成（用时 {time.perf_counter() - started:.1f} 秒）：{result.summary()}"
+        )

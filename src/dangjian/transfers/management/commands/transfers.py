@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("keygen", help="生成本部署签名密钥").add_argument("--deployment", required=True, help="本部署名称")
+        sub.add_parser("keygen", help="生成本部署签名密钥").add_argument(
+            "--deployment", required=True, help="本部署名称"
+        )
         sub.add_parser("keys", help="输出本部署公布的公钥（JSON）")
         sub.add_parser("trust", help="登记对方部署公布的公钥文件").add_argument("file")
         p = sub.add_parser("import-letter", help="导入电子介绍信文件")
@@ -55,7 +57,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(exchange.published(), ensure_ascii=False))
         elif a == "trust":
             keys = services.key_trust(actor=None, published=self._read(opts["file"]))
-            self.stdout.write(f"已登记 {keys[0].deployment} 的公钥 {', '.join(k.key_id for k in keys)}")
+            self.stdout.write(
+                f"已登记 {keys[0].deployment} 的公钥 {', '.join(k.key_id for k in keys)}"
+            )
         elif a == "import-letter":
             to = Organization.objects.filter(code=opts["to"]).first()
             if to is None:
@@ -69,9 +73,15 @@ class Command(BaseCommand):
             done = services.incoming_accept(actor=None, letter=found)
             self.stdout.write(f"已接收 {done.name}（{done.member_no}）")
         elif a == "receipt":
-            signed = IncomingLetter.objects.filter(letter_no=opts["letter_no"]).exclude(receipt_token="").first()
+            signed = (
+                IncomingLetter.objects.filter(letter_no=opts["letter_no"])
+                .exclude(receipt_token="")
+                .first()
+            )
             if signed is None:
-                raise CommandError(f"介绍信 {opts['letter_no']} 没有电子回执（未接收或不是电子介绍信）")
+                raise CommandError(
+                    f"介绍信 {opts['letter_no']} 没有电子回执（未接收或不是电子介绍信）"
+                )
             Path(opts["out"]).write_text(signed.receipt_token, encoding="utf-8")
             self.stdout.write(f"回执已写入 {opts['out']}")
         elif a == "letter":
