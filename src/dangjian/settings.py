@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.transfers",
     "dangjian.learning",
+    "dangjian.portal",
     "dangjian.demo",
     "dangjian.web",
 ]
@@ -179,6 +180,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.web.context_processors.shell",
+                "dangjian.notify.context_processors.badges",
             ],
         },
     }
@@ -211,9 +213,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_MAX_AGE_DAYS = int(os.environ.get("DANGJIAN_PASSWORD_MAX_AGE_DAYS", "90"))
 PASSWORD_HISTORY_COUNT = 5
-LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "web:home"
-LOGOUT_REDIRECT_URL = "accounts:login"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:login"
 
 # Sessions: 15-minute idle timeout, refreshed on every request; 8-hour absolute limit (security.md 1.1 b).
 SESSION_COOKIE_AGE = 15 * 60
@@ -240,7 +242,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
@@ -271,7 +273,7 @@ IMPORT_MAX_BYTES = 20 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["dangjian.core.api.IsVerifiedStaff"],
+    "DEFAULT_PERMISSION_CLASSES": ["dangjian.accounts.api.IsVerifiedStaff"],
     "DEFAULT_PAGINATION_CLASS": "dangjian.core.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
@@ -289,7 +291,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SERVE_PERMISSIONS": ["dangjian.core.api.IsVerifiedStaff"],
+    "SERVE_PERMISSIONS": ["dangjian.accounts.api.IsVerifiedStaff"],
 }
 
 # Huey: Redis when configured, else its SQLite storage (one machine, no extra service).

@@ -11,11 +11,10 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("members", MemberViewSet, basename="member")
 
 urlpatterns = [
-    path("", include("dangjian.web.urls")),
-    path("accounts/", include("dangjian.accounts.urls")),
+    path("", include("dangjian.portal.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
-    path("audit/", include("dangjian.audit.urls")),
+    path("import/", include("dangjian.interchange.urls")),
     path("monitor/", include("dangjian.compliance.urls")),
     path("inbox/", include("dangjian.notify.urls")),
     path("supervision/", include("dangjian.supervision.urls")),

@@ -18,35 +18,35 @@ pytestmark = pytest.mark.django_db
 
 
 def _post_login(client, username, password):
-    return client.post(reverse("accounts:login"), {"username": username, "password": password})
+    return client.post(reverse("portal:login"), {"username": username, "password": password})
 
 
 def test_password_login_then_otp_required_for_staff(client, users):
     resp = _post_login(client, "staff_da", PASSWORD)
     assert resp.status_code == 302
-    assert resp["Location"] == reverse("accounts:otp")
+    assert resp["Location"] == reverse("portal:otp")
     # every page redirects to the second factor until it is passed
-    assert client.get(reverse("members:list"))["Location"] == reverse("accounts:otp")
+    assert client.get(reverse("members:list"))["Location"] == reverse("portal:otp")
     assert client.get("/api/v1/members/").status_code == 403
     device = StaticDevice.objects.create(user=users["committee_staff"], name="backup")
     StaticToken.objects.create(device=device, token="abcd1234")
     StaticToken.objects.create(device=device, token="efgh5678")
-    resp = client.post(reverse("accounts:otp"), {"token": "abcd1234"})
+    resp = client.post(reverse("portal:otp"), {"token": "abcd1234"})
     assert resp.status_code == 302
     assert client.get(reverse("members:list")).status_code == 200
     # a backup code works once
     client.logout()
     _post_login(client, "staff_da", PASSWORD)
-    resp = client.post(reverse("accounts:otp"), {"token": "abcd1234"})
+    resp = client.post(reverse("portal:otp"), {"token": "abcd1234"})
     assert resp.status_code == 200
     assert "动态口令或备用码不正确" in resp.content.decode()
 
 
 def test_staff_without_device_is_sent_to_setup(client, users):
     _post_login(client, "worker_a1", PASSWORD)
-    resp = client.get(reverse("accounts:otp"))
-    assert resp["Location"] == reverse("accounts:otp_setup")
-    page = client.get(reverse("accounts:otp_setup"))
+    resp = client.get(reverse("portal:otp"))
+    assert resp["Location"] == reverse("portal:otp_setup")
+    page = client.get(reverse("portal:otp_setup"))
     assert page.status_code == 200
     assert "<svg" in page.content.decode()
 
@@ -54,13 +54,13 @@ def test_staff_without_device_is_sent_to_setup(client, users):
 def test_enrolled_user_cannot_enrol_again_without_second_factor(client, users):
     StaticDevice.objects.create(user=users["branch_worker"], name="backup")  # codes used up
     _post_login(client, "worker_a1", PASSWORD)
-    assert client.get(reverse("accounts:otp_setup"))["Location"] == reverse("accounts:otp")
+    assert client.get(reverse("portal:otp_setup"))["Location"] == reverse("portal:otp")
 
 
 def test_member_needs_no_second_factor(client, users):
     resp = _post_login(client, "member1", PASSWORD)
     assert resp.status_code == 302
-    assert client.get(reverse("web:me")).status_code == 200
+    assert client.get(reverse("portal:me")).status_code == 200
 
 
 def test_lockout_after_five_failures_for_thirty_minutes_by_username(client, users):
@@ -108,8 +108,8 @@ def test_expired_password_must_be_changed(client, users):
     user = users["member"]
     User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - timedelta(days=91))
     login(client, user, verify=False)
-    resp = client.get(reverse("web:me"))
-    assert resp["Location"] == reverse("accounts:password_change")
+    resp = client.get(reverse("portal:me"))
+    assert resp["Location"] == reverse("portal:password_change")
 
 
 def test_idle_session_timeout_settings(settings):
@@ -122,15 +122,15 @@ def test_absolute_session_limit(client, users):
     session = client.session
     session["login_at"] = 0
     session.save()
-    resp = client.get(reverse("web:me"))
-    assert resp["Location"] == reverse("accounts:login")
+    resp = client.get(reverse("portal:me"))
+    assert resp["Location"] == reverse("portal:login")
 
 
 def test_logout_clears_site_data_and_session(client, users):
     login(client, users["member"], verify=False)
-    resp = client.post(reverse("accounts:logout"))
+    resp = client.post(reverse("portal:logout"))
     assert resp["Clear-Site-Data"] == '"cache", "cookies", "storage"'
-    assert client.get(reverse("web:me"))["Location"].startswith(reverse("accounts:login"))
+    assert client.get(reverse("portal:me"))["Location"].startswith(reverse("portal:login"))
 
 
 def test_three_admins_are_separate(users):

@@ -8,7 +8,7 @@ from dangjian.audit.models import AuditEvent
 from dangjian.compliance.models import Finding
 from dangjian.compliance.services import scan_run
 from dangjian.core.errors import DomainError, NotVisible
-from dangjian.supervision import services
+from dangjian.supervision import selectors, services
 from dangjian.supervision.models import Assignment, Task
 from tests.conftest import login
 
@@ -130,8 +130,8 @@ def test_overdue_count(tree, users):
         organizations=[tree.branch_a1, tree.branch_a2],
     )
     assert task.assignments.count() == 2
-    assert services.overdue_count(tree.district_a, timezone.localdate()) == 0
-    assert services.overdue_count(tree.district_a, timezone.localdate() + timedelta(days=1)) == 2
+    assert selectors.overdue_count(tree.district_a, timezone.localdate()) == 0
+    assert selectors.overdue_count(tree.district_a, timezone.localdate() + timedelta(days=1)) == 2
 
 
 def test_dashboard_counts_overdue_tasks(client, tree, users):
@@ -151,7 +151,9 @@ def test_dashboard_counts_overdue_tasks(client, tree, users):
     Assignment.objects.create(task=task, organization=tree.branch_a1)
     login(client, users["committee_staff"])
     resp = client.get(reverse("compliance:dashboard"))
-    assert resp.context["overdue_tasks"] == 1
+    cards = {c.label: c for c in resp.context["cards"]}
+    assert cards["逾期督办"].value == 1
+    assert cards["逾期督办"].alert
 
 
 def test_attachments_on_task_and_reply_are_validated_scoped_and_downloaded(

@@ -345,7 +345,7 @@ HEADER = [
 def _upload(client, name: str, data: bytes):
     f = io.BytesIO(data)
     f.name = name
-    return client.post(reverse("members:import"), {"file": f})
+    return client.post(reverse("interchange:upload", args=["members"]), {"file": f})
 
 
 def test_web_roster_import_creates_in_scope(client, tree, users):
@@ -456,7 +456,7 @@ def test_not_an_xlsx_is_refused(client, tree, users):
 
 def test_template_downloads(client, tree, users):
     login(client, users["branch_worker"])
-    resp = client.get(reverse("members:import_template"))
+    resp = client.get(reverse("interchange:template", args=["members"]))
     wb = openpyxl.load_workbook(io.BytesIO(resp.content))
     assert [c.value for c in wb.worksheets[0][1]] == HEADER
     assert wb.worksheets[1].title == "填写说明"

@@ -312,7 +312,7 @@ def test_export_is_masked_without_unmask_permission(client, tree, users):
 
 def test_own_record_only_for_member(client, tree, users):
     login(client, users["member"], verify=False)
-    body = client.get(reverse("web:me")).content.decode()
+    body = client.get(reverse("portal:me")).content.decode()
     assert "党员2" in body
     assert "党员3" not in body
     assert client.get(reverse("members:detail", args=[tree.members["A1-3"].pk])).status_code == 403

@@ -53,7 +53,7 @@ STAFF_ALL = {"branch_worker": 200, "committee_staff": 200, "supervisor": 200, "s
 
 # name -> (args builder, query string, expected status per role)
 MATRIX = {
-    "web:home": (
+    "portal:home": (
         lambda t: [],
         "",
         {
@@ -69,7 +69,7 @@ MATRIX = {
             "no_grant": 200,
         },
     ),
-    "web:me": (
+    "portal:me": (
         lambda t: [],
         "",
         {
@@ -202,8 +202,8 @@ MATRIX = {
         "",
         expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
-    "fees:import": (
-        lambda t: [],
+    "interchange:upload#fees": (
+        lambda t: ["fees"],
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
     ),
@@ -596,13 +596,18 @@ MATRIX = {
         expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
     "members:export": (lambda t: [], "", expect(**STAFF_ALL)),
-    "members:import": (
-        lambda t: [],
+    "interchange:upload#members": (
+        lambda t: ["members"],
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
     ),
-    "members:import_template": (
-        lambda t: [],
+    "interchange:template#members": (
+        lambda t: ["members"],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
+    ),
+    "interchange:template#fees": (
+        lambda t: ["fees"],
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
     ),
@@ -682,7 +687,7 @@ MATRIX = {
             "security_admin": 200,
         },
     ),
-    "audit:list": (
+    "portal:audit": (
         lambda t: [],
         "",
         {
@@ -694,7 +699,7 @@ MATRIX = {
             "audit_admin": 200,
         },
     ),
-    "accounts:users": (
+    "portal:users": (
         lambda t: [],
         "",
         {
@@ -706,7 +711,7 @@ MATRIX = {
             "system_admin": 200,
         },
     ),
-    "accounts:grants": (
+    "portal:grants": (
         lambda t: [],
         "",
         {
@@ -1231,11 +1236,11 @@ def _task(t):
 
 
 OPEN = {
-    "accounts:login",
-    "accounts:logout",
-    "accounts:otp",
-    "accounts:otp_setup",
-    "accounts:password_change",
+    "portal:login",
+    "portal:logout",
+    "portal:otp",
+    "portal:otp_setup",
+    "portal:password_change",
     "healthz",
     "api-root",
 }
@@ -1328,4 +1333,4 @@ def test_password_only_session_reaches_nothing(client, tree, users, name):
         assert resp.status_code == 403
     else:
         assert resp.status_code == 302
-        assert resp["Location"] == reverse("accounts:otp")
+        assert resp["Location"] == reverse("portal:otp")

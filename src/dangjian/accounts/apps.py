@@ -7,4 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与权限"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login/logout audit)
+        from dangjian.audit.services import set_role_resolver
+
+        from . import policy, signals  # noqa: F401  (signals: login/logout audit)
+
+        set_role_resolver(policy.role_for)

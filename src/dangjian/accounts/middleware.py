@@ -39,7 +39,7 @@ class SessionLimitsMiddleware:
                 logout(request)
                 if _wants_json(request):
                     return JsonResponse({"detail": "会话已超过8小时，请重新登录"}, status=401)
-                return redirect("accounts:login")
+                return redirect("portal:login")
         return self.get_response(request)
 
 
@@ -60,7 +60,7 @@ class TwoFactorRequiredMiddleware:
         ):
             if _wants_json(request):
                 return JsonResponse({"detail": "需要完成双因素认证"}, status=403)
-            return redirect("accounts:otp")
+            return redirect("portal:otp")
         return self.get_response(request)
 
 
@@ -80,5 +80,5 @@ class PasswordPolicyMiddleware:
         ):
             if _wants_json(request):
                 return JsonResponse({"detail": "密码已过期或为初始密码，请先修改密码"}, status=403)
-            return redirect("accounts:password_change")
+            return redirect("portal:password_change")
         return self.get_response(request)

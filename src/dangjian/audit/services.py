@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -51,6 +52,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _no_role(actor: Any, organization: Any) -> str:
+    return ""
+
+
+# The actor's role on the organization, as accounts defines roles. accounts sits above audit (it
+# writes audit events), so it hands its function down at start-up: `set_role_resolver`.
+_role_of: Callable[[Any, Any], str] = _no_role
+
+
+def set_role_resolver(resolver: Callable[[Any, Any], str]) -> None:
+    """Called once by accounts when the apps are ready."""
+    global _role_of  # noqa: PLW0603 - set once at start-up
+    _role_of = resolver
+
+
 def audit_record(
     *,
     actor: Any,
@@ -65,8 +81,6 @@ def audit_record(
     actor_name: str | None = None,
 ) -> AuditEvent:
     """Append one audit event. Call it inside the service's transaction, next to the write."""
-    from dangjian.accounts import policy
-
     ctx = context.current()
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     if organization is None and obj is not None:
@@ -77,7 +91,7 @@ def audit_record(
         time=timezone.now(),
         actor=actor if is_user else None,
         actor_name=actor_name if actor_name is not None else (str(actor) if is_user else ""),
-        role=policy.role_for(actor, organization) if is_user else "",
+        role=_role_of(actor, organization) if is_user else "",
         organization=organization,
         organization_path=getattr(organization, "path", "") or "",
         action=action,

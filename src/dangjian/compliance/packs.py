@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from .models import RuleSetting
+
 PACK_DIR = Path(__file__).resolve().parent / "packs"
 
 
@@ -50,3 +52,9 @@ def effective_params(rule_id: str, overrides: dict[str, Any] | None = None) -> d
         if name in params:
             params[name] = int(value) if param_specs(rule_id)[name]["type"] == "int" else value
     return params
+
+
+def rule_params(rule_id: str) -> dict[str, Any]:
+    """A rule's parameters as this deployment has them: the pack's defaults with its overrides."""
+    setting = RuleSetting.objects.filter(rule_id=rule_id).only("params").first()
+    return effective_params(rule_id, setting.params if setting else None)

@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 
 from dangjian.accounts import policy
 from dangjian.core.dates import add_months
+from dangjian.core.errors import NotVisible
 from dangjian.orgs.selectors import org_children, subtree
 
 from .models import Finding, OrgStatus, ScanRun
@@ -29,6 +30,14 @@ def findings_in(
     if severity:
         qs = qs.filter(severity=severity)
     return qs.select_related("organization", "member").order_by("opened_on", "rule_id", "id")
+
+
+def finding_get(user: Any, pk: int) -> Finding:
+    """One finding the user may see (open or closed); outside the scope it is missing."""
+    finding = Finding.objects.select_related("organization", "member").filter(pk=pk).first()
+    if finding is None or not policy.can(user, "view", finding.organization):
+        raise NotVisible("未找到该预警")
+    return finding
 
 
 def status_of(organization: Any) -> OrgStatus | None:
@@ -70,12 +79,3 @@ def scan_run_get(user: Any, pk: int) -> ScanRun | None:
     if run is None or run.scope is None or not policy.can(user, "view", run.scope):
         return None
     return run
-
-
-def rule_params(rule_id: str) -> dict[str, Any]:
-    """A rule's parameters as this deployment has them: the pack's defaults with its overrides."""
-    from .models import RuleSetting
-    from .packs import effective_params
-
-    setting = RuleSetting.objects.filter(rule_id=rule_id).only("params").first()
-    return effective_params(rule_id, setting.params if setting else None)

@@ -122,9 +122,6 @@ def scan_execute(
             from .rollup import rollup_refresh
 
             rollup_refresh(as_of)
-            from dangjian.notify.services import reminders_sync
-
-            reminders_sync(as_of)
             from .signals import scan_finished
 
             scan_finished.send(sender=ScanRun, as_of=as_of)

@@ -12,7 +12,7 @@ from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
 from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
-from dangjian.supervision.services import overdue_count
+from dangjian.web import hooks
 from dangjian.web.access import admin_required, staff_required
 from dangjian.web.paging import paginate
 
@@ -64,7 +64,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "trend": selectors.monthly_trend(org, timezone.localdate()),
         "can_scan": policy.can(request.user, "change", org),
         "can_supervise": policy.can(request.user, "supervise", org),
-        "overdue_tasks": overdue_count(org, timezone.localdate()),
+        "cards": [card(org, timezone.localdate()) for card in hooks.get_hooks("dashboard_cards")],
     }
     return render(request, "compliance/dashboard.html", ctx)
 

@@ -1,33 +1,16 @@
-"""Shared REST plumbing: permission, pagination and the error shape (DomainError → 400 + code)."""
+"""Shared REST plumbing: pagination and the error shape (DomainError → 400 + code). Who may call
+the API is decided in accounts (`accounts.api.IsVerifiedStaff`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import exceptions, pagination, permissions
+from django.core.paginator import Paginator
+from rest_framework import exceptions, pagination
 from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
-
-
-class IsVerifiedStaff(permissions.BasePermission):
-    """Signed in, two-factor verified, and holding at least one staff grant.
-
-    Object scope is not decided here: every API view builds its queryset from `visible_to`, so an
-    object outside the caller's subtree is simply not found (404).
-    """
-
-    message = "需要登录并完成双因素认证，且具有工作人员角色"
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        from dangjian.accounts import policy
-
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if policy.requires_two_factor(user) and not user.is_verified():
-            return False
-        return policy.is_staff(user)
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -42,8 +25,6 @@ class Pagination(pagination.PageNumberPagination):
         count: int | None = known() if callable(known) else None
         if count is not None:
             total: int = count
-            from django.core.paginator import Paginator
-
             class KnownCountPaginator(Paginator):
                 @property
                 def count(self) -> int:  # type: ignore[override]
@@ -54,8 +35,6 @@ class Pagination(pagination.PageNumberPagination):
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    from rest_framework.views import exception_handler as drf_exception_handler
-
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"code": exc.code, "detail": exc.message}
         if exc.field:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
+
+from django.utils import timezone
+
+from .errors import FieldError
 
 
 def add_months(d: date, months: int) -> date:
@@ -29,3 +34,25 @@ def months_between(start: date, end: date) -> int:
     while m > 0 and add_months(start, m) > end:
         m -= 1
     return m
+
+
+def parse_date(
+    value: str, label: str, *, allow_future: bool = False, required: bool = True
+) -> date | None:
+    """A YYYY-MM-DD date typed or imported as text; FieldError names `label` and the reason."""
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise FieldError(f"{label}不能为空")
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise FieldError(f"{label}“{value}”不是 YYYY-MM-DD 格式的日期")
+    try:
+        d = date.fromisoformat(value)
+    except ValueError as exc:
+        raise FieldError(f"{label}“{value}”不是存在的日期") from exc
+    if d.year < 1900:
+        raise FieldError(f"{label}“{value}”早于1900年")
+    if not allow_future and d > timezone.localdate():
+        raise FieldError(f"{label}“{value}”晚于今天")
+    return d

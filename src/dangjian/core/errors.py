@@ -24,3 +24,7 @@ class NotVisible(DomainError):
 
     def __init__(self, message: str = "未找到该对象，或不在您的管理范围内") -> None:
         super().__init__("not_found", message)
+
+
+class FieldError(ValueError):
+    """A text field (form, CSV, Excel cell) could not be read; the message names it, in Chinese."""

@@ -11,19 +11,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dangjian.core import idnumber
+from dangjian.core.bundle import Table
 from dangjian.core.dates import add_months
-from dangjian.interchange.reader import Table
-from dangjian.interchange.schema import (
-    FEES,
-    MEETINGS,
-    MEMBERS,
-    ORGS,
-    POSTS,
-    RECRUITMENT,
-    STUDY,
-    TERMS,
-    TRANSFERS,
-)
+from dangjian.fees.interchange import FEES
+from dangjian.learning.interchange import STUDY
+from dangjian.meetings.interchange import MEETINGS
+from dangjian.members.interchange import MEMBERS
+from dangjian.orgs.interchange import ORGS, POSTS, TERMS
+from dangjian.recruitment.interchange import RECRUITMENT
+from dangjian.transfers.interchange import TRANSFERS
 
 from . import names
 

@@ -9,12 +9,62 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from dangjian.core.bulk import fast_insert
+from dangjian.core.bundle import (
+    BundleContext,
+    BundleFile,
+    ExportScope,
+    FileCounts,
+    FileSpec,
+    Table,
+    Upload,
+    register,
+)
 from dangjian.core.errors import DomainError
+from dangjian.members.interchange import file_members
 from dangjian.members.models import Member
 
 from .bands import parse_yuan, yuan
-from .models import FeeMonth, month_index, month_label
+from .models import FeeMonth, FeeRollup, month_index, month_label
+from .services import rollup_refresh
+
+FEES = FileSpec(
+    "fees.csv",
+    "党费",
+    ("member_no", "month", "due", "paid", "paid_on"),
+    {"member_no": 32, "month": 7, "due": 15, "paid": 15, "paid_on": 10},
+    {
+        "member_no": "党员编号",
+        "month": "月份",
+        "due": "应缴",
+        "paid": "实缴",
+        "paid_on": "缴纳日期",
+    },
+)
+
+PAYMENTS_UPLOAD = Upload(
+    kind="fees",
+    title="党费交纳导入",
+    unit="条",
+    steps=(
+        "表头：member_no（党员编号）、month（月份 YYYY-MM）、due（应缴，元）、paid（实缴，元）、"
+        "paid_on（交纳日期）。",
+        "每行一名党员一个月；只能是您管理范围内的党员、尚未足额交纳的月份，实缴须等于应缴。",
+        "上传 .xlsx 或 UTF-8 编码的 .csv 文件（不超过20MB，不能含公式或宏）。",
+    ),
+    rules={
+        "member_no": "必填，您管理范围内的党员编号",
+        "month": "交纳的月份 YYYY-MM，尚未足额交纳",
+        "due": "应缴金额（元），两位小数，须与台账一致",
+        "paid": "实缴金额（元），须等于应缴",
+        "paid_on": "交纳日期 YYYY-MM-DD，不晚于今天",
+    },
+    example=("M0001", "2026-01", "12.00", "12.00", "2026-01-15"),
+    sheet="党费交纳",
+    file_label="党费交纳文件（.xlsx 或 .csv，UTF-8）",
+)
 
 
 @dataclass
@@ -37,11 +87,11 @@ def parse_month(raw: str) -> int | None:
     return month_index(year, month)
 
 
-def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
-    """Check every row; issues go to the validator (file, line, column, reason)."""
-    f = table.label or spec_name
-    file_members = {m.member_no: m for m in val.members}
-    wanted = sorted({r["member_no"] for r in table.rows} - set(file_members))
+def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
+    """Check every row; issues go to the context (file, line, column, reason)."""
+    f = table.label or FEES.name
+    members_in_file = file_members(ctx)
+    wanted = sorted({r["member_no"] for r in table.rows} - set(members_in_file))
     known: dict[str, date] = {}
     paths: dict[str, str] = {}
     mids: dict[str, int] = {}
@@ -52,7 +102,7 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
             known[no], paths[no], mids[no] = joined, path, mid
     # the web import of payments (scope_paths set) is stricter than a bundle: only members in the
     # user's scope, only months not yet paid in full, and each amount exactly what is due
-    strict = val.scope_paths is not None
+    strict = ctx.scope_paths is not None
     ledger: dict[tuple[int, int], tuple[int, int | None]] = {}
     if strict:
         ids = sorted(mids.values())
@@ -61,7 +111,7 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
                 member_id__in=ids[i : i + 5000]
             ).values_list("member_id", "month_index", "due_fen", "paid_fen"):
                 ledger[(mid, m_idx)] = (due, paid)
-    for m in val.members:
+    for m in members_in_file.values():
         known[m.member_no] = m.joined_on
     out: list[FeeRow] = []
     seen: dict[tuple[str, int], int] = {}
@@ -70,11 +120,11 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
         ok = True
         no = row["member_no"].strip()
         if no not in known:
-            val.err(f, line, "member_no", f"党员“{no}”不存在")
+            ctx.err(f, line, "member_no", f"党员“{no}”不存在")
             ok = False
         idx = parse_month(row["month"])
         if idx is None:
-            val.err(f, line, "month", f"月份“{row['month']}”应为YYYY-MM")
+            ctx.err(f, line, "month", f"月份“{row['month']}”应为YYYY-MM")
             ok = False
         money: dict[str, int | None] = {}
         for col, label in (("due", "应缴"), ("paid", "实缴")):
@@ -85,27 +135,27 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
             try:
                 money[col] = parse_yuan(raw, col, label)
             except DomainError as exc:
-                val.err(f, line, col, exc.message)
+                ctx.err(f, line, col, exc.message)
                 ok = False
         paid_on = None
         if row["paid_on"].strip():
-            paid_on = val._date(f, line, "paid_on", row["paid_on"], "缴纳日期", required=False)
+            paid_on = ctx.date(f, line, "paid_on", row["paid_on"], "缴纳日期", required=False)
             if paid_on is None:
                 ok = False
             elif paid_on > today:
-                val.err(f, line, "paid_on", "缴纳日期不能晚于今天")
+                ctx.err(f, line, "paid_on", "缴纳日期不能晚于今天")
                 ok = False
         if ok and (money.get("paid") or 0) > 0 and paid_on is None:
-            val.err(f, line, "paid_on", "已缴纳的月份须填写缴纳日期")
+            ctx.err(f, line, "paid_on", "已缴纳的月份须填写缴纳日期")
             ok = False
         if ok and not money.get("paid") and paid_on is not None:
-            val.err(f, line, "paid_on", "未缴纳的月份缴纳日期应为空")
+            ctx.err(f, line, "paid_on", "未缴纳的月份缴纳日期应为空")
             ok = False
         if ok and strict and idx is not None:
-            if no in file_members or not any(
-                paths.get(no, "").startswith(p) for p in val.scope_paths
+            if no in members_in_file or not any(
+                paths.get(no, "").startswith(p) for p in ctx.scope_paths
             ):
-                val.err(f, line, "member_no", f"党员“{no}”不在您的管理范围内")
+                ctx.err(f, line, "member_no", f"党员“{no}”不在您的管理范围内")
                 ok = False
             else:
                 due_now, paid_now = ledger.get((mids[no], idx), (None, None))
@@ -115,13 +165,13 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
                     and paid_now >= due_now
                     and paid_now > 0
                 ):
-                    val.err(f, line, "month", f"{row['month']}已足额缴纳")
+                    ctx.err(f, line, "month", f"{row['month']}已足额缴纳")
                     ok = False
                 elif due_now is not None and money.get("due") != due_now:
-                    val.err(f, line, "due", f"应缴{row['due']}元与台账（{yuan(due_now)}元）不符")
+                    ctx.err(f, line, "due", f"应缴{row['due']}元与台账（{yuan(due_now)}元）不符")
                     ok = False
                 elif money.get("paid") is not None and money.get("paid") != money.get("due"):
-                    val.err(
+                    ctx.err(
                         f,
                         line,
                         "paid",
@@ -131,7 +181,7 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
         if ok and idx is not None:
             key = (no, idx)
             if key in seen:
-                val.err(f, line, "month", f"与第{seen[key]}行重复（同一党员同一月份）")
+                ctx.err(f, line, "month", f"与第{seen[key]}行重复（同一党员同一月份）")
                 ok = False
             seen[key] = line
         if ok and idx is not None:
@@ -139,7 +189,7 @@ def check_fees(val: Any, table: Any, spec_name: str) -> list[FeeRow]:
     return out
 
 
-def write_fees(rows: list[FeeRow], counts: Any) -> None:
+def write_fees(ctx: BundleContext, rows: list[FeeRow], counts: FileCounts) -> None:
     """Upsert ledger rows by (member, month): new rows in bulk, changed rows updated, the rest untouched."""
     nos = sorted({r.member_no for r in rows})
     members: dict[str, tuple[int, int]] = {}
@@ -155,8 +205,6 @@ def write_fees(rows: list[FeeRow], counts: Any) -> None:
             member_id__in=mids[i : i + 5000]
         ).values_list("id", "member_id", "month_index", "due_fen", "paid_fen", "paid_on"):
             existing[(mid, idx)] = (pk, due, paid, paid_on)
-    from django.utils import timezone
-
     now = timezone.now()
     creates, updates = [], []
     for r in rows:
@@ -209,18 +257,17 @@ def write_fees(rows: list[FeeRow], counts: Any) -> None:
         updates, ["due_fen", "paid_fen", "paid_on", "channel"], batch_size=2000
     )
     if creates or updates:
-        from .services import rollup_refresh
-
         rollup_refresh(months=sorted({r.month_index for r in rows}))
     counts.created += len(creates)
     counts.updated += len(updates)
 
 
-def export_rows(member_ids: Any = None) -> Any:
+def export_fees(scope: ExportScope) -> Any:
+    """Every ledger row of the deployment, or of the scope's members on the roll."""
     qs = (
         FeeMonth.objects.all()
-        if member_ids is None
-        else FeeMonth.objects.filter(member_id__in=member_ids)
+        if scope.whole
+        else FeeMonth.objects.filter(member_id__in=scope.member_ids)
     )
     for no, month, due, paid, paid_on in (
         qs.order_by("member__member_no", "month_index")
@@ -228,3 +275,16 @@ def export_rows(member_ids: Any = None) -> Any:
         .iterator(chunk_size=20000)
     ):
         yield (no, month, yuan(due), yuan(paid), paid_on.isoformat() if paid_on else "")
+
+
+register(
+    BundleFile(
+        FEES,
+        check_fees,
+        write_fees,
+        export_fees,
+        after=("members.csv",),
+        models=(FeeMonth, FeeRollup),
+        upload=PAYMENTS_UPLOAD,
+    )
+)

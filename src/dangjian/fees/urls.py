@@ -6,7 +6,6 @@ app_name = "fees"
 
 urlpatterns = [
     path("", views.home_view, name="home"),
-    path("import/", views.import_view, name="import"),
     path("org/<int:pk>/", views.grid_view, name="grid"),
     path("summary/<int:pk>/", views.summary_view, name="summary"),
     path("org/<int:pk>/collection-day/", views.collection_day_view, name="collection_day"),

@@ -531,41 +531,6 @@ def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("change")
-@require_http_methods(["GET", "POST"])
-def import_view(request: HttpRequest) -> HttpResponse:
-    """Payments in bulk from .xlsx or .csv (the columns of fees.csv): all rows or none, each refusal
-    named by row, column and reason; only members in the user's scope and months not yet paid."""
-    from dangjian.interchange.importer import import_tables
-    from dangjian.interchange.reader import BundleError, read_upload
-    from dangjian.interchange.schema import FEES
-    from dangjian.members.forms import ImportForm
-
-    form = ImportForm(request.POST or None, request.FILES or None)
-    form.fields["file"].label = "党费交纳文件（.xlsx 或 .csv，UTF-8）"
-    report = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        name = upload.name or "upload"
-        try:
-            table = read_upload(upload, FEES)
-            result = import_tables(
-                {FEES.name: table},
-                actor=request.user,
-                source=f"fees:{name[:80]}",
-                scope_paths=policy.roots(request.user, "change"),
-            )
-        except BundleError as exc:
-            report = exc.issues
-        else:
-            c = result.counts[FEES.name]
-            messages.success(
-                request, f"导入完成：新增{c.created}条，更新{c.updated}条，未变{c.unchanged}条。"
-            )
-            return redirect("fees:import")
-    return render(request, "fees/import.html", {"form": form, "report": report})
-
-
-@staff_required("change")
 @require_POST
 def collection_day_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")

@@ -5,3 +5,9 @@ class InterchangeConfig(AppConfig):
     name = "dangjian.interchange"
     label = "interchange"
     verbose_name = "数据交换"
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        # every app's bundle files (`<app>/interchange.py` registers them in core.bundle)
+        autodiscover_modules("interchange")

@@ -5,48 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from .schema import FileSpec
+from dangjian.core.bundle import BundleError, FileSpec, Issue, Table
+
+__all__ = ["BundleError", "Issue", "Table", "read_csv", "read_upload", "read_xlsx"]
 
 XLSX_MAX_UNCOMPRESSED = 100 * 1024 * 1024
 XLSX_MAX_RATIO = 100
 MAX_ROWS = 2_000_000
-
-
-@dataclass
-class Issue:
-    file: str
-    row: int | None
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f" 第{self.row}行"
-        if self.column:
-            where += f" 列“{self.column}”"
-        return f"{where}：{self.reason}"
-
-
-class BundleError(Exception):
-    """A bundle (or a roster file) was refused; `issues` names every place at fault."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__("; ".join(str(i) for i in issues[:5]))
-        self.issues = issues
-
-
-@dataclass
-class Table:
-    spec: FileSpec
-    rows: list[dict[str, str]] = field(default_factory=list)
-    line_numbers: list[int] = field(default_factory=list)
-    sha256: str = ""
-    label: str = ""  # the file name shown in reports (an uploaded roster keeps its own name)
 
 
 def _check_header(spec: FileSpec, header: list[str], file_label: str) -> None:

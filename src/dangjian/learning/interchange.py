@@ -12,9 +12,28 @@ from typing import Any
 
 from django.utils import timezone
 
+from dangjian.core.bundle import (
+    BundleContext,
+    BundleFile,
+    ExportScope,
+    FileCounts,
+    FileSpec,
+    Table,
+    register,
+)
+from dangjian.members.interchange import known_members
 from dangjian.members.models import Member
+from dangjian.members.selectors import member_ids
 
 from .models import OfflineAttendance, StudyDay, StudyYear
+
+STUDY = FileSpec(
+    "study.csv",
+    "学习学时",
+    ("member_no", "year", "hours"),
+    {"member_no": 32, "year": 4, "hours": 7},
+    {"member_no": "党员编号", "year": "年度", "hours": "学时"},
+)
 
 
 @dataclass
@@ -25,10 +44,10 @@ class StudyRow:
     hours: Decimal
 
 
-def check_study(val: Any, table: Any, spec_name: str) -> list[StudyRow]:
-    f = table.label or spec_name
+def check_study(ctx: BundleContext, table: Table) -> list[StudyRow]:
+    f = table.label or STUDY.name
     this_year = timezone.localdate().year
-    known = val.known_members(r["member_no"].strip() for r in table.rows)
+    known = known_members(ctx, (r["member_no"].strip() for r in table.rows))
     out: list[StudyRow] = []
     seen: dict[tuple[str, int], int] = {}
     for row, line in zip(table.rows, table.line_numbers, strict=True):
@@ -39,11 +58,11 @@ def check_study(val: Any, table: Any, spec_name: str) -> list[StudyRow]:
         )
         ok = True
         if no not in known:
-            val.err(f, line, "member_no", f"党员“{no}”不存在")
+            ctx.err(f, line, "member_no", f"党员“{no}”不存在")
             ok = False
         year = int(raw_year) if raw_year.isdigit() else 0
         if not 2000 <= year <= this_year:
-            val.err(f, line, "year", f"年度“{raw_year}”应为2000至{this_year}年")
+            ctx.err(f, line, "year", f"年度“{raw_year}”应为2000至{this_year}年")
             ok = False
         try:
             hours = Decimal(raw_hours)
@@ -55,12 +74,12 @@ def check_study(val: Any, table: Any, spec_name: str) -> list[StudyRow]:
             ):
                 raise InvalidOperation
         except InvalidOperation:
-            val.err(f, line, "hours", f"学时“{raw_hours}”应为0至2000的数，最多1位小数")
+            ctx.err(f, line, "hours", f"学时“{raw_hours}”应为0至2000的数，最多1位小数")
             ok = False
         if not ok:
             continue
         if (no, year) in seen:
-            val.err(f, line, None, f"与第{seen[(no, year)]}行重复（同一党员同一年度）")
+            ctx.err(f, line, None, f"与第{seen[(no, year)]}行重复（同一党员同一年度）")
             continue
         seen[(no, year)] = line
         out.append(StudyRow(line, no, year, hours.quantize(Decimal("0.1"))))
@@ -80,11 +99,9 @@ def _measured(members: Any, years: set[int]) -> dict[tuple[int, int], Decimal]:
     }
 
 
-def write_study(rows: list[StudyRow], counts: Any) -> None:
+def write_study(ctx: BundleContext, rows: list[StudyRow], counts: FileCounts) -> None:
     if not rows:
         return
-    from dangjian.interchange.importer import member_ids
-
     members = member_ids(r.member_no for r in rows)
     years = {r.year for r in rows}
     # the years' measured hours and imported rows of every member (grouped queries; no list of ids)
@@ -112,7 +129,8 @@ def write_study(rows: list[StudyRow], counts: Any) -> None:
     counts.updated += len(updates)
 
 
-def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
+def export_study(scope: ExportScope) -> Iterator[tuple[str, ...]]:
+    org_ids = scope.org_ids
     """member_no, year, hours: every member-year with imported or measured hours (the total)."""
     members = (
         Member.objects.all()
@@ -142,3 +160,15 @@ def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
     ):
         if mid in ids_by_no and h > 0:
             yield (ids_by_no[mid], str(y), f"{h.quantize(Decimal('0.1'))}".rstrip("0").rstrip("."))
+
+
+register(
+    BundleFile(
+        STUDY,
+        check_study,
+        write_study,
+        export_study,
+        after=("members.csv",),
+        models=(StudyYear,),
+    )
+)

@@ -14,6 +14,7 @@ from django.db.models import Exists, FloatField, OuterRef, Q, Subquery, Sum, Val
 from django.db.models.functions import Cast, Coalesce
 
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
+from dangjian.compliance.packs import rule_params
 from dangjian.core.sqldates import AddMonths
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
@@ -251,8 +252,6 @@ def edu_00(ctx: ScanContext) -> Iterable[Hit]:
     """From October (1 Oct, then on through December): members and leaders below their requirement so far."""
     if ctx.as_of.month < int(ctx.params.get("from_month", 10)):
         return
-    from dangjian.compliance.selectors import rule_params
-
     year = ctx.as_of.year
     member_need = float(rule_params("EDU-01").get("hours", 32))
     leader_need = float(rule_params("EDU-02").get("hours", 56))

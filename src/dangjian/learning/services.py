@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
+from dangjian.compliance.packs import rule_params
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import ACTIVE_STATUSES
@@ -348,8 +349,6 @@ def session_record(
 
 
 def requirements(params_member: int = 32, params_leader: int = 56) -> tuple[int, int]:
-    from dangjian.compliance.selectors import rule_params
-
     return int(rule_params("EDU-01").get("hours", params_member)), int(
         rule_params("EDU-02").get("hours", params_leader)
     )

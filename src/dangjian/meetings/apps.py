@@ -9,9 +9,9 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from dangjian.compliance.signals import scan_finished
 
-        def open_handlings(sender: object, as_of: object, **kwargs: object) -> None:
-            from .services import handlings_open_for_absence
+        from .services import handlings_open_for_absence
 
+        def open_handlings(sender: object, as_of: object, **kwargs: object) -> None:
             handlings_open_for_absence(as_of)  # type: ignore[arg-type]
 
         scan_finished.connect(open_handlings, dispatch_uid="meetings.open_handlings", weak=False)

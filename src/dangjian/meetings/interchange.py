@@ -12,9 +12,34 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.core.bulk import fast_insert
+from dangjian.core.bundle import (
+    BundleContext,
+    BundleFile,
+    ExportScope,
+    FileCounts,
+    FileSpec,
+    Table,
+    register,
+)
+from dangjian.orgs.interchange import org_ids, org_index
 
 from .constants import BUNDLE_KINDS, MeetingStatus
 from .models import Meeting
+
+MEETINGS = FileSpec(
+    "meetings.csv",
+    "组织生活",
+    ("org_code", "kind", "held_on", "topic", "attended", "expected"),
+    {"org_code": 32, "kind": 20, "held_on": 10, "topic": 200, "attended": 6, "expected": 6},
+    {
+        "org_code": "组织代码",
+        "kind": "会议类型",
+        "held_on": "召开日期",
+        "topic": "主题",
+        "attended": "实到人数",
+        "expected": "应到人数",
+    },
+)
 
 
 @dataclass
@@ -28,55 +53,56 @@ class MeetingRow:
     expected: int
 
 
-def _count(val: Any, f: str, line: int, col: str, raw: str, label: str) -> int | None:
+def _count(ctx: BundleContext, f: str, line: int, col: str, raw: str, label: str) -> int | None:
     text = (raw or "").strip()
     if not text.isdigit() or int(text) > 100000:
-        val.err(f, line, col, f"{label}“{raw}”应为不小于0的整数")
+        ctx.err(f, line, col, f"{label}“{raw}”应为不小于0的整数")
         return None
     return int(text)
 
 
-def check_meetings(val: Any, table: Any, spec_name: str) -> list[MeetingRow]:
-    f = table.label or spec_name
+def check_meetings(ctx: BundleContext, table: Table) -> list[MeetingRow]:
+    f = table.label or MEETINGS.name
+    orgs = org_index(ctx)
     today = timezone.localdate()
     out: list[MeetingRow] = []
     seen: dict[tuple[str, str, date, str], int] = {}
     for row, line in zip(table.rows, table.line_numbers, strict=True):
         ok = True
         code = row["org_code"].strip()
-        if not val.org_exists(code):
-            val.err(f, line, "org_code", f"组织“{code}”不存在")
+        if not orgs.exists(code):
+            ctx.err(f, line, "org_code", f"组织“{code}”不存在")
             ok = False
         kind = row["kind"].strip()
         if kind not in BUNDLE_KINDS:
-            val.err(f, line, "kind", f"会议类型“{kind}”无效，应为{', '.join(BUNDLE_KINDS)}之一")
+            ctx.err(f, line, "kind", f"会议类型“{kind}”无效，应为{', '.join(BUNDLE_KINDS)}之一")
             ok = False
-        held = val._date(f, line, "held_on", row["held_on"], "召开日期")
+        held = ctx.date(f, line, "held_on", row["held_on"], "召开日期")
         if held is None:
             ok = False
         elif held > today:
-            val.err(f, line, "held_on", "召开日期晚于今天：尚未召开的会议不能作为已召开导入")
+            ctx.err(f, line, "held_on", "召开日期晚于今天：尚未召开的会议不能作为已召开导入")
             ok = False
         elif ok:
-            est = val.established(code)
+            est = orgs.established(code)
             if est and held < est:
-                val.err(f, line, "held_on", f"召开日期早于组织成立日期（{est.isoformat()}）")
+                ctx.err(f, line, "held_on", f"召开日期早于组织成立日期（{est.isoformat()}）")
                 ok = False
         topic = row["topic"].strip()
         if not topic:
-            val.err(f, line, "topic", "请填写会议主题")
+            ctx.err(f, line, "topic", "请填写会议主题")
             ok = False
-        attended = _count(val, f, line, "attended", row["attended"], "实到人数")
-        expected = _count(val, f, line, "expected", row["expected"], "应到人数")
+        attended = _count(ctx, f, line, "attended", row["attended"], "实到人数")
+        expected = _count(ctx, f, line, "expected", row["expected"], "应到人数")
         if attended is None or expected is None:
             ok = False
         elif attended > expected:
-            val.err(f, line, "attended", f"实到人数{attended}多于应到人数{expected}")
+            ctx.err(f, line, "attended", f"实到人数{attended}多于应到人数{expected}")
             ok = False
         if ok and held is not None:
             key = (code, kind, held, topic)
             if key in seen:
-                val.err(f, line, None, f"与第{seen[key]}行重复（同一组织同一天同一主题的同类会议）")
+                ctx.err(f, line, None, f"与第{seen[key]}行重复（同一组织同一天同一主题的同类会议）")
                 continue
             seen[key] = line
             out.append(MeetingRow(line, code, kind, held, topic, attended or 0, expected or 0))
@@ -106,10 +132,11 @@ CREATE_FIELDS = [
 ]
 
 
-def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any) -> None:
+def write_meetings(ctx: BundleContext, rows: list[MeetingRow], counts: FileCounts) -> None:
+    ids_by_code = org_ids(ctx)
     if not rows:
         return
-    ids = sorted({org_ids[r.org_code] for r in rows})
+    ids = sorted({ids_by_code[r.org_code] for r in rows})
     existing: dict[tuple[int, str, date | None, str], tuple[int, int, int]] = {}
     for i in range(0, len(ids), 5000):
         for pk, oid, kind, held, topic, att, exp in Meeting.objects.filter(
@@ -120,7 +147,7 @@ def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any)
     creates: list[tuple[Any, ...]] = []
     updates: list[Meeting] = []
     for r in rows:
-        oid = org_ids[r.org_code]
+        oid = ids_by_code[r.org_code]
         old = existing.get((oid, r.kind, r.held_on, r.topic))
         if old is None:
             creates.append(
@@ -148,7 +175,8 @@ def write_meetings(rows: list[MeetingRow], org_ids: dict[str, int], counts: Any)
     counts.updated += len(updates)
 
 
-def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
+def export_meetings(scope: ExportScope) -> Iterator[tuple[str, ...]]:
+    org_ids = scope.org_ids
     qs = Meeting.objects.filter(status=MeetingStatus.HELD, kind__in=BUNDLE_KINDS)
     if org_ids is not None:
         qs = qs.filter(organization_id__in=org_ids)
@@ -158,3 +186,15 @@ def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
         .iterator(chunk_size=20000)
     ):
         yield (code, kind, f"{held:%Y-%m-%d}", topic, str(att), str(exp))
+
+
+register(
+    BundleFile(
+        MEETINGS,
+        check_meetings,
+        write_meetings,
+        export_meetings,
+        after=("orgs.csv",),
+        models=(Meeting,),
+    )
+)

@@ -93,6 +93,3 @@ class StatusForm(BootstrapMixin, forms.Form):
         label="依据", max_length=300, help_text="如：支部大会决议日期及上级党委批准文号"
     )
 
-
-class ImportForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label="花名册文件（.xlsx 或 .csv，UTF-8）")

@@ -10,9 +10,11 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.utils import timezone
-
 from dangjian.core import idnumber
+
+# the generic date parser and its error live in core; the field rules here use them
+from dangjian.core.dates import parse_date as parse_date
+from dangjian.core.errors import FieldError as FieldError
 
 from .constants import ETHNICITIES, Education, FeeCategory, Gender, MemberStatus, Occupation
 
@@ -20,31 +22,6 @@ MEMBER_NO_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 NAME_MAX = 50
 FEE_BASE_MAX_FEN = 100_000_000_00  # 100 million yuan: anything above is a typo
-
-
-class FieldError(ValueError):
-    pass
-
-
-def parse_date(
-    value: str, label: str, *, allow_future: bool = False, required: bool = True
-) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise FieldError(f"{label}不能为空")
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise FieldError(f"{label}“{value}”不是 YYYY-MM-DD 格式的日期")
-    try:
-        d = date.fromisoformat(value)
-    except ValueError as exc:
-        raise FieldError(f"{label}“{value}”不是存在的日期") from exc
-    if d.year < 1900:
-        raise FieldError(f"{label}“{value}”早于1900年")
-    if not allow_future and d > timezone.localdate():
-        raise FieldError(f"{label}“{value}”晚于今天")
-    return d
 
 
 def parse_money_fen(value: str, label: str) -> int:

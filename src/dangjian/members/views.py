@@ -23,7 +23,7 @@ from dangjian.web.paging import paginate
 
 from . import selectors, services
 from .constants import FeeCategory, MemberStatus
-from .forms import ImportForm, MemberForm, StatusForm
+from .forms import MemberForm, StatusForm
 from .validation import fen_to_yuan
 
 
@@ -319,102 +319,3 @@ def export_view(request: HttpRequest) -> HttpResponse:
     return resp
 
 
-@staff_required("change")
-@require_http_methods(["GET", "POST"])
-def import_view(request: HttpRequest) -> HttpResponse:
-    """Roster import from .xlsx or .csv: same columns and the same row report as the bundle."""
-    from dangjian.interchange.importer import import_tables
-    from dangjian.interchange.reader import BundleError, read_upload
-    from dangjian.interchange.schema import MEMBERS
-
-    form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        name = upload.name or "upload"
-        try:
-            table = read_upload(upload, MEMBERS)
-            result = import_tables(
-                {MEMBERS.name: table},
-                actor=request.user,
-                source=f"roster:{name[:80]}",
-                scope_paths=policy.roots(request.user, "change"),
-            )
-        except BundleError as exc:
-            report = exc.issues
-        else:
-            c = result.counts[MEMBERS.name]
-            messages.success(
-                request, f"导入完成：新增{c.created}人，更新{c.updated}人，未变{c.unchanged}人。"
-            )
-            return redirect("members:import")
-    return render(request, "members/import.html", {"form": form, "report": report})
-
-
-@staff_required("change")
-def import_template_view(request: HttpRequest) -> HttpResponse:
-    """The .xlsx template: the header row plus a sheet explaining each column's rules."""
-    import openpyxl
-    from openpyxl.comments import Comment
-
-    from dangjian.interchange.schema import COLUMN_LABELS, MEMBERS
-
-    rules = {
-        "member_no": "必填，字母数字，全市唯一",
-        "name": "必填，不超过50字",
-        "gender": "男 或 女，须与身份证号一致",
-        "birth_date": "YYYY-MM-DD，须与身份证号一致",
-        "id_number": "18位，校验位正确",
-        "phone": "11位手机号，可空",
-        "org_code": "所在党支部的组织代码",
-        "status": "probationary（预备）、full（正式）或 suspended（停止党籍）",
-        "joined_on": "入党日期 YYYY-MM-DD",
-        "full_on": "转正日期 YYYY-MM-DD，预备党员留空",
-        "fee_category": "employed 在职、retired 离退休、farmer 农民、student 学生、unemployed 下岗失业、other 其他",
-        "fee_base": "党费计算基数（元），两位小数",
-    }
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "花名册"
-    ws.append(list(MEMBERS.columns))
-    for idx, col in enumerate(MEMBERS.columns, start=1):
-        ws.cell(row=1, column=idx).comment = Comment(
-            f"{COLUMN_LABELS[col]}：{rules[col]}", "党建平台"
-        )
-    ws.append(
-        [
-            "M0001",
-            "张三",
-            "男",
-            "1990-03-07",
-            "350203199003070015",
-            "13800000000",
-            "（组织代码）",
-            "full",
-            "2015-06-01",
-            "2016-06-01",
-            "employed",
-            "6000.00",
-        ]
-    )
-    help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["列名", "含义", "规则"])
-    for col in MEMBERS.columns:
-        help_ws.append([col, COLUMN_LABELS[col], rules[col]])
-    help_ws.append([])
-    help_ws.append(
-        [
-            "说明",
-            "第2行为示例，请删除后填写。整表任意一行有误则整表不导入，系统会列出文件、行、列和原因。",
-            "",
-        ]
-    )
-    out = io.BytesIO()
-    wb.save(out)
-    resp = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    resp["Content-Disposition"] = 'attachment; filename="members-template.xlsx"'
-    return resp

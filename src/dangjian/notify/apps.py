@@ -5,3 +5,14 @@ class NotifyConfig(AppConfig):
     name = "dangjian.notify"
     label = "notify"
     verbose_name = "提醒"
+
+    def ready(self) -> None:
+        from dangjian.compliance.signals import scan_finished
+
+        from .services import reminders_sync
+
+        def sync(sender: object, as_of: object, **kwargs: object) -> None:
+            reminders_sync(as_of)  # type: ignore[arg-type]
+
+        # connected before meetings' receiver (INSTALLED_APPS order): reminders first, as before
+        scan_finished.connect(sync, dispatch_uid="notify.reminders_sync", weak=False)

@@ -32,6 +32,10 @@ def org_roots(user: Any) -> QuerySet[Organization]:
     return Organization.objects.filter(path__in=roots).order_by("path")
 
 
+def org_parent(org: Organization) -> Organization | None:
+    return Organization.objects.get_parent(org)
+
+
 def org_children(user: Any, parent: Organization) -> QuerySet[Organization]:
     return (
         policy.visible_to(user)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record, diff
+from dangjian.compliance.packs import rule_params
 from dangjian.core.dates import add_months, months_between
 from dangjian.core.errors import DomainError, NotVisible
 
@@ -699,8 +700,6 @@ def election_result(
     note: str = "",
 ) -> Any:
     """Record the vote; an invalid election (TERM-06) is refused with the reason. Opens the new term."""
-    from dangjian.compliance.selectors import rule_params
-
     from .models import Election
 
     _require(actor, "change", organization)

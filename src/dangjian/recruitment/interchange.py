@@ -13,8 +13,18 @@ from typing import Any
 
 from django.utils import timezone
 
+from dangjian.core.bundle import (
+    BundleContext,
+    BundleFile,
+    ExportScope,
+    FileCounts,
+    FileSpec,
+    Table,
+    register,
+)
 from dangjian.members import validation as v
 from dangjian.members.models import Member
+from dangjian.orgs.interchange import org_ids, org_index
 
 from .models import Candidate
 from .services import default_version
@@ -47,6 +57,52 @@ LABELS = {
 }
 
 
+_STEP_COLUMNS = (
+    "applied_on",
+    "talked_on",
+    "activist_on",
+    "target_on",
+    "reviewed_on",
+    "trained_on",
+    "publicized_on",
+    "admitted_on",
+    "approved_on",
+    "oath_on",
+    "full_on",
+)
+RECRUITMENT = FileSpec(
+    "recruitment.csv",
+    "发展党员",
+    ("person_no", "name", "gender", "birth_date", "org_code", *_STEP_COLUMNS),
+    {
+        "person_no": 32,
+        "name": 50,
+        "gender": 2,
+        "birth_date": 10,
+        "org_code": 32,
+        **dict.fromkeys(_STEP_COLUMNS, 10),
+    },
+    {
+        "person_no": "人员编号",
+        "name": "姓名",
+        "gender": "性别",
+        "birth_date": "出生日期",
+        "org_code": "组织代码",
+        "applied_on": "递交申请日期",
+        "talked_on": "谈话日期",
+        "activist_on": "确定积极分子日期",
+        "target_on": "确定发展对象日期",
+        "reviewed_on": "政治审查日期",
+        "trained_on": "集中培训日期",
+        "publicized_on": "公示日期",
+        "admitted_on": "支部大会接收日期",
+        "approved_on": "上级审批日期",
+        "oath_on": "入党宣誓日期",
+        "full_on": "转正日期",
+    },
+)
+
+
 @dataclass
 class CandidateRow:
     line: int
@@ -58,8 +114,9 @@ class CandidateRow:
     dates: dict[str, date | None]
 
 
-def check_recruitment(val: Any, table: Any, spec_name: str) -> list[CandidateRow]:
-    f = table.label or spec_name
+def check_recruitment(ctx: BundleContext, table: Table) -> list[CandidateRow]:
+    f = table.label or RECRUITMENT.name
+    orgs = org_index(ctx)
     today = timezone.localdate()
     out: list[CandidateRow] = []
     seen: dict[str, int] = {}
@@ -68,33 +125,33 @@ def check_recruitment(val: Any, table: Any, spec_name: str) -> list[CandidateRow
         try:
             no = v.check_member_no(row["person_no"])
         except v.FieldError as exc:
-            val.err(f, line, "person_no", str(exc))
+            ctx.err(f, line, "person_no", str(exc))
             ok, no = False, row["person_no"]
         if no in seen:
-            val.err(f, line, "person_no", f"与第{seen[no]}行重复")
+            ctx.err(f, line, "person_no", f"与第{seen[no]}行重复")
             ok = False
         seen.setdefault(no, line)
         try:
             name = v.check_name(row["name"])
         except v.FieldError as exc:
-            val.err(f, line, "name", str(exc))
+            ctx.err(f, line, "name", str(exc))
             ok, name = False, ""
         gender = row["gender"].strip()
         if gender not in ("男", "女"):
-            val.err(f, line, "gender", f"性别“{gender}”应为男或女")
+            ctx.err(f, line, "gender", f"性别“{gender}”应为男或女")
             ok = False
-        born = val._date(f, line, "birth_date", row["birth_date"], "出生日期")
+        born = ctx.date(f, line, "birth_date", row["birth_date"], "出生日期")
         code = row["org_code"].strip()
-        if not val.org_exists(code):
-            val.err(f, line, "org_code", f"组织“{code}”不存在")
+        if not orgs.exists(code):
+            ctx.err(f, line, "org_code", f"组织“{code}”不存在")
             ok = False
         dates: dict[str, date | None] = {}
         for col in DATES:
-            d = val._date(f, line, col, row[col], LABELS[col], required=col == "applied_on")
+            d = ctx.date(f, line, col, row[col], LABELS[col], required=col == "applied_on")
             if row[col].strip() and d is None or col == "applied_on" and d is None:
                 ok = False
             elif d is not None and d > today:
-                val.err(f, line, col, f"{LABELS[col]}不能晚于今天")
+                ctx.err(f, line, col, f"{LABELS[col]}不能晚于今天")
                 ok = False
                 d = None
             dates[col] = d
@@ -102,17 +159,17 @@ def check_recruitment(val: Any, table: Any, spec_name: str) -> list[CandidateRow
         if born is None:
             ok = False
         elif applied is not None and born >= applied:
-            val.err(f, line, "birth_date", "出生日期应早于递交申请日期")
+            ctx.err(f, line, "birth_date", "出生日期应早于递交申请日期")
             ok = False
         if applied is not None:
             for col in DATES[1:]:
                 if dates[col] is not None and dates[col] < applied:  # type: ignore[operator]
-                    val.err(f, line, col, f"{LABELS[col]}早于递交申请日期")
+                    ctx.err(f, line, col, f"{LABELS[col]}早于递交申请日期")
                     ok = False
         admitted = dates["admitted_on"]
         for col in ("approved_on", "oath_on", "full_on"):
             if dates[col] is not None and (admitted is None or dates[col] < admitted):  # type: ignore[operator]
-                val.err(
+                ctx.err(
                     f,
                     line,
                     col,
@@ -124,7 +181,8 @@ def check_recruitment(val: Any, table: Any, spec_name: str) -> list[CandidateRow
     return out
 
 
-def write_recruitment(rows: list[CandidateRow], org_ids: dict[str, int], counts: Any) -> None:
+def write_recruitment(ctx: BundleContext, rows: list[CandidateRow], counts: FileCounts) -> None:
+    ids_by_code = org_ids(ctx)
     if not rows:
         return
     existing = {
@@ -143,7 +201,7 @@ def write_recruitment(rows: list[CandidateRow], org_ids: dict[str, int], counts:
             "name": r.name,
             "gender": r.gender,
             "birth_date": r.birth_date,
-            "organization_id": org_ids[r.org_code],
+            "organization_id": ids_by_code[r.org_code],
             **r.dates,
             "member_id": members.get(r.person_no) if r.dates["approved_on"] else None,
         }
@@ -164,7 +222,8 @@ def write_recruitment(rows: list[CandidateRow], org_ids: dict[str, int], counts:
     counts.updated += len(updates)
 
 
-def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
+def export_recruitment(scope: ExportScope) -> Iterator[tuple[str, ...]]:
+    org_ids = scope.org_ids
     qs = (
         Candidate.objects.all()
         if org_ids is None
@@ -183,3 +242,15 @@ def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
             r["organization__code"],
             *((r[c].isoformat() if r[c] else "") for c in DATES),
         )
+
+
+register(
+    BundleFile(
+        RECRUITMENT,
+        check_recruitment,
+        write_recruitment,
+        export_recruitment,
+        after=("orgs.csv",),
+        models=(Candidate,),
+    )
+)

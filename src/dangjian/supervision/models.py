@@ -38,6 +38,9 @@ class AssignmentStatus(models.TextChoices):
     ACCEPTED = "accepted", "已办结"
 
 
+# the organization still has to act (not yet replied, or sent back)
+OPEN_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.RETURNED)
+
 class Assignment(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
     organization = models.ForeignKey(

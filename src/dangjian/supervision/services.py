@@ -15,8 +15,6 @@ from dangjian.core.errors import DomainError, NotVisible
 
 from .models import Assignment, AssignmentStatus, Attachment, Task
 
-OPEN_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.RETURNED)
-
 # Allowed transitions of an assignment.
 TRANSITIONS = {
     "reply": {AssignmentStatus.PENDING, AssignmentStatus.RETURNED},
@@ -167,29 +165,3 @@ def assignment_decide(
         data={"task": a.task_id, "reason": reason},
     )
     return a
-
-
-def tasks_issued(user: Any) -> Any:
-    """Tasks issued from organizations the user supervises."""
-    return (
-        policy.scope_filter(Task.objects.all(), user, "supervise", org_field="issuer_org")
-        .select_related("issuer_org", "issuer")
-        .prefetch_related("assignments__organization")
-        .order_by("-id")
-    )
-
-
-def assignments_received(user: Any) -> Any:
-    return (
-        policy.scope_filter(Assignment.objects.all(), user, "change")
-        .select_related("task", "task__issuer_org", "organization")
-        .order_by("status", "task__deadline", "-id")
-    )
-
-
-def overdue_count(organization: Any, today: date) -> int:
-    return Assignment.objects.filter(
-        organization__path__startswith=organization.path,
-        status__in=OPEN_STATUSES,
-        task__deadline__lt=today,
-    ).count()

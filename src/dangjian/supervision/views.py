@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,60 +12,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
+from dangjian.compliance import selectors as compliance_selectors
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.web.access import staff_required
-from dangjian.web.forms import BootstrapMixin, DateInput, submit
+from dangjian.web.forms import perform, submit
 
-from . import services
-from .models import Assignment, Task
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; each is validated by core.uploads in the service."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        if not data:
-            return []
-        items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(d, initial) for d in items]
-
-
-ACCEPT = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.txt"
-
-
-class TaskForm(BootstrapMixin, forms.Form):
-    title = forms.CharField(label="督办事项", max_length=100)
-    body = forms.CharField(label="具体要求", widget=forms.Textarea(attrs={"rows": 4}))
-    deadline = forms.DateField(label="办结期限", widget=DateInput())
-    organizations = forms.ModelMultipleChoiceField(
-        label="督办对象",
-        queryset=Organization.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
-    attachments = MultipleFileField(
-        label="附件",
-        help_text="可选，最多10个，每个不超过10MB：PDF、图片、Word、Excel、PowerPoint、文本",
-    )
+from . import selectors, services
+from .forms import ACCEPT, TaskForm
+from .models import Task
 
 
 @staff_required("view")
 def list_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    received = list(services.assignments_received(request.user)[:200])
+    received = list(selectors.assignments_received(request.user)[:200])
     issued = (
-        list(services.tasks_issued(request.user)[:100])
+        list(selectors.tasks_issued(request.user)[:100])
         if policy.path_q(request.user, "supervise")
         else []
     )
@@ -85,20 +49,16 @@ def list_view(request: HttpRequest) -> HttpResponse:
 @staff_required("supervise")
 @require_http_methods(["GET", "POST"])
 def create_view(request: HttpRequest) -> HttpResponse:
-    from dangjian.compliance.models import Finding
-
     finding = None
     raw_finding = request.GET.get("finding", "")
     if raw_finding.isdigit():
-        finding = Finding.objects.select_related("organization").filter(pk=int(raw_finding)).first()
-        if finding is None or not policy.can(request.user, "view", finding.organization):
-            raise Http404("未找到该预警")
+        finding = compliance_selectors.finding_get(request.user, int(raw_finding))
     raw_org = request.GET.get("org", "")
     issuer_org: Organization | None
     if raw_org.isdigit():
         issuer_org = org_selectors.org_get(request.user, int(raw_org), "supervise")
     elif finding is not None:
-        parent = Organization.objects.get_parent(finding.organization)
+        parent = org_selectors.org_parent(finding.organization)
         issuer_org = (
             parent if parent is not None and policy.can(request.user, "supervise", parent) else None
         )
@@ -117,15 +77,9 @@ def create_view(request: HttpRequest) -> HttpResponse:
         )
     form = TaskForm(request.POST or None, request.FILES or None, initial=initial)
     # the organizations up to three levels below the issuing one
-    form.fields["organizations"].queryset = (  # type: ignore[attr-defined]
-        policy.visible_to(request.user, "supervise")
-        .filter(path__startswith=issuer_org.path, is_active=True, depth__lte=issuer_org.depth + 3)
-        .exclude(pk=issuer_org.pk)
-        .order_by("path")
+    form.fields["organizations"].queryset = selectors.task_targets(  # type: ignore[attr-defined]
+        request.user, issuer_org
     )
-
-    if issuer_org is None:
-        raise Http404
 
     def done(task: Task) -> HttpResponse:
         messages.success(request, f"已下达督办：{task.title}")
@@ -153,32 +107,18 @@ def create_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _task_for(request: HttpRequest, pk: int) -> tuple[Task, list[Assignment], bool]:
-    task = Task.objects.select_related("issuer_org", "issuer", "finding").filter(pk=pk).first()
-    if task is None:
-        raise Http404
-    is_issuer_side = policy.can(request.user, "supervise", task.issuer_org)
-    assignments = [
-        a
-        for a in task.assignments.select_related("organization").order_by("organization__path")
-        if is_issuer_side or policy.can(request.user, "view", a.organization)
-    ]
-    if not is_issuer_side and not assignments:
-        raise Http404
-    return task, assignments, is_issuer_side
-
-
 @staff_required("view")
 def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    task, assignments, issuer_side = _task_for(request, pk)
+    view = selectors.task_view(request.user, pk)
+    task = view.task
     rows: list[dict[str, Any]] = [
         {
             "a": a,
             "can_reply": a.status in ("pending", "returned")
             and policy.can(request.user, "change", a.organization),
-            "can_decide": issuer_side and a.status == "replied",
+            "can_decide": view.issuer_side and a.status == "replied",
         }
-        for a in assignments
+        for a in view.assignments
     ]
     files = list(task.attachments.all())
     for row in rows:
@@ -200,24 +140,17 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> Any:
     """Download an attachment: the issuer's side sees all of a task's files; an assignee sees the task's
     own files and its own replies' files. Always as a download, never rendered inline."""
-    task, assignments, issuer_side = _task_for(request, pk)
-    f = task.attachments.filter(pk=attachment_id).first()
-    if f is None or not (
-        issuer_side or f.assignment_id is None or any(a.pk == f.assignment_id for a in assignments)
-    ):
-        raise Http404
-    return uploads.download(f)
+    return uploads.download(selectors.task_view(request.user, pk).attachment(attachment_id))
 
 
 @staff_required("view")
 @require_POST
 def act_view(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
-    task, assignments, _ = _task_for(request, pk)
-    a = next((x for x in assignments if x.pk == assignment_id), None)
-    if a is None:
-        raise Http404
+    view = selectors.task_view(request.user, pk)
+    a = view.assignment(assignment_id)
     op = request.POST.get("op")
-    try:
+
+    def act() -> None:
         if op == "reply":
             services.assignment_reply(
                 actor=request.user,
@@ -225,7 +158,6 @@ def act_view(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
                 reply=request.POST.get("reply", ""),
                 files=request.FILES.getlist("files"),
             )
-            messages.success(request, "已回复。")
         elif op in ("accept", "return"):
             services.assignment_decide(
                 actor=request.user,
@@ -233,9 +165,8 @@ def act_view(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
                 accept=op == "accept",
                 reason=request.POST.get("reason", ""),
             )
-            messages.success(request, "已办结。" if op == "accept" else "已退回。")
         else:
             raise DomainError("invalid", "未知操作")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("supervision:detail", task.pk)
+
+    done = {"reply": "已回复。", "accept": "已办结。", "return": "已退回。"}.get(op or "", "")
+    return perform(request, act, success=done, to="supervision:detail", args=(view.task.pk,))

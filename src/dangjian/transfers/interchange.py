@@ -7,16 +7,51 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.utils import timezone
 
-from dangjian.interchange.importer import member_ids
+from dangjian.core.bundle import (
+    BundleContext,
+    BundleFile,
+    ExportScope,
+    FileCounts,
+    FileSpec,
+    Table,
+    register,
+)
+from dangjian.members.interchange import known_members
+from dangjian.members.selectors import member_ids
+from dangjian.orgs.interchange import org_ids, org_index
 from dangjian.orgs.models import Organization
 
 from .models import Transfer, TransferStatus
 
 MAX_VALID_DAYS = 180  # rules.md §5: configurable, default 3 months, hard maximum 6
+
+
+TRANSFERS = FileSpec(
+    "transfers.csv",
+    "组织关系转接",
+    ("member_no", "from_org_code", "to_org_code", "to_name", "issued_on", "valid_days", "accepted_on"),
+    {
+        "member_no": 32,
+        "from_org_code": 32,
+        "to_org_code": 32,
+        "to_name": 100,
+        "issued_on": 10,
+        "valid_days": 4,
+        "accepted_on": 10,
+    },
+    {
+        "member_no": "党员编号",
+        "from_org_code": "转出组织代码",
+        "to_org_code": "转入组织代码",
+        "to_name": "接收组织名称",
+        "issued_on": "开具日期",
+        "valid_days": "有效期（天）",
+        "accepted_on": "接收日期",
+    },
+)
 
 
 @dataclass
@@ -31,16 +66,17 @@ class TransferRow:
     accepted_on: date | None
 
 
-def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
-    f = table.label or spec_name
+def check_transfers(ctx: BundleContext, table: Table) -> list[TransferRow]:
+    f = table.label or TRANSFERS.name
+    orgs = org_index(ctx)
     today = timezone.localdate()
     nos = sorted({r["member_no"].strip() for r in table.rows})
-    known = val.known_members(nos)
+    known = known_members(ctx, nos)
     codes = sorted(
         {r[c].strip() for r in table.rows for c in ("from_org_code", "to_org_code") if r[c].strip()}
     )
     kinds = dict(Organization.objects.filter(code__in=codes).values_list("code", "kind"))
-    kinds.update({o.code: o.kind for o in getattr(val, "orgs", [])})
+    kinds.update({o.code: o.kind for o in orgs.file.values()})
     db_open: dict[str, date | None] = {}
     for i in range(0, len(nos), 5000):
         db_open.update(
@@ -60,55 +96,55 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
         ok = True
         no = row["member_no"].strip()
         if no not in known:
-            val.err(f, line, "member_no", f"党员“{no}”不存在")
+            ctx.err(f, line, "member_no", f"党员“{no}”不存在")
             ok = False
         src, dst, name = (
             row["from_org_code"].strip(),
             row["to_org_code"].strip(),
             row["to_name"].strip(),
         )
-        if not val.org_exists(src):
-            val.err(f, line, "from_org_code", f"组织“{src}”不存在")
+        if not orgs.exists(src):
+            ctx.err(f, line, "from_org_code", f"组织“{src}”不存在")
             ok = False
         if dst:
-            if not val.org_exists(dst):
-                val.err(f, line, "to_org_code", f"组织“{dst}”不存在")
+            if not orgs.exists(dst):
+                ctx.err(f, line, "to_org_code", f"组织“{dst}”不存在")
                 ok = False
             elif dst == src:
-                val.err(f, line, "to_org_code", "不能转入本组织")
+                ctx.err(f, line, "to_org_code", "不能转入本组织")
                 ok = False
             elif kinds.get(dst) == "group":
-                val.err(f, line, "to_org_code", f"“{dst}”是党小组，组织关系应转入党支部")
+                ctx.err(f, line, "to_org_code", f"“{dst}”是党小组，组织关系应转入党支部")
                 ok = False
         elif not name:
-            val.err(f, line, "to_name", "转出本系统的，请填写接收党组织名称")
+            ctx.err(f, line, "to_name", "转出本系统的，请填写接收党组织名称")
             ok = False
-        issued = val._date(f, line, "issued_on", row["issued_on"], "介绍信开具日期")
+        issued = ctx.date(f, line, "issued_on", row["issued_on"], "介绍信开具日期")
         if issued is not None and issued > today:
-            val.err(f, line, "issued_on", "介绍信开具日期不能晚于今天")
+            ctx.err(f, line, "issued_on", "介绍信开具日期不能晚于今天")
             ok = False
         raw_days = row["valid_days"].strip()
         days = int(raw_days) if raw_days.isdigit() else 0
         if not 1 <= days <= MAX_VALID_DAYS:
-            val.err(
+            ctx.err(
                 f, line, "valid_days", f"有效期“{raw_days}”应为1至{MAX_VALID_DAYS}天（最长6个月）"
             )
             ok = False
         accepted = None
         if row["accepted_on"].strip():
-            accepted = val._date(
+            accepted = ctx.date(
                 f, line, "accepted_on", row["accepted_on"], "接收日期", required=False
             )
             if accepted is None:
                 ok = False
             elif accepted > today or (issued is not None and accepted < issued):
-                val.err(f, line, "accepted_on", "接收日期应在开具日期之后、今天之前")
+                ctx.err(f, line, "accepted_on", "接收日期应在开具日期之后、今天之前")
                 ok = False
         if issued is None:
             ok = False
         if ok and issued is not None:
             if (no, issued) in seen:
-                val.err(f, line, None, f"与第{seen[(no, issued)]}行重复（同一党员同一天的介绍信）")
+                ctx.err(f, line, None, f"与第{seen[(no, issued)]}行重复（同一党员同一天的介绍信）")
                 continue
             seen[(no, issued)] = line
             if accepted is None:
@@ -118,7 +154,7 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
                     and other != issued
                     and (no, f"{other:%Y-%m-%d}") not in closed_in_file
                 ):
-                    val.err(
+                    ctx.err(
                         f,
                         line,
                         "member_no",
@@ -126,7 +162,7 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
                     )
                     continue
                 if no in open_rows:
-                    val.err(
+                    ctx.err(
                         f, line, "member_no", f"党员“{no}”已有正在办理的转接（第{open_rows[no]}行）"
                     )
                     continue
@@ -135,7 +171,8 @@ def check_transfers(val: Any, table: Any, spec_name: str) -> list[TransferRow]:
     return out
 
 
-def write_transfers(rows: list[TransferRow], org_ids: dict[str, int], counts: Any) -> None:
+def write_transfers(ctx: BundleContext, rows: list[TransferRow], counts: FileCounts) -> None:
+    ids_by_code = org_ids(ctx)
     if not rows:
         return
     members = member_ids(r.member_no for r in rows)
@@ -147,8 +184,8 @@ def write_transfers(rows: list[TransferRow], org_ids: dict[str, int], counts: An
     fields = ["from_org_id", "to_org_id", "to_name", "valid_days", "accepted_on", "status"]
     for r in rows:
         values = {
-            "from_org_id": org_ids[r.from_code],
-            "to_org_id": org_ids[r.to_code] if r.to_code else None,
+            "from_org_id": ids_by_code[r.from_code],
+            "to_org_id": ids_by_code[r.to_code] if r.to_code else None,
             "to_name": r.to_name[:100],
             "valid_days": r.valid_days,
             "accepted_on": r.accepted_on,
@@ -179,7 +216,8 @@ def write_transfers(rows: list[TransferRow], org_ids: dict[str, int], counts: An
     counts.updated += len(updates)
 
 
-def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
+def export_transfers(scope: ExportScope) -> Iterator[tuple[str, ...]]:
+    org_ids = scope.org_ids
     qs = Transfer.objects.exclude(
         status__in=[TransferStatus.REJECTED, TransferStatus.CANCELLED]
     ).filter(issued_on__isnull=False)
@@ -203,3 +241,15 @@ def export_rows(org_ids: Any = None) -> Iterator[tuple[str, ...]]:
             str(r["valid_days"]),
             f"{r['accepted_on']:%Y-%m-%d}" if r["accepted_on"] else "",
         )
+
+
+register(
+    BundleFile(
+        TRANSFERS,
+        check_transfers,
+        write_transfers,
+        export_transfers,
+        after=("orgs.csv", "members.csv"),
+        models=(Transfer,),
+    )
+)

@@ -5,3 +5,8 @@ class WebConfig(AppConfig):
     name = "dangjian.web"
     label = "web"
     verbose_name = "界面"
+
+    def ready(self) -> None:
+        from .hooks import autodiscover
+
+        autodiscover()

@@ -1,3 +1,6 @@
+"""The staff frame's context: menu, roles, scope switcher. Apps add their own badges through their
+context processors (notify: the unread count)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,7 +8,6 @@ from typing import Any
 from django.http import HttpRequest
 
 from dangjian.accounts import policy
-from dangjian.notify.services import unread_count
 
 from .menu import menu_for
 
@@ -24,6 +26,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "is_member_account": policy.is_member_account(user),
             "is_staff_user": policy.is_staff(user),
             "scope_grants": [g for g in policy.grants(user) if g.organization_id],
-            "unread_reminders": unread_count(user),
         }
     return request._shell_ctx  # type: ignore[attr-defined]

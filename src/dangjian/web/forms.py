@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+
+from dangjian.core.errors import DomainError
 
 
 class BootstrapMixin:
@@ -66,8 +72,6 @@ def submit(
     `action(cleaned_data)` calls the service and returns its result; `done(result)` returns the
     response after success (usually a message and a redirect). None means: render the form.
     """
-    from dangjian.core.errors import DomainError
-
     if request.method != "POST" or not form.is_valid():
         return None
     try:
@@ -76,3 +80,25 @@ def submit(
         add_domain_error(form, exc, field_map)
         return None
     return done(result)
+
+
+def perform(
+    request: Any,
+    action: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str],
+    to: str,
+    args: tuple[Any, ...] = (),
+) -> HttpResponse:
+    """The POST half of every button: call the service, say what happened, go back to the page.
+
+    A DomainError becomes the error message (the service wrote nothing); otherwise `success` (or
+    `success(result)`) is shown. `to` and `args` are given to `redirect` (a URL name or a URL).
+    """
+    try:
+        result = action()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return redirect(to, *args)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import reverse
+
 from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
 
@@ -16,6 +18,17 @@ class MenuItem:
     url_name: str
     icon: str
     visible: Any  # callable(user) -> bool
+    url_args: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name, args=self.url_args)
+
+    def is_current(self, request: Any) -> bool:
+        match = getattr(request, "resolver_match", None)
+        return request.path == self.url or (
+            not self.url_args and match is not None and match.view_name == self.url_name
+        )
 
 
 def _staff(user: Any) -> bool:
@@ -27,12 +40,12 @@ def _changer(user: Any) -> bool:
 
 
 MENU: list[MenuItem] = [
-    MenuItem("工作台", "工作台", "web:home", "speedometer2", _staff),
+    MenuItem("工作台", "工作台", "portal:home", "speedometer2", _staff),
     MenuItem("组织管理", "组织架构", "orgs:tree", "diagram-3", _staff),
     MenuItem("党员管理", "党员花名册", "members:list", "people", _staff),
-    MenuItem("党员管理", "花名册导入", "members:import", "upload", _changer),
+    MenuItem("党员管理", "花名册导入", "interchange:upload", "upload", _changer, ("members",)),
     MenuItem("党费管理", "党费收缴", "fees:home", "wallet2", _staff),
-    MenuItem("党费管理", "交纳导入", "fees:import", "upload", _changer),
+    MenuItem("党费管理", "交纳导入", "interchange:upload", "upload", _changer, ("fees",)),
     MenuItem("组织生活", "三会一课", "meetings:home", "calendar3", _staff),
     MenuItem("发展党员", "发展党员", "recruitment:home", "person-plus", _staff),
     MenuItem("组织关系", "组织关系转接", "transfers:home", "arrow-left-right", _staff),
@@ -43,7 +56,7 @@ MENU: list[MenuItem] = [
     MenuItem(
         "系统管理",
         "账号管理",
-        "accounts:users",
+        "portal:users",
         "person-gear",
         lambda u: policy.has_admin_role(u, Role.SYSTEM_ADMIN),
     ),
@@ -71,7 +84,7 @@ MENU: list[MenuItem] = [
     MenuItem(
         "系统管理",
         "角色授权",
-        "accounts:grants",
+        "portal:grants",
         "shield-lock",
         lambda u: policy.has_admin_role(u, Role.SECURITY_ADMIN),
     ),
@@ -92,7 +105,7 @@ MENU: list[MenuItem] = [
     MenuItem(
         "系统管理",
         "审计日志",
-        "audit:list",
+        "portal:audit",
         "journal-text",
         lambda u: policy.has_admin_role(u, Role.AUDIT_ADMIN),
     ),

@@ -162,3 +162,9 @@ def clean_html(value: Any) -> str:
     from dangjian.core.richtext import clean
 
     return mark_safe(clean(str(value or "")))  # noqa: S308 - sanitized by the allow-list just above
+
+
+@register.filter
+def is_current(item: Any, request: Any) -> bool:
+    """Whether a menu item is the page being shown."""
+    return bool(item.is_current(request))

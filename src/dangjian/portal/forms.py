@@ -3,9 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from dangjian.accounts.constants import Role
 from dangjian.web.forms import BootstrapMixin
-
-from .constants import Role
 
 
 class LoginForm(BootstrapMixin, AuthenticationForm):

@@ -7,11 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dangjian.accounts.constants import Role
+from dangjian.audit import actions, selectors
+from dangjian.audit.services import audit_record, audit_verify
 from dangjian.web.access import admin_required
 from dangjian.web.paging import paginate
-
-from . import actions, selectors
-from .services import audit_record, audit_verify
 
 
 @admin_required(Role.AUDIT_ADMIN)
@@ -46,7 +45,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
             )
     return render(
         request,
-        "audit/list.html",
+        "portal/audit.html",
         {
             "page": page,
             "filters": g,

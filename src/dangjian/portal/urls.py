@@ -1,0 +1,18 @@
+from django.urls import path
+
+from .views import audit, console, home, signin
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", home.home_view, name="home"),
+    path("me/", home.me_view, name="me"),
+    path("accounts/login/", signin.login_view, name="login"),
+    path("accounts/logout/", signin.logout_view, name="logout"),
+    path("accounts/2fa/", signin.otp_view, name="otp"),
+    path("accounts/2fa/setup/", signin.otp_setup_view, name="otp_setup"),
+    path("accounts/password/", signin.password_change_view, name="password_change"),
+    path("accounts/users/", console.user_list_view, name="users"),
+    path("accounts/grants/", console.grant_list_view, name="grants"),
+    path("audit/", audit.list_view, name="audit"),
+]
