@@ -94,7 +94,7 @@ def burst(n: int) -> dict[str, Any]:
     from django.db.models import Sum
 
     from dangjian.accounts.models import User
-    from dangjian.fees import online, providers
+    from dangjian.fees import online
     from dangjian.fees.models import FeeMonth, Payment, PaymentOrder
     from dangjian.fees.services import current_index
     from dangjian.members.models import Member
@@ -112,7 +112,7 @@ def burst(n: int) -> dict[str, Any]:
         )
         order, _url = online.order_create(user=u, months=[now])
         orders.append(order)
-    sandbox = providers.get("sandbox")
+    sandbox = online.provider_get("sandbox")
     callbacks = []
     for o in orders:
         with transaction.atomic():

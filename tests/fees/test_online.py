@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core import signing
-from dangjian.fees import online, providers, services
+from dangjian.fees import online, services
 from dangjian.fees.models import (
     FeeMonth,
     Notification,
@@ -190,7 +190,7 @@ def test_stale_orders_are_closed_or_applied_by_asking_the_provider(tree, users):
     FeeMonth.objects.all().delete()
     order2, _url = _order(users["member"])
     with transaction.atomic():
-        providers.get("sandbox").pay(order2.out_trade_no)
+        online.provider_get("sandbox").pay(order2.out_trade_no)
     PaymentOrder.objects.filter(pk=order2.pk).update(
         created_at=timezone.now() - timedelta(minutes=30)
     )

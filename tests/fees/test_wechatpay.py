@@ -144,9 +144,7 @@ def test_unanswered_orders_are_queried_and_closed_and_refunds_sent(sim, tree, us
     assert online.order_close_stale() == {"applied": 1, "closed": 0}
     order2.refresh_from_db()
     assert order2.status == OrderStatus.PAID
-    from dangjian.fees.providers import get
-
-    get("wechat").refund(order2.out_trade_no, order2.amount_fen, "测试退款")
+    online.provider_get("wechat").refund(order2.out_trade_no, order2.amount_fen, "测试退款")
     assert sim.orders[order2.out_trade_no]["state"] == "REFUND"
 
 

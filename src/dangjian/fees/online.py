@@ -15,9 +15,24 @@ from django.utils import timezone
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 
-from . import providers
 from .models import Channel, Notification, OrderStatus, Payment, PaymentOrder, month_label
+from .providers import CallbackRefused, Provider, SandboxProvider
 from .services import payment_plan, record_payment
+from .wechatpay import WeChatPayProvider
+
+# The providers this deployment can take payments through; settings.PAYMENT["provider"] names the
+# one members pay with.
+PROVIDERS: dict[str, Provider] = {"sandbox": SandboxProvider(), "wechat": WeChatPayProvider()}
+
+
+def provider_get(name: str) -> Provider:
+    if name not in PROVIDERS:
+        raise CallbackRefused(f"未知的支付渠道“{name}”")
+    return PROVIDERS[name]
+
+
+def provider_default() -> Provider:
+    return provider_get(str(settings.PAYMENT.get("provider", "sandbox")))
 
 
 @transaction.atomic(durable=True)
@@ -29,7 +44,7 @@ def order_create(*, user: Any, months: list[int]) -> tuple[PaymentOrder, str]:
     plan = payment_plan(member, months)
     if plan.due_fen <= 0:
         raise DomainError("nothing_due", "所选月份没有应缴金额", field="months")
-    provider = providers.default_provider()
+    provider = provider_default()
     out_trade_no = f"DJ{timezone.localdate():%Y%m%d}{secrets.token_hex(8).upper()}"
     order = PaymentOrder.objects.create(
         out_trade_no=out_trade_no,
@@ -72,7 +87,7 @@ def _apply_paid(order: PaymentOrder, transaction_id: str, amount_fen: int) -> st
             "refunded"  # already handled (and refunded) once; a later notification changes nothing
         )
     if amount_fen != order.amount_fen:
-        raise providers.CallbackRefused(f"金额不符：订单{order.amount_fen}分，回调{amount_fen}分")
+        raise CallbackRefused(f"金额不符：订单{order.amount_fen}分，回调{amount_fen}分")
     member = order.member
     try:
         with transaction.atomic():
@@ -93,7 +108,7 @@ def _apply_paid(order: PaymentOrder, transaction_id: str, amount_fen: int) -> st
             transaction_id,
         )
         order.save(update_fields=["status", "paid_at", "transaction_id"])
-        provider, reason = providers.get(order.provider), exc.message
+        provider, reason = provider_get(order.provider), exc.message
         transaction.on_commit(lambda: provider.refund(order.out_trade_no, amount_fen, reason))
         audit_record(
             actor=None,
@@ -116,10 +131,10 @@ def payment_callback(*, provider_name: str, headers: Any, body: bytes) -> Callba
     """Verify and apply a provider's notification. Replays and concurrent duplicates have one effect:
     the notification id is recorded under a unique constraint and the order row is locked."""
     try:
-        provider = providers.get(provider_name)
-        if provider_name == "sandbox" and providers.default_provider().name != "sandbox":
+        provider = provider_get(provider_name)
+        if provider_name == "sandbox" and provider_default().name != "sandbox":
             # a deployment taking real payments does not accept simulated ones
-            raise providers.CallbackRefused("模拟支付未启用")
+            raise CallbackRefused("模拟支付未启用")
         data = provider.parse_callback(headers, body)
         with transaction.atomic(durable=True):
             try:
@@ -138,11 +153,11 @@ def payment_callback(*, provider_name: str, headers: Any, body: bytes) -> Callba
                 .first()
             )
             if order is None:
-                raise providers.CallbackRefused(f"订单{data.out_trade_no}不存在")
+                raise CallbackRefused(f"订单{data.out_trade_no}不存在")
             if not data.success:
                 return CallbackOutcome("not_success", order)
             return CallbackOutcome(_apply_paid(order, data.transaction_id, data.amount_fen), order)
-    except providers.CallbackRefused as exc:
+    except CallbackRefused as exc:
         with transaction.atomic():
             audit_record(
                 actor=None,
@@ -172,7 +187,7 @@ def order_close_stale(now: Any = None) -> dict[str, int]:
             )
             if order is None:
                 continue
-            provider = providers.get(order.provider)
+            provider = provider_get(order.provider)
             result = provider.query_order(order.out_trade_no)
             if result.status == "paid":
                 if _apply_paid(order, result.transaction_id, result.amount_fen) == "applied":
@@ -201,7 +216,7 @@ class Difference:
 
 def bill_reconcile(day: date, provider_name: str | None = None) -> list[Difference]:
     """The provider's bill for a day against the online payments recorded that day."""
-    provider = providers.get(provider_name) if provider_name else providers.default_provider()
+    provider = provider_get(provider_name) if provider_name else provider_default()
     bill = {r.out_trade_no: r for r in provider.bill(day) if r.status == "paid"}
     ours = {
         p.order.out_trade_no: p

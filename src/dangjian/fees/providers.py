@@ -1,6 +1,7 @@
 """Payment providers: one interface (create, query, close, verify and parse a callback, refund,
 the daily bill) and the built-in sandbox, which behaves like a real provider on the same machine:
 it keeps its own record of each transaction, and its callbacks are HMAC-signed and time-stamped.
+Which providers a deployment has is decided where payments are made (`online.PROVIDERS`).
 """
 
 from __future__ import annotations
@@ -138,22 +139,3 @@ class SandboxProvider:
             paid_at__date=day, status__in=["paid", "refunded"]
         ).order_by("out_trade_no")
         return [BillRow(t.out_trade_no, t.transaction_id, t.amount_fen, t.status) for t in rows]
-
-
-def _providers() -> dict[str, Provider]:
-    from .wechatpay import WeChatPayProvider
-
-    return {"sandbox": SandboxProvider(), "wechat": WeChatPayProvider()}
-
-
-PROVIDERS: dict[str, Provider] = _providers()
-
-
-def get(name: str) -> Provider:
-    if name not in PROVIDERS:
-        raise CallbackRefused(f"未知的支付渠道“{name}”")
-    return PROVIDERS[name]
-
-
-def default_provider() -> Provider:
-    return get(str(settings.PAYMENT.get("provider", "sandbox")))

@@ -314,7 +314,7 @@ def sandbox_pay_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     if request.method == "POST" and order.status == "created":
         from django.db import transaction
 
-        sandbox = providers.get("sandbox")
+        sandbox = online.provider_get("sandbox")
         with transaction.atomic():
             headers, body = sandbox.pay(out_trade_no)  # type: ignore[attr-defined]
         try:

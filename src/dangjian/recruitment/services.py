@@ -8,6 +8,7 @@ refused with the rule, the dates and the article; nothing is half-written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -23,6 +24,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber, uploads
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.fees import bands
 from dangjian.members import validation as v
 from dangjian.members.models import Member
 
@@ -342,6 +344,195 @@ def _full_member(m: Member | None, actor: Any, label: str) -> Member:
     return m
 
 
+@dataclass
+class _Step:
+    """What one recorded step brings: the record (locked), the date, the rule version's intervals,
+    and the inputs some steps need. A step's check raises a DomainError or returns what the audit
+    event should add."""
+
+    actor: Any
+    c: Candidate
+    on: date
+    p: dict[str, Any]
+    members: list[Member] | None
+    vote: Vote | None
+    training_days: int | None
+    training_hours: int | None
+    leaving_on: date | None
+    opinion: str
+    fee_category: str
+    fee_base_fen: int | None
+
+
+def _step_people(x: _Step, step: int) -> dict[str, Any]:
+    """5: 1–2 cultivation contacts; 9: two introducers — full members."""
+    c = x.c
+    people = list(dict.fromkeys(x.members or []))
+    label = "培养联系人" if step == 5 else "入党介绍人"
+    if step == 5 and not 1 <= len(people) <= 2:
+        raise DomainError(
+            "count", "培养联系人为1至2名正式党员（发展党员工作细则第九条）", field="members"
+        )
+    if step == 9 and len(people) != 2:
+        raise _refuse("DEV-07", "入党介绍人须为2名正式党员（《党章》第五条）", "members")
+    people = [_full_member(m, x.actor, label) for m in people]
+    if step == 5:
+        c.contact_1, c.contact_2 = people[0], people[1] if len(people) > 1 else None
+    else:
+        c.introducer_1, c.introducer_2 = people
+    return {"members": [m.member_no for m in people]}
+
+
+def _step_assessment(x: _Step, step: int) -> dict[str, Any]:
+    """6: a half-yearly assessment by the contacts (may be recorded again)."""
+    opinion = (x.opinion or "").strip()
+    if not opinion:
+        raise DomainError("required", "请填写考察意见", field="opinion")
+    Assessment.objects.create(
+        candidate=x.c,
+        on=x.on,
+        opinion=opinion[:300],
+        recorded_by=x.actor if getattr(x.actor, "pk", None) else None,
+    )
+    return {}
+
+
+def _step_target(x: _Step, step: int) -> dict[str, Any]:
+    """7: a development object after a full year as activist, with assessments on record."""
+    c = x.c
+    ready = add_months(c.activist_on, x.p["activist_months"])  # type: ignore[arg-type]
+    if x.on < ready and not _excepted(c, 7):
+        raise _refuse(
+            "DEV-05",
+            f"确定为入党积极分子（{_d(c.activist_on)}）后培养教育考察不满一年，{_d(ready)}起方可确定为"
+            "发展对象（发展党员工作细则第十三条）",
+        )
+    if not c.assessments.exists():
+        raise _refuse("DEV-04", "确定发展对象前，须有培养联系人的培养考察记录")
+    return {}
+
+
+def _step_training(x: _Step, step: int) -> dict[str, Any]:
+    """11: concentrated training of at least N days or M hours."""
+    p = x.p
+    if (
+        (x.training_days or 0) < p["training_days"]
+        and (x.training_hours or 0) < p["training_hours"]
+        and not _excepted(x.c, 11)
+    ):
+        raise _refuse(
+            "DEV-06",
+            f"集中培训时间不少于{p['training_days']}天或不少于{p['training_hours']}个学时"
+            f"（发展党员工作细则第十七条），"
+            f"填写的是{x.training_days or 0}天、{x.training_hours or 0}学时",
+            "training_days",
+        )
+    x.c.training_days, x.c.training_hours = x.training_days, x.training_hours
+    return {}
+
+
+def _step_branch_review(x: _Step, step: int) -> dict[str, Any]:
+    """12: the branch committee reviews only after political review and training."""
+    c = x.c
+    if c.reviewed_on is None or c.trained_on is None:
+        missing = "政治审查" if c.reviewed_on is None else "集中培训"
+        raise _refuse(
+            "DEV-06", f"未经{missing}，不能提交支部委员会审查（发展党员工作细则第十六、十七条）"
+        )
+    return {}
+
+
+def _step_pre_review(x: _Step, step: int) -> dict[str, Any]:
+    """13: the committee's pre-review needs both introducers; the expected leaving date is noted."""
+    c = x.c
+    if c.introducer_1_id is None or c.introducer_2_id is None:
+        raise _refuse("DEV-07", "尚未确定两名入党介绍人，不能报上级党委预审")
+    if x.leaving_on is not None:
+        c.leaving_on = x.leaving_on
+    return {}
+
+
+def _step_admission(x: _Step, step: int) -> dict[str, Any]:
+    """15: the branch meeting admits after the public notice, review and training, by vote."""
+    c, on = x.c, x.on
+    if c.publicized_on is None or c.publicized_until is None:
+        raise _refuse("DEV-19", "接收预备党员前须对发展对象进行公示，请先登记公示")
+    if c.reviewed_on is None or c.trained_on is None or c.reviewed_on > on or c.trained_on > on:
+        raise _refuse(
+            "DEV-06",
+            f"支部大会讨论前须完成政治审查和集中培训（政审{_d(c.reviewed_on)}，"
+            f"培训{_d(c.trained_on)}）",
+        )
+    soon = add_months(on, x.p["leave_months"])
+    if c.leaving_on and c.leaving_on <= soon and not _excepted(c, 15):
+        raise _refuse(
+            "DEV-20",
+            f"发展对象预计{_d(c.leaving_on)}离开本单位，在接收后3个月内，一般不予接收"
+            "（发展党员工作细则第十九条）",
+        )
+    c.votes["admission"] = _check_vote(x.vote, "接收预备党员")
+    return {"vote": c.votes["admission"]}
+
+
+def _step_approval(x: _Step, step: int) -> dict[str, Any]:
+    """17: the higher committee approves after its talk, within the limit; fees must be set."""
+    c = x.c
+    if c.approval_talk_on is None:
+        raise _refuse("order", "上级党委审批前须派人与发展对象谈话（第16步）")
+    limit = add_months(c.admitted_on, x.p["approval_max_months"])  # type: ignore[arg-type]
+    if x.fee_category not in bands.CATEGORIES or x.fee_base_fen is None or x.fee_base_fen < 0:
+        raise DomainError(
+            "required",
+            "请填写党费类别和计算基数，党费从接收为预备党员的当月起交纳",
+            field="fee_category",
+        )
+    if x.on > limit:
+        raise _refuse(
+            "DEV-11",
+            f"支部大会讨论（{_d(c.admitted_on)}）后超过6个月未审批（期限{_d(limit)}），"
+            "须重新履行接收程序（发展党员工作细则第二十五条）",
+        )
+    return {}
+
+
+def _step_oath(x: _Step, step: int) -> dict[str, Any]:
+    """20: the oath follows the approval."""
+    if x.c.member_id is None:
+        raise _refuse("order", "经上级党委批准后方可入党宣誓")
+    return {}
+
+
+def _step_conversion_meeting(x: _Step, step: int) -> dict[str, Any]:
+    """23: the branch meeting on conversion, not before the probation ends, by vote."""
+    c = x.c
+    end = probation_end(c)
+    if end is not None and x.on < end:
+        raise _refuse(
+            "DEV-14",
+            f"预备期到{_d(end)}届满，转正的支部大会不能早于预备期满（发展党员工作细则第三十三条）",
+        )
+    c.votes["conversion"] = _check_vote(x.vote, "预备党员转正")
+    return {"vote": c.votes["conversion"]}
+
+
+# The steps that check facts of their own (beyond order, date and the step's interval), by number.
+STEP_CHECKS: dict[int, Callable[[_Step, int], dict[str, Any]]] = {
+    5: _step_people,
+    6: _step_assessment,
+    7: _step_target,
+    9: _step_people,
+    11: _step_training,
+    12: _step_branch_review,
+    13: _step_pre_review,
+    15: _step_admission,
+    17: _step_approval,
+    20: _step_oath,
+    23: _step_conversion_meeting,
+}
+# Steps that may be recorded again (each assessment; the approved conversion re-dated).
+REPEATABLE_STEPS = {6, 21}
+
+
 @transaction.atomic(durable=True)
 def candidate_step(
     *,
@@ -359,7 +550,8 @@ def candidate_step(
     fee_base_fen: int | None = None,
     files: list[Any] | None = None,
 ) -> Candidate:
-    """Record step `step` done on `on`, after checking the order, the interval and the step's own facts."""
+    """Record step `step` done on `on`, after checking the order, the date and the step's own facts
+    (`STEP_CHECKS`); approval (17) creates the member, conversion (24) makes them full."""
     c = _lock(candidate)
     _check_org(actor, c.organization)
     if c.closed_on or c.cancelled_on:
@@ -376,7 +568,6 @@ def candidate_step(
                 field="step",
             )
     s = STEP_BY_NO[step]
-    p = params(c.rule_version)
     today = timezone.localdate()
     if on is None or on > today:
         raise DomainError("bad_date", "日期不能为空且不能晚于今天", field="on")
@@ -389,112 +580,29 @@ def candidate_step(
     if on < prev:
         raise _refuse(
             "order",
-            f"第{step}步“{s.label}”的日期{_d(on)}早于第{before.no}步“{before.label}”的日期{_d(prev)}",
+            f"第{step}步“{s.label}”的日期{_d(on)}早于第{before.no}步“{before.label}”的日期"
+            f"{_d(prev)}",
         )
-    if getattr(c, s.field) is not None and step not in (6, 21):
+    if getattr(c, s.field) is not None and step not in REPEATABLE_STEPS:
         raise DomainError("done", f"第{step}步“{s.label}”已于{_d(getattr(c, s.field))}办理")
     data: dict[str, Any] = {}
-    if step == 7:
-        ready = add_months(c.activist_on, p["activist_months"])  # type: ignore[arg-type]
-        if on < ready and not _excepted(c, 7):
-            raise _refuse(
-                "DEV-05",
-                f"确定为入党积极分子（{_d(c.activist_on)}）后培养教育考察不满一年，{_d(ready)}起方可确定为"
-                "发展对象（发展党员工作细则第十三条）",
-            )
-        if not c.assessments.exists():
-            raise _refuse("DEV-04", "确定发展对象前，须有培养联系人的培养考察记录")
-    if step in (5, 9):
-        people = list(dict.fromkeys(members or []))
-        label = "培养联系人" if step == 5 else "入党介绍人"
-        if step == 5 and not 1 <= len(people) <= 2:
-            raise DomainError(
-                "count", "培养联系人为1至2名正式党员（发展党员工作细则第九条）", field="members"
-            )
-        if step == 9 and len(people) != 2:
-            raise _refuse("DEV-07", "入党介绍人须为2名正式党员（《党章》第五条）", "members")
-        people = [_full_member(m, actor, label) for m in people]
-        if step == 5:
-            c.contact_1, c.contact_2 = people[0], people[1] if len(people) > 1 else None
-        else:
-            c.introducer_1, c.introducer_2 = people
-        data["members"] = [m.member_no for m in people]
-    if step == 6:
-        opinion = (opinion or "").strip()
-        if not opinion:
-            raise DomainError("required", "请填写考察意见", field="opinion")
-        Assessment.objects.create(
-            candidate=c,
+    check = STEP_CHECKS.get(step)
+    if check is not None:
+        inputs = _Step(
+            actor=actor,
+            c=c,
             on=on,
-            opinion=opinion[:300],
-            recorded_by=actor if getattr(actor, "pk", None) else None,
+            p=params(c.rule_version),
+            members=members,
+            vote=vote,
+            training_days=training_days,
+            training_hours=training_hours,
+            leaving_on=leaving_on,
+            opinion=opinion,
+            fee_category=fee_category,
+            fee_base_fen=fee_base_fen,
         )
-    if step == 11:
-        if (
-            (training_days or 0) < p["training_days"]
-            and (training_hours or 0) < p["training_hours"]
-            and not _excepted(c, 11)
-        ):
-            raise _refuse(
-                "DEV-06",
-                f"集中培训时间不少于{p['training_days']}天或不少于{p['training_hours']}个学时（发展党员工作细则第十七条），"
-                f"填写的是{training_days or 0}天、{training_hours or 0}学时",
-                "training_days",
-            )
-        c.training_days, c.training_hours = training_days, training_hours
-    if step == 12 and (c.reviewed_on is None or c.trained_on is None):
-        missing = "政治审查" if c.reviewed_on is None else "集中培训"
-        raise _refuse(
-            "DEV-06", f"未经{missing}，不能提交支部委员会审查（发展党员工作细则第十六、十七条）"
-        )
-    if step == 13:
-        if c.introducer_1_id is None or c.introducer_2_id is None:
-            raise _refuse("DEV-07", "尚未确定两名入党介绍人，不能报上级党委预审")
-        if leaving_on is not None:
-            c.leaving_on = leaving_on
-    if step == 15:
-        if c.publicized_on is None or c.publicized_until is None:
-            raise _refuse("DEV-19", "接收预备党员前须对发展对象进行公示，请先登记公示")
-        if c.reviewed_on is None or c.trained_on is None or c.reviewed_on > on or c.trained_on > on:
-            raise _refuse(
-                "DEV-06",
-                f"支部大会讨论前须完成政治审查和集中培训（政审{_d(c.reviewed_on)}，培训{_d(c.trained_on)}）",
-            )
-        soon = add_months(on, p["leave_months"])
-        if c.leaving_on and c.leaving_on <= soon and not _excepted(c, 15):
-            raise _refuse(
-                "DEV-20",
-                f"发展对象预计{_d(c.leaving_on)}离开本单位，在接收后3个月内，一般不予接收（发展党员工作细则第十九条）",
-            )
-        data["vote"] = c.votes["admission"] = _check_vote(vote, "接收预备党员")
-    if step == 17:
-        if c.approval_talk_on is None:
-            raise _refuse("order", "上级党委审批前须派人与发展对象谈话（第16步）")
-        limit = add_months(c.admitted_on, p["approval_max_months"])  # type: ignore[arg-type]
-        from dangjian.fees import bands
-
-        if fee_category not in bands.CATEGORIES or fee_base_fen is None or fee_base_fen < 0:
-            raise DomainError(
-                "required",
-                "请填写党费类别和计算基数，党费从接收为预备党员的当月起交纳",
-                field="fee_category",
-            )
-        if on > limit:
-            raise _refuse(
-                "DEV-11",
-                f"支部大会讨论（{_d(c.admitted_on)}）后超过6个月未审批（期限{_d(limit)}），"
-                "须重新履行接收程序（发展党员工作细则第二十五条）",
-            )
-    if step == 20 and c.member_id is None:
-        raise _refuse("order", "经上级党委批准后方可入党宣誓")
-    if step == 23:
-        end = probation_end(c)
-        if end is not None and on < end:
-            raise _refuse(
-                "DEV-14",
-                f"预备期到{_d(end)}届满，转正的支部大会不能早于预备期满（发展党员工作细则第三十三条）",
-            )
-        data["vote"] = c.votes["conversion"] = _check_vote(vote, "预备党员转正")
+        data = check(inputs, step)
     setattr(c, s.field, on)
     stored = uploads.store(files or [], folder="recruitment")
     try:
@@ -528,7 +636,6 @@ def _admit(
 ) -> None:
     """Approval creates the probationary member: joined on the admission meeting's date, party fees
     from that month (ledger rows from the admission month to this one)."""
-    from dangjian.fees import bands
     from dangjian.fees.models import FeeMonth, month_index, month_label
     from dangjian.fees.services import rollup_refresh
     from dangjian.members.services import MemberData, member_create_within
