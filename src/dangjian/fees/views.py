@@ -18,6 +18,7 @@ from dangjian.members import selectors as member_selectors
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.views import scope_home
 from dangjian.web.access import member_required, signed_in, staff_required
 from dangjian.web.forms import add_domain_error
 
@@ -42,13 +43,8 @@ def _status(row: FeeMonth | None, idx: int, now: int) -> str:
     return "unpaid" if idx < now else "open"
 
 
-@staff_required("view")
-def home_view(request: HttpRequest) -> HttpResponse:
-    """党费收缴 from the menu: the user's own organization (a branch's grid, a committee's summary)."""
-    root = org_selectors.org_roots(request.user).first()
-    if root is None:
-        raise Http404
-    return redirect("fees:grid" if root.kind == "branch" else "fees:summary", root.pk)
+# 党费收缴 from the menu: a branch's grid, a committee's summary
+home_view = scope_home(lambda org: "fees:grid" if org.kind == "branch" else "fees:summary")
 
 
 @staff_required("view")

@@ -27,6 +27,7 @@ from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
+from dangjian.orgs.views import scope_home
 from dangjian.web.access import admin_required, member_required, staff_required
 from dangjian.web.forms import BootstrapMixin, DateInput, split_numbers, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
@@ -62,12 +63,7 @@ def _then(request: HttpRequest, message: Any, *to: Any) -> Any:
     return done
 
 
-@staff_required("view")
-def home_view(request: HttpRequest) -> HttpResponse:
-    root = org_selectors.org_roots(request.user).first()
-    if root is None:
-        raise Http404
-    return redirect("learning:library", root.pk)
+home_view = scope_home("learning:library")
 
 
 @staff_required("view")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.models import StoredFileRecord
+
 from .constants import (
     AttendanceStatus,
     Exclusion,
@@ -111,27 +113,15 @@ class Attendance(models.Model):
         return f"{self.meeting_id}:{self.member_id} {self.status}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFileRecord):
     """A photo or file of a meeting (validated by core.uploads, stored outside the web root)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attachments")
-    name = models.CharField("文件名", max_length=100)
-    path = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "会议附件"
         verbose_name_plural = "会议附件"
         ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Appraisal(models.Model):

@@ -23,6 +23,7 @@ from dangjian.core import uploads
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.views import scope_home
 from dangjian.web.access import member_required, staff_required
 from dangjian.web.forms import add_domain_error, submit
 
@@ -51,12 +52,7 @@ def _year(request: HttpRequest) -> int:
     return min(max(year, 2000), today.year + 1)
 
 
-@staff_required("view")
-def home_view(request: HttpRequest) -> HttpResponse:
-    root = org_selectors.org_roots(request.user).first()
-    if root is None:
-        raise Http404
-    return redirect("meetings:calendar", root.pk)
+home_view = scope_home("meetings:calendar")
 
 
 @staff_required("view")

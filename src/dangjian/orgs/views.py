@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +30,20 @@ from .forms import (
     TermForm,
 )
 from .models import Organization, Post
+
+
+def scope_home(target: str | Callable[[Organization], str]) -> Callable[..., HttpResponse]:
+    """A module's entry from the menu: its page for the user's own organization (the root of their
+    first grant). `target` is the page's URL name, or a function of the organization giving it."""
+
+    @staff_required("view")
+    def home_view(request: HttpRequest) -> HttpResponse:
+        root = selectors.org_roots(request.user).first()
+        if root is None:
+            raise Http404
+        return redirect(target(root) if callable(target) else target, root.pk)
+
+    return home_view
 
 
 @staff_required("view")

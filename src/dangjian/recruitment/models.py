@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.models import StoredFileRecord
+
 from .constants import STEPS, Stage
 
 
@@ -138,28 +140,16 @@ class Assessment(models.Model):
         return f"{self.candidate_id} {self.on}"
 
 
-class Document(models.Model):
+class Document(StoredFileRecord):
     """A document of a step (application, thought report, review, certificate, form): validated upload."""
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="documents")
     step = models.PositiveSmallIntegerField("步骤")
-    name = models.CharField("文件名", max_length=100)
-    path = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "发展材料"
         verbose_name_plural = "发展材料"
         ordering = ["step", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class StepException(models.Model):

@@ -24,6 +24,7 @@ from dangjian.core.errors import DomainError
 from dangjian.fees import bands
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.views import scope_home
 from dangjian.web.access import admin_required, staff_required
 from dangjian.web.forms import BootstrapMixin, DateInput, submit
 
@@ -84,12 +85,7 @@ def next_step(c: Candidate) -> tuple[int, date | None, str] | None:
     return None
 
 
-@staff_required("view")
-def home_view(request: HttpRequest) -> HttpResponse:
-    root = org_selectors.org_roots(request.user).first()
-    if root is None:
-        raise Http404
-    return redirect("recruitment:board", root.pk)
+home_view = scope_home("recruitment:board")
 
 
 @staff_required("view")

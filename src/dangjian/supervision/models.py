@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.models import StoredFileRecord
+
 
 class Task(models.Model):
     title = models.CharField("督办事项", max_length=100)
@@ -41,6 +43,7 @@ class AssignmentStatus(models.TextChoices):
 # the organization still has to act (not yet replied, or sent back)
 OPEN_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.RETURNED)
 
+
 class Assignment(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
     organization = models.ForeignKey(
@@ -75,7 +78,7 @@ class Assignment(models.Model):
         return f"{self.task_id} → {self.organization_id}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFileRecord):
     """A file attached to a task (by the issuer) or to an assignment's reply (by the assignee).
 
     Stored outside the web root under a random name (core.uploads); served only through the
@@ -86,20 +89,8 @@ class Attachment(models.Model):
     assignment = models.ForeignKey(
         Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
-    name = models.CharField("文件名", max_length=100)
-    path = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "附件"
         verbose_name_plural = "附件"
         ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name

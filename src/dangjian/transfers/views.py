@@ -26,6 +26,7 @@ from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
+from dangjian.orgs.views import scope_home
 from dangjian.web.access import admin_required, member_required, staff_required
 from dangjian.web.forms import BootstrapMixin, DateInput, add_domain_error, split_numbers, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
@@ -64,12 +65,7 @@ def _branches(user: Any) -> Any:
     return policy.visible_to(user, "change").filter(kind="branch", is_active=True).order_by("path")
 
 
-@staff_required("view")
-def home_view(request: HttpRequest) -> HttpResponse:
-    root = org_selectors.org_roots(request.user).first()
-    if root is None:
-        raise Http404
-    return redirect("transfers:list", root.pk)
+home_view = scope_home("transfers:list")
 
 
 @staff_required("view")
