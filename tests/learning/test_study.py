@@ -16,7 +16,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from dangjian.core.errors import DomainError, NotVisible
-from dangjian.learning import services
+from dangjian.learning import selectors, services
 from dangjian.learning.models import Progress, StudyDay
 from tests.conftest import login
 
@@ -139,7 +139,7 @@ def test_offline_session_hours(tree, users):
         hours=Decimal("1.5"),
         members=ms[:1],
     )
-    h = services.hours_by_member([m.pk for m in ms], timezone.localdate().year)
+    h = selectors.hours_by_member([m.pk for m in ms], timezone.localdate().year)
     assert (h[ms[0].pk]["total"], h[ms[1].pk]["total"]) == (Decimal("9.5"), Decimal(8))
     with pytest.raises(DomainError, match="不是本组织党员"):
         services.session_record(
@@ -238,11 +238,11 @@ def test_points_are_opt_in_capped_and_rankings_only_among_volunteers(tree, users
     _beats(a, r, steps)
     _beats(b, r, steps)  # did not opt in
     year = timezone.localdate().year
-    assert services.year_points([a.pk, b.pk], year) == {
+    assert selectors.year_points([a.pk, b.pk], year) == {
         a.pk: 3,
         b.pk: 0,
     }  # 5 points earned, 3 the cap
-    assert services.ranking(tree.branch_a1, year) == [(a.name, 3)]  # b never appears
+    assert selectors.ranking(tree.branch_a1, year) == [(a.name, 3)]  # b never appears
     with pytest.raises(NotVisible):
         services.points_configure(
             actor=users["committee_staff"], enabled=True, daily_cap=3, ranking=True

@@ -26,6 +26,7 @@ from dangjian.members.models import Member
 from dangjian.members.selectors import member_ids
 
 from .models import OfflineAttendance, StudyDay, StudyYear
+from .selectors import measured, online_hours
 
 STUDY = FileSpec(
     "study.csv",
@@ -88,8 +89,6 @@ def check_study(ctx: BundleContext, table: Table) -> list[StudyRow]:
 
 def _measured(members: Any, years: set[int]) -> dict[tuple[int, int], Decimal]:
     """Hours measured here (online + offline) per (member, year), as the platform shows them."""
-    from .services import measured, online_hours
-
     if not (StudyDay.objects.exists() or OfflineAttendance.objects.exists()):
         return {}
     return {

@@ -19,17 +19,10 @@ from dangjian.core.sqldates import AddMonths
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
 
+from .constants import LEADER_POSTS
 from .models import OfflineAttendance, OfflineSession, SessionKind, StudyDay, StudyYear
 
 PX = "2019—2023年全国党员教育培训工作规划"
-LEADER_POSTS = (
-    "secretary",
-    "deputy_secretary",
-    "organization",
-    "propaganda",
-    "discipline",
-    "committee_member",
-)
 
 
 def _hours(year: int, upto: date | None = None):  # type: ignore[no-untyped-def]

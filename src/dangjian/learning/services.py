@@ -10,12 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
-from dangjian.compliance.packs import rule_params
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import ACTIVE_STATUSES
@@ -38,39 +37,20 @@ from .models import (
     Resource,
     SessionKind,
     StudyDay,
-    StudyYear,
     Unit,
 )
+from .selectors import ancestor_paths, resource_visible_to, visible_courses
 
 HEARTBEAT_SECONDS = 15  # the page reports every 15 s while it counts
 MAX_GAP = (
     HEARTBEAT_SECONDS + 5
 )  # at most this much is credited per heartbeat (a sleeping laptop earns nothing)
 POINT_SECONDS = 600  # one point per 10 minutes studied
-LEADER_POSTS = (
-    "secretary",
-    "deputy_secretary",
-    "organization",
-    "propaganda",
-    "discipline",
-    "committee_member",
-)
 
 
 def _change(actor: Any, org: Any) -> None:
     if actor is not None and not policy.can(actor, "change", org):
         raise NotVisible()
-
-
-def ancestor_paths(org: Any) -> list[str]:
-    return [org.path[:i] for i in range(org.steplen, len(org.path) + 1, org.steplen)]
-
-
-def visible_courses(org: Any) -> Any:
-    """Courses published by this organization or one above it (what its members may study)."""
-    return Course.objects.filter(
-        publisher__path__in=ancestor_paths(org), published_on__isnull=False
-    )
 
 
 # ---- publishing -------------------------------------------------------------------------------------
@@ -233,10 +213,6 @@ def assignment_create(*, actor: Any, course: Course, organization: Any, due_on: 
 # ---- study time -------------------------------------------------------------------------------------
 
 
-def resource_visible_to(member: Member, resource: Resource) -> bool:
-    return visible_courses(member.organization).filter(units__resources=resource).exists()
-
-
 @transaction.atomic(durable=True)
 def study_beat(
     *, member: Member, resource: Resource, visible: bool, playing: bool, position: int = 0
@@ -346,70 +322,6 @@ def session_record(
 
 
 # ---- hours against the requirement ----------------------------------------------------------------------
-
-
-def requirements(params_member: int = 32, params_leader: int = 56) -> tuple[int, int]:
-    return int(rule_params("EDU-01").get("hours", params_member)), int(
-        rule_params("EDU-02").get("hours", params_leader)
-    )
-
-
-def leaders(member_ids: list[int], year: int) -> set[int]:
-    """Members holding a secretary or committee post at some time in the year."""
-    from dangjian.orgs.models import Post
-
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    return set(
-        Post.objects.filter(member_id__in=member_ids, post__in=LEADER_POSTS)
-        .filter(Q(started_on__isnull=True) | Q(started_on__lte=end))
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-        .values_list("member_id", flat=True)
-    )
-
-
-def measured(members: Any, year: int) -> dict[int, tuple[int, Decimal]]:
-    """(online seconds, offline hours) measured here per member in a year: two grouped queries.
-    `members`: a list of ids, a queryset of them (a subquery), or None for every member."""
-    days = StudyDay.objects.filter(day__year=year)
-    sessions = OfflineAttendance.objects.filter(session__held_on__year=year)
-    if members is not None:
-        days, sessions = days.filter(member_id__in=members), sessions.filter(member_id__in=members)
-    out: dict[int, tuple[int, Decimal]] = {}
-    for mid, secs in (
-        days.values("member_id").annotate(s=Sum("seconds")).values_list("member_id", "s")
-    ):
-        out[mid] = (int(secs or 0), Decimal(0))
-    for mid, h in (
-        sessions.values("member_id").annotate(h=Sum("hours")).values_list("member_id", "h")
-    ):
-        out[mid] = (out.get(mid, (0, Decimal(0)))[0], Decimal(h or 0))
-    return out
-
-
-def online_hours(seconds: int) -> Decimal:
-    return (Decimal(seconds) / 3600).quantize(Decimal("0.1"))
-
-
-def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Decimal]]:
-    """Online, offline and imported hours of each member in a year: three grouped queries."""
-    out: dict[int, dict[str, Decimal]] = {
-        m: {
-            "online": Decimal(0),
-            "offline": Decimal(0),
-            "imported": Decimal(0),
-            "seconds": Decimal(0),
-        }
-        for m in member_ids
-    }
-    for mid, (secs, offline) in measured(member_ids, year).items():
-        out[mid].update(online=online_hours(secs), seconds=Decimal(secs), offline=offline)
-    for mid, h in StudyYear.objects.filter(member_id__in=member_ids, year=year).values_list(
-        "member_id", "hours"
-    ):
-        out[mid]["imported"] = Decimal(h)
-    for v in out.values():
-        v["total"] = v["online"] + v["offline"] + v["imported"]
-    return out
 
 
 # ---- quizzes --------------------------------------------------------------------------------------------
@@ -602,29 +514,3 @@ def points_choose(*, member: Member, points: bool, ranking: bool) -> PointsChoic
     return c
 
 
-def year_points(member_ids: list[int], year: int) -> dict[int, int]:
-    return dict(
-        StudyDay.objects.filter(member_id__in=member_ids, day__year=year)
-        .values("member_id")
-        .annotate(p=Sum("points"))
-        .values_list("member_id", "p")
-    )
-
-
-def ranking(org: Any, year: int, limit: int = 20) -> list[tuple[str, int]]:
-    """The ranking within a branch: only members who chose to appear, and only when the deployment
-    turned rankings on."""
-    s = PointsSetting.objects.first()
-    if not (s and s.enabled and s.ranking):
-        return []
-    rows = (
-        StudyDay.objects.filter(
-            day__year=year,
-            member__organization__path__startswith=org.path,
-            member__points_choice__ranking=True,
-        )
-        .values("member__name")
-        .annotate(p=Sum("points"))
-        .order_by("-p", "member__name")[:limit]
-    )
-    return [(r["member__name"], r["p"] or 0) for r in rows]

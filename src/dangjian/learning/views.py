@@ -7,13 +7,9 @@ stopped, search, study a resource (time counted by heartbeats), take a quiz and 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.db.models import Avg, Count, Max, Q
-from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,30 +20,17 @@ from dangjian.accounts.constants import Role
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
-from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
-from dangjian.orgs.models import Organization
 from dangjian.orgs.views import scope_home
 from dangjian.web.access import admin_required, member_required, staff_required
-from dangjian.web.forms import BootstrapMixin, DateInput, split_numbers, submit
+from dangjian.web.forms import perform, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
 
-from . import search, services
+from . import selectors, services
+from .forms import AssignForm, CourseForm, PaperForm, QuestionForm, ResourceForm, SessionForm
 from .models import (
-    Assignment,
-    Attempt,
     Course,
-    Kind,
-    OfflineSession,
-    Paper,
-    PointsChoice,
     PointsSetting,
-    Progress,
-    Question,
-    QuestionKind,
-    Resource,
-    SessionKind,
-    Unit,
 )
 
 # ---- staff ------------------------------------------------------------------------------------------
@@ -70,23 +53,8 @@ home_view = scope_home("learning:library")
 def library_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
     q = (request.GET.get("q") or "").strip()
-    # published by this organization or above it, and the drafts of its own subtree (never a superior's draft)
-    courses = (
-        Course.objects.filter(
-            Q(publisher__path__in=services.ancestor_paths(org), published_on__isnull=False)
-            | Q(publisher__path__startswith=org.path)
-        )
-        .select_related("publisher")
-        .annotate(n=Count("units__resources"))
-        .order_by("-published_on", "-id")
-    )
-    found = None
-    if q:
-        found = list(
-            Resource.objects.filter(
-                search.search_q(q), unit__course__in=courses.values("id")
-            ).select_related("unit__course")[:50]
-        )
+    courses = selectors.library_courses(org)
+    found = selectors.resources_found(q, courses) if q else None
     return render(
         request,
         "learning/library.html",
@@ -100,22 +68,6 @@ def library_view(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": policy.can(request.user, "change", org),
             "today": timezone.localdate(),
         },
-    )
-
-
-class CourseForm(BootstrapMixin, forms.Form):
-    title = forms.CharField(label="课程名称", max_length=100)
-    topic = forms.CharField(
-        label="专题", max_length=50, required=False, help_text="如：党章党规、党史、理论学习"
-    )
-    summary = forms.CharField(
-        label="简介", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    units = forms.CharField(
-        label="单元",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="每行一个单元名称；留空为一个单元",
     )
 
 
@@ -153,65 +105,29 @@ def course_new_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _course(request: HttpRequest, pk: int) -> Course:
-    c = Course.objects.select_related("publisher").filter(pk=pk).first()
-    # staff see courses published in their subtree or above it
-    if c is None or not (
-        policy.can(request.user, "view", c.publisher)
-        or (
-            c.published_on is not None
-            and any(p.startswith(c.publisher.path) for p in policy.roots(request.user))
-        )
-    ):
-        raise Http404("未找到该课程")
-    return c
-
-
-class ResourceForm(BootstrapMixin, forms.Form):
-    unit = forms.ModelChoiceField(label="单元", queryset=Unit.objects.none(), empty_label=None)
-    kind = forms.ChoiceField(label="类型", choices=Kind.choices)
-    title = forms.CharField(label="标题", max_length=100)
-    body = forms.CharField(
-        label="正文（图文）", required=False, widget=forms.Textarea(attrs={"rows": 6})
-    )
-    file = forms.FileField(label="文件（视频、音频或PDF）", required=False)
-    minutes = forms.IntegerField(
-        label="计入学时上限（分钟）",
-        min_value=1,
-        max_value=600,
-        initial=30,
-        help_text="学完最多计入的时长；视频、音频一般为其时长",
-    )
-
-
-class AssignForm(BootstrapMixin, forms.Form):
-    organization = forms.ModelChoiceField(label="布置给", queryset=Organization.objects.none())
-    due_on = forms.DateField(label="完成期限", widget=DateInput())
-
-
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
 def course_view(request: HttpRequest, pk: int) -> HttpResponse:
-    c = _course(request, pk)
+    c = selectors.course_get(request.user, pk)
     can_change = policy.can(request.user, "change", c.publisher)
     rform = ResourceForm(
         request.POST if request.POST.get("form") == "resource" else None, request.FILES or None
     )
     rform.fields["unit"].queryset = c.units.all()  # type: ignore[attr-defined]
     aform = AssignForm(request.POST if request.POST.get("form") == "assign" else None)
-    aform.fields["organization"].queryset = (
-        policy.visible_to(request.user, "change").exclude(kind="group").order_by("path")
-    )  # type: ignore[attr-defined]
+    aform.fields["organization"].queryset = selectors.assign_targets(  # type: ignore[attr-defined]
+        request.user
+    )
     if request.method == "POST":
         which = request.POST.get("form")
         if which == "publish":
-            try:
-                services.course_publish(actor=request.user, course=c)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, "已发布，本组织及下级党员可以学习。")
-            return redirect("learning:course", c.pk)
+            return perform(
+                request,
+                lambda: services.course_publish(actor=request.user, course=c),
+                success="已发布，本组织及下级党员可以学习。",
+                to="learning:course",
+                args=(c.pk,),
+            )
         if which == "resource":
             resp = submit(
                 request,
@@ -241,7 +157,6 @@ def course_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if resp:
                 return resp
-    units = list(c.units.prefetch_related("resources"))
     return render(
         request,
         "learning/course.html",
@@ -249,68 +164,13 @@ def course_view(request: HttpRequest, pk: int) -> HttpResponse:
             "c": c,
             "org": c.publisher,
             "ancestors": org_selectors.org_ancestors(c.publisher, request.user),
-            "units": units,
+            **selectors.course_parts(c),
             "rform": rform,
             "aform": aform,
             "can_change": can_change,
-            "assignments": list(c.assignments.select_related("organization")),
-            "papers": list(c.papers.all()),
         },
         status=400 if (rform.errors or aform.errors) else 200,
     )
-
-
-class SessionForm(BootstrapMixin, forms.Form):
-    kind = forms.ChoiceField(label="形式", choices=SessionKind.choices)
-    title = forms.CharField(label="主题", max_length=100)
-    held_on = forms.DateField(label="日期", widget=DateInput())
-    length = forms.ChoiceField(
-        label="学时计算",
-        choices=[
-            ("full_day", "全天脱产（8学时）"),
-            ("half_day", "半天（4学时）"),
-            ("hours", "按实际小时"),
-        ],
-    )
-    hours = forms.DecimalField(
-        label="实际小时",
-        min_value=Decimal("0.5"),
-        max_value=Decimal(8),
-        decimal_places=1,
-        required=False,
-    )
-    members = forms.ModelMultipleChoiceField(
-        label="参加党员",
-        queryset=Member.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-        help_text="按住Ctrl或Shift可多选",
-    )
-    member_nos = forms.CharField(
-        label="参加党员的党员编号",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="每行一个，或用逗号、空格分隔",
-    )
-    scope: Any = Member.objects.none()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        picked = list(data.get("members") or [])
-        nos = split_numbers(data.get("member_nos") or "")
-        if nos:
-            found = {
-                m.member_no: m
-                for m in self.scope.filter(member_no__in=nos).select_related("organization")
-            }
-            missing = [n for n in nos if n not in found]
-            if missing:
-                self.add_error(
-                    "member_nos", f"以下编号不是本组织在册党员：{'、'.join(missing[:20])}"
-                )
-            picked += [found[n] for n in nos if n in found and found[n] not in picked]
-        data["members"] = picked
-        return data
 
 
 @staff_required("view")
@@ -325,9 +185,7 @@ def hours_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         year = today.year
     form = SessionForm(request.POST or None, initial={"held_on": today, "length": "half_day"})
-    on_roll = Member.objects.filter(
-        organization__path__startswith=org.path, status__in=["full", "probationary"]
-    )
+    on_roll = selectors.studying_members(org)
     form.scope = on_roll
     if org.kind == "branch":  # a branch's roll fits a list; above it, members are named by number
         form.fields["members"].queryset = on_roll.select_related("organization").order_by(
@@ -359,17 +217,13 @@ def hours_view(request: HttpRequest, pk: int) -> HttpResponse:
             return resp
     page = paginate(
         request,
-        Member.objects.filter(
-            organization__path__startswith=org.path, status__in=["full", "probationary"]
-        )
-        .select_related("organization")
-        .order_by("organization__path", "member_no"),
+        on_roll.select_related("organization").order_by("organization__path", "member_no"),
         default=50,
     )
     ids = [m.pk for m in page]
-    hours = services.hours_by_member(ids, year)
-    leaders = services.leaders(ids, year)
-    need_m, need_l = services.requirements()
+    hours = selectors.hours_by_member(ids, year)
+    leaders = selectors.leaders(ids, year)
+    need_m, need_l = selectors.requirements()
     rows = [
         {
             "m": m,
@@ -379,9 +233,7 @@ def hours_view(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for m in page
     ]
-    sessions = OfflineSession.objects.filter(
-        organization__path__startswith=org.path, held_on__year=year
-    ).annotate(n=Count("attendance"))[:20]
+    sessions = selectors.sessions_of(org, year)
     return render(
         request,
         "learning/hours.html",
@@ -398,31 +250,6 @@ def hours_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
-
-
-class QuestionForm(BootstrapMixin, forms.Form):
-    topic = forms.CharField(label="专题", max_length=50)
-    kind = forms.ChoiceField(label="题型", choices=QuestionKind.choices)
-    text = forms.CharField(label="题目", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-    choices = forms.CharField(
-        label="选项",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="每行一个选项（判断题不填）",
-    )
-    answer = forms.CharField(
-        label="正确答案",
-        max_length=20,
-        help_text="选项序号，从1起；多选用逗号分隔，如 1,3；判断题 1=正确 2=错误",
-    )
-    explanation = forms.CharField(label="解析", max_length=500, required=False)
-
-
-class PaperForm(BootstrapMixin, forms.Form):
-    title = forms.CharField(label="试卷名称", max_length=100)
-    topic = forms.CharField(label="专题", max_length=50)
-    count = forms.IntegerField(label="题目数量", min_value=1, max_value=100, initial=10)
-    pass_score = forms.IntegerField(label="及格分", min_value=0, max_value=100, initial=60)
 
 
 def _answer(raw: str) -> list[int]:
@@ -470,39 +297,9 @@ def quiz_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         if resp:
             return resp
-    topics = list(
-        Question.objects.filter(publisher__path__in=services.ancestor_paths(org))
-        .values("topic")
-        .annotate(n=Count("id"))
-        .order_by("topic")
-    )
-    papers = list(
-        Paper.objects.filter(publisher__path__in=services.ancestor_paths(org)).annotate(
-            n=Count("questions", distinct=True)
-        )
-    )
-    width = len(org.path) + org.steplen
-    children = {
-        c["path"]: c["name"]
-        for c in org_selectors.org_children(request.user, org)
-        .exclude(kind="group")
-        .values("path", "name")
-    }
-    results: list[dict[str, Any]] = []
-    if children:
-        rows = (
-            Attempt.objects.filter(member__organization__path__startswith=org.path)
-            .annotate(prefix=Substr("member__organization__path", 1, width))
-            .values("prefix")
-            .annotate(
-                n=Count("id"),
-                people=Count("member", distinct=True),
-                avg=Avg("score"),
-                passed=Count("id", filter=Q(passed=True)),
-            )
-            .order_by("prefix")
-        )
-        results = [{**r, "name": children[r["prefix"]]} for r in rows if r["prefix"] in children]
+    topics = selectors.question_topics(org)
+    papers = selectors.papers_of(org)
+    results = selectors.quiz_results(request.user, org)
     return render(
         request,
         "learning/quiz.html",
@@ -523,31 +320,24 @@ def quiz_view(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required(Role.SYSTEM_ADMIN)
 @require_http_methods(["GET", "POST"])
 def points_view(request: HttpRequest) -> HttpResponse:
-    s = PointsSetting.objects.first() or PointsSetting()
+    s = selectors.points_setting() or PointsSetting()
     if request.method == "POST":
-        try:
-            services.points_configure(
+        raw_cap = request.POST.get("daily_cap") or "0"
+        return perform(
+            request,
+            lambda: services.points_configure(
                 actor=request.user,
                 enabled=request.POST.get("enabled") == "on",
-                daily_cap=int(request.POST.get("daily_cap") or 0),
+                daily_cap=int(raw_cap) if raw_cap.strip().isdigit() else -1,
                 ranking=request.POST.get("ranking") == "on",
-            )
-        except (DomainError, ValueError) as exc:
-            messages.error(request, getattr(exc, "message", "每日积分上限应为1至200"))
-        else:
-            messages.success(request, "已保存。")
-        return redirect("learning:points")
+            ),
+            success="已保存。",
+            to="learning:points",
+        )
     return render(request, "learning/points.html", {"s": s})
 
 
 # ---- members ----------------------------------------------------------------------------------------
-
-
-def _member_resource(member: Member, pk: int) -> Resource:
-    r = Resource.objects.select_related("unit__course").filter(pk=pk).first()
-    if r is None or not services.resource_visible_to(member, r):
-        raise Http404("未找到该学习资料")
-    return r
 
 
 @member_required
@@ -556,63 +346,21 @@ def my_view(request: HttpRequest) -> HttpResponse:
     stopped, search, quizzes, points (only when the deployment and the member both chose them)."""
     member = member_selectors.own_member(request.user)
     today = timezone.localdate()
-    h = services.hours_by_member([member.pk], today.year)[member.pk]
-    need_m, need_l = services.requirements()
-    need = need_l if member.pk in services.leaders([member.pk], today.year) else need_m
-    paths = services.ancestor_paths(member.organization)
-    assigned = list(
-        Assignment.objects.filter(organization__path__in=paths)
-        .select_related("course")
-        .order_by("due_on")[:20]
-    )
-    done_courses = set(
-        Progress.objects.filter(member=member, completed_at__isnull=False)
-        .values("resource__unit__course")
-        .annotate(n=Count("id"))
-        .values_list("resource__unit__course", "n")
-    )
-    totals = dict(
-        Resource.objects.filter(unit__course__in=[a.course_id for a in assigned])
-        .values("unit__course")
-        .annotate(n=Count("id"))
-        .values_list("unit__course", "n")
-    )
-    done = dict(done_courses)
-    for a in assigned:
-        a.done, a.total = done.get(a.course_id, 0), totals.get(a.course_id, 0)  # type: ignore[attr-defined]
-    resume = (
-        Progress.objects.filter(member=member, completed_at__isnull=True)
-        .select_related("resource")
-        .order_by("-updated_at")
-        .first()
-    )
+    h = selectors.hours_by_member([member.pk], today.year)[member.pk]
+    need_m, need_l = selectors.requirements()
+    need = need_l if member.pk in selectors.leaders([member.pk], today.year) else need_m
+    assigned = selectors.assigned_to(member)
+    resume = selectors.resume_point(member)
     q = (request.GET.get("q") or "").strip()
-    found = (
-        list(
-            Resource.objects.filter(
-                search.search_q(q),
-                unit__course__in=services.visible_courses(member.organization).values("id"),
-            ).select_related("unit__course")[:20]
-        )
-        if q
-        else None
-    )
-    courses = list(services.visible_courses(member.organization).order_by("-published_on")[:10])
-    papers = list(Paper.objects.filter(publisher__path__in=paths).order_by("-created_at")[:10])
-    best = dict(
-        Attempt.objects.filter(member=member, paper__in=papers)
-        .values("paper")
-        .annotate(b=Max("score"))
-        .values_list("paper", "b")
-    )
-    for p in papers:
-        p.best = best.get(p.pk)  # type: ignore[attr-defined]
-    setting = PointsSetting.objects.first()
-    choice = PointsChoice.objects.filter(member=member).first()
+    found = selectors.member_search(member, q) if q else None
+    courses = list(selectors.visible_courses(member.organization).order_by("-published_on")[:10])
+    papers = selectors.member_papers(member)
+    setting = selectors.points_setting()
+    choice = selectors.points_choice(member)
     points = None
     if setting and setting.enabled and choice and choice.points:
-        points = services.year_points([member.pk], today.year).get(member.pk, 0)
-    rank = services.ranking(member.organization, today.year) if (choice and choice.ranking) else []
+        points = selectors.year_points([member.pk], today.year).get(member.pk, 0)
+    rank = selectors.ranking(member.organization, today.year) if (choice and choice.ranking) else []
     return render(
         request,
         "learning/my.html",
@@ -641,28 +389,19 @@ def my_view(request: HttpRequest) -> HttpResponse:
 @member_required
 def member_course_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = member_selectors.own_member(request.user)
-    c = services.visible_courses(member.organization).filter(pk=pk).first()
-    if c is None:
-        raise Http404("未找到该课程")
-    units = list(c.units.prefetch_related("resources"))
-    mine = {
-        p.resource_id: p for p in Progress.objects.filter(member=member, resource__unit__course=c)
-    }
-    for u in units:
-        for r in u.resources.all():
-            r.mine = mine.get(r.pk)  # type: ignore[attr-defined]
+    c, units, papers = selectors.member_course_get(member, pk)
     return render(
         request,
         "learning/member_course.html",
-        {"c": c, "units": units, "papers": list(c.papers.all())},
+        {"c": c, "units": units, "papers": papers},
     )
 
 
 @member_required
 def study_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = member_selectors.own_member(request.user)
-    r = _member_resource(member, pk)
-    p = Progress.objects.filter(member=member, resource=r).first()
+    r = selectors.member_resource_get(member, pk)
+    p = selectors.progress_of(member, r)
     return render(
         request,
         "learning/study.html",
@@ -681,7 +420,7 @@ def study_view(request: HttpRequest, pk: int) -> HttpResponse:
 def beat_view(request: HttpRequest, pk: int) -> JsonResponse:
     """The study page's heartbeat: {visible, playing, position} → credited seconds so far."""
     member = member_selectors.own_member(request.user)
-    r = _member_resource(member, pk)
+    r = selectors.member_resource_get(member, pk)
     try:
         data = json.loads(request.body or b"{}")
         if not isinstance(data, dict):
@@ -705,7 +444,7 @@ def beat_view(request: HttpRequest, pk: int) -> JsonResponse:
 def media_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The resource's file, inline, with range requests (video and audio seek; PDFs display)."""
     member = member_selectors.own_member(request.user)
-    r = _member_resource(member, pk)
+    r = selectors.member_resource_get(member, pk)
     if not r.path:
         raise Http404
     return uploads.ranged(request, r.path, r.content_type, r.size)
@@ -713,10 +452,9 @@ def media_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("view")
 def staff_media_view(request: HttpRequest, pk: int) -> HttpResponse:
-    r = Resource.objects.select_related("unit__course__publisher").filter(pk=pk).first()
-    if r is None or not r.path:
+    r = selectors.staff_resource_get(request.user, pk)
+    if not r.path:
         raise Http404
-    _course(request, r.unit.course_id)
     return uploads.ranged(request, r.path, r.content_type, r.size)
 
 
@@ -724,11 +462,7 @@ def staff_media_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def paper_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = member_selectors.own_member(request.user)
-    paper = Paper.objects.filter(
-        pk=pk, publisher__path__in=services.ancestor_paths(member.organization)
-    ).first()
-    if paper is None:
-        raise Http404("未找到该试卷")
+    paper = selectors.member_paper_get(member, pk)
     questions = list(paper.questions.order_by("id"))
     error = ""
     if request.method == "POST":
@@ -753,9 +487,7 @@ def paper_view(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 def attempt_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = member_selectors.own_member(request.user)
-    a = Attempt.objects.select_related("paper").filter(pk=pk, member=member).first()
-    if a is None:
-        raise Http404("未找到该答卷")
+    a = selectors.member_attempt_get(member, pk)
     rows = [
         {
             "q": q,

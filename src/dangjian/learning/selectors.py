@@ -1,0 +1,376 @@
+"""Reads of 学习教育: what a member may study and has studied, hours against the requirement, the
+library, question bank and results of an organization — staff reads scoped to the user."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+
+from dangjian.accounts import policy
+from dangjian.compliance.packs import rule_params
+from dangjian.core.errors import NotVisible
+from dangjian.members.constants import ACTIVE_STATUSES
+from dangjian.members.models import Member
+from dangjian.orgs.models import Post
+from dangjian.orgs.selectors import org_children
+
+from . import search
+from .constants import LEADER_POSTS
+from .models import (
+    Assignment,
+    Attempt,
+    Course,
+    OfflineAttendance,
+    OfflineSession,
+    Paper,
+    PointsChoice,
+    PointsSetting,
+    Progress,
+    Question,
+    Resource,
+    StudyDay,
+    StudyYear,
+)
+
+
+def ancestor_paths(org: Any) -> list[str]:
+    return [org.path[:i] for i in range(org.steplen, len(org.path) + 1, org.steplen)]
+
+
+def visible_courses(org: Any) -> Any:
+    """Courses published by this organization or one above it (what its members may study)."""
+    return Course.objects.filter(
+        publisher__path__in=ancestor_paths(org), published_on__isnull=False
+    )
+
+
+def resource_visible_to(member: Member, resource: Resource) -> bool:
+    return visible_courses(member.organization).filter(units__resources=resource).exists()
+
+
+def requirements(params_member: int = 32, params_leader: int = 56) -> tuple[int, int]:
+    return int(rule_params("EDU-01").get("hours", params_member)), int(
+        rule_params("EDU-02").get("hours", params_leader)
+    )
+
+
+def leaders(member_ids: list[int], year: int) -> set[int]:
+    """Members holding a secretary or committee post at some time in the year."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return set(
+        Post.objects.filter(member_id__in=member_ids, post__in=LEADER_POSTS)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=end))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .values_list("member_id", flat=True)
+    )
+
+
+def measured(members: Any, year: int) -> dict[int, tuple[int, Decimal]]:
+    """(online seconds, offline hours) measured here per member in a year: two grouped queries.
+    `members`: a list of ids, a queryset of them (a subquery), or None for every member."""
+    days = StudyDay.objects.filter(day__year=year)
+    sessions = OfflineAttendance.objects.filter(session__held_on__year=year)
+    if members is not None:
+        days, sessions = days.filter(member_id__in=members), sessions.filter(member_id__in=members)
+    out: dict[int, tuple[int, Decimal]] = {}
+    for mid, secs in (
+        days.values("member_id").annotate(s=Sum("seconds")).values_list("member_id", "s")
+    ):
+        out[mid] = (int(secs or 0), Decimal(0))
+    for mid, h in (
+        sessions.values("member_id").annotate(h=Sum("hours")).values_list("member_id", "h")
+    ):
+        out[mid] = (out.get(mid, (0, Decimal(0)))[0], Decimal(h or 0))
+    return out
+
+
+def online_hours(seconds: int) -> Decimal:
+    return (Decimal(seconds) / 3600).quantize(Decimal("0.1"))
+
+
+def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Decimal]]:
+    """Online, offline and imported hours of each member in a year: three grouped queries."""
+    out: dict[int, dict[str, Decimal]] = {
+        m: {
+            "online": Decimal(0),
+            "offline": Decimal(0),
+            "imported": Decimal(0),
+            "seconds": Decimal(0),
+        }
+        for m in member_ids
+    }
+    for mid, (secs, offline) in measured(member_ids, year).items():
+        out[mid].update(online=online_hours(secs), seconds=Decimal(secs), offline=offline)
+    for mid, h in StudyYear.objects.filter(member_id__in=member_ids, year=year).values_list(
+        "member_id", "hours"
+    ):
+        out[mid]["imported"] = Decimal(h)
+    for v in out.values():
+        v["total"] = v["online"] + v["offline"] + v["imported"]
+    return out
+
+
+def year_points(member_ids: list[int], year: int) -> dict[int, int]:
+    return dict(
+        StudyDay.objects.filter(member_id__in=member_ids, day__year=year)
+        .values("member_id")
+        .annotate(p=Sum("points"))
+        .values_list("member_id", "p")
+    )
+
+
+def ranking(org: Any, year: int, limit: int = 20) -> list[tuple[str, int]]:
+    """The ranking within a branch: only members who chose to appear, and only when the deployment
+    turned rankings on."""
+    s = PointsSetting.objects.first()
+    if not (s and s.enabled and s.ranking):
+        return []
+    rows = (
+        StudyDay.objects.filter(
+            day__year=year,
+            member__organization__path__startswith=org.path,
+            member__points_choice__ranking=True,
+        )
+        .values("member__name")
+        .annotate(p=Sum("points"))
+        .order_by("-p", "member__name")[:limit]
+    )
+    return [(r["member__name"], r["p"] or 0) for r in rows]
+
+
+# ---- the library (staff) ----------------------------------------------------------------------------
+
+
+def library_courses(org: Any) -> QuerySet[Course]:
+    """Published by this organization or above it, and the drafts of its own subtree (never a
+    superior's draft), newest first, with their number of resources."""
+    return (
+        Course.objects.filter(
+            Q(publisher__path__in=ancestor_paths(org), published_on__isnull=False)
+            | Q(publisher__path__startswith=org.path)
+        )
+        .select_related("publisher")
+        .annotate(n=Count("units__resources"))
+        .order_by("-published_on", "-id")
+    )
+
+
+def resources_found(q: str, courses: QuerySet[Course], limit: int = 50) -> list[Resource]:
+    """Full-text search (jieba-segmented) among the resources of `courses`."""
+    return list(
+        Resource.objects.filter(
+            search.search_q(q), unit__course__in=courses.values("id")
+        ).select_related("unit__course")[:limit]
+    )
+
+
+def course_get(user: Any, pk: int) -> Course:
+    """A course staff may see: published in their subtree, or published above it."""
+    c = Course.objects.select_related("publisher").filter(pk=pk).first()
+    if c is None or not (
+        policy.can(user, "view", c.publisher)
+        or (
+            c.published_on is not None
+            and any(p.startswith(c.publisher.path) for p in policy.roots(user))
+        )
+    ):
+        raise NotVisible("未找到该课程")
+    return c
+
+
+def course_parts(c: Course) -> dict[str, list[Any]]:
+    """A course's units (with their resources), assignments (with the organization) and papers."""
+    return {
+        "units": list(c.units.prefetch_related("resources")),
+        "assignments": list(c.assignments.select_related("organization")),
+        "papers": list(c.papers.all()),
+    }
+
+
+def staff_resource_get(user: Any, pk: int) -> Resource:
+    """A resource of a course the staff user may see."""
+    r = Resource.objects.select_related("unit__course__publisher").filter(pk=pk).first()
+    if r is None:
+        raise NotVisible("未找到该学习资料")
+    course_get(user, r.unit.course_id)
+    return r
+
+
+def assign_targets(user: Any) -> QuerySet[Any]:
+    """The organizations a course may be assigned to: those the user changes, groups excepted."""
+    return policy.visible_to(user, "change").exclude(kind="group").order_by("path")
+
+
+def studying_members(org: Any) -> QuerySet[Member]:
+    """The full and probationary members of an organization's subtree (who study, who are counted)."""
+    return Member.objects.filter(organization__path__startswith=org.path, status__in=ACTIVE_STATUSES)
+
+
+def sessions_of(org: Any, year: int, limit: int = 20) -> QuerySet[OfflineSession]:
+    """The subtree's offline sessions of a year with their number of participants."""
+    return OfflineSession.objects.filter(
+        organization__path__startswith=org.path, held_on__year=year
+    ).annotate(n=Count("attendance"))[:limit]
+
+
+def question_topics(org: Any) -> list[dict[str, Any]]:
+    """The question bank's topics usable by an organization (its own and those above), counted."""
+    return list(
+        Question.objects.filter(publisher__path__in=ancestor_paths(org))
+        .values("topic")
+        .annotate(n=Count("id"))
+        .order_by("topic")
+    )
+
+
+def papers_of(org: Any) -> list[Paper]:
+    return list(
+        Paper.objects.filter(publisher__path__in=ancestor_paths(org)).annotate(
+            n=Count("questions", distinct=True)
+        )
+    )
+
+
+def quiz_results(user: Any, org: Any) -> list[dict[str, Any]]:
+    """Attempts per sub-organization (attempts, people, average, passed): one grouped query."""
+    width = len(org.path) + org.steplen
+    children = {
+        c["path"]: c["name"]
+        for c in org_children(user, org).exclude(kind="group").values("path", "name")
+    }
+    if not children:
+        return []
+    rows = (
+        Attempt.objects.filter(member__organization__path__startswith=org.path)
+        .annotate(prefix=Substr("member__organization__path", 1, width))
+        .values("prefix")
+        .annotate(
+            n=Count("id"),
+            people=Count("member", distinct=True),
+            avg=Avg("score"),
+            passed=Count("id", filter=Q(passed=True)),
+        )
+        .order_by("prefix")
+    )
+    return [{**r, "name": children[r["prefix"]]} for r in rows if r["prefix"] in children]
+
+
+def points_setting() -> PointsSetting | None:
+    return PointsSetting.objects.first()
+
+
+# ---- the member's own ---------------------------------------------------------------------------------
+
+
+def member_resource_get(member: Member, pk: int) -> Resource:
+    """A resource of a course the member may study."""
+    r = Resource.objects.select_related("unit__course").filter(pk=pk).first()
+    if r is None or not resource_visible_to(member, r):
+        raise NotVisible("未找到该学习资料")
+    return r
+
+
+def member_course_get(member: Member, pk: int) -> tuple[Course, list[Any], list[Paper]]:
+    """A course the member may study, with its units and papers; each resource carries `mine`
+    (the member's progress on it, or None)."""
+    c = visible_courses(member.organization).filter(pk=pk).first()
+    if c is None:
+        raise NotVisible("未找到该课程")
+    units = list(c.units.prefetch_related("resources"))
+    mine = {
+        p.resource_id: p for p in Progress.objects.filter(member=member, resource__unit__course=c)
+    }
+    for u in units:
+        for r in u.resources.all():
+            r.mine = mine.get(r.pk)  # type: ignore[attr-defined]
+    return c, units, list(c.papers.all())
+
+
+def progress_of(member: Member, resource: Resource) -> Progress | None:
+    return Progress.objects.filter(member=member, resource=resource).first()
+
+
+def assigned_to(member: Member, limit: int = 20) -> list[Assignment]:
+    """The courses assigned to the member's organization or above, nearest due first; each with
+    `done` and `total` (resources completed by the member, resources in the course)."""
+    assigned = list(
+        Assignment.objects.filter(organization__path__in=ancestor_paths(member.organization))
+        .select_related("course")
+        .order_by("due_on")[:limit]
+    )
+    done = dict(
+        Progress.objects.filter(member=member, completed_at__isnull=False)
+        .values("resource__unit__course")
+        .annotate(n=Count("id"))
+        .values_list("resource__unit__course", "n")
+    )
+    totals = dict(
+        Resource.objects.filter(unit__course__in=[a.course_id for a in assigned])
+        .values("unit__course")
+        .annotate(n=Count("id"))
+        .values_list("unit__course", "n")
+    )
+    for a in assigned:
+        a.done, a.total = done.get(a.course_id, 0), totals.get(a.course_id, 0)  # type: ignore[attr-defined]
+    return assigned
+
+
+def resume_point(member: Member) -> Progress | None:
+    """Where the member stopped: the latest resource begun and not completed."""
+    return (
+        Progress.objects.filter(member=member, completed_at__isnull=True)
+        .select_related("resource")
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def member_search(member: Member, q: str, limit: int = 20) -> list[Resource]:
+    return list(
+        Resource.objects.filter(
+            search.search_q(q),
+            unit__course__in=visible_courses(member.organization).values("id"),
+        ).select_related("unit__course")[:limit]
+    )
+
+
+def member_papers(member: Member, limit: int = 10) -> list[Paper]:
+    """Papers the member may take, newest first; each with `best` (the member's best score)."""
+    papers = list(
+        Paper.objects.filter(publisher__path__in=ancestor_paths(member.organization)).order_by(
+            "-created_at"
+        )[:limit]
+    )
+    best = dict(
+        Attempt.objects.filter(member=member, paper__in=papers)
+        .values("paper")
+        .annotate(b=Max("score"))
+        .values_list("paper", "b")
+    )
+    for p in papers:
+        p.best = best.get(p.pk)  # type: ignore[attr-defined]
+    return papers
+
+
+def member_paper_get(member: Member, pk: int) -> Paper:
+    paper = Paper.objects.filter(
+        pk=pk, publisher__path__in=ancestor_paths(member.organization)
+    ).first()
+    if paper is None:
+        raise NotVisible("未找到该试卷")
+    return paper
+
+
+def member_attempt_get(member: Member, pk: int) -> Attempt:
+    a = Attempt.objects.select_related("paper").filter(pk=pk, member=member).first()
+    if a is None:
+        raise NotVisible("未找到该答卷")
+    return a
+
+
+def points_choice(member: Member) -> PointsChoice | None:
+    return PointsChoice.objects.filter(member=member).first()
