@@ -13,7 +13,7 @@ from dangjian.core import crypto, idnumber
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.orgs.selectors import subtree as org_subtree
 
-from .constants import EXIT_STATUSES, ON_ROLL_STATUSES
+from .constants import ACTIVE_STATUSES, EXIT_STATUSES, ON_ROLL_STATUSES
 from .models import Member, MemberEvent
 
 LARGE_SUBTREE_ORGS = 300
@@ -54,6 +54,23 @@ SORTABLE = {
     "status": "status",
     "organization": "organization__name",
 }
+
+
+def members_by_number(user: Any, org: Any, nos: list[str]) -> dict[str, Member]:
+    """The members among `nos` in an organization's subtree that the user may change, by number."""
+    return {
+        m.member_no: m
+        for m in member_queryset(user, "change")
+        .filter(member_no__in=nos, organization__path__startswith=org.path)
+        .select_related("organization")
+    }
+
+
+def active_members_in(user: Any, org: Any) -> QuerySet[Member]:
+    """The full and probationary members of an organization's subtree the user may change."""
+    return member_queryset(user, "change").filter(
+        organization__path__startswith=org.path, status__in=ACTIVE_STATUSES
+    )
 
 
 def member_queryset(user: Any, action: str = "view") -> QuerySet[Member]:

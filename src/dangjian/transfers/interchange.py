@@ -32,7 +32,15 @@ MAX_VALID_DAYS = 180  # rules.md §5: configurable, default 3 months, hard maxim
 TRANSFERS = FileSpec(
     "transfers.csv",
     "组织关系转接",
-    ("member_no", "from_org_code", "to_org_code", "to_name", "issued_on", "valid_days", "accepted_on"),
+    (
+        "member_no",
+        "from_org_code",
+        "to_org_code",
+        "to_name",
+        "issued_on",
+        "valid_days",
+        "accepted_on",
+    ),
     {
         "member_no": 32,
         "from_org_code": 32,

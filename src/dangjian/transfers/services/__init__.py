@@ -8,12 +8,10 @@ share (`_shared`).
 
 from __future__ import annotations
 
+from ..selectors import committee_of, committees_of, expires_on
 from ._shared import (
     DEFAULT_VALID_DAYS,
     MAX_VALID_DAYS,
-    committee_of,
-    committees_of,
-    expires_on,
     letter_body,
     next_month,
 )

@@ -18,31 +18,10 @@ from ..models import (
     Transfer,
     TransferStatus,
 )
+from ..selectors import committee_of, expires_on
 
 DEFAULT_VALID_DAYS = 90
 MAX_VALID_DAYS = 180
-
-
-def committees_of(orgs: Any) -> dict[int, Any]:
-    """The nearest committee above (or at) each organization, in one query for all of them: the
-    committees among their ancestors' paths, the longest prefix winning."""
-    orgs = list(orgs)
-    if not orgs:
-        return {}
-    step = orgs[0].steplen
-    prefixes = {o.path[:i] for o in orgs for i in range(step, len(o.path) + 1, step)}
-    found = {c.path: c for c in type(orgs[0]).objects.filter(path__in=prefixes, kind="committee")}
-    out = {}
-    for o in orgs:
-        out[o.pk] = next(
-            (found[o.path[:i]] for i in range(len(o.path), 0, -step) if o.path[:i] in found), None
-        )
-    return out
-
-
-def committee_of(org: Any) -> Any:
-    """The nearest committee above (or at) an organization: it approves transfers for its branches."""
-    return committees_of([org])[org.pk]
 
 
 def can_act(actor: Any, org: Any) -> bool:
@@ -120,10 +99,6 @@ def letter_body(t: Transfer) -> dict[str, Any]:
         "fee_category": m.fee_category,
         "fee_base_fen": m.fee_base_fen,
     }
-
-
-def expires_on(t: Transfer) -> date | None:
-    return t.expires_on
 
 
 def accept_within(actor: Any, t: Transfer, on: date) -> Transfer:

@@ -19,11 +19,11 @@ from ..models import (
     Stage,
     Transfer,
 )
+from ..selectors import committees_of
 from ._shared import (
     DEFAULT_VALID_DAYS,
     MAX_VALID_DAYS,
     can_act,
-    committees_of,
     day_or_today,
     letter_body,
     next_month,

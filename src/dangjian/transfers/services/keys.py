@@ -19,7 +19,8 @@ from ..models import (
     TransferStatus,
     TrustedKey,
 )
-from ._shared import can_act, committee_of, letter_body, lock
+from ..selectors import committee_of
+from ._shared import can_act, letter_body, lock
 
 
 def _security_admin(actor: Any) -> None:

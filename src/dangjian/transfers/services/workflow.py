@@ -29,14 +29,13 @@ from ..models import (
     Transfer,
     TransferStatus,
 )
+from ..selectors import committee_of, expires_on
 from ._shared import (
     DEFAULT_VALID_DAYS,
     MAX_VALID_DAYS,
     accept_within,
     can_act,
-    committee_of,
     day_or_today,
-    expires_on,
     letter_body,
     lock,
     next_month,
