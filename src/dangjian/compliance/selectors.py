@@ -32,6 +32,22 @@ def findings_in(
     return qs.select_related("organization", "member").order_by("opened_on", "rule_id", "id")
 
 
+def open_findings_of(
+    organization: Any, rule_ids: list[str], *, order: tuple[str, ...], limit: int
+) -> list[Finding]:
+    """Open findings of some rules in an organization's subtree (already in the user's scope),
+    with their member and organization."""
+    return list(
+        Finding.objects.filter(
+            closed_on__isnull=True,
+            rule_id__in=rule_ids,
+            organization__path__startswith=organization.path,
+        )
+        .select_related("member", "organization")
+        .order_by(*order)[:limit]
+    )
+
+
 def finding_get(user: Any, pk: int) -> Finding:
     """One finding the user may see (open or closed); outside the scope it is missing."""
     finding = Finding.objects.select_related("organization", "member").filter(pk=pk).first()

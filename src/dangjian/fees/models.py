@@ -4,8 +4,11 @@ online orders. Money is integer fen; a month is kept both as 'YYYY-MM' and as an
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .bands import CATEGORIES
 
@@ -16,6 +19,12 @@ def month_index(year: int, month: int) -> int:
 
 def month_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def current_index(today: date | None = None) -> int:
+    """This month's index (or `today`'s)."""
+    today = today or timezone.localdate()
+    return month_index(today.year, today.month)
 
 
 class AssessmentKind(models.TextChoices):

@@ -16,15 +16,17 @@ from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import FEE_STATUSES
 
 from . import bands
-from .models import Assessment, AssessmentKind, Channel, FeeMonth, Payment, month_index, month_label
-
-MAX_BACK = 6  # arrears paid at once: at most 6 months (DF-N)
-MAX_AHEAD = 6  # prepayment: at most 6 months ahead
-
-
-def current_index(today: date | None = None) -> int:
-    today = today or timezone.localdate()
-    return month_index(today.year, today.month)
+from .models import (
+    Assessment,
+    AssessmentKind,
+    Channel,
+    FeeMonth,
+    Payment,
+    current_index,
+    month_index,
+    month_label,
+)
+from .selectors import MAX_AHEAD, MAX_BACK, collected, expected_due, remit_percent
 
 
 def _band_sql() -> str:
@@ -236,20 +238,6 @@ def payment_plan(
     return PaymentPlan(months, due, back, ahead, monthly, rows)
 
 
-def expected_due(member: Any, month: int | None = None) -> int:
-    """The member's monthly amount in force (latest assessment, else the band)."""
-    month = month if month is not None else current_index()
-    a = (
-        Assessment.objects.filter(member=member, effective_index__lte=month)
-        .order_by("-effective_index", "-id")
-        .values_list("monthly_fen", flat=True)
-        .first()
-    )
-    if a is not None:
-        return int(a)
-    return bands.quote(member.fee_category, member.fee_base_fen).monthly_fen
-
-
 def _receipt_no(today: date) -> str:
     return f"DF{today:%Y%m%d}{secrets.token_hex(5).upper()}"
 
@@ -378,30 +366,6 @@ def payment_offline(
         consent=consent,
         voluntary_fen=voluntary_fen,
     )
-
-
-def collected(organization: Any, year: int, quarter: int | None = None) -> int:
-    """Fees collected in an organization's subtree for a year (or a quarter), in fen (one aggregate)."""
-    from django.db.models import Sum
-
-    first = month_index(year, 1 + 3 * (quarter - 1) if quarter else 1)
-    last = first + (3 if quarter else 12)
-    return int(
-        FeeMonth.objects.filter(
-            organization__path__startswith=organization.path,
-            month_index__gte=first,
-            month_index__lt=last,
-        ).aggregate(s=Sum("paid_fen"))["s"]
-        or 0
-    )
-
-
-def remit_percent(organization: Any) -> Any:
-    from decimal import Decimal
-
-    from django.conf import settings
-
-    return Decimal(str(settings.PAYMENT["remit_percent"].get(organization.kind, "0")))
 
 
 @transaction.atomic(durable=True)

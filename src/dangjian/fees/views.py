@@ -5,43 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
+from dangjian.compliance import selectors as compliance_selectors
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
-from dangjian.members.constants import FEE_STATUSES
-from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
 from dangjian.web.access import member_required, signed_in, staff_required
-from dangjian.web.forms import add_domain_error
+from dangjian.web.forms import add_domain_error, perform, submit
 
-from . import bands, online, providers, services
-from .forms import OfflinePaymentForm
-from .models import FeeMonth, FeeRollup, Payment, PaymentOrder, month_index, month_label
+from . import bands, online, providers, selectors, services
+from .forms import OfflinePaymentForm, PublicationForm, RemittanceForm
+from .interchange import parse_month
+from .models import current_index, month_index, month_label
 from .receipt import receipt_pdf
 from .wechatpay import WeChatPayError
-
-
-def _status(row: FeeMonth | None, idx: int, now: int) -> str:
-    if row is None:
-        return "none"
-    if (
-        row.paid_fen is not None
-        and row.paid_fen >= row.due_fen
-        and (row.paid_fen > 0 or row.due_fen == 0)
-    ):
-        return "paid"
-    if row.paid_fen:
-        return "partial"
-    return "unpaid" if idx < now else "open"
-
 
 # 党费收缴 from the menu: a branch's grid, a committee's summary
 home_view = scope_home(lambda org: "fees:grid" if org.kind == "branch" else "fees:summary")
@@ -58,45 +46,9 @@ def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
         year = today.year
     year = min(max(year, 2000), today.year + 1)
     first = month_index(year, 1)
-    now = services.current_index()
-    members = list(
-        Member.objects.filter(organization=org, status__in=FEE_STATUSES)
-        .order_by("member_no")
-        .only(
-            "pk",
-            "member_no",
-            "name",
-            "status",
-            "fee_category",
-            "fee_base_fen",
-            "joined_on",
-            "organization_id",
-        )
-    )
-    rows: dict[tuple[int, int], FeeMonth] = {
-        (r.member_id, r.month_index): r
-        for r in FeeMonth.objects.filter(
-            organization=org, month_index__gte=first, month_index__lt=first + 12
-        )
-    }
-    grid = []
-    totals = {"due": 0, "paid": 0, "unpaid_members": 0}
-    for m in members:
-        cells = []
-        owing = False
-        for i in range(12):
-            idx = first + i
-            r = rows.get((m.pk, idx))
-            st = _status(r, idx, now)
-            owing = owing or st in ("unpaid", "partial")
-            if r is not None:
-                totals["due"] += r.due_fen if idx <= now else 0
-                totals["paid"] += r.paid_fen or 0
-            cells.append({"idx": idx, "label": month_label(idx)[5:], "status": st, "row": r})
-        totals["unpaid_members"] += owing
-        grid.append(
-            {"m": m, "cells": cells, "monthly": bands.quote(m.fee_category, m.fee_base_fen)}
-        )
+    now = current_index()
+    grid = selectors.branch_grid(org, year)
+    totals = {"due": grid.due, "paid": grid.paid, "unpaid_members": grid.unpaid_members}
     return render(
         request,
         "fees/grid.html",
@@ -104,42 +56,25 @@ def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
             "org": org,
             "ancestors": org_selectors.org_ancestors(org, request.user),
             "year": year,
-            "grid": grid,
+            "grid": grid.rows,
             "months": [month_label(first + i)[5:] for i in range(12)],
             "now": now,
             "totals": totals,
             "rate": round(100 * totals["paid"] / totals["due"], 1) if totals["due"] else None,
             "can_change": policy.can(request.user, "change", org),
             "collection_day": getattr(getattr(org, "fee_collection_day", None), "day", None),
-            "annual_done": org.fee_annual_assessments.filter(year=today.year).first()
+            "annual_done": selectors.annual_assessment_of(org, today.year)
             if org.kind == "branch"
             else None,
         },
     )
 
 
-def _month_choices(member: Member, now: int) -> list[tuple[str, str]]:
-    joined = month_index(member.joined_on.year, member.joined_on.month)
-    paid = set(
-        FeeMonth.objects.filter(
-            member=member,
-            month_index__gte=now - services.MAX_BACK,
-            paid_fen__isnull=False,
-            paid_fen__gt=0,
-        ).values_list("month_index", flat=True)
-    )
-    return [
-        (str(i), month_label(i))
-        for i in range(max(now - services.MAX_BACK, joined), now + services.MAX_AHEAD + 1)
-        if i not in paid
-    ]
-
-
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
     member = member_selectors.member_get(request.user, member_id, "change")
-    now = services.current_index()
+    now = current_index()
     form = OfflinePaymentForm(
         request.POST or None,
         initial={
@@ -148,13 +83,13 @@ def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
             "months": [request.GET.get("month", str(now))],
         },
     )
-    form.fields["months"].choices = _month_choices(member, now)  # type: ignore[attr-defined]
+    form.fields["months"].choices = selectors.payable_months(member, now)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             paid_by = None
             if d["paid_by"].strip():
-                paid_by = Member.objects.filter(member_no=d["paid_by"].strip()).first()
+                paid_by = selectors.member_by_number(d["paid_by"].strip())
                 if paid_by is None:
                     raise DomainError("not_found", "代缴人党员编号不存在", field="paid_by")
             payment = services.payment_offline(
@@ -185,7 +120,7 @@ def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
             "form": form,
             "m": member,
             "org": member.organization,
-            "monthly": services.expected_due(member),
+            "monthly": selectors.expected_due(member),
             "quote": bands.quote(member.fee_category, member.fee_base_fen),
             "ancestors": org_selectors.org_ancestors(member.organization, request.user),
         },
@@ -195,16 +130,7 @@ def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
 @signed_in
 def receipt_view(request: HttpRequest, payment_id: int) -> HttpResponse:
     """The receipt PDF: for the member who paid, and for staff who can see their organization."""
-    p = (
-        Payment.objects.select_related("member", "organization", "order", "paid_by")
-        .filter(pk=payment_id)
-        .first()
-    )
-    if p is None:
-        raise Http404
-    own = getattr(getattr(request.user, "member", None), "pk", None) == p.member_id
-    if not own and not policy.can(request.user, "view", p.organization):
-        raise Http404
+    p = selectors.payment_get(request.user, payment_id)
     resp = HttpResponse(receipt_pdf(p), content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="receipt-{p.receipt_no}.pdf"'
     return resp
@@ -216,35 +142,20 @@ def receipt_view(request: HttpRequest, payment_id: int) -> HttpResponse:
 @member_required
 def my_fees_view(request: HttpRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
-    now = services.current_index()
-    year = timezone.localdate().year
-    rows = {
-        r.month_index: r
-        for r in FeeMonth.objects.filter(
-            member=member, month_index__gte=now - 12, month_index__lte=now + services.MAX_AHEAD
-        )
-    }
-    months = [
-        {
-            "idx": i,
-            "label": month_label(i),
-            "status": _status(rows.get(i), i, now),
-            "row": rows.get(i),
-        }
-        for i in range(month_index(year, 1), month_index(year, 12) + 1)
-    ]
+    now = current_index()
+    months = selectors.member_months(member, timezone.localdate().year)
     return render(
         request,
         "fees/my.html",
         {
             "m": member,
             "quote": bands.quote(member.fee_category, member.fee_base_fen),
-            "monthly": services.expected_due(member),
+            "monthly": selectors.expected_due(member),
             "months": months,
-            "choices": _month_choices(member, now),
+            "choices": selectors.payable_months(member, now),
             "now": now,
             "owing": [c for c in months if c["status"] in ("unpaid", "partial")],
-            "payments": Payment.objects.filter(member=member).order_by("-paid_on", "-id")[:12],
+            "payments": selectors.member_payments(member),
             "category": bands.CATEGORIES.get(member.fee_category, member.fee_category),
         },
     )
@@ -272,15 +183,10 @@ def my_pay_view(request: HttpRequest) -> HttpResponse:
 @member_required
 def my_order_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     member = member_selectors.own_member(request.user)
-    order = PaymentOrder.objects.filter(out_trade_no=out_trade_no, member=member).first()
-    if order is None:
-        raise Http404
-    payment = Payment.objects.filter(order=order).first()
+    order = selectors.own_order(member, out_trade_no)
+    payment = selectors.order_payment(order)
     qr_svg = ""
     if order.status == "created" and order.pay_url and not order.pay_url.startswith("/"):
-        import qrcode
-        import qrcode.image.svg
-
         qr_svg = qrcode.make(
             order.pay_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8
         ).to_string(encoding="unicode")
@@ -302,14 +208,8 @@ def sandbox_pay_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     """The sandbox provider's cashier: shows the amount; confirming books it at the sandbox, which
     then sends its signed callback to the platform."""
     member = member_selectors.own_member(request.user)
-    order = PaymentOrder.objects.filter(
-        out_trade_no=out_trade_no, member=member, provider="sandbox"
-    ).first()
-    if order is None:
-        raise Http404
+    order = selectors.own_order(member, out_trade_no, provider="sandbox")
     if request.method == "POST" and order.status == "created":
-        from django.db import transaction
-
         sandbox = online.provider_get("sandbox")
         with transaction.atomic():
             headers, body = sandbox.pay(out_trade_no)  # type: ignore[attr-defined]
@@ -343,72 +243,12 @@ def callback_view(request: HttpRequest, provider_name: str) -> JsonResponse:
 def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A committee's collection: paid rate of a month per sub-organization (one grouped query over
     the subtree's ledger rows), the 12-month trend, and who is in arrears (open FEE findings)."""
-    from django.db.models import Sum
-    from django.db.models.functions import Coalesce, Substr
-
-    from dangjian.compliance.models import Finding
-
-    from .interchange import parse_month
-
     org = org_selectors.org_get(request.user, pk)
-    now = services.current_index()
+    now = current_index()
     month = parse_month(request.GET.get("month", "")) or now - 1
-    children = list(
-        org_selectors.org_children(request.user, org)
-        .exclude(kind="group")
-        .order_by("path")
-        .values("pk", "name", "path", "kind")
-    )
-    width = len(org.path) + 4
-    # the per-organization monthly roll-up (kept by the fee services), summed over the subtree
-    base = FeeRollup.objects.filter(organization__path__startswith=org.path)
-    totals = {
-        "due": Sum("due_fen"),
-        "paid": Coalesce(Sum("paid_fen"), 0),
-        "rows": Coalesce(Sum("members"), 0),
-        "paid_rows": Coalesce(Sum("paid_members"), 0),
-    }
-    per_child: dict[str, dict[str, Any]] = {
-        r["prefix"]: dict(r)
-        for r in base.filter(month_index=month)
-        .annotate(prefix=Substr("organization__path", 1, width))
-        .values("prefix")
-        .annotate(**totals)
-        .order_by()
-    }
-    rows = []
-    for c in children:
-        r: dict[str, Any] = per_child.get(c["path"], {})
-        due, paid = r.get("due") or 0, r.get("paid") or 0
-        rows.append(
-            {
-                **c,
-                "due": due,
-                "paid": paid,
-                "members": r.get("rows", 0),
-                "paid_members": r.get("paid_rows", 0),
-                "rate": round(100 * paid / due, 1) if due else None,
-            }
-        )
-    trend: list[dict[str, Any]] = [
-        dict(t)
-        for t in base.filter(month_index__gte=now - 12, month_index__lt=now)
-        .values("month_index")
-        .annotate(**totals)
-        .order_by("month_index")
-    ]
-    for t in trend:
-        t["label"] = month_label(t["month_index"])
-        t["rate"] = round(100 * t["paid"] / t["due"], 1) if t["due"] else None
-    own = base.filter(month_index=month).aggregate(**totals)
-    arrears = (
-        Finding.objects.filter(
-            closed_on__isnull=True,
-            rule_id__in=["FEE-02", "FEE-03", "FEE-04"],
-            organization__path__startswith=org.path,
-        )
-        .select_related("member", "organization")
-        .order_by("-severity", "opened_on")[:50]
+    figures = selectors.collection(request.user, org, month)
+    arrears = compliance_selectors.open_findings_of(
+        org, ["FEE-02", "FEE-03", "FEE-04"], order=("-severity", "opened_on"), limit=50
     )
     return render(
         request,
@@ -416,13 +256,10 @@ def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "org": org,
             "ancestors": org_selectors.org_ancestors(org, request.user),
-            "rows": rows,
-            "trend": trend,
+            **figures,
             "month": month_label(month),
             "prev": month_label(month - 1),
             "next": month_label(month + 1) if month + 1 < now else None,
-            "own": own,
-            "own_rate": round(100 * (own["paid"] or 0) / own["due"], 1) if own["due"] else None,
             "arrears": arrears,
         },
     )
@@ -431,8 +268,6 @@ def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("view")
 def accounts_view(request: HttpRequest, pk: int) -> HttpResponse:
     """上缴与公布: the organization's remittances upward and its yearly publications."""
-    from .models import Publication, Remittance
-
     org = org_selectors.org_get(request.user, pk)
     year = timezone.localdate().year
     return render(
@@ -441,12 +276,10 @@ def accounts_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "org": org,
             "ancestors": org_selectors.org_ancestors(org, request.user),
-            "remittances": Remittance.objects.filter(organization=org)
-            .select_related("to_organization")
-            .order_by("-year", "-quarter")[:40],
-            "publications": Publication.objects.filter(organization=org).order_by("-year")[:10],
-            "percent": services.remit_percent(org),
-            "collected_this_year": services.collected(org, year),
+            "remittances": selectors.remittances_of(org),
+            "publications": selectors.publications_of(org),
+            "percent": selectors.remit_percent(org),
+            "collected_this_year": selectors.collected(org, year),
             "year": year,
             "can_change": policy.can(request.user, "change", org),
         },
@@ -456,10 +289,6 @@ def accounts_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def remit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    from dangjian.web.forms import submit
-
-    from .forms import RemittanceForm
-
     org = org_selectors.org_get(request.user, pk, "change")
     today = timezone.localdate()
     form = RemittanceForm(request.POST or None, initial={"year": today.year, "remitted_on": today})
@@ -482,7 +311,7 @@ def remit_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "org": org,
             "form": form,
-            "title": f"登记“{org.name}”党费上缴（按{services.remit_percent(org)}%）",
+            "title": f"登记“{org.name}”党费上缴（按{selectors.remit_percent(org)}%）",
             "submit": "登记",
             "back": "fees:accounts",
             "ancestors": org_selectors.org_ancestors(org, request.user),
@@ -493,10 +322,6 @@ def remit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    from dangjian.web.forms import submit
-
-    from .forms import PublicationForm
-
     org = org_selectors.org_get(request.user, pk, "change")
     today = timezone.localdate()
     form = PublicationForm(
@@ -546,12 +371,12 @@ def collection_day_view(request: HttpRequest, pk: int) -> HttpResponse:
 def annual_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     year = timezone.localdate().year
-    try:
-        services.annual_assessment_confirm(
+    return perform(
+        request,
+        lambda: services.annual_assessment_confirm(
             actor=request.user, organization=org, year=year, done_on=timezone.localdate()
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已登记完成{year}年度党费核定。")
-    return redirect("fees:grid", org.pk)
+        ),
+        success=f"已登记完成{year}年度党费核定。",
+        to="fees:grid",
+        args=(org.pk,),
+    )
