@@ -23,9 +23,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core import uploads
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
-from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
-from dangjian.orgs.constants import PostKind
 
 from .constants import (
     FREQUENCY,
@@ -38,6 +36,7 @@ from .constants import (
     MeetingStatus,
 )
 from .models import Appraisal, Attachment, Attendance, Handling, Leave, Meeting, Rectification
+from .selectors import has_committee, roster
 
 
 def month_index(d: date) -> int:
@@ -45,29 +44,6 @@ def month_index(d: date) -> int:
 
 
 # ------------------------------------------------------------------ who attends
-
-
-def committee_member_ids(org: Any) -> Any:
-    from dangjian.orgs.models import Post
-
-    return (
-        Post.objects.filter(organization=org, ended_on__isnull=True)
-        .exclude(post=PostKind.GROUP_LEADER)
-        .values("member_id")
-    )
-
-
-def roster(org: Any, kind: str, on: date) -> QuerySet[Member]:
-    """Who should attend a meeting of `kind` held by `org` on `on`: the committee members for a
-    committee meeting; the branch's members on the roll that day otherwise (a group meets with its
-    branch's members, who are kept on the branch)."""
-    qs = Member.objects.filter(status__in=FEE_STATUSES, joined_on__lte=on)
-    if kind == MeetingKind.COMMITTEE:
-        return qs.filter(pk__in=committee_member_ids(org))
-    if org.kind == "group":
-        parent = type(org).objects.get_parent(org)
-        return qs.filter(organization=parent)
-    return qs.filter(organization__path__startswith=org.path)
 
 
 def _check_org(actor: Any, org: Any) -> None:
@@ -131,11 +107,6 @@ PLAN_TOPICS: dict[str, str] = {
     MeetingKind.LIFE: "{y}年度组织生活会",
     MeetingKind.REVIEW: "{y}年度民主评议党员",
 }
-
-
-def has_committee(org: Any) -> bool:
-    """A branch has a committee when it has 3 or more posts other than group leader (rules-contract LIFE-02)."""
-    return committee_member_ids(org).count() >= 3
 
 
 @transaction.atomic(durable=True)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,28 +20,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
-from dangjian.core import uploads
+from dangjian.core import richtext, uploads
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
 from dangjian.web.access import member_required, staff_required
-from dangjian.web.forms import add_domain_error, submit
+from dangjian.web.forms import add_domain_error, perform, submit
+from dangjian.web.paging import paginate
 
-from . import services
-from .constants import FREQUENCY, AttendanceStatus, Exclusion, Grade, MeetingKind, MeetingStatus
+from . import selectors, services
+from .constants import AttendanceStatus, Exclusion, Grade, MeetingKind, MeetingStatus
+from .documents import minutes_docx, minutes_pdf
 from .forms import DecisionForm, LeaveForm, PlanEditForm, PlanForm, RecordForm, RectificationForm
 from .models import Handling, Meeting
 
 ACCEPT = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.txt"
-KIND_LABELS = dict(MeetingKind.choices)
-
-
-def _meeting(request: HttpRequest, pk: int, action: str = "view") -> Meeting:
-    m = Meeting.objects.select_related("organization").filter(pk=pk).first()
-    if m is None or not policy.can(request.user, action, m.organization):
-        raise Http404("未找到该会议，或不在您的管理范围内")
-    return m
+KIND_LABELS = selectors.KIND_LABELS
 
 
 def _year(request: HttpRequest) -> int:
@@ -69,113 +65,10 @@ def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "months": range(1, 13),
     }
-    in_year = Q(held_on__year=year) | Q(held_on__isnull=True, planned_on__year=year)
     if org.kind in ("branch", "group"):
-        orgs = (
-            [org, *type(org).objects.get_children(org).filter(kind="group", is_active=True)]
-            if org.kind == "branch"
-            else [org]
-        )
-        meetings = list(
-            Meeting.objects.filter(in_year, organization__in=orgs)
-            .exclude(status=MeetingStatus.CANCELLED)
-            .select_related("organization")
-            .order_by("held_on", "planned_on", "id")
-        )
-        kinds = [
-            k
-            for k in MeetingKind.values
-            if k != MeetingKind.GROUP or len(orgs) > 1 or org.kind == "group"
-        ]
-        grid: dict[str, dict[int, list[Meeting]]] = {
-            k: {mo: [] for mo in range(1, 13)} for k in kinds
-        }
-        for m in meetings:
-            if m.kind in grid and m.day is not None:
-                grid[m.kind][m.day.month].append(m)
-        rows = []
-        for k in kinds:
-            unit = FREQUENCY.get(k, ("", ""))[0]
-            held = sum(1 for m in meetings if m.kind == k and m.status == MeetingStatus.HELD)
-            rows.append(
-                {
-                    "kind": k,
-                    "label": KIND_LABELS[k],
-                    "cells": [grid[k][mo] for mo in range(1, 13)],
-                    "held": held,
-                    "due": {"month": "每月", "quarter": "每季度", "year": "每年"}.get(unit, "按需"),
-                }
-            )
-        upcoming = [
-            m for m in meetings if m.status in (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED)
-        ][:12]
-        ctx.update(
-            rows=rows,
-            upcoming=upcoming,
-            has_plan=any(m.status != MeetingStatus.HELD for m in meetings),
-            handlings=Handling.objects.filter(organization=org, decided_on__isnull=True).count(),
-        )
+        ctx.update(selectors.branch_year(org, year))
         return render(request, "meetings/calendar.html", ctx)
-    # a committee: per sub-organization and month, held and planned (grouped by path prefix)
-    width = len(org.path) + org.steplen
-    children = list(
-        org_selectors.org_children(request.user, org)
-        .exclude(kind="group")
-        .order_by("path")
-        .values("pk", "name", "path", "kind")
-    )
-    from dangjian.core.sqldates import MonthOf
-    from dangjian.orgs.models import Organization
-
-    # the subtree's organizations first, then their meetings through the (organization, …) indexes
-    subtree = Organization.objects.filter(path__startswith=org.path).values("id")
-    base = (
-        Meeting.objects.filter(organization_id__in=subtree)
-        .exclude(status=MeetingStatus.CANCELLED)
-        .order_by()
-    )
-    held_rows = (
-        base.filter(status=MeetingStatus.HELD, held_on__year=year)
-        .annotate(prefix=Substr("organization__path", 1, width), mo=MonthOf("held_on"))
-        .values("prefix", "mo")
-        .annotate(n=Count("id"))
-    )
-    planned = (
-        base.exclude(status=MeetingStatus.HELD)
-        .filter(planned_on__year=year)
-        .annotate(prefix=Substr("organization__path", 1, width), mo=MonthOf("planned_on"))
-        .values("prefix", "mo")
-        .annotate(n=Count("id"))
-    )
-    cells: dict[tuple[str, int], dict[str, int]] = {}
-    for r in held_rows:
-        cells.setdefault((r["prefix"], r["mo"]), {"held": 0, "planned": 0})["held"] = r["n"]
-    for r in planned:
-        cells.setdefault((r["prefix"], r["mo"]), {"held": 0, "planned": 0})["planned"] = r["n"]
-    from dangjian.compliance.models import Finding
-
-    open_life = dict(
-        Finding.objects.filter(
-            closed_on__isnull=True,
-            rule_id__startswith="LIFE-",
-            organization__path__startswith=org.path,
-        )
-        .order_by()
-        .annotate(prefix=Substr("organization__path", 1, width))
-        .values("prefix")
-        .annotate(n=Count("id"))
-        .values_list("prefix", "n")
-    )
-    rows = [
-        {
-            **c,
-            "cells": [cells.get((c["path"], mo), {"held": 0, "planned": 0}) for mo in range(1, 13)],
-            "total": sum(cells.get((c["path"], mo), {}).get("held", 0) for mo in range(1, 13)),
-            "open": open_life.get(c["path"], 0),
-        }
-        for c in children
-    ]
-    ctx.update(rows=rows)
+    ctx.update(rows=selectors.committee_year(request.user, org, year))
     return render(request, "meetings/rollup.html", ctx)
 
 
@@ -246,7 +139,7 @@ def plan_new_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def plan_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    m = _meeting(request, pk, "change")
+    m = selectors.meeting_get(request.user, pk, "change")
     form = PlanEditForm(
         request.POST or None,
         initial={
@@ -290,14 +183,11 @@ def sign_in_url(m: Meeting) -> str:
 
 @staff_required("view")
 def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    m = _meeting(request, pk)
+    m = selectors.meeting_get(request.user, pk)
     can_change = policy.can(request.user, "change", m.organization)
-    attendance = list(m.attendance.select_related("member").order_by("status", "member__member_no"))
+    parts = selectors.meeting_parts(m)
     qr_svg = ""
     if m.status == MeetingStatus.PUBLISHED and can_change:
-        import qrcode
-        import qrcode.image.svg
-
         qr_svg = qrcode.make(
             sign_in_url(m), image_factory=qrcode.image.svg.SvgPathImage, box_size=8
         ).to_string(encoding="unicode")
@@ -309,15 +199,10 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "org": m.organization,
             "ancestors": org_selectors.org_ancestors(m.organization, request.user),
             "can_change": can_change,
-            "attendance": attendance,
+            **parts,
             "qr_svg": qr_svg,
             "sign_url": sign_in_url(m) if qr_svg else "",
-            "signed": sum(1 for a in attendance if a.signed_in_at),
-            "files": list(m.attachments.all()),
-            "appraisals": list(
-                m.appraisals.select_related("member").order_by("grade", "member__member_no")
-            ),
-            "rectifications": list(m.rectifications.all()),
+            "signed": sum(1 for a in parts["attendance"] if a.signed_in_at),
             "passed": services.motion_passed(m),
             "gaps": services.record_gaps(m)
             if m.status == MeetingStatus.HELD and m.source == "web"
@@ -331,31 +216,29 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("change")
 @require_POST
 def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    m = _meeting(request, pk, "change")
-    try:
-        n = services.meeting_publish(actor=request.user, meeting=m)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, f"已发布会议通知，{n}名党员收到通知。会议当天在会场展示签到二维码。"
-        )
-    return redirect("meetings:detail", m.pk)
+    m = selectors.meeting_get(request.user, pk, "change")
+    return perform(
+        request,
+        lambda: services.meeting_publish(actor=request.user, meeting=m),
+        success=lambda n: f"已发布会议通知，{n}名党员收到通知。会议当天在会场展示签到二维码。",
+        to="meetings:detail",
+        args=(m.pk,),
+    )
 
 
 @staff_required("change")
 @require_POST
 def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    m = _meeting(request, pk, "change")
-    try:
-        services.meeting_cancel(
+    m = selectors.meeting_get(request.user, pk, "change")
+    return perform(
+        request,
+        lambda: services.meeting_cancel(
             actor=request.user, meeting=m, reason=request.POST.get("reason", "")
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "会议已取消。")
-    return redirect("meetings:detail", m.pk)
+        ),
+        success="会议已取消。",
+        to="meetings:detail",
+        args=(m.pk,),
+    )
 
 
 def _marks_from_post(request: HttpRequest, ids: list[int]) -> dict[int, services.Mark]:
@@ -377,7 +260,7 @@ def record_view(
     request: HttpRequest, pk: int | None = None, org_pk: int | None = None
 ) -> HttpResponse:
     """Record a meeting as held: a planned one (pk) or one not on the plan (org_pk)."""
-    meeting = _meeting(request, pk, "change") if pk else None
+    meeting = selectors.meeting_get(request.user, pk, "change") if pk else None
     org = (
         meeting.organization
         if meeting
@@ -421,11 +304,11 @@ def record_view(
     except ValueError:
         day = initial["held_on"]
     members = list(
-        services.roster(org, kind, min(day, today))
+        selectors.roster(org, kind, min(day, today))
         .order_by("member_no")
         .only("pk", "name", "member_no", "status")
     )
-    existing = {a.member_id: a for a in meeting.attendance.all()} if meeting else {}
+    existing = selectors.attendance_by_member(meeting)
     any_signed = any(a.signed_in_at for a in existing.values())
     rows = []
     for mem in members:
@@ -457,7 +340,7 @@ def record_view(
                 recorder=d["recorder"],
                 speaker=d["speaker"],
                 agenda=d["agenda"],
-                minutes=_clean_minutes(d["minutes"]),
+                minutes=richtext.clean(d["minutes"]),
                 decisions=d["decisions"],
                 motion=d["motion"],
                 votes_for=d["votes_for"],
@@ -497,21 +380,15 @@ def record_view(
     )
 
 
-def _clean_minutes(text: str) -> str:
-    from dangjian.core.richtext import clean
-
-    return clean(text)
-
-
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def appraisal_view(request: HttpRequest, pk: int) -> HttpResponse:
-    m = _meeting(request, pk, "change")
+    m = selectors.meeting_get(request.user, pk, "change")
     if m.kind != MeetingKind.REVIEW or m.status != MeetingStatus.HELD or m.held_on is None:
         messages.error(request, "请先登记已召开的民主评议党员会议，再录入评定等次。")
         return redirect("meetings:detail", m.pk)
-    members = list(services.roster(m.organization, m.kind, m.held_on).order_by("member_no"))
-    current = {a.member_id: a.grade for a in m.appraisals.all()}
+    members = list(selectors.roster(m.organization, m.kind, m.held_on).order_by("member_no"))
+    current = selectors.grades_of(m)
     error = ""
     if request.method == "POST":
         grades = {
@@ -549,54 +426,45 @@ def appraisal_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("change")
 @require_POST
 def rectification_view(request: HttpRequest, pk: int) -> HttpResponse:
-    m = _meeting(request, pk, "change")
+    m = selectors.meeting_get(request.user, pk, "change")
     form = RectificationForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请完整填写整改事项、责任人和完成时限。")
-    else:
-        try:
-            services.rectification_add(actor=request.user, meeting=m, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "已加入整改清单。")
-    return redirect("meetings:detail", m.pk)
+        return redirect("meetings:detail", m.pk)
+    return perform(
+        request,
+        lambda: services.rectification_add(actor=request.user, meeting=m, **form.cleaned_data),
+        success="已加入整改清单。",
+        to="meetings:detail",
+        args=(m.pk,),
+    )
 
 
 @staff_required("change")
 @require_POST
 def rectification_done_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
-    m = _meeting(request, pk, "change")
-    r = m.rectifications.filter(pk=rid).first()
-    if r is None:
-        raise Http404
-    try:
-        services.rectification_done(
+    m = selectors.meeting_get(request.user, pk, "change")
+    r = selectors.rectification_get(m, rid)
+    return perform(
+        request,
+        lambda: services.rectification_done(
             actor=request.user, rectification=r, done_on=timezone.localdate()
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已标记整改完成。")
-    return redirect("meetings:detail", m.pk)
+        ),
+        success="已标记整改完成。",
+        to="meetings:detail",
+        args=(m.pk,),
+    )
 
 
 @staff_required("view")
 def attachment_view(request: HttpRequest, pk: int, aid: int) -> Any:
-    m = _meeting(request, pk)
-    f = m.attachments.filter(pk=aid).first()
-    if f is None:
-        raise Http404
-    return uploads.download(f)
+    m = selectors.meeting_get(request.user, pk)
+    return uploads.download(selectors.attachment_get(m, aid))
 
 
 @staff_required("view")
 def export_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    from django.db import transaction
-
-    from .documents import minutes_docx, minutes_pdf
-
-    m = _meeting(request, pk)
+    m = selectors.meeting_get(request.user, pk)
     if m.status != MeetingStatus.HELD:
         raise Http404("会议尚未召开")
     if fmt == "docx":
@@ -624,22 +492,13 @@ def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
     """One member's participation: every meeting of their branch they were expected at, month by month,
     approved absences, handling cases."""
     member = member_selectors.member_get(request.user, member_id)
-    rows = list(member.attendance.select_related("meeting").order_by("-meeting__held_on")[:200])
-    by_month: dict[str, dict[str, int]] = {}
-    for a in rows:
-        key = f"{a.meeting.held_on:%Y-%m}"
-        cell = by_month.setdefault(key, {"present": 0, "other": 0})
-        cell["present" if a.status == AttendanceStatus.PRESENT else "other"] += 1
     return render(
         request,
         "meetings/member.html",
         {
             "member": member,
             "org": member.organization,
-            "rows": rows,
-            "months": sorted(by_month.items(), reverse=True)[:24],
-            "leaves": list(member.leaves.order_by("-starts_on")),
-            "handlings": list(member.handlings.order_by("-opened_on")),
+            **selectors.participation(member),
             "can_change": policy.can(request.user, "change", member.organization),
             "leave_form": LeaveForm(),
             "ancestors": org_selectors.org_ancestors(member.organization, request.user),
@@ -654,26 +513,20 @@ def leave_view(request: HttpRequest, member_id: int) -> HttpResponse:
     form = LeaveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写请假的开始、结束日期和原因。")
-    else:
-        try:
-            services.leave_approve(actor=request.user, member=member, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "已登记请假，期间不计入连续未参加组织生活。")
-    return redirect("meetings:member", member.pk)
+        return redirect("meetings:member", member.pk)
+    return perform(
+        request,
+        lambda: services.leave_approve(actor=request.user, member=member, **form.cleaned_data),
+        success="已登记请假，期间不计入连续未参加组织生活。",
+        to="meetings:member",
+        args=(member.pk,),
+    )
 
 
 @staff_required("view")
 def handlings_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
-    qs = (
-        Handling.objects.filter(organization__path__startswith=org.path)
-        .select_related("member", "organization")
-        .order_by("decided_on", "-opened_on", "-id")
-    )
-    from dangjian.web.paging import paginate
-
+    qs = selectors.handlings_of(org)
     return render(
         request,
         "meetings/handlings.html",
@@ -688,9 +541,7 @@ def handlings_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def handling_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    h = Handling.objects.select_related("organization", "member").filter(pk=pk).first()
-    if h is None or not policy.can(request.user, "change", h.organization):
-        raise Http404
+    h = selectors.handling_get(request.user, pk, "change")
     form = DecisionForm(request.POST or None, initial={"decided_on": timezone.localdate()})
 
     def done(_: Handling) -> HttpResponse:
@@ -723,20 +574,8 @@ def handling_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 def my_view(request: HttpRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     today = timezone.localdate()
-    branch = member.organization
-    orgs = [
-        branch.pk,
-        *type(branch)
-        .objects.get_children(branch)
-        .filter(kind="group")
-        .values_list("pk", flat=True),
-    ]
-    upcoming = list(
-        Meeting.objects.filter(
-            organization_id__in=orgs, status=MeetingStatus.PUBLISHED, planned_on__gte=today
-        ).order_by("planned_on")[:10]
-    )
-    mine = list(member.attendance.select_related("meeting").order_by("-meeting__held_on")[:24])
+    upcoming = selectors.member_upcoming(member)
+    mine = selectors.member_attendance(member)
     year = [a for a in mine if a.meeting.held_on and a.meeting.held_on.year == today.year]
     return render(
         request,
@@ -757,16 +596,7 @@ def member_meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting on the member's phone: what, when, where; the sign-in button on the day (the QR
     code in the room carries the sign-in code)."""
     member = member_selectors.own_member(request.user)
-    m = (
-        Meeting.objects.select_related("organization")
-        .filter(pk=pk)
-        .exclude(status=MeetingStatus.PLANNED)
-        .first()
-    )
-    day = (m.planned_on or m.held_on or timezone.localdate()) if m else None
-    if m is None or not services.roster(m.organization, m.kind, day).filter(pk=member.pk).exists():  # type: ignore[arg-type]
-        raise Http404("未找到该会议")
-    mine = m.attendance.filter(member=member).first()
+    m, mine = selectors.member_meeting_get(member, pk)
     return render(
         request,
         "meetings/member_meeting.html",
@@ -777,13 +607,13 @@ def member_meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 @require_POST
 def sign_in_view(request: HttpRequest, pk: int) -> HttpResponse:
-    m = Meeting.objects.filter(pk=pk).first()
-    if m is None:
-        raise Http404
-    try:
-        services.attendance_sign_in(user=request.user, meeting=m, token=request.POST.get("t", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "签到成功。")
-    return redirect("meetings:member_meeting", m.pk)
+    m = selectors.meeting_for_sign_in(pk)
+    return perform(
+        request,
+        lambda: services.attendance_sign_in(
+            user=request.user, meeting=m, token=request.POST.get("t", "")
+        ),
+        success="签到成功。",
+        to="meetings:member_meeting",
+        args=(m.pk,),
+    )
