@@ -345,7 +345,7 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     person number, subject)."""
     from django.db import connection
 
-    from dangjian.recruitment.services import default_version, params
+    from dangjian.recruitment.versions import default_version, params
 
     p = params(default_version())
     pg = connection.vendor == "postgresql"

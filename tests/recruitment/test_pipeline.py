@@ -15,7 +15,8 @@ from PIL import Image
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.fees.models import FeeMonth, month_index
 from dangjian.members.services import member_create
-from dangjian.recruitment import services
+from dangjian.recruitment import selectors, services
+from dangjian.recruitment.constants import COMMITTEE_STEPS
 from dangjian.recruitment.models import Candidate, Document, Holiday
 from tests.conftest import make_id, member_data
 
@@ -40,7 +41,7 @@ def apply(users, tree, **over):
 
 def step(users, c, no, on, **kw):
     """Branch steps by the branch's worker; the higher committee's steps by its staff."""
-    actor = users["committee_staff"] if no in services.COMMITTEE_STEPS else users["branch_worker"]
+    actor = users["committee_staff"] if no in COMMITTEE_STEPS else users["branch_worker"]
     return services.candidate_step(actor=actor, candidate=c, step=no, on=on, **kw)
 
 
@@ -250,7 +251,7 @@ def test_training_too_short_and_admission_without_notice_or_quorum(tree, users):
         starts_on=date(2024, 5, 8),
         ends_on=date(2024, 5, 13),
     )
-    assert services.working_days(date(2024, 5, 8), date(2024, 5, 13)) == 5
+    assert selectors.working_days(date(2024, 5, 8), date(2024, 5, 13)) == 5
     with pytest.raises(DomainError) as exc:
         step(
             users,
@@ -299,7 +300,7 @@ def test_extension_once_between_6_and_12_months(tree, users):
             actor=users["branch_worker"], candidate=c, meeting_on=date(2025, 6, 6), months=6
         )
     c.refresh_from_db()
-    assert services.probation_end(c) == date(2025, 12, 1)
+    assert selectors.probation_end(c) == date(2025, 12, 1)
 
 
 def test_cancelling_the_probationary_membership(tree, users):

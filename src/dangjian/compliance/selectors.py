@@ -33,19 +33,23 @@ def findings_in(
 
 
 def open_findings_of(
-    organization: Any, rule_ids: list[str], *, order: tuple[str, ...], limit: int
+    organization: Any,
+    rule_ids: list[str] | None = None,
+    *,
+    category: str = "",
+    order: tuple[str, ...],
+    limit: int,
 ) -> list[Finding]:
-    """Open findings of some rules in an organization's subtree (already in the user's scope),
-    with their member and organization."""
-    return list(
-        Finding.objects.filter(
-            closed_on__isnull=True,
-            rule_id__in=rule_ids,
-            organization__path__startswith=organization.path,
-        )
-        .select_related("member", "organization")
-        .order_by(*order)[:limit]
+    """Open findings of some rules (or of a category) in an organization's subtree (already in the
+    user's scope), with their member and organization."""
+    qs = Finding.objects.filter(
+        closed_on__isnull=True, organization__path__startswith=organization.path
     )
+    if rule_ids is not None:
+        qs = qs.filter(rule_id__in=rule_ids)
+    if category:
+        qs = qs.filter(category=category)
+    return list(qs.select_related("member", "organization").order_by(*order)[:limit])
 
 
 def finding_get(user: Any, pk: int) -> Finding:

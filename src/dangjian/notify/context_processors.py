@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .services import unread_count
+from .selectors import unread_count
 
 
 def badges(request: HttpRequest) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from dangjian.accounts.constants import Role
@@ -132,55 +131,6 @@ def reminders_sync(as_of: date) -> dict[str, int]:
     for i in range(0, len(to_close), 5000):
         Reminder.objects.filter(id__in=to_close[i : i + 5000]).update(closed_on=as_of)
     return {"created": len(new), "closed": len(to_close)}
-
-
-def inbox(user: Any) -> Any:
-    return (
-        Reminder.objects.filter(user=user)
-        .select_related("finding", "organization", "finding__member")
-        .order_by(F("closed_on").asc(nulls_first=True), "read_at", "-finding__severity", "-id")
-    )
-
-
-def unread_count(user: Any) -> int:
-    """Unread open reminders and unread notices, in one query (it runs on every page)."""
-    from django.db.models import Count, IntegerField, Subquery, Value
-    from django.db.models.functions import Coalesce
-
-    from .models import Notice
-
-    def count(qs: Any) -> Any:
-        return Coalesce(
-            Subquery(
-                qs.order_by().values("user_id").annotate(c=Count("id")).values("c"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
-
-    row = (
-        Reminder.objects.model._meta.get_field("user")
-        .related_model._default_manager.filter(pk=user.pk)  # type: ignore[union-attr]
-        .annotate(
-            r=count(
-                Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True)
-            ),
-            n=count(Notice.objects.filter(user=user, read_at__isnull=True)),
-        )
-        .values_list("r", "n")
-        .first()
-    )
-    return sum(row) if row else 0
-
-
-def notices(user: Any) -> Any:
-    from .models import Notice
-
-    return (
-        Notice.objects.filter(user=user)
-        .select_related("organization")
-        .order_by(F("read_at").asc(nulls_first=True), "-id")
-    )
 
 
 def notice_send(*, users: Any, organization: Any, title: str, body: str, url: str, key: str) -> int:

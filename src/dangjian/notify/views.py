@@ -10,18 +10,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangjian.accounts import policy
 from dangjian.compliance.engine import REGISTRY, SEVERITY_LABELS
 from dangjian.web.access import admin_required, signed_in
 from dangjian.web.forms import submit
 from dangjian.web.paging import paginate
 
-from . import services
+from . import selectors, services
+from .channels import configured
+from .forms import ContactForm
+from .models import Channel, DeliveryStatus
+from .outbound import contact_update
 
 
 @signed_in
 def inbox_view(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, services.inbox(request.user))
-    notices = list(services.notices(request.user)[:20]) if page.number == 1 else []
+    page = paginate(request, selectors.inbox(request.user))
+    notices = list(selectors.notices(request.user)[:20]) if page.number == 1 else []
     return render(
         request,
         "notify/inbox.html",
@@ -55,8 +60,6 @@ def read_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _base(request: HttpRequest) -> str:
-    from dangjian.accounts import policy
-
     member_only = policy.is_member_account(request.user) and not policy.is_staff(request.user)
     return "web/member_base.html" if member_only else "web/base.html"
 
@@ -65,12 +68,7 @@ def _base(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
     """提醒方式: where this person wants reminders besides the inbox."""
-    from .channels import configured
-    from .forms import ContactForm
-    from .models import Contact
-    from .outbound import contact_update
-
-    contact = Contact.objects.filter(user_id=getattr(request.user, "pk", 0)).first()
+    contact = selectors.contact_of(request.user)
     initial = (
         {
             "email": contact.email,
@@ -109,14 +107,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 @admin_required("system_admin")
 def deliveries_view(request: HttpRequest) -> HttpResponse:
     """外发记录: every outbound message and its attempts (system administrator)."""
-    from .models import Channel, Delivery, DeliveryStatus
-
-    qs = Delivery.objects.select_related("user").order_by("-created_at", "-id")
     status, channel = request.GET.get("status", ""), request.GET.get("channel", "")
-    if status in DeliveryStatus.values:
-        qs = qs.filter(status=status)
-    if channel in Channel.values:
-        qs = qs.filter(channel=channel)
+    qs = selectors.deliveries(status=status, channel=channel)
     return render(
         request,
         "notify/deliveries.html",

@@ -27,7 +27,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.interchange import org_ids, org_index
 
 from .models import Candidate
-from .services import default_version
+from .versions import default_version
 
 DATES = (
     "applied_on",

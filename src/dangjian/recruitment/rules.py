@@ -16,7 +16,8 @@ from dangjian.core.dates import add_months
 from dangjian.core.sqldates import AddMonths
 
 from .models import Candidate, StepException
-from .services import params
+from .selectors import holidays, working_days
+from .versions import params
 
 PC = "中国共产党章程"
 FZ = "中国共产党发展党员工作细则"
@@ -510,8 +511,6 @@ def dev_18(ctx: ScanContext) -> Iterable[Hit]:
     action="补足公示期后再提交支部大会讨论。",
 )
 def dev_19(ctx: ScanContext) -> Iterable[Hit]:
-    from .services import holidays, working_days
-
     for p, qs in _by_version(ctx):
         rows = list(
             qs.filter(publicized_on__isnull=False, publicized_until__isnull=False).values(

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import cache
-from pathlib import Path
+from datetime import date
 from typing import Any
 
-import yaml
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,52 +25,15 @@ from dangjian.fees import bands
 from dangjian.members import validation as v
 from dangjian.members.models import Member
 
-from .constants import STEP_BY_NO
+from .constants import AFTER, COMMITTEE_STEPS, STEP_BY_NO
 from .models import Assessment, Candidate, Document, Holiday, StepException
+from .selectors import approving_committee, probation_end, working_days
+from .versions import default_version, params
 
 # ------------------------------------------------------------------ rule versions
 
 
-@cache
-def _versions() -> dict[str, Any]:
-    return yaml.safe_load((Path(__file__).parent / "versions.yaml").read_text(encoding="utf-8"))
-
-
-def default_version() -> str:
-    return str(_versions()["default"])
-
-
-def versions() -> dict[str, dict[str, Any]]:
-    return dict(_versions()["versions"])
-
-
-def params(version: str) -> dict[str, Any]:
-    """The intervals of a rule version (unknown versions fall back to the default, named in the record)."""
-    vs = versions()
-    return dict(vs.get(version) or vs[default_version()])
-
-
 # ------------------------------------------------------------------ working days
-
-
-def holidays(start: date, end: date) -> dict[date, bool]:
-    """The calendar's special days in a span: day -> is a (make-up) working day."""
-    return dict(Holiday.objects.filter(day__gte=start, day__lte=end).values_list("day", "workday"))
-
-
-def working_days(start: date, end: date, special: dict[date, bool] | None = None) -> int:
-    """Working days from start to end inclusive: Monday to Friday, less holidays, plus make-up days
-    (`special` from `holidays()` when counting many spans; else read here)."""
-    if end < start:
-        return 0
-    if special is None:
-        special = holidays(start, end)
-    n, d = 0, start
-    while d <= end:
-        work = special[d] if d in special else d.weekday() < 5
-        n += work
-        d += timedelta(days=1)
-    return n
 
 
 @transaction.atomic(durable=True)
@@ -111,14 +71,6 @@ def _d(x: date | None) -> str:
 
 def _excepted(c: Candidate, step: int) -> bool:
     return StepException.objects.filter(candidate=c, step=step).exists()
-
-
-def probation_end(c: Candidate) -> date | None:
-    if not c.admitted_on:
-        return None
-    return add_months(
-        c.admitted_on, params(c.rule_version)["probation_months"] + (c.extension_months or 0)
-    )
 
 
 def _refuse(rule: str, message: str, field: str = "on") -> DomainError:
@@ -236,44 +188,9 @@ def _attach(c: Candidate, step: int, stored: list[uploads.StoredFile], actor: An
 
 
 # the step that must come before each (FZ14's "must follow" column)
-AFTER = {
-    2: 1,
-    3: 2,
-    4: 3,
-    5: 3,
-    6: 5,
-    7: 6,
-    8: 7,
-    9: 7,
-    10: 7,
-    11: 7,
-    12: 11,
-    13: 12,
-    14: 13,
-    15: 14,
-    16: 15,
-    17: 16,
-    18: 17,
-    19: 17,
-    20: 17,
-    21: 19,
-    22: 21,
-    23: 22,
-    24: 23,
-    25: 24,
-}
 
 
 # steps that belong to the grassroots committee with approval power, not to the branch (FZ14 Arts 8, 19, 24, 25, 34)
-COMMITTEE_STEPS = {8, 13, 16, 17, 18, 24}
-
-
-def approving_committee(c: Candidate) -> Any:
-    """The nearest committee above the candidate's branch: it pre-reviews, talks and approves."""
-    for org in reversed(type(c.organization).objects.get_ancestors(c.organization)):
-        if org.kind == "committee":
-            return org
-    return None
 
 
 @dataclass

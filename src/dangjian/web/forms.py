@@ -89,16 +89,22 @@ def perform(
     success: str | Callable[[Any], str],
     to: str,
     args: tuple[Any, ...] = (),
+    invalid: str = "",
 ) -> HttpResponse:
     """The POST half of every button: call the service, say what happened, go back to the page.
 
-    A DomainError becomes the error message (the service wrote nothing); otherwise `success` (or
-    `success(result)`) is shown. `to` and `args` are given to `redirect` (a URL name or a URL).
+    A DomainError becomes the error message (the service wrote nothing); a value that does not
+    parse (ValueError, when `invalid` is given) shows `invalid`, which names the field; otherwise
+    `success` (or `success(result)`) is shown. `to` and `args` are given to `redirect`.
     """
     try:
         result = action()
     except DomainError as exc:
         messages.error(request, exc.message)
+    except ValueError:
+        if not invalid:
+            raise
+        messages.error(request, invalid)
     else:
         messages.success(request, success(result) if callable(success) else success)
     return redirect(to, *args)

@@ -1,0 +1,70 @@
+"""Reads of 消息: a person's reminders and notices, the unread count on every page, their chosen
+channels; the outbound delivery log (system administrator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from .models import Channel, Contact, Delivery, DeliveryStatus, Notice, Reminder
+
+
+def inbox(user: Any) -> QuerySet[Reminder]:
+    """The person's reminders: open ones first, unread first, most serious first."""
+    return (
+        Reminder.objects.filter(user=user)
+        .select_related("finding", "organization", "finding__member")
+        .order_by(F("closed_on").asc(nulls_first=True), "read_at", "-finding__severity", "-id")
+    )
+
+
+def unread_count(user: Any) -> int:
+    """Unread open reminders and unread notices, in one query (it runs on every page)."""
+    def count(qs: Any) -> Any:
+        return Coalesce(
+            Subquery(
+                qs.order_by().values("user_id").annotate(c=Count("id")).values("c"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
+
+    row = (
+        Reminder.objects.model._meta.get_field("user")
+        .related_model._default_manager.filter(pk=user.pk)  # type: ignore[union-attr]
+        .annotate(
+            r=count(
+                Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True)
+            ),
+            n=count(Notice.objects.filter(user=user, read_at__isnull=True)),
+        )
+        .values_list("r", "n")
+        .first()
+    )
+    return sum(row) if row else 0
+
+
+def notices(user: Any) -> QuerySet[Notice]:
+    """The notices of hand-overs addressed to the person, unread first."""
+    return (
+        Notice.objects.filter(user=user)
+        .select_related("organization")
+        .order_by(F("read_at").asc(nulls_first=True), "-id")
+    )
+
+
+def contact_of(user: Any) -> Contact | None:
+    """The person's chosen channels (None until they choose)."""
+    return Contact.objects.filter(user_id=getattr(user, "pk", 0)).first()
+
+
+def deliveries(*, status: str = "", channel: str = "") -> QuerySet[Delivery]:
+    """Every outbound message, newest first, by status and channel."""
+    qs = Delivery.objects.select_related("user").order_by("-created_at", "-id")
+    if status in DeliveryStatus.values:
+        qs = qs.filter(status=status)
+    if channel in Channel.values:
+        qs = qs.filter(channel=channel)
+    return qs
