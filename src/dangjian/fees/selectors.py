@@ -161,11 +161,6 @@ def payable_months(member: Member, now: int) -> list[tuple[str, str]]:
     ]
 
 
-def member_by_number(no: str) -> Member | None:
-    """A member anywhere in the deployment by number (the one who pays for another, 代缴)."""
-    return Member.objects.filter(member_no=no).first()
-
-
 def payment_get(user: Any, pk: int) -> Payment:
     """A receipt: for the member who paid, and for staff who can see their organization."""
     p = (

@@ -89,7 +89,7 @@ def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
         try:
             paid_by = None
             if d["paid_by"].strip():
-                paid_by = selectors.member_by_number(d["paid_by"].strip())
+                paid_by = member_selectors.member_by_no(d["paid_by"])
                 if paid_by is None:
                     raise DomainError("not_found", "代缴人党员编号不存在", field="paid_by")
             payment = services.payment_offline(

@@ -56,6 +56,11 @@ SORTABLE = {
 }
 
 
+def member_by_no(member_no: str) -> Member | None:
+    """Any member by number, unscoped: for the system admin linking an account to its member."""
+    return Member.objects.filter(member_no=(member_no or "").strip()).first()
+
+
 def members_by_number(user: Any, org: Any, nos: list[str]) -> dict[str, Member]:
     """The members among `nos` in an organization's subtree that the user may change, by number."""
     return {

@@ -8,10 +8,12 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from dangjian.accounts import policy
-from dangjian.core.errors import NotVisible
+from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members.constants import ON_ROLL_STATUSES
+from dangjian.members.models import Member
 
 from .constants import OrgKind
-from .models import Organization, OrgChange, Post, Term
+from .models import Election, Organization, OrgChange, OrgRequest, Post, Term, Unit
 
 
 def subtree(org: Organization) -> QuerySet[Organization]:
@@ -101,3 +103,125 @@ def org_children_with_counts(user: Any, parent: Organization) -> QuerySet[Organi
     return org_children(user, parent).annotate(
         member_count=F("members_full") + F("members_probationary")
     )
+
+
+def org_lookup(user: Any, action: str, q: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The picker's search: active organizations in the user's scope for `action` whose name
+    contains `q` or whose code starts with it."""
+    orgs = policy.visible_to(user, action).filter(is_active=True)
+    if q:
+        orgs = orgs.filter(Q(name__contains=q) | Q(code__istartswith=q))
+    return list(orgs.order_by("path").values("code", "name", "kind")[:limit])
+
+
+def org_by_code(user: Any, code: str, action: str = "view") -> Organization:
+    """An organization in the user's scope by its code; outside it, as missing."""
+    org = policy.visible_to(user, action).filter(code=(code or "").strip()).first()
+    if org is None:
+        raise DomainError(
+            "not_found",
+            f"组织代码“{code}”不存在或不在您的管理范围内",
+            field="organization",
+        )
+    return org
+
+
+def org_by_code_unscoped(code: str) -> Organization | None:
+    """Any organization by code: for the security admin, who grants roles on the whole tree."""
+    return Organization.objects.filter(code=(code or "").strip()).first()
+
+
+def roster_preview(org: Organization, limit: int = 20) -> QuerySet[Any]:
+    """The first members on the roll of one organization (the organization page's list)."""
+    return (
+        Member.objects.filter(organization=org, status__in=ON_ROLL_STATUSES)
+        .order_by("member_no")
+        .only("pk", "member_no", "name", "gender", "status", "joined_on", "organization_id")[:limit]
+    )
+
+
+def member_in_line(org: Organization, member_no: str) -> Any:
+    """A member of the organization or below it by number (who may hold one of its posts)."""
+    return (
+        Member.objects.filter(member_no=member_no.strip(), organization__path__startswith=org.path)
+        .select_related("organization")
+        .first()
+    )
+
+
+def org_posts_held(member: Any) -> QuerySet[Post]:
+    """The posts a member holds now, with their organization."""
+    return member.posts.filter(ended_on__isnull=True).select_related("organization")
+
+
+def post_get(org: Organization, pk: int) -> Post:
+    post = Post.objects.filter(pk=pk, organization=org).select_related("member", "organization").first()
+    if post is None:
+        raise NotVisible()
+    return post
+
+
+# ---- units, requests, elections (a committee's set-up work) ------------------------------------------
+
+
+def units_of(committee: Organization, kind: str = "") -> QuerySet[Unit]:
+    units = Unit.objects.filter(committee=committee).select_related("organization").order_by("kind", "name")
+    return units.filter(kind=kind) if kind in {"unit", "project"} else units
+
+
+def units_covered_by(branch: Organization) -> QuerySet[Unit]:
+    return Unit.objects.filter(organization=branch).order_by("name")
+
+
+def unit_get(committee: Organization, pk: Any) -> Unit:
+    unit = (
+        Unit.objects.filter(committee=committee, pk=pk)
+        .select_related("organization", "committee")
+        .first()
+    )
+    if unit is None:
+        raise NotVisible("未找到该单位")
+    return unit
+
+
+def uncovered_units(committee: Organization, limit: int = 500) -> list[tuple[int, str]]:
+    """(id, name) of the committee's units without a party organization yet."""
+    return list(
+        Unit.objects.filter(committee=committee, organization__isnull=True)
+        .order_by("name")
+        .values_list("pk", "name")[:limit]
+    )
+
+
+def requests_to(committee: Organization, limit: int = 50) -> list[OrgRequest]:
+    """Requests to set up an organization sent to a committee, unanswered first."""
+    return list(
+        OrgRequest.objects.filter(committee=committee)
+        .select_related("unit")
+        .order_by("answered_on", "-submitted_on")[:limit]
+    )
+
+
+def request_get(committee: Organization, pk: int) -> OrgRequest:
+    req = OrgRequest.objects.filter(committee=committee, pk=pk).select_related("committee").first()
+    if req is None:
+        raise NotVisible("未找到该请示")
+    return req
+
+
+def elections_of(org: Organization, limit: int = 20) -> list[Election]:
+    return list(Election.objects.filter(organization=org).order_by("-created_at")[:limit])
+
+
+def election_get(org: Organization, pk: int) -> Election:
+    e = Election.objects.filter(organization=org, pk=pk).select_related("organization").first()
+    if e is None:
+        raise NotVisible("未找到该选举")
+    return e
+
+
+def term_get(org: Organization, pk: int) -> Term:
+    term = Term.objects.filter(organization=org, pk=pk).select_related("organization").first()
+    if term is None:
+        raise NotVisible("未找到该届次")
+    return term

@@ -27,7 +27,7 @@ from .forms import (
     TermExtendForm,
     UnitForm,
 )
-from .models import Election, Organization, OrgRequest, Term, Unit
+from .models import Organization, OrgRequest
 
 
 def _page(
@@ -59,20 +59,9 @@ def _back(request: HttpRequest, message: str, name: str, pk: int) -> HttpRespons
 def units_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
     kind = request.GET.get("kind", "")
-    units = (
-        Unit.objects.filter(committee=org).select_related("organization").order_by("kind", "name")
-    )
-    if kind in {"unit", "project"}:
-        units = units.filter(kind=kind)
-    page = paginate(request, units)
-    requests = (
-        OrgRequest.objects.filter(committee=org)
-        .select_related("unit")
-        .order_by("answered_on", "-submitted_on")[:50]
-    )
-    covered = (
-        Unit.objects.filter(organization=org).order_by("name") if org.kind == "branch" else None
-    )
+    page = paginate(request, selectors.units_of(org, kind))
+    requests = selectors.requests_to(org)
+    covered = selectors.units_covered_by(org) if org.kind == "branch" else None
     return render(
         request,
         "orgs/units.html",
@@ -92,13 +81,7 @@ def units_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _unit_data(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
     code = (d.pop("organization_code") or "").strip()
-    organization = None
-    if code:
-        organization = policy.visible_to(request.user, "view").filter(code=code).first()
-        if organization is None:
-            raise DomainError(
-                "not_found", f"组织代码“{code}”不存在或不在您的管理范围内", field="organization"
-            )
+    organization = selectors.org_by_code(request.user, code) if code else None
     return {**d, "organization": organization}
 
 
@@ -123,13 +106,7 @@ def unit_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_edit_view(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    unit = (
-        Unit.objects.filter(committee=org, pk=unit_id)
-        .select_related("organization", "committee")
-        .first()
-    )
-    if unit is None:
-        raise Http404
+    unit = selectors.unit_get(org, unit_id)
     initial = {
         f: getattr(unit, f)
         for f in (
@@ -160,16 +137,12 @@ def unit_edit_view(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
 def request_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = OrgRequestForm(request.POST or None, initial={"submitted_on": timezone.localdate()})
-    choices = list(
-        Unit.objects.filter(committee=org, organization__isnull=True)
-        .order_by("name")
-        .values_list("pk", "name")[:500]
-    )
+    choices = selectors.uncovered_units(org)
     form.fields["unit"].choices = [("", "（未登记的单位）"), *choices]  # type: ignore[attr-defined]
 
     def create(d: dict[str, Any]) -> OrgRequest:
         unit_id = d.pop("unit", None)
-        unit = Unit.objects.filter(committee=org, pk=unit_id).first() if unit_id else None
+        unit = selectors.unit_get(org, unit_id) if unit_id else None
         return services.org_request_submit(actor=request.user, committee=org, unit=unit, **d)
 
     return submit(
@@ -186,11 +159,7 @@ def request_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_answer_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    req = (
-        OrgRequest.objects.filter(committee=org, pk=request_id).select_related("committee").first()
-    )
-    if req is None:
-        raise Http404
+    req = selectors.request_get(org, request_id)
     form = OrgRequestAnswerForm(request.POST or None, initial={"answered_on": timezone.localdate()})
     return submit(
         request,
@@ -222,9 +191,9 @@ def set_joint_view(request: HttpRequest, pk: int) -> HttpResponse:
 def elections_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
     today = timezone.localdate()
-    terms = list(Term.objects.filter(organization=org).order_by("-elected_on")[:20])
+    terms = list(selectors.org_terms(org)[:20])
     current = next((t for t in terms if t.elected_on <= today), None)
-    parent = Organization.objects.get_parent(org) if org.depth > 1 else None
+    parent = selectors.org_parent(org) if org.depth > 1 else None
     return render(
         request,
         "orgs/elections.html",
@@ -235,7 +204,7 @@ def elections_view(request: HttpRequest, pk: int) -> HttpResponse:
             "current": current,
             "current_end": services.term_end(current) if current else None,
             "today": today,
-            "elections": Election.objects.filter(organization=org).order_by("-created_at")[:20],
+            "elections": selectors.elections_of(org),
             "can_change": policy.can(request.user, "change", org),
             "can_extend": parent is not None and policy.can(request.user, "change", parent),
         },
@@ -279,13 +248,7 @@ def election_result_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def election_report_view(request: HttpRequest, pk: int, election_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    election = (
-        Election.objects.filter(organization=org, pk=election_id)
-        .select_related("organization")
-        .first()
-    )
-    if election is None:
-        raise Http404
+    election = selectors.election_get(org, election_id)
     form = ElectionReportForm(
         request.POST or None,
         initial={
@@ -305,12 +268,10 @@ def election_report_view(request: HttpRequest, pk: int, election_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def term_extend_view(request: HttpRequest, pk: int, term_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
-    parent = Organization.objects.get_parent(org) if org.depth > 1 else None
+    parent = selectors.org_parent(org) if org.depth > 1 else None
     if parent is None or not policy.can(request.user, "change", parent):
         raise Http404  # the postponement is approved by the higher organization
-    term = Term.objects.filter(organization=org, pk=term_id).select_related("organization").first()
-    if term is None:
-        raise Http404
+    term = selectors.term_get(org, term_id)
     form = TermExtendForm(request.POST or None, initial={"approved_on": timezone.localdate()})
     return submit(
         request,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,9 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
 from dangjian.core.dates import add_months
-from dangjian.core.errors import DomainError, NotVisible
-from dangjian.members.constants import ON_ROLL_STATUSES
-from dangjian.members.models import Member
+from dangjian.core.errors import DomainError
 from dangjian.web.access import staff_required
 from dangjian.web.forms import add_domain_error, submit
 
@@ -29,7 +26,7 @@ from .forms import (
     PostForm,
     TermForm,
 )
-from .models import Organization, Post
+from .models import Organization
 
 
 def scope_home(target: str | Callable[[Organization], str]) -> Callable[..., HttpResponse]:
@@ -61,10 +58,7 @@ def lookup_view(request: HttpRequest) -> JsonResponse:
     if action not in {"view", "change", "manage"}:
         action = "view"
     q = request.GET.get("q", "").strip()[:50]
-    orgs = policy.visible_to(request.user, action).filter(is_active=True)
-    if q:
-        orgs = orgs.filter(Q(name__contains=q) | Q(code__istartswith=q))
-    rows = orgs.order_by("path").values("code", "name", "kind")[:20]
+    rows = selectors.org_lookup(request.user, action, q)
     return JsonResponse(
         {"results": [{"value": r["code"], "label": f"{r['name']}（{r['code']}）"} for r in rows]}
     )
@@ -85,11 +79,7 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     terms = list(selectors.org_terms(org)[:10])
     term = terms[0] if terms else None
     term_end = add_months(term.elected_on, 12 * term.term_years) if term else None
-    roster = (
-        Member.objects.filter(organization=org, status__in=ON_ROLL_STATUSES)
-        .order_by("member_no")
-        .only("pk", "member_no", "name", "gender", "status", "joined_on", "organization_id")[:20]
-    )
+    roster = selectors.roster_preview(org)
     ctx = {
         "org": org,
         "ancestors": selectors.org_ancestors(org, request.user),
@@ -169,13 +159,6 @@ def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     ) or _form_page(request, org, form, f"修改“{org.name}”", "保存")
 
 
-def _org_by_code(user, code: str, action: str) -> Organization:  # type: ignore[no-untyped-def]
-    org = policy.visible_to(user, action).filter(code=code.strip()).first()
-    if org is None:
-        raise DomainError("not_found", f"组织代码“{code}”不存在或不在您的管理范围内")
-    return org
-
-
 @staff_required("manage")
 @require_http_methods(["GET", "POST"])
 def move_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -183,7 +166,7 @@ def move_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = OrgMoveForm(request.POST or None)
 
     def move(d: dict) -> Organization:
-        target = _org_by_code(request.user, d["parent_code"], "manage")
+        target = selectors.org_by_code(request.user, d["parent_code"], "manage")
         return services.org_move(actor=request.user, organization=org, new_parent=target)
 
     return submit(
@@ -215,7 +198,7 @@ def merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = OrgMergeForm(request.POST or None, initial={"on": timezone.localdate()})
 
     def merge(d: dict) -> Organization:
-        target = _org_by_code(request.user, d["target_code"], "manage")
+        target = selectors.org_by_code(request.user, d["target_code"], "manage")
         return services.org_merge(
             actor=request.user, source=org, target=target, on=d["on"], reason=d["reason"]
         )
@@ -251,20 +234,13 @@ def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = PostForm(request.POST or None)
     # members of this organization's line (a group's leader comes from its branch)
-    scope = Organization.objects.get_parent(org) if org.kind == "group" else org
+    scope = selectors.org_parent(org) if org.kind == "group" else org
     form.fields["member_no"].widget.attrs.update(
         {"data-lookup": f"/members/lookup/?org={scope.pk}", "autocomplete": "off"}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            member = (
-                Member.objects.filter(
-                    member_no=form.cleaned_data["member_no"].strip(),
-                    organization__path__startswith=org.path,
-                )
-                .select_related("organization")
-                .first()
-            )
+            member = selectors.member_in_line(org, form.cleaned_data["member_no"])
             if member is None:
                 raise DomainError(
                     "not_found", "本组织及下级组织中没有该党员编号", field="member_no"
@@ -288,13 +264,7 @@ def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_end_view(request: HttpRequest, pk: int, post_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
-    post = (
-        Post.objects.filter(pk=post_id, organization=org)
-        .select_related("member", "organization")
-        .first()
-    )
-    if post is None:
-        raise NotVisible()
+    post = selectors.post_get(org, post_id)
     try:
         services.post_end(actor=request.user, post=post, ended_on=timezone.localdate())
     except DomainError as exc:

@@ -8,12 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from dangjian.accounts import selectors as account_selectors
 from dangjian.accounts import services
 from dangjian.accounts.constants import Role
-from dangjian.accounts.models import RoleGrant, User
 from dangjian.core.errors import DomainError
-from dangjian.members.models import Member
-from dangjian.orgs.models import Organization
+from dangjian.members import selectors as member_selectors
+from dangjian.orgs import selectors as org_selectors
 from dangjian.web.access import admin_required
 
 from ..forms import GrantForm, UserCreateForm
@@ -31,7 +31,7 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
             if op == "create" and form.is_valid():
                 member = None
                 if form.cleaned_data["member_no"]:
-                    member = Member.objects.filter(member_no=form.cleaned_data["member_no"]).first()
+                    member = member_selectors.member_by_no(form.cleaned_data["member_no"])
                     if member is None:
                         raise DomainError("not_found", "党员编号不存在", field="member_no")
                 user, pw = services.user_create(
@@ -43,7 +43,7 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
                 issued = {"username": user.username, "password": pw}
                 form = UserCreateForm()
             elif op in {"reset", "deactivate", "activate"}:
-                target = User.objects.get(pk=int(request.POST.get("user_id", "0")))
+                target = account_selectors.user_get(request.POST.get("user_id"))
                 if op == "reset":
                     issued = {
                         "username": target.username,
@@ -59,13 +59,8 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field, exc.message)
             else:
                 messages.error(request, exc.message)
-        except (User.DoesNotExist, ValueError):
-            messages.error(request, "账号不存在")
     q = request.GET.get("q", "").strip()
-    users = User.objects.order_by("username")
-    if q:
-        users = users.filter(username__icontains=q) | users.filter(display_name__icontains=q)
-    page = Paginator(users.prefetch_related("grants"), 20).get_page(request.GET.get("page"))
+    page = Paginator(account_selectors.users_search(q), 20).get_page(request.GET.get("page"))
     return render(
         request, "portal/user_list.html", {"page": page, "form": form, "issued": issued, "q": q}
     )
@@ -80,12 +75,12 @@ def grant_list_view(request: HttpRequest) -> HttpResponse:
         op = request.POST.get("op")
         try:
             if op == "grant" and form.is_valid():
-                user = User.objects.filter(username=form.cleaned_data["username"]).first()
+                user = account_selectors.user_by_username(form.cleaned_data["username"])
                 if user is None:
                     raise DomainError("not_found", "用户名不存在", field="username")
                 org = None
                 if form.cleaned_data["org_code"]:
-                    org = Organization.objects.filter(code=form.cleaned_data["org_code"]).first()
+                    org = org_selectors.org_by_code_unscoped(form.cleaned_data["org_code"])
                     if org is None:
                         raise DomainError("not_found", "组织代码不存在", field="org_code")
                 services.grant_create(
@@ -98,7 +93,7 @@ def grant_list_view(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "已授权。")
                 return redirect("portal:grants")
             if op == "revoke":
-                grant = RoleGrant.objects.get(pk=int(request.POST.get("grant_id", "0")))
+                grant = account_selectors.grant_get(request.POST.get("grant_id"))
                 services.grant_revoke(actor=request.user, grant=grant)
                 messages.success(request, "已撤销授权。")
                 return redirect("portal:grants")
@@ -109,12 +104,5 @@ def grant_list_view(request: HttpRequest) -> HttpResponse:
                 form.add_error("org_code", exc.message)
             else:
                 messages.error(request, exc.message)
-        except (RoleGrant.DoesNotExist, ValueError):
-            messages.error(request, "授权记录不存在")
-    grants = (
-        RoleGrant.objects.filter(revoked_at__isnull=True)
-        .select_related("user", "organization")
-        .order_by("user__username", "role")
-    )
-    page = Paginator(grants, 20).get_page(request.GET.get("page"))
+    page = Paginator(account_selectors.grants_in_force(), 20).get_page(request.GET.get("page"))
     return render(request, "portal/grant_list.html", {"page": page, "form": form})

@@ -38,5 +38,5 @@ def home_view(request: HttpRequest) -> HttpResponse:
 def me_view(request: HttpRequest) -> HttpResponse:
     """我的: the member's own record (only their own), phone-first."""
     member = member_selectors.own_member(request.user)
-    posts = member.posts.filter(ended_on__isnull=True).select_related("organization")
+    posts = org_selectors.org_posts_held(member)
     return render(request, "portal/me.html", {"m": member, "posts": posts})
