@@ -1,4 +1,5 @@
-"""Party-fee figures for one database (DATABASE_URL; seeds the city with 12 months of fees if empty).
+"""Party-fee figures for one database (DATABASE_URL; seeds the city with 12 months of fees if
+empty).
 
 - the monthly ledger for the whole deployment (one INSERT … SELECT over 256,781 members);
 - the collection page at the city root (p50/p95, queries);

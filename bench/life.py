@@ -3,10 +3,10 @@
 - the committee calendar (组织生活日历) of the committee whose subtree holds the number of branches
   closest to 300, p50/p95 and its queries;
 - LIFE-01…12 through the engine against the hand-written SQL floor (bench/scan.py), rule by rule:
-  the same findings, and the time of each side. To exercise the per-member absence rules (LIFE-09/10)
-  and the record-gaps rule (LIFE-12) the bench first records attendance for every member at the theme
-  days of the last 12 months in one branch of ten (a few members absent throughout), and removes
-  it again at the end.
+  the same findings, and the time of each side. To exercise the per-member absence rules
+  (LIFE-09/10) and the record-gaps rule (LIFE-12) the bench first records attendance for every
+  member at the theme days of the last 12 months in one branch of ten (a few members absent
+  throughout), and removes it again at the end.
 """
 
 from __future__ import annotations
@@ -78,8 +78,9 @@ def calendar_page(committee: Any, repeat: int) -> dict[str, Any]:
 
 
 def add_attendance(as_of: date) -> int:
-    """Attendance at the theme days of the last 12 months in one branch of ten: every member present,
-    except members whose number ends in 7 (absent throughout, no reason) and in 3 (absent the last 4)."""
+    """Attendance at the theme days of the last 12 months in one branch of ten: every member
+    present, except members whose number ends in 7 (absent throughout, no reason) and in 3 (absent
+    the last 4)."""
     from django.db.models import F
 
     from dangjian.core.bulk import fast_insert

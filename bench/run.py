@@ -1,4 +1,5 @@
-"""Run bench/city.py and bench/scan.py on SQLite and on PostgreSQL and print the figures side by side."""
+"""Run bench/city.py and bench/scan.py on SQLite and on PostgreSQL and print the figures side by
+side."""
 
 from __future__ import annotations
 

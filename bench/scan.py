@@ -57,8 +57,14 @@ def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     )
     orgs = "FROM orgs_organization o WHERE o.is_active = %s AND o.established_on <= %s "
     termed = "AND o.kind IN ('committee', 'general_branch', 'branch') "
-    full = "(SELECT COUNT(*) FROM members_member m WHERE m.organization_id = o.id AND m.status = 'full')"
-    onroll = "(SELECT COUNT(*) FROM members_member m WHERE m.organization_id = o.id AND m.status IN ('full', 'probationary'))"
+    full = (
+        "(SELECT COUNT(*) FROM members_member m WHERE m.organization_id = o.id AND m.status = "
+        "'full')"
+    )
+    onroll = (
+        "(SELECT COUNT(*) FROM members_member m WHERE m.organization_id = o.id AND m.status IN "
+        "('full', 'probationary'))"
+    )
     posts = (
         "(SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS NULL "
         "AND p.post <> 'group_leader')"
@@ -73,8 +79,10 @@ def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     win = add_months(d.replace(day=1), -24)
     return {
         "ORG-01": (
-            "SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = u.committee_id "
-            "LEFT JOIN orgs_organization b ON b.id = u.organization_id WHERE u.kind = 'unit' AND u.full_members >= 3 "
+            "SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = "
+            "u.committee_id "
+            "LEFT JOIN orgs_organization b ON b.id = u.organization_id WHERE u.kind = 'unit' AND "
+            "u.full_members >= 3 "
             "AND c.is_active = %s AND (b.id IS NULL OR b.is_active = %s OR b.is_joint = %s)",
             [True, False, True],
         ),
@@ -89,22 +97,27 @@ def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "ORG-04": (f"SELECT o.id {orgs} AND o.kind = 'branch' AND {onroll} > 50", base),
         "ORG-05": (
             f"SELECT o.id {orgs} AND o.kind = 'branch' AND o.is_joint = %s AND "
-            "(SELECT COUNT(*) FROM orgs_unit u WHERE u.organization_id = o.id AND u.kind = 'unit') > 5",
+            "(SELECT COUNT(*) FROM orgs_unit u WHERE u.organization_id = o.id AND u.kind = 'unit') "
+            "> 5",
             [*base, True],
         ),
         "ORG-06": (
-            f"SELECT o.id {orgs} {termed} AND NOT EXISTS (SELECT 1 FROM orgs_post p WHERE p.organization_id = o.id "
+            f"SELECT o.id {orgs} {termed} AND NOT EXISTS (SELECT 1 FROM orgs_post p WHERE "
+            "p.organization_id = o.id "
             "AND p.post = 'secretary' AND p.ended_on IS NULL)",
             base,
         ),
         "ORG-07": (
-            "SELECT r.committee_id, r.id FROM orgs_orgrequest r JOIN orgs_organization c ON c.id = r.committee_id "
+            "SELECT r.committee_id, r.id FROM orgs_orgrequest r JOIN orgs_organization c ON c.id = "
+            "r.committee_id "
             "WHERE r.answered_on IS NULL AND r.submitted_on <= %s AND c.is_active = %s",
             [report_cut, True],
         ),
         "ORG-08": (
-            "SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = u.committee_id "
-            "WHERE u.kind = 'project' AND u.full_members >= 3 AND u.organization_id IS NULL AND c.is_active = %s "
+            "SELECT u.committee_id, u.id FROM orgs_unit u JOIN orgs_organization c ON c.id = "
+            "u.committee_id "
+            "WHERE u.kind = 'project' AND u.full_members >= 3 AND u.organization_id IS NULL AND "
+            "c.is_active = %s "
             "AND u.started_on <= %s AND (u.finished_on IS NULL OR u.finished_on > %s) "
             "AND (u.planned_months IS NULL OR u.planned_months >= 6)",
             [True, d, d],
@@ -116,8 +129,10 @@ def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         ),
         "TERM-02": (
             f"SELECT o.id {with_term} AND t.id IS NOT NULL AND t.extended_until IS NULL "
-            f"AND t.elected_on <= {case} AND NOT t.elected_on <= {case} AND NOT EXISTS (SELECT 1 FROM orgs_election e "
-            "WHERE e.organization_id = o.id AND e.requested_on IS NOT NULL AND e.requested_on >= t.elected_on)",
+            f"AND t.elected_on <= {case} AND NOT t.elected_on <= {case} AND NOT EXISTS (SELECT 1 "
+            "FROM orgs_election e "
+            "WHERE e.organization_id = o.id AND e.requested_on IS NOT NULL AND e.requested_on >= "
+            "t.elected_on)",
             [d, *base, *lead_deadline, *ended(d)],
         ),
         "TERM-03": (
@@ -132,18 +147,24 @@ def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "TERM-05": (
             f"SELECT o.id {with_term} AND t.id IS NOT NULL AND ("
             "(o.category IN ('village', 'community') AND t.term_years <> 5) OR "
-            "(o.category NOT IN ('village', 'community') AND o.kind IN ('branch', 'general_branch') AND t.term_years <> 3) OR "
-            "(o.category NOT IN ('village', 'community') AND o.kind = 'committee' AND t.term_years <> 5))",
+            "(o.category NOT IN ('village', 'community') AND o.kind IN ('branch', "
+            "'general_branch') AND t.term_years <> 3) OR "
+            "(o.category NOT IN ('village', 'community') AND o.kind = 'committee' AND t.term_years "
+            "<> 5))",
             [d, *base],
         ),
         "TERM-06": (
-            "SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id = e.organization_id "
-            "WHERE e.held_on IS NOT NULL AND e.held_on >= %s AND e.held_on <= %s AND o.is_active = %s "
-            "AND (e.present * 5 <= e.eligible * 4 OR e.present >= e.min_winner_votes * 2 OR e.candidates * 100 < e.seats * 120)",
+            "SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id "
+            "= e.organization_id "
+            "WHERE e.held_on IS NOT NULL AND e.held_on >= %s AND e.held_on <= %s AND o.is_active = "
+            "%s "
+            "AND (e.present * 5 <= e.eligible * 4 OR e.present >= e.min_winner_votes * 2 OR "
+            "e.candidates * 100 < e.seats * 120)",
             [win, d, True],
         ),
         "TERM-07": (
-            "SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id = e.organization_id "
+            "SELECT e.organization_id, e.id FROM orgs_election e JOIN orgs_organization o ON o.id "
+            "= e.organization_id "
             "WHERE e.held_on IS NOT NULL AND e.held_on <= %s AND o.is_active = %s "
             "AND (e.reported_on IS NULL OR e.secretary_approved_on IS NULL)",
             [report_cut, True],
@@ -165,27 +186,36 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         greatest = "GREATEST"
     else:
         first = (
-            "(CAST(strftime('%%Y', m.joined_on) AS INTEGER) * 12 + CAST(strftime('%%m', m.joined_on) AS INTEGER) - 1 "
+            "(CAST(strftime('%%Y', m.joined_on) AS INTEGER) * 12 + CAST(strftime('%%m', "
+            "m.joined_on) AS INTEGER) - 1 "
             "+ CASE WHEN CAST(strftime('%%d', m.joined_on) AS INTEGER) > 1 THEN 1 ELSE 0 END)"
         )
         greatest = "MAX"
     onroll = "m.status IN ('full', 'probationary')"
     run = f"({last} + 1 - {greatest}(COALESCE(lp.p, -1) + 1, {first}, {window}))"
     runs = (
-        "SELECT m.organization_id, m.id FROM members_member m LEFT JOIN (SELECT member_id, MAX(month_index) AS p "
-        f"FROM fees_feemonth WHERE month_index <= {last} AND paid_fen > 0 GROUP BY member_id) lp ON lp.member_id = m.id "
+        "SELECT m.organization_id, m.id FROM members_member m LEFT JOIN (SELECT member_id, "
+        "MAX(month_index) AS p "
+        f"FROM fees_feemonth WHERE month_index <= {last} AND paid_fen > 0 GROUP BY member_id) lp "
+        "ON lp.member_id = m.id "
         f"WHERE {onroll} AND m.joined_on <= %s AND {run} "
     )
     months = (
-        "SELECT m.organization_id, f.member_id, f.month FROM fees_feemonth f JOIN members_member m ON m.id = f.member_id "
-        f"WHERE f.month_index >= {window} AND f.month_index <= {last} AND {onroll} AND f.month_index >= {first} "
+        "SELECT m.organization_id, f.member_id, f.month FROM fees_feemonth f JOIN members_member m "
+        "ON m.id = f.member_id "
+        f"WHERE f.month_index >= {window} AND f.month_index <= {last} AND {onroll} AND "
+        f"f.month_index >= {first} "
     )
     band = (
-        "CASE WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 300000 THEN (m.fee_base_fen * 50 + 5000) / 10000 "
-        "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 500000 THEN (m.fee_base_fen * 100 + 5000) / 10000 "
-        "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 1000000 THEN (m.fee_base_fen * 150 + 5000) / 10000 "
+        "CASE WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 300000 THEN "
+        "(m.fee_base_fen * 50 + 5000) / 10000 "
+        "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 500000 THEN "
+        "(m.fee_base_fen * 100 + 5000) / 10000 "
+        "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 1000000 THEN "
+        "(m.fee_base_fen * 150 + 5000) / 10000 "
         "WHEN m.fee_category IN ('employed', 'other') THEN (m.fee_base_fen * 200 + 5000) / 10000 "
-        "WHEN m.fee_category = 'retired' AND m.fee_base_fen <= 500000 THEN (m.fee_base_fen * 50 + 5000) / 10000 "
+        "WHEN m.fee_category = 'retired' AND m.fee_base_fen <= 500000 THEN (m.fee_base_fen * 50 + "
+        "5000) / 10000 "
         "WHEN m.fee_category = 'retired' THEN (m.fee_base_fen * 100 + 5000) / 10000 ELSE 20 END"
     )
     joined_idx = first.replace(
@@ -193,53 +223,72 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     ).replace(
         " + CASE WHEN CAST(strftime('%%d', m.joined_on) AS INTEGER) > 1 THEN 1 ELSE 0 END", ""
     )
-    no_assessment = "NOT EXISTS (SELECT 1 FROM fees_assessment a WHERE a.member_id = f.member_id AND a.effective_index <= f.month_index)"
+    no_assessment = (
+        "NOT EXISTS (SELECT 1 FROM fees_assessment a WHERE a.member_id = f.member_id AND "
+        "a.effective_index <= f.month_index)"
+    )
     return {
         "FEE-02": (runs + "BETWEEN 3 AND 4", [as_of]),
         "FEE-03": (runs + "= 5", [as_of]),
         "FEE-04": (runs + ">= 6", [as_of]),
         "FEE-05": (months + "AND f.paid_fen > 0 AND f.paid_fen < f.due_fen", []),
-        # the bench data has no assessments; the engine also honours them (the floor checks there are none)
+        # the bench data has no assessments; the engine also honours them (the floor checks there
+        # are none)
         "FEE-09": (
-            months
-            + f"AND {no_assessment} AND ((m.fee_category = 'farmer' AND (f.due_fen < 20 OR f.due_fen > 100)) "
+            months + f"AND {no_assessment} AND ((m.fee_category = 'farmer' AND (f.due_fen < 20 OR "
+            "f.due_fen > 100)) "
             f"OR (m.fee_category <> 'farmer' AND f.due_fen <> {band}))",
             [],
         ),
         "FEE-08": (
-            "SELECT m.organization_id, a.member_id FROM fees_assessment a JOIN members_member m ON m.id = a.member_id "
-            f"WHERE a.kind IN ('reduction', 'exemption') AND {onroll} AND (a.approved_on IS NULL OR a.approved_by_id IS NULL)",
+            "SELECT m.organization_id, a.member_id FROM fees_assessment a JOIN members_member m ON "
+            "m.id = a.member_id "
+            f"WHERE a.kind IN ('reduction', 'exemption') AND {onroll} AND (a.approved_on IS NULL "
+            "OR a.approved_by_id IS NULL)",
             [],
         ),
         "FEE-11": (
-            f"SELECT m.organization_id, m.id FROM members_member m JOIN (SELECT member_id, MIN(month_index) AS f "
+            "SELECT m.organization_id, m.id FROM members_member m JOIN (SELECT member_id, "
+            "MIN(month_index) AS f "
             f"FROM fees_feemonth GROUP BY member_id) fm ON fm.member_id = m.id WHERE {onroll} "
             f"AND {joined_idx} >= {now - 12} AND {joined_idx} < {now} AND fm.f <> {joined_idx}",
             [],
         ),
         "FEE-12": (
-            f"SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND EXISTS (SELECT 1 FROM "
-            f"fees_feemonth f WHERE f.organization_id = o.id AND f.month_index >= {(as_of.year - 1) * 12} "
-            f"AND f.month_index < {as_of.year * 12} AND f.paid_fen > 0) AND NOT EXISTS (SELECT 1 FROM fees_publication p "
+            "SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s "
+            "AND EXISTS (SELECT 1 FROM "
+            "fees_feemonth f WHERE f.organization_id = o.id AND f.month_index >= "
+            f"{(as_of.year - 1) * 12} "
+            f"AND f.month_index < {as_of.year * 12} AND f.paid_fen > 0) AND NOT EXISTS (SELECT 1 "
+            "FROM fees_publication p "
             f"WHERE p.organization_id = o.id AND p.year = {as_of.year - 1})",
             [True],
         ),
         "FEE-01": (
-            "SELECT f.organization_id, f.member_id FROM fees_feemonth f JOIN fees_collectionday c ON c.organization_id = "
-            f"f.organization_id JOIN members_member m ON m.id = f.member_id WHERE f.month_index = {now} AND {onroll} "
-            f"AND c.day >= {as_of.day} AND c.day <= {as_of.day + 3} AND (f.paid_fen IS NULL OR f.paid_fen = 0)",
+            "SELECT f.organization_id, f.member_id FROM fees_feemonth f JOIN fees_collectionday c "
+            "ON c.organization_id = "
+            "f.organization_id JOIN members_member m ON m.id = f.member_id WHERE f.month_index = "
+            f"{now} AND {onroll} "
+            f"AND c.day >= {as_of.day} AND c.day <= {as_of.day + 3} AND (f.paid_fen IS NULL OR "
+            "f.paid_fen = 0)",
             [],
         ),
-        # FEE-07: after March, a branch with members from before the year and no yearly assessment on record
+        # FEE-07: after March, a branch with members from before the year and no yearly assessment
+        # on record
         "FEE-07": (
-            "SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND %s > 3 AND EXISTS "
-            f"(SELECT 1 FROM members_member m WHERE m.organization_id = o.id AND {onroll} AND m.joined_on < %s) "
-            "AND NOT EXISTS (SELECT 1 FROM fees_annualassessment a WHERE a.organization_id = o.id AND a.year = %s)",
+            "SELECT o.id FROM orgs_organization o WHERE o.kind = 'branch' AND o.is_active = %s AND "
+            "%s > 3 AND EXISTS "
+            f"(SELECT 1 FROM members_member m WHERE m.organization_id = o.id AND {onroll} AND "
+            "m.joined_on < %s) "
+            "AND NOT EXISTS (SELECT 1 FROM fees_annualassessment a WHERE a.organization_id = o.id "
+            "AND a.year = %s)",
             [True, as_of.month, date(as_of.year, 1, 1), as_of.year],
         ),
         "SUP-01": (
-            "SELECT a.organization_id, a.id FROM supervision_assignment a JOIN supervision_task t ON t.id = a.task_id "
-            "JOIN orgs_organization o ON o.id = a.organization_id WHERE a.status IN ('pending', 'returned') "
+            "SELECT a.organization_id, a.id FROM supervision_assignment a JOIN supervision_task t "
+            "ON t.id = a.task_id "
+            "JOIN orgs_organization o ON o.id = a.organization_id WHERE a.status IN ('pending', "
+            "'returned') "
             "AND t.deadline < %s AND o.is_active = %s",
             [as_of, True],
         ),
@@ -248,8 +297,8 @@ def fee_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
 
 def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     """LIFE-01…12 as plain SQL: a calendar CTE of the window's complete periods joined with the
-    branches, NOT EXISTS a held meeting of the kind; runs of absence by gaps-and-islands. Each row is
-    (organization, member, period, subject) like the engine's hits."""
+    branches, NOT EXISTS a held meeting of the kind; runs of absence by gaps-and-islands. Each row
+    is (organization, member, period, subject) like the engine's hits."""
     from dangjian.compliance.engine import ScanContext
     from dangjian.meetings.rules import periods
 
@@ -268,15 +317,18 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     ) -> tuple[str, list[Any]]:
         cte, params = calendar(unit)
         return (
-            cte
-            + "SELECT o.id, NULL, c.label, NULL FROM orgs_organization o JOIN c ON o.established_on <= c.s "
-            f"WHERE o.kind = '{org_kind}' AND o.is_active = %s {extra} AND NOT EXISTS (SELECT 1 FROM meetings_meeting m "
-            "WHERE m.organization_id = o.id AND m.kind = %s AND m.status = 'held' AND m.held_on >= c.s AND m.held_on <= c.e)",
+            cte + "SELECT o.id, NULL, c.label, NULL FROM orgs_organization o JOIN c ON "
+            "o.established_on <= c.s "
+            f"WHERE o.kind = '{org_kind}' AND o.is_active = %s {extra} AND NOT EXISTS (SELECT 1 "
+            "FROM meetings_meeting m "
+            "WHERE m.organization_id = o.id AND m.kind = %s AND m.status = 'held' AND m.held_on >= "
+            "c.s AND m.held_on <= c.e)",
             [*params, True, kind],
         )
 
     committee = (
-        "AND (SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS NULL "
+        "AND (SELECT COUNT(*) FROM orgs_post p WHERE p.organization_id = o.id AND p.ended_on IS "
+        "NULL "
         "AND p.post <> 'group_leader') >= 3"
     )
     review_sql, review_params = missing("year", "democratic_review")
@@ -293,13 +345,19 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     runs = (
         "WITH cal(i, s, e) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * (last - first + 1)) + "), "
         "mm AS (SELECT a.member_id, a.month_index, MAX(mem.organization_id) AS org, "
-        "MAX(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END) AS p, MAX(CASE WHEN a.status = 'absent' THEN 1 ELSE 0 END) AS ab "
-        "FROM meetings_attendance a JOIN meetings_meeting m ON m.id = a.meeting_id JOIN members_member mem ON mem.id = a.member_id "
-        "WHERE a.month_index >= %s AND a.month_index <= %s AND m.status = 'held' AND mem.status IN ('full', 'probationary') "
+        "MAX(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END) AS p, MAX(CASE WHEN a.status = "
+        "'absent' THEN 1 ELSE 0 END) AS ab "
+        "FROM meetings_attendance a JOIN meetings_meeting m ON m.id = a.meeting_id JOIN "
+        "members_member mem ON mem.id = a.member_id "
+        "WHERE a.month_index >= %s AND a.month_index <= %s AND m.status = 'held' AND mem.status IN "
+        "('full', 'probationary') "
         "GROUP BY a.member_id, a.month_index), "
-        "bad AS (SELECT mm.* FROM mm JOIN cal ON cal.i = mm.month_index WHERE mm.p = 0 AND mm.ab = 1 AND NOT EXISTS "
-        "(SELECT 1 FROM meetings_leave l WHERE l.member_id = mm.member_id AND l.starts_on <= cal.e AND l.ends_on >= cal.s)), "
-        "isl AS (SELECT member_id, org, month_index + ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY month_index DESC) AS g FROM bad) "
+        "bad AS (SELECT mm.* FROM mm JOIN cal ON cal.i = mm.month_index WHERE mm.p = 0 AND mm.ab = "
+        "1 AND NOT EXISTS "
+        "(SELECT 1 FROM meetings_leave l WHERE l.member_id = mm.member_id AND l.starts_on <= cal.e "
+        "AND l.ends_on >= cal.s)), "
+        "isl AS (SELECT member_id, org, month_index + ROW_NUMBER() OVER (PARTITION BY member_id "
+        "ORDER BY month_index DESC) AS g FROM bad) "
         "SELECT org, member_id, NULL, NULL FROM isl WHERE g = %s GROUP BY org, member_id "
     )
     run_params = [*months, first, last, last + 1]
@@ -312,9 +370,12 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "LIFE-06": missing("year", "life_meeting"),
         "LIFE-07": (
             review_sql
-            + " UNION ALL SELECT mt.organization_id, NULL, SUBSTR(CAST(mt.held_on AS TEXT), 1, 4), 'review' || mt.id "
-            "FROM meetings_appraisal a JOIN meetings_meeting mt ON mt.id = a.meeting_id JOIN orgs_organization o "
-            "ON o.id = mt.organization_id WHERE o.kind = 'branch' AND o.is_active = %s AND mt.held_on >= %s AND mt.held_on < %s "
+            + " UNION ALL SELECT mt.organization_id, NULL, SUBSTR(CAST(mt.held_on AS TEXT), 1, 4), "
+            "'review' || mt.id "
+            "FROM meetings_appraisal a JOIN meetings_meeting mt ON mt.id = a.meeting_id JOIN "
+            "orgs_organization o "
+            "ON o.id = mt.organization_id WHERE o.kind = 'branch' AND o.is_active = %s AND "
+            "mt.held_on >= %s AND mt.held_on < %s "
             "GROUP BY mt.id, mt.organization_id, mt.held_on "
             "HAVING 3 * SUM(CASE WHEN a.grade = 'excellent' THEN 1 ELSE 0 END) > COUNT(*)",
             [*review_params, True, ws, as_of],
@@ -322,17 +383,24 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "LIFE-09": (runs + "HAVING COUNT(*) >= 3 AND COUNT(*) < 6", run_params),
         "LIFE-10": (runs + "HAVING COUNT(*) >= 6", run_params),
         "LIFE-11": (
-            "SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM meetings_meeting m JOIN orgs_organization o "
-            "ON o.id = m.organization_id WHERE m.kind = 'general_meeting' AND m.status = 'held' AND m.held_on >= %s "
-            "AND m.held_on < %s AND o.kind = 'branch' AND o.is_active = %s AND m.held_on >= o.established_on "
+            "SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM "
+            "meetings_meeting m JOIN orgs_organization o "
+            "ON o.id = m.organization_id WHERE m.kind = 'general_meeting' AND m.status = 'held' "
+            "AND m.held_on >= %s "
+            "AND m.held_on < %s AND o.kind = 'branch' AND o.is_active = %s AND m.held_on >= "
+            "o.established_on "
             "AND m.attended * 2 <= m.expected",
             [ws, as_of, True],
         ),
         "LIFE-12": (
-            "SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM meetings_meeting m "
-            "WHERE m.source = 'web' AND m.status = 'held' AND m.held_on >= %s AND m.held_on < %s AND (m.expected = 0 "
-            "OR m.minutes = '' OR (m.kind IN ('general_meeting', 'committee_meeting') AND m.decisions = '') "
-            "OR (m.motion <> '' AND m.votes_for IS NULL) OR EXISTS (SELECT 1 FROM meetings_attendance a "
+            "SELECT m.organization_id, NULL, CAST(m.held_on AS TEXT), 'm' || m.id FROM "
+            "meetings_meeting m "
+            "WHERE m.source = 'web' AND m.status = 'held' AND m.held_on >= %s AND m.held_on < %s "
+            "AND (m.expected = 0 "
+            "OR m.minutes = '' OR (m.kind IN ('general_meeting', 'committee_meeting') AND "
+            "m.decisions = '') "
+            "OR (m.motion <> '' AND m.votes_for IS NULL) OR EXISTS (SELECT 1 FROM "
+            "meetings_attendance a "
             "WHERE a.meeting_id = m.id AND a.reason = '' AND a.status IN ('absent', 'leave')))",
             [ws, as_of],
         ),
@@ -340,9 +408,9 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
 
 
 def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
-    """DEV-01…20 (not DEV-00's reminders, not DEV-19's working days) as plain SQL under the default rule
-    version, with calendar month arithmetic written out for each database. Rows: (organization,
-    person number, subject)."""
+    """DEV-01…20 (not DEV-00's reminders, not DEV-19's working days) as plain SQL under the
+    default rule version, with calendar month arithmetic written out for each database. Rows:
+    (organization, person number, subject)."""
     from django.db import connection
 
     from dangjian.recruitment.versions import default_version, params
@@ -355,7 +423,8 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
             return f"CAST(({col} + (({n}) * INTERVAL '1 month')) AS date)"
         plus = f"'+' || ({n}) || ' months'"
         return (
-            f"(CASE WHEN strftime('%%d', date({col}, {plus})) = strftime('%%d', {col}) THEN date({col}, {plus}) "
+            f"(CASE WHEN strftime('%%d', date({col}, {plus})) = strftime('%%d', {col}) THEN "
+            f"date({col}, {plus}) "
             f"ELSE date({col}, 'start of month', '+' || (({n}) + 1) || ' months', '-1 day') END)"
         )
 
@@ -366,10 +435,14 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         due = am(f"c.{start}", str(n))
         return (
             sel
-            + f"WHERE c.{start} IS NOT NULL AND (c.{end} > {due} OR (c.{end} IS NULL AND {due} < %s AND {open_}))"
+            + f"WHERE c.{start} IS NOT NULL AND (c.{end} > {due} OR (c.{end} IS NULL AND {due} < "
+            f"%s AND {open_}))"
         )
 
-    exc = "EXISTS (SELECT 1 FROM recruitment_stepexception e WHERE e.candidate_id = c.id AND e.step = {})"
+    exc = (
+        "EXISTS (SELECT 1 FROM recruitment_stepexception e WHERE e.candidate_id = c.id AND e.step "
+        "= {})"
+    )
     probation = f"{p['probation_months']} + c.extension_months"
     web = "c.source = 'web'"
     return {
@@ -377,14 +450,18 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "DEV-02": (late("applied_on", "talked_on", p["talk_months"]), [as_of]),
         "DEV-03": (
             sel
-            + f"WHERE {open_} AND {web} AND c.activist_on IS NOT NULL AND c.activist_filed_on IS NULL AND c.activist_on < %s",
+            + f"WHERE {open_} AND {web} AND c.activist_on IS NOT NULL AND c.activist_filed_on IS "
+            "NULL AND c.activist_on < %s",
             [as_of - timedelta(days=p["activist_filing_days"])],
         ),
         "DEV-04": (
             sel
-            + f"WHERE {open_} AND {web} AND c.activist_on IS NOT NULL AND c.admitted_on IS NULL AND "
-            f"((c.assessed_on IS NULL AND {am('c.activist_on', str(p['assessment_months']))} < %s) OR "
-            f"(c.assessed_on IS NOT NULL AND {am('c.assessed_on', str(p['assessment_months']))} < %s))",
+            + f"WHERE {open_} AND {web} AND c.activist_on IS NOT NULL AND c.admitted_on IS NULL "
+            "AND "
+            f"((c.assessed_on IS NULL AND {am('c.activist_on', str(p['assessment_months']))} < %s) "
+            "OR "
+            f"(c.assessed_on IS NOT NULL AND {am('c.assessed_on', str(p['assessment_months']))} < "
+            "%s))",
             [as_of, as_of],
         ),
         "DEV-05": (
@@ -394,14 +471,17 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         ),
         "DEV-06": (
             sel
-            + "WHERE c.admitted_on IS NOT NULL AND (c.reviewed_on IS NULL OR c.trained_on IS NULL OR "
+            + "WHERE c.admitted_on IS NOT NULL AND (c.reviewed_on IS NULL OR c.trained_on IS NULL "
+            "OR "
             "c.reviewed_on > c.admitted_on OR c.trained_on > c.admitted_on)",
             [],
         ),
         "DEV-07": (
             sel
-            + "LEFT JOIN members_member i1 ON i1.id = c.introducer_1_id LEFT JOIN members_member i2 ON i2.id = c.introducer_2_id "
-            f"WHERE {open_} AND {web} AND c.introducers_on IS NOT NULL AND c.approved_on IS NULL AND "
+            + "LEFT JOIN members_member i1 ON i1.id = c.introducer_1_id LEFT JOIN members_member "
+            "i2 ON i2.id = c.introducer_2_id "
+            f"WHERE {open_} AND {web} AND c.introducers_on IS NOT NULL AND c.approved_on IS NULL "
+            "AND "
             "(i1.id IS NULL OR i2.id IS NULL OR i1.status <> 'full' OR i2.status <> 'full')",
             [],
         ),
@@ -418,7 +498,8 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         ),
         "DEV-13": (
             sel + f"WHERE {open_} AND c.approved_on IS NOT NULL AND c.full_on IS NULL AND "
-            f"{am('c.admitted_on', probation + ' - 1')} <= %s AND {am('c.admitted_on', probation)} > %s",
+            f"{am('c.admitted_on', probation + ' - 1')} <= %s AND {am('c.admitted_on', probation)} "
+            "> %s",
             [as_of, as_of],
         ),
         "DEV-14": (
@@ -433,7 +514,8 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         ),
         "DEV-16": (
             sel
-            + f"WHERE c.extension_months > 0 AND (c.extension_months < {p['extension_min_months']} OR "
+            + f"WHERE c.extension_months > 0 AND (c.extension_months < {p['extension_min_months']} "
+            "OR "
             f"c.extension_months > {p['extension_max_months']})",
             [],
         ),
@@ -445,7 +527,8 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         ),
         "DEV-18": (
             sel
-            + f"WHERE {web} AND c.conversion_approved_on IS NOT NULL AND c.archived_on IS NULL AND c.conversion_approved_on < %s",
+            + f"WHERE {web} AND c.conversion_approved_on IS NOT NULL AND c.archived_on IS NULL AND "
+            "c.conversion_approved_on < %s",
             [as_of - timedelta(days=p["archive_days"])],
         ),
         "DEV-20": (
@@ -465,14 +548,18 @@ def edu_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     window = add_months(as_of.replace(day=1), -24)
     years = [y for y in range(window.year, as_of.year) if date(y, 1, 1) >= window]
     hours = (
-        "COALESCE((SELECT s.hours FROM learning_studyyear s WHERE s.member_id = m.id AND s.year = %s), 0) + "
-        "COALESCE((SELECT SUM(a.hours) FROM learning_offlineattendance a JOIN learning_offlinesession se ON se.id = a.session_id "
+        "COALESCE((SELECT s.hours FROM learning_studyyear s WHERE s.member_id = m.id AND s.year = "
+        "%s), 0) + "
+        "COALESCE((SELECT SUM(a.hours) FROM learning_offlineattendance a JOIN "
+        "learning_offlinesession se ON se.id = a.session_id "
         "WHERE a.member_id = m.id AND se.held_on BETWEEN %s AND %s), 0) + "
-        "COALESCE((SELECT SUM(d.seconds) FROM learning_studyday d WHERE d.member_id = m.id AND d.day BETWEEN %s AND %s), 0) / 3600.0"
+        "COALESCE((SELECT SUM(d.seconds) FROM learning_studyday d WHERE d.member_id = m.id AND "
+        "d.day BETWEEN %s AND %s), 0) / 3600.0"
     )
     leader = (
         "EXISTS (SELECT 1 FROM orgs_post p WHERE p.member_id = m.id AND p.post <> 'group_leader' "
-        "AND (p.started_on IS NULL OR p.started_on <= %s) AND (p.ended_on IS NULL OR p.ended_on >= %s))"
+        "AND (p.started_on IS NULL OR p.started_on <= %s) AND (p.ended_on IS NULL OR p.ended_on >= "
+        "%s))"
     )
     out: dict[str, tuple[str, list[Any]]] = {}
     for rid, need, extra in (("EDU-01", 32, ""), ("EDU-02", 56, " AND " + leader)):
@@ -480,8 +567,10 @@ def edu_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         for y in years:
             start, end = date(y, 1, 1), date(y, 12, 31)
             parts.append(
-                f"SELECT m.organization_id, m.id, '{y}' FROM members_member m JOIN orgs_organization o ON o.id = m.organization_id "
-                f"WHERE m.status IN ('full', 'probationary') AND m.joined_on <= %s AND o.established_on <= %s{extra} "
+                f"SELECT m.organization_id, m.id, '{y}' FROM members_member m JOIN "
+                "orgs_organization o ON o.id = m.organization_id "
+                "WHERE m.status IN ('full', 'probationary') AND m.joined_on <= %s AND "
+                f"o.established_on <= %s{extra} "
                 f"AND {hours} < %s"
             )
             params += [
@@ -500,14 +589,18 @@ def edu_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
 
 
 def trf_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
-    """TRF-02/03: open letters past their validity; open letters pending more than 30 days, still valid."""
+    """TRF-02/03: open letters past their validity; open letters pending more than 30 days, still
+    valid."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         end = "(t.issued_on + t.valid_days)"
     else:
         end = "date(t.issued_on, '+' || t.valid_days || ' days')"
-    sel = "SELECT t.from_org_id, t.member_id, 't' || t.id FROM transfers_transfer t WHERE t.accepted_on IS NULL AND t.issued_on IS NOT NULL "
+    sel = (
+        "SELECT t.from_org_id, t.member_id, 't' || t.id FROM transfers_transfer t WHERE "
+        "t.accepted_on IS NULL AND t.issued_on IS NOT NULL "
+    )
     return {
         "TRF-02": (sel + f"AND t.status IN ('open', 'expired') AND {end} < %s", [as_of]),
         "TRF-03": (
@@ -676,7 +769,8 @@ def reminders_bench(as_of: date, n: int) -> dict[str, Any]:
     with override_settings(NOTIFY=notify):
         digest, t_digest = timed(delivery_queue_digests)
     # clean up: the synthetic findings, their reminders and deliveries, the bench users
-    # (by id lists: plain DELETE … WHERE … IN, whatever the planner's statistics say about fresh tables)
+    # (by id lists: plain DELETE … WHERE … IN, whatever the planner's statistics say about fresh
+    # tables)
     bench_users = list(
         User.objects.filter(username__startswith="bench_w").values_list("id", flat=True)
     )

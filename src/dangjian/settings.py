@@ -1,7 +1,8 @@
 """Settings, read from the environment so that the same code runs embedded and in production.
 
 Environment:
-  DATABASE_URL         sqlite:///path or postgres://user:pass@host:port/db (default: var/dangjian.sqlite3)
+  DATABASE_URL         sqlite:///path or postgres://user:pass@host:port/db (default: var/dangjian.
+  sqlite3)
   REDIS_URL            redis://host:port/db for Huey; unset = Huey's SQLite storage under var/
   DANGJIAN_SECRET_KEY  Django's secret key (required when DEBUG is off outside tests)
   DANGJIAN_FIELD_KEY   key for encrypting personal data (base64 of 32 bytes, or any long passphrase)
@@ -13,6 +14,7 @@ Environment:
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -39,8 +41,6 @@ def _key_from_env_or_file(env_name: str, file_name: str) -> str:
         return value
     path = VAR_DIR / file_name
     if not path.exists():
-        import secrets
-
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -217,7 +217,8 @@ LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
 
-# Sessions: 15-minute idle timeout, refreshed on every request; 8-hour absolute limit (security.md 1.1 b).
+# Sessions: 15-minute idle timeout, refreshed on every request; 8-hour absolute limit (security.md
+# 1.1 b).
 SESSION_COOKIE_AGE = 15 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -365,13 +366,16 @@ NOTIFY: dict[str, Any] = {
     "site_url": os.environ.get("DANGJIAN_SITE_URL", "http://127.0.0.1:8000"),
 }
 
-# Online party-fee payment: "sandbox" (built in, for the demo and tests) or "wechat" when configured.
+# Online party-fee payment: "sandbox" (built in, for the demo and tests) or "wechat" when
+# configured.
 PAYMENT: dict[str, Any] = {
     "provider": os.environ.get("DANGJIAN_PAYMENT_PROVIDER", "sandbox"),
     "sandbox_key": os.environ.get("DANGJIAN_SANDBOX_KEY", ""),
     "order_timeout_minutes": int(os.environ.get("DANGJIAN_ORDER_TIMEOUT", "15")),
-    # share of collected fees each level sends upward (上缴), by the kind of the sending organization;
-    # provinces set their own: override with DANGJIAN_REMIT_PERCENT="branch:100,general_branch:100,committee:20"
+    # share of collected fees each level sends upward (上缴), by the kind of the sending
+    # organization;
+    # provinces set their own: override with DANGJIAN_REMIT_PERCENT="branch:100,general_branch:100,
+    # committee:20"
     "remit_percent": dict(
         p.split(":")
         for p in os.environ.get(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from .constants import ADMIN_ROLES, Role
 
 
 class User(AbstractUser):
-    """A person who signs in: a member (linked to their record), staff, or one of the three admins."""
+    """A person who signs in: a member (linked to their record), staff, or one of the three
+    admins."""
 
     display_name = models.CharField("姓名", max_length=50, blank=True)
     member = models.OneToOneField(
@@ -93,7 +95,6 @@ class PasswordHistory(models.Model):
 
 
 def password_expired(user: User) -> bool:
-    from django.utils import timezone
 
     if user.password_changed_at is None:
         return False

@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
+from dangjian.orgs.models import Organization
+
 from .constants import ADMIN_ROLES, ROLE_ACTIONS, STAFF_ROLES, Role
+from .models import RoleGrant, User
 
 if TYPE_CHECKING:
     from dangjian.orgs.models import Organization
@@ -34,7 +37,6 @@ def grants(user: Any) -> list[ActiveGrant]:
     cached = getattr(user, "_dangjian_grants", None)
     if cached is not None:
         return cached
-    from .models import RoleGrant
 
     rows = (
         RoleGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True)
@@ -107,7 +109,6 @@ def path_q(user: Any, action: str = "view", field: str = "path") -> Q | None:
 
 def visible_to(user: Any, action: str = "view") -> QuerySet[Organization]:
     """Organizations the user may act on for `action`: one query, an OR of path prefixes."""
-    from dangjian.orgs.models import Organization
 
     q = path_q(user, action)
     if q is None:
@@ -124,7 +125,6 @@ def scope_filter(
     organization table is searched by path, the large table by its organization index (a join
     with LIKE on the path makes SQLite scan the whole large table).
     """
-    from dangjian.orgs.models import Organization
 
     q = path_q(user, action)
     if q is None:
@@ -166,7 +166,6 @@ def role_for(user: Any, organization: Organization | None) -> str:
 
 def users_with_permission(action: str, organization: Organization) -> QuerySet:
     """The reverse question: who may do `action` on this organization (for approvals/reminders)."""
-    from .models import RoleGrant, User
 
     ancestor_paths = [organization.path[:i] for i in range(4, len(organization.path) + 1, 4)]
     role_list = [r for r, acts in ROLE_ACTIONS.items() if action in acts]

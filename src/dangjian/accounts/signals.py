@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from axes.signals import user_locked_out
@@ -15,8 +16,6 @@ from dangjian.audit.services import audit_record
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
-        import time
-
         request.session["login_at"] = time.time()  # the 8-hour absolute limit starts here
     with transaction.atomic():
         audit_record(actor=user, action="accounts.login", obj=user)

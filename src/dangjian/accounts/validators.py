@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 
@@ -33,7 +34,6 @@ class PasswordHistoryValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if user is None or not getattr(user, "pk", None):
             return
-        from django.conf import settings
 
         recent = list(
             user.password_history.values_list("encoded", flat=True)[

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
 from dangjian.core import context
+from dangjian.core.idnumber import mask, mask_phone
 
 from .models import AuditEvent, AuditSeal
 
@@ -21,7 +23,6 @@ SENSITIVE_KEYS = {"id_number", "phone", "password"}
 
 def mask_value(key: str, value: Any) -> Any:
     """Mask a sensitive value before it goes into a diff."""
-    from dangjian.core.idnumber import mask, mask_phone
 
     if value in (None, ""):
         return value
@@ -108,7 +109,6 @@ def audit_record(
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     """Dates, decimals and model instances become JSON text, so the stored row hashes stably."""
-    from django.core.serializers.json import DjangoJSONEncoder
 
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, default=str))
 

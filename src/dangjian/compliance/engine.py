@@ -124,7 +124,8 @@ def latest_on_or_before(as_of: date, years: int) -> date:
 
 
 def latest_start(as_of: date, months: int) -> date:
-    """The latest date s with s + `months` months (calendar, month-end clamped) on or before as_of."""
+    """The latest date s with s + `months` months (calendar, month-end clamped) on or before
+    as_of."""
     cutoff = add_months(as_of, -months)
     while add_months(cutoff, months) > as_of:
         cutoff -= timedelta(days=1)

@@ -9,6 +9,8 @@ from typing import Any
 from django.db.models import Count, Max
 from django.db.models.functions import Substr
 
+from dangjian.orgs.models import Organization
+
 from .models import Finding, OrgStatus
 
 RED = {"high", "critical"}
@@ -24,7 +26,6 @@ def colour_of(severity_counts: dict[str, int]) -> str:
 
 def rollup_refresh(as_of: date) -> int:
     """Recompute every organization's subtree roll-up from the open findings."""
-    from dangjian.orgs.models import Organization
 
     steplen = Organization.steplen
     open_findings = Finding.objects.filter(closed_on__isnull=True)

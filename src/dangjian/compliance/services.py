@@ -14,11 +14,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.accounts import policy
+from dangjian.accounts.constants import Role
 from dangjian.audit.services import audit_record
+from dangjian.core.errors import DomainError, NotVisible
 
 from .engine import REGISTRY, Hit, Rule, ScanContext
 from .models import Finding, RuleSetting, ScanRun
-from .packs import effective_params
+from .packs import effective_params, param_specs, validate_override
+from .rollup import rollup_refresh
+from .signals import scan_finished
 
 
 def subject_key(hit: Hit) -> str:
@@ -52,7 +57,8 @@ def scan_run(
     actor: Any = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ScanResult:
-    """Scan the deployment (or one subtree) as seen on `as_of`. Records a ScanRun and one audit event."""
+    """Scan the deployment (or one subtree) as seen on `as_of`. Records a ScanRun and one audit
+    event."""
     run = ScanRun.objects.create(
         as_of=as_of,
         scope=scope,
@@ -64,8 +70,6 @@ def scan_run(
 @transaction.atomic(durable=True)
 def scan_request(*, actor: Any, scope: Any, as_of: date) -> ScanRun:
     """A staff member asks for a scan of their subtree; the worker runs it after commit."""
-    from dangjian.accounts import policy
-    from dangjian.core.errors import NotVisible
 
     if scope is None or not policy.can(actor, "change", scope):
         raise NotVisible()
@@ -79,7 +83,8 @@ def scan_request(*, actor: Any, scope: Any, as_of: date) -> ScanRun:
     )
 
     def enqueue() -> None:
-        from .tasks import subtree_scan
+
+        from .tasks import subtree_scan  # noqa: PLC0415 - tasks call services; the service enqueues its task on commit
 
         subtree_scan(run.pk)
 
@@ -91,7 +96,8 @@ def scan_execute(
     run: ScanRun, *, actor: Any = None, progress: Callable[[int, int, str], None] | None = None
 ) -> ScanResult:
     """Evaluate every enabled rule; each rule's findings are written in their own transaction so
-    that the run's progress is visible while it works. The roll-up and the run's summary close it."""
+    that the run's progress is visible while it works. The roll-up and the run's summary close it.
+    """
     as_of, scope = run.as_of, run.scope
     actor = actor if actor is not None else run.started_by
     overrides = {s.rule_id: s.params for s in RuleSetting.objects.all()}
@@ -119,10 +125,8 @@ def scan_execute(
             if scope_path:
                 stale = stale.filter(organization__path__startswith=scope_path)
             result.closed += stale.update(closed_on=as_of)
-            from .rollup import rollup_refresh
 
             rollup_refresh(as_of)
-            from .signals import scan_finished
 
             scan_finished.send(sender=ScanRun, as_of=as_of)
             run.status = "done"
@@ -222,11 +226,6 @@ def rule_setting_update(
 ) -> RuleSetting:
     """A deployment's override of a rule (security admin): parameters checked against the pack's
     types and ranges, a reason required for any departure from the national defaults; audited."""
-    from dangjian.accounts import policy
-    from dangjian.accounts.constants import Role
-    from dangjian.core.errors import DomainError
-
-    from .packs import param_specs, validate_override
 
     if actor is not None and not policy.has_admin_role(actor, Role.SECURITY_ADMIN):
         raise DomainError("forbidden", "只有安全管理员可以修改规则设置")

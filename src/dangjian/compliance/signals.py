@@ -1,4 +1,5 @@
-"""Signals the scan sends, so a domain app can act on its own findings without the engine knowing it."""
+"""Signals the scan sends, so a domain app can act on its own findings without the engine knowing
+it."""
 
 from django.dispatch import Signal
 

@@ -1,4 +1,5 @@
-"""Scans as jobs: the daily scan of the whole deployment, and a subtree scan started from the web."""
+"""Scans as jobs: the daily scan of the whole deployment, and a subtree scan started from the
+web."""
 
 from django.utils import timezone
 from huey import crontab
@@ -6,7 +7,8 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from dangjian.core import context
 
-from .services import scan_run
+from .models import ScanRun
+from .services import scan_execute, scan_run
 
 
 @db_periodic_task(crontab(hour="2", minute="30"))
@@ -19,8 +21,6 @@ def daily_scan() -> dict:
 @db_task()
 def subtree_scan(run_id: int) -> None:
     """Run a scan prepared by `scan_request` (the ScanRun row carries scope, date and actor)."""
-    from .models import ScanRun
-    from .services import scan_execute
 
     with context.use(context.RequestContext(source="job")):
         scan_execute(ScanRun.objects.get(pk=run_id))

@@ -18,6 +18,8 @@ from dangjian.web.paging import paginate
 
 from . import selectors, services
 from .engine import CATEGORIES, REGISTRY, SEVERITY_LABELS
+from .models import RuleSetting
+from .packs import effective_params, load_pack, param_specs
 
 
 @staff_required("view")
@@ -90,9 +92,8 @@ def run_view(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required(Role.SECURITY_ADMIN)
 @require_http_methods(["GET", "POST"])
 def rules_view(request: HttpRequest) -> HttpResponse:
-    """The security admin's rule settings: parameters within the pack's ranges, switches, reasons."""
-    from .models import RuleSetting
-    from .packs import effective_params, load_pack, param_specs
+    """The security admin's rule settings: parameters within the pack's ranges, switches,
+    reasons."""
 
     settings = {s.rule_id: s for s in RuleSetting.objects.all()}
     errors: dict[str, str] = {}

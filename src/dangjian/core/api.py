@@ -14,7 +14,8 @@ from .errors import DomainError
 
 
 class Pagination(pagination.PageNumberPagination):
-    """Page-number pagination; a view may offer `known_count()` to spare a COUNT(*) at city scale."""
+    """Page-number pagination; a view may offer `known_count()` to spare a COUNT(*) at city
+    scale."""
 
     page_size = 20
     page_size_query_param = "page_size"
@@ -25,6 +26,7 @@ class Pagination(pagination.PageNumberPagination):
         count: int | None = known() if callable(known) else None
         if count is not None:
             total: int = count
+
             class KnownCountPaginator(Paginator):
                 @property
                 def count(self) -> int:  # type: ignore[override]

@@ -1,4 +1,5 @@
-"""Fast bulk inserts for the bulk paths (bundle import, seed): COPY on PostgreSQL, executemany on SQLite.
+"""Fast bulk inserts for the bulk paths (bundle import, seed): COPY on PostgreSQL, executemany on
+SQLite.
 
 Django's bulk_create spends most of its time preparing each value and, on SQLite, splits a batch
 into ~40-row statements (999 parameters). For hundreds of thousands of rows written inside the

@@ -1,4 +1,5 @@
-"""Calendar arithmetic used by the rules: "month + n" clamps to the month's end (Jan 31 + 1 = Feb 28)."""
+"""Calendar arithmetic used by the rules: "month + n" clamps to the month's end (Jan 31 + 1 = Feb
+28)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def format_cn(d: date | None) -> str:
 
 
 def months_between(start: date, end: date) -> int:
-    """Whole calendar months from start to end: the largest m with start + m months <= end (0 if end < start)."""
+    """Whole calendar months from start to end: the largest m with start + m months <= end (0 if
+    end < start)."""
     if end <= start:
         return 0
     m = (end.year - start.year) * 12 + (end.month - start.month)

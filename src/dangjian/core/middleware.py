@@ -43,7 +43,8 @@ class RequestContextMiddleware:
 
 
 class NoStoreMiddleware:
-    """Pages of signed-in users hold personal data: never cache them (security.md 1.6, ASVS 14.3.2)."""
+    """Pages of signed-in users hold personal data: never cache them (security.md 1.6, ASVS 14.3.
+    2)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -25,7 +25,8 @@ class AddMonths(Func):
         # answer is the last day of the target month instead
         return (
             f"(CASE WHEN strftime('%%d', date({sql}, '{n:+d} months')) = strftime('%%d', {sql}) "
-            f"THEN date({sql}, '{n:+d} months') ELSE date({sql}, 'start of month', '{n + 1:+d} months', '-1 day') END)",
+            f"THEN date({sql}, '{n:+d} months') ELSE date({sql}, 'start of month', '{n + 1:+d} "
+            "months', '-1 day') END)",
             params * 4,
         )
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from PIL import Image
 
 from .errors import DomainError
 
@@ -132,7 +136,6 @@ def _check_zip(data: bytes, field: str) -> str:
 
 
 def _check_image(data: bytes, field: str, name: str) -> None:
-    from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = 40_000_000
     try:
@@ -204,7 +207,8 @@ def validate(
 def store(
     uploads: list[Any], *, field: str = "files", folder: str = "attachments"
 ) -> list[StoredFile]:
-    """Validate every file first (all or nothing), then write them under MEDIA_ROOT with random names."""
+    """Validate every file first (all or nothing), then write them under MEDIA_ROOT with random
+    names."""
     if len(uploads) > MAX_FILES:
         raise DomainError("too_many", f"一次最多上传{MAX_FILES}个文件", field=field)
     checked = [validate(u, field=field) for u in uploads]
@@ -242,7 +246,8 @@ def open_stored(path: str) -> Any:
 
 
 def records(model: Any, stored: list[StoredFile], actor: Any, **owner: Any) -> list[Any]:
-    """The attachment rows of stored files (any model with name, path, content_type, size, sha256 and
+    """The attachment rows of stored files (any model with name, path, content_type, size, sha256
+    and
     uploaded_by), written in one statement inside the caller's transaction."""
     by = actor if getattr(actor, "pk", None) else None
     return model.objects.bulk_create(
@@ -263,7 +268,6 @@ def records(model: Any, stored: list[StoredFile], actor: Any, **owner: Any) -> l
 
 def download(f: Any) -> Any:
     """A stored attachment as a download, never rendered inline."""
-    from django.http import FileResponse
 
     resp = FileResponse(
         open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type
@@ -274,9 +278,6 @@ def download(f: Any) -> Any:
 
 def document(data: bytes, content_type: str, filename: str) -> Any:
     """A document the platform generated (PDF, Word) as a download with a UTF-8 file name."""
-    from urllib.parse import quote
-
-    from django.http import HttpResponse
 
     resp = HttpResponse(data, content_type=content_type)
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
@@ -363,9 +364,6 @@ def store_media(upload: Any, *, field: str = "file", folder: str = "media") -> S
 
 def ranged(request: Any, path: str, content_type: str, size: int) -> Any:
     """Serve a stored file inline with HTTP range requests (206), so players can seek and resume."""
-    import re
-
-    from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
     match = re.fullmatch(r"bytes=(\d*)-(\d*)", request.headers.get("Range", "").strip())
     if not match or (not match.group(1) and not match.group(2)):

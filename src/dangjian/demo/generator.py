@@ -6,6 +6,8 @@ bulk importer writes them, so the seed and a real import share one validated cod
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,6 +15,7 @@ from datetime import date, timedelta
 from dangjian.core import idnumber
 from dangjian.core.bundle import Table
 from dangjian.core.dates import add_months
+from dangjian.fees.bands import parse_yuan, quote, yuan
 from dangjian.fees.interchange import FEES
 from dangjian.learning.interchange import STUDY
 from dangjian.meetings.interchange import MEETINGS
@@ -200,7 +203,8 @@ class CityBuilder:
                 kind = "committee" if rng.random() < 0.6 else "general_branch"
                 cm = self.node(
                     st,
-                    f"中共{self.place('社区')}{'委员会' if kind == 'committee' else '总支部委员会'}",
+                    f"中共{self.place('社区')}"
+                    f"{'委员会' if kind == 'committee' else '总支部委员会'}",
                     kind,
                     "community",
                 )
@@ -610,7 +614,6 @@ class CityBuilder:
         """The 12 complete months before `today` of every member (from their admission month), paid
         in full on a day of the month; at the plant rate per branch one member with arrears of 3-8
         months (FEE-02/03/04), a partial payment (FEE-05) or a due off the band (FEE-09)."""
-        from dangjian.fees.bands import parse_yuan, quote, yuan
 
         rng, today, rate, truth = self.rng, self.today, self.plant_rate, self.truth
         now = today.year * 12 + today.month - 1
@@ -664,10 +667,13 @@ class CityBuilder:
         by_branch: dict[str, list[dict[str, str]]],
         posts: list[dict[str, str]],
     ) -> list[dict[str, str]]:
-        """Every meeting due in the scan window (the 24 months before `today`'s month, rules-contract):
+        """Every meeting due in the scan window (the 24 months before `today`'s month,
+        rules-contract):
         theme days and committee meetings (branches with a committee) monthly, general meetings and
-        lessons quarterly, the life meeting and the appraisal in December, each group's meeting monthly;
-        only periods that start on or after the organization's founding. At the plant rate per branch one
+        lessons quarterly, the life meeting and the appraisal in December, each group's meeting
+        monthly;
+        only periods that start on or after the organization's founding. At the plant rate per
+        branch one
         period's meeting of one kind is left out (LIFE-01/02/04/05/06/07; LIFE-03 for a group) or a
         general meeting is held with half or fewer present (LIFE-11)."""
         rng, today, rate, truth = self.rng, self.today, self.plant_rate, self.truth
@@ -792,9 +798,12 @@ class CityBuilder:
         return _transfers_rows(self, by_branch)
 
     def _recruitment(self, nodes: list[Node]) -> list[dict[str, str]]:
-        """People in the recruitment pipeline: in one branch of five, one to three at a stage whose next
-        deadline has not passed (applicants, activists, development objects, just admitted, converted);
-        at the plant rate per branch one record that breaks one contract rule (DEV-01/02/05/06/10/14/15)."""
+        """People in the recruitment pipeline: in one branch of five, one to three at a stage whose
+        next
+        deadline has not passed (applicants, activists, development objects, just admitted,
+        converted);
+        at the plant rate per branch one record that breaks one contract rule
+        (DEV-01/02/05/06/10/14/15)."""
         rng, today, rate, truth = self.rng, self.today, self.plant_rate, self.truth
         rows: list[dict[str, str]] = []
         seq = 0
@@ -917,8 +926,9 @@ class CityBuilder:
                     n.code,
                     n.region,
                     d,
-                    born=add_months(d["applied_on"], -216) + days(rng.randint(1, 100)),
-                )  # type: ignore[arg-type]
+                    born=add_months(d["applied_on"], -216)  # type: ignore[arg-type]
+                    + days(rng.randint(1, 100)),
+                )
             elif rule == "DEV-02":
                 applied = today - days(rng.randint(70, 300))
                 record(
@@ -966,7 +976,8 @@ class CityBuilder:
 def _transfers_rows(
     builder: CityBuilder, by_branch: dict[str, list[dict[str, str]]]
 ) -> list[dict[str, str]]:
-    """Letters: in one branch of eight, a member received from another branch in the past year and, in
+    """Letters: in one branch of eight, a member received from another branch in the past year and,
+    in
     one of ten, a letter out of the deployment issued in the last three weeks (both regular); at the
     plant rate per branch one letter past its validity without a receipt (TRF-02) or one pending for
     more than 30 days but still valid (TRF-03). One open letter per member."""
@@ -1055,7 +1066,8 @@ def _study_rows(
     by_branch: dict[str, list[dict[str, str]]],
     posts: list[dict[str, str]],
 ) -> list[dict[str, str]]:
-    """Study hours for the two complete years before `today` and the year so far: members 32-60 hours,
+    """Study hours for the two complete years before `today` and the year so far: members 32-60
+    hours,
     secretaries and committee members 56-90; at the plant rate per branch one member below 32 in the
     last complete year (EDU-01) or one leader below 56 (EDU-02)."""
     rng, today, rate, truth = builder.rng, builder.today, builder.plant_rate, builder.truth
@@ -1087,8 +1099,6 @@ def _study_rows(
 
 
 def _table(spec, rows: list[dict[str, str]]) -> Table:  # type: ignore[no-untyped-def]
-    import hashlib
-    import json
 
     t = Table(spec=spec, rows=rows, line_numbers=list(range(2, len(rows) + 2)))
     t.sha256 = hashlib.sha256(json.dumps(rows[:1000], ensure_ascii=False).encode()).hexdigest()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +19,9 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from .generator import generate_with_truth
+from .learning_seed import plant_learning
+from .setup_seed import plant_setup
+from .transfers_seed import plant_mobile
 
 
 def seed_city(
@@ -37,19 +42,13 @@ def seed_city(
     """
     tables, truth = generate_with_truth(scale, seed, today, plant_rate)
     result = import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}")
-    from .setup_seed import plant_setup
 
     plant_setup(today=today, seed=seed, rate=plant_rate, truth=truth)
-    from .transfers_seed import plant_mobile
 
     plant_mobile(today=today, seed=seed, rate=plant_rate, truth=truth)
-    from .learning_seed import plant_learning
 
     plant_learning(today=today)
     if truth_path:
-        import json
-        from pathlib import Path
-
         Path(truth_path).write_text(
             "".join(
                 json.dumps({"rule": r, "org": o}, ensure_ascii=False) + "\n"
@@ -87,7 +86,8 @@ DEMO_PASSWORD = "Dangjian@2026"
 
 
 def demo_logins_create() -> list[DemoLogin]:
-    """One login per role on the seeded tree; idempotent (existing demo users are reissued codes)."""
+    """One login per role on the seeded tree; idempotent (existing demo users are reissued codes)
+    ."""
     root = Organization.objects.filter(depth=1).order_by("path").first()
     if root is None:
         raise RuntimeError("数据库中没有组织，请先运行 dangjian seed")

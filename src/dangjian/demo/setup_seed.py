@@ -8,9 +8,10 @@ import random
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Sum
 
 from dangjian.core.dates import add_months, months_between
+from dangjian.fees.models import AnnualAssessment, FeeMonth, Publication, month_index
 from dangjian.members.models import Member
 from dangjian.orgs.models import Election, Organization, OrgRequest, Term, Unit
 
@@ -101,7 +102,8 @@ def plant_setup(
                 )
             )
     Organization.objects.filter(pk__in=joint_ids).update(is_joint=True)
-    # units without an organization: small ones are regular; 3+ full members is ORG-01 on the committee
+    # units without an organization: small ones are regular; 3+ full members is ORG-01 on the
+    # committee
     for cid, code, _path in committees:
         for _ in range(rng.randint(0, 2)):
             units.append(
@@ -281,7 +283,6 @@ def _plant_publications(
 ) -> None:
     """Each branch that collected fees last year published them to its members early this year;
     at the plant rate one did not (FEE-12)."""
-    from dangjian.fees.models import FeeMonth, Publication, month_index
 
     year = today.year - 1
     paid = FeeMonth.objects.filter(
@@ -296,7 +297,6 @@ def _plant_publications(
         .order_by("path")
         .values_list("id", "code")
     )
-    from django.db.models import Sum
 
     sums = dict(
         FeeMonth.objects.filter(
@@ -332,8 +332,6 @@ def _plant_annual_assessments(
 ) -> None:
     """Each branch with members confirmed this year's assessment in the first quarter; at the plant
     rate one did not (FEE-07, reported from April)."""
-    from dangjian.fees.models import AnnualAssessment
-    from dangjian.members.models import Member
 
     members = Member.objects.filter(
         organization_id=OuterRef("pk"),

@@ -1,4 +1,5 @@
-"""After the city is imported: mobile members (流动党员, outflow and inflow) and lost-contact members,
+"""After the city is imported: mobile members (流动党员, outflow and inflow) and lost-contact
+members,
 which the bundle cannot carry — regular ones and, at the plant rate per branch, irregular ones
 (TRF-01: away at a fixed place 6+ months without transferring; TRF-05: no report in 12 months;
 TRF-06: lost contact 6+ months with no decision) with their ground truth. Members with a transfer

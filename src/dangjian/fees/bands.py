@@ -52,7 +52,8 @@ def quote(category: str, base_fen: int) -> Quote:
     if category not in CATEGORIES:
         raise DomainError(
             "bad_category",
-            f"党费类别“{category}”无效，应为：{'、'.join(f'{k}（{v}）' for k, v in CATEGORIES.items())}",
+            f"党费类别“{category}”无效，应为："
+            f"{'、'.join(f'{k}（{v}）' for k, v in CATEGORIES.items())}",
             field="category",
         )
     if not isinstance(base_fen, int) or isinstance(base_fen, bool) or base_fen < 0:

@@ -153,7 +153,7 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
             ok = False
         if ok and strict and idx is not None:
             if no in members_in_file or not any(
-                paths.get(no, "").startswith(p) for p in ctx.scope_paths
+                paths.get(no, "").startswith(p) for p in ctx.scope_paths or []
             ):
                 ctx.err(f, line, "member_no", f"党员“{no}”不在您的管理范围内")
                 ok = False
@@ -190,7 +190,8 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
 
 
 def write_fees(ctx: BundleContext, rows: list[FeeRow], counts: FileCounts) -> None:
-    """Upsert ledger rows by (member, month): new rows in bulk, changed rows updated, the rest untouched."""
+    """Upsert ledger rows by (member, month): new rows in bulk, changed rows updated, the rest
+    untouched."""
     nos = sorted({r.member_no for r in rows})
     members: dict[str, tuple[int, int]] = {}
     for i in range(0, len(nos), 5000):

@@ -137,7 +137,8 @@ class Payment(models.Model):
 
 
 class FeeMonth(models.Model):
-    """The ledger: one row per member per month (due, paid, when, how, who collected, the receipt)."""
+    """The ledger: one row per member per month (due, paid, when, how, who collected, the
+    receipt)."""
 
     member = models.ForeignKey(
         "members.Member", on_delete=models.PROTECT, related_name="fee_months"
@@ -291,7 +292,9 @@ class Publication(models.Model):
 
 
 class Remittance(models.Model):
-    """Fees sent upward (上缴): from an organization to the one above, for a period, at a percentage."""
+    """Fees sent upward (上缴): from an organization to the one above, for a period, at a
+    percentage.
+    """
 
     organization = models.ForeignKey(
         "orgs.Organization", on_delete=models.PROTECT, related_name="fee_remittances"
@@ -332,7 +335,8 @@ class Remittance(models.Model):
 
 
 class CollectionDay(models.Model):
-    """The branch's fixed day of the month for collecting fees (DF-N); members are reminded before it."""
+    """The branch's fixed day of the month for collecting fees (DF-N); members are reminded before
+    it."""
 
     organization = models.OneToOneField(
         "orgs.Organization", on_delete=models.CASCADE, related_name="fee_collection_day"
@@ -378,7 +382,9 @@ class FeeRollup(models.Model):
 
 
 class AnnualAssessment(models.Model):
-    """The branch has assessed every member's monthly amount for the year (年度核定, DF-N: at the start of
+    """The branch has assessed every member's monthly amount for the year (年度核定, DF-N: at the
+    start
+    of
     the year, normally by 31 March; FEE-07). Individual changes are `Assessment` rows."""
 
     organization = models.ForeignKey(

@@ -37,7 +37,8 @@ def provider_default() -> Provider:
 
 @transaction.atomic(durable=True)
 def order_create(*, user: Any, months: list[int]) -> tuple[PaymentOrder, str]:
-    """A member starts paying months of their own fees online; returns the order and where to pay."""
+    """A member starts paying months of their own fees online; returns the order and where to
+    pay."""
     member = getattr(user, "member", None)
     if member is None:
         raise NotVisible()
@@ -101,7 +102,8 @@ def _apply_paid(order: PaymentOrder, transaction_id: str, amount_fen: int) -> st
                 order=order,
             )
     except DomainError as exc:
-        # the money arrived but the months can no longer take it (paid meanwhile at the branch): refund
+        # the money arrived but the months can no longer take it (paid meanwhile at the branch):
+        # refund
         order.status, order.paid_at, order.transaction_id = (
             OrderStatus.REFUNDED,
             timezone.now(),
@@ -128,7 +130,8 @@ def _apply_paid(order: PaymentOrder, transaction_id: str, amount_fen: int) -> st
 
 
 def payment_callback(*, provider_name: str, headers: Any, body: bytes) -> CallbackOutcome:
-    """Verify and apply a provider's notification. Replays and concurrent duplicates have one effect:
+    """Verify and apply a provider's notification. Replays and concurrent duplicates have one
+    effect:
     the notification id is recorded under a unique constraint and the order row is locked."""
     try:
         provider = provider_get(provider_name)

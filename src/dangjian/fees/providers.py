@@ -22,7 +22,8 @@ from .models import SandboxTransaction
 
 
 class CallbackRefused(Exception):
-    """A callback that must not be applied (bad signature, stale, malformed); the text is safe to log."""
+    """A callback that must not be applied (bad signature, stale, malformed); the text is safe to
+    log."""
 
 
 @dataclass(frozen=True)

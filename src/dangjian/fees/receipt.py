@@ -41,7 +41,8 @@ def receipt_pdf(payment: Any) -> bytes:
             "金额",
             f"人民币 {yuan(payment.amount_fen)} 元"
             + (
-                f"（其中自愿多交 {yuan(payment.voluntary_fen)} 元{'，全额上缴中央' if payment.central else ''}）"
+                f"（其中自愿多交 {yuan(payment.voluntary_fen)} 元"
+                f"{'，全额上缴中央' if payment.central else ''}）"
                 if payment.voluntary_fen
                 else ""
             ),

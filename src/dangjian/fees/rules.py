@@ -31,9 +31,18 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Grea
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
 
 from . import bands
-from .models import Assessment, FeeMonth, month_index, month_label
+from .models import (
+    AnnualAssessment,
+    Assessment,
+    CollectionDay,
+    FeeMonth,
+    Publication,
+    month_index,
+    month_label,
+)
 
 DF = "关于中国共产党党费收缴、使用和管理的规定"
 PC = "中国共产党章程"
@@ -189,7 +198,8 @@ def fee_05(ctx: ScanContext) -> Iterable[Hit]:
 
 
 def _band(category: str, base: str) -> Case:
-    """The band amount as an SQL expression (integer fen, half up): the same table as bands.quote."""
+    """The band amount as an SQL expression (integer fen, half up): the same table as bands.
+    quote."""
 
     def pct(per10000: int) -> Any:
         return (F(base) * per10000 + 5000) / 10000
@@ -224,7 +234,8 @@ def fee_09(ctx: ScanContext) -> Iterable[Hit]:
     assessed = Assessment.objects.filter(
         member_id=OuterRef("member_id"), effective_index__lte=OuterRef("month_index")
     )
-    # 1. months with no assessment in force (nearly all): the band from the member's own category and base
+    # 1. months with no assessment in force (nearly all): the band from the member's own category
+    # and base
     plain = (
         _complete_months(ctx)
         .filter(~Exists(assessed))
@@ -232,7 +243,8 @@ def fee_09(ctx: ScanContext) -> Iterable[Hit]:
         .alias(band=_band("member__fee_category", "member__fee_base_fen"))
         .filter(wrong)
     )
-    # 2. months under an assessment: its category and base, unless an approved reduction or exemption applies
+    # 2. months under an assessment: its category and base, unless an approved reduction or
+    # exemption applies
     in_force = assessed.order_by("-effective_index", "-id")
     relief = assessed.filter(kind__in=["reduction", "exemption"], approved_on__isnull=False)
     # (only members who have an assessment at all: a small set, so the database starts from it)
@@ -344,7 +356,6 @@ def fee_11(ctx: ScanContext) -> Iterable[Hit]:
     action="在党员大会或公示栏公布上年度党费收缴、上缴和使用情况，并在平台登记。",
 )
 def fee_12(ctx: ScanContext) -> Iterable[Hit]:
-    from .models import Publication
 
     year = ctx.as_of.year - 1  # the last complete year
     published = Publication.objects.filter(organization_id=OuterRef("pk"), year=year)
@@ -354,7 +365,6 @@ def fee_12(ctx: ScanContext) -> Iterable[Hit]:
         month_index__lt=month_index(year + 1, 1),
         paid_fen__gt=0,
     )
-    from dangjian.orgs.models import Organization
 
     qs = (
         Organization.objects.filter(kind="branch", is_active=True)
@@ -379,7 +389,6 @@ def fee_12(ctx: ScanContext) -> Iterable[Hit]:
     defaults={"lead_days": 3},
 )
 def fee_01(ctx: ScanContext) -> Iterable[Hit]:
-    from .models import CollectionDay
 
     lead = ctx.params.get("lead_days", 3)
     today = ctx.as_of.day
@@ -420,9 +429,6 @@ def fee_01(ctx: ScanContext) -> Iterable[Hit]:
     defaults={"by_month": 3},
 )
 def fee_07(ctx: ScanContext) -> Iterable[Hit]:
-    from dangjian.orgs.models import Organization
-
-    from .models import AnnualAssessment
 
     year, by = ctx.as_of.year, ctx.params.get("by_month", 3)
     if ctx.as_of.month <= by:  # still within the assessment period

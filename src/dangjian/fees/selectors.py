@@ -65,7 +65,8 @@ def expected_due(member: Any, month: int | None = None) -> int:
 
 
 def collected(organization: Any, year: int, quarter: int | None = None) -> int:
-    """Fees collected in an organization's subtree for a year (or a quarter), in fen (one aggregate)."""
+    """Fees collected in an organization's subtree for a year (or a quarter), in fen (one aggregate)
+    ."""
     first = month_index(year, 1 + 3 * (quarter - 1) if quarter else 1)
     last = first + (3 if quarter else 12)
     return int(

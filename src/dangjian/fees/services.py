@@ -5,23 +5,32 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import FEE_STATUSES
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
 
 from . import bands
 from .models import (
+    AnnualAssessment,
     Assessment,
     AssessmentKind,
     Channel,
+    CollectionDay,
     FeeMonth,
+    FeeRollup,
     Payment,
+    Publication,
+    Remittance,
     current_index,
     month_index,
     month_label,
@@ -38,8 +47,10 @@ def _band_sql() -> str:
     return (
         "CASE "
         f"WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 300000 THEN {pct(50)} "
-        f"WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 500000 THEN {pct(100)} "
-        f"WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 1000000 THEN {pct(150)} "
+        "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 500000 THEN "
+        f"{pct(100)} "
+        "WHEN m.fee_category IN ('employed', 'other') AND m.fee_base_fen <= 1000000 THEN "
+        f"{pct(150)} "
         f"WHEN m.fee_category IN ('employed', 'other') THEN {pct(200)} "
         f"WHEN m.fee_category = 'retired' AND m.fee_base_fen <= 500000 THEN {pct(50)} "
         f"WHEN m.fee_category = 'retired' THEN {pct(100)} "
@@ -50,7 +61,8 @@ def _band_sql() -> str:
 
 @transaction.atomic(durable=True)
 def ledger_generate(*, month: int, actor: Any = None) -> int:
-    """Open the month's ledger row for every member on the roll who has none yet (one INSERT … SELECT).
+    """Open the month's ledger row for every member on the roll who has none yet (one INSERT …
+    SELECT).
 
     The amount due is the member's latest assessment in force that month, else the band amount from
     their category and base. Probationary members pay from the month of their admission meeting
@@ -59,17 +71,20 @@ def ledger_generate(*, month: int, actor: Any = None) -> int:
     next_first = date((month + 1) // 12, (month + 1) % 12 + 1, 1)
     statuses = ", ".join(f"'{s}'" for s in FEE_STATUSES)
     assessed = (
-        "(SELECT a.monthly_fen FROM fees_assessment a WHERE a.member_id = m.id AND a.effective_index <= %s "
+        "(SELECT a.monthly_fen FROM fees_assessment a WHERE a.member_id = m.id AND a."
+        "effective_index <= %s "
         "ORDER BY a.effective_index DESC, a.id DESC LIMIT 1)"
     )
     now = timezone.now()
     # only constants are interpolated; every value is a parameter
     sql = (
-        "INSERT INTO fees_feemonth (member_id, organization_id, month_index, month, due_fen, paid_fen, paid_on, channel, "  # noqa: S608
-        "payment_id, created_at, updated_at) "
-        f"SELECT m.id, m.organization_id, %s, %s, COALESCE({assessed}, {_band_sql()}), NULL, NULL, '', NULL, %s, %s "
+        "INSERT INTO fees_feemonth (member_id, organization_id, month_index, month, due_fen, "  # noqa: S608
+        "paid_fen, paid_on, channel, payment_id, created_at, updated_at) "
+        f"SELECT m.id, m.organization_id, %s, %s, COALESCE({assessed}, {_band_sql()}), NULL, NULL,"
+        " '', NULL, %s, %s "
         f"FROM members_member m WHERE m.status IN ({statuses}) AND m.joined_on < %s "
-        "AND NOT EXISTS (SELECT 1 FROM fees_feemonth f WHERE f.member_id = m.id AND f.month_index = %s)"
+        "AND NOT EXISTS (SELECT 1 FROM fees_feemonth f WHERE f.member_id = m.id AND f.month_index "
+        "= %s)"
     )
     with connection.cursor() as cur:
         cur.execute(sql, [month, month_label(month), month, now, now, next_first, month])
@@ -264,13 +279,15 @@ def record_payment(
         raise DomainError("future_date", "缴纳日期不能晚于今天", field="paid_on")
     if voluntary_fen < 0:
         raise DomainError("bad_amount", "自愿多交金额不能为负数", field="voluntary")
-    # the member's ledger rows of these months stay locked: two payments of the same months cannot both pass
+    # the member's ledger rows of these months stay locked: two payments of the same months cannot
+    # both pass
     plan = payment_plan(member, months, today, lock=True)
     if amount_fen != plan.due_fen + voluntary_fen:
         raise DomainError(
             "bad_amount",
             f"金额应为{bands.yuan(plan.due_fen + voluntary_fen)}元"
-            f"（应缴{bands.yuan(plan.due_fen)}元{'，自愿多交' + bands.yuan(voluntary_fen) + '元' if voluntary_fen else ''}），"
+            f"（应缴{bands.yuan(plan.due_fen)}元"
+            f"{'，自愿多交' + bands.yuan(voluntary_fen) + '元' if voluntary_fen else ''}），"
             f"收到{bands.yuan(amount_fen)}元",
             field="amount",
         )
@@ -350,7 +367,8 @@ def payment_offline(
     consent: str = "",
     voluntary_fen: int = 0,
 ) -> Payment:
-    """The branch records a cash or transfer payment (or one made for the member by another, 代缴)."""
+    """The branch records a cash or transfer payment (or one made for the member by another,
+    代缴)."""
     if not policy.can(actor, "change", member.organization):
         raise NotVisible()
     if channel not in (Channel.CASH, Channel.TRANSFER):
@@ -379,11 +397,6 @@ def remittance_record(
     reference: str = "",
 ) -> Any:
     """Record fees sent to the organization above for a period, at the configured percentage."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    from dangjian.orgs.models import Organization
-
-    from .models import Remittance
 
     if not policy.can(actor, "change", organization):
         raise NotVisible()
@@ -433,9 +446,6 @@ def publication_record(
     *, actor: Any, organization: Any, year: int, published_on: date, method: str, note: str = ""
 ) -> Any:
     """The branch publishes the year's collection and use of fees to its members (FEE-12)."""
-    from django.db.models import Sum
-
-    from .models import Publication, Remittance
 
     if not policy.can(actor, "change", organization):
         raise NotVisible()
@@ -483,7 +493,6 @@ def publication_record(
 @transaction.atomic(durable=True)
 def collection_day_set(*, actor: Any, organization: Any, day: int) -> Any:
     """Fix the branch's collection day (1-28); members are reminded in the 3 days before it."""
-    from .models import CollectionDay
 
     if not policy.can(actor, "change", organization):
         raise NotVisible()
@@ -509,7 +518,6 @@ def rollup_refresh(
 ) -> int:
     """Recompute FeeRollup rows from the ledger for some months (and organizations): one DELETE and
     one INSERT … SELECT … GROUP BY. Runs inside the caller's transaction."""
-    from .models import FeeRollup
 
     where, params = [], []
     if months is not None:
@@ -530,7 +538,9 @@ def rollup_refresh(
         old = old.filter(organization_id__in=organization_ids)
     old.delete()
     sql = (
-        "INSERT INTO fees_feerollup (organization_id, month_index, due_fen, paid_fen, members, paid_members) "  # noqa: S608 - placeholders only
+        # placeholders only
+        "INSERT INTO fees_feerollup (organization_id, month_index, due_fen, paid_fen, members, "  # noqa: S608
+        "paid_members) "
         "SELECT organization_id, month_index, SUM(due_fen), SUM(COALESCE(paid_fen, 0)), COUNT(*), "
         "SUM(CASE WHEN paid_fen > 0 AND paid_fen >= due_fen THEN 1 ELSE 0 END) "
         f"FROM fees_feemonth WHERE {cond} GROUP BY organization_id, month_index"
@@ -544,7 +554,6 @@ def rollup_refresh(
 def annual_assessment_confirm(*, actor: Any, organization: Any, year: int, done_on: date) -> Any:
     """The branch confirms it has assessed every member's amount for the year (with the amounts the
     grid shows: the bands from each member's category and base, or their assessment)."""
-    from .models import AnnualAssessment
 
     if not policy.can(actor, "change", organization):
         raise NotVisible()
@@ -556,7 +565,6 @@ def annual_assessment_confirm(*, actor: Any, organization: Any, year: int, done_
         raise DomainError("bad_date", "核定日期应在该年度或上年末", field="done_on")
     if AnnualAssessment.objects.filter(organization=organization, year=year).exists():
         raise DomainError("duplicate", f"{year}年度已完成核定", field="year")
-    from dangjian.members.models import Member
 
     n = Member.objects.filter(organization=organization, status__in=FEE_STATUSES).count()
     a = AnnualAssessment.objects.create(

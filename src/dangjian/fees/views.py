@@ -296,7 +296,8 @@ def remit_view(request: HttpRequest, pk: int) -> HttpResponse:
     def done(r: Any) -> HttpResponse:
         messages.success(
             request,
-            f"已登记上缴{bands.yuan(r.amount_fen)}元（收缴{bands.yuan(r.collected_fen)}元 × {r.percent}%）。",
+            f"已登记上缴{bands.yuan(r.amount_fen)}元（收缴{bands.yuan(r.collected_fen)}元 × "
+            f"{r.percent}%）。",
         )
         return redirect("fees:accounts", org.pk)
 

@@ -1,7 +1,8 @@
 """WeChat Pay API v3 (Native payment: the member scans a QR code), the real protocol.
 
 - Requests are signed with the merchant's RSA key: Authorization: WECHATPAY2-SHA256-RSA2048
-  mchid, nonce_str, timestamp, serial_no, signature = base64(RSA-SHA256(method\\npath\\nts\\nnonce\\nbody\\n)).
+  mchid, nonce_str, timestamp, serial_no, signature = base64(RSA-SHA256(method\\npath\\nts\\nnonce\\
+  nbody\\n)).
 - Responses and callbacks are signed by the platform: Wechatpay-Timestamp / -Nonce / -Signature /
   -Serial over ts\\nnonce\\nbody\\n, verified with the platform public key; a timestamp more than
   5 minutes old is refused.
@@ -101,7 +102,8 @@ class WeChatPayProvider:
         message = f"{method}\n{path}\n{ts}\n{nonce}\n{body}\n".encode()
         signature = rsa_sign(_load_private(cfg["private_key"]), message)
         return (
-            f'WECHATPAY2-SHA256-RSA2048 mchid="{cfg["mchid"]}",nonce_str="{nonce}",signature="{signature}",'
+            f'WECHATPAY2-SHA256-RSA2048 mchid="{cfg["mchid"]}",nonce_str="{nonce}",'
+            f'signature="{signature}",'
             f'timestamp="{ts}",serial_no="{cfg["serial_no"]}"'
         )
 
@@ -176,7 +178,8 @@ class WeChatPayProvider:
         return str(data["code_url"])
 
     def query_order(self, out_trade_no: str) -> QueryResult:
-        path = f"/v3/pay/transactions/out-trade-no/{urllib.parse.quote(out_trade_no)}?mchid={self.cfg['mchid']}"
+        trade = urllib.parse.quote(out_trade_no)
+        path = f"/v3/pay/transactions/out-trade-no/{trade}?mchid={self.cfg['mchid']}"
         _status, data = self._request("GET", path)
         state = {
             "SUCCESS": "paid",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import zipfile
+from datetime import date, datetime
 
+import openpyxl
 from django.conf import settings
 
 from dangjian.core.bundle import BundleError, FileSpec, Issue, Table
@@ -47,7 +50,6 @@ def _check_lengths(
 
 
 def read_csv(data: bytes, spec: FileSpec, file_label: str | None = None) -> Table:
-    import hashlib
 
     file_label = file_label or spec.name
     if data.startswith(b"\xef\xbb\xbf"):
@@ -62,7 +64,8 @@ def read_csv(data: bytes, spec: FileSpec, file_label: str | None = None) -> Tabl
                     file_label,
                     line,
                     None,
-                    "文件不是 UTF-8 编码（可能是 GBK/GB2312）。请在 Excel 中选择“另存为 → CSV UTF-8（逗号分隔）”后重新导入",
+                    "文件不是 UTF-8 编码（可能是 GBK/GB2312）。请在 Excel 中选择“另存为 → CSV "
+                    "UTF-8（逗号分隔）”后重新导入",
                 )
             ]
         ) from exc
@@ -111,9 +114,6 @@ def read_csv(data: bytes, spec: FileSpec, file_label: str | None = None) -> Tabl
 
 def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
     """Read the first sheet of an .xlsx roster; refuse formulas, zip bombs and non-xlsx files."""
-    import hashlib
-
-    import openpyxl
 
     if len(data) > getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024):
         raise BundleError([Issue(file_label, None, None, "文件过大")])
@@ -187,7 +187,6 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
 
 
 def _cell_text(value: object) -> str:
-    from datetime import date, datetime
 
     if value is None:
         return ""

@@ -1,4 +1,5 @@
-"""study.csv in the interchange bundle: member_no, year, hours — a member's study hours in a calendar
+"""study.csv in the interchange bundle: member_no, year, hours — a member's study hours in a
+calendar
 year (the total, from whatever system counted them). Validated with the rest of the bundle (all or
 nothing). Imports store the part of the total not already measured here (online study and offline
 sessions), so the year's hours become exactly the file's; exports write the year's total."""
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from dangjian.core.bulk import fast_insert
 from dangjian.core.bundle import (
     BundleContext,
     BundleFile,
@@ -118,7 +120,6 @@ def write_study(ctx: BundleContext, rows: list[StudyRow], counts: FileCounts) ->
             updates.append(s)
         else:
             counts.unchanged += 1
-    from dangjian.core.bulk import fast_insert
 
     fast_insert(
         StudyYear, ["member_id", "year", "hours"], ((s.member_id, s.year, s.hours) for s in creates)

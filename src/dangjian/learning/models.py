@@ -1,4 +1,5 @@
-"""Learning (党员教育, rules.md §6): a library of courses published by an organization to its subtree,
+"""Learning (党员教育, rules.md §6): a library of courses published by an organization to its
+subtree,
 study time measured honestly, offline sessions recorded by the branch, quizzes, opt-in points.
 
 Hours of a member in a year = the hours imported from study.csv (another system's total) + online
@@ -101,7 +102,8 @@ class Assignment(models.Model):
 
 
 class Progress(models.Model):
-    """A member on a resource: credited seconds (never above the resource's cap), where they stopped,
+    """A member on a resource: credited seconds (never above the resource's cap), where they
+    stopped,
     the last heartbeat (time counts only between heartbeats that say visible and playing)."""
 
     member = models.ForeignKey(
@@ -148,7 +150,8 @@ class SessionKind(models.TextChoices):
 
 
 class OfflineSession(models.Model):
-    """Concentrated training, a lecture or collective study recorded by the branch (rules.md §6: a full
+    """Concentrated training, a lecture or collective study recorded by the branch (rules.md §6: a
+    full
     day off work = 8 hours, a half day = 4, otherwise hour for hour)."""
 
     organization = models.ForeignKey(
@@ -271,7 +274,8 @@ class Attempt(models.Model):
 
 
 class PointsSetting(models.Model):
-    """The deployment's switch (off by default): study points with a daily cap; rankings separately."""
+    """The deployment's switch (off by default): study points with a daily cap; rankings
+    separately."""
 
     enabled = models.BooleanField("启用学习积分", default=False)
     daily_cap = models.PositiveSmallIntegerField("每日积分上限", default=20)

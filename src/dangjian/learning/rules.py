@@ -1,8 +1,10 @@
 """Learning rules (rules.md §6; rules-contract.md "Transfers and learning").
 
 A member's hours in a year = study.csv's hours (no row = 0) + online study measured here + offline
-sessions recorded here; on a hand-made bundle only the first exists, so EDU-01 is the contract's rule
-to the letter. Concentrated training cannot be expressed in the bundle: the training clauses (EDU-02's
+sessions recorded here; on a hand-made bundle only the first exists, so EDU-01 is the contract's
+rule
+to the letter. Concentrated training cannot be expressed in the bundle: the training clauses
+(EDU-02's
 second half, EDU-03, EDU-04) judge only a deployment that records concentrated trainings at all."""
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dangjian.compliance.packs import rule_params
 from dangjian.core.sqldates import AddMonths
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
+from dangjian.orgs.models import Post
 
 from .constants import LEADER_POSTS
 from .models import OfflineAttendance, OfflineSession, SessionKind, StudyDay, StudyYear
@@ -26,7 +29,8 @@ PX = "2019—2023年全国党员教育培训工作规划"
 
 
 def _hours(year: int, upto: date | None = None):  # type: ignore[no-untyped-def]
-    """The member's hours in `year` (up to `upto` for the year in progress), as a float expression."""
+    """The member's hours in `year` (up to `upto` for the year in progress), as a float
+    expression."""
     days = StudyDay.objects.filter(member_id=OuterRef("pk"), day__year=year)
     sessions = OfflineAttendance.objects.filter(
         member_id=OuterRef("pk"), session__held_on__year=year
@@ -67,7 +71,6 @@ def _years(ctx: ScanContext) -> list[int]:
 
 
 def _leader_q(year: int) -> Q:
-    from dangjian.orgs.models import Post
 
     posts = (
         Post.objects.filter(member_id=OuterRef("pk"), post__in=LEADER_POSTS)
@@ -159,7 +162,6 @@ def edu_02(ctx: ScanContext) -> Iterable[Hit]:
     action="上级党委安排新任书记参加集中培训。",
 )
 def edu_03(ctx: ScanContext) -> Iterable[Hit]:
-    from dangjian.orgs.models import Post
 
     if not _records_training():
         return
@@ -242,7 +244,8 @@ def edu_04(ctx: ScanContext) -> Iterable[Hit]:
     defaults={"from_month": 10},
 )
 def edu_00(ctx: ScanContext) -> Iterable[Hit]:
-    """From October (1 Oct, then on through December): members and leaders below their requirement so far."""
+    """From October (1 Oct, then on through December): members and leaders below their requirement
+    so far."""
     if ctx.as_of.month < int(ctx.params.get("from_month", 10)):
         return
     year = ctx.as_of.year

@@ -1,5 +1,7 @@
-"""Full-text search with Chinese segmentation (jieba; its dictionary ships inside the package, nothing
-is downloaded). Resources keep their segmented text; a query matches when every one of its words does."""
+"""Full-text search with Chinese segmentation (jieba; its dictionary ships inside the package,
+nothing
+is downloaded). Resources keep their segmented text; a query matches when every one of its words
+does."""
 
 from __future__ import annotations
 
@@ -7,13 +9,13 @@ import logging
 import re
 from typing import Any
 
+import jieba
 from django.db.models import Q
 
 _WORD = re.compile(r"[\w\u4e00-\u9fff]+")
 
 
 def _cut(text: str) -> list[str]:
-    import jieba
 
     jieba.setLogLevel(logging.WARNING)
     return [w.strip().lower() for w in jieba.cut_for_search(text) if _WORD.fullmatch(w.strip())]

@@ -142,7 +142,8 @@ def ranking(org: Any, year: int, limit: int = 20) -> list[tuple[str, int]]:
     return [(r["member__name"], r["p"] or 0) for r in rows]
 
 
-# ---- the library (staff) ----------------------------------------------------------------------------
+# ---- the library (staff) -------------------------------------------------------------------------
+# ---
 
 
 def library_courses(org: Any) -> QuerySet[Course]:
@@ -206,8 +207,11 @@ def assign_targets(user: Any) -> QuerySet[Any]:
 
 
 def studying_members(org: Any) -> QuerySet[Member]:
-    """The full and probationary members of an organization's subtree (who study, who are counted)."""
-    return Member.objects.filter(organization__path__startswith=org.path, status__in=ACTIVE_STATUSES)
+    """The full and probationary members of an organization's subtree (who study, who are
+    counted)."""
+    return Member.objects.filter(
+        organization__path__startswith=org.path, status__in=ACTIVE_STATUSES
+    )
 
 
 def sessions_of(org: Any, year: int, limit: int = 20) -> QuerySet[OfflineSession]:
@@ -219,12 +223,13 @@ def sessions_of(org: Any, year: int, limit: int = 20) -> QuerySet[OfflineSession
 
 def question_topics(org: Any) -> list[dict[str, Any]]:
     """The question bank's topics usable by an organization (its own and those above), counted."""
-    return list(
+    rows = (
         Question.objects.filter(publisher__path__in=ancestor_paths(org))
         .values("topic")
         .annotate(n=Count("id"))
         .order_by("topic")
     )
+    return [dict(r) for r in rows]
 
 
 def papers_of(org: Any) -> list[Paper]:
@@ -263,7 +268,8 @@ def points_setting() -> PointsSetting | None:
     return PointsSetting.objects.first()
 
 
-# ---- the member's own ---------------------------------------------------------------------------------
+# ---- the member's own ----------------------------------------------------------------------------
+# -----
 
 
 def member_resource_get(member: Member, pk: int) -> Resource:

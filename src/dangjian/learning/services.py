@@ -14,9 +14,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.constants import Role
 from dangjian.audit.services import audit_record
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.richtext import blocks, clean
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
 
@@ -53,7 +55,8 @@ def _change(actor: Any, org: Any) -> None:
         raise NotVisible()
 
 
-# ---- publishing -------------------------------------------------------------------------------------
+# ---- publishing ----------------------------------------------------------------------------------
+# ---
 
 
 @transaction.atomic(durable=True)
@@ -121,7 +124,6 @@ def resource_add(
     minutes: int = 30,
 ) -> Resource:
     """Add an article (rich text), a video or audio (a local file, streamed) or a PDF to a unit."""
-    from dangjian.core.richtext import blocks, clean
 
     u = Unit.objects.select_related("course__publisher").get(pk=unit.pk)
     _change(actor, u.course.publisher)
@@ -210,16 +212,20 @@ def assignment_create(*, actor: Any, course: Course, organization: Any, due_on: 
     return a
 
 
-# ---- study time -------------------------------------------------------------------------------------
+# ---- study time ----------------------------------------------------------------------------------
+# ---
 
 
 @transaction.atomic(durable=True)
 def study_beat(
     *, member: Member, resource: Resource, visible: bool, playing: bool, position: int = 0
 ) -> Progress:
-    """A heartbeat from the study page. Time counts only since the previous heartbeat, at most MAX_GAP
-    seconds, only while the page is visible and (for video and audio) the media is playing, and never
-    beyond the resource's cap. Heartbeats are telemetry: the day's total (StudyDay) is the record, not
+    """A heartbeat from the study page. Time counts only since the previous heartbeat, at most
+    MAX_GAP
+    seconds, only while the page is visible and (for video and audio) the media is playing, and
+    never
+    beyond the resource's cap. Heartbeats are telemetry: the day's total (StudyDay) is the record,
+    not
     an audit event per beat."""
     if not resource_visible_to(member, resource):
         raise NotVisible()
@@ -263,7 +269,8 @@ def _credit_day(member: Member, day: date, seconds: int, points: int = 0) -> Non
     )
 
 
-# ---- offline sessions ---------------------------------------------------------------------------------
+# ---- offline sessions ----------------------------------------------------------------------------
+# -----
 
 LENGTHS = {"full_day": Decimal("8.0"), "half_day": Decimal("4.0")}
 
@@ -321,10 +328,12 @@ def session_record(
     return s
 
 
-# ---- hours against the requirement ----------------------------------------------------------------------
+# ---- hours against the requirement ---------------------------------------------------------------
+# -------
 
 
-# ---- quizzes --------------------------------------------------------------------------------------------
+# ---- quizzes -------------------------------------------------------------------------------------
+# -------
 
 
 @transaction.atomic(durable=True)
@@ -387,7 +396,8 @@ def paper_assemble(
     course: Course | None = None,
     seed: int | None = None,
 ) -> Paper:
-    """A paper of `count` questions drawn from the topic's bank (this organization's and those above)."""
+    """A paper of `count` questions drawn from the topic's bank (this organization's and those
+    above)."""
     _change(actor, publisher)
     if not (title or "").strip():
         raise DomainError("required", "请填写试卷名称", field="title")
@@ -475,12 +485,12 @@ def attempt_submit(*, member: Member, paper: Paper, answers: dict[str, list[int]
     return a
 
 
-# ---- points (opt-in) ---------------------------------------------------------------------------------------
+# ---- points (opt-in) -----------------------------------------------------------------------------
+# ----------
 
 
 @transaction.atomic(durable=True)
 def points_configure(*, actor: Any, enabled: bool, daily_cap: int, ranking: bool) -> PointsSetting:
-    from dangjian.accounts.constants import Role
 
     if actor is not None and not policy.has_admin_role(actor, Role.SYSTEM_ADMIN):
         raise NotVisible()
@@ -512,5 +522,3 @@ def points_choose(*, member: Member, points: bool, ranking: bool) -> PointsChoic
         data={"member": member.member_no, "points": c.points, "ranking": c.ranking},
     )
     return c
-
-

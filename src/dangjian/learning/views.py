@@ -1,7 +1,9 @@
 """学习教育 pages. Staff: the library of an organization (courses it and those above published), a
-course with its units and resources, publishing, assignments, offline sessions, the question bank and
+course with its units and resources, publishing, assignments, offline sessions, the question bank
+and
 papers, hours per member against the requirement, quiz results per branch, points settings. Members
-(phone-first): my hours this year against the requirement, what is assigned and due, continue where I
+(phone-first): my hours this year against the requirement, what is assigned and due, continue where
+I
 stopped, search, study a resource (time counted by heartbeats), take a quiz and see the result."""
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from .models import (
     PointsSetting,
 )
 
-# ---- staff ------------------------------------------------------------------------------------------
+# ---- staff ---------------------------------------------------------------------------------------
+# ---
 
 
 def _then(request: HttpRequest, message: Any, *to: Any) -> Any:
-    """The `done` of a form: a success message (a string, or a function of the result) and a redirect."""
+    """The `done` of a form: a success message (a string, or a function of the result) and a
+    redirect."""
 
     def done(result: Any) -> HttpResponse:
         messages.success(request, message(result) if callable(message) else message)
@@ -176,8 +180,10 @@ def course_view(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
 def hours_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """A branch: each member's hours this year (online, offline, imported) against the requirement of
-    their role; the form to record an offline session. Above a branch: the sessions of the subtree."""
+    """A branch: each member's hours this year (online, offline, imported) against the requirement
+    of
+    their role; the form to record an offline session. Above a branch: the sessions of the subtree.
+    """
     org = org_selectors.org_get(request.user, pk)
     today = timezone.localdate()
     try:
@@ -188,9 +194,9 @@ def hours_view(request: HttpRequest, pk: int) -> HttpResponse:
     on_roll = selectors.studying_members(org)
     form.scope = on_roll
     if org.kind == "branch":  # a branch's roll fits a list; above it, members are named by number
-        form.fields["members"].queryset = on_roll.select_related("organization").order_by(
-            "member_no"
-        )  # type: ignore[attr-defined]
+        form.fields["members"].queryset = (  # type: ignore[attr-defined]
+            on_roll.select_related("organization").order_by("member_no")
+        )
         form.fields["member_nos"].label = "或填写党员编号"
     else:
         del form.fields["members"]
@@ -259,7 +265,8 @@ def _answer(raw: str) -> list[int]:
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
 def quiz_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The question bank and papers of an organization, and the results per branch (one grouped query)."""
+    """The question bank and papers of an organization, and the results per branch (one grouped
+    query)."""
     org = org_selectors.org_get(request.user, pk)
     qform = QuestionForm(request.POST if request.POST.get("form") == "question" else None)
     pform = PaperForm(request.POST if request.POST.get("form") == "paper" else None)
@@ -337,12 +344,15 @@ def points_view(request: HttpRequest) -> HttpResponse:
     return render(request, "learning/points.html", {"s": s})
 
 
-# ---- members ----------------------------------------------------------------------------------------
+# ---- members -------------------------------------------------------------------------------------
+# ---
 
 
 @member_required
 def my_view(request: HttpRequest) -> HttpResponse:
-    """学习 on the phone: my hours this year against the requirement, what is assigned and due, where I
+    """学习 on the phone: my hours this year against the requirement, what is assigned and due,
+    where
+    I
     stopped, search, quizzes, points (only when the deployment and the member both chose them)."""
     member = member_selectors.own_member(request.user)
     today = timezone.localdate()

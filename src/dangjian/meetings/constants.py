@@ -1,4 +1,5 @@
-"""Organizational life (rules.md §2): the kinds of meeting, their frequencies and the record's vocabularies."""
+"""Organizational life (rules.md §2): the kinds of meeting, their frequencies and the record's
+vocabularies."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ class MeetingKind(models.TextChoices):
 # The kinds the interchange bundle carries (design.md §8); talks are kept in the platform only.
 BUNDLE_KINDS = [k for k in MeetingKind.values if k != MeetingKind.TALK]
 
-# How often each kind is due (ZB Arts 11-17; rules.md §2) and the rule that watches it: the yearly plan
+# How often each kind is due (ZB Arts 11-17; rules.md §2) and the rule that watches it: the yearly
+# plan
 # is generated from this table.
 FREQUENCY: dict[str, tuple[str, str]] = {
     MeetingKind.GENERAL: ("quarter", "LIFE-01"),

@@ -1,12 +1,24 @@
-"""Minutes as Word (.docx, python-docx) and PDF (reportlab, Chinese font embedded) in the usual layout:
+"""Minutes as Word (.docx, python-docx) and PDF (reportlab, Chinese font embedded) in the usual
+layout:
 the meeting header, attendance, agenda, minutes, decisions and vote, signature lines."""
 
 from __future__ import annotations
 
 import io
 from typing import Any
+from xml.sax.saxutils import escape
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dangjian.core.richtext import blocks
+from dangjian.fees.receipt import _font
 
 from .constants import AttendanceStatus
 from .services import motion_passed
@@ -60,10 +72,6 @@ def _facts(m: Any) -> dict[str, Any]:
 
 
 def minutes_docx(m: Any) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
 
     f = _facts(m)
     doc = Document()
@@ -111,14 +119,6 @@ def minutes_docx(m: Any) -> bytes:
 
 
 def minutes_pdf(m: Any) -> bytes:
-    from xml.sax.saxutils import escape
-
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from dangjian.fees.receipt import _font
 
     font = _font()
     f = _facts(m)

@@ -1,4 +1,5 @@
-"""meetings.csv in the interchange bundle: org_code, kind, held_on, topic, attended, expected — one row
+"""meetings.csv in the interchange bundle: org_code, kind, held_on, topic, attended, expected — one
+row
 per meeting held. Validated with the rest of the bundle (all or nothing); upserted by (organization,
 kind, date, topic): an unchanged row is not written again, a changed count is updated."""
 

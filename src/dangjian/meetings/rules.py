@@ -31,7 +31,7 @@ from django.db.models import (
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
 from dangjian.core.dates import add_months
 from dangjian.members.constants import FEE_STATUSES
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, Post
 
 from .constants import AttendanceStatus, Grade, MeetingKind, MeetingStatus
 from .models import Appraisal, Attendance, Leave, Meeting
@@ -124,9 +124,9 @@ def life_01(ctx: ScanContext) -> Iterable[Hit]:
 
 
 def committee_branches(ctx: ScanContext) -> QuerySet[Organization]:
-    """Branches with a committee: 3 or more current posts other than group leader. A grouped semi-join
+    """Branches with a committee: 3 or more current posts other than group leader. A grouped
+    semi-join
     (computed once per statement), not a count per branch and period."""
-    from dangjian.orgs.models import Post
 
     with_committee = (
         Post.objects.filter(ended_on__isnull=True)
@@ -218,7 +218,8 @@ def life_06(ctx: ScanContext) -> Iterable[Hit]:
 )
 def life_07(ctx: ScanContext) -> Iterable[Hit]:
     yield from _absent(ctx, _orgs(ctx), MeetingKind.REVIEW, "year", "民主评议党员")
-    # an appraisal on file with more than a third graded 优秀 (imported or kept from before the limit)
+    # an appraisal on file with more than a third graded 优秀 (imported or kept from before the
+    # limit)
     qs = (
         Appraisal.objects.filter(
             meeting__held_on__gte=ctx.window_start,
@@ -353,8 +354,10 @@ def life_12(ctx: ScanContext) -> Iterable[Hit]:
 
 
 def absence_runs(ctx: ScanContext, span: int) -> dict[int, tuple[int, int]]:
-    """member id -> (organization id, run) for members absent (marked absent without reason approved,
-    present at nothing) in each of the complete months ending with the last one, up to `span` months;
+    """member id -> (organization id, run) for members absent (marked absent without reason
+    approved,
+    present at nothing) in each of the complete months ending with the last one, up to `span`
+    months;
     months covered by an approved leave, or with no record of them at all, end a run."""
     last = ctx.as_of.year * 12 + ctx.as_of.month - 2
     first = max(last - span + 1, ctx.window_start.year * 12 + ctx.window_start.month - 1)

@@ -39,7 +39,8 @@ def committee_member_ids(org: Any) -> QuerySet[Any]:
 
 
 def has_committee(org: Any) -> bool:
-    """A branch has a committee when it has 3 or more posts other than group leader (rules-contract LIFE-02)."""
+    """A branch has a committee when it has 3 or more posts other than group leader (rules-contract
+    LIFE-02)."""
     return committee_member_ids(org).count() >= 3
 
 
@@ -82,7 +83,9 @@ def branch_year(org: Any, year: int) -> dict[str, Any]:
         .order_by("held_on", "planned_on", "id")
     )
     kinds = [
-        k for k in MeetingKind.values if k != MeetingKind.GROUP or len(orgs) > 1 or org.kind == "group"
+        k
+        for k in MeetingKind.values
+        if k != MeetingKind.GROUP or len(orgs) > 1 or org.kind == "group"
     ]
     grid: dict[str, dict[int, list[Meeting]]] = {k: {mo: [] for mo in range(1, 13)} for k in kinds}
     for m in meetings:

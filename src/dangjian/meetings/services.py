@@ -1,4 +1,5 @@
-"""Organizational-life writes: the yearly plan, notice and sign-in, the record with its attendance and
+"""Organizational-life writes: the yearly plan, notice and sign-in, the record with its attendance
+and
 vote, democratic appraisal, the rectification list, approved absences and handling cases.
 
 Each write is one durable transaction with its audit event inside it (style.md §3); uploads are
@@ -19,11 +20,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.models import User
 from dangjian.audit.services import audit_record
+from dangjian.compliance.models import Finding
 from dangjian.core import uploads
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.models import Member
+from dangjian.notify.services import notice_send
 
 from .constants import (
     FREQUENCY,
@@ -256,7 +260,6 @@ def meeting_plan_update(
 
 
 def attendee_users(meeting: Meeting) -> QuerySet[Any]:
-    from dangjian.accounts.models import User
 
     day = meeting.planned_on or timezone.localdate()
     return User.objects.filter(
@@ -267,8 +270,8 @@ def attendee_users(meeting: Meeting) -> QuerySet[Any]:
 @transaction.atomic(durable=True)
 def meeting_publish(*, actor: Any, meeting: Meeting) -> int:
     """Announce a planned meeting: every attendee with an account gets a notice (in the inbox now,
-    on their chosen channels in the next digest); sign-in opens on the day. Returns how many were told."""
-    from dangjian.notify.services import notice_send
+    on their chosen channels in the next digest); sign-in opens on the day. Returns how many were
+    told."""
 
     m = _lock(meeting)
     _check_org(actor, m.organization)
@@ -391,7 +394,8 @@ def _tally(marks: dict[int, Mark], members: dict[int, Member]) -> dict[str, int]
 
 
 def record_gaps(meeting: Meeting) -> list[str]:
-    """What a held meeting's record lacks (LIFE-12): attendance, absentees' reasons, decisions, the vote."""
+    """What a held meeting's record lacks (LIFE-12): attendance, absentees' reasons, decisions, the
+    vote."""
     gaps = []
     if meeting.expected == 0:
         gaps.append("出席情况")
@@ -434,8 +438,10 @@ def meeting_record(
     votes_abstain: int | None = None,
     files: Iterable[Any] = (),
 ) -> Meeting:
-    """Record a meeting as held (a planned one, or one not on the plan): the minutes, who attended and
-    who did not (and why), the quorum-base exclusions, the vote. Counts are computed from the roster.
+    """Record a meeting as held (a planned one, or one not on the plan): the minutes, who attended
+    and
+    who did not (and why), the quorum-base exclusions, the vote. Counts are computed from the
+    roster.
     A vote without more than half of the voting members present, or whose counts do not add up, is
     refused with the reason; nothing is saved then (files included)."""
     if meeting is not None:
@@ -589,7 +595,8 @@ def motion_passed(m: Meeting) -> bool | None:
 
 @transaction.atomic(durable=True)
 def appraisal_record(*, actor: Any, meeting: Meeting, grades: dict[int, str]) -> dict[str, int]:
-    """The democratic appraisal's grades: 优秀 normally at most one third of those appraised; a member
+    """The democratic appraisal's grades: 优秀 normally at most one third of those appraised; a
+    member
     graded 不合格 goes into the handling workflow (people decide what follows)."""
     m = _lock(meeting)
     _check_org(actor, m.organization)
@@ -723,7 +730,6 @@ def leave_approve(
 def handlings_open_for_absence(as_of: date) -> int:
     """Open a handling case for every member with an open LIFE-10 finding (absent six months) who
     has none for that run yet. Set-based; runs inside the scan's closing transaction."""
-    from dangjian.compliance.models import Finding
 
     rows = list(
         Finding.objects.filter(rule_id="LIFE-10", closed_on__isnull=True, member__isnull=False)

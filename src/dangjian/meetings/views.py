@@ -489,7 +489,8 @@ def export_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @staff_required("view")
 def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
-    """One member's participation: every meeting of their branch they were expected at, month by month,
+    """One member's participation: every meeting of their branch they were expected at, month by
+    month,
     approved absences, handling cases."""
     member = member_selectors.member_get(request.user, member_id)
     return render(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from dangjian.accounts import policy
@@ -178,7 +179,5 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def handle_exception(self, exc):  # type: ignore[no-untyped-def]
         if isinstance(exc, NotVisible):
-            from rest_framework.exceptions import NotFound
-
             exc = NotFound(exc.message)
         return super().handle_exception(exc)

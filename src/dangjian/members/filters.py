@@ -1,5 +1,7 @@
 import django_filters
 
+from dangjian.orgs.models import Organization
+
 from .constants import FeeCategory, MemberStatus
 from .models import Member
 
@@ -18,7 +20,6 @@ class MemberFilter(django_filters.FilterSet):
         fields = ["status", "fee_category", "member_no"]
 
     def filter_org(self, qs, name, value):  # type: ignore[no-untyped-def]
-        from dangjian.orgs.models import Organization
 
         org = Organization.objects.filter(pk=value).first()
         if org is None:

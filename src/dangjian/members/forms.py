@@ -92,4 +92,3 @@ class StatusForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
         label="依据", max_length=300, help_text="如：支部大会决议日期及上级党委批准文号"
     )
-

@@ -106,7 +106,8 @@ ROSTER_UPLOAD = Upload(
         "joined_on": "入党日期 YYYY-MM-DD",
         "full_on": "转正日期 YYYY-MM-DD，预备党员留空",
         "fee_category": (
-            "employed 在职、retired 离退休、farmer 农民、student 学生、unemployed 下岗失业、other 其他"
+            "employed 在职、retired 离退休、farmer 农民、student 学生、unemployed 下岗失业、other "
+            "其他"
         ),
         "fee_base": "党费计算基数（元），两位小数",
     },
@@ -196,9 +197,7 @@ def check_members(ctx: BundleContext, table: Table) -> list[MemberRow]:
             ctx.err(f, line, "org_code", f"组织“{org_code}”不存在")
         elif kind_of[org_code] == OrgKind.GROUP:
             ctx.err(f, line, "org_code", f"党员应编入党支部，不能直接编入党小组“{org_code}”")
-        elif ctx.scope_paths is not None and not org_index(ctx).in_scope(
-            org_code, ctx.scope_paths
-        ):
+        elif ctx.scope_paths is not None and not org_index(ctx).in_scope(org_code, ctx.scope_paths):
             ctx.err(f, line, "org_code", f"组织“{org_code}”不在您的管理范围内")
         status = field_check("status", v.check_choice, row["status"], IMPORT_STATUSES, "党籍状态")
         joined = ctx.date(f, line, "joined_on", row["joined_on"], "入党日期")
@@ -246,16 +245,19 @@ def check_members(ctx: BundleContext, table: Table) -> list[MemberRow]:
             ):
                 if not any(path.startswith(p) for p in ctx.scope_paths):
                     ctx.err(
-                        f, by_no[no].line, "member_no", f"党员编号“{no}”已被您管理范围以外的组织使用"
+                        f,
+                        by_no[no].line,
+                        "member_no",
+                        f"党员编号“{no}”已被您管理范围以外的组织使用",
                     )
     # An ID number already on another member's record.
     index_to_line = {crypto.blind_index(m.id_number): m for m in rows}
     if index_to_line:
         keys = list(index_to_line)
         for i in range(0, len(keys), 5000):
-            for no, idx in Member.objects.filter(id_number_index__in=keys[i : i + 5000]).values_list(
-                "member_no", "id_number_index"
-            ):
+            for no, idx in Member.objects.filter(
+                id_number_index__in=keys[i : i + 5000]
+            ).values_list("member_no", "id_number_index"):
                 m = index_to_line[idx]
                 if m.member_no != no:
                     # A roster upload names no record outside the uploader's scope.

@@ -1,4 +1,5 @@
-"""Party members: the one record of each member, with encrypted personal data and a dated history."""
+"""Party members: the one record of each member, with encrypted personal data and a dated
+history."""
 
 from __future__ import annotations
 

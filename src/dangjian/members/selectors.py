@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
@@ -39,7 +40,6 @@ def prefix_q(field: str, value: str) -> Q:
     PostgreSQL uses LIKE 'x%' with a varchar_pattern_ops index; SQLite's LIKE is case-insensitive
     and never uses an ordinary index, so there the prefix becomes a range on the binary order.
     """
-    from django.db import connection
 
     if connection.vendor == "sqlite":
         return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\U0010ffff"})
@@ -139,8 +139,6 @@ def member_search(
 def member_count_on_roll(user: Any, organization: Any = None) -> int:
     """How many members are on the roll of a subtree (or the user's whole scope), from the
     organizations' counters: the unfiltered list's total without counting member rows."""
-    from django.db.models import Sum
-    from django.db.models.functions import Coalesce
 
     if organization is not None:
         orgs = org_subtree(organization)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record, diff
 from dangjian.core import crypto, idnumber
+from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.orgs.constants import OrgKind
 from dangjian.orgs.counters import counters_adjust
@@ -260,7 +261,8 @@ def member_change_status(
 def member_change_status_within(
     *, actor: Any, member: Member, to_status: str, on: date, reason: str
 ) -> Member:
-    """`member_change_status` inside the caller's transaction (a conversion approved in recruitment)."""
+    """`member_change_status` inside the caller's transaction (a conversion approved in recruitment)
+    ."""
     _require(actor, "change", member.organization)
     m = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
     allowed = STATUS_TRANSITIONS.get(m.status, set())
@@ -282,8 +284,6 @@ def member_change_status_within(
     if len(reason) > 300:
         raise DomainError("too_long", "依据不能超过300个字符", field="reason")
     if m.status == MemberStatus.PROBATIONARY and to_status == MemberStatus.FULL:
-        from dangjian.core.dates import add_months
-
         if on < add_months(m.joined_on, 12):
             raise DomainError("too_early", "预备期一年未满，不能转正（党章第七条）", field="on")
     from_status = m.status
@@ -321,7 +321,8 @@ def member_change_status_within(
 def member_move(
     *, actor: Any, member: Member, organization: Organization, on: date, reason: str
 ) -> Member:
-    """Re-assign a member to another organization inside the actor's scope (not a transfer letter)."""
+    """Re-assign a member to another organization inside the actor's scope (not a transfer
+    letter)."""
     _require(actor, "change", member.organization)
     _require(actor, "change", organization)
     m = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)

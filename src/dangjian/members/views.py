@@ -1,10 +1,12 @@
-"""Member pages: roster list, member page with history, forms, state changes, unmask, import/export."""
+"""Member pages: roster list, member page with history, forms, state changes, unmask,
+import/export."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+import openpyxl
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -67,7 +69,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
     }
     template = (
         "members/partials/member_table.html"
-        if request.htmx and not request.htmx.boosted
+        if request.htmx and not request.htmx.boosted  # type: ignore[attr-defined]
         else "members/member_list.html"
     )  # type: ignore[attr-defined]
     return render(request, template, ctx)
@@ -248,7 +250,6 @@ EXPORT_COLUMNS = [
 @staff_required("view")
 def export_view(request: HttpRequest) -> HttpResponse:
     """The current filtered list as .xlsx (or .csv); masked unless the viewer may unmask."""
-    import openpyxl
 
     org = _filter_org(request)
     qs = selectors.member_search(
@@ -300,7 +301,9 @@ def export_view(request: HttpRequest) -> HttpResponse:
     ws.title = "党员花名册"
     ws.append(
         [
-            f"范围：{org.name if org else '全部授权范围'}　导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　导出人：{request.user}"
+            f"范围：{org.name if org else '全部授权范围'}　导出时间："
+            f"{timezone.localtime():%Y-%m-%d %H:%M}　导出人："
+            f"{request.user}"
         ]
     )
     ws.append(EXPORT_COLUMNS)
@@ -317,5 +320,3 @@ def export_view(request: HttpRequest) -> HttpResponse:
     )
     resp["Content-Disposition"] = f'attachment; filename="members-{stamp}.xlsx"'
     return resp
-
-

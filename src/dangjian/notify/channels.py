@@ -74,7 +74,8 @@ def _post(
         raise ChannelError("网关应答不是JSON") from exc
     if not isinstance(answer, dict) or answer.get("errcode", 0) not in (0, "0"):
         raise ChannelError(
-            f"网关拒绝：{str(answer.get('errmsg', answer))[:200] if isinstance(answer, dict) else answer}"
+            "网关拒绝："
+            f"{str(answer.get('errmsg', answer))[:200] if isinstance(answer, dict) else answer}"
         )
     return answer
 
@@ -83,7 +84,8 @@ def send_email(to: str, message: Message) -> None:
     if not notify_settings()["email"]:
         raise ChannelError("邮件未配置")
     try:
-        # SMTP explicitly: the test runner swaps EMAIL_BACKEND for an in-memory one, the channel must not.
+        # SMTP explicitly: the test runner swaps EMAIL_BACKEND for an in-memory one, the channel
+        # must not.
         with get_connection(
             notify_settings().get("email_backend", SMTP), fail_silently=False
         ) as conn:

@@ -80,7 +80,8 @@ class Channel(models.TextChoices):
 
 
 class Contact(models.Model):
-    """Where a person wants reminders besides the inbox. The phone is encrypted like members' phones."""
+    """Where a person wants reminders besides the inbox. The phone is encrypted like members'
+    phones."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact"
@@ -110,7 +111,8 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """One outbound message (a person's daily digest on one channel) and its attempts: the delivery log.
+    """One outbound message (a person's daily digest on one channel) and its attempts: the delivery
+    log.
 
     At most one per (person, channel, day). Sent at least once: a failure is retried with back-off
     until `max_attempts`; a digest whose reminders have all closed before it goes out is cancelled.

@@ -22,6 +22,7 @@ def inbox(user: Any) -> QuerySet[Reminder]:
 
 def unread_count(user: Any) -> int:
     """Unread open reminders and unread notices, in one query (it runs on every page)."""
+
     def count(qs: Any) -> Any:
         return Coalesce(
             Subquery(

@@ -22,8 +22,9 @@ from dangjian.accounts.models import RoleGrant
 from dangjian.audit.services import audit_record
 from dangjian.compliance.models import Finding
 from dangjian.core.errors import NotVisible
+from dangjian.orgs.models import Organization, Post
 
-from .models import Reminder
+from .models import Notice, Reminder
 
 ACTING_POSTS = ("secretary", "organization")
 SERIOUS = ("high", "critical")
@@ -37,7 +38,6 @@ def _pairs(findings: Any, as_of: date | None = None) -> set[tuple[int, int, int,
     level 1, the committee staff of the next organization up. A finding left open escalates one more
     level up every `escalate_days` days, up to `escalate_levels` levels above where it started.
     """
-    from dangjian.orgs.models import Organization, Post
 
     as_of = as_of or timezone.localdate()
     cfg: dict[str, Any] = settings.NOTIFY
@@ -134,9 +134,10 @@ def reminders_sync(as_of: date) -> dict[str, int]:
 
 
 def notice_send(*, users: Any, organization: Any, title: str, body: str, url: str, key: str) -> int:
-    """Send a notice to people (in-app now, their channels in the next digest); once per person and key.
-    Called inside the caller's transaction (e.g. publishing a meeting), which records the audit event."""
-    from .models import Notice
+    """Send a notice to people (in-app now, their channels in the next digest); once per person and
+    key.
+    Called inside the caller's transaction (e.g. publishing a meeting), which records the audit
+    event."""
 
     user_ids = (
         list(users.values_list("id", flat=True)) if hasattr(users, "values_list") else list(users)
@@ -162,7 +163,6 @@ def notice_send(*, users: Any, organization: Any, title: str, body: str, url: st
 
 @transaction.atomic(durable=True)
 def notice_mark_read(*, user: Any, notice_id: int) -> Any:
-    from .models import Notice
 
     notice = Notice.objects.select_for_update().filter(pk=notice_id, user=user).first()
     if notice is None:

@@ -1,4 +1,5 @@
-"""Outbound reminder jobs: the daily digest at the configured hour, and sending what is due every minute."""
+"""Outbound reminder jobs: the daily digest at the configured hour, and sending what is due every
+minute."""
 
 from django.conf import settings
 from huey import crontab

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from dangjian.members.models import Member
+
 from .models import Organization
 
 COUNTED = {
@@ -25,7 +27,6 @@ def counters_adjust(organization_id: int, status: str, delta: int) -> None:
 
 def counters_recount(organization_ids: Iterable[int] | None = None) -> int:
     """Recompute the counters from the member table (all organizations, or the given ones)."""
-    from dangjian.members.models import Member
 
     def count(status: str) -> Coalesce:
         sub = (

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 
 from .constants import OrgCategory, OrgKind
 from .models import Organization
@@ -22,6 +23,5 @@ class OrganizationFilter(django_filters.FilterSet):
         return qs.filter(path__startswith=parent.path, depth=parent.depth + 1)
 
     def filter_q(self, qs, name, value):  # type: ignore[no-untyped-def]
-        from django.db.models import Q
 
         return qs.filter(Q(name__contains=value) | Q(code__iexact=value))

@@ -323,9 +323,7 @@ def write_orgs(ctx: BundleContext, rows: list[OrgRow], counts: FileCounts) -> No
         for o in order:
             if o.code in moved_codes:
                 node = Organization.objects.get(code=o.code)
-                target = (
-                    Organization.objects.get(code=o.parent_code) if o.parent_code else None
-                )
+                target = Organization.objects.get(code=o.parent_code) if o.parent_code else None
                 if target is None:
                     raise BundleError(
                         [Issue(ORGS.name, o.line, "parent_code", "已有组织不能改为最上级组织")]

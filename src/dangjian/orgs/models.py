@@ -52,7 +52,8 @@ class Organization(MP_Node):
         indexes = [
             models.Index(fields=["kind", "is_active"], name="orgs_org_kind_active"),
             models.Index(fields=["name"], name="orgs_org_name"),
-            # Prefix (subtree) searches on PostgreSQL need a pattern index; SQLite ignores opclasses.
+            # Prefix (subtree) searches on PostgreSQL need a pattern index; SQLite ignores
+            # opclasses.
             models.Index(
                 fields=["path"], name="orgs_org_path_prefix", opclasses=["varchar_pattern_ops"]
             ),
@@ -69,7 +70,8 @@ class Term(models.Model):
     elected_on = models.DateField("选举日期")
     term_years = models.PositiveSmallIntegerField("任期（年）")
     note = models.CharField("备注", max_length=200, blank=True)
-    # An election held before the previous term's end (提前换届), in whole months, approved higher up.
+    # An election held before the previous term's end (提前换届), in whole months, approved higher
+    # up.
     advance_months = models.PositiveSmallIntegerField("提前换届（月）", default=0, db_default=0)
     # An approved postponement (延期换届): the new end, its length in months, the approval and why.
     extended_until = models.DateField("延期至", null=True, blank=True)
@@ -192,7 +194,8 @@ class Unit(models.Model):
     started_on = models.DateField("项目开始日期", null=True, blank=True)
     ends_on = models.DateField("项目计划结束日期", null=True, blank=True)
     finished_on = models.DateField("项目实际结束日期", null=True, blank=True)
-    # Planned length in whole months (null: open-ended), kept by the service from the two dates so the
+    # Planned length in whole months (null: open-ended), kept by the service from the two dates so
+    # the
     # "project of 6 months or more" test is a plain comparison in SQL.
     planned_months = models.PositiveSmallIntegerField("计划周期（月）", null=True, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)

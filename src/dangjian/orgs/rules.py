@@ -1,4 +1,5 @@
-"""Organization setup and term rules (rules.md §3; rules-contract.md "Organization setup and terms").
+"""Organization setup and term rules (rules.md §3; rules-contract.md "Organization setup and terms")
+.
 
 Each evaluation is one query over the scope's organizations: member and post counts come from
 correlated subqueries, the current term from the latest election on or before the scan date.
@@ -35,8 +36,10 @@ from dangjian.compliance.engine import (
     rule,
 )
 from dangjian.core.dates import add_months, format_cn
+from dangjian.members.models import Member
 
 from .models import Election, Organization, OrgRequest, Post, Term, Unit
+from .services import election_validity
 
 PC = "中国共产党章程"
 ZB = "中国共产党支部工作条例（试行）"
@@ -57,7 +60,6 @@ def _orgs(ctx: ScanContext, kinds: Iterable[str]) -> QuerySet[Organization]:
 def _counts(org_ids: list[int], statuses: tuple[str, ...]) -> dict[int, int]:
     """The member counts of the few organizations a rule matched, for their messages (one query).
     The rule's own filter uses the count as an alias, so the database evaluates it only once."""
-    from dangjian.members.models import Member
 
     rows = (
         Member.objects.filter(organization_id__in=org_ids, status__in=statuses)
@@ -79,7 +81,6 @@ class _ScalarCount(Func):
 
 
 def _member_count(statuses: tuple[str, ...]) -> Subquery:
-    from dangjian.members.models import Member
 
     sub = (
         Member.objects.filter(organization_id=OuterRef("pk"), status__in=statuses)
@@ -542,7 +543,10 @@ def term_04(ctx: ScanContext) -> Iterable[Hit]:
     )
     for r in rows:
         if r["extension"] > limit:
-            msg = f"本届经批准延期{r['extension']}个月（至{format_cn(r['until'])}），超过{limit}个月。"
+            msg = (
+                f"本届经批准延期{r['extension']}个月（至{format_cn(r['until'])}），"
+                f"超过{limit}个月。"
+            )
         else:
             msg = f"本届提前{r['advance']}个月换届，超过{limit}个月。"
         yield Hit(
@@ -591,7 +595,6 @@ def term_06(ctx: ScanContext) -> Iterable[Hit]:
     )
     if ctx.scope_path:
         elections = elections.filter(organization__path__startswith=ctx.scope_path)
-    from .services import election_validity
 
     fields = (
         "id",

@@ -155,17 +155,26 @@ def org_posts_held(member: Any) -> QuerySet[Post]:
 
 
 def post_get(org: Organization, pk: int) -> Post:
-    post = Post.objects.filter(pk=pk, organization=org).select_related("member", "organization").first()
+    post = (
+        Post.objects.filter(pk=pk, organization=org)
+        .select_related("member", "organization")
+        .first()
+    )
     if post is None:
         raise NotVisible()
     return post
 
 
-# ---- units, requests, elections (a committee's set-up work) ------------------------------------------
+# ---- units, requests, elections (a committee's set-up work)
+# ------------------------------------------
 
 
 def units_of(committee: Organization, kind: str = "") -> QuerySet[Unit]:
-    units = Unit.objects.filter(committee=committee).select_related("organization").order_by("kind", "name")
+    units = (
+        Unit.objects.filter(committee=committee)
+        .select_related("organization")
+        .order_by("kind", "name")
+    )
     return units.filter(kind=kind) if kind in {"unit", "project"} else units
 
 

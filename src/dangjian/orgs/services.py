@@ -13,10 +13,22 @@ from dangjian.audit.services import audit_record, diff
 from dangjian.compliance.packs import rule_params
 from dangjian.core.dates import add_months, months_between
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members.constants import ACTIVE_STATUSES, ON_ROLL_STATUSES, MemberEventKind
+from dangjian.members.models import Member, MemberEvent
 
 from .constants import ALLOWED_PARENT_KINDS, OrgCategory, OrgChangeKind, OrgKind, PostKind
 from .counters import counters_recount
-from .models import Organization, OrgChange, Post, Term
+from .models import (
+    Election,
+    Organization,
+    OrgChange,
+    OrgRequest,
+    Post,
+    RequestDecision,
+    Term,
+    Unit,
+    UnitKind,
+)
 
 CODE_MAX = 32
 NAME_MAX = 100
@@ -193,7 +205,6 @@ def org_move(
 @transaction.atomic(durable=True)
 def org_dissolve(*, actor: Any, organization: Organization, on: date, reason: str) -> Organization:
     """Dissolve an organization that has no members and no active sub-organizations."""
-    from dangjian.members.constants import ON_ROLL_STATUSES
 
     _require(actor, "manage", organization)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -228,9 +239,8 @@ def org_dissolve(*, actor: Any, organization: Organization, on: date, reason: st
 def org_merge(
     *, actor: Any, source: Organization, target: Organization, on: date, reason: str
 ) -> Organization:
-    """Merge `source` into `target`: its members and sub-organizations move, then it is dissolved."""
-    from dangjian.members.constants import ON_ROLL_STATUSES, MemberEventKind
-    from dangjian.members.models import Member, MemberEvent
+    """Merge `source` into `target`: its members and sub-organizations move, then it is
+    dissolved."""
 
     _require(actor, "manage", source)
     _require(actor, "manage", target)
@@ -328,8 +338,8 @@ def post_assign(
     post: str,
     started_on: date | None = None,
 ) -> Post:
-    """Appoint a member to a committee post; the member must belong to the organization's subtree."""
-    from dangjian.members.constants import ACTIVE_STATUSES
+    """Appoint a member to a committee post; the member must belong to the organization's
+    subtree."""
 
     _require(actor, "change", organization)
     if post not in PostKind.values:
@@ -424,7 +434,6 @@ def _unit_fields(
     finished_on: date | None,
     note: str,
 ) -> dict[str, Any]:
-    from .models import UnitKind
 
     if kind not in UnitKind.values:
         raise DomainError("bad_kind", f"类型“{kind}”无效", field="kind")
@@ -477,7 +486,6 @@ def _unit_fields(
 
 
 def _unique_credit_code(code: str, exclude_pk: int | None = None) -> None:
-    from .models import Unit
 
     others = Unit.objects.filter(credit_code=code)
     if exclude_pk is not None:
@@ -489,7 +497,6 @@ def _unique_credit_code(code: str, exclude_pk: int | None = None) -> None:
 @transaction.atomic(durable=True)
 def unit_create(*, actor: Any, committee: Organization, **fields: Any) -> Any:
     """Register a unit or a project in a committee's charge."""
-    from .models import Unit
 
     _require(actor, "change", committee)
     data = _unit_fields(committee=committee, **fields)
@@ -508,7 +515,6 @@ def unit_create(*, actor: Any, committee: Organization, **fields: Any) -> Any:
 @transaction.atomic(durable=True)
 def unit_update(*, actor: Any, unit: Any, **fields: Any) -> Any:
     """Change a unit's figures, dates or the organization set up in it; the changes are audited."""
-    from .models import Unit
 
     _require(actor, "change", unit.committee)
     u = Unit.objects.select_for_update().get(pk=unit.pk)
@@ -540,7 +546,6 @@ def org_request_submit(
     unit: Any = None,
 ) -> Any:
     """Record a unit's request to set up a party organization, received by `committee`."""
-    from .models import OrgRequest
 
     _require(actor, "change", committee)
     if committee.kind == OrgKind.GROUP or not committee.is_active:
@@ -577,7 +582,6 @@ def org_request_answer(
     *, actor: Any, request: Any, decision: str, answered_on: date, reply: str
 ) -> Any:
     """Answer a request (同意 / 不同意) with the reply's number and reasons."""
-    from .models import OrgRequest, RequestDecision
 
     _require(actor, "change", request.committee)
     req = OrgRequest.objects.select_for_update().get(pk=request.pk)
@@ -628,7 +632,6 @@ def election_request(
     note: str = "",
 ) -> Any:
     """Record the re-election request (换届请示) sent to the higher committee, and its approval."""
-    from .models import Election
 
     _require(actor, "change", organization)
     if organization.kind not in {OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.COMMITTEE}:
@@ -664,7 +667,8 @@ def election_validity(
     min_winner_votes: int,
     params: dict[str, Any] | None = None,
 ) -> list[tuple[str, str]]:
-    """The XJ validity checks of an election (TERM-06): (field, Chinese reason) for each one broken."""
+    """The XJ validity checks of an election (TERM-06): (field, Chinese reason) for each one
+    broken."""
     p = {"present_num": 4, "present_den": 5, "surplus_pct": 20, **(params or {})}
     problems = []
     if present * p["present_den"] <= eligible * p["present_num"]:
@@ -699,8 +703,8 @@ def election_result(
     term_years: int,
     note: str = "",
 ) -> Any:
-    """Record the vote; an invalid election (TERM-06) is refused with the reason. Opens the new term."""
-    from .models import Election
+    """Record the vote; an invalid election (TERM-06) is refused with the reason. Opens the new
+    term."""
 
     _require(actor, "change", organization)
     _check_date(held_on, "held_on", "选举日期")
@@ -798,8 +802,8 @@ def election_result(
 def election_report(
     *, actor: Any, election: Any, reported_on: date, secretary_approved_on: date | None = None
 ) -> Any:
-    """Record that the result was reported upward and the secretary's approval came back (TERM-07)."""
-    from .models import Election
+    """Record that the result was reported upward and the secretary's approval came back
+    (TERM-07)."""
 
     _require(actor, "change", election.organization)
     e = Election.objects.select_for_update().get(pk=election.pk)

@@ -234,7 +234,7 @@ def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = PostForm(request.POST or None)
     # members of this organization's line (a group's leader comes from its branch)
-    scope = selectors.org_parent(org) if org.kind == "group" else org
+    scope = (selectors.org_parent(org) or org) if org.kind == "group" else org
     form.fields["member_no"].widget.attrs.update(
         {"data-lookup": f"/members/lookup/?org={scope.pk}", "autocomplete": "off"}
     )

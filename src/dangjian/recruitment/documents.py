@@ -7,16 +7,17 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from dangjian.fees.receipt import _font
+
 from .constants import STEPS
 
 
 def timeline_pdf(c: Any) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from dangjian.fees.receipt import _font
 
     font = _font()
     body = ParagraphStyle("b", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
@@ -58,7 +59,9 @@ def timeline_pdf(c: Any) -> bytes:
         )
     )
     head = (
-        f"{c.name}（{c.gender}，{c.birth_date:%Y年%m月%d日}出生，编号{c.person_no}） · {c.organization.name} · "
+        f"{c.name}（{c.gender}，{c.birth_date:%Y年%m月%d日}出生，编号{c.person_no}） · "
+        f"{c.organization.name} "
+        "· "
         f"依据：{c.rule_version}"
     )
     story: list[Any] = [

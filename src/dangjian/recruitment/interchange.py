@@ -173,7 +173,8 @@ def check_recruitment(ctx: BundleContext, table: Table) -> list[CandidateRow]:
                     f,
                     line,
                     col,
-                    f"{LABELS[col]}须在支部大会接收之后（接收日期{'为空' if admitted is None else '为' + admitted.isoformat()}）",
+                    f"{LABELS[col]}须在支部大会接收之后（接收日期"
+                    f"{'为空' if admitted is None else '为' + admitted.isoformat()}）",
                 )
                 ok = False
         if ok and born is not None:

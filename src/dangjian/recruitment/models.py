@@ -1,4 +1,5 @@
-"""Recruitment (发展党员): one record per person from application to full membership, with the date of
+"""Recruitment (发展党员): one record per person from application to full membership, with the date
+of
 each of the 25 steps, the people involved (contacts, introducers), half-year assessments, documents,
 votes, approved exceptions; and the holiday calendar for public-notice working days."""
 
@@ -56,7 +57,8 @@ class Candidate(models.Model):
         "转为正式党员日期", null=True, blank=True
     )  # = the probation's end (party age counts from it)
     archived_on = models.DateField("材料归档日期", null=True, blank=True)
-    # probation extended (once, 6-12 months) or cancelled; the pipeline closed (withdrawn, not admitted)
+    # probation extended (once, 6-12 months) or cancelled; the pipeline closed (withdrawn, not
+    # admitted)
     extension_months = models.PositiveSmallIntegerField("延长预备期（月）", default=0)
     extension_meeting_on = models.DateField("延长预备期支部大会日期", null=True, blank=True)
     cancelled_on = models.DateField("取消预备党员资格日期", null=True, blank=True)
@@ -141,7 +143,8 @@ class Assessment(models.Model):
 
 
 class Document(StoredFileRecord):
-    """A document of a step (application, thought report, review, certificate, form): validated upload."""
+    """A document of a step (application, thought report, review, certificate, form): validated
+    upload."""
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="documents")
     step = models.PositiveSmallIntegerField("步骤")
@@ -178,7 +181,8 @@ class StepException(models.Model):
 
 
 class Holiday(models.Model):
-    """The holiday calendar: a day off on a weekday, or a make-up working day on a weekend (调休)."""
+    """The holiday calendar: a day off on a weekday, or a make-up working day on a weekend (调休)
+    ."""
 
     day = models.DateField("日期", unique=True)
     workday = models.BooleanField("调休上班", default=False)

@@ -1,4 +1,5 @@
-"""Recruitment rules (rules.md §4; rules-contract.md "Recruitment"): one set-based query per rule and
+"""Recruitment rules (rules.md §4; rules-contract.md "Recruitment"): one set-based query per rule
+and
 rule version in use (each record follows its own version's intervals). "Month + n" is calendar
 arithmetic in SQL (core.sqldates.AddMonths), the same as the contract's. A finding's `member` is the
 record's person number; its organization is the record's."""
@@ -217,7 +218,8 @@ def dev_06(ctx: ScanContext) -> Iterable[Hit]:
         yield from _hits(
             q,
             lambda r: (
-                f"{_d(r['admitted_on'])}支部大会讨论接收，政治审查{_d(r['reviewed_on']) or '未进行'}，"
+                f"{_d(r['admitted_on'])}支部大会讨论接收，政治审查"
+                f"{_d(r['reviewed_on']) or '未进行'}，"
                 f"集中培训{_d(r['trained_on']) or '未参加'}。"
             ),
         )
@@ -305,7 +307,8 @@ def dev_10(ctx: ScanContext) -> Iterable[Hit]:
         yield from _hits(
             _late(qs, "admitted_on", "approved_on", n, ctx.as_of),
             lambda r, n=n: (
-                f"{_d(r['admitted_on'])}支部大会通过，应在{_d(add_months(r['admitted_on'], n))}前审批，"
+                f"{_d(r['admitted_on'])}支部大会通过，应在"
+                f"{_d(add_months(r['admitted_on'], n))}前审批，"
                 + (f"实际{_d(r['approved_on'])}审批。" if r["approved_on"] else "至今未审批。")
             ),
         )
@@ -433,7 +436,9 @@ def dev_15(ctx: ScanContext) -> Iterable[Hit]:
             yield from _hits(
                 q,
                 lambda r, n=n, p=p, ext=ext: (
-                    f"预备期已于{_d(add_months(r['admitted_on'], p['probation_months'] + (ext or 0)))}届满，超过1个月未讨论转正。"
+                    "预备期已于"
+                    f"{_d(add_months(r['admitted_on'], p['probation_months'] + (ext or 0)))}届满，"
+                    "超过1个月未讨论转正。"
                 ),
             )
 
@@ -567,8 +572,10 @@ def dev_20(ctx: ScanContext) -> Iterable[Hit]:
     defaults={"lead_days": 15},
 )
 def dev_00(ctx: ScanContext) -> Iterable[Hit]:
-    """Reminders ahead of the deadlines (never the rule itself): the talk, the half-year assessment, the
-    approval of an admission and of a conversion, due within `lead_days` (the probation's end is DEV-13)."""
+    """Reminders ahead of the deadlines (never the rule itself): the talk, the half-year assessment,
+    the
+    approval of an admission and of a conversion, due within `lead_days` (the probation's end is
+    DEV-13)."""
     lead = ctx.as_of + timedelta(days=int(ctx.params.get("lead_days", 15)))
     for p, qs in _by_version(ctx):
         checks = [

@@ -83,10 +83,7 @@ def next_step(c: Candidate) -> tuple[int, date | None, str] | None:
         return None
     p = params(c.rule_version)
     for s in STEPS[1:]:
-        if (
-            getattr(c, s.field) is None
-            and getattr(c, STEP_BY_NO[AFTER[s.no]].field) is not None
-        ):
+        if getattr(c, s.field) is None and getattr(c, STEP_BY_NO[AFTER[s.no]].field) is not None:
             if s.no == 2:
                 return s.no, add_months(c.applied_on, p["talk_months"]), "期限"
             if s.no == 7:

@@ -17,13 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.constants import Role
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber, uploads
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.fees import bands
+from dangjian.fees.models import FeeMonth, month_index, month_label
+from dangjian.fees.services import rollup_refresh
 from dangjian.members import validation as v
 from dangjian.members.models import Member
+from dangjian.members.services import MemberData, member_change_status_within, member_create_within
 
 from .constants import AFTER, COMMITTEE_STEPS, STEP_BY_NO
 from .models import Assessment, Candidate, Document, Holiday, StepException
@@ -38,7 +42,6 @@ from .versions import default_version, params
 
 @transaction.atomic(durable=True)
 def holiday_set(*, actor: Any, day: date, workday: bool, name: str) -> Holiday:
-    from dangjian.accounts.constants import Role
 
     if not policy.has_admin_role(actor, Role.SYSTEM_ADMIN):
         raise NotVisible()
@@ -98,7 +101,8 @@ def candidate_apply(
     applied_on: date,
     files: list[Any] | None = None,
 ) -> Candidate:
-    """Step 1: an application received by a branch. The applicant is 18 or older on the day (PC Art 1),
+    """Step 1: an application received by a branch. The applicant is 18 or older on the day (PC Art
+    1),
     not already in the pipeline nor a member."""
     _check_org(actor, organization)
     if organization.kind != "branch":
@@ -190,7 +194,8 @@ def _attach(c: Candidate, step: int, stored: list[uploads.StoredFile], actor: An
 # the step that must come before each (FZ14's "must follow" column)
 
 
-# steps that belong to the grassroots committee with approval power, not to the branch (FZ14 Arts 8, 19, 24, 25, 34)
+# steps that belong to the grassroots committee with approval power, not to the branch (FZ14 Arts 8,
+# 19, 24, 25, 34)
 
 
 @dataclass
@@ -229,7 +234,8 @@ def _check_vote(vote: Vote | None, what: str) -> dict[str, int]:
         raise DomainError(
             "votes",
             f"赞成{vote.votes_for}、反对{vote.votes_against}、弃权{vote.votes_abstain}合计"
-            f"{vote.votes_for + vote.votes_against + vote.votes_abstain}票，与实到{vote.voting_present}人不符",
+            f"{vote.votes_for + vote.votes_against + vote.votes_abstain}票，与实到"
+            f"{vote.voting_present}人不符",
             field="votes_for",
         )
     if vote.votes_for * 2 <= vote.voting_expected:
@@ -553,10 +559,9 @@ def _admit(
 ) -> None:
     """Approval creates the probationary member: joined on the admission meeting's date, party fees
     from that month (ledger rows from the admission month to this one)."""
-    from dangjian.fees.models import FeeMonth, month_index, month_label
-    from dangjian.fees.services import rollup_refresh
-    from dangjian.members.services import MemberData, member_create_within
 
+    if c.admitted_on is None:
+        raise DomainError("order", "尚未经支部大会讨论接收")
     idn = crypto.decrypt(c.id_number_encrypted) if c.id_number_encrypted else ""
     if not idn:
         raise DomainError("required", "接收为预备党员须有身份证号，请先补充", field="id_number")
@@ -571,7 +576,7 @@ def _admit(
         full_on=None,
         fee_category=fee_category,
         fee_base_fen=fee_base_fen,
-    )  # type: ignore[arg-type]
+    )
     m = member_create_within(
         actor=actor, organization=c.organization, member_no=c.person_no, data=data
     )
@@ -579,7 +584,7 @@ def _admit(
     first, now = (
         month_index(c.admitted_on.year, c.admitted_on.month),
         month_index(approved_on.year, approved_on.month),
-    )  # type: ignore[union-attr]
+    )
     today = timezone.localdate()
     now = max(now, month_index(today.year, today.month))
     due = bands.quote(m.fee_category, m.fee_base_fen).monthly_fen
@@ -599,17 +604,17 @@ def _admit(
 
 
 def _convert(actor: Any, c: Candidate, approved_on: date) -> None:
-    """Conversion approved: the member becomes full from the end of probation (party age counts from it)."""
-    from dangjian.members.services import member_change_status_within
+    """Conversion approved: the member becomes full from the end of probation (party age counts
+    from it)."""
 
     end = probation_end(c)
-    if c.member_id is None or end is None:
+    if c.member is None or end is None:
         raise DomainError("order", "没有对应的预备党员档案")
     member_change_status_within(
         actor=actor,
         member=c.member,
         to_status="full",
-        on=end,  # type: ignore[arg-type]
+        on=end,
         reason=f"支部大会{_d(c.conversion_meeting_on)}讨论通过，上级党委{_d(approved_on)}批准转正",
     )
     c.full_on = end
@@ -653,7 +658,8 @@ def candidate_notice(
 def exception_approve(
     *, actor: Any, candidate: Candidate, step: int, reason: str, approving_org: Any
 ) -> StepException:
-    """A higher committee approves a justified exception for one step (e.g. training in a rare case)."""
+    """A higher committee approves a justified exception for one step (e.g. training in a rare case)
+    ."""
     c = Candidate.objects.select_related("organization").get(pk=candidate.pk)
     if (
         approving_org is None
@@ -723,9 +729,9 @@ def candidate_extend(
 def candidate_cancel(
     *, actor: Any, candidate: Candidate, meeting_on: date, reason: str
 ) -> Candidate:
-    """Cancel the probationary membership (取消预备党员资格): a general-meeting decision at or after the
+    """Cancel the probationary membership (取消预备党员资格): a general-meeting decision at or
+    after the
     probation's end, approved by the committee above (FZ14 Art 32). The member leaves the roll."""
-    from dangjian.members.services import member_change_status_within
 
     c = _lock(candidate)
     committee = approving_committee(c)
@@ -745,6 +751,8 @@ def candidate_cancel(
             f"取消预备党员资格的支部大会应在预备期满（{_d(end)}）后召开，且不晚于今天",
             field="meeting_on",
         )
+    if c.member is None:
+        raise DomainError("order", "没有对应的预备党员档案")
     member_change_status_within(
         actor=actor,
         member=c.member,

@@ -25,6 +25,7 @@ def versions() -> dict[str, dict[str, Any]]:
 
 
 def params(version: str) -> dict[str, Any]:
-    """The intervals of a rule version (unknown versions fall back to the default, named in the record)."""
+    """The intervals of a rule version (unknown versions fall back to the default, named in the
+    record)."""
     vs = versions()
     return dict(vs.get(version) or vs[default_version()])

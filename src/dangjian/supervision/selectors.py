@@ -44,7 +44,8 @@ def overdue_count(organization: Any, today: date) -> int:
 
 @dataclass
 class TaskView:
-    """A task as one user may see it: the issuer's side sees every assignment, an assignee its own."""
+    """A task as one user may see it: the issuer's side sees every assignment, an assignee its
+    own."""
 
     task: Task
     assignments: list[Assignment]
@@ -54,7 +55,9 @@ class TaskView:
         """The issuer's side sees all files; an assignee the task's own and its own replies'."""
         f = self.task.attachments.filter(pk=pk).first()
         mine = {a.pk for a in self.assignments}
-        if f is None or not (self.issuer_side or f.assignment_id is None or f.assignment_id in mine):
+        if f is None or not (
+            self.issuer_side or f.assignment_id is None or f.assignment_id in mine
+        ):
             raise NotVisible("未找到该附件")
         return f
 

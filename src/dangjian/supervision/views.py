@@ -138,7 +138,8 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("view")
 def attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> Any:
-    """Download an attachment: the issuer's side sees all of a task's files; an assignee sees the task's
+    """Download an attachment: the issuer's side sees all of a task's files; an assignee sees the
+    task's
     own files and its own replies' files. Always as a download, never rendered inline."""
     return uploads.download(selectors.task_view(request.user, pk).attachment(attachment_id))
 

@@ -1,4 +1,5 @@
-"""The introduction letter as PDF: the standard three-part form (存根, 介绍信, 回执; 组通字〔2006〕45号)
+"""The introduction letter as PDF: the standard three-part form (存根, 介绍信, 回执;
+组通字〔2006〕45号)
 on one A4 page with cut lines, the letter number on every part, the validity, the month fees are
 paid up to and, for a signed letter leaving the deployment, the QR code another dangjian deployment
 imports."""
@@ -8,6 +9,17 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 from typing import Any
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Frame, Paragraph
+
+from dangjian.fees.receipt import _font
 
 
 def _age(born: Any, on: Any) -> int:
@@ -23,16 +35,6 @@ def _paid(text: str) -> str:
 
 
 def letter_pdf(t: Any) -> bytes:
-    from reportlab.graphics import renderPDF
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas
-    from reportlab.platypus import Frame, Paragraph
-
-    from dangjian.fees.receipt import _font
 
     font = _font()
     m = t.member
@@ -91,7 +93,9 @@ def letter_pdf(t: Any) -> bytes:
         P(f"第 {t.letter_no} 号", right),
         P(f"{to}：", body),
         P(
-            f"兹介绍{m.name}同志（{m.gender}，{_age(m.birth_date, issued)}岁，{m.ethnicity}，身份证号码{m.id_number()}）"
+            f"兹介绍{m.name}同志（{m.gender}，{_age(m.birth_date, issued)}岁，{m.ethnicity}，"
+            "身份证号码"
+            f"{m.id_number()}）"
             f"系中共{status}，组织关系由{frm}转去你处，请接洽。",
             body,
         ),

@@ -102,7 +102,8 @@ class Verified:
 
 
 def verify(token: str, kind: str) -> Verified:
-    """Decode and verify a token; refuse it (DomainError naming the reason) unless its signature verifies
+    """Decode and verify a token; refuse it (DomainError naming the reason) unless its signature
+    verifies
     against a trusted, unrevoked key and it is a message of `kind`."""
     token = (token or "").strip()
     if not token.startswith(PREFIX) or len(token) > MAX_TOKEN:

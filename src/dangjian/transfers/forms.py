@@ -17,7 +17,8 @@ from .services import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
 
 class BranchField(forms.CharField):
     """A receiving branch anywhere in the deployment, typed by its full name or organization code (a
-    city has thousands: no drop-down). Several branches with the same name ask for the code; no match
+    city has thousands: no drop-down). Several branches with the same name ask for the code; no
+    match
     suggests names that contain what was typed."""
 
     def clean(self, value: Any) -> Any:

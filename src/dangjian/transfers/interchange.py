@@ -1,5 +1,7 @@
-"""transfers.csv in the interchange bundle: member_no, from_org_code, to_org_code (empty when leaving the
-deployment), to_name, issued_on, valid_days, accepted_on (empty while open). Validated with the rest of
+"""transfers.csv in the interchange bundle: member_no, from_org_code, to_org_code (empty when
+leaving the
+deployment), to_name, issued_on, valid_days, accepted_on (empty while open). Validated with the
+rest of
 the bundle (all or nothing); upserted by (member, issued_on)."""
 
 from __future__ import annotations

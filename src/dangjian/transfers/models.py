@@ -4,7 +4,8 @@ Transfer: one row per introduction letter sent (inside the deployment or out of 
 a letter received from outside (signed by another dangjian deployment, or registered from paper).
 ExchangeKey / TrustedKey / SeenMessage: the deployment's Ed25519 signing key, the published keys of
 other deployments it trusts, and the nonces of signed messages already imported (no replay).
-MobileMember / MobileReport: 流动党员 (outflow and inflow) and their yearly reports. LostContact: 失联党员
+MobileMember / MobileReport: 流动党员 (outflow and inflow) and their yearly reports. LostContact:
+失联党员
 and the decisions people take on them (停止党籍, 自行脱党除名); nothing is decided automatically."""
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class Transfer(models.Model):
     from_org = models.ForeignKey(
         "orgs.Organization", on_delete=models.PROTECT, related_name="transfers_out"
     )
-    # inside the deployment: the receiving branch; leaving it: empty, with the receiving organization's name
+    # inside the deployment: the receiving branch; leaving it: empty, with the receiving
+    # organization's name
     to_org = models.ForeignKey(
         "orgs.Organization",
         null=True,
@@ -75,7 +77,8 @@ class Transfer(models.Model):
         verbose_name_plural = "组织关系转接"
         ordering = ["-issued_on", "-id"]
         constraints = [
-            # a member is in transit at most once: the second open letter is refused by the database too
+            # a member is in transit at most once: the second open letter is refused by the
+            # database too
             models.UniqueConstraint(
                 fields=["member"],
                 condition=models.Q(status="open"),
@@ -106,7 +109,8 @@ class IncomingStatus(models.TextChoices):
 
 
 class IncomingLetter(models.Model):
-    """A letter from outside the deployment: signed (imported from another dangjian deployment's file
+    """A letter from outside the deployment: signed (imported from another dangjian deployment's
+    file
     or QR code, signature verified) or registered by hand from the paper letter."""
 
     letter_no = models.CharField("介绍信编号", max_length=40)
@@ -234,7 +238,8 @@ class MobileDirection(models.TextChoices):
 
 
 class MobileMember(models.Model):
-    """流动党员: a member of ours away ≥6 months without transferring (outflow), or a member of another
+    """流动党员: a member of ours away ≥6 months without transferring (outflow), or a member of
+    another
     organization living or working here (inflow, kept by name and their home organization)."""
 
     direction = models.CharField("方向", max_length=3, choices=MobileDirection.choices)

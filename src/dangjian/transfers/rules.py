@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
 from dangjian.core.dates import add_months
 from dangjian.core.sqldates import AddMonths
+from dangjian.fees.models import FeeMonth
 
 from .models import LostContact, LostStatus, MobileDirection, MobileMember, Transfer, TransferStatus
 
@@ -41,7 +42,8 @@ def _open(ctx: ScanContext):  # type: ignore[no-untyped-def]
     action="联系党员本人和接收党组织，核实是否报到；逾期未报到的，由党员申请、支部出具证明后重新办理。",
 )
 def trf_02(ctx: ScanContext) -> Iterable[Hit]:
-    # D later than issued_on + valid_days: issued_on < D - valid_days, one cut-off per validity in use
+    # D later than issued_on + valid_days: issued_on < D - valid_days, one cut-off per validity in
+    # use
     base = _open(ctx)
     for days in base.values_list("valid_days", flat=True).distinct():
         q = base.filter(valid_days=days, issued_on__lt=ctx.as_of - timedelta(days=days))
@@ -51,7 +53,8 @@ def trf_02(ctx: ScanContext) -> Iterable[Hit]:
             end = r["issued_on"] + timedelta(days=r["valid_days"])
             yield Hit(
                 r["from_org_id"],
-                f"{r['issued_on']:%Y年%m月%d日}开具转往“{r['to_org__name'] or r['to_name']}”的介绍信，"
+                f"{r['issued_on']:%Y年%m月%d日}开具转往“"
+                f"{r['to_org__name'] or r['to_name']}”的介绍信，"
                 f"有效期{r['valid_days']}天（至{end:%Y年%m月%d日}），逾期未接收。",
                 member_id=r["member_id"],
                 subject=f"t{r['id']}",
@@ -80,7 +83,8 @@ def _trf_03(q):  # type: ignore[no-untyped-def]
     for r in q.values("id", "member_id", "from_org_id", "issued_on", "to_org__name", "to_name"):
         yield Hit(
             r["from_org_id"],
-            f"{r['issued_on']:%Y年%m月%d日}开具介绍信转往“{r['to_org__name'] or r['to_name']}”，超过30天尚未接收。",
+            f"{r['issued_on']:%Y年%m月%d日}开具介绍信转往“{r['to_org__name'] or r['to_name']}”，"
+            "超过30天尚未接收。",
             member_id=r["member_id"],
             subject=f"t{r['id']}",
         )
@@ -159,7 +163,6 @@ def trf_01(ctx: ScanContext) -> Iterable[Hit]:
     action="接收支部核对该党员介绍信注明的党费交至月份，补收断档月份的党费。",
 )
 def trf_04(ctx: ScanContext) -> Iterable[Hit]:
-    from dangjian.fees.models import FeeMonth
 
     now = f"{ctx.as_of:%Y-%m}"
     paid = FeeMonth.objects.filter(member_id=OuterRef("member_id"), paid_fen__gt=0)
@@ -276,7 +279,8 @@ def trf_07(ctx: ScanContext) -> Iterable[Hit]:
 )
 def trf_00(ctx: ScanContext) -> Iterable[Hit]:
     """Reminders ahead of TRF-01/02/05/06/07 (never the rules themselves): a letter expiring within
-    `lead_days`; month 5 of an absence at a fixed place; month 11 since the last report; month 5 of a
+    `lead_days`; month 5 of an absence at a fixed place; month 11 since the last report; month 5 of
+    a
     lost contact; month 23 of a suspension."""
     d = ctx.as_of
     lead = int(ctx.params.get("lead_days", 7))

@@ -1,4 +1,5 @@
-"""Reads of 组织关系转接, scoped to the user: the letters of a subtree (going out, coming in, letters
+"""Reads of 组织关系转接, scoped to the user: the letters of a subtree (going out, coming in,
+letters
 from outside), mobile and lost-contact members, one letter with what the viewer may do next; the
 member's own transfers; the approving committee of an organization."""
 
@@ -54,7 +55,8 @@ def committees_of(orgs: Any) -> dict[int, Any]:
 
 
 def committee_of(org: Any) -> Any:
-    """The nearest committee above (or at) an organization: it approves transfers for its branches."""
+    """The nearest committee above (or at) an organization: it approves transfers for its
+    branches."""
     return committees_of([org])[org.pk]
 
 

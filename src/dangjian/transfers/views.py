@@ -30,6 +30,7 @@ from dangjian.web.forms import add_domain_error, perform, split_numbers, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
 
 from . import exchange, selectors, services
+from .documents import letter_pdf
 from .forms import BatchForm, IncomingForm, LostForm, MobileForm, StartForm
 from .models import (
     IncomingLetter,
@@ -197,7 +198,6 @@ def _export(request: HttpRequest, t: Transfer, fmt: str) -> None:
 
 @staff_required("view")
 def pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
-    from .documents import letter_pdf
 
     t = selectors.transfer_get(request.user, pk)
     if not t.issued_on:
@@ -260,7 +260,8 @@ def start_view(request: HttpRequest, member_pk: int) -> HttpResponse:
 @member_required
 @require_http_methods(["GET", "POST"])
 def my_view(request: HttpRequest) -> HttpResponse:
-    """The member's own transfers on the phone: where the current one stands, and the form to start one."""
+    """The member's own transfers on the phone: where the current one stands, and the form to start
+    one."""
     member = member_selectors.own_member(request.user)
     mine = selectors.member_transfers(member)
     current = next((t for t in mine if t.status == TransferStatus.OPEN), None)
@@ -364,7 +365,8 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _signed_text(request: HttpRequest) -> str:
-    """A signed letter or receipt: the uploaded file (read no further than a token can be long) or the
+    """A signed letter or receipt: the uploaded file (read no further than a token can be long) or
+    the
     QR code's text pasted in."""
     upload = request.FILES.get("file")
     return (
@@ -381,7 +383,8 @@ def _url(name: str, *args: Any) -> str:
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def incoming_new_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """A letter from outside: import the signed file (or the QR code's text), or register the paper letter."""
+    """A letter from outside: import the signed file (or the QR code's text), or register the paper
+    letter."""
     org = org_selectors.org_get(request.user, pk, "change")
     branches = selectors.change_branches(request.user, org)
     form = IncomingForm(request.POST if request.POST.get("mode") == "paper" else None)

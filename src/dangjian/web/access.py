@@ -12,13 +12,13 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
 from dangjian.core.errors import NotVisible
 
 View = Callable[..., HttpResponse]
 
 
 def _log_denied(request: HttpRequest, reason: str) -> None:
-    from dangjian.audit.services import audit_record
 
     with transaction.atomic():
         audit_record(

@@ -42,7 +42,8 @@ class BootstrapMixin:
 
 
 def split_numbers(text: str, limit: int = 2000) -> list[str]:
-    """Numbers pasted one per line or separated by commas (either width) or spaces, in order, once."""
+    """Numbers pasted one per line or separated by commas (either width) or spaces, in order,
+    once."""
     return list(dict.fromkeys((text or "").replace(",", " ").replace("，", " ").split()))[:limit]
 
 

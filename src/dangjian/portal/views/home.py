@@ -1,4 +1,6 @@
-"""工作台 and 我的. Home: staff see their scope at a glance; members go to 我的; admins to their own pages."""
+"""工作台 and 我的. Home: staff see their scope at a glance; members go to 我的; admins to their
+own pages.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Sign-in: password, then TOTP (or a backup code) for staff and admins; password change; sign-out."""
+"""Sign-in: password, then TOTP (or a backup code) for staff and admins; password change;
+sign-out."""
 
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import qrcode
 import qrcode.image.svg
@@ -18,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from dangjian.accounts import policy, services
+from dangjian.accounts.models import User
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError
 
@@ -97,8 +100,8 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.otp_totp_confirm(
-                user=user, device=device, token=form.cleaned_data["token"].strip()
-            )  # type: ignore[arg-type]
+                user=cast(User, user), device=device, token=form.cleaned_data["token"].strip()
+            )
         except DomainError as exc:
             form.add_error("token", exc.message)
         else:
@@ -122,8 +125,8 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.password_change(
-                user=request.user,
-                old_password=form.cleaned_data["old_password"],  # type: ignore[arg-type]
+                user=cast(User, request.user),
+                old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
             )
         except DomainError as exc:
@@ -135,8 +138,8 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/password_change.html",
-        {"form": form, "forced": request.user.must_change_password},
-    )  # type: ignore[union-attr]
+        {"form": form, "forced": cast(User, request.user).must_change_password},
+    )
 
 
 def _has_enrolled(user) -> bool:  # type: ignore[no-untyped-def]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
@@ -12,6 +14,8 @@ from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import MemberEventKind
 from dangjian.members.models import Member, MemberEvent
+from dangjian.members.services import counters_adjust, member_change_status_within
+from dangjian.notify.services import notice_send
 
 from ..models import (
     Stage,
@@ -25,7 +29,8 @@ MAX_VALID_DAYS = 180
 
 
 def can_act(actor: Any, org: Any) -> bool:
-    """actor None is the command line on the server (`dangjian transfers ...`), like the bundle import."""
+    """actor None is the command line on the server (`dangjian transfers ...`), like the bundle
+    import."""
     return org is not None and (actor is None or policy.can(actor, "change", org))
 
 
@@ -40,10 +45,6 @@ def lock(t: Transfer) -> Transfer:
 def tell(t: Transfer, who: str, org: Any, title: str, body: str) -> None:
     """Tell the people who act next (in-app notice, their channels in the digest), in the caller's
     transaction: "member" = the member's own account; otherwise the staff who may change `org`."""
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
-
-    from dangjian.notify.services import notice_send
 
     if org is None:
         return
@@ -120,7 +121,6 @@ def accept_within(actor: Any, t: Transfer, on: date) -> Transfer:
     m = Member.objects.select_for_update().select_related("organization").get(pk=t.member_id)
     if m.organization_id != t.from_org_id:
         raise DomainError("moved", "该党员的组织关系已不在转出组织")
-    from dangjian.members.services import counters_adjust
 
     if t.to_org is not None:
         m.organization = t.to_org
@@ -137,8 +137,6 @@ def accept_within(actor: Any, t: Transfer, on: date) -> Transfer:
             data={"from": t.from_org.code, "to": t.to_org.code, "transfer": t.pk},
         )
     else:
-        from dangjian.members.services import member_change_status_within
-
         member_change_status_within(
             actor=actor,
             member=m,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError
+from dangjian.fees.models import FeeMonth
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
 
@@ -33,7 +36,8 @@ from ._shared import (
 def transfer_batch_preview(
     *, actor: Any, members: list[Member], to_org: Any = None, to_name: str = ""
 ) -> list[tuple[Member, str]]:
-    """Each member with the reason they cannot be moved ("" = can). Two queries, whatever the size."""
+    """Each member with the reason they cannot be moved ("" = can). Two queries, whatever the
+    size."""
     pks = [m.pk for m in members]
     in_transit = set(
         Transfer.objects.filter(member_id__in=pks, status__in=OPEN_STATUSES).values_list(
@@ -68,13 +72,9 @@ def transfer_batch(
     valid_days: int = DEFAULT_VALID_DAYS,
     on: date | None = None,
 ) -> list[Transfer]:
-    """Graduates, restructuring: one approval by the sending committee issues every letter at once (all
+    """Graduates, restructuring: one approval by the sending committee issues every letter at once
+    (all
     or none). Inside the deployment the receiving committee and branch still agree and accept."""
-    import uuid
-
-    from django.db.models import Max
-
-    from dangjian.fees.models import FeeMonth
 
     if not members:
         raise DomainError("required", "请选择要转接的党员", field="members")

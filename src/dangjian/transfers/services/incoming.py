@@ -11,9 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dangjian.audit.services import audit_record
+from dangjian.core import crypto, idnumber
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members import validation as v
 from dangjian.members.constants import MemberEventKind
 from dangjian.members.models import Member, MemberEvent
+from dangjian.members.services import MemberData, counters_adjust, member_create_within
 
 from .. import exchange
 from ..models import (
@@ -73,7 +76,6 @@ def incoming_import(*, actor: Any, token: str, to_org: Any) -> IncomingLetter:
     if IncomingLetter.objects.filter(issuer=v.key_id, letter_no=b.get("letter_no", "")).exists():
         raise DomainError("replay", f"介绍信{b.get('letter_no')}已经登记过", field="token")
     _once(v)
-    from dangjian.core import crypto, idnumber
 
     idn = idnumber.normalize(str(b.get("id_number") or ""))
     if idnumber.validate(idn):
@@ -131,7 +133,6 @@ def incoming_register(
     fee_paid_through: str = "",
 ) -> IncomingLetter:
     """Register a paper letter received from outside (no signature to verify)."""
-    from dangjian.core import crypto, idnumber
 
     _receiving_branch(actor, to_org)
     for value, field, label in (
@@ -153,7 +154,6 @@ def incoming_register(
     problem = idnumber.validate(idnumber.normalize(id_number or ""))
     if problem:
         raise DomainError("invalid", f"身份证号{problem}", field="id_number")
-    from dangjian.members import validation as v
 
     errors = v.check_consistency(
         birth_date=birth_date,
@@ -201,10 +201,10 @@ def incoming_register(
 def incoming_accept(
     *, actor: Any, letter: IncomingLetter, on: date | None = None
 ) -> IncomingLetter:
-    """The receiving branch accepts a letter from outside: the member is created on its roll (or, coming
-    back, restored to it), in this transaction; a signed letter gets a signed receipt to send back."""
-    from dangjian.core import crypto
-    from dangjian.members.services import MemberData, counters_adjust, member_create_within
+    """The receiving branch accepts a letter from outside: the member is created on its roll (or,
+    coming
+    back, restored to it), in this transaction; a signed letter gets a signed receipt to send back.
+    """
 
     lt = (
         IncomingLetter.objects.select_for_update(of=("self",))
@@ -223,8 +223,6 @@ def incoming_accept(
         )
     existing = Member.objects.select_for_update().filter(member_no=lt.member_no).first()
     if existing is not None:
-        from dangjian.core import idnumber
-
         if existing.id_number_index != crypto.blind_index(
             idnumber.normalize(crypto.decrypt(lt.id_number_encrypted))
         ):

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from dangjian.accounts import policy
+from dangjian.accounts.constants import Role
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 
@@ -24,7 +25,6 @@ from ._shared import can_act, letter_body, lock
 
 
 def _security_admin(actor: Any) -> None:
-    from dangjian.accounts.constants import Role
 
     if actor is not None and not policy.has_admin_role(actor, Role.SECURITY_ADMIN):
         raise NotVisible()
@@ -98,7 +98,8 @@ def key_revoke(*, actor: Any, key: TrustedKey) -> TrustedKey:
 
 @transaction.atomic(durable=True)
 def transfer_sign(*, actor: Any, transfer: Transfer) -> Transfer:
-    """Sign an issued letter that leaves the deployment (when the key was created after the issue)."""
+    """Sign an issued letter that leaves the deployment (when the key was created after the
+    issue)."""
     t = lock(transfer)
     if not can_act(actor, committee_of(t.from_org)):
         raise NotVisible()

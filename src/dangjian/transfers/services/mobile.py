@@ -11,9 +11,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dangjian.audit.services import audit_record
+from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
+from dangjian.members.services import member_change_status_within
 
 from ..models import (
     LostContact,
@@ -41,7 +43,8 @@ def mobile_register(
     contact: str = "",
     card_no: str = "",
 ) -> MobileMember:
-    """流出: one of our members away (the sending organization keeps them). 流入: a member of another
+    """流出: one of our members away (the sending organization keeps them). 流入: a member of
+    another
     organization living or working here, kept for day-to-day management."""
     if direction not in MobileDirection.values:
         raise DomainError("invalid", "请选择外出或外来", field="direction")
@@ -228,10 +231,11 @@ LOST_STEPS = {
 def lost_decide(
     *, actor: Any, lost: LostContact, decision: str, on: date, reason: str = ""
 ) -> LostContact:
-    """What people decided (nothing here is automatic): found again; 停止党籍 after ≥6 months (JY Art
-    24); removed as 自行脱党 when still unreachable 2 years after the suspension; membership restored."""
-    from dangjian.core.dates import add_months
-    from dangjian.members.services import member_change_status_within
+    """What people decided (nothing here is automatic): found again; 停止党籍 after ≥6 months (JY
+    Art
+    24); removed as 自行脱党 when still unreachable 2 years after the suspension; membership
+    restored.
+    """
 
     lc = (
         LostContact.objects.select_for_update(of=("self",))

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.fees.models import FeeMonth
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
 
@@ -109,7 +110,6 @@ def transfer_start(
 
 
 def _fee_paid_through(member: Member) -> str:
-    from dangjian.fees.models import FeeMonth
 
     row = (
         FeeMonth.objects.filter(member=member, paid_fen__gt=0)
@@ -124,7 +124,8 @@ def _fee_paid_through(member: Member) -> str:
 def transfer_issue(
     *, actor: Any, transfer: Transfer, valid_days: int = DEFAULT_VALID_DAYS, on: date | None = None
 ) -> Transfer:
-    """The sending committee approves and issues the introduction letter (validity and fees paid up to)."""
+    """The sending committee approves and issues the introduction letter (validity and fees paid up
+    to)."""
     t = lock(transfer)
     if not can_act(actor, committee_of(t.from_org)):
         raise NotVisible()
@@ -210,8 +211,10 @@ def transfer_agree(*, actor: Any, transfer: Transfer, on: date | None = None) ->
 
 @transaction.atomic(durable=True)
 def transfer_accept(*, actor: Any, transfer: Transfer, on: date | None = None) -> Transfer:
-    """Inside the deployment: the receiving branch accepts and the member's organization changes, in this
-    transaction. Out of it: the sending committee records the receipt and the member leaves the roll."""
+    """Inside the deployment: the receiving branch accepts and the member's organization changes,
+    in this
+    transaction. Out of it: the sending committee records the receipt and the member leaves the
+    roll."""
     return accept_within(actor, lock(transfer), day_or_today(on))
 
 

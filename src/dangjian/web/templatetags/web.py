@@ -4,8 +4,12 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
+from dangjian.accounts.constants import Role
+from dangjian.audit.actions import label
 from dangjian.core.dates import format_cn
+from dangjian.core.richtext import clean
 
 register = template.Library()
 
@@ -63,7 +67,6 @@ def status_tag(status: str) -> str:
 
 @register.filter
 def role_label(role: str) -> str:
-    from dangjian.accounts.constants import Role
 
     if role == "member":
         return "党员"
@@ -75,7 +78,6 @@ def role_label(role: str) -> str:
 
 @register.filter
 def action_label(action: str) -> str:
-    from dangjian.audit.actions import label
 
     return label(action)
 
@@ -140,7 +142,8 @@ def audit_summary(data: dict) -> str:
                 old, new = pair
                 label = FIELD_LABELS.get(key, key)
                 parts.append(
-                    f"{label}：{'空' if old in (None, '') else old} → {'空' if new in (None, '') else new}"
+                    f"{label}：{'空' if old in (None, '') else old} → "
+                    f"{'空' if new in (None, '') else new}"
                 )
     for key, value in data.items():
         if key == "changes":
@@ -156,10 +159,8 @@ def get_item(mapping: dict, key: str) -> object:
 
 @register.filter
 def clean_html(value: Any) -> str:
-    """Rich text through the allow-list sanitizer, safe to render (an editor re-shown with what was typed)."""
-    from django.utils.safestring import mark_safe
-
-    from dangjian.core.richtext import clean
+    """Rich text through the allow-list sanitizer, safe to render (an editor re-shown with what was
+    typed)."""
 
     return mark_safe(clean(str(value or "")))  # noqa: S308 - sanitized by the allow-list just above
 

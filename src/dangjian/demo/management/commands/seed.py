@@ -57,5 +57,7 @@ class Command(BaseCommand):
                     self.stderr.write(str(issue))
                 raise CommandError("生成的数据未通过校验") from exc
         self.stdout.write(
-            f"已生成（{opts['scale']}，种子 {opts['seed']}，用时 {time.perf_counter() - started:.1f} 秒）：{result.summary()}"
+            f"已生成（{opts['scale']}，种子 {opts['seed']}，用时 "
+            f"{time.perf_counter() - started:.1f} 秒）："
+            f"{result.summary()}"
         )

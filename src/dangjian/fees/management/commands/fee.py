@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dangjian.core.errors import DomainError
 from dangjian.fees import bands
+from dangjian.fees.interchange import parse_month
+from dangjian.fees.services import ledger_generate
 
 
 class Command(BaseCommand):
@@ -31,17 +33,16 @@ class Command(BaseCommand):
                 q = bands.quote(opts["category"], base)
                 if q.minimum_fen is not None:
                     self.stdout.write(
-                        f"每月 {bands.yuan(q.minimum_fen)}–{bands.yuan(q.maximum_fen)} 元（默认 {bands.yuan(q.monthly_fen)} 元）；标准：{q.band}"
+                        f"每月 {bands.yuan(q.minimum_fen)}–{bands.yuan(q.maximum_fen)} 元（默认 "
+                        f"{bands.yuan(q.monthly_fen)} 元）；标准：{q.band}"
                     )
                 else:
                     rate = f"，费率 {q.rate * 100:.1f}%" if q.rate is not None else ""
                     self.stdout.write(
-                        f"每月 {bands.yuan(q.monthly_fen)} 元；标准：{q.band}{rate}（基数 {bands.yuan(base)} 元）"
+                        f"每月 {bands.yuan(q.monthly_fen)} 元；标准：{q.band}{rate}（基数 "
+                        f"{bands.yuan(base)} 元）"
                     )
             else:
-                from dangjian.fees.interchange import parse_month
-                from dangjian.fees.services import ledger_generate
-
                 month = parse_month(opts["month"])
                 if month is None:
                     raise CommandError(f"月份“{opts['month']}”应为YYYY-MM")
