@@ -1,5 +1,5 @@
-"""A member on a phone opens an assigned article, studies (the page's heartbeats count the time), takes
-the course's quiz and sees the result and the hours (issue 8, "Done when")."""
+"""A member on a phone opens an assigned article, studies (the page's heartbeats count the time),
+takes the course's quiz and sees the result and the hours (issue 8, "Done when")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The committee's organizer (组织员, who also acts for the branch) takes an applicant from application to probationary member through the pipeline
-pages; the new member is on the roster with party fees due from the admission month."""
+"""The committee's organizer (组织员, who also acts for the branch) takes an applicant from
+application to probationary member through the pipeline pages; the new member is on the roster
+with party fees due from the admission month."""
 
 from __future__ import annotations
 

@@ -21,7 +21,10 @@ from dangjian.orgs.models import Organization
 pytestmark = pytest.mark.django_db
 
 ORG_HEAD = "code,name,parent_code,kind,category,established_on\n"
-MEMBER_HEAD = "member_no,name,gender,birth_date,id_number,phone,org_code,status,joined_on,full_on,fee_category,fee_base\n"
+MEMBER_HEAD = (
+    "member_no,name,gender,birth_date,id_number,phone,org_code,status,joined_on,full_on,"
+    "fee_category,fee_base\n"
+)
 POST_HEAD = "org_code,member_no,post\n"
 TERM_HEAD = "org_code,elected_on,term_years\n"
 
@@ -324,7 +327,8 @@ def test_colours_roll_up_the_tree(tmp_path):
 
     # this bundle has no fees.csv, meetings.csv or study.csv: every member would be in arrears (the
     # contract counts a month with no row as unpaid), every branch without meetings and every member
-    # without study hours, so those rules are switched off here to look at the organization rules alone
+    # without study hours, so those rules are switched off here to look at the organization rules
+    # alone
     RuleSetting.objects.bulk_create(
         [
             RuleSetting(rule_id=r, enabled=False, reason="本测试不含党费、组织生活和学习数据")

@@ -21,7 +21,8 @@ def test_reminders_go_to_those_who_must_act_once_and_stop_on_close(client, tree,
     a2_org06 = Reminder.objects.filter(
         finding__rule_id="ORG-06", finding__organization=tree.branch_a2
     )
-    # A2 has no secretary (high): nobody on A2 holds a grant, so the district's staff are reminded (level 1)
+    # A2 has no secretary (high): nobody on A2 holds a grant, so the district's staff are reminded
+    # (level 1)
     assert set(a2_org06.values_list("user__username", "level")) == {(upper.username, 1)}
     # branch A1's own people: its worker and its secretary, for A1's own findings
     a1 = set(

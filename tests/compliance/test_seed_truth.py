@@ -1,4 +1,5 @@
-"""A scan of a seeded district finds exactly the irregularities the seed planted (issue 3, item 8)."""
+"""A scan of a seeded district finds exactly the irregularities the seed planted
+(issue 3, item 8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""AddMonths in SQL gives exactly core.dates.add_months on both databases (month ends, leap days)."""
+"""AddMonths in SQL gives exactly core.dates.add_months on both databases
+(month ends, leap days)."""
 
 from __future__ import annotations
 

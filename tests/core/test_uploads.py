@@ -107,7 +107,10 @@ BAD = [
         "宏.xlsx",
         ooxml(
             "xl/workbook.xml",
-            content_types=b'<Types><Override ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>',
+            content_types=(
+                b'<Types><Override ContentType="application/vnd.ms-excel.sheet.'
+                b'macroEnabled.main+xml"/></Types>'
+            ),
         ),
         "active_content",
     ),

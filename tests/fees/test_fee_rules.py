@@ -54,8 +54,8 @@ class FeeBundle:
         d = tmp / "bundle"
         d.mkdir(exist_ok=True)
         (d / "orgs.csv").write_text(
-            ORG_HEAD
-            + "C,中共示范委员会,,committee,organ,2000-01-01\nB1,第一支部,C,branch,organ,2000-01-01\n",
+            ORG_HEAD + "C,中共示范委员会,,committee,organ,2000-01-01\n"
+            "B1,第一支部,C,branch,organ,2000-01-01\n",
             encoding="utf-8",
         )
         (d / "members.csv").write_text(
@@ -137,7 +137,8 @@ def test_the_last_complete_month_is_the_one_before_d(tmp_path):
     m = b.member()
     b.paid_months(m, months("2025-01", "2025-09"))
     b.load(tmp_path)
-    # D = 2025-12-31: December is not complete (its last day is not before D): run = 10, 11 -> nothing
+    # D = 2025-12-31: December is not complete (its last day is not before D):
+    # run = 10, 11 -> nothing
     assert not any(r in ("FEE-02", "FEE-03", "FEE-04") for r, *_ in fee_findings("2025-12-31"))
     # D = 2026-01-01: December is complete: 10, 11, 12 -> FEE-02
     assert ("FEE-02", m, None) in fee_findings("2026-01-01")

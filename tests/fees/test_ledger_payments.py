@@ -365,20 +365,26 @@ def test_web_import_of_payments_is_strict_and_all_or_nothing(client, tree, users
         f"{tree.members['A1-3'].member_no},{mth},{y},1.00,{date.today().isoformat()}\n"  # noqa: DTZ011
     )
     resp = client.post(
-        reverse("interchange:upload", args=["fees"]), {"file": SimpleUploadedFile("fees.csv", bad.encode())}
+        reverse("interchange:upload", args=["fees"]),
+        {"file": SimpleUploadedFile("fees.csv", bad.encode())},
     )
     page = resp.content.decode()
     assert "不在您的管理范围内" in page
     assert "与应缴" in page
     assert not FeeMonth.objects.filter(paid_fen__isnull=False).exists()
-    good = f"member_no,month,due,paid,paid_on\n{a1.member_no},{mth},{y},{y},{date.today().isoformat()}\n"  # noqa: DTZ011
+    good = (
+        "member_no,month,due,paid,paid_on\n"
+        f"{a1.member_no},{mth},{y},{y},{date.today().isoformat()}\n"  # noqa: DTZ011
+    )
     resp = client.post(
-        reverse("interchange:upload", args=["fees"]), {"file": SimpleUploadedFile("fees.csv", good.encode())}
+        reverse("interchange:upload", args=["fees"]),
+        {"file": SimpleUploadedFile("fees.csv", good.encode())},
     )
     assert resp.status_code == 302
     assert FeeMonth.objects.get(member=a1, month_index=last).paid_fen == due
     again = client.post(
-        reverse("interchange:upload", args=["fees"]), {"file": SimpleUploadedFile("fees.csv", good.encode())}
+        reverse("interchange:upload", args=["fees"]),
+        {"file": SimpleUploadedFile("fees.csv", good.encode())},
     )
     assert "已足额缴纳" in again.content.decode()
 

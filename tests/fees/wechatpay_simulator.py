@@ -67,7 +67,10 @@ class Simulator:
                     return False
                 if abs(time.time() - int(fields.get("timestamp", "0"))) > 300:
                     return False
-                message = f"{self.command}\n{self.path}\n{fields['timestamp']}\n{fields['nonce_str']}\n{body.decode()}\n".encode()
+                message = (
+                    f"{self.command}\n{self.path}\n{fields['timestamp']}\n"
+                    f"{fields['nonce_str']}\n{body.decode()}\n"
+                ).encode()
                 return rsa_verify(
                     sim.merchant_key.public_key(), message, fields.get("signature", "")
                 )
@@ -249,7 +252,12 @@ class Simulator:
         return self.platform_headers(body), body
 
     def tradebill(self) -> str:
-        head = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
+        head = (
+            "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,"
+            "交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,"
+            "商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,"
+            "手续费,费率,订单金额,申请退款金额,费率备注"
+        )
         rows = []
         for no, o in self.orders.items():
             if o["state"] in ("SUCCESS", "REFUND"):
@@ -284,7 +292,10 @@ class Simulator:
                     "",
                 ]
                 rows.append(",".join("`" + f for f in fields))
-        total = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
+        total = (
+            "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,"
+            "订单总金额,申请退款总金额"
+        )
         return (
             "\n".join([head, *rows, total, f"`{len(rows)},`0.00,`0.00,`0.00,`0.00,`0.00,`0.00"])
             + "\n"

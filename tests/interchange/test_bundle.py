@@ -1,4 +1,5 @@
-"""Bundle round trip, idempotent re-import, and every bad-input case (nothing written, place named)."""
+"""Bundle round trip, idempotent re-import, and every bad-input case (nothing written, place
+named)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ from tests.conftest import login
 pytestmark = pytest.mark.django_db
 
 ORGS = "code,name,parent_code,kind,category,established_on\n"
-MEMBERS = "member_no,name,gender,birth_date,id_number,phone,org_code,status,joined_on,full_on,fee_category,fee_base\n"
+MEMBERS = (
+    "member_no,name,gender,birth_date,id_number,phone,org_code,status,joined_on,full_on,"
+    "fee_category,fee_base\n"
+)
 GOOD_ID = idnumber.make("350203", date(1980, 5, 17), 501)
 
 
@@ -40,8 +44,8 @@ def write(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
 
 def base_orgs() -> str:
     return (
-        ORGS
-        + "C1,中共示范市委员会,,committee,organ,2000-01-01\nB1,第一党支部,C1,branch,community,2001-01-01\n"
+        ORGS + "C1,中共示范市委员会,,committee,organ,2000-01-01\n"
+        "B1,第一党支部,C1,branch,community,2001-01-01\n"
     )
 
 
@@ -268,7 +272,9 @@ BAD_CASES = {
         {
             "orgs.csv": base_orgs(),
             "members.csv": MEMBERS + member_row("M1"),
-            "fees.csv": "member_no,month,due,paid,paid_on\nM1,2025-01,10.00,,\nM1,2025-01,10.00,,\n",
+            "fees.csv": (
+                "member_no,month,due,paid,paid_on\nM1,2025-01,10.00,,\nM1,2025-01,10.00,,\n"
+            ),
         },
         ("fees.csv", 3, "month", "与第2行重复"),
     ),

@@ -15,7 +15,11 @@ from dangjian.interchange.reader import BundleError
 from tests.compliance.test_org_rules import MEMBER_HEAD, ORG_HEAD, POST_HEAD, scan
 
 pytestmark = pytest.mark.django_db
-ORGS = "C,中共示范委员会,,committee,organ,2000-01-01\nB1,第一支部,C,branch,organ,2000-01-01\nB2,新建支部,C,branch,organ,2025-03-01\n"
+ORGS = (
+    "C,中共示范委员会,,committee,organ,2000-01-01\n"
+    "B1,第一支部,C,branch,organ,2000-01-01\n"
+    "B2,新建支部,C,branch,organ,2025-03-01\n"
+)
 
 
 def load(
@@ -33,7 +37,8 @@ def load(
         ("S6", "B1", "2010-01-01"),
     ]
     rows = "".join(
-        f"{no},党员{i},男,1980-01-01,{idnumber.make('350203', date(1980, 1, 1), i * 2 + 1)},,{org},full,{joined},"
+        f"{no},党员{i},男,1980-01-01,{idnumber.make('350203', date(1980, 1, 1), i * 2 + 1)},,"
+        f"{org},full,{joined},"
         f"{int(joined[:4]) + 1}{joined[4:]},employed,5000.00\n"
         for i, (no, org, joined) in enumerate(people, 1)
     )

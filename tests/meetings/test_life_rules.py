@@ -1,5 +1,6 @@
-"""LIFE-01/02/04/05/06/07/11 exactly as rules-contract.md says, on hand-made bundles with meetings.csv:
-complete periods only, quarter and year boundaries, organizations established mid-year, the window."""
+"""LIFE-01/02/04/05/06/07/11 exactly as rules-contract.md says, on hand-made bundles with
+meetings.csv: complete periods only, quarter and year boundaries, organizations established
+mid-year, the window."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ class LifeBundle:
         committee: bool = False,
         skip: tuple[tuple[str, str], ...] = (),
     ) -> LifeBundle:
-        """Everything due, held on the 10th of each month (quarterly ones in the quarter's middle month)."""
+        """Everything due, held on the 10th of each month (quarterly ones in the quarter's middle
+        month)."""
         start, end = date.fromisoformat(first), date.fromisoformat(last)
         d = start.replace(day=1)
         while d <= end:
@@ -146,7 +148,8 @@ def test_a_branch_that_holds_everything_has_no_finding_and_one_that_holds_nothin
 
 def test_quarter_and_year_boundaries(tmp_path):
     b = LifeBundle()
-    # Q3 2025's general meeting held on its last day counts for Q3; one held on 1 October counts for Q4 only
+    # Q3 2025's general meeting held on its last day counts for Q3; one held on 1 October counts for
+    # Q4 only
     b.regular(b.branch("B1"), skip=(("general_meeting", "2025-08"),)).meeting(
         "B1", "general_meeting", "2025-09-30"
     )

@@ -1,5 +1,5 @@
-"""Organizational-life services: plan, notice, sign-in, the record's quorum and vote checks, appraisal
-limits, uploads, scoping, absences (LIFE-09/10) with handling, record gaps (LIFE-12)."""
+"""Organizational-life services: plan, notice, sign-in, the record's quorum and vote checks,
+appraisal limits, uploads, scoping, absences (LIFE-09/10) with handling, record gaps (LIFE-12)."""
 
 from __future__ import annotations
 
@@ -437,7 +437,7 @@ def test_rectification_list(tree, users):
         )
 
 
-# ------------------------------------------------------------------ absence runs (LIFE-09/10) and gaps (LIFE-12)
+# ----------------------------------------------------- absence runs (LIFE-09/10) and gaps (LIFE-12)
 
 
 def absent_month(tree, users, day: date, present=(), absent=()):
@@ -460,7 +460,8 @@ def test_absent_three_then_six_months_and_the_handling_case(tree, users):
     ms = a1(tree)
     for i in range(7):  # July 2025 .. January 2026
         day = date(2025, 7, 10) + timedelta(days=31 * i)
-        # ms[1] attends only in July; ms[2] is away Oct-Dec with an approved leave; ms[3] attends from October
+        # ms[1] attends only in July; ms[2] is away Oct-Dec with an approved leave; ms[3] attends
+        # from October
         absent_month(
             tree,
             users,
@@ -489,7 +490,8 @@ def test_absent_three_then_six_months_and_the_handling_case(tree, users):
 
     # as of 1 November: ms[1] absent Aug-Oct (3 months) -> LIFE-09; ms[2]'s October is on leave
     assert found(date(2025, 11, 1)) == {("LIFE-09", ms[1].pk)}
-    # as of 1 February 2026: ms[1] absent Aug..Jan (6 months) -> LIFE-10 only; ms[2] absent only in January
+    # as of 1 February 2026: ms[1] absent Aug..Jan (6 months) -> LIFE-10 only; ms[2] absent only in
+    # January
     assert found(date(2026, 2, 1)) == {("LIFE-10", ms[1].pk)}
     h = Handling.objects.get()
     assert (h.member_id, h.reason) == (ms[1].pk, "absence")

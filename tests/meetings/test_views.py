@@ -1,5 +1,5 @@
-"""组织生活 pages: calendars with a fixed number of queries whatever the size, the record form's inline
-errors, the member's sign-in page, the Word and PDF minutes."""
+"""组织生活 pages: calendars with a fixed number of queries whatever the size, the record form's
+inline errors, the member's sign-in page, the Word and PDF minutes."""
 
 from __future__ import annotations
 

@@ -92,8 +92,8 @@ def test_member_list_query_count_does_not_grow(
         )
     login(client, users["committee_staff"])
     client.get(reverse("members:list"))  # warm the session
-    # session, user, otp device, grants, unread reminders, subtree size, count, page, and the session save
-    # (savepoint, update, release)
+    # session, user, otp device, grants, unread reminders, subtree size, count, page, and the
+    # session save (savepoint, update, release)
     with django_assert_num_queries(11):
         resp = client.get(reverse("members:list"))
     assert len(resp.context["page"].object_list) == min(20, 7 + extra)

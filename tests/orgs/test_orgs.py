@@ -278,5 +278,6 @@ def test_member_counters_follow_every_change(tree, users):
     counters_recount()
     assert snapshot() == incremental
     a1 = Organization.objects.get(code="A1")
-    # A1: 4 full − 1 suspended − 1 moved out, then A2 merged in (3 + the moved one full, 1 probationary)
+    # A1: 4 full − 1 suspended − 1 moved out, then A2 merged in (3 + the moved one full,
+    # 1 probationary)
     assert (a1.members_full, a1.members_probationary, a1.members_suspended) == (6, 1, 1)

@@ -260,7 +260,8 @@ def test_term02_no_request_by_one_month_before_the_end(tree: Any) -> None:
     services.term_create(
         actor=None, organization=tree.branch_b1, elected_on=date(2023, 7, 31), term_years=3
     )
-    # B1's term ends 2026-07-31; the request is due by 2026-06-30 (end - 1 month), on that day itself included
+    # B1's term ends 2026-07-31; the request is due by 2026-06-30 (end - 1 month), on that day
+    # itself included
     assert scan("2026-06-30", "TERM-02") == []
     found = scan("2026-07-01", "TERM-02")
     assert [(f["org"], f["severity"]) for f in found] == [("B1", "warn")]
@@ -343,7 +344,8 @@ def test_invalid_message_names_the_rule(tree: Any) -> None:
 
 
 def test_term06_reports_a_stored_invalid_election(tree: Any) -> None:
-    # Entry blocks it; an election already on file (e.g. entered before a stricter pack) is still reported.
+    # Entry blocks it; an election already on file (e.g. entered before a stricter pack) is still
+    # reported.
     Election.objects.create(
         organization=tree.branch_a2,
         held_on=date(2026, 5, 10),
@@ -419,7 +421,8 @@ def test_extension_suspends_term03_and_beyond_a_year_is_term04(tree: Any) -> Non
 
 
 def test_advance_beyond_a_year_is_term04(tree: Any) -> None:
-    # A1's term ends 2027-03-01; electing on 2026-02-27 is 12 months early (allowed), 2026-01-31 is 13
+    # A1's term ends 2027-03-01; electing on 2026-02-27 is 12 months early (allowed), 2026-01-31
+    # is 13
     ok = {
         "eligible": 4,
         "present": 4,

@@ -25,7 +25,8 @@ SETTINGS = settings(
 
 @st.composite
 def pipelines(draw):  # type: ignore[no-untyped-def]
-    """A complete, regular pipeline: every interval inside its limit, month ends and leap days included."""
+    """A complete, regular pipeline: every interval inside its limit, month ends and leap days
+    included."""
     day = st.integers(min_value=0, max_value=27)
     applied = date(2015, 1, 1) + timedelta(days=draw(st.integers(0, 3000)))
     birth = add_months(applied, -12 * draw(st.integers(18, 50))) - timedelta(

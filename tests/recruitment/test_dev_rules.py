@@ -1,5 +1,5 @@
-"""DEV-01/02/05/06/10/14/15 exactly as rules-contract.md says, on hand-made bundles with recruitment.csv,
-including month-end arithmetic (Jan 31 + 1 month = Feb 28) and leap years."""
+"""DEV-01/02/05/06/10/14/15 exactly as rules-contract.md says, on hand-made bundles with
+recruitment.csv, including month-end arithmetic (Jan 31 + 1 month = Feb 28) and leap years."""
 
 from __future__ import annotations
 
@@ -336,8 +336,8 @@ def test_an_approved_row_links_to_the_member_with_the_same_number(tmp_path):
         encoding="utf-8",
     )
     (d / "members.csv").write_text(
-        MEMBER_HEAD
-        + f"OK1,申请人OK1,男,1995-05-05,{idn.make('350203', __import__('datetime').date(1995, 5, 5), 11)},,"
+        MEMBER_HEAD + "OK1,申请人OK1,男,1995-05-05,"
+        f"{idn.make('350203', __import__('datetime').date(1995, 5, 5), 11)},,"
         "B1,probationary,2025-07-01,,employed,5000.00\n",
         encoding="utf-8",
     )

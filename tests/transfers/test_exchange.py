@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _foreign_letter(tree, users, member_key="A1-3"):
-    """A letter signed by "another deployment": issued here, then our key becomes the trusted foreign
-    one and the member leaves our roll (so the import creates them afresh)."""
+    """A letter signed by "another deployment": issued here, then our key becomes the trusted
+    foreign one and the member leaves our roll (so the import creates them afresh)."""
     services.key_generate(actor=users["security_admin"], deployment="外市党建平台")
     m = tree.members[member_key]
     t = services.transfer_start(actor=users["branch_worker"], member=m, to_name="示范市委组织部")

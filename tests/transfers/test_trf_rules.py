@@ -1,4 +1,5 @@
-"""TRF-02 exactly as rules-contract.md says, on hand-made bundles with transfers.csv; the file's checks."""
+"""TRF-02 exactly as rules-contract.md says, on hand-made bundles with transfers.csv; the file's
+checks."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ def load(tmp: Path, letters: list[str], n: int = 6) -> None:
     d.mkdir(exist_ok=True)
     (d / "orgs.csv").write_text(ORG_HEAD + ORGS, encoding="utf-8")
     members = "".join(
-        f"T{i},党员{i},男,1980-01-01,{idnumber.make('350203', date(1980, 1, 1), i * 2 + 1)},,B1,full,2005-01-01,"
-        "2006-01-01,employed,5000.00\n"
+        f"T{i},党员{i},男,1980-01-01,{idnumber.make('350203', date(1980, 1, 1), i * 2 + 1)},,"
+        "B1,full,2005-01-01,2006-01-01,employed,5000.00\n"
         for i in range(1, n + 1)
     )
     (d / "members.csv").write_text(MEMBER_HEAD + members, encoding="utf-8")

@@ -1,7 +1,8 @@
 """Two deployments, two databases, two field keys (issue 7, "Done when"): this test's database is
-deployment 甲; deployment 乙 is another `dangjian` process on its own SQLite file. 甲 signs a letter,
-乙 verifies it against 甲's published key, receives the member and signs the receipt, 甲 verifies the
-receipt and the member leaves 甲's roll. Tampered and replayed files are refused on both sides."""
+deployment 甲; deployment 乙 is another `dangjian` process on its own SQLite file. 甲 signs a
+letter, 乙 verifies it against 甲's published key, receives the member and signs the receipt, 甲
+verifies the receipt and the member leaves 甲's roll. Tampered and replayed files are refused on
+both sides."""
 
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def test_letter_and_receipt_between_two_deployments(tmp_path, tree, users):
     assert "已经登记过" in p.stderr
     yi("transfers", "accept", t.letter_no)
     check = (
-        f"from dangjian.members.models import Member as M; m = M.objects.get(member_no={m.member_no!r}); "
+        "from dangjian.members.models import Member as M; "
+        f"m = M.objects.get(member_no={m.member_no!r}); "
         "print(m.organization.code, m.status, m.name, m.id_number())"
     )
     assert yi("shell", "-v0", "-c", check).stdout.split() == [

@@ -1,6 +1,6 @@
-"""The transfer pages: the member's portal, the committee's actions, the letter's PDF and signed file,
-batch with preview, letters from outside, mobile and lost-contact members, the keys page; bad input
-answered in Chinese naming the field; the lists' queries counted."""
+"""The transfer pages: the member's portal, the committee's actions, the letter's PDF and signed
+file, batch with preview, letters from outside, mobile and lost-contact members, the keys page; bad
+input answered in Chinese naming the field; the lists' queries counted."""
 
 from __future__ import annotations
 

@@ -134,9 +134,9 @@ def test_two_racing_acceptances_have_one_effect(transactional_db, tree, users):
 
 
 class TransferMachine(RuleBasedStateMachine):
-    """Random sequences of start / issue / agree / accept / reject / cancel / expire over a few members
-    and branches; after every step each member has one organization of record, at most one open
-    transfer, and the branch counters match the roll."""
+    """Random sequences of start / issue / agree / accept / reject / cancel / expire over a few
+    members and branches; after every step each member has one organization of record, at most one
+    open transfer, and the branch counters match the roll."""
 
     runs = 0
 

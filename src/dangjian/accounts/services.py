@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError
 
@@ -21,7 +22,7 @@ from .constants import ADMIN_ROLES, STAFF_ROLES, Role
 from .models import PasswordHistory, RoleGrant, User
 
 
-def _require_admin(actor: Any, role: str) -> None:
+def _require_admin(actor: Actor, role: str) -> None:
     if actor is not None and not policy.has_admin_role(actor, role):
         raise DomainError("forbidden", f"只有{Role(role).label}可以办理此事项")
 
@@ -46,7 +47,7 @@ def _set_password(user: User, password: str) -> None:
 @transaction.atomic(durable=True)
 def user_create(
     *,
-    actor: Any,
+    actor: Actor,
     username: str,
     display_name: str,
     member: Any = None,
@@ -88,7 +89,7 @@ def user_create(
 
 
 @transaction.atomic(durable=True)
-def user_reset_password(*, actor: Any, user: User) -> str:
+def user_reset_password(*, actor: Actor, user: User) -> str:
     """Issue a new password that must be changed at the next sign-in (system admin)."""
     _require_admin(actor, Role.SYSTEM_ADMIN)
     issued = generate_password()
@@ -101,7 +102,7 @@ def user_reset_password(*, actor: Any, user: User) -> str:
 
 
 @transaction.atomic(durable=True)
-def user_set_active(*, actor: Any, user: User, is_active: bool) -> User:
+def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
     _require_admin(actor, Role.SYSTEM_ADMIN)
     if actor is not None and actor.pk == user.pk:
         raise DomainError("self", "不能停用自己的账号")
@@ -138,7 +139,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
 
 @transaction.atomic(durable=True)
 def grant_create(
-    *, actor: Any, user: User, role: str, organization: Any = None, can_unmask: bool = False
+    *, actor: Actor, user: User, role: str, organization: Any = None, can_unmask: bool = False
 ) -> RoleGrant:
     """Grant a role (security admin). Staff roles cover an organization's subtree; the three
     admin roles are exclusive: one account holds at most one, and never a staff role with it."""
@@ -194,7 +195,7 @@ def grant_create(
 
 
 @transaction.atomic(durable=True)
-def grant_revoke(*, actor: Any, grant: RoleGrant) -> RoleGrant:
+def grant_revoke(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
     _require_admin(actor, Role.SECURITY_ADMIN)
     g = RoleGrant.objects.select_for_update().get(pk=grant.pk)
     if g.revoked_at is not None:
@@ -212,7 +213,7 @@ def grant_revoke(*, actor: Any, grant: RoleGrant) -> RoleGrant:
 
 
 @transaction.atomic(durable=True)
-def otp_static_codes_issue(*, actor: Any, user: User, count: int = 6) -> list[str]:
+def otp_static_codes_issue(*, actor: Actor, user: User, count: int = 6) -> list[str]:
     """Issue single-use backup codes (replacing earlier ones)."""
     device, _ = StaticDevice.objects.get_or_create(user=user, name="backup")
     device.token_set.all().delete()

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 
@@ -54,7 +55,7 @@ def scan_run(
     *,
     as_of: date,
     scope: Any = None,
-    actor: Any = None,
+    actor: Actor = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ScanResult:
     """Scan the deployment (or one subtree) as seen on `as_of`. Records a ScanRun and one audit
@@ -68,7 +69,7 @@ def scan_run(
 
 
 @transaction.atomic(durable=True)
-def scan_request(*, actor: Any, scope: Any, as_of: date) -> ScanRun:
+def scan_request(*, actor: Actor, scope: Any, as_of: date) -> ScanRun:
     """A staff member asks for a scan of their subtree; the worker runs it after commit."""
 
     if scope is None or not policy.can(actor, "change", scope):
@@ -93,7 +94,7 @@ def scan_request(*, actor: Any, scope: Any, as_of: date) -> ScanRun:
 
 
 def scan_execute(
-    run: ScanRun, *, actor: Any = None, progress: Callable[[int, int, str], None] | None = None
+    run: ScanRun, *, actor: Actor = None, progress: Callable[[int, int, str], None] | None = None
 ) -> ScanResult:
     """Evaluate every enabled rule; each rule's findings are written in their own transaction so
     that the run's progress is visible while it works. The roll-up and the run's summary close it.
@@ -222,7 +223,7 @@ def open_findings(*, scope: Any = None):  # type: ignore[no-untyped-def]
 
 @transaction.atomic(durable=True)
 def rule_setting_update(
-    *, actor: Any, rule_id: str, enabled: bool, params: dict[str, Any], reason: str
+    *, actor: Actor, rule_id: str, enabled: bool, params: dict[str, Any], reason: str
 ) -> RuleSetting:
     """A deployment's override of a rule (security admin): parameters checked against the pack's
     types and ranges, a reason required for any departure from the national defaults; audited."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,7 +13,7 @@ from dangjian.accounts.constants import Role
 from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
 from dangjian.web import hooks
-from dangjian.web.access import admin_required, staff_required
+from dangjian.web.access import AuthedRequest, admin_required, staff_required
 from dangjian.web.paging import paginate
 
 from . import selectors, services
@@ -23,7 +23,7 @@ from .packs import effective_params, load_pack, param_specs
 
 
 @staff_required("view")
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+def dashboard_view(request: AuthedRequest) -> HttpResponse:
     raw = request.GET.get("org", "")
     found = (
         org_selectors.org_get(request.user, int(raw))
@@ -73,7 +73,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def scan_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+def scan_start_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     run = services.scan_request(actor=request.user, scope=org, as_of=timezone.localdate())
     messages.info(request, f"已开始检查“{org.name}”及其下级组织。")
@@ -81,7 +81,7 @@ def scan_start_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def run_view(request: HttpRequest, pk: int) -> HttpResponse:
+def run_view(request: AuthedRequest, pk: int) -> HttpResponse:
     run = selectors.scan_run_get(request.user, pk)
     if run is None:
         raise Http404("未找到该检查任务")
@@ -91,7 +91,7 @@ def run_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required(Role.SECURITY_ADMIN)
 @require_http_methods(["GET", "POST"])
-def rules_view(request: HttpRequest) -> HttpResponse:
+def rules_view(request: AuthedRequest) -> HttpResponse:
     """The security admin's rule settings: parameters within the pack's ranges, switches,
     reasons."""
 

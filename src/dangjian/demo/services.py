@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from django.db import transaction
 
 from dangjian.accounts import services as account_services
 from dangjian.accounts.constants import Role
 from dangjian.accounts.models import User
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.interchange.importer import ImportResult, import_tables
 from dangjian.members.models import Member
@@ -29,7 +29,7 @@ def seed_city(
     scale: str,
     seed: int,
     today: date,
-    actor: Any = None,
+    actor: Actor = None,
     plant_rate: float = 0.03,
     truth_path: str | None = None,
 ) -> ImportResult:

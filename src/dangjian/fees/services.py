@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import FEE_STATUSES
@@ -60,7 +61,7 @@ def _band_sql() -> str:
 
 
 @transaction.atomic(durable=True)
-def ledger_generate(*, month: int, actor: Any = None) -> int:
+def ledger_generate(*, month: int, actor: Actor = None) -> int:
     """Open the month's ledger row for every member on the roll who has none yet (one INSERT …
     SELECT).
 
@@ -103,7 +104,7 @@ def ledger_generate(*, month: int, actor: Any = None) -> int:
 @transaction.atomic(durable=True)
 def assessment_create(
     *,
-    actor: Any,
+    actor: Actor,
     member: Any,
     kind: str,
     year: int,
@@ -264,7 +265,7 @@ def record_payment(
     amount_fen: int,
     channel: str,
     paid_on: date,
-    actor: Any,
+    actor: Actor,
     paid_by: Any = None,
     consent: str = "",
     voluntary_fen: int = 0,
@@ -357,7 +358,7 @@ def record_payment(
 @transaction.atomic(durable=True)
 def payment_offline(
     *,
-    actor: Any,
+    actor: Actor,
     member: Any,
     months: list[int],
     amount_fen: int,
@@ -389,7 +390,7 @@ def payment_offline(
 @transaction.atomic(durable=True)
 def remittance_record(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Any,
     year: int,
     quarter: int | None,
@@ -443,7 +444,7 @@ def remittance_record(
 
 @transaction.atomic(durable=True)
 def publication_record(
-    *, actor: Any, organization: Any, year: int, published_on: date, method: str, note: str = ""
+    *, actor: Actor, organization: Any, year: int, published_on: date, method: str, note: str = ""
 ) -> Any:
     """The branch publishes the year's collection and use of fees to its members (FEE-12)."""
 
@@ -491,7 +492,7 @@ def publication_record(
 
 
 @transaction.atomic(durable=True)
-def collection_day_set(*, actor: Any, organization: Any, day: int) -> Any:
+def collection_day_set(*, actor: Actor, organization: Any, day: int) -> Any:
     """Fix the branch's collection day (1-28); members are reminded in the 3 days before it."""
 
     if not policy.can(actor, "change", organization):
@@ -551,7 +552,7 @@ def rollup_refresh(
 
 
 @transaction.atomic(durable=True)
-def annual_assessment_confirm(*, actor: Any, organization: Any, year: int, done_on: date) -> Any:
+def annual_assessment_confirm(*, actor: Actor, organization: Any, year: int, done_on: date) -> Any:
     """The branch confirms it has assessed every member's amount for the year (with the amounts the
     grid shows: the bands from each member's category and base, or their assessment)."""
 

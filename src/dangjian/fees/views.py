@@ -21,7 +21,7 @@ from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
-from dangjian.web.access import member_required, signed_in, staff_required
+from dangjian.web.access import AuthedRequest, member_required, signed_in, staff_required
 from dangjian.web.forms import add_domain_error, perform, submit
 
 from . import bands, online, providers, selectors, services
@@ -36,7 +36,7 @@ home_view = scope_home(lambda org: "fees:grid" if org.kind == "branch" else "fee
 
 
 @staff_required("view")
-def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
+def grid_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """Members × months of a year for one branch, colour per status (two queries)."""
     org = org_selectors.org_get(request.user, pk)
     today = timezone.localdate()
@@ -72,7 +72,7 @@ def grid_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
+def pay_offline_view(request: AuthedRequest, member_id: int) -> HttpResponse:
     member = member_selectors.member_get(request.user, member_id, "change")
     now = current_index()
     form = OfflinePaymentForm(
@@ -128,7 +128,7 @@ def pay_offline_view(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 @signed_in
-def receipt_view(request: HttpRequest, payment_id: int) -> HttpResponse:
+def receipt_view(request: AuthedRequest, payment_id: int) -> HttpResponse:
     """The receipt PDF: for the member who paid, and for staff who can see their organization."""
     p = selectors.payment_get(request.user, payment_id)
     resp = HttpResponse(receipt_pdf(p), content_type="application/pdf")
@@ -140,7 +140,7 @@ def receipt_view(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 
 @member_required
-def my_fees_view(request: HttpRequest) -> HttpResponse:
+def my_fees_view(request: AuthedRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     now = current_index()
     months = selectors.member_months(member, timezone.localdate().year)
@@ -163,7 +163,7 @@ def my_fees_view(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
-def my_pay_view(request: HttpRequest) -> HttpResponse:
+def my_pay_view(request: AuthedRequest) -> HttpResponse:
     try:
         months = [int(x) for x in request.POST.getlist("months")]
         order, url = online.order_create(user=request.user, months=months)
@@ -181,7 +181,7 @@ def my_pay_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def my_order_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+def my_order_view(request: AuthedRequest, out_trade_no: str) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     order = selectors.own_order(member, out_trade_no)
     payment = selectors.order_payment(order)
@@ -204,7 +204,7 @@ def my_order_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def sandbox_pay_view(request: HttpRequest, out_trade_no: str) -> HttpResponse:
+def sandbox_pay_view(request: AuthedRequest, out_trade_no: str) -> HttpResponse:
     """The sandbox provider's cashier: shows the amount; confirming books it at the sandbox, which
     then sends its signed callback to the platform."""
     member = member_selectors.own_member(request.user)
@@ -240,7 +240,7 @@ def callback_view(request: HttpRequest, provider_name: str) -> JsonResponse:
 
 
 @staff_required("view")
-def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """A committee's collection: paid rate of a month per sub-organization (one grouped query over
     the subtree's ledger rows), the 12-month trend, and who is in arrears (open FEE findings)."""
     org = org_selectors.org_get(request.user, pk)
@@ -266,7 +266,7 @@ def summary_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def accounts_view(request: HttpRequest, pk: int) -> HttpResponse:
+def accounts_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """上缴与公布: the organization's remittances upward and its yearly publications."""
     org = org_selectors.org_get(request.user, pk)
     year = timezone.localdate().year
@@ -288,7 +288,7 @@ def accounts_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def remit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def remit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     today = timezone.localdate()
     form = RemittanceForm(request.POST or None, initial={"year": today.year, "remitted_on": today})
@@ -322,7 +322,7 @@ def remit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+def publish_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     today = timezone.localdate()
     form = PublicationForm(
@@ -354,7 +354,7 @@ def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def collection_day_view(request: HttpRequest, pk: int) -> HttpResponse:
+def collection_day_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     try:
         services.collection_day_set(
@@ -369,7 +369,7 @@ def collection_day_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def annual_view(request: HttpRequest, pk: int) -> HttpResponse:
+def annual_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     year = timezone.localdate().year
     return perform(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.bundle import ExportScope, ordered
 from dangjian.core.spreadsheet import escape_cell
@@ -50,7 +51,7 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
 
 
 def export_bundle_dir(
-    directory: str | Path, *, org: Organization | None = None, actor: Any = None
+    directory: str | Path, *, org: Organization | None = None, actor: Actor = None
 ) -> dict[str, int]:
     """Write the bundle into a folder; one audit event records scope, files and their hashes."""
     path = Path(directory)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.bulk import analyze
 from dangjian.core.bundle import (
@@ -24,7 +25,6 @@ from dangjian.core.bundle import (
     Table,
     ordered,
 )
-from dangjian.core.types import Actor
 
 from .reader import read_csv
 

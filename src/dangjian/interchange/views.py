@@ -7,14 +7,14 @@ import io
 
 import openpyxl
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from openpyxl.comments import Comment
 
 from dangjian.accounts import policy
 from dangjian.core.bundle import BundleError, BundleFile, uploads
-from dangjian.web.access import staff_required
+from dangjian.web.access import AuthedRequest, staff_required
 
 from .forms import UploadForm
 from .importer import import_tables
@@ -32,7 +32,7 @@ def _file(kind: str) -> BundleFile:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def upload_view(request: HttpRequest, kind: str) -> HttpResponse:
+def upload_view(request: AuthedRequest, kind: str) -> HttpResponse:
     """Upload, check every row, write all or nothing; every refused row named by row and column."""
     f = _file(kind)
     up = f.upload
@@ -68,7 +68,7 @@ def upload_view(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @staff_required("change")
-def template_view(request: HttpRequest, kind: str) -> HttpResponse:
+def template_view(request: AuthedRequest, kind: str) -> HttpResponse:
     """The .xlsx template: the header row (each cell commented with its rule), an example row, and
     a sheet explaining every column."""
     f = _file(kind)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
@@ -50,7 +51,7 @@ MAX_GAP = (
 POINT_SECONDS = 600  # one point per 10 minutes studied
 
 
-def _change(actor: Any, org: Any) -> None:
+def _change(actor: Actor, org: Any) -> None:
     if actor is not None and not policy.can(actor, "change", org):
         raise NotVisible()
 
@@ -62,7 +63,7 @@ def _change(actor: Any, org: Any) -> None:
 @transaction.atomic(durable=True)
 def course_create(
     *,
-    actor: Any,
+    actor: Actor,
     publisher: Any,
     title: str,
     summary: str = "",
@@ -95,7 +96,7 @@ def course_create(
 
 
 @transaction.atomic(durable=True)
-def course_publish(*, actor: Any, course: Course, on: date | None = None) -> Course:
+def course_publish(*, actor: Actor, course: Course, on: date | None = None) -> Course:
     c = Course.objects.select_for_update().select_related("publisher").get(pk=course.pk)
     _change(actor, c.publisher)
     if not Resource.objects.filter(unit__course=c).exists():
@@ -115,7 +116,7 @@ def course_publish(*, actor: Any, course: Course, on: date | None = None) -> Cou
 @transaction.atomic(durable=True)
 def resource_add(
     *,
-    actor: Any,
+    actor: Actor,
     unit: Unit,
     kind: str,
     title: str,
@@ -182,7 +183,9 @@ def resource_add(
 
 
 @transaction.atomic(durable=True)
-def assignment_create(*, actor: Any, course: Course, organization: Any, due_on: date) -> Assignment:
+def assignment_create(
+    *, actor: Actor, course: Course, organization: Any, due_on: date
+) -> Assignment:
     """Require a published course of the members of `organization`'s subtree by `due_on`."""
     _change(actor, organization)
     course = Course.objects.get(pk=course.pk)
@@ -278,7 +281,7 @@ LENGTHS = {"full_day": Decimal("8.0"), "half_day": Decimal("4.0")}
 @transaction.atomic(durable=True)
 def session_record(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Any,
     kind: str,
     title: str,
@@ -339,7 +342,7 @@ def session_record(
 @transaction.atomic(durable=True)
 def question_add(
     *,
-    actor: Any,
+    actor: Actor,
     publisher: Any,
     topic: str,
     kind: str,
@@ -387,7 +390,7 @@ def question_add(
 @transaction.atomic(durable=True)
 def paper_assemble(
     *,
-    actor: Any,
+    actor: Actor,
     publisher: Any,
     title: str,
     topic: str,
@@ -490,7 +493,9 @@ def attempt_submit(*, member: Member, paper: Paper, answers: dict[str, list[int]
 
 
 @transaction.atomic(durable=True)
-def points_configure(*, actor: Any, enabled: bool, daily_cap: int, ranking: bool) -> PointsSetting:
+def points_configure(
+    *, actor: Actor, enabled: bool, daily_cap: int, ranking: bool
+) -> PointsSetting:
 
     if actor is not None and not policy.has_admin_role(actor, Role.SYSTEM_ADMIN):
         raise NotVisible()

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,7 +24,7 @@ from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
-from dangjian.web.access import admin_required, member_required, staff_required
+from dangjian.web.access import AuthedRequest, admin_required, member_required, staff_required
 from dangjian.web.forms import perform, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
 
@@ -39,7 +39,7 @@ from .models import (
 # ---
 
 
-def _then(request: HttpRequest, message: Any, *to: Any) -> Any:
+def _then(request: AuthedRequest, message: Any, *to: Any) -> Any:
     """The `done` of a form: a success message (a string, or a function of the result) and a
     redirect."""
 
@@ -54,7 +54,7 @@ home_view = scope_home("learning:library")
 
 
 @staff_required("view")
-def library_view(request: HttpRequest, pk: int) -> HttpResponse:
+def library_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
     q = (request.GET.get("q") or "").strip()
     courses = selectors.library_courses(org)
@@ -77,7 +77,7 @@ def library_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def course_new_view(request: HttpRequest, pk: int) -> HttpResponse:
+def course_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     form = CourseForm(request.POST or None)
 
@@ -111,7 +111,7 @@ def course_new_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
-def course_view(request: HttpRequest, pk: int) -> HttpResponse:
+def course_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.course_get(request.user, pk)
     can_change = policy.can(request.user, "change", c.publisher)
     rform = ResourceForm(
@@ -179,7 +179,7 @@ def course_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
-def hours_view(request: HttpRequest, pk: int) -> HttpResponse:
+def hours_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """A branch: each member's hours this year (online, offline, imported) against the requirement
     of
     their role; the form to record an offline session. Above a branch: the sessions of the subtree.
@@ -264,7 +264,7 @@ def _answer(raw: str) -> list[int]:
 
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
-def quiz_view(request: HttpRequest, pk: int) -> HttpResponse:
+def quiz_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """The question bank and papers of an organization, and the results per branch (one grouped
     query)."""
     org = org_selectors.org_get(request.user, pk)
@@ -326,7 +326,7 @@ def quiz_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required(Role.SYSTEM_ADMIN)
 @require_http_methods(["GET", "POST"])
-def points_view(request: HttpRequest) -> HttpResponse:
+def points_view(request: AuthedRequest) -> HttpResponse:
     s = selectors.points_setting() or PointsSetting()
     if request.method == "POST":
         raw_cap = request.POST.get("daily_cap") or "0"
@@ -349,7 +349,7 @@ def points_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def my_view(request: HttpRequest) -> HttpResponse:
+def my_view(request: AuthedRequest) -> HttpResponse:
     """学习 on the phone: my hours this year against the requirement, what is assigned and due,
     where
     I
@@ -397,7 +397,7 @@ def my_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def member_course_view(request: HttpRequest, pk: int) -> HttpResponse:
+def member_course_view(request: AuthedRequest, pk: int) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     c, units, papers = selectors.member_course_get(member, pk)
     return render(
@@ -408,7 +408,7 @@ def member_course_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def study_view(request: HttpRequest, pk: int) -> HttpResponse:
+def study_view(request: AuthedRequest, pk: int) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     r = selectors.member_resource_get(member, pk)
     p = selectors.progress_of(member, r)
@@ -427,7 +427,7 @@ def study_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def beat_view(request: HttpRequest, pk: int) -> JsonResponse:
+def beat_view(request: AuthedRequest, pk: int) -> JsonResponse:
     """The study page's heartbeat: {visible, playing, position} → credited seconds so far."""
     member = member_selectors.own_member(request.user)
     r = selectors.member_resource_get(member, pk)
@@ -451,7 +451,7 @@ def beat_view(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @member_required
-def media_view(request: HttpRequest, pk: int) -> HttpResponse:
+def media_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """The resource's file, inline, with range requests (video and audio seek; PDFs display)."""
     member = member_selectors.own_member(request.user)
     r = selectors.member_resource_get(member, pk)
@@ -461,7 +461,7 @@ def media_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def staff_media_view(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_media_view(request: AuthedRequest, pk: int) -> HttpResponse:
     r = selectors.staff_resource_get(request.user, pk)
     if not r.path:
         raise Http404
@@ -470,7 +470,7 @@ def staff_media_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def paper_view(request: HttpRequest, pk: int) -> HttpResponse:
+def paper_view(request: AuthedRequest, pk: int) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     paper = selectors.member_paper_get(member, pk)
     questions = list(paper.questions.order_by("id"))
@@ -495,7 +495,7 @@ def paper_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def attempt_view(request: HttpRequest, pk: int) -> HttpResponse:
+def attempt_view(request: AuthedRequest, pk: int) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     a = selectors.member_attempt_get(member, pk)
     rows = [
@@ -511,7 +511,7 @@ def attempt_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def points_choice_view(request: HttpRequest) -> HttpResponse:
+def points_choice_view(request: AuthedRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     services.points_choose(
         member=member,

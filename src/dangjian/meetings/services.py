@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.accounts.models import User
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.compliance.models import Finding
 from dangjian.core import uploads
@@ -50,7 +51,7 @@ def month_index(d: date) -> int:
 # ------------------------------------------------------------------ who attends
 
 
-def _check_org(actor: Any, org: Any) -> None:
+def _check_org(actor: Actor, org: Any) -> None:
     if not policy.can(actor, "change", org):
         raise NotVisible()
 
@@ -114,7 +115,7 @@ PLAN_TOPICS: dict[str, str] = {
 
 
 @transaction.atomic(durable=True)
-def plan_generate(*, actor: Any, organization: Any, year: int, theme_day: int = 15) -> int:
+def plan_generate(*, actor: Actor, organization: Any, year: int, theme_day: int = 15) -> int:
     """The branch's yearly plan from the frequencies of rules.md §2 (and its groups' monthly group
     meetings): one planned meeting per kind and period not yet over and not already planned or held.
     Idempotent; returns how many were planned."""
@@ -189,7 +190,7 @@ def plan_generate(*, actor: Any, organization: Any, year: int, theme_day: int = 
 @transaction.atomic(durable=True)
 def meeting_plan(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Any,
     kind: str,
     planned_on: date,
@@ -227,7 +228,7 @@ def meeting_plan(
 @transaction.atomic(durable=True)
 def meeting_plan_update(
     *,
-    actor: Any,
+    actor: Actor,
     meeting: Meeting,
     planned_on: date,
     topic: str,
@@ -268,7 +269,7 @@ def attendee_users(meeting: Meeting) -> QuerySet[Any]:
 
 
 @transaction.atomic(durable=True)
-def meeting_publish(*, actor: Any, meeting: Meeting) -> int:
+def meeting_publish(*, actor: Actor, meeting: Meeting) -> int:
     """Announce a planned meeting: every attendee with an account gets a notice (in the inbox now,
     on their chosen channels in the next digest); sign-in opens on the day. Returns how many were
     told."""
@@ -306,7 +307,7 @@ def meeting_publish(*, actor: Any, meeting: Meeting) -> int:
 
 
 @transaction.atomic(durable=True)
-def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
+def meeting_cancel(*, actor: Actor, meeting: Meeting, reason: str) -> Meeting:
     m = _lock(meeting)
     _check_org(actor, m.organization)
     if m.status not in (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED):
@@ -418,7 +419,7 @@ def record_gaps(meeting: Meeting) -> list[str]:
 @transaction.atomic(durable=True)
 def meeting_record(
     *,
-    actor: Any,
+    actor: Actor,
     meeting: Meeting | None = None,
     organization: Any = None,
     kind: str = "",
@@ -594,7 +595,7 @@ def motion_passed(m: Meeting) -> bool | None:
 
 
 @transaction.atomic(durable=True)
-def appraisal_record(*, actor: Any, meeting: Meeting, grades: dict[int, str]) -> dict[str, int]:
+def appraisal_record(*, actor: Actor, meeting: Meeting, grades: dict[int, str]) -> dict[str, int]:
     """The democratic appraisal's grades: 优秀 normally at most one third of those appraised; a
     member
     graded 不合格 goes into the handling workflow (people decide what follows)."""
@@ -650,7 +651,7 @@ def appraisal_record(*, actor: Any, meeting: Meeting, grades: dict[int, str]) ->
 
 @transaction.atomic(durable=True)
 def rectification_add(
-    *, actor: Any, meeting: Meeting, item: str, owner: str, due_on: date
+    *, actor: Actor, meeting: Meeting, item: str, owner: str, due_on: date
 ) -> Rectification:
     m = _lock(meeting)
     _check_org(actor, m.organization)
@@ -672,7 +673,9 @@ def rectification_add(
 
 
 @transaction.atomic(durable=True)
-def rectification_done(*, actor: Any, rectification: Rectification, done_on: date) -> Rectification:
+def rectification_done(
+    *, actor: Actor, rectification: Rectification, done_on: date
+) -> Rectification:
     r = (
         Rectification.objects.select_for_update()
         .select_related("meeting__organization")
@@ -700,7 +703,7 @@ def rectification_done(*, actor: Any, rectification: Rectification, done_on: dat
 
 @transaction.atomic(durable=True)
 def leave_approve(
-    *, actor: Any, member: Member, starts_on: date, ends_on: date, reason: str
+    *, actor: Actor, member: Member, starts_on: date, ends_on: date, reason: str
 ) -> Leave:
     """Record an approved reason for staying away from organizational life (长期外出、病休…)."""
     _check_org(actor, member.organization)
@@ -762,7 +765,7 @@ def handlings_open_for_absence(as_of: date) -> int:
 
 @transaction.atomic(durable=True)
 def handling_decide(
-    *, actor: Any, handling: Handling, decision: str, note: str, decided_on: date
+    *, actor: Actor, handling: Handling, decision: str, note: str, decided_on: date
 ) -> Handling:
     """Record what the branch (and the committee above) decided. The platform never changes the
     member's standing by itself: removal and the like go through the member services."""

@@ -12,7 +12,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
-from dangjian.web.access import member_required, staff_required
+from dangjian.web.access import AuthedRequest, member_required, staff_required
 from dangjian.web.forms import add_domain_error, perform, submit
 from dangjian.web.paging import paginate
 
@@ -39,7 +39,7 @@ ACCEPT = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.txt"
 KIND_LABELS = selectors.KIND_LABELS
 
 
-def _year(request: HttpRequest) -> int:
+def _year(request: AuthedRequest) -> int:
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year", today.year))
@@ -52,7 +52,7 @@ home_view = scope_home("meetings:calendar")
 
 
 @staff_required("view")
-def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
+def calendar_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """A branch's (or group's) year: kinds × months with each meeting; a committee's: its
     sub-organizations × months with meetings held and planned (two grouped queries)."""
     org = org_selectors.org_get(request.user, pk)
@@ -74,7 +74,7 @@ def calendar_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def plan_generate_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_generate_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     try:
         n = services.plan_generate(
@@ -99,7 +99,7 @@ def plan_generate_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def plan_new_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     form = PlanForm(
         request.POST or None,
@@ -138,7 +138,7 @@ def plan_new_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def plan_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     m = selectors.meeting_get(request.user, pk, "change")
     form = PlanEditForm(
         request.POST or None,
@@ -182,7 +182,7 @@ def sign_in_url(m: Meeting) -> str:
 
 
 @staff_required("view")
-def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     m = selectors.meeting_get(request.user, pk)
     can_change = policy.can(request.user, "change", m.organization)
     parts = selectors.meeting_parts(m)
@@ -215,7 +215,7 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+def publish_view(request: AuthedRequest, pk: int) -> HttpResponse:
     m = selectors.meeting_get(request.user, pk, "change")
     return perform(
         request,
@@ -228,7 +228,7 @@ def publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel_view(request: AuthedRequest, pk: int) -> HttpResponse:
     m = selectors.meeting_get(request.user, pk, "change")
     return perform(
         request,
@@ -241,7 +241,7 @@ def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _marks_from_post(request: HttpRequest, ids: list[int]) -> dict[int, services.Mark]:
+def _marks_from_post(request: AuthedRequest, ids: list[int]) -> dict[int, services.Mark]:
     marks = {}
     for mid in ids:
         status = request.POST.get(f"att_{mid}")
@@ -257,7 +257,7 @@ def _marks_from_post(request: HttpRequest, ids: list[int]) -> dict[int, services
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def record_view(
-    request: HttpRequest, pk: int | None = None, org_pk: int | None = None
+    request: AuthedRequest, pk: int | None = None, org_pk: int | None = None
 ) -> HttpResponse:
     """Record a meeting as held: a planned one (pk) or one not on the plan (org_pk)."""
     meeting = selectors.meeting_get(request.user, pk, "change") if pk else None
@@ -382,7 +382,7 @@ def record_view(
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def appraisal_view(request: HttpRequest, pk: int) -> HttpResponse:
+def appraisal_view(request: AuthedRequest, pk: int) -> HttpResponse:
     m = selectors.meeting_get(request.user, pk, "change")
     if m.kind != MeetingKind.REVIEW or m.status != MeetingStatus.HELD or m.held_on is None:
         messages.error(request, "请先登记已召开的民主评议党员会议，再录入评定等次。")
@@ -425,7 +425,7 @@ def appraisal_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def rectification_view(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_view(request: AuthedRequest, pk: int) -> HttpResponse:
     m = selectors.meeting_get(request.user, pk, "change")
     form = RectificationForm(request.POST)
     if not form.is_valid():
@@ -442,7 +442,7 @@ def rectification_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def rectification_done_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+def rectification_done_view(request: AuthedRequest, pk: int, rid: int) -> HttpResponse:
     m = selectors.meeting_get(request.user, pk, "change")
     r = selectors.rectification_get(m, rid)
     return perform(
@@ -457,13 +457,13 @@ def rectification_done_view(request: HttpRequest, pk: int, rid: int) -> HttpResp
 
 
 @staff_required("view")
-def attachment_view(request: HttpRequest, pk: int, aid: int) -> Any:
+def attachment_view(request: AuthedRequest, pk: int, aid: int) -> Any:
     m = selectors.meeting_get(request.user, pk)
     return uploads.download(selectors.attachment_get(m, aid))
 
 
 @staff_required("view")
-def export_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def export_view(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     m = selectors.meeting_get(request.user, pk)
     if m.status != MeetingStatus.HELD:
         raise Http404("会议尚未召开")
@@ -488,7 +488,7 @@ def export_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @staff_required("view")
-def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_view(request: AuthedRequest, member_id: int) -> HttpResponse:
     """One member's participation: every meeting of their branch they were expected at, month by
     month,
     approved absences, handling cases."""
@@ -509,7 +509,7 @@ def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def leave_view(request: HttpRequest, member_id: int) -> HttpResponse:
+def leave_view(request: AuthedRequest, member_id: int) -> HttpResponse:
     member = member_selectors.member_get(request.user, member_id)
     form = LeaveForm(request.POST)
     if not form.is_valid():
@@ -525,7 +525,7 @@ def leave_view(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 @staff_required("view")
-def handlings_view(request: HttpRequest, pk: int) -> HttpResponse:
+def handlings_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
     qs = selectors.handlings_of(org)
     return render(
@@ -541,7 +541,7 @@ def handlings_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def handling_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+def handling_decide_view(request: AuthedRequest, pk: int) -> HttpResponse:
     h = selectors.handling_get(request.user, pk, "change")
     form = DecisionForm(request.POST or None, initial={"decided_on": timezone.localdate()})
 
@@ -572,7 +572,7 @@ def handling_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
-def my_view(request: HttpRequest) -> HttpResponse:
+def my_view(request: AuthedRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     today = timezone.localdate()
     upcoming = selectors.member_upcoming(member)
@@ -593,7 +593,7 @@ def my_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def member_meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
+def member_meeting_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """The meeting on the member's phone: what, when, where; the sign-in button on the day (the QR
     code in the room carries the sign-in code)."""
     member = member_selectors.own_member(request.user)
@@ -607,7 +607,7 @@ def member_meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_required
 @require_POST
-def sign_in_view(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_in_view(request: AuthedRequest, pk: int) -> HttpResponse:
     m = selectors.meeting_for_sign_in(pk)
     return perform(
         request,

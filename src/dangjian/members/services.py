@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record, diff
 from dangjian.core import crypto, idnumber
 from dangjian.core.dates import add_months
@@ -51,7 +52,7 @@ class MemberData:
     work_unit: str = ""
 
 
-def _require(actor: Any, action: str, organization: Organization) -> None:
+def _require(actor: Actor, action: str, organization: Organization) -> None:
     if actor is not None and not policy.can(actor, action, organization):
         raise NotVisible()
 
@@ -167,7 +168,7 @@ def snapshot(member: Member) -> dict[str, Any]:
 
 @transaction.atomic(durable=True)
 def member_create(
-    *, actor: Any, organization: Organization, member_no: str, data: MemberData
+    *, actor: Actor, organization: Organization, member_no: str, data: MemberData
 ) -> Member:
     """Add a member to a branch's roster (建档), with the first history entry."""
     return member_create_within(
@@ -176,7 +177,7 @@ def member_create(
 
 
 def member_create_within(
-    *, actor: Any, organization: Organization, member_no: str, data: MemberData
+    *, actor: Actor, organization: Organization, member_no: str, data: MemberData
 ) -> Member:
     """`member_create` inside the caller's transaction (another domain write that creates the member
     as part of its own, e.g. an admission approved in recruitment)."""
@@ -215,7 +216,7 @@ def member_create_within(
 
 
 @transaction.atomic(durable=True)
-def member_update(*, actor: Any, member: Member, data: MemberData) -> Member:
+def member_update(*, actor: Actor, member: Member, data: MemberData) -> Member:
     """Correct a member's record. Status changes go through `member_change_status`."""
     _require(actor, "change", member.organization)
     m = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
@@ -247,7 +248,7 @@ def member_update(*, actor: Any, member: Member, data: MemberData) -> Member:
 
 @transaction.atomic(durable=True)
 def member_change_status(
-    *, actor: Any, member: Member, to_status: str, on: date, reason: str
+    *, actor: Actor, member: Member, to_status: str, on: date, reason: str
 ) -> Member:
     """Record a membership decision already taken (conversion, suspension, restoration, exit).
 
@@ -259,7 +260,7 @@ def member_change_status(
 
 
 def member_change_status_within(
-    *, actor: Any, member: Member, to_status: str, on: date, reason: str
+    *, actor: Actor, member: Member, to_status: str, on: date, reason: str
 ) -> Member:
     """`member_change_status` inside the caller's transaction (a conversion approved in recruitment)
     ."""
@@ -319,7 +320,7 @@ def member_change_status_within(
 
 @transaction.atomic(durable=True)
 def member_move(
-    *, actor: Any, member: Member, organization: Organization, on: date, reason: str
+    *, actor: Actor, member: Member, organization: Organization, on: date, reason: str
 ) -> Member:
     """Re-assign a member to another organization inside the actor's scope (not a transfer
     letter)."""

@@ -9,7 +9,7 @@ import io
 import openpyxl
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,7 +19,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError
 from dangjian.core.spreadsheet import escape_cell
 from dangjian.orgs import selectors as org_selectors
-from dangjian.web.access import staff_required
+from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import submit
 from dangjian.web.paging import paginate
 
@@ -29,20 +29,20 @@ from .forms import MemberForm, StatusForm
 from .validation import fen_to_yuan
 
 
-def _filter_org(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _filter_org(request: AuthedRequest):  # type: ignore[no-untyped-def]
     raw = request.GET.get("org", "")
     if raw.isdigit():
         return org_selectors.org_get(request.user, int(raw))
     return None
 
 
-def _done(request: HttpRequest, message: str, pk: int) -> HttpResponse:
+def _done(request: AuthedRequest, message: str, pk: int) -> HttpResponse:
     messages.success(request, message)
     return redirect("members:detail", pk)
 
 
 @staff_required("view")
-def list_view(request: HttpRequest) -> HttpResponse:
+def list_view(request: AuthedRequest) -> HttpResponse:
     org = _filter_org(request)
     qs = selectors.member_search(
         request.user,
@@ -76,7 +76,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required("view")
-def lookup_view(request: HttpRequest) -> JsonResponse:
+def lookup_view(request: AuthedRequest) -> JsonResponse:
     """Member picker: name or number, within an organization's subtree the user can see."""
     org = _filter_org(request)
     qs = selectors.member_search(
@@ -97,7 +97,7 @@ def lookup_view(request: HttpRequest) -> JsonResponse:
 
 
 @staff_required("view")
-def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
     selectors.member_log_view(request.user, member)
     ctx = {
@@ -115,7 +115,7 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("view")
 @require_POST
-def unmask_view(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+def unmask_view(request: AuthedRequest, pk: int, field: str) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
     try:
         value = selectors.member_unmask(request.user, member, field)
@@ -128,7 +128,7 @@ def unmask_view(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def create_view(request: HttpRequest) -> HttpResponse:
+def create_view(request: AuthedRequest) -> HttpResponse:
     org = _filter_org(request)
     if org is None or not policy.can(request.user, "change", org):
         messages.info(request, "请先在组织页面选择要新增党员的党支部。")
@@ -160,7 +160,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk, "change")
     initial = {
         "member_no": member.member_no,
@@ -208,7 +208,7 @@ def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def status_view(request: HttpRequest, pk: int) -> HttpResponse:
+def status_view(request: AuthedRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk, "change")
     form = StatusForm(request.POST or None, initial={"on": timezone.localdate()})
     response = submit(
@@ -248,7 +248,7 @@ EXPORT_COLUMNS = [
 
 
 @staff_required("view")
-def export_view(request: HttpRequest) -> HttpResponse:
+def export_view(request: AuthedRequest) -> HttpResponse:
     """The current filtered list as .xlsx (or .csv); masked unless the viewer may unmask."""
 
     org = _filter_org(request)

@@ -6,13 +6,13 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
 from dangjian.compliance.engine import REGISTRY, SEVERITY_LABELS
-from dangjian.web.access import admin_required, signed_in
+from dangjian.web.access import AuthedRequest, admin_required, signed_in
 from dangjian.web.forms import submit
 from dangjian.web.paging import paginate
 
@@ -24,7 +24,7 @@ from .outbound import contact_update
 
 
 @signed_in
-def inbox_view(request: HttpRequest) -> HttpResponse:
+def inbox_view(request: AuthedRequest) -> HttpResponse:
     page = paginate(request, selectors.inbox(request.user))
     notices = list(selectors.notices(request.user)[:20]) if page.number == 1 else []
     return render(
@@ -42,7 +42,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_POST
-def notice_open_view(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_open_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """Open a notice: mark it read and go where it points (inside the platform only)."""
     notice = services.notice_mark_read(user=request.user, notice_id=pk)
     return redirect(
@@ -54,19 +54,19 @@ def notice_open_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @signed_in
 @require_POST
-def read_view(request: HttpRequest, pk: int) -> HttpResponse:
+def read_view(request: AuthedRequest, pk: int) -> HttpResponse:
     services.reminder_mark_read(user=request.user, reminder_id=pk)
     return redirect("notify:inbox")
 
 
-def _base(request: HttpRequest) -> str:
+def _base(request: AuthedRequest) -> str:
     member_only = policy.is_member_account(request.user) and not policy.is_staff(request.user)
     return "web/member_base.html" if member_only else "web/base.html"
 
 
 @signed_in
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: AuthedRequest) -> HttpResponse:
     """提醒方式: where this person wants reminders besides the inbox."""
     contact = selectors.contact_of(request.user)
     initial = (
@@ -105,7 +105,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required("system_admin")
-def deliveries_view(request: HttpRequest) -> HttpResponse:
+def deliveries_view(request: AuthedRequest) -> HttpResponse:
     """外发记录: every outbound message and its attempts (system administrator)."""
     status, channel = request.GET.get("status", ""), request.GET.get("channel", "")
     qs = selectors.deliveries(status=status, channel=channel)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record, diff
 from dangjian.compliance.packs import rule_params
 from dangjian.core.dates import add_months, months_between
@@ -34,7 +35,7 @@ CODE_MAX = 32
 NAME_MAX = 100
 
 
-def _require(actor: Any, action: str, organization: Organization | None) -> None:
+def _require(actor: Actor, action: str, organization: Organization | None) -> None:
     """System writes (CLI, import, seed) pass actor=None; a person must hold the scope."""
     if actor is None:
         return
@@ -82,7 +83,7 @@ def _check_text(value: str, field: str, label: str, max_len: int) -> str:
 @transaction.atomic(durable=True)
 def org_create(
     *,
-    actor: Any,
+    actor: Actor,
     parent: Organization | None,
     code: str,
     name: str,
@@ -133,7 +134,7 @@ def org_create(
 @transaction.atomic(durable=True)
 def org_update(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization,
     name: str,
     category: str,
@@ -171,7 +172,7 @@ def org_update(
 
 @transaction.atomic(durable=True)
 def org_move(
-    *, actor: Any, organization: Organization, new_parent: Organization, on: date | None = None
+    *, actor: Actor, organization: Organization, new_parent: Organization, on: date | None = None
 ) -> Organization:
     """Move an organization, with its whole subtree, under another parent."""
     _require(actor, "manage", organization)
@@ -203,7 +204,9 @@ def org_move(
 
 
 @transaction.atomic(durable=True)
-def org_dissolve(*, actor: Any, organization: Organization, on: date, reason: str) -> Organization:
+def org_dissolve(
+    *, actor: Actor, organization: Organization, on: date, reason: str
+) -> Organization:
     """Dissolve an organization that has no members and no active sub-organizations."""
 
     _require(actor, "manage", organization)
@@ -237,7 +240,7 @@ def org_dissolve(*, actor: Any, organization: Organization, on: date, reason: st
 
 @transaction.atomic(durable=True)
 def org_merge(
-    *, actor: Any, source: Organization, target: Organization, on: date, reason: str
+    *, actor: Actor, source: Organization, target: Organization, on: date, reason: str
 ) -> Organization:
     """Merge `source` into `target`: its members and sub-organizations move, then it is
     dissolved."""
@@ -303,7 +306,7 @@ def org_merge(
 
 @transaction.atomic(durable=True)
 def term_create(
-    *, actor: Any, organization: Organization, elected_on: date, term_years: int, note: str = ""
+    *, actor: Actor, organization: Organization, elected_on: date, term_years: int, note: str = ""
 ) -> Term:
     """Record a committee election (a new 届): the elected date and the term length."""
     _require(actor, "change", organization)
@@ -332,7 +335,7 @@ def term_create(
 @transaction.atomic(durable=True)
 def post_assign(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization,
     member: Any,
     post: str,
@@ -381,7 +384,7 @@ def post_assign(
 
 
 @transaction.atomic(durable=True)
-def post_end(*, actor: Any, post: Post, ended_on: date) -> Post:
+def post_end(*, actor: Actor, post: Post, ended_on: date) -> Post:
     """End a post (离任); the record is kept."""
     _require(actor, "change", post.organization)
     p = Post.objects.select_for_update().get(pk=post.pk)
@@ -406,7 +409,7 @@ def post_end(*, actor: Any, post: Post, ended_on: date) -> Post:
 
 
 @transaction.atomic(durable=True)
-def org_set_joint(*, actor: Any, organization: Organization, is_joint: bool) -> Organization:
+def org_set_joint(*, actor: Actor, organization: Organization, is_joint: bool) -> Organization:
     """Mark a branch as a joint branch (联合党支部) of several units, or undo it."""
     _require(actor, "manage", organization)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -495,7 +498,7 @@ def _unique_credit_code(code: str, exclude_pk: int | None = None) -> None:
 
 
 @transaction.atomic(durable=True)
-def unit_create(*, actor: Any, committee: Organization, **fields: Any) -> Any:
+def unit_create(*, actor: Actor, committee: Organization, **fields: Any) -> Any:
     """Register a unit or a project in a committee's charge."""
 
     _require(actor, "change", committee)
@@ -513,7 +516,7 @@ def unit_create(*, actor: Any, committee: Organization, **fields: Any) -> Any:
 
 
 @transaction.atomic(durable=True)
-def unit_update(*, actor: Any, unit: Any, **fields: Any) -> Any:
+def unit_update(*, actor: Actor, unit: Any, **fields: Any) -> Any:
     """Change a unit's figures, dates or the organization set up in it; the changes are audited."""
 
     _require(actor, "change", unit.committee)
@@ -538,7 +541,7 @@ def unit_update(*, actor: Any, unit: Any, **fields: Any) -> Any:
 @transaction.atomic(durable=True)
 def org_request_submit(
     *,
-    actor: Any,
+    actor: Actor,
     committee: Organization,
     proposed_name: str,
     proposed_kind: str,
@@ -579,7 +582,7 @@ def org_request_submit(
 
 @transaction.atomic(durable=True)
 def org_request_answer(
-    *, actor: Any, request: Any, decision: str, answered_on: date, reply: str
+    *, actor: Actor, request: Any, decision: str, answered_on: date, reply: str
 ) -> Any:
     """Answer a request (同意 / 不同意) with the reply's number and reasons."""
 
@@ -625,7 +628,7 @@ def term_end(term: Term) -> date:
 @transaction.atomic(durable=True)
 def election_request(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization,
     requested_on: date,
     approved_on: date | None = None,
@@ -692,7 +695,7 @@ def election_validity(
 @transaction.atomic(durable=True)
 def election_result(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization,
     held_on: date,
     eligible: int,
@@ -800,7 +803,7 @@ def election_result(
 
 @transaction.atomic(durable=True)
 def election_report(
-    *, actor: Any, election: Any, reported_on: date, secretary_approved_on: date | None = None
+    *, actor: Actor, election: Any, reported_on: date, secretary_approved_on: date | None = None
 ) -> Any:
     """Record that the result was reported upward and the secretary's approval came back
     (TERM-07)."""
@@ -833,7 +836,7 @@ def election_report(
 
 
 @transaction.atomic(durable=True)
-def term_extend(*, actor: Any, term: Term, until: date, approved_on: date, reason: str) -> Term:
+def term_extend(*, actor: Actor, term: Term, until: date, approved_on: date, reason: str) -> Term:
     """Record the higher committee's approval to postpone the re-election (延期换届) until a date.
 
     More than 12 months is recorded (the approval is a fact) but reported as TERM-04.

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
 from dangjian.core.errors import DomainError
-from dangjian.web.access import staff_required
+from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import submit
 from dangjian.web.paging import paginate
 
@@ -31,7 +31,7 @@ from .models import Organization, OrgRequest
 
 
 def _page(
-    request: HttpRequest, org: Organization, form: Any, title: str, submit_label: str, back: str
+    request: AuthedRequest, org: Organization, form: Any, title: str, submit_label: str, back: str
 ) -> HttpResponse:
     return render(
         request,
@@ -47,7 +47,7 @@ def _page(
     )
 
 
-def _back(request: HttpRequest, message: str, name: str, pk: int) -> HttpResponse:
+def _back(request: AuthedRequest, message: str, name: str, pk: int) -> HttpResponse:
     messages.success(request, message)
     return redirect(name, pk)
 
@@ -56,7 +56,7 @@ def _back(request: HttpRequest, message: str, name: str, pk: int) -> HttpRespons
 
 
 @staff_required("view")
-def units_view(request: HttpRequest, pk: int) -> HttpResponse:
+def units_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
     kind = request.GET.get("kind", "")
     page = paginate(request, selectors.units_of(org, kind))
@@ -79,7 +79,7 @@ def units_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _unit_data(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
+def _unit_data(request: AuthedRequest, d: dict[str, Any]) -> dict[str, Any]:
     code = (d.pop("organization_code") or "").strip()
     organization = selectors.org_by_code(request.user, code) if code else None
     return {**d, "organization": organization}
@@ -87,7 +87,7 @@ def _unit_data(request: HttpRequest, d: dict[str, Any]) -> dict[str, Any]:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def unit_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = UnitForm(
         request.POST or None,
@@ -104,7 +104,7 @@ def unit_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def unit_edit_view(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
+def unit_edit_view(request: AuthedRequest, pk: int, unit_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     unit = selectors.unit_get(org, unit_id)
     initial = {
@@ -134,7 +134,7 @@ def unit_edit_view(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def request_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def request_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = OrgRequestForm(request.POST or None, initial={"submitted_on": timezone.localdate()})
     choices = selectors.uncovered_units(org)
@@ -157,7 +157,7 @@ def request_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def request_answer_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def request_answer_view(request: AuthedRequest, pk: int, request_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     req = selectors.request_get(org, request_id)
     form = OrgRequestAnswerForm(request.POST or None, initial={"answered_on": timezone.localdate()})
@@ -171,7 +171,7 @@ def request_answer_view(request: HttpRequest, pk: int, request_id: int) -> HttpR
 
 @staff_required("manage")
 @require_POST
-def set_joint_view(request: HttpRequest, pk: int) -> HttpResponse:
+def set_joint_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     try:
         o = services.org_set_joint(
@@ -188,7 +188,7 @@ def set_joint_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def elections_view(request: HttpRequest, pk: int) -> HttpResponse:
+def elections_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
     today = timezone.localdate()
     terms = list(selectors.org_terms(org)[:20])
@@ -213,7 +213,7 @@ def elections_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def election_request_view(request: HttpRequest, pk: int) -> HttpResponse:
+def election_request_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = ElectionRequestForm(request.POST or None, initial={"requested_on": timezone.localdate()})
     return submit(
@@ -227,7 +227,7 @@ def election_request_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def election_result_view(request: HttpRequest, pk: int) -> HttpResponse:
+def election_result_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     default_years = 5 if org.kind == "committee" or org.category in {"village", "community"} else 3
     form = ElectionResultForm(request.POST or None, initial={"term_years": default_years})
@@ -246,7 +246,7 @@ def election_result_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def election_report_view(request: HttpRequest, pk: int, election_id: int) -> HttpResponse:
+def election_report_view(request: AuthedRequest, pk: int, election_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     election = selectors.election_get(org, election_id)
     form = ElectionReportForm(
@@ -266,7 +266,7 @@ def election_report_view(request: HttpRequest, pk: int, election_id: int) -> Htt
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def term_extend_view(request: HttpRequest, pk: int, term_id: int) -> HttpResponse:
+def term_extend_view(request: AuthedRequest, pk: int, term_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
     parent = selectors.org_parent(org) if org.depth > 1 else None
     if parent is None or not policy.can(request.user, "change", parent):

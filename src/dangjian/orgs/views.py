@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.accounts import policy
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError
-from dangjian.web.access import staff_required
+from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import add_domain_error, submit
 
 from . import selectors, services
@@ -34,7 +34,7 @@ def scope_home(target: str | Callable[[Organization], str]) -> Callable[..., Htt
     first grant). `target` is the page's URL name, or a function of the organization giving it."""
 
     @staff_required("view")
-    def home_view(request: HttpRequest) -> HttpResponse:
+    def home_view(request: AuthedRequest) -> HttpResponse:
         root = selectors.org_roots(request.user).first()
         if root is None:
             raise Http404
@@ -44,7 +44,7 @@ def scope_home(target: str | Callable[[Organization], str]) -> Callable[..., Htt
 
 
 @staff_required("view")
-def tree_view(request: HttpRequest) -> HttpResponse:
+def tree_view(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     results = list(selectors.org_search(request.user, q)) if q else None
     roots = list(selectors.org_roots(request.user))
@@ -52,7 +52,7 @@ def tree_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required("view")
-def lookup_view(request: HttpRequest) -> JsonResponse:
+def lookup_view(request: AuthedRequest) -> JsonResponse:
     """Organization picker: search as you type, within the user's scope for the given action."""
     action = request.GET.get("action", "view")
     if action not in {"view", "change", "manage"}:
@@ -65,7 +65,7 @@ def lookup_view(request: HttpRequest) -> JsonResponse:
 
 
 @staff_required("view")
-def children_view(request: HttpRequest, pk: int) -> HttpResponse:
+def children_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """htmx partial: the children of one node (lazy expansion)."""
     parent = selectors.org_get(request.user, pk)
     children = selectors.org_children_with_counts(request.user, parent)
@@ -73,7 +73,7 @@ def children_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk)
     counts, sub_counts = selectors.org_summary(org)
     terms = list(selectors.org_terms(org)[:10])
@@ -102,7 +102,7 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     org: Organization | None,
     form,
     title: str,
@@ -123,14 +123,14 @@ def _form_page(
     )
 
 
-def _done(request: HttpRequest, message: str, pk: int) -> HttpResponse:
+def _done(request: AuthedRequest, message: str, pk: int) -> HttpResponse:
     messages.success(request, message)
     return redirect("orgs:detail", pk)
 
 
 @staff_required("manage")
 @require_http_methods(["GET", "POST"])
-def create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     parent = selectors.org_get(request.user, pk, "manage")
     form = OrgCreateForm(
         request.POST or None,
@@ -146,7 +146,7 @@ def create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("manage")
 @require_http_methods(["GET", "POST"])
-def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgUpdateForm(
         request.POST or None, initial={"name": org.name, "kind": org.kind, "category": org.category}
@@ -161,7 +161,7 @@ def edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("manage")
 @require_http_methods(["GET", "POST"])
-def move_view(request: HttpRequest, pk: int) -> HttpResponse:
+def move_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgMoveForm(request.POST or None)
 
@@ -180,7 +180,7 @@ def move_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("manage")
 @require_http_methods(["GET", "POST"])
-def dissolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+def dissolve_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgDissolveForm(request.POST or None, initial={"on": timezone.localdate()})
     return submit(
@@ -193,7 +193,7 @@ def dissolve_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("manage")
 @require_http_methods(["GET", "POST"])
-def merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+def merge_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
     form = OrgMergeForm(request.POST or None, initial={"on": timezone.localdate()})
 
@@ -216,7 +216,7 @@ def merge_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def term_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def term_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     default_years = 5 if org.kind == "committee" or org.category in {"village", "community"} else 3
     form = TermForm(request.POST or None, initial={"term_years": default_years})
@@ -230,7 +230,7 @@ def term_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def post_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     form = PostForm(request.POST or None)
     # members of this organization's line (a group's leader comes from its branch)
@@ -262,7 +262,7 @@ def post_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def post_end_view(request: HttpRequest, pk: int, post_id: int) -> HttpResponse:
+def post_end_view(request: AuthedRequest, pk: int, post_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     post = selectors.post_get(org, post_id)
     try:

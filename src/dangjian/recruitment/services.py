@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber, uploads
 from dangjian.core.dates import add_months
@@ -41,7 +42,7 @@ from .versions import default_version, params
 
 
 @transaction.atomic(durable=True)
-def holiday_set(*, actor: Any, day: date, workday: bool, name: str) -> Holiday:
+def holiday_set(*, actor: Actor, day: date, workday: bool, name: str) -> Holiday:
 
     if not policy.has_admin_role(actor, Role.SYSTEM_ADMIN):
         raise NotVisible()
@@ -59,7 +60,7 @@ def holiday_set(*, actor: Any, day: date, workday: bool, name: str) -> Holiday:
 # ------------------------------------------------------------------ helpers
 
 
-def _check_org(actor: Any, org: Any) -> None:
+def _check_org(actor: Actor, org: Any) -> None:
     if not policy.can(actor, "change", org):
         raise NotVisible()
 
@@ -95,7 +96,7 @@ class Person:
 @transaction.atomic(durable=True)
 def candidate_apply(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Any,
     person: Person,
     applied_on: date,
@@ -184,7 +185,7 @@ def candidate_apply(
     return c
 
 
-def _attach(c: Candidate, step: int, stored: list[uploads.StoredFile], actor: Any) -> None:
+def _attach(c: Candidate, step: int, stored: list[uploads.StoredFile], actor: Actor) -> None:
     uploads.records(Document, stored, actor, candidate=c, step=step)
 
 
@@ -253,7 +254,7 @@ def _check_vote(vote: Vote | None, what: str) -> dict[str, int]:
     }
 
 
-def _full_member(m: Member | None, actor: Any, label: str) -> Member:
+def _full_member(m: Member | None, actor: Actor, label: str) -> Member:
     if m is None:
         raise DomainError("required", f"请选择{label}", field="members")
     if m.status != "full":
@@ -273,7 +274,7 @@ class _Step:
     and the inputs some steps need. A step's check raises a DomainError or returns what the audit
     event should add."""
 
-    actor: Any
+    actor: Actor
     c: Candidate
     on: date
     p: dict[str, Any]
@@ -459,7 +460,7 @@ REPEATABLE_STEPS = {6, 21}
 @transaction.atomic(durable=True)
 def candidate_step(
     *,
-    actor: Any,
+    actor: Actor,
     candidate: Candidate,
     step: int,
     on: date,
@@ -555,7 +556,7 @@ def candidate_step(
 
 
 def _admit(
-    actor: Any, c: Candidate, approved_on: date, fee_category: str, fee_base_fen: int
+    actor: Actor, c: Candidate, approved_on: date, fee_category: str, fee_base_fen: int
 ) -> None:
     """Approval creates the probationary member: joined on the admission meeting's date, party fees
     from that month (ledger rows from the admission month to this one)."""
@@ -603,7 +604,7 @@ def _admit(
     rollup_refresh(months=list(range(first, now + 1)), organization_ids=[m.organization_id])
 
 
-def _convert(actor: Any, c: Candidate, approved_on: date) -> None:
+def _convert(actor: Actor, c: Candidate, approved_on: date) -> None:
     """Conversion approved: the member becomes full from the end of probation (party age counts
     from it)."""
 
@@ -622,7 +623,7 @@ def _convert(actor: Any, c: Candidate, approved_on: date) -> None:
 
 @transaction.atomic(durable=True)
 def candidate_notice(
-    *, actor: Any, candidate: Candidate, starts_on: date, ends_on: date
+    *, actor: Actor, candidate: Candidate, starts_on: date, ends_on: date
 ) -> Candidate:
     """Public notice of the development object before admission: at least 5 working days (holiday
     calendar with make-up days) [L]."""
@@ -656,7 +657,7 @@ def candidate_notice(
 
 @transaction.atomic(durable=True)
 def exception_approve(
-    *, actor: Any, candidate: Candidate, step: int, reason: str, approving_org: Any
+    *, actor: Actor, candidate: Candidate, step: int, reason: str, approving_org: Any
 ) -> StepException:
     """A higher committee approves a justified exception for one step (e.g. training in a rare case)
     ."""
@@ -694,7 +695,7 @@ def exception_approve(
 
 @transaction.atomic(durable=True)
 def candidate_extend(
-    *, actor: Any, candidate: Candidate, meeting_on: date, months: int
+    *, actor: Actor, candidate: Candidate, meeting_on: date, months: int
 ) -> Candidate:
     """Extend the probation once, by 6 to 12 months, by a general-meeting decision (FZ14 Art 32)."""
     c = _lock(candidate)
@@ -727,7 +728,7 @@ def candidate_extend(
 
 @transaction.atomic(durable=True)
 def candidate_cancel(
-    *, actor: Any, candidate: Candidate, meeting_on: date, reason: str
+    *, actor: Actor, candidate: Candidate, meeting_on: date, reason: str
 ) -> Candidate:
     """Cancel the probationary membership (取消预备党员资格): a general-meeting decision at or
     after the
@@ -773,7 +774,7 @@ def candidate_cancel(
 
 
 @transaction.atomic(durable=True)
-def candidate_close(*, actor: Any, candidate: Candidate, on: date, reason: str) -> Candidate:
+def candidate_close(*, actor: Actor, candidate: Candidate, on: date, reason: str) -> Candidate:
     """End the pipeline before admission (withdrawn, not admitted, moved away)."""
     c = _lock(candidate)
     _check_org(actor, c.organization)

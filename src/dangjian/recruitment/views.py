@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +21,7 @@ from dangjian.core import uploads
 from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
-from dangjian.web.access import admin_required, staff_required
+from dangjian.web.access import AuthedRequest, admin_required, staff_required
 from dangjian.web.forms import perform, submit
 
 from . import selectors, services
@@ -39,7 +39,7 @@ home_view = scope_home("recruitment:board")
 
 
 @staff_required("view")
-def board_view(request: HttpRequest, pk: int) -> HttpResponse:
+def board_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """A branch: its open records by stage with the next step and its date. A committee: counts by
     stage per sub-organization (one grouped query) and the year's figures."""
     org = org_selectors.org_get(request.user, pk)
@@ -77,7 +77,7 @@ def board_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def apply_view(request: HttpRequest, pk: int) -> HttpResponse:
+def apply_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     form = ApplyForm(request.POST or None, initial={"applied_on": timezone.localdate()})
 
@@ -125,7 +125,7 @@ def _step_form(c: Candidate, step: int | None, data: Any = None) -> StepForm:
 
 
 @staff_required("view")
-def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk)
     nxt = selectors.next_step(c)
     step = nxt[0] if nxt else None
@@ -135,7 +135,7 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest, c: Candidate, step: int | None, form: StepForm
+    request: AuthedRequest, c: Candidate, step: int | None, form: StepForm
 ) -> dict[str, Any]:
     parts = selectors.candidate_parts(c)
     docs = parts["documents"]
@@ -182,7 +182,7 @@ def committee_can(user: Any, c: Candidate) -> bool:
 
 @staff_required("change")
 @require_POST
-def step_view(request: HttpRequest, pk: int) -> HttpResponse:
+def step_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk, "change")
     try:
         step = int(request.POST.get("step", "0"))
@@ -232,13 +232,13 @@ def step_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _post_date(request: HttpRequest, name: str) -> date:
+def _post_date(request: AuthedRequest, name: str) -> date:
     return date.fromisoformat(request.POST.get(name, ""))
 
 
 @staff_required("change")
 @require_POST
-def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk, "change")
     return perform(
         request,
@@ -257,7 +257,7 @@ def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def close_view(request: HttpRequest, pk: int) -> HttpResponse:
+def close_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk, "change")
     return perform(
         request,
@@ -276,7 +276,7 @@ def close_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+def extend_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk, "change")
     return perform(
         request,
@@ -295,7 +295,7 @@ def extend_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk)
     return perform(
         request,
@@ -314,7 +314,7 @@ def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def exception_view(request: HttpRequest, pk: int) -> HttpResponse:
+def exception_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk)
     org = org_selectors.org_get(request.user, int(request.POST.get("org", "0") or 0), "change")
     return perform(
@@ -334,13 +334,13 @@ def exception_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def document_view(request: HttpRequest, pk: int, did: int) -> Any:
+def document_view(request: AuthedRequest, pk: int, did: int) -> Any:
     c = selectors.candidate_get(request.user, pk)
     return uploads.download(selectors.document_get(c, did))
 
 
 @staff_required("view")
-def pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pdf_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk)
     data = timeline_pdf(c)
     with transaction.atomic():
@@ -356,7 +356,7 @@ def pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required("system_admin")
 @require_http_methods(["GET", "POST"])
-def holidays_view(request: HttpRequest) -> HttpResponse:
+def holidays_view(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         return perform(
             request,

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.models import User
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
@@ -26,7 +28,7 @@ TRANSITIONS = {
 @transaction.atomic(durable=True)
 def task_create(
     *,
-    actor: Any,
+    actor: User,
     issuer_org: Any,
     title: str,
     body: str,
@@ -90,7 +92,7 @@ def task_create(
 
 
 def _attach(
-    task: Task, assignment: Assignment | None, stored: list[uploads.StoredFile], actor: Any
+    task: Task, assignment: Assignment | None, stored: list[uploads.StoredFile], actor: Actor
 ) -> None:
     uploads.records(Attachment, stored, actor, task=task, assignment=assignment)
 
@@ -105,7 +107,7 @@ def _lock(assignment: Assignment) -> Assignment:
 
 @transaction.atomic(durable=True)
 def assignment_reply(
-    *, actor: Any, assignment: Assignment, reply: str, files: list[Any] | None = None
+    *, actor: Actor, assignment: Assignment, reply: str, files: list[Any] | None = None
 ) -> Assignment:
     """The assignee answers with text and files (validated; all or nothing)."""
     a = _lock(assignment)
@@ -141,7 +143,7 @@ def assignment_reply(
 
 @transaction.atomic(durable=True)
 def assignment_decide(
-    *, actor: Any, assignment: Assignment, accept: bool, reason: str = ""
+    *, actor: Actor, assignment: Assignment, accept: bool, reason: str = ""
 ) -> Assignment:
     """The issuer's side accepts a reply (办结) or sends it back with a reason (退回)."""
     a = _lock(assignment)

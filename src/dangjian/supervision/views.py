@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +17,7 @@ from dangjian.core import uploads
 from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
-from dangjian.web.access import staff_required
+from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import perform, submit
 
 from . import selectors, services
@@ -26,7 +26,7 @@ from .models import Task
 
 
 @staff_required("view")
-def list_view(request: HttpRequest) -> HttpResponse:
+def list_view(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     received = list(selectors.assignments_received(request.user)[:200])
     issued = (
@@ -48,7 +48,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required("supervise")
 @require_http_methods(["GET", "POST"])
-def create_view(request: HttpRequest) -> HttpResponse:
+def create_view(request: AuthedRequest) -> HttpResponse:
     finding = None
     raw_finding = request.GET.get("finding", "")
     if raw_finding.isdigit():
@@ -108,7 +108,7 @@ def create_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required("view")
-def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     view = selectors.task_view(request.user, pk)
     task = view.task
     rows: list[dict[str, Any]] = [
@@ -137,7 +137,7 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> Any:
+def attachment_view(request: AuthedRequest, pk: int, attachment_id: int) -> Any:
     """Download an attachment: the issuer's side sees all of a task's files; an assignee sees the
     task's
     own files and its own replies' files. Always as a download, never rendered inline."""
@@ -146,7 +146,7 @@ def attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> Any:
 
 @staff_required("view")
 @require_POST
-def act_view(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+def act_view(request: AuthedRequest, pk: int, assignment_id: int) -> HttpResponse:
     view = selectors.task_view(request.user, pk)
     a = view.assignment(assignment_id)
     op = request.POST.get("op")

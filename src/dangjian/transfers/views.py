@@ -25,7 +25,7 @@ from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
-from dangjian.web.access import admin_required, member_required, staff_required
+from dangjian.web.access import AuthedRequest, admin_required, member_required, staff_required
 from dangjian.web.forms import add_domain_error, perform, split_numbers, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
 
@@ -53,7 +53,7 @@ home_view = scope_home("transfers:list")
 
 
 @staff_required("view")
-def list_view(request: HttpRequest, pk: int) -> HttpResponse:
+def list_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
     tab = request.GET.get("tab", "out")
     if tab not in dict(TABS):
@@ -94,7 +94,7 @@ def list_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     t = selectors.transfer_get(request.user, pk)
     can = selectors.abilities(request.user, t)
     return render(
@@ -168,7 +168,7 @@ ACTIONS = {
 
 @staff_required("change")
 @require_POST
-def act_view(request: HttpRequest, pk: int) -> HttpResponse:
+def act_view(request: AuthedRequest, pk: int) -> HttpResponse:
     t = selectors.transfer_get(request.user, pk)
     action = ACTIONS.get(request.POST.get("action", ""))
     if action is None:
@@ -185,7 +185,7 @@ def act_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("transfers:detail", t.pk)
 
 
-def _export(request: HttpRequest, t: Transfer, fmt: str) -> None:
+def _export(request: AuthedRequest, t: Transfer, fmt: str) -> None:
     with transaction.atomic():
         audit_record(
             actor=request.user,
@@ -197,7 +197,7 @@ def _export(request: HttpRequest, t: Transfer, fmt: str) -> None:
 
 
 @staff_required("view")
-def pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+def pdf_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
     t = selectors.transfer_get(request.user, pk)
     if not t.issued_on:
@@ -210,7 +210,7 @@ def pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def token_view(request: HttpRequest, pk: int) -> HttpResponse:
+def token_view(request: AuthedRequest, pk: int) -> HttpResponse:
     t = selectors.transfer_get(request.user, pk)
     if not t.token:
         raise Http404("该介绍信没有电子签名")
@@ -226,7 +226,7 @@ def _start_form(data: Any = None) -> StartForm:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def start_view(request: HttpRequest, member_pk: int) -> HttpResponse:
+def start_view(request: AuthedRequest, member_pk: int) -> HttpResponse:
     m = member_selectors.member_get(request.user, member_pk, "change")
     form = _start_form(request.POST or None)
 
@@ -259,7 +259,7 @@ def start_view(request: HttpRequest, member_pk: int) -> HttpResponse:
 
 @member_required
 @require_http_methods(["GET", "POST"])
-def my_view(request: HttpRequest) -> HttpResponse:
+def my_view(request: AuthedRequest) -> HttpResponse:
     """The member's own transfers on the phone: where the current one stands, and the form to start
     one."""
     member = member_selectors.own_member(request.user)
@@ -317,7 +317,7 @@ def my_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """Paste the members, preview who can go and why not, then one approval issues every letter."""
     org = org_selectors.org_get(request.user, pk, "change")
     form = BatchForm(request.POST or None)
@@ -364,7 +364,7 @@ def batch_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _signed_text(request: HttpRequest) -> str:
+def _signed_text(request: AuthedRequest) -> str:
     """A signed letter or receipt: the uploaded file (read no further than a token can be long) or
     the
     QR code's text pasted in."""
@@ -382,7 +382,7 @@ def _url(name: str, *args: Any) -> str:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def incoming_new_view(request: HttpRequest, pk: int) -> HttpResponse:
+def incoming_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """A letter from outside: import the signed file (or the QR code's text), or register the paper
     letter."""
     org = org_selectors.org_get(request.user, pk, "change")
@@ -423,7 +423,7 @@ def incoming_new_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
-def incoming_view(request: HttpRequest, pk: int) -> HttpResponse:
+def incoming_view(request: AuthedRequest, pk: int) -> HttpResponse:
     lt = selectors.incoming_get(request.user, pk)
     if request.method == "POST":
         if not policy.can(request.user, "change", lt.to_org):
@@ -458,7 +458,7 @@ def incoming_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("view")
-def receipt_download_view(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt_download_view(request: AuthedRequest, pk: int) -> HttpResponse:
     lt = selectors.incoming_get(request.user, pk)
     if not lt.receipt_token:
         raise Http404("该介绍信没有电子回执")
@@ -469,7 +469,7 @@ def receipt_download_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_POST
-def receipt_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt_upload_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     token = _signed_text(request)
     try:
@@ -483,7 +483,7 @@ def receipt_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def mobile_new_view(request: HttpRequest, pk: int) -> HttpResponse:
+def mobile_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     form = MobileForm(
         request.POST or None, initial={"direction": request.GET.get("direction", "out")}
@@ -508,7 +508,7 @@ def mobile_new_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
-def mobile_view(request: HttpRequest, pk: int) -> HttpResponse:
+def mobile_view(request: AuthedRequest, pk: int) -> HttpResponse:
     mm = selectors.mobile_get(request.user, pk)
     if request.method == "POST":
         try:
@@ -542,7 +542,7 @@ def mobile_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
-def lost_new_view(request: HttpRequest, pk: int) -> HttpResponse:
+def lost_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
     form = LostForm(request.POST or None)
     form.fields["member"].scope = member_selectors.active_members_in(request.user, org)  # type: ignore[attr-defined]
@@ -564,7 +564,7 @@ def lost_new_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
-def lost_view(request: HttpRequest, pk: int) -> HttpResponse:
+def lost_view(request: AuthedRequest, pk: int) -> HttpResponse:
     lc = selectors.lost_get(request.user, pk)
     if request.method == "POST":
         decision = request.POST.get("decision", "")
@@ -598,7 +598,7 @@ def lost_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required(Role.SECURITY_ADMIN)
 @require_http_methods(["GET", "POST"])
-def keys_view(request: HttpRequest) -> HttpResponse:
+def keys_view(request: AuthedRequest) -> HttpResponse:
     """The security admin: this deployment's signing key (generate, rotate), the keys of other
     deployments it trusts (register their published key file, revoke)."""
     if request.method == "POST":

@@ -12,10 +12,18 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from dangjian.accounts import policy
+from dangjian.accounts.models import User
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import NotVisible
 
 View = Callable[..., HttpResponse]
+
+
+class AuthedRequest(HttpRequest):
+    """A request the decorators below let through: its user is signed in (and, for staff and
+    admins, verified by the second factor). Views behind them annotate `request` with it."""
+
+    user: User
 
 
 def _log_denied(request: HttpRequest, reason: str) -> None:

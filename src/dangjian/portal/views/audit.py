@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from dangjian.accounts.constants import Role
 from dangjian.audit import actions, selectors
 from dangjian.audit.services import audit_record, audit_verify
-from dangjian.web.access import admin_required
+from dangjian.web.access import AuthedRequest, admin_required
 from dangjian.web.paging import paginate
 
 
 @admin_required(Role.AUDIT_ADMIN)
-def list_view(request: HttpRequest) -> HttpResponse:
+def list_view(request: AuthedRequest) -> HttpResponse:
     g = request.GET
     filters: dict = {
         "action": g.get("action", ""),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -14,14 +14,14 @@ from dangjian.accounts.constants import Role
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
-from dangjian.web.access import admin_required
+from dangjian.web.access import AuthedRequest, admin_required
 
 from ..forms import GrantForm, UserCreateForm
 
 
 @admin_required(Role.SYSTEM_ADMIN)
 @require_http_methods(["GET", "POST"])
-def user_list_view(request: HttpRequest) -> HttpResponse:
+def user_list_view(request: AuthedRequest) -> HttpResponse:
     """System admin: accounts, with creation, password reset and deactivation."""
     form = UserCreateForm(request.POST or None if request.POST.get("op") == "create" else None)
     issued: dict[str, str] | None = None
@@ -68,7 +68,7 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
 
 @admin_required(Role.SECURITY_ADMIN)
 @require_http_methods(["GET", "POST"])
-def grant_list_view(request: HttpRequest) -> HttpResponse:
+def grant_list_view(request: AuthedRequest) -> HttpResponse:
     """Security admin: role grants (who may do what, on which subtree)."""
     form = GrantForm(request.POST or None if request.POST.get("op") == "grant" else None)
     if request.method == "POST":

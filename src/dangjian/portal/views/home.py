@@ -4,18 +4,18 @@ own pages.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
-from dangjian.web.access import member_required, signed_in
+from dangjian.web.access import AuthedRequest, member_required, signed_in
 
 
 @signed_in
-def home_view(request: HttpRequest) -> HttpResponse:
+def home_view(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if policy.is_staff(user):
         roots = list(org_selectors.org_roots(user))
@@ -37,7 +37,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def me_view(request: HttpRequest) -> HttpResponse:
+def me_view(request: AuthedRequest) -> HttpResponse:
     """我的: the member's own record (only their own), phone-first."""
     member = member_selectors.own_member(request.user)
     posts = org_selectors.org_posts_held(member)

@@ -23,6 +23,7 @@ from dangjian.accounts import policy, services
 from dangjian.accounts.models import User
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError
+from dangjian.web.access import AuthedRequest
 
 from ..forms import LoginForm, OTPForm, PasswordChangeForm
 
@@ -52,10 +53,10 @@ def _safe_next(request: HttpRequest) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_view(request: HttpRequest) -> HttpResponse:
+def otp_view(request: AuthedRequest) -> HttpResponse:
     """Second step for staff and admins: a TOTP code or a single-use backup code."""
     user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():  # type: ignore[attr-defined]
         return redirect("portal:home")
     if not _has_enrolled(user):
         return redirect("portal:otp_setup")
@@ -85,10 +86,10 @@ def otp_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_setup_view(request: HttpRequest) -> HttpResponse:
+def otp_setup_view(request: AuthedRequest) -> HttpResponse:
     """Bind an authenticator app: scan the QR code (rendered locally as SVG), type one code."""
     user = request.user
-    if not user.is_verified() and _has_enrolled(user):  # type: ignore[union-attr]
+    if not user.is_verified() and _has_enrolled(user):  # type: ignore[attr-defined]
         # Binding a new authenticator needs the second factor once one has been enrolled:
         # otherwise a stolen password alone could enrol the thief's phone.
         messages.info(
@@ -120,7 +121,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

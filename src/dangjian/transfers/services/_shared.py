@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import MemberEventKind
@@ -28,7 +29,7 @@ DEFAULT_VALID_DAYS = 90
 MAX_VALID_DAYS = 180
 
 
-def can_act(actor: Any, org: Any) -> bool:
+def can_act(actor: Actor, org: Any) -> bool:
     """actor None is the command line on the server (`dangjian transfers ...`), like the bundle
     import."""
     return org is not None and (actor is None or policy.can(actor, "change", org))
@@ -102,7 +103,7 @@ def letter_body(t: Transfer) -> dict[str, Any]:
     }
 
 
-def accept_within(actor: Any, t: Transfer, on: date) -> Transfer:
+def accept_within(actor: Actor, t: Transfer, on: date) -> Transfer:
     if t.status != TransferStatus.OPEN:
         raise DomainError("stage", f"该转接已{t.get_status_display()}")
     end = expires_on(t)

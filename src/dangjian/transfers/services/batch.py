@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError
 from dangjian.fees.models import FeeMonth
@@ -34,7 +35,7 @@ from ._shared import (
 
 
 def transfer_batch_preview(
-    *, actor: Any, members: list[Member], to_org: Any = None, to_name: str = ""
+    *, actor: Actor, members: list[Member], to_org: Any = None, to_name: str = ""
 ) -> list[tuple[Member, str]]:
     """Each member with the reason they cannot be moved ("" = can). Two queries, whatever the
     size."""
@@ -64,7 +65,7 @@ def transfer_batch_preview(
 @transaction.atomic(durable=True)
 def transfer_batch(
     *,
-    actor: Any,
+    actor: Actor,
     members: list[Member],
     to_org: Any = None,
     to_name: str = "",

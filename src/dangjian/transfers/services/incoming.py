@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber
 from dangjian.core.errors import DomainError, NotVisible
@@ -46,7 +47,7 @@ def _date(value: Any, label: str) -> date:
         raise DomainError("format", f"介绍信的{label}不是有效日期", field="token") from exc
 
 
-def _receiving_branch(actor: Any, to_org: Any) -> None:
+def _receiving_branch(actor: Actor, to_org: Any) -> None:
     if to_org is None:
         raise DomainError("required", "请选择转入的党支部", field="to_org")
     if not can_act(actor, to_org):
@@ -60,7 +61,7 @@ def _receiving_branch(actor: Any, to_org: Any) -> None:
 
 
 @transaction.atomic(durable=True)
-def incoming_import(*, actor: Any, token: str, to_org: Any) -> IncomingLetter:
+def incoming_import(*, actor: Actor, token: str, to_org: Any) -> IncomingLetter:
     """Import a letter signed by another dangjian deployment (its file or QR code): verified against
     the sender's registered key; a replayed or expired letter is refused."""
     _receiving_branch(actor, to_org)
@@ -116,7 +117,7 @@ def incoming_import(*, actor: Any, token: str, to_org: Any) -> IncomingLetter:
 @transaction.atomic(durable=True)
 def incoming_register(
     *,
-    actor: Any,
+    actor: Actor,
     to_org: Any,
     letter_no: str,
     from_name: str,
@@ -199,7 +200,7 @@ def incoming_register(
 
 @transaction.atomic(durable=True)
 def incoming_accept(
-    *, actor: Any, letter: IncomingLetter, on: date | None = None
+    *, actor: Actor, letter: IncomingLetter, on: date | None = None
 ) -> IncomingLetter:
     """The receiving branch accepts a letter from outside: the member is created on its roll (or,
     coming
@@ -299,7 +300,7 @@ def incoming_accept(
 
 
 @transaction.atomic(durable=True)
-def incoming_reject(*, actor: Any, letter: IncomingLetter, reason: str) -> IncomingLetter:
+def incoming_reject(*, actor: Actor, letter: IncomingLetter, reason: str) -> IncomingLetter:
     lt = (
         IncomingLetter.objects.select_for_update(of=("self",))
         .select_related("to_org")
@@ -325,7 +326,7 @@ def incoming_reject(*, actor: Any, letter: IncomingLetter, reason: str) -> Incom
 
 
 @transaction.atomic(durable=True)
-def receipt_import(*, actor: Any, token: str, on: date | None = None) -> Transfer:
+def receipt_import(*, actor: Actor, token: str, on: date | None = None) -> Transfer:
     """The receipt of one of our letters comes back from the receiving deployment: verified, then
     recorded as the receipt (the member leaves our roll), once."""
     v = exchange.verify(token, "receipt")

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 
@@ -24,14 +23,14 @@ from ..selectors import committee_of
 from ._shared import can_act, letter_body, lock
 
 
-def _security_admin(actor: Any) -> None:
+def _security_admin(actor: Actor) -> None:
 
     if actor is not None and not policy.has_admin_role(actor, Role.SECURITY_ADMIN):
         raise NotVisible()
 
 
 @transaction.atomic(durable=True)
-def key_generate(*, actor: Any, deployment: str) -> ExchangeKey:
+def key_generate(*, actor: Actor, deployment: str) -> ExchangeKey:
     """The security admin creates this deployment's signing key; the previous one stays published
     (letters it signed still verify) but no longer signs."""
     _security_admin(actor)
@@ -61,7 +60,7 @@ def key_generate(*, actor: Any, deployment: str) -> ExchangeKey:
 
 
 @transaction.atomic(durable=True)
-def key_trust(*, actor: Any, published: str) -> list[TrustedKey]:
+def key_trust(*, actor: Actor, published: str) -> list[TrustedKey]:
     """Register the keys another deployment publishes (its key file)."""
     _security_admin(actor)
     own = set(ExchangeKey.objects.values_list("key_id", flat=True))
@@ -88,7 +87,7 @@ def key_trust(*, actor: Any, published: str) -> list[TrustedKey]:
 
 
 @transaction.atomic(durable=True)
-def key_revoke(*, actor: Any, key: TrustedKey) -> TrustedKey:
+def key_revoke(*, actor: Actor, key: TrustedKey) -> TrustedKey:
     _security_admin(actor)
     key.revoked = True
     key.save(update_fields=["revoked"])
@@ -97,7 +96,7 @@ def key_revoke(*, actor: Any, key: TrustedKey) -> TrustedKey:
 
 
 @transaction.atomic(durable=True)
-def transfer_sign(*, actor: Any, transfer: Transfer) -> Transfer:
+def transfer_sign(*, actor: Actor, transfer: Transfer) -> Transfer:
     """Sign an issued letter that leaves the deployment (when the key was created after the
     issue)."""
     t = lock(transfer)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
@@ -30,7 +31,7 @@ from ._shared import can_act, day_or_today
 @transaction.atomic(durable=True)
 def mobile_register(
     *,
-    actor: Any,
+    actor: Actor,
     direction: str,
     organization: Any,
     place: str,
@@ -99,7 +100,7 @@ def mobile_register(
     return mm
 
 
-def _mobile(actor: Any, mobile: MobileMember) -> MobileMember:
+def _mobile(actor: Actor, mobile: MobileMember) -> MobileMember:
     mm = (
         MobileMember.objects.select_for_update(of=("self",))
         .select_related("organization")
@@ -113,7 +114,7 @@ def _mobile(actor: Any, mobile: MobileMember) -> MobileMember:
 
 
 @transaction.atomic(durable=True)
-def mobile_report(*, actor: Any, mobile: MobileMember, on: date, content: str) -> MobileReport:
+def mobile_report(*, actor: Actor, mobile: MobileMember, on: date, content: str) -> MobileReport:
     """A mobile member's report to the sending organization (at least once a year)."""
     mm = _mobile(actor, mobile)
     if not (content or "").strip():
@@ -132,7 +133,7 @@ def mobile_report(*, actor: Any, mobile: MobileMember, on: date, content: str) -
 
 
 @transaction.atomic(durable=True)
-def mobile_end(*, actor: Any, mobile: MobileMember, on: date) -> MobileMember:
+def mobile_end(*, actor: Actor, mobile: MobileMember, on: date) -> MobileMember:
     mm = _mobile(actor, mobile)
     if on > timezone.localdate() or on < mm.since:
         raise DomainError("bad_date", "返回日期应在外出日期之后、今天之前", field="on")
@@ -149,7 +150,7 @@ def mobile_end(*, actor: Any, mobile: MobileMember, on: date) -> MobileMember:
 
 
 @transaction.atomic(durable=True)
-def lost_record(*, actor: Any, member: Member, since: date, efforts: str = "") -> LostContact:
+def lost_record(*, actor: Actor, member: Member, since: date, efforts: str = "") -> LostContact:
     """The branch records that it has lost contact with a member (since when, what was tried)."""
     m = Member.objects.select_related("organization").get(pk=member.pk)
     if not can_act(actor, m.organization):
@@ -229,7 +230,7 @@ LOST_STEPS = {
 
 @transaction.atomic(durable=True)
 def lost_decide(
-    *, actor: Any, lost: LostContact, decision: str, on: date, reason: str = ""
+    *, actor: Actor, lost: LostContact, decision: str, on: date, reason: str = ""
 ) -> LostContact:
     """What people decided (nothing here is automatic): found again; 停止党籍 after ≥6 months (JY
     Art

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.fees.models import FeeMonth
@@ -47,7 +48,7 @@ from ._shared import (
 @transaction.atomic(durable=True)
 def transfer_start(
     *,
-    actor: Any,
+    actor: Actor,
     member: Member,
     to_org: Any = None,
     to_name: str = "",
@@ -122,7 +123,11 @@ def _fee_paid_through(member: Member) -> str:
 
 @transaction.atomic(durable=True)
 def transfer_issue(
-    *, actor: Any, transfer: Transfer, valid_days: int = DEFAULT_VALID_DAYS, on: date | None = None
+    *,
+    actor: Actor,
+    transfer: Transfer,
+    valid_days: int = DEFAULT_VALID_DAYS,
+    on: date | None = None,
 ) -> Transfer:
     """The sending committee approves and issues the introduction letter (validity and fees paid up
     to)."""
@@ -187,7 +192,7 @@ def transfer_issue(
 
 
 @transaction.atomic(durable=True)
-def transfer_agree(*, actor: Any, transfer: Transfer, on: date | None = None) -> Transfer:
+def transfer_agree(*, actor: Actor, transfer: Transfer, on: date | None = None) -> Transfer:
     """The receiving committee agrees (inside the deployment)."""
     t = lock(transfer)
     if t.to_org is None or not can_act(actor, committee_of(t.to_org)):
@@ -210,7 +215,7 @@ def transfer_agree(*, actor: Any, transfer: Transfer, on: date | None = None) ->
 
 
 @transaction.atomic(durable=True)
-def transfer_accept(*, actor: Any, transfer: Transfer, on: date | None = None) -> Transfer:
+def transfer_accept(*, actor: Actor, transfer: Transfer, on: date | None = None) -> Transfer:
     """Inside the deployment: the receiving branch accepts and the member's organization changes,
     in this
     transaction. Out of it: the sending committee records the receipt and the member leaves the
@@ -220,7 +225,7 @@ def transfer_accept(*, actor: Any, transfer: Transfer, on: date | None = None) -
 
 @transaction.atomic(durable=True)
 def transfer_close(
-    *, actor: Any, transfer: Transfer, how: str, reason: str, on: date | None = None
+    *, actor: Actor, transfer: Transfer, how: str, reason: str, on: date | None = None
 ) -> Transfer:
     """Reject (either committee, with a reason), cancel (the member or the sending branch) or mark a
     letter expired (the sending committee). The member stays where they are."""
