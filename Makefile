@@ -83,6 +83,7 @@ test-postgres:
 
 lint: python-deps
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/dangjian
 	$(BIN)/dangjian makemigrations --check --dry-run -v0
 

@@ -194,9 +194,8 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     if not Organization.objects.exists():
         print(f"seeding {args.scale} …", file=sys.stderr)
-        call_command(
-            "seed", "--scale", args.scale, "--today", date.today().isoformat(), verbosity=0  # noqa: DTZ011
-        )
+        today = date.today().isoformat()  # noqa: DTZ011
+        call_command("seed", "--scale", args.scale, "--today", today, verbosity=0)
     result = {
         "ledger": ledger(current_index()),
         "summary_city_root": summary_page(40),

@@ -172,6 +172,8 @@ def test_every_allowed_upward_import_is_still_needed(allowed: tuple[str, str]) -
     graph = _imports()
     source, target = allowed
     assert any(
-        name.startswith(target) for module, names in graph.items() if module.startswith(source)
+        name.startswith(target)
+        for module, names in graph.items()
+        if module.startswith(source)
         for name, _top in names
     ), f"{source} no longer imports {target}: remove it from ALLOWED"

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('members', '0005_alter_member_status_alter_memberevent_from_status_and_more'),
+        ('members', '0004_status_choices'),
         ('orgs', '0003_setup_units_elections'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0005_alter_member_status_alter_memberevent_from_status_and_more'),
+        ('members', '0004_status_choices'),
         ('orgs', '0003_setup_units_elections'),
         ('transfers', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
