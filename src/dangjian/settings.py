@@ -1,14 +1,89 @@
 """Settings, read from the environment so that the same code runs embedded and in production.
 
-Environment:
-  DATABASE_URL         sqlite:///path or postgres://user:pass@host:port/db (default: var/dangjian.
-  sqlite3)
-  REDIS_URL            redis://host:port/db for Huey; unset = Huey's SQLite storage under var/
-  DANGJIAN_SECRET_KEY  Django's secret key (required when DEBUG is off outside tests)
-  DANGJIAN_FIELD_KEY   key for encrypting personal data (base64 of 32 bytes, or any long passphrase)
-  DEBUG                "1" to turn debug on
-  DANGJIAN_ALLOWED_HOSTS  comma-separated host names (default 127.0.0.1,localhost)
-  DANGJIAN_PDF_FONT    TrueType font with Chinese glyphs embedded in PDFs
+Every environment variable the platform reads (README.md lists the same; a test checks both):
+
+Storage and processes:
+  DATABASE_URL                            sqlite:///path or postgres://user:pass@host:5432/db
+                                          (PostgreSQL 15+); default: SQLite var/dangjian.sqlite3
+                                          (WAL mode)
+  DANGJIAN_CONN_MAX_AGE                   seconds a PostgreSQL connection is kept between requests
+                                          (60)
+  REDIS_URL                               redis://host:6379/0 for the job queue (Huey); unset =
+                                          Huey's SQLite storage under var/
+  DANGJIAN_VAR_DIR                        where the SQLite files, generated keys and uploads live
+                                          (default: var/ in the checkout)
+  DANGJIAN_BIND                           `dangjian serve`: the address to listen on
+                                          (127.0.0.1:8000)
+  DANGJIAN_WEB_WORKERS                    `dangjian serve`: the number of gunicorn workers (3)
+  DANGJIAN_LOG_LEVEL                      the root log level (WARNING)
+
+Keys and HTTP:
+  DANGJIAN_SECRET_KEY                     Django's secret key; unset = generated once into
+                                          var/secret_key
+  DANGJIAN_FIELD_KEY                      the key encrypting ID numbers and phones (base64 of 32
+                                          bytes, or a long passphrase); unset = generated into
+                                          var/field_key. Back it up: without it the encrypted data
+                                          cannot be read
+  DEBUG                                   1 only for development
+  DANGJIAN_ALLOWED_HOSTS                  comma-separated host names (127.0.0.1,localhost)
+  DANGJIAN_CSRF_TRUSTED_ORIGINS           comma-separated origins (https://host) allowed to post
+                                          forms behind a proxy
+  DANGJIAN_HTTPS                          1 behind TLS: secure cookies, HSTS, HTTPS redirect
+  DANGJIAN_TRUSTED_PROXIES                comma-separated addresses of reverse proxies whose
+                                          X-Forwarded-For is believed (127.0.0.1)
+  DANGJIAN_PASSWORD_MAX_AGE_DAYS          days after which a password must be changed (90)
+  DANGJIAN_SITE_URL                       the platform's address as users reach it, put in messages
+                                          and QR codes (http://127.0.0.1:8000)
+
+Documents:
+  DANGJIAN_PDF_FONT                       TrueType font with Chinese glyphs embedded in PDFs
+                                          (Debian's wqy-zenhei)
+
+Reminders (email, SMS, WeChat):
+  DANGJIAN_SMTP_HOST                      SMTP server for email reminders; unset = no email channel
+  DANGJIAN_SMTP_PORT                      SMTP port (25)
+  DANGJIAN_SMTP_USER                      SMTP user name
+  DANGJIAN_SMTP_PASSWORD                  SMTP password
+  DANGJIAN_SMTP_FROM                      the sender address (dangjian@localhost)
+  DANGJIAN_SMTP_STARTTLS                  1 to use STARTTLS
+  DANGJIAN_SMTP_SSL                       1 to use SMTP over TLS
+  DANGJIAN_SMS_URL                        the SMS gateway (HTTP, HMAC-signed); unset = no SMS
+  DANGJIAN_SMS_KEY_ID                     the key id sent to the SMS gateway (dangjian)
+  DANGJIAN_SMS_KEY                        the key signing requests to the SMS gateway
+  DANGJIAN_WECHAT_URL                     the WeChat template-message relay; unset = no WeChat
+  DANGJIAN_WECHAT_KEY_ID                  the key id sent to the relay (dangjian)
+  DANGJIAN_WECHAT_KEY                     the key signing requests to the relay
+  DANGJIAN_WECHAT_TEMPLATE                the WeChat template id of reminders
+  DANGJIAN_QUIET_HOURS                    hours without outbound messages (22-7)
+  DANGJIAN_DIGEST_HOUR                    the hour of the daily digest (8)
+  DANGJIAN_ESCALATE_DAYS                  days a finding stays open before it is escalated one level
+                                          up (7)
+  DANGJIAN_ESCALATE_LEVELS                how many levels up a finding escalates at most (2)
+  DANGJIAN_NOTIFY_MAX_ATTEMPTS            attempts to deliver one message (6)
+  DANGJIAN_NOTIFY_BACKOFF                 seconds before the first retry, doubled each time (60)
+
+Party fees:
+  DANGJIAN_PAYMENT_PROVIDER               sandbox (default; simulated payments) or wechat
+  DANGJIAN_SANDBOX_KEY                    the key signing the sandbox's callbacks (default: the
+                                          secret key)
+  DANGJIAN_ORDER_TIMEOUT                  minutes before an unpaid online order is queried and
+                                          closed (15)
+  DANGJIAN_REMIT_PERCENT                  shares of collected fees sent upward by kind
+                                          (branch:100,general_branch:100,committee:20)
+  DANGJIAN_WECHATPAY_BASE_URL             WeChat Pay API v3 (https://api.mch.weixin.qq.com)
+  DANGJIAN_WECHATPAY_MCHID                the merchant id
+  DANGJIAN_WECHATPAY_APPID                the app id
+  DANGJIAN_WECHATPAY_SERIAL_NO            the merchant certificate's serial number
+  DANGJIAN_WECHATPAY_PRIVATE_KEY          path to the merchant's apiclient_key.pem
+  DANGJIAN_WECHATPAY_APIV3_KEY            the API v3 key (decrypts callbacks)
+  DANGJIAN_WECHATPAY_PLATFORM_PUBLIC_KEY  path to WeChat Pay's platform public key (PEM)
+  DANGJIAN_WECHATPAY_PLATFORM_SERIAL      its serial number
+  DANGJIAN_WECHATPAY_NOTIFY_URL           where WeChat Pay posts callbacks:
+                                          https://<host>/fees/callback/wechat/
+
+Tests:
+  DANGJIAN_TESTING                        1 to run with the test settings outside pytest
+  DANGJIAN_SQLITE_TEST_NAME               the SQLite file of the test database (default: in memory)
 """
 
 from __future__ import annotations
@@ -146,6 +221,8 @@ INSTALLED_APPS = [
     "dangjian.demo",
     "dangjian.web",
 ]
+
+DANGJIAN_TRUSTED_PROXIES = os.environ.get("DANGJIAN_TRUSTED_PROXIES", "127.0.0.1")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
