@@ -356,15 +356,16 @@ def publish_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def collection_day_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
-    try:
-        services.collection_day_set(
+    return perform(
+        request,
+        lambda: services.collection_day_set(
             actor=request.user, organization=org, day=int(request.POST.get("day", "0"))
-        )
-    except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", "收缴日应为每月1日至28日"))
-    else:
-        messages.success(request, "已设置收缴日，党员会在收缴日前3天收到提醒。")
-    return redirect("fees:grid", org.pk)
+        ),
+        success="已设置收缴日，党员会在收缴日前3天收到提醒。",
+        to="fees:grid",
+        args=(org.pk,),
+        invalid="收缴日应为每月1日至28日",
+    )
 
 
 @staff_required("change")

@@ -76,24 +76,21 @@ def calendar_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_generate_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk, "change")
-    try:
-        n = services.plan_generate(
+    return perform(
+        request,
+        lambda: services.plan_generate(
             actor=request.user,
             organization=org,
             year=int(request.POST.get("year", "0") or 0),
             theme_day=int(request.POST.get("theme_day", "15") or 15),
-        )
-    except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", "请填写正确的年份和主题党日"))
-    else:
-        messages.success(
-            request,
+        ),
+        success=lambda n: (
             f"已生成{n}项会议计划，可逐项修改日期、主题和主讲人。"
             if n
-            else "计划已齐全，没有需要新增的会议。",
-        )
-    return redirect(
-        f"{reverse('meetings:calendar', args=[org.pk])}?year={request.POST.get('year', '')}"
+            else "计划已齐全，没有需要新增的会议。"
+        ),
+        to=f"{reverse('meetings:calendar', args=[org.pk])}?year={request.POST.get('year', '')}",
+        invalid="请填写正确的年份和主题党日",
     )
 
 

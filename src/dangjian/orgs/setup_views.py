@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
-from dangjian.core.errors import DomainError
 from dangjian.web.access import AuthedRequest, staff_required
-from dangjian.web.forms import submit
+from dangjian.web.forms import perform, submit
 from dangjian.web.paging import paginate
 
 from . import selectors, services
@@ -173,15 +172,15 @@ def request_answer_view(request: AuthedRequest, pk: int, request_id: int) -> Htt
 @require_POST
 def set_joint_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "manage")
-    try:
-        o = services.org_set_joint(
+    return perform(
+        request,
+        lambda: services.org_set_joint(
             actor=request.user, organization=org, is_joint=request.POST.get("is_joint") == "1"
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已设为联合党支部。" if o.is_joint else "已取消联合党支部。")
-    return redirect("orgs:units", org.pk)
+        ),
+        success=lambda o: "已设为联合党支部。" if o.is_joint else "已取消联合党支部。",
+        to="orgs:units",
+        args=(org.pk,),
+    )
 
 
 # --- re-elections ---

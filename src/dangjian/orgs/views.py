@@ -14,7 +14,7 @@ from dangjian.accounts import policy
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError
 from dangjian.web.access import AuthedRequest, staff_required
-from dangjian.web.forms import add_domain_error, submit
+from dangjian.web.forms import add_domain_error, perform, submit
 
 from . import selectors, services
 from .forms import (
@@ -265,10 +265,10 @@ def post_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def post_end_view(request: AuthedRequest, pk: int, post_id: int) -> HttpResponse:
     org = selectors.org_get(request.user, pk, "change")
     post = selectors.post_get(org, post_id)
-    try:
-        services.post_end(actor=request.user, post=post, ended_on=timezone.localdate())
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已免去{post.member.name}的{post.get_post_display()}职务。")
-    return redirect("orgs:detail", org.pk)
+    return perform(
+        request,
+        lambda: services.post_end(actor=request.user, post=post, ended_on=timezone.localdate()),
+        success=f"已免去{post.member.name}的{post.get_post_display()}职务。",
+        to="orgs:detail",
+        args=(org.pk,),
+    )

@@ -174,15 +174,14 @@ def act_view(request: AuthedRequest, pk: int) -> HttpResponse:
     if action is None:
         messages.error(request, "未知操作")
         return redirect("transfers:detail", t.pk)
-    try:
-        action[1](request, t)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    except ValueError:
-        messages.error(request, "请填写有效的日期和天数")
-    else:
-        messages.success(request, action[0])
-    return redirect("transfers:detail", t.pk)
+    return perform(
+        request,
+        lambda: action[1](request, t),
+        success=action[0],
+        to="transfers:detail",
+        args=(t.pk,),
+        invalid="请填写有效的日期和天数",
+    )
 
 
 def _export(request: AuthedRequest, t: Transfer, fmt: str) -> None:
@@ -511,21 +510,24 @@ def mobile_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def mobile_view(request: AuthedRequest, pk: int) -> HttpResponse:
     mm = selectors.mobile_get(request.user, pk)
     if request.method == "POST":
-        try:
+        ending = request.POST.get("action") == "end"
+
+        def act() -> Any:
             on = date.fromisoformat(request.POST.get("on", ""))
-            if request.POST.get("action") == "end":
-                services.mobile_end(actor=request.user, mobile=mm, on=on)
-                messages.success(request, "已结束流动党员登记。")
-            else:
-                services.mobile_report(
-                    actor=request.user, mobile=mm, on=on, content=request.POST.get("content", "")
-                )
-                messages.success(request, "已登记汇报。")
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        except ValueError:
-            messages.error(request, "请填写日期")
-        return redirect("transfers:mobile", mm.pk)
+            if ending:
+                return services.mobile_end(actor=request.user, mobile=mm, on=on)
+            return services.mobile_report(
+                actor=request.user, mobile=mm, on=on, content=request.POST.get("content", "")
+            )
+
+        return perform(
+            request,
+            act,
+            success="已结束流动党员登记。" if ending else "已登记汇报。",
+            to="transfers:mobile",
+            args=(mm.pk,),
+            invalid="请填写日期",
+        )
     return render(
         request,
         "transfers/mobile.html",
@@ -568,21 +570,20 @@ def lost_view(request: AuthedRequest, pk: int) -> HttpResponse:
     lc = selectors.lost_get(request.user, pk)
     if request.method == "POST":
         decision = request.POST.get("decision", "")
-        try:
-            services.lost_decide(
+        return perform(
+            request,
+            lambda: services.lost_decide(
                 actor=request.user,
                 lost=lc,
                 decision=decision,
                 on=date.fromisoformat(request.POST.get("on", "")),
                 reason=request.POST.get("reason", ""),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        except ValueError:
-            messages.error(request, "请填写决定日期")
-        else:
-            messages.success(request, "已登记。")
-        return redirect("transfers:lost", lc.pk)
+            ),
+            success="已登记。",
+            to="transfers:lost",
+            args=(lc.pk,),
+            invalid="请填写决定日期",
+        )
     return render(
         request,
         "transfers/lost.html",
