@@ -355,7 +355,7 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "bad AS (SELECT mm.* FROM mm JOIN cal ON cal.i = mm.month_index WHERE mm.p = 0 AND mm.ab = "
         "1 AND NOT EXISTS "
         "(SELECT 1 FROM meetings_leave l WHERE l.member_id = mm.member_id AND l.starts_on <= cal.e "
-        "AND l.ends_on >= cal.s)), "
+        "AND l.ends_on >= cal.s AND l.status = 'approved' AND l.meeting_id IS NULL)), "
         "isl AS (SELECT member_id, org, month_index + ROW_NUMBER() OVER (PARTITION BY member_id "
         "ORDER BY month_index DESC) AS g FROM bad) "
         "SELECT org, member_id, NULL, NULL FROM isl WHERE g = %s GROUP BY org, member_id "

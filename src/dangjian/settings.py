@@ -240,6 +240,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.middleware.NoStoreMiddleware",
+    "dangjian.web.middleware.TodoCountMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -258,6 +259,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.web.context_processors.shell",
                 "dangjian.notify.context_processors.badges",
+                "dangjian.portal.context_processors.todo_badge",
             ],
         },
     }
@@ -374,6 +376,17 @@ SPECTACULAR_SETTINGS = {
 
 # Huey: Redis when configured, else its SQLite storage (one machine, no extra service).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Short-lived counts (the 待办 badge): per process by default; shared by every web node through
+# Redis when REDIS_URL is set.
+CACHES: dict[str, Any] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dangjian"}
+}
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "dangjian",
+    }
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -440,7 +453,8 @@ NOTIFY: dict[str, Any] = {
         "key": os.environ.get("DANGJIAN_WECHAT_KEY", ""),
         "template_id": os.environ.get("DANGJIAN_WECHAT_TEMPLATE", ""),
     },
-    "site_url": os.environ.get("DANGJIAN_SITE_URL", "http://127.0.0.1:8000"),
+    # unset: the address requests arrive at (web.site)
+    "site_url": os.environ.get("DANGJIAN_SITE_URL", ""),
 }
 
 # Online party-fee payment: "sandbox" (built in, for the demo and tests) or "wechat" when

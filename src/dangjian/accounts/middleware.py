@@ -13,7 +13,13 @@ from django.shortcuts import redirect
 from . import policy
 from .models import password_expired
 
-OPEN_PREFIXES = ("/static/", "/accounts/login/", "/accounts/logout/", "/healthz")
+OPEN_PREFIXES = (
+    "/static/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/activate/",
+    "/healthz",
+)
 TWO_FACTOR_PREFIXES = ("/accounts/2fa/",)
 PASSWORD_PREFIXES = ("/accounts/password/",)
 

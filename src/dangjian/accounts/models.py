@@ -25,6 +25,8 @@ class User(AbstractUser):
     )
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
     must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+    # when the person first set their own password (a member account through activation)
+    activated_at = models.DateTimeField("开通时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户"
@@ -100,3 +102,34 @@ def password_expired(user: User) -> bool:
         return False
     age = timezone.now() - user.password_changed_at
     return age.days >= settings.PASSWORD_MAX_AGE_DAYS
+
+
+class ActivationKind(models.TextChoices):
+    SMS = "sms", "短信验证码"
+    SLIP = "slip", "激活单"
+
+
+class Activation(models.Model):
+    """A one-time code that lets a member set their own password — no password is ever handed
+    around: sent to the phone on their record (valid 10 minutes) or printed on an activation slip
+    the branch hands over (valid 30 days). Only a keyed hash of the code is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activations")
+    kind = models.CharField("方式", max_length=4, choices=ActivationKind.choices)
+    code_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("错误次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    sent_to = models.CharField("发送至", max_length=20, blank=True)  # the masked phone
+
+    class Meta:
+        verbose_name = "账号激活码"
+        verbose_name_plural = "账号激活码"
+        indexes = [
+            models.Index(fields=["user", "kind", "created_at"], name="accounts_activation_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"

@@ -175,5 +175,25 @@ def users_with_permission(action: str, organization: Organization) -> QuerySet:
     return User.objects.filter(pk__in=user_ids, is_active=True)
 
 
+def responsible_for(action: str, organization: Organization) -> QuerySet:
+    """Who is responsible for `action` on this organization now: the people granted on the nearest
+    organization at or above it that has anyone granted for the action (a branch's own workers;
+    for a branch without any, its committee's staff) — not everyone above, who supervise."""
+    ancestor_paths = [organization.path[:i] for i in range(4, len(organization.path) + 1, 4)]
+    role_list = [r for r, acts in ROLE_ACTIONS.items() if action in acts]
+    rows = list(
+        RoleGrant.objects.filter(
+            revoked_at__isnull=True,
+            role__in=role_list,
+            organization__path__in=ancestor_paths,
+            user__is_active=True,
+        ).values_list("organization__path", "user_id")
+    )
+    if not rows:
+        return User.objects.none()
+    nearest = max(path for path, _ in rows)
+    return User.objects.filter(pk__in=[uid for path, uid in rows if path == nearest])
+
+
 def staff_role_labels(user: Any) -> list[str]:
     return sorted({Role(g.role).label for g in grants(user)})

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError
+from dangjian.core.signals import handover
 
 from . import policy
 from .constants import ADMIN_ROLES, STAFF_ROLES, Role
@@ -37,7 +39,8 @@ def generate_password(length: int = 14) -> str:
             return pw
 
 
-def _set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str) -> None:
+    """Set a new password, keeping the old one in the history (no reuse of the last five)."""
     if user.password:
         PasswordHistory.objects.create(user=user, encoded=user.password)
     user.set_password(password)
@@ -94,7 +97,7 @@ def user_reset_password(*, actor: Actor, user: User) -> str:
     _require_admin(actor, Role.SYSTEM_ADMIN)
     issued = generate_password()
     u = User.objects.select_for_update().get(pk=user.pk)
-    _set_password(u, issued)
+    set_password(u, issued)
     u.must_change_password = True
     u.save(update_fields=["password", "password_changed_at", "must_change_password"])
     audit_record(actor=actor, action="accounts.password_reset", obj=u)
@@ -130,9 +133,12 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
         validate_password(new_password, u)
     except ValidationError as exc:
         raise DomainError("weak_password", "；".join(exc.messages), field="new_password") from exc
-    _set_password(u, new_password)
+    set_password(u, new_password)
     u.must_change_password = False
-    u.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    u.activated_at = u.activated_at or timezone.now()
+    u.save(
+        update_fields=["password", "password_changed_at", "must_change_password", "activated_at"]
+    )
     audit_record(actor=u, action="accounts.password_change", obj=u)
     return u
 
@@ -179,6 +185,16 @@ def grant_create(
     except IntegrityError as exc:
         raise DomainError("duplicate", "该账号已有此授权，或违反三员分立", field="role") from exc
     policy.forget(user)
+    if organization is not None:
+        handover.send(
+            sender=RoleGrant,
+            organization=organization,
+            users=User.objects.filter(pk=user.pk, is_active=True),
+            title=f"您已获授权：{Role(role).label}",
+            body=f"管理范围：{organization.name}及其下级组织。登录后在“待办”查看需要办理的事项。",
+            url=reverse("portal:home"),
+            key=f"grant:{grant.pk}",
+        )
     audit_record(
         actor=actor,
         action="accounts.grant_create",

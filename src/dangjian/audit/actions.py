@@ -41,6 +41,8 @@ for _action, _label in [
     ("meetings.rectification_add", "登记整改事项"),
     ("meetings.rectification_done", "整改完成"),
     ("meetings.leave", "登记请假"),
+    ("meetings.leave_request", "党员请假"),
+    ("meetings.leave_decide", "审批请假"),
     ("meetings.handling_decide", "不合格党员处置决定"),
     ("meetings.export", "导出会议记录"),
     ("notify.notice_read", "阅读通知"),
@@ -126,6 +128,10 @@ for _action, _label in [
     ("members.unmask", "查看完整敏感信息"),
     ("members.export", "导出党员数据"),
     ("members.import", "导入党员花名册"),
+    ("members.accounts_open", "批量开通党员账号"),
+    ("accounts.activation_sent", "发送账号激活验证码"),
+    ("accounts.activation_slip", "打印账号激活单"),
+    ("accounts.activate", "党员激活账号"),
     ("interchange.import", "导入数据包"),
     ("interchange.export", "导出数据包"),
     ("demo.seed", "生成演示数据"),
@@ -141,3 +147,27 @@ for _action, _label in [
     ("audit.verify", "校验审计日志"),
 ]:
     register(_action, _label)
+
+
+# The acts that hand work to someone else: each sends those now responsible an in-app notice at
+# once (their chosen channels in the daily digest). action → who is told. A test walks every one
+# (tests/notify/test_handovers.py) and fails on one that tells nobody.
+HANDOVERS: dict[str, str] = {
+    "supervision.task_create": "督办对象组织的党务工作者",
+    "supervision.reply": "下达督办的人和下达组织的督查人员",
+    "supervision.accept": "被督办组织的党务工作者",
+    "supervision.return": "被督办组织的党务工作者",
+    "transfers.start": "转出党委（审批、开具介绍信）",
+    "transfers.issue": "党员本人；系统内转入的，转入党委",
+    "transfers.agree": "转入党支部",
+    "transfers.accept": "党员本人",
+    "transfers.reject": "党员本人；被转入方退回的，转出党支部",
+    "transfers.batch": "每名党员本人；系统内转入的，转入党委",
+    "recruitment.step": "需其办理下一步的上级党委；上级党委办理后，党支部",
+    "meetings.publish": "应参会的党员",
+    "meetings.leave_request": "党支部",
+    "meetings.leave_decide": "请假的党员本人",
+    "accounts.grant_create": "被授权的人",
+    "orgs.election_request": "上级党组织",
+    "orgs.election_report": "上级党组织",
+}

@@ -58,3 +58,9 @@ def rule_params(rule_id: str) -> dict[str, Any]:
     """A rule's parameters as this deployment has them: the pack's defaults with its overrides."""
     setting = RuleSetting.objects.filter(rule_id=rule_id).only("params").first()
     return effective_params(rule_id, setting.params if setting else None)
+
+
+def rectify_days(severity: str) -> int:
+    """Days to put a finding right before 待办 shows it as overdue (the pack's `rectify_days`)."""
+    days: dict[str, int] = load_pack().get("rectify_days") or {}
+    return int(days.get(severity, 30))

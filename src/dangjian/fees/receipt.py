@@ -5,21 +5,14 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.conf import settings
 from reportlab.lib.pagesizes import A5, landscape
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
+
+from dangjian.core.pdf import cn_font
 
 from .bands import CATEGORIES, yuan
 
-FONT = "DangjianCN"
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, settings.PDF_FONT, subfontIndex=0))
-    return FONT
+_font = cn_font
 
 
 def receipt_pdf(payment: Any) -> bytes:

@@ -17,8 +17,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from dangjian.core.pdf import cn_font as _font
 from dangjian.core.richtext import blocks
-from dangjian.fees.receipt import _font
 
 from .constants import AttendanceStatus
 from .services import motion_passed

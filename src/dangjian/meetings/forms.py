@@ -10,6 +10,12 @@ from .constants import HandlingDecision, MeetingKind
 class PlanForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label="会议类型", choices=MeetingKind.choices)
     planned_on = forms.DateField(label="计划日期", widget=DateInput())
+    starts_at = forms.TimeField(
+        label="开始时间",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="如 14:30；通知和党员手机上显示",
+    )
     topic = forms.CharField(label="主题", max_length=200)
     place = forms.CharField(label="地点", max_length=100, required=False)
     speaker = forms.CharField(

@@ -29,6 +29,7 @@ class Meeting(models.Model):
         "状态", max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
     )
     planned_on = models.DateField("计划日期", null=True, blank=True)
+    starts_at = models.TimeField("开始时间", null=True, blank=True)
     held_on = models.DateField("召开日期", null=True, blank=True)
     topic = models.CharField("主题", max_length=200)
     place = models.CharField("地点", max_length=100, blank=True)
@@ -162,23 +163,52 @@ class Rectification(models.Model):
         return self.item
 
 
+class LeaveStatus(models.TextChoices):
+    REQUESTED = "requested", "待批准"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "未批准"
+
+
 class Leave(models.Model):
-    """An approved reason for not taking part in organizational life over a span of time (长期外出、
-    病休…): the months it covers do not count towards LIFE-09/LIFE-10."""
+    """Leave from organizational life. Over a span of time (长期外出、病休…), recorded by the
+    branch:
+    the months it covers do not count towards LIFE-09/LIFE-10. For one meeting (`meeting` set),
+    asked by the member on the phone and decided by the branch: the record marks them on leave."""
 
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="leaves")
+    meeting = models.ForeignKey(
+        "Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="leaves",
+        verbose_name="会议",
+    )
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
     reason = models.CharField("原因", max_length=200)
+    status = models.CharField(
+        "状态", max_length=10, choices=LeaveStatus.choices, default=LeaveStatus.APPROVED
+    )
+    requested_at = models.DateTimeField("申请时间", null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    approved_on = models.DateField("批准日期")
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "请假（正当理由）"
         verbose_name_plural = "请假（正当理由）"
         indexes = [models.Index(fields=["member", "starts_on"], name="meetings_leave_member")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "meeting"],
+                condition=models.Q(meeting__isnull=False),
+                name="meetings_leave_once_per_meeting",
+                violation_error_message="已就该会议请过假",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.starts_on}–{self.ends_on}"

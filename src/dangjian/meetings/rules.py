@@ -34,7 +34,7 @@ from dangjian.members.constants import FEE_STATUSES
 from dangjian.orgs.models import Organization, Post
 
 from .constants import AttendanceStatus, Grade, MeetingKind, MeetingStatus
-from .models import Appraisal, Attendance, Leave, Meeting
+from .models import Appraisal, Attendance, Leave, LeaveStatus, Meeting
 
 ZB = "中国共产党支部工作条例（试行）"
 PC = "中国共产党章程"
@@ -403,7 +403,10 @@ def absence_runs(ctx: ScanContext, span: int) -> dict[int, tuple[int, int]]:
     leaves: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for i in range(0, len(candidates), 5000):
         for mid, s, e in Leave.objects.filter(
-            member_id__in=candidates[i : i + 5000], ends_on__gte=lo
+            member_id__in=candidates[i : i + 5000],
+            ends_on__gte=lo,
+            status=LeaveStatus.APPROVED,
+            meeting__isnull=True,
         ).values_list("member_id", "starts_on", "ends_on"):
             leaves[mid].append((s, e))
     out = {}

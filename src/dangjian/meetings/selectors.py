@@ -21,7 +21,7 @@ from dangjian.orgs.models import Organization, Post
 from dangjian.orgs.selectors import org_children
 
 from .constants import FREQUENCY, AttendanceStatus, MeetingKind, MeetingStatus
-from .models import Attachment, Attendance, Handling, Meeting, Rectification
+from .models import Attachment, Attendance, Handling, Leave, Meeting, Rectification
 
 KIND_LABELS = dict(MeetingKind.choices)
 
@@ -191,6 +191,15 @@ def attendance_by_member(m: Meeting | None) -> dict[int, Attendance]:
     return {a.member_id: a for a in m.attendance.all()} if m else {}
 
 
+def approved_leaves(m: Meeting | None) -> dict[int, str]:
+    """Members granted leave from this meeting, with their reason (marked 请假 when recorded)."""
+    if m is None:
+        return {}
+    return dict(
+        Leave.objects.filter(meeting=m, status="approved").values_list("member_id", "reason")
+    )
+
+
 def grades_of(m: Meeting) -> dict[int, str]:
     return {a.member_id: a.grade for a in m.appraisals.all()}
 
@@ -220,9 +229,16 @@ def participation(member: Member) -> dict[str, Any]:
     return {
         "rows": rows,
         "months": sorted(by_month.items(), reverse=True)[:24],
-        "leaves": list(member.leaves.order_by("-starts_on")),
+        "leaves": list(member.leaves.select_related("meeting").order_by("-starts_on")),
         "handlings": list(member.handlings.order_by("-opened_on")),
     }
+
+
+def leave_get(user: Any, pk: int) -> Leave:
+    lv = Leave.objects.select_related("member__organization", "meeting").filter(pk=pk).first()
+    if lv is None or not policy.can(user, "change", lv.member.organization):
+        raise NotVisible("未找到该请假")
+    return lv
 
 
 def handlings_of(org: Any) -> QuerySet[Handling]:
@@ -279,6 +295,11 @@ def member_meeting_get(member: Member, pk: int) -> tuple[Meeting, Attendance | N
     if m is None or not roster(m.organization, m.kind, day).filter(pk=member.pk).exists():  # type: ignore[arg-type]
         raise NotVisible("未找到该会议")
     return m, m.attendance.filter(member=member).first()
+
+
+def my_leave(member: Member, meeting: Meeting) -> Leave | None:
+    """The member's request for leave from this meeting, if any."""
+    return Leave.objects.filter(member=member, meeting=meeting).first()
 
 
 def meeting_for_sign_in(pk: int) -> Meeting:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,7 +28,7 @@ from dangjian.core import uploads
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.models import Member
-from dangjian.notify.services import notice_send
+from dangjian.notify.services import handover_notice, member_users, notice_send
 
 from .constants import (
     FREQUENCY,
@@ -40,7 +40,16 @@ from .constants import (
     MeetingKind,
     MeetingStatus,
 )
-from .models import Appraisal, Attachment, Attendance, Handling, Leave, Meeting, Rectification
+from .models import (
+    Appraisal,
+    Attachment,
+    Attendance,
+    Handling,
+    Leave,
+    LeaveStatus,
+    Meeting,
+    Rectification,
+)
 from .selectors import has_committee, roster
 
 
@@ -197,6 +206,7 @@ def meeting_plan(
     topic: str,
     place: str = "",
     speaker: str = "",
+    starts_at: time | None = None,
 ) -> Meeting:
     """Put one meeting on the plan (not yet announced)."""
     _check_org(actor, organization)
@@ -210,6 +220,7 @@ def meeting_plan(
         organization=organization,
         kind=kind,
         planned_on=planned_on,
+        starts_at=starts_at,
         topic=topic,
         place=_clean_text(place, "place", "地点", 100),
         speaker=_clean_text(speaker, "speaker", "主讲人", 50),
@@ -234,6 +245,7 @@ def meeting_plan_update(
     topic: str,
     place: str = "",
     speaker: str = "",
+    starts_at: time | None = None,
 ) -> Meeting:
     m = _lock(meeting)
     _check_org(actor, m.organization)
@@ -249,7 +261,8 @@ def meeting_plan_update(
         _clean_text(place, "place", "地点", 100),
         _clean_text(speaker, "speaker", "主讲人", 50),
     )
-    m.save(update_fields=["planned_on", "topic", "place", "speaker", "updated_at"])
+    m.starts_at = starts_at
+    m.save(update_fields=["planned_on", "starts_at", "topic", "place", "speaker", "updated_at"])
     audit_record(
         actor=actor,
         action="meetings.plan_update",
@@ -287,11 +300,13 @@ def meeting_publish(*, actor: Actor, meeting: Meeting) -> int:
     )
     m.save(update_fields=["status", "published_at", "sign_in_token", "updated_at"])
     where = f"，地点：{m.place}" if m.place else ""
+    at = f"{m.starts_at:%H:%M}" if m.starts_at else ""
     sent = notice_send(
         users=attendee_users(m),
         organization=m.organization,
         title=f"会议通知：{m.get_kind_display()}",
-        body=f"{m.organization.name}定于{m.planned_on:%Y年%m月%d日}召开{m.get_kind_display()}（{m.topic}）{where}。"
+        body=f"{m.organization.name}定于{m.planned_on:%Y年%m月%d日}{at}召开"
+        f"{m.get_kind_display()}（{m.topic}）{where}。"
         "请准时参加，到场后扫描会场二维码签到；不能参加的请向支部请假。",
         url=reverse("meetings:member_meeting", args=[m.pk]),
         key=f"meeting:{m.pk}",
@@ -371,6 +386,90 @@ def attendance_sign_in(*, user: Any, meeting: Meeting, token: str) -> Attendance
         data={"member": member.member_no},
     )
     return a
+
+
+@transaction.atomic(durable=True)
+def leave_request(*, user: Any, meeting: Meeting, reason: str) -> Leave:
+    """A member asks leave from a published meeting on their phone (请假); the branch decides."""
+    member_id = getattr(user, "member_id", None)
+    if not member_id:
+        raise DomainError("not_member", "请使用本人的党员账号登录后请假")
+    m = _lock(meeting)
+    if m.status != MeetingStatus.PUBLISHED or m.planned_on is None:
+        raise DomainError("status", "只能对已发布、尚未召开的会议请假")
+    if m.planned_on < timezone.localdate():
+        raise DomainError("bad_date", "会议已经召开，不能再请假")
+    member = roster(m.organization, m.kind, m.planned_on).filter(pk=member_id).first()
+    if member is None:
+        raise DomainError("not_attendee", "您不在本次会议的参会人员名单中")
+    reason = _clean_text(reason, "reason", "请假原因", 200, required=True)
+    try:
+        with transaction.atomic():
+            lv = Leave.objects.create(
+                member=member,
+                meeting=m,
+                starts_on=m.planned_on,
+                ends_on=m.planned_on,
+                reason=reason,
+                status=LeaveStatus.REQUESTED,
+                requested_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise DomainError("duplicate", "您已就本次会议请过假", field="reason") from exc
+    handover_notice(
+        organization=m.organization,
+        title=f"请假待审批：{member.name}",
+        body=f"{m.get_kind_display()}“{m.topic}”（{m.planned_on:%m月%d日}）：{reason}",
+        url=reverse("meetings:member", args=[member.pk]),
+        key=f"leave:{lv.pk}",
+    )
+    audit_record(
+        actor=user,
+        action="meetings.leave_request",
+        obj=lv,
+        organization=m.organization,
+        data={"member": member.member_no, "meeting": m.pk},
+    )
+    return lv
+
+
+@transaction.atomic(durable=True)
+def leave_decide(*, actor: Actor, leave: Leave, approve: bool, note: str = "") -> Leave:
+    """The branch approves or refuses a member's request for leave from a meeting; the member is
+    told. An approved leave marks them on leave when the meeting is recorded."""
+    lv = (
+        Leave.objects.select_for_update()
+        .select_related("member__organization", "meeting")
+        .get(pk=leave.pk)
+    )
+    _check_org(actor, lv.member.organization)
+    if lv.status != LeaveStatus.REQUESTED:
+        raise DomainError("status", f"该请假已{lv.get_status_display()}")
+    note = (note or "").strip()[:200]
+    if not approve and not note:
+        raise DomainError("required", "不批准时请说明理由", field="note")
+    lv.status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
+    lv.approved_by, lv.approved_on, lv.decision_note = actor, timezone.localdate(), note
+    lv.save(update_fields=["status", "approved_by", "approved_on", "decision_note"])
+    handover_notice(
+        users=member_users([lv.member_id]),
+        organization=lv.member.organization,
+        title=("请假已批准" if approve else "请假未批准")
+        + (f"：{lv.meeting.topic}" if lv.meeting else ""),
+        body=note or ("已准假。" if approve else ""),
+        url=reverse("meetings:member_meeting", args=[lv.meeting_id])
+        if lv.meeting_id
+        else reverse("meetings:my"),
+        key=f"leave:{lv.pk}:decided",
+    )
+    audit_record(
+        actor=actor,
+        action="meetings.leave_decide",
+        obj=lv,
+        organization=lv.member.organization,
+        data={"member": lv.member.member_no, "approve": approve, "note": note},
+    )
+    return lv
 
 
 # ------------------------------------------------------------------ the record

@@ -28,7 +28,9 @@ urlpatterns = [
     path("<int:pk>/minutes.<str:fmt>", views.export_view, name="export"),
     path("member/<int:member_id>/", views.member_view, name="member"),
     path("member/<int:member_id>/leave/", views.leave_view, name="leave"),
+    path("leaves/<int:pk>/decide/", views.leave_decide_view, name="leave_decide"),
     path("me/", views.my_view, name="my"),
     path("m/<int:pk>/", views.member_meeting_view, name="member_meeting"),
     path("m/<int:pk>/sign-in/", views.sign_in_view, name="sign_in"),
+    path("m/<int:pk>/leave/", views.leave_request_view, name="leave_request"),
 ]

@@ -9,10 +9,9 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
+from dangjian.web import site
 from dangjian.web.access import AuthedRequest, member_required, staff_required
 from dangjian.web.forms import add_domain_error, perform, submit
 from dangjian.web.paging import paginate
@@ -141,6 +141,7 @@ def plan_edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={
             "planned_on": m.planned_on,
+            "starts_at": m.starts_at,
             "topic": m.topic,
             "place": m.place,
             "speaker": m.speaker,
@@ -170,11 +171,11 @@ def plan_edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def sign_in_url(m: Meeting) -> str:
-    return (
-        settings.NOTIFY["site_url"]
-        + reverse("meetings:member_meeting", args=[m.pk])
-        + f"?t={m.sign_in_token}"
+def sign_in_url(m: Meeting, request: HttpRequest | None = None) -> str:
+    """The sign-in link in the room's QR code: the configured site address or, unset, the
+    address this page was asked at."""
+    return site.absolute(
+        reverse("meetings:member_meeting", args=[m.pk]) + f"?t={m.sign_in_token}", request
     )
 
 
@@ -186,7 +187,7 @@ def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     qr_svg = ""
     if m.status == MeetingStatus.PUBLISHED and can_change:
         qr_svg = qrcode.make(
-            sign_in_url(m), image_factory=qrcode.image.svg.SvgPathImage, box_size=8
+            sign_in_url(m, request), image_factory=qrcode.image.svg.SvgPathImage, box_size=8
         ).to_string(encoding="unicode")
     return render(
         request,
@@ -198,7 +199,7 @@ def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_change": can_change,
             **parts,
             "qr_svg": qr_svg,
-            "sign_url": sign_in_url(m) if qr_svg else "",
+            "sign_url": sign_in_url(m, request) if qr_svg else "",
             "signed": sum(1 for a in parts["attendance"] if a.signed_in_at),
             "passed": services.motion_passed(m),
             "gaps": services.record_gaps(m)
@@ -306,18 +307,19 @@ def record_view(
         .only("pk", "name", "member_no", "status")
     )
     existing = selectors.attendance_by_member(meeting)
+    on_leave = selectors.approved_leaves(meeting)
     any_signed = any(a.signed_in_at for a in existing.values())
     rows = []
     for mem in members:
         a = existing.get(mem.pk)
-        status = request.POST.get(f"att_{mem.pk}") or (
-            a.status if a else ("absent" if any_signed else "present")
-        )
+        default = "leave" if mem.pk in on_leave else ("absent" if any_signed else "present")
+        status = request.POST.get(f"att_{mem.pk}") or (a.status if a else default)
+        reason = a.reason if a else on_leave.get(mem.pk, "")
         rows.append(
             {
                 "m": mem,
                 "status": status,
-                "reason": request.POST.get(f"reason_{mem.pk}", a.reason if a else ""),
+                "reason": request.POST.get(f"reason_{mem.pk}", reason),
                 "excl": request.POST.get(f"excl_{mem.pk}", a.exclusion if a else ""),
                 "signed": a.signed_in_at if a else None,
             }
@@ -595,10 +597,17 @@ def member_meeting_view(request: AuthedRequest, pk: int) -> HttpResponse:
     code in the room carries the sign-in code)."""
     member = member_selectors.own_member(request.user)
     m, mine = selectors.member_meeting_get(member, pk)
+    leave = selectors.my_leave(member, m)
     return render(
         request,
         "meetings/member_meeting.html",
-        {"m": m, "mine": mine, "token": request.GET.get("t", ""), "today": timezone.localdate()},
+        {
+            "m": m,
+            "mine": mine,
+            "leave": leave,
+            "token": request.GET.get("t", ""),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -614,4 +623,36 @@ def sign_in_view(request: AuthedRequest, pk: int) -> HttpResponse:
         success="签到成功。",
         to="meetings:member_meeting",
         args=(m.pk,),
+    )
+
+
+@member_required
+@require_POST
+def leave_request_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A member asks leave from a meeting on the phone; the branch is told and decides."""
+    m = selectors.meeting_for_sign_in(pk)
+    return perform(
+        request,
+        lambda: services.leave_request(
+            user=request.user, meeting=m, reason=request.POST.get("reason", "")
+        ),
+        success="已提交请假，支部审批后会通知您。",
+        to="meetings:member_meeting",
+        args=(m.pk,),
+    )
+
+
+@staff_required("change")
+@require_POST
+def leave_decide_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    lv = selectors.leave_get(request.user, pk)
+    approve = request.POST.get("decision") == "approve"
+    return perform(
+        request,
+        lambda: services.leave_decide(
+            actor=request.user, leave=lv, approve=approve, note=request.POST.get("note", "")
+        ),
+        success="已批准请假，已通知本人。" if approve else "已不予批准，已通知本人。",
+        to="meetings:member",
+        args=(lv.member_id,),
     )

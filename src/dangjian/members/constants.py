@@ -29,6 +29,10 @@ EXIT_STATUSES = (
     MemberStatus.DISQUALIFIED,
 )
 
+# Off the roll: left the party (the exits) or the organizational relationship moved out of the
+# deployment. A member off the roll can no longer sign in.
+OFF_ROLL_STATUSES = (*EXIT_STATUSES, MemberStatus.TRANSFERRED_OUT)
+
 # Allowed state changes through the status service. Conversion (预备→正式) and admission come from
 # the recruitment workflow in its own issue; here staff record decisions already taken
 # (general meeting + higher approval), with the date and the document reference.

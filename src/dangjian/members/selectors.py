@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from dangjian.accounts import policy
@@ -197,3 +197,53 @@ def own_member(user: Any) -> Member:
     if not getattr(user, "member_id", None):
         raise NotVisible()
     return Member.objects.select_related("organization").get(pk=user.member_id)
+
+
+ACCOUNT_STATES = {
+    "none": "未创建",
+    "pending": "待激活",
+    "open": "已开通",
+    "disabled": "已停用",
+}
+
+
+def _account_state() -> Case:
+    return Case(
+        When(user__isnull=True, then=Value("none")),
+        When(user__is_active=False, then=Value("disabled")),
+        When(user__password__startswith="!", then=Value("pending")),  # noqa: S106 - unusable
+        default=Value("open"),
+        output_field=CharField(),
+    )
+
+
+def accounts_of(org: Any, *, state: str = "", q: str = "") -> QuerySet[Member]:
+    """The members on the roll of an organization's subtree with their sign-in account's state
+    (未创建 / 待激活 / 已开通 / 已停用), by member number."""
+    qs = (
+        Member.objects.filter(organization__path__startswith=org.path, status__in=ON_ROLL_STATUSES)
+        .select_related("organization", "user")
+        .annotate(account=_account_state())
+        .order_by("organization__path", "member_no")
+    )
+    if state in ACCOUNT_STATES:
+        qs = qs.filter(account=state)
+    if q:
+        qs = qs.filter(Q(name__startswith=q) | Q(member_no=q))
+    return qs
+
+
+def account_counts(org: Any, *, direct: bool = False) -> dict[str, int]:
+    """How many members on the roll (of the subtree, or of the organization itself) have an
+    open account, one waiting for activation, none, or a disabled one (one query)."""
+    base = Member.objects.filter(status__in=ON_ROLL_STATUSES)
+    base = (
+        base.filter(organization=org)
+        if direct
+        else base.filter(organization__path__startswith=org.path)
+    )
+    row = base.annotate(account=_account_state()).aggregate(
+        total=Count("pk"),
+        **{k: Count("pk", filter=Q(account=k)) for k in ACCOUNT_STATES},
+    )
+    return {k: int(v or 0) for k, v in row.items()}

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.models import User
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record, diff
 from dangjian.core import crypto, idnumber
+from dangjian.core.bulk import fast_insert
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.orgs.constants import OrgKind
@@ -22,6 +25,7 @@ from dangjian.orgs.models import Organization
 from . import validation as v
 from .constants import (
     EXIT_STATUSES,
+    OFF_ROLL_STATUSES,
     ON_ROLL_STATUSES,
     STATUS_TRANSITIONS,
     MemberEventKind,
@@ -299,6 +303,7 @@ def member_change_status_within(
     m.save(update_fields=fields)
     counters_adjust(m.organization_id, from_status, -1)
     counters_adjust(m.organization_id, to_status, +1)
+    _account_follows(m, from_status, to_status)
     MemberEvent.objects.create(
         member=m,
         organization=m.organization,
@@ -316,6 +321,66 @@ def member_change_status_within(
         data={"from": from_status, "to": to_status, "on": on.isoformat(), "reason": reason},
     )
     return m
+
+
+def _account_follows(m: Member, from_status: str, to_status: str) -> None:
+    """A member who leaves the roll can no longer sign in; one who comes back can again."""
+    if to_status in OFF_ROLL_STATUSES and from_status not in OFF_ROLL_STATUSES:
+        User.objects.filter(member=m, is_active=True).update(is_active=False)
+    elif from_status in OFF_ROLL_STATUSES and to_status not in OFF_ROLL_STATUSES:
+        User.objects.filter(member=m, is_active=False).update(is_active=True)
+
+
+@transaction.atomic(durable=True)
+def member_accounts_open(*, actor: Actor, organization: Organization) -> int:
+    """Create a sign-in account for every member on the roll of `organization`'s subtree who has
+    none (user name = member number; no password: the member sets one by activation, with an SMS
+    code or the slip the branch prints). One INSERT … for all of them; a second run creates
+    nothing. One audit event for the batch."""
+    _require(actor, "change", organization)
+    rows = list(
+        Member.objects.filter(
+            organization__path__startswith=organization.path,
+            status__in=ON_ROLL_STATUSES,
+            user__isnull=True,
+        )
+        .exclude(member_no__in=User.objects.values("username"))
+        .values_list("pk", "member_no", "name")
+        .iterator(chunk_size=20000)
+    )
+    now = timezone.now()
+    unusable = make_password(None)  # "!" + random: no password can match it
+    fields = [
+        "username",
+        "display_name",
+        "member_id",
+        "password",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "first_name",
+        "last_name",
+        "email",
+        "date_joined",
+        "must_change_password",
+    ]
+    created = fast_insert(
+        User,
+        fields,
+        (
+            (no, name, pk, unusable, True, False, False, "", "", "", now, False)
+            for pk, no, name in rows
+        ),
+    )
+    audit_record(
+        actor=actor,
+        action="members.accounts_open",
+        organization=organization,
+        object_type="accounts.user",
+        object_repr=f"{organization.name}：{created}个党员账号",
+        data={"organization": organization.code, "created": created},
+    )
+    return created
 
 
 @transaction.atomic(durable=True)

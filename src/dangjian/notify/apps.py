@@ -8,11 +8,17 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.compliance.signals import scan_finished
+        from dangjian.core.signals import handover
 
-        from .services import reminders_sync
+        from .services import handover_notice, reminders_sync
 
         def sync(sender: object, as_of: object, **kwargs: object) -> None:
             reminders_sync(as_of)  # type: ignore[arg-type]
+
+        def tell(sender: object, signal: object = None, **kwargs: object) -> None:
+            handover_notice(**kwargs)  # type: ignore[arg-type]
+
+        handover.connect(tell, dispatch_uid="notify.handover", weak=False)
 
         # connected before meetings' receiver (INSTALLED_APPS order): reminders first, as before
         scan_finished.connect(sync, dispatch_uid="notify.reminders_sync", weak=False)

@@ -17,13 +17,16 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.signing import signed_headers, verify  # noqa: F401 - verify: the gateways' side, re-exported
+from dangjian.web import site
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -51,6 +54,8 @@ def _post(
 ) -> dict[str, Any]:
     if not url or not key:
         raise ChannelError("渠道未配置")
+    if url.startswith("file://"):
+        return _outbox(url[len("file://") :], payload)
     body = json.dumps(payload, ensure_ascii=False).encode()
     req = urllib.request.Request(  # noqa: S310 - configured gateway URL
         url,
@@ -78,6 +83,18 @@ def _post(
             f"{str(answer.get('errmsg', answer))[:200] if isinstance(answer, dict) else answer}"
         )
     return answer
+
+
+def _outbox(path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A gateway that writes to a local file, one JSON line per message: the demo and a laptop have
+    no SMS operator (DANGJIAN_SMS_URL=file:///path/to/sms-outbox.log); never for production."""
+    line = json.dumps({"time": timezone.now().isoformat(), **payload}, ensure_ascii=False)
+    try:
+        with Path(path).open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+    except OSError as exc:
+        raise ChannelError(f"无法写入本地短信发件箱：{exc.strerror}") from exc
+    return {}
 
 
 def send_email(to: str, message: Message) -> None:
@@ -110,7 +127,7 @@ def send_wechat(openid: str, message: Message) -> None:
         {
             "touser": openid,
             "template_id": cfg["template_id"],
-            "url": notify_settings()["site_url"] + reverse("notify:inbox"),
+            "url": site.absolute(reverse("notify:inbox")),
             "data": {k: {"value": v} for k, v in message.data.items()},
         },
     )

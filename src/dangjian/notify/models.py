@@ -56,9 +56,8 @@ class Notice(models.Model):
     title = models.CharField("标题", max_length=100)
     body = models.CharField("内容", max_length=500)
     url = models.CharField("链接", max_length=200, blank=True)
-    key = models.CharField(
-        max_length=40
-    )  # what sent it (e.g. "meeting:12"): one notice per person and key
+    # what sent it (e.g. "meeting:12"): one notice per person and key
+    key = models.CharField(max_length=80)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     notified_at = models.DateTimeField("外发时间", null=True, blank=True)

@@ -26,6 +26,7 @@ from dangjian.audit.services import audit_record
 from dangjian.compliance.engine import SEVERITY_LABELS
 from dangjian.core import crypto
 from dangjian.core.errors import DomainError
+from dangjian.web import site
 
 from . import channels
 from .models import Channel, Contact, Delivery, DeliveryStatus, Notice, Reminder
@@ -233,7 +234,7 @@ def _message(reminders: list[Reminder], notices: list[Notice] | None = None) -> 
     ]
     if n > DIGEST_ITEMS:
         lines.append(f"……另有{n - DIGEST_ITEMS}条，请登录平台查看。")
-    url = settings.NOTIFY["site_url"] + reverse("notify:inbox")
+    url = site.absolute(reverse("notify:inbox"))
     text = (
         f"您有{n}条待办预警（红色及以上{serious}条）：\n\n"
         + "\n".join(lines)
@@ -259,7 +260,7 @@ def _notice_message(notices: list[Notice]) -> channels.Message:
     lines = [f"· {x.title}：{x.body}" for x in notices[:DIGEST_ITEMS]]
     if n > DIGEST_ITEMS:
         lines.append(f"……另有{n - DIGEST_ITEMS}条，请登录平台查看。")
-    url = settings.NOTIFY["site_url"] + reverse("notify:inbox")
+    url = site.absolute(reverse("notify:inbox"))
     text = (
         f"您有{n}条通知：\n\n"
         + "\n".join(lines)

@@ -14,15 +14,18 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
 from dangjian.accounts.models import RoleGrant
 from dangjian.audit.services import audit_record
 from dangjian.compliance.models import Finding
 from dangjian.core.errors import NotVisible
 from dangjian.orgs.models import Organization, Post
+from dangjian.web.todo import forget_count
 
 from .models import Notice, Reminder
 
@@ -158,7 +161,33 @@ def notice_send(*, users: Any, organization: Any, title: str, body: str, url: st
         if uid not in seen
     ]
     Notice.objects.bulk_create(fresh, batch_size=2000)
+    # their 待办 changed: the bell reads it afresh once the hand-over is committed
+    transaction.on_commit(lambda: forget_count(user_ids))
     return len(fresh)
+
+
+def handover_notice(
+    *,
+    organization: Any,
+    title: str,
+    body: str,
+    url: str,
+    key: str,
+    users: Any = None,
+    action: str = "change",
+) -> int:
+    """A hand-over: tell the people now responsible for the next step (by default those granted
+    `action` on the nearest level at or above `organization`), in the caller's transaction."""
+    if users is None:
+        users = policy.responsible_for(action, organization)
+    return notice_send(
+        users=users, organization=organization, title=title, body=body, url=url, key=key
+    )
+
+
+def member_users(member_ids: Any) -> Any:
+    """The active accounts of these members (their own, to tell them)."""
+    return get_user_model().objects.filter(member_id__in=member_ids, is_active=True)
 
 
 @transaction.atomic(durable=True)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
@@ -14,6 +15,7 @@ from dangjian.audit.services import audit_record, diff
 from dangjian.compliance.packs import rule_params
 from dangjian.core.dates import add_months, months_between
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.signals import handover
 from dangjian.members.constants import ACTIVE_STATUSES, ON_ROLL_STATUSES, MemberEventKind
 from dangjian.members.models import Member, MemberEvent
 
@@ -651,6 +653,16 @@ def election_request(
         request_approved_on=approved_on,
         note=note[:200],
     )
+    parent = Organization.objects.get_parent(organization)
+    if approved_on is None and parent is not None:
+        handover.send(
+            sender=Election,
+            organization=parent,
+            title=f"换届请示待批复：{organization.name}",
+            body=f"{organization.name}于{requested_on:%Y年%m月%d日}请示换届，请批复。",
+            url=reverse("orgs:elections", args=[organization.pk]),
+            key=f"election:{e.pk}:request",
+        )
     audit_record(
         actor=actor,
         action="orgs.election_request",
@@ -820,6 +832,16 @@ def election_report(
         raise DomainError("bad_date", "书记批复日期早于上报日期", field="secretary_approved_on")
     e.reported_on, e.secretary_approved_on = reported_on, secretary_approved_on
     e.save(update_fields=["reported_on", "secretary_approved_on"])
+    parent = Organization.objects.get_parent(e.organization)
+    if secretary_approved_on is None and parent is not None:
+        handover.send(
+            sender=Election,
+            organization=parent,
+            title=f"选举结果待批复：{e.organization.name}",
+            body=f"{e.organization.name}已上报换届选举结果，请审批书记人选。",
+            url=reverse("orgs:elections", args=[e.organization_id]),
+            key=f"election:{e.pk}:report",
+        )
     audit_record(
         actor=actor,
         action="orgs.election_report",

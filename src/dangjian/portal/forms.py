@@ -65,3 +65,38 @@ class GrantForm(BootstrapMixin, forms.Form):
         help_text="组织代码见组织页面或数据包 orgs.csv",
     )
     can_unmask = forms.BooleanField(label="可查看完整身份证号/手机号", required=False)
+
+
+class ActivationForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    identifier = forms.CharField(
+        label="党员编号或手机号",
+        max_length=32,
+        help_text="党员编号可向所在党支部询问；手机号为在支部登记的号码",
+    )
+
+
+class PasswordPairMixin(forms.Form):
+    password = forms.CharField(
+        label="设置密码",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少8位，包含大写字母、小写字母、数字、符号中的至少三类",
+    )
+    password2 = forms.CharField(
+        label="再次输入密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+
+class ActivationCodeForm(BootstrapMixin, PasswordPairMixin):
+    code = forms.CharField(
+        label="短信验证码",
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    field_order = ["code", "password", "password2"]
+
+
+class SlipForm(BootstrapMixin, PasswordPairMixin):
+    name = forms.CharField(label="姓名", max_length=50)
+    code = forms.CharField(label="激活码", max_length=20, help_text="激活单上的12位激活码")
+    field_order = ["name", "code", "password", "password2"]

@@ -1,14 +1,18 @@
 from django.urls import path
 
-from .views import audit, console, home, signin
+from .views import activate, audit, console, home, signin
 
 app_name = "portal"
 
 urlpatterns = [
     path("", home.home_view, name="home"),
     path("me/", home.me_view, name="me"),
+    path("m/", home.member_home_view, name="member_home"),
     path("accounts/login/", signin.login_view, name="login"),
     path("accounts/logout/", signin.logout_view, name="logout"),
+    path("accounts/activate/", activate.activate_view, name="activate"),
+    path("accounts/activate/code/", activate.activate_code_view, name="activate_code"),
+    path("accounts/activate/slip/", activate.activate_slip_view, name="activate_slip"),
     path("accounts/2fa/", signin.otp_view, name="otp"),
     path("accounts/2fa/setup/", signin.otp_setup_view, name="otp_setup"),
     path("accounts/password/", signin.password_change_view, name="password_change"),

@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from dangjian.fees.receipt import _font
+from dangjian.core.pdf import cn_font as _font
 
 from .constants import STEPS
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
@@ -29,6 +30,7 @@ from dangjian.fees.services import rollup_refresh
 from dangjian.members import validation as v
 from dangjian.members.models import Member
 from dangjian.members.services import MemberData, member_change_status_within, member_create_within
+from dangjian.notify.services import handover_notice
 
 from .constants import AFTER, COMMITTEE_STEPS, STEP_BY_NO
 from .models import Assessment, Candidate, Document, Holiday, StepException
@@ -536,6 +538,7 @@ def candidate_step(
             _convert(actor, c, on)
         c.save()
         _attach(c, step, stored, actor)
+        _hand_over(c, step)
         audit_record(
             actor=actor,
             action="recruitment.step",
@@ -553,6 +556,35 @@ def candidate_step(
         uploads.discard(stored)
         raise
     return c
+
+
+def _hand_over(c: Candidate, step: int) -> None:
+    """After a step: tell the higher committee when its step is now due; tell the branch when the
+    committee has done its step and the branch continues."""
+    url = reverse("recruitment:detail", args=[c.pk])
+    due = [
+        n
+        for n in sorted(COMMITTEE_STEPS)
+        if AFTER[n] == step and getattr(c, STEP_BY_NO[n].field) is None
+    ]
+    committee = approving_committee(c) if due else None
+    if committee is not None:
+        handover_notice(
+            organization=committee,
+            title=f"发展党员待办：{c.name}（{STEP_BY_NO[due[0]].label}）"[:100],
+            body=f"{c.organization.name}已完成第{step}步“{STEP_BY_NO[step].label}”，"
+            f"请办理第{due[0]}步“{STEP_BY_NO[due[0]].label}”。",
+            url=url,
+            key=f"candidate:{c.pk}:step:{due[0]}",
+        )
+    if step in COMMITTEE_STEPS:
+        handover_notice(
+            organization=c.organization,
+            title=f"上级党委已办理：{c.name}（{STEP_BY_NO[step].label}）"[:100],
+            body="请继续办理下一步。",
+            url=url,
+            key=f"candidate:{c.pk}:done:{step}",
+        )
 
 
 def _admit(

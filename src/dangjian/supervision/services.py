@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
@@ -14,6 +15,7 @@ from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.notify.services import handover_notice
 
 from .models import Assignment, AssignmentStatus, Attachment, Task
 
@@ -73,6 +75,15 @@ def task_create(
             [Assignment(task=task, organization=o) for o in organizations]
         )
         _attach(task, None, stored, actor)
+        url = reverse("supervision:detail", args=[task.pk])
+        for org in organizations:
+            handover_notice(
+                organization=org,
+                title=f"新的督办：{title}"[:100],
+                body=f"{issuer_org.name}下达督办，请于{deadline:%Y年%m月%d日}前办结并回复。{body}",
+                url=url,
+                key=f"task:{task.pk}:{org.pk}",
+            )
         audit_record(
             actor=actor,
             action="supervision.task_create",
@@ -128,6 +139,17 @@ def assignment_reply(
         )
         a.save(update_fields=["status", "reply", "replied_at", "replied_by"])
         _attach(a.task, a, stored, actor)
+        issuer_side = policy.responsible_for("supervise", a.task.issuer_org) | User.objects.filter(
+            pk=a.task.issuer_id, is_active=True
+        )
+        handover_notice(
+            users=issuer_side,
+            organization=a.task.issuer_org,
+            title=f"督办已回复：{a.organization.name}"[:100],
+            body=f"“{a.task.title}”：{reply[:200]}，请审核办结或退回。",
+            url=reverse("supervision:detail", args=[a.task_id]),
+            key=f"task:{a.task_id}:reply:{a.pk}:{a.replied_at:%Y%m%d%H%M%S%f}",
+        )
         audit_record(
             actor=actor,
             action="supervision.reply",
@@ -159,6 +181,13 @@ def assignment_decide(
     a.status = AssignmentStatus.ACCEPTED if accept else AssignmentStatus.RETURNED
     a.decision_reason, a.decided_at = reason[:300], timezone.now()
     a.save(update_fields=["status", "decision_reason", "decided_at"])
+    handover_notice(
+        organization=a.organization,
+        title=(f"督办已办结：{a.task.title}" if accept else f"督办被退回：{a.task.title}")[:100],
+        body="上级已审核通过。" if accept else f"退回原因：{reason}。请补充办理后重新回复。",
+        url=reverse("supervision:detail", args=[a.task_id]),
+        key=f"task:{a.task_id}:decide:{a.pk}:{a.decided_at:%Y%m%d%H%M%S%f}",
+    )
     audit_record(
         actor=actor,
         action="supervision.accept" if accept else "supervision.return",

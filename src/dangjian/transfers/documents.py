@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Frame, Paragraph
 
-from dangjian.fees.receipt import _font
+from dangjian.core.pdf import cn_font as _font
 
 
 def _age(born: Any, on: Any) -> int:

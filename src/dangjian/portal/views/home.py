@@ -6,24 +6,43 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
+from dangjian.web import todo
 from dangjian.web.access import AuthedRequest, member_required, signed_in
 
 
 @signed_in
 def home_view(request: AuthedRequest) -> HttpResponse:
+    """工作台: for staff, 待办 — everything they must act on from every module, oldest deadline
+    first — beside their scope at a glance; members go to their 首页, admins to their pages."""
     user = request.user
     if policy.is_staff(user):
-        roots = list(org_selectors.org_roots(user))
+        today = timezone.localdate()
+        todos = todo.staff_todos(user, today)
+        todo.remember_count(user, todos.total)
+        kind = request.GET.get("kind", "")
+        kind = kind if kind in todo.KINDS else ""
+        roots = list(org_selectors.org_roots(user)[:3])
         cards = []
-        for root in roots[:5]:
+        for root in roots:
             counts, subs = org_selectors.org_summary(root)
             cards.append({"org": root, "counts": counts, "subs": subs})
-        return render(request, "portal/home.html", {"cards": cards})
+        return render(
+            request,
+            "portal/home.html",
+            {
+                "todos": todos,
+                "items": todos.of_kind(kind),
+                "kind": kind,
+                "today": today,
+                "cards": cards,
+            },
+        )
     for role, target in (
         (Role.SYSTEM_ADMIN, "portal:users"),
         (Role.SECURITY_ADMIN, "portal:grants"),
@@ -32,8 +51,22 @@ def home_view(request: AuthedRequest) -> HttpResponse:
         if policy.has_admin_role(user, role):
             return redirect(target)
     if policy.is_member_account(user):
-        return redirect("portal:me")
+        return redirect("portal:member_home")
     return render(request, "portal/no_role.html")
+
+
+@member_required
+def member_home_view(request: AuthedRequest) -> HttpResponse:
+    """The member's 首页: what needs them now (the fee to pay, the meeting to attend, study due, a
+    transfer waiting for them), their year's study hours and the unread messages."""
+    member = member_selectors.own_member(request.user)
+    today = timezone.localdate()
+    todos = todo.member_todos(request.user, member, today)
+    return render(
+        request,
+        "portal/member_home.html",
+        {"m": member, "todos": todos, "today": today},
+    )
 
 
 @member_required

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import MemberEventKind
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.services import counters_adjust, member_change_status_within
-from dangjian.notify.services import notice_send
+from dangjian.notify.services import handover_notice, member_users
 
 from ..models import (
     Stage,
@@ -45,22 +44,17 @@ def lock(t: Transfer) -> Transfer:
 
 def tell(t: Transfer, who: str, org: Any, title: str, body: str) -> None:
     """Tell the people who act next (in-app notice, their channels in the digest), in the caller's
-    transaction: "member" = the member's own account; otherwise the staff who may change `org`."""
+    transaction: "member" = the member's own account; otherwise the staff responsible for `org`."""
 
     if org is None:
         return
-    if who == "member":
-        users: Any = get_user_model().objects.filter(member_id=t.member_id, is_active=True)
-        url = reverse("transfers:my")
-    else:
-        users = policy.users_with_permission("change", org)
-        url = reverse("transfers:detail", args=[t.pk])
-    notice_send(
-        users=users,
+    member = who == "member"
+    handover_notice(
+        users=member_users([t.member_id]) if member else None,
         organization=org,
         title=title,
         body=body,
-        url=url,
+        url=reverse("transfers:my") if member else reverse("transfers:detail", args=[t.pk]),
         key=f"transfer:{t.pk}:{title}",
     )
 

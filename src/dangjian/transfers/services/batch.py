@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
@@ -15,6 +16,7 @@ from dangjian.core.errors import DomainError
 from dangjian.fees.models import FeeMonth
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
+from dangjian.notify.services import handover_notice, member_users
 
 from .. import exchange
 from ..models import (
@@ -23,7 +25,7 @@ from ..models import (
     Stage,
     Transfer,
 )
-from ..selectors import committees_of
+from ..selectors import committee_of, committees_of
 from ._shared import (
     DEFAULT_VALID_DAYS,
     MAX_VALID_DAYS,
@@ -155,6 +157,25 @@ def transfer_batch(
         if key is not None:
             t.token = exchange.sign(letter_body(t), key)
     Transfer.objects.bulk_update(made, ["letter_no", "token"])
+    # the members go and report; inside the deployment the receiving committee agrees next
+    handover_notice(
+        users=member_users([t.member_id for t in made]),
+        organization=locked[0].organization,
+        title="介绍信已开具",
+        body=f"您的组织关系转往{to_org.name if to_org else to_name}，"
+        f"请在{on + timedelta(days=valid_days):%Y年%m月%d日}前到接收党组织报到。",
+        url=reverse("transfers:my"),
+        key=f"batch:{batch}",
+    )
+    receiving = committee_of(to_org) if to_org is not None else None
+    if receiving is not None:
+        handover_notice(
+            organization=receiving,
+            title=f"组织关系转入待同意：{len(made)}人",
+            body=f"{locked[0].organization.name}批量转入{to_org.name}（批次{batch}）。",
+            url=reverse("transfers:list", args=[receiving.pk]) + "?tab=in&status=open",
+            key=f"batch:{batch}:in",
+        )
     audit_record(
         actor=actor,
         action="transfers.batch",

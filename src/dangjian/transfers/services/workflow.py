@@ -266,6 +266,9 @@ def transfer_close(
             f"组织关系转接{t.get_status_display()}",
             reason or "请联系所在党支部。",
         )
+    if how == "reject" and not can_act(actor, t.from_org):
+        # refused on the receiving side: the sending branch takes it back
+        tell(t, "staff", t.from_org, "组织关系转接被退回", f"{t.member.name}：{reason}")
     audit_record(
         actor=actor,
         action=f"transfers.{how}",

@@ -1,0 +1,246 @@
+"""Member accounts: activation without a password handed around (a code sent to the phone on the
+member's record, or printed on a slip the branch hands over), and the slips.
+
+Activation answers the same whatever was typed (a wrong name/number pair, an unknown member, an
+account already open): nobody learns who is a member from this page. An SMS goes out at most once
+a minute and five times a day per member; a code lives 10 minutes (a slip 30 days); five wrong
+codes lock that code for 30 minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dangjian.accounts import policy
+from dangjian.accounts.models import Activation, ActivationKind, User
+from dangjian.accounts.services import set_password
+from dangjian.accounts.types import Actor
+from dangjian.audit.services import audit_record
+from dangjian.core import crypto, idnumber
+from dangjian.core.errors import DomainError, NotVisible
+
+__all__ = ["DomainError", "activation_finish", "activation_start", "slip_finish", "slips_issue"]
+from dangjian.members.constants import ON_ROLL_STATUSES
+from dangjian.members.models import Member
+from dangjian.notify.channels import ChannelError, Message, configured, send_sms
+
+SMS_MINUTES = 10
+SLIP_DAYS = 30
+MAX_ATTEMPTS = 5
+LOCK_MINUTES = 30
+SMS_PER_DAY = 5
+SMS_GAP_SECONDS = 60
+SLIP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+
+
+def _hash(code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, code.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def _member_user(name: str, member_no: str = "", phone: str = "") -> User | None:
+    """The member account named by name + number (or name + phone), on the roll; else None."""
+    name = (name or "").strip()
+    q = Q(member_no=(member_no or "").strip()) if member_no else None
+    if q is None and phone:
+        q = Q(phone_index=crypto.blind_index(phone.strip()))
+    if not name or q is None:
+        return None
+    member = Member.objects.filter(q, name=name, status__in=ON_ROLL_STATUSES).first()
+    if member is None:
+        return None
+    return User.objects.filter(member=member, is_active=True).first()
+
+
+@dataclass(frozen=True)
+class Started:
+    """What the page keeps between the two steps (in the session): the code's id, or a decoy."""
+
+    ticket: str
+
+
+def sms_available() -> bool:
+    return configured()["sms"]
+
+
+@transaction.atomic(durable=True)
+def activation_start(*, name: str, member_no: str = "", phone: str = "") -> Started:
+    """Send a 6-digit code to the phone on the member's record — if the pair names a member whose
+    account is not open yet, the limits allow, and a phone is on file. The answer never tells."""
+    decoy = Started(ticket="x" + secrets.token_hex(8))
+    user = _member_user(name, member_no, phone)
+    if user is None or user.has_usable_password() or not sms_available():
+        return decoy
+    member = Member.objects.get(pk=user.member_id)
+    phone_no = crypto.decrypt(member.phone_encrypted) if member.phone_encrypted else ""
+    if not phone_no:
+        return decoy
+    now = timezone.now()
+    recent = Activation.objects.filter(user=user, kind=ActivationKind.SMS)
+    if recent.filter(created_at__gte=now - timedelta(seconds=SMS_GAP_SECONDS)).exists():
+        return decoy
+    if recent.filter(created_at__gte=now - timedelta(days=1)).count() >= SMS_PER_DAY:
+        return decoy
+    code = f"{secrets.randbelow(10**6):06d}"
+    a = Activation.objects.create(
+        user=user,
+        kind=ActivationKind.SMS,
+        code_hash=_hash(f"{user.pk}:{code}"),
+        expires_at=now + timedelta(minutes=SMS_MINUTES),
+        sent_to=idnumber.mask_phone(phone_no),
+    )
+    text = f"【党建平台】您的账号激活验证码：{code}，{SMS_MINUTES}分钟内有效。请勿告诉他人。"
+
+    def send() -> None:
+        try:
+            send_sms(phone_no, Message("账号激活", text, text, {"code": code}))
+        except ChannelError:
+            pass  # the member asks again after a minute; the audit event records the attempt
+
+    transaction.on_commit(send)
+    audit_record(
+        actor=None,
+        actor_name=member.name,
+        action="accounts.activation_sent",
+        obj=user,
+        organization=member.organization,
+        data={"to": a.sent_to},
+    )
+    return Started(ticket=str(a.pk))
+
+
+def _finish(a: Activation, password: str, password2: str) -> User:
+    if password != password2:
+        raise DomainError("mismatch", "两次输入的密码不一致", field="password2")
+    user = User.objects.select_for_update().get(pk=a.user_id)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("weak_password", "；".join(exc.messages), field="password") from exc
+    set_password(user, password)
+    user.must_change_password = False
+    user.activated_at = timezone.now()
+    user.save(
+        update_fields=["password", "password_changed_at", "must_change_password", "activated_at"]
+    )
+    a.used_at = timezone.now()
+    a.save(update_fields=["used_at"])
+    # every other code of the person is spent with it
+    Activation.objects.filter(user=user, used_at__isnull=True).update(used_at=a.used_at)
+    audit_record(actor=user, action="accounts.activate", obj=user, data={"kind": a.kind})
+    return user
+
+
+WRONG = "验证码错误或已失效"
+
+
+def _verify(a: Activation | None, code: str, name: str = "") -> str | None:
+    """None when the code is right; else why not. A wrong code (or name) is counted against the
+    activation it was typed for, and locks it after five."""
+    now = timezone.now()
+    if a is None or a.used_at is not None or a.expires_at < now:
+        return WRONG
+    if a.locked_until and a.locked_until > now:
+        return "错误次数过多，请30分钟后再试"
+    salt = "" if a.kind == ActivationKind.SLIP else f"{a.user_id}:"
+    right = hmac.compare_digest(a.code_hash, _hash(salt + code.strip().replace("-", "")))
+    if right and name and a.user.display_name != name.strip():
+        right = False
+    if not right:
+        a.attempts += 1
+        if a.attempts >= MAX_ATTEMPTS:
+            a.locked_until, a.attempts = now + timedelta(minutes=LOCK_MINUTES), 0
+        a.save(update_fields=["attempts", "locked_until"])
+        return WRONG
+    return None
+
+
+def activation_finish(*, ticket: str, code: str, password: str, password2: str) -> User:
+    """Step two: the code sent by SMS, and the member's own password."""
+    with transaction.atomic(durable=True):
+        a = (
+            Activation.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=int(ticket), kind=ActivationKind.SMS)
+            .first()
+            if ticket.isdigit()
+            else None
+        )
+        why = _verify(a, code)
+        if why is None and a is not None:
+            return _finish(a, password, password2)
+    # outside the transaction: the counted attempt stays recorded
+    raise DomainError("bad_code", why or WRONG, field="code")
+
+
+def slip_finish(*, name: str, code: str, password: str, password2: str) -> User:
+    """Activation with the printed slip: the member's name, the slip's code, their own password."""
+    digest = _hash(code.strip().replace("-", "").upper())
+    with transaction.atomic(durable=True):
+        a = (
+            Activation.objects.select_for_update()
+            .select_related("user")
+            .filter(kind=ActivationKind.SLIP, code_hash=digest)
+            .first()
+        )
+        why = _verify(a, code, name=name or "—")
+        if why is None and a is not None:
+            return _finish(a, password, password2)
+    raise DomainError("bad_code", why or "姓名或激活码不正确，或激活单已失效", field="code")
+
+
+@dataclass(frozen=True)
+class Slip:
+    member: Member
+    code: str
+    expires_on: Any
+
+
+@transaction.atomic(durable=True)
+def slips_issue(*, actor: Actor, members: list[Member]) -> list[Slip]:
+    """Activation slips for members (in the actor's scope) whose account is not open yet: a code
+    valid 30 days each, printed once (only its hash is kept); an earlier slip stops working."""
+    users = {
+        u.member_id: u
+        for u in User.objects.filter(member__in=members, is_active=True).select_related("member")
+    }
+    out: list[Slip] = []
+    now = timezone.now()
+    expires = now + timedelta(days=SLIP_DAYS)
+    fresh: list[Activation] = []
+    for m in members:
+        if actor is not None and not policy.can(actor, "change", m.organization):
+            raise NotVisible()
+        u = users.get(m.pk)
+        if u is None or u.has_usable_password():
+            continue
+        raw = "".join(secrets.choice(SLIP_ALPHABET) for _ in range(12))
+        fresh.append(
+            Activation(user=u, kind=ActivationKind.SLIP, code_hash=_hash(raw), expires_at=expires)
+        )
+        out.append(Slip(m, f"{raw[:4]}-{raw[4:8]}-{raw[8:]}", expires.date()))
+    Activation.objects.filter(
+        user__in=[a.user for a in fresh], kind=ActivationKind.SLIP, used_at__isnull=True
+    ).update(used_at=now)
+    Activation.objects.bulk_create(fresh)
+    audit_record(
+        actor=actor,
+        action="accounts.activation_slip",
+        organization=members[0].organization if members else None,
+        object_type="accounts.activation",
+        object_repr=f"激活单{len(out)}份",
+        data={"members": [s.member.member_no for s in out]},
+    )
+    return out

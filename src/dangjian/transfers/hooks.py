@@ -1,0 +1,134 @@
+"""transfers' contributions to 待办 (see `web.hooks`): letters waiting for the user's act (the
+sending committee issues, the receiving committee agrees, the receiving branch accepts), letters
+from outside to accept; for a member, the transfer waiting for them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.urls import reverse
+
+from dangjian.accounts import policy
+from dangjian.web import hooks
+from dangjian.web.todo import Todo
+
+from .models import IncomingLetter, IncomingStatus, Stage, Transfer, TransferStatus
+from .selectors import committees_of
+
+ISSUE_DAYS = 7  # a request is approved (or refused) within a week
+OPEN_LIMIT = 500
+
+
+def _open(q: Any, **filters: Any) -> list[Transfer]:
+    return list(
+        Transfer.objects.filter(q, status=TransferStatus.OPEN, **filters)
+        .select_related("member", "from_org", "to_org")
+        .order_by("id")[:OPEN_LIMIT]
+    )
+
+
+def _destination(t: Transfer) -> str:
+    return t.to_org.name if t.to_org else t.to_name
+
+
+@hooks.register("todo")
+def transfers_to_act(user: Any, today: date) -> list[Todo]:
+    """Open letters whose next step is the user's: approve and issue (the sending committee),
+    agree (the receiving committee), accept (the receiving branch)."""
+    q_from = policy.path_q(user, "change", "from_org__path")
+    q_to = policy.path_q(user, "change", "to_org__path")
+    if q_from is None or q_to is None:
+        return []
+    started = _open(q_from, stage=Stage.STARTED)
+    issued = _open(q_to, stage=Stage.ISSUED, to_org__isnull=False)
+    receiving = _open(q_to, stage=Stage.RECEIVING_APPROVED)
+    committees = committees_of(
+        [t.from_org for t in started] + [t.to_org for t in issued if t.to_org is not None]
+    )
+    items: list[Todo] = []
+    for t in started:
+        c = committees.get(t.from_org_id)
+        if c is not None and policy.can(user, "change", c):
+            items.append(
+                Todo(
+                    kind="transfer",
+                    title=f"审批转接申请：{t.member.name}转往{_destination(t)}",
+                    url=reverse("transfers:detail", args=[t.pk]),
+                    organization=t.from_org.name,
+                    deadline=(t.started_on or today) + timedelta(days=ISSUE_DAYS),
+                    action="审批",
+                )
+            )
+    for t in issued:
+        c = committees.get(t.to_org_id) if t.to_org_id else None
+        if c is not None and policy.can(user, "change", c):
+            items.append(
+                Todo(
+                    kind="transfer",
+                    title=f"同意转入：{t.member.name}（来自{t.from_org.name}）",
+                    url=reverse("transfers:detail", args=[t.pk]),
+                    organization=t.to_org.name if t.to_org else "",
+                    deadline=t.expires_on,
+                    action="审批",
+                )
+            )
+    items.extend(
+        Todo(
+            kind="transfer",
+            title=f"接收转入党员：{t.member.name}",
+            url=reverse("transfers:detail", args=[t.pk]),
+            organization=t.to_org.name,
+            deadline=t.expires_on,
+            action="接收",
+        )
+        for t in receiving
+        if t.to_org is not None and policy.can(user, "change", t.to_org)
+    )
+    return items
+
+
+@hooks.register("todo")
+def letters_from_outside(user: Any, today: date) -> list[Todo]:
+    """Letters from outside the deployment waiting at a branch the user works for."""
+    q = policy.path_q(user, "change", "to_org__path")
+    if q is None:
+        return []
+    rows = (
+        IncomingLetter.objects.filter(q, status=IncomingStatus.PENDING)
+        .select_related("to_org")
+        .order_by("issued_on")[:OPEN_LIMIT]
+    )
+    return [
+        Todo(
+            kind="transfer",
+            title=f"接收外来介绍信：{lt.name}（{lt.from_name}）",
+            url=reverse("transfers:incoming", args=[lt.pk]),
+            organization=lt.to_org.name,
+            deadline=lt.issued_on + timedelta(days=lt.valid_days),
+            action="接收",
+        )
+        for lt in rows
+    ]
+
+
+@hooks.register("member_todo")
+def my_transfer(user: Any, member: Any, today: date) -> list[Todo]:
+    """The member's own open transfer, when the next step is theirs: report to the receiving
+    organization with the letter."""
+    t = (
+        Transfer.objects.filter(member=member, status=TransferStatus.OPEN, stage=Stage.ISSUED)
+        .select_related("to_org")
+        .first()
+    )
+    if t is None:
+        return []
+    return [
+        Todo(
+            kind="transfer",
+            title=f"持介绍信到{t.to_org.name if t.to_org else t.to_name}报到",
+            url=reverse("transfers:my"),
+            deadline=t.expires_on,
+            action="查看",
+        )
+    ]

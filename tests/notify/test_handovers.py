@@ -1,0 +1,301 @@
+"""Every act that hands work to someone else tells them at once (ui.md: "Every act that hands work
+to
+someone else sends them a notice at once and puts an item in their 待办").
+
+`audit.actions.HANDOVERS` lists the hand-over acts; each has a scenario here that performs it
+through its service and names who must be told. The test fails on a hand-over without a scenario,
+and on one whose act tells nobody (or tells the wrong people).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from dangjian.accounts import services as account_services
+from dangjian.accounts.constants import Role
+from dangjian.audit.actions import HANDOVERS
+from dangjian.audit.models import AuditEvent
+from dangjian.meetings import services as meeting_services
+from dangjian.meetings.models import Leave
+from dangjian.notify.models import Notice
+from dangjian.orgs import services as org_services
+from dangjian.orgs.models import Election
+from dangjian.recruitment import services as recruitment_services
+from dangjian.supervision import services as supervision_services
+from dangjian.transfers import services as transfer_services
+from tests.conftest import make_id, make_user
+
+pytestmark = pytest.mark.django_db
+
+Scenario = Callable[[Any, dict[str, Any], Callable[[Callable[[], Any]], Any]], set[str]]
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(action: str) -> Callable[[Scenario], Scenario]:
+    def register(fn: Scenario) -> Scenario:
+        SCENARIOS[action] = fn
+        return fn
+
+    return register
+
+
+def _task(tree: Any, users: dict[str, Any]) -> Any:
+    return supervision_services.task_create(
+        actor=users["committee_staff"],
+        issuer_org=tree.district_a,
+        title="整改会议记录",
+        body="补齐记录",
+        deadline=timezone.localdate() + timedelta(days=7),
+        organizations=[tree.branch_a1],
+    )
+
+
+@scenario("supervision.task_create")
+def _task_create(tree, users, act):
+    act(lambda: _task(tree, users))
+    return {"worker_a1"}
+
+
+@scenario("supervision.reply")
+def _reply(tree, users, act):
+    a = _task(tree, users).assignments.get()
+    act(
+        lambda: supervision_services.assignment_reply(
+            actor=users["branch_worker"], assignment=a, reply="已补齐"
+        )
+    )
+    return {"staff_da"}
+
+
+def _replied(tree, users):
+    a = _task(tree, users).assignments.get()
+    return supervision_services.assignment_reply(
+        actor=users["branch_worker"], assignment=a, reply="已补齐"
+    )
+
+
+@scenario("supervision.accept")
+def _accept(tree, users, act):
+    a = _replied(tree, users)
+    act(
+        lambda: supervision_services.assignment_decide(
+            actor=users["committee_staff"], assignment=a, accept=True
+        )
+    )
+    return {"worker_a1"}
+
+
+@scenario("supervision.return")
+def _return(tree, users, act):
+    a = _replied(tree, users)
+    act(
+        lambda: supervision_services.assignment_decide(
+            actor=users["committee_staff"], assignment=a, accept=False, reason="记录不全"
+        )
+    )
+    return {"worker_a1"}
+
+
+def _start(tree, users):
+    return transfer_services.transfer_start(
+        actor=users["branch_worker"],
+        member=tree.members["A1-2"],
+        to_org=tree.branch_a2,
+        reason="工作调动",
+    )
+
+
+@scenario("transfers.start")
+def _transfer_start(tree, users, act):
+    act(lambda: _start(tree, users))
+    return {"staff_da"}  # the sending committee approves
+
+
+def _issued(tree, users):
+    return transfer_services.transfer_issue(
+        actor=users["committee_staff"], transfer=_start(tree, users), valid_days=30
+    )
+
+
+@scenario("transfers.issue")
+def _transfer_issue(tree, users, act):
+    t = _start(tree, users)
+    act(
+        lambda: transfer_services.transfer_issue(
+            actor=users["committee_staff"], transfer=t, valid_days=30
+        )
+    )
+    return {"member1", "staff_da"}  # the member; the receiving committee
+
+
+@scenario("transfers.agree")
+def _transfer_agree(tree, users, act):
+    make_user("worker_a2", Role.BRANCH_WORKER, tree.branch_a2)
+    t = _issued(tree, users)
+    act(lambda: transfer_services.transfer_agree(actor=users["committee_staff"], transfer=t))
+    return {"worker_a2"}  # the receiving branch accepts
+
+
+@scenario("transfers.accept")
+def _transfer_accept(tree, users, act):
+    worker_a2 = make_user("worker_a2", Role.BRANCH_WORKER, tree.branch_a2)
+    t = transfer_services.transfer_agree(
+        actor=users["committee_staff"], transfer=_issued(tree, users)
+    )
+    act(lambda: transfer_services.transfer_accept(actor=worker_a2, transfer=t))
+    return {"member1"}
+
+
+@scenario("transfers.reject")
+def _transfer_reject(tree, users, act):
+    t = _start(tree, users)
+    act(
+        lambda: transfer_services.transfer_close(
+            actor=users["committee_staff"], transfer=t, how="reject", reason="材料不全"
+        )
+    )
+    return {"member1"}
+
+
+@scenario("transfers.batch")
+def _transfer_batch(tree, users, act):
+    act(
+        lambda: transfer_services.transfer_batch(
+            actor=users["committee_staff"],
+            members=[tree.members["A1-2"]],
+            to_org=tree.branch_a2,
+            reason="机构调整",
+        )
+    )
+    return {"member1", "staff_da"}
+
+
+@scenario("recruitment.step")
+def _recruitment_step(tree, users, act):
+    c = recruitment_services.candidate_apply(
+        actor=users["branch_worker"],
+        organization=tree.branch_a1,
+        person=recruitment_services.Person(
+            "R0001", "申请人", "男", date(1998, 3, 1), make_id(501, date(1998, 3, 1), True)
+        ),
+        applied_on=date(2023, 1, 5),
+    )
+
+    def step(no: int, on: date, **kw: Any) -> Any:
+        return recruitment_services.candidate_step(
+            actor=users["branch_worker"], candidate=c, step=no, on=on, **kw
+        )
+
+    step(2, date(2023, 1, 20))
+    step(3, date(2023, 4, 1))
+    step(4, date(2023, 4, 5))
+    step(5, date(2023, 4, 6), members=[tree.members["A1-1"]])
+    step(6, date(2023, 10, 6), opinion="表现良好")
+    act(lambda: step(7, date(2024, 4, 1)))  # a development object: the committee files it next
+    return {"staff_da"}
+
+
+def _meeting(tree, users, *, publish: bool):
+    m = meeting_services.meeting_plan(
+        actor=users["branch_worker"],
+        organization=tree.branch_a1,
+        kind="theme_day",
+        planned_on=timezone.localdate() + timedelta(days=3),
+        topic="主题党日",
+    )
+    if publish:
+        meeting_services.meeting_publish(actor=users["branch_worker"], meeting=m)
+    return m
+
+
+@scenario("meetings.publish")
+def _publish(tree, users, act):
+    m = _meeting(tree, users, publish=False)
+    act(lambda: meeting_services.meeting_publish(actor=users["branch_worker"], meeting=m))
+    return {"member1"}
+
+
+@scenario("meetings.leave_request")
+def _leave_request(tree, users, act):
+    m = _meeting(tree, users, publish=True)
+    act(lambda: meeting_services.leave_request(user=users["member"], meeting=m, reason="出差"))
+    return {"worker_a1"}
+
+
+@scenario("meetings.leave_decide")
+def _leave_decide(tree, users, act):
+    m = _meeting(tree, users, publish=True)
+    lv = meeting_services.leave_request(user=users["member"], meeting=m, reason="出差")
+    act(
+        lambda: meeting_services.leave_decide(
+            actor=users["branch_worker"], leave=Leave.objects.get(pk=lv.pk), approve=True
+        )
+    )
+    return {"member1"}
+
+
+@scenario("accounts.grant_create")
+def _grant(tree, users, act):
+    new = make_user("newcomer")
+    act(
+        lambda: account_services.grant_create(
+            actor=users["security_admin"],
+            user=new,
+            role=Role.BRANCH_WORKER,
+            organization=tree.branch_a2,
+        )
+    )
+    return {"newcomer"}
+
+
+@scenario("orgs.election_request")
+def _election_request(tree, users, act):
+    act(
+        lambda: org_services.election_request(
+            actor=users["branch_worker"],
+            organization=tree.branch_a1,
+            requested_on=timezone.localdate(),
+        )
+    )
+    return {"staff_da"}
+
+
+@scenario("orgs.election_report")
+def _election_report(tree, users, act):
+    held = timezone.localdate() - timedelta(days=3)
+    e = Election.objects.create(organization=tree.branch_a1, requested_on=held, held_on=held)
+    act(
+        lambda: org_services.election_report(
+            actor=users["branch_worker"], election=e, reported_on=timezone.localdate()
+        )
+    )
+    return {"staff_da"}
+
+
+def test_every_hand_over_has_a_scenario() -> None:
+    assert sorted(HANDOVERS) == sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("action", sorted(HANDOVERS))
+def test_a_hand_over_tells_those_now_responsible(
+    action, tree, users, django_capture_on_commit_callbacks
+):
+    acted: dict[str, Any] = {}
+
+    def act(call: Callable[[], Any]) -> Any:
+        acted["before"] = Notice.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        with django_capture_on_commit_callbacks(execute=True):
+            acted["result"] = call()
+        return acted["result"]
+
+    expected = SCENARIOS[action](tree, users, act)
+    assert AuditEvent.objects.filter(action=action).exists()
+    told = set(
+        Notice.objects.filter(id__gt=acted["before"]).values_list("user__username", flat=True)
+    )
+    assert told == expected
