@@ -53,13 +53,15 @@ $(VENDOR)/.copied: node_modules/.installed
 assets: $(VENDOR)/.copied
 
 # Start the platform with a seeded demo district on http://127.0.0.1:8000 (web + worker).
+# The demo has no SMS operator: activation codes go to a local file (var/sms-outbox.log).
+DEMO_ENV := DANGJIAN_DEMO=1 DANGJIAN_SMS_URL=$${DANGJIAN_SMS_URL:-file://$(CURDIR)/var/sms-outbox.log} DANGJIAN_SMS_KEY=$${DANGJIAN_SMS_KEY:-demo-only}
 demo: setup
-	DANGJIAN_DEMO=1 $(BIN)/dangjian migrate --noinput -v0
-	DANGJIAN_DEMO=1 $(BIN)/dangjian seed --scale district --seed 1 --if-empty
-	DANGJIAN_DEMO=1 $(BIN)/dangjian scan --as-of $$(date +%F)
-	DANGJIAN_DEMO=1 $(BIN)/dangjian collectstatic --noinput -v0
-	DANGJIAN_DEMO=1 $(BIN)/dangjian demo_logins
-	DANGJIAN_DEMO=1 $(BIN)/dangjian serve
+	$(DEMO_ENV) $(BIN)/dangjian migrate --noinput -v0
+	$(DEMO_ENV) $(BIN)/dangjian seed --scale district --seed 1 --if-empty
+	$(DEMO_ENV) $(BIN)/dangjian scan --as-of $$(date +%F)
+	$(DEMO_ENV) $(BIN)/dangjian collectstatic --noinput -v0
+	$(DEMO_ENV) $(BIN)/dangjian demo_logins
+	$(DEMO_ENV) $(BIN)/dangjian serve
 
 serve: setup
 	$(BIN)/dangjian migrate --noinput -v0

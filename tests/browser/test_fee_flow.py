@@ -29,8 +29,8 @@ def test_member_pays_online_and_the_branch_sees_it(
     page.get_by_label("用户名").fill("member1")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_selector("text=所在党组织")
-    page.get_by_role("link", name="党费").click()
+    page.wait_for_selector("text=您好")  # a member lands on 首页 (their 待办)
+    page.locator(".tabbar").get_by_role("link", name="党费").click()
     page.wait_for_selector("text=每月应交")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "20-member-fees")

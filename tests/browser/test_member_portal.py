@@ -18,6 +18,8 @@ def test_member_portal_on_a_phone(browser, live_server, tree, users, shot):
     page.get_by_label("用户名").fill("member1")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("text=您好")  # a member lands on 首页 (their 待办)
+    page.locator(".tabbar").get_by_role("link", name="我的").click()
     page.wait_for_selector("text=所在党组织")
     body = page.inner_text("body")
     assert "党员2" in body

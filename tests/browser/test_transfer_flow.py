@@ -1,6 +1,7 @@
 """A member starts a transfer from the portal on a phone; the sending committee approves and issues
 the letter; the receiving committee agrees; the receiving branch accepts; the member is on the new
-roster; the three-part letter downloads as PDF (issue 7, "Done when")."""
+roster; the three-part letter downloads as PDF (issue 7, "Done when"). Each committee and the
+branch find their step in 待办 and act from there (issue 15, "Done when" (c))."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def test_member_to_committees_to_branch_to_roster_and_pdf(
     page.get_by_label("用户名").fill("member1")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("text=您好")  # a member lands on 首页 (their 待办)
+    page.locator(".tabbar").get_by_role("link", name="我的").click()
     page.wait_for_selector("text=所在党组织")
     page.locator("#myTransfer").click()
     page.get_by_label("转入党支部（本系统内）").fill("乙一党支部")
@@ -39,10 +42,13 @@ def test_member_to_committees_to_branch_to_roster_and_pdf(
     phone.close()
     t = Transfer.objects.get()
 
-    # the sending committee approves and issues the letter, and downloads it
+    # the sending committee finds it in 待办 (its home page), approves and issues the letter from
+    # there, and downloads it
     ctx, page = _sign_in(browser, base, users["committee_staff"], "staff0601")
-    page.get_by_role("link", name="组织关系转接").click()
-    page.get_by_role("link", name="党员2").click()
+    item = page.locator(".todo-item", has_text="审批转接申请：党员2转往乙一党支部")
+    item.wait_for()
+    shot(page, "60a-committee-todo")
+    item.get_by_role("link", name="审批").click()
     page.get_by_label("有效期（天）").fill("60")
     page.get_by_role("button", name="同意并开具").click()
     page.wait_for_selector("text=已开具介绍信")
@@ -57,16 +63,14 @@ def test_member_to_committees_to_branch_to_roster_and_pdf(
 
     # the receiving committee agrees
     ctx, page = _sign_in(browser, base, users["sibling_staff"], "staff0602")
-    page.goto(f"{base}/transfers/{t.pk}/")
+    page.locator(".todo-item", has_text="同意转入：党员2").get_by_role("link", name="审批").click()
     page.get_by_role("button", name="转入党委同意接收").click()
     page.wait_for_selector("text=已同意转入")
     ctx.close()
 
-    # the receiving branch accepts; the member is on its roster
+    # the receiving branch accepts from its 待办; the member is on its roster
     ctx, page = _sign_in(browser, base, worker_b1, "workerb101")
-    page.get_by_role("link", name="组织关系转接").click()
-    page.get_by_role("link", name="转入").click()
-    page.get_by_role("link", name="党员2").click()
+    page.locator(".todo-item", has_text="接收转入党员：党员2").get_by_role("link", name="接收").click()
     page.get_by_role("button", name="党员已报到，接收到本支部").click()
     page.wait_for_selector("text=已接收，该党员已列入本支部名册")
     page.get_by_role("link", name="党员花名册").click()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from dangjian.compliance.services import scan_run
-from dangjian.notify.models import Reminder
+from dangjian.notify.models import Notice, Reminder
 from dangjian.orgs.models import Post
 from dangjian.orgs.services import post_assign
 from tests.conftest import login, make_user
@@ -43,7 +43,11 @@ def test_reminders_go_to_those_who_must_act_once_and_stop_on_close(client, tree,
     # the inbox shows it once, with the unread badge; the sibling never sees it
     login(client, upper)
     inbox = client.get(reverse("notify:inbox"))
-    assert inbox.context["unread_reminders"] == Reminder.objects.filter(user=upper).count()
+    # the badge counts the reminders and the unread notices (here: the notice of upper's grant)
+    assert inbox.context["unread_reminders"] == (
+        Reminder.objects.filter(user=upper).count()
+        + Notice.objects.filter(user=upper, read_at__isnull=True).count()
+    )
     assert inbox.content.decode().count("甲二党支部") >= 1
     login(client, users["sibling_staff"])
     assert "甲二党支部" not in client.get(reverse("notify:inbox")).content.decode()

@@ -174,10 +174,14 @@ def test_trf_03_stops_where_trf_02_starts(tree, users):
 
 def test_trf_04_fee_gap_after_the_move(tree, users):
     m = tree.members["A1-2"]
-    fm = {"member": m, "due_fen": 100}
-    FeeMonth.objects.create(
-        organization=tree.branch_a1, month_index=2026 * 12 + 0, month="2026-01", paid_fen=100, **fm
-    )
+    def paid(org, idx, label):  # the member's rows exist from when they were added
+        FeeMonth.objects.update_or_create(
+            member=m,
+            month_index=idx,
+            defaults={"organization": org, "month": label, "due_fen": 100, "paid_fen": 100},
+        )
+
+    paid(tree.branch_a1, 2026 * 12 + 0, "2026-01")
     with freeze_time("2026-02-10"):
         t = services.transfer_start(actor=users["branch_worker"], member=m, to_org=tree.branch_b1)
         services.transfer_issue(actor=users["committee_staff"], transfer=t)
@@ -187,9 +191,7 @@ def test_trf_04_fee_gap_after_the_move(tree, users):
     assert (t.fee_paid_through, t.fee_resume) == ("2026-01", "2026-02")
     assert ("TRF-04", "A1", m.member_no) not in trf(date(2026, 2, 20))  # February not yet due
     assert ("TRF-04", "A1", m.member_no) in trf(date(2026, 3, 5))
-    FeeMonth.objects.create(
-        organization=tree.branch_b1, month_index=2026 * 12 + 1, month="2026-02", paid_fen=100, **fm
-    )
+    paid(tree.branch_b1, 2026 * 12 + 1, "2026-02")
     assert ("TRF-04", "A1", m.member_no) not in trf(date(2026, 3, 5))
 
 

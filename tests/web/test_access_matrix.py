@@ -85,6 +85,12 @@ MATRIX = {
             "no_grant": 403,
         },
     ),
+    "portal:member_home": (lambda t: [], "", MEMBER_ONLY),
+    "portal:member_accounts": (
+        lambda t: [t.branch_a1.pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
     "orgs:tree": (lambda t: [], "", expect(**STAFF_ALL)),
     "orgs:lookup": (lambda t: [], "?q=甲", expect(**STAFF_ALL)),
     "members:lookup": (
@@ -801,6 +807,29 @@ POST_MATRIX = {
         lambda t: [t.members["A1-1"].pk],
         expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
     ),
+    "meetings:leave_request": (
+        lambda t: [_published(t)],
+        {
+            **expect(),
+            "member": 302,
+            "branch_worker": 403,
+            "committee_staff": 403,
+            "supervisor": 403,
+            "sibling_staff": 403,
+        },
+    ),
+    "meetings:leave_decide": (
+        lambda t: [_leave_asked(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "portal:member_accounts_open": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "portal:member_slips": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
     "meetings:sign_in": (
         lambda t: [_published(t)],
         {
@@ -914,6 +943,23 @@ def _published(t):
         planned_on=timezone.localdate(),
         topic="主题党日",
         sign_in_token="tok",
+    ).pk
+
+
+def _leave_asked(t):
+    from django.utils import timezone
+
+    from dangjian.meetings.models import Leave
+
+    today = timezone.localdate()
+    return Leave.objects.create(
+        member=t.members["A1-2"],
+        meeting_id=_published(t),
+        starts_on=today,
+        ends_on=today,
+        reason="出差",
+        status="requested",
+        requested_at=timezone.now(),
     ).pk
 
 
@@ -1241,6 +1287,9 @@ OPEN = {
     "portal:otp",
     "portal:otp_setup",
     "portal:password_change",
+    "portal:activate",  # open by design: tests/portal/test_activation.py
+    "portal:activate_code",
+    "portal:activate_slip",
     "healthz",
     "api-root",
 }

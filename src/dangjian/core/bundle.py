@@ -160,6 +160,8 @@ class BundleFile:
     export_empty: bool = False  # written even with no rows (the record's own files)
     models: tuple[type, ...] = ()  # tables to ANALYZE after a large import
     upload: Upload | None = None
+    # after every file is written (whichever files the import had): what follows from them
+    finish: Callable[[BundleContext], None] | None = None
 
 
 REGISTRY: dict[str, BundleFile] = {}

@@ -15,6 +15,7 @@ from dangjian.accounts.models import User
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.interchange.importer import ImportResult, import_tables
+from dangjian.members import services as member_services
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
@@ -154,4 +155,22 @@ def demo_logins_create() -> list[DemoLogin]:
                 [],
             ),
         )
+    if branch is not None:
+        # every member of the demo branch can sign in: accounts made, each opened by its member
+        member_services.member_accounts_open(actor=None, organization=branch)
     return out
+
+
+def demo_activation_example() -> tuple[str, str, str] | None:
+    """(branch, name, member number) of a member of the demo branch who can open their account
+    with an SMS code (a phone on record, no password yet)."""
+    pending = (
+        Member.objects.filter(user__password__startswith="!", status="full")  # noqa: S106
+        .exclude(phone_encrypted="")
+        .select_related("organization")
+        .order_by("organization__path", "member_no")
+        .first()
+    )
+    if pending is None:
+        return None
+    return pending.organization.name, pending.name, pending.member_no

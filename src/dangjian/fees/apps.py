@@ -5,3 +5,18 @@ class FeesConfig(AppConfig):
     name = "dangjian.fees"
     verbose_name = "党费"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dangjian.members.signals import members_added
+
+        from .services import ledger_open_for
+
+        def open_ledger(
+            sender: object,
+            member_ids: list[int] | None = None,
+            first_id: int | None = None,
+            **kw: object,
+        ) -> None:
+            ledger_open_for(member_ids=member_ids, first_id=first_id)
+
+        members_added.connect(open_ledger, dispatch_uid="fees.open_ledger", weak=False)

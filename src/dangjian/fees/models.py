@@ -86,6 +86,7 @@ class Channel(models.TextChoices):
     TRANSFER = "transfer", "银行转账"
     ONLINE = "online", "线上支付"
     IMPORT = "import", "导入"
+    CARRIED = "carried", "转入前已交"
 
 
 class Payment(models.Model):

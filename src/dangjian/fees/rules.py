@@ -15,9 +15,7 @@ from django.db.models import (
     Case,
     Exists,
     F,
-    Func,
     IntegerField,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -26,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Greatest
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
 from dangjian.members.constants import FEE_STATUSES
@@ -34,6 +32,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from . import bands
+from .arrears import FirstFullMonth, unpaid_runs
 from .models import (
     AnnualAssessment,
     Assessment,
@@ -52,28 +51,6 @@ def _now(ctx: ScanContext) -> int:
     return month_index(ctx.as_of.year, ctx.as_of.month)
 
 
-class FirstFullMonth(Func):
-    """The index of the first month a member was a member all month (joined on the 1st: that month;
-    else the next), in native SQL on each database — Django's Extract runs as a Python function on
-    SQLite, far too slow across millions of ledger rows."""
-
-    output_field = IntegerField()
-    arity = 1
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        sql, params = compiler.compile(self.source_expressions[0])
-        part = "CAST(strftime('%%{0}', {1}) AS INTEGER)"
-        y, m, d = (part.format(c, sql) for c in "Ymd")
-        return f"({y} * 12 + {m} - 1 + ({d} > 1))", params * 3
-
-    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:  # type: ignore[override]  # PostgreSQL, default
-        sql, params = compiler.compile(self.source_expressions[0])
-        return (
-            f"(EXTRACT(YEAR FROM {sql})::int * 12 + EXTRACT(MONTH FROM {sql})::int - 1 "
-            f"+ CASE WHEN EXTRACT(DAY FROM {sql}) > 1 THEN 1 ELSE 0 END)"
-        ), params * 4
-
-
 def _first_full_month(prefix: str = "") -> Any:
     return FirstFullMonth(F(f"{prefix}joined_on"))
 
@@ -81,25 +58,10 @@ def _first_full_month(prefix: str = "") -> Any:
 def _runs(ctx: ScanContext) -> Any:
     """Members on the roll with the length of their run of unpaid months ending with the last
     complete month (paid = 0, empty, or no ledger row all count as unpaid)."""
-    last = _now(ctx) - 1
-    window = _now(ctx) - 24
-    last_paid = (
-        FeeMonth.objects.filter(member_id=OuterRef("pk"), month_index__lte=last, paid_fen__gt=0)
-        .order_by()
-        .values("member_id")
-        .annotate(m=Max("month_index"))
-        .values("m")
-    )
     qs = Member.objects.filter(status__in=FEE_STATUSES, joined_on__lte=ctx.as_of).order_by()
     if ctx.scope_path:
         qs = qs.filter(organization__path__startswith=ctx.scope_path)
-    start = Greatest(
-        Coalesce(Subquery(last_paid, output_field=IntegerField()), Value(-1)) + 1,
-        _first_full_month(),
-        Value(window),
-        output_field=IntegerField(),
-    )
-    return qs.alias(start=start).annotate(run=Value(last + 1) - F("start"))
+    return unpaid_runs(qs, ctx.as_of)
 
 
 def _arrears(ctx: ScanContext, low: int, high: int | None, level: str) -> Iterable[Hit]:

@@ -3,6 +3,7 @@ a committee's collection (from the per-organization roll-up), remittances and pu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
@@ -18,6 +20,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.selectors import org_children
 
 from . import bands
+from .arrears import unpaid_runs
 from .models import (
     Assessment,
     FeeMonth,
@@ -33,6 +36,14 @@ from .models import (
 
 MAX_BACK = 6  # arrears paid at once: at most 6 months (DF-N)
 MAX_AHEAD = 6  # prepayment: at most 6 months ahead
+
+
+def paid_rate(paid: int, due: int) -> float | None:
+    """The paid share in percent to one decimal, rounded down: never 100.0 while anyone owes."""
+    if not due:
+        return None
+    rate = math.floor(1000 * paid / due) / 10
+    return min(rate, 99.9) if paid < due else rate
 
 
 def month_status(row: FeeMonth | None, idx: int, now: int) -> str:
@@ -118,22 +129,35 @@ def branch_grid(org: Any, year: int) -> Grid:
             organization=org, month_index__gte=first, month_index__lt=first + 12
         )
     }
+    runs = (
+        dict(
+            unpaid_runs(
+                Member.objects.filter(pk__in=[m.pk for m in members]), timezone.localdate()
+            ).values_list("pk", "run")
+        )
+        if members
+        else {}
+    )
     grid = Grid([], 0, 0, 0)
     for m in members:
         cells = []
-        owing = False
         for i in range(12):
             idx = first + i
             r = ledger.get((m.pk, idx))
             st = month_status(r, idx, now)
-            owing = owing or st in ("unpaid", "partial")
             if r is not None:
                 grid.due += r.due_fen if idx <= now else 0
                 grid.paid += r.paid_fen or 0
             cells.append({"idx": idx, "label": month_label(idx)[5:], "status": st, "row": r})
-        grid.unpaid_members += owing
+        arrears = max(0, runs.get(m.pk, 0) or 0)
+        grid.unpaid_members += bool(arrears)
         grid.rows.append(
-            {"m": m, "cells": cells, "monthly": bands.quote(m.fee_category, m.fee_base_fen)}
+            {
+                "m": m,
+                "cells": cells,
+                "monthly": bands.quote(m.fee_category, m.fee_base_fen),
+                "arrears": arrears,
+            }
         )
     return grid
 
@@ -225,7 +249,7 @@ _TOTALS = {
 
 
 def _rate(paid: int, due: int) -> float | None:
-    return round(100 * paid / due, 1) if due else None
+    return paid_rate(paid, due)
 
 
 def collection(user: Any, org: Any, month: int) -> dict[str, Any]:

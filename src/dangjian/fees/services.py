@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from dangjian.accounts import policy
@@ -60,36 +60,58 @@ def _band_sql() -> str:
     )
 
 
-@transaction.atomic(durable=True)
-def ledger_generate(*, month: int, actor: Actor = None) -> int:
-    """Open the month's ledger row for every member on the roll who has none yet (one INSERT …
-    SELECT).
+def _open_months(
+    months: list[int], *, only: str = "", params: list[Any], continue_only: bool = False
+) -> int:
+    """Insert the months' missing ledger rows in one INSERT … SELECT, for members on the roll who
+    were members on any day of the month (a new member pays from the month of admission, DF Art 8
+    and FEE-11) and, when `only` is given, among the members it selects (an SQL condition on m).
+    `continue_only`: a member's ledger is only continued after its last row, never filled in
+    before it (a gap in a ledger brought from the old system is for the rules to report).
 
-    The amount due is the member's latest assessment in force that month, else the band amount from
-    their category and base. Probationary members pay from the month of their admission meeting
-    (joined_on); the organization is the one holding their relationship now.
-    """
-    next_first = date((month + 1) // 12, (month + 1) % 12 + 1, 1)
+    The amount due is the member's latest assessment in force that month, else the band amount
+    from their category and base; the organization is the one holding their relationship now."""
+    if not months:
+        return 0
     statuses = ", ".join(f"'{s}'" for s in FEE_STATUSES)
+    date_param = "%s::date" if connection.vendor == "postgresql" else "%s"
+    # the months as a derived table (idx, label, the first day after the month)
+    month_rows = " UNION ALL ".join(
+        f"SELECT CAST(%s AS INTEGER) AS idx, %s AS label, {date_param} AS next_first"
+        for _ in months
+    )
+    month_params: list[Any] = []
+    for month in months:
+        next_first = date((month + 1) // 12, (month + 1) % 12 + 1, 1)
+        month_params += [month, month_label(month), next_first]
     assessed = (
-        "(SELECT a.monthly_fen FROM fees_assessment a WHERE a.member_id = m.id AND a."
-        "effective_index <= %s "
-        "ORDER BY a.effective_index DESC, a.id DESC LIMIT 1)"
+        "(SELECT a.monthly_fen FROM fees_assessment a WHERE a.member_id = m.id AND "
+        "a.effective_index <= mo.idx ORDER BY a.effective_index DESC, a.id DESC LIMIT 1)"
     )
     now = timezone.now()
     # only constants are interpolated; every value is a parameter
     sql = (
         "INSERT INTO fees_feemonth (member_id, organization_id, month_index, month, due_fen, "  # noqa: S608
         "paid_fen, paid_on, channel, payment_id, created_at, updated_at) "
-        f"SELECT m.id, m.organization_id, %s, %s, COALESCE({assessed}, {_band_sql()}), NULL, NULL,"
-        " '', NULL, %s, %s "
-        f"FROM members_member m WHERE m.status IN ({statuses}) AND m.joined_on < %s "
-        "AND NOT EXISTS (SELECT 1 FROM fees_feemonth f WHERE f.member_id = m.id AND f.month_index "
-        "= %s)"
+        f"SELECT m.id, m.organization_id, mo.idx, mo.label, COALESCE({assessed}, {_band_sql()}), "
+        "NULL, NULL, '', NULL, %s, %s "
+        f"FROM members_member m CROSS JOIN ({month_rows}) mo "
+        f"WHERE m.status IN ({statuses}) AND m.joined_on < mo.next_first "
+        + (f"AND ({only}) " if only else "")
+        + "AND NOT EXISTS (SELECT 1 FROM fees_feemonth f WHERE f.member_id = m.id AND "
+        + ("f.month_index >= mo.idx)" if continue_only else "f.month_index = mo.idx)")
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [month, month_label(month), month, now, now, next_first, month])
-        created = cur.rowcount
+        cur.execute(sql, [now, now, *month_params, *params])
+        return int(cur.rowcount)
+
+
+@transaction.atomic(durable=True)
+def ledger_generate(*, month: int, actor: Actor = None) -> int:
+    """Open the month's ledger row for every member on the roll who has none yet (one INSERT …
+    SELECT, see `_open_months`). Probationary members pay from the month of their admission
+    meeting (joined_on)."""
+    created = _open_months([month], params=[])
     rollup_refresh(months=[month])
     audit_record(
         actor=actor,
@@ -98,6 +120,58 @@ def ledger_generate(*, month: int, actor: Actor = None) -> int:
         object_repr=month_label(month),
         data={"month": month_label(month), "created": created},
     )
+    return created
+
+
+def ledger_carry_paid(*, member: Any, through: str, on: date) -> int:
+    """A member received from outside with a letter that says 党费交至 `through` (YYYY-MM): the
+    months up to it are marked paid at the previous organization (channel 转入前已交), so neither
+    the grid nor the rules count them owed here. Inside the caller's transaction."""
+    idx = None
+    if len(through) == 7 and through[4] == "-" and through.replace("-", "").isdigit():
+        idx = month_index(int(through[:4]), int(through[5:]))
+    if idx is None:
+        return 0
+    return FeeMonth.objects.filter(
+        member=member, month_index__lte=idx, paid_fen__isnull=True
+    ).update(paid_fen=F("due_fen"), paid_on=on, channel=Channel.CARRIED)
+
+
+LOOK_BACK = 24  # the months the arrears rules look back over (rules-contract: the scan window)
+
+
+def ledger_open_for(
+    *, member_ids: list[int] | None = None, first_id: int | None = None, today: date | None = None
+) -> int:
+    """The ledger of members just put on the roll here (created, imported, received, admitted):
+    the months they must pay, from the month of admission (FEE-11) over the last 24 months the
+    arrears rules look back on (FEE-02…04 count the whole months among them) to this month, so
+    that the branch's grid and the member's page show owed what the rules report. A ledger that
+    came with the member (an import, a member coming back) is continued after its last month,
+    not filled in before it. Inside the caller's transaction."""
+    now = current_index(today)
+    if member_ids is not None:
+        if not member_ids:
+            return 0
+        only, params = f"m.id IN ({', '.join(['%s'] * len(member_ids))})", list(member_ids)
+    elif first_id is not None:
+        only, params = "m.id >= %s", [first_id]
+    else:
+        return 0
+    created = _open_months(
+        list(range(now - LOOK_BACK, now + 1)), only=only, params=params, continue_only=True
+    )
+    if created:
+        orgs = (
+            list(
+                Member.objects.filter(pk__in=member_ids)
+                .values_list("organization_id", flat=True)
+                .distinct()
+            )
+            if member_ids is not None
+            else None
+        )
+        rollup_refresh(months=list(range(now - LOOK_BACK, now + 1)), organization_ids=orgs)
     return created
 
 

@@ -60,7 +60,7 @@ def grid_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "months": [month_label(first + i)[5:] for i in range(12)],
             "now": now,
             "totals": totals,
-            "rate": round(100 * totals["paid"] / totals["due"], 1) if totals["due"] else None,
+            "rate": selectors.paid_rate(totals["paid"], totals["due"]),
             "can_change": policy.can(request.user, "change", org),
             "collection_day": getattr(getattr(org, "fee_collection_day", None), "day", None),
             "annual_done": selectors.annual_assessment_of(org, today.year)

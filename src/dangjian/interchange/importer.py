@@ -113,6 +113,9 @@ def import_tables(
         result = ImportResult({f.spec.name: FileCounts() for f in files})
         for f in files:
             f.write(ctx, ctx.rows[f.spec.name], result.counts[f.spec.name])
+        for f in ordered():
+            if f.finish is not None:
+                f.finish(ctx)
         if sum(c.created for c in result.counts.values()) >= ANALYZE_AFTER_ROWS:
             analyze([model for f in ordered() for model in f.models])
         audit_record(

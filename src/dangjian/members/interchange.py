@@ -35,6 +35,7 @@ from . import validation as v
 from .constants import ON_ROLL_STATUSES, MemberEventKind, MemberStatus
 from .models import Member, MemberEvent
 from .selectors import member_ids
+from .signals import members_added
 
 BATCH = 2000
 IMPORT_STATUSES = [MemberStatus.PROBATIONARY, MemberStatus.FULL, MemberStatus.SUSPENDED]
@@ -452,6 +453,7 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
     ]
     if creates:
         new_ids = member_ids(c.member_no for c in creates)
+        ctx.shared["members.first_new_id"] = min(new_ids.values())
         actor_id = actor.pk if actor is not None else None
         event_rows.extend(
             [
@@ -471,6 +473,14 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
     fast_insert(MemberEvent, event_fields, event_rows)
     if creates or updates:
         counters_recount()
+
+
+def finish_members(ctx: BundleContext) -> None:
+    """Once every file is written: the apps above follow the members put on the roll (fees opens
+    the months they owe that fees.csv did not bring)."""
+    first = ctx.shared.get("members.first_new_id")
+    if first is not None:
+        members_added.send(sender=Member, first_id=first)
 
 
 def export_members(scope: ExportScope) -> Iterator[tuple[str, ...]]:
@@ -524,5 +534,6 @@ register(
         export_empty=True,
         models=(Member, MemberEvent),
         upload=ROSTER_UPLOAD,
+        finish=finish_members,
     )
 )

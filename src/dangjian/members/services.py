@@ -32,6 +32,7 @@ from .constants import (
     MemberStatus,
 )
 from .models import Member, MemberEvent
+from .signals import members_added
 
 MEMBER_ORG_KINDS = {OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.COMMITTEE}
 
@@ -216,6 +217,7 @@ def member_create_within(
         obj=member,
         data={"changes": diff({}, snapshot(member))},
     )
+    members_added.send(sender=Member, member_ids=[member.pk])
     return member
 
 

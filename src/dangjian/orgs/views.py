@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.accounts import policy
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError
+from dangjian.members import selectors as member_selectors
 from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import add_domain_error, perform, submit
 
@@ -85,6 +86,7 @@ def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
         "ancestors": selectors.org_ancestors(org, request.user),
         "counts": counts,
         "direct": selectors.org_direct_member_counts(org),
+        "accounts": member_selectors.account_counts(org),
         "sub_counts": sub_counts,
         "term": term,
         "term_end": term_end,

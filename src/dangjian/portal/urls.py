@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activate, audit, console, home, signin
+from .views import activate, audit, console, home, member_accounts, signin
 
 app_name = "portal"
 
@@ -19,4 +19,17 @@ urlpatterns = [
     path("accounts/users/", console.user_list_view, name="users"),
     path("accounts/grants/", console.grant_list_view, name="grants"),
     path("audit/", audit.list_view, name="audit"),
+    path(
+        "accounts/members/<int:pk>/",
+        member_accounts.member_accounts_view,
+        name="member_accounts",
+    ),
+    path(
+        "accounts/members/<int:pk>/open/",
+        member_accounts.member_accounts_open_view,
+        name="member_accounts_open",
+    ),
+    path(
+        "accounts/members/<int:pk>/slips/", member_accounts.member_slips_view, name="member_slips"
+    ),
 ]

@@ -14,6 +14,7 @@ from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.fees.services import ledger_carry_paid
 from dangjian.members import validation as v
 from dangjian.members.constants import MemberEventKind
 from dangjian.members.models import Member, MemberEvent
@@ -276,6 +277,9 @@ def incoming_accept(
                 fee_base_fen=lt.fee_base_fen,
             ),
         )
+        # the ledger opened for the new member (members_added); the months paid before come
+        # from the letter
+        ledger_carry_paid(member=member, through=lt.fee_paid_through, on=on)
     lt.status, lt.member, lt.accepted_on = IncomingStatus.ACCEPTED, member, on
     if lt.signed and ExchangeKey.objects.filter(active=True).exists():
         lt.receipt_token = exchange.sign(

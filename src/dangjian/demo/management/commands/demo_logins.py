@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from dangjian.core import context
-from dangjian.demo.services import demo_logins_create
+from dangjian.demo.services import demo_activation_example, demo_logins_create
 
 
 class Command(BaseCommand):
@@ -15,6 +15,20 @@ class Command(BaseCommand):
         with context.use(context.RequestContext(source="cli")):
             logins = demo_logins_create()
         self.stdout.write("")
+        example = demo_activation_example()
+        if example is not None:
+            branch, name, number = example
+            self.stdout.write(
+                f"党员开通账号：{branch}的每名党员都已建好账号，由本人开通。打开登录页 "
+                "→“开通账号”，"
+                f"填写姓名和党员编号（例如 {name} {number}），获取验证码。"
+            )
+            self.stdout.write(
+                "演示环境不发真实短信：验证码写入 var/sms-outbox.log（查看：tail -n 1 "
+                "var/sms-outbox.log）；"
+                "开通后用党员编号和新密码登录。"
+            )
+            self.stdout.write("")
         self.stdout.write(
             "演示账号（密码相同；工作人员和三员登录后须输入动态口令，可用下列一次性备用码）："
         )

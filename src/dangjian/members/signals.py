@@ -1,0 +1,11 @@
+"""Signals members sends so the apps above can follow without members importing them.
+
+`members_added` is sent inside the transaction that put members on the roll here — created on the
+web or through the API, imported, received by transfer, admitted from recruitment — with
+`member_ids` (a list) or, for a bulk import, `first_id` (every member with an id from it on is
+new). Party fees opens their ledger from the month they must start paying.
+"""
+
+from django.dispatch import Signal
+
+members_added = Signal()

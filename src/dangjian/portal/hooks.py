@@ -1,0 +1,41 @@
+"""portal's contributions to 待办 (see `web.hooks`): members of a branch who cannot sign in yet."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from dangjian.accounts import policy
+from dangjian.members.constants import ON_ROLL_STATUSES
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+from dangjian.web import hooks
+from dangjian.web.todo import Todo
+
+
+@hooks.register("todo")
+def accounts_to_open(user: Any, today: date) -> list[Todo]:
+    """In the branches the user's grants name: members on the roll without an open account."""
+    branches = Organization.objects.filter(path__in=policy.roots(user, "change"), kind="branch")
+    rows = (
+        Member.objects.filter(organization__in=branches, status__in=ON_ROLL_STATUSES)
+        .filter(Q(user__isnull=True) | Q(user__password__startswith="!"))  # noqa: S106
+        .values("organization_id", "organization__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        Todo(
+            kind="account",
+            title=f"{r['n']}名党员尚未开通账号",
+            url=reverse("portal:member_accounts", args=[r["organization_id"]]),
+            organization=r["organization__name"],
+            count=r["n"],
+            detail="创建账号后，提醒党员用手机验证码开通，或打印激活单发给本人",
+            action="开通账号",
+        )
+        for r in rows
+    ]
