@@ -70,7 +70,9 @@ def test_member_to_committees_to_branch_to_roster_and_pdf(
 
     # the receiving branch accepts from its 待办; the member is on its roster
     ctx, page = _sign_in(browser, base, worker_b1, "workerb101")
-    page.locator(".todo-item", has_text="接收转入党员：党员2").get_by_role("link", name="接收").click()
+    page.locator(".todo-item", has_text="接收转入党员：党员2").get_by_role(
+        "link", name="接收"
+    ).click()
     page.get_by_role("button", name="党员已报到，接收到本支部").click()
     page.wait_for_selector("text=已接收，该党员已列入本支部名册")
     page.get_by_role("link", name="党员花名册").click()

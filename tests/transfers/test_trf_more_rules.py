@@ -174,6 +174,7 @@ def test_trf_03_stops_where_trf_02_starts(tree, users):
 
 def test_trf_04_fee_gap_after_the_move(tree, users):
     m = tree.members["A1-2"]
+
     def paid(org, idx, label):  # the member's rows exist from when they were added
         FeeMonth.objects.update_or_create(
             member=m,
