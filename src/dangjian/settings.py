@@ -33,7 +33,11 @@ Keys and HTTP:
                                           X-Forwarded-For is believed (127.0.0.1)
   DANGJIAN_PASSWORD_MAX_AGE_DAYS          days after which a password must be changed (90)
   DANGJIAN_SITE_URL                       the platform's address as users reach it, put in messages
-                                          and QR codes (http://127.0.0.1:8000)
+                                          and QR codes (unset: the address of the requests)
+
+Numbers the platform gives out ({year} = this year, {seq:08d} = the next number, 8 digits):
+  DANGJIAN_MEMBER_NO_PATTERN              new members' numbers (M{seq:08d})
+  DANGJIAN_APPLICANT_NO_PATTERN           applicants' numbers in recruitment (S{year}{seq:05d})
 
 Documents:
   DANGJIAN_PDF_FONT                       TrueType font with Chinese glyphs embedded in PDFs
@@ -455,6 +459,12 @@ NOTIFY: dict[str, Any] = {
     },
     # unset: the address requests arrive at (web.site)
     "site_url": os.environ.get("DANGJIAN_SITE_URL", ""),
+}
+
+# Numbers given out when staff leave the field empty (members.numbering)
+NUMBER_PATTERNS = {
+    "member": os.environ.get("DANGJIAN_MEMBER_NO_PATTERN", "M{seq:08d}"),
+    "applicant": os.environ.get("DANGJIAN_APPLICANT_NO_PATTERN", "S{year}{seq:05d}"),
 }
 
 # Online party-fee payment: "sandbox" (built in, for the demo and tests) or "wechat" when

@@ -200,7 +200,7 @@ def test_letter_pdf_has_three_parts_and_the_qr(tree, users):
     assert text.count(t.letter_no) == 3
 
 
-def test_a_returning_member_is_restored_and_a_stranger_with_the_number_is_refused(tree, users):
+def test_a_returning_member_is_restored_and_a_stranger_with_the_number_gets_a_new_one(tree, users):
     from dangjian.core import idnumber
 
     m = tree.members["A1-4"]
@@ -229,11 +229,21 @@ def test_a_returning_member_is_restored_and_a_stranger_with_the_number_is_refuse
     stranger = services.incoming_register(
         actor=users["sibling_staff"], letter_no="R-1", id_number=other, **kw
     )
-    with pytest.raises(DomainError, match="身份证号不符"):
-        services.incoming_accept(actor=users["sibling_staff"], letter=stranger)
+    # another person with the same number (numbers are unique within a deployment only): received
+    # under a number of ours, the sender's kept as a reference
+    stranger = services.incoming_accept(actor=users["sibling_staff"], letter=stranger)
+    new = stranger.member
+    assert (new.origin_no, new.organization_id) == (m.member_no, tree.branch_b1.pk)
+    assert new.member_no != m.member_no
     back = services.incoming_register(
         actor=users["sibling_staff"], letter_no="R-2", id_number=m.id_number(), **kw
     )
     services.incoming_accept(actor=users["sibling_staff"], letter=back)
     m.refresh_from_db()
     assert (m.status, m.organization_id, m.left_on) == ("full", tree.branch_b1.pk, None)
+    # on the roll now: the same person cannot be received twice
+    again = services.incoming_register(
+        actor=users["sibling_staff"], letter_no="R-3", id_number=m.id_number(), **kw
+    )
+    with pytest.raises(DomainError, match="不能重复接收"):
+        services.incoming_accept(actor=users["sibling_staff"], letter=again)

@@ -10,10 +10,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from dangjian.core import idnumber
 from dangjian.core.errors import DomainError
 from dangjian.transfers import exchange, services
 from dangjian.transfers.models import Transfer
@@ -114,3 +116,101 @@ def test_letter_and_receipt_between_two_deployments(tmp_path, tree, users):
     assert (t.status, m.status) == ("accepted", "transferred_out")
     with pytest.raises(DomainError, match="已经导入过|已接收"):
         services.receipt_import(actor=users["committee_staff"], token=receipt)
+
+
+def _yi_with_a_branch(tmp: Path, members: str = ""):  # type: ignore[no-untyped-def]
+    yi = _other(tmp)
+    yi("migrate", "-v0")
+    bundle = tmp / "bundle"
+    bundle.mkdir()
+    (bundle / "orgs.csv").write_text(
+        ORG_HEAD + "YC,中共乙市委员会,,committee,organ,2000-01-01\n"
+        "YB1,乙市第一支部,YC,branch,organ,2000-01-01\n",
+        encoding="utf-8",
+    )
+    (bundle / "members.csv").write_text(MEMBER_HEAD + members, encoding="utf-8")
+    yi("import", "bundle", str(bundle))
+    yi("transfers", "keygen", "--deployment", "乙市党建平台")
+    (tmp / "yi-keys.json").write_text(yi("transfers", "keys").stdout, encoding="utf-8")
+    return yi
+
+
+def _letter_to_yi(tmp: Path, yi, users, m):  # type: ignore[no-untyped-def]
+    services.key_generate(actor=users["security_admin"], deployment="甲市党建平台")
+    services.key_trust(
+        actor=users["security_admin"], published=(tmp / "yi-keys.json").read_text(encoding="utf-8")
+    )
+    t = services.transfer_start(
+        actor=users["branch_worker"], member=m, to_name="乙市第一支部", reason="工作调动到乙市"
+    )
+    t = services.transfer_issue(actor=users["committee_staff"], transfer=t, valid_days=60)
+    (tmp / "letter.dgl").write_text(t.token, encoding="utf-8")
+    (tmp / "jia-keys.json").write_text(
+        json.dumps(exchange.published(), ensure_ascii=False), encoding="utf-8"
+    )
+    yi("transfers", "trust", "jia-keys.json")
+    yi("transfers", "import-letter", "letter.dgl", "--to", "YB1")
+    return t
+
+
+def _yi_member(yi, id_number: str) -> list[str]:  # type: ignore[no-untyped-def]
+    check = (
+        "from dangjian.core import crypto, idnumber; "
+        "from dangjian.members.models import Member as M; "
+        f"i = crypto.blind_index(idnumber.normalize({id_number!r})); "
+        "ms = list(M.objects.filter(id_number_index=i)); "
+        "print(len(ms), *[x for m in ms for x in (m.member_no, m.origin_no or '-', m.status, "
+        "m.organization.code)])"
+    )
+    return yi("shell", "-v0", "-c", check).stdout.split()
+
+
+def test_a_member_number_used_by_someone_else_there_gets_a_new_number(tmp_path, tree, users):
+    """Both deployments seeded alike start their numbers at the same place: 乙 already has a
+    member numbered like ours. The letter is accepted all the same: the person (recognised by the
+    ID number) is new there, gets a number from 乙's pattern, and keeps ours as a reference; the
+    receipt names both, and closes the transfer here."""
+    m = tree.members["A1-3"]
+    stranger = idnumber.make("350206", date(1980, 5, 5), 124)
+    yi = _yi_with_a_branch(
+        tmp_path,
+        f"{m.member_no},乙市党员,女,1980-05-05,{stranger},,YB1,full,2005-07-01,2006-07-01,"
+        "employed,5000.00\n",
+    )
+    t = _letter_to_yi(tmp_path, yi, users, m)
+    yi("transfers", "accept", t.letter_no)
+    count, number, origin, status, org = _yi_member(yi, m.id_number())
+    assert (count, origin, status, org) == ("1", m.member_no, m.status, "YB1")
+    assert number != m.member_no
+    assert number.startswith("M")
+    # the stranger keeps their number and record
+    assert _yi_member(yi, stranger) == ["1", m.member_no, "-", "full", "YB1"]
+    yi("transfers", "receipt", t.letter_no, "--out", "receipt.dgr")
+    receipt = (tmp_path / "receipt.dgr").read_text(encoding="utf-8")
+    assert exchange.verify(receipt, "receipt").body["receiver_member_no"] == number
+    services.receipt_import(actor=users["committee_staff"], token=receipt)
+    m.refresh_from_db()
+    assert m.status == "transferred_out"
+
+
+def test_a_member_coming_back_there_is_restored_by_the_id_number(tmp_path, tree, users):
+    """乙 had the same person before, under another number, and moved them out: the letter restores
+    that record (its own number), with ours kept as a reference."""
+    m = tree.members["A1-3"]
+    yi = _yi_with_a_branch(tmp_path)
+    earlier = (
+        "from dangjian.core import crypto, idnumber; "
+        "from dangjian.members.models import Member as M; "
+        "from dangjian.orgs.models import Organization as O; "
+        f"i = {m.id_number()!r}; "
+        "M.objects.create(member_no='Y00000042', name='旧档案', gender='男', "
+        "birth_date='1980-01-01', id_number_encrypted=crypto.encrypt(i), "
+        "id_number_index=crypto.blind_index(idnumber.normalize(i)), "
+        "id_number_masked=idnumber.mask(i), organization=O.objects.get(code='YB1'), "
+        "status='transferred_out', joined_on='2005-07-01', full_on='2006-07-01', "
+        "left_on='2020-01-01', fee_category='employed', fee_base_fen=500000)"
+    )
+    yi("shell", "-v0", "-c", earlier)
+    t = _letter_to_yi(tmp_path, yi, users, m)
+    yi("transfers", "accept", t.letter_no)
+    assert _yi_member(yi, m.id_number()) == ["1", "Y00000042", m.member_no, m.status, "YB1"]

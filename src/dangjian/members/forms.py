@@ -19,7 +19,12 @@ from .services import MemberData
 
 
 class MemberForm(BootstrapMixin, forms.Form):
-    member_no = forms.CharField(label="党员编号", max_length=32)
+    member_no = forms.CharField(
+        label="党员编号",
+        max_length=32,
+        required=False,
+        help_text="留空则按本系统的编号规则自动生成",
+    )
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
     birth_date = forms.DateField(label="出生日期", widget=DateInput())
@@ -56,6 +61,7 @@ class MemberForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if editing:
             self.fields["member_no"].disabled = True
+            self.fields["member_no"].help_text = ""
             self.fields["status"].disabled = True
             self.fields["status"].choices = MemberStatus.choices  # type: ignore[attr-defined]
             self.fields["status"].help_text = "党籍状态请在党员页面通过“党籍状态变更”办理"

@@ -53,6 +53,9 @@ class Member(models.Model):
     education = models.CharField("学历", max_length=30, choices=Education.choices, blank=True)
     occupation = models.CharField("职业类别", max_length=20, choices=Occupation.choices, blank=True)
     work_unit = models.CharField("工作单位", max_length=100, blank=True)
+    # the number another deployment knew the member by, when they came with its letter and that
+    # number is someone else's here (member numbers are unique within one deployment only)
+    origin_no = models.CharField("原党员编号（转出地）", max_length=80, blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,3 +114,18 @@ class MemberEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.get_kind_display()} {self.on}"
+
+
+class NumberSequence(models.Model):
+    """The last number given out for one pattern (members.numbering): locked while a number is
+    taken, so that two staff adding members at once never get the same one."""
+
+    key = models.CharField(max_length=80, primary_key=True)
+    last = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "编号序列"
+        verbose_name_plural = "编号序列"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

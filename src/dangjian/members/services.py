@@ -22,6 +22,7 @@ from dangjian.orgs.constants import OrgKind
 from dangjian.orgs.counters import counters_adjust
 from dangjian.orgs.models import Organization
 
+from . import numbering
 from . import validation as v
 from .constants import (
     EXIT_STATUSES,
@@ -175,30 +176,40 @@ def snapshot(member: Member) -> dict[str, Any]:
 def member_create(
     *, actor: Actor, organization: Organization, member_no: str, data: MemberData
 ) -> Member:
-    """Add a member to a branch's roster (建档), with the first history entry."""
+    """Add a member to a branch's roster (建档), with the first history entry. An empty number is
+    given from the deployment's pattern (members.numbering)."""
     return member_create_within(
         actor=actor, organization=organization, member_no=member_no, data=data
     )
 
 
 def member_create_within(
-    *, actor: Actor, organization: Organization, member_no: str, data: MemberData
+    *,
+    actor: Actor,
+    organization: Organization,
+    member_no: str,
+    data: MemberData,
+    origin_no: str = "",
 ) -> Member:
     """`member_create` inside the caller's transaction (another domain write that creates the member
-    as part of its own, e.g. an admission approved in recruitment)."""
+    as part of its own, e.g. an admission approved in recruitment). `origin_no`: the number the
+    member had in the deployment they came from, kept as a reference."""
     _require(actor, "change", organization)
-    try:
-        member_no = v.check_member_no(member_no)
-    except v.FieldError as exc:
-        raise DomainError("invalid", str(exc), field="member_no") from exc
     _check_org(organization)
     validate_data(data)
-    if Member.objects.filter(member_no=member_no).exists():
-        raise DomainError("duplicate", f"党员编号“{member_no}”已存在", field="member_no")
     index = crypto.blind_index(idnumber.normalize(data.id_number))
     if Member.objects.filter(id_number_index=index).exists():
         raise DomainError("duplicate", "该身份证号已有党员档案", field="id_number")
-    member = Member(member_no=member_no, organization=organization)
+    if (member_no or "").strip():
+        try:
+            member_no = v.check_member_no(member_no)
+        except v.FieldError as exc:
+            raise DomainError("invalid", str(exc), field="member_no") from exc
+        if Member.objects.filter(member_no=member_no).exists():
+            raise DomainError("duplicate", f"党员编号“{member_no}”已存在", field="member_no")
+    else:
+        [member_no] = numbering.member_numbers(1)
+    member = Member(member_no=member_no, organization=organization, origin_no=origin_no)
     _apply(member, data)
     member.save()
     counters_adjust(organization.pk, member.status, +1)

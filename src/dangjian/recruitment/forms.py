@@ -11,7 +11,10 @@ from dangjian.web.forms import BootstrapMixin, DateInput
 
 class ApplyForm(BootstrapMixin, forms.Form):
     person_no = forms.CharField(
-        label="编号", max_length=32, help_text="本人的唯一编号，接收为预备党员后作为党员编号"
+        label="编号",
+        max_length=32,
+        required=False,
+        help_text="本人的唯一编号，接收为预备党员后作为党员编号；留空则按编号规则自动生成",
     )
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=[("男", "男"), ("女", "女")])

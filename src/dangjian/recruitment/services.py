@@ -25,8 +25,7 @@ from dangjian.core import crypto, idnumber, uploads
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.fees import bands
-from dangjian.fees.models import FeeMonth, month_index, month_label
-from dangjian.fees.services import rollup_refresh
+from dangjian.members import numbering
 from dangjian.members import validation as v
 from dangjian.members.models import Member
 from dangjian.members.services import MemberData, member_change_status_within, member_create_within
@@ -105,13 +104,13 @@ def candidate_apply(
     files: list[Any] | None = None,
 ) -> Candidate:
     """Step 1: an application received by a branch. The applicant is 18 or older on the day (PC Art
-    1),
-    not already in the pipeline nor a member."""
+    1), not already in the pipeline nor a member. An empty number is given from the deployment's
+    pattern (DANGJIAN_APPLICANT_NO_PATTERN)."""
     _check_org(actor, organization)
     if organization.kind != "branch":
         raise DomainError("invalid", "入党申请由党支部受理，请选择党支部", field="organization")
     try:
-        person_no = v.check_member_no(person.person_no)
+        person_no = v.check_member_no(person.person_no) if person.person_no.strip() else ""
         name = v.check_name(person.name)
     except v.FieldError as exc:
         raise DomainError(
@@ -150,7 +149,18 @@ def candidate_apply(
             )
         if Member.objects.filter(id_number_index=index).exists():
             raise DomainError("duplicate", "此人已是党员", field="id_number")
-    if (
+    if not person_no:
+        [person_no] = numbering.allocate(
+            "applicant",
+            1,
+            Candidate.objects.all(),
+            "person_no",
+            taken=lambda nos: (
+                set(Candidate.objects.filter(person_no__in=nos).values_list("person_no", flat=True))
+                | set(Member.objects.filter(member_no__in=nos).values_list("member_no", flat=True))
+            ),
+        )
+    elif (
         Candidate.objects.filter(person_no=person_no).exists()
         or Member.objects.filter(member_no=person_no).exists()
     ):
@@ -613,27 +623,9 @@ def _admit(
     m = member_create_within(
         actor=actor, organization=c.organization, member_no=c.person_no, data=data
     )
+    # the ledger from the admission month to this one is opened with the member (fees, on
+    # members_added)
     c.member = m
-    first, now = (
-        month_index(c.admitted_on.year, c.admitted_on.month),
-        month_index(approved_on.year, approved_on.month),
-    )
-    today = timezone.localdate()
-    now = max(now, month_index(today.year, today.month))
-    due = bands.quote(m.fee_category, m.fee_base_fen).monthly_fen
-    FeeMonth.objects.bulk_create(
-        [
-            FeeMonth(
-                member=m,
-                organization_id=m.organization_id,
-                month_index=i,
-                month=month_label(i),
-                due_fen=due,
-            )
-            for i in range(first, now + 1)
-        ]
-    )
-    rollup_refresh(months=list(range(first, now + 1)), organization_ids=[m.organization_id])
 
 
 def _convert(actor: Actor, c: Candidate, approved_on: date) -> None:

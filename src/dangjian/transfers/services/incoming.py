@@ -19,6 +19,7 @@ from dangjian.members import validation as v
 from dangjian.members.constants import MemberEventKind
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.services import MemberData, counters_adjust, member_create_within
+from dangjian.members.signals import members_added
 
 from .. import exchange
 from ..models import (
@@ -204,8 +205,8 @@ def incoming_accept(
     *, actor: Actor, letter: IncomingLetter, on: date | None = None
 ) -> IncomingLetter:
     """The receiving branch accepts a letter from outside: the member is created on its roll (or,
-    coming
-    back, restored to it), in this transaction; a signed letter gets a signed receipt to send back.
+    coming back, restored to it — recognised by the ID number), in this transaction; a signed
+    letter gets a signed receipt to send back, naming the member by the sender's number and ours.
     """
 
     lt = (
@@ -223,20 +224,16 @@ def incoming_accept(
         raise DomainError(
             "expired", f"介绍信已于{end:%Y-%m-%d}过期：请党员回原党组织重新办理", field="on"
         )
-    existing = Member.objects.select_for_update().filter(member_no=lt.member_no).first()
+    # the person is recognised by the ID number, not by the number the sender gave them: member
+    # numbers are unique within one deployment only
+    index = crypto.blind_index(idnumber.normalize(crypto.decrypt(lt.id_number_encrypted)))
+    existing = Member.objects.select_for_update().filter(id_number_index=index).first()
     if existing is not None:
-        if existing.id_number_index != crypto.blind_index(
-            idnumber.normalize(crypto.decrypt(lt.id_number_encrypted))
-        ):
-            raise DomainError(
-                "mismatch",
-                f"党员编号“{lt.member_no}”在本系统属于另一名党员（身份证号不符），请核实后登记",
-                field="member_no",
-            )
         if existing.status != "transferred_out":
             raise DomainError(
                 "duplicate",
-                f"党员编号“{lt.member_no}”已在本系统{existing.get_status_display()}，不能重复接收",
+                f"{lt.name}已在本系统{existing.get_status_display()}（党员编号{existing.member_no}），"
+                "不能重复接收",
                 field="member_no",
             )
         old_org, existing.organization, existing.status, existing.left_on = (
@@ -245,7 +242,10 @@ def incoming_accept(
             lt.member_status,
             None,
         )
-        existing.save(update_fields=["organization", "status", "left_on", "updated_at"])
+        existing.origin_no = lt.member_no if lt.member_no != existing.member_no else ""
+        existing.save(
+            update_fields=["organization", "status", "left_on", "origin_no", "updated_at"]
+        )
         counters_adjust(old_org, "transferred_out", -1)
         counters_adjust(lt.to_org.pk, lt.member_status, +1)
         MemberEvent.objects.create(
@@ -255,15 +255,20 @@ def incoming_accept(
             on=on,
             actor=actor,
             reason=f"组织关系转回（介绍信{lt.letter_no}，来自{lt.from_name}）",
-            data={"to": lt.to_org.code, "incoming": lt.pk},
+            data={"to": lt.to_org.code, "incoming": lt.pk, "origin_no": lt.member_no},
         )
         member = existing
+        # the ledger continues from the month after the member left
+        members_added.send(sender=Member, member_ids=[member.pk])
     else:
+        # the sender's number when it is free here, else one from this deployment's pattern
+        free = not Member.objects.filter(member_no=lt.member_no).exists()
         category = lt.fee_category or "other"
         member = member_create_within(
             actor=actor,
             organization=lt.to_org,
-            member_no=lt.member_no,
+            member_no=lt.member_no if free else "",
+            origin_no="" if free else lt.member_no,
             data=MemberData(
                 name=lt.name,
                 gender=lt.gender,
@@ -277,9 +282,9 @@ def incoming_accept(
                 fee_base_fen=lt.fee_base_fen,
             ),
         )
-        # the ledger opened for the new member (members_added); the months paid before come
-        # from the letter
-        ledger_carry_paid(member=member, through=lt.fee_paid_through, on=on)
+    # the ledger opened for the member (members_added); the months paid before come from the
+    # letter
+    ledger_carry_paid(member=member, through=lt.fee_paid_through, on=on)
     lt.status, lt.member, lt.accepted_on = IncomingStatus.ACCEPTED, member, on
     if lt.signed and ExchangeKey.objects.filter(active=True).exists():
         lt.receipt_token = exchange.sign(
@@ -287,7 +292,8 @@ def incoming_accept(
                 "kind": "receipt",
                 "letter_no": lt.letter_no,
                 "letter_key": lt.issuer,
-                "member_no": lt.member_no,
+                "member_no": lt.member_no,  # the sender's number, as on its letter
+                "receiver_member_no": member.member_no,
                 "accepted_on": on.isoformat(),
                 "receiver": lt.to_org.name,
             }
