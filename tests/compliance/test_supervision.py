@@ -29,7 +29,7 @@ def test_task_life_cycle_through_the_web(client, tree, users):
             "title": "整改",
             "body": "请整改",
             "deadline": deadline,
-            "organizations": [tree.branch_a1.pk],
+            "organizations": [tree.branch_a1.code],
         },
     )
     task = Task.objects.get()
@@ -260,7 +260,7 @@ def test_task_form_shows_a_refused_file_inline(client, tree, users):
             "title": "检查",
             "body": "自查",
             "deadline": deadline,
-            "organizations": [tree.branch_a1.pk],
+            "organizations": [tree.branch_a1.code],
             "attachments": [SimpleUploadedFile("通知.pdf", b"\x89PNG\r\n\x1a\n0000")],
         },
     )

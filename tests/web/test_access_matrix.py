@@ -91,6 +91,26 @@ MATRIX = {
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    "transfers:branches": (
+        lambda t: [],
+        "?q=乙",
+        {role: (302 if role == "anonymous" else 200) for role in ROLES},
+    ),
+    "portal:grant_orgs": (
+        lambda t: [],
+        "?q=甲",
+        {**dict.fromkeys(ROLES, 403), "anonymous": 302, "security_admin": 200},
+    ),
+    "portal:grant_users": (
+        lambda t: [],
+        "?q=staff",
+        {**dict.fromkeys(ROLES, 403), "anonymous": 302, "security_admin": 200},
+    ),
+    "portal:account_members": (
+        lambda t: [],
+        "?q=党员",
+        {**dict.fromkeys(ROLES, 403), "anonymous": 302, "system_admin": 200},
+    ),
     "orgs:tree": (lambda t: [], "", expect(**STAFF_ALL)),
     "orgs:lookup": (lambda t: [], "?q=甲", expect(**STAFF_ALL)),
     "members:lookup": (

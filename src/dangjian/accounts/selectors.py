@@ -19,6 +19,10 @@ def users_search(q: str = "") -> QuerySet[User]:
     return users.prefetch_related("grants")
 
 
+def users_by_username(names: list[str]) -> QuerySet[User]:
+    return User.objects.filter(username__in=names).order_by("username")
+
+
 def user_get(pk: Any) -> User:
     user = User.objects.filter(pk=pk).first() if str(pk or "").isdigit() else None
     if user is None:

@@ -6,10 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.web.forms import BootstrapMixin, DateInput, split_numbers
+from dangjian.web.widgets import member_picker, org_picker
 
 from .models import Kind, QuestionKind, SessionKind, Unit
 
@@ -48,7 +50,15 @@ class ResourceForm(BootstrapMixin, forms.Form):
 
 
 class AssignForm(BootstrapMixin, forms.Form):
-    organization = forms.ModelChoiceField(label="布置给", queryset=Organization.objects.none())
+    organization = forms.ModelChoiceField(
+        label="布置给",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        widget=org_picker(
+            reverse_lazy("orgs:lookup"), "change", kinds="committee,general_branch,branch"
+        ),
+        error_messages={"invalid_choice": "请从列表中选择您管理的党组织（党小组除外）"},
+    )
     due_on = forms.DateField(label="完成期限", widget=DateInput())
 
 
@@ -79,10 +89,10 @@ class SessionForm(BootstrapMixin, forms.Form):
         help_text="按住Ctrl或Shift可多选",
     )
     member_nos = forms.CharField(
-        label="参加党员的党员编号",
+        label="其他参加党员",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="每行一个，或用逗号、空格分隔",
+        widget=member_picker(reverse_lazy("members:lookup"), multiple=True),
+        help_text="逐个查找添加；也可粘贴一批党员编号（用逗号、空格或换行分隔）",
     )
     scope: Any = Member.objects.none()
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -197,9 +198,11 @@ def hours_view(request: AuthedRequest, pk: int) -> HttpResponse:
         form.fields["members"].queryset = (  # type: ignore[attr-defined]
             on_roll.select_related("organization").order_by("member_no")
         )
-        form.fields["member_nos"].label = "或填写党员编号"
+        form.fields["member_nos"].label = "或查找添加"
     else:
         del form.fields["members"]
+        form.fields["member_nos"].label = "参加党员"
+    form.fields["member_nos"].widget.url = f"{reverse('members:lookup')}?org={org.pk}"  # type: ignore[attr-defined]
     if request.method == "POST":
         org_selectors.org_get(request.user, pk, "change")
         resp = submit(

@@ -3,8 +3,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse_lazy
 
 from dangjian.web.forms import BootstrapMixin, DateInput
+from dangjian.web.widgets import org_picker
 
 from .constants import (
     ETHNICITY_CHOICES,
@@ -57,8 +59,23 @@ class MemberForm(BootstrapMixin, forms.Form):
         help_text="在职为税后工资中相对固定的部分；离退休为养老金",
     )
 
-    def __init__(self, *args, editing: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, editing: bool = False, pick_org: bool = False, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        if pick_org:  # 新增党员 from the roster: the branch is chosen first
+            self.fields = {
+                "organization": forms.CharField(
+                    label="所在党组织",
+                    max_length=32,
+                    widget=org_picker(
+                        reverse_lazy("orgs:lookup"),
+                        "change",
+                        kinds="branch,general_branch,committee",
+                        attrs={"class": "form-control"},
+                    ),
+                    help_text="党员的组织关系所在的党支部（或党总支、党委）",
+                ),
+                **self.fields,
+            }
         if editing:
             self.fields["member_no"].disabled = True
             self.fields["member_no"].help_text = ""

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from dangjian.core import crypto, idnumber
+from dangjian.core import crypto, idnumber, pinyin
 from dangjian.core.bulk import fast_insert
 from dangjian.core.bundle import (
     BundleContext,
@@ -313,6 +313,7 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
                 Member(
                     member_no=m.member_no,
                     name=m.name,
+                    initials=pinyin.initials(m.name),
                     gender=m.gender,
                     birth_date=m.birth_date,
                     id_number_encrypted=crypto.encrypt(m.id_number),
@@ -349,6 +350,9 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
             counts.unchanged += 1
             continue
         obj = Member(id=cur["id"], updated_at=now, **new)
+        if "name" in changed:
+            obj.initials = pinyin.initials(m.name)
+            changed["initials"] = True
         if "id_number_index" in changed:
             obj.id_number_encrypted = crypto.encrypt(m.id_number)
             obj.id_number_masked = idnumber.mask(m.id_number)
@@ -390,6 +394,7 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
     member_fields = [
         "member_no",
         "name",
+        "initials",
         "gender",
         "birth_date",
         "id_number_encrypted",

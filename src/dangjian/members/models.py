@@ -3,10 +3,12 @@ history."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
-from dangjian.core import crypto
+from dangjian.core import crypto, pinyin
 
 from .constants import (
     ETHNICITY_CHOICES,
@@ -29,6 +31,7 @@ class Member(models.Model):
 
     member_no = models.CharField("党员编号", max_length=32, unique=True)
     name = models.CharField("姓名", max_length=50)
+    initials = models.CharField("拼音首字母", max_length=50, blank=True, db_default="")
     gender = models.CharField("性别", max_length=2, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     id_number_encrypted = models.TextField("身份证号（密文）", blank=True)
@@ -69,6 +72,9 @@ class Member(models.Model):
                 fields=["name"], name="members_name_prefix", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["status", "member_no"], name="members_status_no"),
+            models.Index(
+                fields=["initials"], name="members_initials", opclasses=["varchar_pattern_ops"]
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -80,6 +86,14 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.member_no}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """The pinyin initials follow the name (the pickers search them)."""
+        self.initials = pinyin.initials(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "initials"}
+        super().save(*args, **kwargs)
 
     def id_number(self) -> str:
         return crypto.decrypt(self.id_number_encrypted)

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
-from dangjian.core import crypto, idnumber
+from dangjian.core import crypto, idnumber, pinyin
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.orgs.selectors import subtree as org_subtree
 
@@ -61,6 +61,23 @@ def member_by_no(member_no: str) -> Member | None:
     return Member.objects.filter(member_no=(member_no or "").strip()).first()
 
 
+def members_brief(*, q: str = "", numbers: list[str] | None = None) -> list[dict[str, Any]]:
+    """Any members, unscoped, as name, number and organization only (no personal data): the system
+    admin's picker when linking an account. A search is the start of a name or of its pinyin
+    initials, or a number."""
+    qs = Member.objects.filter(status__in=ON_ROLL_STATUSES)
+    if numbers is not None:
+        qs = qs.filter(member_no__in=[n.strip() for n in numbers if n.strip()])
+    elif q:
+        cond = prefix_q("name", q) | Q(member_no=q)
+        if pinyin.looks_like_initials(q):
+            cond |= prefix_q("initials", q.lower())
+        qs = qs.filter(cond)
+    else:
+        return []
+    return list(qs.order_by("member_no").values("member_no", "name", "organization__name")[:20])
+
+
 def members_by_number(user: Any, org: Any, nos: list[str]) -> dict[str, Member]:
     """The members among `nos` in an organization's subtree that the user may change, by number."""
     return {
@@ -93,7 +110,8 @@ def member_search(
     sort: str = "member_no",
     include_exited: bool = False,
 ) -> QuerySet[Member]:
-    """The member list: subtree filter, status, category, name or full ID number, sorting."""
+    """The member list: subtree filter, status, category, a search (the start of the name or of
+    its pinyin initials, the member number, a full ID number or phone), sorting."""
 
     if organization is not None and policy.can(user, "view", organization):
         # The subtree is inside the scope: its own filter is the narrower (and only) one.
@@ -128,6 +146,8 @@ def member_search(
             qs = qs.filter(id_number_index=crypto.blind_index(normalized))
         elif len(q) == 11 and q.isdigit():
             qs = qs.filter(phone_index=crypto.blind_index(q))
+        elif pinyin.looks_like_initials(q):
+            qs = qs.filter(prefix_q("name", q) | Q(member_no=q) | prefix_q("initials", q.lower()))
         else:
             qs = qs.filter(prefix_q("name", q) | Q(member_no=q))
     order = f"-{key}" if desc else key

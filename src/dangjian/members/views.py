@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import openpyxl
 from django.contrib import messages
@@ -16,11 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
-from dangjian.core.errors import DomainError
+from dangjian.core.errors import DomainError, NotVisible
 from dangjian.core.spreadsheet import escape_cell
 from dangjian.orgs import selectors as org_selectors
 from dangjian.web.access import AuthedRequest, staff_required
-from dangjian.web.forms import submit
+from dangjian.web.forms import split_numbers, submit
 from dangjian.web.paging import paginate
 
 from . import selectors, services
@@ -77,18 +78,28 @@ def list_view(request: AuthedRequest) -> HttpResponse:
 
 @staff_required("view")
 def lookup_view(request: AuthedRequest) -> JsonResponse:
-    """Member picker: name or number, within an organization's subtree the user can see."""
+    """Member picker (web.widgets): the start of a name or of its pinyin initials, or a member
+    number, within an organization's subtree the user can see (or their whole scope); `?value=`
+    gives the labels of numbers already chosen."""
     org = _filter_org(request)
-    qs = selectors.member_search(
-        request.user, organization=org, q=request.GET.get("q", "")[:30], status=""
-    )
-    rows = qs.values("member_no", "name", "organization__name")[:20]
+    if "value" in request.GET:
+        nos = [v for v in split_numbers(request.GET["value"]) if v][:500]
+        qs = selectors.member_search(request.user, organization=org, status="").filter(
+            member_no__in=nos
+        )
+        rows = list(qs.values("member_no", "name", "organization__name")[:500])
+    else:
+        qs = selectors.member_search(
+            request.user, organization=org, q=request.GET.get("q", "")[:30], status=""
+        )
+        rows = list(qs.values("member_no", "name", "organization__name")[:20])
     return JsonResponse(
         {
             "results": [
                 {
                     "value": r["member_no"],
-                    "label": f"{r['name']}（{r['member_no']}，{r['organization__name']}）",
+                    "label": f"{r['name']}（{r['member_no']}）",
+                    "hint": r["organization__name"],
                 }
                 for r in rows
             ]
@@ -129,22 +140,32 @@ def unmask_view(request: AuthedRequest, pk: int, field: str) -> HttpResponse:
 @staff_required("change")
 @require_http_methods(["GET", "POST"])
 def create_view(request: AuthedRequest) -> HttpResponse:
+    """新增党员: from an organization's page (its branch known) or from the roster (the branch
+    chosen with the picker)."""
     org = _filter_org(request)
-    if org is None or not policy.can(request.user, "change", org):
-        messages.info(request, "请先在组织页面选择要新增党员的党支部。")
-        return redirect("orgs:tree")
+    if org is not None and not policy.can(request.user, "change", org):
+        raise NotVisible()
     form = MemberForm(
         request.POST or None,
         initial={"fee_category": FeeCategory.EMPLOYED, "status": MemberStatus.PROBATIONARY},
+        pick_org=org is None,
     )
+
+    def create(d: dict) -> Any:
+        where = org or org_selectors.org_by_code(request.user, d["organization"], "change")
+        return services.member_create(
+            actor=request.user, organization=where, member_no=d["member_no"], data=form.to_data()
+        )
+
     response = submit(
         request,
         form,
-        lambda d: services.member_create(
-            actor=request.user, organization=org, member_no=d["member_no"], data=form.to_data()
-        ),
-        done=lambda m: _done(request, f"已新增党员{m.name}。", m.pk),
-        field_map={"fee_base_fen": "fee_base", "organization": ""},
+        create,
+        done=lambda m: _done(request, f"已新增党员{m.name}（党员编号{m.member_no}）。", m.pk),
+        field_map={
+            "fee_base_fen": "fee_base",
+            "organization": "organization" if org is None else "",
+        },
     )
     return response or render(
         request,
@@ -152,8 +173,8 @@ def create_view(request: AuthedRequest) -> HttpResponse:
         {
             "form": form,
             "org": org,
-            "title": f"新增党员 · {org.name}",
-            "ancestors": org_selectors.org_ancestors(org, request.user) + [org],
+            "title": f"新增党员 · {org.name}" if org else "新增党员",
+            "ancestors": org_selectors.org_ancestors(org, request.user) + [org] if org else [],
         },
     )
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 
 from dangjian.web.forms import BootstrapMixin, DateInput
+from dangjian.web.widgets import member_picker, org_picker
 
 from .constants import OrgCategory, OrgKind, PostKind
 
@@ -23,19 +25,13 @@ class OrgUpdateForm(BootstrapMixin, forms.Form):
     category = forms.ChoiceField(label="单位类别", choices=OrgCategory.choices)
 
 
-def picker(url: str, action: str = "manage") -> forms.TextInput:
-    return forms.TextInput(
-        attrs={
-            "data-lookup": f"{url}?action={action}",
-            "autocomplete": "off",
-            "placeholder": "输入名称或代码查找",
-        }
-    )
+LOOKUP = reverse_lazy("orgs:lookup")
+MEMBER_LOOKUP = reverse_lazy("members:lookup")
 
 
 class OrgMoveForm(BootstrapMixin, forms.Form):
     parent_code = forms.CharField(
-        label="新的上级组织", max_length=32, widget=picker("/orgs/lookup/")
+        label="新的上级组织", max_length=32, widget=org_picker(LOOKUP, "manage")
     )
 
 
@@ -45,7 +41,9 @@ class OrgDissolveForm(BootstrapMixin, forms.Form):
 
 
 class OrgMergeForm(BootstrapMixin, forms.Form):
-    target_code = forms.CharField(label="并入的组织", max_length=32, widget=picker("/orgs/lookup/"))
+    target_code = forms.CharField(
+        label="并入的组织", max_length=32, widget=org_picker(LOOKUP, "manage")
+    )
     on = forms.DateField(label="合并日期", widget=DateInput())
     reason = forms.CharField(label="合并原因及批复文号", max_length=300)
 
@@ -62,7 +60,9 @@ class TermForm(BootstrapMixin, forms.Form):
 
 
 class PostForm(BootstrapMixin, forms.Form):
-    member_no = forms.CharField(label="党员", max_length=32, help_text="输入姓名或党员编号查找")
+    member_no = forms.CharField(
+        label="党员", max_length=32, widget=member_picker(MEMBER_LOOKUP), help_text="本组织的党员"
+    )
     post = forms.ChoiceField(label="职务", choices=PostKind.choices)
     started_on = forms.DateField(label="任职日期", widget=DateInput(), required=False)
 
@@ -82,7 +82,7 @@ class UnitForm(BootstrapMixin, forms.Form):
         label="所建党组织（或覆盖它的联合党支部）",
         max_length=32,
         required=False,
-        widget=picker("/orgs/lookup/", "view"),
+        widget=org_picker(LOOKUP, "view"),
         help_text="尚未建立党组织的留空",
     )
     started_on = forms.DateField(

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from dangjian.core import pinyin
 from dangjian.core.bundle import (
     BundleContext,
     BundleError,
@@ -294,6 +295,7 @@ def write_orgs(ctx: BundleContext, rows: list[OrgRow], counts: FileCounts) -> No
                     Organization(
                         id=cur["id"],
                         name=o.name,
+                        initials=pinyin.initials(o.name),
                         kind=o.kind,
                         category=o.category,
                         established_on=o.established_on,
@@ -313,7 +315,9 @@ def write_orgs(ctx: BundleContext, rows: list[OrgRow], counts: FileCounts) -> No
                 counts.unchanged += 1
     if updates:
         Organization.objects.bulk_update(
-            updates, ["name", "kind", "category", "established_on"], batch_size=BATCH
+            updates,
+            ["name", "initials", "kind", "category", "established_on"],
+            batch_size=BATCH,
         )
 
     new_rows = [o for o in order if o.code not in db]
@@ -389,6 +393,7 @@ def write_orgs(ctx: BundleContext, rows: list[OrgRow], counts: FileCounts) -> No
                 Organization(
                     code=o.code,
                     name=o.name,
+                    initials=pinyin.initials(o.name),
                     kind=o.kind,
                     category=o.category,
                     established_on=o.established_on,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from treebeard.mp_tree import MP_Node
+
+from dangjian.core import pinyin
 
 from .constants import OrgCategory, OrgChangeKind, OrgKind, PostKind
 
@@ -21,6 +25,7 @@ class Organization(MP_Node):
 
     code = models.CharField("组织代码", max_length=32, unique=True)
     name = models.CharField("组织名称", max_length=100)
+    initials = models.CharField("拼音首字母", max_length=50, blank=True, db_default="")
     kind = models.CharField("组织类型", max_length=20, choices=OrgKind.choices)
     category = models.CharField("单位类别", max_length=20, choices=OrgCategory.choices)
     established_on = models.DateField("成立日期")
@@ -61,6 +66,14 @@ class Organization(MP_Node):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """The pinyin initials follow the name (the pickers search them)."""
+        self.initials = pinyin.initials(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "initials"}
+        super().save(*args, **kwargs)
 
 
 class Term(models.Model):

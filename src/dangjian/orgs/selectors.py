@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from dangjian.accounts import policy
+from dangjian.core import pinyin
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import ON_ROLL_STATUSES
 from dangjian.members.models import Member
@@ -105,13 +107,109 @@ def org_children_with_counts(user: Any, parent: Organization) -> QuerySet[Organi
     )
 
 
-def org_lookup(user: Any, action: str, q: str, limit: int = 20) -> list[dict[str, Any]]:
-    """The picker's search: active organizations in the user's scope for `action` whose name
-    contains `q` or whose code starts with it."""
-    orgs = policy.visible_to(user, action).filter(is_active=True)
+@dataclass(frozen=True)
+class Within:
+    """A picker narrowed to one organization's subtree (itself excluded), `below` levels deep at
+    most (a 督办 reaches three levels down)."""
+
+    path: str
+    depth: int
+    below: int | None = None
+
+
+def _lookup_base(user: Any, action: str, unscoped: bool, within: Within | None = None) -> Any:
+    orgs = Organization.objects.all() if unscoped else policy.visible_to(user, action)
+    if within is not None:
+        orgs = orgs.filter(path__startswith=within.path, depth__gt=within.depth)
+        if within.below is not None:
+            orgs = orgs.filter(depth__lte=within.depth + within.below)
+    return orgs.filter(is_active=True)
+
+
+def _lookup_rows(qs: Any, kinds: list[str] | None, limit: int) -> list[dict[str, Any]]:
+    """Rows for a picker, each with its parent's name (to tell same-named branches apart; one
+    more query) and whether it can be chosen (`kinds`)."""
+    rows = list(qs.values("code", "name", "kind", "path", "depth", "numchild")[:limit])
+    step = Organization.steplen
+    parents = dict(
+        Organization.objects.filter(
+            path__in={r["path"][:-step] for r in rows if r["depth"] > 1}
+        ).values_list("path", "name")
+    )
+    for r in rows:
+        r["parent"] = parents.get(r["path"][:-step], "")
+        r["selectable"] = not kinds or r["kind"] in kinds
+    return rows
+
+
+def org_lookup(
+    user: Any,
+    action: str,
+    q: str,
+    limit: int = 20,
+    *,
+    kinds: list[str] | None = None,
+    unscoped: bool = False,
+    within: Within | None = None,
+) -> list[dict[str, Any]]:
+    """The picker's search: active organizations in the user's scope for `action` (or anywhere in
+    the deployment, `unscoped`, for acts that reach outside it: a transfer's receiving branch, a
+    grant) whose name contains `q`, whose code starts with it, or whose pinyin initials contain
+    it; of `kinds` only when given."""
+    orgs = _lookup_base(user, action, unscoped, within)
+    if kinds:
+        orgs = orgs.filter(kind__in=kinds)
+    q = (q or "").strip()
     if q:
-        orgs = orgs.filter(Q(name__contains=q) | Q(code__istartswith=q))
-    return list(orgs.order_by("path").values("code", "name", "kind")[:limit])
+        cond = Q(name__contains=q) | Q(code__istartswith=q)
+        if pinyin.looks_like_initials(q):
+            cond |= Q(initials__contains=q.lower())
+        orgs = orgs.filter(cond)
+    return _lookup_rows(orgs.order_by("depth", "path"), kinds, limit)
+
+
+def org_lookup_values(
+    user: Any,
+    action: str,
+    values: list[str],
+    *,
+    kinds: list[str] | None = None,
+    unscoped: bool = False,
+    within: Within | None = None,
+) -> list[dict[str, Any]]:
+    """The organizations with these codes (the labels of values already chosen)."""
+    orgs = _lookup_base(user, action, unscoped, within).filter(code__in=values[:200])
+    if kinds:
+        orgs = orgs.filter(kind__in=kinds)
+    return _lookup_rows(orgs.order_by("path"), kinds, 200)
+
+
+def org_tree_level(
+    user: Any,
+    action: str,
+    parent_code: str,
+    *,
+    kinds: list[str] | None = None,
+    unscoped: bool = False,
+    within: Within | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """One level of the picker's tree: the tops of the user's scope (or of the deployment), or the
+    children of `parent_code` inside it."""
+    base = _lookup_base(user, action, unscoped, within)
+    if not parent_code:
+        if within is not None:
+            qs = base.filter(depth=within.depth + 1)
+        elif unscoped:
+            qs = base.filter(depth=1)
+        else:
+            qs = base.filter(path__in=policy.roots(user, action))
+    else:
+        parent = base.filter(code=parent_code).first()
+        if parent is None:
+            return []
+        qs = base.filter(path__startswith=parent.path, depth=parent.depth + 1)
+    return _lookup_rows(qs.order_by("path"), kinds, limit)
 
 
 def org_by_code(user: Any, code: str, action: str = "view") -> Organization:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +20,7 @@ from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import add_domain_error, perform, submit
 
 from . import selectors, services
+from .constants import OrgKind
 from .forms import (
     OrgCreateForm,
     OrgDissolveForm,
@@ -54,14 +57,47 @@ def tree_view(request: AuthedRequest) -> HttpResponse:
 
 @staff_required("view")
 def lookup_view(request: AuthedRequest) -> JsonResponse:
-    """Organization picker: search as you type, within the user's scope for the given action."""
+    """Organization picker (web.widgets): search as you type, the labels of chosen codes, one level
+    of the tree — within the user's scope for the given action."""
     action = request.GET.get("action", "view")
-    if action not in {"view", "change", "manage"}:
+    if action not in {"view", "change", "manage", "supervise"}:
         action = "view"
-    q = request.GET.get("q", "").strip()[:50]
-    rows = selectors.org_lookup(request.user, action, q)
+    return picker_answer(request, request.user, action)
+
+
+def picker_answer(request: Any, user: Any, action: str, *, unscoped: bool = False) -> JsonResponse:
+    """The JSON every organization picker gets (see web.widgets): `?q=`, `?value=`, `?parent=`;
+    `kinds=` narrows what can be chosen."""
+    kinds = [k for k in request.GET.get("kinds", "").split(",") if k in OrgKind.values] or None
+    within = None
+    if request.GET.get("under"):
+        # a subtree inside the scope (outside it: nothing)
+        top = policy.visible_to(user, action).filter(code=request.GET["under"][:32]).first()
+        if top is None:
+            return JsonResponse({"results": []})
+        below = request.GET.get("below", "")
+        within = selectors.Within(top.path, top.depth, int(below) if below.isdigit() else None)
+    kw: dict[str, Any] = {"kinds": kinds, "unscoped": unscoped, "within": within}
+    if "value" in request.GET:
+        values = [v for v in request.GET["value"].split(",") if v][:200]
+        rows = selectors.org_lookup_values(user, action, values, **kw)
+    elif "parent" in request.GET:
+        rows = selectors.org_tree_level(user, action, request.GET["parent"][:32], **kw)
+    else:
+        rows = selectors.org_lookup(user, action, request.GET.get("q", "")[:50], **kw)
     return JsonResponse(
-        {"results": [{"value": r["code"], "label": f"{r['name']}（{r['code']}）"} for r in rows]}
+        {
+            "results": [
+                {
+                    "value": r["code"],
+                    "label": r["name"],
+                    "hint": " · ".join(x for x in (r["parent"], r["code"]) if x),
+                    "children": r["numchild"] > 0,
+                    "selectable": r["selectable"],
+                }
+                for r in rows
+            ]
+        }
     )
 
 
@@ -237,9 +273,7 @@ def post_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     form = PostForm(request.POST or None)
     # members of this organization's line (a group's leader comes from its branch)
     scope = (selectors.org_parent(org) or org) if org.kind == "group" else org
-    form.fields["member_no"].widget.attrs.update(
-        {"data-lookup": f"/members/lookup/?org={scope.pk}", "autocomplete": "off"}
-    )
+    form.fields["member_no"].widget.url = f"{reverse('members:lookup')}?org={scope.pk}"  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:
             member = selectors.member_in_line(org, form.cleaned_data["member_no"])

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.urls import reverse_lazy
 
 from dangjian.accounts.constants import Role
 from dangjian.web.forms import BootstrapMixin
+from dangjian.web.widgets import Picker, member_picker, org_picker
 
 
 class LoginForm(BootstrapMixin, AuthenticationForm):
@@ -52,17 +54,28 @@ class PasswordChangeForm(BootstrapMixin, forms.Form):
 class UserCreateForm(BootstrapMixin, forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     display_name = forms.CharField(label="姓名", max_length=50)
-    member_no = forms.CharField(label="对应党员编号（党员账号填写）", max_length=32, required=False)
+    member_no = forms.CharField(
+        label="对应党员（党员账号填写）",
+        max_length=32,
+        required=False,
+        widget=member_picker(reverse_lazy("portal:account_members")),
+        help_text="党员账号一般由支部在“党员账号”页批量开通，这里只为个别情况单独创建",
+    )
 
 
 class GrantForm(BootstrapMixin, forms.Form):
-    username = forms.CharField(label="用户名", max_length=150)
+    username = forms.CharField(
+        label="账号",
+        max_length=150,
+        widget=Picker(reverse_lazy("portal:grant_users"), placeholder="输入用户名或姓名查找"),
+    )
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     org_code = forms.CharField(
-        label="授权组织代码（管理员角色不填）",
+        label="授权范围（管理员角色不选）",
         max_length=32,
         required=False,
-        help_text="组织代码见组织页面或数据包 orgs.csv",
+        widget=org_picker(reverse_lazy("portal:grant_orgs"), "view"),
+        help_text="被授权人可处理该组织及其下级的事务",
     )
     can_unmask = forms.BooleanField(label="可查看完整身份证号/手机号", required=False)
 

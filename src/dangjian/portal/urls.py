@@ -18,6 +18,9 @@ urlpatterns = [
     path("accounts/password/", signin.password_change_view, name="password_change"),
     path("accounts/users/", console.user_list_view, name="users"),
     path("accounts/grants/", console.grant_list_view, name="grants"),
+    path("accounts/grants/orgs/", console.grant_org_lookup_view, name="grant_orgs"),
+    path("accounts/grants/users/", console.grant_user_lookup_view, name="grant_users"),
+    path("accounts/users/members/", console.account_member_lookup_view, name="account_members"),
     path("audit/", audit.list_view, name="audit"),
     path(
         "accounts/members/<int:pk>/",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 
 from dangjian.orgs.models import Organization
 from dangjian.web.forms import BootstrapMixin, DateInput
+from dangjian.web.widgets import org_picker
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -39,7 +41,13 @@ class TaskForm(BootstrapMixin, forms.Form):
     organizations = forms.ModelMultipleChoiceField(
         label="督办对象",
         queryset=Organization.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        to_field_name="code",
+        widget=org_picker(reverse_lazy("orgs:lookup"), "supervise", multiple=True, as_list=True),
+        help_text="本组织以下三级以内的党组织，可选多个",
+        error_messages={
+            "invalid_choice": "“%(value)s”不在可督办的范围内（本组织以下三级以内）",
+            "required": "请选择督办对象",
+        },
     )
     attachments = MultipleFileField(
         label="附件",

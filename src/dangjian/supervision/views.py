@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -73,12 +74,15 @@ def create_view(request: AuthedRequest) -> HttpResponse:
         initial.update(
             title=f"整改：{finding.message[:60]}",
             body=f"{finding.message}\n请于期限内整改并回复办理情况。",
-            organizations=[finding.organization_id],
+            organizations=[finding.organization.code],
         )
     form = TaskForm(request.POST or None, request.FILES or None, initial=initial)
     # the organizations up to three levels below the issuing one
     form.fields["organizations"].queryset = selectors.task_targets(  # type: ignore[attr-defined]
         request.user, issuer_org
+    )
+    form.fields["organizations"].widget.url = (  # type: ignore[attr-defined]
+        f"{reverse('orgs:lookup')}?action=supervise&under={issuer_org.code}&below=3"
     )
 
     def done(task: Task) -> HttpResponse:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.web.forms import BootstrapMixin, DateInput
+from dangjian.web.widgets import member_picker, org_picker
 
 from . import selectors
 from .models import MobileDirection
@@ -16,10 +18,15 @@ from .services import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
 
 
 class BranchField(forms.CharField):
-    """A receiving branch anywhere in the deployment, typed by its full name or organization code (a
-    city has thousands: no drop-down). Several branches with the same name ask for the code; no
-    match
-    suggests names that contain what was typed."""
+    """A receiving branch anywhere in the deployment, chosen with the picker (a city has thousands:
+    no drop-down) or typed by its full name or code. Several branches with the same name ask for
+    the code; no match suggests names that contain what was typed."""
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault(
+            "widget", org_picker(reverse_lazy("transfers:branches"), "view", kinds="branch")
+        )
+        super().__init__(**kw)
 
     def clean(self, value: Any) -> Any:
         text = (super().clean(value) or "").strip()
@@ -46,7 +53,7 @@ class StartForm(BootstrapMixin, forms.Form):
         label="转入党支部（本系统内）",
         max_length=100,
         required=False,
-        help_text="填写党支部全称或组织代码；转往本系统以外的，请留空并填写下一项",
+        help_text="输入名称或拼音首字母查找，或按组织树选择；转往本系统以外的，请留空并填写下一项",
     )
     to_name = forms.CharField(label="本系统以外的接收党组织", max_length=100, required=False)
     reason = forms.CharField(
@@ -56,15 +63,15 @@ class StartForm(BootstrapMixin, forms.Form):
 
 class BatchForm(BootstrapMixin, forms.Form):
     member_nos = forms.CharField(
-        label="党员编号",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="每行一个，或用逗号、空格分隔；可从花名册导出后粘贴",
+        label="党员",
+        widget=member_picker(reverse_lazy("members:lookup"), multiple=True),
+        help_text="逐个查找添加；也可粘贴一批党员编号（用逗号、空格或换行分隔）",
     )
     to_org = BranchField(
         label="转入党支部（本系统内）",
         max_length=100,
         required=False,
-        help_text="党支部全称或组织代码",
+        help_text="输入名称或拼音首字母查找，或按组织树选择",
     )
     to_name = forms.CharField(label="本系统以外的接收党组织", max_length=100, required=False)
     reason = forms.CharField(

@@ -7,6 +7,7 @@ app_name = "transfers"
 urlpatterns = [
     path("", views.home_view, name="home"),
     path("my/", views.my_view, name="my"),
+    path("branches/", views.branches_view, name="branches"),
     path("keys/", views.keys_view, name="keys"),
     path("keys.json", views.published_keys_view, name="published_keys"),
     path("org/<int:pk>/", views.list_view, name="list"),

@@ -24,8 +24,14 @@ from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
-from dangjian.orgs.views import scope_home
-from dangjian.web.access import AuthedRequest, admin_required, member_required, staff_required
+from dangjian.orgs.views import picker_answer, scope_home
+from dangjian.web.access import (
+    AuthedRequest,
+    admin_required,
+    member_required,
+    signed_in,
+    staff_required,
+)
 from dangjian.web.forms import add_domain_error, perform, split_numbers, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
 
@@ -256,6 +262,14 @@ def start_view(request: AuthedRequest, member_pk: int) -> HttpResponse:
     )
 
 
+@signed_in
+@require_http_methods(["GET"])
+def branches_view(request: AuthedRequest) -> JsonResponse:
+    """The receiving-branch picker: a transfer may go to any branch of the deployment (names and
+    codes only), for staff and for members starting their own."""
+    return picker_answer(request, request.user, "view", unscoped=True)
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
 def my_view(request: AuthedRequest) -> HttpResponse:
@@ -320,6 +334,7 @@ def batch_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """Paste the members, preview who can go and why not, then one approval issues every letter."""
     org = org_selectors.org_get(request.user, pk, "change")
     form = BatchForm(request.POST or None)
+    form.fields["member_nos"].widget.url = f"{reverse('members:lookup')}?org={org.pk}"  # type: ignore[attr-defined]
     rows: list[tuple[Member, str]] = []
     missing: list[str] = []
     if request.method == "POST" and form.is_valid():

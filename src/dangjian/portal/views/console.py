@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -14,6 +14,7 @@ from dangjian.accounts.constants import Role
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.views import picker_answer
 from dangjian.web.access import AuthedRequest, admin_required
 
 from ..forms import GrantForm, UserCreateForm
@@ -106,3 +107,57 @@ def grant_list_view(request: AuthedRequest) -> HttpResponse:
                 messages.error(request, exc.message)
     page = Paginator(account_selectors.grants_in_force(), 20).get_page(request.GET.get("page"))
     return render(request, "portal/grant_list.html", {"page": page, "form": form})
+
+
+@admin_required(Role.SECURITY_ADMIN)
+@require_http_methods(["GET"])
+def grant_org_lookup_view(request: AuthedRequest) -> JsonResponse:
+    """The security admin grants on any organization of the deployment: its picker (names and
+    codes only)."""
+    return picker_answer(request, request.user, "view", unscoped=True)
+
+
+@admin_required(Role.SECURITY_ADMIN)
+@require_http_methods(["GET"])
+def grant_user_lookup_view(request: AuthedRequest) -> JsonResponse:
+    """The security admin's account picker: user name or name."""
+    if "value" in request.GET:
+        names = [v for v in request.GET["value"].split(",") if v][:50]
+        users = account_selectors.users_by_username(names)
+    else:
+        users = account_selectors.users_search(request.GET.get("q", "").strip()[:50])[:20]
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "value": u.username,
+                    "label": f"{u.display_name or u.username}（{u.username}）",
+                    "hint": "" if u.is_active else "已停用",
+                }
+                for u in users
+            ]
+        }
+    )
+
+
+@admin_required(Role.SYSTEM_ADMIN)
+@require_http_methods(["GET"])
+def account_member_lookup_view(request: AuthedRequest) -> JsonResponse:
+    """The system admin links an account to its member: the member picker over the deployment
+    (name, number and organization only)."""
+    if "value" in request.GET:
+        rows = member_selectors.members_brief(numbers=request.GET["value"].split(",")[:50])
+    else:
+        rows = member_selectors.members_brief(q=request.GET.get("q", "").strip()[:30])
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "value": r["member_no"],
+                    "label": f"{r['name']}（{r['member_no']}）",
+                    "hint": r["organization__name"],
+                }
+                for r in rows
+            ]
+        }
+    )
