@@ -14,7 +14,7 @@ urlpatterns = [
     path("", include("dangjian.portal.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
-    path("import/", include("dangjian.interchange.urls")),
+    path("", include("dangjian.interchange.urls")),  # import/…, export/…
     path("monitor/", include("dangjian.compliance.urls")),
     path("inbox/", include("dangjian.notify.urls")),
     path("supervision/", include("dangjian.supervision.urls")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -461,3 +462,26 @@ def test_fee07_annual_assessment_by_the_end_of_march(client, tree, users):
             "organization__code", flat=True
         )
     ) == {"A2", "B1"}
+
+
+def test_the_offline_form_shows_each_month_with_its_amount_as_a_checkbox(client, tree, users):
+    import re
+
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    m = tree.members["A1-2"]
+    due = FeeMonth.objects.get(member=m, month_index=NOW).due_fen
+    FeeMonth.objects.filter(member=m, month_index=NOW - 1).update(paid_fen=due)
+    login(client, users["branch_worker"])
+    body = client.get(reverse("fees:pay_offline", args=[m.pk]) + f"?month={NOW}").content.decode()
+    boxes = re.findall(r'<input type="checkbox" class="form-check-input" name="months"[^>]*>', body)
+    # six months back (the last one paid is not offered), this month, six ahead
+    assert len(boxes) == 12
+    assert all(f'data-due="{due}"' in b for b in boxes)
+    assert sum("checked" in b for b in boxes) == 1  # the month asked for
+    assert f'value="{NOW}"' in next(b for b in boxes if "checked" in b)
+    assert "form-control" not in "".join(boxes)
+    assert f"（应交{Decimal(due) / 100:.2f}元）" in body
+    assert f"（欠交{Decimal(due) / 100:.2f}元）" in body

@@ -481,7 +481,7 @@ def test_web_export_escapes_and_embeds_no_formula(client, tree, users):
 
     M.objects.filter(member_no="M0001").update(name="@SUM(1+1)")
     login(client, users["committee_staff"])
-    resp = client.get(reverse("members:export"))
+    resp = client.get(reverse("interchange:export", args=["members"]))
     wb = openpyxl.load_workbook(io.BytesIO(resp.content))
     values = [c.value for row in wb.active.iter_rows() for c in row]
     assert "'@SUM(1+1)" in values

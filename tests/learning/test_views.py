@@ -142,3 +142,35 @@ def test_a_superior_s_draft_stays_with_its_authors(client, tree, users):
         "草稿课程"
         in client.get(reverse("learning:library", args=[tree.branch_a1.pk])).content.decode()
     )
+
+
+def test_the_quiz_keeps_the_answers_given_when_one_is_missing(client, tree, users):
+    staff, org = users["committee_staff"], tree.district_a
+    qs = [
+        services.question_add(
+            actor=staff,
+            publisher=org,
+            topic="党章",
+            kind="single",
+            text=f"第{i}题",
+            choices=["甲", "乙", "丙"],
+            answer=[0],
+        )
+        for i in range(3)
+    ]
+    paper = services.paper_assemble(
+        actor=staff, publisher=org, title="党章测试", topic="党章", count=3, pass_score=60
+    )
+    login(client, users["member"], verify=False)
+    url = reverse("learning:paper", args=[paper.pk])
+    resp = client.post(url, {f"q{qs[0].pk}": "1", f"q{qs[2].pk}": "2"})
+    assert resp.status_code == 400
+    body = resp.content.decode()
+    assert "还有1道题未作答" in body
+    # the two answers given are still checked; the missing question is marked
+    assert f'id="q{qs[0].pk}_1" value="1" checked' in body
+    assert f'id="q{qs[2].pk}_2" value="2" checked' in body
+    assert body.count(" checked") == 2
+    assert body.count("未作答</span>") == 1
+    resp = client.post(url, {f"q{qs[0].pk}": "1", f"q{qs[1].pk}": "0", f"q{qs[2].pk}": "2"})
+    assert resp.status_code == 302

@@ -111,6 +111,27 @@ MATRIX = {
         "?q=党员",
         {**dict.fromkeys(ROLES, 403), "anonymous": 302, "system_admin": 200},
     ),
+    "interchange:export": (lambda t: ["members"], "", expect(**STAFF_ALL)),
+    "interchange:print": (lambda t: ["members"], "", expect(**STAFF_ALL)),
+    "interchange:export#audit": (
+        lambda t: ["audit"],
+        "",
+        {**dict.fromkeys(ROLES, 403), "anonymous": 302, "audit_admin": 200},
+    ),
+    "interchange:export_job": (
+        lambda t: [_export_job(t)],
+        "",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": 302,
+            "committee_staff": 200,
+        },
+    ),
+    "interchange:export_download": (
+        lambda t: [_export_job(t)],
+        "",
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302},  # not finished: nothing to download
+    ),
     "orgs:tree": (lambda t: [], "", expect(**STAFF_ALL)),
     "orgs:lookup": (lambda t: [], "?q=甲", expect(**STAFF_ALL)),
     "members:lookup": (
@@ -621,7 +642,6 @@ MATRIX = {
         "?org={a1}",
         expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
-    "members:export": (lambda t: [], "", expect(**STAFF_ALL)),
     "interchange:upload#members": (
         lambda t: ["members"],
         "",
@@ -963,6 +983,15 @@ def _published(t):
         planned_on=timezone.localdate(),
         topic="主题党日",
         sign_in_token="tok",
+    ).pk
+
+
+def _export_job(t):
+    from dangjian.accounts.models import User
+    from dangjian.interchange.models import ExportJob
+
+    return ExportJob.objects.create(
+        user=User.objects.get(username="staff_da"), name="members", title="党员花名册"
     ).pk
 
 
@@ -1332,7 +1361,7 @@ def test_get_matrix(client, tree, users, name, role):
             "accounts.access_denied",
             "members.view",
             "audit.view",
-            "members.export",
+            "exports.export",
             "meetings.export",
             "recruitment.export",
             "transfers.export",
@@ -1347,7 +1376,7 @@ def test_get_matrix(client, tree, users, name, role):
                 "accounts.access_denied",
                 "members.view",
                 "audit.view",
-                "members.export",
+                "exports.export",
                 "meetings.export",
                 "recruitment.export",
                 "transfers.export",

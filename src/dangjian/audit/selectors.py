@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -22,7 +23,11 @@ def audit_search(
     if action:
         qs = qs.filter(action=action)
     if actor:
-        qs = qs.filter(actor_name=actor)
+        # by user name (exactly, or a part of it) or by the person's name
+        people = get_user_model().objects.filter(
+            Q(username__icontains=actor) | Q(display_name__contains=actor)
+        )
+        qs = qs.filter(Q(actor_name=actor) | Q(actor_id__in=people.values("id")))
     if result:
         qs = qs.filter(result=result)
     if q:

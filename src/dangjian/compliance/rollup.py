@@ -24,15 +24,31 @@ def colour_of(severity_counts: dict[str, int]) -> str:
     return "green"
 
 
+def empty_counts() -> dict[str, Any]:
+    return {"severity": {}, "category": {}, "by": {}, "total": 0, "own": 0}
+
+
+def severity_counts(counts: dict[str, Any] | None, category: str = "") -> dict[str, int]:
+    """Open findings by severity from a stored roll-up, of one category when given."""
+    if not counts:
+        return {}
+    if not category:
+        return dict(counts.get("severity", {}))
+    out: dict[str, int] = {}
+    for key, n in counts.get("by", {}).items():
+        cat, _, sev = key.partition(":")
+        if cat == category:
+            out[sev] = out.get(sev, 0) + n
+    return out
+
+
 def rollup_refresh(as_of: date) -> int:
     """Recompute every organization's subtree roll-up from the open findings."""
 
     steplen = Organization.steplen
     open_findings = Finding.objects.filter(closed_on__isnull=True)
     max_depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
-    per_path: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"severity": {}, "category": {}, "total": 0, "own": 0}
-    )
+    per_path: dict[str, dict[str, Any]] = defaultdict(empty_counts)
     for depth in range(1, max_depth + 1):
         rows = (
             open_findings.filter(organization__depth__gte=depth)
@@ -45,6 +61,9 @@ def rollup_refresh(as_of: date) -> int:
             entry = per_path[r["prefix"]]
             entry["severity"][r["severity"]] = entry["severity"].get(r["severity"], 0) + r["n"]
             entry["category"][r["category"]] = entry["category"].get(r["category"], 0) + r["n"]
+            # category × severity: the dashboard's cards under a category filter
+            key = f"{r['category']}:{r['severity']}"
+            entry["by"][key] = entry["by"].get(key, 0) + r["n"]
             entry["total"] += r["n"]
     for own in open_findings.values("organization__path").annotate(n=Count("pk")).order_by():
         per_path[own["organization__path"]]["own"] = own["n"]
@@ -57,7 +76,7 @@ def rollup_refresh(as_of: date) -> int:
     }
     creates, updates = [], []
     for org_id, path in orgs:
-        counts = per_path.get(path, {"severity": {}, "category": {}, "total": 0, "own": 0})
+        counts = per_path.get(path) or empty_counts()
         colour = colour_of(counts["severity"])
         current = existing.get(org_id)
         if current is None:

@@ -5,21 +5,38 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
 from dangjian.accounts import policy
 from dangjian.core.dates import add_months
 from dangjian.core.errors import NotVisible
 from dangjian.orgs.selectors import org_children, subtree
 
+from .engine import CATEGORIES, REGISTRY
 from .models import Finding, OrgStatus, ScanRun
+
+# what the dashboard's severity filter and tabs mean
+SEVERITY_GROUPS = {
+    "red": ("critical", "high"),
+    "yellow": ("warn",),
+    "info": ("info",),
+    "alerts": ("critical", "high", "warn"),
+}
+SEVERITY_RANK = {"critical": 0, "high": 1, "warn": 2, "info": 3}
 
 
 def findings_in(
-    user: Any, organization: Any, *, category: str = "", severity: str = ""
+    user: Any,
+    organization: Any,
+    *,
+    category: str = "",
+    severity: str = "",
+    rule: str = "",
 ) -> QuerySet[Finding]:
-    """Open findings of an organization's subtree. The organization comes from `org_get`, so it is
-    already inside the user's scope and its subtree is the only filter needed."""
+    """Open findings of an organization's subtree, the gravest first (严重, 红, 黄, 提示), then by
+    rule (the page shows each rule's citation once) and date. `severity` is a level or a group of
+    SEVERITY_GROUPS. The organization comes from `org_get`, so it is already inside the user's
+    scope and its subtree is the only filter needed."""
     if not policy.can(user, "view", organization):
         return Finding.objects.none()
     qs = Finding.objects.filter(
@@ -27,9 +44,22 @@ def findings_in(
     )
     if category:
         qs = qs.filter(category=category)
-    if severity:
+    if severity in SEVERITY_GROUPS:
+        qs = qs.filter(severity__in=SEVERITY_GROUPS[severity])
+    elif severity:
         qs = qs.filter(severity=severity)
-    return qs.select_related("organization", "member").order_by("opened_on", "rule_id", "id")
+    if rule:
+        qs = qs.filter(rule_id=rule)
+    rank = Case(
+        *[When(severity=k, then=Value(v)) for k, v in SEVERITY_RANK.items()],
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+    return (
+        qs.select_related("organization", "member")
+        .alias(rank=rank)
+        .order_by("rank", "rule_id", "opened_on", "id")
+    )
 
 
 def open_findings_of(
@@ -99,3 +129,17 @@ def scan_run_get(user: Any, pk: int) -> ScanRun | None:
     if run is None or run.scope is None or not policy.can(user, "view", run.scope):
         return None
     return run
+
+
+def dashboard_filters(params: Any) -> dict[str, str]:
+    """The dashboard's filters from the URL (the page, its export and print view)."""
+    category = params.get("category", "")
+    severity = params.get("severity", "")
+    rule = params.get("rule", "")
+    tab = "info" if params.get("tab") == "info" or severity == "info" else "alerts"
+    return {
+        "category": category if category in CATEGORIES else "",
+        "severity": severity if severity in ("red", "yellow") else "",
+        "rule": rule if rule in REGISTRY else "",
+        "tab": tab,
+    }

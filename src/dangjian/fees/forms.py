@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 
 from dangjian.web.forms import BootstrapMixin, DateInput
+from dangjian.web.widgets import member_picker
 
 
 class OfflinePaymentForm(BootstrapMixin, forms.Form):
@@ -16,7 +18,7 @@ class OfflinePaymentForm(BootstrapMixin, forms.Form):
     amount = forms.CharField(
         label="金额（元）",
         max_length=15,
-        help_text="应与所缴月份应交金额之和（加自愿多交部分）一致",
+        help_text="勾选月份后自动填入应交金额之和（加自愿多交部分），可核对后修改",
     )
     voluntary = forms.CharField(
         label="自愿多交（元）",
@@ -25,7 +27,11 @@ class OfflinePaymentForm(BootstrapMixin, forms.Form):
         help_text="单笔1000元以上全额上缴中央",
     )
     paid_by = forms.CharField(
-        label="代缴人党员编号", max_length=32, required=False, help_text="本人交纳的留空"
+        label="代缴人",
+        max_length=32,
+        required=False,
+        widget=member_picker(reverse_lazy("members:lookup")),
+        help_text="本人交纳的留空；代缴须经支部同意",
     )
     consent = forms.CharField(label="支部同意代缴的记录", max_length=200, required=False)
 

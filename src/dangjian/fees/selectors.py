@@ -167,23 +167,33 @@ def annual_assessment_of(org: Any, year: int) -> Any:
     return org.fee_annual_assessments.filter(year=year).first()
 
 
-def payable_months(member: Member, now: int) -> list[tuple[str, str]]:
-    """The months a payment may cover now: back to 6 months (not before joining) and up to 6
-    ahead, those not paid yet."""
+@dataclass(frozen=True)
+class PayableMonth:
+    index: int
+    label: str
+    due_fen: int
+    owed: bool  # a past month not paid (欠交), else this month or one ahead (预交)
+
+
+def payable_months(member: Member, now: int) -> list[PayableMonth]:
+    """The months a payment may cover now — back to 6 months (not before joining) and up to 6
+    ahead, those not paid yet — each with the amount due (its ledger row's, else the amount in
+    force)."""
     joined = month_index(member.joined_on.year, member.joined_on.month)
-    paid = set(
-        FeeMonth.objects.filter(
-            member=member,
-            month_index__gte=now - MAX_BACK,
-            paid_fen__isnull=False,
-            paid_fen__gt=0,
-        ).values_list("month_index", flat=True)
-    )
-    return [
-        (str(i), month_label(i))
-        for i in range(max(now - MAX_BACK, joined), now + MAX_AHEAD + 1)
-        if i not in paid
-    ]
+    rows = {
+        r.month_index: r
+        for r in FeeMonth.objects.filter(
+            member=member, month_index__gte=now - MAX_BACK, month_index__lte=now + MAX_AHEAD
+        )
+    }
+    monthly = expected_due(member, now)
+    out = []
+    for i in range(max(now - MAX_BACK, joined), now + MAX_AHEAD + 1):
+        row = rows.get(i)
+        if row is not None and row.paid_fen:
+            continue
+        out.append(PayableMonth(i, month_label(i), row.due_fen if row else monthly, i < now))
+    return out
 
 
 def payment_get(user: Any, pk: int) -> Payment:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -83,7 +84,14 @@ def pay_offline_view(request: AuthedRequest, member_id: int) -> HttpResponse:
             "months": [request.GET.get("month", str(now))],
         },
     )
-    form.fields["months"].choices = selectors.payable_months(member, now)  # type: ignore[attr-defined]
+    payable = selectors.payable_months(member, now)
+    form.fields["months"].choices = [  # type: ignore[attr-defined]
+        (str(p.index), f"{p.label}（{'欠交' if p.owed else '应交'}{bands.yuan(p.due_fen)}元）")
+        for p in payable
+    ]
+    form.fields["paid_by"].widget.url = (  # type: ignore[attr-defined]
+        f"{reverse('members:lookup')}?org={member.organization_id}"
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -122,6 +130,7 @@ def pay_offline_view(request: AuthedRequest, member_id: int) -> HttpResponse:
             "org": member.organization,
             "monthly": selectors.expected_due(member),
             "quote": bands.quote(member.fee_category, member.fee_base_fen),
+            "due_by_month": {str(p.index): p.due_fen for p in payable},
             "ancestors": org_selectors.org_ancestors(member.organization, request.user),
         },
     )

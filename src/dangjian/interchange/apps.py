@@ -11,3 +11,5 @@ class InterchangeConfig(AppConfig):
 
         # every app's bundle files (`<app>/interchange.py` registers them in core.bundle)
         autodiscover_modules("interchange")
+        # every app's list exports (`<app>/exports.py` registers them in web.exports)
+        autodiscover_modules("exports")

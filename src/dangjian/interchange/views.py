@@ -7,17 +7,23 @@ import io
 
 import openpyxl
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from openpyxl.comments import Comment
 
 from dangjian.accounts import policy
+from dangjian.core import uploads as stored
 from dangjian.core.bundle import BundleError, BundleFile, uploads
-from dangjian.web.access import AuthedRequest, staff_required
+from dangjian.core.errors import NotVisible
+from dangjian.web import exports
+from dangjian.web.access import AuthedRequest, deny, signed_in, staff_required
 
+from . import exporting
 from .forms import UploadForm
 from .importer import import_tables
+from .models import ExportJob, ExportStatus
 from .reader import read_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -101,3 +107,78 @@ def template_view(request: AuthedRequest, kind: str) -> HttpResponse:
     resp = HttpResponse(out.getvalue(), content_type=XLSX)
     resp["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
     return resp
+
+
+def _export(request: AuthedRequest, name: str) -> exports.Export:
+    export = exports.get(name)
+    if export is None:
+        raise Http404("没有这种导出")
+    if not export.allowed(request.user):
+        raise deny(request, f"export:{name}")
+    return export
+
+
+@signed_in
+@require_http_methods(["GET"])
+def export_view(request: AuthedRequest, name: str) -> HttpResponse:
+    """The list's current filter as .xlsx; a long one becomes a job (progress, then download)."""
+    export = _export(request, name)
+    try:
+        total = export.count(request.user, request.GET)
+    except NotVisible as exc:
+        raise Http404 from exc
+    if total > exports.JOB_ROWS:
+        job = exporting.export_job_start(
+            actor=request.user, export=export, params=request.GET, total=total
+        )
+        return redirect("interchange:export_job", job.pk)
+    data, _n = exporting.export_now(actor=request.user, export=export, params=request.GET)
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
+    return stored.document(data, XLSX, f"{export.title}-{stamp}.xlsx")
+
+
+@signed_in
+@require_http_methods(["GET"])
+def print_view(request: AuthedRequest, name: str) -> HttpResponse:
+    """The list's current filter laid out for paper (at most web.exports.PRINT_ROWS rows)."""
+    export = _export(request, name)
+    try:
+        ctx = exporting.export_print(actor=request.user, export=export, params=request.GET)
+    except NotVisible as exc:
+        raise Http404 from exc
+    return render(request, "interchange/print.html", ctx)
+
+
+def _job(request: AuthedRequest, pk: int) -> ExportJob:
+    job = ExportJob.objects.filter(pk=pk, user=request.user).first()
+    if job is None:
+        raise Http404("没有这个导出任务")
+    return job
+
+
+@signed_in
+@require_http_methods(["GET"])
+def export_job_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A long export's progress (the page asks again every two seconds) and its download."""
+    job = _job(request, pk)
+    template = (
+        "interchange/partials/export_job.html"
+        if getattr(request, "htmx", False)
+        else "interchange/export_job.html"
+    )
+    return render(request, template, {"job": job, "days": exporting.EXPORT_DAYS})
+
+
+@signed_in
+@require_http_methods(["GET"])
+def export_download_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    if job.status != ExportStatus.DONE or not job.path:
+        raise Http404("导出尚未完成")
+    stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d%H%M")
+    return FileResponse(
+        stored.open_stored(job.path),
+        as_attachment=True,
+        filename=f"{job.title}-{stamp}.xlsx",
+        content_type=XLSX,
+    )

@@ -478,21 +478,33 @@ def paper_view(request: AuthedRequest, pk: int) -> HttpResponse:
     paper = selectors.member_paper_get(member, pk)
     questions = list(paper.questions.order_by("id"))
     error = ""
+    chosen: dict[int, list[int]] = {}
     if request.method == "POST":
-        answers = {
-            str(q.pk): [int(v) for v in request.POST.getlist(f"q{q.pk}") if v.isdigit()]
+        chosen = {
+            q.pk: [int(v) for v in request.POST.getlist(f"q{q.pk}") if v.isdigit()]
             for q in questions
         }
         try:
-            a = services.attempt_submit(member=member, paper=paper, answers=answers)
+            a = services.attempt_submit(
+                member=member, paper=paper, answers={str(k): v for k, v in chosen.items()}
+            )
         except DomainError as exc:
             error = exc.message
         else:
             return redirect("learning:attempt", a.pk)
+    # a refused paper comes back with every answer given kept, the missing ones marked
+    rows = [
+        {
+            "q": q,
+            "choices": [(i, c, i in chosen.get(q.pk, [])) for i, c in enumerate(q.choices)],
+            "missing": bool(error) and not chosen.get(q.pk),
+        }
+        for q in questions
+    ]
     return render(
         request,
         "learning/paper.html",
-        {"paper": paper, "questions": questions, "error": error},
+        {"paper": paper, "rows": rows, "error": error},
         status=400 if error else 200,
     )
 

@@ -39,6 +39,7 @@ class MeetingStatus(models.TextChoices):
     PUBLISHED = "published", "已通知"
     HELD = "held", "已召开"
     CANCELLED = "cancelled", "已取消"
+    VOIDED = "voided", "已作废"  # a held record found wrong: kept, with the reason, never deleted
 
 
 class AttendanceStatus(models.TextChoices):

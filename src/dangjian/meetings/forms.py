@@ -63,6 +63,19 @@ class RecordForm(BootstrapMixin, forms.Form):
     votes_for = forms.IntegerField(label="赞成", min_value=0, required=False)
     votes_against = forms.IntegerField(label="反对", min_value=0, required=False)
     votes_abstain = forms.IntegerField(label="弃权", min_value=0, required=False)
+    confirm_duplicate = forms.BooleanField(
+        label="确认另行登记",
+        required=False,
+        help_text="同一天已登记过同类会议时，确是另一次会议的才勾选",
+    )
+
+
+class VoidForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        label="作废原因",
+        max_length=200,
+        help_text="如：重复登记、会议未按记录召开。作废后记录保留，不再计入组织生活",
+    )
 
 
 class RectificationForm(BootstrapMixin, forms.Form):

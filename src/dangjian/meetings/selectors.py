@@ -110,7 +110,9 @@ def branch_year(org: Any, year: int) -> dict[str, Any]:
     return {
         "rows": rows,
         "upcoming": upcoming,
-        "has_plan": any(m.status != MeetingStatus.HELD for m in meetings),
+        "has_plan": any(
+            m.status in (MeetingStatus.PLANNED, MeetingStatus.PUBLISHED) for m in meetings
+        ),
         "handlings": Handling.objects.filter(organization=org, decided_on__isnull=True).count(),
     }
 
@@ -129,7 +131,7 @@ def committee_year(user: Any, org: Any, year: int) -> list[dict[str, Any]]:
     subtree = Organization.objects.filter(path__startswith=org.path).values("id")
     base = (
         Meeting.objects.filter(organization_id__in=subtree)
-        .exclude(status=MeetingStatus.CANCELLED)
+        .exclude(status__in=[MeetingStatus.CANCELLED, MeetingStatus.VOIDED])
         .order_by()
     )
     held_rows = (

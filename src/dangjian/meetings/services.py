@@ -537,6 +537,7 @@ def meeting_record(
     votes_against: int | None = None,
     votes_abstain: int | None = None,
     files: Iterable[Any] = (),
+    confirm_duplicate: bool = False,
 ) -> Meeting:
     """Record a meeting as held (a planned one, or one not on the plan): the minutes, who attended
     and
@@ -568,6 +569,21 @@ def meeting_record(
             field="held_on",
         )
     topic = _clean_text(topic, "topic", "会议主题", 200, required=True)
+    same_day = (
+        Meeting.objects.filter(
+            organization=org, kind=m.kind, held_on=held_on, status=MeetingStatus.HELD
+        )
+        .exclude(pk=m.pk)
+        .first()
+    )
+    if same_day is not None and not confirm_duplicate:
+        raise DomainError(
+            "duplicate",
+            f"{held_on:%Y年%m月%d日}本组织已登记过一次{same_day.get_kind_display()}"
+            f"（主题：{same_day.topic}）。如确是同一天召开的另一次会议，请勾选“确认另行登记”"
+            "后再保存；如是同一次会议，请到该会议页面修改记录",
+            field="confirm_duplicate",
+        )
     texts = {
         "place": _clean_text(place, "place", "地点", 100),
         "chair": _clean_text(chair, "chair", "主持人", 50),
@@ -680,6 +696,34 @@ def meeting_record(
     except BaseException:
         uploads.discard(stored)
         raise
+    return m
+
+
+@transaction.atomic(durable=True)
+def meeting_void(*, actor: Actor, meeting: Meeting, reason: str) -> Meeting:
+    """作废 a held record found wrong (a duplicate, a meeting that did not take place as recorded):
+    it stays, marked void with the reason, and no longer counts for organizational life."""
+    m = _lock(meeting)
+    _check_org(actor, m.organization)
+    if m.status != MeetingStatus.HELD:
+        raise DomainError(
+            "status", f"只有已召开的会议记录可以作废（当前：{m.get_status_display()}）"
+        )
+    reason = _clean_text(reason, "reason", "作废原因", 200, required=True)
+    m.status, m.void_reason = MeetingStatus.VOIDED, reason
+    m.voided_at, m.voided_by = timezone.now(), actor
+    m.save(update_fields=["status", "void_reason", "voided_at", "voided_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="meetings.void",
+        obj=m,
+        organization=m.organization,
+        data={
+            "kind": m.kind,
+            "held_on": m.held_on.isoformat() if m.held_on else None,
+            "reason": reason,
+        },  # fmt: skip
+    )
     return m
 
 

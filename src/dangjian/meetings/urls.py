@@ -29,6 +29,7 @@ urlpatterns = [
     path("member/<int:member_id>/", views.member_view, name="member"),
     path("member/<int:member_id>/leave/", views.leave_view, name="leave"),
     path("leaves/<int:pk>/decide/", views.leave_decide_view, name="leave_decide"),
+    path("<int:pk>/void/", views.void_view, name="void"),
     path("me/", views.my_view, name="my"),
     path("m/<int:pk>/", views.member_meeting_view, name="member_meeting"),
     path("m/<int:pk>/sign-in/", views.sign_in_view, name="sign_in"),

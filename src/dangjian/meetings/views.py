@@ -32,7 +32,15 @@ from dangjian.web.paging import paginate
 from . import selectors, services
 from .constants import AttendanceStatus, Exclusion, Grade, MeetingKind, MeetingStatus
 from .documents import minutes_docx, minutes_pdf
-from .forms import DecisionForm, LeaveForm, PlanEditForm, PlanForm, RecordForm, RectificationForm
+from .forms import (
+    DecisionForm,
+    LeaveForm,
+    PlanEditForm,
+    PlanForm,
+    RecordForm,
+    RectificationForm,
+    VoidForm,
+)
 from .models import Handling, Meeting
 
 ACCEPT = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.txt"
@@ -347,6 +355,7 @@ def record_view(
                 votes_abstain=d["votes_abstain"],
                 marks=_marks_from_post(request, [x.pk for x in members]),
                 files=request.FILES.getlist("files"),
+                confirm_duplicate=d["confirm_duplicate"],
             )
         except DomainError as exc:
             if exc.field in ("attendance", "files"):
@@ -376,6 +385,26 @@ def record_view(
             "full": sum(1 for x in members if x.status == "full"),
             "probationary": sum(1 for x in members if x.status != "full"),
         },
+    )
+
+
+@staff_required("change")
+@require_POST
+def void_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """作废 a held record: the reason is required; the record stays, marked void."""
+    m = selectors.meeting_get(request.user, pk, "change")
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "作废须填写原因")
+        return redirect("meetings:detail", m.pk)
+    return perform(
+        request,
+        lambda: services.meeting_void(
+            actor=request.user, meeting=m, reason=form.cleaned_data["reason"]
+        ),
+        success="已作废该会议记录，记录保留，不再计入组织生活。",
+        to="meetings:detail",
+        args=(m.pk,),
     )
 
 

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber, pinyin
+from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.orgs.selectors import org_get as org_get_scoped
 from dangjian.orgs.selectors import subtree as org_subtree
 
-from .constants import ACTIVE_STATUSES, EXIT_STATUSES, ON_ROLL_STATUSES
+from .constants import (
+    ACTIVE_STATUSES,
+    ETHNICITY_CHOICES,
+    EXIT_STATUSES,
+    ON_ROLL_STATUSES,
+    Education,
+    FeeCategory,
+    Gender,
+    MemberStatus,
+)
 from .models import Member, MemberEvent
 
 LARGE_SUBTREE_ORGS = 300
@@ -98,6 +112,142 @@ def active_members_in(user: Any, org: Any) -> QuerySet[Member]:
 def member_queryset(user: Any, action: str = "view") -> QuerySet[Member]:
     """Members within the user's subtrees: the base of every staff member read."""
     return policy.scope_filter(Member.objects.all(), user, action)
+
+
+@dataclass(frozen=True)
+class RosterFilters:
+    """The roster's filters as the URL carries them (the list, its export and its print view read
+    the same): 党籍状态, 性别, 年龄, 学历, 民族, 入党时间, 党费类别, and the search box."""
+
+    status: str = ""
+    fee_category: str = ""
+    q: str = ""
+    gender: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    education: str = ""
+    ethnicity: str = ""
+    joined_from: date | None = None
+    joined_to: date | None = None
+    include_exited: bool = False
+    sort: str = "member_no"
+
+    @classmethod
+    def from_params(cls, params: Any) -> RosterFilters:
+        def text(key: str, allowed: Any = None) -> str:
+            v = (params.get(key) or "").strip()
+            return v if allowed is None or v in allowed else ""
+
+        def number(key: str) -> int | None:
+            v = text(key)
+            return int(v) if v.isdigit() and int(v) <= 150 else None
+
+        def day(key: str) -> date | None:
+            try:
+                return date.fromisoformat(text(key)) if text(key) else None
+            except ValueError:
+                return None
+
+        return cls(
+            status=text("status", MemberStatus.values),
+            fee_category=text("fee_category", FeeCategory.values),
+            q=text("q")[:50],
+            gender=text("gender", Gender.values),
+            age_min=number("age_min"),
+            age_max=number("age_max"),
+            education=text("education", Education.values),
+            ethnicity=text("ethnicity", {e for e, _ in ETHNICITY_CHOICES}),
+            joined_from=day("joined_from"),
+            joined_to=day("joined_to"),
+            include_exited=params.get("exited") == "1",
+            sort=text("sort") or "member_no",
+        )
+
+    @property
+    def narrowing(self) -> bool:
+        """Anything but the sort order: the list's total must be counted."""
+        return any(
+            (
+                self.status,
+                self.fee_category,
+                self.q,
+                self.gender,
+                self.age_min is not None,
+                self.age_max is not None,
+                self.education,
+                self.ethnicity,
+                self.joined_from,
+                self.joined_to,
+                self.include_exited,
+            )
+        )
+
+    def described(self) -> list[tuple[str, str]]:
+        """The filters in force, in Chinese (an export's header)."""
+        ages = ""
+        if self.age_min is not None or self.age_max is not None:
+            ages = f"{self.age_min if self.age_min is not None else ''}～{self.age_max or ''}岁"
+        joined = ""
+        if self.joined_from or self.joined_to:
+            joined = f"{self.joined_from or ''}～{self.joined_to or ''}"
+        return [
+            ("查找", self.q),
+            ("党籍状态", dict(MemberStatus.choices).get(self.status, "")),
+            ("性别", self.gender),
+            ("年龄", ages),
+            ("学历", dict(Education.choices).get(self.education, "")),
+            ("民族", self.ethnicity),
+            ("入党时间", joined),
+            ("党费类别", dict(FeeCategory.choices).get(self.fee_category, "")),
+            ("含已出党", "是" if self.include_exited else ""),
+        ]
+
+    def apply(self, qs: QuerySet[Member], today: date | None = None) -> QuerySet[Member]:
+        """The filters other than status, category, search and sort (member_search does those)."""
+        today = today or timezone.localdate()
+        if self.gender:
+            qs = qs.filter(gender=self.gender)
+        if self.age_min is not None:  # at least that old today: born on or before this day
+            qs = qs.filter(birth_date__lte=add_months(today, -12 * self.age_min))
+        if self.age_max is not None:  # not yet (age_max + 1) today
+            qs = qs.filter(birth_date__gt=add_months(today, -12 * (self.age_max + 1)))
+        if self.education:
+            qs = qs.filter(education=self.education)
+        if self.ethnicity:
+            qs = qs.filter(ethnicity=self.ethnicity)
+        if self.joined_from:
+            qs = qs.filter(joined_on__gte=self.joined_from)
+        if self.joined_to:
+            qs = qs.filter(joined_on__lte=self.joined_to)
+        return qs
+
+
+def org_param(user: Any, params: Any) -> Any:
+    """The organization a list is narrowed to: `org` (its id, from a link) or `org_code` (from the
+    picker); outside the user's scope, missing (404)."""
+    raw, code = params.get("org", ""), (params.get("org_code") or "").strip()
+    if raw.isdigit():
+        return org_get_scoped(user, int(raw))
+    if code:
+        org = policy.visible_to(user).filter(code=code).first()
+        if org is None:
+            raise NotVisible()
+        return org
+    return None
+
+
+def roster(user: Any, organization: Any, f: RosterFilters) -> QuerySet[Member]:
+    """The roster page, its export and its print view: `member_search` with every filter."""
+    qs = member_search(
+        user,
+        organization=organization,
+        status=f.status,
+        fee_category=f.fee_category,
+        q=f.q,
+        sort=f.sort,
+        include_exited=f.include_exited,
+    )
+    return f.apply(qs)
 
 
 def member_search(

@@ -3,11 +3,8 @@ import/export."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-import openpyxl
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -18,23 +15,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
-from dangjian.core.spreadsheet import escape_cell
 from dangjian.orgs import selectors as org_selectors
 from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import split_numbers, submit
 from dangjian.web.paging import paginate
 
 from . import selectors, services
-from .constants import FeeCategory, MemberStatus
+from .constants import ETHNICITY_CHOICES, Education, FeeCategory, Gender, MemberStatus
 from .forms import MemberForm, StatusForm
 from .validation import fen_to_yuan
 
 
 def _filter_org(request: AuthedRequest):  # type: ignore[no-untyped-def]
-    raw = request.GET.get("org", "")
-    if raw.isdigit():
-        return org_selectors.org_get(request.user, int(raw))
-    return None
+    return selectors.org_param(request.user, request.GET)
 
 
 def _done(request: AuthedRequest, message: str, pk: int) -> HttpResponse:
@@ -44,29 +37,28 @@ def _done(request: AuthedRequest, message: str, pk: int) -> HttpResponse:
 
 @staff_required("view")
 def list_view(request: AuthedRequest) -> HttpResponse:
+    """花名册: every filter in the URL (kept across pages, exported and printed as shown)."""
     org = _filter_org(request)
-    qs = selectors.member_search(
-        request.user,
-        organization=org,
-        status=request.GET.get("status", ""),
-        fee_category=request.GET.get("fee_category", ""),
-        q=request.GET.get("q", ""),
-        sort=request.GET.get("sort", "member_no"),
-        include_exited=request.GET.get("exited") == "1",
-    )
-    unfiltered = not any(request.GET.get(k) for k in ("q", "status", "fee_category", "exited"))
-    known = selectors.member_count_on_roll(request.user, org) if unfiltered else None
+    f = selectors.RosterFilters.from_params(request.GET)
+    qs = selectors.roster(request.user, org, f)
+    known = None if f.narrowing else selectors.member_count_on_roll(request.user, org)
     page = paginate(request, qs, count=known)
     ctx = {
         "page": page,
         "org": org,
         "statuses": MemberStatus.choices,
         "fee_categories": FeeCategory.choices,
+        "genders": Gender.choices,
+        "educations": Education.choices,
+        "ethnicities": ETHNICITY_CHOICES,
         "filters": request.GET,
+        "more_filters": any(
+            request.GET.get(k)
+            for k in ("gender", "age_min", "age_max", "education", "ethnicity", "joined_from")
+        )
+        or bool(request.GET.get("joined_to")),
         "can_change": policy.path_q(request.user, "change") is not None,
-        "filtered": any(
-            request.GET.get(k) for k in ("q", "status", "fee_category", "org", "exited")
-        ),
+        "filtered": f.narrowing or org is not None,
     }
     template = (
         "members/partials/member_table.html"
@@ -250,94 +242,3 @@ def status_view(request: AuthedRequest, pk: int) -> HttpResponse:
             + [member.organization],
         },
     )
-
-
-EXPORT_COLUMNS = [
-    "党员编号",
-    "姓名",
-    "性别",
-    "出生日期",
-    "身份证号",
-    "手机号",
-    "所在组织",
-    "党籍状态",
-    "入党日期",
-    "转正日期",
-    "党费类别",
-    "党费基数",
-]
-
-
-@staff_required("view")
-def export_view(request: AuthedRequest) -> HttpResponse:
-    """The current filtered list as .xlsx (or .csv); masked unless the viewer may unmask."""
-
-    org = _filter_org(request)
-    qs = selectors.member_search(
-        request.user,
-        organization=org,
-        status=request.GET.get("status", ""),
-        fee_category=request.GET.get("fee_category", ""),
-        q=request.GET.get("q", ""),
-        sort=request.GET.get("sort", "member_no"),
-    )[:50000]
-    # Full values only where the user may unmask everything exported (one subtree, or all roots).
-    scope_orgs = [org] if org is not None else list(org_selectors.org_roots(request.user))
-    full = bool(scope_orgs) and all(policy.can_unmask(request.user, o) for o in scope_orgs)
-    rows = [
-        [
-            m.member_no,
-            m.name,
-            m.gender,
-            m.birth_date.isoformat(),
-            m.id_number() if full else m.id_number_masked,
-            m.phone() if full else m.phone_masked,
-            m.organization.name,
-            m.get_status_display(),
-            m.joined_on.isoformat(),
-            m.full_on.isoformat() if m.full_on else "",
-            m.get_fee_category_display(),
-            fen_to_yuan(m.fee_base_fen),
-        ]
-        for m in qs
-    ]
-    with transaction.atomic():
-        audit_record(
-            actor=request.user,
-            action="members.export",
-            organization=org,
-            data={"rows": len(rows), "unmasked": full, "filters": dict(request.GET.items())},
-        )
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    if request.GET.get("format") == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(EXPORT_COLUMNS)
-        w.writerows([[escape_cell(c) for c in r] for r in rows])
-        resp = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="members-{stamp}.csv"'
-        return resp
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "党员花名册"
-    ws.append(
-        [
-            f"范围：{org.name if org else '全部授权范围'}　导出时间："
-            f"{timezone.localtime():%Y-%m-%d %H:%M}　导出人："
-            f"{request.user}"
-        ]
-    )
-    ws.append(EXPORT_COLUMNS)
-    for r in rows:
-        ws.append([escape_cell(c) for c in r])
-    for cell_row in ws.iter_rows(min_row=3):
-        for cell in cell_row:
-            cell.data_type = "s"
-    out = io.BytesIO()
-    wb.save(out)
-    resp = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    resp["Content-Disposition"] = f'attachment; filename="members-{stamp}.xlsx"'
-    return resp

@@ -50,8 +50,9 @@ class Notice(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
     )
+    # the organization it is about (none for a personal notice: an export ready to download)
     organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+        "orgs.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     title = models.CharField("标题", max_length=100)
     body = models.CharField("内容", max_length=500)

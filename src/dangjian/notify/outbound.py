@@ -229,7 +229,9 @@ def _message(reminders: list[Reminder], notices: list[Notice] | None = None) -> 
     order = {"critical": 0, "high": 1, "warn": 2, "info": 3}
     items = sorted(reminders, key=lambda r: (order.get(r.finding.severity, 9), r.id))[:DIGEST_ITEMS]
     lines = [
-        f"· 【{SEVERITY_LABELS[r.finding.severity]}】{r.organization.name}：{r.finding.message}"
+        f"· 【{SEVERITY_LABELS[r.finding.severity]}】{r.organization.name}"
+        + (f"，党员{r.finding.member.name}" if r.finding.member_id else "")
+        + f"：{r.finding.message}"
         for r in items
     ]
     if n > DIGEST_ITEMS:
@@ -306,7 +308,7 @@ def _attempt(delivery_id: int, now: datetime) -> str:
             return "skipped"
         reminders = list(
             Reminder.objects.filter(id__in=d.reminder_ids, closed_on__isnull=True).select_related(
-                "finding", "organization"
+                "finding", "organization", "finding__member"
             )
         )
         notices = (

@@ -73,7 +73,6 @@ def settings_view(request: AuthedRequest) -> HttpResponse:
         {
             "email": contact.email,
             "phone": contact.phone_masked,
-            "wechat_openid": contact.wechat_openid,
             "email_on": contact.email_on,
             "sms_on": contact.sms_on,
             "wechat_on": contact.wechat_on,
@@ -86,12 +85,25 @@ def settings_view(request: AuthedRequest) -> HttpResponse:
     for name in ("email", "sms", "wechat"):
         if not live[name]:
             form.fields[f"{name}_on"].help_text = "本平台尚未开通该渠道，开启后将在开通时生效"
+    # WeChat is bound by signing in with WeChat (an OpenID is never typed): until then, no switch
+    openid = contact.wechat_openid if contact else ""
+    if not openid:
+        del form.fields["wechat_on"]
 
     def saved(_contact: Any) -> HttpResponse:
         messages.success(request, "已保存提醒方式。")
         return redirect("notify:settings")
 
-    done = submit(request, form, lambda d: contact_update(user=request.user, **d), done=saved)
+    done = submit(
+        request,
+        form,
+        lambda d: contact_update(
+            user=request.user,
+            wechat_openid=openid,
+            **{"wechat_on": False, **d},
+        ),
+        done=saved,
+    )
     return done or render(
         request,
         "notify/settings.html",
@@ -100,6 +112,7 @@ def settings_view(request: AuthedRequest) -> HttpResponse:
             "base_template": _base(request),
             "quiet": django_settings.NOTIFY["quiet_hours"],
             "digest_hour": django_settings.NOTIFY["digest_hour"],
+            "wechat_bound": bool(openid),
         },
     )
 

@@ -113,7 +113,7 @@ def red_findings_to_supervise(user: Any, today: date) -> list[Todo]:
             Todo(
                 kind="finding",
                 title=f"督促下级整改：{rule.title if rule else r['rule_id']}",
-                url=reverse("compliance:dashboard") + f"?rule={r['rule_id']}&severity=high",
+                url=reverse("compliance:dashboard") + f"?rule={r['rule_id']}&severity=red",
                 organization=f"{r['orgs']}个下级组织",
                 deadline=r["first"] + timedelta(days=rectify_days("high")),
                 count=r["n"],

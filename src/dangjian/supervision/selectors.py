@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
 
-from .models import OPEN_STATUSES, Assignment, Attachment, Task
+from .models import OPEN_STATUSES, Assignment, AssignmentStatus, Attachment, Task
 
 
 def tasks_issued(user: Any) -> QuerySet[Task]:
@@ -31,6 +31,29 @@ def assignments_received(user: Any) -> QuerySet[Assignment]:
         .select_related("task", "task__issuer_org", "organization")
         .order_by("status", "task__deadline", "-id")
     )
+
+
+def assignments_list(user: Any, params: Any) -> tuple[str, QuerySet[Assignment]]:
+    """The 督办 list: assignments received (to organizations the user works for) or issued (of
+    tasks from organizations the user supervises), one row per task and organization, filtered by
+    status and the title (the page, its export and print view)."""
+    box = "issued" if params.get("box") == "issued" else "received"
+    if box == "issued":
+        qs = policy.scope_filter(
+            Assignment.objects.all(), user, "supervise", org_field="task__issuer_org"
+        )
+    else:
+        qs = policy.scope_filter(Assignment.objects.all(), user, "change")
+    status = params.get("status", "")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status in AssignmentStatus.values:
+        qs = qs.filter(status=status)
+    q = (params.get("q") or "").strip()[:50]
+    if q:
+        qs = qs.filter(task__title__contains=q)
+    qs = qs.select_related("task", "task__issuer_org", "organization")
+    return box, qs.order_by("status", "task__deadline", "-id")
 
 
 def overdue_count(organization: Any, today: date) -> int:
@@ -69,7 +92,13 @@ class TaskView:
 
 
 def task_view(user: Any, pk: int) -> TaskView:
-    task = Task.objects.select_related("issuer_org", "issuer", "finding").filter(pk=pk).first()
+    task = (
+        Task.objects.select_related(
+            "issuer_org", "issuer", "finding", "finding__organization", "finding__member"
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if task is None:
         raise NotVisible("未找到该督办")
     issuer_side = policy.can(user, "supervise", task.issuer_org)

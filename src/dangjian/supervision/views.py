@@ -14,35 +14,39 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
 from dangjian.compliance import selectors as compliance_selectors
+from dangjian.compliance.engine import REGISTRY
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import perform, submit
+from dangjian.web.paging import paginate
 
 from . import selectors, services
 from .forms import ACCEPT, TaskForm
-from .models import Task
+from .models import AssignmentStatus, Task
 
 
 @staff_required("view")
 def list_view(request: AuthedRequest) -> HttpResponse:
-    today = timezone.localdate()
-    received = list(selectors.assignments_received(request.user)[:200])
-    issued = (
-        list(selectors.tasks_issued(request.user)[:100])
-        if policy.path_q(request.user, "supervise")
-        else []
-    )
+    """督查督办: what was assigned to us, what we issued; filtered, paged, exported."""
+    can_issue = policy.path_q(request.user, "supervise") is not None
+    params = request.GET.copy()
+    if not can_issue:
+        params["box"] = "received"
+    box, qs = selectors.assignments_list(request.user, params)
     return render(
         request,
         "supervision/list.html",
         {
-            "received": received,
-            "issued": issued,
-            "today": today,
-            "can_issue": policy.path_q(request.user, "supervise") is not None,
+            "box": box,
+            "page": paginate(request, qs),
+            "statuses": AssignmentStatus.choices,
+            "status": request.GET.get("status", ""),
+            "q": request.GET.get("q", ""),
+            "today": timezone.localdate(),
+            "can_issue": can_issue,
         },
     )
 
@@ -71,9 +75,19 @@ def create_view(request: AuthedRequest) -> HttpResponse:
             raise Http404("没有可督办的组织")
     initial: dict[str, object] = {"deadline": timezone.localdate() + timedelta(days=14)}
     if finding is not None:
+        who = (
+            f"党员{finding.member.name}（{finding.member.member_no}）："
+            if finding.member is not None
+            else ""
+        )
+        rule = REGISTRY.get(finding.rule_id)
         initial.update(
-            title=f"整改：{finding.message[:60]}",
-            body=f"{finding.message}\n请于期限内整改并回复办理情况。",
+            title=f"整改：{who}{(rule.title if rule else finding.message)}"[:100],
+            body=(
+                f"{finding.organization.name}，{who}{finding.message}\n"
+                + (f"整改要求：{rule.action}\n" if rule else "")
+                + "请于期限内整改并回复办理情况。"
+            ),
             organizations=[finding.organization.code],
         )
     form = TaskForm(request.POST or None, request.FILES or None, initial=initial)

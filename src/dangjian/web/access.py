@@ -26,6 +26,13 @@ class AuthedRequest(HttpRequest):
     user: User
 
 
+def deny(request: HttpRequest, reason: str) -> PermissionDenied:
+    """Log a refusal decided inside a view (the decorators below log theirs) and return the
+    exception to raise."""
+    _log_denied(request, reason)
+    return PermissionDenied(reason)
+
+
 def _log_denied(request: HttpRequest, reason: str) -> None:
 
     with transaction.atomic():

@@ -109,7 +109,13 @@ MENU: list[MenuItem] = [
         "journal-text",
         lambda u: policy.has_admin_role(u, Role.AUDIT_ADMIN),
     ),
-    MenuItem("系统管理", "接口文档", "api-docs", "braces", _staff),
+    MenuItem(
+        "系统管理",
+        "接口文档",
+        "api-docs",
+        "braces",
+        lambda u: policy.has_admin_role(u, Role.SYSTEM_ADMIN),
+    ),
 ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -16,6 +15,7 @@ from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import picker_answer
 from dangjian.web.access import AuthedRequest, admin_required
+from dangjian.web.paging import paginate
 
 from ..forms import GrantForm, UserCreateForm
 
@@ -61,7 +61,7 @@ def user_list_view(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.error(request, exc.message)
     q = request.GET.get("q", "").strip()
-    page = Paginator(account_selectors.users_search(q), 20).get_page(request.GET.get("page"))
+    page = paginate(request, account_selectors.users_search(q))
     return render(
         request, "portal/user_list.html", {"page": page, "form": form, "issued": issued, "q": q}
     )
@@ -105,7 +105,7 @@ def grant_list_view(request: AuthedRequest) -> HttpResponse:
                 form.add_error("org_code", exc.message)
             else:
                 messages.error(request, exc.message)
-    page = Paginator(account_selectors.grants_in_force(), 20).get_page(request.GET.get("page"))
+    page = paginate(request, account_selectors.grants_in_force())
     return render(request, "portal/grant_list.html", {"page": page, "form": form})
 
 

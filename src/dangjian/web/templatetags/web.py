@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from dangjian.accounts.constants import Role
 from dangjian.audit.actions import label
+from dangjian.audit.labels import describe
 from dangjian.core.dates import format_cn
 from dangjian.core.richtext import clean
 
@@ -21,6 +23,47 @@ def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def page_window(page: Any, around: int = 2) -> list[int | None]:
+    """The page numbers to show: the first, the last, and `around` either side of the current
+    one; None where pages are left out (…)."""
+    last = page.paginator.num_pages
+    keep = {1, last, *range(page.number - around, page.number + around + 1)}
+    out: list[int | None] = []
+    for n in sorted(k for k in keep if 1 <= k <= last):
+        if out and out[-1] is not None and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+@register.simple_tag(takes_context=True)
+def export_tools(context: dict[str, Any], name: str, **params: Any) -> str:
+    """导出Excel and 打印 for a list (web.exports): the list's current filters (from the URL), and
+    `params` for what the page's path says (the organization, the year)."""
+    query = context["request"].GET.copy()
+    for key in ("page", "page_size", "partial"):
+        query.pop(key, None)
+    for key, value in params.items():
+        query[key] = value
+    qs = query.urlencode()
+    fixed = "&".join(f"{k}={v}" for k, v in params.items())
+    # app.js rebuilds the links from the address bar on click (htmx may have changed the filters)
+    return format_html(
+        '<span class="export-tools d-inline-flex gap-1" data-export="{}" data-fixed="{}">'
+        '<a class="btn btn-sm btn-outline-secondary" href="{}?{}"><i class="bi bi-download"></i>'
+        " 导出Excel</a>"
+        '<a class="btn btn-sm btn-outline-secondary" href="{}?{}" target="_blank" rel="noopener">'
+        '<i class="bi bi-printer"></i> 打印</a></span>',
+        name,
+        fixed,
+        reverse("interchange:export", args=[name]),
+        qs,
+        reverse("interchange:print", args=[name]),
+        qs,
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -130,26 +173,9 @@ def change_summary(data: dict) -> str:
 
 
 @register.filter
-def audit_summary(data: dict) -> str:
-    """A readable one-line summary of an audit event's data (field: old → new)."""
-    if not isinstance(data, dict):
-        return str(data)
-    parts = []
-    changes = data.get("changes")
-    if isinstance(changes, dict):
-        for key, pair in changes.items():
-            if isinstance(pair, list) and len(pair) == 2:
-                old, new = pair
-                label = FIELD_LABELS.get(key, key)
-                parts.append(
-                    f"{label}：{'空' if old in (None, '') else old} → "
-                    f"{'空' if new in (None, '') else new}"
-                )
-    for key, value in data.items():
-        if key == "changes":
-            continue
-        parts.append(f"{FIELD_LABELS.get(key, key)}：{value}")
-    return "；".join(parts)
+def audit_details(event: Any) -> str:
+    """An audit event's data in Chinese words (audit.labels)."""
+    return describe(event.action, event.data)
 
 
 @register.filter

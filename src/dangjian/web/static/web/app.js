@@ -34,6 +34,16 @@ var mainEl = document.querySelector("main");
 if (mainEl) boxTables(mainEl);
 document.body.addEventListener("htmx:afterSwap", function (ev) { boxTables(ev.detail.target); });
 
+// 导出Excel / 打印: the list's filters as the address bar has them now (htmx keeps them there).
+document.addEventListener("click", function (ev) {
+  var a = ev.target.closest("[data-export] a");
+  if (!a) return;
+  var q = new URLSearchParams(window.location.search);
+  ["page", "page_size", "partial"].forEach(function (k) { q.delete(k); });
+  new URLSearchParams(a.parentNode.getAttribute("data-fixed") || "").forEach(function (v, k) { q.set(k, v); });
+  a.href = a.href.split("?")[0] + "?" + q.toString();
+});
+
 // Pickers (web/widgets.py): search as you type, choose with the mouse or the keyboard, browse the
 // organization tree; the hidden input holds the chosen value(s).
 (function () {
