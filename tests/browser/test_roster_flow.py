@@ -20,6 +20,7 @@ def _backup_code(user, code: str) -> None:
 
 
 def _sign_in(page, base: str, username: str, code: str) -> None:
+    page.on("dialog", lambda d: d.accept())  # "确定…？": the user says yes
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)

@@ -16,11 +16,12 @@ from tests.conftest import PASSWORD, make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _sign_in(browser, base: str, user, code: str):
+def _sign_in(browser, base: str, user, code: str, size: tuple[int, int] = (1366, 768)):
     device, _ = StaticDevice.objects.get_or_create(user=user, name="backup")
     StaticToken.objects.create(device=device, token=code)
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
     page = context.new_page()
+    page.on("dialog", lambda d: d.accept())  # "确定…？": the user says yes
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("用户名").fill(user.username)
     page.get_by_label("密码").fill(PASSWORD)
@@ -59,25 +60,36 @@ def test_dashboard_to_task_to_reply_to_acceptance(browser, live_server, tree, us
 
     a = Assignment.objects.get()
     assert a.organization_id == tree.branch_a2.pk
-    # A2's worker has the reminder in the inbox and the task in the list, and answers it
-    ctx, page = _sign_in(browser, base, worker_a2, "workera201")
+    # A2's worker, on a phone: the task is at the top of 待办 and in 消息; they answer from there
+    ctx, page = _sign_in(browser, base, worker_a2, "workera201", size=(390, 844))
+    first = page.locator(".todo-item").first
+    first.wait_for()
+    assert "督办" in first.inner_text()
+    assert "整改" in first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "21-worker-todo-phone")
     page.get_by_role("link", name="消息").click()
-    page.wait_for_selector("text=本组织未配备书记")
-    shot(page, "21-worker-inbox")
-    page.get_by_role("link", name="督办任务").click()
-    page.get_by_role("link", name="整改").first.click()
+    page.wait_for_selector("text=督办")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "21a-worker-messages-phone")
+    page.go_back()
+    page.locator(".todo-item").first.get_by_role("link").click()
     page.get_by_label("办理情况").fill("已召开党员大会补选书记，报上级审批中。")
     page.get_by_role("button", name="回复").click()
     page.wait_for_selector("text=已回复")
-    shot(page, "22-task-replied")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "22-task-replied-phone")
     ctx.close()
 
+    # the committee's staff find the reply in 待办 and accept it
     ctx, page = _sign_in(browser, base, users["committee_staff"], "staff0002")
-    page.get_by_role("link", name="督办任务").click()
-    page.get_by_role("link", name="整改").first.click()
+    item = page.locator(".todo-item", has_text="审核督办回复")
+    item.wait_for()
+    shot(page, "23-staff-todo-reply")
+    item.get_by_role("link").click()
     page.get_by_role("button", name="审核通过（办结）").click()
     page.wait_for_selector("text=已办结")
-    shot(page, "23-task-accepted")
+    shot(page, "24-task-accepted")
     a.refresh_from_db()
     assert a.status == "accepted"
     ctx.close()

@@ -63,9 +63,9 @@ MATRIX = {
             "committee_staff": 200,
             "supervisor": 200,
             "sibling_staff": 200,
-            "system_admin": 302,
-            "security_admin": 302,
-            "audit_admin": 302,
+            "system_admin": 200,  # the admins' 待办 and their pages
+            "security_admin": 200,
+            "audit_admin": 200,
             "no_grant": 200,
         },
     ),
@@ -1191,14 +1191,17 @@ def _candidate(t):
 
     from dangjian.recruitment.models import Candidate
 
-    return Candidate.objects.create(
+    c, _ = Candidate.objects.get_or_create(  # several routes share it
         person_no="R9001",
-        name="申请人",
-        gender="男",
-        birth_date=date(1998, 1, 1),
-        organization=t.branch_a1,
-        applied_on=date(2026, 1, 5),
-    ).pk
+        defaults={
+            "name": "申请人",
+            "gender": "男",
+            "birth_date": date(1998, 1, 1),
+            "organization": t.branch_a1,
+            "applied_on": date(2026, 1, 5),
+        },
+    )
+    return c.pk
 
 
 def _candidate_doc(t):

@@ -13,6 +13,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from dangjian.audit.models import AuditEvent
@@ -43,13 +44,24 @@ ROLES = ("committee_staff", "branch_worker", "supervisor", "system_admin", "secu
 def test_every_staff_list_offers_export_and_print(client, tree, users):
     missing = []
     seen_lists = set()
+    urls: dict[str, str] = {}  # each route's objects made once, then opened as each role
     for role in ROLES:
         login(client, users[role])
         for name, (args_fn, query, expected) in MATRIX.items():
             if expected.get(role) != 200:
                 continue
             route = name.split("#")[0]
-            url = reverse(route, args=args_fn(tree)) + query.format(a1=tree.branch_a1.pk)
+            if name not in urls:
+                try:  # an object page whose helper clashes with another's: not a list
+                    with transaction.atomic():
+                        args = args_fn(tree)
+                except IntegrityError:
+                    urls[name] = ""
+                    continue
+                urls[name] = reverse(route, args=args) + query.format(a1=tree.branch_a1.pk)
+            url = urls[name]
+            if not url:
+                continue
             resp = client.get(url)
             if resp.status_code != 200 or "text/html" not in resp.get("Content-Type", ""):
                 continue
@@ -151,12 +163,15 @@ def test_outside_the_scope_answers_404(client, tree, users):
 
 
 def test_a_long_export_runs_as_a_job_with_progress_and_a_download(
-    client, tree, users, monkeypatch, settings, tmp_path
+    client, tree, users, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = str(tmp_path)
     monkeypatch.setattr(exports, "JOB_ROWS", 3)  # the fixture's district has 7 members
     login(client, users["committee_staff"])
-    resp = client.get(reverse("interchange:export", args=["members"]), {"org": tree.district_a.pk})
+    with django_capture_on_commit_callbacks(execute=True):  # queued once committed
+        resp = client.get(
+            reverse("interchange:export", args=["members"]), {"org": tree.district_a.pk}
+        )
     job = ExportJob.objects.get()
     assert resp.status_code == 302
     assert resp["Location"] == reverse("interchange:export_job", args=[job.pk])

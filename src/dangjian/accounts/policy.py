@@ -70,6 +70,11 @@ def is_staff(user: Any) -> bool:
     return any(g.role in STAFF_ROLES for g in grants(user))
 
 
+def is_admin(user: Any) -> bool:
+    """One of the three admins (system, security, audit)."""
+    return any(g.role in ADMIN_ROLES for g in grants(user))
+
+
 def has_admin_role(user: Any, role: str) -> bool:
     return role in ADMIN_ROLES and any(g.role == role for g in grants(user))
 

@@ -163,6 +163,7 @@ FIELDS: dict[str, str] = {
     "workday": "工作日",
     "working_days": "工作日数",
     "year": "年度",
+    "years": "年份",
 }
 # a key meaning something else in one app's events
 APP_FIELDS: dict[tuple[str, str], str] = {
@@ -192,6 +193,22 @@ VALUES: dict[str, str] = {
 
 
 @cache
+def _verbose(app_label: str) -> dict[str, str]:
+    """Field name → verbose name over the app's models (the first model naming a field wins)."""
+    out: dict[str, str] = {}
+    try:
+        config = apps.get_app_config(app_label)
+    except LookupError:
+        return out
+    for model in config.get_models():
+        for f in model._meta.get_fields():
+            name = getattr(f, "verbose_name", None)
+            if name and f.name not in out and not str(name).isascii():
+                out[f.name] = str(name)
+    return out
+
+
+@cache
 def _choices(app_label: str) -> dict[str, dict[str, str]]:
     """Field name → {value: label} over the app's models (the first model naming a field wins)."""
     out: dict[str, dict[str, str]] = {}
@@ -208,7 +225,9 @@ def _choices(app_label: str) -> dict[str, dict[str, str]]:
 
 
 def field_label(app_label: str, key: str) -> str:
-    return APP_FIELDS.get((app_label, key)) or FIELDS.get(key) or key
+    return (
+        APP_FIELDS.get((app_label, key)) or _verbose(app_label).get(key) or FIELDS.get(key) or key
+    )
 
 
 def value_text(app_label: str, key: str, value: Any) -> str:

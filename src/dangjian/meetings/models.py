@@ -51,7 +51,7 @@ class Meeting(models.Model):
     source = models.CharField("来源", max_length=10, default="web")  # web / import / seed
     sign_in_token = models.CharField(max_length=32, blank=True)
     published_at = models.DateTimeField("通知时间", null=True, blank=True)
-    void_reason = models.CharField("作废原因", max_length=200, blank=True)
+    void_reason = models.CharField("作废原因", max_length=200, blank=True, db_default="")
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

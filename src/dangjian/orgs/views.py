@@ -146,6 +146,7 @@ def _form_page(
     title: str,
     submit: str,
     danger: bool = False,
+    confirm: str = "",
 ) -> HttpResponse:  # type: ignore[no-untyped-def]
     return render(
         request,
@@ -156,6 +157,7 @@ def _form_page(
             "title": title,
             "submit": submit,
             "danger": danger,
+            "confirm": confirm,
             "ancestors": selectors.org_ancestors(org, request.user) if org else [],
         },
     )
@@ -226,7 +228,16 @@ def dissolve_view(request: AuthedRequest, pk: int) -> HttpResponse:
         form,
         lambda d: services.org_dissolve(actor=request.user, organization=org, **d),
         done=lambda o: _done(request, f"已撤销“{o.name}”，其历史记录保留。", o.pk),
-    ) or _form_page(request, org, form, f"撤销“{org.name}”", "确认撤销", danger=True)
+    ) or _form_page(
+        request,
+        org,
+        form,
+        f"撤销“{org.name}”",
+        "确认撤销",
+        danger=True,
+        confirm=f"撤销后“{org.name}”不再作为党组织运行，须先转出其党员和下级组织；"
+        "此操作记入组织沿革，不能撤回。确定撤销？",
+    )
 
 
 @staff_required("manage")
@@ -249,7 +260,16 @@ def merge_view(request: AuthedRequest, pk: int) -> HttpResponse:
         done=lambda t: _done(
             request, f"已将“{org.name}”并入“{t.name}”，党员和下级组织已随之调整。", t.pk
         ),
-    ) or _form_page(request, org, form, f"将“{org.name}”并入其他组织", "确认合并", danger=True)
+    ) or _form_page(
+        request,
+        org,
+        form,
+        f"将“{org.name}”并入其他组织",
+        "确认合并",
+        danger=True,
+        confirm=f"合并后“{org.name}”的党员和下级组织转入所选组织，本组织撤销；"
+        "此操作记入组织沿革，不能撤回。确定合并？",
+    )
 
 
 @staff_required("change")

@@ -13,6 +13,10 @@ from dangjian.web import todo
 
 def todo_badge(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not policy.is_staff(user):
+    if (
+        user is None
+        or not user.is_authenticated
+        or not (policy.is_staff(user) or policy.is_admin(user))
+    ):
         return {}
     return {"todo_count": todo.staff_count(user, timezone.localdate())}

@@ -198,7 +198,8 @@ def slip_finish(*, name: str, code: str, password: str, password2: str) -> User:
         why = _verify(a, code, name=name or "—")
         if why is None and a is not None:
             return _finish(a, password, password2)
-    raise DomainError("bad_code", why or "姓名或激活码不正确，或激活单已失效", field="code")
+    slip_wrong = "姓名或激活码不正确，或激活单已失效"
+    raise DomainError("bad_code", slip_wrong if why in (None, WRONG) else why, field="code")
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ from django.db.models import Q
 from django.urls import reverse
 
 from dangjian.accounts import policy
+from dangjian.accounts.constants import Role
 from dangjian.core.dates import add_months
 from dangjian.orgs.models import Organization
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
 from .constants import AFTER, COMMITTEE_STEPS, STEP_BY_NO
+from .holidays import missing_years
 from .models import Candidate
 from .versions import params
 
@@ -123,3 +125,23 @@ def branch_deadlines(user: Any, today: date) -> list[Todo]:
             )
         )
     return items
+
+
+@hooks.register("todo")
+def holiday_years_missing(user: Any, today: date) -> list[Todo]:
+    """For the system admin: a year whose holiday schedule the calendar package does not know yet
+    (working days would be counted without it)."""
+    if not policy.has_admin_role(user, Role.SYSTEM_ADMIN):
+        return []
+    return [
+        Todo(
+            kind="system",
+            title=f"{year}年节假日安排尚未载入",
+            url=reverse("recruitment:holidays"),
+            deadline=date(year, 1, 1),
+            detail="日历包尚未包含该年的国务院放假安排：请升级日历包（chinese-calendar）后载入，"
+            "或按国务院办公厅通知逐日登记；公示期等工作日按此计算",
+            action="去登记",
+        )
+        for year in missing_years(today)
+    ]

@@ -180,13 +180,22 @@ class StepException(models.Model):
         return f"{self.candidate_id} #{self.step}"
 
 
+class HolidaySource(models.TextChoices):
+    CALENDAR = "calendar", "国务院放假安排（日历包）"
+    ADMIN = "admin", "系统管理员更正"
+
+
 class Holiday(models.Model):
-    """The holiday calendar: a day off on a weekday, or a make-up working day on a weekend (调休)
-    ."""
+    """The holiday calendar: a day off on a weekday, or a make-up working day on a weekend (调休).
+    Filled from the chinese-calendar package, which follows the State Council's yearly schedule;
+    the system admin corrects a day, and a correction is never overwritten by the package."""
 
     day = models.DateField("日期", unique=True)
     workday = models.BooleanField("调休上班", default=False)
     name = models.CharField("名称", max_length=30, blank=True)
+    source = models.CharField(
+        "来源", max_length=10, choices=HolidaySource.choices, default=HolidaySource.ADMIN
+    )
 
     class Meta:
         verbose_name = "节假日"

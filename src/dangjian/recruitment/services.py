@@ -32,7 +32,7 @@ from dangjian.members.services import MemberData, member_change_status_within, m
 from dangjian.notify.services import handover_notice
 
 from .constants import AFTER, COMMITTEE_STEPS, STEP_BY_NO
-from .models import Assessment, Candidate, Document, Holiday, StepException
+from .models import Assessment, Candidate, Document, Holiday, HolidaySource, StepException
 from .selectors import approving_committee, probation_end, working_days
 from .versions import default_version, params
 
@@ -48,7 +48,10 @@ def holiday_set(*, actor: Actor, day: date, workday: bool, name: str) -> Holiday
     if not policy.has_admin_role(actor, Role.SYSTEM_ADMIN):
         raise NotVisible()
     name = (name or "").strip()[:30]
-    h, _ = Holiday.objects.update_or_create(day=day, defaults={"workday": workday, "name": name})
+    # a correction by hand: the package's yearly loads leave it alone
+    h, _ = Holiday.objects.update_or_create(
+        day=day, defaults={"workday": workday, "name": name, "source": HolidaySource.ADMIN}
+    )
     audit_record(
         actor=actor,
         action="recruitment.holiday",

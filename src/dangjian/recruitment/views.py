@@ -24,7 +24,7 @@ from dangjian.orgs.views import scope_home
 from dangjian.web.access import AuthedRequest, admin_required, staff_required
 from dangjian.web.forms import perform, submit
 
-from . import selectors, services
+from . import holidays, selectors, services
 from .constants import COMMITTEE_STEPS, STEP_BY_NO, STEPS, Stage
 from .documents import timeline_pdf
 from .forms import STEP_FIELDS, ApplyForm, StepForm
@@ -357,6 +357,16 @@ def pdf_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @admin_required("system_admin")
 @require_http_methods(["GET", "POST"])
 def holidays_view(request: AuthedRequest) -> HttpResponse:
+    """节假日: the State Council's schedules from the calendar package, corrected by hand."""
+    if request.method == "POST" and request.POST.get("op") == "load":
+        return perform(
+            request,
+            lambda: holidays.holidays_load(actor=request.user),
+            success=lambda n: (
+                f"已从日历包载入，更新{n}天。" if n else "日历已是最新，没有需要更新的日期。"
+            ),
+            to="recruitment:holidays",
+        )
     if request.method == "POST":
         return perform(
             request,
@@ -366,13 +376,17 @@ def holidays_view(request: AuthedRequest) -> HttpResponse:
                 workday=request.POST.get("workday") == "1",
                 name=request.POST.get("name", ""),
             ),
-            success="已保存。",
+            success="已保存更正。",
             to="recruitment:holidays",
             invalid="请填写日期",
         )
-    year = timezone.localdate().year
+    today = timezone.localdate()
     return render(
         request,
         "recruitment/holidays.html",
-        {"days": selectors.holidays_from(year - 1)},
+        {
+            "days": selectors.holidays_from(today.year - 1),
+            "known": sorted(y for y in holidays.known_years() if y >= today.year - 1),
+            "missing": holidays.missing_years(today),
+        },
     )

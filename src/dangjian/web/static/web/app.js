@@ -20,6 +20,34 @@ document.addEventListener("submit", function (ev) {
     localStorage.setItem("elderMode", toggle.checked ? "1" : "0");
   });
 })();
+// On member pages (phones, 长辈模式) a date never breaks across two lines.
+(function () {
+  if (!document.body.classList.contains("member")) return;
+  var re = /\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}|\d{1,2}月\d{1,2}日/g;
+  var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  var nodes = [];
+  while (walker.nextNode()) {
+    var n = walker.currentNode, p = n.parentElement;
+    if (!p || /^(SCRIPT|STYLE|TEXTAREA|OPTION|TITLE)$/.test(p.tagName) || p.closest(".text-nowrap")) continue;
+    re.lastIndex = 0;
+    if (re.test(n.textContent)) nodes.push(n);
+  }
+  nodes.forEach(function (n) {
+    var text = n.textContent, frag = document.createDocumentFragment(), last = 0, m;
+    re.lastIndex = 0;
+    while ((m = re.exec(text))) {
+      frag.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var span = document.createElement("span");
+      span.className = "text-nowrap";
+      span.textContent = m[0];
+      frag.appendChild(span);
+      last = m.index + m[0].length;
+    }
+    frag.appendChild(document.createTextNode(text.slice(last)));
+    n.parentNode.replaceChild(frag, n);
+  });
+})();
+
 // Tables scroll inside their own box on a narrow screen, never the page.
 function boxTables(root) {
   root.querySelectorAll("table").forEach(function (t) {
