@@ -78,7 +78,7 @@ def test_worker_adds_member_and_audit_admin_finds_it(browser, live_server, tree,
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
     _sign_in(page, base, "auditadmin", "audit0001")
-    page.wait_for_selector("text=审计日志")
+    page.locator("main").get_by_role("link", name="审计日志").click()  # from the admin's 待办
     page.get_by_label("操作", exact=True).select_option("members.create")
     page.get_by_label("操作人").fill("worker_a1")
     page.get_by_role("button", name="查询").click()

@@ -28,7 +28,7 @@ def _sign_in(browser, base: str, user, code: str, size: tuple[int, int] = (1366,
     page.get_by_role("button", name="登录").click()
     page.get_by_label("动态口令或备用码").fill(code)
     page.get_by_role("button", name="验证").click()
-    page.wait_for_selector("text=工作台")
+    page.wait_for_selector("main h1")  # 待办 (工作台)
     return context, page
 
 
@@ -69,7 +69,7 @@ def test_dashboard_to_task_to_reply_to_acceptance(browser, live_server, tree, us
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "21-worker-todo-phone")
     page.get_by_role("link", name="消息").click()
-    page.wait_for_selector("text=督办")
+    page.locator("main").get_by_text("新的督办").first.wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "21a-worker-messages-phone")
     page.go_back()

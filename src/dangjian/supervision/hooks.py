@@ -54,6 +54,7 @@ def assignments_to_do(user: Any, today: date) -> list[Todo]:
             deadline=a.task.deadline,
             detail=a.decision_reason if a.status == AssignmentStatus.RETURNED else "",
             action="回复办理情况",
+            urgent=True,
         )
         for a in rows
     ]

@@ -56,6 +56,8 @@ class Todo:
     detail: str = ""
     severity: str = ""  # red / yellow for findings
     action: str = "去办理"  # the button's label
+    # a superior's explicit instruction (督办) comes before the routine work, whatever the dates
+    urgent: bool = False
 
     @property
     def kind_label(self) -> str:
@@ -86,9 +88,11 @@ class TodoList:
         return sum(1 for t in self.items if self.today and t.overdue_on(self.today))
 
 
-def _sort_key(t: Todo) -> tuple[int, date, int, str]:
-    # oldest deadline first; red before yellow on the same day; items without a deadline last
+def _sort_key(t: Todo) -> tuple[int, int, date, int, str]:
+    # a superior's 督办 first; then the oldest deadline first, red before yellow on the same day;
+    # items without a deadline last
     return (
+        0 if t.urgent else 1,
         0 if t.deadline else 1,
         t.deadline or date.max,
         0 if t.severity == "red" else 1,

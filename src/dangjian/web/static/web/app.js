@@ -20,9 +20,8 @@ document.addEventListener("submit", function (ev) {
     localStorage.setItem("elderMode", toggle.checked ? "1" : "0");
   });
 })();
-// On member pages (phones, 长辈模式) a date never breaks across two lines.
+// A date never breaks across two lines (phones, 长辈模式, narrow table columns).
 (function () {
-  if (!document.body.classList.contains("member")) return;
   var re = /\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}|\d{1,2}月\d{1,2}日/g;
   var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   var nodes = [];
