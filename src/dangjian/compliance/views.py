@@ -24,12 +24,12 @@ from .models import RuleSetting
 from .packs import effective_params, load_pack, param_specs
 from .rollup import severity_counts
 
+COLOUR_RANK: dict[str, int] = {"red": 0, "yellow": 1, "green": 2}
 CHILD_SORTS = {
     "name": lambda c: c.path,
     "status": lambda c: (COLOUR_RANK.get(_colour(c), 9), c.path),
     "count": lambda c: (-_total(c), c.path),
 }
-COLOUR_RANK = {"red": 0, "yellow": 1, "green": 2}
 
 
 def _colour(org: Any) -> str:

@@ -18,7 +18,8 @@ MAX = 50
 def _letter(ch: str) -> str:
     if ch.isascii():
         return ch.lower() if ch.isalnum() else ""
-    [first] = lazy_pinyin(ch, style=Style.FIRST_LETTER, errors=lambda _x: [""]) or [""]
+    readings = lazy_pinyin(ch, style=Style.FIRST_LETTER, errors="ignore")
+    first = readings[0] if readings else ""
     return first[:1].lower() if first[:1].isascii() and first[:1].isalpha() else ""
 
 

@@ -171,7 +171,7 @@ def export_job_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @signed_in
 @require_http_methods(["GET"])
-def export_download_view(request: AuthedRequest, pk: int) -> HttpResponse:
+def export_download_view(request: AuthedRequest, pk: int) -> FileResponse:
     job = _job(request, pk)
     if job.status != ExportStatus.DONE or not job.path:
         raise Http404("导出尚未完成")

@@ -3,7 +3,6 @@ each, and the handling cases (处置)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q
@@ -132,7 +131,7 @@ register(
 )
 
 
-def _handlings(user: Any, params: QueryDict) -> Iterator[Any]:
+def _handlings(user: Any, params: QueryDict) -> Any:
     return selectors.handlings_of(_org(user, params))
 
 

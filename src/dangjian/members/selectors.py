@@ -89,7 +89,8 @@ def members_brief(*, q: str = "", numbers: list[str] | None = None) -> list[dict
         qs = qs.filter(cond)
     else:
         return []
-    return list(qs.order_by("member_no").values("member_no", "name", "organization__name")[:20])
+    rows = qs.order_by("member_no").values("member_no", "name", "organization__name")[:20]
+    return [dict(r) for r in rows]
 
 
 def members_by_number(user: Any, org: Any, nos: list[str]) -> dict[str, Member]:

@@ -29,7 +29,7 @@ register(
                 if r.finding.rule_id in REGISTRY
                 else r.finding.rule_id,
                 r.organization.name,
-                r.finding.member.name if r.finding.member_id else "",
+                r.finding.member.name if r.finding.member is not None else "",
                 r.finding.message,
                 "已消除" if r.closed_on else "未消除",
                 "是" if r.read_at else "否",

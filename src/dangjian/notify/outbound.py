@@ -230,7 +230,7 @@ def _message(reminders: list[Reminder], notices: list[Notice] | None = None) -> 
     items = sorted(reminders, key=lambda r: (order.get(r.finding.severity, 9), r.id))[:DIGEST_ITEMS]
     lines = [
         f"· 【{SEVERITY_LABELS[r.finding.severity]}】{r.organization.name}"
-        + (f"，党员{r.finding.member.name}" if r.finding.member_id else "")
+        + (f"，党员{r.finding.member.name}" if r.finding.member is not None else "")
         + f"：{r.finding.message}"
         for r in items
     ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +34,7 @@ from .forms import (
 from .models import Organization
 
 
-def scope_home(target: str | Callable[[Organization], str]) -> Callable[..., HttpResponse]:
+def scope_home(target: str | Callable[[Organization], str]) -> Callable[..., HttpResponseBase]:
     """A module's entry from the menu: its page for the user's own organization (the root of their
     first grant). `target` is the page's URL name, or a function of the organization giving it."""
 

@@ -146,7 +146,7 @@ register(
                 g.user.username,
                 g.user.display_name,
                 g.get_role_display(),
-                g.organization.name if g.organization_id else "",
+                g.organization.name if g.organization is not None else "",
                 g.can_unmask,
                 g.created_at,
             ]

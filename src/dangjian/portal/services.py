@@ -81,7 +81,7 @@ def activation_start(*, name: str, member_no: str = "", phone: str = "") -> Star
     account is not open yet, the limits allow, and a phone is on file. The answer never tells."""
     decoy = Started(ticket="x" + secrets.token_hex(8))
     user = _member_user(name, member_no, phone)
-    if user is None or user.has_usable_password() or not sms_available():
+    if user is None or user.member_id is None or user.has_usable_password() or not sms_available():
         return decoy
     member = Member.objects.get(pk=user.member_id)
     phone_no = crypto.decrypt(member.phone_encrypted) if member.phone_encrypted else ""

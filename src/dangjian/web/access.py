@@ -9,14 +9,15 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from dangjian.accounts import policy
 from dangjian.accounts.models import User
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import NotVisible
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 class AuthedRequest(HttpRequest):
@@ -47,7 +48,7 @@ def _log_denied(request: HttpRequest, reason: str) -> None:
 def _wrap(check: Callable[[Any], bool], reason: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
-        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not check(request.user):
