@@ -232,17 +232,56 @@ def test_conversion_needs_a_full_year(tree):
         )
 
 
-def test_edit_form_page_shows_full_values_and_is_logged(client, tree, users):
+def test_edit_form_masks_for_an_editor_without_unmask(client, tree, users):
     login(client, users["branch_worker"])
     m = tree.members["A1-1"]
-    resp = client.get(reverse("members:edit", args=[m.pk]))
-    assert m.id_number() in resp.content.decode()
+    html = client.get(reverse("members:edit", args=[m.pk])).content.decode()
+    assert m.id_number() not in html
+    assert m.phone() not in html
+    assert m.id_number_masked in html
+    assert m.phone_masked in html
+    assert not AuditEvent.objects.filter(action="members.unmask", object_id=str(m.pk)).exists()
+
+
+def test_edit_form_shows_full_values_to_one_who_may_unmask_and_logs_it(client, tree, users):
+    login(client, users["committee_staff"])
+    m = tree.members["A1-1"]
+    html = client.get(reverse("members:edit", args=[m.pk])).content.decode()
+    assert m.id_number() in html
     assert (
         AuditEvent.objects.filter(
-            action="members.view", object_id=str(m.pk), data__via="edit_form"
+            action="members.unmask", object_id=str(m.pk), data__via="edit_form"
         ).count()
         == 1
     )
+
+
+def test_masked_values_sent_back_keep_the_stored_ones(client, tree, users):
+    login(client, users["branch_worker"])
+    m = tree.members["A1-1"]
+    stored_id, stored_phone = m.id_number(), m.phone()
+    form = {
+        "member_no": m.member_no,
+        "name": "改个名字",
+        "gender": m.gender,
+        "birth_date": m.birth_date.isoformat(),
+        "id_number": m.id_number_masked,
+        "phone": m.phone_masked,
+        "ethnicity": "汉族",
+        "education": "bachelor",
+        "occupation": "",
+        "work_unit": "",
+        "status": m.status,
+        "joined_on": m.joined_on.isoformat(),
+        "full_on": m.full_on.isoformat() if m.full_on else "",
+        "fee_category": m.fee_category,
+        "fee_base": "6000.00",
+    }
+    resp = client.post(reverse("members:edit", args=[m.pk]), form)
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    m.refresh_from_db()
+    assert m.name == "改个名字"
+    assert (m.id_number(), m.phone()) == (stored_id, stored_phone)
 
 
 def test_update_through_the_form(client, tree, users):

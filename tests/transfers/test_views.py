@@ -5,6 +5,7 @@ input answered in Chinese naming the field; the lists' queries counted."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -235,3 +236,51 @@ def test_mobile_and_lost_pages(client, tree, users):
         "suspended",
         "suspended",
     )
+
+
+def test_a_mobile_members_contact_is_encrypted_and_shown_masked(client, tree, users):
+    from dangjian.transfers.models import MobileMember
+
+    mm = services.mobile_register(
+        actor=users["branch_worker"],
+        direction="in",
+        organization=tree.branch_a1,
+        name="外来党员甲",
+        home_org="外省某村党支部",
+        place="本社区",
+        reason="务工",
+        since=date(2026, 1, 5),
+        contact="13912345678",
+    )
+    row = MobileMember.objects.filter(pk=mm.pk).values().get()
+    assert "13912345678" not in str(row)  # no column holds it in clear
+    assert row["contact_masked"] == "139****5678"
+    assert MobileMember.objects.get(pk=mm.pk).contact() == "13912345678"
+    login(client, users["branch_worker"])
+    for url in (
+        reverse("transfers:mobile", args=[mm.pk]),
+        reverse("transfers:list", args=[tree.branch_a1.pk]) + "?tab=mobile&direction=in",
+    ):
+        html = client.get(url).content.decode()
+        assert "139****5678" in html
+        assert "13912345678" not in html
+
+
+def test_the_letter_with_the_full_id_only_for_those_who_may_unmask(client, tree, users):
+    t = services.transfer_start(
+        actor=users["branch_worker"], member=tree.members["A1-1"], to_name="外单位"
+    )
+    services.transfer_issue(actor=users["committee_staff"], transfer=t, valid_days=30)
+    pdf = reverse("transfers:pdf", args=[t.pk])
+    for role, status in (("branch_worker", 403), ("supervisor", 403), ("committee_staff", 200)):
+        login(client, users[role])
+        assert client.get(pdf).status_code == status, role
+        detail = client.get(reverse("transfers:detail", args=[t.pk])).content.decode()
+        assert ("letterPdf" in detail) == (status == 200), role
+    assert (
+        AuditEvent.objects.filter(
+            action="accounts.access_denied", data__reason="letter_needs_unmask"
+        ).count()
+        == 2
+    )
+    assert AuditEvent.objects.filter(action="transfers.export").count() == 1

@@ -536,15 +536,16 @@ MATRIX = {
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    # the letter carries the full ID number: only those who may unmask generate it
     "transfers:pdf": (
         lambda t: [_transfer(t)],
         "",
-        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
     "transfers:token": (
         lambda t: [_transfer(t, token="DJ1.test")],
         "",
-        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
     "transfers:incoming": (
         lambda t: [_incoming(t)],
@@ -833,6 +834,10 @@ POST_MATRIX = {
     ),
     "meetings:cancel": (
         lambda t: [_planned(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "meetings:void": (
+        lambda t: [_held(t, "life_meeting")],
         expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
     ),
     "meetings:rectify": (
@@ -1363,6 +1368,7 @@ def test_get_matrix(client, tree, users, name, role):
         action__in=[
             "accounts.access_denied",
             "members.view",
+            "members.unmask",
             "audit.view",
             "exports.export",
             "meetings.export",
@@ -1378,6 +1384,7 @@ def test_get_matrix(client, tree, users, name, role):
             action__in=[
                 "accounts.access_denied",
                 "members.view",
+                "members.unmask",
                 "audit.view",
                 "exports.export",
                 "meetings.export",

@@ -59,6 +59,17 @@ def mask(value: str) -> str:
     return v[:6] + "*" * (len(v) - 10) + v[-4:]
 
 
+def mask_contact(value: str) -> str:
+    """A free-text contact (a phone, a WeChat id, an address) masked for display: a phone as
+    138****1234, anything else with only its first and last characters shown."""
+    v = (value or "").strip()
+    if sum(c.isdigit() for c in v) >= 7:
+        return mask_phone(v)
+    if len(v) <= 2:
+        return "*" * len(v)
+    return v[0] + "*" * (len(v) - 2) + v[-1]
+
+
 def mask_phone(value: str) -> str:
     """138****1234."""
     v = value.strip()

@@ -13,7 +13,9 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import Exists, Min, OuterRef
 
+from dangjian.core import crypto
 from dangjian.core.dates import add_months
+from dangjian.core.idnumber import mask_phone
 from dangjian.members.models import Member
 from dangjian.transfers.models import LostContact, MobileMember, MobileReport, Transfer
 
@@ -29,6 +31,12 @@ REASONS = ["务工", "经商", "求学", "随子女生活"]
 
 
 @transaction.atomic
+def _contact(mid: int) -> dict[str, str]:
+    """A synthetic phone for a mobile member, stored encrypted and masked like a member's."""
+    phone = f"139{mid:08d}"[:11]
+    return {"contact_encrypted": crypto.encrypt(phone), "contact_masked": mask_phone(phone)}
+
+
 def plant_mobile(
     *, today: date, seed: int, rate: float, truth: set[tuple[str, str]]
 ) -> dict[str, int]:
@@ -68,7 +76,7 @@ def plant_mobile(
                         reason=rng.choice(REASONS),
                         fixed_place=True,
                         since=since,
-                        contact="微信",
+                        **_contact(mid),
                     )
                 )
                 reports.append((len(mobile) - 1, today - days(rng.randint(10, 80))))
@@ -84,7 +92,7 @@ def plant_mobile(
                         reason="跑运输",
                         fixed_place=False,
                         since=since,
-                        contact="电话",
+                        **_contact(mid),
                     )
                 )
             else:
@@ -110,7 +118,7 @@ def plant_mobile(
                     reason=rng.choice(REASONS),
                     fixed_place=rng.random() < 0.5,
                     since=since,
-                    contact="微信",
+                    **_contact(mid),
                 )
             )
             reports.append((len(mobile) - 1, since + days(rng.randint(1, 15))))
@@ -124,7 +132,7 @@ def plant_mobile(
                     place="本社区",
                     reason=rng.choice(REASONS),
                     since=today - days(rng.randint(30, 600)),
-                    contact="微信",
+                    **_contact(mid),
                     card_no=f"LD{mid:06d}",
                 )
             )

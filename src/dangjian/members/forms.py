@@ -19,6 +19,8 @@ from .constants import (
 )
 from .services import MemberData
 
+KEPT_HELP = "为保护个人信息只显示部分号码；不修改则保留原值，如需更正请完整填写新号码"
+
 
 class MemberForm(BootstrapMixin, forms.Form):
     member_no = forms.CharField(
@@ -59,8 +61,21 @@ class MemberForm(BootstrapMixin, forms.Form):
         help_text="在职为税后工资中相对固定的部分；离退休为养老金",
     )
 
-    def __init__(self, *args, editing: bool = False, pick_org: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        *args,
+        editing: bool = False,
+        pick_org: bool = False,
+        kept: dict[str, tuple[str, str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        # Fields shown masked to an editor who may not see them in full: {field: (masked, stored)}.
+        # The masked text sent back unchanged keeps the stored value; anything else replaces it.
+        self.kept = kept or {}
+        for field, (shown, _stored) in self.kept.items():
+            self.fields[field].initial = shown
+            self.fields[field].help_text = KEPT_HELP
         if pick_org:  # 新增党员 from the roster: the branch is chosen first
             self.fields = {
                 "organization": forms.CharField(
@@ -83,14 +98,20 @@ class MemberForm(BootstrapMixin, forms.Form):
             self.fields["status"].choices = MemberStatus.choices  # type: ignore[attr-defined]
             self.fields["status"].help_text = "党籍状态请在党员页面通过“党籍状态变更”办理"
 
+    def _value(self, field: str) -> str:
+        value = (self.cleaned_data.get(field) or "").strip()
+        if field in self.kept and value == self.kept[field][0]:
+            return self.kept[field][1]
+        return value
+
     def to_data(self) -> MemberData:
         d = self.cleaned_data
         return MemberData(
             name=d["name"],
             gender=d["gender"],
             birth_date=d["birth_date"],
-            id_number=d["id_number"],
-            phone=d.get("phone") or "",
+            id_number=self._value("id_number"),
+            phone=self._value("phone"),
             status=d["status"],
             joined_on=d["joined_on"],
             full_on=d.get("full_on"),

@@ -175,6 +175,7 @@ def create_view(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk, "change")
+    unmask = policy.can_unmask(request.user, member.organization)
     initial = {
         "member_no": member.member_no,
         "name": member.name,
@@ -192,12 +193,22 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
         "fee_category": member.fee_category,
         "fee_base": fen_to_yuan(member.fee_base_fen),
     }
-    form = MemberForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "GET":
-        # The edit form shows the full ID number and phone: that is a read of personal data.
+    kept: dict[str, tuple[str, str]] = {}
+    if not unmask:  # shown masked; sent back unchanged, the stored value is kept
+        del initial["id_number"], initial["phone"]
+        kept = {
+            "id_number": (member.id_number_masked, member.id_number()),
+            "phone": (member.phone_masked, member.phone() if member.phone_encrypted else ""),
+        }
+    form = MemberForm(request.POST or None, initial=initial, editing=True, kept=kept)
+    if request.method == "GET" and unmask:
+        # The edit form shows the full ID number and phone to one who may unmask: an audited read.
         with transaction.atomic():
             audit_record(
-                actor=request.user, action="members.view", obj=member, data={"via": "edit_form"}
+                actor=request.user,
+                action="members.unmask",
+                obj=member,
+                data={"via": "edit_form", "fields": ["id_number", "phone"]},
             )
     response = submit(
         request,

@@ -183,7 +183,7 @@ register(
                 mm.reason,
                 mm.since,
                 mm.last_report,
-                mm.contact,
+                mm.contact_masked,
                 mm.card_no,
                 mm.ended_on,
             ]

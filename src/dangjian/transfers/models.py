@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 
+from dangjian.core import crypto, idnumber
+
 
 class TransferStatus(models.TextChoices):
     OPEN = "open", "转接中"
@@ -258,7 +260,9 @@ class MobileMember(models.Model):
     reason = models.CharField("外出（流入）原因", max_length=100)
     fixed_place = models.BooleanField("在相对固定处所", default=False)
     since = models.DateField("外出（流入）日期")
-    contact = models.CharField("联系方式", max_length=50, blank=True)
+    # the contact is personal data: encrypted like a member's phone, shown masked
+    contact_encrypted = models.TextField("联系方式（密文）", blank=True, default="")
+    contact_masked = models.CharField("联系方式", max_length=50, blank=True, default="")
     card_no = models.CharField("流动党员活动证编号", max_length=30, blank=True)
     ended_on = models.DateField("返回（离开）日期", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -278,6 +282,14 @@ class MobileMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_direction_display()}）"
+
+    def contact(self) -> str:
+        return crypto.decrypt(self.contact_encrypted) if self.contact_encrypted else ""
+
+    def set_contact(self, value: str) -> None:
+        value = (value or "").strip()[:50]
+        self.contact_encrypted = crypto.encrypt(value) if value else ""
+        self.contact_masked = idnumber.mask_contact(value)
 
 
 class MobileReport(models.Model):

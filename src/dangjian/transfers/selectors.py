@@ -152,6 +152,14 @@ def transfer_get(user: Any, pk: int) -> Transfer:
     return t
 
 
+def may_print_letter(user: Any, t: Transfer) -> bool:
+    """The letter carries the member's full ID number, as the regulation's form requires: only one
+    who may see it in full (unmask on the sending or the receiving side) generates it."""
+    return policy.can_unmask(user, t.from_org) or (
+        t.to_org is not None and policy.can_unmask(user, t.to_org)
+    )
+
+
 def abilities(user: Any, t: Transfer) -> dict[str, bool]:
     """What the viewer may do next with a letter (the services decide; this only hides buttons
     that would be refused)."""

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -115,6 +116,7 @@ def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "expires_on": selectors.expires_on(t),
             "today": timezone.localdate(),
             "has_key": selectors.has_signing_key(),
+            "may_print": selectors.may_print_letter(request.user, t),
             "max_days": services.MAX_VALID_DAYS,
         },
     )
@@ -201,12 +203,27 @@ def _export(request: AuthedRequest, t: Transfer, fmt: str) -> None:
         )
 
 
+def _may_print(request: AuthedRequest, t: Transfer) -> None:
+    if not selectors.may_print_letter(request.user, t):
+        with transaction.atomic():
+            audit_record(
+                actor=request.user,
+                action="accounts.access_denied",
+                result="denied",
+                obj=t,
+                organization=t.from_org,
+                data={"path": request.path[:200], "reason": "letter_needs_unmask"},
+            )
+        raise PermissionDenied("介绍信载有完整身份证号，需有“可查看完整敏感信息”权限的人员开具")
+
+
 @staff_required("view")
 def pdf_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
     t = selectors.transfer_get(request.user, pk)
     if not t.issued_on:
         raise Http404("介绍信尚未开具")
+    _may_print(request, t)
     data = letter_pdf(t)
     _export(request, t, "pdf")
     return uploads.document(
@@ -219,6 +236,7 @@ def token_view(request: AuthedRequest, pk: int) -> HttpResponse:
     t = selectors.transfer_get(request.user, pk)
     if not t.token:
         raise Http404("该介绍信没有电子签名")
+    _may_print(request, t)
     _export(request, t, "signed")
     return uploads.document(
         t.token.encode(), "text/plain; charset=utf-8", f"电子介绍信-{t.letter_no}.dgl"

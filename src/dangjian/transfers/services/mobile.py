@@ -75,7 +75,7 @@ def mobile_register(
         raise DomainError("bad_date", "日期不能晚于今天", field="since")
     try:
         with transaction.atomic():
-            mm = MobileMember.objects.create(
+            mm = MobileMember(
                 direction=direction,
                 organization=organization,
                 member=member,
@@ -85,9 +85,10 @@ def mobile_register(
                 reason=reason.strip()[:100],
                 fixed_place=fixed_place,
                 since=since,
-                contact=(contact or "").strip()[:50],
                 card_no=(card_no or "").strip()[:30],
             )
+            mm.set_contact(contact)
+            mm.save()
     except IntegrityError as exc:
         raise DomainError("duplicate", "该党员已登记为外出流动党员", field="member") from exc
     audit_record(
