@@ -31,6 +31,17 @@ def provider_get(name: str) -> Provider:
     return PROVIDERS[name]
 
 
+def provider_live(name: str) -> bool:
+    """Whether a provider's callback endpoint is open: only the deployment's own provider, and
+    only once it is configured (an unconfigured or unused provider's endpoint answers 404)."""
+    provider = PROVIDERS.get(name)
+    return (
+        provider is not None
+        and name == str(settings.PAYMENT.get("provider", "sandbox"))
+        and provider.is_configured()
+    )
+
+
 def provider_default() -> Provider:
     return provider_get(str(settings.PAYMENT.get("provider", "sandbox")))
 

@@ -54,6 +54,7 @@ class Provider(Protocol):
     name: str
     label: str
 
+    def is_configured(self) -> bool: ...  # has what it needs to take payments
     def create_order(
         self, out_trade_no: str, amount_fen: int, description: str
     ) -> str: ...  # the URL to pay at
@@ -71,6 +72,9 @@ def sandbox_key() -> str:
 class SandboxProvider:
     name = "sandbox"
     label = "模拟支付（演示）"
+
+    def is_configured(self) -> bool:
+        return True
 
     def create_order(self, out_trade_no: str, amount_fen: int, description: str) -> str:
         SandboxTransaction.objects.create(

@@ -9,7 +9,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -238,7 +238,10 @@ def sandbox_pay_view(request: AuthedRequest, out_trade_no: str) -> HttpResponse:
 @require_POST
 def callback_view(request: HttpRequest, provider_name: str) -> JsonResponse:
     """Where a provider posts its notifications. Verified before anything is read; answered so the
-    provider stops retrying once it is applied (or recognised as a duplicate)."""
+    provider stops retrying once it is applied (or recognised as a duplicate). Only the
+    deployment's own, configured provider has an endpoint; any other answers 404."""
+    if not online.provider_live(provider_name):
+        raise Http404("未启用的支付渠道")
     try:
         outcome = online.payment_callback(
             provider_name=provider_name, headers=request.headers, body=request.body

@@ -89,6 +89,12 @@ class WeChatPayProvider:
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self._config = config
 
+    REQUIRED = ("mchid", "appid", "serial_no", "private_key", "apiv3_key", "platform_public_key")
+
+    def is_configured(self) -> bool:
+        cfg = self.cfg
+        return all(cfg.get(k) for k in self.REQUIRED)
+
     @property
     def cfg(self) -> dict[str, Any]:
         cfg = self._config if self._config is not None else settings.PAYMENT.get("wechat", {})
