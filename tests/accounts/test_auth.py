@@ -188,3 +188,15 @@ def test_users_with_permission_answers_the_reverse_question(users, tree):
         policy.users_with_permission("supervise", tree.branch_a1).values_list("username", flat=True)
     )
     assert supervisors == {"staff_da", "super_city"}
+
+
+def test_a_members_own_account_takes_no_staff_role(users, tree):
+    with pytest.raises(DomainError, match="党员个人账号不能担任业务角色") as exc:
+        services.grant_create(
+            actor=users["security_admin"],
+            user=users["member"],
+            role=Role.COMMITTEE_STAFF,
+            organization=tree.district_a,
+        )
+    assert exc.value.field == "username"
+    assert not RoleGrant.objects.filter(user=users["member"]).exists()

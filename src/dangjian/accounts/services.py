@@ -171,6 +171,12 @@ def grant_create(
     else:
         if organization is None:
             raise DomainError("required", "请选择授权的组织", field="organization")
+        if user.member_id:
+            # a member's own account signs in with a password only: staff work needs a staff
+            # account of its own (two-factor, its own activation)
+            raise DomainError(
+                "separation", "党员个人账号不能担任业务角色，请为其开设工作账号", field="username"
+            )
         if active & ADMIN_ROLES:
             raise DomainError("separation", "管理员账号不能同时担任业务角色", field="role")
     try:
