@@ -57,7 +57,10 @@ def user_create(
     password: str | None = None,
     must_change_password: bool = True,
 ) -> tuple[User, str]:
-    """Open an account (system admin). Returns the user and the issued initial password."""
+    """Open an account (system admin). Without a password (the console) the account has no usable
+    password: its person activates it with a sealed slip (portal.services.user_slip_issue) and
+    sets their own, so the creator never holds a credential. A password is given only by the
+    demo, the benchmarks and tests. Returns the user and the password given ("" when none)."""
     _require_admin(actor, Role.SYSTEM_ADMIN)
     username = (username or "").strip()
     if not username or len(username) > 150 or not all(c.isalnum() or c in "._-@" for c in username):
@@ -68,19 +71,22 @@ def user_create(
         raise DomainError("duplicate", f"用户名“{username}”已存在", field="username")
     if member is not None and User.objects.filter(member=member).exists():
         raise DomainError("duplicate", "该党员已有账号", field="member")
-    issued = password or generate_password()
     user = User(
         username=username,
         display_name=(display_name or "").strip()[:50],
         member=member,
         must_change_password=must_change_password,
     )
-    try:
-        validate_password(issued, user)
-    except ValidationError as exc:
-        raise DomainError("weak_password", "；".join(exc.messages), field="password") from exc
-    user.set_password(issued)
-    user.password_changed_at = timezone.now()
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError("weak_password", "；".join(exc.messages), field="password") from exc
+        user.set_password(password)
+        user.password_changed_at = timezone.now()
+        user.activated_at = timezone.now()
+    else:
+        user.set_unusable_password()
     user.save()
     audit_record(
         actor=actor,
@@ -88,20 +94,24 @@ def user_create(
         obj=user,
         data={"username": username, "member": member.member_no if member else None},
     )
-    return user, issued
+    return user, password or ""
 
 
 @transaction.atomic(durable=True)
-def user_reset_password(*, actor: Actor, user: User) -> str:
-    """Issue a new password that must be changed at the next sign-in (system admin)."""
+def user_reset_password(*, actor: Actor, user: User) -> User:
+    """The person forgot their password (system admin): the old one stops working and the account
+    waits for a new activation slip (portal.services.user_slip_issue). The admin never sees or
+    sets a password; the person's authenticator stays bound, so the slip alone does not pass
+    two-factor."""
     _require_admin(actor, Role.SYSTEM_ADMIN)
-    issued = generate_password()
+    if actor is not None and actor.pk == user.pk:
+        raise DomainError("self", "不能重置自己的密码，请在“修改密码”中办理")
     u = User.objects.select_for_update().get(pk=user.pk)
-    set_password(u, issued)
-    u.must_change_password = True
-    u.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    u.set_unusable_password()
+    u.password_changed_at = timezone.now()
+    u.save(update_fields=["password", "password_changed_at"])
     audit_record(actor=actor, action="accounts.password_reset", obj=u)
-    return issued
+    return u
 
 
 @transaction.atomic(durable=True)
@@ -135,10 +145,8 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
         raise DomainError("weak_password", "；".join(exc.messages), field="new_password") from exc
     set_password(u, new_password)
     u.must_change_password = False
-    u.activated_at = u.activated_at or timezone.now()
-    u.save(
-        update_fields=["password", "password_changed_at", "must_change_password", "activated_at"]
-    )
+    # (changing a password is not an activation: only the person's slip or SMS code activates)
+    u.save(update_fields=["password", "password_changed_at", "must_change_password"])
     audit_record(actor=u, action="accounts.password_change", obj=u)
     return u
 

@@ -26,7 +26,7 @@ def slips_pdf(slips: list[Slip], activate_url: str) -> bytes:
     buf = io.BytesIO()
     width, height = A4
     c = canvas.Canvas(buf, pagesize=A4)
-    c.setTitle("党员账号激活单")
+    c.setTitle("账号激活单")
     slot_h = height / 4
     for i, s in enumerate(slips):
         if i and i % 4 == 0:
@@ -46,12 +46,24 @@ def _slip(c: Any, font: str, s: Slip, url: str, top: float, h: float, width: flo
     c.line(10 * mm, top - h + 2, width - 10 * mm, top - h + 2)
     c.setDash()
     c.setFont(font, 15)
-    c.drawString(left, top - 16 * mm, "党员账号激活单")
+    c.drawString(
+        left, top - 16 * mm, "党员账号激活单" if s.member else "工作账号激活单（密封交本人）"
+    )
     c.setFont(font, 11)
     m = s.member
+    who = (
+        [
+            f"姓名：{m.name}    党员编号（登录用户名）：{m.member_no}",
+            f"所在党组织：{m.organization.name}",
+        ]
+        if m is not None
+        else [
+            f"姓名：{s.user.display_name if s.user else ''}",
+            f"登录用户名：{s.user.username if s.user else ''}    首次登录后须绑定动态口令",
+        ]
+    )
     lines = [
-        f"姓名：{m.name}    党员编号（登录用户名）：{m.member_no}",
-        f"所在党组织：{m.organization.name}",
+        *who,
         f"激活码：{s.code}",
         f"有效期至：{s.expires_on:%Y年%m月%d日}（只能使用一次）",
         "开通方法：手机扫描右侧二维码，或打开下方网址，",

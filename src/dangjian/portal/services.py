@@ -31,7 +31,14 @@ from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber
 from dangjian.core.errors import DomainError, NotVisible
 
-__all__ = ["DomainError", "activation_finish", "activation_start", "slip_finish", "slips_issue"]
+__all__ = [
+    "DomainError",
+    "activation_finish",
+    "activation_start",
+    "slip_finish",
+    "slips_issue",
+    "user_slip_issue",
+]
 from dangjian.members.constants import ON_ROLL_STATUSES
 from dangjian.members.models import Member
 from dangjian.notify.channels import ChannelError, Message, configured, send_sms
@@ -204,9 +211,51 @@ def slip_finish(*, name: str, code: str, password: str, password2: str) -> User:
 
 @dataclass(frozen=True)
 class Slip:
-    member: Member
+    member: Member | None  # None: a staff account's slip
     code: str
     expires_on: Any
+    user: User | None = None
+
+
+def _slip_code() -> str:
+    return "".join(secrets.choice(SLIP_ALPHABET) for _ in range(12))
+
+
+def _dashed(raw: str) -> str:
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@transaction.atomic(durable=True)
+def user_slip_issue(*, actor: Actor, user: User) -> Slip:
+    """A sealed activation slip for an account the system admin opened or reset: the person
+    activates with their name and this code and sets their own password; the admin never holds
+    a password. Printed once (only the hash is kept); an earlier slip stops working. An account
+    with a usable password gets none (reset it first)."""
+    if actor is not None and not policy.has_admin_role(actor, "system_admin"):
+        raise NotVisible()
+    u = User.objects.select_for_update().get(pk=user.pk)
+    if not u.is_active:
+        raise DomainError("inactive", "账号已停用，请先启用")
+    if u.has_usable_password():
+        raise DomainError("active", "该账号已开通；如本人忘记密码，请先重置")
+    if actor is not None and actor.pk == u.pk:
+        raise DomainError("self", "不能为自己打印激活单")
+    now = timezone.now()
+    Activation.objects.filter(user=u, kind=ActivationKind.SLIP, used_at__isnull=True).update(
+        used_at=now
+    )
+    raw = _slip_code()
+    expires = now + timedelta(days=SLIP_DAYS)
+    Activation.objects.create(
+        user=u, kind=ActivationKind.SLIP, code_hash=_hash(raw), expires_at=expires
+    )
+    audit_record(
+        actor=actor,
+        action="accounts.activation_slip",
+        obj=u,
+        data={"username": u.username},
+    )
+    return Slip(None, _dashed(raw), expires.date(), user=u)
 
 
 @transaction.atomic(durable=True)
@@ -227,11 +276,11 @@ def slips_issue(*, actor: Actor, members: list[Member]) -> list[Slip]:
         u = users.get(m.pk)
         if u is None or u.has_usable_password():
             continue
-        raw = "".join(secrets.choice(SLIP_ALPHABET) for _ in range(12))
+        raw = _slip_code()
         fresh.append(
             Activation(user=u, kind=ActivationKind.SLIP, code_hash=_hash(raw), expires_at=expires)
         )
-        out.append(Slip(m, f"{raw[:4]}-{raw[4:8]}-{raw[8:]}", expires.date()))
+        out.append(Slip(m, _dashed(raw), expires.date(), user=u))
     Activation.objects.filter(
         user__in=[a.user for a in fresh], kind=ActivationKind.SLIP, used_at__isnull=True
     ).update(used_at=now)
@@ -242,6 +291,6 @@ def slips_issue(*, actor: Actor, members: list[Member]) -> list[Slip]:
         organization=members[0].organization if members else None,
         object_type="accounts.activation",
         object_repr=f"激活单{len(out)}份",
-        data={"members": [s.member.member_no for s in out]},
+        data={"members": [m.member_no for s in out if (m := s.member) is not None]},
     )
     return out

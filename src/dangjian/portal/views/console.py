@@ -5,18 +5,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from dangjian.accounts import selectors as account_selectors
 from dangjian.accounts import services
 from dangjian.accounts.constants import Role
+from dangjian.accounts.models import User
+from dangjian.core import uploads
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import picker_answer
+from dangjian.web import site
 from dangjian.web.access import AuthedRequest, admin_required
 from dangjian.web.paging import paginate
 
+from .. import services as portal_services
+from ..documents import slips_pdf
 from ..forms import GrantForm, UserCreateForm
 
 
@@ -25,7 +31,7 @@ from ..forms import GrantForm, UserCreateForm
 def user_list_view(request: AuthedRequest) -> HttpResponse:
     """System admin: accounts, with creation, password reset and deactivation."""
     form = UserCreateForm(request.POST or None if request.POST.get("op") == "create" else None)
-    issued: dict[str, str] | None = None
+    pending: User | None = None  # an account waiting for its activation slip
     if request.method == "POST":
         op = request.POST.get("op")
         try:
@@ -35,21 +41,24 @@ def user_list_view(request: AuthedRequest) -> HttpResponse:
                     member = member_selectors.member_by_no(form.cleaned_data["member_no"])
                     if member is None:
                         raise DomainError("not_found", "党员编号不存在", field="member_no")
-                user, pw = services.user_create(
+                pending, _ = services.user_create(
                     actor=request.user,
                     username=form.cleaned_data["username"],
                     display_name=form.cleaned_data["display_name"],
                     member=member,
                 )
-                issued = {"username": user.username, "password": pw}
                 form = UserCreateForm()
+            elif op == "slip":
+                target = account_selectors.user_get(request.POST.get("user_id"))
+                slip = portal_services.user_slip_issue(actor=request.user, user=target)
+                data = slips_pdf([slip], site.absolute(reverse("portal:activate_slip"), request))
+                return uploads.document(
+                    data, "application/pdf", f"账号激活单-{target.username}.pdf"
+                )
             elif op in {"reset", "deactivate", "activate"}:
                 target = account_selectors.user_get(request.POST.get("user_id"))
                 if op == "reset":
-                    issued = {
-                        "username": target.username,
-                        "password": services.user_reset_password(actor=request.user, user=target),
-                    }
+                    pending = services.user_reset_password(actor=request.user, user=target)
                 else:
                     services.user_set_active(
                         actor=request.user, user=target, is_active=op == "activate"
@@ -63,7 +72,7 @@ def user_list_view(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     page = paginate(request, account_selectors.users_search(q))
     return render(
-        request, "portal/user_list.html", {"page": page, "form": form, "issued": issued, "q": q}
+        request, "portal/user_list.html", {"page": page, "form": form, "pending": pending, "q": q}
     )
 
 

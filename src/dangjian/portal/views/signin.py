@@ -96,6 +96,16 @@ def otp_setup_view(request: AuthedRequest) -> HttpResponse:
             request, "已绑定过动态口令：请先用动态口令或备用码验证；都已丢失请联系系统管理员重置。"
         )
         return redirect("portal:otp")
+    if not _has_enrolled(user) and user.activated_at is None:  # type: ignore[union-attr]
+        # The first authenticator is bound only by the person who activated the account with
+        # their own slip or SMS code, never with a password someone else set or saw.
+        messages.error(
+            request,
+            "此账号尚未由本人开通，不能绑定动态口令。请向系统管理员索取密封的激活单，"
+            "用姓名和激活码开通后再登录。",
+        )
+        logout(request)
+        return redirect("portal:activate_slip")
     device = services.otp_totp_pending(user)  # type: ignore[arg-type]
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
