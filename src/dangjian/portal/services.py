@@ -291,6 +291,6 @@ def slips_issue(*, actor: Actor, members: list[Member]) -> list[Slip]:
         organization=members[0].organization if members else None,
         object_type="accounts.activation",
         object_repr=f"激活单{len(out)}份",
-        data={"members": [m.member_no for s in out if (m := s.member) is not None]},
+        data={"members": [s.member.member_no for s in out if s.member is not None]},
     )
     return out
