@@ -60,6 +60,7 @@ FIELDS: dict[str, str] = {
     "fee_category": "党费类别",
     "fee_paid_through": "党费交至",
     "field": "字段",
+    "fields": "字段",
     "files": "附件",
     "filters": "筛选条件",
     "finding": "预警",

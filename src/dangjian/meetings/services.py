@@ -438,7 +438,7 @@ def leave_decide(*, actor: Actor, leave: Leave, approve: bool, note: str = "") -
     """The branch approves or refuses a member's request for leave from a meeting; the member is
     told. An approved leave marks them on leave when the meeting is recorded."""
     lv = (
-        Leave.objects.select_for_update()
+        Leave.objects.select_for_update(of=("self",))
         .select_related("member__organization", "meeting")
         .get(pk=leave.pk)
     )
