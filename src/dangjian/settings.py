@@ -34,6 +34,10 @@ Keys and HTTP:
   DANGJIAN_PASSWORD_MAX_AGE_DAYS          days after which a password must be changed (90)
   DANGJIAN_SITE_URL                       the platform's address as users reach it, put in messages
                                           and QR codes (unset: the address of the requests)
+  DANGJIAN_MAX_REQUEST_MB                 the largest request body a signed-in user may send, in
+                                          MB (520: learning media up to 500 MB); larger answers 413
+  DANGJIAN_MAX_ANON_REQUEST_KB            the largest request body before signing in (sign-in,
+                                          activation, payment callbacks), in KB (256)
 
 Numbers the platform gives out ({year} = this year, {seq:08d} = the next number, 8 digits):
   DANGJIAN_MEMBER_NO_PATTERN              new members' numbers (M{seq:08d})
@@ -230,12 +234,14 @@ DANGJIAN_TRUSTED_PROXIES = os.environ.get("DANGJIAN_TRUSTED_PROXIES", "127.0.0.1
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dangjian.core.middleware.SecurityHeadersMiddleware",  # before whitenoise: static files too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangjian.core.middleware.RequestSizeLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "dangjian.accounts.middleware.SessionLimitsMiddleware",
     "dangjian.accounts.middleware.TwoFactorRequiredMiddleware",
@@ -312,6 +318,42 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every response (core.middleware.SecurityHeadersMiddleware): scripts only from our own files (no
+# inline script, no eval); inline style attributes stay allowed (Bootstrap utilities, ECharts);
+# the learning library's documents are framed by our own pages only.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    [
+        "camera=()",
+        "microphone=(self)",  # the assistant listens when a member asks it to
+        "geolocation=()",
+        "payment=()",
+        "usb=()",
+        "serial=()",
+        "bluetooth=()",
+        "magnetometer=()",
+        "gyroscope=()",
+        "accelerometer=()",
+        "display-capture=()",
+        "interest-cohort=()",
+    ]
+)
+MAX_REQUEST_BYTES = int(os.environ.get("DANGJIAN_MAX_REQUEST_MB", "520")) * 1024 * 1024
+MAX_ANON_REQUEST_BYTES = int(os.environ.get("DANGJIAN_MAX_ANON_REQUEST_KB", "256")) * 1024
 if os.environ.get("DANGJIAN_HTTPS") == "1":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

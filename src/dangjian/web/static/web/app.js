@@ -6,6 +6,15 @@ document.addEventListener("click", function (ev) {
     ev.stopPropagation();
   }
 });
+// the organization tree: a node's button shows or hides its children (loaded once by htmx)
+document.addEventListener("click", function (ev) {
+  var btn = ev.target.closest("[data-toggle-kids]");
+  if (!btn) return;
+  var kids = document.getElementById(btn.getAttribute("data-toggle-kids"));
+  if (!kids) return;
+  kids.classList.toggle("d-none");
+  btn.textContent = kids.classList.contains("d-none") ? "▸" : "▾";
+});
 document.addEventListener("submit", function (ev) {
   var form = ev.target;
   if (form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
