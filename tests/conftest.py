@@ -237,5 +237,7 @@ def tamper_audit(sql: str, params: list[Any]) -> None:
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
-    """Uploaded files go to a per-test directory, never into the working tree."""
+    """Uploaded files go to a per-test directory, never into the working tree; so does the
+    audit seal written outside the database (each test database has its own chain)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_SEAL_FILE = str(tmp_path / "audit-seals.log")

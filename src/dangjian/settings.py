@@ -36,6 +36,9 @@ Keys and HTTP:
                                           and QR codes (unset: the address of the requests)
   DANGJIAN_MAX_REQUEST_MB                 the largest request body a signed-in user may send, in
                                           MB (520: learning media up to 500 MB); larger answers 413
+  DANGJIAN_AUDIT_SEAL_FILE                the append-only file receiving each signed audit seal,
+                                          outside the database (var/audit-seals.log); keep it on
+                                          other storage or ship it off the host
   DANGJIAN_MAX_ANON_REQUEST_KB            the largest request body before signing in (sign-in,
                                           activation, payment callbacks), in KB (256)
 
@@ -352,6 +355,8 @@ PERMISSIONS_POLICY = ", ".join(
         "interest-cohort=()",
     ]
 )
+# The audit seal written outside the database (append-only, one signed line per seal run)
+AUDIT_SEAL_FILE = os.environ.get("DANGJIAN_AUDIT_SEAL_FILE", str(VAR_DIR / "audit-seals.log"))
 MAX_REQUEST_BYTES = int(os.environ.get("DANGJIAN_MAX_REQUEST_MB", "520")) * 1024 * 1024
 MAX_ANON_REQUEST_BYTES = int(os.environ.get("DANGJIAN_MAX_ANON_REQUEST_KB", "256")) * 1024
 if os.environ.get("DANGJIAN_HTTPS") == "1":

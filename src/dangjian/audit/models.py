@@ -46,6 +46,9 @@ class AuditEvent(models.Model):
     source = models.CharField("来源", max_length=10, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
+    # HMAC of the row's content at insert, under a key the database does not hold: a row inserted
+    # by someone who can only write the database has none that verifies
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "审计事件"
@@ -67,6 +70,9 @@ class AuditSeal(models.Model):
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
     sealed_at = models.DateTimeField(null=True)
+    # rows from this id on are chained with HMAC (keyed); earlier ones (before the upgrade) with
+    # plain SHA-256. Fixed once; the triggers refuse to change it, the external seal records it
+    keyed_from = models.BigIntegerField(default=1)
 
     def __str__(self) -> str:
         return f"sealed through {self.last_id}"

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
+import logging
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from dangjian.core import context
+from dangjian.core import context, crypto
 from dangjian.core.idnumber import mask, mask_phone
 
 from .models import AuditEvent, AuditSeal
+
+logger = logging.getLogger("dangjian.audit")
 
 SENSITIVE_KEYS = {"id_number", "phone", "password"}
 
@@ -88,7 +96,7 @@ def audit_record(
         organization = getattr(obj, "organization", None)
         if organization is None and obj.__class__.__name__ == "Organization":
             organization = obj
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         time=timezone.now(),
         actor=actor if is_user else None,
         actor_name=actor_name if actor_name is not None else (str(actor) if is_user else ""),
@@ -105,6 +113,9 @@ def audit_record(
         request_id=ctx.request_id,
         source=ctx.source,
     )
+    event.mac = row_mac({f: getattr(event, f) for f in _CONTENT})
+    event.save(force_insert=True)
+    return event
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
@@ -113,34 +124,7 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, default=str))
 
 
-def _canonical(row: dict[str, Any]) -> bytes:
-    payload = {
-        "id": row["id"],
-        "time": row["time"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "actor_id": row["actor_id"],
-        "actor_name": row["actor_name"],
-        "role": row["role"],
-        "organization_id": row["organization_id"],
-        "organization_path": row["organization_path"],
-        "action": row["action"],
-        "object_type": row["object_type"],
-        "object_id": row["object_id"],
-        "object_repr": row["object_repr"],
-        "result": row["result"],
-        "data": row["data"],
-        "ip": row["ip"],
-        "request_id": row["request_id"],
-        "source": row["source"],
-    }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def chain_hash(prev_hash: str, row: dict[str, Any]) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"\n" + _canonical(row)).hexdigest()
-
-
-_FIELDS = [
-    "id",
+_CONTENT = [
     "time",
     "actor_id",
     "actor_name",
@@ -156,36 +140,119 @@ _FIELDS = [
     "ip",
     "request_id",
     "source",
-    "prev_hash",
-    "hash",
 ]
 
 
+def _canonical(row: dict[str, Any], *, with_id: bool = True) -> bytes:
+    payload = {k: row[k] for k in _CONTENT}
+    payload["time"] = row["time"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if with_id:
+        payload["id"] = row["id"]
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def row_mac(row: dict[str, Any]) -> str:
+    """The row's own MAC, computed at insert (before its id exists)."""
+    return crypto.audit_mac(b"row\n" + _canonical(row, with_id=False))
+
+
+def chain_hash(prev_hash: str, row: dict[str, Any], *, keyed: bool = True) -> str:
+    """The link of a row to the one before: HMAC-SHA256 under the audit key (rows from
+    `AuditSeal.keyed_from` on); plain SHA-256 for the rows sealed before the upgrade."""
+    message = prev_hash.encode() + b"\n" + _canonical(row)
+    if keyed:
+        return crypto.audit_mac(message)
+    return hashlib.sha256(message).hexdigest()
+
+
+_FIELDS = ["id", *_CONTENT, "prev_hash", "hash", "mac"]
+
+
+def _seal_file() -> Path | None:
+    path = getattr(settings, "AUDIT_SEAL_FILE", "")
+    return Path(path) if path else None
+
+
+def _seal_line(head: AuditSeal) -> str:
+    """One signed line for the file outside the database: the sealed head, Ed25519-signed."""
+    body = {
+        "last_id": head.last_id,
+        "last_hash": head.last_hash,
+        "keyed_from": head.keyed_from,
+        "sealed_at": head.sealed_at.astimezone(UTC).isoformat() if head.sealed_at else "",
+    }
+    message = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    sig = crypto.audit_signing_key().sign(message)
+    return json.dumps({**body, "sig": base64.b64encode(sig).decode()}, sort_keys=True)
+
+
+def _write_external(head: AuditSeal) -> None:
+    """Append the signed head to the seal file (append-only, flushed to disk) and to the log
+    stream: a database rolled back to before this seal no longer matches it."""
+    line = _seal_line(head)
+    path = _seal_file()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, (line + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    logger.info("audit seal %s", line)
+
+
 def audit_seal(batch: int = 2000) -> int:
-    """Chain every unsealed event, in id order, onto the sealed head. Returns the count sealed."""
+    """Chain every unsealed event, in id order, onto the sealed head; then write the signed head
+    outside the database. A keyed row whose own MAC does not verify (a row inserted behind the
+    platform's back) stops the sealing there: `audit verify` names it. Returns the count sealed."""
     sealed = 0
+    head: AuditSeal | None = None
     while True:
         with transaction.atomic():
-            head, _ = AuditSeal.objects.select_for_update().get_or_create(pk=1)
+            head = AuditSeal.objects.select_for_update().filter(pk=1).first()
+            if head is None:
+                if AuditEvent.objects.exclude(hash="").exists():
+                    logger.error("audit seal row is missing while sealed events exist")
+                    return sealed  # never restart the chain over sealed rows: verify reports
+                head = AuditSeal.objects.create(pk=1, keyed_from=1)
             rows = list(
                 AuditEvent.objects.filter(id__gt=head.last_id)
                 .order_by("id")
                 .values(*_FIELDS)[:batch]
             )
-            if not rows:
-                return sealed
             prev = head.last_hash
             updates = []
+            stopped = False
             for row in rows:
-                h = chain_hash(prev, row)
+                keyed = row["id"] >= head.keyed_from
+                if keyed and not hmac.compare_digest(row["mac"], row_mac(row)):
+                    logger.error("audit event %s has no valid MAC: not sealed", row["id"])
+                    stopped = True
+                    break
+                h = chain_hash(prev, row, keyed=keyed)
                 updates.append(AuditEvent(id=row["id"], prev_hash=prev, hash=h))
                 prev = h
-            AuditEvent.objects.bulk_update(updates, ["prev_hash", "hash"], batch_size=500)
-            head.last_id = rows[-1]["id"]
-            head.last_hash = prev
-            head.sealed_at = timezone.now()
-            head.save(update_fields=["last_id", "last_hash", "sealed_at"])
-            sealed += len(rows)
+            if updates:
+                AuditEvent.objects.bulk_update(updates, ["prev_hash", "hash"], batch_size=500)
+                head.last_id = updates[-1].id
+                head.last_hash = prev
+                head.sealed_at = timezone.now()
+                head.save(update_fields=["last_id", "last_hash", "sealed_at"])
+                sealed += len(updates)
+            if stopped or len(rows) < batch:
+                break
+    if head is not None and head.last_id and (sealed or not _anchored()):
+        if not sealed:
+            # first anchoring (after the upgrade, or a new seal file): say so in the log
+            logger.warning("audit seal file empty or missing: anchoring the current head")
+        _write_external(head)
+    return sealed
+
+
+def _anchored() -> bool:
+    path = _seal_file()
+    return path is None or (path.exists() and path.stat().st_size > 0)
 
 
 @dataclass
@@ -194,22 +261,76 @@ class VerifyResult:
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    external: int = 0  # signed seal lines checked outside the database
+    public_key: str = field(default_factory=lambda: "")
+
+
+def _external_seals() -> tuple[list[dict[str, Any]], str]:
+    """The signed lines of the seal file, and what is wrong with the file ("" when nothing)."""
+    path = _seal_file()
+    if path is None or not path.exists():
+        return [], ""
+    public = crypto.audit_signing_key().public_key()
+    out: list[dict[str, Any]] = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            line = json.loads(raw)
+            sig = base64.b64decode(line.pop("sig"))
+            public.verify(sig, json.dumps(line, sort_keys=True, separators=(",", ":")).encode())
+        except Exception:  # noqa: BLE001 - any malformed or forged line is reported, not raised
+            return out, f"外部封存文件第{n}行签名无效（被篡改或伪造）"
+        out.append(line)
+    return out, ""
 
 
 def audit_verify() -> VerifyResult:
-    """Seal what is pending, then recompute the whole chain; name the first broken row."""
+    """Seal what is pending, then recompute the whole chain (keyed links, each keyed row's own
+    MAC), compare the head with the database's seal row and with the last signed seal written
+    outside the database. Reports the first problem; never raises on a damaged trail."""
     audit_seal()
+    public = crypto.audit_public_key_hex()
+    head = AuditSeal.objects.filter(pk=1).first()
+    if head is None:
+        if AuditEvent.objects.exclude(hash="").exists():
+            return VerifyResult(False, 0, None, "封存记录被删除", public_key=public)
+        head = AuditSeal(pk=1)
     prev = ""
     checked = 0
-    head = AuditSeal.objects.filter(pk=1).first()
     for row in AuditEvent.objects.order_by("id").values(*_FIELDS).iterator(chunk_size=2000):
+        keyed = row["id"] >= head.keyed_from
+        if keyed and not hmac.compare_digest(row["mac"], row_mac(row)):
+            reason = "记录的校验码无效（伪造的插入或被篡改）"
+            return VerifyResult(False, checked, row["id"], reason, public_key=public)
+        if row["id"] > head.last_id:
+            break  # not sealed (stopped before a bad row, reported above)
         if row["prev_hash"] != prev:
-            return VerifyResult(False, checked, row["id"], "前一条哈希不匹配（记录被删除或篡改）")
-        expected = chain_hash(prev, row)
-        if row["hash"] != expected:
-            return VerifyResult(False, checked, row["id"], "内容哈希不匹配（记录被篡改）")
+            reason = "前一条哈希不匹配（记录被删除或篡改）"
+            return VerifyResult(False, checked, row["id"], reason, public_key=public)
+        if not hmac.compare_digest(row["hash"], chain_hash(prev, row, keyed=keyed)):
+            reason = "内容哈希不匹配（记录被篡改）"
+            return VerifyResult(False, checked, row["id"], reason, public_key=public)
         prev = row["hash"]
         checked += 1
-    if head is not None and head.last_hash != prev:
-        return VerifyResult(False, checked, None, "链尾与封存记录不一致（末尾记录被删除）")
-    return VerifyResult(True, checked)
+    if head.last_hash != prev:
+        reason = "链尾与封存记录不一致（末尾记录被删除）"
+        return VerifyResult(False, checked, None, reason, public_key=public)
+    seals, problem = _external_seals()
+    if problem:
+        return VerifyResult(False, checked, None, problem, len(seals), public)
+    if seals:
+        last = max(seals, key=lambda s: s["last_id"])
+        row = AuditEvent.objects.filter(pk=last["last_id"]).values("hash").first()
+        if (
+            last["last_id"] > head.last_id
+            or row is None
+            or row["hash"] != last["last_hash"]
+            or last["keyed_from"] != head.keyed_from
+        ):
+            reason = (
+                f"与数据库外的封存记录不一致：第{last['last_id']}条已于"
+                f"{last['sealed_at'][:19]}封存，数据库已被回滚或改写"
+            )
+            return VerifyResult(False, checked, None, reason, len(seals), public)
+    return VerifyResult(True, checked, external=len(seals), public_key=public)

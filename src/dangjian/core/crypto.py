@@ -16,8 +16,10 @@ import hmac
 import os
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 
 VERSION = "v1"
@@ -72,3 +74,18 @@ def blind_index(value: str) -> str:
     if value == "":
         return ""
     return hmac.new(_index_key(), value.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def audit_mac(message: bytes) -> str:
+    """HMAC-SHA256 of an audit row or link, under a key derived from the field key: the database
+    does not hold it, so someone who can only write the database cannot recompute the chain."""
+    return hmac.new(_derive(_master(), b"audit-chain"), message, hashlib.sha256).hexdigest()
+
+
+def audit_signing_key() -> Ed25519PrivateKey:
+    """The deployment's Ed25519 key signing the audit seals written outside the database."""
+    return Ed25519PrivateKey.from_private_bytes(_derive(_master(), b"audit-seal-ed25519"))
+
+
+def audit_public_key_hex() -> str:
+    return audit_signing_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()

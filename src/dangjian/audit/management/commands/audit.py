@@ -19,7 +19,10 @@ class Command(BaseCommand):
             return
         result = audit_verify()
         if result.ok:
-            self.stdout.write(f"审计哈希链完整：共 {result.checked} 条记录")
+            self.stdout.write(
+                f"审计哈希链完整：共 {result.checked} 条记录，与数据库外的 {result.external} 次"
+                f"签名封存一致（封存公钥 Ed25519 {result.public_key}）"
+            )
             return
         where = f"第一条异常记录 ID {result.broken_id}" if result.broken_id else "链尾"
         raise CommandError(
