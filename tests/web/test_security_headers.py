@@ -75,3 +75,18 @@ def test_a_body_over_the_limit_is_refused_before_parsing(client, users, settings
         "POST", "/members/", b"x", CONTENT_LENGTH=str(settings.MAX_REQUEST_BYTES + 1)
     )
     assert over.status_code == 413
+
+
+def test_out_of_scope_requests_are_audited_and_rate_limited(client, users, tree):
+    from django.core.cache import cache
+
+    from dangjian.audit.models import AuditEvent
+
+    cache.clear()
+    login(client, users["sibling_staff"])  # district B staff asking for district A's member
+    url = reverse("members:detail", args=[tree.members["A1-1"].pk])
+    for _ in range(30):
+        assert client.get(url).status_code == 404
+    denied = AuditEvent.objects.filter(action="accounts.access_denied", data__reason="out_of_scope")
+    assert denied.count() == 20  # the first 20 in the minute; a scanner cannot flood the log
+    assert denied.first().data["path"] == url

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -34,6 +36,18 @@ def deny(request: HttpRequest, reason: str) -> PermissionDenied:
     return PermissionDenied(reason)
 
 
+OUT_OF_SCOPE_PER_MINUTE = 20
+
+
+def _within_rate(request: HttpRequest) -> bool:
+    key = f"denied:{request.user.pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key) <= OUT_OF_SCOPE_PER_MINUTE
+    except ValueError:  # evicted between add and incr
+        return True
+
+
 def _log_denied(request: HttpRequest, reason: str) -> None:
 
     with transaction.atomic():
@@ -57,6 +71,10 @@ def _wrap(check: Callable[[Any], bool], reason: str) -> Callable[[View], View]:
             try:
                 return view(request, *args, **kwargs)
             except NotVisible as exc:
+                # answered like a missing page, recorded as a refusal (a scanner cannot flood
+                # the log: at most OUT_OF_SCOPE_PER_MINUTE entries per user and minute)
+                if _within_rate(request):
+                    _log_denied(request, "out_of_scope")
                 raise Http404(exc.message) from exc
 
         inner.access = reason  # type: ignore[attr-defined]
