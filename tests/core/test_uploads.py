@@ -27,6 +27,16 @@ def jpeg() -> bytes:
     return buf.getvalue()
 
 
+def png_with_text(text: bytes) -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", text.decode())
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "PNG", pnginfo=info)
+    return buf.getvalue()
+
+
 def ooxml(
     part: str = "word/document.xml",
     extra: dict[str, bytes] | None = None,
@@ -138,6 +148,36 @@ BAD = [
     ("二进制.txt", b"\xff\xfe\x00\x01binary", "bad_type"),
     ("旧格式.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "bad_type"),
     ("压缩包.zip", ooxml("other/x.xml"), "bad_type"),
+    # issue 16 (G1): accepted before, refused now
+    *[
+        (
+            f"转义{i}.pdf",
+            PDF.replace(b"/Type/Catalog", b"/Type/Catalog" + name + b"<</S/URI>>"),
+            "active_content",
+        )
+        for i, name in enumerate([b"/J#61vaScript", b"/L#61unch", b"/Open#41ction"])
+    ],
+    ("网页.pdf", PDF + b"%<html><body><img src=x onerror=alert(1)></body></html>\n", "polyglot"),
+    ("网页.png", png_with_text(b"<img src=x onerror=alert(1)>"), "polyglot"),
+    ("长文本.txt", b"a" * 9000 + b"<script>alert(1)</script>", "active_content"),
+    (
+        "改名宏.docx",
+        ooxml(
+            extra={"word/settings2.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64},
+            content_types=(
+                b'<Types><Default Extension="bin" '
+                b'ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+            ),
+        ),
+        "active_content",
+    ),
+    (
+        "声明.docx",
+        ooxml(
+            extra={"word/styles.xml": b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "b">]><w/>'}
+        ),
+        "active_content",
+    ),
 ]
 
 

@@ -504,3 +504,42 @@ def test_reimport_with_a_moved_organization(tmp_path):
     b1 = Organization.objects.get(code="B1")
     assert Organization.objects.get_parent(b1).code == "C2"
     assert OrgChange.objects.filter(organization=b1, kind="moved").count() == 1
+
+
+def _with_doctype(data: bytes, part: str, doctype: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == part:
+                if body.startswith(b"<?xml"):
+                    body = body.replace(b"?>", b"?>" + doctype, 1)
+                else:
+                    body = doctype + body
+            z.writestr(info, body)
+    return out.getvalue()
+
+
+LAUGHS = (
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+)
+
+
+@pytest.mark.parametrize(
+    ("part", "doctype"),
+    [
+        ("xl/worksheets/sheet1.xml", LAUGHS),
+        ("xl/workbook.xml", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'),
+        ("xl/sharedStrings.xml", b"<!DOCTYPE sst>"),
+    ],
+)
+def test_an_xlsx_with_a_doctype_is_refused_clearly(client, tree, users, part, doctype):
+    login(client, users["branch_worker"])
+    data = _xlsx([HEADER, ["N9", "王五"] + [""] * 10])
+    if part == "xl/sharedStrings.xml" and part not in zipfile.ZipFile(io.BytesIO(data)).namelist():
+        part = "xl/styles.xml"
+    resp = _upload(client, "花名册.xlsx", _with_doctype(data, part, doctype))
+    assert resp.status_code == 200
+    assert "DTD 或实体声明" in resp.content.decode()

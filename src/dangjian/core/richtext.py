@@ -1,14 +1,18 @@
-"""Rich text kept safe: a small allow-list sanitizer for the minutes editor (paragraphs, headings,
-bold/italic/underline, lists, line breaks). Everything else is dropped or escaped; attributes never
-survive, so no script, style or link can be smuggled in."""
+"""Rich text kept safe by a maintained sanitizer (nh3, the Rust ammonia library) with one
+allow-list for the whole platform: meeting minutes, learning articles, and the HTML documents the
+assistant loads. Paragraphs, headings, bold/italic/underline, lists, line breaks; no attribute
+survives, script and style are dropped with their content, everything else is unwrapped to its
+text. Editors' <div> lines become paragraphs."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from html.parser import HTMLParser
 
+import nh3
+
 ALLOWED = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "h3", "h4", "div"}
-VOID = {"br"}
 DROP_CONTENT = {
     "script",
     "style",
@@ -16,47 +20,11 @@ DROP_CONTENT = {
     "object",
     "embed",
     "template",
+    "noscript",
     "svg",
     "math",
-    "noscript",
 }
-
-
-class _Cleaner(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.stack: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in DROP_CONTENT:
-            self.skip += 1
-            return
-        if self.skip or tag not in ALLOWED:
-            return
-        tag = "p" if tag == "div" else tag
-        self.out.append(f"<{tag}>")
-        if tag not in VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in DROP_CONTENT:
-            self.skip = max(0, self.skip - 1)
-            return
-        if self.skip or tag not in ALLOWED or tag in VOID:
-            return
-        tag = "p" if tag == "div" else tag
-        if tag in self.stack:
-            while self.stack:
-                t = self.stack.pop()
-                self.out.append(f"</{t}>")
-                if t == tag:
-                    break
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.out.append(escape(data, quote=False))
+_DIV = re.compile(r"<(/?)div>")
 
 
 def clean(html: str) -> str:
@@ -68,11 +36,15 @@ def clean(html: str) -> str:
         return "".join(
             f"<p>{escape(line, quote=False)}</p>" for line in html.splitlines() if line.strip()
         )
-    c = _Cleaner()
-    c.feed(html)
-    c.close()
-    c.out.extend(f"</{t}>" for t in reversed(c.stack))
-    return "".join(c.out)
+    out = nh3.clean(
+        html,
+        tags=ALLOWED,
+        clean_content_tags=DROP_CONTENT,
+        attributes={},
+        strip_comments=True,
+        link_rel=None,
+    )
+    return _DIV.sub(r"<\1p>", out)
 
 
 def blocks(html: str) -> list[tuple[str, str]]:

@@ -61,6 +61,35 @@ PDF_ACTIVE = (
     b"/RichMedia",
 )
 OOXML_PART = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+# PDF names that run or launch something, compared after decoding #xx escapes (/J#61vaScript)
+PDF_ACTIVE_NAMES = {
+    b"JavaScript",
+    b"JS",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"OpenAction",
+    b"AA",
+    b"RichMedia",
+    b"SubmitForm",
+    b"ImportData",
+    b"XFA",
+}
+PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+# markup a browser would render if the file were ever served as HTML (in images and PDFs)
+HTML_IN_BINARY = re.compile(
+    rb"<(?:html|head|body|script|iframe|img|svg|div|span|form|input|meta|link|style|object|embed"
+    rb"|table|a\s)[\s>/]|\son[a-z]+\s*=|javascript:",
+    re.IGNORECASE,
+)
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _pdf_names(data: bytes) -> set[bytes]:
+    def decode(name: bytes) -> bytes:
+        return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name)
+
+    return {decode(m.group(1)) for m in PDF_NAME.finditer(data)}
 
 
 @dataclass(frozen=True)
@@ -124,15 +153,27 @@ def _check_zip(data: bytes, field: str) -> str:
         raise DomainError("bad_type", f"不支持的文件类型，请上传{LABEL}", field=field)
     for kind, prefix in OOXML_PART.items():
         if any(n.startswith(prefix) for n in names):
-            content_types = zf.read("[Content_Types].xml")
-            if (
-                b"macroEnabled" in content_types
-                or b"<!DOCTYPE" in content_types
-                or b"<!ENTITY" in content_types
-            ):
-                raise DomainError("active_content", "文件含有宏或外部实体，已拒绝", field=field)
+            _check_ooxml_parts(zf, field)
             return kind
     raise DomainError("bad_type", f"不支持的文件类型，请上传{LABEL}", field=field)
+
+
+def _check_ooxml_parts(zf: zipfile.ZipFile, field: str) -> None:
+    """No macros under any name (a macro content type, a relationship to one, an OLE binary
+    part) and no DTD or entity declaration in any XML part."""
+    refuse = DomainError("active_content", "文件含有宏或外部实体，已拒绝", field=field)
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        data = zf.read(info)
+        if data.startswith(OLE_MAGIC):
+            raise refuse
+        if info.filename.endswith((".xml", ".rels")):
+            upper = data[:65536].upper()
+            if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+                raise refuse
+            if b"MACROENABLED" in upper or b"VBAPROJECT" in upper or b"VBADATA" in upper:
+                raise refuse
 
 
 def _check_image(data: bytes, field: str, name: str) -> None:
@@ -168,19 +209,19 @@ def validate(
     if head.startswith(EXECUTABLE_HEADS):
         raise DomainError("executable", f"“{name}”是可执行文件，已拒绝", field=field)
     kind = _sniff(head)
-    lowered = data[:8192].lower()
+    lowered = data.lower()
     if kind == "zip":
         kind = _check_zip(data, field)
     elif kind in ("png", "jpeg"):
         _check_image(data, field, name)
-        if b"PK\x03\x04" in data or any(m in data.lower() for m in ACTIVE_MARKERS):
+        if b"PK\x03\x04" in data or HTML_IN_BINARY.search(data):
             raise DomainError(
                 "polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field
             )
     elif kind == "pdf":
-        if any(m in data for m in PDF_ACTIVE):
+        if any(m in data for m in PDF_ACTIVE) or _pdf_names(data) & PDF_ACTIVE_NAMES:
             raise DomainError("active_content", f"“{name}”含有脚本或嵌入文件，已拒绝", field=field)
-        if b"PK\x03\x04" in data or b"MZ\x90\x00" in data:
+        if b"PK\x03\x04" in data or b"MZ\x90\x00" in data or HTML_IN_BINARY.search(data):
             raise DomainError(
                 "polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field
             )

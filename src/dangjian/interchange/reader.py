@@ -7,6 +7,7 @@ import hashlib
 import io
 import zipfile
 from datetime import date, datetime
+from typing import Any
 
 import openpyxl
 from django.conf import settings
@@ -139,6 +140,12 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
                 raise BundleError([Issue(file_label, None, None, "不是有效的 Excel（.xlsx）文件")])
             if any(n.startswith("xl/macrosheets/") or n.endswith("vbaProject.bin") for n in names):
                 raise BundleError([Issue(file_label, None, None, "文件含有宏，已拒绝")])
+            for n in names:
+                if n.endswith((".xml", ".rels")):
+                    with zf.open(n) as part:
+                        head = part.read(65536).upper()
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise BundleError([Issue(file_label, None, None, DTD_REFUSED)])
     except zipfile.BadZipFile as exc:
         raise BundleError([Issue(file_label, None, None, "不是有效的 Excel（.xlsx）文件")]) from exc
     try:
@@ -147,6 +154,22 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
         raise BundleError(
             [Issue(file_label, None, None, f"无法读取 Excel 文件：{type(exc).__name__}")]
         ) from exc
+    try:
+        return _sheet_table(spec, wb, data, file_label)
+    except BundleError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet that breaks the parser is refused, not a 500
+        raise BundleError(
+            [Issue(file_label, None, None, f"无法读取 Excel 文件：{type(exc).__name__}")]
+        ) from exc
+    finally:
+        wb.close()
+
+
+DTD_REFUSED = "文件含有 DTD 或实体声明（可能是 XML 炸弹或外部实体攻击），已拒绝；请另存为普通 .xlsx"
+
+
+def _sheet_table(spec: FileSpec, wb: Any, data: bytes, file_label: str) -> Table:
     ws = wb.worksheets[0]
     rows_iter = ws.iter_rows()
     try:
@@ -180,7 +203,6 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
         table.line_numbers.append(line)
         if len(issues) > 200 or len(table.rows) > MAX_ROWS:
             break
-    wb.close()
     if issues:
         raise BundleError(issues)
     return table
