@@ -36,9 +36,9 @@ def _waiting_at(step: int) -> Q:
     )
 
 
-def _due(c: Candidate, step: int) -> date | None:
-    before = getattr(c, STEP_BY_NO[AFTER[step]].field)
-    months = params(c.rule_version).get(DUE_MONTHS.get(step, ""), 1)
+def _due(c: dict[str, Any], step: int) -> date | None:
+    before = c[STEP_BY_NO[AFTER[step]].field]
+    months = params(c["rule_version"]).get(DUE_MONTHS.get(step, ""), 1)
     return add_months(before, int(months)) if before else None
 
 
@@ -59,20 +59,22 @@ def committee_steps(user: Any, today: date) -> list[Todo]:
     waiting = Q()
     for step in COMMITTEE_STEPS:
         waiting |= _waiting_at(step)
+    steps = sorted(COMMITTEE_STEPS)
+    fields = {STEP_BY_NO[s].field for s in steps} | {STEP_BY_NO[AFTER[s]].field for s in steps}
     rows = (
         Candidate.objects.filter(scope & OPEN & waiting)
-        .select_related("organization")
-        .order_by("id")[:LIMIT]
+        .order_by("id")
+        .values("pk", "name", "rule_version", "organization_id", "organization__name", *fields)[
+            :LIMIT
+        ]
     )
-    groups: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
+    groups: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
     names: dict[int, str] = {}
     for c in rows:
-        for step in sorted(COMMITTEE_STEPS):
-            if getattr(c, STEP_BY_NO[step].field) is None and getattr(
-                c, STEP_BY_NO[AFTER[step]].field
-            ):
-                groups[(step, c.organization_id)].append(c)
-                names[c.organization_id] = c.organization.name
+        for step in steps:
+            if c[STEP_BY_NO[step].field] is None and c[STEP_BY_NO[AFTER[step]].field]:
+                groups[(step, c["organization_id"])].append(c)
+                names[c["organization_id"]] = c["organization__name"]
                 break
     items = []
     for (step, org_id), people in groups.items():
@@ -81,8 +83,8 @@ def committee_steps(user: Any, today: date) -> list[Todo]:
             Todo(
                 kind="recruitment",
                 title=f"发展党员第{step}步：{STEP_BY_NO[step].label}"
-                + (f"（{people[0].name}）" if len(people) == 1 else ""),
-                url=reverse("recruitment:detail", args=[people[0].pk])
+                + (f"（{people[0]['name']}）" if len(people) == 1 else ""),
+                url=reverse("recruitment:detail", args=[people[0]["pk"]])
                 if len(people) == 1
                 else reverse("recruitment:board", args=[org_id]),
                 organization=names[org_id],
