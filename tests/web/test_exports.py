@@ -8,6 +8,7 @@ by whom, with text cells escaped; a print view; a long export as a job; nothing 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date
 
@@ -127,6 +128,11 @@ def test_each_export_writes_what_it_is_and_prints(client, tree, users, name):
     assert rows[5][: len(export.columns)] == list(export.columns)
     event = AuditEvent.objects.filter(action="exports.export").latest("id")
     assert (event.data["export"], event.data["how"]) == (name, "download")
+    # the log names the scope, the columns, the rows and the file itself (issue 16, F3)
+    assert event.data["sha256"] == hashlib.sha256(resp.content).hexdigest()
+    assert event.data["columns"] == list(export.columns)
+    assert event.data["rows"] == len(rows) - 6
+    assert rows[1][0] == f"范围：{event.data['scope']}"
     page = client.get(reverse("interchange:print", args=[name]), query)
     assert page.status_code == 200
     assert export.title in page.content.decode()

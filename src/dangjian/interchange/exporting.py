@@ -3,6 +3,7 @@ audited. The job's file is written under MEDIA_ROOT/exports and served to its ow
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -31,7 +32,16 @@ def _who(user: Any) -> str:
     return f"{name}（{user.username}）" if name and name != user.username else user.username
 
 
-def _audit(actor: Actor, export: exports.Export, params: QueryDict, rows: int, how: str) -> None:
+def _audit(
+    actor: Actor,
+    export: exports.Export,
+    params: QueryDict,
+    rows: int,
+    how: str,
+    data: bytes | None = None,
+) -> None:
+    """Every export logged with its scope, filters, columns, row count and the file's SHA-256
+    (the same file can later be matched to this event)."""
     audit_record(
         actor=actor,
         action="exports.export",
@@ -42,7 +52,10 @@ def _audit(actor: Actor, export: exports.Export, params: QueryDict, rows: int, h
             "rows": rows,
             "how": how,
             "personal": export.personal,
+            "scope": export.describe(actor, params).scope,
+            "columns": list(export.columns),
             "filters": {k: v for k, v in params.items() if k not in ("page", "page_size")},
+            **({"sha256": hashlib.sha256(data).hexdigest()} if data is not None else {}),
             **(export.audit_data(actor, params) if export.audit_data else {}),
         },
     )
@@ -53,7 +66,7 @@ def export_now(*, actor: Any, export: exports.Export, params: QueryDict) -> tupl
     transaction)."""
     data, n = exports.workbook(export, actor, params, who=_who(actor))
     with transaction.atomic():
-        _audit(actor, export, params, n, "download")
+        _audit(actor, export, params, n, "download", data)
     return data, n
 
 
@@ -117,6 +130,7 @@ def export_job_run(job_id: int) -> ExportJob:
     full.parent.mkdir(parents=True, exist_ok=True)
     full.write_bytes(data)
     with transaction.atomic():
+        _audit(job.user, export, params, n, "job_done", data)
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportStatus.DONE,
             done_rows=n,
