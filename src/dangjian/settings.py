@@ -39,6 +39,10 @@ Keys and HTTP:
   DANGJIAN_AUDIT_SEAL_FILE                the append-only file receiving each signed audit seal,
                                           outside the database (var/audit-seals.log); keep it on
                                           other storage or ship it off the host
+  DANGJIAN_SYSLOG_URL                     where audit and security events are also sent, as RFC
+                                          5424 lines: tcp://host:514 or tls://host:6514 (unset:
+                                          not sent)
+  DANGJIAN_SYSLOG_CA                      the CA file verifying a tls:// collector (system CAs)
   DANGJIAN_MAX_ANON_REQUEST_KB            the largest request body before signing in (sign-in,
                                           activation, payment callbacks), in KB (256)
 
@@ -560,6 +564,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DANGJIAN_LOG_LEVEL", "WARNING")},
 }
+# Audit and security events off the host (core.syslog): RFC 5424 over TCP or TLS
+SYSLOG_URL = os.environ.get("DANGJIAN_SYSLOG_URL", "")
+if SYSLOG_URL:
+    LOGGING["handlers"]["syslog"] = {  # type: ignore[index]
+        "class": "dangjian.core.syslog.Rfc5424Handler",
+        "url": SYSLOG_URL,
+        "ca_file": os.environ.get("DANGJIAN_SYSLOG_CA", ""),
+    }
+    LOGGING["loggers"] = {
+        "dangjian.security": {"handlers": ["syslog"], "level": "INFO", "propagate": False}
+    }
 
 # Lockout is by account (MLPS 8.1.4.1 b; security.md A3). Per-IP rate limiting belongs to the
 # reverse proxy (docs/deployment.md), where a shared office NAT does not lock out a whole unit.

@@ -25,6 +25,7 @@ from dangjian.core.idnumber import mask, mask_phone
 from .models import AuditEvent, AuditSeal
 
 logger = logging.getLogger("dangjian.audit")
+security_log = logging.getLogger("dangjian.security")  # shipped off the host (core.syslog)
 
 SENSITIVE_KEYS = {"id_number", "phone", "password"}
 
@@ -115,7 +116,35 @@ def audit_record(
     )
     event.mac = row_mac({f: getattr(event, f) for f in _CONTENT})
     event.save(force_insert=True)
+    if security_log.isEnabledFor(logging.INFO):  # only when a collector is configured
+        transaction.on_commit(lambda: _ship(event))
     return event
+
+
+def _ship(event: AuditEvent) -> None:
+    """The event as an RFC 5424 line: who (id and role), where (the organization's path), what
+    (action, object type and id), the result and the request; never names or field values."""
+    security_log.info(
+        event.action,
+        extra={
+            "msgid": "audit",
+            "sd_id": "audit",
+            "sd": {
+                "id": event.pk,
+                "time": event.time.isoformat(),
+                "actor": event.actor_id,
+                "role": event.role,
+                "org": event.organization_path,
+                "action": event.action,
+                "object": f"{event.object_type}:{event.object_id}" if event.object_type else "",
+                "result": event.result,
+                "ip": event.ip,
+                "request": event.request_id,
+                "source": event.source,
+                "mac": event.mac,
+            },
+        },
+    )
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +228,9 @@ def _write_external(head: AuditSeal) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-    logger.info("audit seal %s", line)
+    security_log.info(
+        "audit seal", extra={"msgid": "seal", "sd_id": "seal", "sd": json.loads(line)}
+    )
 
 
 def audit_seal(batch: int = 2000) -> int:
