@@ -22,6 +22,7 @@ from dangjian.audit.actions import HANDOVERS
 from dangjian.audit.models import AuditEvent
 from dangjian.meetings import services as meeting_services
 from dangjian.meetings.models import Leave
+from dangjian.members import services as member_services
 from dangjian.notify.models import Notice
 from dangjian.orgs import services as org_services
 from dangjian.orgs.models import Election
@@ -275,6 +276,29 @@ def _election_report(tree, users, act):
         )
     )
     return {"staff_da"}
+
+
+def _correction(users):
+    return member_services.correction_request(
+        actor=users["member"], field="phone", value="13912340000", reason="换了手机号"
+    )
+
+
+@scenario("members.correction_request")
+def _correction_request(tree, users, act):
+    act(lambda: _correction(users))
+    return {"worker_a1"}
+
+
+@scenario("members.correction_decide")
+def _correction_decide(tree, users, act):
+    c = _correction(users)
+    act(
+        lambda: member_services.correction_decide(
+            actor=users["branch_worker"], correction=c, approve=True
+        )
+    )
+    return {"member1"}
 
 
 def test_every_hand_over_has_a_scenario() -> None:

@@ -52,6 +52,22 @@ MEMBER_ONLY = {
 STAFF_ALL = {"branch_worker": 200, "committee_staff": 200, "supervisor": 200, "sibling_staff": 200}
 
 # name -> (args builder, query string, expected status per role)
+
+
+def _correction(t):
+    from dangjian.members.models import Correction
+
+    m = t.members["A1-2"]
+    return Correction.objects.create(
+        member=m,
+        organization=m.organization,
+        field="work_unit",
+        value_encrypted="",
+        value_masked="某单位",
+        reason="调动",
+    ).pk
+
+
 MATRIX = {
     "portal:home": (
         lambda t: [],
@@ -69,6 +85,8 @@ MATRIX = {
             "no_grant": 200,
         },
     ),
+    "portal:me_info": (lambda t: [], "", MEMBER_ONLY),
+    "portal:me_data": (lambda t: [], "", MEMBER_ONLY),
     "portal:me": (
         lambda t: [],
         "",
@@ -932,6 +950,10 @@ POST_MATRIX = {
         lambda t: [_task(t), t.branch_a1.assignments.first().pk],
         expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=404),
     ),
+    "members:correction_decide": (
+        lambda t: [t.members["A1-2"].pk, _correction(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
     "members:unmask": (
         lambda t: [t.members["A1-1"].pk, "phone"],
         expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
@@ -1369,6 +1391,7 @@ def test_get_matrix(client, tree, users, name, role):
             "accounts.access_denied",
             "members.view",
             "members.unmask",
+            "members.data_download",
             "audit.view",
             "exports.export",
             "meetings.export",
@@ -1385,6 +1408,7 @@ def test_get_matrix(client, tree, users, name, role):
                 "accounts.access_denied",
                 "members.view",
                 "members.unmask",
+                "members.data_download",
                 "audit.view",
                 "exports.export",
                 "meetings.export",

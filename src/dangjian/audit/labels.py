@@ -98,6 +98,8 @@ FIELDS: dict[str, str] = {
     "motion": "表决事项",
     "name": "名称",
     "note": "说明",
+    "value": "内容",
+    "tables": "涉及的记录",
     "notices": "通知数",
     "notified": "通知人数",
     "occupation": "职业类别",

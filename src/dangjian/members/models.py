@@ -143,3 +143,56 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last}"
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", "待党支部审核"
+    APPROVED = "approved", "已更正"
+    REJECTED = "rejected", "未予更正"
+
+
+class Correction(models.Model):
+    """A member's request to correct their own record (个人信息更正), decided by the branch. The
+    requested value is personal data: stored encrypted, shown masked to the branch until applied."""
+
+    FIELDS = {
+        "name": "姓名",
+        "gender": "性别",
+        "birth_date": "出生日期",
+        "id_number": "身份证号",
+        "phone": "手机号",
+        "ethnicity": "民族",
+        "education": "学历",
+        "occupation": "职业类别",
+        "work_unit": "工作单位",
+    }
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="corrections")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="党组织"
+    )
+    field = models.CharField("字段", max_length=20, choices=list(FIELDS.items()))
+    value_encrypted = models.TextField("更正为（密文）")
+    value_masked = models.CharField("更正为", max_length=100)
+    reason = models.CharField("理由", max_length=300)
+    status = models.CharField(
+        "状态", max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    requested_at = models.DateTimeField("提出时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    note = models.CharField("审核意见", max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name = "个人信息更正申请"
+        verbose_name_plural = "个人信息更正申请"
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "organization"], name="members_correction_open")]
+
+    def __str__(self) -> str:
+        return f"{self.member.name}：{self.get_field_display()}"
+
+    def value(self) -> str:
+        return crypto.decrypt(self.value_encrypted)

@@ -29,7 +29,7 @@ from .constants import (
     Gender,
     MemberStatus,
 )
-from .models import Member, MemberEvent
+from .models import Correction, CorrectionStatus, Member, MemberEvent
 
 LARGE_SUBTREE_ORGS = 300
 
@@ -418,3 +418,22 @@ def account_counts(org: Any, *, direct: bool = False) -> dict[str, int]:
         **{k: Count("pk", filter=Q(account=k)) for k in ACCOUNT_STATES},
     )
     return {k: int(v or 0) for k, v in row.items()}
+
+
+def member_corrections(member: Member) -> list[Correction]:
+    """A member's correction requests, the pending ones first (the member's page)."""
+    return sorted(
+        Correction.objects.filter(member=member).order_by("-requested_at")[:20],
+        key=lambda c: c.status != CorrectionStatus.PENDING,
+    )
+
+
+def correction_get(member: Member, pk: int) -> Correction:
+    c = Correction.objects.filter(member=member, pk=pk).first()
+    if c is None:
+        raise NotVisible()
+    return c
+
+
+def own_corrections(member: Member) -> QuerySet[Correction]:
+    return Correction.objects.filter(member=member).order_by("-requested_at")[:20]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
@@ -18,6 +19,7 @@ from dangjian.core import crypto, idnumber
 from dangjian.core.bulk import fast_insert
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.signals import handover
 from dangjian.orgs.constants import OrgKind
 from dangjian.orgs.counters import counters_adjust
 from dangjian.orgs.models import Organization
@@ -32,7 +34,7 @@ from .constants import (
     MemberEventKind,
     MemberStatus,
 )
-from .models import Member, MemberEvent
+from .models import Correction, CorrectionStatus, Member, MemberEvent
 from .signals import members_added
 
 MEMBER_ORG_KINDS = {OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.COMMITTEE}
@@ -237,6 +239,12 @@ def member_update(*, actor: Actor, member: Member, data: MemberData) -> Member:
     """Correct a member's record. Status changes go through `member_change_status`."""
     _require(actor, "change", member.organization)
     m = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    return _update_within(actor, m, data)
+
+
+def _update_within(
+    actor: Actor, m: Member, data: MemberData, action: str = "members.update"
+) -> Member:
     if m.status in EXIT_STATUSES:
         raise DomainError("exited", "已出党党员的档案不能修改")
     if data.status != m.status:
@@ -259,8 +267,142 @@ def member_update(*, actor: Actor, member: Member, data: MemberData) -> Member:
         actor=actor,
         data=changes,
     )
-    audit_record(actor=actor, action="members.update", obj=m, data={"changes": changes})
+    audit_record(actor=actor, action=action, obj=m, data={"changes": changes})
     return m
+
+
+def _data_of(m: Member) -> MemberData:
+    return MemberData(
+        name=m.name,
+        gender=m.gender,
+        birth_date=m.birth_date,
+        id_number=m.id_number() if m.id_number_encrypted else "",
+        phone=m.phone() if m.phone_encrypted else "",
+        status=m.status,
+        joined_on=m.joined_on,
+        full_on=m.full_on,
+        fee_category=m.fee_category,
+        fee_base_fen=m.fee_base_fen,
+        ethnicity=m.ethnicity,
+        education=m.education,
+        occupation=m.occupation,
+        work_unit=m.work_unit,
+    )
+
+
+def _with(m: Member, field: str, value: str) -> MemberData:
+    data = _data_of(m)
+    if field in ("education", "occupation"):  # typed as its Chinese name, kept as its code
+        choices = Member._meta.get_field(field).flatchoices  # type: ignore[union-attr]
+        labels = {str(label): code for code, label in choices}
+        value = labels.get(value, value)
+    if field == "birth_date":
+        try:
+            setattr(data, field, date.fromisoformat(value))
+        except ValueError as exc:
+            raise DomainError("invalid", "日期格式应为 2026-01-31", field="value") from exc
+    else:
+        setattr(data, field, value)
+    return data
+
+
+@transaction.atomic(durable=True)
+def correction_request(*, actor: Actor, field: str, value: str, reason: str) -> Correction:
+    """A member asks their branch to correct one item of their own record. The value is checked
+    as the branch would check it; the branch is told (a hand-over) and finds it in 待办."""
+    member_id = getattr(actor, "member_id", None)
+    if not member_id:
+        raise NotVisible()
+    m = Member.objects.select_related("organization").get(pk=member_id)
+    if field not in Correction.FIELDS:
+        raise DomainError("invalid", "请选择要更正的项目", field="field")
+    value, reason = (value or "").strip(), (reason or "").strip()
+    if not value:
+        raise DomainError("required", "请填写正确的内容", field="value")
+    if not reason:
+        raise DomainError("required", "请说明更正理由（如：户口簿已变更）", field="reason")
+    try:
+        validate_data(_with(m, field, value))
+    except DomainError as exc:
+        raise DomainError(exc.code, exc.message, field="value") from exc
+    if Correction.objects.filter(member=m, field=field, status=CorrectionStatus.PENDING).exists():
+        raise DomainError("duplicate", "该项目已有待审核的更正申请", field="field")
+    masked = (
+        idnumber.mask(value)
+        if field == "id_number"
+        else idnumber.mask_phone(value)
+        if field == "phone"
+        else value[:100]
+    )
+    c = Correction.objects.create(
+        member=m,
+        organization=m.organization,
+        field=field,
+        value_encrypted=crypto.encrypt(value),
+        value_masked=masked,
+        reason=reason[:300],
+    )
+    handover.send(
+        sender=Correction,
+        organization=m.organization,
+        title=f"个人信息更正待审核：{m.name}",
+        body=f"{m.name}申请更正{c.get_field_display()}，理由：{c.reason}",
+        url=reverse("members:detail", args=[m.pk]) + "#corrections",
+        key=f"correction:{c.pk}",
+    )
+    audit_record(
+        actor=actor,
+        action="members.correction_request",
+        obj=c,
+        organization=m.organization,
+        data={"field": field, "value": masked},
+    )
+    return c
+
+
+@transaction.atomic(durable=True)
+def correction_decide(
+    *, actor: Actor, correction: Correction, approve: bool, note: str = ""
+) -> Correction:
+    """The branch applies the correction (the record changes as an edit would, audited with its
+    diff) or declines it with a reason; the member is told either way."""
+    c = Correction.objects.select_for_update().get(pk=correction.pk)
+    _require(actor, "change", c.organization)
+    if c.status != CorrectionStatus.PENDING:
+        raise DomainError("status", f"该申请{c.get_status_display()}")
+    note = (note or "").strip()
+    if not approve and not note:
+        raise DomainError("required", "不予更正时请说明理由", field="note")
+    m = Member.objects.select_for_update().select_related("organization").get(pk=c.member_id)
+    if approve:
+        data = _with(m, c.field, c.value())
+        if c.field == "id_number":
+            index = crypto.blind_index(idnumber.normalize(data.id_number))
+            if Member.objects.filter(id_number_index=index).exclude(pk=m.pk).exists():
+                raise DomainError("duplicate", "该身份证号已有党员档案", field="note")
+        _update_within(actor, m, data, action="members.correction_apply")
+    c.status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
+    c.decided_by = actor
+    c.decided_at = timezone.now()
+    c.note = note[:300]
+    c.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    handover.send(
+        sender=Correction,
+        organization=m.organization,
+        users=User.objects.filter(member=m, is_active=True),
+        title="个人信息已更正" if approve else "个人信息更正未通过",
+        body=f"{c.get_field_display()}：" + ("已按您的申请更正。" if approve else f"{c.note}"),
+        url=reverse("portal:me"),
+        key=f"correction:{c.pk}:decided",
+    )
+    audit_record(
+        actor=actor,
+        action="members.correction_decide",
+        obj=c,
+        organization=m.organization,
+        data={"field": c.field, "approve": approve, "note": c.note},
+    )
+    return c
 
 
 @transaction.atomic(durable=True)

@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit_view, name="edit"),
     path("<int:pk>/status/", views.status_view, name="status"),
     path("<int:pk>/unmask/<str:field>/", views.unmask_view, name="unmask"),
+    path(
+        "<int:pk>/corrections/<int:correction_pk>/decide/",
+        views.correction_decide_view,
+        name="correction_decide",
+    ),
 ]

@@ -17,7 +17,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.orgs import selectors as org_selectors
 from dangjian.web.access import AuthedRequest, staff_required
-from dangjian.web.forms import split_numbers, submit
+from dangjian.web.forms import perform, split_numbers, submit
 from dangjian.web.paging import paginate
 
 from . import selectors, services
@@ -112,8 +112,30 @@ def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_change": policy.can(request.user, "change", member.organization)
         and not selectors.is_exited(member),
         "can_unmask": policy.can_unmask(request.user, member.organization),
+        "corrections": selectors.member_corrections(member),
     }
     return render(request, "members/member_detail.html", ctx)
+
+
+@staff_required("change")
+@require_POST
+def correction_decide_view(request: AuthedRequest, pk: int, correction_pk: int) -> HttpResponse:
+    """The branch's answer to a member's correction request."""
+    member = selectors.member_get(request.user, pk, "change")
+    correction = selectors.correction_get(member, correction_pk)
+    approve = request.POST.get("approve") == "1"
+    return perform(
+        request,
+        lambda: services.correction_decide(
+            actor=request.user,
+            correction=correction,
+            approve=approve,
+            note=request.POST.get("note", ""),
+        ),
+        success="已按申请更正，并通知本人。" if approve else "已告知本人不予更正的理由。",
+        to="members:detail",
+        args=(member.pk,),
+    )
 
 
 @staff_required("view")

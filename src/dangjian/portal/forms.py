@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse_lazy
 
 from dangjian.accounts.constants import Role
+from dangjian.members.models import Correction
 from dangjian.web.forms import BootstrapMixin
 from dangjian.web.widgets import Picker, member_picker, org_picker
 
@@ -113,3 +114,17 @@ class SlipForm(BootstrapMixin, PasswordPairMixin):
     name = forms.CharField(label="姓名", max_length=50)
     code = forms.CharField(label="激活码", max_length=20, help_text="激活单上的12位激活码")
     field_order = ["name", "code", "password", "password2"]
+
+
+class CorrectionForm(BootstrapMixin, forms.Form):
+    field = forms.ChoiceField(
+        label="要更正的项目", choices=[("", "请选择")] + list(Correction.FIELDS.items())
+    )
+    value = forms.CharField(
+        label="正确的内容",
+        max_length=100,
+        help_text="日期写作 2026-01-31；学历、职业类别写中文名称，如“大学本科”",
+    )
+    reason = forms.CharField(
+        label="更正理由", max_length=300, help_text="如：户口簿已变更、登记时录入错误"
+    )

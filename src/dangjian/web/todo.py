@@ -34,6 +34,7 @@ KINDS: dict[str, str] = {
     "meeting": "组织生活",
     "organization": "组织建设",
     "account": "党员账号",
+    "member": "党员信息",
     "import": "数据导入",
     "system": "系统管理",
     # a member's own

@@ -4,16 +4,29 @@ own pages.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
+from dangjian.core import uploads
 from dangjian.members import selectors as member_selectors
+from dangjian.members import services as member_services
 from dangjian.orgs import selectors as org_selectors
 from dangjian.web import todo
 from dangjian.web.access import AuthedRequest, member_required, signed_in
+from dangjian.web.forms import submit
 from dangjian.web.menu import menu_for
+
+from ..forms import CorrectionForm
+from ..personal_data import personal_data
 
 
 @signed_in
@@ -85,3 +98,49 @@ def me_view(request: AuthedRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     posts = org_selectors.org_posts_held(member)
     return render(request, "portal/me.html", {"m": member, "posts": posts})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def me_info_view(request: AuthedRequest) -> HttpResponse:
+    """个人信息: download all one's own data; ask the branch to correct an item."""
+    member = member_selectors.own_member(request.user)
+    form = CorrectionForm(request.POST or None)
+    response = submit(
+        request,
+        form,
+        lambda d: member_services.correction_request(
+            actor=request.user, field=d["field"], value=d["value"], reason=d["reason"]
+        ),
+        done=lambda c: _corrected(request, c),
+    )
+    return response or render(
+        request,
+        "portal/me_info.html",
+        {"m": member, "form": form, "corrections": member_selectors.own_corrections(member)},
+    )
+
+
+def _corrected(request: AuthedRequest, c: Any) -> HttpResponse:
+    messages.success(request, f"已提交{c.get_field_display()}的更正申请，党支部审核后会通知您。")
+    return redirect("portal:me_info")
+
+
+@member_required
+@require_http_methods(["GET"])
+def me_data_view(request: AuthedRequest) -> HttpResponse:
+    """The member's own data as a JSON file (its download recorded)."""
+    member = member_selectors.own_member(request.user)
+    data = personal_data(member)
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            action="members.data_download",
+            obj=member,
+            data={
+                "tables": sorted(data["相关记录"]),
+                "rows": sum(map(len, data["相关记录"].values())),
+            },
+        )
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    return uploads.document(body, "application/json", f"个人信息-{member.member_no}.json")
