@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/dangjian/web/static/vendor
-APT_PACKAGES := chromium fonts-wqy-zenhei poppler-utils
+APT_PACKAGES := chromium fonts-wqy-zenhei poppler-utils postgresql-client-15
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dangjian
 PYTEST_ARGS ?=
 
