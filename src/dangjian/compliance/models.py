@@ -43,6 +43,12 @@ class Finding(models.Model):
         indexes = [
             models.Index(fields=["organization", "closed_on"], name="compliance_finding_org_open"),
             models.Index(fields=["rule_id", "closed_on"], name="compliance_finding_rule_open"),
+            # the open red findings (a superior's 待办 counts them per rule)
+            models.Index(
+                fields=["rule_id", "organization"],
+                condition=models.Q(closed_on__isnull=True, severity__in=["high", "critical"]),
+                name="compliance_finding_open_red",
+            ),
         ]
 
     def __str__(self) -> str:
