@@ -127,3 +127,32 @@ def test_a_forged_line_in_the_seal_file_is_caught(db):
     result = audit_verify()
     assert not result.ok
     assert "签名无效" in result.reason
+
+
+def test_a_rollback_stays_caught_after_new_events_arrive(db):
+    _events(3)
+    audit_seal()
+    head = AuditSeal.objects.get()
+    kept_id, kept_hash = head.last_id, head.last_hash
+    _events(2)
+    audit_seal()
+    tamper_audit("DELETE FROM audit_auditevent WHERE id > %s", [kept_id])
+    tamper_audit("UPDATE audit_auditseal SET last_id = %s, last_hash = %s", [kept_id, kept_hash])
+    _events(5)  # the platform goes on writing: ids past the deleted ones
+    assert audit_seal() == 0  # the seal job does not vouch for the rolled-back trail
+    result = audit_verify()
+    assert not result.ok
+    assert "数据库外的封存记录" in result.reason or "落后" in result.reason
+
+
+def test_a_copied_row_is_caught(db):
+    _events(2)
+    audit_seal()
+    row = AuditEvent.objects.order_by("id").values().first()
+    cols = [c for c in row if c not in ("id", "prev_hash", "hash")]
+    names = ", ".join(cols)
+    sql = f"INSERT INTO audit_auditevent ({names}, prev_hash, hash) SELECT {names}, '', ''"  # noqa: S608
+    tamper_audit(sql + " FROM audit_auditevent WHERE id = %s", [row["id"]])
+    result = audit_verify()
+    assert not result.ok
+    assert "多次" in result.reason

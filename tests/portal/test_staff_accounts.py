@@ -87,3 +87,16 @@ def test_the_admin_prints_no_slip_for_an_open_account(client, users):
         reverse("portal:users"), {"op": "slip", "user_id": users["branch_worker"].pk}, follow=True
     )
     assert "该账号已开通" in resp.content.decode()
+
+
+def test_the_admin_prints_no_slip_for_a_members_account(client, users):
+    from dangjian.accounts.models import User
+
+    member_user = users["member"]
+    User.objects.filter(pk=member_user.pk).update(password="!unusable")  # waiting for activation
+    login(client, users["system_admin"])
+    resp = client.post(
+        reverse("portal:users"), {"op": "slip", "user_id": member_user.pk}, follow=True
+    )
+    assert resp["Content-Type"].startswith("text/html")
+    assert "短信验证码或所在党支部打印的激活单" in resp.content.decode()

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from dangjian.core import context, crypto
@@ -239,6 +240,14 @@ def audit_seal(batch: int = 2000) -> int:
     platform's back) stops the sealing there: `audit verify` names it. Returns the count sealed."""
     sealed = 0
     head: AuditSeal | None = None
+    current = AuditSeal.objects.filter(pk=1).first()
+    if current is not None:
+        seals, problem = _last_external()
+        problem = problem or _external_mismatch(seals, current)
+        if problem:
+            # never vouch for a trail that contradicts what was signed outside: verify reports
+            logger.error("audit seal refused: %s", problem)
+            return 0
     while True:
         with transaction.atomic():
             head = AuditSeal.objects.select_for_update().filter(pk=1).first()
@@ -301,22 +310,88 @@ def _external_seals() -> tuple[list[dict[str, Any]], str]:
     path = _seal_file()
     if path is None or not path.exists():
         return [], ""
-    public = crypto.audit_signing_key().public_key()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return [], "外部封存文件无法读取"
     out: list[dict[str, Any]] = []
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue
-        try:
-            line = json.loads(raw)
-            sig = base64.b64decode(line.pop("sig"))
-            public.verify(sig, json.dumps(line, sort_keys=True, separators=(",", ":")).encode())
-        except Exception:  # noqa: BLE001 - any malformed or forged line is reported, not raised
+        line = _signed(raw)
+        if line is None:
             return out, f"外部封存文件第{n}行签名无效（被篡改或伪造）"
         out.append(line)
     return out, ""
 
 
+def _signed(raw: str) -> dict[str, Any] | None:
+    """A seal line whose Ed25519 signature verifies, else None."""
+    try:
+        line = json.loads(raw)
+        sig = base64.b64decode(line.pop("sig"))
+        crypto.audit_signing_key().public_key().verify(
+            sig, json.dumps(line, sort_keys=True, separators=(",", ":")).encode()
+        )
+    except Exception:  # noqa: BLE001 - any malformed or forged line is refused
+        return None
+    return line if isinstance(line, dict) else None
+
+
+def _last_external() -> tuple[list[dict[str, Any]], str]:
+    """The last line of the seal file only (read from its end), for the seal job every minute."""
+    path = _seal_file()
+    if path is None or not path.exists():
+        return [], ""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 8192))
+            tail = f.read().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return [], "外部封存文件无法读取"
+    lines = [x for x in tail if x.strip()]
+    if not lines:
+        return [], ""
+    line = _signed(lines[-1])
+    return ([line], "") if line is not None else ([], "外部封存文件末行签名无效（被篡改或伪造）")
+
+
+def _external_mismatch(seals: list[dict[str, Any]], head: AuditSeal) -> str:
+    """What contradicts the signed seals outside the database ("" when nothing): every signed
+    line must still be in the database (its row there with the same hash), the lines only move
+    forward, and the database's head is not behind the last one."""
+    last_id = 0
+    ids = [s["last_id"] for s in seals]
+    hashes: dict[int, str] = {}
+    for i in range(0, len(ids), 5000):
+        hashes.update(AuditEvent.objects.filter(pk__in=ids[i : i + 5000]).values_list("pk", "hash"))
+    for s in seals:
+        if s["last_id"] < last_id:
+            return "外部封存记录倒退（封存文件被改动）"
+        last_id = s["last_id"]
+        if hashes.get(s["last_id"]) != s["last_hash"] or s["keyed_from"] != head.keyed_from:
+            return (
+                f"与数据库外的封存记录不一致：第{s['last_id']}条已于"
+                f"{str(s['sealed_at'])[:19]}封存，数据库已被回滚或改写"
+            )
+    if last_id > head.last_id:
+        return f"数据库的封存位置落后于数据库外的封存记录（第{last_id}条），数据库已被回滚"
+    return ""
+
+
 def audit_verify() -> VerifyResult:
+    """Verify the trail; a damaged trail (or database) is reported, never raised."""
+    try:
+        return _verify()
+    except Exception as exc:  # noqa: BLE001 - e.g. a forged row the ORM cannot even read
+        logger.exception("audit verify could not read the trail")
+        return VerifyResult(
+            False, 0, None, f"审计记录无法读取（{type(exc).__name__}），可能被篡改", public_key=""
+        )
+
+
+def _verify() -> VerifyResult:
     """Seal what is pending, then recompute the whole chain (keyed links, each keyed row's own
     MAC), compare the head with the database's seal row and with the last signed seal written
     outside the database. Reports the first problem; never raises on a damaged trail."""
@@ -347,21 +422,25 @@ def audit_verify() -> VerifyResult:
     if head.last_hash != prev:
         reason = "链尾与封存记录不一致（末尾记录被删除）"
         return VerifyResult(False, checked, None, reason, public_key=public)
+    dup = list(
+        AuditEvent.objects.exclude(mac="")
+        .order_by()
+        .values("mac")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("mac")
+        .values_list("mac", flat=True)[:1]
+    )
+    if dup:
+        first = (
+            AuditEvent.objects.filter(mac=dup[0]).order_by("-id").values_list("id", flat=True)[0]
+        )
+        reason = "同一条记录出现多次（复制插入）"
+        return VerifyResult(False, checked, first, reason, public_key=public)
     seals, problem = _external_seals()
     if problem:
         return VerifyResult(False, checked, None, problem, len(seals), public)
-    if seals:
-        last = max(seals, key=lambda s: s["last_id"])
-        row = AuditEvent.objects.filter(pk=last["last_id"]).values("hash").first()
-        if (
-            last["last_id"] > head.last_id
-            or row is None
-            or row["hash"] != last["last_hash"]
-            or last["keyed_from"] != head.keyed_from
-        ):
-            reason = (
-                f"与数据库外的封存记录不一致：第{last['last_id']}条已于"
-                f"{last['sealed_at'][:19]}封存，数据库已被回滚或改写"
-            )
-            return VerifyResult(False, checked, None, reason, len(seals), public)
+    problem = _external_mismatch(seals, head)
+    if problem:
+        return VerifyResult(False, checked, None, problem, len(seals), public)
     return VerifyResult(True, checked, external=len(seals), public_key=public)

@@ -2,17 +2,20 @@
 TLS, to the collector named by DANGJIAN_SYSLOG_URL (tcp://host:514, tls://host:6514), framed by
 octet counting (RFC 6587). Lines carry no secret and no personal data (ids, roles, paths, actions;
 never names, ID numbers or diffs); CR, LF, ANSI escapes and other control characters are escaped so
-a value cannot forge a line. A collector that is down never stops the platform: the line is
-dropped after one reconnect attempt and the failure reported on the console log."""
+a value cannot forge a line. A collector that is slow or down never stops the platform: lines
+are sent from a background thread through a bounded queue, and dropped (counted) when the
+collector cannot take them."""
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import re
 import socket
 import ssl
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,10 +62,17 @@ def line(record: logging.LogRecord) -> str:
 
 
 class Rfc5424Handler(logging.Handler):
-    """Sends each record to the collector; one connection, reopened when it breaks."""
+    """Sends each record to the collector from a background thread (a slow or unreachable
+    collector never holds up a request): lines wait in a bounded queue, dropped (and counted)
+    when it is full; one connection, reopened when it breaks."""
+
+    QUEUE = 10000
 
     def __init__(self, url: str, ca_file: str = "") -> None:
         super().__init__()
+        self.queue: queue.Queue[bytes] = queue.Queue(maxsize=self.QUEUE)
+        self.dropped = 0
+        self.sender: threading.Thread | None = None
         parts = urlsplit(url)
         self.scheme = parts.scheme
         self.host = parts.hostname or "127.0.0.1"
@@ -80,24 +90,36 @@ class Rfc5424Handler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         data = line(record).encode("utf-8")
-        frame = f"{len(data)} ".encode() + data
-        with self.io_lock:
+        try:
+            self.queue.put_nowait(f"{len(data)} ".encode() + data)
+        except queue.Full:
+            self.dropped += 1
+            return
+        if self.sender is None or not self.sender.is_alive():
+            with self.io_lock:
+                if self.sender is None or not self.sender.is_alive():
+                    self.sender = threading.Thread(target=self._send_loop, daemon=True)
+                    self.sender.start()
+
+    def _send_loop(self) -> None:
+        while True:
+            frame = self.queue.get()
             for attempt in (1, 2):
                 try:
                     if self.sock is None:
                         self.sock = self._connect()
                     self.sock.sendall(frame)
-                    return
+                    break
                 except OSError:
                     if self.sock is not None:
                         self.sock.close()
                     self.sock = None
                     if attempt == 2:
-                        self.handleError(record)
+                        self.dropped += 1
+                        time.sleep(1)  # the collector is down: back off a little
 
     def close(self) -> None:
-        with self.io_lock:
-            if self.sock is not None:
-                self.sock.close()
-                self.sock = None
+        deadline = time.monotonic() + 2
+        while not self.queue.empty() and time.monotonic() < deadline:
+            time.sleep(0.01)  # let what is queued go out
         super().close()

@@ -13,6 +13,7 @@ import os
 import re
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,12 @@ PDF_ACTIVE_NAMES = {
 }
 PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
 # markup a browser would render if the file were ever served as HTML (in images and PDFs)
+# (long tag names and an element with an event handler: short patterns would match by chance in
+# the compressed streams of ordinary PDFs and images)
 HTML_IN_BINARY = re.compile(
-    rb"<(?:html|head|body|script|iframe|img|svg|div|span|form|input|meta|link|style|object|embed"
-    rb"|table|a\s)[\s>/]|\son[a-z]+\s*=|javascript:",
+    rb"<(?:html|head|body|script|iframe|svg|object|embed|form|meta)[\s>/]"
+    rb"|<[a-z]{1,10}(?:\s[^<>]{0,200})?\son(?:error|load|click|mouse\w{2,5}|focus)\s*="
+    rb"|javascript:",
     re.IGNORECASE,
 )
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -165,8 +169,13 @@ def _check_ooxml_parts(zf: zipfile.ZipFile, field: str) -> None:
     for info in zf.infolist():
         if info.is_dir():
             continue
-        data = zf.read(info)
-        if data.startswith(OLE_MAGIC):
+        try:
+            data = zf.read(info)
+        except (RuntimeError, NotImplementedError, zlib.error, zipfile.BadZipFile, EOFError) as exc:
+            # encrypted members, unsupported compression, a bad CRC: refused, never a 500
+            raise DomainError("bad_file", "文件已损坏或加密，无法读取", field=field) from exc
+        # an OLE part outside embeddings/ (where Word keeps embedded Excel or Visio objects)
+        if data.startswith(OLE_MAGIC) and "/embeddings/" not in f"/{info.filename}":
             raise refuse
         if info.filename.endswith((".xml", ".rels")):
             upper = data[:65536].upper()

@@ -88,7 +88,8 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
 def backup(directory: str | Path) -> dict[str, Any]:
     """Write a backup into `directory` (created; must be empty). Returns the manifest."""
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    out.chmod(0o700)  # personal data inside: readable by the platform's account only
     if any(out.iterdir()):
         raise ValueError(f"备份目录不是空的：{out}")
     files: dict[str, str] = {}
@@ -130,6 +131,8 @@ def backup(directory: str | Path) -> dict[str, Any]:
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
     )
+    for f in out.iterdir():
+        f.chmod(0o600)
     return manifest
 
 
@@ -139,6 +142,14 @@ class RestoreReport:
     tables: int = 0
     rows: int = 0
     mismatched: list[str] = field(default_factory=list)
+
+
+def _inside_media(name: str) -> bool:
+    """Only the media folder comes back from a backup: no other path (keys, database, seals)."""
+    parts = Path(name).parts
+    return (
+        bool(parts) and parts[0] == "media" and ".." not in parts and not Path(name).is_absolute()
+    )
 
 
 def _database_is_empty() -> bool:
@@ -187,7 +198,7 @@ def restore(directory: str | Path) -> RestoreReport:
     media_root = Path(settings.MEDIA_ROOT)
     media_root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(src / "media.tar.gz", "r:gz") as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith("media")]
+        members = [m for m in tar.getmembers() if _inside_media(m.name)]
         tar.extractall(media_root.parent, members=members, filter="data")  # noqa: S202
     seals = Path(getattr(settings, "AUDIT_SEAL_FILE", "") or "/nonexistent")
     if (src / "audit-seals.log").exists() and not seals.exists():

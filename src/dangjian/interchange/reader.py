@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import zipfile
+import zlib
 from datetime import date, datetime
 from typing import Any
 
@@ -146,7 +147,8 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
                         head = part.read(65536).upper()
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise BundleError([Issue(file_label, None, None, DTD_REFUSED)])
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError) as exc:
+        # damaged, encrypted or oddly compressed: refused clearly, never a 500
         raise BundleError([Issue(file_label, None, None, "不是有效的 Excel（.xlsx）文件")]) from exc
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)

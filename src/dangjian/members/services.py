@@ -381,6 +381,8 @@ def correction_decide(
             if Member.objects.filter(id_number_index=index).exclude(pk=m.pk).exists():
                 raise DomainError("duplicate", "该身份证号已有党员档案", field="note")
         _update_within(actor, m, data, action="members.correction_apply")
+        if c.field == "name":  # the account shows the member's name (and the slip checks it)
+            User.objects.filter(member=m).update(display_name=m.name[:50])
     c.status = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
     c.decided_by = actor
     c.decided_at = timezone.now()

@@ -238,6 +238,10 @@ def user_slip_issue(*, actor: Actor, user: User) -> Slip:
         raise DomainError("inactive", "账号已停用，请先启用")
     if u.has_usable_password():
         raise DomainError("active", "该账号已开通；如本人忘记密码，请先重置")
+    if u.member_id:
+        # a member opens their account with an SMS code or the slip their branch prints: the
+        # system admin never holds a code that would let them sign in as a member
+        raise DomainError("member", "党员账号由本人用短信验证码或所在党支部打印的激活单开通")
     if actor is not None and actor.pk == u.pk:
         raise DomainError("self", "不能为自己打印激活单")
     now = timezone.now()
