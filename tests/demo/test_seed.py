@@ -58,3 +58,26 @@ def test_the_demo_seeds_as_of_today(seed):
     today = timezone.localdate()
     tables, _ = generate_with_truth("tiny", seed, today, 0.15)
     validate(tables)  # raises BundleError naming every bad cell
+
+
+@pytest.mark.django_db
+def test_demo_logins_print_how_a_member_of_the_demo_branch_activates():
+    """`make demo` ends with `dangjian demo_logins`: every member of the demo branch has an
+    account waiting for them, and the command says how one of them opens it."""
+    import io
+
+    from django.core.management import call_command
+
+    from dangjian.accounts.models import User
+
+    seed_city(scale="tiny", seed=3, today=date(2026, 6, 30))
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    text = out.getvalue()
+    assert "党员开通账号" in text
+    assert "var/sms-outbox.log" in text
+    branch = Organization.objects.get(
+        name=text.split("党员开通账号：", 1)[1].split("的每名党员")[0]
+    )
+    on_roll = Member.objects.filter(organization=branch, status__in=["full", "probationary"])
+    assert User.objects.filter(member__in=on_roll).count() == on_roll.count() > 0
