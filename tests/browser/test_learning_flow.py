@@ -76,11 +76,12 @@ def test_member_studies_an_assigned_article_and_takes_the_quiz(
     page.get_by_role("link", name="党章学习").first.click()
     page.get_by_role("link", name="党的性质和宗旨").click()
     page.wait_for_selector("text=中国工人阶级的先锋队")
-    page.wait_for_timeout(6000)  # reading
+    page.wait_for_timeout(8000)  # reading (several heartbeats, even on a loaded machine)
     shot(page, "70-member-studying")
     m = tree.members["A1-2"]
     studied = Progress.objects.get(member=m).seconds
-    assert 2 <= studied <= 9  # counted while the page was open, and no more than the time it was
+    # counted while the page was open, and no more than the time it was
+    assert 2 <= studied <= 11
     page.get_by_role("link", name="‹ 返回课程").click()
     page.get_by_role("link", name="课后测试：党章小测").click()
     page.get_by_label("中国工人阶级").check()
