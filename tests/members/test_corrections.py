@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,12 +23,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_download_holds_exactly_the_members_rows(client, tree, users):
-    fee_services.ledger_generate(month=fee_services.current_index())
+    for back in range(6):  # six ledger rows, each pointing at its organization
+        fee_services.ledger_generate(month=fee_services.current_index() - back)
     me = tree.members["A1-2"]
     other = tree.members["A1-3"]
     login(client, users["member"])
-    resp = client.get(reverse("portal:me_data"))
+    with CaptureQueriesContext(connection) as q:
+        resp = client.get(reverse("portal:me_data"))
     assert resp.status_code == 200
+    # one query per related table (the rows' own references joined in), not one per row
+    assert len(q.captured_queries) <= len(Member._meta.related_objects) + 11
     assert resp["Content-Disposition"].startswith("attachment")
     text = resp.content.decode()
     data = json.loads(text)

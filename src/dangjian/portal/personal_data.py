@@ -58,7 +58,17 @@ def personal_data(member: Member) -> dict[str, Any]:
         if not isinstance(model, type) or not issubclass(model, models.Model):
             continue
         fk = rel.field.name
-        rows = model._default_manager.filter(**{fk: member}).order_by("pk")[:ROW_LIMIT]
+        # the rows name what they point at: fetched in the same query, not one query per row
+        targets = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.ForeignKey) and f.name != fk
+        ]
+        rows = (
+            model._default_manager.filter(**{fk: member})
+            .select_related(*targets)
+            .order_by("pk")[:ROW_LIMIT]
+        )
         got = [_row(obj, skip=fk) for obj in rows]
         if got:
             name = str(model._meta.verbose_name_plural)
