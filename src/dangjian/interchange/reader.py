@@ -14,6 +14,7 @@ import openpyxl
 from django.conf import settings
 
 from dangjian.core.bundle import BundleError, FileSpec, Issue, Table
+from dangjian.core.uploads import xml_declares_dtd
 
 __all__ = ["BundleError", "Issue", "Table", "read_csv", "read_upload", "read_xlsx"]
 
@@ -144,8 +145,8 @@ def read_xlsx(data: bytes, spec: FileSpec, file_label: str) -> Table:
             for n in names:
                 if n.endswith((".xml", ".rels")):
                     with zf.open(n) as part:
-                        head = part.read(65536).upper()
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        head = part.read(65536)
+                    if xml_declares_dtd(head):
                         raise BundleError([Issue(file_label, None, None, DTD_REFUSED)])
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError) as exc:
         # damaged, encrypted or oddly compressed: refused clearly, never a 500
