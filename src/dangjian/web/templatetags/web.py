@@ -179,6 +179,12 @@ def audit_details(event: Any) -> str:
 
 
 @register.filter
+def member_changes(data: Any) -> str:
+    """A member record's edit ({field: [old, new]}) in Chinese words, as the audit shows it."""
+    return describe("members.update", {"changes": data}) if isinstance(data, dict) else ""
+
+
+@register.filter
 def get_item(mapping: dict, key: str) -> object:
     return mapping.get(key) if isinstance(mapping, dict) else None
 
