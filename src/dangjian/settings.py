@@ -24,6 +24,10 @@ Keys and HTTP:
                                           bytes, or a long passphrase); unset = generated into
                                           var/field_key. Back it up: without it the encrypted data
                                           cannot be read
+  DANGJIAN_CRYPTO                         aes (default): AES-256-GCM field encryption, HMAC-SHA256
+                                          blind indexes and audit chain; sm: the 国密 algorithms,
+                                          SM4-GCM and HMAC-SM3. After changing it, run `dangjian
+                                          reencrypt` (docs/security.md)
   DEBUG                                   1 only for development
   DANGJIAN_ALLOWED_HOSTS                  comma-separated host names (127.0.0.1,localhost)
   DANGJIAN_CSRF_TRUSTED_ORIGINS           comma-separated origins (https://host) allowed to post
@@ -111,6 +115,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("DANGJIAN_VAR_DIR", CHECKOUT_DIR / "var"))
@@ -146,6 +152,9 @@ def _key_from_env_or_file(env_name: str, file_name: str) -> str:
 
 SECRET_KEY = _key_from_env_or_file("DANGJIAN_SECRET_KEY", "secret_key")
 FIELD_KEY = _key_from_env_or_file("DANGJIAN_FIELD_KEY", "field_key")
+CRYPTO_SCHEME = os.environ.get("DANGJIAN_CRYPTO", "aes").strip().lower() or "aes"
+if CRYPTO_SCHEME not in {"aes", "sm"}:
+    raise ImproperlyConfigured(f"DANGJIAN_CRYPTO must be aes or sm, not {CRYPTO_SCHEME!r}")
 
 
 ALLOWED_HOSTS = [

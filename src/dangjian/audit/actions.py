@@ -151,6 +151,7 @@ for _action, _label in [
     ("supervision.return", "退回督办"),
     ("compliance.rule_setting", "修改规则设置"),
     ("audit.verify", "校验审计日志"),
+    ("crypto.reencrypt", "加密字段转换算法"),
 ]:
     register(_action, _label)
 

@@ -187,12 +187,27 @@ def row_mac(row: dict[str, Any]) -> str:
 
 
 def chain_hash(prev_hash: str, row: dict[str, Any], *, keyed: bool = True) -> str:
-    """The link of a row to the one before: HMAC-SHA256 under the audit key (rows from
-    `AuditSeal.keyed_from` on); plain SHA-256 for the rows sealed before the upgrade."""
+    """The link of a row to the one before: an HMAC under the audit key (SHA-256, or SM3 under
+    the 国密 scheme; rows from `AuditSeal.keyed_from` on); plain SHA-256 for the rows sealed
+    before the upgrade."""
     message = prev_hash.encode() + b"\n" + _canonical(row)
     if keyed:
         return crypto.audit_mac(message)
     return hashlib.sha256(message).hexdigest()
+
+
+def row_mac_ok(row: dict[str, Any]) -> bool:
+    """Whether the row's stored MAC verifies, under either crypto scheme (HMAC-SHA256 or
+    HMAC-SM3): a deployment that switched to 国密 keeps verifying its older rows."""
+    return crypto.audit_mac_matches(b"row\n" + _canonical(row, with_id=False), row["mac"])
+
+
+def link_ok(prev_hash: str, row: dict[str, Any], *, keyed: bool = True) -> bool:
+    """Whether the row's stored link to the one before verifies (either scheme when keyed)."""
+    if not keyed:
+        return hmac.compare_digest(row["hash"], chain_hash(prev_hash, row, keyed=False))
+    message = prev_hash.encode() + b"\n" + _canonical(row)
+    return crypto.audit_mac_matches(message, row["hash"])
 
 
 _FIELDS = ["id", *_CONTENT, "prev_hash", "hash", "mac"]
@@ -266,7 +281,7 @@ def audit_seal(batch: int = 2000) -> int:
             stopped = False
             for row in rows:
                 keyed = row["id"] >= head.keyed_from
-                if keyed and not hmac.compare_digest(row["mac"], row_mac(row)):
+                if keyed and not row_mac_ok(row):
                     logger.error("audit event %s has no valid MAC: not sealed", row["id"])
                     stopped = True
                     break
@@ -406,7 +421,7 @@ def _verify() -> VerifyResult:
     checked = 0
     for row in AuditEvent.objects.order_by("id").values(*_FIELDS).iterator(chunk_size=2000):
         keyed = row["id"] >= head.keyed_from
-        if keyed and not hmac.compare_digest(row["mac"], row_mac(row)):
+        if keyed and not row_mac_ok(row):
             reason = "记录的校验码无效（伪造的插入或被篡改）"
             return VerifyResult(False, checked, row["id"], reason, public_key=public)
         if row["id"] > head.last_id:
@@ -414,7 +429,7 @@ def _verify() -> VerifyResult:
         if row["prev_hash"] != prev:
             reason = "前一条哈希不匹配（记录被删除或篡改）"
             return VerifyResult(False, checked, row["id"], reason, public_key=public)
-        if not hmac.compare_digest(row["hash"], chain_hash(prev, row, keyed=keyed)):
+        if not link_ok(prev, row, keyed=keyed):
             reason = "内容哈希不匹配（记录被篡改）"
             return VerifyResult(False, checked, row["id"], reason, public_key=public)
         prev = row["hash"]
