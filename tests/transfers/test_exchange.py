@@ -183,7 +183,9 @@ def test_letter_pdf_has_three_parts_and_the_qr(tree, users):
         actor=users["branch_worker"], member=tree.members["A1-3"], to_name="示范大学党委"
     )
     t = services.transfer_issue(actor=users["committee_staff"], transfer=t, valid_days=60)
-    data = letter_pdf(Transfer.objects.select_related("member", "from_org", "to_org").get(pk=t.pk))
+    data = letter_pdf(
+        Transfer.objects.select_related("member", "from_org", "to_org").get(pk=t.pk), who="测试"
+    )
     assert data.startswith(b"%PDF")
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=data, capture_output=True, check=True

@@ -126,6 +126,9 @@ def test_each_export_writes_what_it_is_and_prints(client, tree, users, name):
     assert rows[3][0].startswith("导出时间：")
     assert users[role].username in rows[3][0]
     assert rows[5][: len(export.columns)] == list(export.columns)
+    # the watermark on every printed page: who and when (issue 16, F3)
+    assert f"{users[role]} 于 " in (ws.oddHeader.center.text or "")
+    assert "第 &P 页" in (ws.oddFooter.right.text or "")
     event = AuditEvent.objects.filter(action="exports.export").latest("id")
     assert (event.data["export"], event.data["how"]) == (name, "download")
     # the log names the scope, the columns, the rows and the file itself (issue 16, F3)

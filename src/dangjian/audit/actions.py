@@ -152,6 +152,7 @@ for _action, _label in [
     ("compliance.rule_setting", "修改规则设置"),
     ("audit.verify", "校验审计日志"),
     ("crypto.reencrypt", "加密字段转换算法"),
+    ("fees.receipt", "下载党费收据"),
 ]:
     register(_action, _label)
 

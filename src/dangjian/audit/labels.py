@@ -117,6 +117,7 @@ FIELDS: dict[str, str] = {
     "person_no": "编号",
     "personal": "含个人信息",
     "phone": "手机号",
+    "receipt_no": "收据号",
     "remaining": "未转换行数",
     "place": "地点",
     "planned": "计划数",

@@ -8,14 +8,14 @@ from typing import Any
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.pdfgen import canvas
 
-from dangjian.core.pdf import cn_font
+from dangjian.core.pdf import cn_font, draw_watermark, watermark_text
 
 from .bands import CATEGORIES, yuan
 
 _font = cn_font
 
 
-def receipt_pdf(payment: Any) -> bytes:
+def receipt_pdf(payment: Any, *, who: str) -> bytes:
     font = _font()
     buf = io.BytesIO()
     width, height = landscape(A5)
@@ -59,6 +59,7 @@ def receipt_pdf(payment: Any) -> bytes:
     c.setFont(font, 10)
     c.drawString(60, 50, f"收款单位：{payment.organization.name}")
     c.drawRightString(width - 40, 50, "本收据由党建平台生成，可凭收据号查验。")
+    draw_watermark(c, watermark_text(who))
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -3,6 +3,7 @@ payment through the configured provider; receipts; the provider callback endpoin
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import qrcode
@@ -17,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
 from dangjian.compliance import selectors as compliance_selectors
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
@@ -140,7 +142,16 @@ def pay_offline_view(request: AuthedRequest, member_id: int) -> HttpResponse:
 def receipt_view(request: AuthedRequest, payment_id: int) -> HttpResponse:
     """The receipt PDF: for the member who paid, and for staff who can see their organization."""
     p = selectors.payment_get(request.user, payment_id)
-    resp = HttpResponse(receipt_pdf(p), content_type="application/pdf")
+    data = receipt_pdf(p, who=str(request.user))
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            action="fees.receipt",
+            obj=p,
+            organization=p.organization,
+            data={"receipt_no": p.receipt_no, "sha256": hashlib.sha256(data).hexdigest()},
+        )
+    resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="receipt-{p.receipt_no}.pdf"'
     return resp
 

@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dangjian.core.pdf import cn_font as _font
+from dangjian.core.pdf import on_page, watermark_text
 from dangjian.core.richtext import blocks
 
 from .constants import AttendanceStatus
@@ -71,7 +72,7 @@ def _facts(m: Any) -> dict[str, Any]:
     }
 
 
-def minutes_docx(m: Any) -> bytes:
+def minutes_docx(m: Any, *, who: str) -> bytes:
 
     f = _facts(m)
     doc = Document()
@@ -113,12 +114,15 @@ def minutes_docx(m: Any) -> bytes:
     doc.add_paragraph()
     doc.add_paragraph("主持人（签字）：____________        记录人（签字）：____________")
     doc.add_paragraph("                                              年    月    日")
+    footer = doc.sections[0].footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run(watermark_text(who)).font.size = Pt(7)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
 
 
-def minutes_pdf(m: Any) -> bytes:
+def minutes_pdf(m: Any, *, who: str) -> bytes:
 
     font = _font()
     f = _facts(m)
@@ -160,5 +164,5 @@ def minutes_pdf(m: Any) -> bytes:
     buf = io.BytesIO()
     SimpleDocTemplate(
         buf, pagesize=A4, title=f"{m.topic} 会议记录", leftMargin=20 * mm, rightMargin=20 * mm
-    ).build(story)
+    ).build(story, onFirstPage=on_page(mark := watermark_text(who)), onLaterPages=on_page(mark))
     return buf.getvalue()

@@ -4,6 +4,7 @@ member's 组织生活 on the phone."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
@@ -497,11 +498,11 @@ def export_view(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404("会议尚未召开")
     if fmt == "docx":
         data, ctype = (
-            minutes_docx(m),
+            minutes_docx(m, who=str(request.user)),
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         )
     elif fmt == "pdf":
-        data, ctype = minutes_pdf(m), "application/pdf"
+        data, ctype = minutes_pdf(m, who=str(request.user)), "application/pdf"
     else:
         raise Http404
     with transaction.atomic():
@@ -510,7 +511,7 @@ def export_view(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
             action="meetings.export",
             obj=m,
             organization=m.organization,
-            data={"format": fmt},
+            data={"format": fmt, "sha256": hashlib.sha256(data).hexdigest()},
         )
     return uploads.document(data, ctype, f"{m.held_on:%Y%m%d}-{m.get_kind_display()}会议记录.{fmt}")
 

@@ -15,12 +15,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from dangjian.core.pdf import cn_font
+from dangjian.core.pdf import cn_font, draw_watermark, watermark_text
 
 from .services import Slip
 
 
-def slips_pdf(slips: list[Slip], activate_url: str) -> bytes:
+def slips_pdf(slips: list[Slip], activate_url: str, *, who: str) -> bytes:
     """`activate_url`: the absolute address of the slip activation page."""
     font = cn_font()
     buf = io.BytesIO()
@@ -28,14 +28,17 @@ def slips_pdf(slips: list[Slip], activate_url: str) -> bytes:
     c = canvas.Canvas(buf, pagesize=A4)
     c.setTitle("账号激活单")
     slot_h = height / 4
+    mark = watermark_text(who)
     for i, s in enumerate(slips):
         if i and i % 4 == 0:
+            draw_watermark(c, mark)
             c.showPage()
         top = height - (i % 4) * slot_h
         _slip(c, font, s, activate_url, top, slot_h, width)
     if not slips:
         c.setFont(font, 14)
         c.drawString(25 * mm, height - 40 * mm, "没有需要打印激活单的党员（账号均已开通）。")
+    draw_watermark(c, mark)
     c.save()
     return buf.getvalue()
 

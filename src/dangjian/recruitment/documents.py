@@ -13,11 +13,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dangjian.core.pdf import cn_font as _font
+from dangjian.core.pdf import on_page, watermark_text
 
 from .constants import STEPS
 
 
-def timeline_pdf(c: Any) -> bytes:
+def timeline_pdf(c: Any, *, who: str) -> bytes:
 
     font = _font()
     body = ParagraphStyle("b", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
@@ -91,5 +92,5 @@ def timeline_pdf(c: Any) -> bytes:
         title=f"{c.name} 发展党员全程纪实",
         leftMargin=18 * mm,
         rightMargin=18 * mm,
-    ).build(story)
+    ).build(story, onFirstPage=on_page(mark := watermark_text(who)), onLaterPages=on_page(mark))
     return buf.getvalue()

@@ -4,6 +4,7 @@ the holiday calendar."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
@@ -342,14 +343,14 @@ def document_view(request: AuthedRequest, pk: int, did: int) -> Any:
 @staff_required("view")
 def pdf_view(request: AuthedRequest, pk: int) -> HttpResponse:
     c = selectors.candidate_get(request.user, pk)
-    data = timeline_pdf(c)
+    data = timeline_pdf(c, who=str(request.user))
     with transaction.atomic():
         audit_record(
             actor=request.user,
             action="recruitment.export",
             obj=c,
             organization=c.organization,
-            data={"format": "pdf"},
+            data={"format": "pdf", "sha256": hashlib.sha256(data).hexdigest()},
         )
     return uploads.document(data, "application/pdf", f"{c.name}-发展党员全程纪实.pdf")
 

@@ -20,6 +20,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Frame, Paragraph
 
 from dangjian.core.pdf import cn_font as _font
+from dangjian.core.pdf import draw_watermark, watermark_text
 
 
 def _age(born: Any, on: Any) -> int:
@@ -34,7 +35,7 @@ def _paid(text: str) -> str:
     )
 
 
-def letter_pdf(t: Any) -> bytes:
+def letter_pdf(t: Any, *, who: str) -> bytes:
 
     font = _font()
     m = t.member
@@ -133,6 +134,7 @@ def letter_pdf(t: Any) -> bytes:
             P("年　　月　　日", right),
         ],
     )
+    draw_watermark(c, watermark_text(who))
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -5,6 +5,7 @@ the security admin's keys for the exchange between deployments."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
@@ -192,14 +193,19 @@ def act_view(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _export(request: AuthedRequest, t: Transfer, fmt: str) -> None:
+def _export(request: AuthedRequest, t: Transfer, fmt: str, data: bytes) -> None:
     with transaction.atomic():
         audit_record(
             actor=request.user,
             action="transfers.export",
             obj=t,
             organization=t.from_org,
-            data={"format": fmt, "letter_no": t.letter_no, "member": t.member.member_no},
+            data={
+                "format": fmt,
+                "letter_no": t.letter_no,
+                "member": t.member.member_no,
+                "sha256": hashlib.sha256(data).hexdigest(),
+            },
         )
 
 
@@ -224,8 +230,8 @@ def pdf_view(request: AuthedRequest, pk: int) -> HttpResponse:
     if not t.issued_on:
         raise Http404("介绍信尚未开具")
     _may_print(request, t)
-    data = letter_pdf(t)
-    _export(request, t, "pdf")
+    data = letter_pdf(t, who=str(request.user))
+    _export(request, t, "pdf", data)
     return uploads.document(
         data, "application/pdf", f"组织关系介绍信-{t.letter_no}-{t.member.name}.pdf"
     )
@@ -237,7 +243,7 @@ def token_view(request: AuthedRequest, pk: int) -> HttpResponse:
     if not t.token:
         raise Http404("该介绍信没有电子签名")
     _may_print(request, t)
-    _export(request, t, "signed")
+    _export(request, t, "signed", t.token.encode())
     return uploads.document(
         t.token.encode(), "text/plain; charset=utf-8", f"电子介绍信-{t.letter_no}.dgl"
     )

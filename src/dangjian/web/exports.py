@@ -26,6 +26,7 @@ from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from dangjian.accounts import policy
+from dangjian.core.pdf import watermark_text
 from dangjian.core.spreadsheet import escape_cell
 
 JOB_ROWS = 100_000  # above this an export runs as a job, never in the request
@@ -135,8 +136,14 @@ def workbook(
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     moment = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     described = export.describe(user, params)
+    now = timezone.now()
+    # the watermark on every printed page: who exported it and when ("&" is a code in headers)
+    mark = watermark_text(who, now).replace("&", "&&")
+    ws.set_header(f"&C&8{mark}")
+    ws.set_footer(f"&L&8{export.title.replace('&', '&&')}&R&8第 &P 页，共 &N 页")
+    ws.repeat_rows(len(header_lines(export, described, who, now)) + 1)
     r = 0
-    for i, line in enumerate(header_lines(export, described, who, timezone.now())):
+    for i, line in enumerate(header_lines(export, described, who, now)):
         ws.write_string(r, 0, escape_cell(line), title if i == 0 else None)
         r += 1
     r += 1  # a blank line before the table

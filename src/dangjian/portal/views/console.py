@@ -51,7 +51,11 @@ def user_list_view(request: AuthedRequest) -> HttpResponse:
             elif op == "slip":
                 target = account_selectors.user_get(request.POST.get("user_id"))
                 slip = portal_services.user_slip_issue(actor=request.user, user=target)
-                data = slips_pdf([slip], site.absolute(reverse("portal:activate_slip"), request))
+                data = slips_pdf(
+                    [slip],
+                    site.absolute(reverse("portal:activate_slip"), request),
+                    who=str(request.user),
+                )
                 return uploads.document(
                     data, "application/pdf", f"账号激活单-{target.username}.pdf"
                 )

@@ -77,5 +77,7 @@ def member_slips_view(request: AuthedRequest, pk: int) -> HttpResponse:
     if chosen:
         members = members.filter(pk__in=chosen)
     slips = services.slips_issue(actor=request.user, members=list(members[:SLIPS_AT_ONCE]))
-    data = slips_pdf(slips, site.absolute(reverse("portal:activate_slip"), request))
+    data = slips_pdf(
+        slips, site.absolute(reverse("portal:activate_slip"), request), who=str(request.user)
+    )
     return uploads.document(data, "application/pdf", f"账号激活单-{org.name}.pdf")
