@@ -84,10 +84,12 @@ test-postgres:
 	fi
 
 lint: python-deps
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy src/dangjian
 	$(BIN)/dangjian makemigrations --check --dry-run -v0
+	$(BIN)/bandit -r src/dangjian -q --severity-level medium
+	$(BIN)/python tools/supply_chain.py
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -55,7 +55,7 @@ def fast_insert(
                     count += 1
             return count
         # Identifiers come from model metadata, never from input; values are parameters.
-        sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+        sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608 # nosec B608
         chunk: list[list[Any]] = []
         for row in rows:
             chunk.append([_sqlite_value(v) for v in row])

@@ -91,14 +91,14 @@ def _open_months(
     now = timezone.now()
     # only constants are interpolated; every value is a parameter
     sql = (
-        "INSERT INTO fees_feemonth (member_id, organization_id, month_index, month, due_fen, "  # noqa: S608
+        "INSERT INTO fees_feemonth (member_id, organization_id, month_index, month, due_fen, "  # noqa: S608 # nosec B608
         "paid_fen, paid_on, channel, payment_id, created_at, updated_at) "
         f"SELECT m.id, m.organization_id, mo.idx, mo.label, COALESCE({assessed}, {_band_sql()}), "
         "NULL, NULL, '', NULL, %s, %s "
         f"FROM members_member m CROSS JOIN ({month_rows}) mo "
         f"WHERE m.status IN ({statuses}) AND m.joined_on < mo.next_first "
         + (f"AND ({only}) " if only else "")
-        + "AND NOT EXISTS (SELECT 1 FROM fees_feemonth f WHERE f.member_id = m.id AND "
+        + "AND NOT EXISTS (SELECT 1 FROM fees_feemonth f WHERE f.member_id = m.id AND "  # nosec B608
         + ("f.month_index >= mo.idx)" if continue_only else "f.month_index = mo.idx)")
     )
     with connection.cursor() as cur:
@@ -614,7 +614,7 @@ def rollup_refresh(
     old.delete()
     sql = (
         # placeholders only
-        "INSERT INTO fees_feerollup (organization_id, month_index, due_fen, paid_fen, members, "  # noqa: S608
+        "INSERT INTO fees_feerollup (organization_id, month_index, due_fen, paid_fen, members, "  # noqa: S608 # nosec B608
         "paid_members) "
         "SELECT organization_id, month_index, SUM(due_fen), SUM(COALESCE(paid_fen, 0)), COUNT(*), "
         "SUM(CASE WHEN paid_fen > 0 AND paid_fen >= due_fen THEN 1 ELSE 0 END) "

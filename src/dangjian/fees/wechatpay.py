@@ -150,7 +150,7 @@ class WeChatPayProvider:
             },
         )
         try:
-            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 # nosec B310
                 raw, status, headers = resp.read(), resp.status, resp.headers
         except urllib.error.HTTPError as exc:
             raw, status, headers = exc.read(), exc.code, exc.headers
@@ -257,7 +257,7 @@ class WeChatPayProvider:
             headers={"Authorization": self._authorization("GET", path, "")},
         )
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 # nosec B310
                 return resp.status, resp.read().decode("utf-8-sig")
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise WeChatPayError(f"下载对账单失败：{exc}") from exc

@@ -67,7 +67,7 @@ def _post(
         },
     )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 # nosec B310
             raw = resp.read(65536)
     except urllib.error.HTTPError as exc:
         raise ChannelError(f"网关返回HTTP {exc.code}") from exc
