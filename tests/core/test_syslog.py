@@ -1,5 +1,6 @@
-"""Audit and security events off the host (issue 16, C5): RFC 5424 lines over TCP and TLS, received
-by a local collector the test starts (over TLS only when the configured CA vouches for it); no personal data; CR/LF/ANSI escaped so no line can be forged."""
+"""Audit and security events off the host (issue 16, C5): RFC 5424 lines over TCP and TLS,
+received by a local collector the test starts (over TLS only when the configured CA vouches for
+it); no personal data; CR/LF/ANSI escaped so no line can be forged."""
 
 from __future__ import annotations
 
