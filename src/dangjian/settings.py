@@ -47,6 +47,9 @@ Keys and HTTP:
                                           5424 lines: tcp://host:514 or tls://host:6514 (unset:
                                           not sent)
   DANGJIAN_SYSLOG_CA                      the CA file verifying a tls:// collector (system CAs)
+  DANGJIAN_IMPORT_JOB_ROWS                an upload (roster, payments) of more rows than this is
+                                          checked and written by a worker, with a progress page,
+                                          instead of in the web request (5000)
   DANGJIAN_MAX_ANON_REQUEST_KB            the largest request body before signing in (sign-in,
                                           activation, payment callbacks), in KB (256)
 
@@ -414,6 +417,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
+IMPORT_JOB_ROWS = int(os.environ.get("DANGJIAN_IMPORT_JOB_ROWS", "5000"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

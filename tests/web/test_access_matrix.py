@@ -136,6 +136,21 @@ MATRIX = {
         "",
         {**dict.fromkeys(ROLES, 403), "anonymous": 302, "audit_admin": 200},
     ),
+    "interchange:import_job": (
+        lambda t: [_import_job(t)],
+        "",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": 302,
+            "branch_worker": 200,
+            "member": 403,
+            "no_grant": 403,
+            "supervisor": 403,
+            "system_admin": 403,
+            "security_admin": 403,
+            "audit_admin": 403,
+        },
+    ),
     "interchange:export_job": (
         lambda t: [_export_job(t)],
         "",
@@ -1022,6 +1037,19 @@ def _export_job(t):
     ).pk
 
 
+def _import_job(t):
+    from dangjian.accounts.models import User
+    from dangjian.interchange.models import ImportJob
+
+    return ImportJob.objects.create(
+        user=User.objects.get(username="worker_a1"),
+        kind="members",
+        title="导入党员名册",
+        file_name="r.xlsx",
+        sha256="0" * 64,
+    ).pk
+
+
 def _leave_asked(t):
     from django.utils import timezone
 
@@ -1397,6 +1425,7 @@ def test_get_matrix(client, tree, users, name, role):
             "meetings.export",
             "recruitment.export",
             "transfers.export",
+            "fees.receipt",
         ]
     ).count()
     resp = client.get(url)
@@ -1414,6 +1443,7 @@ def test_get_matrix(client, tree, users, name, role):
                 "meetings.export",
                 "recruitment.export",
                 "transfers.export",
+                "fees.receipt",
             ]
         ).count()
         == before

@@ -139,6 +139,7 @@ for _action, _label in [
     ("accounts.activation_slip", "打印账号激活单"),
     ("accounts.activate", "党员激活账号"),
     ("interchange.import", "导入数据包"),
+    ("interchange.import_job", "后台导入"),
     ("interchange.export", "导出数据包"),
     ("demo.seed", "生成演示数据"),
     ("audit.view", "查阅审计日志"),

@@ -195,6 +195,7 @@ VALUES: dict[str, str] = {
     "success": "成功",
     "failure": "失败",
     "denied": "拒绝",
+    "file": "文件",
     "id_number": "身份证号",
     "phone": "手机号",
 }

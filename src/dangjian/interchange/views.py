@@ -15,16 +15,16 @@ from openpyxl.comments import Comment
 
 from dangjian.accounts import policy
 from dangjian.core import uploads as stored
-from dangjian.core.bundle import BundleError, BundleFile, uploads
+from dangjian.core.bundle import BundleError, BundleFile, Issue, uploads
 from dangjian.core.errors import NotVisible
 from dangjian.web import exports
 from dangjian.web.access import AuthedRequest, deny, signed_in, staff_required
 
-from . import exporting
+from . import exporting, importing
 from .forms import UploadForm
 from .importer import import_tables
-from .models import ExportJob, ExportStatus
-from .reader import read_upload
+from .models import ExportJob, ExportStatus, ImportJob, ImportStatus
+from .reader import UPLOAD_MAX, read_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,6 +48,14 @@ def upload_view(request: AuthedRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         name = upload.name or "upload"
+        data = upload.read(UPLOAD_MAX + 1)
+        if importing.wants_job(data, name):
+            job = importing.import_job_start(
+                actor=request.user, f=f, kind=kind, name=name, data=data
+            )
+            return redirect("interchange:import_job", job.pk)
+        upload = io.BytesIO(data)
+        upload.name = name  # type: ignore[attr-defined]
         try:
             result = import_tables(
                 {f.spec.name: read_upload(upload, f.spec)},
@@ -182,3 +190,34 @@ def export_download_view(request: AuthedRequest, pk: int) -> FileResponse:
         filename=f"{job.title}-{stamp}.xlsx",
         content_type=XLSX,
     )
+
+
+@staff_required("change")
+@require_http_methods(["GET"])
+def import_job_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A long upload's progress (the page asks again every two seconds), then its result: the
+    counts, or every refused row as the upload page shows them."""
+    job = ImportJob.objects.filter(pk=pk, user=request.user).first()
+    if job is None:
+        raise Http404("没有这个导入任务")
+    report = [Issue(**i) for i in job.issues] if job.status == ImportStatus.FAILED else None
+    template = (
+        "interchange/partials/import_job.html"
+        if getattr(request, "htmx", False)
+        else "interchange/import_job.html"
+    )
+    f = uploads().get(job.kind)
+    finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    resp = render(
+        request,
+        template,
+        {
+            "job": job,
+            "report": report,
+            "unit": f.upload.unit if f is not None and f.upload is not None else "行",
+            "elapsed": int(((job.finished_at or timezone.now()) - job.created_at).total_seconds()),
+        },
+    )
+    if finished and getattr(request, "htmx", False):
+        resp["HX-Refresh"] = "true"  # the result column (every refused row) needs the whole page
+    return resp
