@@ -107,6 +107,9 @@ def password_expired(user: User) -> bool:
 class ActivationKind(models.TextChoices):
     SMS = "sms", "短信验证码"
     SLIP = "slip", "激活单"
+    # a staff account's slip comes in two parts: the first from the system admin (SLIP), the second
+    # from the security admin (SECOND); activation needs both, so neither admin alone can open it
+    SECOND = "sec", "激活单第二联"
 
 
 class Activation(models.Model):

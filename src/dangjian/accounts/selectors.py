@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q, QuerySet
 
 from dangjian.core.errors import NotVisible
@@ -21,6 +22,13 @@ def users_search(q: str = "") -> QuerySet[User]:
 
 def users_by_username(names: list[str]) -> QuerySet[User]:
     return User.objects.filter(username__in=names).order_by("username")
+
+
+def staff_awaiting_activation() -> QuerySet[User]:
+    """Staff accounts (no member) opened or reset and not yet activated by their person: the
+    security admin prints their slip's second part."""
+    unusable = {"password__startswith": UNUSABLE_PASSWORD_PREFIX}
+    return User.objects.filter(is_active=True, member__isnull=True, **unusable).order_by("username")
 
 
 def user_get(pk: Any) -> User:

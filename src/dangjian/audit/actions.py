@@ -140,6 +140,7 @@ for _action, _label in [
     ("accounts.activate", "党员激活账号"),
     ("interchange.import", "导入数据包"),
     ("interchange.import_job", "后台导入"),
+    ("accounts.activation_slip2", "打印激活单第二联"),
     ("interchange.export", "导出数据包"),
     ("demo.seed", "生成演示数据"),
     ("audit.view", "查阅审计日志"),

@@ -49,9 +49,12 @@ def _slip(c: Any, font: str, s: Slip, url: str, top: float, h: float, width: flo
     c.line(10 * mm, top - h + 2, width - 10 * mm, top - h + 2)
     c.setDash()
     c.setFont(font, 15)
-    c.drawString(
-        left, top - 16 * mm, "党员账号激活单" if s.member else "工作账号激活单（密封交本人）"
+    title = (
+        "党员账号激活单"
+        if s.member
+        else f"工作账号激活单 第{'一' if s.part == 1 else '二'}联（密封交本人）"
     )
+    c.drawString(left, top - 16 * mm, title)
     c.setFont(font, 11)
     m = s.member
     who = (
@@ -67,10 +70,12 @@ def _slip(c: Any, font: str, s: Slip, url: str, top: float, h: float, width: flo
     )
     lines = [
         *who,
-        f"激活码：{s.code}",
+        f"{'第二联激活码' if s.part == 2 else '激活码'}：{s.code}",
         f"有效期至：{s.expires_on:%Y年%m月%d日}（只能使用一次）",
         "开通方法：手机扫描右侧二维码，或打开下方网址，",
-        "填写姓名和激活码，设置自己的密码后即可登录。",
+        "填写姓名和激活码，设置自己的密码后即可登录。"
+        if s.member
+        else "填写姓名和两联的激活码（第一联系统管理员、第二联安全管理员），设置密码。",
         url,
     ]
     y = top - 26 * mm
@@ -78,7 +83,7 @@ def _slip(c: Any, font: str, s: Slip, url: str, top: float, h: float, width: flo
         c.setFont(font, 13 if text.startswith("激活码") else 10.5)
         c.drawString(left, y, text)
         y -= 6.6 * mm
-    link = f"{url}?c={quote(s.code)}"
+    link = f"{url}?{'c2' if s.part == 2 else 'c'}={quote(s.code)}"
     qr = QrCodeWidget(link, barLevel="M")
     x0, y0, x1, y1 = qr.getBounds()
     size = 42 * mm

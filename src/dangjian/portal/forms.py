@@ -113,7 +113,13 @@ class ActivationCodeForm(BootstrapMixin, PasswordPairMixin):
 class SlipForm(BootstrapMixin, PasswordPairMixin):
     name = forms.CharField(label="姓名", max_length=50)
     code = forms.CharField(label="激活码", max_length=20, help_text="激活单上的12位激活码")
-    field_order = ["name", "code", "password", "password2"]
+    code2 = forms.CharField(
+        label="第二联激活码",
+        max_length=20,
+        required=False,
+        help_text="工作人员账号：安全管理员打印的第二联上的激活码；党员不填",
+    )
+    field_order = ["name", "code", "code2", "password", "password2"]
 
 
 class CorrectionForm(BootstrapMixin, forms.Form):

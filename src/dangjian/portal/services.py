@@ -151,6 +151,7 @@ def _finish(a: Activation, password: str, password2: str) -> User:
 
 
 WRONG = "验证码错误或已失效"
+SECOND_WRONG = "第二联激活码不正确或已失效"
 
 
 def _verify(a: Activation | None, code: str, name: str = "") -> str | None:
@@ -192,8 +193,9 @@ def activation_finish(*, ticket: str, code: str, password: str, password2: str) 
     raise DomainError("bad_code", why or WRONG, field="code")
 
 
-def slip_finish(*, name: str, code: str, password: str, password2: str) -> User:
-    """Activation with the printed slip: the member's name, the slip's code, their own password."""
+def slip_finish(*, name: str, code: str, password: str, password2: str, code2: str = "") -> User:
+    """Activation with the printed slip: the person's name, the slip's code, their own password;
+    for a staff account also the code of the second part the security admin printed."""
     digest = _hash(code.strip().replace("-", "").upper())
     with transaction.atomic(durable=True):
         a = (
@@ -203,10 +205,31 @@ def slip_finish(*, name: str, code: str, password: str, password2: str) -> User:
             .first()
         )
         why = _verify(a, code, name=name or "—")
-        if why is None and a is not None:
+        why2 = None
+        if why is None and a is not None and a.user.member_id is None:
+            why2 = _verify_second(a.user, code2)
+        if why is None and why2 is None and a is not None:
             return _finish(a, password, password2)
+    # outside the transaction: the counted attempt stays recorded
+    if why is None and why2 is not None:
+        raise DomainError("bad_code", why2, field="code2")
     slip_wrong = "姓名或激活码不正确，或激活单已失效"
     raise DomainError("bad_code", slip_wrong if why in (None, WRONG) else why, field="code")
+
+
+def _verify_second(user: User, code2: str) -> str | None:
+    """A staff account's second part (printed by the security admin): None when right."""
+    if not code2.strip():
+        return "工作人员账号还须填写第二联（安全管理员打印）上的激活码"
+    second = (
+        Activation.objects.select_for_update()
+        .select_related("user")
+        .filter(user=user, kind=ActivationKind.SECOND, used_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    why = _verify(second, code2.strip().upper())
+    return SECOND_WRONG if why == WRONG else why
 
 
 @dataclass(frozen=True)
@@ -215,6 +238,7 @@ class Slip:
     code: str
     expires_on: Any
     user: User | None = None
+    part: int = 0  # a staff account's slip: 1 from the system admin, 2 from the security admin
 
 
 def _slip_code() -> str:
@@ -259,7 +283,41 @@ def user_slip_issue(*, actor: Actor, user: User) -> Slip:
         obj=u,
         data={"username": u.username},
     )
-    return Slip(None, _dashed(raw), expires.date(), user=u)
+    return Slip(None, _dashed(raw), expires.date(), user=u, part=1)
+
+
+@transaction.atomic(durable=True)
+def user_slip_second_issue(*, actor: Actor, user: User) -> Slip:
+    """The second part of a staff account's slip, printed by the security admin: activation needs
+    both parts, so the system admin who opened the account cannot activate it alone (nor the
+    security admin). Printed once; an earlier second part stops working."""
+    if actor is not None and not policy.has_admin_role(actor, "security_admin"):
+        raise NotVisible()
+    u = User.objects.select_for_update().get(pk=user.pk)
+    if not u.is_active:
+        raise DomainError("inactive", "账号已停用")
+    if u.has_usable_password():
+        raise DomainError("active", "该账号已开通")
+    if u.member_id:
+        raise DomainError("member", "党员账号没有第二联：由本人用短信验证码或激活单开通")
+    if actor is not None and actor.pk == u.pk:
+        raise DomainError("self", "不能为自己打印激活单")
+    now = timezone.now()
+    Activation.objects.filter(user=u, kind=ActivationKind.SECOND, used_at__isnull=True).update(
+        used_at=now
+    )
+    raw = _slip_code()
+    expires = now + timedelta(days=SLIP_DAYS)
+    Activation.objects.create(
+        user=u,
+        kind=ActivationKind.SECOND,
+        code_hash=_hash(f"{u.pk}:{raw}"),
+        expires_at=expires,
+    )
+    audit_record(
+        actor=actor, action="accounts.activation_slip2", obj=u, data={"username": u.username}
+    )
+    return Slip(None, _dashed(raw), expires.date(), user=u, part=2)
 
 
 @transaction.atomic(durable=True)

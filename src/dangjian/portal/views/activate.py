@@ -61,12 +61,19 @@ def activate_code_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def activate_slip_view(request: HttpRequest) -> HttpResponse:
-    form = SlipForm(request.POST or None, initial={"code": request.GET.get("c", "")})
+    form = SlipForm(
+        request.POST or None,
+        initial={"code": request.GET.get("c", ""), "code2": request.GET.get("c2", "")},
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.slip_finish(
-                name=d["name"], code=d["code"], password=d["password"], password2=d["password2"]
+                name=d["name"],
+                code=d["code"],
+                code2=d.get("code2", ""),
+                password=d["password"],
+                password2=d["password2"],
             )
         except services.DomainError as exc:
             add_domain_error(form, exc)

@@ -106,6 +106,17 @@ def grant_list_view(request: AuthedRequest) -> HttpResponse:
                 )
                 messages.success(request, "已授权。")
                 return redirect("portal:grants")
+            if op == "slip2":
+                target = account_selectors.user_get(request.POST.get("user_id"))
+                slip = portal_services.user_slip_second_issue(actor=request.user, user=target)
+                data = slips_pdf(
+                    [slip],
+                    site.absolute(reverse("portal:activate_slip"), request),
+                    who=str(request.user),
+                )
+                return uploads.document(
+                    data, "application/pdf", f"账号激活单第二联-{target.username}.pdf"
+                )
             if op == "revoke":
                 grant = account_selectors.grant_get(request.POST.get("grant_id"))
                 services.grant_revoke(actor=request.user, grant=grant)
@@ -119,7 +130,10 @@ def grant_list_view(request: AuthedRequest) -> HttpResponse:
             else:
                 messages.error(request, exc.message)
     page = paginate(request, account_selectors.grants_in_force())
-    return render(request, "portal/grant_list.html", {"page": page, "form": form})
+    awaiting = list(account_selectors.staff_awaiting_activation()[:50])
+    return render(
+        request, "portal/grant_list.html", {"page": page, "form": form, "awaiting": awaiting}
+    )
 
 
 @admin_required(Role.SECURITY_ADMIN)
