@@ -5,12 +5,13 @@ scope, tells the uploader, and deletes the file."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as dj_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core import idnumber
 from dangjian.interchange import importing
@@ -95,3 +96,23 @@ def test_a_small_upload_stays_in_the_request(client, tree, users, settings):
     assert resp.status_code == 302
     assert resp["Location"] == reverse("interchange:upload", args=["members"])
     assert not ImportJob.objects.exists()
+
+
+def test_a_job_no_worker_took_has_its_file_deleted_after_a_day(tree, users):
+    job = ImportJob.objects.create(
+        user=users["branch_worker"],
+        kind="members",
+        title="导入党员名册",
+        file_name="r.xlsx",
+        path="imports/stale.xlsx",
+        sha256="0" * 64,
+    )
+    stored = Path(dj_settings.MEDIA_ROOT) / "imports" / "stale.xlsx"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(_xlsx([HEADER, _row("J1", 601)]))
+    assert importing.import_jobs_clean() == 0  # younger than a day
+    assert importing.import_jobs_clean(timezone.now() + timedelta(days=2)) == 1
+    job.refresh_from_db()
+    assert not stored.exists()
+    assert job.status == ImportStatus.FAILED
+    assert job.path == ""

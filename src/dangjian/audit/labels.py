@@ -62,6 +62,7 @@ FIELDS: dict[str, str] = {
     "fee_paid_through": "党费交至",
     "field": "字段",
     "fields": "字段",
+    "file": "文件",
     "files": "附件",
     "filters": "筛选条件",
     "columns": "导出的列",
@@ -195,7 +196,6 @@ VALUES: dict[str, str] = {
     "success": "成功",
     "failure": "失败",
     "denied": "拒绝",
-    "file": "文件",
     "id_number": "身份证号",
     "phone": "手机号",
 }

@@ -179,6 +179,14 @@ INVENTORY: tuple[PersonalField, ...] = (
         "带密钥的校验链与外部签名封存；内容不含身份证号、手机号明文",
     ),
     PersonalField(
+        "interchange.ImportJob",
+        ("user", "file_name", "path", "issues"),
+        "后台导入任务及上传人",
+        "检查并写入上传的名册或交费记录",
+        DUTY,
+        "上传的文件在任务结束时删除（未处理的一天后删除）；记录随审计保存",
+    ),
+    PersonalField(
         "interchange.ExportJob",
         ("user", "query"),
         "导出任务及导出人",

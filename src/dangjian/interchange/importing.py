@@ -10,6 +10,7 @@ import io
 import re
 import uuid
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,21 @@ def import_job_run(job_id: int) -> ImportJob:
     full.unlink(missing_ok=True)
     job.refresh_from_db()
     return job
+
+
+def import_jobs_clean(now: Any = None) -> int:
+    """A job no worker took within a day (the worker was down): its file is deleted — it holds
+    personal data — and the job marked failed, so the uploader knows to upload again."""
+    cutoff = (now or timezone.now()) - timedelta(days=1)
+    stale = list(
+        ImportJob.objects.filter(created_at__lt=cutoff).exclude(path="").values_list("pk", "path")
+    )
+    for _pk, path in stale:
+        (Path(settings.MEDIA_ROOT) / path).unlink(missing_ok=True)
+    ImportJob.objects.filter(pk__in=[pk for pk, _ in stale]).update(
+        path="",
+        status=ImportStatus.FAILED,
+        error="后台任务超过一天未处理，文件已删除，请重新上传",
+        finished_at=now or timezone.now(),
+    )
+    return len(stale)
