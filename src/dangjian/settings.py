@@ -244,6 +244,7 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.transfers",
     "dangjian.learning",
+    "dangjian.assistant",
     "dangjian.portal",
     "dangjian.demo",
     "dangjian.web",

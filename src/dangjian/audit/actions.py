@@ -141,6 +141,8 @@ for _action, _label in [
     ("interchange.import", "导入数据包"),
     ("interchange.import_job", "后台导入"),
     ("accounts.activation_slip2", "打印激活单第二联"),
+    ("assistant.document_load", "载入知识库文档"),
+    ("assistant.rules_index", "收录监测规则"),
     ("interchange.export", "导出数据包"),
     ("demo.seed", "生成演示数据"),
     ("audit.view", "查阅审计日志"),

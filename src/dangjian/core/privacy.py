@@ -179,6 +179,14 @@ INVENTORY: tuple[PersonalField, ...] = (
         "带密钥的校验链与外部签名封存；内容不含身份证号、手机号明文",
     ),
     PersonalField(
+        "assistant.Document",
+        ("created_by",),
+        "知识库文档的载入人",
+        "留痕",
+        DUTY,
+        "随文档保存",
+    ),
+    PersonalField(
         "interchange.ImportJob",
         ("user", "file_name", "path", "issues"),
         "后台导入任务及上传人",
@@ -707,6 +715,8 @@ INVENTORY: tuple[PersonalField, ...] = (
 NOT_PERSONAL: dict[str, str] = {
     "orgs.Organization.name": "组织名称",
     "orgs.Unit.name": "单位名称",
+    "assistant.Document.issuer": "发文机关",
+    "assistant.Document.source_name": "文档的文件名",
     "orgs.OrgRequest.proposed_name": "拟成立组织名称",
     "supervision.Attachment.name": "文件名",
     "meetings.Attachment.name": "文件名",

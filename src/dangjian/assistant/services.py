@@ -1,0 +1,210 @@
+"""Writes of the knowledge base: load a document (a new version supersedes the one in force), keep
+the FAQ, index the rule pack's rules. Each one transaction with its audit event; the index follows
+through its state token."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.accounts import policy
+from dangjian.accounts.types import Actor
+from dangjian.audit.services import audit_record
+from dangjian.core.errors import DomainError, NotVisible
+
+from . import index, split, text
+from .extract import extract
+from .models import DocKind, Document, Piece
+
+ROOT_PATH_LEN = 4  # a root organization's materialized path (treebeard's step)
+TITLE_LINE = re.compile(r"^\s*(?:#\s*)?(.{4,80})$")
+
+
+@dataclass
+class Meta:
+    title: str = ""
+    issuer: str = ""
+    issued_on: date | None = None
+    version: str = ""
+    kind: str = ""
+    key: str = ""
+
+
+def _may_load(actor: Actor, organization: Any) -> None:
+    """A committee loads for its subtree; only staff of a root organization (the city) load for
+    everyone."""
+    if actor is None:
+        return  # the command line, the demo
+    if organization is None:
+        if not any(len(p) <= ROOT_PATH_LEN for p in policy.roots(actor, "change")):
+            raise NotVisible()
+    elif not policy.can(actor, "change", organization):
+        raise NotVisible()
+
+
+def _front_matter(raw: str) -> tuple[Meta, str]:
+    """Optional metadata lines at the top of a text document:
+    标题：…, 发文机关：…, 日期：…, 版本：…"""
+    meta = Meta()
+    lines = raw.splitlines()
+    keys = {"标题": "title", "发文机关": "issuer", "日期": "issued_on", "版本": "version"}
+    used = 0
+    for line in lines[:8]:
+        m = re.match(r"^\s*(标题|发文机关|日期|版本)[:：]\s*(.+?)\s*$", line)
+        if not m:
+            if line.strip():
+                break
+            used += 1
+            continue
+        used += 1
+        field = keys[m.group(1)]
+        if field == "issued_on":
+            try:
+                meta.issued_on = date.fromisoformat(m.group(2))
+            except ValueError as exc:
+                raise DomainError("bad_date", f"日期“{m.group(2)}”应写作 2024-01-31") from exc
+        else:
+            setattr(meta, field, m.group(2))
+    return meta, "\n".join(lines[used:])
+
+
+def _title_of(name: str, body: str) -> str:
+    for line in body.splitlines():
+        if line.strip():
+            m = TITLE_LINE.match(line.strip())
+            return (m.group(1) if m else Path(name).stem)[:200]
+    return Path(name).stem[:200]
+
+
+def document_load(
+    *, actor: Actor, name: str, data: bytes, meta: Meta | None = None, organization: Any = None
+) -> Document:
+    """Load one document: extract its text, split it, segment it, supersede the version in force
+    with the same key in the same scope. DomainError with the reason when it cannot be loaded."""
+    _may_load(actor, organization)
+    raw = extract(name, data)
+    front, body = _front_matter(raw)
+    meta = meta or Meta()
+    title = meta.title or front.title or _title_of(name, body)
+    pieces = split.split(body)
+    if not pieces:
+        raise DomainError("empty", f"“{name}”没有可用的文字")
+    kind = meta.kind or (
+        DocKind.REGULATION if split.looks_like_regulation(body) else DocKind.EXPLANATION
+    )
+    key = (meta.key or title).strip()[:200]
+    tokenized = [text.tokens(f"{p.heading} {p.article} {p.text}") for p in pieces]
+    with transaction.atomic(durable=True):
+        older = list(
+            Document.objects.select_for_update().filter(
+                key=key, organization=organization, in_force=True
+            )
+        )
+        doc = Document.objects.create(
+            key=key,
+            title=title[:200],
+            issuer=(meta.issuer or front.issuer)[:100],
+            issued_on=meta.issued_on or front.issued_on,
+            version=(meta.version or front.version)[:40],
+            kind=kind,
+            organization=organization,
+            source_name=name[:200],
+            sha256=hashlib.sha256(data).hexdigest(),
+            text=body,
+            created_by=actor if actor is not None else None,
+        )
+        Piece.objects.bulk_create(
+            [
+                Piece(
+                    document=doc,
+                    ordinal=i,
+                    heading=p.heading[:200],
+                    article=p.article[:40],
+                    text=p.text,
+                    tokens=" ".join(t),
+                )
+                for i, (p, t) in enumerate(zip(pieces, tokenized, strict=True))
+            ],
+            batch_size=500,
+        )
+        Document.objects.filter(pk__in=[d.pk for d in older]).update(
+            in_force=False, superseded_by=doc
+        )
+        audit_record(
+            actor=actor,
+            action="assistant.document_load",
+            obj=doc,
+            organization=organization,
+            data={
+                "file": name[:200],
+                "pieces": len(pieces),
+                "superseded": [d.pk for d in older],
+                "sha256": doc.sha256,
+            },
+        )
+        index.bump()
+    return doc
+
+
+def rules_index(*, actor: Actor, rules: list[dict[str, str]]) -> Document:
+    """The rule pack's rules as one document, a piece per rule (its id as the article): what the
+    rule expects, what to do, and its citation. Replaces the previous version."""
+    lines = [
+        f"{r['id']} {r['title']}。{r['expects']} 怎么办：{r['action']} 依据：{r['citation']}"
+        for r in rules
+    ]
+    with transaction.atomic(durable=True):
+        Document.objects.filter(kind=DocKind.RULE, in_force=True).update(in_force=False)
+        doc = Document.objects.create(
+            key="监测规则",
+            title="监测预警规则说明",
+            issuer="本平台",
+            kind=DocKind.RULE,
+            text="\n".join(lines),
+            source_name="rule pack",
+        )
+        Piece.objects.bulk_create(
+            [
+                Piece(
+                    document=doc,
+                    ordinal=i,
+                    heading=r["title"][:200],
+                    article=r["id"][:40],
+                    text=line,
+                    tokens=" ".join(text.tokens(line)),
+                )
+                for i, (r, line) in enumerate(zip(rules, lines, strict=True))
+            ],
+            batch_size=500,
+        )
+        audit_record(
+            actor=actor,
+            action="assistant.rules_index",
+            obj=doc,
+            data={"pieces": len(rules)},
+        )
+        index.bump()
+    return doc
+
+
+def registry_rules() -> list[dict[str, str]]:
+    """The monitoring rules as the engine registers them (their Chinese names, what each
+    expects, what to do, the citation)."""
+    from dangjian.compliance.engine import REGISTRY  # noqa: PLC0415 - filled when apps are ready
+
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "expects": r.expects,
+            "action": r.action,
+            "citation": str(r.citation),
+        }
+        for _, r in sorted(REGISTRY.items())
+    ]
