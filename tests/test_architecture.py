@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("orgs", "members"),
     ("compliance",),
     ("notify", "supervision", "fees", "meetings", "recruitment", "transfers", "learning"),
-    ("interchange", "portal"),
+    ("interchange", "portal", "assistant"),
     ("demo",),
     ("settings", "urls", "wsgi", "cli", "__init__"),
 ]

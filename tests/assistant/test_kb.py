@@ -65,7 +65,7 @@ def test_an_answer_cites_the_article_and_never_invents(settings, tmp_path):
     nothing = ask(None, "航天员怎么选拔")
     assert nothing.kind == "refused"
     assert nothing.citations == []
-    assert "转给所在党支部" in nothing.answer
+    assert "向所在党支部咨询" in nothing.answer
     assert ask(None, "明天天气怎么样").kind == "refused"
 
 

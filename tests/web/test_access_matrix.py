@@ -136,6 +136,28 @@ MATRIX = {
         "",
         {**dict.fromkeys(ROLES, 403), "anonymous": 302, "audit_admin": 200},
     ),
+    "assistant:ask": (
+        lambda t: [],
+        "",
+        {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    ),
+    "assistant:piece": (
+        lambda t: [_kb_piece(t)],
+        "",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": 302,
+            "member": 200,
+            "branch_worker": 200,
+            "committee_staff": 200,
+            "supervisor": 200,
+        },
+    ),
+    "assistant:documents": (
+        lambda t: [],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=200),
+    ),
     "interchange:import_job": (
         lambda t: [_import_job(t)],
         "",
@@ -1035,6 +1057,18 @@ def _export_job(t):
     return ExportJob.objects.create(
         user=User.objects.get(username="staff_da"), name="members", title="党员花名册"
     ).pk
+
+
+def _kb_piece(t):
+    from dangjian.assistant import services
+
+    doc = services.document_load(
+        actor=None,
+        name="a.txt",
+        data="甲区规定\n甲区党员每月参加一次主题党日活动。".encode(),
+        organization=t.district_a,
+    )
+    return doc.pieces.first().pk
 
 
 def _import_job(t):

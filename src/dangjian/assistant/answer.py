@@ -17,13 +17,11 @@ from .models import DocKind, Piece
 MAX_QUESTION = 500
 # the share of the question's meaning (its terms weighted by how rare they are) that the best
 # piece must contain; below it nothing counts as found. Calibrated on tests/assistant/questions.yaml
-MIN_COVERAGE = 0.55
+MIN_COVERAGE = 0.35
 CITATIONS = 3
-RULE_WEIGHT = 0.85  # a monitoring rule's note ranks below an explanation of the same matter
+RULE_WEIGHT = 0.7  # a monitoring rule's note ranks below an explanation of the same matter
 ANSWER_CHARS = 240
-NOT_FOUND = (
-    "知识库里没有找到能回答这个问题的内容。可以换个说法再问，或者把问题作为意见建议转给所在党支部。"
-)
+NOT_FOUND = "知识库里没有找到能回答这个问题的内容。可以换个说法再问，或者向所在党支部咨询。"
 OFF_TOPIC = "我是党建助手，只能回答党务、党费、组织生活、学习教育等方面的问题。"
 
 
@@ -37,6 +35,7 @@ class Citation:
     version: str = ""
     note: str = ""  # e.g. the version in force since when, and what applied before
     url: str = ""
+    section: str = ""  # the headings above the piece
 
 
 @dataclass
@@ -65,7 +64,7 @@ class Answer:
         return asdict(self)
 
 
-def _visible_paths(user: Any) -> list[str] | None:
+def visible_paths(user: Any) -> list[str] | None:
     """The organization paths the user belongs to or works on; None = everything (no user)."""
     if user is None:
         return None
@@ -123,7 +122,7 @@ def knowledge(user: Any, question: str) -> Answer:
     pieces = Piece.objects.select_related("document__organization").in_bulk(
         [pid for pid, _ in hits]
     )
-    paths = _visible_paths(user)
+    paths = visible_paths(user)
     ranked = sorted(
         (
             (pieces[pid], score * (RULE_WEIGHT if pieces[pid].document.kind == DocKind.RULE else 1))
@@ -148,6 +147,7 @@ def knowledge(user: Any, question: str) -> Answer:
             excerpt=_trim(p.text, wanted),
             score=score,
             piece=p.pk,
+            section=p.heading,
             version=p.document.version,
             note=_note(p),
         )

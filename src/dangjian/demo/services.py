@@ -13,6 +13,7 @@ from dangjian.accounts import services as account_services
 from dangjian.accounts.constants import Role
 from dangjian.accounts.models import User
 from dangjian.accounts.types import Actor
+from dangjian.assistant import services as assistant_services
 from dangjian.audit.services import audit_record
 from dangjian.interchange.importer import ImportResult, import_tables
 from dangjian.members import services as member_services
@@ -49,6 +50,7 @@ def seed_city(
     plant_mobile(today=today, seed=seed, rate=plant_rate, truth=truth)
 
     plant_learning(today=today)
+    load_knowledge_base()
     if truth_path:
         Path(truth_path).write_text(
             "".join(
@@ -72,6 +74,21 @@ def seed_city(
             },
         )
     return result
+
+
+KB = Path(__file__).parent / "kb"
+
+
+def load_knowledge_base() -> int:
+    """The assistant's demo knowledge base: the project's own plain-language explanations (fee
+    bands, recruitment steps, transfers, study hours; no regulation text is shipped) and the rule
+    pack's rules. Returns the documents loaded."""
+    docs = [
+        assistant_services.document_load(actor=None, name=f.name, data=f.read_bytes())
+        for f in sorted(KB.glob("*.md"))
+    ]
+    assistant_services.rules_index(actor=None, rules=assistant_services.registry_rules())
+    return len(docs) + 1
 
 
 @dataclass

@@ -1,0 +1,108 @@
+"""The assistant's pages: ask (a member on the phone, staff in the frame — the same service as
+`dangjian ask`), read a cited article, and the staff's knowledge-base list with its upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from dangjian.accounts import policy
+from dangjian.core.errors import DomainError, NotVisible
+from dangjian.web.access import AuthedRequest, signed_in, staff_required
+from dangjian.web.paging import paginate
+
+from . import selectors, services
+from .answer import ask
+from .forms import AskForm, DocumentForm
+from .models import DocKind
+
+CITY_ONLY = "只有市级党委可以载入全平台适用的文档；请选择您管理的党委"
+EXAMPLES = [
+    "我这个月党费交了吗",
+    "在职党员党费按什么比例交",
+    "预备期多长",
+    "组织关系介绍信有效期多久",
+    "党员一年要学习多少学时",
+]
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def ask_view(request: AuthedRequest) -> HttpResponse:
+    data = request.POST or ({"question": request.GET["q"]} if request.GET.get("q") else None)
+    form = AskForm(data)
+    result = None
+    if data is not None and form.is_valid():
+        try:
+            result = ask(request.user, form.cleaned_data["question"])
+        except DomainError as exc:
+            form.add_error("question", exc.message)
+    member = bool(getattr(request.user, "member_id", None))
+    template = "assistant/ask_member.html" if member else "assistant/ask.html"
+    return render(request, template, {"form": form, "result": result, "examples": EXAMPLES})
+
+
+@signed_in
+@require_http_methods(["GET"])
+def piece_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        piece, around = selectors.piece_get(request.user, pk)
+    except NotVisible as exc:
+        raise Http404(str(exc)) from exc
+    member = bool(getattr(request.user, "member_id", None))
+    template = "assistant/piece_member.html" if member else "assistant/piece.html"
+    return render(request, template, {"piece": piece, "around": around, "doc": piece.document})
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def documents_view(request: AuthedRequest) -> HttpResponse:
+    orgs = policy.visible_to(request.user, "change").filter(kind="committee")
+    form = DocumentForm(request.POST or None, request.FILES or None, orgs=orgs)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        upload: Any = d["file"]
+        try:
+            doc = services.document_load(
+                actor=request.user,
+                name=upload.name,
+                data=upload.read(),
+                meta=services.Meta(
+                    title=d["title"],
+                    issuer=d["issuer"],
+                    issued_on=d["issued_on"],
+                    version=d["version"],
+                ),
+                organization=d["organization"],
+            )
+        except NotVisible:
+            form.add_error("organization", CITY_ONLY)
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(
+                request, f"已载入《{doc.title}》，共{doc.pieces.count()}段，可以提问了。"
+            )
+            return redirect("assistant:documents")
+    kind = request.GET.get("kind", "")
+    q = request.GET.get("q", "").strip()
+    all_versions = request.GET.get("versions") == "all"
+    page = paginate(
+        request, selectors.documents_for(request.user, kind=kind, q=q, all_versions=all_versions)
+    )
+    return render(
+        request,
+        "assistant/documents.html",
+        {
+            "page": page,
+            "form": form,
+            "kinds": DocKind.choices,
+            "kind": kind,
+            "q": q,
+            "all_versions": all_versions,
+        },
+    )

@@ -1,0 +1,49 @@
+"""党建助手 on a phone (issue 17): a member types a question, reads the cited answer, opens the
+cited article, and asks about their own record; the page fits 390 px, also in 长辈模式."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dangjian.assistant import services
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+DEMO = Path(__file__).resolve().parents[2] / "src" / "dangjian" / "demo" / "kb"
+
+
+def test_member_asks_by_typing_and_opens_the_citation(
+    browser, live_server, tree, users, shot, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    for f in sorted(DEMO.glob("*.md")):
+        services.document_load(actor=None, name=f.name, data=f.read_bytes())
+    base = live_server.url
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = phone.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("用户名").fill("member1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("text=您好")
+    page.get_by_role("link", name="党建助手（问政策、查本人记录）").click()
+    page.get_by_label("您的问题").fill("组织关系介绍信的有效期是多久？")
+    page.get_by_role("button", name="提问").click()
+    page.wait_for_selector("#answer")
+    assert "最长不超过六个月" in page.inner_text("#answer")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "99-assistant-answer")
+    page.locator(".citations a").first.click()
+    page.wait_for_selector(".piece-current")
+    assert "本平台默认三个月" in page.inner_text(".piece-current")
+    shot(page, "100-assistant-citation")
+    page.get_by_role("link", name="返回助手").click()
+    page.get_by_label("您的问题").fill("我今年学习了多少学时")
+    page.get_by_role("button", name="提问").click()
+    page.wait_for_selector("text=查询本人记录")
+    page.locator("#elderToggle").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "101-assistant-record-elder")
+    phone.close()
