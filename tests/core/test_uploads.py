@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,29 @@ def xlsx() -> bytes:
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
+
+def pdf_object_stream(payload: bytes) -> bytes:
+    """A PDF 1.5 whose catalog sits compressed in an object stream (/ObjStm, FlateDecode)."""
+    body = zlib.compress(payload)
+    head = b"1 0 obj<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length %d>>stream\n" % len(body)
+    return b"%PDF-1.5\n" + head + body + b"\nendstream\nendobj\ntrailer<</Root 2 0 R>>\n%%EOF\n"
+
+
+def reportlab_pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pageCompression=1)
+    c.drawString(72, 720, "Minutes of the branch meeting")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 GOOD = [
     ("通知.pdf", PDF, "pdf"),
+    ("压缩流.pdf", pdf_object_stream(b"2 0 <</Type/Catalog/Pages 3 0 R>>"), "pdf"),
+    ("会议记录.pdf", reportlab_pdf(), "pdf"),
     ("现场.png", png(), "png"),
     ("现场.JPG", jpeg(), "jpeg"),
     ("整改报告.docx", ooxml(), "docx"),
@@ -157,6 +179,11 @@ BAD = [
         )
         for i, name in enumerate([b"/J#61vaScript", b"/L#61unch", b"/Open#41ction"])
     ],
+    (
+        "对象流.pdf",
+        pdf_object_stream(b"2 0 <</Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>"),
+        "active_content",
+    ),
     ("网页.pdf", PDF + b"%<html><body><img src=x onerror=alert(1)></body></html>\n", "polyglot"),
     ("网页.png", png_with_text(b"<img src=x onerror=alert(1)>"), "polyglot"),
     ("长文本.txt", b"a" * 9000 + b"<script>alert(1)</script>", "active_content"),

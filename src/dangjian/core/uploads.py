@@ -89,11 +89,42 @@ HTML_IN_BINARY = re.compile(
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+PDF_INFLATE_MAX = 50 * 1024 * 1024  # all the file's streams inflated, at most (a bomb stops here)
+
+
+def _pdf_object_streams(data: bytes) -> bytes:
+    """The file's Flate-compressed streams inflated: PDF 1.5 object streams (/ObjStm) hide
+    dictionaries — an /OpenAction or /JavaScript among them — from a scan of the raw bytes."""
+    out: list[bytes] = []
+    budget = PDF_INFLATE_MAX
+    for m in PDF_STREAM.finditer(data):
+        d = zlib.decompressobj()
+        try:
+            chunk = d.decompress(m.group(1), budget)
+        except zlib.error:
+            continue  # not Flate (an image, a font in another filter): nothing to scan
+        budget -= len(chunk)
+        out.append(chunk)
+        if budget <= 0:
+            break
+    return b"\n".join(out)
+
+
 def _pdf_names(data: bytes) -> set[bytes]:
     def decode(name: bytes) -> bytes:
         return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name)
 
     return {decode(m.group(1)) for m in PDF_NAME.finditer(data)}
+
+
+def pdf_is_active(data: bytes) -> bool:
+    """Whether a PDF names anything that runs or launches, in its raw bytes or inside its
+    compressed streams (hex-escaped names decoded)."""
+    if any(m in data for m in PDF_ACTIVE) or _pdf_names(data) & PDF_ACTIVE_NAMES:
+        return True
+    inflated = _pdf_object_streams(data)
+    return bool(_pdf_names(inflated) & PDF_ACTIVE_NAMES)
 
 
 @dataclass(frozen=True)
@@ -235,7 +266,7 @@ def validate(
                 "polyglot", f"“{name}”内含其他格式的数据（疑似伪装文件），已拒绝", field=field
             )
     elif kind == "pdf":
-        if any(m in data for m in PDF_ACTIVE) or _pdf_names(data) & PDF_ACTIVE_NAMES:
+        if pdf_is_active(data):
             raise DomainError("active_content", f"“{name}”含有脚本或嵌入文件，已拒绝", field=field)
         if b"PK\x03\x04" in data or b"MZ\x90\x00" in data or HTML_IN_BINARY.search(data):
             raise DomainError(
