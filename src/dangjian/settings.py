@@ -47,6 +47,16 @@ Keys and HTTP:
                                           5424 lines: tcp://host:514 or tls://host:6514 (unset:
                                           not sent)
   DANGJIAN_SYSLOG_CA                      the CA file verifying a tls:// collector (system CAs)
+  DANGJIAN_LLM_URL                        the assistant's chat model, an OpenAI-compatible server on
+                                          your network (http://host:8001/v1); unset = answers are
+                                          the retrieved passages themselves
+  DANGJIAN_LLM_MODEL                      the chat model's name (default)
+  DANGJIAN_EMBED_URL                      an embeddings server (http://host:8002/v1) for hybrid
+                                          ranking; unset = BM25 only
+  DANGJIAN_EMBED_MODEL                    the embeddings model's name (default)
+  DANGJIAN_MODEL_KEY                      a bearer token the model servers want (none)
+  DANGJIAN_MODEL_TIMEOUT                  seconds before a model call is given up and the answer
+                                          made without it (8)
   DANGJIAN_IMPORT_JOB_ROWS                an upload (roster, payments) of more rows than this is
                                           checked and written by a worker, with a progress page,
                                           instead of in the web request (5000)
@@ -419,6 +429,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_JOB_ROWS = int(os.environ.get("DANGJIAN_IMPORT_JOB_ROWS", "5000"))
+# the assistant's optional model servers (OpenAI-compatible, self-hosted; assistant/endpoints.py)
+LLM_URL = os.environ.get("DANGJIAN_LLM_URL", "")
+LLM_MODEL = os.environ.get("DANGJIAN_LLM_MODEL", "default")
+EMBED_URL = os.environ.get("DANGJIAN_EMBED_URL", "")
+EMBED_MODEL = os.environ.get("DANGJIAN_EMBED_MODEL", "default")
+MODEL_KEY = os.environ.get("DANGJIAN_MODEL_KEY", "")
+MODEL_TIMEOUT = float(os.environ.get("DANGJIAN_MODEL_TIMEOUT", "8"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

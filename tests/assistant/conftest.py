@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from dangjian.assistant import services
+from tests.assistant.fake_models import model_server  # noqa: F401 - a fixture for the tests here
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "dangjian" / "demo" / "kb"
 

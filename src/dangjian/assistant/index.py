@@ -29,6 +29,8 @@ class Loaded:
     token: str
     ids: np.ndarray  # piece id of each row of the matrix
     retriever: bm25s.BM25 | None
+    vector_ids: np.ndarray | None = None  # pieces with an embedding, and their unit vectors
+    vectors: np.ndarray | None = None
 
 
 _current: Loaded | None = None
@@ -60,17 +62,39 @@ def _build(token: str) -> Loaded:
         return Loaded(token, ids, None)
     retriever = bm25s.BM25()
     retriever.index([r[1].split(" ") for r in rows], show_progress=False)
+    vector_ids, vectors = _vectors()
     target = _dir()
     tmp = target.with_name(f"kb-index.{uuid.uuid4().hex}.tmp")
     retriever.save(str(tmp))
     np.save(tmp / "ids.npy", ids)
+    if vectors is not None and vector_ids is not None:
+        np.save(tmp / "vector_ids.npy", vector_ids)
+        np.save(tmp / "vectors.npy", vectors)
     (tmp / "state.json").write_text(json.dumps({"token": token}))
     old = target.with_name(f"kb-index.{uuid.uuid4().hex}.old")
     if target.exists():
         target.rename(old)
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    return Loaded(token, ids, retriever)
+    return Loaded(token, ids, retriever, vector_ids, vectors)
+
+
+def _vectors() -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The in-force pieces' embeddings as unit vectors (None when no piece has one)."""
+    rows = [
+        (pk, bytes(v or b""))
+        for pk, v in Piece.objects.filter(document__in_force=True, vector__isnull=False)
+        .order_by("id")
+        .values_list("id", "vector")
+        .iterator(chunk_size=2000)
+    ]
+    if not rows:
+        return None, None
+    dim = len(rows[0][1]) // 4
+    rows = [r for r in rows if len(r[1]) == dim * 4]  # a model changed mid-way: keep one size
+    matrix = np.frombuffer(b"".join(v for _, v in rows), dtype=np.float32).reshape(-1, dim)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.array([pk for pk, _ in rows], dtype=np.int64), matrix / np.maximum(norms, 1e-9)
 
 
 def _load_disk(token: str) -> Loaded | None:
@@ -79,7 +103,14 @@ def _load_disk(token: str) -> Loaded | None:
         saved = json.loads((target / "state.json").read_text())
         if saved.get("token") != token:
             return None
-        return Loaded(token, np.load(target / "ids.npy"), bm25s.BM25.load(str(target)))
+        vids = target / "vector_ids.npy"
+        return Loaded(
+            token,
+            np.load(target / "ids.npy"),
+            bm25s.BM25.load(str(target)),
+            np.load(vids) if vids.exists() else None,
+            np.load(target / "vectors.npy") if vids.exists() else None,
+        )
     except (OSError, ValueError, KeyError):
         return None
 
@@ -108,6 +139,31 @@ def search(query_tokens: list[str], k: int = 30) -> list[tuple[int, float]]:
     return [
         (int(loaded.ids[d]), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
     ]
+
+
+def nearest(query_vector: list[float], k: int = 30) -> list[tuple[int, float]]:
+    """(piece id, cosine similarity) best first, from the pieces' embeddings."""
+    loaded = current()
+    if loaded.vectors is None or loaded.vector_ids is None:
+        return []
+    q = np.asarray(query_vector, dtype=np.float32)
+    if q.shape[0] != loaded.vectors.shape[1]:
+        return []
+    q = q / max(float(np.linalg.norm(q)), 1e-9)
+    sims = loaded.vectors @ q
+    k = min(k, len(sims))
+    top = np.argpartition(-sims, k - 1)[:k]
+    top = top[np.argsort(-sims[top])]
+    return [(int(loaded.vector_ids[i]), float(sims[i])) for i in top]
+
+
+def fuse(*rankings: list[tuple[int, float]], k: int = 60) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of several rankings of piece ids."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (pid, _score) in enumerate(ranking, 1):
+            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda x: -x[1])
 
 
 def idf(query_tokens: list[str]) -> dict[str, float]:

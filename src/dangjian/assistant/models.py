@@ -69,6 +69,8 @@ class Piece(models.Model):
     article = models.CharField("条目", max_length=40, blank=True)
     text = models.TextField("内容")
     tokens = models.TextField(blank=True)
+    # its embedding (float32), when the deployment has an embeddings server (hybrid ranking)
+    vector = models.BinaryField(null=True, blank=True)
 
     class Meta:
         verbose_name = "知识片段"

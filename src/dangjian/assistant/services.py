@@ -5,12 +5,14 @@ through its state token."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 
 from dangjian.accounts import policy
@@ -18,11 +20,12 @@ from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 
-from . import index, split, text
+from . import endpoints, index, split, text
 from .extract import extract
 from .models import DocKind, Document, Piece
 
 ROOT_PATH_LEN = 4  # a root organization's materialized path (treebeard's step)
+logger = logging.getLogger(__name__)
 TITLE_LINE = re.compile(r"^\s*(?:#\s*)?(.{4,80})$")
 
 
@@ -100,6 +103,7 @@ def document_load(
     )
     key = (meta.key or title).strip()[:200]
     tokenized = [text.tokens(f"{p.heading} {p.article} {p.text}") for p in pieces]
+    vectors = _vectors([f"{p.heading} {p.article} {p.text}"[:2000] for p in pieces])
     with transaction.atomic(durable=True):
         older = list(
             Document.objects.select_for_update().filter(
@@ -128,8 +132,9 @@ def document_load(
                     article=p.article[:40],
                     text=p.text,
                     tokens=" ".join(t),
+                    vector=v,
                 )
-                for i, (p, t) in enumerate(zip(pieces, tokenized, strict=True))
+                for i, (p, t, v) in enumerate(zip(pieces, tokenized, vectors, strict=True))
             ],
             batch_size=500,
         )
@@ -150,6 +155,22 @@ def document_load(
         )
         index.bump()
     return doc
+
+
+def _vectors(texts: list[str], batch: int = 64) -> list[bytes | None]:
+    """The pieces' embeddings from the configured server, float32 bytes; None each when there is
+    no server or it fails (the piece is still found by BM25)."""
+    if not endpoints.embed_configured():
+        return [None] * len(texts)
+    out: list[bytes | None] = []
+    try:
+        for i in range(0, len(texts), batch):
+            rows = endpoints.embed(texts[i : i + batch])
+            out += [np.asarray(r, dtype=np.float32).tobytes() for r in rows]
+    except endpoints.EndpointError as exc:
+        logger.warning("embeddings server unavailable, pieces kept without vectors: %s", exc)
+        return [None] * len(texts)
+    return out
 
 
 def rules_index(*, actor: Actor, rules: list[dict[str, str]]) -> Document:
