@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dangjian.assistant import services
+from dangjian.assistant.models import Opinion
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,4 +47,25 @@ def test_member_asks_by_typing_and_opens_the_citation(
     page.locator("#elderToggle").check()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "101-assistant-record-elder")
+    page.locator("#elderToggle").uncheck()
+    # an opinion, through the assistant, to the branch; later the branch's reply
+    page.get_by_label("您的问题").fill("我想提个建议：主题党日能不能放在周末")
+    page.get_by_role("button", name="提问").click()
+    page.get_by_role("link", name="提意见建议").click()
+    assert "主题党日能不能放在周末" in page.get_by_label("意见建议").input_value()
+    page.get_by_label("类别").select_option("life")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_selector("text=答复后会通知您")
+    shot(page, "102-opinion-sent")
+    op = Opinion.objects.get()
+    services.opinion_reply(
+        actor=users["branch_worker"], opinion=op, text_="已采纳，下月起主题党日安排在周六上午。"
+    )
+    page.reload()
+    page.wait_for_selector("text=已采纳，下月起主题党日安排在周六上午")
+    page.get_by_label("满意度").select_option("5")
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_selector("text=谢谢您的评价")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "103-opinion-replied-rated")
     phone.close()

@@ -301,6 +301,42 @@ def _correction_decide(tree, users, act):
     return {"member1"}
 
 
+def _opinion(users, **kw):
+    from dangjian.assistant import services as assistant_services
+
+    return assistant_services.opinion_submit(
+        actor=users["member"], topic="life", text_="建议主题党日安排在周末。", **kw
+    )
+
+
+@scenario("assistant.opinion_submit")
+def _opinion_submit(tree, users, act):
+    act(lambda: _opinion(users))
+    return {"worker_a1"}
+
+
+@scenario("assistant.opinion_reply")
+def _opinion_reply(tree, users, act):
+    from dangjian.assistant import services as assistant_services
+
+    op = _opinion(users)
+    act(
+        lambda: assistant_services.opinion_reply(
+            actor=users["branch_worker"], opinion=op, text_="已采纳，下月起安排在周六。"
+        )
+    )
+    return {"member1"}
+
+
+@scenario("assistant.opinion_forward")
+def _opinion_forward(tree, users, act):
+    from dangjian.assistant import services as assistant_services
+
+    op = _opinion(users)
+    act(lambda: assistant_services.opinion_forward(actor=users["branch_worker"], opinion=op))
+    return {"member1", "staff_da"}
+
+
 def test_every_hand_over_has_a_scenario() -> None:
     assert sorted(HANDOVERS) == sorted(SCENARIOS)
 

@@ -158,6 +158,24 @@ MATRIX = {
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=200),
     ),
+    "assistant:opinions": (
+        lambda t: [],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=200),
+    ),
+    "assistant:opinion": (
+        lambda t: [_opinion(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "assistant:opinion_photo": (
+        lambda t: [_opinion(t), 999999],
+        "",
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302},
+    ),
+    "assistant:my_opinions": ((lambda t: []), "", MEMBER_ONLY),
+    "assistant:my_opinion": ((lambda t: [_opinion(t)]), "", MEMBER_ONLY),
+    "assistant:opinion_new": ((lambda t: []), "", MEMBER_ONLY),
     "interchange:import_job": (
         lambda t: [_import_job(t)],
         "",
@@ -1059,16 +1077,26 @@ def _export_job(t):
     ).pk
 
 
-def _kb_piece(t):
-    from dangjian.assistant import services
+def _opinion(t):
+    from dangjian.assistant.models import Opinion
 
-    doc = services.document_load(
-        actor=None,
-        name="a.txt",
-        data="甲区规定\n甲区党员每月参加一次主题党日活动。".encode(),
-        organization=t.district_a,
+    return Opinion.objects.get_or_create(
+        member=t.members["A1-2"],
+        organization=t.branch_a1,
+        topic="life",
+        text="建议主题党日放在周末。",
+    )[0].pk
+
+
+def _kb_piece(t):
+    from dangjian.assistant.models import Document, Piece
+
+    doc = Document.objects.create(
+        key="甲区规定", title="甲区规定", kind="explanation", organization=t.district_a
     )
-    return doc.pieces.first().pk
+    return Piece.objects.create(
+        document=doc, ordinal=0, text="甲区党员每月参加一次主题党日活动。", tokens="甲区 党员"
+    ).pk
 
 
 def _import_job(t):

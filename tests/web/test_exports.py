@@ -103,6 +103,8 @@ def _params(t):  # export name → (role, query)
         "users": ("system_admin", {}),
         "grants": ("security_admin", {}),
         "member_accounts": ("committee_staff", {"org": da}),
+        "kb_documents": ("committee_staff", {}),
+        "opinions": ("committee_staff", {}),
     }
 
 

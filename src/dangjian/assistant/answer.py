@@ -10,6 +10,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.urls import reverse
+from django.utils.http import urlencode
+
 from dangjian.accounts import policy
 from dangjian.core.errors import DomainError
 
@@ -18,6 +21,13 @@ from .models import DocKind, Piece
 
 logger = logging.getLogger(__name__)
 MAX_QUESTION = 500
+OPINION = re.compile(
+    r"(提|反映|说)(个|点|一个|一条|几条)?(意见|建议)|我有(个|些)?(意见|建议)|我想建议"
+)
+OPINION_ANSWER = (
+    "您的意见建议可以直接送所在党支部办理（反映本支部的问题送上级党组织），"
+    "答复后会通知您。点下面的按钮补充内容后提交。"
+)
 # the share of the question's meaning (its terms weighted by how rare they are) that the best
 # piece must contain; below it nothing counts as found. Calibrated on tests/assistant/questions.yaml
 MIN_COVERAGE = 0.35
@@ -240,6 +250,9 @@ def ask(user: Any, question: str) -> Answer:
         raise DomainError("empty", "请输入问题", field="question")
     if len(q) > MAX_QUESTION:
         raise DomainError("too_long", f"问题不能超过{MAX_QUESTION}个字", field="question")
+    if user is not None and getattr(user, "member_id", None) and OPINION.search(q):
+        link = reverse("assistant:opinion_new") + "?" + urlencode({"text": q})
+        return Answer(OPINION_ANSWER, [], "opinion", link=link)
     if user is not None:
         hit = intents.match(q)
         if hit is not None:

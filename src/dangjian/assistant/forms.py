@@ -11,6 +11,7 @@ from dangjian.web.widgets import org_picker
 
 from .answer import MAX_QUESTION
 from .extract import EXTENSIONS
+from .models import OpinionTopic
 
 PLACEHOLDER = "例如：我这个月党费交了吗？预备期多长？"
 FILE_HELP = "、".join(EXTENSIONS) + "，不超过20MB；扫描件须为文字版"
@@ -52,3 +53,43 @@ class DocumentForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if orgs is not None:
             self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
+
+
+class OpinionForm(BootstrapMixin, forms.Form):
+    topic = forms.ChoiceField(label="类别", choices=[("", "请选择"), *OpinionTopic.choices])
+    text = forms.CharField(
+        label="意见建议",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="写清楚事情和您的建议；党组织答复后会通知您",
+    )
+    photos = forms.FileField(
+        label="照片（可选）",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    anonymous = forms.BooleanField(
+        label="对党组织匿名", required=False, help_text="党组织看不到您的姓名（平台审计仍有记录）"
+    )
+    about_branch = forms.BooleanField(
+        label="反映的是本支部的问题", required=False, help_text="勾选后直接送上级党组织办理"
+    )
+
+
+class ReplyForm(BootstrapMixin, forms.Form):
+    reply = forms.CharField(label="答复", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class RateForm(BootstrapMixin, forms.Form):
+    rating = forms.TypedChoiceField(
+        label="满意度",
+        coerce=int,
+        choices=[
+            (5, "5星 非常满意"),
+            (4, "4星 满意"),
+            (3, "3星 一般"),
+            (2, "2星 不满意"),
+            (1, "1星 很不满意"),
+        ],
+    )
+    comment = forms.CharField(label="评价（可选）", max_length=200, required=False)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.models import StoredFileRecord
+
 
 class DocKind(models.TextChoices):
     REGULATION = "regulation", "党内法规/规范性文件"
@@ -93,3 +95,99 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class OpinionTopic(models.TextChoices):
+    LIFE = "life", "组织生活"
+    FEES = "fees", "党费"
+    STUDY = "study", "学习教育"
+    SERVICE = "service", "服务群众"
+    STYLE = "style", "作风建设"
+    OTHER = "other", "其他"
+
+
+class OpinionStatus(models.TextChoices):
+    OPEN = "open", "待答复"
+    REPLIED = "replied", "已答复"
+    CLOSED = "closed", "已办结"
+
+
+class Opinion(models.Model):
+    """意见建议: a member's opinion to their branch, or to the committee above when it concerns
+    the branch itself. Anonymous towards the receiver when the member asks; never towards the
+    audit (the author is always recorded)."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="opinions", verbose_name="提出人"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="opinions",
+        verbose_name="办理党组织",
+    )
+    topic = models.CharField("类别", max_length=10, choices=OpinionTopic.choices)
+    text = models.TextField("内容")
+    anonymous = models.BooleanField("对党组织匿名", default=False)
+    about_branch = models.BooleanField("反映本支部的问题", default=False)
+    status = models.CharField(
+        "状态", max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.OPEN
+    )
+    created_at = models.DateTimeField("提出时间", auto_now_add=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    rating = models.PositiveSmallIntegerField("满意度", null=True, blank=True)
+    rating_comment = models.CharField("评价", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "意见建议"
+        verbose_name_plural = "意见建议"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="assistant_opinion_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_topic_display()}：{self.text[:20]}"
+
+    def author_for(self, viewer_is_member: bool) -> str:
+        """The author as the receiver sees them: 匿名党员 when the member asked for it."""
+        if self.anonymous and not viewer_is_member:
+            return "匿名党员"
+        return self.member.name
+
+
+class OpinionStep(models.Model):
+    """One step of an opinion's handling, shown to the member as its timeline."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "提出"
+        REPLIED = "replied", "答复"
+        FORWARDED = "forwarded", "转上级党组织"
+        CLOSED = "closed", "办结"
+        RATED = "rated", "评价"
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT)
+    text = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "意见办理记录"
+        verbose_name_plural = "意见办理记录"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.opinion_id} {self.kind}"
+
+
+class OpinionPhoto(StoredFileRecord):
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="photos")
+
+    class Meta:
+        verbose_name = "意见照片"
+        verbose_name_plural = "意见照片"
+        ordering = ["id"]

@@ -9,8 +9,9 @@ from django.db.models import Count, Q, QuerySet
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
 
+from . import text
 from .answer import visible_paths
-from .models import Document, Piece
+from .models import Document, Opinion, OpinionStep, OpinionTopic, Piece
 
 
 def _doc_q(user: Any) -> Q:
@@ -62,3 +63,80 @@ def piece_get(user: Any, pk: int) -> tuple[Piece, list[Piece]]:
         ).order_by("ordinal")
     )
     return piece, around
+
+
+# --- 意见建议 ---------------------------------------------------------------------------------
+
+
+def opinions_for(
+    user: Any, *, status: str = "", topic: str = "", org: Any = None
+) -> QuerySet[Opinion]:
+    """Opinions received by organizations in the user's scope (or one subtree of it)."""
+    q = policy.path_q(user, "view", "organization__path")
+    if q is None:
+        return Opinion.objects.none()
+    qs = Opinion.objects.filter(q)
+    if org is not None:
+        qs = qs.filter(organization__path__startswith=org.path)
+    if status:
+        qs = qs.filter(status=status)
+    if topic:
+        qs = qs.filter(topic=topic)
+    return qs.select_related("organization", "member").order_by("-created_at", "-id")
+
+
+def opinion_get(user: Any, pk: int) -> Opinion:
+    """An opinion for its receivers (and those above them); 404 elsewhere."""
+    q = policy.path_q(user, "view", "organization__path")
+    op = (
+        Opinion.objects.filter(q, pk=pk).select_related("organization", "member").first()
+        if q is not None
+        else None
+    )
+    if op is None:
+        raise NotVisible("没有找到该意见建议")
+    return op
+
+
+def own_opinions(member: Any) -> QuerySet[Opinion]:
+    return (
+        Opinion.objects.filter(member=member).select_related("organization").order_by("-created_at")
+    )
+
+
+def own_opinion_get(member: Any, pk: int) -> Opinion:
+    op = Opinion.objects.filter(member=member, pk=pk).select_related("organization").first()
+    if op is None:
+        raise NotVisible("没有找到该意见建议")
+    return op
+
+
+def opinion_steps(op: Opinion) -> list[OpinionStep]:
+    return list(op.steps.select_related("organization", "by").order_by("at", "id"))
+
+
+def opinion_stats(user: Any, org: Any = None) -> dict[str, Any]:
+    """Counts by topic and by month, and the most frequent words, for the user's subtree."""
+    qs = opinions_for(user, org=org)
+    by_topic = {
+        OpinionTopic(r["topic"]).label: r["n"]
+        for r in qs.order_by().values("topic").annotate(n=Count("id"))
+    }
+    by_month: dict[str, int] = {}
+    texts: list[str] = []
+    for created, body in qs.values_list("created_at", "text")[:2000]:
+        key = f"{created:%Y-%m}"
+        by_month[key] = by_month.get(key, 0) + 1
+        texts.append(body)
+    words: dict[str, int] = {}
+    for body in texts:
+        for t in set(text.tokens(body)):
+            if len(t) >= 2:
+                words[t] = words.get(t, 0) + 1
+    top = sorted(words.items(), key=lambda x: (-x[1], x[0]))[:20]
+    return {
+        "total": qs.count(),
+        "by_topic": by_topic,
+        "by_month": dict(sorted(by_month.items())),
+        "words": top,
+    }

@@ -14,15 +14,30 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.accounts.models import User
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
+from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.signals import handover
+from dangjian.notify.services import notice_send
 
 from . import endpoints, index, split, text
 from .extract import extract
-from .models import DocKind, Document, Piece
+from .models import (
+    DocKind,
+    Document,
+    Opinion,
+    OpinionPhoto,
+    OpinionStatus,
+    OpinionStep,
+    OpinionTopic,
+    Piece,
+)
 
 ROOT_PATH_LEN = 4  # a root organization's materialized path (treebeard's step)
 logger = logging.getLogger(__name__)
@@ -229,3 +244,192 @@ def registry_rules() -> list[dict[str, str]]:
         }
         for _, r in sorted(REGISTRY.items())
     ]
+
+
+# --- 意见建议 ---------------------------------------------------------------------------------
+
+
+def _receiver(member: Any, about_branch: bool) -> Any:
+    """The member's branch (a group's branch), or the organization above it for an opinion about
+    the branch itself."""
+    org = member.organization
+    if org.kind == "group":
+        org = org.get_parent() or org
+    if about_branch:
+        org = org.get_parent() or org
+    return org
+
+
+def _tell_receivers(op: Opinion, title: str, body: str) -> None:
+    handover.send(
+        sender=Opinion,
+        organization=op.organization,
+        title=title,
+        body=body,
+        url=reverse("assistant:opinion", args=[op.pk]),
+        key=f"opinion:{op.pk}:{op.status}:{op.organization_id}",
+    )
+
+
+def _tell_member(op: Opinion, title: str, body: str) -> None:
+    users = User.objects.filter(member_id=op.member_id, is_active=True)
+    notice_send(
+        users=users,
+        organization=op.organization,
+        title=title,
+        body=body,
+        url=reverse("assistant:my_opinion", args=[op.pk]),
+        key=f"opinion-member:{op.pk}:{op.status}:{op.steps.count()}",
+    )
+
+
+@transaction.atomic(durable=True)
+def opinion_submit(
+    *,
+    actor: Any,
+    topic: str,
+    text_: str,
+    anonymous: bool = False,
+    about_branch: bool = False,
+    photos: list[Any] | None = None,
+) -> Opinion:
+    """A member's opinion to their branch (or the organization above, about the branch). The
+    receivers are told at once; the audit records the author even when anonymous."""
+    member = getattr(actor, "member", None)
+    if member is None:
+        raise DomainError("not_member", "只有党员账号可以提意见建议")
+    text_ = (text_ or "").strip()
+    if len(text_) < 5:
+        raise DomainError("too_short", "请把意见建议写清楚（至少5个字）", field="text")
+    if len(text_) > 2000:
+        raise DomainError("too_long", "意见建议不能超过2000字", field="text")
+    if topic not in OpinionTopic.values:
+        raise DomainError("invalid", "请选择类别", field="topic")
+    stored = uploads.store(photos or [], field="photos", folder="opinions")
+    try:
+        op = Opinion.objects.create(
+            member=member,
+            organization=_receiver(member, about_branch),
+            topic=topic,
+            text=text_,
+            anonymous=anonymous,
+            about_branch=about_branch,
+        )
+        OpinionStep.objects.create(
+            opinion=op, kind=OpinionStep.Kind.SUBMITTED, organization=op.organization, by=actor
+        )
+        uploads.records(OpinionPhoto, stored, actor, opinion=op)
+    except Exception:
+        uploads.discard(stored)
+        raise
+    _tell_receivers(
+        op,
+        f"新的意见建议：{op.get_topic_display()}",
+        f"{op.author_for(False)}：{op.text[:60]}",
+    )
+    audit_record(
+        actor=actor,
+        action="assistant.opinion_submit",
+        obj=op,
+        organization=op.organization,
+        data={"topic": topic, "anonymous": anonymous, "about_branch": about_branch},
+    )
+    return op
+
+
+def _handled(actor: Any, opinion: Opinion) -> Opinion:
+    op = Opinion.objects.select_for_update().select_related("organization").get(pk=opinion.pk)
+    if not policy.can(actor, "change", op.organization):
+        raise NotVisible()
+    return op
+
+
+@transaction.atomic(durable=True)
+def opinion_reply(*, actor: Any, opinion: Opinion, text_: str, close: bool = False) -> Opinion:
+    """The receiver answers (and, with `close`, records it as done with the action taken); the
+    member is told and may rate the reply."""
+    op = _handled(actor, opinion)
+    text_ = (text_ or "").strip()
+    if len(text_) < 2:
+        raise DomainError("required", "请填写答复内容", field="reply")
+    if op.status == OpinionStatus.CLOSED:
+        raise DomainError("closed", "该意见已办结")
+    now = timezone.now()
+    op.status = OpinionStatus.CLOSED if close else OpinionStatus.REPLIED
+    op.replied_at = op.replied_at or now
+    op.save(update_fields=["status", "replied_at"])
+    kind = OpinionStep.Kind.CLOSED if close else OpinionStep.Kind.REPLIED
+    OpinionStep.objects.create(
+        opinion=op, kind=kind, organization=op.organization, text=text_, by=actor
+    )
+    _tell_member(op, f"您的意见建议已{'办结' if close else '答复'}", text_[:80])
+    audit_record(
+        actor=actor,
+        action="assistant.opinion_reply",
+        obj=op,
+        organization=op.organization,
+        data={"close": close},
+    )
+    return op
+
+
+@transaction.atomic(durable=True)
+def opinion_forward(*, actor: Any, opinion: Opinion, note: str = "") -> Opinion:
+    """Pass the opinion to the organization above (beyond the branch's power); its staff are told,
+    the member sees the step."""
+    op = _handled(actor, opinion)
+    if op.status == OpinionStatus.CLOSED:
+        raise DomainError("closed", "该意见已办结")
+    parent = op.organization.get_parent()
+    if parent is None:
+        raise DomainError("top", "已是最上级党组织，无法再上报")
+    OpinionStep.objects.create(
+        opinion=op,
+        kind=OpinionStep.Kind.FORWARDED,
+        organization=op.organization,
+        text=(note or "").strip()[:500],
+        by=actor,
+    )
+    op.organization = parent
+    op.status = OpinionStatus.OPEN
+    op.save(update_fields=["organization", "status"])
+    _tell_receivers(
+        op,
+        f"下级转来的意见建议：{op.get_topic_display()}",
+        f"{op.author_for(False)}：{op.text[:60]}",
+    )
+    _tell_member(op, "您的意见建议已转上级党组织办理", f"转至{parent.name}")
+    audit_record(
+        actor=actor,
+        action="assistant.opinion_forward",
+        obj=op,
+        organization=parent,
+        data={"to": parent.code},
+    )
+    return op
+
+
+@transaction.atomic(durable=True)
+def opinion_rate(*, actor: Any, opinion: Opinion, rating: int, comment: str = "") -> Opinion:
+    """The member rates the reply (1–5), once it has one."""
+    op = Opinion.objects.select_for_update().get(pk=opinion.pk)
+    if getattr(actor, "member_id", None) != op.member_id:
+        raise NotVisible()
+    if op.status == OpinionStatus.OPEN:
+        raise DomainError("not_replied", "党组织答复后才能评价")
+    if op.rating is not None:
+        raise DomainError("rated", "已评价过")
+    if rating not in range(1, 6):
+        raise DomainError("invalid", "请选择1到5星", field="rating")
+    op.rating = rating
+    op.rating_comment = (comment or "").strip()[:200]
+    op.save(update_fields=["rating", "rating_comment"])
+    OpinionStep.objects.create(
+        opinion=op,
+        kind=OpinionStep.Kind.RATED,
+        organization=op.organization,
+        text=f"{rating}星" + (f"：{op.rating_comment}" if op.rating_comment else ""),
+        by=actor,
+    )
+    audit_record(actor=actor, action="assistant.opinion_rate", obj=op, data={"rating": rating})
+    return op

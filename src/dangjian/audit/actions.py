@@ -143,6 +143,10 @@ for _action, _label in [
     ("accounts.activation_slip2", "打印激活单第二联"),
     ("assistant.document_load", "载入知识库文档"),
     ("assistant.rules_index", "收录监测规则"),
+    ("assistant.opinion_submit", "提出意见建议"),
+    ("assistant.opinion_reply", "答复意见建议"),
+    ("assistant.opinion_forward", "转上级办理意见建议"),
+    ("assistant.opinion_rate", "评价意见建议的答复"),
     ("interchange.export", "导出数据包"),
     ("demo.seed", "生成演示数据"),
     ("audit.view", "查阅审计日志"),
@@ -184,4 +188,7 @@ HANDOVERS: dict[str, str] = {
     "members.correction_decide": "申请更正的党员本人",
     "orgs.election_request": "上级党组织",
     "orgs.election_report": "上级党组织",
+    "assistant.opinion_submit": "办理的党组织（本支部，或反映本支部问题时的上级）",
+    "assistant.opinion_reply": "提出意见的党员本人",
+    "assistant.opinion_forward": "上级党组织；提出意见的党员本人",
 }

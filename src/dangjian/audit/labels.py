@@ -11,9 +11,11 @@ from typing import Any
 from django.apps import apps
 
 FIELDS: dict[str, str] = {
+    "about_branch": "反映本支部问题",
     "advance_months": "提前月数",
     "after": "之后",
     "amount": "金额",
+    "anonymous": "匿名",
     "answered_on": "答复日期",
     "applied_on": "申请日期",
     "approve": "是否批准",
@@ -35,6 +37,7 @@ FIELDS: dict[str, str] = {
     "changes": "变更",
     "channel": "方式",
     "checked": "已校验条数",
+    "close": "办结",
     "collected": "收缴金额",
     "count": "数量",
     "counts": "数量",
@@ -131,6 +134,7 @@ FIELDS: dict[str, str] = {
     "provider": "支付渠道",
     "quarter": "季度",
     "ranking": "参加排名",
+    "rating": "满意度",
     "reason": "原因",
     "receiver_member_no": "接收方党员编号",
     "refund": "退款",

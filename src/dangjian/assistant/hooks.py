@@ -1,0 +1,58 @@
+"""The assistant's contributions to 待办: opinions waiting for the receiving organization's
+reply; for a member, a reply to rate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.urls import reverse
+
+from dangjian.accounts import policy
+from dangjian.web import hooks
+from dangjian.web.todo import Todo
+
+from .models import Opinion, OpinionStatus
+
+REPLY_DAYS = 15
+LIMIT = 50
+
+
+@hooks.register("todo")
+def opinions_to_answer(user: Any, today: date) -> list[Todo]:
+    q = policy.path_q(user, "change", "organization__path")
+    if q is None:
+        return []
+    rows = (
+        Opinion.objects.filter(q, status=OpinionStatus.OPEN)
+        .select_related("organization")
+        .only("pk", "topic", "created_at", "organization__name")
+        .order_by("created_at")[:LIMIT]
+    )
+    return [
+        Todo(
+            kind="opinion",
+            title=f"答复党员意见建议：{o.get_topic_display()}",
+            url=reverse("assistant:opinion", args=[o.pk]),
+            organization=o.organization.name,
+            deadline=o.created_at.date() + timedelta(days=REPLY_DAYS),
+            action="答复",
+        )
+        for o in rows
+    ]
+
+
+@hooks.register("member_todo")
+def replies_to_rate(user: Any, member: Any, today: date) -> list[Todo]:
+    rows = Opinion.objects.filter(
+        member=member, status__in=[OpinionStatus.REPLIED, OpinionStatus.CLOSED], rating=None
+    ).order_by("-replied_at")[:10]
+    return [
+        Todo(
+            kind="opinion",
+            title=f"党组织已答复您的意见建议，请评价：{o.text[:16]}",
+            url=reverse("assistant:my_opinion", args=[o.pk]),
+            action="查看并评价",
+        )
+        for o in rows
+    ]
