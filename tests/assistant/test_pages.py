@@ -8,6 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from dangjian.assistant.answer import ask
 from dangjian.assistant.models import Document
 from tests.conftest import login, make_user
 
@@ -70,3 +71,27 @@ def test_staff_load_a_document_and_see_it_listed(client, tree, users, settings, 
     city.name = "city.txt"
     html = client.post(reverse("assistant:documents"), {"file": city}).content.decode()
     assert "只有市级党委可以载入全平台适用的文档" in html
+
+
+def test_staff_keep_an_faq_that_the_assistant_cites(client, tree, users, kb):
+    login(client, users["committee_staff"])
+    form = {
+        "form": "faq",
+        "question": "党费可以用手机交吗",
+        "answer": "可以。在“我的党费”里选择月份，用在线支付交纳，收据自动生成。",
+        "source": "本区党费收缴办法",
+        "organization": tree.district_a.code,
+    }
+    assert client.post(reverse("assistant:documents"), form).status_code == 302
+    member = users["member"]
+    a = ask(member, "手机上能交党费吗")
+    assert a.citations[0].document == "党费可以用手机交吗"
+    assert "在线支付" in a.answer
+    form["answer"] = "可以。打开“我的党费”，选择月份后在线交纳。"
+    client.post(reverse("assistant:documents"), form)
+    docs = Document.objects.filter(kind="faq").order_by("id")
+    assert [d.in_force for d in docs] == [False, True]
+    assert docs[1].version == "第2版"
+    assert "打开“我的党费”" in ask(member, "手机上能交党费吗").answer
+    bad = client.post(reverse("assistant:documents"), {**form, "answer": "可"}).content.decode()
+    assert "请填写答案" in bad

@@ -55,6 +55,30 @@ class DocumentForm(BootstrapMixin, forms.Form):
             self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
 
 
+class FaqForm(BootstrapMixin, forms.Form):
+    question = forms.CharField(label="问题", max_length=200, help_text="党员常问的说法")
+    answer = forms.CharField(
+        label="答案", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    source = forms.CharField(
+        label="依据", max_length=100, required=False, help_text="如：党费规定第二条"
+    )
+    organization = forms.ModelChoiceField(
+        label="适用范围",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=org_picker(reverse_lazy("orgs:lookup"), "change", kinds="committee"),
+        help_text="不选：全平台适用（仅市级）",
+        error_messages={"invalid_choice": "请从列表中选择您管理的党委"},
+    )
+
+    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if orgs is not None:
+            self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
+
+
 class OpinionForm(BootstrapMixin, forms.Form):
     topic = forms.ChoiceField(label="类别", choices=[("", "请选择"), *OpinionTopic.choices])
     text = forms.CharField(

@@ -433,3 +433,51 @@ def opinion_rate(*, actor: Any, opinion: Opinion, rating: int, comment: str = ""
     )
     audit_record(actor=actor, action="assistant.opinion_rate", obj=op, data={"rating": rating})
     return op
+
+
+@transaction.atomic(durable=True)
+def faq_save(
+    *, actor: Actor, question: str, answer: str, source: str = "", organization: Any = None
+) -> Document:
+    """A question and answer that staff keep (常见问题): one piece, indexed like a document; saving
+    the same question again supersedes the earlier answer (both kept)."""
+    _may_load(actor, organization)
+    question, answer, source = question.strip(), answer.strip(), source.strip()
+    if len(question) < 4:
+        raise DomainError("required", "请填写问题（至少4个字）", field="question")
+    if len(answer) < 4:
+        raise DomainError("required", "请填写答案（至少4个字）", field="answer")
+    key = f"FAQ:{question}"[:200]
+    older = list(
+        Document.objects.select_for_update().filter(
+            key=key, organization=organization, in_force=True
+        )
+    )
+    body = answer + (f"（依据：{source}）" if source else "")
+    doc = Document.objects.create(
+        key=key,
+        title=question[:200],
+        issuer=source[:100],
+        kind=DocKind.FAQ,
+        organization=organization,
+        text=body,
+        version=f"第{len(older) + Document.objects.filter(key=key, in_force=False).count() + 1}版",
+        created_by=actor,
+    )
+    Piece.objects.create(
+        document=doc,
+        ordinal=0,
+        heading=question[:200],
+        text=body,
+        tokens=" ".join(text.tokens(f"{question} {body}")),
+    )
+    Document.objects.filter(pk__in=[d.pk for d in older]).update(in_force=False, superseded_by=doc)
+    audit_record(
+        actor=actor,
+        action="assistant.faq_save",
+        obj=doc,
+        organization=organization,
+        data={"superseded": [d.pk for d in older]},
+    )
+    index.bump()
+    return doc

@@ -17,7 +17,7 @@ from dangjian.web.paging import paginate
 
 from . import selectors, services
 from .answer import ask
-from .forms import AskForm, DocumentForm
+from .forms import AskForm, DocumentForm, FaqForm
 from .models import DocKind
 
 CITY_ONLY = "只有市级党委可以载入全平台适用的文档；请选择您管理的党委"
@@ -62,8 +62,27 @@ def piece_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def documents_view(request: AuthedRequest) -> HttpResponse:
     orgs = policy.visible_to(request.user, "change").filter(kind="committee")
-    form = DocumentForm(request.POST or None, request.FILES or None, orgs=orgs)
-    if request.method == "POST" and form.is_valid():
+    is_faq = request.POST.get("form") == "faq"
+    form = DocumentForm(None if is_faq else request.POST or None, request.FILES or None, orgs=orgs)
+    faq = FaqForm(request.POST if is_faq else None, orgs=orgs)
+    if is_faq and faq.is_valid():
+        d = faq.cleaned_data
+        try:
+            doc = services.faq_save(
+                actor=request.user,
+                question=d["question"],
+                answer=d["answer"],
+                source=d["source"],
+                organization=d["organization"],
+            )
+        except NotVisible:
+            faq.add_error("organization", CITY_ONLY)
+        except DomainError as exc:
+            faq.add_error(exc.field if exc.field in faq.fields else None, exc.message)
+        else:
+            messages.success(request, f"已保存常见问题“{doc.title}”（{doc.version}）。")
+            return redirect("assistant:documents")
+    if request.method == "POST" and not is_faq and form.is_valid():
         d = form.cleaned_data
         upload: Any = d["file"]
         try:
@@ -100,6 +119,7 @@ def documents_view(request: AuthedRequest) -> HttpResponse:
         {
             "page": page,
             "form": form,
+            "faq": faq,
             "kinds": DocKind.choices,
             "kind": kind,
             "q": q,

@@ -143,6 +143,7 @@ for _action, _label in [
     ("accounts.activation_slip2", "打印激活单第二联"),
     ("assistant.document_load", "载入知识库文档"),
     ("assistant.rules_index", "收录监测规则"),
+    ("assistant.faq_save", "编辑常见问题"),
     ("assistant.opinion_submit", "提出意见建议"),
     ("assistant.opinion_reply", "答复意见建议"),
     ("assistant.opinion_forward", "转上级办理意见建议"),
