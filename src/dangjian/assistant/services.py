@@ -249,14 +249,18 @@ def registry_rules() -> list[dict[str, str]]:
 # --- 意见建议 ---------------------------------------------------------------------------------
 
 
+def _parent(org: Any) -> Any:
+    return type(org).objects.get_parent(org) if org.depth > 1 else None
+
+
 def _receiver(member: Any, about_branch: bool) -> Any:
     """The member's branch (a group's branch), or the organization above it for an opinion about
     the branch itself."""
     org = member.organization
     if org.kind == "group":
-        org = org.get_parent() or org
+        org = _parent(org) or org
     if about_branch:
-        org = org.get_parent() or org
+        org = _parent(org) or org
     return org
 
 
@@ -380,7 +384,7 @@ def opinion_forward(*, actor: Any, opinion: Opinion, note: str = "") -> Opinion:
     op = _handled(actor, opinion)
     if op.status == OpinionStatus.CLOSED:
         raise DomainError("closed", "该意见已办结")
-    parent = op.organization.get_parent()
+    parent = _parent(op.organization)
     if parent is None:
         raise DomainError("top", "已是最上级党组织，无法再上报")
     OpinionStep.objects.create(
