@@ -209,3 +209,34 @@ def test_the_demo_documents_answer_their_questions(kb):
         ask(None, "组织关系介绍信有效期多久").citations[0].document.startswith("党员组织关系转接")
     )
     assert "32" in ask(None, "党员一年要学习多少学时").answer
+
+
+def test_many_committees_copies_do_not_crowd_out_ones_own(tree, settings, tmp_path):
+    from dangjian.assistant.models import Document as Doc
+    from dangjian.orgs.services import org_create
+
+    settings.VAR_DIR = tmp_path
+    body = (
+        "党费收缴办法\n第一条 党员每月{n}日前交纳党费。\n第二条 党费由支部统一收缴。\n"
+        "第三条 其他事项另行规定。"
+    )
+    for i in range(40):  # 40 other committees, each with its own version
+        org = org_create(
+            actor=None,
+            parent=tree.city,
+            code=f"X{i}",
+            name=f"中共其他{i}区委员会",
+            kind="committee",
+            category="organ",
+            established_on=date(2000, 1, 1),
+        )
+        services.document_load(
+            actor=None, name=f"x{i}.txt", data=body.format(n=i % 28 + 1).encode(), organization=org
+        )
+    services.document_load(
+        actor=None, name="a.txt", data=body.format(n=5).encode(), organization=tree.district_a
+    )
+    assert Doc.objects.count() == 41
+    a = ask(make_user("ma", member=tree.members["A1-2"]), "党员每月几号前交党费")
+    assert a.kind == "knowledge"
+    assert "5日前" in a.answer

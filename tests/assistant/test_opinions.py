@@ -85,7 +85,7 @@ def test_about_the_branch_goes_above_and_forwarding_moves_it(tree, users):
 
 def test_opn01_finds_an_opinion_waiting_too_long(tree, users):
     op = _submit(users)
-    Opinion.objects.filter(pk=op.pk).update(created_at=timezone.now() - timedelta(days=20))
+    Opinion.objects.filter(pk=op.pk).update(since=timezone.now() - timedelta(days=20))
     scan_run(as_of=timezone.localdate())
     f = Finding.objects.get(rule_id="OPN-01", closed_on=None)
     assert f.organization == tree.branch_a1
@@ -103,3 +103,49 @@ def test_bad_input_and_the_assistant_hands_over(tree, users):
     a = ask(users["member"], "我想提个建议：支部活动能不能放在晚上")
     assert a.kind == "opinion"
     assert a.link.startswith(reverse("assistant:opinion_new") + "?text=")
+
+
+def _jpeg_with_exif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x013B] = "Zhang San iPhone"  # Artist
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+def test_photos_lose_their_metadata_and_names_and_only_photos_pass(tree, users, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    raw = _jpeg_with_exif()
+    assert b"Zhang San" in raw
+    op = services.opinion_submit(
+        actor=users["member"],
+        topic="life",
+        text_="活动室的灯坏了，建议维修。",
+        anonymous=True,
+        photos=[SimpleUploadedFile("IMG_张三_0001.jpg", raw, "image/jpeg")],
+    )
+    [photo] = op.photos.all()
+    assert photo.name == "照片1.jpg"
+    stored = (tmp_path / photo.path).read_bytes()
+    assert b"Zhang San" not in stored
+    assert b"Exif" not in stored
+    doc = SimpleUploadedFile("说明.txt", "活动室照片见附件".encode(), "text/plain")
+    with pytest.raises(DomainError, match="只能附照片"):
+        services.opinion_submit(
+            actor=users["member"], topic="life", text_="活动室的灯坏了。", photos=[doc]
+        )
+
+
+def test_a_forwarded_opinion_gets_its_own_reply_time(tree, users):
+    op = _submit(users)
+    Opinion.objects.filter(pk=op.pk).update(since=timezone.now() - timedelta(days=14))
+    services.opinion_forward(actor=users["branch_worker"], opinion=op)
+    scan_run(as_of=timezone.localdate() + timedelta(days=2))
+    assert not Finding.objects.filter(rule_id="OPN-01", closed_on=None).exists()

@@ -33,6 +33,9 @@ OPINION_ANSWER = (
 MIN_COVERAGE = 0.35
 MIN_SIMILARITY = 0.8  # an embedding this close to the question counts as found (hybrid only)
 CITATIONS = 3
+# how many pieces retrieval returns before scoping drops those of other committees' documents:
+# enough that a committee's own copy is not crowded out by other committees' versions
+SEARCH_K = 200
 RULE_WEIGHT = 0.7  # a monitoring rule's note ranks below an explanation of the same matter
 ANSWER_CHARS = 240
 NOT_FOUND = "知识库里没有找到能回答这个问题的内容。可以换个说法再问，或者向所在党支部咨询。"
@@ -131,7 +134,7 @@ def _note(piece: Piece) -> str:
 
 def knowledge(user: Any, question: str) -> Answer:
     terms = text.tokens(question)
-    hits = index.search(terms, k=30)
+    hits = index.search(terms, k=SEARCH_K)
     similar = _similar(question)
     if similar:
         hits = index.fuse(hits, similar)
@@ -234,7 +237,7 @@ def _similar(question: str) -> list[tuple[int, float]]:
     except (endpoints.EndpointError, ValueError) as exc:
         logger.warning("embeddings server unavailable, BM25 only: %s", exc)
         return []
-    return index.nearest(vector)
+    return index.nearest(vector, k=SEARCH_K)
 
 
 def _declined(question: str) -> Answer:

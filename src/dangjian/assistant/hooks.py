@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.web import hooks
@@ -26,8 +27,8 @@ def opinions_to_answer(user: Any, today: date) -> list[Todo]:
     rows = (
         Opinion.objects.filter(q, status=OpinionStatus.OPEN)
         .select_related("organization")
-        .only("pk", "topic", "created_at", "organization__name")
-        .order_by("created_at")[:LIMIT]
+        .only("pk", "topic", "since", "organization__name")
+        .order_by("since")[:LIMIT]
     )
     return [
         Todo(
@@ -35,7 +36,7 @@ def opinions_to_answer(user: Any, today: date) -> list[Todo]:
             title=f"答复党员意见建议：{o.get_topic_display()}",
             url=reverse("assistant:opinion", args=[o.pk]),
             organization=o.organization.name,
-            deadline=o.created_at.date() + timedelta(days=REPLY_DAYS),
+            deadline=timezone.localtime(o.since).date() + timedelta(days=REPLY_DAYS),
             action="答复",
         )
         for o in rows

@@ -63,20 +63,37 @@ def _build(token: str) -> Loaded:
     retriever = bm25s.BM25()
     retriever.index([r[1].split(" ") for r in rows], show_progress=False)
     vector_ids, vectors = _vectors()
-    target = _dir()
-    tmp = target.with_name(f"kb-index.{uuid.uuid4().hex}.tmp")
-    retriever.save(str(tmp))
-    np.save(tmp / "ids.npy", ids)
-    if vectors is not None and vector_ids is not None:
-        np.save(tmp / "vector_ids.npy", vector_ids)
-        np.save(tmp / "vectors.npy", vectors)
-    (tmp / "state.json").write_text(json.dumps({"token": token}))
-    old = target.with_name(f"kb-index.{uuid.uuid4().hex}.old")
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    _save(token, ids, retriever, vector_ids, vectors)
     return Loaded(token, ids, retriever, vector_ids, vectors)
+
+
+def _save(
+    token: str,
+    ids: np.ndarray,
+    retriever: bm25s.BM25,
+    vector_ids: np.ndarray | None,
+    vectors: np.ndarray | None,
+) -> None:
+    """Write the index into its own folder named by the token, renamed into place whole: several
+    processes building the same token at once race harmlessly (the first rename wins, the others
+    drop theirs), and a reader never sees parts of two builds. Older folders are removed."""
+    root = _dir()
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".{uuid.uuid4().hex}.tmp"
+    try:
+        retriever.save(str(tmp))
+        np.save(tmp / "ids.npy", ids)
+        if vectors is not None and vector_ids is not None:
+            np.save(tmp / "vector_ids.npy", vector_ids)
+            np.save(tmp / "vectors.npy", vectors)
+        (tmp / "state.json").write_text(json.dumps({"token": token}))
+        tmp.rename(root / token)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another process saved this token first
+        return
+    for other in root.iterdir():
+        if other.name != token and not other.name.startswith("."):
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _vectors() -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -98,7 +115,9 @@ def _vectors() -> tuple[np.ndarray | None, np.ndarray | None]:
 
 
 def _load_disk(token: str) -> Loaded | None:
-    target = _dir()
+    target = _dir() / token
+    if not token or not target.is_dir():
+        return None
     try:
         saved = json.loads((target / "state.json").read_text())
         if saved.get("token") != token:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,10 +86,15 @@ def _fee_month(member: Any) -> tuple[str, str]:
     if row is None or row["row"] is None:
         return f"{month_label(now)}的党费尚未生成应交记录。", reverse("fees:my")
     r = row["row"]
+    if r.due_fen and (r.paid_fen or 0) >= r.due_fen or not r.due_fen:
+        when = f"（{r.paid_on:%Y-%m-%d}）" if r.paid_on else ""
+        paid = f"已交：{_yuan(r.paid_fen or 0)}元{when}" if r.due_fen else "免交"
+        return f"{month_label(now)}的党费{paid}。", reverse("fees:my")
     if r.paid_fen:
         return (
-            f"{month_label(now)}的党费已交：{_yuan(r.paid_fen)}元（{r.paid_on:%Y-%m-%d}）。",
-            reverse("fees:my"),
+            f"{month_label(now)}的党费已交{_yuan(r.paid_fen)}元，还差"
+            f"{_yuan(r.due_fen - r.paid_fen)}元。",
+            reverse("fees:my_pay"),
         )
     return f"{month_label(now)}的党费还没交，应交{_yuan(r.due_fen)}元。", reverse("fees:my_pay")
 
@@ -180,8 +185,8 @@ def _branch_unpaid(user: Any) -> tuple[str, str]:
     orgs = policy.visible_to(user)
     now = current_index()
     unpaid = (
-        FeeMonth.objects.filter(organization__in=orgs, month_index=now)
-        .filter(Q(paid_fen__isnull=True) | Q(paid_fen=0))
+        FeeMonth.objects.filter(organization__in=orgs, month_index=now, due_fen__gt=0)
+        .filter(Q(paid_fen__isnull=True) | Q(paid_fen__lt=F("due_fen")))
         .count()
     )
     if not policy.roots(user, "view"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from dangjian.core.models import StoredFileRecord
 
@@ -134,6 +135,8 @@ class Opinion(models.Model):
         "状态", max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.OPEN
     )
     created_at = models.DateTimeField("提出时间", auto_now_add=True)
+    # when the current receiver got it (submitted, or forwarded to it): its reply time runs from
+    since = models.DateTimeField("送达时间", default=timezone.now)
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
     rating = models.PositiveSmallIntegerField("满意度", null=True, blank=True)
     rating_comment = models.CharField("评价", max_length=200, blank=True)

@@ -27,13 +27,13 @@ from .models import Opinion, OpinionStatus
 def opn_01(ctx: ScanContext) -> Iterable[Hit]:
     days = int(ctx.params.get("days", 15))
     cutoff = timezone.make_aware(datetime.combine(ctx.as_of - timedelta(days=days), time.min))
-    qs = Opinion.objects.filter(status=OpinionStatus.OPEN, created_at__lt=cutoff)
+    qs = Opinion.objects.filter(status=OpinionStatus.OPEN, since__lt=cutoff)
     if ctx.scope_path:
         qs = qs.filter(organization__path__startswith=ctx.scope_path)
-    for r in qs.order_by().values("id", "organization_id", "created_at", "topic"):
-        waited = (ctx.as_of - timezone.localtime(r["created_at"]).date()).days
+    for r in qs.order_by().values("id", "organization_id", "since", "topic"):
+        waited = (ctx.as_of - timezone.localtime(r["since"]).date()).days
         yield Hit(
             r["organization_id"],
-            f"党员{timezone.localtime(r['created_at']):%Y-%m-%d}提出的意见建议已{waited}天未答复。",
+            f"{timezone.localtime(r['since']):%Y-%m-%d}收到的党员意见建议已{waited}天未答复。",
             subject=f"opinion:{r['id']}",
         )

@@ -5,6 +5,7 @@ through its state token."""
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import re
 from dataclasses import dataclass
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from dangjian.accounts import policy
 from dangjian.accounts.models import User
@@ -253,6 +256,33 @@ def _parent(org: Any) -> Any:
     return type(org).objects.get_parent(org) if org.depth > 1 else None
 
 
+MAX_PHOTOS = 6
+
+
+def _clean_photos(photos: list[Any]) -> list[Any]:
+    """Photos only (PNG/JPEG, checked like every upload), re-encoded as JPEG without their
+    metadata (EXIF: the phone, its owner, where it was taken) and renamed 照片N.jpg: nothing in
+    a file tells an anonymous author's name to the branch."""
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError("too_many", f"最多附{MAX_PHOTOS}张照片", field="photos")
+    out = []
+    for n, upload in enumerate(photos, 1):
+        _name, kind, data = uploads.validate(upload, field="photos")
+        if kind not in ("png", "jpeg"):
+            raise DomainError("not_photo", "只能附照片（PNG 或 JPG）", field="photos")
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+                clean = img.convert("RGB")
+        except (OSError, ValueError) as exc:
+            raise DomainError("bad_file", f"第{n}张照片无法读取", field="photos") from exc
+        clean.thumbnail((2560, 2560))
+        buf = io.BytesIO()
+        clean.save(buf, "JPEG", quality=85)  # a fresh file: no EXIF, no comments
+        out.append(SimpleUploadedFile(f"照片{n}.jpg", buf.getvalue(), "image/jpeg"))
+    return out
+
+
 def _receiver(member: Any, about_branch: bool) -> Any:
     """The member's branch (a group's branch), or the organization above it for an opinion about
     the branch itself."""
@@ -309,7 +339,7 @@ def opinion_submit(
         raise DomainError("too_long", "意见建议不能超过2000字", field="text")
     if topic not in OpinionTopic.values:
         raise DomainError("invalid", "请选择类别", field="topic")
-    stored = uploads.store(photos or [], field="photos", folder="opinions")
+    stored = uploads.store(_clean_photos(photos or []), field="photos", folder="opinions")
     try:
         op = Opinion.objects.create(
             member=member,
@@ -318,19 +348,20 @@ def opinion_submit(
             text=text_,
             anonymous=anonymous,
             about_branch=about_branch,
+            since=timezone.now(),
         )
         OpinionStep.objects.create(
             opinion=op, kind=OpinionStep.Kind.SUBMITTED, organization=op.organization, by=actor
         )
         uploads.records(OpinionPhoto, stored, actor, opinion=op)
+        _tell_receivers(
+            op,
+            f"新的意见建议：{op.get_topic_display()}",
+            f"{op.author_for(False)}：{op.text[:60]}",
+        )
     except Exception:
-        uploads.discard(stored)
+        uploads.discard(stored)  # the transaction rolls back: no file without its record
         raise
-    _tell_receivers(
-        op,
-        f"新的意见建议：{op.get_topic_display()}",
-        f"{op.author_for(False)}：{op.text[:60]}",
-    )
     audit_record(
         actor=actor,
         action="assistant.opinion_submit",
@@ -396,7 +427,8 @@ def opinion_forward(*, actor: Any, opinion: Opinion, note: str = "") -> Opinion:
     )
     op.organization = parent
     op.status = OpinionStatus.OPEN
-    op.save(update_fields=["organization", "status"])
+    op.since = timezone.now()  # the new receiver's reply time runs from now
+    op.save(update_fields=["organization", "status", "since"])
     _tell_receivers(
         op,
         f"下级转来的意见建议：{op.get_topic_display()}",
@@ -465,7 +497,7 @@ def faq_save(
         kind=DocKind.FAQ,
         organization=organization,
         text=body,
-        version=f"第{len(older) + Document.objects.filter(key=key, in_force=False).count() + 1}版",
+        version=f"第{Document.objects.filter(key=key, organization=organization).count() + 1}版",
         created_by=actor,
     )
     Piece.objects.create(

@@ -17,6 +17,7 @@ from dangjian.web.paging import paginate
 
 from . import selectors, services
 from .answer import ask
+from .extract import MAX_BYTES
 from .forms import AskForm, DocumentForm, FaqForm
 from .models import DocKind
 
@@ -89,7 +90,7 @@ def documents_view(request: AuthedRequest) -> HttpResponse:
             doc = services.document_load(
                 actor=request.user,
                 name=upload.name,
-                data=upload.read(),
+                data=upload.read(MAX_BYTES + 1),  # extract refuses what is over the cap
                 meta=services.Meta(
                     title=d["title"],
                     issuer=d["issuer"],
