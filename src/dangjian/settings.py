@@ -57,6 +57,12 @@ Keys and HTTP:
   DANGJIAN_MODEL_KEY                      a bearer token the model servers want (none)
   DANGJIAN_MODEL_TIMEOUT                  seconds before a model call is given up and the answer
                                           made without it (8)
+  DANGJIAN_ASR_URL                        a speech-recognition server (http://host:8003/v1) for
+                                          the assistant's hold-to-talk; unset = no voice input
+  DANGJIAN_ASR_MODEL                      its model name (default)
+  DANGJIAN_TTS_URL                        a speech-synthesis server (http://host:8004/v1) reading
+                                          answers aloud; unset = Debian's espeak-ng if installed
+  DANGJIAN_TTS_MODEL                      its model name (default)
   DANGJIAN_IMPORT_JOB_ROWS                an upload (roster, payments) of more rows than this is
                                           checked and written by a worker, with a progress page,
                                           instead of in the web request (5000)
@@ -436,6 +442,10 @@ EMBED_URL = os.environ.get("DANGJIAN_EMBED_URL", "")
 EMBED_MODEL = os.environ.get("DANGJIAN_EMBED_MODEL", "default")
 MODEL_KEY = os.environ.get("DANGJIAN_MODEL_KEY", "")
 MODEL_TIMEOUT = float(os.environ.get("DANGJIAN_MODEL_TIMEOUT", "8"))
+ASR_URL = os.environ.get("DANGJIAN_ASR_URL", "")
+ASR_MODEL = os.environ.get("DANGJIAN_ASR_MODEL", "default")
+TTS_URL = os.environ.get("DANGJIAN_TTS_URL", "")
+TTS_MODEL = os.environ.get("DANGJIAN_TTS_MODEL", "default")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

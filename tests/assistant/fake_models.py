@@ -35,7 +35,26 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server interface
         mode = self.path.strip("/").split("/")[0]
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        raw_body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path.endswith("/audio/transcriptions"):
+            Handler.calls.append(self.path)
+            if mode == "fail":
+                self.send_response(500)
+                self.end_headers()
+                return
+            said = "" if b"SILENCE" in raw_body else "党员一年要学习多少学时"
+            self._json({"text": said})
+            return
+        if self.path.endswith("/audio/speech"):
+            Handler.calls.append(self.path)
+            audio = b"RIFF\x24\x00\x00\x00WAVEfmt fake"
+            self.send_response(200)
+            self.send_header("Content-Type", "audio/wav")
+            self.send_header("Content-Length", str(len(audio)))
+            self.end_headers()
+            self.wfile.write(audio)
+            return
+        body = json.loads(raw_body)
         Handler.calls.append(self.path)
         if mode == "fail":
             self.send_response(500)
@@ -54,6 +73,9 @@ class Handler(BaseHTTPRequestHandler):
             sentence = first.group(1) if first else "无法回答"
             cite = "[7]" if mode == "rogue" else "[1]"
             out = {"choices": [{"message": {"content": f"根据规定，{sentence[:-1]}。{cite}"}}]}
+        self._json(out)
+
+    def _json(self, out: dict) -> None:
         raw = json.dumps(out, ensure_ascii=False).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

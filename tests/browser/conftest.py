@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.assistant.fake_models import model_server  # noqa: F401 - the model servers' stand-in
+
 os.environ.setdefault(
     "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
 )  # Playwright's sync API runs an event loop
@@ -44,6 +46,9 @@ def browser() -> Any:
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                # a fake microphone, allowed without asking (the assistant's hold-to-talk)
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
             ],
         )
         yield b

@@ -158,6 +158,11 @@ MATRIX = {
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=200),
     ),
+    "assistant:speak": (
+        lambda t: [],
+        "?t=测试",
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302},
+    ),
     "assistant:opinions": (
         lambda t: [],
         "",
@@ -865,6 +870,8 @@ MATRIX = {
 
 # POST-only routes, checked with a POST (side effects asserted elsewhere).
 POST_MATRIX = {
+    # without a configured speech server the endpoint is absent for everyone signed in
+    "assistant:transcribe": (lambda t: [], {**dict.fromkeys(ROLES, 404), "anonymous": 302}),
     "orgs:post_end": (
         lambda t: [t.branch_a1.pk, t.branch_a1.posts.first().pk],
         expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),

@@ -13,8 +13,11 @@ by the platform. Unset = not used; down or slow = the assistant answers without 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -77,3 +80,82 @@ def embed(texts: list[str]) -> list[list[float]]:
     if len(vectors) != len(texts):
         raise EndpointError("embeddings answer has the wrong length")
     return vectors
+
+
+# --- speech -------------------------------------------------------------------------------------
+#   DANGJIAN_ASR_URL   speech recognition (…/v1): POST {url}/audio/transcriptions (multipart)
+#   DANGJIAN_TTS_URL   speech synthesis (…/v1): POST {url}/audio/speech
+#   without DANGJIAN_TTS_URL, Debian's espeak-ng (Mandarin voice) reads aloud when installed
+
+
+def asr_configured() -> bool:
+    return bool(getattr(settings, "ASR_URL", ""))
+
+
+def espeak() -> str | None:
+    return shutil.which("espeak-ng")
+
+
+def tts_available() -> bool:
+    return bool(getattr(settings, "TTS_URL", "")) or espeak() is not None
+
+
+def transcribe(audio: bytes, filename: str, content_type: str) -> str:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\n'.encode()
+        + getattr(settings, "ASR_MODEL", "default").encode()
+        + b"\r\n",
+        f'--{boundary}\r\nContent-Disposition: form-data; name="language"\r\n\r\nzh\r\n'.encode(),
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + audio
+        + b"\r\n",
+        f"--{boundary}--\r\n".encode(),
+    ]
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    if getattr(settings, "MODEL_KEY", ""):
+        headers["Authorization"] = f"Bearer {settings.MODEL_KEY}"
+    req = urllib.request.Request(  # noqa: S310 - the configured speech server
+        settings.ASR_URL.rstrip("/") + "/audio/transcriptions",
+        data=b"".join(parts),
+        headers=headers,
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=settings.MODEL_TIMEOUT) as resp:  # noqa: S310 # nosec B310
+            out = json.loads(resp.read(1024 * 1024))
+        return str(out.get("text", "")).strip()
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError, AttributeError) as exc:
+        raise EndpointError(str(exc)[:200]) from exc
+
+
+def speak(text_: str) -> tuple[bytes, str]:
+    """The text read aloud: (audio, content type), from the speech server, else espeak-ng."""
+    if getattr(settings, "TTS_URL", ""):
+        headers = {"Content-Type": "application/json"}
+        if getattr(settings, "MODEL_KEY", ""):
+            headers["Authorization"] = f"Bearer {settings.MODEL_KEY}"
+        body = {"model": getattr(settings, "TTS_MODEL", "default"), "input": text_,
+                "voice": "default", "response_format": "wav"}  # fmt: skip
+        req = urllib.request.Request(  # noqa: S310 - the configured speech server
+            settings.TTS_URL.rstrip("/") + "/audio/speech",
+            data=json.dumps(body).encode(),
+            headers=headers,
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=settings.MODEL_TIMEOUT) as resp:  # noqa: S310 # nosec B310
+                return resp.read(20 * 1024 * 1024), "audio/wav"
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            if espeak() is None:
+                raise EndpointError(str(exc)[:200]) from exc
+    program = espeak()
+    if program is None:
+        raise EndpointError("no speech synthesis")
+    run = subprocess.run(  # noqa: S603 - a fixed program; the text is one argument
+        [program, "-v", "cmn", "--stdout", text_], capture_output=True, timeout=30, check=False
+    )
+    if run.returncode != 0 or not run.stdout:
+        raise EndpointError("espeak-ng failed")
+    return run.stdout, "audio/wav"

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.ask_view, name="ask"),
     path("p/<int:pk>/", views.piece_view, name="piece"),
     path("documents/", views.documents_view, name="documents"),
+    path("transcribe/", views.transcribe_view, name="transcribe"),
+    path("speak/", views.speak_view, name="speak"),
 ]
 
 urlpatterns += [

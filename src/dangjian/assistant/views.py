@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +19,7 @@ from dangjian.core.errors import DomainError, NotVisible
 from dangjian.web.access import AuthedRequest, signed_in, staff_required
 from dangjian.web.paging import paginate
 
-from . import selectors, services
+from . import endpoints, selectors, services
 from .answer import ask
 from .extract import MAX_BYTES
 from .forms import AskForm, DocumentForm, FaqForm
@@ -44,7 +48,17 @@ def ask_view(request: AuthedRequest) -> HttpResponse:
             form.add_error("question", exc.message)
     member = bool(getattr(request.user, "member_id", None))
     template = "assistant/ask_member.html" if member else "assistant/ask.html"
-    return render(request, template, {"form": form, "result": result, "examples": EXAMPLES})
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "result": result,
+            "examples": EXAMPLES,
+            "voice_in": endpoints.asr_configured(),
+            "voice_out": endpoints.tts_available(),
+        },
+    )
 
 
 @signed_in
@@ -56,7 +70,16 @@ def piece_view(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     member = bool(getattr(request.user, "member_id", None))
     template = "assistant/piece_member.html" if member else "assistant/piece.html"
-    return render(request, template, {"piece": piece, "around": around, "doc": piece.document})
+    return render(
+        request,
+        template,
+        {
+            "piece": piece,
+            "around": around,
+            "doc": piece.document,
+            "voice_out": endpoints.tts_available(),
+        },
+    )
 
 
 @staff_required("view")
@@ -127,3 +150,54 @@ def documents_view(request: AuthedRequest) -> HttpResponse:
             "all_versions": all_versions,
         },
     )
+
+
+AUDIO_TYPES = {"audio/webm", "audio/ogg", "audio/wav", "audio/x-wav", "audio/mpeg", "audio/mp4"}
+AUDIO_MAX = 2 * 1024 * 1024  # about a minute of compressed speech
+
+
+@signed_in
+@require_http_methods(["POST"])
+def transcribe_view(request: AuthedRequest) -> JsonResponse:
+    """Hold-to-talk: the recorded question to the speech-recognition server; the transcript comes
+    back to the page to be corrected before it is asked."""
+    if not endpoints.asr_configured():
+        raise Http404("未配置语音识别")
+    audio = request.FILES.get("audio")
+    kind = (getattr(audio, "content_type", "") or "").split(";")[0].strip()
+    if audio is None or kind not in AUDIO_TYPES:
+        return JsonResponse({"error": "录音格式不支持，请重试或改用文字输入"}, status=400)
+    if (audio.size or 0) > AUDIO_MAX:
+        return JsonResponse({"error": "录音太长（最长60秒），请分段说"}, status=400)
+    try:
+        text_ = endpoints.transcribe(audio.read(), "question.webm", kind)
+    except endpoints.EndpointError:
+        return JsonResponse({"error": "语音识别暂时不可用，请改用文字输入"}, status=503)
+    if not text_:
+        return JsonResponse({"error": "没有听清，请靠近手机再说一遍"}, status=400)
+    return JsonResponse({"text": text_[:500]})
+
+
+@signed_in
+@require_http_methods(["GET"])
+def speak_view(request: AuthedRequest) -> HttpResponse:
+    """An answer or article read aloud (the speech server, else espeak-ng), cached per text."""
+    if not endpoints.tts_available():
+        raise Http404("未配置语音朗读")
+    text_ = (request.GET.get("t") or "").strip()[:600]
+    if not text_:
+        raise Http404
+    digest = hashlib.sha256(text_.encode()).hexdigest()
+    cached = Path(settings.VAR_DIR) / "tts-cache" / f"{digest}.wav"
+    if not cached.exists():
+        try:
+            audio, _kind = endpoints.speak(text_)
+        except endpoints.EndpointError as exc:
+            raise Http404("朗读暂时不可用") from exc
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(audio)
+        tmp.replace(cached)
+    resp = HttpResponse(cached.read_bytes(), content_type="audio/wav")
+    resp["Cache-Control"] = "private, max-age=86400"
+    return resp
