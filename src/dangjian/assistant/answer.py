@@ -17,7 +17,7 @@ from dangjian.accounts import policy
 from dangjian.core.errors import DomainError
 
 from . import endpoints, index, intents, text
-from .models import DocKind, Piece
+from .models import DocKind, Document, Piece
 
 logger = logging.getLogger(__name__)
 MAX_QUESTION = 500
@@ -121,15 +121,23 @@ def _trim(piece_text: str, terms: set[str]) -> str:
     return out[:ANSWER_CHARS] + ("…" if len(out) > ANSWER_CHARS else "")
 
 
-def _note(piece: Piece) -> str:
-    doc = piece.document
-    older = list(doc.older.order_by("-issued_on").values_list("version", "issued_on")[:1])
-    if not older:
-        return ""
-    since = f"自{doc.issued_on:%Y年%m月%d日}起" if doc.issued_on else ""
-    version, issued = older[0]
-    before = version or (f"{issued:%Y年}版" if issued else "旧版本")
-    return f"现行{doc.version or '版本'}{since}施行；此前适用{before}"
+def _notes(pieces: list[Piece]) -> dict[int, str]:
+    """For each cited document that replaced an older version: which version is in force since
+    when, and what applied before (one query for all the citations)."""
+    older: dict[int, tuple[str, Any]] = {}
+    for doc_id, version, issued in (
+        Document.objects.filter(superseded_by_id__in={p.document_id for p in pieces})
+        .order_by("superseded_by_id", "-issued_on", "-id")
+        .values_list("superseded_by_id", "version", "issued_on")
+    ):
+        older.setdefault(doc_id, (version, issued))  # the latest older version first
+    out = {}
+    for doc_id, (version, issued) in older.items():
+        doc = next(p.document for p in pieces if p.document_id == doc_id)
+        since = f"自{doc.issued_on:%Y年%m月%d日}起" if doc.issued_on else ""
+        before = version or (f"{issued:%Y年}版" if issued else "旧版本")
+        out[doc_id] = f"现行{doc.version or '版本'}{since}施行；此前适用{before}"
+    return out
 
 
 def knowledge(user: Any, question: str) -> Answer:
@@ -162,6 +170,7 @@ def knowledge(user: Any, question: str) -> Answer:
     close = dict(similar).get(best.pk, 0.0) >= MIN_SIMILARITY
     if coverage < MIN_COVERAGE and not close:
         return _declined(question)
+    notes = _notes([p for p, _ in ranked[:CITATIONS]])
     citations = [
         Citation(
             document=p.document.title,
@@ -171,7 +180,7 @@ def knowledge(user: Any, question: str) -> Answer:
             piece=p.pk,
             section=p.heading,
             version=p.document.version,
-            note=_note(p),
+            note=notes.get(p.document_id, ""),
         )
         for p, score in ranked[:CITATIONS]
     ]

@@ -26,7 +26,27 @@ class AskForm(BootstrapMixin, forms.Form):
     )
 
 
-class DocumentForm(BootstrapMixin, forms.Form):
+class ScopeForm(BootstrapMixin, forms.Form):
+    """What a document or an FAQ applies to: a committee the user manages, or (the city only)
+    everyone. `orgs` is the committees the user may choose."""
+
+    organization = forms.ModelChoiceField(
+        label="适用范围",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=org_picker(reverse_lazy("orgs:lookup"), "change", kinds="committee"),
+        help_text="不选：全平台适用（仅市级）",
+        error_messages={"invalid_choice": "请从列表中选择您管理的党委"},
+    )
+
+    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if orgs is not None:
+            self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
+
+
+class DocumentForm(ScopeForm):
     file = forms.FileField(label="文件", help_text=FILE_HELP)
     title = forms.CharField(
         label="标题", max_length=200, required=False, help_text="不填则取文件第一行"
@@ -39,23 +59,10 @@ class DocumentForm(BootstrapMixin, forms.Form):
         required=False,
         help_text="同一标题的新版本替代现行版本，旧版本保留",
     )
-    organization = forms.ModelChoiceField(
-        label="适用范围",
-        queryset=Organization.objects.none(),
-        to_field_name="code",
-        required=False,
-        widget=org_picker(reverse_lazy("orgs:lookup"), "change", kinds="committee"),
-        help_text="不选：全平台适用（仅市级）",
-        error_messages={"invalid_choice": "请从列表中选择您管理的党委"},
-    )
-
-    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if orgs is not None:
-            self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
+    field_order = ["file", "title", "issuer", "issued_on", "version", "organization"]
 
 
-class FaqForm(BootstrapMixin, forms.Form):
+class FaqForm(ScopeForm):
     question = forms.CharField(label="问题", max_length=200, help_text="党员常问的说法")
     answer = forms.CharField(
         label="答案", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
@@ -63,20 +70,7 @@ class FaqForm(BootstrapMixin, forms.Form):
     source = forms.CharField(
         label="依据", max_length=100, required=False, help_text="如：党费规定第二条"
     )
-    organization = forms.ModelChoiceField(
-        label="适用范围",
-        queryset=Organization.objects.none(),
-        to_field_name="code",
-        required=False,
-        widget=org_picker(reverse_lazy("orgs:lookup"), "change", kinds="committee"),
-        help_text="不选：全平台适用（仅市级）",
-        error_messages={"invalid_choice": "请从列表中选择您管理的党委"},
-    )
-
-    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if orgs is not None:
-            self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
+    field_order = ["question", "answer", "source", "organization"]
 
 
 class OpinionForm(BootstrapMixin, forms.Form):

@@ -182,6 +182,8 @@ def _application(member: Any) -> tuple[str, str]:
 
 
 def _branch_unpaid(user: Any) -> tuple[str, str]:
+    if not policy.roots(user, "view"):
+        return "这个问题要查您管理范围内的记录，请用工作人员账号登录后再问。", ""
     orgs = policy.visible_to(user)
     now = current_index()
     unpaid = (
@@ -189,8 +191,6 @@ def _branch_unpaid(user: Any) -> tuple[str, str]:
         .filter(Q(paid_fen__isnull=True) | Q(paid_fen__lt=F("due_fen")))
         .count()
     )
-    if not policy.roots(user, "view"):
-        return "这个问题要查您管理范围内的记录，请用工作人员账号登录后再问。", ""
     return f"您管理范围内{month_label(now)}还有{unpaid}人未交党费。", reverse("fees:home")
 
 

@@ -249,13 +249,13 @@ def _dashed(raw: str) -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-@transaction.atomic(durable=True)
-def user_slip_issue(*, actor: Actor, user: User) -> Slip:
-    """A sealed activation slip for an account the system admin opened or reset: the person
-    activates with their name and this code and sets their own password; the admin never holds
-    a password. Printed once (only the hash is kept); an earlier slip stops working. An account
-    with a usable password gets none (reset it first)."""
-    if actor is not None and not policy.has_admin_role(actor, "system_admin"):
+def _staff_slip(
+    actor: Actor, user: User, *, admin: str, kind: str, member_reason: str, salted: bool
+) -> tuple[User, str, Any]:
+    """One part of a staff account's slip (the caller's transaction): refused for an active or a
+    member's account and for oneself; an earlier unused part of the same kind stops working.
+    Returns the account, the code (printed once, only its hash kept) and its expiry."""
+    if actor is not None and not policy.has_admin_role(actor, admin):
         raise NotVisible()
     u = User.objects.select_for_update().get(pk=user.pk)
     if not u.is_active:
@@ -263,25 +263,36 @@ def user_slip_issue(*, actor: Actor, user: User) -> Slip:
     if u.has_usable_password():
         raise DomainError("active", "该账号已开通；如本人忘记密码，请先重置")
     if u.member_id:
-        # a member opens their account with an SMS code or the slip their branch prints: the
-        # system admin never holds a code that would let them sign in as a member
-        raise DomainError("member", "党员账号由本人用短信验证码或所在党支部打印的激活单开通")
+        raise DomainError("member", member_reason)
     if actor is not None and actor.pk == u.pk:
         raise DomainError("self", "不能为自己打印激活单")
     now = timezone.now()
-    Activation.objects.filter(user=u, kind=ActivationKind.SLIP, used_at__isnull=True).update(
-        used_at=now
-    )
+    Activation.objects.filter(user=u, kind=kind, used_at__isnull=True).update(used_at=now)
     raw = _slip_code()
     expires = now + timedelta(days=SLIP_DAYS)
-    Activation.objects.create(
-        user=u, kind=ActivationKind.SLIP, code_hash=_hash(raw), expires_at=expires
+    digest = _hash(f"{u.pk}:{raw}" if salted else raw)
+    Activation.objects.create(user=u, kind=kind, code_hash=digest, expires_at=expires)
+    return u, raw, expires
+
+
+@transaction.atomic(durable=True)
+def user_slip_issue(*, actor: Actor, user: User) -> Slip:
+    """The first part of a sealed activation slip for a staff account the system admin opened or
+    reset: the person activates with their name, this code and the second part's code, and sets
+    their own password; the admin never holds a password. An account with a usable password gets
+    none (reset it first)."""
+    # a member opens their account with an SMS code or the slip their branch prints: the system
+    # admin never holds a code that would let them sign in as a member
+    u, raw, expires = _staff_slip(
+        actor,
+        user,
+        admin="system_admin",
+        kind=ActivationKind.SLIP,
+        member_reason="党员账号由本人用短信验证码或所在党支部打印的激活单开通",
+        salted=False,  # found by its code alone at activation
     )
     audit_record(
-        actor=actor,
-        action="accounts.activation_slip",
-        obj=u,
-        data={"username": u.username},
+        actor=actor, action="accounts.activation_slip", obj=u, data={"username": u.username}
     )
     return Slip(None, _dashed(raw), expires.date(), user=u, part=1)
 
@@ -291,28 +302,13 @@ def user_slip_second_issue(*, actor: Actor, user: User) -> Slip:
     """The second part of a staff account's slip, printed by the security admin: activation needs
     both parts, so the system admin who opened the account cannot activate it alone (nor the
     security admin). Printed once; an earlier second part stops working."""
-    if actor is not None and not policy.has_admin_role(actor, "security_admin"):
-        raise NotVisible()
-    u = User.objects.select_for_update().get(pk=user.pk)
-    if not u.is_active:
-        raise DomainError("inactive", "账号已停用")
-    if u.has_usable_password():
-        raise DomainError("active", "该账号已开通")
-    if u.member_id:
-        raise DomainError("member", "党员账号没有第二联：由本人用短信验证码或激活单开通")
-    if actor is not None and actor.pk == u.pk:
-        raise DomainError("self", "不能为自己打印激活单")
-    now = timezone.now()
-    Activation.objects.filter(user=u, kind=ActivationKind.SECOND, used_at__isnull=True).update(
-        used_at=now
-    )
-    raw = _slip_code()
-    expires = now + timedelta(days=SLIP_DAYS)
-    Activation.objects.create(
-        user=u,
+    u, raw, expires = _staff_slip(
+        actor,
+        user,
+        admin="security_admin",
         kind=ActivationKind.SECOND,
-        code_hash=_hash(f"{u.pk}:{raw}"),
-        expires_at=expires,
+        member_reason="党员账号没有第二联：由本人用短信验证码或激活单开通",
+        salted=True,  # checked against the account the first part names
     )
     audit_record(
         actor=actor, action="accounts.activation_slip2", obj=u, data={"username": u.username}
