@@ -70,3 +70,24 @@ def test_embeddings_are_stored_and_fused_with_bm25(model_server, settings, tmp_p
     # the embeddings server down: BM25 alone still answers
     settings.EMBED_URL = f"{model_server}/fail/v1"
     assert ask(None, "党小组会多久开一次").citations[0].article == "第二条"
+
+
+def test_a_changed_document_brings_its_embeddings_to_the_index_in_hand(
+    model_server, settings, tmp_path, monkeypatch
+):
+    settings.VAR_DIR = tmp_path
+    settings.EMBED_URL = f"{model_server}/ok/v1"
+    _load()
+    before = index.current()
+    assert before.vectors is not None
+    monkeypatch.setattr(index, "_build", lambda token: pytest.fail("rebuilt in full"))
+    services.document_load(
+        actor=None,
+        name="vol.txt",
+        data="志愿服务办法\n党员每年参加志愿服务不少于二十小时。".encode(),
+    )
+    loaded = index.current()
+    new = Piece.objects.get(text__contains="志愿服务不少于二十小时")
+    assert new.pk in loaded.vector_ids.tolist()
+    assert len(loaded.vector_ids) == len(before.vector_ids) + 1
+    assert index.nearest(bigram_vector("党员每年参加志愿服务不少于二十小时"))[0][0] == new.pk

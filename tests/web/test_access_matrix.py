@@ -680,6 +680,11 @@ MATRIX = {
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    "learning:transcript": (
+        lambda t: [_lresource(t, video=True)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
     "learning:points": (
         lambda t: [],
         "",
@@ -975,6 +980,10 @@ POST_MATRIX = {
         {**MEMBER_ONLY, "member": 400},
     ),  # a form post is not a heartbeat
     "learning:points_choice": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
+    "learning:transcript": (
+        lambda t: [_lresource(t, video=True)],
+        expect(branch_worker=403, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
     "transfers:act": (
         lambda t: [_transfer(t)],
         expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),

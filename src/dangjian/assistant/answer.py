@@ -53,6 +53,7 @@ class Citation:
     note: str = ""  # e.g. the version in force since when, and what applied before
     url: str = ""
     section: str = ""  # the headings above the piece
+    kind: str = ""  # the document's kind (a 讲解 is shown with its badge)
 
 
 @dataclass
@@ -94,11 +95,10 @@ def visible_paths(user: Any) -> list[str] | None:
     return paths
 
 
-def _visible(piece: Piece, paths: list[str] | None) -> bool:
-    org = piece.document.organization
-    if org is None or paths is None:
+def _visible(org_path: str | None, paths: list[str] | None) -> bool:
+    if org_path is None or paths is None:
         return True
-    return any(p.startswith(org.path) for p in paths)
+    return any(p.startswith(org_path) for p in paths)
 
 
 def _trim(piece_text: str, terms: set[str]) -> str:
@@ -148,18 +148,29 @@ def knowledge(user: Any, question: str) -> Answer:
         hits = index.fuse(hits, similar)
     if not hits:
         return _declined(question)
-    pieces = Piece.objects.select_related("document__organization").in_bulk(
-        [pid for pid, _ in hits]
-    )
+    # scope and weigh the candidates from a narrow read; the full rows only for those cited
+    facts = {
+        pid: (kind, path)
+        for pid, kind, in_force, path in Piece.objects.filter(
+            pk__in=[pid for pid, _ in hits]
+        ).values_list("id", "document__kind", "document__in_force", "document__organization__path")
+        if in_force
+    }
     paths = visible_paths(user)
-    ranked = sorted(
+    order = sorted(
         (
-            (pieces[pid], score * (RULE_WEIGHT if pieces[pid].document.kind == DocKind.RULE else 1))
+            (pid, score * (RULE_WEIGHT if facts[pid][0] == DocKind.RULE else 1))
             for pid, score in hits
-            if pid in pieces and pieces[pid].document.in_force and _visible(pieces[pid], paths)
+            if pid in facts and _visible(facts[pid][1], paths)
         ),
         key=lambda x: -x[1],
+    )[:CITATIONS]
+    if not order:
+        return _declined(question)
+    pieces = Piece.objects.select_related("document__organization").in_bulk(
+        [pid for pid, _ in order]
     )
+    ranked = [(pieces[pid], score) for pid, score in order if pid in pieces]
     if not ranked:
         return _declined(question)
     best, _top = ranked[0]
@@ -181,6 +192,7 @@ def knowledge(user: Any, question: str) -> Answer:
             section=p.heading,
             version=p.document.version,
             note=notes.get(p.document_id, ""),
+            kind=p.document.kind,
         )
         for p, score in ranked[:CITATIONS]
     ]

@@ -46,6 +46,15 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     text = models.TextField("全文", blank=True)
     url = models.CharField("链接", max_length=200, blank=True)  # a 讲解's page, a rule's page
+    # a 讲解: the library's video or audio whose transcript this is (kept in step with it)
+    resource = models.ForeignKey(
+        "learning.Resource",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="讲解音视频",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -92,6 +101,9 @@ class IndexState(models.Model):
     knows whether its index (in memory, and the copy on disk) is current."""
 
     token = models.CharField(max_length=32)
+    # the token this one replaced in a single change: an index built at `base` is brought to
+    # `token` by applying the difference of the pieces in force (see index.py)
+    base = models.CharField(max_length=32, blank=True)
     changed_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

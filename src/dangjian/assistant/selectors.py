@@ -50,7 +50,9 @@ def documents_for(
 def piece_get(user: Any, pk: int) -> tuple[Piece, list[Piece]]:
     """A cited piece with its neighbours, for the reader; 404 outside the user's view."""
     piece = (
-        Piece.objects.select_related("document__organization", "document__superseded_by")
+        Piece.objects.select_related(
+            "document__organization", "document__superseded_by", "document__resource"
+        )
         .filter(pk=pk, document__in=Document.objects.filter(_doc_q(user)))
         .first()
     )

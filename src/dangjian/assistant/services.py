@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -27,6 +28,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core import uploads
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.core.signals import handover
+from dangjian.learning.models import Resource
 from dangjian.notify.services import notice_send
 
 from . import endpoints, index, split, text
@@ -173,6 +175,79 @@ def document_load(
         )
         index.bump()
     return doc
+
+
+MEDIA_KINDS = ("video", "audio")
+
+
+@transaction.atomic
+def explanations_sync(resource_ids: list[int]) -> int:
+    """Keep the 讲解 in step with the library (the learning app's `resources_changed`, inside its
+    transaction): a published course's video or audio with a transcript is a document of kind
+    讲解 for the publisher's subtree, split by paragraph and cited like any other; a changed
+    transcript or title supersedes the version in force; an emptied transcript or a resource
+    gone takes it out of force. Returns the documents changed."""
+    keys = {pk: f"讲解:{pk}" for pk in resource_ids}
+    in_force = {
+        d.resource_id: d
+        for d in Document.objects.select_for_update().filter(
+            key__in=keys.values(), kind=DocKind.MEDIA, in_force=True
+        )
+    }
+    changed = 0
+    resources = Resource.objects.select_related("unit__course__publisher").filter(
+        pk__in=resource_ids
+    )
+    for r in resources:  # the resources of one change: a course's handful
+        course = r.unit.course
+        old = in_force.pop(r.pk, None)
+        wanted = r.kind in MEDIA_KINDS and bool(r.transcript) and course.published_on is not None
+        if not wanted:
+            if old is not None:
+                Document.objects.filter(pk=old.pk).update(in_force=False)
+                changed += 1
+            continue
+        if old is not None and (old.text, old.title) == (r.transcript, r.title):
+            continue
+        pieces = split.split(r.transcript)
+        doc = Document.objects.create(
+            key=keys[r.pk],
+            title=r.title[:200],
+            issuer=course.publisher.name[:100],
+            issued_on=course.published_on,
+            version=f"{timezone.localdate():%Y年%m月%d日}文字稿" if old is not None else "",
+            kind=DocKind.MEDIA,
+            organization=course.publisher,
+            source_name=f"{course.title}·{r.get_kind_display()}"[:200],
+            sha256=hashlib.sha256(r.transcript.encode()).hexdigest(),
+            text=r.transcript,
+            resource=r,
+        )
+        Piece.objects.bulk_create(
+            [
+                Piece(
+                    document=doc,
+                    ordinal=i,
+                    heading=p.heading[:200],
+                    article=p.article[:40],
+                    text=p.text,
+                    tokens=" ".join(text.tokens(f"{r.title} {p.heading} {p.article} {p.text}")),
+                )
+                for i, p in enumerate(pieces)
+            ]
+        )
+        if old is not None:
+            Document.objects.filter(pk=old.pk).update(in_force=False, superseded_by=doc)
+        changed += 1
+    # resources no longer there (asked about, or deleted since: the link was cleared)
+    changed += Document.objects.filter(
+        Q(pk__in=[d.pk for d in in_force.values()]) | Q(resource__isnull=True),
+        kind=DocKind.MEDIA,
+        in_force=True,
+    ).update(in_force=False)
+    if changed:
+        index.bump()
+    return changed
 
 
 def _vectors(texts: list[str], batch: int = 64) -> list[bytes | None]:

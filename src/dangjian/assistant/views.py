@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from dangjian.accounts import policy
@@ -70,6 +71,7 @@ def piece_view(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     member = bool(getattr(request.user, "member_id", None))
     template = "assistant/piece_member.html" if member else "assistant/piece.html"
+    media = piece.document.resource if piece.document.kind == DocKind.MEDIA else None
     return render(
         request,
         template,
@@ -78,6 +80,16 @@ def piece_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "around": around,
             "doc": piece.document,
             "voice_out": endpoints.tts_available(),
+            "media": media,
+            "for_member": member,
+            "media_url": media
+            and reverse("learning:media" if member else "learning:staff_media", args=[media.pk]),
+            "media_page": media
+            and (
+                reverse("learning:study", args=[media.pk])
+                if member
+                else reverse("learning:transcript", args=[media.pk])
+            ),
         },
     )
 

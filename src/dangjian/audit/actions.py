@@ -86,6 +86,7 @@ for _action, _label in [
     ("learning.course_create", "新建学习课程"),
     ("learning.course_publish", "发布学习课程"),
     ("learning.resource_add", "添加学习资料"),
+    ("learning.resource_transcript", "修改讲解文字稿"),
     ("learning.assign", "布置必学课程"),
     ("learning.session_record", "登记线下学习"),
     ("learning.question_add", "录入测试题"),

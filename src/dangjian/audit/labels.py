@@ -164,6 +164,7 @@ FIELDS: dict[str, str] = {
     "term_years": "任期（年）",
     "theme_day": "主题党日（每月几日）",
     "title": "标题",
+    "transcript_chars": "文字稿字数",
     "to": "新",
     "today": "日期",
     "topic": "主题",

@@ -40,12 +40,27 @@ class ResourceForm(BootstrapMixin, forms.Form):
         label="正文（图文）", required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
     file = forms.FileField(label="文件（视频、音频或PDF）", required=False)
+    transcript = forms.CharField(
+        label="文字稿（视频、音频）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="讲解的逐字稿：显示在播放器下方，课程发布后党建助手据此回答并注明出处",
+    )
     minutes = forms.IntegerField(
         label="计入学时上限（分钟）",
         min_value=1,
         max_value=600,
         initial=30,
         help_text="学完最多计入的时长；视频、音频一般为其时长",
+    )
+
+
+class TranscriptForm(BootstrapMixin, forms.Form):
+    transcript = forms.CharField(
+        label="文字稿",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text="按段落分行。课程发布后党建助手据此回答并注明出处；清空则不再引用",
     )
 
 

@@ -67,6 +67,8 @@ class Resource(models.Model):
     size = models.BigIntegerField(default=0)
     minutes = models.PositiveSmallIntegerField("计入学时上限（分钟）", default=30)
     search_text = models.TextField(blank=True)  # jieba-segmented title and text, space-separated
+    # a video's or audio's words (讲解): shown under the player, and the assistant answers from it
+    transcript = models.TextField("文字稿", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -43,7 +43,9 @@ from .models import (
     Unit,
 )
 from .selectors import ancestor_paths, resource_visible_to, visible_courses
+from .signals import resources_changed
 
+TRANSCRIPT_MAX = 20_000  # characters of a 讲解's transcript
 HEARTBEAT_SECONDS = 15  # the page reports every 15 s while it counts
 MAX_GAP = (
     HEARTBEAT_SECONDS + 5
@@ -103,6 +105,10 @@ def course_publish(*, actor: Actor, course: Course, on: date | None = None) -> C
         raise DomainError("empty", "课程还没有学习资料，添加后再发布")
     c.published_on = on or timezone.localdate()
     c.save(update_fields=["published_on"])
+    resources_changed.send(
+        sender=Course,
+        resource_ids=list(Resource.objects.filter(unit__course=c).values_list("pk", flat=True)),
+    )
     audit_record(
         actor=actor,
         action="learning.course_publish",
@@ -123,8 +129,10 @@ def resource_add(
     body: str = "",
     upload: Any = None,
     minutes: int = 30,
+    transcript: str = "",
 ) -> Resource:
-    """Add an article (rich text), a video or audio (a local file, streamed) or a PDF to a unit."""
+    """Add an article (rich text), a video or audio (a local file, streamed) or a PDF to a unit.
+    A video or audio may carry its transcript (文字稿): a 讲解 the assistant answers from."""
 
     u = Unit.objects.select_related("course__publisher").get(pk=unit.pk)
     _change(actor, u.course.publisher)
@@ -136,6 +144,7 @@ def resource_add(
     if not 1 <= (minutes or 0) <= 600:
         raise DomainError("invalid", "计入学时上限应为1至600分钟", field="minutes")
     html = clean(body or "")
+    transcript = _transcript(kind, transcript)
     stored = None
     if kind == Kind.ARTICLE:
         if not blocks(html):
@@ -166,7 +175,8 @@ def resource_add(
             path=stored.path if stored else "",
             content_type=stored.content_type if stored else "",
             size=stored.size if stored else 0,
-            search_text=search.index_text(f"{title} {u.course.title} {text}"),
+            search_text=search.index_text(f"{title} {u.course.title} {text} {transcript}"),
+            transcript=transcript,
         )
         audit_record(
             actor=actor,
@@ -175,10 +185,53 @@ def resource_add(
             organization=u.course.publisher,
             data={"title": r.title, "kind": kind},
         )
+        if transcript and u.course.published_on is not None:
+            resources_changed.send(sender=Resource, resource_ids=[r.pk])
     except Exception:
         if stored is not None:
             uploads.discard([stored])
         raise
+    return r
+
+
+def _transcript(kind: str, transcript: str) -> str:
+    transcript = "\n".join(line.strip() for line in (transcript or "").strip().splitlines())
+    if transcript and kind not in (Kind.VIDEO, Kind.AUDIO):
+        raise DomainError("invalid", "只有视频、音频需要文字稿", field="transcript")
+    if len(transcript) > TRANSCRIPT_MAX:
+        raise DomainError(
+            "too_long",
+            f"文字稿不能超过{TRANSCRIPT_MAX}字（现有{len(transcript)}字）",
+            field="transcript",
+        )
+    return transcript
+
+
+@transaction.atomic(durable=True)
+def resource_transcript_set(*, actor: Actor, resource: Resource, transcript: str) -> Resource:
+    """Write or correct a video's or audio's transcript (文字稿). Once its course is published the
+    assistant answers from it and cites it as a 讲解; an emptied transcript withdraws it."""
+    r = (
+        Resource.objects.select_for_update()
+        .select_related("unit__course__publisher")
+        .get(pk=resource.pk)
+    )
+    _change(actor, r.unit.course.publisher)
+    transcript = _transcript(r.kind, transcript)
+    if transcript == r.transcript:
+        return r
+    r.transcript = transcript
+    text = " ".join(t for _, t in blocks(r.body))
+    r.search_text = search.index_text(f"{r.title} {r.unit.course.title} {text} {transcript}")
+    r.save(update_fields=["transcript", "search_text"])
+    audit_record(
+        actor=actor,
+        action="learning.resource_transcript",
+        obj=r,
+        organization=r.unit.course.publisher,
+        data={"title": r.title, "transcript_chars": len(transcript)},
+    )
+    resources_changed.send(sender=Resource, resource_ids=[r.pk])
     return r
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("org/<int:pk>/quiz/", views.quiz_view, name="quiz"),
     path("course/<int:pk>/", views.course_view, name="course"),
     path("resource/<int:pk>/file", views.staff_media_view, name="staff_media"),
+    path("resource/<int:pk>/transcript/", views.transcript_view, name="transcript"),
     path("points/", views.points_view, name="points"),
     path("my/", views.my_view, name="my"),
     path("my/points/", views.points_choice_view, name="points_choice"),

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,9 +31,18 @@ from dangjian.web.forms import perform, submit
 from dangjian.web.paging import PAGE_SIZES, paginate
 
 from . import selectors, services
-from .forms import AssignForm, CourseForm, PaperForm, QuestionForm, ResourceForm, SessionForm
+from .forms import (
+    AssignForm,
+    CourseForm,
+    PaperForm,
+    QuestionForm,
+    ResourceForm,
+    SessionForm,
+    TranscriptForm,
+)
 from .models import (
     Course,
+    Kind,
     PointsSetting,
 )
 
@@ -145,6 +155,7 @@ def course_view(request: AuthedRequest, pk: int) -> HttpResponse:
                     body=d["body"],
                     upload=d["file"],
                     minutes=d["minutes"],
+                    transcript=d["transcript"],
                 ),
                 done=_then(request, lambda r: f"已添加“{r.title}”。", "learning:course", c.pk),
             )
@@ -469,6 +480,45 @@ def staff_media_view(request: AuthedRequest, pk: int) -> HttpResponse:
     if not r.path:
         raise Http404
     return uploads.ranged(request, r.path, r.content_type, r.size)
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def transcript_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A video's or audio's transcript (文字稿), beside its player: the 讲解 the assistant cites."""
+    r = selectors.staff_resource_get(request.user, pk)
+    if r.kind not in (Kind.VIDEO, Kind.AUDIO):
+        raise Http404("只有视频、音频有文字稿")
+    can_change = policy.can(request.user, "change", r.unit.course.publisher)
+    form = TranscriptForm(
+        request.POST if request.method == "POST" else None, initial={"transcript": r.transcript}
+    )
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("没有修改权限")
+        resp = submit(
+            request,
+            form,
+            lambda d: services.resource_transcript_set(
+                actor=request.user, resource=r, transcript=d["transcript"]
+            ),
+            done=_then(request, "文字稿已保存。", "learning:course", r.unit.course_id),
+        )
+        if resp:
+            return resp
+    return render(
+        request,
+        "learning/transcript.html",
+        {
+            "r": r,
+            "c": r.unit.course,
+            "org": r.unit.course.publisher,
+            "form": form,
+            "can_change": can_change,
+            "ancestors": org_selectors.org_ancestors(r.unit.course.publisher, request.user),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @member_required

@@ -11,8 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.assistant import index, services
 from dangjian.assistant.extract import EXTENSIONS
-from dangjian.assistant.models import Document
+from dangjian.assistant.models import DocKind, Document
 from dangjian.core.errors import DomainError
+from dangjian.learning.models import Resource
 from dangjian.orgs.models import Organization
 
 
@@ -40,6 +41,16 @@ class Command(BaseCommand):
             self.stdout.write(f"已收录监测规则 {doc.pieces.count()} 条")
             return
         if action == "reindex":
+            synced = services.explanations_sync(
+                list(Resource.objects.exclude(transcript="").values_list("pk", flat=True))
+                + list(
+                    Document.objects.filter(kind=DocKind.MEDIA, in_force=True)
+                    .exclude(resource=None)
+                    .values_list("resource_id", flat=True)
+                )
+            )
+            if synced:
+                self.stdout.write(f"讲解已同步：{synced} 篇")
             loaded = index.rebuild()
             self.stdout.write(f"索引已重建：{len(loaded.ids)} 个片段")
             return
