@@ -260,6 +260,7 @@ INSTALLED_APPS = [
     "dangjian.recruitment",
     "dangjian.transfers",
     "dangjian.learning",
+    "dangjian.community",
     "dangjian.assistant",
     "dangjian.portal",
     "dangjian.demo",

@@ -359,3 +359,155 @@ def test_a_hand_over_tells_those_now_responsible(
         Notice.objects.filter(id__gt=acted["before"]).values_list("user__username", flat=True)
     )
     assert told == expected
+
+
+# --- 近邻党建 ------------------------------------------------------------------------------
+
+
+def _hood_member(tree):
+    from tests.community.conftest import make_hood
+
+    h = make_hood(tree)
+    user = make_user("w001", member=h.workers[0])
+    return h, user
+
+
+def _reported(tree):
+    from dangjian.community import services as community
+
+    h, user = _hood_member(tree)
+    report = community.report_submit(actor=user, member=h.workers[0], community=h.community)
+    return h, user, report
+
+
+@scenario("community.report_submit")
+def _community_report(tree, users, act):
+    from dangjian.community import services as community
+
+    h, user = _hood_member(tree)
+    act(lambda: community.report_submit(actor=user, member=h.workers[0], community=h.community))
+    return {"cm_worker"}
+
+
+@scenario("community.report_confirm")
+def _community_report_confirm(tree, users, act):
+    from dangjian.community import services as community
+
+    h, _user, report = _reported(tree)
+    act(lambda: community.report_confirm(actor=h.staff, report=report))
+    return {"w001"}
+
+
+@scenario("community.need_claim")
+def _community_claim(tree, users, act):
+    from dangjian.community import services as community
+
+    h, user, _ = _reported(tree)
+    need = community.need_publish(
+        actor=h.staff, community=h.community, kind="wish", title="帮独居老人换灯泡"
+    )
+    act(lambda: community.need_claim(actor=user, member=h.workers[0], need=need))
+    return {"cm_worker"}
+
+
+@scenario("community.service_confirm")
+def _community_service(tree, users, act):
+    from django.utils import timezone
+
+    from dangjian.community import services as community
+
+    h, _user, _ = _reported(tree)
+    act(
+        lambda: community.service_confirm(
+            actor=h.staff,
+            community=h.community,
+            member=h.workers[0],
+            done_on=timezone.localdate(),
+            hours=2,
+            what="楼道清理",
+        )
+    )
+    return {"w001"}
+
+
+def _issue(tree):
+    from dangjian.community import services as community
+
+    h, user = _hood_member(tree)
+    issue = community.issue_raise(
+        actor=user, community=h.community, title="装卸货车位被占", text="美食街装卸货车位长期被占用"
+    )
+    return h, user, issue
+
+
+@scenario("community.issue_raise")
+def _community_issue(tree, users, act):
+    from dangjian.community import services as community
+
+    h, user = _hood_member(tree)
+    act(
+        lambda: community.issue_raise(
+            actor=user, community=h.community, title="路灯不亮", text="三号楼前路灯坏了一周"
+        )
+    )
+    return {"cm_worker"}
+
+
+@scenario("community.issue_meeting")
+def _community_meeting(tree, users, act):
+    from django.utils import timezone
+
+    from dangjian.community import services as community
+
+    h, _user, issue = _issue(tree)
+    act(
+        lambda: community.issue_meeting(
+            actor=h.staff,
+            issue=issue,
+            held_on=timezone.localdate(),
+            parties="社区党委、商户代表、物业",
+            decision="划定装卸时段，先锋队每日巡查劝导",
+        )
+    )
+    return {"w001"}
+
+
+@scenario("community.issue_close")
+def _community_close(tree, users, act):
+    from django.utils import timezone
+
+    from dangjian.community import services as community
+
+    h, _user, issue = _issue(tree)
+    community.issue_meeting(
+        actor=h.staff,
+        issue=issue,
+        held_on=timezone.localdate(),
+        parties="社区党委、商户代表",
+        decision="划定装卸时段",
+    )
+    act(lambda: community.issue_close(actor=h.staff, issue=issue, result="车位已恢复通行"))
+    return {"w001"}
+
+
+@scenario("community.issue_reopen")
+def _community_reopen(tree, users, act):
+    from django.utils import timezone
+
+    from dangjian.community import services as community
+
+    h, user, issue = _issue(tree)
+    community.issue_meeting(
+        actor=h.staff,
+        issue=issue,
+        held_on=timezone.localdate(),
+        parties="社区党委、商户代表",
+        decision="划定装卸时段",
+    )
+    community.issue_close(actor=h.staff, issue=issue, result="车位已恢复通行")
+    act(
+        lambda: community.issue_confirm(
+            actor=user, issue=issue, solved=False, note="晚上仍有车辆占用"
+        )
+    )
+    return {"cm_worker"}

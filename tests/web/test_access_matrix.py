@@ -645,6 +645,58 @@ MATRIX = {
         "",
         expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    "community:home": (
+        lambda t: [],
+        "",
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302),
+    ),
+    "community:places": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:place_new": (
+        lambda t: [_community(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "community:reports": (
+        lambda t: [_community(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:needs": (
+        lambda t: [_community(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:issues": (
+        lambda t: [_community(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:place": (
+        lambda t: [_place(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:place_lookup": (
+        lambda t: [],
+        "?q=花园",
+        {**dict.fromkeys(ROLES, 200), "anonymous": 302},
+    ),
+    "community:issue": (
+        lambda t: [_issue(t)],
+        "",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": 302,
+            "committee_staff": 200,
+            "supervisor": 200,
+        },
+    ),
+    "community:my": (lambda t: [], "", MEMBER_ONLY),
+    "community:my_issue_new": (lambda t: [], "", {**MEMBER_ONLY, "member": 302}),
     "learning:home": (
         lambda t: [],
         "",
@@ -980,6 +1032,37 @@ POST_MATRIX = {
         {**MEMBER_ONLY, "member": 400},
     ),  # a form post is not a heartbeat
     "learning:points_choice": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
+    "community:place_new": (
+        lambda t: [_community(t)],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "community:place": (
+        lambda t: [_place(t)],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "community:reports": (
+        lambda t: [_community(t)],
+        expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404),
+    ),
+    "community:needs": (
+        lambda t: [_community(t)],
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "community:issues": (
+        lambda t: [_community(t)],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "community:issue": (
+        lambda t: [_issue(t)],
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": 302,
+            "committee_staff": 403,
+            "supervisor": 403,
+        },
+    ),
+    "community:my": (lambda t: [], MEMBER_ONLY),
+    "community:my_issue_new": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
     "learning:transcript": (
         lambda t: [_lresource(t, video=True)],
         expect(branch_worker=403, committee_staff=302, supervisor=403, sibling_staff=404),
@@ -1191,6 +1274,56 @@ def _handling(t):
         detail="不合格",
         key="x",
         opened_on=date(2026, 1, 5),
+    ).pk
+
+
+def _community(t):
+    """A street and a community under district A (plain inserts: the matrix may call this inside
+    a transaction)."""
+    from datetime import date
+
+    from dangjian.orgs.models import Organization
+
+    found = Organization.objects.filter(code="CM").first()
+    if found is not None:
+        return found.pk
+    d = date(2010, 1, 1)
+    da = Organization.objects.get(pk=t.district_a.pk)
+    street = da.add_child(
+        code="ST",
+        name="中共示范街道工作委员会",
+        kind="committee",
+        category="community",
+        established_on=d,
+    )
+    return street.add_child(
+        code="CM",
+        name="中共示范社区委员会",
+        kind="committee",
+        category="community",
+        established_on=d,
+    ).pk
+
+
+def _place(t):
+    from dangjian.community.models import Place
+
+    return Place.objects.get_or_create(
+        code="P001", defaults={"name": "示范花园", "community_id": _community(t)}
+    )[0].pk
+
+
+def _issue(t):
+    from datetime import date
+
+    from dangjian.community.models import Issue
+
+    return Issue.objects.create(
+        community_id=_community(t),
+        title="路灯不亮",
+        text="三号楼前路灯坏了一周",
+        raiser_name="邻长",
+        raised_on=date(2026, 1, 5),
     ).pk
 
 

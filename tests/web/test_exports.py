@@ -23,7 +23,7 @@ from dangjian.members.models import Member
 from dangjian.notify.models import Notice
 from dangjian.web import exports
 from tests.conftest import login
-from tests.web.test_access_matrix import MATRIX
+from tests.web.test_access_matrix import MATRIX, _community, _place
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +105,11 @@ def _params(t):  # export name → (role, query)
         "member_accounts": ("committee_staff", {"org": da}),
         "kb_documents": ("committee_staff", {}),
         "opinions": ("committee_staff", {}),
+        "places": ("committee_staff", {"org": da}),
+        "place_residents": ("committee_staff", {"place": _place(t)}),
+        "community_reports": ("committee_staff", {"org": _community(t)}),
+        "community_needs": ("committee_staff", {"org": _community(t)}),
+        "community_issues": ("committee_staff", {"org": da}),
     }
 
 

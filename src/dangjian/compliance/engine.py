@@ -24,6 +24,7 @@ CATEGORIES = {
     "transfers": "组织关系转接",
     "learning": "学习教育",
     "supervision": "督查督办",
+    "community": "近邻党建",
     "data": "数据质量",
 }
 

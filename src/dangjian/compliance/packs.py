@@ -19,6 +19,12 @@ def load_pack(name: str = "national") -> dict[str, Any]:
         return yaml.safe_load(fh)
 
 
+def enabled_by_default(rule_id: str) -> bool:
+    """Whether the pack switches the rule on where the deployment has not said (`enabled: false`
+    for rules a deployment opts into)."""
+    return bool((load_pack()["rules"].get(rule_id) or {}).get("enabled", True))
+
+
 def param_specs(rule_id: str) -> dict[str, dict[str, Any]]:
     return (load_pack()["rules"].get(rule_id) or {}).get("params") or {}
 

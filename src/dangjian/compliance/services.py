@@ -22,7 +22,7 @@ from dangjian.core.errors import DomainError, NotVisible
 
 from .engine import REGISTRY, Hit, Rule, ScanContext
 from .models import Finding, RuleSetting, ScanRun
-from .packs import effective_params, param_specs, validate_override
+from .packs import effective_params, enabled_by_default, param_specs, validate_override
 from .rollup import rollup_refresh
 from .signals import scan_finished
 
@@ -47,7 +47,7 @@ def enabled_rules() -> list[Rule]:
     return [
         r
         for rid, r in sorted(REGISTRY.items())
-        if settings.get(rid) is None or settings[rid].enabled
+        if (settings[rid].enabled if rid in settings else enabled_by_default(rid))
     ]
 
 

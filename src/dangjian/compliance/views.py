@@ -21,7 +21,7 @@ from dangjian.web.paging import paginate
 from . import selectors, services
 from .engine import CATEGORIES, REGISTRY, SEVERITY_LABELS
 from .models import RuleSetting
-from .packs import effective_params, load_pack, param_specs
+from .packs import effective_params, enabled_by_default, load_pack, param_specs
 from .rollup import severity_counts
 
 COLOUR_RANK: dict[str, int] = {"red": 0, "yellow": 1, "green": 2}
@@ -155,7 +155,7 @@ def rules_view(request: AuthedRequest) -> HttpResponse:
             {
                 "rule": r,
                 "setting": s,
-                "enabled": s.enabled if s else True,
+                "enabled": s.enabled if s else enabled_by_default(rid),
                 "params": [(name, spec, values[name]) for name, spec in param_specs(rid).items()],
             }
         )

@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     "member": "党员信息",
     "import": "数据导入",
     "system": "系统管理",
+    "community": "近邻党建",
     # a member's own
     "pay": "交纳党费",
     "study": "学习",

@@ -1,0 +1,217 @@
+"""近邻党建 exported and printed (web.exports): the 小区 of an organization's subtree, a
+community's reports, needs, and the issues of a subtree — each with its page's filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import Http404, QueryDict
+from django.utils import timezone
+
+from dangjian.core.errors import NotVisible
+from dangjian.orgs import selectors as org_selectors
+from dangjian.web.exports import Described, Export, filter_label, register
+
+from . import selectors
+from .models import IssueStatus, NeedKind, NeedStatus
+
+COVERAGE = [("branch", "已建小区党支部/党小组"), ("none", "未建党组织"), ("red", "红色物业")]
+
+
+def _org(user: Any, params: QueryDict) -> Any:
+    raw = params.get("org", "")
+    if not raw.isdigit():
+        raise NotVisible()
+    return org_selectors.org_get(user, int(raw))
+
+
+def _community(user: Any, params: QueryDict) -> Any:
+    org = _org(user, params)
+    if not selectors.is_community(org):
+        raise Http404("不是社区党组织")
+    return org
+
+
+def _places(user: Any, params: QueryDict) -> Any:
+    return selectors.places_for(
+        user,
+        org=_org(user, params),
+        q=(params.get("q") or "").strip()[:50],
+        coverage=params.get("coverage", ""),
+    ).order_by("community__path", "name")
+
+
+def _place_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for p in _places(user, params).iterator(chunk_size=2000):
+        yield [
+            p.code,
+            p.name,
+            p.community.name,
+            p.households,
+            p.living,
+            p.full,
+            p.covered_by.name if p.covered_by else "",
+            p.property_company,
+            "是" if p.property_party else "否",
+        ]
+
+
+def _place(user: Any, params: QueryDict) -> Any:
+    raw = params.get("place", "")
+    if not raw.isdigit():
+        raise NotVisible()
+    return selectors.place_get(user, int(raw))
+
+
+def _resident_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for m in selectors.place_residents(_place(user, params)).iterator(chunk_size=2000):
+        yield [m.member_no, m.name, m.get_status_display(), m.organization.name]
+
+
+def _reports(user: Any, params: QueryDict) -> Any:
+    return selectors.reports_for(
+        user,
+        _community(user, params),
+        year=timezone.localdate().year,
+        pending=params.get("pending") == "1",
+    )
+
+
+def _report_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for r in _reports(user, params).iterator(chunk_size=2000):
+        yield [
+            r.member.member_no,
+            r.member.name,
+            r.member.organization.name,
+            r.reported_on,
+            r.confirmed_on,
+            r.done,
+        ]
+
+
+def _needs(user: Any, params: QueryDict) -> Any:
+    return selectors.needs_for(
+        _community(user, params), status=params.get("status", ""), kind=params.get("kind", "")
+    )
+
+
+def _need_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for n in _needs(user, params).iterator(chunk_size=2000):
+        yield [
+            n.title,
+            n.get_kind_display(),
+            n.published_on,
+            n.get_status_display(),
+            n.claimed_by.name if n.claimed_by else "",
+        ]
+
+
+def _issues(user: Any, params: QueryDict) -> Any:
+    return selectors.issues_for(user, org=_org(user, params), status=params.get("status", ""))
+
+
+def _issue_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for i in _issues(user, params).iterator(chunk_size=2000):
+        yield [
+            i.title,
+            i.community.name,
+            i.place.name if i.place else "",
+            i.raiser_name,
+            i.raised_on,
+            i.get_status_display(),
+            i.decided_on,
+            i.closed_on,
+            i.result,
+        ]
+
+
+for _export in (
+    Export(
+        name="places",
+        title="小区与党组织覆盖",
+        columns=[
+            "小区代码",
+            "小区",
+            "所属社区",
+            "户数",
+            "居住党员",
+            "其中正式党员",
+            "覆盖的党组织",
+            "物业服务企业",
+            "红色物业",
+        ],  # fmt: skip
+        widths=[14, 20, 24, 8, 10, 12, 24, 24, 10],
+        rows=_place_rows,
+        count=lambda user, params: _places(user, params).count(),
+        describe=lambda user, params: Described(
+            f"{_org(user, params).name} 小区",
+            [
+                ("覆盖情况", filter_label(COVERAGE, params.get("coverage", ""))),
+                ("搜索", (params.get("q") or "").strip()),
+            ],
+        ),
+    ),
+    Export(
+        name="place_residents",
+        title="小区居住党员",
+        columns=["党员编号", "姓名", "党籍状态", "所在党组织"],
+        widths=[14, 10, 12, 30],
+        rows=_resident_rows,
+        count=lambda user, params: selectors.place_residents(_place(user, params)).count(),
+        describe=lambda user, params: Described(f"{_place(user, params).name} 居住党员", []),
+        personal=True,
+    ),
+    Export(
+        name="community_reports",
+        title="在职党员报到",
+        columns=["党员编号", "姓名", "所在党组织", "报到日期", "社区确认日期", "本年服务次数"],
+        widths=[14, 10, 28, 12, 12, 12],
+        rows=_report_rows,
+        count=lambda user, params: _reports(user, params).count(),
+        describe=lambda user, params: Described(
+            f"{_community(user, params).name} {timezone.localdate().year}年报到",
+            [("只看待确认", "是" if params.get("pending") == "1" else "")],
+        ),
+        personal=True,
+    ),
+    Export(
+        name="community_needs",
+        title="社区需求清单",
+        columns=["内容", "类型", "发布日期", "状态", "认领党员"],
+        widths=[36, 10, 12, 10, 12],
+        rows=_need_rows,
+        count=lambda user, params: _needs(user, params).count(),
+        describe=lambda user, params: Described(
+            f"{_community(user, params).name} 需求清单",
+            [
+                ("类型", filter_label(NeedKind.choices, params.get("kind", ""))),
+                ("状态", filter_label(NeedStatus.choices, params.get("status", ""))),
+            ],
+        ),
+    ),
+    Export(
+        name="community_issues",
+        title="民情议事",
+        columns=[
+            "事项",
+            "社区",
+            "小区",
+            "反映人",
+            "反映日期",
+            "状态",
+            "议定日期",
+            "办结日期",
+            "办理结果",
+        ],  # fmt: skip
+        widths=[30, 22, 16, 10, 12, 14, 12, 12, 40],
+        rows=_issue_rows,
+        count=lambda user, params: _issues(user, params).count(),
+        describe=lambda user, params: Described(
+            f"{_org(user, params).name} 民情议事",
+            [("状态", filter_label(IssueStatus.choices, params.get("status", "")))],
+        ),
+        personal=True,
+    ),
+):
+    register(_export)

@@ -1,0 +1,111 @@
+"""近邻党建's contributions to 待办: for a community's workers, reports and claimed needs to
+confirm and issues to decide; for a member, the year's 报到 and a closed issue to confirm."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count
+from django.urls import reverse
+
+from dangjian.accounts import policy
+from dangjian.compliance.packs import rule_params
+from dangjian.web import hooks
+from dangjian.web.todo import Todo
+
+from .models import Issue, IssueStatus, Need, NeedStatus, Report
+from .rules import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE, _deadline
+
+DECIDE_DAYS = 15
+LIMIT = 50
+
+
+@hooks.register("todo")
+def community_work(user: Any, today: date) -> list[Todo]:
+    q = policy.path_q(user, "change", "community__path")
+    if q is None:
+        return []
+    reports = (
+        Report.objects.filter(q, confirmed_on__isnull=True)
+        .values("community_id", "community__name")
+        .annotate(n=Count("id"))
+        .order_by("community__name")[:LIMIT]
+    )
+    claims = (
+        Need.objects.filter(q, status=NeedStatus.CLAIMED)
+        .values("community_id", "community__name")
+        .annotate(n=Count("id"))
+        .order_by("community__name")[:LIMIT]
+    )
+    issues = (
+        Issue.objects.filter(q, status=IssueStatus.OPEN)
+        .select_related("community")
+        .only("pk", "title", "raised_on", "community__name")
+        .order_by("raised_on")[:LIMIT]
+    )
+    return (
+        [
+            Todo(
+                kind="community",
+                title="确认在职党员报到",
+                url=reverse("community:reports", args=[r["community_id"]]) + "?pending=1",
+                organization=r["community__name"],
+                count=r["n"],
+                action="去确认",
+            )
+            for r in reports
+        ]
+        + [
+            Todo(
+                kind="community",
+                title="确认党员认领的服务完成情况",
+                url=reverse("community:needs", args=[r["community_id"]]) + "?status=claimed",
+                organization=r["community__name"],
+                count=r["n"],
+                action="去确认",
+            )
+            for r in claims
+        ]
+        + [
+            Todo(
+                kind="community",
+                title=f"召集联席会议议定：{i.title}",
+                url=reverse("community:issue", args=[i.pk]),
+                organization=i.community.name,
+                deadline=i.raised_on + timedelta(days=DECIDE_DAYS),
+                action="去议定",
+            )
+            for i in issues
+        ]
+    )
+
+
+@hooks.register("member_todo")
+def my_community(user: Any, member: Any, today: date) -> list[Todo]:
+    out: list[Todo] = []
+    in_service = (
+        member.organization.category in IN_SERVICE_CATEGORIES
+        and member.occupation not in NOT_IN_SERVICE
+    )
+    if in_service and not Report.objects.filter(member=member, year=today.year).exists():
+        out.append(
+            Todo(
+                kind="community",
+                title=f"到居住地社区报到（{today.year}年）",
+                url=reverse("community:my"),
+                deadline=_deadline(today.year, int(rule_params("NBR-03").get("by_month", 3))),
+                action="去报到",
+            )
+        )
+    closed = Issue.objects.filter(raised_by=user, status=IssueStatus.CLOSED).order_by("-closed_on")
+    out += [
+        Todo(
+            kind="community",
+            title=f"社区已办结您反映的事项，请确认：{i.title}",
+            url=reverse("community:issue", args=[i.pk]),
+            action="去确认",
+        )
+        for i in closed[:5]
+    ]
+    return out

@@ -1,0 +1,258 @@
+"""近邻党建 reads, scoped through accounts.policy like every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+
+from dangjian.accounts import policy
+from dangjian.core.errors import NotVisible
+from dangjian.members.constants import MemberStatus
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+from .models import Issue, IssueStatus, Need, NeedStatus, Place, Report, Residence, Service
+
+COMMUNITY_KINDS = ("committee", "general_branch")
+COVERING_KINDS = ("branch", "group")
+STEP = 4  # treebeard's path step
+
+
+def is_community(org: Organization | None) -> bool:
+    """A community (社区党委 or 党总支): category 社区, under a street (an organization of category
+    社区 above it). A street itself, or a branch inside a community, is not one."""
+    if org is None or org.category != "community" or org.kind not in COMMUNITY_KINDS:
+        return False
+    if org.depth <= 1:
+        return False
+    return Organization.objects.filter(
+        path=org.path[: len(org.path) - STEP], category="community"
+    ).exists()
+
+
+def communities() -> QuerySet[Organization]:
+    """Every community of the deployment, in one query."""
+    parent = Organization.objects.filter(
+        path=Substr(OuterRef("path"), 1, (OuterRef("depth") - 1) * STEP), category="community"
+    )
+    return Organization.objects.filter(
+        category="community", kind__in=COMMUNITY_KINDS, depth__gt=1
+    ).filter(Exists(parent))
+
+
+def communities_for(user: Any, action: str = "view") -> QuerySet[Organization]:
+    q = policy.path_q(user, action)
+    if q is None:
+        return Organization.objects.none()
+    return communities().filter(q)
+
+
+def places_for(
+    user: Any, *, org: Organization | None = None, q: str = "", coverage: str = ""
+) -> QuerySet[Place]:
+    """The 小区 of the communities in the user's scope (or under `org`), with the number of full
+    members living in each."""
+    scope = policy.path_q(user, "view", "community__path")
+    if scope is None:
+        return Place.objects.none()
+    qs = Place.objects.filter(scope).select_related("community", "covered_by")
+    if org is not None:
+        qs = qs.filter(community__path__startswith=org.path)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(address__contains=q))
+    covered = Q(covered_by__kind__in=COVERING_KINDS, covered_by__is_active=True)
+    if coverage == "branch":
+        qs = qs.filter(covered)
+    elif coverage == "none":
+        qs = qs.exclude(covered)
+    elif coverage == "red":
+        qs = qs.filter(property_party=True)
+    return qs.annotate(
+        full=Count("residents", filter=Q(residents__member__status=MemberStatus.FULL)),
+        living=Count("residents"),
+    )
+
+
+def place_get(user: Any, pk: int) -> Place:
+    p = places_for(user).filter(pk=pk).first()
+    if p is None:
+        raise NotVisible("未找到该小区")
+    return p
+
+
+def place_residents(place: Place) -> QuerySet[Member]:
+    return (
+        Member.objects.filter(residence__place=place)
+        .select_related("organization")
+        .order_by("organization__path", "member_no")
+    )
+
+
+@dataclass
+class CoverageRow:
+    org: Organization
+    places: int
+    with_branch: int
+    red: int
+
+    @property
+    def branch_rate(self) -> float:
+        return self.with_branch / self.places if self.places else 0.0
+
+    @property
+    def red_rate(self) -> float:
+        return self.red / self.places if self.places else 0.0
+
+
+def coverage(org: Organization) -> tuple[CoverageRow, list[CoverageRow]]:
+    """小区 total / with a branch or group / with 红色物业 for `org`'s subtree, and per child (one
+    grouped query: the child's path is the prefix of the community's)."""
+    width = len(org.path) + STEP
+    rows = (
+        Place.objects.filter(community__path__startswith=org.path)
+        .annotate(child=Substr("community__path", 1, width))
+        .values("child")
+        .annotate(
+            places=Count("id"),
+            with_branch=Count(
+                "id", filter=Q(covered_by__kind__in=COVERING_KINDS, covered_by__is_active=True)
+            ),
+            red=Count("id", filter=Q(property_party=True)),
+        )
+        .order_by("child")
+    )
+    figures = {r["child"]: r for r in rows}
+    children = {c.path: c for c in Organization.objects.filter(path__in=figures)}
+    out = []
+    for path, r in figures.items():
+        child = children.get(path, org)  # places of the organization itself
+        out.append(CoverageRow(child, r["places"], r["with_branch"], r["red"]))
+    out.sort(key=lambda row: -row.places)
+    total = CoverageRow(
+        org,
+        sum(r.places for r in out),
+        sum(r.with_branch for r in out),
+        sum(r.red for r in out),
+    )
+    return total, out
+
+
+def reports_for(user: Any, community: Organization, *, year: int, pending: bool = False) -> Any:
+    if not policy.can(user, "view", community):
+        raise NotVisible("未找到该社区")
+    qs = Report.objects.filter(community=community, year=year).select_related(
+        "member__organization"
+    )
+    if pending:
+        qs = qs.filter(confirmed_on__isnull=True)
+    return qs.annotate(
+        done=Count(
+            "member__services",
+            filter=Q(
+                member__services__community=community,
+                member__services__done_on__year=year,
+            ),
+        )
+    ).order_by("confirmed_on", "-reported_on", "id")
+
+
+def needs_for(community: Organization, *, status: str = "", kind: str = "") -> QuerySet[Need]:
+    qs = Need.objects.filter(community=community).select_related("claimed_by", "place")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def issues_for(user: Any, *, org: Organization | None = None, status: str = "") -> Any:
+    scope = policy.path_q(user, "view", "community__path")
+    if scope is None:
+        return Issue.objects.none()
+    qs = Issue.objects.filter(scope).select_related("community", "place")
+    if org is not None:
+        qs = qs.filter(community__path__startswith=org.path)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def issue_get(user: Any, pk: int) -> Issue:
+    """An issue staff may see, or one the user raised."""
+    i = Issue.objects.select_related("community", "place").filter(pk=pk).first()
+    if i is None or not (
+        policy.can(user, "view", i.community) or i.raised_by_id == getattr(user, "pk", None)
+    ):
+        raise NotVisible("未找到该事项")
+    return i
+
+
+# --- the member's side ---------------------------------------------------------------------------
+
+
+@dataclass
+class MyCommunity:
+    residence: Residence | None
+    report: Report | None
+    services: list[Service]
+    hours: Any
+    claims: list[Need]
+    open_needs: list[Need]
+
+
+def my_community(member: Member, today: date) -> MyCommunity:
+    residence = Residence.objects.filter(member=member).select_related("place__community").first()
+    report = (
+        Report.objects.filter(member=member, year=today.year).select_related("community").first()
+    )
+    services = list(
+        Service.objects.filter(member=member, done_on__year=today.year).select_related("community")
+    )
+    hours = sum((s.hours for s in services), start=0)
+    claims = list(
+        Need.objects.filter(claimed_by=member, status=NeedStatus.CLAIMED).select_related(
+            "community"
+        )
+    )
+    open_needs: list[Need] = []
+    if report is not None:
+        open_needs = list(
+            Need.objects.filter(community=report.community, status=NeedStatus.OPEN).select_related(
+                "place"
+            )[:50]
+        )
+    return MyCommunity(residence, report, services, hours, claims, open_needs)
+
+
+def member_need_get(member: Member, pk: int) -> Need:
+    """A need of the community the member reported to this year (or one they claimed)."""
+    n = Need.objects.select_related("community").filter(pk=pk).first()
+    if n is None or not (
+        n.claimed_by_id == member.pk
+        or Report.objects.filter(member=member, community=n.community).exists()
+    ):
+        raise NotVisible("未找到该项目")
+    return n
+
+
+def my_issues(user: Any) -> QuerySet[Issue]:
+    return Issue.objects.filter(raised_by=user).select_related("community")
+
+
+def pending_counts(community_ids: Any) -> dict[str, int]:
+    """What waits for the communities: reports to confirm, claims to confirm, issues to decide."""
+    return {
+        "reports": Report.objects.filter(
+            community_id__in=community_ids, confirmed_on__isnull=True
+        ).count(),
+        "claims": Need.objects.filter(
+            community_id__in=community_ids, status=NeedStatus.CLAIMED
+        ).count(),
+        "issues": Issue.objects.filter(
+            community_id__in=community_ids, status=IssueStatus.OPEN
+        ).count(),
+    }

@@ -1,0 +1,602 @@
+"""近邻党建 writes. One transaction each, audited; the people who must act next are told."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.accounts import policy
+from dangjian.accounts.models import User
+from dangjian.accounts.types import Actor
+from dangjian.audit.services import audit_record
+from dangjian.core import crypto
+from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members.models import Member
+from dangjian.notify.services import handover_notice, member_users, notice_send
+from dangjian.orgs.models import Organization
+
+from .models import (
+    Grid,
+    Issue,
+    IssueStatus,
+    JointMeeting,
+    Need,
+    NeedKind,
+    NeedStatus,
+    Place,
+    Report,
+    Residence,
+    Service,
+)
+from .selectors import is_community
+
+MAX_HOURS = Decimal("24.0")
+
+
+def _community(actor: Actor, community: Organization, action: str = "change") -> Organization:
+    if not is_community(community):
+        raise DomainError("not_community", f"“{community.name}”不是社区党组织", field="community")
+    if actor is not None and not policy.can(actor, action, community):
+        raise NotVisible("没有该社区的权限")
+    return community
+
+
+def _own_member(actor: Actor, member: Member) -> None:
+    """The member themselves, or staff who change the member's organization."""
+    if actor is None or getattr(actor, "member_id", None) == member.pk:
+        return
+    if not policy.can(actor, "change", member.organization):
+        raise NotVisible("没有该党员的权限")
+
+
+# --- places -------------------------------------------------------------------------------------
+
+
+def _mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+@transaction.atomic(durable=True)
+def place_save(
+    *,
+    actor: Actor,
+    community: Organization,
+    code: str,
+    name: str,
+    address: str = "",
+    households: int = 0,
+    buildings: int = 0,
+    property_company: str = "",
+    owners_committee: bool = False,
+    property_party: bool = False,
+    covered_by: Organization | None = None,
+    place: Place | None = None,
+) -> Place:
+    """Register a 小区 of a community, or correct one. The covering party organization must be the
+    community or an organization under it."""
+    _community(actor, community)
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or len(code) > 32:
+        raise DomainError("invalid", "请填写小区代码（不超过32个字符）", field="code")
+    if not name:
+        raise DomainError("required", "请填写小区名称", field="name")
+    if households < 0 or buildings < 0:
+        raise DomainError("invalid", "户数、楼栋数不能为负数", field="households")
+    if covered_by is not None and not covered_by.path.startswith(community.path):
+        raise DomainError(
+            "scope", f"“{covered_by.name}”不是本社区或其下级党组织", field="covered_by"
+        )
+    clash = Place.objects.filter(code=code)
+    if place is not None:
+        clash = clash.exclude(pk=place.pk)
+    if clash.exists():
+        raise DomainError("duplicate", f"小区代码“{code}”已被使用", field="code")
+    fields = {
+        "community": community,
+        "code": code,
+        "name": name[:100],
+        "address": (address or "").strip()[:200],
+        "households": households,
+        "buildings": buildings,
+        "property_company": (property_company or "").strip()[:100],
+        "owners_committee": owners_committee,
+        "property_party": property_party,
+        "covered_by": covered_by,
+    }
+    if place is None:
+        p = Place.objects.create(**fields)
+        action = "community.place_create"
+    else:
+        p = Place.objects.select_for_update().get(pk=place.pk)
+        _community(actor, p.community)
+        for k, v in fields.items():
+            setattr(p, k, v)
+        p.save()
+        action = "community.place_update"
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=p,
+        organization=community,
+        data={"code": p.code, "name": p.name, "covered_by": covered_by.name if covered_by else ""},
+    )
+    return p
+
+
+@transaction.atomic(durable=True)
+def grid_save(
+    *,
+    actor: Actor,
+    place: Place,
+    kind: str,
+    name: str,
+    head_name: str = "",
+    head_phone: str = "",
+    head_member: Member | None = None,
+    group: Organization | None = None,
+) -> Grid:
+    """A 网格 or 楼栋 of a 小区 with its 邻长 (phone stored encrypted, shown masked)."""
+    p = Place.objects.select_related("community").get(pk=place.pk)
+    _community(actor, p.community)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("required", "请填写网格或楼栋名称", field="name")
+    head_phone = (head_phone or "").strip()
+    if head_phone and not (head_phone.isdigit() and len(head_phone) == 11):
+        raise DomainError("invalid", "邻长手机号应为11位数字", field="head_phone")
+    if group is not None and not group.path.startswith(p.community.path):
+        raise DomainError("scope", f"“{group.name}”不是本社区的党组织", field="group")
+    try:
+        with transaction.atomic():
+            g, _ = Grid.objects.update_or_create(
+                place=p,
+                kind=kind,
+                name=name[:50],
+                defaults={
+                    "head_name": (head_name or (head_member.name if head_member else ""))[:50],
+                    "head_member": head_member,
+                    "head_phone_encrypted": crypto.encrypt(head_phone) if head_phone else "",
+                    "head_phone_masked": _mask_phone(head_phone) if head_phone else "",
+                    "group": group,
+                },
+            )
+    except IntegrityError as exc:
+        raise DomainError("duplicate", "该网格/楼栋已存在", field="name") from exc
+    audit_record(
+        actor=actor,
+        action="community.grid_save",
+        obj=g,
+        organization=p.community,
+        data={"place": p.name, "name": g.name, "head_name": g.head_name},
+    )
+    return g
+
+
+@transaction.atomic(durable=True)
+def residence_set(*, actor: Actor, member: Member, place: Place | None) -> Residence | None:
+    """Where a member lives: set by the member (我的) or by the branch; None clears it."""
+    _own_member(actor, member)
+    old = Residence.objects.filter(member=member).select_related("place").first()
+    if place is None:
+        if old is not None:
+            old.delete()
+        res = None
+    else:
+        res, _ = Residence.objects.update_or_create(member=member, defaults={"place": place})
+    audit_record(
+        actor=actor,
+        action="community.residence_set",
+        obj=member,
+        organization=member.organization,
+        data={"from": old.place.name if old else "", "to": place.name if place else ""},
+    )
+    return res
+
+
+# --- 双报到 ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def report_submit(
+    *, actor: Actor, member: Member, community: Organization, on: date | None = None
+) -> Report:
+    """个人报到: a member reports for the year to the community where they live; the community is
+    told and confirms."""
+    _own_member(actor, member)
+    if not is_community(community):
+        raise DomainError("not_community", f"“{community.name}”不是社区党组织", field="community")
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise DomainError("future", "报到日期不能晚于今天", field="reported_on")
+    earlier = Report.objects.filter(member=member, year=on.year).select_related("community").first()
+    if earlier is not None:
+        raise DomainError(
+            "twice",
+            f"{on.year}年已于{earlier.reported_on:%m月%d日}向{earlier.community.name}报到，"
+            "一年只报到一次",
+            field="community",
+        )
+    r = Report.objects.create(member=member, community=community, year=on.year, reported_on=on)
+    audit_record(
+        actor=actor,
+        action="community.report_submit",
+        obj=r,
+        organization=community,
+        data={"member": member.member_no, "community": community.name, "year": on.year},
+    )
+    handover_notice(
+        organization=community,
+        title="在职党员报到待确认",
+        body=f"{member.name}（{member.organization.name}）向本社区报到，请确认。",
+        url=reverse("community:reports", args=[community.pk]),
+        key=f"community-report:{r.pk}",
+    )
+    return r
+
+
+@transaction.atomic(durable=True)
+def report_confirm(*, actor: Actor, report: Report) -> Report:
+    r = Report.objects.select_for_update().select_related("community", "member").get(pk=report.pk)
+    _community(actor, r.community)
+    if r.confirmed_on is not None:
+        return r
+    r.confirmed_on = timezone.localdate()
+    r.confirmed_by = actor if getattr(actor, "pk", None) else None
+    r.save(update_fields=["confirmed_on", "confirmed_by"])
+    audit_record(
+        actor=actor,
+        action="community.report_confirm",
+        obj=r,
+        organization=r.community,
+        data={"member": r.member.member_no},
+    )
+    notice_send(
+        users=member_users([r.member_id]),
+        organization=r.community,
+        title="社区已确认您的报到",
+        body=f"{r.community.name}已确认您{r.year}年的报到，可以认领社区的服务项目和微心愿。",
+        url=reverse("community:my"),
+        key=f"community-report-ok:{r.pk}",
+    )
+    return r
+
+
+# --- needs, claims, services ----------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def need_publish(
+    *,
+    actor: Actor,
+    community: Organization,
+    kind: str,
+    title: str,
+    detail: str = "",
+    place: Place | None = None,
+) -> Need:
+    _community(actor, community)
+    if kind not in NeedKind.values:
+        raise DomainError("invalid", "请选择类型", field="kind")
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("required", "请填写内容", field="title")
+    if place is not None and place.community_id != community.pk:
+        raise DomainError("scope", f"“{place.name}”不是本社区的小区", field="place")
+    n = Need.objects.create(
+        community=community,
+        kind=kind,
+        title=title[:100],
+        detail=(detail or "").strip(),
+        place=place,
+        published_on=timezone.localdate(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="community.need_publish",
+        obj=n,
+        organization=community,
+        data={"title": n.title, "kind": kind},
+    )
+    return n
+
+
+def _reported(member: Member, community: Organization, year: int) -> Report:
+    r = Report.objects.filter(member=member, community=community, year=year).first()
+    if r is None:
+        raise DomainError(
+            "not_reported", f"请先向{community.name}报到，再认领或登记服务", field="member"
+        )
+    return r
+
+
+@transaction.atomic(durable=True)
+def need_claim(*, actor: Actor, member: Member, need: Need) -> Need:
+    """A member who reported to the community claims an open need; the community is told."""
+    _own_member(actor, member)
+    n = Need.objects.select_for_update().select_related("community").get(pk=need.pk)
+    _reported(member, n.community, timezone.localdate().year)
+    if n.status != NeedStatus.OPEN:
+        raise DomainError("taken", "该项目已被认领或已完成", field="need")
+    n.status, n.claimed_by, n.claimed_on = NeedStatus.CLAIMED, member, timezone.localdate()
+    n.save(update_fields=["status", "claimed_by", "claimed_on"])
+    audit_record(
+        actor=actor,
+        action="community.need_claim",
+        obj=n,
+        organization=n.community,
+        data={"member": member.member_no, "title": n.title},
+    )
+    handover_notice(
+        organization=n.community,
+        title=f"{n.get_kind_display()}已被认领",
+        body=f"{member.name}认领了“{n.title}”，完成后请确认服务时长。",
+        url=reverse("community:needs", args=[n.community_id]),
+        key=f"community-claim:{n.pk}:{member.pk}",
+    )
+    return n
+
+
+@transaction.atomic(durable=True)
+def need_leave(*, actor: Actor, member: Member, need: Need) -> Need:
+    """The claimant gives a claim back: the need is open again."""
+    _own_member(actor, member)
+    n = Need.objects.select_for_update().select_related("community").get(pk=need.pk)
+    if n.status != NeedStatus.CLAIMED or n.claimed_by_id != member.pk:
+        raise DomainError("not_claimed", "您没有认领该项目", field="need")
+    n.status, n.claimed_by, n.claimed_on = NeedStatus.OPEN, None, None
+    n.save(update_fields=["status", "claimed_by", "claimed_on"])
+    audit_record(
+        actor=actor,
+        action="community.need_leave",
+        obj=n,
+        organization=n.community,
+        data={"member": member.member_no, "title": n.title},
+    )
+    return n
+
+
+def _hours(raw: Any) -> Decimal:
+    try:
+        h = Decimal(str(raw)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError("invalid", "时长应为数字，如 2 或 1.5", field="hours") from exc
+    if not Decimal("0.5") <= h <= MAX_HOURS:
+        raise DomainError("invalid", f"时长应在0.5至{MAX_HOURS}小时之间", field="hours")
+    return h
+
+
+@transaction.atomic(durable=True)
+def service_confirm(
+    *,
+    actor: Actor,
+    community: Organization,
+    member: Member,
+    done_on: date,
+    hours: Any,
+    what: str = "",
+    need: Need | None = None,
+) -> Service:
+    """The community confirms a service a reported member did (a claimed need, or other work),
+    with its date and hours; a claimed need is then done."""
+    _community(actor, community)
+    hours = _hours(hours)
+    if done_on is None or done_on > timezone.localdate():
+        raise DomainError("future", "服务日期不能晚于今天", field="done_on")
+    report = _reported(member, community, done_on.year)
+    if done_on < report.reported_on:
+        raise DomainError(
+            "before_report",
+            f"服务日期早于报到日期（{report.reported_on:%Y年%m月%d日}）",
+            field="done_on",
+        )
+    if need is not None:
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        if need.community_id != community.pk or need.claimed_by_id != member.pk:
+            raise DomainError("invalid", "该党员没有认领此项目", field="need")
+        what = what or need.title
+    what = (what or "").strip()
+    if not what:
+        raise DomainError("required", "请填写服务内容", field="what")
+    s = Service.objects.create(
+        member=member,
+        community=community,
+        need=need,
+        what=what[:100],
+        done_on=done_on,
+        hours=hours,
+        confirmed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if need is not None and need.kind in (NeedKind.PROJECT, NeedKind.WISH):
+        need.status = NeedStatus.DONE
+        need.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="community.service_confirm",
+        obj=s,
+        organization=community,
+        data={
+            "member": member.member_no,
+            "what": s.what,
+            "done_on": done_on.isoformat(),
+            "hours": str(hours),
+        },
+    )
+    notice_send(
+        users=member_users([member.pk]),
+        organization=community,
+        title="社区已确认您的服务",
+        body=f"“{s.what}”（{done_on:%m月%d日}，{hours}小时）已由{community.name}确认。",
+        url=reverse("community:my"),
+        key=f"community-service:{s.pk}",
+    )
+    return s
+
+
+# --- 民情议事 -------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def issue_raise(
+    *,
+    actor: Actor,
+    community: Organization,
+    title: str,
+    text: str,
+    where: str = "",
+    place: Place | None = None,
+    raiser_name: str = "",
+) -> Issue:
+    """A neighbourhood issue, raised by a member (their own), a 邻长 or staff on their behalf."""
+    member = getattr(actor, "member", None) if actor is not None else None
+    if member is None:
+        _community(actor, community)
+    elif not is_community(community):
+        raise DomainError("not_community", f"“{community.name}”不是社区党组织", field="community")
+    title, text = (title or "").strip(), (text or "").strip()
+    if not title:
+        raise DomainError("required", "请填写事项", field="title")
+    if len(text) < 5:
+        raise DomainError("required", "请把情况写清楚（至少5个字）", field="text")
+    if place is not None and place.community_id != community.pk:
+        raise DomainError("scope", f"“{place.name}”不是本社区的小区", field="place")
+    raiser = (raiser_name or "").strip() or (member.name if member else "")
+    if not raiser:
+        raise DomainError("required", "请填写反映人", field="raiser_name")
+    i = Issue.objects.create(
+        community=community,
+        place=place,
+        title=title[:100],
+        text=text,
+        where=(where or "").strip()[:100],
+        raised_by=actor if getattr(actor, "pk", None) else None,
+        raiser_name=raiser[:50],
+        raised_on=timezone.localdate(),
+    )
+    audit_record(
+        actor=actor,
+        action="community.issue_raise",
+        obj=i,
+        organization=community,
+        data={"title": i.title, "raiser": i.raiser_name},
+    )
+    handover_notice(
+        organization=community,
+        title="新的民情议事",
+        body=f"{i.raiser_name}反映：{i.title}。请受理并召集联席会议议定。",
+        url=reverse("community:issue", args=[i.pk]),
+        key=f"community-issue:{i.pk}",
+    )
+    return i
+
+
+def _issue(actor: Actor, issue: Issue, allowed: set[str]) -> Issue:
+    i = Issue.objects.select_for_update().select_related("community").get(pk=issue.pk)
+    _community(actor, i.community)
+    if i.status not in allowed:
+        raise DomainError("state", f"该事项{i.get_status_display()}，不能进行此操作")
+    return i
+
+
+def _tell_raiser(i: Issue, title: str, body: str) -> None:
+    if i.raised_by_id:
+        notice_send(
+            users=User.objects.filter(pk=i.raised_by_id, is_active=True),
+            organization=i.community,
+            title=title,
+            body=body,
+            url=reverse("community:issue", args=[i.pk]),
+            key=f"community-issue-raiser:{i.pk}:{i.status}",
+        )
+
+
+@transaction.atomic(durable=True)
+def issue_meeting(
+    *, actor: Actor, issue: Issue, held_on: date, parties: str, decision: str
+) -> JointMeeting:
+    """A joint meeting (联席会议) on the issue and its decision; the issue is then being done."""
+    i = _issue(actor, issue, {IssueStatus.OPEN, IssueStatus.DECIDED})
+    parties, decision = (parties or "").strip(), (decision or "").strip()
+    if held_on is None or held_on > timezone.localdate():
+        raise DomainError("future", "会议日期不能晚于今天", field="held_on")
+    if held_on < i.raised_on:
+        raise DomainError("bad_date", "会议日期不能早于反映日期", field="held_on")
+    if not parties:
+        raise DomainError("required", "请填写参会单位和人员", field="parties")
+    if not decision:
+        raise DomainError("required", "请填写议定事项", field="decision")
+    m = JointMeeting.objects.create(
+        issue=i,
+        held_on=held_on,
+        parties=parties,
+        decision=decision,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    i.status, i.decided_on, i.decision = IssueStatus.DECIDED, held_on, decision
+    i.save(update_fields=["status", "decided_on", "decision"])
+    audit_record(
+        actor=actor,
+        action="community.issue_meeting",
+        obj=i,
+        organization=i.community,
+        data={"held_on": held_on.isoformat(), "title": i.title},
+    )
+    _tell_raiser(i, "您反映的事项已议定", f"“{i.title}”经联席会议议定：{decision[:60]}")
+    return m
+
+
+@transaction.atomic(durable=True)
+def issue_close(*, actor: Actor, issue: Issue, result: str) -> Issue:
+    i = _issue(actor, issue, {IssueStatus.DECIDED})
+    result = (result or "").strip()
+    if not result:
+        raise DomainError("required", "请填写办理结果", field="result")
+    i.status, i.closed_on, i.result = IssueStatus.CLOSED, timezone.localdate(), result
+    i.save(update_fields=["status", "closed_on", "result"])
+    audit_record(
+        actor=actor,
+        action="community.issue_close",
+        obj=i,
+        organization=i.community,
+        data={"title": i.title},
+    )
+    _tell_raiser(i, "您反映的事项已办结，请确认", f"“{i.title}”：{result[:60]}")
+    return i
+
+
+@transaction.atomic(durable=True)
+def issue_confirm(*, actor: Actor, issue: Issue, solved: bool, note: str = "") -> Issue:
+    """The person who raised the issue confirms it solved, or reopens it with a note."""
+    i = Issue.objects.select_for_update().select_related("community").get(pk=issue.pk)
+    if actor is None or i.raised_by_id != getattr(actor, "pk", None):
+        raise NotVisible("只有反映人可以确认")
+    if i.status != IssueStatus.CLOSED:
+        raise DomainError("state", "事项办结后才能确认")
+    note = (note or "").strip()
+    if not solved and not note:
+        raise DomainError("required", "请说明还有什么没解决", field="note")
+    i.status = IssueStatus.CONFIRMED if solved else IssueStatus.DECIDED
+    if not solved:
+        i.result = f"{i.result}\n【反映人未认可】{note}"
+    i.save(update_fields=["status", "result"])
+    audit_record(
+        actor=actor,
+        action="community.issue_confirm" if solved else "community.issue_reopen",
+        obj=i,
+        organization=i.community,
+        data={"title": i.title, "note": note[:200]},
+    )
+    if not solved:
+        handover_notice(
+            organization=i.community,
+            title="民情议事被退回",
+            body=f"{i.raiser_name}认为“{i.title}”尚未解决：{note[:60]}",
+            url=reverse("community:issue", args=[i.pk]),
+            key=f"community-issue-reopen:{i.pk}:{timezone.now():%Y%m%d%H%M%S}",
+        )
+    return i

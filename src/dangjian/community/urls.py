@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "community"
+
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("org/<int:pk>/", views.places_view, name="places"),
+    path("org/<int:pk>/new/", views.place_new_view, name="place_new"),
+    path("org/<int:pk>/reports/", views.reports_view, name="reports"),
+    path("org/<int:pk>/needs/", views.needs_view, name="needs"),
+    path("org/<int:pk>/issues/", views.issues_view, name="issues"),
+    path("place/<int:pk>/", views.place_view, name="place"),
+    path("places/lookup/", views.place_lookup_view, name="place_lookup"),
+    path("issue/<int:pk>/", views.issue_view, name="issue"),
+    path("my/", views.my_view, name="my"),
+    path("my/issue/", views.my_issue_new_view, name="my_issue_new"),
+]

@@ -1,0 +1,515 @@
+"""近邻党建 pages: a street's or community's 小区 with coverage figures, a 小区, the community's
+reports, needs and issues (staff); 近邻党建 on the member's phone (residence, 报到, claims,
+services, issues raised)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from dangjian.accounts import policy
+from dangjian.members import selectors as member_selectors
+from dangjian.members.models import Member
+from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.views import scope_home
+from dangjian.web.access import AuthedRequest, member_required, signed_in, staff_required
+from dangjian.web.forms import perform, submit
+from dangjian.web.paging import paginate
+
+from . import selectors, services
+from .forms import (
+    CloseForm,
+    ConfirmForm,
+    GridForm,
+    IssueForm,
+    MeetingForm,
+    NeedForm,
+    PlaceForm,
+    ResidenceForm,
+    ServiceForm,
+)
+from .models import GridKind, IssueStatus, NeedKind, NeedStatus, Place
+
+home_view = scope_home("community:places")
+
+
+def _then(request: AuthedRequest, message: str, *to: Any) -> Any:
+    def done(_result: Any) -> HttpResponse:
+        messages.success(request, message)
+        return redirect(*to)
+
+    return done
+
+
+def _saved(request: AuthedRequest, message: str, *to: Any) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(*to)
+
+
+def _community(request: AuthedRequest, pk: int) -> Any:
+    org = org_selectors.org_get(request.user, pk)
+    if not selectors.is_community(org):
+        raise Http404("不是社区党组织")
+    return org
+
+
+# --- 小区 and coverage ---------------------------------------------------------------------------
+
+
+@staff_required("view")
+def places_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """An organization's 小区: coverage figures rolled up per child (chart and table), the list."""
+    org = org_selectors.org_get(request.user, pk)
+    q, cov = request.GET.get("q", "").strip()[:50], request.GET.get("coverage", "")
+    total, rows = selectors.coverage(org)
+    is_comm = selectors.is_community(org)
+    return render(
+        request,
+        "community/places.html",
+        {
+            "org": org,
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+            "total": total,
+            "rows": rows,
+            "page": paginate(
+                request, selectors.places_for(request.user, org=org, q=q, coverage=cov)
+            ),
+            "q": q,
+            "coverage": cov,
+            "is_community": is_comm,
+            "can_change": is_comm and policy.can(request.user, "change", org),
+            "chart": {
+                "names": [r.org.name for r in rows[:20]],
+                "places": [r.places for r in rows[:20]],
+                "branch": [r.with_branch for r in rows[:20]],
+                "red": [r.red for r in rows[:20]],
+            },
+        },
+    )
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def place_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    community = _community(request, pk)
+    form = PlaceForm(request.POST if request.method == "POST" else None)
+    form.fields["covered_by"].queryset = policy.visible_to(request.user, "change").filter(  # type: ignore[attr-defined]
+        path__startswith=community.path
+    )
+    form.fields["covered_by"].widget.url = (  # type: ignore[attr-defined]
+        f"{form.fields['covered_by'].widget.url}&under={community.code}"  # type: ignore[attr-defined]
+    )
+    resp = submit(
+        request,
+        form,
+        lambda d: services.place_save(actor=request.user, community=community, **d),
+        done=lambda p: _saved(request, f"已登记小区“{p.name}”。", "community:place", p.pk),
+    )
+    return resp or render(
+        request,
+        "community/form.html",
+        {
+            "org": community,
+            "ancestors": org_selectors.org_ancestors(community, request.user),
+            "form": form,
+            "title": "登记小区",
+            "back": ("community:places", community.pk),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def place_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    place = selectors.place_get(request.user, pk)
+    can_change = policy.can(request.user, "change", place.community)
+    gform = GridForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("没有修改权限")
+        resp = submit(
+            request,
+            gform,
+            lambda d: services.grid_save(actor=request.user, place=place, **d),
+            done=_then(request, "已保存网格/楼栋。", "community:place", place.pk),
+        )
+        if resp:
+            return resp
+    residents = paginate(request, selectors.place_residents(place))
+    return render(
+        request,
+        "community/place.html",
+        {
+            "p": place,
+            "org": place.community,
+            "ancestors": org_selectors.org_ancestors(place.community, request.user),
+            "grids": place.grids.select_related("group").order_by("kind", "name"),
+            "page": residents,
+            "issues": place.issues.order_by("-raised_on")[:10],
+            "gform": gform,
+            "can_change": can_change,
+            "grid_kinds": GridKind,
+        },
+        status=400 if gform.errors else 200,
+    )
+
+
+@signed_in
+def place_lookup_view(request: AuthedRequest) -> JsonResponse:
+    """The 小区 picker: search the deployment's 小区 by name or code (a member choosing where they
+    live sees names and communities only)."""
+    q = request.GET.get("q", "").strip()[:50]
+    qs = Place.objects.select_related("community")
+    if "value" in request.GET:
+        qs = qs.filter(code__in=[v for v in request.GET["value"].split(",") if v][:20])
+    elif q:
+        qs = qs.filter(name__contains=q) | qs.filter(code=q)
+    else:
+        qs = qs.none()
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "value": p.code,
+                    "label": p.name,
+                    "hint": p.community.name,
+                    "children": False,
+                    "selectable": True,
+                }
+                for p in qs.order_by("name")[:20]
+            ]
+        }
+    )
+
+
+# --- 双报到 ---------------------------------------------------------------------------------------
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def reports_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The members reported to the community this year: confirm, record a service."""
+    community = _community(request, pk)
+    today = timezone.localdate()
+    can_change = policy.can(request.user, "change", community)
+    sform = ServiceForm(
+        request.POST if request.POST.get("form") == "service" else None,
+        initial={"done_on": today},
+    )
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("没有修改权限")
+        which = request.POST.get("form")
+        report = (
+            selectors.reports_for(request.user, community, year=today.year)
+            .filter(pk=request.POST.get("report") or 0)
+            .first()
+        )
+        if report is None:
+            raise Http404("未找到该报到")
+        if which == "confirm":
+            return perform(
+                request,
+                lambda: services.report_confirm(actor=request.user, report=report),
+                success=f"已确认{report.member.name}的报到。",
+                to="community:reports",
+                args=(community.pk,),
+            )
+        resp = submit(
+            request,
+            sform,
+            lambda d: services.service_confirm(
+                actor=request.user,
+                community=community,
+                member=report.member,
+                done_on=d["done_on"],
+                hours=d["hours"],
+                what=d["what"],
+            ),
+            done=_then(
+                request, f"已登记{report.member.name}的服务。", "community:reports", community.pk
+            ),
+        )
+        if resp:
+            return resp
+        messages.error(request, "；".join(str(e) for errs in sform.errors.values() for e in errs))
+        return redirect("community:reports", community.pk)
+    pending = request.GET.get("pending") == "1"
+    return render(
+        request,
+        "community/reports.html",
+        {
+            "org": community,
+            "ancestors": org_selectors.org_ancestors(community, request.user),
+            "page": paginate(
+                request,
+                selectors.reports_for(request.user, community, year=today.year, pending=pending),
+            ),
+            "pending": pending,
+            "year": today.year,
+            "sform": sform,
+            "can_change": can_change,
+        },
+    )
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def needs_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The community's 需求清单: publish, see claims, confirm the service done."""
+    community = _community(request, pk)
+    can_change = policy.can(request.user, "change", community)
+    nform = NeedForm(request.POST if request.POST.get("form") == "need" else None)
+    sform = ServiceForm(
+        request.POST if request.POST.get("form") == "done" else None,
+        initial={"done_on": timezone.localdate()},
+    )
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("没有修改权限")
+        if request.POST.get("form") == "done":
+            need = selectors.needs_for(community).filter(pk=request.POST.get("need") or 0).first()
+            if need is None or need.claimed_by is None:
+                raise Http404("未找到该认领")
+            resp = submit(
+                request,
+                sform,
+                lambda d: services.service_confirm(
+                    actor=request.user,
+                    community=community,
+                    member=need.claimed_by,
+                    done_on=d["done_on"],
+                    hours=d["hours"],
+                    what=d["what"],
+                    need=need,
+                ),
+                done=_then(request, f"已确认“{need.title}”完成。", "community:needs", community.pk),
+            )
+            if resp:
+                return resp
+            messages.error(
+                request, "；".join(str(e) for errs in sform.errors.values() for e in errs)
+            )
+            return redirect("community:needs", community.pk)
+        resp = submit(
+            request,
+            nform,
+            lambda d: services.need_publish(actor=request.user, community=community, **d),
+            done=_then(
+                request, "已发布。报到的党员可在手机上认领。", "community:needs", community.pk
+            ),
+        )
+        if resp:
+            return resp
+    status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
+    return render(
+        request,
+        "community/needs.html",
+        {
+            "org": community,
+            "ancestors": org_selectors.org_ancestors(community, request.user),
+            "page": paginate(request, selectors.needs_for(community, status=status, kind=kind)),
+            "status": status,
+            "kind": kind,
+            "statuses": NeedStatus.choices,
+            "kinds": NeedKind.choices,
+            "nform": nform,
+            "sform": sform,
+            "can_change": can_change,
+        },
+        status=400 if nform.errors else 200,
+    )
+
+
+# --- 民情议事 -------------------------------------------------------------------------------------
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def issues_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk)
+    is_comm = selectors.is_community(org)
+    can_raise = is_comm and policy.can(request.user, "change", org)
+    form = IssueForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not can_raise:
+            raise PermissionDenied("没有修改权限")
+        resp = submit(
+            request,
+            form,
+            lambda d: services.issue_raise(actor=request.user, community=org, **d),
+            done=lambda i: redirect("community:issue", i.pk),
+        )
+        if resp:
+            return resp
+    status = request.GET.get("status", "")
+    return render(
+        request,
+        "community/issues.html",
+        {
+            "org": org,
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+            "page": paginate(request, selectors.issues_for(request.user, org=org, status=status)),
+            "status": status,
+            "statuses": IssueStatus.choices,
+            "form": form,
+            "can_raise": can_raise,
+            "today": timezone.localdate(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def issue_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """An issue: staff record the joint meeting and close it; the raiser confirms or reopens."""
+    issue = selectors.issue_get(request.user, pk)
+    staff = policy.can(request.user, "change", issue.community)
+    raiser = issue.raised_by_id == request.user.pk
+    which = request.POST.get("form", "")
+    mform = MeetingForm(
+        request.POST if which == "meeting" else None, initial={"held_on": timezone.localdate()}
+    )
+    cform = CloseForm(request.POST if which == "close" else None)
+    kform = ConfirmForm(request.POST if which == "confirm" else None)
+    if request.method == "POST":
+        forms_ = {"meeting": (mform, staff), "close": (cform, staff), "confirm": (kform, raiser)}
+        if which not in forms_ or not forms_[which][1]:
+            raise PermissionDenied("不能进行此操作")
+        actions = {
+            "meeting": lambda d: services.issue_meeting(actor=request.user, issue=issue, **d),
+            "close": lambda d: services.issue_close(actor=request.user, issue=issue, **d),
+            "confirm": lambda d: services.issue_confirm(actor=request.user, issue=issue, **d),
+        }
+        said = {
+            "meeting": "已记录联席会议和议定事项。",
+            "close": "已办结，等待反映人确认。",
+            "confirm": "谢谢您的确认。",
+        }
+        resp = submit(
+            request,
+            forms_[which][0],
+            actions[which],
+            done=_then(request, said[which], "community:issue", issue.pk),
+        )
+        if resp:
+            return resp
+    member_side = bool(getattr(request.user, "member_id", None)) and not staff
+    return render(
+        request,
+        "community/issue_member.html" if member_side else "community/issue.html",
+        {
+            "i": issue,
+            "org": issue.community,
+            "ancestors": org_selectors.org_ancestors(issue.community, request.user)
+            if staff or policy.can(request.user, "view", issue.community)
+            else [],
+            "meetings": issue.meetings.all(),
+            "mform": mform,
+            "cform": cform,
+            "kform": kform,
+            "staff": staff,
+            "raiser": raiser,
+        },
+        status=400 if (mform.errors or cform.errors or kform.errors) else 200,
+    )
+
+
+# --- the member's phone -------------------------------------------------------------------------
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def my_view(request: AuthedRequest) -> HttpResponse:
+    """近邻党建 on the phone: where I live, my 报到, what I claimed, my services this year, the
+    community's open needs to claim."""
+    member: Member = member_selectors.own_member(request.user)
+    today = timezone.localdate()
+    which = request.POST.get("form", "")
+    rform = ResidenceForm(request.POST if which == "residence" else None)
+    if request.method == "POST":
+        if which == "residence":
+            resp = submit(
+                request,
+                rform,
+                lambda d: services.residence_set(
+                    actor=request.user, member=member, place=d["place"]
+                ),
+                done=_then(request, "已保存居住小区。", "community:my"),
+            )
+            if resp:
+                return resp
+        elif which == "report":
+            mine = selectors.my_community(member, today)
+            if mine.residence is None:
+                messages.error(request, "请先选择居住小区")
+                return redirect("community:my")
+            return perform(
+                request,
+                lambda: services.report_submit(
+                    actor=request.user,
+                    member=member,
+                    community=mine.residence.place.community,  # type: ignore[union-attr]
+                ),
+                success="已报到，等待社区确认。",
+                to="community:my",
+            )
+        elif which in ("claim", "leave"):
+            need = selectors.member_need_get(member, int(request.POST.get("need") or 0))
+            fn = services.need_claim if which == "claim" else services.need_leave
+            return perform(
+                request,
+                lambda: fn(actor=request.user, member=member, need=need),
+                success="已认领，完成后由社区确认服务时长。"
+                if which == "claim"
+                else "已退出认领。",
+                to="community:my",
+            )
+    return render(
+        request,
+        "community/my.html",
+        {
+            "m": member,
+            "mine": selectors.my_community(member, today),
+            "rform": rform,
+            "issues": selectors.my_issues(request.user)[:10],
+            "year": today.year,
+        },
+        status=400 if rform.errors else 200,
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def my_issue_new_view(request: AuthedRequest) -> HttpResponse:
+    """A member raises a neighbourhood issue with the community where they live."""
+    member = member_selectors.own_member(request.user)
+    mine = selectors.my_community(member, timezone.localdate())
+    if mine.residence is None:
+        messages.error(request, "请先在“近邻党建”中选择居住小区")
+        return redirect("community:my")
+    form = IssueForm(request.POST if request.method == "POST" else None)
+    del form.fields["raiser_name"]
+    place = mine.residence.place
+    resp = submit(
+        request,
+        form,
+        lambda d: services.issue_raise(
+            actor=request.user, community=place.community, place=place, **d
+        ),
+        done=lambda i: _saved(request, "已提交，社区党委受理后会通知您。", "community:issue", i.pk),
+    )
+    return resp or render(
+        request,
+        "community/my_issue_new.html",
+        {"form": form, "place": place},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,216 @@
+"""近邻党建 flows (issue 18): a member sets where they live and reports, claims a 微心愿, the
+community confirms it with hours; a neighbourhood issue goes through a joint meeting to closed and
+the raiser confirms or reopens; bad input is refused with the reason and writes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.community import selectors, services
+from dangjian.community.models import Issue, IssueStatus, Need, NeedStatus, Report, Service
+from dangjian.core.errors import DomainError, NotVisible
+from tests.conftest import login, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _worker(hood, n=0):
+    return make_user(f"w{n}", member=hood.workers[n])
+
+
+def test_a_member_reports_claims_a_wish_and_the_community_confirms(client, hood):
+    user = _worker(hood)
+    login(client, user)
+    page = client.get(reverse("community:my")).content.decode()
+    assert "请先选择您居住的小区" in page
+    resp = client.post(reverse("community:my"), {"form": "residence", "place": "P001"})
+    assert resp.status_code == 302
+    page = client.get(reverse("community:my")).content.decode()
+    assert "向中共示范社区委员会报到" in page
+    client.post(reverse("community:my"), {"form": "report"})
+    report = Report.objects.get(member=hood.workers[0])
+    assert report.community == hood.community
+    # the community's worker sees it in 待办, confirms it, publishes a 微心愿
+    staff = client.__class__()
+    login(staff, hood.staff)
+    assert "确认在职党员报到" in staff.get(reverse("portal:home")).content.decode()
+    staff.post(
+        reverse("community:reports", args=[hood.community.pk]),
+        {"form": "confirm", "report": report.pk},
+    )
+    report.refresh_from_db()
+    assert report.confirmed_on == timezone.localdate()
+    staff.post(
+        reverse("community:needs", args=[hood.community.pk]),
+        {"form": "need", "kind": "wish", "title": "为独居老人代购药品", "detail": ""},
+    )
+    need = Need.objects.get()
+    page = client.get(reverse("community:my")).content.decode()
+    assert "为独居老人代购药品" in page
+    client.post(reverse("community:my"), {"form": "claim", "need": need.pk})
+    need.refresh_from_db()
+    assert (need.status, need.claimed_by) == (NeedStatus.CLAIMED, hood.workers[0])
+    resp = staff.post(
+        reverse("community:needs", args=[hood.community.pk]),
+        {
+            "form": "done",
+            "need": need.pk,
+            "what": need.title,
+            "done_on": timezone.localdate().isoformat(),
+            "hours": "1.5",
+        },
+    )
+    assert resp.status_code == 302
+    need.refresh_from_db()
+    assert need.status == NeedStatus.DONE
+    s = Service.objects.get()
+    assert (s.member, str(s.hours), s.need) == (hood.workers[0], "1.5", need)
+    page = client.get(reverse("community:my")).content.decode()
+    assert "1 次，1.5 小时" in page
+
+
+def test_bad_reports_and_services_are_refused(hood):
+    user = _worker(hood)
+    today = timezone.localdate()
+    with pytest.raises(DomainError) as err:
+        services.report_submit(actor=user, member=hood.workers[0], community=hood.street)
+    assert "不是社区党组织" in err.value.message
+    with pytest.raises(DomainError) as err:
+        services.report_submit(
+            actor=user,
+            member=hood.workers[0],
+            community=hood.community,
+            on=today + timedelta(days=1),
+        )
+    assert err.value.field == "reported_on"
+    services.report_submit(actor=user, member=hood.workers[0], community=hood.community)
+    with pytest.raises(DomainError) as err:
+        services.report_submit(actor=user, member=hood.workers[0], community=hood.community)
+    assert "一年只报到一次" in err.value.message
+    with pytest.raises(DomainError) as err:
+        services.service_confirm(
+            actor=hood.staff,
+            community=hood.community,
+            member=hood.workers[0],
+            done_on=today + timedelta(days=1),
+            hours=2,
+            what="清理楼道",
+        )
+    assert err.value.field == "done_on"
+    if today.month > 1 or today.day > 1:
+        with pytest.raises(DomainError) as err:
+            services.service_confirm(
+                actor=hood.staff,
+                community=hood.community,
+                member=hood.workers[0],
+                done_on=today - timedelta(days=1),
+                hours=2,
+                what="清理楼道",
+            )
+        assert "早于报到日期" in err.value.message
+    with pytest.raises(DomainError) as err:
+        services.service_confirm(
+            actor=hood.staff,
+            community=hood.community,
+            member=hood.workers[1],
+            done_on=today,
+            hours=2,
+            what="清理楼道",
+        )
+    assert "请先向中共示范社区委员会报到" in err.value.message
+    with pytest.raises(DomainError):
+        services.service_confirm(
+            actor=hood.staff,
+            community=hood.community,
+            member=hood.workers[0],
+            done_on=today,
+            hours=30,
+            what="清理楼道",
+        )
+    assert not Service.objects.exists()
+    # another member's record: neither the member nor a stranger may report for them
+    with pytest.raises(NotVisible):
+        services.report_submit(actor=user, member=hood.workers[1], community=hood.community)
+
+
+def test_an_issue_through_a_joint_meeting_to_confirmed(client, hood):
+    user = _worker(hood)
+    services.residence_set(actor=user, member=hood.workers[0], place=hood.place)
+    login(client, user)
+    resp = client.post(
+        reverse("community:my_issue_new"),
+        {
+            "title": "美食街装卸货车位被占",
+            "text": "早上装卸货车位被私家车占用，货车堵在路口",
+            "where": "美食街",
+        },
+    )
+    issue = Issue.objects.get()
+    assert resp.status_code == 302
+    assert (issue.community, issue.place, issue.raiser_name) == (
+        hood.community,
+        hood.place,
+        hood.workers[0].name,
+    )
+    assert selectors.issue_get(user, issue.pk) == issue
+    staff = client.__class__()
+    login(staff, hood.staff)
+    page = staff.get(reverse("community:issue", args=[issue.pk])).content.decode()
+    assert "召开联席会议" in page
+    staff.post(
+        reverse("community:issue", args=[issue.pk]),
+        {
+            "form": "meeting",
+            "held_on": timezone.localdate().isoformat(),
+            "parties": "社区党委、6家商户、巡查劝导先锋队、物业",
+            "decision": "划定7点至9点为装卸时段，先锋队每日巡查劝导",
+        },
+    )
+    issue.refresh_from_db()
+    assert issue.status == IssueStatus.DECIDED
+    staff.post(
+        reverse("community:issue", args=[issue.pk]),
+        {"form": "close", "result": "装卸货车位已恢复，两周内无占用"},
+    )
+    issue.refresh_from_db()
+    assert issue.status == IssueStatus.CLOSED
+    page = client.get(reverse("community:issue", args=[issue.pk])).content.decode()
+    assert "问题解决了吗" in page
+    assert "tabbar" in page  # the member's phone frame
+    client.post(
+        reverse("community:issue", args=[issue.pk]), {"form": "confirm", "solved": "0", "note": ""}
+    )
+    issue.refresh_from_db()
+    assert issue.status == IssueStatus.CLOSED  # a reopening needs its reason
+    client.post(reverse("community:issue", args=[issue.pk]), {"form": "confirm", "solved": "1"})
+    issue.refresh_from_db()
+    assert issue.status == IssueStatus.CONFIRMED
+    other = client.__class__()
+    login(other, _worker(hood, 1))
+    assert other.get(reverse("community:issue", args=[issue.pk])).status_code == 404
+
+
+def test_coverage_rolls_up_to_the_district(client, hood, users):
+    services.place_save(
+        actor=None,
+        community=hood.community,
+        code="P003",
+        name="红色物业小区",
+        covered_by=hood.place_branch,
+        property_party=True,
+    )
+    total, rows = selectors.coverage(hood.street.get_parent())
+    assert (total.places, total.with_branch, total.red) == (3, 1, 1)
+    assert [r.org for r in rows] == [hood.street]
+    login(client, users["committee_staff"])
+    page = client.get(reverse("community:places", args=[hood.street.get_parent().pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "红色物业小区" in html
+    assert 'id="coverChart"' not in html  # one child: the table above says it all
+    page = client.get(reverse("community:places", args=[hood.community.pk]), {"coverage": "none"})
+    assert "红色物业小区" not in page.content.decode()
