@@ -108,7 +108,7 @@ def _deadline(year: int, month: int) -> date:
     severity="warn",
     citation=Citation(LOCAL, "在职党员到居住地社区报到（双报到）", "L"),
     expects="机关、企事业单位在职党员每年第一季度内到居住地社区报到，参加社区服务。",
-    action="党员在手机“近邻党建”中向居住地社区报到；所在党支部督促提醒。",
+    action="党员在“近邻党建”中选择居住小区并向社区报到；所在党支部督促提醒。",
     defaults={"by_month": 3},
 )
 def nbr_03(ctx: ScanContext) -> Iterable[Hit]:

@@ -20,6 +20,7 @@ from dangjian.members import services as member_services
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
+from .community_seed import plant_community
 from .generator import generate_with_truth
 from .learning_seed import plant_learning
 from .setup_seed import plant_setup
@@ -50,6 +51,7 @@ def seed_city(
     plant_mobile(today=today, seed=seed, rate=plant_rate, truth=truth)
 
     plant_learning(today=today)
+    plant_community(today=today, seed=seed, rate=plant_rate, truth=truth)
     load_knowledge_base()
     if truth_path:
         Path(truth_path).write_text(
