@@ -77,6 +77,10 @@ def test_bad_reports_and_services_are_refused(hood):
     user = _worker(hood)
     today = timezone.localdate()
     with pytest.raises(DomainError) as err:
+        services.report_submit(actor=user, member=hood.workers[0], community=hood.community)
+    assert "先设置居住小区" in err.value.message  # a member reports where they live
+    services.residence_set(actor=user, member=hood.workers[0], place=hood.place)
+    with pytest.raises(DomainError) as err:
         services.report_submit(actor=user, member=hood.workers[0], community=hood.street)
     assert "不是社区党组织" in err.value.message
     with pytest.raises(DomainError) as err:
@@ -214,3 +218,115 @@ def test_coverage_rolls_up_to_the_district(client, hood, users):
     assert 'id="coverChart"' not in html  # one child: the table above says it all
     page = client.get(reverse("community:places", args=[hood.community.pk]), {"coverage": "none"})
     assert "红色物业小区" not in page.content.decode()
+
+
+def test_a_unit_registers_and_sees_its_members_reporting(client, hood, users):
+    staff = users["committee_staff"]
+    with pytest.raises(DomainError) as err:
+        services.unit_register(
+            actor=staff, unit=hood.office, community=hood.street, contact_name="王主任"
+        )
+    assert "不是社区党组织" in err.value.message
+    with pytest.raises(DomainError) as err:
+        services.unit_register(
+            actor=staff, unit=hood.place_branch, community=hood.community, contact_name="王主任"
+        )
+    assert err.value.field == "community"  # inside the community itself
+    reg = services.unit_register(
+        actor=staff,
+        unit=hood.office,
+        community=hood.community,
+        contact_name="王主任",
+        contact_phone="13900001234",
+        resources="法律咨询、义诊",
+    )
+    assert reg.contact_phone_masked == "139****1234"
+    assert "13900001234" not in reg.contact_phone_encrypted
+    with pytest.raises(DomainError) as err:
+        services.unit_register(
+            actor=staff, unit=hood.office, community=hood.community, contact_name="王主任"
+        )
+    assert "已向中共示范社区委员会报到" in err.value.message
+    with pytest.raises(NotVisible):
+        services.unit_register(
+            actor=users["sibling_staff"],
+            unit=hood.office,
+            community=hood.community,
+            contact_name="王主任",
+        )
+    # two members report, one serves twice: counts and hours are not multiplied by the join
+    today = timezone.localdate()
+    for m in hood.workers[:2]:
+        services.report_submit(actor=None, member=m, community=hood.community, on=today)
+    for hours in ("1.5", "2.0"):
+        services.service_confirm(
+            actor=hood.staff,
+            community=hood.community,
+            member=hood.workers[0],
+            done_on=today,
+            hours=hours,
+            what="楼道清理",
+        )
+    rows = {m.member_no: m for m in selectors.unit_members(hood.office, today.year)}
+    assert (rows["W001"].reported_to, rows["W001"].done, str(rows["W001"].hours)) == (
+        "中共示范社区委员会",
+        2,
+        "3.5",
+    )
+    assert rows["W003"].reported_to is None
+    login(client, staff)
+    page = client.get(reverse("community:unit", args=[hood.office.pk])).content.decode()
+    assert "未报到" in page
+    assert "3.5 小时" in page
+    page = client.get(reverse("community:units", args=[hood.community.pk])).content.decode()
+    assert "法律咨询、义诊" in page
+    assert "139****1234" in page
+
+
+def test_scope_and_state_are_checked_in_the_services(client, hood):
+    user = _worker(hood)
+    with pytest.raises(NotVisible):  # not living there
+        services.issue_raise(
+            actor=user, community=hood.community, title="路灯不亮", text="三号楼前路灯坏了一周"
+        )
+    staff_issue = services.issue_raise(
+        actor=hood.staff,
+        community=hood.community,
+        title="路灯不亮",
+        text="三号楼前路灯坏了一周",
+        raiser_name="李邻长",
+    )
+    assert (staff_issue.raised_by, staff_issue.raiser_name) == (None, "李邻长")
+    # a need already confirmed cannot be confirmed again
+    services.residence_set(actor=user, member=hood.workers[0], place=hood.place)
+    services.report_submit(actor=user, member=hood.workers[0], community=hood.community)
+    need = services.need_publish(
+        actor=hood.staff, community=hood.community, kind="wish", title="代购药品"
+    )
+    services.need_claim(actor=user, member=hood.workers[0], need=need)
+    today = timezone.localdate()
+    services.service_confirm(
+        actor=hood.staff,
+        community=hood.community,
+        member=hood.workers[0],
+        done_on=today,
+        hours=1,
+        need=need,
+    )
+    with pytest.raises(DomainError) as err:
+        services.service_confirm(
+            actor=hood.staff,
+            community=hood.community,
+            member=hood.workers[0],
+            done_on=today,
+            hours=1,
+            need=need,
+        )
+    assert "不能重复确认" in err.value.message
+    assert Service.objects.count() == 1
+    # a posted id that is not a number is a 404, not an error page
+    login(client, hood.staff)
+    url = reverse("community:needs", args=[hood.community.pk])
+    assert client.post(url, {"form": "done", "need": "abc"}).status_code == 404
+    login(client, user)
+    assert client.post(reverse("community:my"), {"form": "claim", "need": "x"}).status_code == 404

@@ -365,10 +365,12 @@ def test_a_hand_over_tells_those_now_responsible(
 
 
 def _hood_member(tree):
+    from dangjian.community import services as community
     from tests.community.conftest import make_hood
 
     h = make_hood(tree)
     user = make_user("w001", member=h.workers[0])
+    community.residence_set(actor=user, member=h.workers[0], place=h.place)
     return h, user
 
 
@@ -386,6 +388,24 @@ def _community_report(tree, users, act):
 
     h, user = _hood_member(tree)
     act(lambda: community.report_submit(actor=user, member=h.workers[0], community=h.community))
+    return {"cm_worker"}
+
+
+@scenario("community.unit_register")
+def _community_unit(tree, users, act):
+    from dangjian.community import services as community
+    from tests.community.conftest import make_hood
+
+    h = make_hood(tree)
+    act(
+        lambda: community.unit_register(
+            actor=users["committee_staff"],
+            unit=h.office,
+            community=h.community,
+            contact_name="王主任",
+            resources="法律咨询、义诊",
+        )
+    )
     return {"cm_worker"}
 
 

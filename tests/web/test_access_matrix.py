@@ -680,6 +680,21 @@ MATRIX = {
         "",
         expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    "community:unit": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:units": (
+        lambda t: [_community(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:community_lookup": (
+        lambda t: [],
+        "?q=社区",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=200),
+    ),
     "community:place_lookup": (
         lambda t: [],
         "?q=花园",
@@ -1062,6 +1077,10 @@ POST_MATRIX = {
         },
     ),
     "community:my": (lambda t: [], MEMBER_ONLY),
+    "community:unit": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
     "community:my_issue_new": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
     "learning:transcript": (
         lambda t: [_lresource(t, video=True)],

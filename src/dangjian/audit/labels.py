@@ -168,6 +168,7 @@ FIELDS: dict[str, str] = {
     "covered_by": "覆盖的党组织",
     "head_name": "邻长",
     "community": "社区",
+    "unit": "单位",
     "what": "服务内容",
     "raiser": "反映人",
     "transcript_chars": "文字稿字数",

@@ -66,7 +66,32 @@ def _place(user: Any, params: QueryDict) -> Any:
 
 def _resident_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
     for m in selectors.place_residents(_place(user, params)).iterator(chunk_size=2000):
-        yield [m.member_no, m.name, m.get_status_display(), m.organization.name]
+        yield [m.name, m.get_status_display(), m.organization.name]
+
+
+def _unit_members(user: Any, params: QueryDict) -> Any:
+    return selectors.unit_members(_org(user, params), timezone.localdate().year)
+
+
+def _unit_member_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for m in _unit_members(user, params).iterator(chunk_size=2000):
+        yield [
+            m.member_no,
+            m.name,
+            m.organization.name,
+            m.reported_to or "未报到",
+            m.done or 0,
+            m.hours or 0,
+        ]
+
+
+def _units(user: Any, params: QueryDict) -> Any:
+    return selectors.registered_units(_community(user, params))
+
+
+def _unit_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for r in _units(user, params).iterator(chunk_size=2000):
+        yield [r.unit.name, r.registered_on, r.contact_name, r.resources, r.agreement]
 
 
 def _reports(user: Any, params: QueryDict) -> Any:
@@ -155,12 +180,40 @@ for _export in (
     Export(
         name="place_residents",
         title="小区居住党员",
-        columns=["党员编号", "姓名", "党籍状态", "所在党组织"],
-        widths=[14, 10, 12, 30],
+        columns=["姓名", "正式/预备", "所在党组织"],
+        widths=[10, 12, 30],
         rows=_resident_rows,
         count=lambda user, params: selectors.place_residents(_place(user, params)).count(),
         describe=lambda user, params: Described(f"{_place(user, params).name} 居住党员", []),
         personal=True,
+    ),
+    Export(
+        name="unit_members",
+        title="在职党员双报到",
+        columns=[
+            "党员编号",
+            "姓名",
+            "所在党组织",
+            "报到社区",
+            "本年服务次数",
+            "本年服务时长（小时）",
+        ],
+        widths=[14, 10, 28, 24, 12, 16],
+        rows=_unit_member_rows,
+        count=lambda user, params: _unit_members(user, params).count(),
+        describe=lambda user, params: Described(
+            f"{_org(user, params).name} {timezone.localdate().year}年在职党员", []
+        ),
+        personal=True,
+    ),
+    Export(
+        name="community_units",
+        title="单位报到",
+        columns=["报到单位党组织", "报到日期", "联系人", "可提供的资源", "共建协议要点"],
+        widths=[30, 12, 10, 36, 36],
+        rows=_unit_rows,
+        count=lambda user, params: _units(user, params).count(),
+        describe=lambda user, params: Described(f"{_community(user, params).name} 单位报到", []),
     ),
     Export(
         name="community_reports",
@@ -180,6 +233,7 @@ for _export in (
         title="社区需求清单",
         columns=["内容", "类型", "发布日期", "状态", "认领党员"],
         widths=[36, 10, 12, 10, 12],
+        personal=True,
         rows=_need_rows,
         count=lambda user, params: _needs(user, params).count(),
         describe=lambda user, params: Described(

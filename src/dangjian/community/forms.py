@@ -34,6 +34,27 @@ class PlaceForm(BootstrapMixin, forms.Form):
     )
 
 
+class UnitRegisterForm(BootstrapMixin, forms.Form):
+    community = forms.ModelChoiceField(
+        label="报到社区",
+        queryset=Organization.objects.none(),
+        to_field_name="code",
+        widget=Picker(reverse_lazy("community:community_lookup"), placeholder="输入社区名称查找"),
+        error_messages={"invalid_choice": "请从列表中选择社区党组织"},
+    )
+    contact_name = forms.CharField(label="联系人", max_length=50)
+    contact_phone = forms.CharField(label="联系电话", max_length=11, required=False)
+    agreement = forms.CharField(
+        label="共建协议要点", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    resources = forms.CharField(
+        label="可提供的资源",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="如：法律咨询、义诊、场地、志愿者",
+    )
+
+
 class GridForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label="类型", choices=GridKind.choices)
     name = forms.CharField(label="名称", max_length=50, help_text="如：第三网格、8号楼")

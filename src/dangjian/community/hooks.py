@@ -14,8 +14,9 @@ from dangjian.compliance.packs import rule_params
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
+from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
 from .models import Issue, IssueStatus, Need, NeedStatus, Report
-from .rules import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE, _deadline
+from .rules import _deadline
 
 DECIDE_DAYS = 15
 LIMIT = 50

@@ -200,7 +200,12 @@ def write_places(ctx: BundleContext, rows: list[PlaceRow], counts: FileCounts) -
 
 
 def _in_scope(scope: ExportScope, field: str) -> dict[str, Any]:
-    return {} if scope.org_ids is None else {f"{field}__in": scope.org_ids}
+    """Rows whose community (`field`) is in the exported subtree and is still a community there:
+    not the subtree's root, whose street the bundle leaves out."""
+    if scope.org_ids is None:
+        return {}
+    ids = scope.org_ids if scope.root is None else scope.org_ids.exclude(pk=scope.root.pk)
+    return {f"{field}__in": ids}
 
 
 def export_places(scope: ExportScope) -> Iterator[tuple[str, ...]]:
@@ -286,8 +291,11 @@ def _members(scope: ExportScope) -> Any:
 
 
 def export_residence(scope: ExportScope) -> Iterator[tuple[str, ...]]:
+    # a subtree's bundle names only 小区 it holds (a member living elsewhere is left out)
     yield from (
-        Residence.objects.filter(member__in=_members(scope))
+        Residence.objects.filter(
+            member__in=_members(scope), **_in_scope(scope, "place__community_id")
+        )
         .order_by("member__member_no")
         .values_list("member__member_no", "place__code")
     )
@@ -376,7 +384,7 @@ def write_reports(ctx: BundleContext, rows: list[ReportRow], counts: FileCounts)
 
 def export_reports(scope: ExportScope) -> Iterator[tuple[str, ...]]:
     for no, comm, on in (
-        Report.objects.filter(member__in=_members(scope))
+        Report.objects.filter(member__in=_members(scope), **_in_scope(scope, "community_id"))
         .order_by("member__member_no", "year")
         .values_list("member__member_no", "community__code", "reported_on")
     ):
@@ -483,7 +491,7 @@ def write_services(ctx: BundleContext, rows: list[ServiceRow], counts: FileCount
 
 def export_services(scope: ExportScope) -> Iterator[tuple[str, ...]]:
     for no, comm, on, h in (
-        Service.objects.filter(member__in=_members(scope))
+        Service.objects.filter(member__in=_members(scope), **_in_scope(scope, "community_id"))
         .order_by("member__member_no", "done_on", "community__code", "hours", "id")
         .values_list("member__member_no", "community__code", "done_on", "hours")
     ):

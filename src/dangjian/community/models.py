@@ -142,6 +142,44 @@ class Report(models.Model):
         return f"{self.member_id} {self.year}"
 
 
+class UnitRegistration(models.Model):
+    """组织报到: an office's, enterprise's or school's party organization registers with a
+    community — the co-building agreement, a contact, the resources it offers."""
+
+    unit = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="community_registrations",
+        verbose_name="报到单位党组织",
+    )
+    community = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="unit_registrations",
+        verbose_name="报到社区",
+    )
+    registered_on = models.DateField("报到日期")
+    agreement = models.TextField("共建协议要点", blank=True)
+    resources = models.TextField("可提供的资源", blank=True)
+    contact_name = models.CharField("联系人", max_length=50)
+    contact_phone_encrypted = models.TextField("联系电话（密文）", blank=True)
+    contact_phone_masked = models.CharField("联系电话", max_length=20, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "单位报到"
+        verbose_name_plural = "单位报到"
+        ordering = ["-registered_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "community"], name="community_unit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} → {self.community_id}"
+
+
 class NeedKind(models.TextChoices):
     PROJECT = "project", "服务项目"
     WISH = "wish", "微心愿"

@@ -18,13 +18,10 @@ from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
 from dangjian.members.constants import ACTIVE_STATUSES, MemberStatus
 from dangjian.members.models import Member
 
+from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
 from .models import Issue, IssueStatus, Place, Report
 
 LOCAL = "厦门市近邻党建工作规定（地方规定）"
-# the organizations whose members are 在职党员 for 双报到: offices, public institutions, state
-# enterprises and schools (机关企事业单位); retired members and students are not asked
-IN_SERVICE_CATEGORIES = ("organ", "institution", "soe", "school")
-NOT_IN_SERVICE = ("retired", "student")
 COVERING_KINDS = ("branch", "group")
 
 

@@ -6,16 +6,28 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
-from dangjian.members.constants import MemberStatus
+from dangjian.members.constants import ACTIVE_STATUSES, MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
-from .models import Issue, IssueStatus, Need, NeedStatus, Place, Report, Residence, Service
+from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
+from .models import (
+    Issue,
+    IssueStatus,
+    Need,
+    NeedStatus,
+    Place,
+    Report,
+    Residence,
+    Service,
+    UnitRegistration,
+)
 
 COMMUNITY_KINDS = ("committee", "general_branch")
 COVERING_KINDS = ("branch", "group")
@@ -73,7 +85,7 @@ def places_for(
         qs = qs.filter(property_party=True)
     return qs.annotate(
         full=Count("residents", filter=Q(residents__member__status=MemberStatus.FULL)),
-        living=Count("residents"),
+        living=Count("residents", filter=Q(residents__member__status__in=ACTIVE_STATUSES)),
     )
 
 
@@ -85,8 +97,10 @@ def place_get(user: Any, pk: int) -> Place:
 
 
 def place_residents(place: Place) -> QuerySet[Member]:
+    """The members (full and probationary) living in a 小区: the community knows who lives there,
+    whatever their organization; nothing else of their record is shown."""
     return (
-        Member.objects.filter(residence__place=place)
+        Member.objects.filter(residence__place=place, status__in=ACTIVE_STATUSES)
         .select_related("organization")
         .order_by("organization__path", "member_no")
     )
@@ -158,6 +172,58 @@ def reports_for(user: Any, community: Organization, *, year: int, pending: bool 
             ),
         )
     ).order_by("confirmed_on", "-reported_on", "id")
+
+
+def _services(year: int, what: Any) -> Subquery:
+    """The member's (OuterRef) services in the year, aggregated by `what` (a grouped subquery)."""
+    return Subquery(
+        Service.objects.filter(member_id=OuterRef("pk"), done_on__year=year)
+        .order_by()
+        .values("member_id")
+        .annotate(v=what)
+        .values("v")
+    )
+
+
+def unit_members(unit: Organization, year: int) -> QuerySet[Member]:
+    """The unit's in-service members (its subtree), each with where they reported this year and
+    their services and hours this year."""
+    return (
+        Member.objects.filter(
+            organization__path__startswith=unit.path,
+            status__in=ACTIVE_STATUSES,
+            organization__category__in=IN_SERVICE_CATEGORIES,
+        )
+        .exclude(occupation__in=NOT_IN_SERVICE)
+        .select_related("organization")
+        .annotate(
+            reported_to=Subquery(
+                Report.objects.filter(member_id=OuterRef("pk"), year=year).values(
+                    "community__name"
+                )[:1]
+            ),
+            done=_services(year, Count("id")),
+            hours=_services(year, Sum("hours")),
+        )
+        .order_by("organization__path", "member_no")
+    )
+
+
+def unit_reports(year: int, member_ids: Any) -> dict[int, Report]:
+    return {
+        r.member_id: r
+        for r in Report.objects.filter(year=year, member_id__in=member_ids).select_related(
+            "community"
+        )
+    }
+
+
+def registrations_of(unit: Organization) -> QuerySet[UnitRegistration]:
+    return UnitRegistration.objects.filter(unit=unit).select_related("community")
+
+
+def registered_units(community: Organization) -> QuerySet[UnitRegistration]:
+    return UnitRegistration.objects.filter(community=community).select_related("unit")
 
 
 def needs_for(community: Organization, *, status: str = "", kind: str = "") -> QuerySet[Need]:
@@ -233,7 +299,9 @@ def member_need_get(member: Member, pk: int) -> Need:
     n = Need.objects.select_related("community").filter(pk=pk).first()
     if n is None or not (
         n.claimed_by_id == member.pk
-        or Report.objects.filter(member=member, community=n.community).exists()
+        or Report.objects.filter(
+            member=member, community=n.community, year=timezone.localdate().year
+        ).exists()
     ):
         raise NotVisible("未找到该项目")
     return n

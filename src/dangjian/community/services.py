@@ -32,6 +32,7 @@ from .models import (
     Report,
     Residence,
     Service,
+    UnitRegistration,
 )
 from .selectors import is_community
 
@@ -202,6 +203,69 @@ def residence_set(*, actor: Actor, member: Member, place: Place | None) -> Resid
 
 
 @transaction.atomic(durable=True)
+def unit_register(
+    *,
+    actor: Actor,
+    unit: Organization,
+    community: Organization,
+    contact_name: str,
+    contact_phone: str = "",
+    agreement: str = "",
+    resources: str = "",
+    on: date | None = None,
+) -> UnitRegistration:
+    """组织报到: a unit's party organization registers with a community (once per community);
+    the community is told."""
+    if actor is not None and not policy.can(actor, "change", unit):
+        raise NotVisible("没有该党组织的权限")
+    if unit.kind == "group":
+        raise DomainError("invalid", "党小组不单独报到，请以所在党支部报到", field="unit")
+    if not is_community(community):
+        raise DomainError("not_community", f"“{community.name}”不是社区党组织", field="community")
+    if community.path.startswith(unit.path) or unit.path.startswith(community.path):
+        raise DomainError(
+            "invalid", "社区本身或其上级、下级党组织无需向该社区报到", field="community"
+        )
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise DomainError("future", "报到日期不能晚于今天", field="registered_on")
+    contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
+    if not contact_name:
+        raise DomainError("required", "请填写联系人", field="contact_name")
+    if contact_phone and not (contact_phone.isdigit() and len(contact_phone) == 11):
+        raise DomainError("invalid", "联系电话应为11位手机号", field="contact_phone")
+    if UnitRegistration.objects.filter(unit=unit, community=community).exists():
+        raise DomainError("twice", f"已向{community.name}报到", field="community")
+    reg = UnitRegistration.objects.create(
+        unit=unit,
+        community=community,
+        registered_on=on,
+        agreement=(agreement or "").strip(),
+        resources=(resources or "").strip(),
+        contact_name=contact_name[:50],
+        contact_phone_encrypted=crypto.encrypt(contact_phone) if contact_phone else "",
+        contact_phone_masked=_mask_phone(contact_phone) if contact_phone else "",
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="community.unit_register",
+        obj=reg,
+        organization=unit,
+        data={"unit": unit.name, "community": community.name},
+    )
+    handover_notice(
+        organization=community,
+        title="单位到社区报到",
+        body=f"{unit.name}向本社区报到（联系人{contact_name}）。"
+        f"可提供：{reg.resources[:40] or '—'}",
+        url=reverse("community:units", args=[community.pk]),
+        key=f"community-unit:{reg.pk}",
+    )
+    return reg
+
+
+@transaction.atomic(durable=True)
 def report_submit(
     *, actor: Actor, member: Member, community: Organization, on: date | None = None
 ) -> Report:
@@ -210,6 +274,12 @@ def report_submit(
     _own_member(actor, member)
     if not is_community(community):
         raise DomainError("not_community", f"“{community.name}”不是社区党组织", field="community")
+    if actor is not None and getattr(actor, "member_id", None) == member.pk:
+        home = Residence.objects.filter(member=member).select_related("place").first()
+        if home is None or home.place.community_id != community.pk:
+            raise DomainError(
+                "not_home", "请向居住小区所在的社区报到（先设置居住小区）", field="community"
+            )
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise DomainError("future", "报到日期不能晚于今天", field="reported_on")
@@ -337,7 +407,7 @@ def need_claim(*, actor: Actor, member: Member, need: Need) -> Need:
         title=f"{n.get_kind_display()}已被认领",
         body=f"{member.name}认领了“{n.title}”，完成后请确认服务时长。",
         url=reverse("community:needs", args=[n.community_id]),
-        key=f"community-claim:{n.pk}:{member.pk}",
+        key=f"community-claim:{n.pk}:{member.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
     )
     return n
 
@@ -399,6 +469,10 @@ def service_confirm(
         need = Need.objects.select_for_update().get(pk=need.pk)
         if need.community_id != community.pk or need.claimed_by_id != member.pk:
             raise DomainError("invalid", "该党员没有认领此项目", field="need")
+        if need.status != NeedStatus.CLAIMED:
+            raise DomainError(
+                "state", f"该项目{need.get_status_display()}，不能重复确认", field="need"
+            )
         what = what or need.title
     what = (what or "").strip()
     if not what:
@@ -453,11 +527,14 @@ def issue_raise(
     raiser_name: str = "",
 ) -> Issue:
     """A neighbourhood issue, raised by a member (their own), a 邻长 or staff on their behalf."""
-    member = getattr(actor, "member", None) if actor is not None else None
-    if member is None:
+    staff = actor is None or policy.can(actor, "change", community)
+    member = None if staff else getattr(actor, "member", None)
+    if staff:
         _community(actor, community)
-    elif not is_community(community):
-        raise DomainError("not_community", f"“{community.name}”不是社区党组织", field="community")
+    else:
+        home = Residence.objects.filter(member=member).select_related("place").first()
+        if member is None or home is None or home.place.community_id != community.pk:
+            raise NotVisible("只能向居住地社区反映")
     title, text = (title or "").strip(), (text or "").strip()
     if not title:
         raise DomainError("required", "请填写事项", field="title")
@@ -465,7 +542,7 @@ def issue_raise(
         raise DomainError("required", "请把情况写清楚（至少5个字）", field="text")
     if place is not None and place.community_id != community.pk:
         raise DomainError("scope", f"“{place.name}”不是本社区的小区", field="place")
-    raiser = (raiser_name or "").strip() or (member.name if member else "")
+    raiser = (member.name if member else "") or (raiser_name or "").strip()
     if not raiser:
         raise DomainError("required", "请填写反映人", field="raiser_name")
     i = Issue.objects.create(
@@ -474,7 +551,8 @@ def issue_raise(
         title=title[:100],
         text=text,
         where=(where or "").strip()[:100],
-        raised_by=actor if getattr(actor, "pk", None) else None,
+        # staff record it for a 邻长 or resident: nobody confirms online in their name
+        raised_by=actor if member is not None else None,
         raiser_name=raiser[:50],
         raised_on=timezone.localdate(),
     )
@@ -511,7 +589,7 @@ def _tell_raiser(i: Issue, title: str, body: str) -> None:
             title=title,
             body=body,
             url=reverse("community:issue", args=[i.pk]),
-            key=f"community-issue-raiser:{i.pk}:{i.status}",
+            key=f"community-issue-raiser:{i.pk}:{i.status}:{timezone.now():%Y%m%d%H%M%S%f}",
         )
 
 

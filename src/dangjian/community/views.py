@@ -33,6 +33,7 @@ from .forms import (
     PlaceForm,
     ResidenceForm,
     ServiceForm,
+    UnitRegisterForm,
 )
 from .models import GridKind, IssueStatus, NeedKind, NeedStatus, Place
 
@@ -207,10 +208,13 @@ def reports_view(request: AuthedRequest, pk: int) -> HttpResponse:
         if not can_change:
             raise PermissionDenied("没有修改权限")
         which = request.POST.get("form")
+        raw = request.POST.get("report", "")
         report = (
             selectors.reports_for(request.user, community, year=today.year)
-            .filter(pk=request.POST.get("report") or 0)
+            .filter(pk=int(raw))
             .first()
+            if raw.isdigit()
+            else None
         )
         if report is None:
             raise Http404("未找到该报到")
@@ -275,7 +279,12 @@ def needs_view(request: AuthedRequest, pk: int) -> HttpResponse:
         if not can_change:
             raise PermissionDenied("没有修改权限")
         if request.POST.get("form") == "done":
-            need = selectors.needs_for(community).filter(pk=request.POST.get("need") or 0).first()
+            raw = request.POST.get("need", "")
+            need = (
+                selectors.needs_for(community).filter(pk=int(raw)).first()
+                if raw.isdigit()
+                else None
+            )
             if need is None or need.claimed_by is None:
                 raise Http404("未找到该认领")
             resp = submit(
@@ -463,7 +472,10 @@ def my_view(request: AuthedRequest) -> HttpResponse:
                 to="community:my",
             )
         elif which in ("claim", "leave"):
-            need = selectors.member_need_get(member, int(request.POST.get("need") or 0))
+            raw = request.POST.get("need", "")
+            if not raw.isdigit():
+                raise Http404("未找到该项目")
+            need = selectors.member_need_get(member, int(raw))
             fn = services.need_claim if which == "claim" else services.need_leave
             return perform(
                 request,
@@ -512,4 +524,88 @@ def my_issue_new_view(request: AuthedRequest) -> HttpResponse:
         "community/my_issue_new.html",
         {"form": form, "place": place},
         status=400 if form.errors else 200,
+    )
+
+
+# --- 组织报到 ------------------------------------------------------------------------------
+
+
+@staff_required("view")
+def community_lookup_view(request: AuthedRequest) -> JsonResponse:
+    """The community picker of 组织报到: any community of the deployment (a unit reports where its
+    members live, outside its own subtree), by name or code."""
+    q = request.GET.get("q", "").strip()[:50]
+    qs = selectors.communities()
+    if "value" in request.GET:
+        qs = qs.filter(code__in=[v for v in request.GET["value"].split(",") if v][:20])
+    elif q:
+        qs = qs.filter(name__contains=q) | qs.filter(code=q)
+    else:
+        qs = qs.none()
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "value": c.code,
+                    "label": c.name,
+                    "hint": c.code,
+                    "children": False,
+                    "selectable": True,
+                }
+                for c in qs.order_by("path")[:20]
+            ]
+        }
+    )
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def unit_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A unit's 双报到: the communities its party organization registered with, and its in-service
+    members — where each reported this year, services and hours."""
+    unit = org_selectors.org_get(request.user, pk)
+    can_change = policy.can(request.user, "change", unit) and unit.kind != "group"
+    form = UnitRegisterForm(request.POST if request.method == "POST" else None)
+    form.fields["community"].queryset = selectors.communities()  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("没有修改权限")
+        resp = submit(
+            request,
+            form,
+            lambda d: services.unit_register(actor=request.user, unit=unit, **d),
+            done=_then(request, "已向社区报到，社区会收到通知。", "community:unit", unit.pk),
+        )
+        if resp:
+            return resp
+    year = timezone.localdate().year
+    page = paginate(request, selectors.unit_members(unit, year))
+    return render(
+        request,
+        "community/unit.html",
+        {
+            "org": unit,
+            "ancestors": org_selectors.org_ancestors(unit, request.user),
+            "registrations": selectors.registrations_of(unit),
+            "page": page,
+            "year": year,
+            "form": form,
+            "can_change": can_change,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required("view")
+def units_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The units registered with a community (组织报到), with what they offer."""
+    community = _community(request, pk)
+    return render(
+        request,
+        "community/units.html",
+        {
+            "org": community,
+            "ancestors": org_selectors.org_ancestors(community, request.user),
+            "page": paginate(request, selectors.registered_units(community)),
+        },
     )

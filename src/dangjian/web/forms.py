@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from dangjian.core.errors import DomainError
+from dangjian.core.errors import DomainError, NotVisible
 
 
 class BootstrapMixin:
@@ -79,6 +79,8 @@ def submit(
         return None
     try:
         result = action(form.cleaned_data)
+    except NotVisible:
+        raise  # out of scope: the access layer answers 404 and logs the denial
     except DomainError as exc:
         add_domain_error(form, exc, field_map)
         return None
@@ -102,6 +104,8 @@ def perform(
     """
     try:
         result = action()
+    except NotVisible:
+        raise  # out of scope: the access layer answers 404 and logs the denial
     except DomainError as exc:
         messages.error(request, exc.message)
     except ValueError:
