@@ -330,3 +330,57 @@ def test_scope_and_state_are_checked_in_the_services(client, hood):
     assert client.post(url, {"form": "done", "need": "abc"}).status_code == 404
     login(client, user)
     assert client.post(reverse("community:my"), {"form": "claim", "need": "x"}).status_code == 404
+
+
+def test_a_team_records_activities_and_totals(client, hood, users, tree):
+    staff = hood.staff
+    services.residence_set(actor=None, member=hood.workers[0], place=hood.place)
+    with pytest.raises(DomainError) as err:  # a member of another district, not living here
+        services.team_create(
+            actor=staff,
+            owner=hood.community,
+            name="巡查劝导先锋队",
+            members=[tree.members["B1-8"]],
+        )
+    assert err.value.field == "members"
+    team = services.team_create(
+        actor=staff,
+        owner=hood.community,
+        name="巡查劝导先锋队",
+        purpose="美食街秩序",
+        leader=hood.workers[0],
+        residents="张老板\n李老板\n\n",
+    )
+    assert list(team.members.all()) == [hood.workers[0]]
+    assert team.resident_names == ["张老板", "李老板"]
+    today = timezone.localdate()
+    with pytest.raises(DomainError) as err:
+        services.team_activity_record(
+            actor=staff,
+            team=team,
+            held_on=today,
+            place="美食街",
+            hours=2,
+            result="劝导12次",
+            participants=[hood.workers[1]],
+        )
+    assert "不是本队队员" in err.value.message
+    services.team_activity_record(
+        actor=staff,
+        team=team,
+        held_on=today,
+        place="美食街",
+        hours="1.5",
+        result="劝导占道车辆12次",
+        participants=[hood.workers[0]],
+        residents=6,
+    )
+    totals = selectors.team_totals(team)
+    assert str(totals["person_hours"]) == "10.5"  # (1 member + 6 residents) × 1.5 h
+    assert [(m, n, str(h)) for m, n, h in totals["people"]] == [(hood.workers[0], 1, "1.5")]
+    login(client, staff)
+    page = client.get(reverse("community:team", args=[team.pk])).content.decode()
+    assert "劝导占道车辆12次" in page
+    assert "张老板、李老板" in page
+    with pytest.raises(NotVisible):
+        services.team_create(actor=users["sibling_staff"], owner=hood.community, name="另一队")

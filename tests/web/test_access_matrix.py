@@ -690,6 +690,16 @@ MATRIX = {
         "",
         expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    "community:teams": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:team": (
+        lambda t: [_team(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
     "community:community_lookup": (
         lambda t: [],
         "?q=社区",
@@ -1077,6 +1087,14 @@ POST_MATRIX = {
         },
     ),
     "community:my": (lambda t: [], MEMBER_ONLY),
+    "community:teams": (
+        lambda t: [t.branch_a1.pk],
+        expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "community:team": (
+        lambda t: [_team(t)],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
     "community:unit": (
         lambda t: [t.branch_a1.pk],
         expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404),
@@ -1329,6 +1347,16 @@ def _place(t):
 
     return Place.objects.get_or_create(
         code="P001", defaults={"name": "示范花园", "community_id": _community(t)}
+    )[0].pk
+
+
+def _team(t):
+    from datetime import date
+
+    from dangjian.community.models import Team
+
+    return Team.objects.get_or_create(
+        owner_id=_community(t), name="巡查劝导先锋队", defaults={"formed_on": date(2026, 1, 5)}
     )[0].pk
 
 

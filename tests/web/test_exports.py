@@ -109,6 +109,7 @@ def _params(t):  # export name → (role, query)
         "place_residents": ("committee_staff", {"place": _place(t)}),
         "unit_members": ("committee_staff", {"org": da}),
         "community_units": ("committee_staff", {"org": _community(t)}),
+        "community_teams": ("committee_staff", {"org": da}),
         "community_reports": ("committee_staff", {"org": _community(t)}),
         "community_needs": ("committee_staff", {"org": _community(t)}),
         "community_issues": ("committee_staff", {"org": da}),

@@ -165,6 +165,8 @@ for _action, _label in [
     ("fees.receipt", "下载党费收据"),
     ("community.place_create", "登记小区"),
     ("community.unit_register", "单位到社区报到"),
+    ("community.team_create", "组建先锋队"),
+    ("community.team_activity", "记录先锋队活动"),
     ("community.place_update", "修改小区信息"),
     ("community.grid_save", "登记网格/楼栋"),
     ("community.residence_set", "设置居住小区"),

@@ -171,6 +171,7 @@ FIELDS: dict[str, str] = {
     "unit": "单位",
     "what": "服务内容",
     "raiser": "反映人",
+    "residents": "群众人数",
     "transcript_chars": "文字稿字数",
     "to": "新",
     "today": "日期",

@@ -94,6 +94,23 @@ def _unit_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
         yield [r.unit.name, r.registered_on, r.contact_name, r.resources, r.agreement]
 
 
+def _teams(user: Any, params: QueryDict) -> Any:
+    return selectors.teams_for(user, _org(user, params)).order_by("owner__path", "name")
+
+
+def _team_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for t in _teams(user, params).iterator(chunk_size=2000):
+        yield [
+            t.name,
+            t.owner.name,
+            t.leader.name if t.leader else "",
+            t.n_members,
+            len(t.resident_names),
+            t.n_activities,
+            t.formed_on,
+        ]
+
+
 def _reports(user: Any, params: QueryDict) -> Any:
     return selectors.reports_for(
         user,
@@ -214,6 +231,15 @@ for _export in (
         rows=_unit_rows,
         count=lambda user, params: _units(user, params).count(),
         describe=lambda user, params: Described(f"{_community(user, params).name} 单位报到", []),
+    ),
+    Export(
+        name="community_teams",
+        title="先锋队",
+        columns=["队名", "组建党组织", "队长", "党员队员", "群众队员", "活动次数", "组建日期"],
+        widths=[24, 28, 10, 10, 10, 10, 12],
+        rows=_team_rows,
+        count=lambda user, params: _teams(user, params).count(),
+        describe=lambda user, params: Described(f"{_org(user, params).name} 先锋队", []),
     ),
     Export(
         name="community_reports",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse_lazy
 
+from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.web.forms import BootstrapMixin, DateInput
 from dangjian.web.widgets import Picker, org_picker
@@ -124,3 +125,39 @@ class ConfirmForm(BootstrapMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TeamForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="队名", max_length=50, help_text="如：巡查劝导先锋队")
+    purpose = forms.CharField(label="宗旨/任务", max_length=200, required=False)
+    formed_on = forms.DateField(label="组建日期", widget=DateInput())
+    leader = forms.ModelChoiceField(label="队长", queryset=Member.objects.none(), required=False)
+    members = forms.ModelMultipleChoiceField(
+        label="党员队员",
+        queryset=Member.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="本组织党员，以及住在本社区或向本社区报到的党员；按住Ctrl可多选",
+    )
+    residents = forms.CharField(
+        label="群众队员",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="商户、居民等，每行一个姓名",
+    )
+
+
+class ActivityForm(BootstrapMixin, forms.Form):
+    held_on = forms.DateField(label="日期", widget=DateInput())
+    place = forms.CharField(label="地点", max_length=100)
+    hours = forms.DecimalField(
+        label="每人时长（小时）", min_value=0.5, max_value=24, decimal_places=1, initial=2
+    )
+    participants = forms.ModelMultipleChoiceField(
+        label="参加党员",
+        queryset=Member.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    residents = forms.IntegerField(label="参加群众人数", min_value=0, max_value=1000, initial=0)
+    result = forms.CharField(label="成效", widget=forms.Textarea(attrs={"rows": 3}))

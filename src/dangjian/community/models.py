@@ -325,3 +325,69 @@ class JointMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue_id} {self.held_on}"
+
+
+class Team(models.Model):
+    """A volunteer team (先锋队) formed by a community or a branch: party members and residents."""
+
+    owner = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="teams",
+        verbose_name="组建党组织",
+    )
+    name = models.CharField("队名", max_length=50)
+    purpose = models.CharField("宗旨/任务", max_length=200, blank=True)
+    leader = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="队长",
+    )
+    members = models.ManyToManyField(
+        "members.Member", related_name="teams", blank=True, verbose_name="党员队员"
+    )
+    residents = models.TextField("群众队员", blank=True)  # names, one per line
+    formed_on = models.DateField("组建日期")
+
+    class Meta:
+        verbose_name = "先锋队"
+        verbose_name_plural = "先锋队"
+        ordering = ["owner__path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="community_team_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def resident_names(self) -> list[str]:
+        return [n for n in (x.strip() for x in self.residents.splitlines()) if n]
+
+
+class TeamActivity(models.Model):
+    """An activity of a team: when, where, who took part, hours each, the result."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="activities")
+    held_on = models.DateField("日期")
+    place = models.CharField("地点", max_length=100)
+    hours = models.DecimalField("每人时长（小时）", max_digits=4, decimal_places=1)
+    participants = models.ManyToManyField(
+        "members.Member", related_name="team_activities", blank=True, verbose_name="参加党员"
+    )
+    residents = models.PositiveIntegerField("参加群众人数", default=0)
+    result = models.TextField("成效")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "先锋队活动"
+        verbose_name_plural = "先锋队活动"
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.held_on}"

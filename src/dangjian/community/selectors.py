@@ -26,6 +26,8 @@ from .models import (
     Report,
     Residence,
     Service,
+    Team,
+    TeamActivity,
     UnitRegistration,
 )
 
@@ -224,6 +226,49 @@ def registrations_of(unit: Organization) -> QuerySet[UnitRegistration]:
 
 def registered_units(community: Organization) -> QuerySet[UnitRegistration]:
     return UnitRegistration.objects.filter(community=community).select_related("unit")
+
+
+def teams_for(user: Any, org: Organization) -> Any:
+    """The volunteer teams of `org`'s subtree, with their activities, person-hours and members."""
+    if not policy.can(user, "view", org):
+        raise NotVisible("未找到该组织")
+    return (
+        Team.objects.filter(owner__path__startswith=org.path)
+        .select_related("owner", "leader")
+        .annotate(
+            n_members=Count("members", distinct=True),
+            n_activities=Count("activities", distinct=True),
+        )
+    )
+
+
+def team_get(user: Any, pk: int) -> Team:
+    t = Team.objects.select_related("owner", "leader").filter(pk=pk).first()
+    if t is None or not policy.can(user, "view", t.owner):
+        raise NotVisible("未找到该队伍")
+    return t
+
+
+def team_totals(team: Team) -> dict[str, Any]:
+    """Activities, person-hours (members and residents) and each member's activities and hours."""
+    acts = list(team.activities.annotate(n=Count("participants")).order_by("-held_on", "-id"))
+    per: dict[int, list[Any]] = {}
+    for mid, hours in TeamActivity.participants.through.objects.filter(
+        teamactivity__team=team
+    ).values_list("member_id", "teamactivity__hours"):
+        row = per.setdefault(mid, [0, 0])
+        row[0] += 1
+        row[1] += hours
+    people = {m.pk: m for m in team.members.select_related("organization")}
+    return {
+        "activities": acts,
+        "person_hours": sum((a.hours * (a.n + a.residents) for a in acts), start=0),
+        "people": [
+            (people[mid], n, h)
+            for mid, (n, h) in sorted(per.items(), key=lambda x: -x[1][1])
+            if mid in people
+        ],
+    }
 
 
 def needs_for(community: Organization, *, status: str = "", kind: str = "") -> QuerySet[Need]:

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import crypto
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
 from dangjian.notify.services import handover_notice, member_users, notice_send
 from dangjian.orgs.models import Organization
@@ -32,6 +34,8 @@ from .models import (
     Report,
     Residence,
     Service,
+    Team,
+    TeamActivity,
     UnitRegistration,
 )
 from .selectors import is_community
@@ -678,3 +682,131 @@ def issue_confirm(*, actor: Actor, issue: Issue, solved: bool, note: str = "") -
             key=f"community-issue-reopen:{i.pk}:{timezone.now():%Y%m%d%H%M%S}",
         )
     return i
+
+
+# --- 先锋队 -------------------------------------------------------------------------------
+
+
+def team_people(owner: Organization) -> Any:
+    """Who may be on an owner's team: members of its subtree, and — for a community — the members
+    who live in its 小区 or reported to it."""
+    q = Q(organization__path__startswith=owner.path)
+    if is_community(owner):
+        q |= Q(residence__place__community=owner) | Q(reports__community=owner)
+    return Member.objects.filter(q, status__in=ACTIVE_STATUSES).distinct()
+
+
+def _team_members(owner: Organization, members: list[Member], field: str) -> list[Member]:
+    allowed = set(
+        team_people(owner).filter(pk__in=[m.pk for m in members]).values_list("pk", flat=True)
+    )
+    outside = [m.name for m in members if m.pk not in allowed]
+    if outside:
+        raise DomainError(
+            "scope", f"{'、'.join(outside[:3])}不是本组织党员，也不住在本社区", field=field
+        )
+    return members
+
+
+@transaction.atomic(durable=True)
+def team_create(
+    *,
+    actor: Actor,
+    owner: Organization,
+    name: str,
+    purpose: str = "",
+    leader: Member | None = None,
+    members: list[Member] | None = None,
+    residents: str = "",
+    formed_on: date | None = None,
+) -> Team:
+    """A community or branch forms a volunteer team (先锋队) of members and residents."""
+    if actor is not None and not policy.can(actor, "change", owner):
+        raise NotVisible("没有该党组织的权限")
+    if owner.kind == "group":
+        raise DomainError("invalid", "党小组不单独组建先锋队", field="owner")
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("required", "请填写队名", field="name")
+    if Team.objects.filter(owner=owner, name=name).exists():
+        raise DomainError("duplicate", f"已有名为“{name}”的队伍", field="name")
+    formed_on = formed_on or timezone.localdate()
+    if formed_on > timezone.localdate():
+        raise DomainError("future", "组建日期不能晚于今天", field="formed_on")
+    chosen = _team_members(owner, list(members or []), "members")
+    if leader is not None:
+        _team_members(owner, [leader], "leader")
+        if leader not in chosen:
+            chosen.append(leader)
+    t = Team.objects.create(
+        owner=owner,
+        name=name[:50],
+        purpose=(purpose or "").strip()[:200],
+        leader=leader,
+        residents="\n".join(n.strip() for n in (residents or "").splitlines() if n.strip()),
+        formed_on=formed_on,
+    )
+    t.members.set(chosen)
+    audit_record(
+        actor=actor,
+        action="community.team_create",
+        obj=t,
+        organization=owner,
+        data={"name": t.name, "members": len(chosen), "residents": len(t.resident_names)},
+    )
+    return t
+
+
+@transaction.atomic(durable=True)
+def team_activity_record(
+    *,
+    actor: Actor,
+    team: Team,
+    held_on: date,
+    place: str,
+    hours: Any,
+    result: str,
+    participants: list[Member] | None = None,
+    residents: int = 0,
+) -> TeamActivity:
+    """An activity of the team: participants from its members, residents counted, hours each."""
+    t = Team.objects.select_related("owner").get(pk=team.pk)
+    if actor is not None and not policy.can(actor, "change", t.owner):
+        raise NotVisible("没有该党组织的权限")
+    if held_on is None or held_on > timezone.localdate():
+        raise DomainError("future", "活动日期不能晚于今天", field="held_on")
+    if held_on < t.formed_on:
+        raise DomainError("bad_date", "活动日期不能早于组建日期", field="held_on")
+    place, result = (place or "").strip(), (result or "").strip()
+    if not place:
+        raise DomainError("required", "请填写地点", field="place")
+    if not result:
+        raise DomainError("required", "请填写活动成效", field="result")
+    h = _hours(hours)
+    people = list(participants or [])
+    on_team = set(t.members.values_list("pk", flat=True))
+    strangers = [m.name for m in people if m.pk not in on_team]
+    if strangers:
+        raise DomainError("scope", f"{'、'.join(strangers[:3])}不是本队队员", field="participants")
+    if residents < 0 or residents > 1000:
+        raise DomainError("invalid", "参加群众人数应为0至1000", field="residents")
+    if not people and not residents:
+        raise DomainError("required", "请选择参加的党员或填写群众人数", field="participants")
+    a = TeamActivity.objects.create(
+        team=t,
+        held_on=held_on,
+        place=place[:100],
+        hours=h,
+        residents=residents,
+        result=result,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    a.participants.set(people)
+    audit_record(
+        actor=actor,
+        action="community.team_activity",
+        obj=t,
+        organization=t.owner,
+        data={"name": t.name, "held_on": held_on.isoformat(), "members": len(people)},
+    )
+    return a

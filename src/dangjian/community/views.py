@@ -24,6 +24,7 @@ from dangjian.web.paging import paginate
 
 from . import selectors, services
 from .forms import (
+    ActivityForm,
     CloseForm,
     ConfirmForm,
     GridForm,
@@ -33,6 +34,7 @@ from .forms import (
     PlaceForm,
     ResidenceForm,
     ServiceForm,
+    TeamForm,
     UnitRegisterForm,
 )
 from .models import GridKind, IssueStatus, NeedKind, NeedStatus, Place
@@ -608,4 +610,86 @@ def units_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "ancestors": org_selectors.org_ancestors(community, request.user),
             "page": paginate(request, selectors.registered_units(community)),
         },
+    )
+
+
+# --- 先锋队 -------------------------------------------------------------------------------
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def teams_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The volunteer teams (先锋队) of a subtree; a community or a branch forms one."""
+    org = org_selectors.org_get(request.user, pk)
+    can_form = policy.can(request.user, "change", org) and org.kind != "group"
+    form = TeamForm(
+        request.POST if request.method == "POST" else None,
+        initial={"formed_on": timezone.localdate()},
+    )
+    people = services.team_people(org).order_by("member_no")
+    form.fields["leader"].queryset = people  # type: ignore[attr-defined]
+    form.fields["members"].queryset = people  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not can_form:
+            raise PermissionDenied("没有修改权限")
+        resp = submit(
+            request,
+            form,
+            lambda d: services.team_create(
+                actor=request.user, owner=org, **{**d, "members": list(d["members"])}
+            ),
+            done=lambda t: _saved(request, f"已组建“{t.name}”。", "community:team", t.pk),
+        )
+        if resp:
+            return resp
+    return render(
+        request,
+        "community/teams.html",
+        {
+            "org": org,
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+            "page": paginate(request, selectors.teams_for(request.user, org)),
+            "form": form,
+            "can_form": can_form,
+            "is_community": selectors.is_community(org),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def team_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    team = selectors.team_get(request.user, pk)
+    can_change = policy.can(request.user, "change", team.owner)
+    form = ActivityForm(
+        request.POST if request.method == "POST" else None,
+        initial={"held_on": timezone.localdate()},
+    )
+    form.fields["participants"].queryset = team.members.order_by("member_no")  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("没有修改权限")
+        resp = submit(
+            request,
+            form,
+            lambda d: services.team_activity_record(
+                actor=request.user, team=team, **{**d, "participants": list(d["participants"])}
+            ),
+            done=_then(request, "已记录活动。", "community:team", team.pk),
+        )
+        if resp:
+            return resp
+    return render(
+        request,
+        "community/team.html",
+        {
+            "t": team,
+            "org": team.owner,
+            "ancestors": org_selectors.org_ancestors(team.owner, request.user),
+            "totals": selectors.team_totals(team),
+            "form": form,
+            "can_change": can_change,
+        },
+        status=400 if form.errors else 200,
     )
