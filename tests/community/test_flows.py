@@ -71,6 +71,8 @@ def test_a_member_reports_claims_a_wish_and_the_community_confirms(client, hood)
     assert (s.member, str(s.hours), s.need) == (hood.workers[0], "1.5", need)
     page = client.get(reverse("community:my")).content.decode()
     assert "1 次，1.5 小时" in page
+    me = client.get(reverse("portal:me")).content.decode()  # 我的
+    assert "已向中共示范社区委员会报到，服务1次 1.5小时" in me
 
 
 def test_bad_reports_and_services_are_refused(hood):

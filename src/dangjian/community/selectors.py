@@ -339,6 +339,17 @@ def my_community(member: Member, today: date) -> MyCommunity:
     return MyCommunity(residence, report, services, hours, claims, open_needs)
 
 
+def my_year(member: Member, year: int) -> dict[str, Any]:
+    """For 我的: where the member reported this year and their confirmed services (2 queries)."""
+    report = (
+        Report.objects.filter(member=member, year=year).values_list("community__name", flat=True)
+    ).first()
+    done = Service.objects.filter(member=member, done_on__year=year).aggregate(
+        n=Count("id"), h=Sum("hours")
+    )
+    return {"community": report, "services": done["n"], "hours": done["h"] or 0, "year": year}
+
+
 def member_need_get(member: Member, pk: int) -> Need:
     """A need of the community the member reported to this year (or one they claimed)."""
     n = Need.objects.select_related("community").filter(pk=pk).first()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
+from dangjian.community import selectors as community_selectors
 from dangjian.core import uploads
 from dangjian.members import selectors as member_selectors
 from dangjian.members import services as member_services
@@ -97,7 +98,10 @@ def me_view(request: AuthedRequest) -> HttpResponse:
     """我的: the member's own record (only their own), phone-first."""
     member = member_selectors.own_member(request.user)
     posts = org_selectors.org_posts_held(member)
-    return render(request, "portal/me.html", {"m": member, "posts": posts})
+    neighbourhood = community_selectors.my_year(member, timezone.localdate().year)
+    return render(
+        request, "portal/me.html", {"m": member, "posts": posts, "neighbourhood": neighbourhood}
+    )
 
 
 @member_required
