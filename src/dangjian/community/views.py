@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -53,6 +54,16 @@ def _then(request: AuthedRequest, message: str, *to: Any) -> Any:
 def _saved(request: AuthedRequest, message: str, *to: Any) -> HttpResponse:
     messages.success(request, message)
     return redirect(*to)
+
+
+def _posted(request: AuthedRequest, allowed: bool, form: Any, action: Any, *, done: Any) -> Any:
+    """The POST half of a page's form for those who may change (403 for the others): the service
+    through `submit`; None means render the page (a GET, or the form with its errors)."""
+    if request.method != "POST":
+        return None
+    if not allowed:
+        raise PermissionDenied("没有修改权限")
+    return submit(request, form, action, done=done)
 
 
 def _community(request: AuthedRequest, pk: int) -> Any:
@@ -134,17 +145,15 @@ def place_view(request: AuthedRequest, pk: int) -> HttpResponse:
     place = selectors.place_get(request.user, pk)
     can_change = policy.can(request.user, "change", place.community)
     gform = GridForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not can_change:
-            raise PermissionDenied("没有修改权限")
-        resp = submit(
-            request,
-            gform,
-            lambda d: services.grid_save(actor=request.user, place=place, **d),
-            done=_then(request, "已保存网格/楼栋。", "community:place", place.pk),
-        )
-        if resp:
-            return resp
+    resp = _posted(
+        request,
+        can_change,
+        gform,
+        lambda d: services.grid_save(actor=request.user, place=place, **d),
+        done=_then(request, "已保存网格/楼栋。", "community:place", place.pk),
+    )
+    if resp:
+        return resp
     residents = paginate(request, selectors.place_residents(place))
     return render(
         request,
@@ -164,31 +173,38 @@ def place_view(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@signed_in
-def place_lookup_view(request: AuthedRequest) -> JsonResponse:
-    """The 小区 picker: search the deployment's 小区 by name or code (a member choosing where they
-    live sees names and communities only)."""
+def _lookup(request: AuthedRequest, qs: Any, order: str, hint: Any) -> JsonResponse:
+    """A picker's answer (web.widgets): `?value=` gives the labels of chosen codes, `?q=` searches
+    names (or an exact code); at most 20 rows."""
     q = request.GET.get("q", "").strip()[:50]
-    qs = Place.objects.select_related("community")
     if "value" in request.GET:
         qs = qs.filter(code__in=[v for v in request.GET["value"].split(",") if v][:20])
     elif q:
-        qs = qs.filter(name__contains=q) | qs.filter(code=q)
+        qs = qs.filter(Q(name__contains=q) | Q(code=q))
     else:
         qs = qs.none()
     return JsonResponse(
         {
             "results": [
                 {
-                    "value": p.code,
-                    "label": p.name,
-                    "hint": p.community.name,
+                    "value": o.code,
+                    "label": o.name,
+                    "hint": hint(o),
                     "children": False,
                     "selectable": True,
                 }
-                for p in qs.order_by("name")[:20]
+                for o in qs.order_by(order)[:20]
             ]
         }
+    )
+
+
+@signed_in
+def place_lookup_view(request: AuthedRequest) -> JsonResponse:
+    """The 小区 picker: search the deployment's 小区 by name or code (a member choosing where they
+    live sees names and communities only)."""
+    return _lookup(
+        request, Place.objects.select_related("community"), "name", lambda p: p.community.name
     )
 
 
@@ -349,17 +365,15 @@ def issues_view(request: AuthedRequest, pk: int) -> HttpResponse:
     is_comm = selectors.is_community(org)
     can_raise = is_comm and policy.can(request.user, "change", org)
     form = IssueForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not can_raise:
-            raise PermissionDenied("没有修改权限")
-        resp = submit(
-            request,
-            form,
-            lambda d: services.issue_raise(actor=request.user, community=org, **d),
-            done=lambda i: redirect("community:issue", i.pk),
-        )
-        if resp:
-            return resp
+    resp = _posted(
+        request,
+        can_raise,
+        form,
+        lambda d: services.issue_raise(actor=request.user, community=org, **d),
+        done=lambda i: redirect("community:issue", i.pk),
+    )
+    if resp:
+        return resp
     status = request.GET.get("status", "")
     return render(
         request,
@@ -536,28 +550,7 @@ def my_issue_new_view(request: AuthedRequest) -> HttpResponse:
 def community_lookup_view(request: AuthedRequest) -> JsonResponse:
     """The community picker of 组织报到: any community of the deployment (a unit reports where its
     members live, outside its own subtree), by name or code."""
-    q = request.GET.get("q", "").strip()[:50]
-    qs = selectors.communities()
-    if "value" in request.GET:
-        qs = qs.filter(code__in=[v for v in request.GET["value"].split(",") if v][:20])
-    elif q:
-        qs = qs.filter(name__contains=q) | qs.filter(code=q)
-    else:
-        qs = qs.none()
-    return JsonResponse(
-        {
-            "results": [
-                {
-                    "value": c.code,
-                    "label": c.name,
-                    "hint": c.code,
-                    "children": False,
-                    "selectable": True,
-                }
-                for c in qs.order_by("path")[:20]
-            ]
-        }
-    )
+    return _lookup(request, selectors.communities(), "path", lambda c: c.code)
 
 
 @staff_required("view")
@@ -569,17 +562,15 @@ def unit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     can_change = policy.can(request.user, "change", unit) and unit.kind != "group"
     form = UnitRegisterForm(request.POST if request.method == "POST" else None)
     form.fields["community"].queryset = selectors.communities()  # type: ignore[attr-defined]
-    if request.method == "POST":
-        if not can_change:
-            raise PermissionDenied("没有修改权限")
-        resp = submit(
-            request,
-            form,
-            lambda d: services.unit_register(actor=request.user, unit=unit, **d),
-            done=_then(request, "已向社区报到，社区会收到通知。", "community:unit", unit.pk),
-        )
-        if resp:
-            return resp
+    resp = _posted(
+        request,
+        can_change,
+        form,
+        lambda d: services.unit_register(actor=request.user, unit=unit, **d),
+        done=_then(request, "已向社区报到，社区会收到通知。", "community:unit", unit.pk),
+    )
+    if resp:
+        return resp
     year = timezone.localdate().year
     page = paginate(request, selectors.unit_members(unit, year))
     return render(
@@ -629,19 +620,17 @@ def teams_view(request: AuthedRequest, pk: int) -> HttpResponse:
     people = services.team_people(org).order_by("member_no")
     form.fields["leader"].queryset = people  # type: ignore[attr-defined]
     form.fields["members"].queryset = people  # type: ignore[attr-defined]
-    if request.method == "POST":
-        if not can_form:
-            raise PermissionDenied("没有修改权限")
-        resp = submit(
-            request,
-            form,
-            lambda d: services.team_create(
-                actor=request.user, owner=org, **{**d, "members": list(d["members"])}
-            ),
-            done=lambda t: _saved(request, f"已组建“{t.name}”。", "community:team", t.pk),
-        )
-        if resp:
-            return resp
+    resp = _posted(
+        request,
+        can_form,
+        form,
+        lambda d: services.team_create(
+            actor=request.user, owner=org, **{**d, "members": list(d["members"])}
+        ),
+        done=lambda t: _saved(request, f"已组建“{t.name}”。", "community:team", t.pk),
+    )
+    if resp:
+        return resp
     return render(
         request,
         "community/teams.html",
@@ -667,19 +656,17 @@ def team_view(request: AuthedRequest, pk: int) -> HttpResponse:
         initial={"held_on": timezone.localdate()},
     )
     form.fields["participants"].queryset = team.members.order_by("member_no")  # type: ignore[attr-defined]
-    if request.method == "POST":
-        if not can_change:
-            raise PermissionDenied("没有修改权限")
-        resp = submit(
-            request,
-            form,
-            lambda d: services.team_activity_record(
-                actor=request.user, team=team, **{**d, "participants": list(d["participants"])}
-            ),
-            done=_then(request, "已记录活动。", "community:team", team.pk),
-        )
-        if resp:
-            return resp
+    resp = _posted(
+        request,
+        can_change,
+        form,
+        lambda d: services.team_activity_record(
+            actor=request.user, team=team, **{**d, "participants": list(d["participants"])}
+        ),
+        done=_then(request, "已记录活动。", "community:team", team.pk),
+    )
+    if resp:
+        return resp
     return render(
         request,
         "community/team.html",
