@@ -88,7 +88,7 @@ def places_for(
     return qs.annotate(
         full=Count("residents", filter=Q(residents__member__status=MemberStatus.FULL)),
         living=Count("residents", filter=Q(residents__member__status__in=ACTIVE_STATUSES)),
-    )
+    ).order_by("community__path", "name", "id")
 
 
 def place_get(user: Any, pk: int) -> Place:
@@ -239,6 +239,7 @@ def teams_for(user: Any, org: Organization) -> Any:
             n_members=Count("members", distinct=True),
             n_activities=Count("activities", distinct=True),
         )
+        .order_by("owner__path", "name", "id")
     )
 
 
