@@ -134,6 +134,7 @@ def main() -> None:
     from dangjian.orgs.models import Organization
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     as_of = date.fromisoformat(args.as_of)
     t_seed = None
     if not Organization.objects.exists():

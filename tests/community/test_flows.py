@@ -386,3 +386,25 @@ def test_a_team_records_activities_and_totals(client, hood, users, tree):
     assert "张老板、李老板" in page
     with pytest.raises(NotVisible):
         services.team_create(actor=users["sibling_staff"], owner=hood.community, name="另一队")
+
+
+def test_the_places_page_does_not_query_per_row(client, hood, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, users["committee_staff"])
+    url = reverse("community:places", args=[hood.community.pk])
+    client.get(url)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for i in range(5):
+        p = services.place_save(
+            actor=None, community=hood.community, code=f"Q{i}", name=f"新小区{i}"
+        )
+        services.residence_set(actor=None, member=hood.workers[i % 4], place=p)
+    assert queries() == before

@@ -4,6 +4,7 @@ community's reports, needs, and the issues of a subtree — each with its page's
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from django.http import Http404, QueryDict
@@ -43,7 +44,13 @@ def _places(user: Any, params: QueryDict) -> Any:
 
 
 def _place_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
-    for p in _places(user, params).iterator(chunk_size=2000):
+    places = _places(user, params).iterator(chunk_size=2000)
+    while batch := selectors.with_counts(list(islice(places, 2000))):
+        yield from _place_cells(batch)
+
+
+def _place_cells(batch: list[Any]) -> Iterator[list[Any]]:
+    for p in batch:
         yield [
             p.code,
             p.name,

@@ -68,8 +68,8 @@ def communities_for(user: Any, action: str = "view") -> QuerySet[Organization]:
 def places_for(
     user: Any, *, org: Organization | None = None, q: str = "", coverage: str = ""
 ) -> QuerySet[Place]:
-    """The 小区 of the communities in the user's scope (or under `org`), with the number of full
-    members living in each."""
+    """The 小区 of the communities in the user's scope (or under `org`). Their residents are
+    counted for the rows shown only (`with_counts`), not across the whole list."""
     scope = policy.path_q(user, "view", "community__path")
     if scope is None:
         return Place.objects.none()
@@ -85,17 +85,34 @@ def places_for(
         qs = qs.exclude(covered)
     elif coverage == "red":
         qs = qs.filter(property_party=True)
-    return qs.annotate(
-        full=Count("residents", filter=Q(residents__member__status=MemberStatus.FULL)),
-        living=Count("residents", filter=Q(residents__member__status__in=ACTIVE_STATUSES)),
-    ).order_by("community__path", "name", "id")
+    return qs.order_by("community__path", "name", "id")
+
+
+def with_counts(places: list[Place]) -> list[Place]:
+    """Each 小区's members living there (`living`, full and probationary) and full members
+    (`full`), for these rows, in one grouped query."""
+    counts: dict[int, tuple[int, int]] = {
+        r["place_id"]: (r["living"], r["full"])
+        for r in Residence.objects.filter(
+            place_id__in=[p.pk for p in places], member__status__in=ACTIVE_STATUSES
+        )
+        .values("place_id")
+        .annotate(
+            living=Count("member_id"),
+            full=Count("member_id", filter=Q(member__status=MemberStatus.FULL)),
+        )
+        .order_by()
+    }
+    for p in places:
+        p.living, p.full = counts.get(p.pk, (0, 0))  # type: ignore[attr-defined]
+    return places
 
 
 def place_get(user: Any, pk: int) -> Place:
     p = places_for(user).filter(pk=pk).first()
     if p is None:
         raise NotVisible("未找到该小区")
-    return p
+    return with_counts([p])[0]
 
 
 def place_residents(place: Place) -> QuerySet[Member]:

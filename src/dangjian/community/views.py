@@ -83,6 +83,8 @@ def places_view(request: AuthedRequest, pk: int) -> HttpResponse:
     q, cov = request.GET.get("q", "").strip()[:50], request.GET.get("coverage", "")
     total, rows = selectors.coverage(org)
     is_comm = selectors.is_community(org)
+    page = paginate(request, selectors.places_for(request.user, org=org, q=q, coverage=cov))
+    page.object_list = selectors.with_counts(list(page.object_list))
     return render(
         request,
         "community/places.html",
@@ -91,9 +93,7 @@ def places_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "ancestors": org_selectors.org_ancestors(org, request.user),
             "total": total,
             "rows": rows,
-            "page": paginate(
-                request, selectors.places_for(request.user, org=org, q=q, coverage=cov)
-            ),
+            "page": page,
             "q": q,
             "coverage": cov,
             "is_community": is_comm,
