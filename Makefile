@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/dangjian/web/static/vendor
-APT_PACKAGES := chromium fonts-wqy-zenhei poppler-utils postgresql-client-15
+APT_PACKAGES := chromium fonts-wqy-zenhei poppler-utils postgresql-client-15 espeak-ng
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dangjian
 PYTEST_ARGS ?=
 
@@ -14,7 +14,8 @@ setup: system-packages python-deps assets
 	@echo "set-up complete: $(BIN)/dangjian is ready"
 
 # Debian packages: chromium (browser tests), fonts-wqy-zenhei (Chinese font embedded in PDFs),
-# poppler-utils (PDF checks). Installed with apt-get when running as root; otherwise listed.
+# poppler-utils (PDF checks), espeak-ng (reading aloud without a speech server).
+# Installed with apt-get when running as root; otherwise listed.
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -56,6 +56,23 @@ def test_answers_are_read_aloud_and_cached(client, tree, users, model_server, se
     assert len([c for c in Handler.calls if c.endswith("/audio/speech")]) == calls  # cached
 
 
+@pytest.mark.skipif(endpoints.espeak() is None, reason="espeak-ng is installed by make setup")
+def test_without_a_speech_server_espeak_reads_aloud(client, tree, users, settings, kb, tmp_path):
+    settings.TTS_URL = ""
+    login(client, users["member"])
+    page = client.post(reverse("assistant:ask"), {"question": "预备期多长"}).content.decode()
+    assert reverse("assistant:speak") in page
+    resp = client.get(reverse("assistant:speak") + "?t=--help 预备期为一年")
+    assert resp["Content-Type"] == "audio/wav"
+    wav = resp.content
+    assert wav[:4] == b"RIFF"
+    assert wav[8:12] == b"WAVE"
+    assert int.from_bytes(wav[4:8], "little") == len(wav) - 8  # real sizes, not a pipe's
+    assert int.from_bytes(wav[40:44], "little") == len(wav) - 44
+    assert len(wav) > 44 + 22050  # more than half a second of speech, not a usage text
+    assert len(list((tmp_path / "tts-cache").glob("*.wav"))) == 1
+
+
 def test_without_servers_the_buttons_are_hidden(client, tree, users, settings, monkeypatch):
     settings.ASR_URL = ""
     settings.TTS_URL = ""

@@ -153,9 +153,28 @@ def speak(text_: str) -> tuple[bytes, str]:
     program = espeak()
     if program is None:
         raise EndpointError("no speech synthesis")
-    run = subprocess.run(  # noqa: S603 - a fixed program; the text is one argument
-        [program, "-v", "cmn", "--stdout", text_], capture_output=True, timeout=30, check=False
+    # the text goes in on stdin, so a text starting with "-" is never read as an option
+    run = subprocess.run(  # noqa: S603 - a fixed program and fixed arguments
+        [program, "-v", "cmn", "--stdin", "--stdout"],
+        input=text_.encode(),
+        capture_output=True,
+        timeout=30,
+        check=False,
     )
-    if run.returncode != 0 or not run.stdout:
+    if run.returncode != 0 or len(run.stdout) <= 44:
         raise EndpointError("espeak-ng failed")
-    return run.stdout, "audio/wav"
+    return _wav_sizes(run.stdout), "audio/wav"
+
+
+def _wav_sizes(wav: bytes) -> bytes:
+    """espeak-ng writing to a pipe leaves the RIFF and data sizes at their maximum; set the real
+    ones (a plain 44-byte header) so every browser knows the length of what it plays."""
+    if wav[:4] != b"RIFF" or wav[36:40] != b"data":
+        return wav
+    return (
+        wav[:4]
+        + (len(wav) - 8).to_bytes(4, "little")
+        + wav[8:40]
+        + (len(wav) - 44).to_bytes(4, "little")
+        + wav[44:]
+    )
