@@ -75,6 +75,77 @@ def test_a_member_reports_claims_a_wish_and_the_community_confirms(client, hood)
     assert "已向中共示范社区委员会报到，服务1次 1.5小时" in me
 
 
+def test_a_post_claim_is_approved_by_the_community_serves_and_is_left(client, hood):
+    from dangjian.notify.models import Notice
+
+    user = _worker(hood)
+    services.residence_set(actor=user, member=hood.workers[0], place=hood.place)
+    services.report_submit(actor=user, member=hood.workers[0], community=hood.community)
+    post = services.need_publish(
+        actor=hood.staff, community=hood.community, kind="post", title="3号楼楼栋长助理"
+    )
+    login(client, user)
+    assert "社区同意后生效" in client.get(reverse("community:my")).content.decode()
+    client.post(reverse("community:my"), {"form": "claim", "need": post.pk})
+    post.refresh_from_db()
+    assert (post.status, post.claimed_by) == (NeedStatus.PENDING, hood.workers[0])
+    assert "等待社区同意" in client.get(reverse("community:my")).content.decode()
+    staff = client.__class__()
+    login(staff, hood.staff)
+    assert "同意党员认领的岗位或结对帮扶" in staff.get(reverse("portal:home")).content.decode()
+    url = reverse("community:needs", args=[hood.community.pk])
+    # a service cannot be confirmed before the claim is approved
+    with pytest.raises(DomainError, match="没有认领|不能重复确认"):
+        services.service_confirm(
+            actor=hood.staff,
+            community=hood.community,
+            member=hood.workers[0],
+            done_on=timezone.localdate(),
+            hours=1,
+            need=post,
+        )
+    # declining needs a reason; with one the post is open again and the member is told why
+    staff.post(url, {"form": "decline", "need": post.pk, "reason": ""})
+    post.refresh_from_db()
+    assert post.status == NeedStatus.PENDING
+    staff.post(url, {"form": "decline", "need": post.pk, "reason": "该岗位需住3号楼"})
+    post.refresh_from_db()
+    assert (post.status, post.claimed_by) == (NeedStatus.OPEN, None)
+    assert Notice.objects.filter(user=user, body__contains="该岗位需住3号楼").exists()
+    # claimed again and approved: each service under the post is confirmed, the post stays
+    client.post(reverse("community:my"), {"form": "claim", "need": post.pk})
+    staff.post(url, {"form": "approve", "need": post.pk})
+    post.refresh_from_db()
+    assert post.status == NeedStatus.CLAIMED
+    assert Notice.objects.filter(user=user, title="社区同意您的认领").exists()
+    for _ in range(2):
+        services.service_confirm(
+            actor=hood.staff,
+            community=hood.community,
+            member=hood.workers[0],
+            done_on=timezone.localdate(),
+            hours=2,
+            need=post,
+        )
+    post.refresh_from_db()
+    assert post.status == NeedStatus.CLAIMED
+    assert Service.objects.filter(need=post).count() == 2
+    with pytest.raises(DomainError, match="没有待同意的认领"):
+        services.need_approve(actor=hood.staff, need=post, approve=True)
+    # the member leaves the post: open for the next volunteer
+    client.post(reverse("community:my"), {"form": "leave", "need": post.pk})
+    post.refresh_from_db()
+    assert (post.status, post.claimed_by) == (NeedStatus.OPEN, None)
+    # another community's worker cannot approve
+    other = make_user("outsider", role="branch_worker", org=hood.office)
+    post2 = services.need_publish(
+        actor=hood.staff, community=hood.community, kind="pairing", title="结对困难户张阿姨"
+    )
+    services.need_claim(actor=user, member=hood.workers[0], need=post2)
+    with pytest.raises(NotVisible):
+        services.need_approve(actor=other, need=post2, approve=True)
+
+
 def test_bad_reports_and_services_are_refused(hood):
     user = _worker(hood)
     today = timezone.localdate()

@@ -430,6 +430,38 @@ def _community_claim(tree, users, act):
     return {"cm_worker"}
 
 
+def _pending_post(tree):
+    from dangjian.community import services as community
+
+    h, user, _ = _reported(tree)
+    need = community.need_publish(
+        actor=h.staff, community=h.community, kind="post", title="3号楼楼栋长助理"
+    )
+    return h, community.need_claim(actor=user, member=h.workers[0], need=need)
+
+
+@scenario("community.need_approve")
+def _community_approve(tree, users, act):
+    from dangjian.community import services as community
+
+    h, need = _pending_post(tree)
+    act(lambda: community.need_approve(actor=h.staff, need=need, approve=True))
+    return {"w001"}
+
+
+@scenario("community.need_decline")
+def _community_decline(tree, users, act):
+    from dangjian.community import services as community
+
+    h, need = _pending_post(tree)
+    act(
+        lambda: community.need_approve(
+            actor=h.staff, need=need, approve=False, reason="该岗位需住本楼栋"
+        )
+    )
+    return {"w001"}
+
+
 @scenario("community.service_confirm")
 def _community_service(tree, users, act):
     from django.utils import timezone

@@ -34,10 +34,10 @@ def community_work(user: Any, today: date) -> list[Todo]:
         .order_by("community__name")[:LIMIT]
     )
     claims = (
-        Need.objects.filter(q, status=NeedStatus.CLAIMED)
-        .values("community_id", "community__name")
+        Need.objects.filter(q, status__in=(NeedStatus.CLAIMED, NeedStatus.PENDING))
+        .values("community_id", "community__name", "status")
         .annotate(n=Count("id"))
-        .order_by("community__name")[:LIMIT]
+        .order_by("community__name", "status")[:LIMIT]
     )
     issues = (
         Issue.objects.filter(q, status=IssueStatus.OPEN)
@@ -60,11 +60,13 @@ def community_work(user: Any, today: date) -> list[Todo]:
         + [
             Todo(
                 kind="community",
-                title="确认党员认领的服务完成情况",
-                url=reverse("community:needs", args=[r["community_id"]]) + "?status=claimed",
+                title="确认党员认领的服务完成情况"
+                if r["status"] == NeedStatus.CLAIMED
+                else "同意党员认领的岗位或结对帮扶",
+                url=reverse("community:needs", args=[r["community_id"]]) + f"?status={r['status']}",
                 organization=r["community__name"],
                 count=r["n"],
-                action="去确认",
+                action="去确认" if r["status"] == NeedStatus.CLAIMED else "去审核",
             )
             for r in claims
         ]

@@ -189,6 +189,7 @@ class NeedKind(models.TextChoices):
 
 class NeedStatus(models.TextChoices):
     OPEN = "open", "待认领"
+    PENDING = "pending", "待社区同意"  # a standing post or a pairing: the community approves
     CLAIMED = "claimed", "已认领"
     DONE = "done", "已完成"
     CLOSED = "closed", "已撤下"
@@ -196,8 +197,10 @@ class NeedStatus(models.TextChoices):
 
 class Need(models.Model):
     """An item of the community's 需求清单: a service project, a resident's 微心愿, a standing post
-    or a household to pair with. A member claims it (the community approves), does it, and the
-    community confirms the service with its hours."""
+    or a household to pair with. A member claims it, does it, and the community confirms the
+    service with its hours. A post or a pairing is standing work: the community first approves
+    the claim (待社区同意 → 已认领), confirms each service done under it, and it stays the
+    member's until they leave it."""
 
     community = models.ForeignKey(
         "orgs.Organization", on_delete=models.PROTECT, related_name="needs"

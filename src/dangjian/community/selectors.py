@@ -343,9 +343,9 @@ def my_community(member: Member, today: date) -> MyCommunity:
     )
     hours = sum((s.hours for s in services), start=0)
     claims = list(
-        Need.objects.filter(claimed_by=member, status=NeedStatus.CLAIMED).select_related(
-            "community"
-        )
+        Need.objects.filter(
+            claimed_by=member, status__in=(NeedStatus.CLAIMED, NeedStatus.PENDING)
+        ).select_related("community")
     )
     open_needs: list[Need] = []
     if report is not None:
@@ -392,7 +392,7 @@ def pending_counts(community_ids: Any) -> dict[str, int]:
             community_id__in=community_ids, confirmed_on__isnull=True
         ).count(),
         "claims": Need.objects.filter(
-            community_id__in=community_ids, status=NeedStatus.CLAIMED
+            community_id__in=community_ids, status__in=(NeedStatus.CLAIMED, NeedStatus.PENDING)
         ).count(),
         "issues": Issue.objects.filter(
             community_id__in=community_ids, status=IssueStatus.OPEN

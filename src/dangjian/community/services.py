@@ -41,6 +41,7 @@ from .models import (
 from .selectors import is_community
 
 MAX_HOURS = Decimal("24.0")
+STANDING = (NeedKind.POST, NeedKind.PAIRING)  # claims the community approves first
 
 
 def _community(actor: Actor, community: Organization, action: str = "change") -> Organization:
@@ -391,13 +392,16 @@ def _reported(member: Member, community: Organization, year: int) -> Report:
 
 @transaction.atomic(durable=True)
 def need_claim(*, actor: Actor, member: Member, need: Need) -> Need:
-    """A member who reported to the community claims an open need; the community is told."""
+    """A member who reported to the community claims an open need; the community is told. A post
+    or a pairing waits for the community's approval (need_approve)."""
     _own_member(actor, member)
     n = Need.objects.select_for_update().select_related("community").get(pk=need.pk)
     _reported(member, n.community, timezone.localdate().year)
     if n.status != NeedStatus.OPEN:
         raise DomainError("taken", "该项目已被认领或已完成", field="need")
-    n.status, n.claimed_by, n.claimed_on = NeedStatus.CLAIMED, member, timezone.localdate()
+    standing = n.kind in STANDING
+    n.status = NeedStatus.PENDING if standing else NeedStatus.CLAIMED
+    n.claimed_by, n.claimed_on = member, timezone.localdate()
     n.save(update_fields=["status", "claimed_by", "claimed_on"])
     audit_record(
         actor=actor,
@@ -408,8 +412,9 @@ def need_claim(*, actor: Actor, member: Member, need: Need) -> Need:
     )
     handover_notice(
         organization=n.community,
-        title=f"{n.get_kind_display()}已被认领",
-        body=f"{member.name}认领了“{n.title}”，完成后请确认服务时长。",
+        title=f"{n.get_kind_display()}{'待同意' if standing else '已被认领'}",
+        body=f"{member.name}认领了“{n.title}”，"
+        + ("请同意或说明不同意的原因。" if standing else "完成后请确认服务时长。"),
         url=reverse("community:needs", args=[n.community_id]),
         key=f"community-claim:{n.pk}:{member.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
     )
@@ -417,11 +422,50 @@ def need_claim(*, actor: Actor, member: Member, need: Need) -> Need:
 
 
 @transaction.atomic(durable=True)
+def need_approve(*, actor: Actor, need: Need, approve: bool, reason: str = "") -> Need:
+    """The community approves a member's claim of a post or a pairing, or declines it with the
+    reason (the need is open again); the member is told either way."""
+    n = Need.objects.select_for_update().select_related("community", "claimed_by").get(pk=need.pk)
+    _community(actor, n.community)
+    if n.status != NeedStatus.PENDING or n.claimed_by is None:
+        raise DomainError(
+            "state", f"该项目{n.get_status_display()}，没有待同意的认领", field="need"
+        )
+    member = n.claimed_by
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise DomainError("required", "不同意时请说明原因", field="reason")
+    if approve:
+        n.status = NeedStatus.CLAIMED
+    else:
+        n.status, n.claimed_by, n.claimed_on = NeedStatus.OPEN, None, None
+    n.save(update_fields=["status", "claimed_by", "claimed_on"])
+    audit_record(
+        actor=actor,
+        action="community.need_approve" if approve else "community.need_decline",
+        obj=n,
+        organization=n.community,
+        data={"member": member.member_no, "title": n.title, "reason": reason},
+    )
+    notice_send(
+        users=member_users([member.pk]),
+        organization=n.community,
+        title=f"社区{'同意' if approve else '未同意'}您的认领",
+        body=f"{n.get_kind_display()}“{n.title}”："
+        + ("已同意，服务后由社区确认时长。" if approve else f"未同意，原因：{reason}"),
+        url=reverse("community:my"),
+        key=f"community-approve:{n.pk}:{member.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+    )
+    return n
+
+
+@transaction.atomic(durable=True)
 def need_leave(*, actor: Actor, member: Member, need: Need) -> Need:
-    """The claimant gives a claim back: the need is open again."""
+    """The claimant gives a claim back (or withdraws one the community has not approved yet):
+    the need is open again."""
     _own_member(actor, member)
     n = Need.objects.select_for_update().select_related("community").get(pk=need.pk)
-    if n.status != NeedStatus.CLAIMED or n.claimed_by_id != member.pk:
+    if n.status not in (NeedStatus.CLAIMED, NeedStatus.PENDING) or n.claimed_by_id != member.pk:
         raise DomainError("not_claimed", "您没有认领该项目", field="need")
     n.status, n.claimed_by, n.claimed_on = NeedStatus.OPEN, None, None
     n.save(update_fields=["status", "claimed_by", "claimed_on"])

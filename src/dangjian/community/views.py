@@ -282,6 +282,14 @@ def reports_view(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _posted_need(request: AuthedRequest, community: Any) -> Any:
+    raw = request.POST.get("need", "")
+    need = selectors.needs_for(community).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if need is None:
+        raise Http404("未找到该认领")
+    return need
+
+
 @staff_required("view")
 @require_http_methods(["GET", "POST"])
 def needs_view(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -296,14 +304,26 @@ def needs_view(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied("没有修改权限")
-        if request.POST.get("form") == "done":
-            raw = request.POST.get("need", "")
-            need = (
-                selectors.needs_for(community).filter(pk=int(raw)).first()
-                if raw.isdigit()
-                else None
+        if request.POST.get("form") in ("approve", "decline"):
+            need = _posted_need(request, community)
+            approve = request.POST["form"] == "approve"
+            return perform(
+                request,
+                lambda: services.need_approve(
+                    actor=request.user,
+                    need=need,
+                    approve=approve,
+                    reason=request.POST.get("reason", ""),
+                ),
+                success="已同意认领，党员会收到通知。"
+                if approve
+                else "已退回认领，党员会收到原因。",
+                to="community:needs",
+                args=(community.pk,),
             )
-            if need is None or need.claimed_by is None:
+        if request.POST.get("form") == "done":
+            need = _posted_need(request, community)
+            if need.claimed_by is None:
                 raise Http404("未找到该认领")
             resp = submit(
                 request,
