@@ -479,3 +479,93 @@ def test_the_places_page_does_not_query_per_row(client, hood, users):
         )
         services.residence_set(actor=None, member=hood.workers[i % 4], place=p)
     assert queries() == before
+
+
+def test_the_yearly_appraisal_goes_back_to_the_members_branch_and_shows_in_the_review(client, hood):
+    from dangjian.community.models import YearAppraisal
+    from dangjian.meetings import services as meetings
+    from dangjian.notify.models import Notice
+
+    today = timezone.localdate()
+    user = _worker(hood)
+    services.residence_set(actor=user, member=hood.workers[0], place=hood.place)
+    services.report_submit(actor=user, member=hood.workers[0], community=hood.community)
+    services.unit_register(
+        actor=None, unit=hood.office, community=hood.community, contact_name="王主任"
+    )
+    secretary = make_user("of_worker", "branch_worker", hood.office)
+    login(client, hood.staff)
+    url = reverse("community:appraisals", args=[hood.community.pk])
+    page = client.get(url, {"year": today.year}).content.decode()
+    assert hood.workers[0].name in page
+    assert "甲区示范局机关党支部" in page
+    report = Report.objects.get(member=hood.workers[0])
+    post = {"form": "member", "id": report.pk, "year": today.year}
+    # 不合格 needs the reason; nothing is written without it
+    resp = client.post(url, {**post, "grade": "unqualified", "comment": ""}, follow=True)
+    assert "评为不合格时请写明评语" in resp.content.decode()
+    assert not YearAppraisal.objects.exists()
+    client.post(url, {**post, "grade": "qualified", "comment": ""})
+    client.post(url, {**post, "grade": "excellent", "comment": "常年做楼道志愿服务"})
+    a = YearAppraisal.objects.get()  # changed, not added
+    assert (a.member, a.grade, a.comment, a.year) == (
+        hood.workers[0],
+        "excellent",
+        "常年做楼道志愿服务",
+        today.year,
+    )
+    assert Notice.objects.filter(user=secretary, title__contains="优秀").exists()
+    # the unit is appraised too
+    reg = selectors.appraisal_units(hood.staff, hood.community, today.year).get()
+    client.post(url, {"form": "unit", "id": reg.pk, "year": today.year, "grade": "qualified"})
+    assert YearAppraisal.objects.filter(unit=hood.office, grade="qualified").exists()
+    export = client.get(
+        reverse("interchange:export", args=["community_appraisals"]),
+        {"org": hood.community.pk, "year": today.year},
+    )
+    assert export.status_code == 200
+    # bad input: a member who did not report, a year to come
+    with pytest.raises(DomainError, match="请先向"):
+        services.appraisal_save(
+            actor=hood.staff,
+            community=hood.community,
+            year=today.year,
+            member=hood.workers[1],
+            grade="qualified",
+        )
+    with pytest.raises(DomainError, match="今年或往年"):
+        services.appraisal_save(
+            actor=hood.staff,
+            community=hood.community,
+            year=today.year + 1,
+            member=hood.workers[0],
+            grade="qualified",
+        )
+    # another community's worker may not appraise
+    with pytest.raises(NotVisible):
+        services.appraisal_save(
+            actor=secretary,
+            community=hood.community,
+            year=today.year,
+            member=hood.workers[0],
+            grade="qualified",
+        )
+    # the branch's 民主评议: the community's appraisal shows beside the member
+    held = today if today.month > 6 else today.replace(month=1, day=2)
+    year = held.year if held.month > 6 else held.year - 1
+    if year != today.year:
+        YearAppraisal.objects.update(year=year)
+    review = meetings.meeting_record(
+        actor=secretary,
+        organization=hood.office,
+        kind="democratic_review",
+        held_on=held,
+        topic="年度民主评议",
+        chair="书记",
+        recorder="组织委员",
+        minutes="<p>评议</p>",
+    )
+    login(client, secretary)
+    page = client.get(reverse("meetings:appraisal", args=[review.pk])).content.decode()
+    assert f"社区评价（{year}年）" in page
+    assert "中共示范社区委员会评价优秀（常年做楼道志愿服务）" in page

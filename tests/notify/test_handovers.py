@@ -462,6 +462,28 @@ def _community_decline(tree, users, act):
     return {"w001"}
 
 
+@scenario("community.appraise")
+def _community_appraise(tree, users, act):
+    from django.utils import timezone
+
+    from dangjian.accounts.constants import Role
+    from dangjian.community import services as community
+
+    h, _user, _ = _reported(tree)
+    make_user("of_worker", Role.BRANCH_WORKER, h.office)  # the member's own branch
+    act(
+        lambda: community.appraisal_save(
+            actor=h.staff,
+            community=h.community,
+            year=timezone.localdate().year,
+            member=h.workers[0],
+            grade="excellent",
+            comment="常年做楼道志愿服务",
+        )
+    )
+    return {"of_worker"}
+
+
 @scenario("community.service_confirm")
 def _community_service(tree, users, act):
     from django.utils import timezone

@@ -692,6 +692,11 @@ MATRIX = {
         "",
         expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    "community:appraisals": (
+        lambda t: [_community(t)],
+        "?year=2025",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
     "community:teams": (
         lambda t: [t.district_a.pk],
         "",
@@ -1068,6 +1073,10 @@ POST_MATRIX = {
         expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
     ),
     "community:reports": (
+        lambda t: [_community(t)],
+        expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404),
+    ),
+    "community:appraisals": (
         lambda t: [_community(t)],
         expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404),
     ),

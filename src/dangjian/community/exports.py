@@ -15,7 +15,7 @@ from dangjian.orgs import selectors as org_selectors
 from dangjian.web.exports import Described, Export, filter_label, register
 
 from . import selectors
-from .models import IssueStatus, NeedKind, NeedStatus
+from .models import AppraisalGrade, IssueStatus, NeedKind, NeedStatus
 
 COVERAGE = [("branch", "已建小区党支部/党小组"), ("none", "未建党组织"), ("red", "红色物业")]
 
@@ -89,6 +89,7 @@ def _unit_member_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
             m.reported_to or "未报到",
             m.done or 0,
             m.hours or 0,
+            dict(AppraisalGrade.choices).get(m.grade or "", ""),
         ]
 
 
@@ -153,6 +154,28 @@ def _need_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
             n.published_on,
             n.get_status_display(),
             n.claimed_by.name if n.claimed_by else "",
+        ]
+
+
+def _appraisal_year(params: QueryDict) -> int:
+    return selectors.appraisal_year(params.get("year", ""), timezone.localdate())
+
+
+def _appraisals(user: Any, params: QueryDict) -> Any:
+    return selectors.appraisal_members(user, _community(user, params), _appraisal_year(params))
+
+
+def _appraisal_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    grades = dict(AppraisalGrade.choices)
+    for r in _appraisals(user, params).iterator(chunk_size=2000):
+        yield [
+            r.member.member_no,
+            r.member.name,
+            r.member.organization.name,
+            r.done or 0,
+            r.hours or 0,
+            grades.get(r.grade or "", "未评价"),
+            r.comment or "",
         ]
 
 
@@ -221,8 +244,9 @@ for _export in (
             "报到社区",
             "本年服务次数",
             "本年服务时长（小时）",
+            "社区年度评价",
         ],
-        widths=[14, 10, 28, 24, 12, 16],
+        widths=[14, 10, 28, 24, 12, 16, 12],
         rows=_unit_member_rows,
         count=lambda user, params: _unit_members(user, params).count(),
         describe=lambda user, params: Described(
@@ -258,6 +282,18 @@ for _export in (
         describe=lambda user, params: Described(
             f"{_community(user, params).name} {timezone.localdate().year}年报到",
             [("只看待确认", "是" if params.get("pending") == "1" else "")],
+        ),
+        personal=True,
+    ),
+    Export(
+        name="community_appraisals",
+        title="社区年度评价",
+        columns=["党员编号", "姓名", "所在党组织", "服务次数", "服务时长（小时）", "评价", "评语"],
+        widths=[14, 10, 28, 10, 14, 10, 40],
+        rows=_appraisal_rows,
+        count=lambda user, params: _appraisals(user, params).count(),
+        describe=lambda user, params: Described(
+            f"{_community(user, params).name} {_appraisal_year(params)}年度评价", []
         ),
         personal=True,
     ),

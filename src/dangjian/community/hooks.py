@@ -17,6 +17,7 @@ from dangjian.web.todo import Todo
 from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
 from .models import Issue, IssueStatus, Need, NeedStatus, Report
 from .rules import _deadline
+from .selectors import member_appraisals
 
 DECIDE_DAYS = 15
 LIMIT = 50
@@ -112,3 +113,17 @@ def my_community(user: Any, member: Any, today: date) -> list[Todo]:
         for i in closed[:5]
     ]
     return out
+
+
+@hooks.register("member_appraisal_notes")
+def community_appraisals(member_ids: Any, year: int) -> dict[int, str]:
+    """Beside each member in 民主评议: the residential community's appraisal of the year
+    appraised (“工作在单位、服务在社区”)."""
+    return {
+        mid: "；".join(
+            f"{a.community.name}评价{a.get_grade_display()}"
+            + (f"（{a.comment}）" if a.comment else "")
+            for a in found
+        )
+        for mid, found in member_appraisals(member_ids, year).items()
+    }

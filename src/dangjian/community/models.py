@@ -394,3 +394,65 @@ class TeamActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id} {self.held_on}"
+
+
+class AppraisalGrade(models.TextChoices):
+    EXCELLENT = "excellent", "优秀"
+    QUALIFIED = "qualified", "合格"
+    UNQUALIFIED = "unqualified", "不合格"
+
+
+class YearAppraisal(models.Model):
+    """Once a year the community appraises each member and unit that reported to it; the grade
+    goes back to the member's own branch (shown beside the member in 民主评议) or to the unit —
+    “工作在单位、服务在社区”. Exactly one of member and unit."""
+
+    community = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="given_appraisals"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="community_appraisals",
+    )
+    unit = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="community_appraisals",
+    )
+    grade = models.CharField("评价", max_length=12, choices=AppraisalGrade.choices)
+    comment = models.CharField("评语", max_length=200, blank=True)
+    appraised_on = models.DateField("评价日期")
+    appraised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "社区年度评价"
+        verbose_name_plural = "社区年度评价"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "year", "member"],
+                condition=models.Q(member__isnull=False),
+                name="community_appraisal_member_once",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "year", "unit"],
+                condition=models.Q(unit__isnull=False),
+                name="community_appraisal_unit_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(member__isnull=True, unit__isnull=False)
+                | models.Q(member__isnull=False, unit__isnull=True),
+                name="community_appraisal_one_subject",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "year"], name="community_appraisal_my")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.grade}"

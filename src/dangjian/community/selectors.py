@@ -29,6 +29,7 @@ from .models import (
     Team,
     TeamActivity,
     UnitRegistration,
+    YearAppraisal,
 )
 
 COMMUNITY_KINDS = ("committee", "general_branch")
@@ -223,6 +224,11 @@ def unit_members(unit: Organization, year: int) -> QuerySet[Member]:
             ),
             done=_services(year, Count("id")),
             hours=_services(year, Sum("hours")),
+            grade=Subquery(
+                YearAppraisal.objects.filter(member_id=OuterRef("pk"), year=year).values("grade")[
+                    :1
+                ]
+            ),
         )
         .order_by("organization__path", "member_no")
     )
@@ -398,3 +404,69 @@ def pending_counts(community_ids: Any) -> dict[str, int]:
             community_id__in=community_ids, status=IssueStatus.OPEN
         ).count(),
     }
+
+
+def _appraisal(year: int, community: Organization, subject: str) -> dict[str, Subquery]:
+    mine = YearAppraisal.objects.filter(
+        community=community, year=year, **{subject: OuterRef(subject)}
+    )
+    return {
+        "grade": Subquery(mine.values("grade")[:1]),
+        "comment": Subquery(mine.values("comment")[:1]),
+    }
+
+
+def appraisal_year(raw: str, today: date) -> int:
+    """The year appraised: the one asked for, else last year until the end of March, then this
+    year."""
+    if raw.isdigit() and 2000 <= int(raw) <= today.year:
+        return int(raw)
+    return today.year - 1 if today.month <= 3 else today.year
+
+
+def appraisal_members(user: Any, community: Organization, year: int) -> Any:
+    """The members who reported to the community in `year`, with their services and hours there
+    that year and the community's appraisal of them."""
+    if not policy.can(user, "view", community):
+        raise NotVisible("未找到该社区")
+    done = (
+        Service.objects.filter(
+            member_id=OuterRef("member_id"), community=community, done_on__year=year
+        )
+        .order_by()
+        .values("member_id")
+    )
+    return (
+        Report.objects.filter(community=community, year=year)
+        .select_related("member__organization")
+        .annotate(
+            done=Subquery(done.annotate(v=Count("id")).values("v")),
+            hours=Subquery(done.annotate(v=Sum("hours")).values("v")),
+            **_appraisal(year, community, "member"),
+        )
+        .order_by("member__organization__path", "member__member_no")
+    )
+
+
+def appraisal_units(user: Any, community: Organization, year: int) -> Any:
+    """The units registered with the community, with its appraisal of them for `year`."""
+    if not policy.can(user, "view", community):
+        raise NotVisible("未找到该社区")
+    return (
+        UnitRegistration.objects.filter(community=community, registered_on__year__lte=year)
+        .select_related("unit")
+        .annotate(**_appraisal(year, community, "unit"))
+        .order_by("unit__path")
+    )
+
+
+def member_appraisals(member_ids: Any, year: int) -> dict[int, list[YearAppraisal]]:
+    """The communities' appraisals of these members for `year` (one query)."""
+    out: dict[int, list[YearAppraisal]] = {}
+    for a in (
+        YearAppraisal.objects.filter(member_id__in=member_ids, year=year)
+        .select_related("community")
+        .order_by("member_id", "community__name")
+    ):
+        out.setdefault(a.member_id, []).append(a)  # type: ignore[arg-type]
+    return out

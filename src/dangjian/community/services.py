@@ -23,6 +23,7 @@ from dangjian.notify.services import handover_notice, member_users, notice_send
 from dangjian.orgs.models import Organization
 
 from .models import (
+    AppraisalGrade,
     Grid,
     Issue,
     IssueStatus,
@@ -37,6 +38,7 @@ from .models import (
     Team,
     TeamActivity,
     UnitRegistration,
+    YearAppraisal,
 )
 from .selectors import is_community
 
@@ -852,5 +854,83 @@ def team_activity_record(
         obj=t,
         organization=t.owner,
         data={"name": t.name, "held_on": held_on.isoformat(), "members": len(people)},
+    )
+    return a
+
+
+# --- 年度评价 ---------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def appraisal_save(
+    *,
+    actor: Actor,
+    community: Organization,
+    year: int,
+    grade: str,
+    comment: str = "",
+    member: Member | None = None,
+    unit: Organization | None = None,
+) -> YearAppraisal:
+    """The community's yearly appraisal of a member who reported to it that year, or of a unit
+    registered with it; saved again, it is changed. The member's own branch (or the unit) is
+    told: the grade shows beside the member in 民主评议."""
+    _community(actor, community)
+    if (member is None) == (unit is None):
+        raise DomainError("invalid", "请选择评价的党员或单位", field="member")
+    if not 2000 <= year <= timezone.localdate().year:
+        raise DomainError("invalid", "只能评价今年或往年的报到", field="year")
+    if grade not in AppraisalGrade.values:
+        raise DomainError("invalid", "请选择评价：优秀、合格或不合格", field="grade")
+    comment = (comment or "").strip()[:200]
+    if grade == AppraisalGrade.UNQUALIFIED and not comment:
+        raise DomainError("required", "评为不合格时请写明评语（原因）", field="comment")
+    if member is not None:
+        _reported(member, community, year)
+        subject, branch, who = {"member": member}, member.organization, member.name
+        if branch.kind == "group" and branch.depth > 1:
+            branch = Organization.objects.get_parent(branch) or branch
+    elif unit is not None:
+        if not UnitRegistration.objects.filter(unit=unit, community=community).exists():
+            raise DomainError("not_registered", f"“{unit.name}”没有向本社区报到", field="unit")
+        subject, branch, who = {"unit": unit}, unit, unit.name
+    a, created = YearAppraisal.objects.select_for_update().get_or_create(
+        community=community,
+        year=year,
+        **subject,
+        defaults={
+            "grade": grade,
+            "comment": comment,
+            "appraised_on": timezone.localdate(),
+            "appraised_by": actor if getattr(actor, "pk", None) else None,
+        },
+    )
+    if not created:
+        if (a.grade, a.comment) == (grade, comment):
+            return a
+        a.grade, a.comment, a.appraised_on = grade, comment, timezone.localdate()
+        a.appraised_by = actor if getattr(actor, "pk", None) else None
+        a.save(update_fields=["grade", "comment", "appraised_on", "appraised_by"])
+    audit_record(
+        actor=actor,
+        action="community.appraise",
+        obj=a,
+        organization=community,
+        data={
+            "year": year,
+            "member": member.member_no if member else None,
+            "unit": unit.code if unit else None,
+            "grade": grade,
+            "comment": comment,
+        },
+    )
+    handover_notice(
+        organization=branch,
+        title=f"社区{year}年度评价：{who}{a.get_grade_display()}",
+        body=f"{community.name}对{who}{year}年在社区的表现评价为“{a.get_grade_display()}”"
+        + (f"：{comment}" if comment else "。")
+        + ("民主评议党员时可参考。" if member else ""),
+        url=reverse("community:unit", args=[branch.pk]),
+        key=f"community-appraisal:{a.pk}:{a.grade}:{timezone.now():%Y%m%d%H%M%S%f}",
     )
     return a

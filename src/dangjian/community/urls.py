@@ -13,6 +13,7 @@ urlpatterns = [
     path("org/<int:pk>/issues/", views.issues_view, name="issues"),
     path("org/<int:pk>/unit/", views.unit_view, name="unit"),
     path("org/<int:pk>/units/", views.units_view, name="units"),
+    path("org/<int:pk>/appraisals/", views.appraisals_view, name="appraisals"),
     path("communities/lookup/", views.community_lookup_view, name="community_lookup"),
     path("org/<int:pk>/teams/", views.teams_view, name="teams"),
     path("team/<int:pk>/", views.team_view, name="team"),

@@ -38,7 +38,7 @@ from .forms import (
     TeamForm,
     UnitRegisterForm,
 )
-from .models import GridKind, IssueStatus, NeedKind, NeedStatus, Place
+from .models import AppraisalGrade, GridKind, IssueStatus, NeedKind, NeedStatus, Place
 
 home_view = scope_home("community:places")
 
@@ -699,4 +699,63 @@ def team_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_change": can_change,
         },
         status=400 if form.errors else 200,
+    )
+
+
+# --- 年度评价 ---------------------------------------------------------------------------------
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def appraisals_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The community's yearly appraisal of the members and units that reported to it; each grade
+    goes back to the member's own branch (民主评议) or to the unit."""
+    community = _community(request, pk)
+    can_change = policy.can(request.user, "change", community)
+    source = request.POST if request.method == "POST" else request.GET
+    year = selectors.appraisal_year(source.get("year", ""), timezone.localdate())
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("没有修改权限")
+        raw, which = request.POST.get("id", ""), request.POST.get("form")
+        qs = (
+            selectors.appraisal_members(request.user, community, year)
+            if which == "member"
+            else selectors.appraisal_units(request.user, community, year)
+        )
+        row = qs.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if row is None:
+            raise Http404("未找到该报到")
+        subject = {"member": row.member} if which == "member" else {"unit": row.unit}
+        name = row.member.name if which == "member" else row.unit.name
+        resp = perform(
+            request,
+            lambda: services.appraisal_save(
+                actor=request.user,
+                community=community,
+                year=year,
+                grade=request.POST.get("grade", ""),
+                comment=request.POST.get("comment", ""),
+                **subject,
+            ),
+            success=f"已保存对{name}的{year}年度评价，已告知其所在党组织。",
+            to="community:appraisals",
+            args=(community.pk,),
+        )
+        resp["Location"] += f"?year={year}#{which}-{row.pk}"
+        return resp
+    today = timezone.localdate()
+    return render(
+        request,
+        "community/appraisals.html",
+        {
+            "org": community,
+            "ancestors": org_selectors.org_ancestors(community, request.user),
+            "page": paginate(request, selectors.appraisal_members(request.user, community, year)),
+            "units": selectors.appraisal_units(request.user, community, year)[:200],
+            "year": year,
+            "years": range(today.year, today.year - 5, -1),
+            "grades": AppraisalGrade.choices,
+            "can_change": can_change,
+        },
     )

@@ -290,6 +290,15 @@ INVENTORY: tuple[PersonalField, ...] = (
         "五年",
     ),
     PersonalField(
+        "community.YearAppraisal",
+        ("member", "grade", "comment", "appraised_by"),
+        "社区对报到党员的年度评价（优秀、合格、不合格及评语）",
+        "双报到考核、供党员所在党支部民主评议参考",
+        DUTY,
+        "五年",
+        "只送回党员所在党支部和报到社区",
+    ),
+    PersonalField(
         "community.Need",
         ("claimed_by", "detail", "created_by"),
         "社区需求及认领党员（微心愿可能涉及困难居民情况）",

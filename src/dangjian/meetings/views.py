@@ -25,7 +25,7 @@ from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.views import scope_home
-from dangjian.web import site
+from dangjian.web import hooks, site
 from dangjian.web.access import AuthedRequest, member_required, staff_required
 from dangjian.web.forms import add_domain_error, perform, submit
 from dangjian.web.paging import paginate
@@ -418,6 +418,13 @@ def appraisal_view(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("meetings:detail", m.pk)
     members = list(selectors.roster(m.organization, m.kind, m.held_on).order_by("member_no"))
     current = selectors.grades_of(m)
+    # what others said of the year appraised (a review held in the first half looks back at the
+    # year before): the residential community's appraisal, through the hook
+    year = m.held_on.year - 1 if m.held_on.month <= 6 else m.held_on.year
+    notes: dict[int, list[str]] = {}
+    for fn in hooks.get_hooks("member_appraisal_notes"):
+        for mid, note in fn([x.pk for x in members], year).items():
+            notes.setdefault(mid, []).append(note)
     error = ""
     if request.method == "POST":
         grades = {
@@ -443,7 +450,11 @@ def appraisal_view(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "m": m,
             "org": m.organization,
-            "rows": [{"m": x, "grade": current.get(x.pk, Grade.QUALIFIED)} for x in members],
+            "rows": [
+                {"m": x, "grade": current.get(x.pk, Grade.QUALIFIED), "notes": notes.get(x.pk, [])}
+                for x in members
+            ],
+            "notes_year": year if notes else None,
             "grades": Grade.choices,
             "error": error,
             "limit": len(members) // 3,

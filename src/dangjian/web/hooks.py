@@ -9,6 +9,9 @@ So a lower app (compliance's dashboard, the portal's 工作台) shows what a hig
 Hook names and what their functions take and return:
 
 - ``dashboard_cards``: ``(organization, today) -> Card`` — a figure on the monitoring dashboard.
+- ``member_appraisal_notes``: ``(member_ids, year) -> {member_id: str}`` — what others say of a
+  member's year, shown beside the member when the branch grades 民主评议 (the community's yearly
+  appraisal of members who serve where they live).
 """
 
 from __future__ import annotations
