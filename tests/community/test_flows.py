@@ -569,3 +569,33 @@ def test_the_yearly_appraisal_goes_back_to_the_members_branch_and_shows_in_the_r
     page = client.get(reverse("meetings:appraisal", args=[review.pk])).content.decode()
     assert f"社区评价（{year}年）" in page
     assert "中共示范社区委员会评价优秀（常年做楼道志愿服务）" in page
+
+
+def test_a_unit_prints_its_members_reporting_cards(client, hood, users):
+    from dangjian.audit.models import AuditEvent
+    from tests.web.test_no_leaks import _text
+
+    user = _worker(hood)
+    services.residence_set(actor=user, member=hood.workers[0], place=hood.place)
+    services.report_submit(actor=user, member=hood.workers[0], community=hood.community)
+    login(client, users["committee_staff"])  # the district above the office
+    url = reverse("community:cards", args=[hood.office.pk])
+    page = client.get(reverse("community:unit", args=[hood.office.pk])).content.decode()
+    assert url in page
+    one = client.get(url, {"member": hood.workers[0].pk})
+    assert one["Content-Type"] == "application/pdf"
+    text = _text(one)
+    assert "在职党员到社区报到证" in text
+    assert hood.workers[0].name in text
+    assert "中共示范社区委员会" in text
+    assert "示范花园" in text
+    assert "待社区确认" in text
+    every = client.get(url)
+    assert _text(every).count("在职党员到社区报到证") == len(hood.workers)
+    events = AuditEvent.objects.filter(action="community.cards").order_by("id")
+    assert [e.data["cards"] for e in events] == [1, len(hood.workers)]
+    # a member outside the unit is not printed
+    assert client.get(url, {"member": users["member"].member_id or 0}).status_code == 404
+    # an organization with nobody to report says so instead of an empty file
+    empty = client.get(reverse("community:cards", args=[hood.community.pk]), follow=True)
+    assert "无需打印报到证" in empty.content.decode()

@@ -22,6 +22,7 @@ DOCUMENTS = {
     "recruitment:pdf",
     "transfers:pdf",
     "portal:member_slips",
+    "community:cards",
 }
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

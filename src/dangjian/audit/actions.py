@@ -178,6 +178,7 @@ for _action, _label in [
     ("community.need_approve", "社区同意认领"),
     ("community.need_decline", "社区退回认领"),
     ("community.appraise", "社区年度评价"),
+    ("community.cards", "打印在职党员报到证"),
     ("community.service_confirm", "社区确认服务"),
     ("community.issue_raise", "反映民情议事"),
     ("community.issue_meeting", "召开联席会议"),

@@ -470,3 +470,19 @@ def member_appraisals(member_ids: Any, year: int) -> dict[int, list[YearAppraisa
     ):
         out.setdefault(a.member_id, []).append(a)  # type: ignore[arg-type]
     return out
+
+
+CARDS_MAX = 500
+
+
+def card_members(unit: Organization, year: int, member_id: int | None = None) -> QuerySet[Member]:
+    """unit_members with what a 报到证 prints: where the member lives and their report."""
+    report = Report.objects.filter(member_id=OuterRef("pk"), year=year)
+    home = Residence.objects.filter(member_id=OuterRef("pk"))
+    qs = unit_members(unit, year).annotate(
+        reported_on=Subquery(report.values("reported_on")[:1]),
+        confirmed_on=Subquery(report.values("confirmed_on")[:1]),
+        lives_in=Subquery(home.values("place__name")[:1]),
+        lives_community=Subquery(home.values("place__community__name")[:1]),
+    )
+    return qs.filter(pk=member_id) if member_id is not None else qs

@@ -12,6 +12,7 @@ urlpatterns = [
     path("org/<int:pk>/needs/", views.needs_view, name="needs"),
     path("org/<int:pk>/issues/", views.issues_view, name="issues"),
     path("org/<int:pk>/unit/", views.unit_view, name="unit"),
+    path("org/<int:pk>/cards/", views.cards_view, name="cards"),
     path("org/<int:pk>/units/", views.units_view, name="units"),
     path("org/<int:pk>/appraisals/", views.appraisals_view, name="appraisals"),
     path("communities/lookup/", views.community_lookup_view, name="community_lookup"),

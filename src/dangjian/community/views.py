@@ -4,10 +4,12 @@ services, issues raised)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
@@ -23,7 +26,7 @@ from dangjian.web.access import AuthedRequest, member_required, signed_in, staff
 from dangjian.web.forms import perform, submit
 from dangjian.web.paging import paginate
 
-from . import selectors, services
+from . import documents, selectors, services
 from .forms import (
     ActivityForm,
     CloseForm,
@@ -759,3 +762,46 @@ def appraisals_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_change": can_change,
         },
     )
+
+
+@staff_required("view")
+@require_http_methods(["GET"])
+def cards_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The unit's 报到证 as one PDF, a card per page: one member's (?member=) or every in-service
+    member's (at most CARDS_MAX; more are printed organization by organization)."""
+    unit = org_selectors.org_get(request.user, pk)
+    year = timezone.localdate().year
+    raw = request.GET.get("member", "")
+    if raw and not raw.isdigit():
+        raise Http404("未找到该党员")
+    members = selectors.card_members(unit, year, int(raw) if raw else None)
+    n = members.count()
+    if n == 0:
+        if raw:
+            raise Http404("未找到该党员")
+        messages.error(request, "本组织没有需要到社区报到的在职党员，无需打印报到证。")
+        return redirect("community:unit", unit.pk)
+    if n > selectors.CARDS_MAX:
+        messages.error(
+            request,
+            f"共{n}人，一次最多打印{selectors.CARDS_MAX}张，请进入下级党组织分别打印。",
+        )
+        return redirect("community:unit", unit.pk)
+    data = documents.cards_pdf(unit, members, year=year, who=str(request.user))
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            action="community.cards",
+            obj=unit,
+            organization=unit,
+            data={
+                "year": year,
+                "member": members[0].member_no if raw else None,
+                "cards": n,
+                "sha256": hashlib.sha256(data).hexdigest(),
+            },
+        )
+    resp = HttpResponse(data, content_type="application/pdf")
+    name = f"baodaozheng-{unit.code}-{year}" + (f"-{members[0].member_no}" if raw else "")
+    resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return resp
