@@ -599,3 +599,79 @@ def test_a_unit_prints_its_members_reporting_cards(client, hood, users):
     # an organization with nobody to report says so instead of an empty file
     empty = client.get(reverse("community:cards", args=[hood.community.pk]), follow=True)
     assert "无需打印报到证" in empty.content.decode()
+
+
+def test_a_co_building_agreement_records_activities_and_is_renewed_when_due(client, hood):
+    from datetime import date
+
+    from dangjian.community.models import Alliance, AllianceActivity
+
+    today = timezone.localdate()
+    login(client, hood.staff)
+    url = reverse("community:alliances", args=[hood.community.pk])
+    form = {
+        "name": "美食街共建共管共享协议",
+        "parties": "美食街商户联合会\n示范物业有限公司\n\n",
+        "commitments": "装卸货车位错时共用，商户轮流值守劝导",
+        "started_on": (today - timedelta(days=300)).isoformat(),
+        "ends_on": (today - timedelta(days=301)).isoformat(),
+    }
+    resp = client.post(url, form)
+    assert resp.status_code == 400
+    assert "到期日期应晚于开始日期" in resp.content.decode()
+    resp = client.post(url, {**form, "ends_on": (today + timedelta(days=30)).isoformat()})
+    a = Alliance.objects.get()
+    assert resp["Location"] == reverse("community:alliance", args=[a.pk])
+    assert a.party_names == ["美食街商户联合会", "示范物业有限公司"]
+    # due within 60 days: in 待办 and under 即将到期
+    assert (
+        "共建协议即将到期，请续签：美食街共建共管共享协议"
+        in client.get(reverse("portal:home")).content.decode()
+    )
+    link = f'href="{reverse("community:alliance", args=[a.pk])}"'
+    assert link in client.get(url, {"state": "due"}).content.decode()
+    assert link not in client.get(url, {"state": "active"}).content.decode()
+    page = reverse("community:alliance", args=[a.pk])
+    # an activity outside the period, or to come, is refused with the reason
+    resp = client.post(
+        page,
+        {
+            "form": "activity",
+            "held_on": (today - timedelta(days=400)).isoformat(),
+            "what": "联合巡查",
+            "result": "清理占道",
+        },
+    )
+    assert "活动日期不在协议期内" in resp.content.decode()
+    client.post(
+        page,
+        {
+            "form": "activity",
+            "held_on": today.isoformat(),
+            "what": "装卸货车位联合巡查",
+            "parties": "美食街商户联合会",
+            "result": "劝导占道车辆12辆，车位恢复畅通",
+        },
+    )
+    assert AllianceActivity.objects.filter(alliance=a).count() == 1
+    # renewed: out of 待办
+    resp = client.post(page, {"form": "renew", "ends_on": a.ends_on.isoformat()})
+    assert "应晚于现到期日期" in resp.content.decode()
+    new_end = date(today.year + 2, 12, 31)
+    client.post(page, {"form": "renew", "ends_on": new_end.isoformat(), "note": "续签两年"})
+    a.refresh_from_db()
+    assert a.ends_on == new_end
+    assert "请续签" not in client.get(reverse("portal:home")).content.decode()
+    export = client.get(
+        reverse("interchange:export", args=["community_alliances"]), {"org": hood.community.pk}
+    )
+    assert export.status_code == 200
+    # another community's worker cannot see or write
+    other = make_user("outsider", "branch_worker", hood.office)
+    with pytest.raises(NotVisible):
+        services.alliance_activity_record(
+            actor=other, alliance=a, held_on=today, what="x", result="y"
+        )
+    client.logout()
+    login(client, other)
+    assert client.get(page).status_code == 404

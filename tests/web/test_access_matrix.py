@@ -687,6 +687,16 @@ MATRIX = {
         "",
         expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    "community:alliances": (
+        lambda t: [_community(t)],
+        "?state=due",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "community:alliance": (
+        lambda t: [_alliance(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
     "community:cards": (
         lambda t: [_in_service(t)],
         "",
@@ -1085,6 +1095,14 @@ POST_MATRIX = {
         lambda t: [_community(t)],
         expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404),
     ),
+    "community:alliances": (
+        lambda t: [_community(t)],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "community:alliance": (
+        lambda t: [_alliance(t)],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
     "community:needs": (
         lambda t: [_community(t)],
         expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
@@ -1356,6 +1374,23 @@ def _community(t):
         category="community",
         established_on=d,
     ).pk
+
+
+def _alliance(t):
+    from datetime import date
+
+    from dangjian.community.models import Alliance
+
+    return Alliance.objects.get_or_create(
+        community_id=_community(t),
+        name="美食街共建共管共享协议",
+        defaults={
+            "parties": "美食街商户联合会\n示范物业",
+            "commitments": "装卸货车位共管",
+            "started_on": date(2026, 1, 1),
+            "ends_on": date(2027, 1, 1),
+        },
+    )[0].pk
 
 
 def _in_service(t):

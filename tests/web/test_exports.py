@@ -113,6 +113,7 @@ def _params(t):  # export name → (role, query)
         "community_reports": ("committee_staff", {"org": _community(t)}),
         "community_needs": ("committee_staff", {"org": _community(t)}),
         "community_appraisals": ("committee_staff", {"org": _community(t), "year": "2025"}),
+        "community_alliances": ("committee_staff", {"org": _community(t), "state": "due"}),
         "community_issues": ("committee_staff", {"org": da}),
     }
 

@@ -179,6 +179,25 @@ def _appraisal_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
         ]
 
 
+ALLIANCE_STATES = selectors.ALLIANCE_STATES
+
+
+def _alliances(user: Any, params: QueryDict) -> Any:
+    return selectors.alliances_for(user, _community(user, params), params.get("state", ""))
+
+
+def _alliance_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for a in _alliances(user, params).iterator(chunk_size=2000):
+        yield [
+            a.name,
+            "、".join(a.party_names),
+            a.commitments,
+            a.started_on,
+            a.ends_on,
+            a.n_activities,
+        ]
+
+
 def _issues(user: Any, params: QueryDict) -> Any:
     return selectors.issues_for(user, org=_org(user, params), status=params.get("status", ""))
 
@@ -296,6 +315,18 @@ for _export in (
             f"{_community(user, params).name} {_appraisal_year(params)}年度评价", []
         ),
         personal=True,
+    ),
+    Export(
+        name="community_alliances",
+        title="共建协议",
+        columns=["协议名称", "共建单位", "共建内容和承诺", "开始日期", "到期日期", "共建活动次数"],
+        widths=[28, 40, 48, 12, 12, 12],
+        rows=_alliance_rows,
+        count=lambda user, params: _alliances(user, params).count(),
+        describe=lambda user, params: Described(
+            f"{_community(user, params).name} 共建协议",
+            [("状态", filter_label(ALLIANCE_STATES, params.get("state", "")))],
+        ),
     ),
     Export(
         name="community_needs",

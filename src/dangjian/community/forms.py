@@ -147,6 +147,30 @@ class TeamForm(BootstrapMixin, forms.Form):
     )
 
 
+class AllianceForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="协议名称", max_length=100, help_text="如：美食街共建共管共享协议")
+    parties = forms.CharField(
+        label="共建单位",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="驻区单位、商户、物业、业委会等，每行一个",
+    )
+    commitments = forms.CharField(label="共建内容和承诺", widget=forms.Textarea(attrs={"rows": 3}))
+    started_on = forms.DateField(label="开始日期", widget=DateInput())
+    ends_on = forms.DateField(label="到期日期", widget=DateInput(), help_text="一期最长5年")
+
+
+class AllianceActivityForm(BootstrapMixin, forms.Form):
+    held_on = forms.DateField(label="日期", widget=DateInput())
+    what = forms.CharField(label="活动内容", max_length=100)
+    parties = forms.CharField(label="参加单位", max_length=200, required=False)
+    result = forms.CharField(label="成效", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RenewForm(BootstrapMixin, forms.Form):
+    ends_on = forms.DateField(label="续签至", widget=DateInput())
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+
 class ActivityForm(BootstrapMixin, forms.Form):
     held_on = forms.DateField(label="日期", widget=DateInput())
     place = forms.CharField(label="地点", max_length=100)

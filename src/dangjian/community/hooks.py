@@ -15,9 +15,9 @@ from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
 from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
-from .models import Issue, IssueStatus, Need, NeedStatus, Report
+from .models import Alliance, Issue, IssueStatus, Need, NeedStatus, Report
 from .rules import _deadline
-from .selectors import member_appraisals
+from .selectors import RENEW_DAYS, member_appraisals
 
 DECIDE_DAYS = 15
 LIMIT = 50
@@ -45,6 +45,17 @@ def community_work(user: Any, today: date) -> list[Todo]:
         .select_related("community")
         .only("pk", "title", "raised_on", "community__name")
         .order_by("raised_on")[:LIMIT]
+    )
+    # agreements ending within RENEW_DAYS, or ended in the last quarter without renewal
+    alliances = (
+        Alliance.objects.filter(
+            q,
+            ends_on__lte=today + timedelta(days=RENEW_DAYS),
+            ends_on__gte=today - timedelta(days=90),
+        )
+        .select_related("community")
+        .only("pk", "name", "ends_on", "community__name")
+        .order_by("ends_on")[:LIMIT]
     )
     return (
         [
@@ -81,6 +92,17 @@ def community_work(user: Any, today: date) -> list[Todo]:
                 action="去议定",
             )
             for i in issues
+        ]
+        + [
+            Todo(
+                kind="community",
+                title=f"共建协议{'已到期' if a.ends_on < today else '即将到期'}，请续签：{a.name}",
+                url=reverse("community:alliance", args=[a.pk]),
+                organization=a.community.name,
+                deadline=a.ends_on,
+                action="去续签",
+            )
+            for a in alliances
         ]
     )
 

@@ -456,3 +456,55 @@ class YearAppraisal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.grade}"
+
+
+class Alliance(models.Model):
+    """A co-building agreement (共建) between a community and units, shops, the property company:
+    its parties, period and commitments (“共建、共管、共享”), with the activities done under it.
+    The community is reminded to renew it before it ends."""
+
+    community = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="alliances"
+    )
+    name = models.CharField("协议名称", max_length=100)
+    parties = models.TextField("共建单位")  # one per line: units, shops, property company
+    commitments = models.TextField("共建内容和承诺")
+    started_on = models.DateField("开始日期")
+    ends_on = models.DateField("到期日期")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "共建协议"
+        verbose_name_plural = "共建协议"
+        ordering = ["ends_on", "id"]
+        indexes = [models.Index(fields=["community", "ends_on"], name="community_alliance_end")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def party_names(self) -> list[str]:
+        return [p.strip() for p in self.parties.splitlines() if p.strip()]
+
+
+class AllianceActivity(models.Model):
+    """Something done under a co-building agreement: when, what, who took part, the result."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="activities")
+    held_on = models.DateField("日期")
+    what = models.CharField("活动内容", max_length=100)
+    parties = models.CharField("参加单位", max_length=200, blank=True)
+    result = models.TextField("成效")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "共建活动"
+        verbose_name_plural = "共建活动"
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.what

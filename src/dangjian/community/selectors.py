@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
@@ -18,6 +18,7 @@ from dangjian.orgs.models import Organization
 
 from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
 from .models import (
+    Alliance,
     Issue,
     IssueStatus,
     Need,
@@ -486,3 +487,33 @@ def card_members(unit: Organization, year: int, member_id: int | None = None) ->
         lives_community=Subquery(home.values("place__community__name")[:1]),
     )
     return qs.filter(pk=member_id) if member_id is not None else qs
+
+
+RENEW_DAYS = 60  # an agreement ending within this many days is due for renewal
+ALLIANCE_STATES = [("active", "有效"), ("due", "即将到期"), ("ended", "已到期")]
+
+
+def alliances_for(
+    user: Any, community: Organization, state: str = "", today: date | None = None
+) -> Any:
+    """The community's co-building agreements with their activities counted; `state` is
+    active (in force, not due), due (ends within RENEW_DAYS) or ended."""
+    if not policy.can(user, "view", community):
+        raise NotVisible("未找到该社区")
+    today = today or timezone.localdate()
+    qs = Alliance.objects.filter(community=community)
+    soon = today + timedelta(days=RENEW_DAYS)
+    if state == "active":
+        qs = qs.filter(ends_on__gt=soon)
+    elif state == "due":
+        qs = qs.filter(ends_on__gte=today, ends_on__lte=soon)
+    elif state == "ended":
+        qs = qs.filter(ends_on__lt=today)
+    return qs.annotate(n_activities=Count("activities")).order_by("ends_on", "id")
+
+
+def alliance_get(user: Any, pk: int) -> Alliance:
+    a = Alliance.objects.select_related("community").filter(pk=pk).first()
+    if a is None or not policy.can(user, "view", a.community):
+        raise NotVisible("未找到该共建协议")
+    return a

@@ -23,6 +23,8 @@ from dangjian.notify.services import handover_notice, member_users, notice_send
 from dangjian.orgs.models import Organization
 
 from .models import (
+    Alliance,
+    AllianceActivity,
     AppraisalGrade,
     Grid,
     Issue,
@@ -934,3 +936,124 @@ def appraisal_save(
         key=f"community-appraisal:{a.pk}:{a.grade}:{timezone.now():%Y%m%d%H%M%S%f}",
     )
     return a
+
+
+# --- 共建 -------------------------------------------------------------------------------------
+
+
+MAX_ALLIANCE_YEARS = 5
+
+
+def _period(started_on: date | None, ends_on: date | None) -> None:
+    if started_on is None:
+        raise DomainError("required", "请填写开始日期", field="started_on")
+    if ends_on is None or ends_on <= started_on:
+        raise DomainError("invalid", "到期日期应晚于开始日期", field="ends_on")
+    if (ends_on - started_on).days > 366 * MAX_ALLIANCE_YEARS:
+        raise DomainError(
+            "invalid", f"共建协议一期最长{MAX_ALLIANCE_YEARS}年，到期后续签", field="ends_on"
+        )
+
+
+@transaction.atomic(durable=True)
+def alliance_create(
+    *,
+    actor: Actor,
+    community: Organization,
+    name: str,
+    parties: str,
+    commitments: str,
+    started_on: date,
+    ends_on: date,
+) -> Alliance:
+    """A community's co-building agreement with units and shops (共建、共管、共享)."""
+    _community(actor, community)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("required", "请填写协议名称", field="name")
+    names = [p.strip() for p in (parties or "").splitlines() if p.strip()]
+    if not names:
+        raise DomainError("required", "请填写共建单位，每行一个", field="parties")
+    if not (commitments or "").strip():
+        raise DomainError("required", "请填写共建内容和承诺", field="commitments")
+    _period(started_on, ends_on)
+    a = Alliance.objects.create(
+        community=community,
+        name=name[:100],
+        parties="\n".join(n[:100] for n in names),
+        commitments=commitments.strip(),
+        started_on=started_on,
+        ends_on=ends_on,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="community.alliance_create",
+        obj=a,
+        organization=community,
+        data={"name": a.name, "parties": names, "ends_on": ends_on.isoformat()},
+    )
+    return a
+
+
+@transaction.atomic(durable=True)
+def alliance_renew(*, actor: Actor, alliance: Alliance, ends_on: date, note: str = "") -> Alliance:
+    """The agreement is renewed for a new period, from the day after it ended (or ends)."""
+    a = Alliance.objects.select_for_update().select_related("community").get(pk=alliance.pk)
+    _community(actor, a.community)
+    if ends_on is None or ends_on <= a.ends_on:
+        raise DomainError(
+            "invalid",
+            f"续签后的到期日期应晚于现到期日期（{a.ends_on:%Y年%m月%d日}）",
+            field="ends_on",
+        )
+    _period(max(a.ends_on, timezone.localdate()), ends_on)
+    before = a.ends_on
+    a.ends_on = ends_on
+    a.save(update_fields=["ends_on"])
+    audit_record(
+        actor=actor,
+        action="community.alliance_renew",
+        obj=a,
+        organization=a.community,
+        data={"from": before.isoformat(), "to": ends_on.isoformat(), "note": (note or "")[:200]},
+    )
+    return a
+
+
+@transaction.atomic(durable=True)
+def alliance_activity_record(
+    *, actor: Actor, alliance: Alliance, held_on: date, what: str, result: str, parties: str = ""
+) -> AllianceActivity:
+    """An activity done under the agreement, within its period."""
+    a = Alliance.objects.select_related("community").get(pk=alliance.pk)
+    _community(actor, a.community)
+    if held_on is None or held_on > timezone.localdate():
+        raise DomainError("future", "活动日期不能晚于今天", field="held_on")
+    if not a.started_on <= held_on <= a.ends_on:
+        raise DomainError(
+            "outside",
+            f"活动日期不在协议期内（{a.started_on:%Y年%m月%d日}至{a.ends_on:%Y年%m月%d日}）",
+            field="held_on",
+        )
+    what, result = (what or "").strip(), (result or "").strip()
+    if not what:
+        raise DomainError("required", "请填写活动内容", field="what")
+    if not result:
+        raise DomainError("required", "请填写成效", field="result")
+    act = AllianceActivity.objects.create(
+        alliance=a,
+        held_on=held_on,
+        what=what[:100],
+        parties=(parties or "").strip()[:200],
+        result=result,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="community.alliance_activity",
+        obj=act,
+        organization=a.community,
+        data={"alliance": a.name, "held_on": held_on.isoformat(), "what": act.what},
+    )
+    return act

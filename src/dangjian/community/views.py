@@ -5,6 +5,7 @@ services, issues raised)."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +30,8 @@ from dangjian.web.paging import paginate
 from . import documents, selectors, services
 from .forms import (
     ActivityForm,
+    AllianceActivityForm,
+    AllianceForm,
     CloseForm,
     ConfirmForm,
     GridForm,
@@ -36,6 +39,7 @@ from .forms import (
     MeetingForm,
     NeedForm,
     PlaceForm,
+    RenewForm,
     ResidenceForm,
     ServiceForm,
     TeamForm,
@@ -805,3 +809,101 @@ def cards_view(request: AuthedRequest, pk: int) -> HttpResponse:
     name = f"baodaozheng-{unit.code}-{year}" + (f"-{members[0].member_no}" if raw else "")
     resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return resp
+
+
+# --- 共建 -------------------------------------------------------------------------------------
+
+ALLIANCE_STATES = selectors.ALLIANCE_STATES
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def alliances_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The community's co-building agreements (共建): sign one, see which are due for renewal."""
+    community = _community(request, pk)
+    can_change = policy.can(request.user, "change", community)
+    today = timezone.localdate()
+    form = AllianceForm(
+        request.POST if request.method == "POST" else None,
+        initial={"started_on": today, "ends_on": today.replace(year=today.year + 1)},
+    )
+    resp = _posted(
+        request,
+        can_change,
+        form,
+        lambda d: services.alliance_create(actor=request.user, community=community, **d),
+        done=lambda a: _saved(request, f"已登记“{a.name}”。", "community:alliance", a.pk),
+    )
+    if resp:
+        return resp
+    state = request.GET.get("state", "")
+    return render(
+        request,
+        "community/alliances.html",
+        {
+            "org": community,
+            "ancestors": org_selectors.org_ancestors(community, request.user),
+            "page": paginate(
+                request, selectors.alliances_for(request.user, community, state, today)
+            ),
+            "state": state,
+            "states": ALLIANCE_STATES,
+            "today": today,
+            "soon": today + timedelta(days=selectors.RENEW_DAYS),
+            "form": form,
+            "can_change": can_change,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required("view")
+@require_http_methods(["GET", "POST"])
+def alliance_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One agreement: its parties and commitments, the activities done under it, renewal."""
+    a = selectors.alliance_get(request.user, pk)
+    can_change = policy.can(request.user, "change", a.community)
+    today = timezone.localdate()
+    which = request.POST.get("form", "")
+    aform = AllianceActivityForm(
+        request.POST if request.method == "POST" and which != "renew" else None,
+        initial={"held_on": today},
+    )
+    rform = RenewForm(
+        request.POST if which == "renew" else None,
+        initial={"ends_on": a.ends_on.replace(year=a.ends_on.year + 1)},
+    )
+    if which == "renew":
+        resp = _posted(
+            request,
+            can_change,
+            rform,
+            lambda d: services.alliance_renew(actor=request.user, alliance=a, **d),
+            done=_then(request, "已续签。", "community:alliance", a.pk),
+        )
+    else:
+        resp = _posted(
+            request,
+            can_change,
+            aform,
+            lambda d: services.alliance_activity_record(actor=request.user, alliance=a, **d),
+            done=_then(request, "已记录共建活动。", "community:alliance", a.pk),
+        )
+    if resp:
+        return resp
+    return render(
+        request,
+        "community/alliance.html",
+        {
+            "a": a,
+            "org": a.community,
+            "ancestors": org_selectors.org_ancestors(a.community, request.user),
+            "activities": a.activities.all()[:200],
+            "aform": aform,
+            "rform": rform,
+            "today": today,
+            "soon": today + timedelta(days=selectors.RENEW_DAYS),
+            "can_change": can_change,
+        },
+        status=400 if (aform.errors or rform.errors) else 200,
+    )
