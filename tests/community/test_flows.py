@@ -675,3 +675,66 @@ def test_a_co_building_agreement_records_activities_and_is_renewed_when_due(clie
     client.logout()
     login(client, other)
     assert client.get(page).status_code == 404
+
+
+def test_monthly_figures_for_a_street_and_district(client, hood, users, django_assert_num_queries):
+    from datetime import date
+    from decimal import Decimal
+
+    from dangjian.community.models import Team, TeamActivity, UnitRegistration
+
+    c, w = hood.community, hood.workers
+    Report.objects.create(member=w[0], community=c, year=2025, reported_on=date(2025, 1, 10))
+    Report.objects.create(member=w[1], community=c, year=2025, reported_on=date(2025, 3, 5))
+    Report.objects.create(member=w[2], community=c, year=2025, reported_on=date(2025, 3, 31))
+    Report.objects.create(member=w[3], community=c, year=2024, reported_on=date(2024, 3, 1))
+    UnitRegistration.objects.create(
+        unit=hood.office, community=c, registered_on=date(2025, 2, 1), contact_name="王"
+    )
+    for who, day, hours in ((0, date(2025, 3, 2), "2"), (1, date(2025, 3, 20), "1.5")):
+        Service.objects.create(
+            member=w[who], community=c, what="楼道清理", done_on=day, hours=Decimal(hours)
+        )
+    common = {"community": c, "text": "情况", "raiser_name": "邻长"}
+    Issue.objects.create(**common, title="a", raised_on=date(2025, 4, 1))
+    Issue.objects.create(
+        **common, title="b", raised_on=date(2025, 4, 3), status=IssueStatus.CONFIRMED,
+        closed_on=date(2025, 5, 3),
+    )  # fmt: skip
+    Issue.objects.create(
+        **common, title="c", raised_on=date(2025, 4, 20), status=IssueStatus.CLOSED,
+        closed_on=date(2025, 5, 10),
+    )  # fmt: skip
+    Issue.objects.create(  # reopened: not solved
+        **common, title="d", raised_on=date(2025, 4, 20), status=IssueStatus.DECIDED,
+        closed_on=date(2025, 5, 1),
+    )  # fmt: skip
+    team = Team.objects.create(owner=c, name="巡查劝导先锋队", formed_on=date(2025, 1, 1))
+    act = TeamActivity.objects.create(
+        team=team, held_on=date(2025, 6, 8), place="美食街", hours=Decimal("2"), result="好"
+    )
+    act.participants.set([w[0], w[1]])
+    district = hood.street.get_parent()
+    with django_assert_num_queries(7):
+        rows = selectors.monthly_figures(district, 2025)
+    by = {r["month"]: r for r in rows}
+    assert (by[1]["reported"], by[1]["reported_total"]) == (1, 1)
+    assert (by[3]["reported"], by[3]["reported_total"]) == (2, 3)
+    assert by[12]["reported_total"] == 3  # a 2024 report is not this year's
+    assert by[2]["units"] == 1
+    assert (by[3]["services"], by[3]["service_hours"]) == (2, Decimal("3.5"))
+    assert by[3]["per_member"] == round(2 / 3, 2)
+    assert (by[4]["raised"], by[5]["solved"], by[5]["solve_days"]) == (4, 2, 25.0)  # (30+20)/2
+    assert by[4]["solve_days"] is None
+    assert (by[6]["volunteers"], by[6]["volunteer_hours"]) == (2, Decimal("4"))
+    login(client, users["committee_staff"])
+    page = client.get(reverse("community:figures", args=[district.pk]), {"year": 2025})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "2025年逐月情况" in html
+    assert "fig-data" in html
+    export = client.get(
+        reverse("interchange:export", args=["community_figures"]),
+        {"org": district.pk, "year": 2025},
+    )
+    assert export.status_code == 200

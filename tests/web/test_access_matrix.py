@@ -697,6 +697,11 @@ MATRIX = {
         "",
         expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
+    "community:figures": (
+        lambda t: [t.district_a.pk],
+        "?year=2025",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
     "community:cards": (
         lambda t: [_in_service(t)],
         "",

@@ -114,6 +114,7 @@ def _params(t):  # export name → (role, query)
         "community_needs": ("committee_staff", {"org": _community(t)}),
         "community_appraisals": ("committee_staff", {"org": _community(t), "year": "2025"}),
         "community_alliances": ("committee_staff", {"org": _community(t), "state": "due"}),
+        "community_figures": ("committee_staff", {"org": t.district_a.pk, "year": "2025"}),
         "community_issues": ("committee_staff", {"org": da}),
     }
 

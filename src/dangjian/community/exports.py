@@ -198,6 +198,18 @@ def _alliance_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
         ]
 
 
+def _figures_year(params: QueryDict) -> int:
+    return selectors.figures_year(params.get("year", ""), timezone.localdate())
+
+
+def _figure_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:
+    for r in selectors.monthly_figures(_org(user, params), _figures_year(params)):
+        yield [
+            f"{r['month']}月" if k == "month" else (r[k] if r[k] is not None else "")
+            for k, _label in selectors.FIGURE_COLUMNS
+        ]
+
+
 def _issues(user: Any, params: QueryDict) -> Any:
     return selectors.issues_for(user, org=_org(user, params), status=params.get("status", ""))
 
@@ -326,6 +338,17 @@ for _export in (
         describe=lambda user, params: Described(
             f"{_community(user, params).name} 共建协议",
             [("状态", filter_label(ALLIANCE_STATES, params.get("state", "")))],
+        ),
+    ),
+    Export(
+        name="community_figures",
+        title="近邻党建逐月统计",
+        columns=[label for _k, label in selectors.FIGURE_COLUMNS],
+        widths=[8, 10, 12, 10, 10, 14, 16, 10, 8, 12, 16, 20],
+        rows=_figure_rows,
+        count=lambda user, params: 12,
+        describe=lambda user, params: Described(
+            f"{_org(user, params).name} {_figures_year(params)}年近邻党建逐月统计", []
         ),
     ),
     Export(

@@ -429,7 +429,11 @@ def need_claim(*, actor: Actor, member: Member, need: Need) -> Need:
 def need_approve(*, actor: Actor, need: Need, approve: bool, reason: str = "") -> Need:
     """The community approves a member's claim of a post or a pairing, or declines it with the
     reason (the need is open again); the member is told either way."""
-    n = Need.objects.select_for_update().select_related("community", "claimed_by").get(pk=need.pk)
+    n = (
+        Need.objects.select_for_update(of=("self",))
+        .select_related("community", "claimed_by")
+        .get(pk=need.pk)
+    )
     _community(actor, n.community)
     if n.status != NeedStatus.PENDING or n.claimed_by is None:
         raise DomainError(

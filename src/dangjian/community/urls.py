@@ -17,6 +17,7 @@ urlpatterns = [
     path("org/<int:pk>/appraisals/", views.appraisals_view, name="appraisals"),
     path("org/<int:pk>/alliances/", views.alliances_view, name="alliances"),
     path("alliance/<int:pk>/", views.alliance_view, name="alliance"),
+    path("org/<int:pk>/figures/", views.figures_view, name="figures"),
     path("communities/lookup/", views.community_lookup_view, name="community_lookup"),
     path("org/<int:pk>/teams/", views.teams_view, name="teams"),
     path("team/<int:pk>/", views.team_view, name="team"),

@@ -907,3 +907,45 @@ def alliance_view(request: AuthedRequest, pk: int) -> HttpResponse:
         },
         status=400 if (aform.errors or rform.errors) else 200,
     )
+
+
+# --- 数据统计 ---------------------------------------------------------------------------------
+
+
+@staff_required("view")
+def figures_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """近邻党建 in figures for a street, a district or the city: coverage now, and per month of a
+    year the members and units reported, services, issues, volunteers — chart, table, export."""
+    org = org_selectors.org_get(request.user, pk)
+    year = selectors.figures_year(request.GET.get("year", ""), timezone.localdate())
+    rows = selectors.monthly_figures(org, year)
+    total, _children = selectors.coverage(org)
+    today = timezone.localdate()
+    sums = {
+        k: sum(r[k] for r in rows)
+        for k in ("reported", "units", "services", "service_hours", "raised", "solved")
+    }
+    return render(
+        request,
+        "community/figures.html",
+        {
+            "org": org,
+            "ancestors": org_selectors.org_ancestors(org, request.user),
+            "rows": rows,
+            "columns": selectors.FIGURE_COLUMNS,
+            "sums": sums,
+            "last": rows[-1] if year < today.year else rows[today.month - 1],
+            "total": total,
+            "year": year,
+            "years": range(today.year, today.year - 5, -1),
+            "is_community": selectors.is_community(org),
+            "chart": {
+                "months": [f"{r['month']}月" for r in rows],
+                "reported": [r["reported_total"] for r in rows],
+                "services": [r["services"] for r in rows],
+                "raised": [r["raised"] for r in rows],
+                "solved": [r["solved"] for r in rows],
+                "volunteers": [r["volunteers"] for r in rows],
+            },
+        },
+    )
