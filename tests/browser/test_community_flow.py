@@ -28,6 +28,16 @@ def _phone_login(browser, base, username):
     return ctx, page
 
 
+def _jpeg(color):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
 def _fits(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
@@ -98,6 +108,9 @@ def test_report_claim_confirm_and_an_issue_to_closed(browser, live_server, tree,
     lz.get_by_label("事项").fill("美食街装卸货车位被占")
     lz.get_by_label("情况").fill("早上装卸货车位被私家车占用，送货车堵在路口")
     lz.get_by_label("地点").fill("美食街东段")
+    lz.get_by_label("照片（可选，最多6张）").set_input_files(
+        [{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": _jpeg((120, 90, 60))}]
+    )
     lz.get_by_role("button", name="提交").click()
     lz.wait_for_selector("text=已提交，社区党委受理后会通知您")
     _fits(lz)
@@ -111,8 +124,17 @@ def test_report_claim_confirm_and_an_issue_to_closed(browser, live_server, tree,
     staff.get_by_role("button", name="记录会议和议定事项").click()
     staff.wait_for_selector("text=已记录联席会议和议定事项")
     staff.get_by_label("办理结果").fill("装卸货车位已恢复，两周内无占用")
-    staff.get_by_role("button", name="办结").click()
+    staff.get_by_label("办结照片（可选，最多6张）").set_input_files(
+        [{"name": "after.jpg", "mimeType": "image/jpeg", "buffer": _jpeg((40, 140, 60))}]
+    )
+    staff.get_by_role("button", name="办结", exact=True).click()
     staff.wait_for_selector("text=已办结，等待反映人确认")
+    assert staff.locator("img[alt^='反映照片']").count() == 1
+    assert staff.locator("img[alt^='办结照片']").count() == 1
+    # the photos load (scoped download, shown as thumbnails)
+    assert staff.evaluate(
+        "[...document.querySelectorAll('img[alt$=\"照片1\"]')].every(i => i.naturalWidth > 0)"
+    )
     shot(staff, "113-community-issue-closed")
     desk.close()
 

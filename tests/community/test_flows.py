@@ -738,3 +738,91 @@ def test_monthly_figures_for_a_street_and_district(client, hood, users, django_a
         {"org": district.pk, "year": 2025},
     )
     assert export.status_code == 200
+
+
+def _jpeg_with_exif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x013B] = "张三"  # Artist
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+def test_photos_of_an_issue_and_a_service_lose_their_metadata_and_are_scoped(client, hood, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.community.models import Photo
+
+    def photo(name="IMG_0001.jpg"):
+        return SimpleUploadedFile(name, _jpeg_with_exif(), "image/jpeg")
+
+    user = _worker(hood)
+    services.residence_set(actor=user, member=hood.workers[0], place=hood.place)
+    login(client, user)
+    resp = client.post(
+        reverse("community:my_issue_new"),
+        {"title": "路灯不亮", "text": "三号楼前路灯坏了一周", "photos": [photo(), photo("b.jpg")]},
+    )
+    issue = Issue.objects.get()
+    assert resp["Location"] == reverse("community:issue", args=[issue.pk])
+    shots = list(Photo.objects.filter(issue=issue))
+    assert [p.name for p in shots] == ["照片1.jpg", "照片2.jpg"]
+    body = b"".join(client.get(reverse("community:photo", args=[shots[0].pk])).streaming_content)
+    assert body.startswith(b"\xff\xd8")
+    assert b"PhoneMaker" not in body
+    assert "张三".encode() not in body
+    page = client.get(reverse("community:issue", args=[issue.pk])).content.decode()
+    assert reverse("community:photo", args=[shots[0].pk]) in page
+    # a text file named .jpg is refused with the reason and nothing is written
+    resp = client.post(
+        reverse("community:my_issue_new"),
+        {
+            "title": "占道",
+            "text": "美食街装卸货车位被占",
+            "photos": SimpleUploadedFile("x.jpg", b"not an image", "image/jpeg"),
+        },
+    )
+    assert resp.status_code == 400
+    assert Issue.objects.count() == 1
+    # the community closes it with photos; the raiser sees them
+    staff = client.__class__()
+    login(staff, hood.staff)
+    url = reverse("community:issue", args=[issue.pk])
+    staff.post(url, {"form": "meeting", "held_on": timezone.localdate().isoformat(),
+                     "parties": "物业", "decision": "更换灯具"})  # fmt: skip
+    staff.post(url, {"form": "close", "result": "已更换", "photos": photo()})
+    assert Photo.objects.filter(issue=issue, stage="closed").count() == 1
+    assert "办结照片" in client.get(url).content.decode()
+    # a service confirmed with a photo: the member sees it on the phone
+    services.report_submit(actor=user, member=hood.workers[0], community=hood.community)
+    need = services.need_publish(
+        actor=hood.staff, community=hood.community, kind="wish", title="帮独居老人换灯泡"
+    )
+    services.need_claim(actor=user, member=hood.workers[0], need=need)
+    staff.post(
+        reverse("community:needs", args=[hood.community.pk]),
+        {
+            "form": "done",
+            "need": need.pk,
+            "what": need.title,
+            "done_on": timezone.localdate().isoformat(),
+            "hours": "1",
+            "photos": photo(),
+        },
+    )
+    sp = Photo.objects.get(service__need=need)
+    assert (
+        reverse("community:photo", args=[sp.pk])
+        in client.get(reverse("community:my")).content.decode()
+    )
+    # outside the scope: another member, a sibling district's staff
+    other = client.__class__()
+    login(other, users["sibling_staff"])
+    for p in (shots[0], sp):
+        assert other.get(reverse("community:photo", args=[p.pk])).status_code == 404

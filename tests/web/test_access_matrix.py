@@ -747,6 +747,16 @@ MATRIX = {
             "supervisor": 200,
         },
     ),
+    "community:photo": (
+        lambda t: [_issue_photo(t)],
+        "",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": 302,
+            "committee_staff": 200,
+            "supervisor": 200,
+        },
+    ),
     "community:my": (lambda t: [], "", MEMBER_ONLY),
     "community:my_issue_new": (lambda t: [], "", {**MEMBER_ONLY, "member": 302}),
     "learning:home": (
@@ -1435,6 +1445,29 @@ def _issue(t):
         text="三号楼前路灯坏了一周",
         raiser_name="邻长",
         raised_on=date(2026, 1, 5),
+    ).pk
+
+
+def _issue_photo(t):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from dangjian.community.models import Photo
+    from dangjian.core import uploads
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "JPEG")
+    [f] = uploads.store(uploads.clean_photos([SimpleUploadedFile("a.jpg", buf.getvalue())]))
+    return Photo.objects.create(
+        issue_id=_issue(t),
+        stage="raised",
+        name=f.name,
+        path=f.path,
+        content_type=f.content_type,
+        size=f.size,
+        sha256=f.sha256,
     ).pk
 
 

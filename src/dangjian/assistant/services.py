@@ -5,7 +5,6 @@ through its state token."""
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import re
 from dataclasses import dataclass
@@ -14,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from dangjian.accounts import policy
 from dangjian.accounts.models import User
@@ -331,33 +328,6 @@ def _parent(org: Any) -> Any:
     return type(org).objects.get_parent(org) if org.depth > 1 else None
 
 
-MAX_PHOTOS = 6
-
-
-def _clean_photos(photos: list[Any]) -> list[Any]:
-    """Photos only (PNG/JPEG, checked like every upload), re-encoded as JPEG without their
-    metadata (EXIF: the phone, its owner, where it was taken) and renamed 照片N.jpg: nothing in
-    a file tells an anonymous author's name to the branch."""
-    if len(photos) > MAX_PHOTOS:
-        raise DomainError("too_many", f"最多附{MAX_PHOTOS}张照片", field="photos")
-    out = []
-    for n, upload in enumerate(photos, 1):
-        _name, kind, data = uploads.validate(upload, field="photos")
-        if kind not in ("png", "jpeg"):
-            raise DomainError("not_photo", "只能附照片（PNG 或 JPG）", field="photos")
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                img.load()
-                clean = img.convert("RGB")
-        except (OSError, ValueError) as exc:
-            raise DomainError("bad_file", f"第{n}张照片无法读取", field="photos") from exc
-        clean.thumbnail((2560, 2560))
-        buf = io.BytesIO()
-        clean.save(buf, "JPEG", quality=85)  # a fresh file: no EXIF, no comments
-        out.append(SimpleUploadedFile(f"照片{n}.jpg", buf.getvalue(), "image/jpeg"))
-    return out
-
-
 def _receiver(member: Any, about_branch: bool) -> Any:
     """The member's branch (a group's branch), or the organization above it for an opinion about
     the branch itself."""
@@ -414,7 +384,7 @@ def opinion_submit(
         raise DomainError("too_long", "意见建议不能超过2000字", field="text")
     if topic not in OpinionTopic.values:
         raise DomainError("invalid", "请选择类别", field="topic")
-    stored = uploads.store(_clean_photos(photos or []), field="photos", folder="opinions")
+    stored = uploads.store(uploads.clean_photos(photos or []), field="photos", folder="opinions")
     try:
         op = Opinion.objects.create(
             member=member,

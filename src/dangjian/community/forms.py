@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.urls import reverse_lazy
 
@@ -11,6 +13,27 @@ from dangjian.web.forms import BootstrapMixin, DateInput
 from dangjian.web.widgets import Picker, org_picker
 
 from .models import GridKind, NeedKind, Place
+
+
+class _PhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to six photos from the phone's camera or album (checked and re-encoded by the service)."""
+
+    def __init__(self, label: str = "照片（可选，最多6张）", **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            _PhotoInput(attrs={"accept": "image/png,image/jpeg", "multiple": True}),
+        )
+        super().__init__(label=label, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:  # type: ignore[override]
+        if isinstance(data, list | tuple):
+            return [super(PhotosField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
 
 
 class PlaceForm(BootstrapMixin, forms.Form):
@@ -90,6 +113,7 @@ class ServiceForm(BootstrapMixin, forms.Form):
     hours = forms.DecimalField(
         label="时长（小时）", min_value=0.5, max_value=24, decimal_places=1, initial=2
     )
+    photos = PhotosField()
 
 
 class IssueForm(BootstrapMixin, forms.Form):
@@ -101,6 +125,7 @@ class IssueForm(BootstrapMixin, forms.Form):
     raiser_name = forms.CharField(
         label="反映人", max_length=50, required=False, help_text="代邻长或居民登记时填写其姓名"
     )
+    photos = PhotosField()
 
 
 class MeetingForm(BootstrapMixin, forms.Form):
@@ -115,6 +140,7 @@ class MeetingForm(BootstrapMixin, forms.Form):
 
 class CloseForm(BootstrapMixin, forms.Form):
     result = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField("办结照片（可选，最多6张）")
 
 
 class ConfirmForm(BootstrapMixin, forms.Form):
@@ -185,3 +211,4 @@ class ActivityForm(BootstrapMixin, forms.Form):
     )
     residents = forms.IntegerField(label="参加群众人数", min_value=0, max_value=1000, initial=0)
     result = forms.CharField(label="成效", widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField()

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from dangjian.core import crypto
+from dangjian.core.models import StoredFileRecord
 
 
 class Place(models.Model):
@@ -508,3 +509,30 @@ class AllianceActivity(models.Model):
 
     def __str__(self) -> str:
         return self.what
+
+
+class PhotoStage(models.TextChoices):
+    RAISED = "raised", "反映时"
+    CLOSED = "closed", "办结时"
+
+
+class Photo(StoredFileRecord):
+    """A photo of a confirmed service, a team activity or a neighbourhood issue (as raised, or as
+    solved): re-encoded without its metadata by core.uploads.clean_photos, served only through
+    the community's views to those who may see what it belongs to."""
+
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    activity = models.ForeignKey(
+        TeamActivity, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    issue = models.ForeignKey(
+        Issue, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    stage = models.CharField("阶段", max_length=10, choices=PhotoStage.choices, blank=True)
+
+    class Meta:
+        verbose_name = "照片"
+        verbose_name_plural = "照片"
+        ordering = ["id"]

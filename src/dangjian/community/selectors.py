@@ -34,6 +34,7 @@ from .models import (
     IssueStatus,
     Need,
     NeedStatus,
+    Photo,
     Place,
     Report,
     Residence,
@@ -287,7 +288,11 @@ def team_get(user: Any, pk: int) -> Team:
 
 def team_totals(team: Team) -> dict[str, Any]:
     """Activities, person-hours (members and residents) and each member's activities and hours."""
-    acts = list(team.activities.annotate(n=Count("participants")).order_by("-held_on", "-id"))
+    acts = list(
+        team.activities.annotate(n=Count("participants"))
+        .prefetch_related("photos")
+        .order_by("-held_on", "-id")
+    )
     per: dict[int, list[Any]] = {}
     for mid, hours in TeamActivity.participants.through.objects.filter(
         teamactivity__team=team
@@ -357,7 +362,9 @@ def my_community(member: Member, today: date) -> MyCommunity:
         Report.objects.filter(member=member, year=today.year).select_related("community").first()
     )
     services = list(
-        Service.objects.filter(member=member, done_on__year=today.year).select_related("community")
+        Service.objects.filter(member=member, done_on__year=today.year)
+        .select_related("community")
+        .prefetch_related("photos")
     )
     hours = sum((s.hours for s in services), start=0)
     claims = list(
@@ -626,3 +633,30 @@ def monthly_figures(org: Organization, year: int) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def photo_get(user: Any, pk: int) -> Photo:
+    """A photo, for whoever may see what it belongs to: an issue's (staff in scope, the raiser),
+    a service's (the community and the member's own organization in scope, the member), a team
+    activity's (the team's organization in scope)."""
+    p = (
+        Photo.objects.select_related(
+            "service__community", "service__member__organization", "activity__team__owner"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if p is None:
+        raise NotVisible("未找到该照片")
+    if p.issue_id is not None:
+        issue_get(user, p.issue_id)
+        return p
+    if p.service is not None:
+        s = p.service
+        if getattr(user, "member_id", None) == s.member_id or any(
+            policy.can(user, "view", o) for o in (s.community, s.member.organization)
+        ):
+            return p
+    if p.activity is not None and policy.can(user, "view", p.activity.team.owner):
+        return p
+    raise NotVisible("未找到该照片")

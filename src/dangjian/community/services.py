@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,7 +17,7 @@ from dangjian.accounts import policy
 from dangjian.accounts.models import User
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
-from dangjian.core import crypto
+from dangjian.core import crypto, uploads
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
@@ -33,6 +35,8 @@ from .models import (
     Need,
     NeedKind,
     NeedStatus,
+    Photo,
+    PhotoStage,
     Place,
     Report,
     Residence,
@@ -54,6 +58,19 @@ def _community(actor: Actor, community: Organization, action: str = "change") ->
     if actor is not None and not policy.can(actor, action, community):
         raise NotVisible("没有该社区的权限")
     return community
+
+
+@contextmanager
+def _photos(photos: Any) -> Iterator[list[uploads.StoredFile]]:
+    """The photos checked and re-encoded without their metadata (all or none), stored before the
+    rows are written and removed again if the writing fails."""
+    photos = list(photos or [])
+    stored = uploads.store(uploads.clean_photos(photos), folder="community") if photos else []
+    try:
+        yield stored
+    except BaseException:
+        uploads.discard(stored)
+        raise
 
 
 def _own_member(actor: Actor, member: Member) -> None:
@@ -507,6 +524,7 @@ def service_confirm(
     hours: Any,
     what: str = "",
     need: Need | None = None,
+    photos: Any = (),
 ) -> Service:
     """The community confirms a service a reported member did (a claimed need, or other work),
     with its date and hours; a claimed need is then done."""
@@ -533,15 +551,17 @@ def service_confirm(
     what = (what or "").strip()
     if not what:
         raise DomainError("required", "请填写服务内容", field="what")
-    s = Service.objects.create(
-        member=member,
-        community=community,
-        need=need,
-        what=what[:100],
-        done_on=done_on,
-        hours=hours,
-        confirmed_by=actor if getattr(actor, "pk", None) else None,
-    )
+    with _photos(photos) as stored:
+        s = Service.objects.create(
+            member=member,
+            community=community,
+            need=need,
+            what=what[:100],
+            done_on=done_on,
+            hours=hours,
+            confirmed_by=actor if getattr(actor, "pk", None) else None,
+        )
+        uploads.records(Photo, stored, actor, service=s)
     if need is not None and need.kind in (NeedKind.PROJECT, NeedKind.WISH):
         need.status = NeedStatus.DONE
         need.save(update_fields=["status"])
@@ -581,6 +601,7 @@ def issue_raise(
     where: str = "",
     place: Place | None = None,
     raiser_name: str = "",
+    photos: Any = (),
 ) -> Issue:
     """A neighbourhood issue, raised by a member (their own), a 邻长 or staff on their behalf."""
     staff = actor is None or policy.can(actor, "change", community)
@@ -601,17 +622,19 @@ def issue_raise(
     raiser = (member.name if member else "") or (raiser_name or "").strip()
     if not raiser:
         raise DomainError("required", "请填写反映人", field="raiser_name")
-    i = Issue.objects.create(
-        community=community,
-        place=place,
-        title=title[:100],
-        text=text,
-        where=(where or "").strip()[:100],
-        # staff record it for a 邻长 or resident: nobody confirms online in their name
-        raised_by=actor if member is not None else None,
-        raiser_name=raiser[:50],
-        raised_on=timezone.localdate(),
-    )
+    with _photos(photos) as stored:
+        i = Issue.objects.create(
+            community=community,
+            place=place,
+            title=title[:100],
+            text=text,
+            where=(where or "").strip()[:100],
+            # staff record it for a 邻长 or resident: nobody confirms online in their name
+            raised_by=actor if member is not None else None,
+            raiser_name=raiser[:50],
+            raised_on=timezone.localdate(),
+        )
+        uploads.records(Photo, stored, actor, issue=i, stage=PhotoStage.RAISED)
     audit_record(
         actor=actor,
         action="community.issue_raise",
@@ -685,13 +708,15 @@ def issue_meeting(
 
 
 @transaction.atomic(durable=True)
-def issue_close(*, actor: Actor, issue: Issue, result: str) -> Issue:
+def issue_close(*, actor: Actor, issue: Issue, result: str, photos: Any = ()) -> Issue:
     i = _issue(actor, issue, {IssueStatus.DECIDED})
     result = (result or "").strip()
     if not result:
         raise DomainError("required", "请填写办理结果", field="result")
-    i.status, i.closed_on, i.result = IssueStatus.CLOSED, timezone.localdate(), result
-    i.save(update_fields=["status", "closed_on", "result"])
+    with _photos(photos) as stored:
+        i.status, i.closed_on, i.result = IssueStatus.CLOSED, timezone.localdate(), result
+        i.save(update_fields=["status", "closed_on", "result"])
+        uploads.records(Photo, stored, actor, issue=i, stage=PhotoStage.CLOSED)
     audit_record(
         actor=actor,
         action="community.issue_close",
@@ -820,6 +845,7 @@ def team_activity_record(
     result: str,
     participants: list[Member] | None = None,
     residents: int = 0,
+    photos: Any = (),
 ) -> TeamActivity:
     """An activity of the team: participants from its members, residents counted, hours each."""
     t = Team.objects.select_related("owner").get(pk=team.pk)
@@ -844,16 +870,18 @@ def team_activity_record(
         raise DomainError("invalid", "参加群众人数应为0至1000", field="residents")
     if not people and not residents:
         raise DomainError("required", "请选择参加的党员或填写群众人数", field="participants")
-    a = TeamActivity.objects.create(
-        team=t,
-        held_on=held_on,
-        place=place[:100],
-        hours=h,
-        residents=residents,
-        result=result,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
-    )
-    a.participants.set(people)
+    with _photos(photos) as stored:
+        a = TeamActivity.objects.create(
+            team=t,
+            held_on=held_on,
+            place=place[:100],
+            hours=h,
+            residents=residents,
+            result=result,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        a.participants.set(people)
+        uploads.records(Photo, stored, actor, activity=a)
     audit_record(
         actor=actor,
         action="community.team_activity",

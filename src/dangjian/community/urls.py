@@ -24,6 +24,7 @@ urlpatterns = [
     path("place/<int:pk>/", views.place_view, name="place"),
     path("places/lookup/", views.place_lookup_view, name="place_lookup"),
     path("issue/<int:pk>/", views.issue_view, name="issue"),
+    path("photo/<int:pk>/", views.photo_view, name="photo"),
     path("my/", views.my_view, name="my"),
     path("my/issue/", views.my_issue_new_view, name="my_issue_new"),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
+from dangjian.core import uploads
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
@@ -45,7 +46,15 @@ from .forms import (
     TeamForm,
     UnitRegisterForm,
 )
-from .models import AppraisalGrade, GridKind, IssueStatus, NeedKind, NeedStatus, Place
+from .models import (
+    AppraisalGrade,
+    GridKind,
+    IssueStatus,
+    NeedKind,
+    NeedStatus,
+    PhotoStage,
+    Place,
+)
 
 home_view = scope_home("community:places")
 
@@ -227,6 +236,7 @@ def reports_view(request: AuthedRequest, pk: int) -> HttpResponse:
     can_change = policy.can(request.user, "change", community)
     sform = ServiceForm(
         request.POST if request.POST.get("form") == "service" else None,
+        request.FILES or None,
         initial={"done_on": today},
     )
     if request.method == "POST":
@@ -261,6 +271,7 @@ def reports_view(request: AuthedRequest, pk: int) -> HttpResponse:
                 done_on=d["done_on"],
                 hours=d["hours"],
                 what=d["what"],
+                photos=d["photos"],
             ),
             done=_then(
                 request, f"已登记{report.member.name}的服务。", "community:reports", community.pk
@@ -306,6 +317,7 @@ def needs_view(request: AuthedRequest, pk: int) -> HttpResponse:
     nform = NeedForm(request.POST if request.POST.get("form") == "need" else None)
     sform = ServiceForm(
         request.POST if request.POST.get("form") == "done" else None,
+        request.FILES or None,
         initial={"done_on": timezone.localdate()},
     )
     if request.method == "POST":
@@ -343,6 +355,7 @@ def needs_view(request: AuthedRequest, pk: int) -> HttpResponse:
                     hours=d["hours"],
                     what=d["what"],
                     need=need,
+                    photos=d["photos"],
                 ),
                 done=_then(request, f"已确认“{need.title}”完成。", "community:needs", community.pk),
             )
@@ -391,7 +404,7 @@ def issues_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
     is_comm = selectors.is_community(org)
     can_raise = is_comm and policy.can(request.user, "change", org)
-    form = IssueForm(request.POST if request.method == "POST" else None)
+    form = IssueForm(request.POST if request.method == "POST" else None, request.FILES or None)
     resp = _posted(
         request,
         can_raise,
@@ -430,7 +443,7 @@ def issue_view(request: AuthedRequest, pk: int) -> HttpResponse:
     mform = MeetingForm(
         request.POST if which == "meeting" else None, initial={"held_on": timezone.localdate()}
     )
-    cform = CloseForm(request.POST if which == "close" else None)
+    cform = CloseForm(request.POST if which == "close" else None, request.FILES or None)
     kform = ConfirmForm(request.POST if which == "confirm" else None)
     if request.method == "POST":
         forms_ = {"meeting": (mform, staff), "close": (cform, staff), "confirm": (kform, raiser)}
@@ -455,6 +468,7 @@ def issue_view(request: AuthedRequest, pk: int) -> HttpResponse:
         if resp:
             return resp
     member_side = bool(getattr(request.user, "member_id", None)) and not staff
+    photos = list(issue.photos.all())
     return render(
         request,
         "community/issue_member.html" if member_side else "community/issue.html",
@@ -465,6 +479,8 @@ def issue_view(request: AuthedRequest, pk: int) -> HttpResponse:
             if staff or policy.can(request.user, "view", issue.community)
             else [],
             "meetings": issue.meetings.all(),
+            "raised_photos": [p for p in photos if p.stage == PhotoStage.RAISED],
+            "closed_photos": [p for p in photos if p.stage == PhotoStage.CLOSED],
             "mform": mform,
             "cform": cform,
             "kform": kform,
@@ -551,7 +567,7 @@ def my_issue_new_view(request: AuthedRequest) -> HttpResponse:
     if mine.residence is None:
         messages.error(request, "请先在“近邻党建”中选择居住小区")
         return redirect("community:my")
-    form = IssueForm(request.POST if request.method == "POST" else None)
+    form = IssueForm(request.POST if request.method == "POST" else None, request.FILES or None)
     del form.fields["raiser_name"]
     place = mine.residence.place
     resp = submit(
@@ -680,6 +696,7 @@ def team_view(request: AuthedRequest, pk: int) -> HttpResponse:
     can_change = policy.can(request.user, "change", team.owner)
     form = ActivityForm(
         request.POST if request.method == "POST" else None,
+        request.FILES or None,
         initial={"held_on": timezone.localdate()},
     )
     form.fields["participants"].queryset = team.members.order_by("member_no")  # type: ignore[attr-defined]
@@ -949,3 +966,10 @@ def figures_view(request: AuthedRequest, pk: int) -> HttpResponse:
             },
         },
     )
+
+
+@signed_in
+@require_http_methods(["GET"])
+def photo_view(request: AuthedRequest, pk: int) -> Any:
+    """A photo of an issue, a service or a team activity (see selectors.photo_get)."""
+    return uploads.download(selectors.photo_get(request.user, pk))

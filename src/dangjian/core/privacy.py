@@ -290,6 +290,15 @@ INVENTORY: tuple[PersonalField, ...] = (
         "五年",
     ),
     PersonalField(
+        "community.Photo",
+        ("uploaded_by", "name"),
+        "服务、先锋队活动、民情议事的照片（可能拍到居民）",
+        "记录服务和办理情况",
+        DUTY,
+        "五年",
+        "上传时去除拍摄设备、位置等元数据并重新编码；存于网站目录之外，只经权限检查后查看",
+    ),
+    PersonalField(
         "community.Alliance",
         ("created_by",),
         "共建协议的登记人",
@@ -879,6 +888,7 @@ NOT_PERSONAL: dict[str, str] = {
     "community.Need.place": "需求所在小区",
     "community.Issue.place": "事项所在小区",
     "assistant.OpinionPhoto.content_type": "文件类型",
+    "community.Photo.content_type": "文件类型",
     "assistant.Document.source_name": "文档的文件名",
     "orgs.OrgRequest.proposed_name": "拟成立组织名称",
     "supervision.Attachment.name": "文件名",
