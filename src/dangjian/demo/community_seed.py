@@ -10,10 +10,24 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
-from dangjian.community.models import Issue, IssueStatus, Place, Report, Residence, Service
+from dangjian.community.constants import IN_SERVICE_CATEGORIES
+from dangjian.community.models import (
+    Alliance,
+    AllianceActivity,
+    Issue,
+    IssueStatus,
+    Place,
+    Report,
+    Residence,
+    Service,
+    Team,
+    TeamActivity,
+    UnitRegistration,
+)
 from dangjian.community.rules import _deadline, in_service
 from dangjian.community.selectors import communities
 from dangjian.members.constants import ACTIVE_STATUSES
@@ -168,6 +182,7 @@ def plant_community(
         for k in range(rng.randint(0, 2)):
             title, text = rng.choice(ISSUES)
             raised = today - timedelta(days=rng.randint(16, 120))
+            decided = raised + timedelta(days=rng.randint(1, 14))
             issues.append(
                 Issue(
                     community=c,
@@ -176,8 +191,12 @@ def plant_community(
                     raiser_name="邻长",
                     raised_on=raised,
                     status=IssueStatus.CONFIRMED if k else IssueStatus.DECIDED,
-                    decided_on=raised + timedelta(days=rng.randint(1, 14)),
+                    decided_on=decided,
                     decision="联席会议议定：社区牵头，共建单位和物业配合，一周内解决",
+                    closed_on=min(today, decided + timedelta(days=rng.randint(1, 10)))
+                    if k
+                    else None,
+                    result="已按议定办结，居民满意" if k else "",
                 )
             )
         if rng.random() < rate:
@@ -193,10 +212,129 @@ def plant_community(
             )
             truth.add(("NBR-05", c.code))
     Issue.objects.bulk_create(issues, batch_size=5000)
+    extra = _co_building(rng, today, comms, living)
     return {
+        **extra,
         "places": len(places) + planted,
         "residences": len(residences),
         "reports": len(reports),
         "services": len(services),
         "issues": len(issues),
+    }
+
+
+SHOPS = ["美食街商户联合会", "鹭江超市", "社区卫生服务站", "辖区派出所", "共建中学"]
+
+
+def _co_building(
+    rng: random.Random, today: date, comms: list[Organization], living: dict[int, list[Any]]
+) -> dict[str, int]:
+    """Units registered with communities (组织报到), co-building agreements (some due for renewal)
+    with their activities, and volunteer teams of the community's members with their activities
+    this year. None of it is planted: no rule reads it."""
+    units = list(
+        Organization.objects.filter(
+            kind__in=("committee", "general_branch", "branch"),
+            category__in=IN_SERVICE_CATEGORIES,
+            is_active=True,
+        )
+        .order_by("path")
+        .values_list("id", flat=True)[: len(comms) * 2]
+    )
+    registrations = [
+        UnitRegistration(
+            unit_id=uid,
+            community=comms[i % len(comms)],
+            registered_on=date(today.year, 1, 2) + timedelta(days=rng.randint(0, 80)),
+            contact_name=rng.choice(["王主任", "李书记", "陈科长"]),
+            resources=rng.choice(["法律咨询、义诊", "场地、志愿者", "技能培训", "图书捐赠"]),
+        )
+        for i, uid in enumerate(units)
+    ]
+    UnitRegistration.objects.bulk_create(registrations, batch_size=5000, ignore_conflicts=True)
+    alliances = [
+        Alliance(
+            community=c,
+            name=f"{c.name.removeprefix('中共').removesuffix('委员会')}共建共管共享协议",
+            parties="\n".join(rng.sample(SHOPS, 3)),
+            commitments="装卸货车位错时共用；商户轮流值守劝导；共建单位每季度开展一次志愿服务",
+            started_on=date(today.year - 1, rng.randint(1, 12), 1),
+            ends_on=today + timedelta(days=rng.choice([20, 45, 200, 300])),
+        )
+        for c in comms[::3]
+    ]
+    Alliance.objects.bulk_create(alliances, batch_size=5000)
+    saved = list(Alliance.objects.filter(community__in=comms[::3]).order_by("id"))
+    AllianceActivity.objects.bulk_create(
+        [
+            AllianceActivity(
+                alliance=a,
+                held_on=max(a.started_on, today - timedelta(days=rng.randint(1, 150))),
+                what=rng.choice(["装卸货车位联合巡查", "共建单位义诊", "垃圾分类宣传"]),
+                parties=a.party_names[0],
+                result="劝导占道车辆，车位恢复畅通",
+            )
+            for a in saved
+            for _ in range(2)
+        ],
+        batch_size=5000,
+    )
+    teams, members = [], []
+    for c in comms[::4]:
+        people = [mid for mid, _status in living.get(c.pk, [])][:6]
+        if len(people) < 3:
+            continue
+        teams.append(
+            Team(
+                owner=c,
+                name="巡查劝导先锋队",
+                purpose="美食街和小区的文明劝导、占道巡查",
+                leader_id=people[0],
+                residents="商户甲\n商户乙",
+                formed_on=date(today.year, 1, 5),
+            )
+        )
+        members.append(people)
+    Team.objects.bulk_create(teams, batch_size=5000)
+    saved_teams = list(Team.objects.filter(owner__in=comms[::4]).order_by("owner__path", "id"))
+    through = Team.members.through
+    through.objects.bulk_create(
+        [
+            through(team_id=t.pk, member_id=mid)
+            for t, people in zip(saved_teams, members, strict=True)
+            for mid in people
+        ],
+        batch_size=10_000,
+    )
+    acts = [
+        TeamActivity(
+            team=t,
+            held_on=min(today, date(today.year, month, rng.randint(1, 28))),
+            place="美食街",
+            hours=Decimal("2.0"),
+            residents=rng.randint(0, 6),
+            result="劝导占道车辆，清理乱堆放",
+        )
+        for t in saved_teams
+        for month in range(1, today.month + 1)
+    ]
+    TeamActivity.objects.bulk_create(acts, batch_size=5000)
+    saved_acts = list(
+        TeamActivity.objects.filter(team__in=saved_teams).values_list("id", "team_id")
+    )
+    by_team = {t.pk: people for t, people in zip(saved_teams, members, strict=True)}
+    part = TeamActivity.participants.through
+    part.objects.bulk_create(
+        [
+            part(teamactivity_id=aid, member_id=mid)
+            for aid, tid in saved_acts
+            for mid in by_team[tid][: 3 + aid % 3]
+        ],
+        batch_size=10_000,
+    )
+    return {
+        "units": len(registrations),
+        "alliances": len(alliances),
+        "teams": len(saved_teams),
+        "activities": len(acts),
     }
