@@ -826,3 +826,29 @@ def test_photos_of_an_issue_and_a_service_lose_their_metadata_and_are_scoped(cli
     login(other, users["sibling_staff"])
     for p in (shots[0], sp):
         assert other.get(reverse("community:photo", args=[p.pk])).status_code == 404
+
+
+def test_the_branch_sets_where_a_member_lives(client, hood, users):
+    from dangjian.community.models import Residence
+
+    secretary = make_user("of_worker", "branch_worker", hood.office)
+    login(client, secretary)
+    m = hood.workers[2]
+    detail = client.get(reverse("members:detail", args=[m.pk])).content.decode()
+    assert "居住小区" in detail
+    assert "未登记" in detail
+    url = reverse("community:residence", args=[m.pk])
+    assert url in detail
+    resp = client.post(url, {"place": "NOPE"})
+    assert resp.status_code == 400
+    assert "请从列表中选择小区" in resp.content.decode()
+    resp = client.post(url, {"place": "P002"})
+    assert resp["Location"] == reverse("members:detail", args=[m.pk])
+    assert Residence.objects.get(member=m).place == hood.other_place
+    assert "幸福里（中共示范社区委员会）" in client.get(
+        reverse("members:detail", args=[m.pk])
+    ).content.decode()
+    # another branch's worker: not their member
+    client.logout()
+    login(client, users["sibling_staff"])
+    assert client.get(url).status_code == 404

@@ -757,6 +757,11 @@ MATRIX = {
             "supervisor": 200,
         },
     ),
+    "community:residence": (
+        lambda t: [t.members["A1-1"].pk],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
     "community:my": (lambda t: [], "", MEMBER_ONLY),
     "community:my_issue_new": (lambda t: [], "", {**MEMBER_ONLY, "member": 302}),
     "learning:home": (
@@ -1149,6 +1154,10 @@ POST_MATRIX = {
         expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404),
     ),
     "community:my_issue_new": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
+    "community:residence": (
+        lambda t: [t.members["A1-1"].pk],
+        expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
     "learning:transcript": (
         lambda t: [_lresource(t, video=True)],
         expect(branch_worker=403, committee_staff=302, supervisor=403, sibling_staff=404),

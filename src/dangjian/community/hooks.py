@@ -15,7 +15,7 @@ from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
 from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
-from .models import Alliance, Issue, IssueStatus, Need, NeedStatus, Report
+from .models import Alliance, Issue, IssueStatus, Need, NeedStatus, Report, Residence
 from .rules import _deadline
 from .selectors import RENEW_DAYS, member_appraisals
 
@@ -149,3 +149,16 @@ def community_appraisals(member_ids: Any, year: int) -> dict[int, str]:
         )
         for mid, found in member_appraisals(member_ids, year).items()
     }
+
+
+@hooks.register("member_facts")
+def member_residence(member: Any, user: Any) -> list[tuple[str, str, str]]:
+    """On the member's page: the 小区 where the member lives, changed by their branch."""
+    home = (
+        Residence.objects.filter(member=member)
+        .values_list("place__name", "place__community__name")
+        .first()
+    )
+    value = f"{home[0]}（{home[1]}）" if home else "未登记"
+    can = policy.can(user, "change", member.organization)
+    return [("居住小区", value, reverse("community:residence", args=[member.pk]) if can else "")]

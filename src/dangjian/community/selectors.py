@@ -660,3 +660,7 @@ def photo_get(user: Any, pk: int) -> Photo:
     if p.activity is not None and policy.can(user, "view", p.activity.team.owner):
         return p
     raise NotVisible("未找到该照片")
+
+
+def residence_of(member: Member) -> Residence | None:
+    return Residence.objects.filter(member=member).select_related("place__community").first()

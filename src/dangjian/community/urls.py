@@ -26,5 +26,6 @@ urlpatterns = [
     path("issue/<int:pk>/", views.issue_view, name="issue"),
     path("photo/<int:pk>/", views.photo_view, name="photo"),
     path("my/", views.my_view, name="my"),
+    path("member/<int:pk>/residence/", views.residence_view, name="residence"),
     path("my/issue/", views.my_issue_new_view, name="my_issue_new"),
 ]

@@ -973,3 +973,33 @@ def figures_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def photo_view(request: AuthedRequest, pk: int) -> Any:
     """A photo of an issue, a service or a team activity (see selectors.photo_get)."""
     return uploads.download(selectors.photo_get(request.user, pk))
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def residence_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The member's branch sets where the member lives (the member may do it on the phone)."""
+    member = member_selectors.member_get(request.user, pk, "change")
+    home = selectors.residence_of(member)
+    form = ResidenceForm(
+        request.POST if request.method == "POST" else None,
+        initial={"place": home.place if home else None},
+    )
+    resp = submit(
+        request,
+        form,
+        lambda d: services.residence_set(actor=request.user, member=member, place=d["place"]),
+        done=_then(request, f"已保存{member.name}的居住小区。", "members:detail", member.pk),
+    )
+    return resp or render(
+        request,
+        "community/residence.html",
+        {
+            "m": member,
+            "home": home,
+            "form": form,
+            "ancestors": org_selectors.org_ancestors(member.organization, request.user)
+            + [member.organization],
+        },
+        status=400 if form.errors else 200,
+    )

@@ -16,6 +16,7 @@ from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.orgs import selectors as org_selectors
+from dangjian.web import hooks
 from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import perform, split_numbers, submit
 from dangjian.web.paging import paginate
@@ -113,6 +114,8 @@ def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
         and not selectors.is_exited(member),
         "can_unmask": policy.can_unmask(request.user, member.organization),
         "corrections": selectors.member_corrections(member),
+        # what other apps know of the member (the community app: where they live)
+        "facts": [f for fn in hooks.get_hooks("member_facts") for f in fn(member, request.user)],
     }
     return render(request, "members/member_detail.html", ctx)
 
