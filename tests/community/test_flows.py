@@ -845,10 +845,42 @@ def test_the_branch_sets_where_a_member_lives(client, hood, users):
     resp = client.post(url, {"place": "P002"})
     assert resp["Location"] == reverse("members:detail", args=[m.pk])
     assert Residence.objects.get(member=m).place == hood.other_place
-    assert "幸福里（中共示范社区委员会）" in client.get(
-        reverse("members:detail", args=[m.pk])
-    ).content.decode()
+    assert (
+        "幸福里（中共示范社区委员会）"
+        in client.get(reverse("members:detail", args=[m.pk])).content.decode()
+    )
     # another branch's worker: not their member
     client.logout()
     login(client, users["sibling_staff"])
     assert client.get(url).status_code == 404
+
+
+def test_a_need_matched_with_a_units_resources_is_a_project_the_unit_sees(client, hood, users):
+    from dangjian.notify.models import Notice
+
+    secretary = make_user("of_worker", "branch_worker", hood.office)
+    with pytest.raises(DomainError, match="没有向本社区报到"):
+        services.need_publish(
+            actor=hood.staff, community=hood.community, kind="project", title="义诊",
+            unit=hood.office,
+        )  # fmt: skip
+    services.unit_register(
+        actor=None, unit=hood.office, community=hood.community, contact_name="王主任",
+        resources="义诊、法律咨询",
+    )  # fmt: skip
+    login(client, hood.staff)
+    url = reverse("community:needs", args=[hood.community.pk])
+    assert "甲区示范局机关党支部" in client.get(url).content.decode()  # the unit picker
+    client.post(
+        url,
+        {"form": "need", "kind": "project", "title": "社区义诊", "unit": hood.office.pk},
+    )
+    need = Need.objects.get()
+    assert need.unit == hood.office
+    assert "项目清单" in client.get(url).content.decode()
+    assert Notice.objects.filter(user=secretary, title="社区项目已对接本单位").exists()
+    client.logout()
+    login(client, secretary)
+    page = client.get(reverse("community:unit", args=[hood.office.pk])).content.decode()
+    assert "本单位承接的社区项目" in page
+    assert "社区义诊" in page

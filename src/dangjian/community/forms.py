@@ -105,6 +105,13 @@ class NeedForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="微心愿只写需求，不写困难居民的身份信息",
     )
+    unit = forms.ModelChoiceField(
+        label="承接单位（项目清单）",
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label="（无，由党员认领）",
+        help_text="与报到单位的资源对接的，选择承接单位，即列入项目清单",
+    )
 
 
 class ServiceForm(BootstrapMixin, forms.Form):

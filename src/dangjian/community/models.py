@@ -225,6 +225,15 @@ class Need(models.Model):
         verbose_name="认领党员",
     )
     claimed_on = models.DateField("认领日期", null=True, blank=True)
+    # a need matched with a registered unit's resources is a project of the 项目清单
+    unit = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="community_projects",
+        verbose_name="承接单位",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

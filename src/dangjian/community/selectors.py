@@ -256,8 +256,24 @@ def unit_reports(year: int, member_ids: Any) -> dict[int, Report]:
     }
 
 
+def projects_of(unit: Organization) -> QuerySet[Need]:
+    """The communities' projects (项目清单) the unit took on."""
+    return (
+        Need.objects.filter(unit=unit)
+        .select_related("community", "claimed_by")
+        .order_by("-published_on", "-id")
+    )
+
+
 def registrations_of(unit: Organization) -> QuerySet[UnitRegistration]:
     return UnitRegistration.objects.filter(unit=unit).select_related("community")
+
+
+def unit_orgs(community: Organization) -> QuerySet[Organization]:
+    """The party organizations of the units registered with the community (for 项目清单)."""
+    return Organization.objects.filter(community_registrations__community=community).order_by(
+        "path"
+    )
 
 
 def registered_units(community: Organization) -> QuerySet[UnitRegistration]:
@@ -313,7 +329,7 @@ def team_totals(team: Team) -> dict[str, Any]:
 
 
 def needs_for(community: Organization, *, status: str = "", kind: str = "") -> QuerySet[Need]:
-    qs = Need.objects.filter(community=community).select_related("claimed_by", "place")
+    qs = Need.objects.filter(community=community).select_related("claimed_by", "place", "unit")
     if status:
         qs = qs.filter(status=status)
     if kind:

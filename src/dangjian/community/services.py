@@ -374,6 +374,7 @@ def need_publish(
     title: str,
     detail: str = "",
     place: Place | None = None,
+    unit: Organization | None = None,
 ) -> Need:
     _community(actor, community)
     if kind not in NeedKind.values:
@@ -383,7 +384,13 @@ def need_publish(
         raise DomainError("required", "请填写内容", field="title")
     if place is not None and place.community_id != community.pk:
         raise DomainError("scope", f"“{place.name}”不是本社区的小区", field="place")
+    if (
+        unit is not None
+        and not UnitRegistration.objects.filter(unit=unit, community=community).exists()
+    ):
+        raise DomainError("not_registered", f"“{unit.name}”没有向本社区报到", field="unit")
     n = Need.objects.create(
+        unit=unit,
         community=community,
         kind=kind,
         title=title[:100],
@@ -397,8 +404,16 @@ def need_publish(
         action="community.need_publish",
         obj=n,
         organization=community,
-        data={"title": n.title, "kind": kind},
+        data={"title": n.title, "kind": kind, "unit": unit.code if unit else None},
     )
+    if unit is not None:
+        handover_notice(
+            organization=unit,
+            title="社区项目已对接本单位",
+            body=f"{community.name}将“{n.title}”列入项目清单，由本单位承接。",
+            url=reverse("community:unit", args=[unit.pk]),
+            key=f"community-project:{n.pk}:{unit.pk}",
+        )
     return n
 
 

@@ -315,6 +315,7 @@ def needs_view(request: AuthedRequest, pk: int) -> HttpResponse:
     community = _community(request, pk)
     can_change = policy.can(request.user, "change", community)
     nform = NeedForm(request.POST if request.POST.get("form") == "need" else None)
+    nform.fields["unit"].queryset = selectors.unit_orgs(community)  # type: ignore[attr-defined]
     sform = ServiceForm(
         request.POST if request.POST.get("form") == "done" else None,
         request.FILES or None,
@@ -623,6 +624,7 @@ def unit_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "org": unit,
             "ancestors": org_selectors.org_ancestors(unit, request.user),
             "registrations": selectors.registrations_of(unit),
+            "projects": selectors.projects_of(unit)[:20],
             "page": page,
             "year": year,
             "form": form,
