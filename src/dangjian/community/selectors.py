@@ -7,18 +7,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
+    CharField,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
 )
-from django.db.models.functions import ExtractMonth, Substr
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.accounts import policy
@@ -574,12 +576,32 @@ def figures_year(raw: str, today: date) -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year else today.year
 
 
-def _by_month(qs: Any, field: str, **aggregates: Any) -> dict[int, dict[str, Any]]:
-    """One grouped query: the aggregates of `qs` per month of `field`."""
-    return {
-        r["m"]: r
-        for r in qs.annotate(m=ExtractMonth(field)).values("m").annotate(**aggregates).order_by()
-    }
+class YearMonth(Func):
+    """A date's "YYYY-MM", cheap on both databases (SQLite keeps dates as ISO text; Django's
+    ExtractMonth calls a Python function there for every row)."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 7)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')", **extra
+        )
+
+
+def _by_month(qs: Any, field: str, year: int, **aggregates: Any) -> dict[int, dict[str, Any]]:
+    """One grouped query: the aggregates of `qs` per month of `field` in `year`; the counts of
+    earlier or later months add up under 0."""
+    out: dict[int, dict[str, Any]] = {}
+    for r in qs.annotate(ym=YearMonth(field)).values("ym").annotate(**aggregates).order_by():
+        key = int(r["ym"][5:7]) if int(r["ym"][:4]) == year else 0
+        if key in out:
+            out[key]["n"] += r["n"]
+        else:
+            out[key] = r
+    return out
 
 
 def monthly_figures(org: Organization, year: int) -> list[dict[str, Any]]:
@@ -587,43 +609,48 @@ def monthly_figures(org: Organization, year: int) -> list[dict[str, Any]]:
     and units reported, services and hours, issues raised and solved with the average days taken,
     volunteers and their hours. Six grouped queries, whatever the size of the subtree."""
     inside = {"community__path__startswith": org.path}
+    span = {"__gte": date(year, 1, 1), "__lt": date(year + 1, 1, 1)}
+
+    def within(field: str) -> dict[str, date]:
+        return {f"{field}{k}": v for k, v in span.items()}
+
+    # this year's reports by the month reported (one dated the year before counts from January)
     reports = _by_month(
-        Report.objects.filter(**inside, year=year, reported_on__year=year), "reported_on",
-        n=Count("id"),
-    )  # fmt: skip
-    before = Report.objects.filter(**inside, year=year, reported_on__year__lt=year).count()
+        Report.objects.filter(**inside, year=year), "reported_on", year, n=Count("id")
+    )
     units = _by_month(
-        UnitRegistration.objects.filter(**inside, registered_on__year=year), "registered_on",
-        n=Count("id"),
+        UnitRegistration.objects.filter(**inside, **within("registered_on")),
+        "registered_on", year, n=Count("id"),
     )  # fmt: skip
     served = _by_month(
-        Service.objects.filter(**inside, done_on__year=year), "done_on",
+        Service.objects.filter(**inside, **within("done_on")), "done_on", year,
         n=Count("id"), h=Sum("hours"),
     )  # fmt: skip
     raised = _by_month(
-        Issue.objects.filter(**inside, raised_on__year=year), "raised_on", n=Count("id")
+        Issue.objects.filter(**inside, **within("raised_on")), "raised_on", year, n=Count("id")
     )
     solved = _by_month(
         Issue.objects.filter(
             **inside,
-            closed_on__year=year,
+            **within("closed_on"),
             status__in=(IssueStatus.CLOSED, IssueStatus.CONFIRMED),
         ).annotate(
             days=ExpressionWrapper(F("closed_on") - F("raised_on"), output_field=DurationField())
         ),
         "closed_on",
+        year,
         n=Count("id"),
         d=Sum("days"),
     )
     took_part = TeamActivity.participants.through.objects.filter(
         teamactivity__team__owner__path__startswith=org.path,
-        teamactivity__held_on__year=year,
+        **within("teamactivity__held_on"),
     )
     volunteers = _by_month(
-        took_part, "teamactivity__held_on",
-        people=Count("member_id", distinct=True), h=Sum("teamactivity__hours"),
+        took_part, "teamactivity__held_on", year,
+        n=Count("member_id", distinct=True), h=Sum("teamactivity__hours"),
     )  # fmt: skip
-    rows, total, done = [], before, 0
+    rows, total, done = [], reports.get(0, {}).get("n", 0), 0
     for m in range(1, 13):
         total += reports.get(m, {}).get("n", 0)
         s = served.get(m, {})
@@ -641,10 +668,10 @@ def monthly_figures(org: Organization, year: int) -> list[dict[str, Any]]:
                 "per_member": round(done / total, 2) if total else 0,
                 "raised": raised.get(m, {}).get("n", 0),
                 "solved": ok.get("n", 0),
-                "solve_days": round(days.days / ok["n"] + days.seconds / 86400 / ok["n"], 1)
+                "solve_days": round(days.total_seconds() / 86400 / ok["n"], 1)
                 if days is not None and ok.get("n")
                 else None,
-                "volunteers": volunteers.get(m, {}).get("people", 0),
+                "volunteers": volunteers.get(m, {}).get("n", 0),
                 "volunteer_hours": volunteers.get(m, {}).get("h") or 0,
             }
         )
