@@ -47,7 +47,7 @@ def test_answers_are_read_aloud_and_cached(client, tree, users, model_server, se
     login(client, users["member"])
     page = client.post(reverse("assistant:ask"), {"question": "预备期多长"}).content.decode()
     assert reverse("assistant:speak") in page
-    url = reverse("assistant:speak") + "?t=预备期为一年"
+    url = endpoints.speak_url("预备期为一年")
     first = client.get(url)
     assert first["Content-Type"] == "audio/wav"
     assert first.content.startswith(b"RIFF")
@@ -62,7 +62,11 @@ def test_without_a_speech_server_espeak_reads_aloud(client, tree, users, setting
     login(client, users["member"])
     page = client.post(reverse("assistant:ask"), {"question": "预备期多长"}).content.decode()
     assert reverse("assistant:speak") in page
-    resp = client.get(reverse("assistant:speak") + "?t=--help 预备期为一年")
+    # only texts the platform signed are read: a text of one's own is refused
+    assert client.get(reverse("assistant:speak") + "?t=随便一段话").status_code == 404
+    forged = reverse("assistant:speak") + "?s=" + "x" * 40
+    assert client.get(forged).status_code == 404
+    resp = client.get(endpoints.speak_url("--help 预备期为一年"))
     assert resp["Content-Type"] == "audio/wav"
     wav = resp.content
     assert wav[:4] == b"RIFF"
@@ -82,4 +86,4 @@ def test_without_servers_the_buttons_are_hidden(client, tree, users, settings, m
     assert "holdToTalk" not in page
     assert reverse("assistant:speak") not in page
     assert client.post(reverse("assistant:transcribe"), {"audio": _audio()}).status_code == 404
-    assert client.get(reverse("assistant:speak") + "?t=测试").status_code == 404
+    assert client.get(endpoints.speak_url("测试")).status_code == 404

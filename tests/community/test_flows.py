@@ -525,7 +525,7 @@ def test_the_yearly_appraisal_goes_back_to_the_members_branch_and_shows_in_the_r
     )
     assert export.status_code == 200
     # bad input: a member who did not report, a year to come
-    with pytest.raises(DomainError, match="请先向"):
+    with pytest.raises(DomainError, match="没有在.*年向本社区报到"):
         services.appraisal_save(
             actor=hood.staff,
             community=hood.community,
@@ -886,3 +886,24 @@ def test_a_need_matched_with_a_units_resources_is_a_project_the_unit_sees(client
     page = client.get(reverse("community:unit", args=[hood.office.pk])).content.decode()
     assert "本单位承接的社区项目" in page
     assert "社区义诊" in page
+
+
+def test_an_agreement_ending_on_29_february_opens_and_renews(client, hood):
+    from datetime import date
+
+    from dangjian.community.models import Alliance
+
+    a = Alliance.objects.create(
+        community=hood.community,
+        name="闰日协议",
+        parties="商户",
+        commitments="共管",
+        started_on=date(2027, 3, 1),
+        ends_on=date(2028, 2, 29),
+    )
+    login(client, hood.staff)
+    from dangjian.community.views import _a_year_on
+
+    assert client.get(reverse("community:alliance", args=[a.pk])).status_code == 200
+    assert _a_year_on(date(2028, 2, 29)) == date(2029, 2, 28)
+    assert _a_year_on(date(2027, 3, 1)) == date(2028, 3, 1)

@@ -246,3 +246,38 @@ def test_store_is_all_or_nothing(settings: Any) -> None:
     with pytest.raises(DomainError) as exc:
         uploads.store([SimpleUploadedFile(f"{i}.txt", b"x") for i in range(uploads.MAX_FILES + 1)])
     assert exc.value.code == "too_many"
+
+
+def _png(size: tuple[int, int], mode: str = "1") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size).save(buf, "PNG")  # one colour: a huge canvas in a small file
+    return buf.getvalue()
+
+
+def test_a_small_file_declaring_a_huge_canvas_is_refused() -> None:
+    big = _png((6400, 6400))  # 41 megapixels, a few kilobytes
+    assert len(big) < 200_000
+    with pytest.raises(DomainError, match="尺寸过大"):
+        uploads.validate(SimpleUploadedFile("大图.png", big), field="photos")
+    # a photo is held to less when it is a PNG (decoded whole before it is scaled down)
+    with pytest.raises(DomainError, match="像素过多"):
+        uploads.clean_photos([SimpleUploadedFile("照片.png", _png((4100, 4100)))])
+    [ok] = uploads.clean_photos([SimpleUploadedFile("照片.png", _png((3000, 2000), "RGB"))])
+    with Image.open(io.BytesIO(ok.read())) as img:
+        assert img.format == "JPEG"
+        assert max(img.size) <= 2560
+
+
+def test_photos_are_turned_upright_and_lose_their_exif() -> None:
+    img = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the phone was held upright
+    exif[0x013B] = "张三"  # Artist
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    [clean] = uploads.clean_photos([SimpleUploadedFile("IMG_1.jpg", buf.getvalue())])
+    data = clean.read()
+    with Image.open(io.BytesIO(data)) as out:
+        assert out.size == (30, 40)
+        assert not out.getexif()
+    assert clean.name == "照片1.jpg"

@@ -6,6 +6,7 @@ The last test walks the URLconf: a route missing from this matrix fails the buil
 from __future__ import annotations
 
 import pytest
+from django.core import signing
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dangjian.assistant import endpoints
@@ -161,8 +162,8 @@ MATRIX = {
     ),
     "assistant:speak": (
         lambda t: [],
-        "?t=测试",
-        # every signed-in user may hear a text read aloud when a reader exists (espeak-ng here)
+        "?s=" + signing.dumps("测试", salt=endpoints.SPEAK_SALT, compress=True),
+        # every signed-in user may hear a text a page showed when a reader exists (espeak-ng)
         {**dict.fromkeys(ROLES, 200 if endpoints.espeak() else 404), "anonymous": 302},
     ),
     "assistant:opinions": (

@@ -32,7 +32,7 @@ def staff_awaiting_activation() -> QuerySet[User]:
 
 
 def user_get(pk: Any) -> User:
-    user = User.objects.filter(pk=pk).first() if str(pk or "").isdigit() else None
+    user = User.objects.filter(pk=pk).first() if str(pk or "").isdecimal() else None
     if user is None:
         raise NotVisible("账号不存在")
     return user
@@ -51,7 +51,7 @@ def grants_in_force() -> QuerySet[RoleGrant]:
 
 
 def grant_get(pk: Any) -> RoleGrant:
-    grant = RoleGrant.objects.filter(pk=pk).first() if str(pk or "").isdigit() else None
+    grant = RoleGrant.objects.filter(pk=pk).first() if str(pk or "").isdecimal() else None
     if grant is None:
         raise NotVisible("授权记录不存在")
     return grant

@@ -16,7 +16,7 @@ class CharacterClassValidator:
         classes = [
             any(c.isupper() for c in password),
             any(c.islower() for c in password),
-            any(c.isdigit() for c in password),
+            any(c.isdecimal() for c in password),
             any(not c.isalnum() for c in password),
         ]
         if sum(classes) < 3:

@@ -19,8 +19,11 @@ import urllib.error
 import urllib.request
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
+from django.urls import reverse
 
 
 class EndpointError(Exception):
@@ -130,6 +133,18 @@ def transcribe(audio: bytes, filename: str, content_type: str) -> str:
         raise EndpointError(str(exc)[:200]) from exc
 
 
+SPEAK_SALT = "assistant.speak"
+SPEAK_CHARS = 600
+
+
+def speak_url(text_: str) -> str:
+    """The 朗读 link of a text the platform produced: the text travels signed, so the reader only
+    ever reads what a page showed (nobody can make the server synthesize and cache their own
+    texts)."""
+    signed = signing.dumps(text_[:SPEAK_CHARS], salt=SPEAK_SALT, compress=True)
+    return reverse("assistant:speak") + "?" + urlencode({"s": signed})
+
+
 def speak(text_: str) -> tuple[bytes, str]:
     """The text read aloud: (audio, content type), from the speech server, else espeak-ng."""
     if getattr(settings, "TTS_URL", ""):
@@ -154,13 +169,16 @@ def speak(text_: str) -> tuple[bytes, str]:
     if program is None:
         raise EndpointError("no speech synthesis")
     # the text goes in on stdin, so a text starting with "-" is never read as an option
-    run = subprocess.run(  # noqa: S603 - a fixed program and fixed arguments
-        [program, "-v", "cmn", "--stdin", "--stdout"],
-        input=text_.encode(),
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
+    try:
+        run = subprocess.run(  # noqa: S603 - a fixed program and fixed arguments
+            [program, "-v", "cmn", "--stdin", "--stdout"],
+            input=text_.encode(),
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (subprocess.TimeoutExpired, OSError) as exc:
+        raise EndpointError("espeak-ng failed") from exc
     if run.returncode != 0 or len(run.stdout) <= 44:
         raise EndpointError("espeak-ng failed")
     return _wav_sizes(run.stdout), "audio/wav"

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,6 +59,9 @@ def ask_view(request: AuthedRequest) -> HttpResponse:
             "examples": EXAMPLES,
             "voice_in": endpoints.asr_configured(),
             "voice_out": endpoints.tts_available(),
+            "speak_url": endpoints.speak_url(result.answer)
+            if result is not None and result.answer and endpoints.tts_available()
+            else "",
         },
     )
 
@@ -80,6 +84,7 @@ def piece_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "around": around,
             "doc": piece.document,
             "voice_out": endpoints.tts_available(),
+            "speak_url": endpoints.speak_url(piece.text) if endpoints.tts_available() else "",
             "media": media,
             "for_member": member,
             "media_url": media
@@ -196,7 +201,10 @@ def speak_view(request: AuthedRequest) -> HttpResponse:
     """An answer or article read aloud (the speech server, else espeak-ng), cached per text."""
     if not endpoints.tts_available():
         raise Http404("未配置语音朗读")
-    text_ = (request.GET.get("t") or "").strip()[:600]
+    try:  # only texts a page of the platform showed (see endpoints.speak_url)
+        text_ = signing.loads(request.GET.get("s", ""), salt=endpoints.SPEAK_SALT).strip()
+    except signing.BadSignature as exc:
+        raise Http404("朗读链接无效") from exc
     if not text_:
         raise Http404
     digest = hashlib.sha256(text_.encode()).hexdigest()

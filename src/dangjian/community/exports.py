@@ -22,7 +22,7 @@ COVERAGE = [("branch", "已建小区党支部/党小组"), ("none", "未建党�
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return org_selectors.org_get(user, int(raw))
 
@@ -66,7 +66,7 @@ def _place_cells(batch: list[Any]) -> Iterator[list[Any]]:
 
 def _place(user: Any, params: QueryDict) -> Any:
     raw = params.get("place", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return selectors.place_get(user, int(raw))
 

@@ -153,7 +153,7 @@ def check_places(ctx: BundleContext, table: Table) -> list[PlaceRow]:
         if reason:
             ctx.err(f, line, "community", reason)
             ok = False
-        if not (raw_h.isdigit() and int(raw_h) <= 1_000_000):
+        if not (raw_h.isdecimal() and int(raw_h) <= 1_000_000):
             ctx.err(f, line, "households", f"户数“{raw_h}”应为0至1000000的整数")
             ok = False
         if raw_p not in YES + NO:

@@ -259,11 +259,10 @@ def unit_reports(year: int, member_ids: Any) -> dict[int, Report]:
 
 
 def projects_of(unit: Organization) -> QuerySet[Need]:
-    """The communities' projects (项目清单) the unit took on."""
+    """The communities' projects (项目清单) the unit took on (not who claimed them: a member of
+    another organization may have)."""
     return (
-        Need.objects.filter(unit=unit)
-        .select_related("community", "claimed_by")
-        .order_by("-published_on", "-id")
+        Need.objects.filter(unit=unit).select_related("community").order_by("-published_on", "-id")
     )
 
 
@@ -456,7 +455,7 @@ def _appraisal(year: int, community: Organization, subject: str) -> dict[str, Su
 def appraisal_year(raw: str, today: date) -> int:
     """The year appraised: the one asked for, else last year until the end of March, then this
     year."""
-    if raw.isdigit() and 2000 <= int(raw) <= today.year:
+    if raw.isdecimal() and 2000 <= int(raw) <= today.year:
         return int(raw)
     return today.year - 1 if today.month <= 3 else today.year
 
@@ -573,7 +572,7 @@ FIGURE_COLUMNS = [
 
 def figures_year(raw: str, today: date) -> int:
     """The year asked for (this year or one before), else this year."""
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year else today.year
+    return int(raw) if raw.isdecimal() and 2000 <= int(raw) <= today.year else today.year
 
 
 class YearMonth(Func):

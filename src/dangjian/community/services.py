@@ -65,7 +65,11 @@ def _photos(photos: Any) -> Iterator[list[uploads.StoredFile]]:
     """The photos checked and re-encoded without their metadata (all or none), stored before the
     rows are written and removed again if the writing fails."""
     photos = list(photos or [])
-    stored = uploads.store(uploads.clean_photos(photos), folder="community") if photos else []
+    stored = (
+        uploads.store(uploads.clean_photos(photos), field="photos", folder="community")
+        if photos
+        else []
+    )
     try:
         yield stored
     except BaseException:
@@ -174,7 +178,7 @@ def grid_save(
     if not name:
         raise DomainError("required", "请填写网格或楼栋名称", field="name")
     head_phone = (head_phone or "").strip()
-    if head_phone and not (head_phone.isdigit() and len(head_phone) == 11):
+    if head_phone and not (head_phone.isdecimal() and len(head_phone) == 11):
         raise DomainError("invalid", "邻长手机号应为11位数字", field="head_phone")
     if group is not None and not group.path.startswith(p.community.path):
         raise DomainError("scope", f"“{group.name}”不是本社区的党组织", field="group")
@@ -258,7 +262,7 @@ def unit_register(
     contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
     if not contact_name:
         raise DomainError("required", "请填写联系人", field="contact_name")
-    if contact_phone and not (contact_phone.isdigit() and len(contact_phone) == 11):
+    if contact_phone and not (contact_phone.isdecimal() and len(contact_phone) == 11):
         raise DomainError("invalid", "联系电话应为11位手机号", field="contact_phone")
     if UnitRegistration.objects.filter(unit=unit, community=community).exists():
         raise DomainError("twice", f"已向{community.name}报到", field="community")
@@ -417,12 +421,12 @@ def need_publish(
     return n
 
 
-def _reported(member: Member, community: Organization, year: int) -> Report:
+def _reported(
+    member: Member, community: Organization, year: int, then: str = "再认领或登记服务"
+) -> Report:
     r = Report.objects.filter(member=member, community=community, year=year).first()
     if r is None:
-        raise DomainError(
-            "not_reported", f"请先向{community.name}报到，再认领或登记服务", field="member"
-        )
+        raise DomainError("not_reported", f"请先向{community.name}报到，{then}", field="member")
     return r
 
 
@@ -472,7 +476,7 @@ def need_approve(*, actor: Actor, need: Need, approve: bool, reason: str = "") -
             "state", f"该项目{n.get_status_display()}，没有待同意的认领", field="need"
         )
     member = n.claimed_by
-    reason = (reason or "").strip()
+    reason = (reason or "").strip()[:200]
     if not approve and not reason:
         raise DomainError("required", "不同意时请说明原因", field="reason")
     if approve:
@@ -577,30 +581,30 @@ def service_confirm(
             confirmed_by=actor if getattr(actor, "pk", None) else None,
         )
         uploads.records(Photo, stored, actor, service=s)
-    if need is not None and need.kind in (NeedKind.PROJECT, NeedKind.WISH):
-        need.status = NeedStatus.DONE
-        need.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action="community.service_confirm",
-        obj=s,
-        organization=community,
-        data={
-            "member": member.member_no,
-            "what": s.what,
-            "done_on": done_on.isoformat(),
-            "hours": str(hours),
-        },
-    )
-    notice_send(
-        users=member_users([member.pk]),
-        organization=community,
-        title="社区已确认您的服务",
-        body=f"“{s.what}”（{done_on:%m月%d日}，{hours}小时）已由{community.name}确认。",
-        url=reverse("community:my"),
-        key=f"community-service:{s.pk}",
-    )
-    return s
+        if need is not None and need.kind in (NeedKind.PROJECT, NeedKind.WISH):
+            need.status = NeedStatus.DONE
+            need.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="community.service_confirm",
+            obj=s,
+            organization=community,
+            data={
+                "member": member.member_no,
+                "what": s.what,
+                "done_on": done_on.isoformat(),
+                "hours": str(hours),
+            },
+        )
+        notice_send(
+            users=member_users([member.pk]),
+            organization=community,
+            title="社区已确认您的服务",
+            body=f"“{s.what}”（{done_on:%m月%d日}，{hours}小时）已由{community.name}确认。",
+            url=reverse("community:my"),
+            key=f"community-service:{s.pk}",
+        )
+        return s
 
 
 # --- 民情议事 -------------------------------------------------------------------------------------
@@ -650,21 +654,21 @@ def issue_raise(
             raised_on=timezone.localdate(),
         )
         uploads.records(Photo, stored, actor, issue=i, stage=PhotoStage.RAISED)
-    audit_record(
-        actor=actor,
-        action="community.issue_raise",
-        obj=i,
-        organization=community,
-        data={"title": i.title, "raiser": i.raiser_name},
-    )
-    handover_notice(
-        organization=community,
-        title="新的民情议事",
-        body=f"{i.raiser_name}反映：{i.title}。请受理并召集联席会议议定。",
-        url=reverse("community:issue", args=[i.pk]),
-        key=f"community-issue:{i.pk}",
-    )
-    return i
+        audit_record(
+            actor=actor,
+            action="community.issue_raise",
+            obj=i,
+            organization=community,
+            data={"title": i.title, "raiser": i.raiser_name},
+        )
+        handover_notice(
+            organization=community,
+            title="新的民情议事",
+            body=f"{i.raiser_name}反映：{i.title}。请受理并召集联席会议议定。",
+            url=reverse("community:issue", args=[i.pk]),
+            key=f"community-issue:{i.pk}",
+        )
+        return i
 
 
 def _issue(actor: Actor, issue: Issue, allowed: set[str]) -> Issue:
@@ -732,15 +736,15 @@ def issue_close(*, actor: Actor, issue: Issue, result: str, photos: Any = ()) ->
         i.status, i.closed_on, i.result = IssueStatus.CLOSED, timezone.localdate(), result
         i.save(update_fields=["status", "closed_on", "result"])
         uploads.records(Photo, stored, actor, issue=i, stage=PhotoStage.CLOSED)
-    audit_record(
-        actor=actor,
-        action="community.issue_close",
-        obj=i,
-        organization=i.community,
-        data={"title": i.title},
-    )
-    _tell_raiser(i, "您反映的事项已办结，请确认", f"“{i.title}”：{result[:60]}")
-    return i
+        audit_record(
+            actor=actor,
+            action="community.issue_close",
+            obj=i,
+            organization=i.community,
+            data={"title": i.title},
+        )
+        _tell_raiser(i, "您反映的事项已办结，请确认", f"“{i.title}”：{result[:60]}")
+        return i
 
 
 @transaction.atomic(durable=True)
@@ -897,14 +901,14 @@ def team_activity_record(
         )
         a.participants.set(people)
         uploads.records(Photo, stored, actor, activity=a)
-    audit_record(
-        actor=actor,
-        action="community.team_activity",
-        obj=t,
-        organization=t.owner,
-        data={"name": t.name, "held_on": held_on.isoformat(), "members": len(people)},
-    )
-    return a
+        audit_record(
+            actor=actor,
+            action="community.team_activity",
+            obj=t,
+            organization=t.owner,
+            data={"name": t.name, "held_on": held_on.isoformat(), "members": len(people)},
+        )
+        return a
 
 
 # --- 年度评价 ---------------------------------------------------------------------------------
@@ -935,7 +939,10 @@ def appraisal_save(
     if grade == AppraisalGrade.UNQUALIFIED and not comment:
         raise DomainError("required", "评为不合格时请写明评语（原因）", field="comment")
     if member is not None:
-        _reported(member, community, year)
+        if not Report.objects.filter(member=member, community=community, year=year).exists():
+            raise DomainError(
+                "not_reported", f"{member.name}没有在{year}年向本社区报到，不能评价", field="member"
+            )
         subject, branch, who = {"member": member}, member.organization, member.name
         if branch.kind == "group" and branch.depth > 1:
             branch = Organization.objects.get_parent(branch) or branch
@@ -943,17 +950,20 @@ def appraisal_save(
         if not UnitRegistration.objects.filter(unit=unit, community=community).exists():
             raise DomainError("not_registered", f"“{unit.name}”没有向本社区报到", field="unit")
         subject, branch, who = {"unit": unit}, unit, unit.name
-    a, created = YearAppraisal.objects.select_for_update().get_or_create(
-        community=community,
-        year=year,
-        **subject,
-        defaults={
-            "grade": grade,
-            "comment": comment,
-            "appraised_on": timezone.localdate(),
-            "appraised_by": actor if getattr(actor, "pk", None) else None,
-        },
-    )
+    defaults = {
+        "grade": grade,
+        "comment": comment,
+        "appraised_on": timezone.localdate(),
+        "appraised_by": actor if getattr(actor, "pk", None) else None,
+    }
+    try:
+        with transaction.atomic():  # two first saves at once: one inserts, the other updates
+            a, created = YearAppraisal.objects.select_for_update().get_or_create(
+                community=community, year=year, **subject, defaults=defaults
+            )
+    except IntegrityError:
+        a = YearAppraisal.objects.select_for_update().get(community=community, year=year, **subject)
+        created = False
     if not created:
         if (a.grade, a.comment) == (grade, comment):
             return a

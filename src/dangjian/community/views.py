@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
 from dangjian.core import uploads
+from dangjian.core.errors import NotVisible
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.orgs import selectors as org_selectors
@@ -248,7 +249,7 @@ def reports_view(request: AuthedRequest, pk: int) -> HttpResponse:
             selectors.reports_for(request.user, community, year=today.year)
             .filter(pk=int(raw))
             .first()
-            if raw.isdigit()
+            if raw.isdecimal()
             else None
         )
         if report is None:
@@ -302,7 +303,7 @@ def reports_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _posted_need(request: AuthedRequest, community: Any) -> Any:
     raw = request.POST.get("need", "")
-    need = selectors.needs_for(community).filter(pk=int(raw)).first() if raw.isdigit() else None
+    need = selectors.needs_for(community).filter(pk=int(raw)).first() if raw.isdecimal() else None
     if need is None:
         raise Http404("未找到该认领")
     return need
@@ -358,7 +359,14 @@ def needs_view(request: AuthedRequest, pk: int) -> HttpResponse:
                     need=need,
                     photos=d["photos"],
                 ),
-                done=_then(request, f"已确认“{need.title}”完成。", "community:needs", community.pk),
+                done=_then(
+                    request,
+                    f"已确认{need.claimed_by.name}本次服务：“{need.title}”。"
+                    if need.kind in (NeedKind.POST, NeedKind.PAIRING)
+                    else f"已确认“{need.title}”完成。",
+                    "community:needs",
+                    community.pk,
+                ),
             )
             if resp:
                 return resp
@@ -533,7 +541,7 @@ def my_view(request: AuthedRequest) -> HttpResponse:
             )
         elif which in ("claim", "leave"):
             raw = request.POST.get("need", "")
-            if not raw.isdigit():
+            if not raw.isdecimal():
                 raise Http404("未找到该项目")
             need = selectors.member_need_get(member, int(raw))
             fn = services.need_claim if which == "claim" else services.need_leave
@@ -749,7 +757,7 @@ def appraisals_view(request: AuthedRequest, pk: int) -> HttpResponse:
             if which == "member"
             else selectors.appraisal_units(request.user, community, year)
         )
-        row = qs.filter(pk=int(raw)).first() if raw.isdigit() else None
+        row = qs.filter(pk=int(raw)).first() if raw.isdecimal() else None
         if row is None:
             raise Http404("未找到该报到")
         subject = {"member": row.member} if which == "member" else {"unit": row.unit}
@@ -795,13 +803,13 @@ def cards_view(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = org_selectors.org_get(request.user, pk)
     year = timezone.localdate().year
     raw = request.GET.get("member", "")
-    if raw and not raw.isdigit():
-        raise Http404("未找到该党员")
+    if raw and not raw.isdecimal():
+        raise NotVisible("未找到该党员")
     members = selectors.card_members(unit, year, int(raw) if raw else None)
     n = members.count()
     if n == 0:
-        if raw:
-            raise Http404("未找到该党员")
+        if raw:  # not an in-service member of the unit: out of scope, logged as such
+            raise NotVisible("未找到该党员")
         messages.error(request, "本组织没有需要到社区报到的在职党员，无需打印报到证。")
         return redirect("community:unit", unit.pk)
     if n > selectors.CARDS_MAX:
@@ -810,7 +818,8 @@ def cards_view(request: AuthedRequest, pk: int) -> HttpResponse:
             f"共{n}人，一次最多打印{selectors.CARDS_MAX}张，请进入下级党组织分别打印。",
         )
         return redirect("community:unit", unit.pk)
-    data = documents.cards_pdf(unit, members, year=year, who=str(request.user))
+    cards = list(members)
+    data = documents.cards_pdf(unit, cards, year=year, who=str(request.user))
     with transaction.atomic():
         audit_record(
             actor=request.user,
@@ -819,20 +828,23 @@ def cards_view(request: AuthedRequest, pk: int) -> HttpResponse:
             organization=unit,
             data={
                 "year": year,
-                "member": members[0].member_no if raw else None,
+                "member": cards[0].member_no if raw else None,
                 "cards": n,
                 "sha256": hashlib.sha256(data).hexdigest(),
             },
         )
-    resp = HttpResponse(data, content_type="application/pdf")
-    name = f"baodaozheng-{unit.code}-{year}" + (f"-{members[0].member_no}" if raw else "")
-    resp["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return resp
+    name = f"报到证-{unit.code}-{year}" + (f"-{cards[0].member_no}" if raw else "")
+    return uploads.document(data, "application/pdf", f"{name}.pdf")
 
 
 # --- 共建 -------------------------------------------------------------------------------------
 
 ALLIANCE_STATES = selectors.ALLIANCE_STATES
+
+
+def _a_year_on(d: Any) -> Any:
+    """The same day a year later (28 February for 29 February)."""
+    return d.replace(year=d.year + 1, day=28 if (d.month, d.day) == (2, 29) else d.day)
 
 
 @staff_required("view")
@@ -844,7 +856,7 @@ def alliances_view(request: AuthedRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     form = AllianceForm(
         request.POST if request.method == "POST" else None,
-        initial={"started_on": today, "ends_on": today.replace(year=today.year + 1)},
+        initial={"started_on": today, "ends_on": _a_year_on(today)},
     )
     resp = _posted(
         request,
@@ -890,7 +902,7 @@ def alliance_view(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     rform = RenewForm(
         request.POST if which == "renew" else None,
-        initial={"ends_on": a.ends_on.replace(year=a.ends_on.year + 1)},
+        initial={"ends_on": _a_year_on(a.ends_on)},
     )
     if which == "renew":
         resp = _posted(
@@ -974,7 +986,7 @@ def figures_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def photo_view(request: AuthedRequest, pk: int) -> Any:
     """A photo of an issue, a service or a team activity (see selectors.photo_get)."""
-    return uploads.download(selectors.photo_get(request.user, pk))
+    return uploads.download(selectors.photo_get(request.user, pk), inline_photo=True)
 
 
 @staff_required("change")

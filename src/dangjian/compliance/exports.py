@@ -17,7 +17,7 @@ from .engine import CATEGORIES, REGISTRY, SEVERITY_LABELS
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if raw.isdigit():
+    if raw.isdecimal():
         return org_selectors.org_get(user, int(raw))
     org = org_selectors.org_roots(user).first()
     if org is None:

@@ -49,7 +49,7 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
     raw = request.GET.get("org", "")
     found = (
         org_selectors.org_get(request.user, int(raw))
-        if raw.isdigit()
+        if raw.isdecimal()
         else org_selectors.org_roots(request.user).first()
     )
     if found is None:

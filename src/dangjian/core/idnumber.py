@@ -63,7 +63,7 @@ def mask_contact(value: str) -> str:
     """A free-text contact (a phone, a WeChat id, an address) masked for display: a phone as
     138****1234, anything else with only its first and last characters shown."""
     v = (value or "").strip()
-    if sum(c.isdigit() for c in v) >= 7:
+    if sum(c.isdecimal() for c in v) >= 7:
         return mask_phone(v)
     if len(v) <= 2:
         return "*" * len(v)

@@ -36,6 +36,6 @@ def verify(
     ts = headers.get("X-Dangjian-Timestamp", "") or ""
     nonce = headers.get("X-Dangjian-Nonce", "") or ""
     given = headers.get("X-Dangjian-Signature", "") or ""
-    if not ts.isdigit() or abs((now if now is not None else time.time()) - int(ts)) > max_skew:
+    if not ts.isdecimal() or abs((now if now is not None else time.time()) - int(ts)) > max_skew:
         return False
     return hmac.compare_digest(sign(key, ts, nonce, body), given)

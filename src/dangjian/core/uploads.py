@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .errors import DomainError
 
@@ -224,11 +224,17 @@ def _check_ooxml_parts(zf: zipfile.ZipFile, field: str) -> None:
                 raise refuse
 
 
+MAX_PIXELS = 40_000_000
+
+
 def _check_image(data: bytes, field: str, name: str) -> None:
 
-    Image.MAX_IMAGE_PIXELS = 40_000_000
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as img:
+            # Pillow only refuses above twice its limit; a small file can declare a huge canvas
+            if img.width * img.height > MAX_PIXELS:
+                raise ValueError("too many pixels")
             img.verify()
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types for a bad image
         raise DomainError(
@@ -355,11 +361,13 @@ def records(model: Any, stored: list[StoredFile], actor: Any, **owner: Any) -> l
     )
 
 
-def download(f: Any) -> Any:
-    """A stored attachment as a download, never rendered inline."""
+def download(f: Any, *, inline_photo: bool = False) -> Any:
+    """A stored attachment as a download, never rendered inline — except a photo the platform
+    re-encoded itself (clean_photos: a plain JPEG), which the browser may show."""
 
+    inline = inline_photo and f.content_type == "image/jpeg"
     resp = FileResponse(
-        open_stored(f.path), as_attachment=True, filename=f.name, content_type=f.content_type
+        open_stored(f.path), as_attachment=not inline, filename=f.name, content_type=f.content_type
     )
     resp["X-Content-Type-Options"] = "nosniff"
     return resp
@@ -492,6 +500,9 @@ def ranged(request: Any, path: str, content_type: str, size: int) -> Any:
 
 
 MAX_PHOTOS = 6
+# a JPEG is decoded already scaled down (draft), so a 50-megapixel-mode phone photo is cheap; a
+# PNG is decoded whole before scaling, so it is held to less (16-bit RGBA: 8 bytes a pixel)
+PHOTO_PIXELS = {"jpeg": MAX_PIXELS, "png": 16_000_000}
 
 
 def clean_photos(photos: list[Any], *, field: str = "photos") -> list[Any]:
@@ -507,11 +518,15 @@ def clean_photos(photos: list[Any], *, field: str = "photos") -> list[Any]:
             raise DomainError("not_photo", "只能附照片（PNG 或 JPG）", field=field)
         try:
             with Image.open(io.BytesIO(data)) as img:
-                img.load()
-                clean = img.convert("RGB")
+                if img.width * img.height > PHOTO_PIXELS[kind]:
+                    raise DomainError(
+                        "too_large", f"第{n}张照片像素过多，请用手机相机的普通尺寸", field=field
+                    )
+                img.draft("RGB", (2560, 2560))  # a JPEG decodes already scaled down
+                img.thumbnail((2560, 2560))  # before any copy: memory stays bounded
+                clean = ImageOps.exif_transpose(img).convert("RGB")  # upright, as taken
         except (OSError, ValueError) as exc:
             raise DomainError("bad_file", f"第{n}张照片无法读取", field=field) from exc
-        clean.thumbnail((2560, 2560))
         buf = io.BytesIO()
         clean.save(buf, "JPEG", quality=85)  # a fresh file: no EXIF, no comments
         out.append(SimpleUploadedFile(f"照片{n}.jpg", buf.getvalue(), "image/jpeg"))

@@ -24,7 +24,7 @@ STATUS = {"paid": "已交", "partial": "未足额", "unpaid": "欠交", "open": 
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return org_selectors.org_get(user, int(raw))
 
@@ -32,7 +32,7 @@ def _org(user: Any, params: QueryDict) -> Any:
 def _year(params: QueryDict) -> int:
     today = timezone.localdate()
     raw = params.get("year", "")
-    year = int(raw) if raw.isdigit() else today.year
+    year = int(raw) if raw.isdecimal() else today.year
     return min(max(year, 2000), today.year + 1)
 
 

@@ -79,7 +79,7 @@ class FeeRow:
 
 def parse_month(raw: str) -> int | None:
     text = (raw or "").strip()
-    if len(text) != 7 or text[4] != "-" or not (text[:4].isdigit() and text[5:].isdigit()):
+    if len(text) != 7 or text[4] != "-" or not (text[:4].isdecimal() and text[5:].isdecimal()):
         return None
     year, month = int(text[:4]), int(text[5:])
     if not (1921 <= year <= 2100 and 1 <= month <= 12):

@@ -128,7 +128,7 @@ def ledger_carry_paid(*, member: Any, through: str, on: date) -> int:
     months up to it are marked paid at the previous organization (channel 转入前已交), so neither
     the grid nor the rules count them owed here. Inside the caller's transaction."""
     idx = None
-    if len(through) == 7 and through[4] == "-" and through.replace("-", "").isdigit():
+    if len(through) == 7 and through[4] == "-" and through.replace("-", "").isdecimal():
         idx = month_index(int(through[:4]), int(through[5:]))
     if idx is None:
         return 0

@@ -119,7 +119,10 @@ class WeChatPayProvider:
         nonce = headers.get("Wechatpay-Nonce", "") or ""
         signature = headers.get("Wechatpay-Signature", "") or ""
         serial = headers.get("Wechatpay-Serial", "") or ""
-        if not ts.isdigit() or abs((now if now is not None else time.time()) - int(ts)) > MAX_SKEW:
+        if (
+            not ts.isdecimal()
+            or abs((now if now is not None else time.time()) - int(ts)) > MAX_SKEW
+        ):
             raise CallbackRefused("时间戳缺失或超过5分钟")
         if serial != self.cfg["platform_serial"]:
             raise CallbackRefused("平台证书序列号不符")

@@ -21,7 +21,7 @@ BATCH = 2000  # members per round of grouped queries
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return org_selectors.org_get(user, int(raw))
 
@@ -29,7 +29,7 @@ def _org(user: Any, params: QueryDict) -> Any:
 def _year(params: QueryDict) -> int:
     today = timezone.localdate()
     raw = params.get("year", "")
-    return min(max(int(raw), 2000), today.year) if raw.isdigit() else today.year
+    return min(max(int(raw), 2000), today.year) if raw.isdecimal() else today.year
 
 
 def _members(user: Any, params: QueryDict) -> Any:

@@ -63,7 +63,7 @@ def check_study(ctx: BundleContext, table: Table) -> list[StudyRow]:
         if no not in known:
             ctx.err(f, line, "member_no", f"党员“{no}”不存在")
             ok = False
-        year = int(raw_year) if raw_year.isdigit() else 0
+        year = int(raw_year) if raw_year.isdecimal() else 0
         if not 2000 <= year <= this_year:
             ctx.err(f, line, "year", f"年度“{raw_year}”应为2000至{this_year}年")
             ok = False

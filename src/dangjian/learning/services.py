@@ -506,7 +506,7 @@ def attempt_submit(*, member: Member, paper: Paper, answers: dict[str, list[int]
         raise DomainError("status", "只有在册党员可以答题")
     questions = list(paper.questions.all())
     clean = {
-        str(k): [int(i) for i in v if str(i).isdigit()]
+        str(k): [int(i) for i in v if str(i).isdecimal()]
         for k, v in answers.items()
         if isinstance(v, list)
     }

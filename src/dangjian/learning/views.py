@@ -273,7 +273,7 @@ def hours_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _answer(raw: str) -> list[int]:
-    return [int(x) - 1 for x in raw.replace("，", ",").split(",") if x.strip().isdigit()]
+    return [int(x) - 1 for x in raw.replace("，", ",").split(",") if x.strip().isdecimal()]
 
 
 @staff_required("view")
@@ -349,7 +349,7 @@ def points_view(request: AuthedRequest) -> HttpResponse:
             lambda: services.points_configure(
                 actor=request.user,
                 enabled=request.POST.get("enabled") == "on",
-                daily_cap=int(raw_cap) if raw_cap.strip().isdigit() else -1,
+                daily_cap=int(raw_cap) if raw_cap.strip().isdecimal() else -1,
                 ranking=request.POST.get("ranking") == "on",
             ),
             success="已保存。",
@@ -531,7 +531,7 @@ def paper_view(request: AuthedRequest, pk: int) -> HttpResponse:
     chosen: dict[int, list[int]] = {}
     if request.method == "POST":
         chosen = {
-            q.pk: [int(v) for v in request.POST.getlist(f"q{q.pk}") if v.isdigit()]
+            q.pk: [int(v) for v in request.POST.getlist(f"q{q.pk}") if v.isdecimal()]
             for q in questions
         }
         try:

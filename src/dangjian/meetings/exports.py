@@ -19,7 +19,7 @@ from .models import Attendance, Meeting
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return org_selectors.org_get(user, int(raw))
 
@@ -27,7 +27,7 @@ def _org(user: Any, params: QueryDict) -> Any:
 def _year(params: QueryDict) -> int:
     today = timezone.localdate()
     raw = params.get("year", "")
-    return min(max(int(raw), 2000), today.year + 1) if raw.isdigit() else today.year
+    return min(max(int(raw), 2000), today.year + 1) if raw.isdecimal() else today.year
 
 
 def _meeting_qs(user: Any, params: QueryDict) -> Any:

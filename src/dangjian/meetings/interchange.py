@@ -56,7 +56,7 @@ class MeetingRow:
 
 def _count(ctx: BundleContext, f: str, line: int, col: str, raw: str, label: str) -> int | None:
     text = (raw or "").strip()
-    if not text.isdigit() or int(text) > 100000:
+    if not text.isdecimal() or int(text) > 100000:
         ctx.err(f, line, col, f"{label}“{raw}”应为不小于0的整数")
         return None
     return int(text)

@@ -127,7 +127,7 @@ class MemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 policy.visible_to(self.request.user)
                 .filter(pk=self.request.query_params.get("org", ""))
                 .first()
-                if self.request.query_params.get("org", "").isdigit()
+                if self.request.query_params.get("org", "").isdecimal()
                 else None
             )
             if org is None:

@@ -47,7 +47,7 @@ class Shape:
             value.startswith(self.prefix)
             and value.endswith(self.suffix)
             and len(body) == self.width
-            and body.isdigit()
+            and body.isdecimal()
         ):
             return int(body)
         return None

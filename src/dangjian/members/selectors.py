@@ -141,7 +141,7 @@ class RosterFilters:
 
         def number(key: str) -> int | None:
             v = text(key)
-            return int(v) if v.isdigit() and int(v) <= 150 else None
+            return int(v) if v.isdecimal() and int(v) <= 150 else None
 
         def day(key: str) -> date | None:
             try:
@@ -227,7 +227,7 @@ def org_param(user: Any, params: Any) -> Any:
     """The organization a list is narrowed to: `org` (its id, from a link) or `org_code` (from the
     picker); outside the user's scope, missing (404)."""
     raw, code = params.get("org", ""), (params.get("org_code") or "").strip()
-    if raw.isdigit():
+    if raw.isdecimal():
         return org_get_scoped(user, int(raw))
     if code:
         org = policy.visible_to(user).filter(code=code).first()
@@ -295,7 +295,7 @@ def member_search(
         normalized = idnumber.normalize(q)
         if len(normalized) == 18 and idnumber.validate(normalized) is None:
             qs = qs.filter(id_number_index=crypto.blind_index(normalized))
-        elif len(q) == 11 and q.isdigit():
+        elif len(q) == 11 and q.isdecimal():
             qs = qs.filter(phone_index=crypto.blind_index(q))
         elif pinyin.looks_like_initials(q):
             qs = qs.filter(prefix_q("name", q) | Q(member_no=q) | prefix_q("initials", q.lower()))

@@ -15,7 +15,7 @@ from .models import UnitKind
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return selectors.org_get(user, int(raw))
 

@@ -77,7 +77,7 @@ def picker_answer(request: Any, user: Any, action: str, *, unscoped: bool = Fals
         if top is None:
             return JsonResponse({"results": []})
         below = request.GET.get("below", "")
-        within = selectors.Within(top.path, top.depth, int(below) if below.isdigit() else None)
+        within = selectors.Within(top.path, top.depth, int(below) if below.isdecimal() else None)
     kw: dict[str, Any] = {"kinds": kinds, "unscoped": unscoped, "within": within}
     if "value" in request.GET:
         values = [v for v in request.GET["value"].split(",") if v][:200]

@@ -161,7 +161,7 @@ register(
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return org_selectors.org_get(user, int(raw))
 

@@ -183,7 +183,7 @@ def activation_finish(*, ticket: str, code: str, password: str, password2: str) 
             .select_related("user")
             .filter(pk=int(ticket), kind=ActivationKind.SMS)
             .first()
-            if ticket.isdigit()
+            if ticket.isdecimal()
             else None
         )
         why = _verify(a, code)

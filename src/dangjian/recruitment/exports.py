@@ -19,7 +19,7 @@ from .selectors import next_step
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return org_selectors.org_get(user, int(raw))
 

@@ -56,11 +56,11 @@ def list_view(request: AuthedRequest) -> HttpResponse:
 def create_view(request: AuthedRequest) -> HttpResponse:
     finding = None
     raw_finding = request.GET.get("finding", "")
-    if raw_finding.isdigit():
+    if raw_finding.isdecimal():
         finding = compliance_selectors.finding_get(request.user, int(raw_finding))
     raw_org = request.GET.get("org", "")
     issuer_org: Organization | None
-    if raw_org.isdigit():
+    if raw_org.isdecimal():
         issuer_org = org_selectors.org_get(request.user, int(raw_org), "supervise")
     elif finding is not None:
         parent = org_selectors.org_parent(finding.organization)

@@ -18,7 +18,7 @@ from .models import IncomingStatus, MobileDirection, TransferStatus
 
 def _org(user: Any, params: QueryDict) -> Any:
     raw = params.get("org", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise NotVisible()
     return org_selectors.org_get(user, int(raw))
 

@@ -134,7 +134,7 @@ def check_transfers(ctx: BundleContext, table: Table) -> list[TransferRow]:
             ctx.err(f, line, "issued_on", "介绍信开具日期不能晚于今天")
             ok = False
         raw_days = row["valid_days"].strip()
-        days = int(raw_days) if raw_days.isdigit() else 0
+        days = int(raw_days) if raw_days.isdecimal() else 0
         if not 1 <= days <= MAX_VALID_DAYS:
             ctx.err(
                 f, line, "valid_days", f"有效期“{raw_days}”应为1至{MAX_VALID_DAYS}天（最长6个月）"

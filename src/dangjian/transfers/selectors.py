@@ -76,7 +76,7 @@ def change_branches(user: Any, within: Any = None) -> QuerySet[Organization]:
 
 def change_branch_get(user: Any, within: Any, pk: Any) -> Organization | None:
     """One of those branches by id (None when it is not one)."""
-    if not str(pk or "").isdigit():
+    if not str(pk or "").isdecimal():
         return None
     return change_branches(user, within).filter(pk=int(pk)).first()
 
@@ -233,7 +233,7 @@ def trusted_keys() -> list[TrustedKey]:
 
 
 def trusted_key_get(pk: Any) -> TrustedKey:
-    key = TrustedKey.objects.filter(pk=pk or 0).first() if str(pk or "").isdigit() else None
+    key = TrustedKey.objects.filter(pk=pk or 0).first() if str(pk or "").isdecimal() else None
     if key is None:
         raise NotVisible("未找到该公钥")
     return key

@@ -23,7 +23,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         ident = d["identifier"].strip()
-        by_phone = ident.isdigit() and len(ident) == 11
+        by_phone = ident.isdecimal() and len(ident) == 11
         started = services.activation_start(
             name=d["name"],
             member_no="" if by_phone else ident,

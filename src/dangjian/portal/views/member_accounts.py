@@ -72,7 +72,7 @@ def member_slips_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """Activation slips (PDF) for the chosen members, or for every member of the subtree whose
     account waits for activation (at most SLIPS_AT_ONCE at a time)."""
     org = org_selectors.org_get(request.user, pk, "change")
-    chosen = [int(x) for x in request.POST.getlist("member") if x.isdigit()]
+    chosen = [int(x) for x in request.POST.getlist("member") if x.isdecimal()]
     members = member_selectors.accounts_of(org, state="pending")
     if chosen:
         members = members.filter(pk__in=chosen)
