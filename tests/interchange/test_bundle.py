@@ -82,13 +82,16 @@ def wipe_domain() -> None:
     # set-up records (units, requests, elections), mobile and lost-contact members and the learning
     # library are not part of bundle v1: an empty database has none
     from dangjian.community.models import (
+        Alliance,
         Issue,
         Need,
         Place,
         Report,
         Residence,
         Service,
+        Team,
         UnitRegistration,
+        YearAppraisal,
     )
     from dangjian.fees.models import AnnualAssessment, FeeMonth, Publication
     from dangjian.learning.models import Course, OfflineSession, Paper, Question
@@ -97,7 +100,10 @@ def wipe_domain() -> None:
     from dangjian.recruitment.models import Candidate
     from dangjian.transfers.models import LostContact, MobileMember, Transfer
 
-    for model in (Issue, Service, Need, Report, UnitRegistration, Residence, Place):
+    # teams, agreements and appraisals are not in the bundle either
+    for model in (YearAppraisal, Team, Alliance, Issue, Service, Need, Report, UnitRegistration):
+        model.objects.all().delete()
+    for model in (Residence, Place):
         model.objects.all().delete()
     MobileMember.objects.all().delete()
     LostContact.objects.all().delete()
