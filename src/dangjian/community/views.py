@@ -548,7 +548,11 @@ def my_view(request: AuthedRequest) -> HttpResponse:
             return perform(
                 request,
                 lambda: fn(actor=request.user, member=member, need=need),
-                success="已认领，完成后由社区确认服务时长。"
+                success=(
+                    "已认领，等待社区同意。"
+                    if need.kind in (NeedKind.POST, NeedKind.PAIRING)
+                    else "已认领，完成后由社区确认服务时长。"
+                )
                 if which == "claim"
                 else "已退出认领。",
                 to="community:my",
