@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, ...]] = [
         "transfers",
         "learning",
         "community",
+        "villages",
     ),
     ("interchange", "portal", "assistant"),
     ("demo",),

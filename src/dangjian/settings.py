@@ -261,6 +261,7 @@ INSTALLED_APPS = [
     "dangjian.transfers",
     "dangjian.learning",
     "dangjian.community",
+    "dangjian.villages",
     "dangjian.assistant",
     "dangjian.portal",
     "dangjian.demo",

@@ -182,6 +182,8 @@ for _action, _label in [
     ("community.alliance_create", "签订共建协议"),
     ("community.alliance_renew", "续签共建协议"),
     ("community.alliance_activity", "记录共建活动"),
+    ("villages.village_save", "登记行政村"),
+    ("villages.income_record", "填报村集体收入"),
     ("community.service_confirm", "社区确认服务"),
     ("community.issue_raise", "反映民情议事"),
     ("community.issue_meeting", "召开联席会议"),

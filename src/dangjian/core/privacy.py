@@ -299,6 +299,14 @@ INVENTORY: tuple[PersonalField, ...] = (
         "上传时去除拍摄设备、位置等元数据并重新编码；存于网站目录之外，只经权限检查后查看",
     ),
     PersonalField(
+        "villages.VillageYear",
+        ("recorded_by",),
+        "村集体收入的填报人",
+        "留痕",
+        DUTY,
+        "随村年度数据保存",
+    ),
+    PersonalField(
         "community.Alliance",
         ("created_by",),
         "共建协议的登记人",
@@ -881,6 +889,7 @@ NOT_PERSONAL: dict[str, str] = {
     "community.Place.name": "小区名称",
     "community.Team.name": "先锋队队名",
     "community.Alliance.name": "共建协议名称",
+    "villages.Village.name": "村名",
     "community.TeamActivity.place": "活动地点",
     "community.Place.address": "小区地址（不含门牌号）",
     "community.Grid.place": "网格所在小区",
