@@ -153,3 +153,29 @@ def test_a_second_entry_replaces_the_year_and_scope_is_checked(tree, users):
         services.village_save(
             actor=None, code="X", name="X村", town="镇", district="区", organization=not_village
         )
+
+
+def _scan(as_of: str, rule: str) -> list[dict]:
+    out = StringIO()
+    call_command("scan", "--as-of", as_of, "--json", stdout=out)
+    return [f for f in map(json.loads, out.getvalue().splitlines()) if f["rule"] == rule]
+
+
+def test_vil03_and_vil04_at_their_boundaries(tree):
+    v1, v2, v3 = _villages(tree)
+    for v, year, amount in (
+        (v1, 2024, "500000.00"),
+        (v1, 2025, "499999.99"),  # one fen less than the year before: VIL-04
+        (v2, 2024, "100000.00"),
+        (v2, 2025, "100000.00"),  # exactly at the threshold: not weak, not lower
+        (v3, 2025, "99999.99"),  # one fen below the threshold: VIL-03 (no year before)
+    ):
+        services.income_record(actor=None, village=v, year=year, collective=amount)
+    weak = _scan("2026-03-01", "VIL-03")
+    assert [f["org"] for f in weak] == ["V3"]
+    assert "低于薄弱村标准10.00万元" in weak[0]["message"]
+    lower = _scan("2026-03-01", "VIL-04")
+    assert [f["org"] for f in lower] == ["V1"]
+    # a scan in 2025 reads 2024's figures: nothing weak, nothing lower
+    assert _scan("2025-06-30", "VIL-03") == []
+    assert _scan("2025-06-30", "VIL-04") == []

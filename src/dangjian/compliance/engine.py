@@ -25,6 +25,7 @@ CATEGORIES = {
     "learning": "学习教育",
     "supervision": "督查督办",
     "community": "近邻党建",
+    "villages": "组团帮扶",
     "data": "数据质量",
 }
 
