@@ -118,6 +118,9 @@ def test_a_post_claim_is_approved_by_the_community_serves_and_is_left(client, ho
     post.refresh_from_db()
     assert post.status == NeedStatus.CLAIMED
     assert Notice.objects.filter(user=user, title="社区同意您的认领").exists()
+    home = staff.get(reverse("portal:home")).content.decode()
+    assert "同意党员认领的岗位或结对帮扶" not in home
+    assert "确认党员认领的服务完成情况" not in home  # standing work: no lasting 待办
     for _ in range(2):
         services.service_confirm(
             actor=hood.staff,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from dangjian.accounts import policy
@@ -15,7 +15,7 @@ from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
 from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
-from .models import Alliance, Issue, IssueStatus, Need, NeedStatus, Report, Residence
+from .models import Alliance, Issue, IssueStatus, Need, NeedKind, NeedStatus, Report, Residence
 from .rules import _deadline
 from .selectors import RENEW_DAYS, member_appraisals
 
@@ -34,8 +34,14 @@ def community_work(user: Any, today: date) -> list[Todo]:
         .annotate(n=Count("id"))
         .order_by("community__name")[:LIMIT]
     )
+    # a claimed project or 微心愿 waits for the service to be confirmed; an approved post or
+    # pairing is standing work (each service is confirmed as it comes), so only its approval waits
     claims = (
-        Need.objects.filter(q, status__in=(NeedStatus.CLAIMED, NeedStatus.PENDING))
+        Need.objects.filter(q)
+        .filter(
+            Q(status=NeedStatus.CLAIMED, kind__in=(NeedKind.PROJECT, NeedKind.WISH))
+            | Q(status=NeedStatus.PENDING)
+        )
         .values("community_id", "community__name", "status")
         .annotate(n=Count("id"))
         .order_by("community__name", "status")[:LIMIT]
