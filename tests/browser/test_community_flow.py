@@ -131,9 +131,10 @@ def test_report_claim_confirm_and_an_issue_to_closed(browser, live_server, tree,
     staff.wait_for_selector("text=已办结，等待反映人确认")
     assert staff.locator("img[alt^='反映照片']").count() == 1
     assert staff.locator("img[alt^='办结照片']").count() == 1
-    # the photos load (scoped download, shown as thumbnails)
-    assert staff.evaluate(
-        "[...document.querySelectorAll('img[alt$=\"照片1\"]')].every(i => i.naturalWidth > 0)"
+    # the photos load (scoped, shown as thumbnails; lazy, so wait until the browser has them)
+    staff.wait_for_function(
+        "[...document.querySelectorAll('img[alt$=\"照片1\"]')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
     )
     shot(staff, "113-community-issue-closed")
     desk.close()
