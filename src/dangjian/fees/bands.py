@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from dangjian.core.errors import DomainError
+from dangjian.core.money import parse_yuan, yuan  # noqa: F401 - fees callers use bands.*
 
 CATEGORIES = {
     "employed": "在职",
@@ -74,23 +75,3 @@ def due_is_correct(category: str, base_fen: int, due_fen: int) -> bool:
     if q.minimum_fen is not None and q.maximum_fen is not None:
         return q.minimum_fen <= due_fen <= q.maximum_fen
     return due_fen == q.monthly_fen
-
-
-def parse_yuan(raw: str, field: str, label: str) -> int:
-    """'3200', '3200.5', '3,200.50' -> fen. Refuses negatives, more than 2 decimals, non-numbers."""
-    text = (raw or "").strip().replace(",", "")
-    try:
-        value = Decimal(text)
-    except ArithmeticError as exc:
-        raise DomainError("bad_money", f"{label}“{raw}”不是有效的金额", field=field) from exc
-    if not value.is_finite() or value < 0:
-        raise DomainError("bad_money", f"{label}不能为负数", field=field)
-    if value != value.quantize(Decimal("0.01")):
-        raise DomainError("bad_money", f"{label}最多两位小数", field=field)
-    if value > Decimal("100000000"):
-        raise DomainError("bad_money", f"{label}过大", field=field)
-    return int(value * 100)
-
-
-def yuan(fen: int | None) -> str:
-    return "" if fen is None else f"{Decimal(fen) / 100:.2f}"

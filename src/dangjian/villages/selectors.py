@@ -57,6 +57,16 @@ def villages_in(path: str = "") -> QuerySet[Village]:
     return qs.filter(organization__path__startswith=path) if path else qs
 
 
+def _growth(total: int, prev: int | None) -> Decimal | None:
+    """Growth over the year before in %, one decimal half up (none without a previous total)."""
+    return half_up(Decimal(total - prev) * 100 / Decimal(prev), "0.1") if prev else None
+
+
+def _average(total: int, villages: int) -> int | None:
+    """The average per village with a figure, to the fen half up."""
+    return int(half_up(Decimal(total) / villages, "1")) if villages else None
+
+
 def summarize(villages: QuerySet[Village], year: int, weak_fen: int = WEAK_FEN) -> Summary:
     """Totals over the villages' stored rows (two grouped queries and the weak list): growth in %
     to one decimal half up (none without a previous total), the average per village with a figure
@@ -70,8 +80,7 @@ def summarize(villages: QuerySet[Village], year: int, weak_fen: int = WEAK_FEN) 
     )
     total = int(both["total"] or 0)
     prev = int(both["prev"]) if both["prev_n"] else None
-    growth = half_up(Decimal(total - prev) * 100 / Decimal(prev), "0.1") if prev else None
-    average = int(half_up(Decimal(total) / both["n"], "1")) if both["n"] else None
+    growth, average = _growth(total, prev), _average(total, both["n"])
     weak = list(
         VillageYear.objects.filter(village__in=ids, year=year, collective_fen__lt=weak_fen)
         .order_by("village__code")
@@ -113,10 +122,8 @@ def by_area(villages: QuerySet[Village], year: int, level: str) -> list[dict[str
                 "reported": n,
                 "total_fen": total,
                 "previous_total_fen": int(prev) if prev is not None else None,
-                "growth_pct": half_up(Decimal(total - prev) * 100 / Decimal(prev), "0.1")
-                if prev
-                else None,
-                "average_fen": int(half_up(Decimal(total) / n, "1")) if n else None,
+                "growth_pct": _growth(total, prev),
+                "average_fen": _average(total, n),
             }
         )
     return out
