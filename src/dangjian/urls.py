@@ -24,6 +24,7 @@ urlpatterns = [
     path("transfers/", include("dangjian.transfers.urls")),
     path("learning/", include("dangjian.learning.urls")),
     path("community/", include("dangjian.community.urls")),
+    path("villages/", include("dangjian.villages.urls")),
     path("assistant/", include("dangjian.assistant.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

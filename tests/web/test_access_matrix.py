@@ -5,6 +5,8 @@ The last test walks the URLconf: a route missing from this matrix fails the buil
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core import signing
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -764,6 +766,119 @@ MATRIX = {
         expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
     "community:my": (lambda t: [], "", MEMBER_ONLY),
+    "villages:home": (
+        lambda t: [],
+        "",
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302),
+    ),
+    "villages:summary": (
+        lambda t: [t.district_a.pk],
+        "?year=2025",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "villages:list": (
+        lambda t: [t.district_a.pk],
+        "?weak=1",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "villages:rounds": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "villages:plots": (
+        lambda t: [t.district_a.pk],
+        "?state=free",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "villages:joint": (
+        lambda t: [_village(t)[1]],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:village": (
+        lambda t: [_village(t)[0]],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "villages:village_edit": (
+        lambda t: [_village(t)[0]],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:income": (
+        lambda t: [_village(t)[0]],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:resident_new": (
+        lambda t: [_village(t)[0]],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:resident": (
+        lambda t: [_village(t)[0], _resident(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:project_new": (
+        lambda t: [_village(t)[0]],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:project": (
+        lambda t: [_village(t)[0], _vproject(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:plot_new": (
+        lambda t: [_village(t)[0]],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:round": (
+        lambda t: [_vround(t)],
+        "?state=none",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "villages:area_new": (
+        lambda t: [_vround(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:area": (
+        lambda t: [_vround(t), _varea(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    # plots are offered to every unit of the deployment: any staff sees them and may adopt
+    "villages:plot": (
+        lambda t: [_plot(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=200),
+    ),
+    "villages:adopt": (
+        lambda t: [_plot(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
+    ),
+    "villages:activity": (
+        lambda t: [_adoption(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "villages:photo": (
+        lambda t: [_plot_photo(t)],
+        "",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": 302,
+            "branch_worker": 200,
+            "committee_staff": 200,
+            "supervisor": 200,
+        },
+    ),
+    "villages:my": (lambda t: [], "", MEMBER_ONLY),
     "community:my_issue_new": (lambda t: [], "", {**MEMBER_ONLY, "member": 302}),
     "learning:home": (
         lambda t: [],
@@ -995,6 +1110,23 @@ MATRIX = {
 
 # POST-only routes, checked with a POST (side effects asserted elsewhere).
 POST_MATRIX = {
+    "villages:income": (
+        lambda t: [_village(t)[0]],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "villages:rounds": (
+        lambda t: [t.district_a.pk],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "villages:round": (
+        lambda t: [_vround(t)],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
+    "villages:adopt": (
+        lambda t: [_plot(t)],
+        expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=400),
+    ),
+    "villages:my": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
     # without a configured speech server the endpoint is absent for everyone signed in
     "assistant:transcribe": (lambda t: [], {**dict.fromkeys(ROLES, 404), "anonymous": 302}),
     "orgs:post_end": (
@@ -1398,6 +1530,111 @@ def _community(t):
         kind="committee",
         category="community",
         established_on=d,
+    ).pk
+
+
+def _village(t):
+    """A village under district A with its party organization (plain inserts)."""
+    from dangjian.orgs.models import Organization
+    from dangjian.villages.models import Village
+
+    v = Village.objects.filter(code="V001").first()
+    if v is None:
+        org = Organization.objects.get(pk=t.district_a.pk).add_child(
+            code="VO1",
+            name="中共示范村委员会",
+            kind="committee",
+            category="village",
+            established_on=date(2000, 1, 1),
+        )
+        v = Village.objects.create(
+            code="V001", name="示范村", town="示范镇", district="甲区", organization=org, key=True
+        )
+    return v.pk, v.organization_id
+
+
+def _vround(t):
+    from dangjian.villages.models import Round
+
+    return Round.objects.get_or_create(
+        name="2025—2027年组团帮扶",
+        defaults={
+            "organization_id": t.district_a.pk,
+            "starts_on": date(2025, 1, 1),
+            "ends_on": date(2027, 12, 31),
+        },
+    )[0].pk
+
+
+def _varea(t):
+    from dangjian.villages.models import Area
+
+    a, _ = Area.objects.get_or_create(
+        round_id=_vround(t), name="示范片区", defaults={"team_name": "示范团队", "leader": "张团长"}
+    )
+    a.villages.add(_village(t)[0])
+    return a.pk
+
+
+def _resident(t):
+    from dangjian.villages.models import Resident
+
+    return Resident.objects.get_or_create(
+        village_id=_village(t)[0],
+        member=t.members["A1-3"],
+        defaults={"role": "first_secretary", "unit": t.branch_a1, "arrived_on": date(2026, 1, 1)},
+    )[0].pk
+
+
+def _vproject(t):
+    from dangjian.villages.models import Project
+
+    return Project.objects.get_or_create(
+        village_id=_village(t)[0], name="鹧鸪养殖", defaults={"industry": "养殖"}
+    )[0].pk
+
+
+def _plot(t):
+    from decimal import Decimal
+
+    from dangjian.villages.models import Plot
+
+    return Plot.objects.get_or_create(
+        code="PL1",
+        defaults={"village_id": _village(t)[0], "area_mu": Decimal("3.5"), "crop": "水稻"},
+    )[0].pk
+
+
+def _adoption(t):
+    from dangjian.villages.models import Adoption
+
+    return Adoption.objects.get_or_create(
+        plot_id=_plot(t), season="2026", defaults={"unit": t.branch_a1}
+    )[0].pk
+
+
+def _plot_photo(t):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from dangjian.core import uploads
+    from dangjian.villages.models import PlotActivity, PlotPhoto
+
+    act = PlotActivity.objects.create(
+        adoption_id=_adoption(t), kind="harvest", done_on=date(2026, 6, 1)
+    )
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "JPEG")
+    [f] = uploads.store(uploads.clean_photos([SimpleUploadedFile("a.jpg", buf.getvalue())]))
+    return PlotPhoto.objects.create(
+        activity=act,
+        name=f.name,
+        path=f.path,
+        content_type=f.content_type,
+        size=f.size,
+        sha256=f.sha256,
     ).pk
 
 

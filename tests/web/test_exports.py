@@ -23,7 +23,7 @@ from dangjian.members.models import Member
 from dangjian.notify.models import Notice
 from dangjian.web import exports
 from tests.conftest import login
-from tests.web.test_access_matrix import MATRIX, _community, _place
+from tests.web.test_access_matrix import MATRIX, _community, _place, _vround
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +116,10 @@ def _params(t):  # export name → (role, query)
         "community_alliances": ("committee_staff", {"org": _community(t), "state": "due"}),
         "community_figures": ("committee_staff", {"org": t.district_a.pk, "year": "2025"}),
         "community_issues": ("committee_staff", {"org": da}),
+        "villages_list": ("committee_staff", {"org": da, "year": "2025", "weak": "1"}),
+        "villages_areas": ("committee_staff", {"org": da, "year": "2025"}),
+        "villages_pairings": ("committee_staff", {"round": _vround(t), "state": "none"}),
+        "villages_plots": ("committee_staff", {"season": "2026", "state": "free"}),
     }
 
 

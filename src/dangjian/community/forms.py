@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.urls import reverse_lazy
 
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
-from dangjian.web.forms import BootstrapMixin, DateInput
+from dangjian.web.forms import BootstrapMixin, DateInput, PhotosField
 from dangjian.web.widgets import Picker, org_picker
 
 from .models import GridKind, NeedKind, Place
-
-
-class _PhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Up to six photos from the phone's camera or album (checked and re-encoded by the service)."""
-
-    def __init__(self, label: str = "照片（可选，最多6张）", **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "widget",
-            _PhotoInput(attrs={"accept": "image/png,image/jpeg", "multiple": True}),
-        )
-        super().__init__(label=label, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:  # type: ignore[override]
-        if isinstance(data, list | tuple):
-            return [super(PhotosField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
 
 
 class PlaceForm(BootstrapMixin, forms.Form):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -60,21 +58,8 @@ def _community(actor: Actor, community: Organization, action: str = "change") ->
     return community
 
 
-@contextmanager
-def _photos(photos: Any) -> Iterator[list[uploads.StoredFile]]:
-    """The photos checked and re-encoded without their metadata (all or none), stored before the
-    rows are written and removed again if the writing fails."""
-    photos = list(photos or [])
-    stored = (
-        uploads.store(uploads.clean_photos(photos), field="photos", folder="community")
-        if photos
-        else []
-    )
-    try:
-        yield stored
-    except BaseException:
-        uploads.discard(stored)
-        raise
+def _photos(photos: Any) -> Any:
+    return uploads.photos_stored(photos, folder="community")
 
 
 def _own_member(actor: Actor, member: Member) -> None:

@@ -14,6 +14,8 @@ import re
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -325,6 +327,19 @@ def store(
             )
         )
     return out
+
+
+@contextmanager
+def photos_stored(photos: Any, *, folder: str, field: str = "photos") -> Iterator[list[StoredFile]]:
+    """The photos checked and re-encoded without their metadata (all or none), stored before the
+    rows are written and removed again if the writing fails."""
+    photos = list(photos or [])
+    stored = store(clean_photos(photos, field=field), field=field, folder=folder) if photos else []
+    try:
+        yield stored
+    except BaseException:
+        discard(stored)
+        raise
 
 
 def discard(files: list[StoredFile]) -> None:

@@ -133,7 +133,8 @@ class CityBuilder:
         districts = names.DISTRICTS
         if self.scale == "district":
             root = self.node(None, "中共厦门市思明区委员会", "committee", "organ", "350203")
-            self._district(root, districts[0], containers, share=1.0)
+            # the demo district gets one (synthetic) town, so that 组团帮扶 has villages to show
+            self._district(root, (*districts[0][:3], ["黄厝"]), containers, share=1.0)
             return self._fill(containers)
         mult = 10 if self.scale == "province" else 1
         root = self.node(

@@ -25,6 +25,7 @@ from .generator import generate_with_truth
 from .learning_seed import plant_learning
 from .setup_seed import plant_setup
 from .transfers_seed import plant_mobile
+from .villages_seed import plant_villages
 
 
 def seed_city(
@@ -52,6 +53,7 @@ def seed_city(
 
     plant_learning(today=today)
     plant_community(today=today, seed=seed, rate=plant_rate, truth=truth)
+    plant_villages(today=today, seed=seed, rate=plant_rate, truth=truth)
     load_knowledge_base()
     if truth_path:
         Path(truth_path).write_text(

@@ -17,7 +17,7 @@ def half_up(value: Decimal, places: str) -> Decimal:
 
 
 def wan(fen: int | None) -> str:
-    """Fen as 万元 with two decimals: 11313000 → '113.13'."""
+    """Fen as 万元 with two decimals: 113130000 → '113.13'."""
     return "" if fen is None else f"{half_up(Decimal(fen) / 1_000_000, '0.01')}"
 
 

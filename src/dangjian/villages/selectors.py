@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
-from .models import TownYear, Village, VillageYear
+from dangjian.accounts import policy
+from dangjian.compliance.packs import rule_params
+from dangjian.core.errors import NotVisible
+from dangjian.orgs.models import Organization
+
+from .models import (
+    Adoption,
+    Area,
+    AreaMember,
+    JointCommittee,
+    Pairing,
+    Plot,
+    PlotActivity,
+    PlotPhoto,
+    Resident,
+    Round,
+    TownYear,
+    Village,
+    VillageYear,
+)
 from .money import half_up, wan, yi
 
 WEAK_FEN = 10_000_000  # 10 万元: the default weak-village threshold [L]
@@ -51,13 +71,18 @@ class Summary:
         return "，".join(parts)
 
 
+def weak_fen() -> int:
+    """The deployment's weak-village threshold (the VIL-03 pack parameter), in fen."""
+    return int(rule_params("VIL-03").get("weak_yuan", WEAK_FEN // 100)) * 100
+
+
 def villages_in(path: str = "") -> QuerySet[Village]:
     """The villages whose party organization is in the subtree at `path` ("" = the city)."""
     qs = Village.objects.all()
     return qs.filter(organization__path__startswith=path) if path else qs
 
 
-def _growth(total: int, prev: int | None) -> Decimal | None:
+def growth(total: int, prev: int | None) -> Decimal | None:
     """Growth over the year before in %, one decimal half up (none without a previous total)."""
     return half_up(Decimal(total - prev) * 100 / Decimal(prev), "0.1") if prev else None
 
@@ -80,7 +105,7 @@ def summarize(villages: QuerySet[Village], year: int, weak_fen: int = WEAK_FEN) 
     )
     total = int(both["total"] or 0)
     prev = int(both["prev"]) if both["prev_n"] else None
-    growth, average = _growth(total, prev), _average(total, both["n"])
+    pct, average = growth(total, prev), _average(total, both["n"])
     weak = list(
         VillageYear.objects.filter(village__in=ids, year=year, collective_fen__lt=weak_fen)
         .order_by("village__code")
@@ -92,7 +117,7 @@ def summarize(villages: QuerySet[Village], year: int, weak_fen: int = WEAK_FEN) 
         reported=both["n"],
         total_fen=total,
         previous_total_fen=prev,
-        growth_pct=growth,
+        growth_pct=pct,
         average_fen=average,
         weak=weak,
     )
@@ -122,7 +147,7 @@ def by_area(villages: QuerySet[Village], year: int, level: str) -> list[dict[str
                 "reported": n,
                 "total_fen": total,
                 "previous_total_fen": int(prev) if prev is not None else None,
-                "growth_pct": _growth(total, prev),
+                "growth_pct": growth(total, prev),
                 "average_fen": _average(total, n),
             }
         )
@@ -137,3 +162,288 @@ def disposable_trend(district: str = "", years: int = 3, last: int | None = None
     if last is not None:
         qs = qs.filter(year__gt=last - years, year__lte=last)
     return list(qs.order_by("district", "town", "year"))
+
+
+# --- scoped reads for the pages ------------------------------------------------------------------
+
+
+def villages_for(user: Any, org: Organization | None = None) -> QuerySet[Village]:
+    """The villages the user can see (their party organization in the user's subtrees); with
+    `org`, those of its subtree or of its joint committee (跨村联建)."""
+    q = policy.path_q(user, "view", "organization__path")
+    if q is None:
+        return Village.objects.none()
+    qs = Village.objects.filter(q)
+    if org is not None:
+        qs = qs.filter(of_org(org))
+    return qs
+
+
+def of_org(org: Organization) -> Q:
+    """Villages under `org` in the tree, or joined by it across villages."""
+    return Q(organization__path__startswith=org.path) | Q(joint__committee__organization=org)
+
+
+def village_get(user: Any, pk: int) -> Village:
+    v = (
+        villages_for(user)
+        .select_related("organization", "joint__committee__organization")
+        .filter(pk=pk)
+        .first()
+    )
+    if v is None:
+        raise NotVisible("看不到该村")
+    return v
+
+
+def village_list(
+    user: Any, org: Organization, year: int, *, q: str = "", town: str = "", key: str = "",
+    weak: str = "", weak_fen: int = WEAK_FEN,
+) -> QuerySet[Village]:  # fmt: skip
+    """The villages of the page with the year's and the year before's income (annotated)."""
+    qs = villages_for(user, org)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(code=q) | Q(town__contains=q))
+    if town:
+        qs = qs.filter(town=town)
+    if key in ("1", "0"):
+        qs = qs.filter(key=key == "1")
+    this = VillageYear.objects.filter(village_id=OuterRef("pk"), year=year)
+    before = VillageYear.objects.filter(village_id=OuterRef("pk"), year=year - 1)
+    qs = qs.annotate(
+        income=Subquery(this.values("collective_fen")[:1]),
+        operating=Subquery(this.values("operating_fen")[:1]),
+        previous=Subquery(before.values("collective_fen")[:1]),
+    )
+    if weak == "1":
+        qs = qs.filter(income__lt=weak_fen)
+    elif weak == "down":
+        qs = qs.filter(income__lt=F("previous"))
+    elif weak == "none":
+        qs = qs.filter(income__isnull=True)
+    return qs.order_by("district", "town", "code")
+
+
+def towns_of(villages: QuerySet[Village]) -> list[str]:
+    return list(villages.order_by("town").values_list("town", flat=True).distinct())
+
+
+def summary_for(user: Any, org: Organization, year: int, weak_fen: int = WEAK_FEN) -> Summary:
+    return summarize(villages_for(user, org), year, weak_fen)
+
+
+def years_of(village: Village) -> list[VillageYear]:
+    return list(village.years.order_by("year"))
+
+
+def available_years(villages: QuerySet[Village]) -> list[int]:
+    return list(
+        VillageYear.objects.filter(village__in=villages.values("pk"))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+def trend_for(villages: QuerySet[Village], last: int, years: int = 3) -> list[dict[str, Any]]:
+    """The rural per-capita disposable income of the villages' towns over the last `years`
+    years: per year, the average of the towns' figures (each town once)."""
+    towns = villages.values("district", "town").distinct()
+    pairs = {(r["district"], r["town"]) for r in towns}
+    rows = (
+        TownYear.objects.filter(year__gt=last - years, year__lte=last)
+        .filter(town__in={t for _d, t in pairs})
+        .values_list("district", "town", "year", "disposable_fen")
+    )
+    per_year: dict[int, list[int]] = {}
+    for d, t, y, fen in rows:
+        if (d, t) in pairs:
+            per_year.setdefault(y, []).append(fen)
+    return [
+        {"year": y, "towns": len(v), "average_fen": _average(sum(v), len(v))}
+        for y, v in sorted(per_year.items())
+    ]
+
+
+def residents_of(village: Village, today: date) -> list[Resident]:
+    """The village's resident team (on post or to come first, then those who left), with their
+    days on site this month."""
+    first = today.replace(day=1)
+    return list(
+        village.residents.select_related("member", "unit")
+        .annotate(
+            month_days=Count(
+                "days", filter=Q(days__day__gte=first, days__day__lte=today, days__on_site=True)
+            ),
+            away_days=Count(
+                "days", filter=Q(days__day__gte=first, days__day__lte=today, days__on_site=False)
+            ),
+        )
+        .order_by(F("left_on").desc(nulls_first=True), "role", "arrived_on")
+    )
+
+
+def postings_of(member: Any, today: date) -> list[Resident]:
+    """A member's postings now on (or to come), with the village."""
+    return list(
+        Resident.objects.filter(member=member)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=today))
+        .select_related("village", "unit")
+        .order_by("arrived_on")
+    )
+
+
+def pairings_of(village: Village) -> list[Pairing]:
+    return list(village.pairings.select_related("round", "unit").order_by("-round__starts_on"))
+
+
+def unit_pairings(org: Organization) -> list[Pairing]:
+    """The key villages paired with units of `org`'s subtree (the unit's page)."""
+    return list(
+        Pairing.objects.filter(unit__path__startswith=org.path)
+        .select_related("round", "village", "unit")
+        .order_by("-round__starts_on", "village__code")
+    )
+
+
+def rounds_for(org: Organization) -> QuerySet[Round]:
+    """Rounds run by `org` or above it (the ones its villages take part in)."""
+    paths = [org.path[:i] for i in range(len(org.path), 0, -org.steplen)]
+    return (
+        Round.objects.filter(organization__path__in=paths)
+        .select_related("organization")
+        .annotate(areas_n=Count("areas", distinct=True), pairs_n=Count("pairings", distinct=True))
+        .order_by("-starts_on")
+    )
+
+
+def round_areas(r: Round) -> list[Area]:
+    return list(
+        r.areas.select_related("leader_unit")
+        .prefetch_related(
+            Prefetch("villages", queryset=Village.objects.order_by("town", "code")),
+            Prefetch("team", queryset=AreaMember.objects.select_related("unit")),
+        )
+        .order_by("name")
+    )
+
+
+def round_key_villages(user: Any, r: Round, org: Organization) -> QuerySet[Village]:
+    """The key villages (in the user's scope under `org`) with the round's paired unit."""
+    paired = Pairing.objects.filter(round=r, village_id=OuterRef("pk"))
+    return (
+        villages_for(user, org)
+        .filter(key=True)
+        .annotate(
+            unit_name=Subquery(paired.values("unit__name")[:1]),
+            pairing_id=Subquery(paired.values("pk")[:1]),
+        )
+        .order_by("district", "town", "code")
+    )
+
+
+# --- 我在乡间有亩田 -------------------------------------------------------------------------------
+
+
+def plots_for(user: Any, *, q: str = "", state: str = "", season: str = "") -> QuerySet[Plot]:
+    """Plots offered for adoption, for any staff (a unit adopts plots anywhere in the city):
+    with the season's adopting unit annotated."""
+    if policy.path_q(user, "view") is None:
+        return Plot.objects.none()
+    qs = Plot.objects.select_related("village")
+    if q:
+        qs = qs.filter(Q(code=q) | Q(village__name__contains=q) | Q(crop__contains=q))
+    held = Adoption.objects.filter(plot_id=OuterRef("pk"), season=season)
+    qs = qs.annotate(
+        unit_name=Subquery(held.values("unit__name")[:1]),
+        adoption_id=Subquery(held.values("pk")[:1]),
+    )
+    if state == "free":
+        qs = qs.filter(adoption_id__isnull=True)
+    elif state == "adopted":
+        qs = qs.filter(adoption_id__isnull=False)
+    return qs.order_by("village__district", "village__town", "code")
+
+
+def plot_get(user: Any, pk: int) -> Plot:
+    if policy.path_q(user, "view") is None:
+        raise NotVisible()
+    p = Plot.objects.select_related("village__organization").filter(pk=pk).first()
+    if p is None:
+        raise NotVisible("没有该地块")
+    return p
+
+
+def plot_totals(season: str, unit: Organization | None = None) -> dict[str, Any]:
+    """The season's adopted area and plots (overall or a unit's subtree), and the members who
+    took part in work on them."""
+    adoptions = Adoption.objects.filter(season=season)
+    if unit is not None:
+        adoptions = adoptions.filter(unit__path__startswith=unit.path)
+    agg = adoptions.aggregate(plots=Count("id"), area=Sum("plot__area_mu"))
+    members = (
+        PlotActivity.members.through.objects.filter(plotactivity__adoption__in=adoptions)
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+    return {"plots": agg["plots"], "area": agg["area"] or Decimal(0), "members": members}
+
+
+def plot_units(season: str) -> list[dict[str, Any]]:
+    """Area adopted per unit in the season (the units' table)."""
+    return list(
+        Adoption.objects.filter(season=season)
+        .values("unit_id", "unit__name")
+        .annotate(plots=Count("id"), area=Sum("plot__area_mu"))
+        .order_by("-area", "unit__name")
+    )
+
+
+def unit_adoptions(org: Organization) -> QuerySet[Adoption]:
+    """The plots adopted by units of `org`'s subtree, every season (the unit's page)."""
+    return (
+        Adoption.objects.filter(unit__path__startswith=org.path)
+        .select_related("plot__village", "unit")
+        .annotate(
+            works=Count("activities", distinct=True),
+            harvest=Sum("activities__yield_kg"),
+        )
+        .order_by("-season", "plot__code")
+    )
+
+
+def plot_adoptions(plot: Plot) -> list[Adoption]:
+    return list(
+        plot.adoptions.select_related("unit")
+        .prefetch_related(
+            Prefetch(
+                "activities",
+                queryset=PlotActivity.objects.prefetch_related("members", "photos").order_by(
+                    "-done_on", "-id"
+                ),
+            )
+        )
+        .order_by("-season")
+    )
+
+
+def photo_get(user: Any, pk: int) -> PlotPhoto:
+    """A photo of work on a plot, for those who see the adopting unit or the plot's village."""
+    p = (
+        PlotPhoto.objects.select_related(
+            "activity__adoption__unit", "activity__adoption__plot__village__organization"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    a = p.activity.adoption if p else None
+    if a is None or not (
+        policy.can(user, "view", a.unit) or policy.can(user, "view", a.plot.village.organization)
+    ):
+        raise NotVisible()
+    return p
+
+
+def joint_of(org: Organization) -> JointCommittee | None:
+    return JointCommittee.objects.filter(organization=org).first()

@@ -43,6 +43,27 @@ class BootstrapMixin:
                 w.attrs["aria-invalid"] = "true"
 
 
+class _PhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to six photos from the phone's camera or album (checked and re-encoded by the service)."""
+
+    def __init__(self, label: str = "照片（可选，最多6张）", **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            _PhotoInput(attrs={"accept": "image/png,image/jpeg", "multiple": True}),
+        )
+        super().__init__(label=label, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:  # type: ignore[override]
+        if isinstance(data, list | tuple):
+            return [super(PhotosField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 def split_numbers(text: str, limit: int = 2000) -> list[str]:
     """Numbers pasted one per line or separated by commas (either width) or spaces, in order,
     once."""

@@ -38,6 +38,7 @@ KINDS: dict[str, str] = {
     "import": "数据导入",
     "system": "系统管理",
     "community": "近邻党建",
+    "villages": "组团帮扶",
     # a member's own
     "pay": "交纳党费",
     "study": "学习",

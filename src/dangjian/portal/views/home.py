@@ -21,6 +21,7 @@ from dangjian.core import uploads
 from dangjian.members import selectors as member_selectors
 from dangjian.members import services as member_services
 from dangjian.orgs import selectors as org_selectors
+from dangjian.villages import selectors as village_selectors
 from dangjian.web import todo
 from dangjian.web.access import AuthedRequest, member_required, signed_in
 from dangjian.web.forms import submit
@@ -98,9 +99,17 @@ def me_view(request: AuthedRequest) -> HttpResponse:
     """我的: the member's own record (only their own), phone-first."""
     member = member_selectors.own_member(request.user)
     posts = org_selectors.org_posts_held(member)
-    neighbourhood = community_selectors.my_year(member, timezone.localdate().year)
+    today = timezone.localdate()
+    neighbourhood = community_selectors.my_year(member, today.year)
     return render(
-        request, "portal/me.html", {"m": member, "posts": posts, "neighbourhood": neighbourhood}
+        request,
+        "portal/me.html",
+        {
+            "m": member,
+            "posts": posts,
+            "neighbourhood": neighbourhood,
+            "postings": village_selectors.postings_of(member, today),
+        },
     )
 
 

@@ -1,0 +1,76 @@
+"""组团帮扶's contributions to 待办: for a town's workers, the villages whose last year's collective
+income is not yet entered; for a resident work team member on the phone, today's presence."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef
+from django.urls import reverse
+
+from dangjian.accounts import policy
+from dangjian.web import hooks
+from dangjian.web.todo import Todo
+
+from .models import Presence, Resident, Village, VillageYear
+
+INCOME_BY_MONTH = 3  # last year's figures are entered in the first quarter
+LIMIT = 50
+
+
+@hooks.register("todo")
+def villages_work(user: Any, today: date) -> list[Todo]:
+    q = policy.path_q(user, "change", "organization__path")
+    if q is None:
+        return []
+    year = today.year - 1
+    entered = VillageYear.objects.filter(village_id=OuterRef("pk"), year=year)
+    rows = (
+        Village.objects.filter(q)
+        .filter(~Exists(entered))
+        .values("town", "district")
+        .annotate(n=Count("id"))
+        .order_by("district", "town")[:LIMIT]
+    )
+    if not rows:
+        return []
+    root = policy.visible_to(user, "change").order_by("depth").first()
+    if root is None:
+        return []
+    url = reverse("villages:list", args=[root.pk])
+    return [
+        Todo(
+            kind="villages",
+            title=f"登记{year}年村集体收入",
+            url=f"{url}?year={year}&weak=none&town={r['town']}",
+            organization=f"{r['district']}{r['town']}",
+            count=r["n"],
+            deadline=date(today.year, INCOME_BY_MONTH, 31),
+            action="去登记",
+        )
+        for r in rows
+    ]
+
+
+@hooks.register("member_todo")
+def my_presence(user: Any, member: Any, today: date) -> list[Todo]:
+    logged = Presence.objects.filter(resident_id=OuterRef("pk"), day=today)
+    on_post = (
+        Resident.objects.filter(member=member, arrived_on__lte=today)
+        .exclude(left_on__lt=today)
+        .filter(~Exists(logged))
+        .select_related("village")
+        .first()
+    )
+    if on_post is None:
+        return []
+    return [
+        Todo(
+            kind="villages",
+            title=f"登记今日在岗情况（{on_post.village.name}）",
+            url=reverse("villages:my"),
+            deadline=today,
+            action="去登记",
+        )
+    ]
