@@ -30,7 +30,8 @@ from dangjian.core.bundle import (
     Table,
     register,
 )
-from dangjian.core.errors import DomainError
+from dangjian.core.dates import parse_date
+from dangjian.core.errors import DomainError, FieldError
 from dangjian.orgs.interchange import OrgIndex, org_ids, org_index
 
 from .models import Adoption, Pairing, Plot, Round, Village, VillageYear
@@ -331,6 +332,17 @@ def export_income(scope: ExportScope) -> Iterator[tuple[str, ...]]:
 # ---------------------------------------------------------------- rounds.csv
 
 
+def _period_date(
+    ctx: BundleContext, f: str, line: int, column: str, value: str, label: str
+) -> date | None:
+    """A round's date (a round runs years ahead: a date to come is allowed)."""
+    try:
+        return parse_date(value, label, allow_future=True)
+    except FieldError as exc:
+        ctx.err(f, line, column, str(exc))
+        return None
+
+
 @dataclass
 class RoundRow:
     line: int
@@ -359,8 +371,10 @@ def check_rounds(ctx: BundleContext, table: Table) -> list[RoundRow]:
         if not index.exists(org):
             ctx.err(f, line, "org_code", f"组织“{org}”不存在")
             ok = False
-        starts = ctx.date(f, line, "starts_on", row["starts_on"], "开始日期")
-        ends = ctx.date(f, line, "ends_on", row["ends_on"], "结束日期")
+        starts, ends = (
+            _period_date(ctx, f, line, column, row[column], label)
+            for column, label in (("starts_on", "开始日期"), ("ends_on", "结束日期"))
+        )
         if starts and ends and ends < starts:
             ctx.err(f, line, "ends_on", "结束日期不能早于开始日期")
             ok = False

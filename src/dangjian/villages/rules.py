@@ -128,7 +128,7 @@ def vil_05(ctx: ScanContext) -> Iterable[Hit]:
         yield Hit(
             v["organization_id"],
             f"重点村{v['name']}在{r.name}中没有结对单位。",
-            period=r.name,
+            period=f"{r.starts_on:%Y}-{r.ends_on:%Y}",  # the round's years (10 characters)
             subject=f"village:{v['pk']}",
             details={"village": v["name"], "round": r.name},
         )
