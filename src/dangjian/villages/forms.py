@@ -71,10 +71,9 @@ class ResidentForm(BootstrapMixin, forms.Form):
 class PresenceForm(BootstrapMixin, forms.Form):
     day = forms.DateField(label="日期", widget=DateInput())
     on_site = forms.TypedChoiceField(
-        label="今天",
+        label="在村情况",
         choices=[("1", "在村"), ("0", "不在村")],
         coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
         initial="1",
     )
     reason = forms.CharField(

@@ -29,7 +29,7 @@ from .models import (
     Village,
     VillageYear,
 )
-from .money import half_up, wan, yi
+from .money import amount, half_up, wan
 
 WEAK_FEN = 10_000_000  # 10 万元: the default weak-village threshold [L]
 
@@ -62,7 +62,7 @@ class Summary:
     @property
     def headline(self) -> str:
         """As the city writes it: “1.66亿元，同比增长23.1%，村均113.13万元”."""
-        parts = [f"{yi(self.total_fen)}亿元"]
+        parts = [amount(self.total_fen)]
         if self.growth_pct is not None:
             word = "增长" if self.growth_pct >= 0 else "下降"
             parts.append(f"同比{word}{abs(self.growth_pct)}%")

@@ -183,6 +183,10 @@ def village_view(request: AuthedRequest, pk: int) -> HttpResponse:
         )
     pairings = selectors.pairings_of(v)
     current = current_round(today)
+    # back to the figures of the level above (the town's committee) where the user sees it
+    above = Organization.objects.filter(path=v.organization.path[: -v.organization.steplen]).first()
+    if above is None or not policy.can(request.user, "view", above):
+        above = v.organization
     return render(
         request,
         "villages/village.html",
@@ -196,6 +200,7 @@ def village_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "pairings": pairings,
             "current": current,
             "paired": next((p for p in pairings if p.round == current), None),
+            "above": above,
             "visits": v.visits.select_related("resident__member")[:10],
             "visits_month": v.visits.filter(visited_on__gte=today.replace(day=1)).count(),
             "matters": v.matters.select_related("resident__member")[:10],
@@ -645,8 +650,11 @@ def plot_view(request: AuthedRequest, pk: int) -> HttpResponse:
             if policy.can(request.user, "view", p.village.organization)
             else [],
             "adoptions": adoptions,
-            "can_adopt": policy.path_q(request.user, "change") is not None,
+            # the current season still free, for a user who acts for some unit
+            "can_adopt": policy.path_q(request.user, "change") is not None
+            and not any(a.season == str(timezone.localdate().year) for a in adoptions),
             "season": str(timezone.localdate().year),
+            "home": org_selectors.org_roots(request.user).first(),
         },
     )
 

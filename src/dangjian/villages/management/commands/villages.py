@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from dangjian.core.errors import DomainError
 from dangjian.orgs.models import Organization
 from dangjian.villages import selectors
-from dangjian.villages.money import parse_yuan, wan, yi
+from dangjian.villages.money import amount, parse_yuan, wan
 
 
 class Command(BaseCommand):
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         for r in selectors.by_area(villages, s.year, "district"):
             growth = f"，同比{r['growth_pct']}%" if r["growth_pct"] is not None else ""
             self.stdout.write(
-                f"  {r['district']}：{r['villages']}个村，{yi(r['total_fen'])}亿元{growth}"
+                f"  {r['district']}：{r['villages']}个村，{amount(r['total_fen'])}{growth}"
             )
 
 
