@@ -52,6 +52,11 @@ def test_pages_read_in_a_fixed_number_of_queries(client, tree, users):
         ends_on=date(2027, 12, 31),
     )  # fmt: skip
     services.plot_save(actor=None, village=vs[0], code="P0", area_mu="3", crop="水稻")
+    p = services.project_save(
+        actor=None, village=vs[0], name="鹧鸪养殖", industry="养殖", investment="500000",
+        status="running", started_on=date(2024, 3, 1),
+    )  # fmt: skip
+    services.project_income(actor=None, project=p, year=2025, income="120000")
     login(client, users["committee_staff"])
     da = tree.district_a.pk
     urls = {
@@ -69,6 +74,7 @@ def test_pages_read_in_a_fixed_number_of_queries(client, tree, users):
         services.plot_save(actor=None, village=v, code=f"P{v.pk}", area_mu="2.5", crop="地瓜")
     client.get(urls["summary"])  # after writes the first page may refresh the 待办 count
     large = {k: _queries(client, u) for k, u in urls.items()}
+    assert "12.00（2025）" in client.get(urls["village"]).content.decode()  # the project's income
     assert large == small
     assert small == {
         "summary": 21,
@@ -76,7 +82,7 @@ def test_pages_read_in_a_fixed_number_of_queries(client, tree, users):
         "rounds": 13,
         "round": 15,
         "plots": 18,
-        "village": 20,
+        "village": 22,
     }
 
 

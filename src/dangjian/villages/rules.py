@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
 
@@ -179,11 +179,14 @@ def vil_03(ctx: ScanContext) -> Iterable[Hit]:
 )
 def vil_04(ctx: ScanContext) -> Iterable[Hit]:
     year = ctx.as_of.year - 1
-    before = VillageYear.objects.filter(village_id=OuterRef("village_id"), year=year - 1)
+    # the year before through the village's own rows: one join, in one filter() (same alias)
     rows = (
         _year_rows(ctx, year)  # type: ignore[attr-defined]
-        .annotate(prev=Subquery(before.values("collective_fen")[:1]))
-        .filter(prev__isnull=False, collective_fen__lt=F("prev"))
+        .filter(
+            village__years__year=year - 1,
+            collective_fen__lt=F("village__years__collective_fen"),
+        )
+        .annotate(prev=F("village__years__collective_fen"))
     )
     for r in rows.order_by().values(
         "village_id", "village__name", "village__organization_id", "collective_fen", "prev"

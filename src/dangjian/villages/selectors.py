@@ -23,6 +23,7 @@ from .models import (
     Plot,
     PlotActivity,
     PlotPhoto,
+    Project,
     Resident,
     Round,
     TownYear,
@@ -291,6 +292,18 @@ def postings_of(member: Any, today: date) -> list[Resident]:
         .select_related("village", "unit")
         .order_by("arrived_on")
     )
+
+
+def projects_of(village: Village) -> list[Project]:
+    """The village's projects, each with its latest year's income (`last`, or None)."""
+    projects = list(
+        village.projects.prefetch_related("years").order_by(
+            F("started_on").desc(nulls_last=True), "name"
+        )
+    )
+    for p in projects:
+        p.last = max(p.years.all(), key=lambda y: y.year, default=None)  # type: ignore[attr-defined]
+    return projects
 
 
 def pairings_of(village: Village) -> list[Pairing]:

@@ -204,7 +204,7 @@ def village_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "visits": v.visits.select_related("resident__member")[:10],
             "visits_month": v.visits.filter(visited_on__gte=today.replace(day=1)).count(),
             "matters": v.matters.select_related("resident__member")[:10],
-            "projects": v.projects.prefetch_related("years").order_by("-started_on", "name"),
+            "projects": selectors.projects_of(v),
             "plots": v.plots.order_by("code"),
             "today": today,
             "can_change": policy.can(request.user, "change", v.organization),
