@@ -401,3 +401,30 @@ def test_a_unit_adopts_a_plot_and_records_the_harvest(site, tree, users, setting
     assert [(x.plot.code, x.works, x.harvest) for x in mine] == [("P1", 1, Decimal("500.5"))]
     assert list(selectors.unit_adoptions(tree.branch_a2)) == []
     assert Adoption.objects.count() == 1
+
+
+def test_a_town_enters_its_disposable_income_for_all_its_villages(site, users, tree):
+    row = services.town_income_record(
+        actor=users["committee_staff"], district="甲区", town="莲花镇", year=2025,
+        disposable="34000",
+    )  # fmt: skip
+    assert row.disposable_fen == 3_400_000
+    again = services.town_income_record(
+        actor=None, district="甲区", town="莲花镇", year=2025, disposable="34100.5"
+    )
+    assert (again.pk, again.disposable_fen) == (row.pk, 3_410_050)
+    with pytest.raises(NotVisible):  # a branch's worker does not speak for the town
+        services.town_income_record(
+            actor=users["branch_worker"], district="甲区", town="莲花镇", year=2025,
+            disposable="1",
+        )  # fmt: skip
+    with pytest.raises(DomainError, match="没有登记的行政村"):
+        services.town_income_record(
+            actor=None, district="甲区", town="无名镇", year=2025, disposable="1"
+        )
+    with pytest.raises(DomainError, match="超过上限"):
+        services.town_income_record(
+            actor=None, district="甲区", town="莲花镇", year=2025, disposable="2000000"
+        )
+    trend = selectors.trend_for(selectors.villages_in(), 2025)
+    assert trend == [{"year": 2025, "towns": 1, "average_fen": 3_410_050}]

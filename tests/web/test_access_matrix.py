@@ -796,6 +796,11 @@ MATRIX = {
         "",
         expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
+    "villages:town_income": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
     "villages:village": (
         lambda t: [_village(t)[0]],
         "",

@@ -184,6 +184,7 @@ for _action, _label in [
     ("community.alliance_activity", "记录共建活动"),
     ("villages.village_save", "登记行政村"),
     ("villages.income_record", "填报村集体收入"),
+    ("villages.town_income_record", "填报镇农村居民人均可支配收入"),
     ("villages.round_save", "建立帮扶轮次"),
     ("villages.area_save", "划分片区、组建帮扶团队"),
     ("villages.area_member_add", "添加帮扶团队成员"),

@@ -41,6 +41,14 @@ class IncomeForm(BootstrapMixin, forms.Form):
     )
 
 
+class TownIncomeForm(BootstrapMixin, forms.Form):
+    town = forms.ChoiceField(label="镇（街道）")
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    disposable = forms.CharField(
+        label="农村居民人均可支配收入（元）", max_length=12, help_text=YUAN_HELP
+    )
+
+
 class VillageForm(BootstrapMixin, forms.Form):
     population = forms.IntegerField(label="户籍人口", min_value=0, max_value=10_000_000)
     households = forms.IntegerField(label="户数", min_value=0, max_value=10_000_000)

@@ -40,6 +40,7 @@ from .models import (
     Resident,
     ResidentRole,
     Round,
+    TownYear,
     Village,
     VillageYear,
     Visit,
@@ -148,6 +149,47 @@ def income_record(
             "operating_fen": part,
             "before": list(before) if before else None,
         },
+    )
+    return row
+
+
+@transaction.atomic(durable=True)
+def town_income_record(
+    *, actor: Actor, district: str, town: str, year: int, disposable: Any
+) -> TownYear:
+    """A town's rural per-capita disposable income for a year (yuan), by those who may change
+    the villages of that town; entered again, it replaces the year."""
+    villages = Village.objects.filter(district=district, town=town).select_related("organization")
+    if not villages.exists():
+        raise DomainError("no_town", f"{district}{town}没有登记的行政村", field="town")
+    if actor is not None:
+        mine = policy.path_q(actor, "change", "organization__path")
+        if mine is None or villages.exclude(mine).exists():
+            raise NotVisible("没有该镇所有村的权限")
+    if not 2000 <= year <= timezone.localdate().year:
+        raise DomainError("bad_year", f"年度{year}不对（不能是将来的年份）", field="year")
+    fen = parse_yuan(
+        disposable, field="disposable", label="人均可支配收入", ceiling=Decimal(1_000_000)
+    )
+    row = (
+        TownYear.objects.select_for_update().filter(district=district, town=town, year=year).first()
+    )
+    before = row.disposable_fen if row else None
+    row = row or TownYear(district=district, town=town, year=year)
+    row.disposable_fen = fen
+    row.save()
+    audit_record(
+        actor=actor,
+        action="villages.town_income_record",
+        obj=row,
+        organization=villages[0].organization,
+        data={
+            "district": district,
+            "town": town,
+            "year": year,
+            "disposable_fen": fen,
+            "before": before,
+        },  # fmt: skip
     )
     return row
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("org/<int:pk>/rounds/", views.rounds_view, name="rounds"),
     path("org/<int:pk>/plots/", views.plots_view, name="plots"),
     path("org/<int:pk>/joint/", views.joint_view, name="joint"),
+    path("org/<int:pk>/town-income/", views.town_income_view, name="town_income"),
     path("village/<int:pk>/", views.village_view, name="village"),
     path("village/<int:pk>/edit/", views.village_edit_view, name="village_edit"),
     path("village/<int:pk>/income/", views.income_view, name="income"),

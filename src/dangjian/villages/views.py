@@ -45,6 +45,7 @@ from .forms import (
     ProjectIncomeForm,
     ResidentForm,
     RoundForm,
+    TownIncomeForm,
     VillageForm,
     VisitForm,
 )
@@ -128,6 +129,7 @@ def summary_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "threshold": threshold,
             "trend": trend,
             "joint": selectors.joint_of(org),
+            "can_change": policy.can(request.user, "change", org),
             "can_joint": org.category == "village" and policy.can(request.user, "change", org),
             "chart": {
                 "names": [a["town"] if level == "town" else a["district"] for a in areas],
@@ -259,6 +261,43 @@ def income_view(request: AuthedRequest, pk: int) -> HttpResponse:
         ("villages:village", v.pk),
         note="同一年度再次登记会替换原数字（原数字保留在操作日志中）。",
     )
+
+
+@staff_required("change")
+@require_http_methods(["GET", "POST"])
+def town_income_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A town's rural per-capita disposable income for a year (the summary's trend)."""
+    org = org_selectors.org_get(request.user, pk)
+    _changer(request, org)
+    pairs = list(
+        selectors.villages_for(request.user, org)
+        .order_by("district", "town")
+        .values_list("district", "town")
+        .distinct()
+    )
+    form = TownIncomeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"year": timezone.localdate().year - 1},
+    )
+    form.fields["town"].choices = [(f"{d}|{t}", f"{d} {t}") for d, t in pairs]
+    resp = submit(
+        request,
+        form,
+        lambda d: services.town_income_record(
+            actor=request.user,
+            district=d["town"].split("|", 1)[0],
+            town=d["town"].split("|", 1)[1],
+            year=d["year"],
+            disposable=d["disposable"],
+        ),
+        done=lambda r: _saved(
+            request, f"已保存{r.town}{r.year}年农村居民人均可支配收入。", "villages:summary", org.pk
+        ),
+    )
+    return resp or _page(
+        request, org, form, "登记农村居民人均可支配收入", ("villages:summary", org.pk),
+        note="按统计部门公布的各镇数字填报；同一镇同一年再次填报会替换原数字。",
+    )  # fmt: skip
 
 
 @staff_required("change")
