@@ -841,20 +841,21 @@ MATRIX = {
         "",
         expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
+    # a round is seen by staff under its organizer (their own villages' part) and above it
     "villages:round": (
         lambda t: [_vround(t)],
         "?state=none",
-        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
     "villages:area_new": (
         lambda t: [_vround(t)],
         "",
-        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
     "villages:area": (
         lambda t: [_vround(t), _varea(t)],
         "",
-        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
     ),
     # plots are offered to every unit of the deployment: any staff sees them and may adopt
     "villages:plot": (
@@ -1125,7 +1126,7 @@ POST_MATRIX = {
     ),
     "villages:round": (
         lambda t: [_vround(t)],
-        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+        expect(branch_worker=403, committee_staff=400, supervisor=403, sibling_staff=404),
     ),
     "villages:adopt": (
         lambda t: [_plot(t)],

@@ -94,15 +94,9 @@ def _area_rows(user: Any, params: QueryDict) -> list[list[Any]]:
 
 def _round(user: Any, params: QueryDict) -> Round:
     raw = params.get("round", "")
-    r = (
-        Round.objects.select_related("organization").filter(pk=int(raw)).first()
-        if raw.isdecimal()
-        else None
-    )
-    if r is None:
+    if not raw.isdecimal():
         raise NotVisible()
-    org_selectors.org_get(user, r.organization.pk)  # in the user's scope, else 404
-    return r
+    return selectors.round_get(user, int(raw))
 
 
 def _pairings(user: Any, params: QueryDict) -> Any:

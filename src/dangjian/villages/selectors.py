@@ -204,7 +204,9 @@ def village_list(
     """The villages of the page with the year's and the year before's income (annotated)."""
     qs = villages_for(user, org)
     if q:
-        qs = qs.filter(Q(name__contains=q) | Q(code=q) | Q(town__contains=q))
+        qs = qs.filter(
+            Q(name__contains=q) | Q(code=q) | Q(town__contains=q) | Q(district__contains=q)
+        )
     if town:
         qs = qs.filter(town=town)
     if key in ("1", "0"):
@@ -328,6 +330,18 @@ def rounds_for(org: Organization) -> QuerySet[Round]:
         .annotate(areas_n=Count("areas", distinct=True), pairs_n=Count("pairings", distinct=True))
         .order_by("-starts_on")
     )
+
+
+def round_get(user: Any, pk: int) -> Round:
+    """A round, for staff of its organizer's subtree (a town sees the city's round, its own
+    villages' part of it) and staff above the organizer; 404 for the others."""
+    r = Round.objects.select_related("organization").filter(pk=pk).first()
+    path = r.organization.path if r else None
+    if path is None or not any(
+        t.startswith(path) or path.startswith(t) for t in policy.roots(user, "view")
+    ):
+        raise NotVisible("看不到该轮次")
+    return r  # type: ignore[return-value]
 
 
 def round_areas(r: Round) -> list[Area]:

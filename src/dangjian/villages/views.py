@@ -486,11 +486,7 @@ def rounds_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _round(request: AuthedRequest, pk: int) -> Round:
-    r = Round.objects.select_related("organization").filter(pk=pk).first()
-    if r is None or not policy.can(request.user, "view", r.organization):
-        # a town sees the rounds its villages take part in through its own pages
-        raise NotVisible("看不到该轮次")
-    return r
+    return selectors.round_get(request.user, pk)
 
 
 @staff_required("view")
