@@ -99,11 +99,19 @@ def wipe_domain() -> None:
     from dangjian.orgs.models import Election, OrgRequest, Unit
     from dangjian.recruitment.models import Candidate
     from dangjian.transfers.models import LostContact, MobileMember, Transfer
+    from dangjian.villages import models as vm
 
     # teams, agreements and appraisals are not in the bundle either
     for model in (YearAppraisal, Team, Alliance, Issue, Service, Need, Report, UnitRegistration):
         model.objects.all().delete()
     for model in (Residence, Place):
+        model.objects.all().delete()
+    # 组团帮扶's work on site, teams and plot activities are not in the bundle (villages, their
+    # income, rounds, pairings and plots are: the import brings them back)
+    for model in (
+        vm.PlotActivity, vm.Adoption, vm.Plot, vm.Pairing, vm.Area, vm.Resident, vm.Project,
+        vm.JointCommittee, vm.Round, vm.TownYear, vm.VillageYear, vm.Village,
+    ):  # fmt: skip
         model.objects.all().delete()
     MobileMember.objects.all().delete()
     LostContact.objects.all().delete()

@@ -585,3 +585,72 @@ def _community_reopen(tree, users, act):
         )
     )
     return {"cm_worker"}
+
+
+# --- 组团帮扶 ------------------------------------------------------------------------------------
+
+
+def _village(tree, key=True):
+    from datetime import date
+
+    from dangjian.orgs.services import org_create
+    from dangjian.villages import services as villages
+
+    org = org_create(
+        actor=None, parent=tree.district_a, code="VO1", name="中共莲花村委员会",
+        kind="committee", category="village", established_on=date(2000, 1, 1),
+    )  # fmt: skip
+    return villages.village_save(
+        actor=None, code="V1", name="莲花村", town="莲花镇", district="甲区", organization=org,
+        key=key,
+    )  # fmt: skip
+
+
+@scenario("villages.pairing_set")
+def _village_pairing(tree, users, act):
+    from datetime import date
+
+    from dangjian.villages import services as villages
+
+    v = _village(tree)
+    r = villages.round_save(
+        actor=None, organization=tree.city, name="一轮", starts_on=date(2025, 1, 1),
+        ends_on=date(2027, 12, 31),
+    )  # fmt: skip
+    act(lambda: villages.pairing_set(actor=None, round=r, village=v, unit=tree.branch_a1))
+    return {"worker_a1"}
+
+
+@scenario("villages.resident_post")
+def _village_resident(tree, users, act):
+    from datetime import date
+
+    from dangjian.villages import services as villages
+
+    v = _village(tree)
+    act(
+        lambda: villages.resident_post(
+            actor=users["committee_staff"],
+            village=v,
+            member=tree.members["A1-2"],
+            role="first_secretary",
+            unit=tree.branch_a1,
+            arrived_on=date(2026, 1, 1),
+        )  # fmt: skip
+    )
+    return {"member1"}
+
+
+@scenario("villages.plot_adopt")
+def _village_adopt(tree, users, act):
+    from dangjian.villages import services as villages
+
+    plot = villages.plot_save(
+        actor=None, village=_village(tree), code="P1", area_mu="3.5", crop="水稻"
+    )
+    act(
+        lambda: villages.plot_adopt(
+            actor=users["branch_worker"], plot=plot, unit=tree.branch_a1, season="2026"
+        )
+    )
+    return {"staff_da"}
