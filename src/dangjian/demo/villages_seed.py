@@ -372,7 +372,8 @@ def _residents(
             truth.add(("VIL-01", code_of[r.village_id]))
     Presence.objects.bulk_create(rows, batch_size=5000)
     no_visit = set(rng.sample(range(len(key)), min(len(key), max(1, round(len(key) * rate)))))
-    visits, matters = [], []
+    visits: list[Visit] = []
+    matters: list[Matter] = []
     by_village: dict[int, list[Resident]] = defaultdict(list)
     for r in residents:
         by_village[r.village_id].append(r)
@@ -385,13 +386,13 @@ def _residents(
             months.append((this_month[0], this_month[-1]))
         for start, end in months:
             for _ in range(rng.randint(2, 6)):
-                on = start + timedelta(days=rng.randint(0, (end - start).days))
+                seen = start + timedelta(days=rng.randint(0, (end - start).days))
                 visits.append(
                     Visit(
                         village=v,
                         resident=rng.choice(team),
                         household=f"{_name(rng)}户",
-                        visited_on=on,
+                        visited_on=seen,
                         learned=rng.choice(LEARNED),
                         asked=rng.choice(ASKED),
                     )

@@ -101,13 +101,7 @@ def _round(user: Any, params: QueryDict) -> Round:
 
 def _pairings(user: Any, params: QueryDict) -> Any:
     r = _round(user, params)
-    qs = selectors.round_key_villages(user, r, r.organization)
-    state = params.get("state", "")
-    if state == "none":
-        qs = qs.filter(pairing_id__isnull=True)
-    elif state == "paired":
-        qs = qs.filter(pairing_id__isnull=False)
-    return qs
+    return selectors.round_key_villages(user, r, r.organization, params.get("state", ""))
 
 
 def _pairing_rows(user: Any, params: QueryDict) -> Iterator[list[Any]]:

@@ -355,10 +355,13 @@ def round_areas(r: Round) -> list[Area]:
     )
 
 
-def round_key_villages(user: Any, r: Round, org: Organization) -> QuerySet[Village]:
-    """The key villages (in the user's scope under `org`) with the round's paired unit."""
+def round_key_villages(
+    user: Any, r: Round, org: Organization, state: str = ""
+) -> QuerySet[Village]:
+    """The key villages (in the user's scope under `org`) with the round's paired unit; `state`
+    "none" keeps the unpaired ones, "paired" the paired ones."""
     paired = Pairing.objects.filter(round=r, village_id=OuterRef("pk"))
-    return (
+    qs = (
         villages_for(user, org)
         .filter(key=True)
         .annotate(
@@ -367,6 +370,11 @@ def round_key_villages(user: Any, r: Round, org: Organization) -> QuerySet[Villa
         )
         .order_by("district", "town", "code")
     )
+    if state == "none":
+        qs = qs.filter(pairing_id__isnull=True)  # type: ignore[misc]
+    elif state == "paired":
+        qs = qs.filter(pairing_id__isnull=False)  # type: ignore[misc]
+    return qs
 
 
 # --- 我在乡间有亩田 -------------------------------------------------------------------------------
@@ -417,7 +425,7 @@ def plot_totals(season: str, unit: Organization | None = None) -> dict[str, Any]
     return {"plots": agg["plots"], "area": agg["area"] or Decimal(0), "members": members}
 
 
-def plot_units(season: str) -> list[dict[str, Any]]:
+def plot_units(season: str) -> list[Any]:
     """Area adopted per unit in the season (the units' table)."""
     return list(
         Adoption.objects.filter(season=season)
@@ -464,8 +472,10 @@ def photo_get(user: Any, pk: int) -> PlotPhoto:
         .filter(pk=pk)
         .first()
     )
-    a = p.activity.adoption if p else None
-    if a is None or not (
+    if p is None:
+        raise NotVisible()
+    a = p.activity.adoption
+    if not (
         policy.can(user, "view", a.unit) or policy.can(user, "view", a.plot.village.organization)
     ):
         raise NotVisible()

@@ -48,6 +48,11 @@ from .models import (
 from .money import CEILING_YUAN, parse_yuan
 
 
+def _pk(obj: Any) -> int:
+    """The record's key, or 0 (no record has it) for a new one: `exclude(pk=_pk(obj))`."""
+    return obj.pk if obj is not None and obj.pk is not None else 0
+
+
 def _can(actor: Actor, org: Organization) -> None:
     if actor is not None and not policy.can(actor, "change", org):
         raise NotVisible("没有该村党组织的权限")
@@ -221,7 +226,7 @@ def round_save(
     name = _text(name, "name", "轮次名称", 50)
     if ends_on < starts_on:
         raise DomainError("bad_period", "结束日期不能早于开始日期", field="ends_on")
-    clash = Round.objects.filter(name=name).exclude(pk=round.pk if round else None)
+    clash = Round.objects.filter(name=name).exclude(pk=_pk(round))
     if clash.exists():
         raise DomainError("duplicate", f"已有轮次“{name}”", field="name")
     r = round or Round()
@@ -275,7 +280,7 @@ def area_save(
         _unit_in(round, leader_unit, "leader_unit")
     taken = list(
         Area.villages.through.objects.filter(area__round=round, village__in=villages)
-        .exclude(area_id=area.pk if area else None)
+        .exclude(area_id=_pk(area))
         .values_list("village__name", "area__name")[:3]
     )
     if taken:
@@ -284,7 +289,7 @@ def area_save(
             "、".join(f"{v}已在片区“{a}”" for v, a in taken) + "（一个村一轮只属一个片区）",
             field="villages",
         )
-    if Area.objects.filter(round=round, name=name).exclude(pk=area.pk if area else None).exists():
+    if Area.objects.filter(round=round, name=name).exclude(pk=_pk(area)).exists():
         raise DomainError("duplicate", f"本轮已有片区“{name}”", field="name")
     a = area or Area(round=round)
     a.name, a.team_name, a.leader, a.leader_unit = name, team_name, leader, leader_unit
@@ -379,7 +384,7 @@ def resident_post(
         raise DomainError("bad_period", "离村日期不能早于到村日期", field="left_on")
     if arrived_on > timezone.localdate() + timedelta(days=90):
         raise DomainError("bad_date", "到村日期太远（最多提前90天登记）", field="arrived_on")
-    overlap = Resident.objects.filter(member=member).exclude(pk=resident.pk if resident else None)
+    overlap = Resident.objects.filter(member=member).exclude(pk=_pk(resident))
     overlap = overlap.filter(Q(left_on__isnull=True) | Q(left_on__gte=arrived_on))
     if left_on is not None:
         overlap = overlap.filter(arrived_on__lte=left_on)
@@ -664,7 +669,7 @@ def plot_save(
     code = _text(code, "code", "地块代码", 32)
     crop = _text(crop, "crop", "作物", 30)
     area = parse_mu(area_mu)
-    if Plot.objects.filter(code=code).exclude(pk=plot.pk if plot else None).exists():
+    if Plot.objects.filter(code=code).exclude(pk=_pk(plot)).exists():
         raise DomainError("duplicate", f"已有地块代码“{code}”", field="code")
     p = plot or Plot()
     p.code, p.village, p.area_mu, p.crop = code, v, area, crop

@@ -279,7 +279,8 @@ def town_income_view(request: AuthedRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"year": timezone.localdate().year - 1},
     )
-    form.fields["town"].choices = [(f"{d}|{t}", f"{d} {t}") for d, t in pairs]
+    towns = [(f"{d}|{t}", f"{d} {t}") for d, t in pairs]
+    form.fields["town"].choices = towns  # type: ignore[attr-defined]
     resp = submit(
         request,
         form,
@@ -514,11 +515,7 @@ def round_view(request: AuthedRequest, pk: int) -> HttpResponse:
         if resp:
             return resp
     state = request.GET.get("state", "")
-    listed = key_villages
-    if state == "none":
-        listed = listed.filter(pairing_id__isnull=True)
-    elif state == "paired":
-        listed = listed.filter(pairing_id__isnull=False)
+    listed = selectors.round_key_villages(request.user, r, org, state)
     return render(
         request,
         "villages/round.html",
@@ -529,7 +526,7 @@ def round_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "areas": selectors.round_areas(r),
             "page": paginate(request, listed),
             "state": state,
-            "unpaired": key_villages.filter(pairing_id__isnull=True).count(),
+            "unpaired": selectors.round_key_villages(request.user, r, org, "none").count(),
             "pform": pform,
             "can_change": can,
         },
