@@ -268,12 +268,12 @@ def _rounds(
     for v in villages:
         by_town[(v.district, v.town)].append(v)
     for r in rounds:
-        for k, ((_d, town), vs) in enumerate(sorted(by_town.items())):
+        for k, ((district, town), vs) in enumerate(sorted(by_town.items())):
             leader = units[(k + r.pk) % len(units)]
             a = Area.objects.create(
                 round=r,
-                name=f"{town}片区",
-                team_name=f"{town}片区帮扶团队",
+                name=f"{district}{town}片区",  # two districts may each have a 新圩镇
+                team_name=f"{district}{town}片区帮扶团队",
                 leader=_name(rng),
                 leader_unit=leader,
                 contact=_name(rng),
