@@ -28,7 +28,6 @@ RULES = ("VIL-01", "VIL-02", "VIL-03", "VIL-04", "VIL-05")
 
 def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     from dangjian.compliance.packs import effective_params
-    from dangjian.villages.rules import current_round
 
     last = as_of.replace(day=1) - timedelta(days=1)
     first = last.replace(day=1)
@@ -62,14 +61,35 @@ def floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
             [year],
         ),
     }
-    r = current_round(as_of)
-    if r is not None:
-        out["VIL-05"] = (
-            village + 'WHERE v."key" = %s AND NOT EXISTS (SELECT 1 FROM villages_pairing p '
-            "WHERE p.round_id = %s AND p.village_id = v.id)",
-            [True, r.pk],
-        )
     return out
+
+
+def vil05_floor(cur: Any, as_of: date) -> set[Any]:
+    """VIL-05 by hand: the running rounds newest first; for each, the key villages under its
+    organizer not yet claimed by a newer one, flagged when the round has no pairing for them."""
+    cur.execute(
+        "SELECT r.id, o.path FROM villages_round r JOIN orgs_organization o "
+        "ON o.id = r.organization_id WHERE r.starts_on <= %s AND r.ends_on >= %s "
+        "ORDER BY r.starts_on DESC, r.id DESC",
+        [as_of, as_of],
+    )
+    seen: set[int] = set()
+    found: set[Any] = set()
+    for rid, path in cur.fetchall():
+        cur.execute(
+            "SELECT v.id, v.organization_id, EXISTS (SELECT 1 FROM villages_pairing p "
+            "WHERE p.round_id = %s AND p.village_id = v.id) FROM villages_village v "
+            'JOIN orgs_organization o ON o.id = v.organization_id WHERE v."key" = %s '
+            "AND o.path LIKE %s",
+            [rid, True, path + "%"],
+        )
+        for vid, org, paired in cur.fetchall():
+            if vid in seen:
+                continue
+            seen.add(vid)
+            if not paired:
+                found.add((org, None, f"village:{vid}"))
+    return found
 
 
 def floor_run(as_of: date) -> dict[str, set[Any]]:
@@ -80,6 +100,7 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
         for rid, (sql, params) in floor_queries(as_of).items():
             cur.execute(sql, params)
             out[rid] = {(a, b, c) for a, b, c in cur.fetchall()}
+        out["VIL-05"] = vil05_floor(cur, as_of)
     return out
 
 

@@ -149,3 +149,40 @@ def test_towns_are_asked_for_last_years_figures(client, tree, users):
     todo = client.get(reverse("portal:home")).content.decode()
     year = timezone.localdate().year - 1
     assert f"登记{year}年村集体收入" in todo
+
+
+def test_staff_create_a_round_and_an_area_from_the_pages(client, tree, users):
+    vs = _villages(tree, 2)
+    login(client, users["committee_staff"])
+    resp = client.post(
+        reverse("villages:rounds", args=[tree.district_a.pk]),
+        {"name": "甲区2026年组团帮扶", "starts_on": "2026-01-01", "ends_on": "2028-12-31"},
+    )
+    assert resp.status_code == 302
+    from dangjian.villages.models import Area, Round
+
+    r = Round.objects.get()
+    resp = client.post(
+        reverse("villages:area_new", args=[r.pk]),
+        {
+            "form": "area",
+            "name": "东镇片区",
+            "villages": [vs[0].pk, vs[1].pk],
+            "team_name": "东镇片区帮扶团队",
+            "leader": "陈团长",
+        },
+    )
+    assert resp.status_code == 302
+    area = Area.objects.get()
+    assert sorted(area.villages.values_list("code", flat=True)) == ["V000", "V001"]
+    resp = client.post(
+        reverse("villages:area", args=[r.pk, area.pk]),
+        {"form": "member", "name": "吴队员", "unit": tree.branch_a1.code, "duty": "产业"},
+    )
+    assert resp.status_code == 302
+    assert list(area.team.values_list("name", flat=True)) == ["吴队员"]
+    # a branch's worker sees the round (their part) but may not start one
+    login(client, users["branch_worker"])
+    assert client.get(reverse("villages:round", args=[r.pk])).status_code == 200
+    page = client.get(reverse("villages:rounds", args=[tree.branch_a1.pk])).content.decode()
+    assert "建立轮次" not in page

@@ -274,13 +274,20 @@ def test_the_posted_member_is_told(tree):
 def test_pairing_bad_input_and_the_unit_is_told(site, tree, users):
     with pytest.raises(DomainError, match="不是重点村"):
         services.pairing_set(actor=None, round=site.round, village=site.plain, unit=tree.branch_a2)
+    district = services.round_save(
+        actor=None, organization=tree.district_a, name="甲区一轮",
+        starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31),
+    )  # fmt: skip
+    with pytest.raises(DomainError, match="不在中共甲区委员会的下级组织中") as exc:
+        services.pairing_set(actor=None, round=district, village=site.key, unit=tree.branch_b1)
+    assert exc.value.field == "unit"
     outside = services.round_save(
         actor=None, organization=tree.district_b, name="乙区一轮",
         starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31),
     )  # fmt: skip
-    with pytest.raises(DomainError, match="不在中共乙区委员会的下级组织中") as exc:
-        services.pairing_set(actor=None, round=outside, village=site.key, unit=tree.branch_a2)
-    assert exc.value.field == "unit"
+    with pytest.raises(DomainError, match="莲花村不在中共乙区委员会的范围内") as exc:
+        services.pairing_set(actor=None, round=outside, village=site.key, unit=tree.branch_b1)
+    assert exc.value.field == "village"
     with pytest.raises(DomainError, match="机关、事业单位或国有企业"):
         services.pairing_set(
             actor=None, round=site.round, village=site.key, unit=site.plain.organization
@@ -428,3 +435,64 @@ def test_a_town_enters_its_disposable_income_for_all_its_villages(site, users, t
         )
     trend = selectors.trend_for(selectors.villages_in(), 2025)
     assert trend == [{"year": 2025, "towns": 1, "average_fen": 3_410_050}]
+
+
+def test_only_a_department_runs_rounds_and_a_round_concerns_its_subtree(site, tree, users):
+    # a village's own committee, or a branch's worker, cannot start a round
+    with pytest.raises(DomainError, match="由党委（组织部门）建立"):
+        services.round_save(
+            actor=None, organization=site.key.organization, name="村里自建",
+            starts_on=date(2026, 1, 1), ends_on=date(2099, 12, 31),
+        )  # fmt: skip
+    with pytest.raises(DomainError, match="由党委（组织部门）建立"):
+        services.round_save(
+            actor=users["branch_worker"], organization=tree.branch_a1, name="支部自建",
+            starts_on=date(2026, 1, 1), ends_on=date(2099, 12, 31),
+        )  # fmt: skip
+    # district B's round, begun later than the city's, does not make district A's villages
+    # unpaired: the city's round is still theirs
+    services.pairing_set(actor=None, round=site.round, village=site.key, unit=tree.branch_a2)
+    services.round_save(
+        actor=None, organization=tree.district_b, name="乙区一轮",
+        starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
+    )  # fmt: skip
+    assert _scan("2026-06-15", "VIL-05") == []
+    # a district A round begun later is the current one for its villages
+    later = services.round_save(
+        actor=None, organization=tree.district_a, name="甲区一轮",
+        starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
+    )  # fmt: skip
+    assert [f["org"] for f in _scan("2026-06-15", "VIL-05")] == ["VO1"]
+    with pytest.raises(DomainError, match="不在中共乙区委员会的范围内"):
+        services.pairing_set(
+            actor=None, round=Round.objects.get(name="乙区一轮"), village=site.key,
+            unit=tree.branch_b1,
+        )  # fmt: skip
+    services.pairing_set(actor=None, round=later, village=site.key, unit=tree.branch_a2)
+    assert _scan("2026-06-15", "VIL-05") == []
+
+
+def test_a_whole_year_and_its_seasons_do_not_overlap(site, tree):
+    plot = services.plot_save(actor=None, village=site.key, code="P1", area_mu="2", crop="茶叶")
+    services.plot_adopt(actor=None, plot=plot, unit=tree.branch_a1, season="2026春")
+    services.plot_adopt(actor=None, plot=plot, unit=tree.branch_a2, season="2026秋")
+    with pytest.raises(DomainError, match="地块P12026(春|秋)已由"):
+        services.plot_adopt(actor=None, plot=plot, unit=tree.branch_a2, season="2026")
+    services.plot_adopt(actor=None, plot=plot, unit=tree.branch_a2, season="2025")
+    with pytest.raises(DomainError, match="2025已由甲二党支部认领"):
+        services.plot_adopt(actor=None, plot=plot, unit=tree.branch_a1, season="2025夏")
+
+
+def test_a_joint_committee_takes_only_villages_its_staff_may_change(site, tree, users):
+    other = services.village_save(
+        actor=None, code="VB", name="乙村", town="乙镇", district="乙区",
+        organization=org_create(
+            actor=None, parent=tree.district_b, code="VOB", name="中共乙村委员会",
+            kind="committee", category="village", established_on=date(2000, 1, 1),
+        ),
+    )  # fmt: skip
+    with pytest.raises(NotVisible):
+        services.joint_set(
+            actor=users["committee_staff"], organization=site.key.organization,
+            villages=[site.key, other],
+        )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
@@ -43,7 +44,7 @@ def villages_work(user: Any, today: date) -> list[Todo]:
         Todo(
             kind="villages",
             title=f"登记{year}年村集体收入",
-            url=f"{url}?year={year}&weak=none&town={r['town']}",
+            url=f"{url}?{urlencode({'year': year, 'weak': 'none', 'town': r['town']})}",
             organization=f"{r['district']}{r['town']}",
             count=r["n"],
             deadline=date(today.year, INCOME_BY_MONTH, 31),

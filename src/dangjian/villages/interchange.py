@@ -240,6 +240,17 @@ def export_villages(scope: ExportScope) -> Iterator[tuple[str, ...]]:
         yield (*v[:5], str(v[5]), str(v[6]), "yes" if v[7] else "no")
 
 
+def _village_orgs(ctx: BundleContext, codes: set[str]) -> dict[str, str]:
+    """Village code → its party organization's code, from villages.csv and the database."""
+    known = {r.code: r.org_code for r in ctx.rows.get(VILLAGES.name, [])}
+    missing = codes - set(known)
+    if missing:
+        known.update(
+            Village.objects.filter(code__in=missing).values_list("code", "organization__code")
+        )
+    return known
+
+
 def _villages_known(ctx: BundleContext, codes: set[str]) -> dict[str, bool]:
     """Village code → key village or not, from villages.csv and the database."""
     known = {r.code: r.key for r in ctx.rows.get(VILLAGES.name, [])}
@@ -428,7 +439,8 @@ def check_pairings(ctx: BundleContext, table: Table) -> list[tuple[int, str, str
     f = table.label or PAIRINGS.name
     index = org_index(ctx)
     rounds = _rounds_known(ctx)
-    villages = _villages_known(ctx, {r["village_code"].strip() for r in table.rows})
+    codes = {r["village_code"].strip() for r in table.rows}
+    villages, village_org = _villages_known(ctx, codes), _village_orgs(ctx, codes)
     out: list[tuple[int, str, str, str]] = []
     seen: dict[tuple[str, str], int] = {}
     for row, line in zip(table.rows, table.line_numbers, strict=True):
@@ -446,6 +458,9 @@ def check_pairings(ctx: BundleContext, table: Table) -> list[tuple[int, str, str
             ok = False
         elif not villages[code]:
             ctx.err(f, line, "village_code", f"村“{code}”不是重点村")
+            ok = False
+        elif name in rounds and rounds[name] not in index.ancestors_or_self(village_org[code]):
+            ctx.err(f, line, "village_code", f"村“{code}”不在该轮组织部门的范围内")
             ok = False
         if not index.exists(unit):
             ctx.err(f, line, "unit_org_code", f"结对单位“{unit}”不在组织树中")
@@ -529,6 +544,13 @@ def check_plots(ctx: BundleContext, table: Table) -> list[PlotRow]:
     out: list[PlotRow] = []
     plots: dict[str, tuple[int, str, Decimal, str]] = {}
     seasons: dict[tuple[str, str], int] = {}
+    # an adoption already recorded keeps its unit (its work and members are the unit's)
+    held = {
+        (c, season): unit
+        for c, season, unit in Adoption.objects.filter(
+            plot__code__in={r["code"].strip() for r in table.rows}
+        ).values_list("plot__code", "season", "unit__code")
+    }
     for row, line in zip(table.rows, table.line_numbers, strict=True):
         cells = {k: row[k].strip() for k in PLOTS.columns}
         code, village, unit, season = (
@@ -571,6 +593,12 @@ def check_plots(ctx: BundleContext, table: Table) -> list[PlotRow]:
                 ctx.err(f, line, "season", exc.message)
                 ok = False
         if not ok or area is None:
+            continue
+        if unit and held.get((code, season), unit) != unit:
+            ctx.err(
+                f, line, "unit_org_code",
+                f"地块“{code}”{season}已由“{held[(code, season)]}”认领（导入不改变已有的认领）",
+            )  # fmt: skip
             continue
         first = plots.get(code)
         if first is not None and first[1:] != (village, area, cells["crop"]):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
@@ -100,13 +101,22 @@ def vil_02(ctx: ScanContext) -> Iterable[Hit]:
         )
 
 
-def current_round(as_of: date) -> Round | None:
-    """The round whose period holds the date (the latest begun, if two overlap)."""
-    return (
+def running_rounds(as_of: date) -> list[Round]:
+    """The rounds whose period holds the date, the latest begun first (a handful)."""
+    return list(
         Round.objects.filter(starts_on__lte=as_of, ends_on__gte=as_of)
+        .select_related("organization")
         .order_by("-starts_on", "-pk")
-        .first()
     )
+
+
+def current_round(as_of: date, org: Any = None) -> Round | None:
+    """The round running at the date for a village's organization `org` (its organizer above
+    it; the latest begun if two overlap), or for the whole deployment without `org`."""
+    for r in running_rounds(as_of):
+        if org is None or org.path.startswith(r.organization.path):
+            return r
+    return None
 
 
 @rule(
@@ -119,19 +129,30 @@ def current_round(as_of: date) -> Round | None:
     action="组织部门为该村确定结对单位（机关、事业单位或国有企业），在“组团帮扶—轮次”中登记。",
 )
 def vil_05(ctx: ScanContext) -> Iterable[Hit]:
-    r = current_round(ctx.as_of)
-    if r is None:
-        return
-    paired = Pairing.objects.filter(round=r, village_id=OuterRef("pk"))
-    rows = _scoped(Village.objects.filter(key=True), ctx).filter(~Exists(paired))  # type: ignore[attr-defined]
-    for v in rows.order_by().values("pk", "name", "organization_id"):
-        yield Hit(
-            v["organization_id"],
-            f"重点村{v['name']}在{r.name}中没有结对单位。",
-            period=f"{r.starts_on:%Y}-{r.ends_on:%Y}",  # the round's years (10 characters)
-            subject=f"village:{v['pk']}",
-            details={"village": v["name"], "round": r.name},
-        )
+    # a round concerns the villages under its organizer; a village's current round is the latest
+    # begun of those running over it (one query per running round: a handful)
+    seen: set[int] = set()
+    for r in running_rounds(ctx.as_of):
+        paired = Pairing.objects.filter(round=r, village_id=OuterRef("pk"))
+        under = Village.objects.filter(
+            key=True, organization__path__startswith=r.organization.path
+        ).exclude(pk__in=seen)
+        for v in (
+            _scoped(under, ctx)  # type: ignore[attr-defined]
+            .annotate(paired=Exists(paired))
+            .order_by()
+            .values("pk", "name", "organization_id", "paired")
+        ):
+            seen.add(v["pk"])
+            if v["paired"]:
+                continue
+            yield Hit(
+                v["organization_id"],
+                f"重点村{v['name']}在{r.name}中没有结对单位。",
+                period=f"{r.starts_on:%Y}-{r.ends_on:%Y}",  # the round's years (10 characters)
+                subject=f"village:{v['pk']}",
+                details={"village": v["name"], "round": r.name},
+            )
 
 
 def _year_rows(ctx: ScanContext, year: int) -> object:

@@ -344,9 +344,14 @@ def round_get(user: Any, pk: int) -> Round:
     return r  # type: ignore[return-value]
 
 
-def round_areas(r: Round) -> list[Area]:
+def round_areas(r: Round, user: Any = None) -> list[Area]:
+    """The round's areas and teams: all of them for staff of the organizer (or above), those with
+    a village in their scope for staff below it."""
+    areas = r.areas.all()
+    if user is not None and not policy.can(user, "view", r.organization):
+        areas = areas.filter(villages__in=villages_for(user).values("pk")).distinct()
     return list(
-        r.areas.select_related("leader_unit")
+        areas.select_related("leader_unit")
         .prefetch_related(
             Prefetch("villages", queryset=Village.objects.order_by("town", "code")),
             Prefetch("team", queryset=AreaMember.objects.select_related("unit")),

@@ -53,9 +53,19 @@ def _pk(obj: Any) -> int:
     return obj.pk if obj is not None and obj.pk is not None else 0
 
 
-def _can(actor: Actor, org: Organization) -> None:
-    if actor is not None and not policy.can(actor, "change", org):
+def _can(actor: Actor, org: Organization, action: str = "change") -> None:
+    if actor is not None and not policy.can(actor, action, org):
         raise NotVisible("没有该村党组织的权限")
+
+
+def may_run_rounds(actor: Actor, org: Organization) -> bool:
+    """Rounds are run by an organization department: staff who manage a 党委 above the villages
+    (not a village's own committee)."""
+    return (
+        org.kind == "committee"
+        and org.category != "village"
+        and (actor is None or policy.can(actor, "manage", org))
+    )
 
 
 @transaction.atomic(durable=True)
@@ -221,8 +231,13 @@ def round_save(
     ends_on: date,
     round: Round | None = None,
 ) -> Round:
-    """A round of group assistance, new or changed (by the organization department running it)."""
+    """A round of group assistance, new or changed (by the organization department running it:
+    its rounds concern the villages of its subtree only)."""
     _can(actor, organization)
+    if not may_run_rounds(actor, organization):
+        raise DomainError(
+            "not_department", "帮扶轮次由党委（组织部门）建立，本组织不能建立", field="organization"
+        )
     name = _text(name, "name", "轮次名称", 50)
     if ends_on < starts_on:
         raise DomainError("bad_period", "结束日期不能早于开始日期", field="ends_on")
@@ -332,6 +347,10 @@ def pairing_set(*, actor: Actor, round: Round, village: Village, unit: Organizat
     _can(actor, round.organization)
     if not village.key:
         raise DomainError("not_key", f"{village.name}不是重点村，无需“1+1”结对", field="village")
+    if not village.organization.path.startswith(round.organization.path):
+        raise DomainError(
+            "outside", f"{village.name}不在{round.organization.name}的范围内", field="village"
+        )
     _unit_in(round, unit)
     if unit.category == "village":
         raise DomainError("bad_unit", "结对单位应为机关、事业单位或国有企业", field="unit")
@@ -378,6 +397,10 @@ def resident_post(
     the member is told and finds the team's work on the phone."""
     v = Village.objects.select_related("organization").get(pk=village.pk)
     _can(actor, v.organization)
+    if actor is not None and not (
+        policy.can(actor, "view", member.organization) and policy.can(actor, "view", unit)
+    ):
+        raise NotVisible("没有该党员或派出单位的权限")
     if role not in ResidentRole.values:
         raise DomainError("bad_role", "请选择职务（第一书记、队长、队员）", field="role")
     if left_on is not None and left_on < arrived_on:
@@ -619,6 +642,12 @@ def joint_set(*, actor: Actor, organization: Organization, villages: Any) -> Joi
         raise DomainError(
             "not_village", f"“{organization.name}”不是农村党组织", field="organization"
         )
+    ids = [v.pk for v in villages]
+    mine = policy.path_q(actor, "change", "organization__path") if actor is not None else None
+    if actor is not None and (
+        mine is None or Village.objects.filter(pk__in=ids).exclude(mine).exists()
+    ):
+        raise NotVisible("没有所选村的权限")
     jc, _ = JointCommittee.objects.get_or_create(organization=organization)
     taken = list(
         JointVillage.objects.filter(village__in=villages)
@@ -712,13 +741,23 @@ def plot_adopt(
     """A unit adopts a plot for a season (one unit a plot and season); the village's party
     organization is told."""
     _can(actor, unit)
-    p = Plot.objects.select_related("village__organization").get(pk=plot.pk)
+    # the plot's row locked: two units adopting it at once are served one after the other
+    p = (
+        Plot.objects.select_for_update(of=("self",))
+        .select_related("village__organization")
+        .get(pk=plot.pk)
+    )
     season = check_season(season)
     agreement = _text(agreement, "agreement", "认领协议", 200, required=False)
     fen = parse_yuan(fee or "0", field="fee", label="认领费用", ceiling=ceiling())
-    held = Adoption.objects.filter(plot=p, season=season).select_related("unit").first()
+    # a whole year (“2024”) and a season of it (“2024春”) overlap; two seasons of a year do not
+    year = season[:4]
+    clash = Q(season=season) | (Q(season=year) if season != year else Q(season__startswith=year))
+    held = Adoption.objects.filter(clash, plot=p).select_related("unit").first()
     if held is not None:
-        raise DomainError("taken", f"地块{p.code}{season}已由{held.unit.name}认领", field="plot")
+        raise DomainError(
+            "taken", f"地块{p.code}{held.season}已由{held.unit.name}认领", field="plot"
+        )
     a = Adoption.objects.create(plot=p, unit=unit, season=season, agreement=agreement, fee_fen=fen)
     audit_record(
         actor=actor,

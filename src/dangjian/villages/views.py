@@ -184,7 +184,7 @@ def village_view(request: AuthedRequest, pk: int) -> HttpResponse:
             before.collective_fen if before is not None and before.year == y.year - 1 else None
         )
     pairings = selectors.pairings_of(v)
-    current = current_round(today)
+    current = current_round(today, v.organization)
     # back to the figures of the level above (the town's committee) where the user sees it
     above = Organization.objects.filter(path=v.organization.path[: -v.organization.steplen]).first()
     if above is None or not policy.can(request.user, "view", above):
@@ -427,6 +427,7 @@ def project_view(request: AuthedRequest, pk: int, project: int | None = None) ->
         form,
         f"{v.name} · {'帮扶项目' if p else '登记帮扶项目'}",
         ("villages:village", v.pk),
+        form_name="project",
         project=p,
         project_years=p.years.order_by("year") if p else [],
         iform=iform if p else None,
@@ -457,10 +458,11 @@ def plot_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rounds_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
-    can = policy.can(request.user, "change", org)
+    can = services.may_run_rounds(request.user, org)
     form = RoundForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        _changer(request, org)
+        if not can:
+            raise PermissionDenied("帮扶轮次由党委（组织部门）建立")
         resp = submit(
             request,
             form,
@@ -477,7 +479,7 @@ def rounds_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "ancestors": org_selectors.org_ancestors(org, request.user),
             "tab": "rounds",
             "rounds": selectors.rounds_for(org),
-            "current": current_round(timezone.localdate()),
+            "current": current_round(timezone.localdate(), org),
             "form": form,
             "can_change": can,
             "pairings": selectors.unit_pairings(org),
@@ -523,7 +525,7 @@ def round_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "r": r,
             "org": org,
             "ancestors": org_selectors.org_ancestors(org, request.user),
-            "areas": selectors.round_areas(r),
+            "areas": selectors.round_areas(r, request.user),
             "page": paginate(request, listed),
             "state": state,
             "unpaired": selectors.round_key_villages(request.user, r, org, "none").count(),
@@ -588,6 +590,7 @@ def area_view(request: AuthedRequest, pk: int, area: int | None = None) -> HttpR
         form,
         f"{r.name} · {'片区' + a.name if a else '新建片区'}",
         ("villages:round", r.pk),
+        form_name="area",
         area=a,
         team=a.team.select_related("unit") if a else [],
         mform=mform if a else None,
@@ -669,9 +672,12 @@ def plots_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def plot_view(request: AuthedRequest, pk: int) -> HttpResponse:
     p = selectors.plot_get(request.user, pk)
     adoptions = selectors.plot_adoptions(p)
+    village_seen = policy.can(request.user, "view", p.village.organization)
     for a in adoptions:
         a.can_work = policy.can(request.user, "change", a.unit)  # type: ignore[attr-defined]
         a.can_see_people = policy.can(request.user, "view", a.unit)  # type: ignore[attr-defined]
+        # photos, notes and the agreement: as selectors.photo_get (the unit or the village)
+        a.can_see_work = a.can_see_people or village_seen  # type: ignore[attr-defined]
     return render(
         request,
         "villages/plot.html",
@@ -793,7 +799,7 @@ def my_view(request: AuthedRequest) -> HttpResponse:
     current = next((r for r in postings if r.on_post(today)), None)
     which = request.POST.get("form", "")
     raw = request.POST.get("posting", "")
-    r = _posting(member, int(raw)) if raw.isdecimal() else current
+    r = _posting(member, int(raw)) if raw.isdecimal() and len(raw) < 12 else current
     pform = PresenceForm(
         request.POST if which == "presence" else None, initial={"day": today, "on_site": "1"}
     )
