@@ -40,3 +40,11 @@ def test_scan_finds_exactly_what_was_planted(tmp_path, scale, rate):
         if f["rule"] not in ("DEV-00", "TRF-00")
     }
     assert found == planted
+    if scale == "district":  # the demo district's villages reproduce the city's ratios for 2023
+        from decimal import Decimal
+
+        from dangjian.villages import selectors
+
+        s = selectors.summarize(selectors.villages_in(), 2023)
+        assert (s.growth_pct, s.average_fen) == (Decimal("23.1"), 113_130_000)
+        assert s.headline.endswith("同比增长23.1%，村均113.13万元")

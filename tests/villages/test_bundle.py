@@ -185,3 +185,36 @@ def test_bad_rows_are_named_and_nothing_is_written(tmp_path, tree, files, expect
     assert any(i.startswith(expected) for i in issues), issues
     assert not Village.objects.exists()
     assert not VillageYear.objects.exists()
+
+
+def test_summary_of_a_hand_made_bundle_is_exact(tmp_path, tree):
+    """Three villages imported from files: totals in fen, growth half up, average to the fen."""
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    orgs = (
+        "code,name,parent_code,kind,category,established_on\n"
+        "C,中共示范市委员会,,committee,organ,2000-01-01\n"
+        + "".join(f"VO{n},中共{n}号村委员会,C,committee,village,2000-01-01\n" for n in (1, 2, 3))
+    )
+    villages = VILLAGES + "".join(
+        f"V{n},{n}号村,示范镇,示范区,VO{n},1000,300,no\n" for n in (1, 2, 3)
+    )
+    income = (
+        "village_code,year,collective_income,operating_income\n"
+        "V1,2022,300000.00,0\nV2,2022,100000.00,0\n"
+        "V1,2023,340200.01,100000\nV2,2023,100000.00,0\nV3,2023,99999.99,0\n"
+    )
+    import_bundle_dir(
+        write(tmp_path, {"orgs.csv": orgs, "villages.csv": villages, "village_income.csv": income})
+    )
+    out = io.StringIO()
+    call_command("villages", "summary", "--year", "2023", "--json", stdout=out)
+    s = json.loads(out.getvalue())
+    assert (s["villages"], s["reported"]) == (3, 3)
+    assert (s["total_fen"], s["previous_total_fen"]) == (54_020_000, 40_000_000)
+    assert s["growth_pct"] == 35.1  # 35.05 % half up
+    assert s["average_fen"] == 18_006_667  # 18,006,666.67 fen half up
+    assert s["weak"] == ["V3"]
