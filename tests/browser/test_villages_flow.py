@@ -100,6 +100,11 @@ def test_district_staff_read_the_summary_and_drill_into_a_weak_village(
     page.wait_for_selector("text=后埔村")
     assert page.locator("tbody tr").count() == 1
     shot(page, "126-villages-list-unreported")
+    # the same pages on a phone: nothing scrolls sideways
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in (page.url, page.url.split("villages/?")[0]):
+        page.goto(path)
+        _fits(page)
     desk.close()
 
 
