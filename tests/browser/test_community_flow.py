@@ -38,6 +38,21 @@ def _jpeg(color):
     return buf.getvalue()
 
 
+def images_loaded(page, selector="img", timeout=15.0):
+    """Wait until the page's images (`selector`) have loaded. Polled from here with evaluate():
+    Playwright's wait_for_function evaluates a string in the page, which the CSP forbids."""
+    import time
+
+    check = (
+        f"() => [...document.querySelectorAll({selector!r})]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    end = time.monotonic() + timeout
+    while not page.evaluate(check):
+        assert time.monotonic() < end, f"images {selector} did not load"
+        page.wait_for_timeout(100)
+
+
 def _fits(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
@@ -132,10 +147,7 @@ def test_report_claim_confirm_and_an_issue_to_closed(browser, live_server, tree,
     assert staff.locator("img[alt^='反映照片']").count() == 1
     assert staff.locator("img[alt^='办结照片']").count() == 1
     # the photos load (scoped, shown as thumbnails; lazy, so wait until the browser has them)
-    staff.wait_for_function(
-        "[...document.querySelectorAll('img[alt$=\"照片1\"]')]"
-        ".every(i => i.complete && i.naturalWidth > 0)"
-    )
+    images_loaded(staff, "img[alt$='照片1']")
     shot(staff, "113-community-issue-closed")
     desk.close()
 

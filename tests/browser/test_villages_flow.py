@@ -13,7 +13,7 @@ from django.utils import timezone
 from dangjian.orgs.services import org_create
 from dangjian.villages import services
 from dangjian.villages.models import PlotActivity, Presence, Visit
-from tests.browser.test_community_flow import _fits, _jpeg, _phone_login
+from tests.browser.test_community_flow import _fits, _jpeg, _phone_login, images_loaded
 from tests.browser.test_roster_flow import _backup_code, _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -140,6 +140,6 @@ def test_a_unit_adopts_a_plot_and_records_the_harvest(browser, live_server, tree
     act = PlotActivity.objects.get(adoption__plot=plot)
     assert list(act.members.all()) == [member]
     assert act.photos.count() == 1
-    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    images_loaded(page)
     shot(page, "128-villages-plot-harvested")
     desk.close()
