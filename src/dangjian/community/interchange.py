@@ -21,6 +21,8 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.core.bundle import (
+    NO,
+    YES,
     BundleContext,
     BundleFile,
     ExportScope,
@@ -84,15 +86,7 @@ SERVICES = FileSpec(
         "hours": "时长（小时）",
     },
 )
-YES, NO = ("yes", "是", "y", "true", "1"), ("no", "否", "n", "false", "0", "")
 IMPORTED_SERVICE = "社区服务（导入）"
-
-
-def _category(index: OrgIndex, code: str) -> str:
-    if code in index.file:
-        return index.file[code].category
-    o = index.db.get(code)
-    return o["category"] if o else ""
 
 
 def community_code(index: OrgIndex, code: str) -> str:
@@ -102,10 +96,10 @@ def community_code(index: OrgIndex, code: str) -> str:
         return f"组织“{code}”不存在"
     parent = index.parent_of.get(code, "")
     if (
-        _category(index, code) != "community"
+        index.category(code) != "community"
         or index.kind_of.get(code) not in COMMUNITY_KINDS
         or not parent
-        or _category(index, parent) != "community"
+        or index.category(parent) != "community"
     ):
         return f"“{code}”不是社区党组织（应为街道下的社区党委或党总支）"
     return ""

@@ -21,6 +21,10 @@ from typing import Any
 from .dates import parse_date
 from .errors import FieldError
 
+# a yes/no cell, as files written by people say it
+YES = ("yes", "是", "y", "true", "1")
+NO = ("no", "否", "n", "false", "0", "")
+
 
 @dataclass(frozen=True)
 class FileSpec:

@@ -146,6 +146,13 @@ class OrgIndex:
             guard += 1
         return chain
 
+    def category(self, code: str) -> str:
+        """The organization's category (orgs.csv's row over the database's), "" if unknown."""
+        if code in self.file:
+            return self.file[code].category
+        o = self.db.get(code)
+        return o["category"] if o else ""
+
     def established(self, code: str) -> date | None:
         if code in self.file:
             return self.file[code].established_on

@@ -22,6 +22,8 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.core.bundle import (
+    NO,
+    YES,
     BundleContext,
     BundleFile,
     ExportScope,
@@ -32,7 +34,7 @@ from dangjian.core.bundle import (
 )
 from dangjian.core.dates import parse_date
 from dangjian.core.errors import DomainError, FieldError
-from dangjian.orgs.interchange import OrgIndex, org_ids, org_index
+from dangjian.orgs.interchange import org_ids, org_index
 
 from .models import Adoption, Pairing, Plot, Round, Village, VillageYear
 from .money import parse_yuan, yuan
@@ -108,14 +110,6 @@ PLOTS = FileSpec(
         "season": "认领季节（如2024或2024春，可空）",
     },
 )
-YES, NO = ("yes", "是", "y", "true", "1"), ("no", "否", "n", "false", "0", "")
-
-
-def _category(index: OrgIndex, code: str) -> str:
-    if code in index.file:
-        return index.file[code].category
-    o = index.db.get(code)
-    return o["category"] if o else ""
 
 
 def _count(ctx: BundleContext, f: str, line: int, column: str, raw: str, label: str) -> int | None:
@@ -166,7 +160,7 @@ def check_villages(ctx: BundleContext, table: Table) -> list[VillageRow]:
         if not index.exists(org):
             ctx.err(f, line, "org_code", f"组织“{org}”不存在")
             ok = False
-        elif _category(index, org) != "village":
+        elif index.category(org) != "village":
             ctx.err(f, line, "org_code", f"“{org}”不是农村党组织")
             ok = False
         population = _count(ctx, f, line, "population", cells["population"], "户籍人口")
@@ -468,7 +462,7 @@ def check_pairings(ctx: BundleContext, table: Table) -> list[tuple[int, str, str
         elif name in rounds and rounds[name] not in index.ancestors_or_self(unit):
             ctx.err(f, line, "unit_org_code", f"结对单位“{unit}”不在该轮组织部门的下级组织中")
             ok = False
-        elif _category(index, unit) == "village":
+        elif index.category(unit) == "village":
             ctx.err(f, line, "unit_org_code", "结对单位应为机关、事业单位或国有企业")
             ok = False
         if not ok:
