@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, ...]] = [
         "learning",
         "community",
         "villages",
+        "enterprises",
     ),
     ("interchange", "portal", "assistant"),
     ("demo",),

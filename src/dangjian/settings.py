@@ -262,6 +262,7 @@ INSTALLED_APPS = [
     "dangjian.learning",
     "dangjian.community",
     "dangjian.villages",
+    "dangjian.enterprises",
     "dangjian.assistant",
     "dangjian.portal",
     "dangjian.demo",

@@ -113,6 +113,15 @@ def wipe_domain() -> None:
         vm.JointCommittee, vm.Round, vm.TownYear, vm.VillageYear, vm.Village,
     ):  # fmt: skip
         model.objects.all().delete()
+    # 非公党建: visits' details, follow-ups, stations and the relationship check are not in the
+    # bundle (enterprises, the members employed, instructors, assignments and visits are)
+    from dangjian.enterprises import models as em
+
+    for model in (
+        em.RelationCase, em.FollowUp, em.InstructorVisit, em.Assignment, em.Instructor,
+        em.Station, em.Enterprise, em.Park,
+    ):  # fmt: skip
+        model.objects.all().delete()
     MobileMember.objects.all().delete()
     LostContact.objects.all().delete()
     Paper.objects.all().delete()

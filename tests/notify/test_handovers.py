@@ -654,3 +654,62 @@ def _village_adopt(tree, users, act):
         )
     )
     return {"staff_da"}
+
+
+# --- 非公党建 ------------------------------------------------------------------------------------
+
+
+def _enterprise(tree):
+    from dangjian.enterprises import services as enterprises
+
+    return enterprises.enterprise_save(
+        actor=None,
+        data=enterprises.EnterpriseData(
+            credit_code="91350100M000100Y43", name="鹭翔科技有限公司", committee=tree.district_a
+        ),
+    )
+
+
+@scenario("enterprises.assignment_start")
+def _enterprise_assign(tree, users, act):
+    from datetime import date
+
+    from dangjian.enterprises import services as enterprises
+
+    ins = enterprises.instructor_save(
+        actor=None, name="指导员", kind="full", organization=tree.district_a,
+        member=tree.members["A1-2"],
+    )  # fmt: skip
+    e = _enterprise(tree)
+    act(
+        lambda: enterprises.assignment_start(
+            actor=users["committee_staff"], instructor=ins, enterprise=e, since=date(2026, 1, 1)
+        )
+    )
+    return {"member1"}
+
+
+@scenario("enterprises.visit_log")
+def _enterprise_visit(tree, users, act):
+    from datetime import date
+
+    from dangjian.enterprises import services as enterprises
+
+    ins = enterprises.instructor_save(
+        actor=None, name="指导员", kind="full", organization=tree.district_a
+    )
+    e = _enterprise(tree)
+    enterprises.assignment_start(actor=None, instructor=ins, enterprise=e, since=date(2026, 1, 1))
+    act(
+        lambda: enterprises.visit_log(
+            actor=users["committee_staff"], instructor=ins, enterprise=e,
+            visited_on=date(2026, 1, 5), met="张总", topics=["relations"],
+            cases=[
+                enterprises.CaseData(
+                    name=tree.members["A1-3"].name, finding="elsewhere",
+                    member=tree.members["A1-3"],
+                )
+            ],
+        )  # fmt: skip
+    )
+    return {"worker_a1"}

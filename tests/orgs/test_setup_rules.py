@@ -208,9 +208,11 @@ def test_unit_input_is_validated(tree: Any) -> None:
     with pytest.raises(DomainError) as exc:
         unit(tree.district_a, credit_code="123")
     assert exc.value.field == "credit_code"
-    unit(tree.district_a, credit_code="91350200MA2XXXXX0A")
+    with pytest.raises(DomainError, match="第18位应为“M”"):
+        unit(tree.district_a, credit_code="91350200MA2XXXXX0A")
+    unit(tree.district_a, credit_code="91350200MA2XXXXX0M")
     with pytest.raises(DomainError, match="已登记"):
-        unit(tree.district_a, name="另一家", credit_code="91350200ma2xxxxx0a")
+        unit(tree.district_a, name="另一家", credit_code="91350200ma2xxxxx0m")
     with pytest.raises(DomainError) as exc:
         unit(tree.district_a, kind="project", started_on=date(2026, 3, 1), ends_on=date(2026, 1, 1))
     assert exc.value.field == "ends_on"

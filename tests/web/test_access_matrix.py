@@ -885,6 +885,73 @@ MATRIX = {
         },
     ),
     "villages:my": (lambda t: [], "", MEMBER_ONLY),
+    "enterprises:home": (
+        lambda t: [],
+        "",
+        expect(branch_worker=302, committee_staff=302, supervisor=302, sibling_staff=302),
+    ),
+    "enterprises:coverage": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:list": (
+        lambda t: [t.district_a.pk],
+        "?cover=none",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:instructors": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:enterprise_new": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:instructor_new": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:station_new": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:park_new": (
+        lambda t: [t.district_a.pk],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:enterprise": (
+        lambda t: [_enterprise(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:enterprise_edit": (
+        lambda t: [_enterprise(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:instructor": (
+        lambda t: [_instructor(t)],
+        "?month=2026-01",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:instructor_edit": (
+        lambda t: [_instructor(t)],
+        "",
+        expect(branch_worker=403, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:instructor_lookup": (lambda t: [], "?q=陈", expect(**STAFF_ALL)),
+    "enterprises:case": (
+        lambda t: [_case(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:my": (lambda t: [], "", MEMBER_ONLY),
     "community:my_issue_new": (lambda t: [], "", {**MEMBER_ONLY, "member": 302}),
     "learning:home": (
         lambda t: [],
@@ -1133,6 +1200,14 @@ POST_MATRIX = {
         expect(branch_worker=400, committee_staff=400, supervisor=403, sibling_staff=400),
     ),
     "villages:my": (lambda t: [], {**MEMBER_ONLY, "member": 302}),
+    "enterprises:enterprise": (
+        lambda t: [_enterprise(t)],
+        expect(branch_worker=404, committee_staff=404, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:case": (
+        lambda t: [_case(t)],
+        expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
+    ),
     # without a configured speech server the endpoint is absent for everyone signed in
     "assistant:transcribe": (lambda t: [], {**dict.fromkeys(ROLES, 404), "anonymous": 302}),
     "orgs:post_end": (
@@ -1557,6 +1632,51 @@ def _village(t):
             code="V001", name="示范村", town="示范镇", district="甲区", organization=org, key=True
         )
     return v.pk, v.organization_id
+
+
+def _enterprise(t):
+    """An enterprise in district A's charge (plain inserts; its credit code valid per GB 32100)."""
+    from dangjian.enterprises.models import Enterprise
+    from dangjian.orgs.models import Unit
+
+    e = Enterprise.objects.filter(unit__credit_code="91350100M000100Y43").first()
+    if e is None:
+        u = Unit.objects.create(
+            kind="unit",
+            name="示范科技有限公司",
+            credit_code="91350100M000100Y43",
+            category="private",
+            committee_id=t.district_a.pk,
+        )
+        e = Enterprise.objects.create(unit=u)
+    return e.pk
+
+
+def _instructor(t):
+    from dangjian.enterprises.models import Instructor
+
+    return Instructor.objects.get_or_create(
+        ref="ZT1",
+        defaults={"name": "陈指导", "kind": "full", "organization_id": t.district_a.pk},
+    )[0].pk
+
+
+def _case(t):
+    """A member found in the relationship check, handed to district A (plain inserts)."""
+    from dangjian.enterprises.models import Assignment, InstructorVisit, RelationCase
+
+    c = RelationCase.objects.first()
+    if c is None:
+        e, i = _enterprise(t), _instructor(t)
+        Assignment.objects.create(instructor_id=i, enterprise_id=e, since=date(2026, 1, 1))
+        v = InstructorVisit.objects.create(
+            instructor_id=i, enterprise_id=e, visited_on=date(2026, 1, 2), met="张总",
+            topics=["relations"],
+        )  # fmt: skip
+        c = RelationCase.objects.create(
+            visit=v, name="林某", finding="lost", handler_id=t.district_a.pk
+        )
+    return c.pk
 
 
 def _vround(t):

@@ -23,7 +23,7 @@ from dangjian.members.models import Member
 from dangjian.notify.models import Notice
 from dangjian.web import exports
 from tests.conftest import login
-from tests.web.test_access_matrix import MATRIX, _community, _place, _vround
+from tests.web.test_access_matrix import MATRIX, _community, _instructor, _place, _vround
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +120,13 @@ def _params(t):  # export name → (role, query)
         "villages_areas": ("committee_staff", {"org": da, "year": "2025"}),
         "villages_pairings": ("committee_staff", {"round": _vround(t), "state": "none"}),
         "villages_plots": ("committee_staff", {"season": "2026", "state": "free"}),
+        "enterprises_list": ("committee_staff", {"org": da, "cover": "none"}),
+        "enterprises_coverage": ("committee_staff", {"org": da}),
+        "enterprises_instructors": ("committee_staff", {"org": da}),
+        "enterprises_report": (
+            "committee_staff",
+            {"instructor": _instructor(t), "month": f"{year}-01"},
+        ),
     }
 
 

@@ -26,6 +26,7 @@ CATEGORIES = {
     "supervision": "督查督办",
     "community": "近邻党建",
     "villages": "组团帮扶",
+    "enterprises": "非公党建",
     "data": "数据质量",
 }
 

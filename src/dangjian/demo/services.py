@@ -21,6 +21,7 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 from .community_seed import plant_community
+from .enterprises_seed import plant_enterprises
 from .generator import generate_with_truth
 from .learning_seed import plant_learning
 from .setup_seed import plant_setup
@@ -54,6 +55,7 @@ def seed_city(
     plant_learning(today=today)
     plant_community(today=today, seed=seed, rate=plant_rate, truth=truth)
     plant_villages(today=today, seed=seed, rate=plant_rate, truth=truth)
+    plant_enterprises(today=today, seed=seed, rate=plant_rate, truth=truth)
     load_knowledge_base()
     if truth_path:
         Path(truth_path).write_text(

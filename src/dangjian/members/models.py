@@ -56,6 +56,16 @@ class Member(models.Model):
     education = models.CharField("学历", max_length=30, choices=Education.choices, blank=True)
     occupation = models.CharField("职业类别", max_length=20, choices=Occupation.choices, blank=True)
     work_unit = models.CharField("工作单位", max_length=100, blank=True)
+    # The registered unit (企业、社会组织…) the member works in, where it is one: what 非公党建
+    # counts as the members employed there (两个覆盖, ENT-01/02).
+    employer = models.ForeignKey(
+        "orgs.Unit",
+        verbose_name="所在单位（已登记）",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employees",
+    )
     # the number another deployment knew the member by, when they came with its letter and that
     # number is someone else's here (member numbers are unique within one deployment only)
     origin_no = models.CharField("原党员编号（转出地）", max_length=80, blank=True, db_default="")

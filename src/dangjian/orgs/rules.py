@@ -353,6 +353,17 @@ def term_05(ctx: ScanContext) -> Iterable[Hit]:
         )
 
 
+# ORG-01's condition on a unit: no party organization of its own (none, dissolved, or only the
+# joint branch it shares with others). 非公党建's ENT-01 applies it to enterprises.
+def lacks_own_organization(unit: str = "") -> Q:
+    """The condition on a unit (reached through `unit`, e.g. "unit__")."""
+    return (
+        Q(**{f"{unit}organization__isnull": True})
+        | Q(**{f"{unit}organization__is_active": False})
+        | Q(**{f"{unit}organization__is_joint": True})
+    )
+
+
 @rule(
     "ORG-01",
     title="单位有3名以上正式党员未建党组织",
@@ -364,12 +375,12 @@ def term_05(ctx: ScanContext) -> Iterable[Hit]:
 )
 def org_01(ctx: ScanContext) -> Iterable[Hit]:
     minimum = ctx.params["min_full"]
-    units = Unit.objects.filter(
-        kind="unit", full_members__gte=minimum, committee__is_active=True
-    ).filter(
-        Q(organization__isnull=True)
-        | Q(organization__is_active=False)
-        | Q(organization__is_joint=True)
+    # an enterprise in 非公党建's register is ENT-01's: the same condition, on the members the
+    # register finds employed there (one rule for a unit, never two findings)
+    units = (
+        Unit.objects.filter(kind="unit", full_members__gte=minimum, committee__is_active=True)
+        .filter(enterprise__isnull=True)
+        .filter(lacks_own_organization())
     )
     if ctx.scope_path:
         units = units.filter(committee__path__startswith=ctx.scope_path)

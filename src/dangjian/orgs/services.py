@@ -13,6 +13,7 @@ from dangjian.accounts import policy
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record, diff
 from dangjian.compliance.packs import rule_params
+from dangjian.core.creditcode import credit_code_clean
 from dangjian.core.dates import add_months, months_between
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.core.signals import handover
@@ -447,11 +448,7 @@ def _unit_fields(
             "bad_committee", "主管党组织应是有效的党委、党总支或党支部", field="committee"
         )
     name = _check_text(name, "name", "名称", NAME_MAX)
-    credit_code = (credit_code or "").strip().upper()
-    if credit_code and (len(credit_code) != 18 or not credit_code.isalnum()):
-        raise DomainError(
-            "bad_credit_code", "统一社会信用代码应为18位数字或大写字母", field="credit_code"
-        )
+    credit_code = credit_code_clean(credit_code) if (credit_code or "").strip() else ""
     if category not in OrgCategory.values:
         raise DomainError("bad_category", f"单位类别“{category}”无效", field="category")
     if not isinstance(full_members, int) or full_members < 0 or full_members > 100000:

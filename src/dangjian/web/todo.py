@@ -39,6 +39,7 @@ KINDS: dict[str, str] = {
     "system": "系统管理",
     "community": "近邻党建",
     "villages": "组团帮扶",
+    "enterprises": "非公党建",
     # a member's own
     "pay": "交纳党费",
     "study": "学习",

@@ -18,6 +18,7 @@ from dangjian.accounts import policy
 from dangjian.audit.services import audit_record
 from dangjian.community import selectors as community_selectors
 from dangjian.core import uploads
+from dangjian.enterprises import selectors as enterprise_selectors
 from dangjian.members import selectors as member_selectors
 from dangjian.members import services as member_services
 from dangjian.orgs import selectors as org_selectors
@@ -109,6 +110,7 @@ def me_view(request: AuthedRequest) -> HttpResponse:
             "posts": posts,
             "neighbourhood": neighbourhood,
             "postings": village_selectors.postings_of(member, today),
+            "instructor": enterprise_selectors.my_instructor(member),
         },
     )
 

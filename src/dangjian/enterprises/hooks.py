@@ -1,0 +1,101 @@
+"""非公党建's contributions to 待办: for committee staff, the instructors' follow-ups past their due
+date and the members found in the relationship check handed to their branch (or park); for an
+instructor on the phone, the follow-ups due and the assigned enterprises not yet visited this
+quarter."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from dangjian.web import hooks
+from dangjian.web.todo import Todo
+
+from . import selectors
+from .models import Assignment, FollowUp, InstructorVisit
+
+LIMIT = 50
+
+
+@hooks.register("todo")
+def enterprises_work(user: Any, today: date) -> list[Todo]:
+    out = [
+        Todo(
+            kind="enterprises",
+            title=f"督促办理逾期跟进事项：{f.text}",
+            url=reverse("enterprises:instructor", args=[f.visit.instructor_id]),
+            organization=f.visit.enterprise.unit.name,
+            deadline=f.due_on,
+            detail=f"党建指导员{f.visit.instructor.name}，{f.visit.visited_on:%Y年%-m月%-d日}走访提出",
+            action="查看",
+        )
+        for f in selectors.overdue_followups(user, today)
+        .select_related("visit__instructor", "visit__enterprise__unit")
+        .order_by("due_on", "pk")[:LIMIT]
+    ]
+    out += [
+        Todo(
+            kind="enterprises",
+            title=f"组织关系排查：{c.name}（{c.get_finding_display()}）",
+            url=reverse("enterprises:case", args=[c.pk]),
+            organization=c.handler.name,
+            deadline=c.visit.visited_on + timedelta(days=30),
+            detail=f"在{c.visit.enterprise.unit.name}工作",
+            action="去办理",
+        )
+        for c in selectors.open_cases(user)
+        .select_related("handler", "visit__enterprise__unit")
+        .order_by("pk")[:LIMIT]
+    ]
+    return out
+
+
+def _quarter(today: date) -> tuple[date, date]:
+    first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    nxt = date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+@hooks.register("member_todo")
+def my_instructor_work(user: Any, member: Any, today: date) -> list[Todo]:
+    ins = selectors.my_instructor(member)
+    if ins is None:
+        return []
+    url = reverse("enterprises:my")
+    items = [
+        Todo(
+            kind="enterprises",
+            title=f"办理跟进事项：{f.text}",
+            url=url,
+            organization=f.visit.enterprise.unit.name,
+            deadline=f.due_on,
+            action="去办理",
+        )
+        for f in FollowUp.objects.filter(visit__instructor=ins, done_on__isnull=True)
+        .select_related("visit__enterprise__unit")
+        .order_by("due_on")[:LIMIT]
+    ]
+    first, last = _quarter(today)
+    visited = InstructorVisit.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"), instructor=ins, visited_on__gte=first
+    )
+    pending = (
+        Assignment.objects.filter(instructor=ins, until__isnull=True)
+        .filter(~Exists(visited))
+        .count()
+    )
+    if pending:
+        items.append(
+            Todo(
+                kind="enterprises",
+                title="走访联系企业（本季度未走访）",
+                url=url,
+                count=pending,
+                deadline=last,
+                action="去登记",
+            )
+        )
+    return items

@@ -1,0 +1,377 @@
+"""非公党建 reads, scoped: an enterprise is seen by those who see the committee in charge of it or
+its park's joint committee. Coverage figures are one aggregate query each."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from dangjian.accounts import policy
+from dangjian.core.dates import add_months
+from dangjian.core.errors import NotVisible
+from dangjian.members.constants import ACTIVE_STATUSES
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+from .models import (
+    Assignment,
+    Enterprise,
+    FollowUp,
+    Instructor,
+    InstructorVisit,
+    Park,
+    RelationCase,
+    Station,
+)
+from .rules import current_assignment_q
+
+
+def _under(org: Organization) -> Q:
+    return Q(unit__committee__path__startswith=org.path) | Q(
+        park__organization__path__startswith=org.path
+    )
+
+
+def enterprise_q(user: Any, action: str = "view") -> Q | None:
+    a = policy.path_q(user, action, "unit__committee__path")
+    b = policy.path_q(user, action, "park__organization__path")
+    if a is None and b is None:
+        return None
+    return (a or Q(pk__in=[])) | (b or Q(pk__in=[]))
+
+
+def enterprises_under(org: Organization) -> QuerySet[Enterprise]:
+    """The enterprises in the charge of `org`'s subtree or in its parks (the caller has checked
+    that the user sees `org`)."""
+    return Enterprise.objects.filter(_under(org))
+
+
+def enterprise_get(user: Any, pk: int) -> Enterprise:
+    q = enterprise_q(user)
+    e = (
+        Enterprise.objects.filter(q)
+        .filter(pk=pk)
+        .select_related("unit__committee", "unit__organization", "park__organization")
+        .first()
+        if q is not None
+        else None
+    )
+    if e is None:
+        raise NotVisible()
+    return e
+
+
+def _members(qs: QuerySet[Enterprise]) -> dict[str, int]:
+    return Member.objects.filter(
+        employer__enterprise__in=qs.values("pk"), status__in=ACTIVE_STATUSES
+    ).aggregate(
+        members=Count("pk"),
+        full=Count("pk", filter=Q(status="full")),
+        covered=Count("pk", filter=Q(employer__organization__is_active=True)),
+    )
+
+
+def covered_q(as_of: date) -> tuple[Q, Q, Q]:
+    """(own organization, organization coverage — own or joint, work coverage — an organization
+    or an instructor) on `as_of`."""
+    own = Q(unit__organization__is_active=True, unit__organization__is_joint=False)
+    org = Q(unit__organization__is_active=True)
+    assigned = Exists(
+        Assignment.objects.filter(enterprise_id=OuterRef("pk")).filter(current_assignment_q(as_of))
+    )
+    return own, org, org | Q(assigned)
+
+
+def coverage(qs: QuerySet[Enterprise], as_of: date) -> dict[str, Any]:
+    own, org, work = covered_q(as_of)
+    row = qs.aggregate(
+        total=Count("pk"),
+        own=Count("pk", filter=own),
+        org=Count("pk", filter=org),
+        work=Count("pk", filter=work),
+    )
+    row.update(_members(qs))
+    return _rates(row)
+
+
+def _rates(row: dict[str, Any]) -> dict[str, Any]:
+    def pct(a: int, b: int) -> float | None:
+        return round(a * 100 / b, 1) if b else None
+
+    row["org_rate"] = pct(row["org"], row["total"])
+    row["own_rate"] = pct(row["own"], row["total"])
+    row["work_rate"] = pct(row["work"], row["total"])
+    row["none"] = row["total"] - row["work"]
+    if "members" in row:
+        row["member_rate"] = pct(row["covered"], row["members"])
+    return row
+
+
+def coverage_by_park(qs: QuerySet[Enterprise], as_of: date) -> list[dict[str, Any]]:
+    """Per park (园区外 for those in none): enterprises and members covered."""
+    own, org, work = covered_q(as_of)
+    rows: list[Any] = list(
+        qs.values("park_id", "park__name", "park__organization_id")
+        .annotate(
+            total=Count("pk"),
+            own=Count("pk", filter=own),
+            org=Count("pk", filter=org),
+            work=Count("pk", filter=work),
+        )
+        .order_by("park__name")
+    )
+    members = {
+        r["employer__enterprise__park_id"]: r
+        for r in Member.objects.filter(
+            employer__enterprise__in=qs.values("pk"), status__in=ACTIVE_STATUSES
+        )
+        .values("employer__enterprise__park_id")
+        .annotate(
+            members=Count("pk"),
+            full=Count("pk", filter=Q(status="full")),
+            covered=Count("pk", filter=Q(employer__organization__is_active=True)),
+        )
+        .order_by()
+    }
+    for r in rows:
+        m: Any = members.get(r["park_id"], {})
+        r["members"], r["full"], r["covered"] = (
+            m.get("members", 0),
+            m.get("full", 0),
+            m.get("covered", 0),
+        )
+        r["park__name"] = r["park__name"] or "园区外"
+        _rates(r)
+    rows.sort(key=lambda r: (r["park_id"] is None, r["park__name"]))
+    return rows
+
+
+def coverage_trend(qs: QuerySet[Enterprise], as_of: date, months: int = 12) -> list[dict[str, Any]]:
+    """The coverage rates at the end of each of the last `months` months (the current month to
+    date): an organization counts from its founding, an instructor over the assignment."""
+    ends = []
+    first = as_of.replace(day=1)
+    for i in range(months - 1, -1, -1):
+        start = add_months(first, -i)
+        end = min(add_months(start, 1) - timedelta(days=1), as_of)
+        ends.append(end)
+    aggregates: dict[str, Any] = {"total": Count("pk")}
+    for i, d in enumerate(ends):
+        founded = Q(unit__organization__is_active=True, unit__organization__established_on__lte=d)
+        assigned = Exists(
+            Assignment.objects.filter(enterprise_id=OuterRef("pk")).filter(current_assignment_q(d))
+        )
+        aggregates[f"org{i}"] = Count("pk", filter=founded)
+        aggregates[f"work{i}"] = Count("pk", filter=founded | Q(assigned))
+    row = qs.aggregate(**aggregates)
+    total = row["total"]
+    return [
+        {
+            "month": f"{d:%Y-%m}",
+            "org": row[f"org{i}"],
+            "work": row[f"work{i}"],
+            "org_rate": round(row[f"org{i}"] * 100 / total, 1) if total else None,
+            "work_rate": round(row[f"work{i}"] * 100 / total, 1) if total else None,
+        }
+        for i, d in enumerate(ends)
+    ]
+
+
+COVERAGE_FILTERS = {
+    "own": "单独建立党组织",
+    "joint": "纳入联合党支部",
+    "instructor": "仅选派指导员",
+    "none": "未覆盖",
+    "ent01": "3名以上正式党员未单独建组织",
+}
+
+
+def enterprise_list(
+    qs: QuerySet[Enterprise],
+    as_of: date,
+    *,
+    q: str = "",
+    park: str = "",
+    kind: str = "",
+    cover: str = "",
+    sort: str = "",
+) -> QuerySet[Enterprise]:
+    employed = (
+        Member.objects.filter(employer_id=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+        .order_by()
+        .values("employer_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    full = (
+        Member.objects.filter(employer_id=OuterRef("pk"), status="full")
+        .order_by()
+        .values("employer_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    current = Assignment.objects.filter(enterprise_id=OuterRef("pk")).filter(
+        current_assignment_q(as_of)
+    )
+    rows = qs.select_related("unit__organization", "park").annotate(
+        members=Coalesce(Subquery(employed, output_field=IntegerField()), 0),
+        full=Coalesce(Subquery(full, output_field=IntegerField()), 0),
+        instructor=Subquery(current.values("instructor__name")[:1]),
+    )
+    if q:
+        rows = rows.filter(Q(unit__name__icontains=q) | Q(unit__credit_code__icontains=q))
+    if park == "none":
+        rows = rows.filter(park__isnull=True)
+    elif park.isdecimal() and len(park) < 12:
+        rows = rows.filter(park_id=int(park))
+    if kind in ("enterprise", "social"):
+        rows = rows.filter(kind=kind)
+    active = Q(unit__organization__is_active=True)
+    if cover == "own":
+        rows = rows.filter(active, unit__organization__is_joint=False)
+    elif cover == "joint":
+        rows = rows.filter(active, unit__organization__is_joint=True)
+    elif cover == "instructor":
+        rows = rows.exclude(active).filter(Exists(current))
+    elif cover == "none":
+        rows = rows.exclude(active).exclude(Exists(current))
+    elif cover == "ent01":
+        rows = rows.filter(full__gte=3).exclude(active, unit__organization__is_joint=False)
+    order = {
+        "name": "unit__name",
+        "-members": "-members",
+        "members": "members",
+        "-employees": "-employees",
+    }.get(sort, "unit__name")
+    return rows.order_by(order, "pk")
+
+
+def parks_under(org: Organization) -> QuerySet[Park]:
+    return (
+        Park.objects.filter(
+            Q(organization__path__startswith=org.path)
+            | Q(enterprises__unit__committee__path__startswith=org.path)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def instructors_under(org: Organization) -> QuerySet[Instructor]:
+    return Instructor.objects.filter(organization__path__startswith=org.path)
+
+
+def instructor_get(user: Any, pk: int) -> Instructor:
+    q = policy.path_q(user, "view", "organization__path")
+    ins = (
+        Instructor.objects.filter(q, pk=pk)
+        .select_related("organization", "station", "member")
+        .first()
+        if q is not None
+        else None
+    )
+    if ins is None:
+        raise NotVisible()
+    return ins
+
+
+def workload(qs: QuerySet[Instructor], as_of: date) -> QuerySet[Instructor]:
+    """Each instructor with the enterprises assigned now, visits this month and quarter, and the
+    follow-ups overdue."""
+    month = as_of.replace(day=1)
+    quarter = date(as_of.year, (as_of.month - 1) // 3 * 3 + 1, 1)
+
+    assigned = (
+        Assignment.objects.filter(instructor_id=OuterRef("pk"))
+        .filter(current_assignment_q(as_of))
+        .order_by()
+        .values("instructor_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+    def visits(since: date) -> Any:
+        return (
+            InstructorVisit.objects.filter(instructor_id=OuterRef("pk"), visited_on__gte=since)
+            .order_by()
+            .values("instructor_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+
+    overdue = (
+        FollowUp.objects.filter(
+            visit__instructor_id=OuterRef("pk"), done_on__isnull=True, due_on__lt=as_of
+        )
+        .order_by()
+        .values("visit__instructor_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.select_related("station").annotate(
+        assigned=Coalesce(Subquery(assigned, output_field=IntegerField()), 0),
+        visits_month=Coalesce(Subquery(visits(month), output_field=IntegerField()), 0),
+        visits_quarter=Coalesce(Subquery(visits(quarter), output_field=IntegerField()), 0),
+        overdue=Coalesce(Subquery(overdue, output_field=IntegerField()), 0),
+    )
+
+
+def stations_under(org: Organization) -> QuerySet[Station]:
+    return Station.objects.filter(organization__path__startswith=org.path).annotate(
+        n=Count("instructors")
+    )
+
+
+def overdue_followups(user: Any, as_of: date) -> QuerySet[FollowUp]:
+    """Follow-ups past their due date for the instructors of the user's scope."""
+    q = policy.path_q(user, "change", "visit__instructor__organization__path")
+    if q is None:
+        return FollowUp.objects.none()
+    return FollowUp.objects.filter(q, done_on__isnull=True, due_on__lt=as_of)
+
+
+def open_cases(user: Any) -> QuerySet[RelationCase]:
+    q = policy.path_q(user, "change", "handler__path")
+    if q is None:
+        return RelationCase.objects.none()
+    return RelationCase.objects.filter(q, closed_on__isnull=True)
+
+
+def my_instructor(member: Member) -> Instructor | None:
+    return (
+        Instructor.objects.filter(member=member, ended_on__isnull=True)
+        .select_related("organization", "station")
+        .first()
+    )
+
+
+def monthly_report(ins: Instructor, month: date) -> dict[str, Any]:
+    """An instructor's month from their visits: enterprises visited, what was done, problems,
+    follow-ups raised and done, members found in the relationship check."""
+    end = add_months(month, 1) - timedelta(days=1)
+    visits = list(
+        ins.visits.filter(visited_on__gte=month, visited_on__lte=end)
+        .select_related("enterprise__unit")
+        .prefetch_related("followups", "cases")
+        .order_by("visited_on", "pk")
+    )
+    topics: dict[str, int] = {}
+    for v in visits:
+        for t in v.topic_labels():
+            topics[t] = topics.get(t, 0) + 1
+    followups = [f for v in visits for f in v.followups.all()]
+    return {
+        "month": month,
+        "visits": visits,
+        "enterprises": len({v.enterprise_id for v in visits}),
+        "topics": sorted(topics.items(), key=lambda kv: -kv[1]),
+        "followups": len(followups),
+        "done": sum(1 for f in followups if f.done_on is not None),
+        "cases": sum(len(v.cases.all()) for v in visits),
+        "assigned": Assignment.objects.filter(instructor=ins)
+        .filter(current_assignment_q(end))
+        .count(),
+    }
