@@ -682,6 +682,37 @@ def engine_run(as_of: date, only: set[str] | None = None) -> dict[str, set[Any]]
     return out
 
 
+def subject_findings(rules: tuple[str, ...], as_of: date) -> dict[str, set[Any]]:
+    """The rules through the engine, each finding as (organization, member, subject): the form
+    the domain apps' floors (villages, enterprises) return."""
+    from dangjian.compliance.engine import REGISTRY, ScanContext
+    from dangjian.compliance.packs import effective_params
+
+    out: dict[str, set[Any]] = {}
+    for rid in rules:
+        ctx = ScanContext(as_of=as_of, scope_path="", params=effective_params(rid))
+        out[rid] = {
+            (h.organization_id, h.member_id, h.subject) for h in REGISTRY[rid].evaluate(ctx)
+        }
+    return out
+
+
+def seed_if_empty(scale: str, as_of: str) -> float | None:
+    """Seed the scale with today = as_of when the database has no organization: the seconds."""
+    from django.core.management import call_command
+
+    from dangjian.orgs.models import Organization
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if Organization.objects.exists():
+        return None
+    print(f"seeding {scale} …", file=sys.stderr)
+    t = time.perf_counter()
+    call_command("seed", "--scale", scale, "--today", as_of, "--plant-rate", "0.02", verbosity=0)
+    return round(time.perf_counter() - t, 1)
+
+
 def best_of(n: int, fn, *a):  # type: ignore[no-untyped-def]
     times, result = [], None
     for _ in range(n):

@@ -14,14 +14,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from community import page_times  # noqa: E402
-from scan import best_of, setup_django, staff_client  # noqa: E402
+from scan import (  # noqa: E402
+    best_of,
+    seed_if_empty,
+    setup_django,
+    staff_client,
+    subject_findings,
+)
 
 RULES = ("VIL-01", "VIL-02", "VIL-03", "VIL-04", "VIL-05")
 
@@ -105,16 +110,7 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
 
 
 def engine_run(as_of: date) -> dict[str, set[Any]]:
-    from dangjian.compliance.engine import REGISTRY, ScanContext
-    from dangjian.compliance.packs import effective_params
-
-    out: dict[str, set[Any]] = {}
-    for rid in RULES:
-        ctx = ScanContext(as_of=as_of, scope_path="", params=effective_params(rid))
-        out[rid] = {
-            (h.organization_id, h.member_id, h.subject) for h in REGISTRY[rid].evaluate(ctx)
-        }
-    return out
+    return subject_findings(RULES, as_of)
 
 
 def grow(k: int, as_of: date) -> int:
@@ -204,7 +200,6 @@ def main() -> None:
     )
     args = ap.parse_args()
     setup_django()
-    from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
 
@@ -213,18 +208,8 @@ def main() -> None:
     from dangjian.orgs.models import Organization
     from dangjian.villages import models as vm
 
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
     as_of = date.fromisoformat(args.as_of)
-    t_seed = None
-    if not Organization.objects.exists():
-        print(f"seeding {args.scale} …", file=sys.stderr)
-        t = time.perf_counter()
-        call_command(
-            "seed", "--scale", args.scale, "--today", args.as_of, "--plant-rate", "0.02",
-            verbosity=0,
-        )  # fmt: skip
-        t_seed = round(time.perf_counter() - t, 1)
+    t_seed = seed_if_empty(args.scale, args.as_of)
     grown = grow(args.grow, as_of) if args.grow else 0
     analyze([vm.Village, vm.VillageYear, vm.Resident, vm.Presence, vm.Visit, vm.Pairing, vm.Plot])
     engine, t_engine = best_of(args.repeat, engine_run, as_of)

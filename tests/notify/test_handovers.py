@@ -702,14 +702,39 @@ def _enterprise_visit(tree, users, act):
     enterprises.assignment_start(actor=None, instructor=ins, enterprise=e, since=date(2026, 1, 1))
     act(
         lambda: enterprises.visit_log(
-            actor=users["committee_staff"], instructor=ins, enterprise=e,
-            visited_on=date(2026, 1, 5), met="张总", topics=["relations"],
+            actor=users["committee_staff"],
+            instructor=ins,
+            enterprise=e,
+            visited_on=date(2026, 1, 5),
+            met="张总",
+            topics=["relations"],
             cases=[
                 enterprises.CaseData(
-                    name=tree.members["A1-3"].name, finding="elsewhere",
+                    name=tree.members["A1-3"].name,
+                    finding="elsewhere",
                     member=tree.members["A1-3"],
                 )
             ],
         )  # fmt: skip
     )
+    return {"worker_a1"}
+
+
+@scenario("enterprises.position_cultivate")
+def _enterprise_cultivate(tree, users, act):
+    from dangjian.enterprises import services as enterprises
+
+    e = enterprises.enterprise_save(
+        actor=None,
+        data=enterprises.EnterpriseData(
+            credit_code="91350100M000100Y43",
+            name="鹭翔科技有限公司",
+            committee=tree.district_a,
+            own_organization=tree.branch_a1,
+        ),
+    )
+    p = enterprises.position_save(
+        actor=None, enterprise=e, kind="dept", title="研发部经理", holder="王工"
+    )
+    act(lambda: enterprises.position_cultivate(actor=users["committee_staff"], position=p))
     return {"worker_a1"}

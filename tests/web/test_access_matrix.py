@@ -54,6 +54,15 @@ MEMBER_ONLY = {
     "sibling_staff": 403,
 }
 STAFF_ALL = {"branch_worker": 200, "committee_staff": 200, "supervisor": 200, "sibling_staff": 200}
+# a file of district A's (a photo, a logo, evidence): its staff and the supervisor above, others
+# not found; members and the three admins are not staff
+STAFF_FILE = {
+    **dict.fromkeys(ROLES, 404),
+    **NON_STAFF,
+    "anonymous": 302,
+    "committee_staff": 200,
+    "supervisor": 200,
+}
 
 # name -> (args builder, query string, expected status per role)
 
@@ -952,6 +961,51 @@ MATRIX = {
         expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
     ),
     "enterprises:my": (lambda t: [], "", MEMBER_ONLY),
+    "enterprises:positions": (
+        lambda t: [_enterprise(t)],
+        "?form=cultivation",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:teams": (
+        lambda t: [t.district_a.pk],
+        "?state=open",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:team": (
+        lambda t: [_commando(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:milestone_photo": (
+        lambda t: [_milestone_photo(t)],
+        "",
+        STAFF_FILE,
+    ),
+    "enterprises:honour_file": (
+        lambda t: [_honour_file(t)],
+        "",
+        STAFF_FILE,
+    ),
+    "enterprises:joint": (
+        lambda t: [t.district_a.pk],
+        "?kind=activity",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:showcase": (
+        lambda t: [t.district_a.pk],
+        "?kind=honour",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "enterprises:showcase_new": (
+        lambda t: [t.district_a.pk, "honour"],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "enterprises:brand_logo": (
+        lambda t: [_brand_logo(t)],
+        "",
+        STAFF_FILE,
+    ),
     "community:my_issue_new": (lambda t: [], "", {**MEMBER_ONLY, "member": 302}),
     "learning:home": (
         lambda t: [],
@@ -1650,6 +1704,62 @@ def _enterprise(t):
         )
         e = Enterprise.objects.create(unit=u)
     return e.pk
+
+
+def _jpeg_stored():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from dangjian.core import uploads
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "JPEG")
+    [f] = uploads.store(uploads.clean_photos([SimpleUploadedFile("a.jpg", buf.getvalue())]))
+    return {"name": f.name, "path": f.path, "content_type": f.content_type, "size": f.size,
+            "sha256": f.sha256}  # fmt: skip
+
+
+def _commando(t):
+    from dangjian.enterprises.models import CommandoTeam
+
+    return CommandoTeam.objects.get_or_create(
+        name="攻关突击队",
+        defaults={
+            "organization_id": t.district_a.pk,
+            "kind": "commando",
+            "project": "芯片攻关",
+            "starts_on": date(2026, 1, 1),
+            "ends_on": date(2026, 12, 31),
+        },  # fmt: skip
+    )[0].pk
+
+
+def _milestone_photo(t):
+    from dangjian.enterprises.models import Milestone, MilestonePhoto
+
+    m = Milestone.objects.create(team_id=_commando(t), on=date(2026, 2, 1), text="完成流片")
+    return MilestonePhoto.objects.create(milestone=m, **_jpeg_stored()).pk
+
+
+def _honour_file(t):
+    from dangjian.enterprises.models import Honour, HonourFile
+
+    h, _ = Honour.objects.get_or_create(
+        organization_id=t.district_a.pk, title="先进基层党组织",
+        defaults={"awarded_by": "市委", "level": "city", "year": 2025},
+    )  # fmt: skip
+    return HonourFile.objects.create(honour=h, **_jpeg_stored()).pk
+
+
+def _brand_logo(t):
+    from dangjian.enterprises.models import Brand, BrandLogo
+
+    b, _ = Brand.objects.get_or_create(
+        organization_id=t.district_a.pk, name="红色引擎", defaults={"since": 2020}
+    )
+    return BrandLogo.objects.create(brand=b, **_jpeg_stored()).pk
 
 
 def _instructor(t):

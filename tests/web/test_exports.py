@@ -122,6 +122,9 @@ def _params(t):  # export name → (role, query)
         "villages_plots": ("committee_staff", {"season": "2026", "state": "free"}),
         "enterprises_list": ("committee_staff", {"org": da, "cover": "none"}),
         "enterprises_coverage": ("committee_staff", {"org": da}),
+        "enterprises_teams": ("committee_staff", {"org": da, "state": "open"}),
+        "enterprises_joint": ("committee_staff", {"org": da, "kind": "activity"}),
+        "enterprises_showcase": ("committee_staff", {"org": da, "kind": "honour"}),
         "enterprises_instructors": ("committee_staff", {"org": da}),
         "enterprises_report": (
             "committee_staff",

@@ -25,11 +25,19 @@ from dangjian.core.creditcode import CHARSET, check_character
 from dangjian.core.dates import add_months
 from dangjian.enterprises.models import (
     Assignment,
+    Brand,
+    CommandoTeam,
     Enterprise,
     FollowUp,
+    Honour,
+    InnovationCase,
     Instructor,
     InstructorVisit,
+    JointEvent,
+    KeyPosition,
+    Milestone,
     Park,
+    ServiceCentre,
     Station,
 )
 from dangjian.members.constants import ACTIVE_STATUSES
@@ -395,10 +403,132 @@ def plant_enterprises(
                 )
             )
     FollowUp.objects.bulk_create(rows, batch_size=2000)
+    shown = _showcase(rng, today, [created[u.credit_code] for u in units], employ, parks)
     return {
         "enterprises": len(enterprises),
         "parks": len(parks),
         "instructors": len(instructors),
         "visits": len(visits),
         "employed": len(employ),
+        **shown,
     }
+
+
+BRANDS = ["蓝海红帆", "蝉先锋", "红色引擎", "鹭岛先锋", "红心向党", "芯火燎原", "党建+创新"]
+HONOURS = [
+    ("先进基层党组织", "city", "中共厦门市委"),
+    ("五星级党组织", "district", "区委组织部"),
+    ("全省非公企业党建示范点", "province", "中共福建省委组织部"),
+    ("全国先进基层党组织", "national", "中共中央"),
+    ("党建工作示范点", "district", "区委组织部"),
+]
+TITLES = [("tech", "首席技术官"), ("dept", "研发部经理"), ("project", "核心项目负责人")]
+
+
+def _showcase(
+    rng: random.Random,
+    today: date,
+    own_units: list[Unit],
+    employed: list[Member],
+    parks: list[Park],
+) -> dict[str, int]:
+    """双培养's key positions (about two in three held by members), some key staff marked for
+    cultivation, brands and honours of enterprise organizations and parks, a few commando teams
+    and joint meetings of each park's committee with its enterprises' organizations."""
+    by_unit: dict[int, list[int]] = defaultdict(list)
+    for m in employed:
+        by_unit[m.employer_id or 0].append(m.pk)
+    positions = []
+    for unit in own_units[: max(1, len(own_units) // 2)]:
+        for kind, title in TITLES:
+            staff = by_unit.get(unit.pk) or []
+            if staff and rng.random() < 0.65:
+                positions.append(
+                    KeyPosition(
+                        enterprise_id=unit.pk, kind=kind, title=title, member_id=rng.choice(staff)
+                    )
+                )
+            else:
+                positions.append(
+                    KeyPosition(
+                        enterprise_id=unit.pk,
+                        kind=kind,
+                        title=title,
+                        holder=_name(rng),
+                        cultivate=rng.random() < 0.3,
+                    )  # fmt: skip
+                )
+    KeyPosition.objects.bulk_create(positions, batch_size=2000)
+    orgs = [u.organization_id for u in own_units if u.organization_id]
+    picked = rng.sample(orgs, min(len(orgs), 12))
+    brands = [
+        Brand(
+            organization_id=o,
+            name=name,
+            since=rng.randint(2015, today.year - 1),
+            description="以党建引领企业发展，党员在攻坚一线当先锋。",
+        )  # fmt: skip
+        for o, name in zip(picked, BRANDS, strict=False)
+    ]
+    Brand.objects.bulk_create(brands)
+    honours = []
+    for o in rng.sample(orgs, min(len(orgs), 20)) + [p.organization_id for p in parks]:
+        title, level, body = rng.choice(HONOURS)
+        honours.append(
+            Honour(
+                organization_id=o,
+                title=title,
+                awarded_by=body,
+                level=level,
+                year=rng.randint(today.year - 5, today.year - 1),
+            )  # fmt: skip
+        )
+    Honour.objects.bulk_create(honours)
+    InnovationCase.objects.bulk_create(
+        [
+            InnovationCase(
+                organization_id=p.organization_id,
+                title=f"{p.name}“五联”工作机制",
+                award="全市党建创新案例",
+                year=today.year - 1,
+            )  # fmt: skip
+            for p in parks
+        ]
+    )
+    ServiceCentre.objects.bulk_create(
+        [
+            ServiceCentre(
+                organization_id=p.organization_id,
+                kind="service",
+                name=f"{p.name}党群服务中心",
+                address=f"{p.name}综合服务楼一层",
+                hours="周一至周日 9:00-21:00",
+                facilities="党员活动室、职工书屋、会议室",
+            )  # fmt: skip
+            for p in parks
+        ]
+    )
+    teams = []
+    for unit in rng.sample(own_units, min(len(own_units), 5)):
+        staff = by_unit.get(unit.pk) or []
+        if len(staff) < 2 or unit.organization_id is None:
+            continue
+        start = today - timedelta(days=rng.randint(60, 400))
+        t = CommandoTeam.objects.create(
+            organization_id=unit.organization_id, enterprise_id=unit.pk, kind="commando",
+            name=f"{unit.name[2:6]}攻坚党员突击队", project="关键技术攻关",
+            starts_on=start, ends_on=start + timedelta(days=365),
+        )  # fmt: skip
+        t.members.set(rng.sample(staff, min(len(staff), 5)))
+        Milestone.objects.create(team=t, on=start + timedelta(days=30), text="完成攻关方案论证")
+        teams.append(t)
+    for p in parks:
+        members = [u.organization_id for u in own_units if u.organization_id][:4]
+        e = JointEvent.objects.create(
+            organizer_id=p.organization_id, kind="meeting", title=f"{p.name}党建联席会议",
+            held_on=today - timedelta(days=rng.randint(10, 80)), place=f"{p.name}党群服务中心",
+            summary="通报园区党建工作，研究联合开展主题党日和党建品牌联创。",
+        )  # fmt: skip
+        e.participants.set([p.organization_id, *members])
+    return {"positions": len(positions), "brands": len(brands), "honours": len(honours),
+            "teams": len(teams)}  # fmt: skip

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from dangjian.orgs import selectors as org_selectors
 from dangjian.web.exports import Described, Export, register
 
 from . import selectors
+from .models import CommandoTeam, HonourLevel, JointEvent, JointKind
 
 FILTERS = ("q", "park", "kind", "cover", "sort")
 
@@ -74,8 +76,9 @@ def _coverage_rows(user: Any, params: QueryDict) -> list[list[Any]]:
             r["covered"],
         ]
 
-    out = [row(p["park__name"], p) for p in selectors.coverage_by_park(qs, today)]
-    out.append(row("合计", selectors.coverage(qs, today)))
+    total, parks = selectors.coverage_report(qs, today)
+    out = [row(p["park__name"], p) for p in parks]
+    out.append(row("合计", total))
     return out
 
 
@@ -135,7 +138,125 @@ def _report_rows(user: Any, params: QueryDict) -> list[list[Any]]:
     ]
 
 
+def _teams(user: Any, params: QueryDict) -> Any:
+    org = _org(user, params)
+    qs = CommandoTeam.objects.filter(organization__path__startswith=org.path).select_related(
+        "organization", "enterprise__unit"
+    )
+    state = params.get("state", "")
+    if state == "open":
+        qs = qs.filter(closed_on__isnull=True)
+    elif state == "closed":
+        qs = qs.filter(closed_on__isnull=False)
+    q = (params.get("q") or "").strip()[:30]
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(project__icontains=q))
+    return qs.annotate(n=Count("members")).order_by("-starts_on", "-pk")
+
+
+def _team_rows(user: Any, params: QueryDict) -> list[list[Any]]:
+    return [
+        [
+            t.name,
+            t.get_kind_display(),
+            t.project,
+            t.organization.name,
+            t.enterprise.unit.name if t.enterprise else "",
+            t.starts_on,
+            t.ends_on,
+            t.n,
+            t.closed_on or "",
+            t.outcome,
+        ]
+        for t in _teams(user, params)
+    ]
+
+
+def _joint(user: Any, params: QueryDict) -> Any:
+    org = _org(user, params)
+    qs = (
+        JointEvent.objects.filter(
+            Q(organizer__path__startswith=org.path) | Q(participants__path__startswith=org.path)
+        )
+        .distinct()
+        .select_related("organizer")
+        .prefetch_related("participants")
+    )
+    if params.get("kind") in JointKind.values:
+        qs = qs.filter(kind=params["kind"])
+    return qs.order_by("-held_on", "-pk")
+
+
+def _joint_rows(user: Any, params: QueryDict) -> list[list[Any]]:
+    return [
+        [
+            e.held_on,
+            e.get_kind_display(),
+            e.title,
+            e.organizer.name,
+            "、".join(o.name for o in e.participants.all()),
+            e.place,
+            e.summary,
+        ]
+        for e in _joint(user, params)
+    ]
+
+
+def _showcase(user: Any, params: QueryDict) -> Any:
+    f = {k: (params.get(k) or "").strip()[:30] for k in ("kind", "level", "year", "q")}
+    return selectors.showcase(_org(user, params), **f)
+
+
+KINDS = {"brand": "党建品牌", "honour": "荣誉", "case": "创新案例"}
+
+
+def _showcase_rows(user: Any, params: QueryDict) -> list[list[Any]]:
+    levels = dict(HonourLevel.choices)
+    return [
+        [KINDS[r["k"]], r["t"], r["org"], r["y"], levels.get(r["lv"], ""), r["d"]]
+        for r in _showcase(user, params)
+    ]
+
+
 for _export in (
+    Export(
+        name="enterprises_teams",
+        title="党员突击队和党员先锋岗",
+        columns=[
+            "名称",
+            "类型",
+            "攻坚项目",
+            "党组织",
+            "企业",
+            "开始",
+            "计划结束",
+            "队员",
+            "结束",
+            "成效",
+        ],  # fmt: skip
+        widths=[20, 12, 24, 24, 24, 12, 12, 8, 12, 30],
+        rows=_team_rows,
+        count=lambda user, params: _teams(user, params).count(),
+        describe=lambda user, params: Described(_org(user, params).name, []),
+    ),
+    Export(
+        name="enterprises_joint",
+        title="联席会议和联合活动",
+        columns=["日期", "类型", "主题", "发起组织", "参加组织", "地点", "内容和成果"],
+        widths=[12, 10, 24, 24, 40, 16, 40],
+        rows=_joint_rows,
+        count=lambda user, params: _joint(user, params).count(),
+        describe=lambda user, params: Described(_org(user, params).name, []),
+    ),
+    Export(
+        name="enterprises_showcase",
+        title="党建品牌、荣誉和创新案例",
+        columns=["类别", "名称", "党组织", "年度", "级别", "说明"],
+        widths=[10, 30, 30, 8, 8, 40],
+        rows=_showcase_rows,
+        count=lambda user, params: len(_showcase_rows(user, params)),
+        describe=lambda user, params: Described(_org(user, params).name, []),
+    ),
     Export(
         name="enterprises_list",
         title="非公企业和社会组织",

@@ -9,16 +9,22 @@ from django.urls import reverse_lazy
 
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
-from dangjian.web.forms import BootstrapMixin, DateInput, split_numbers
+from dangjian.supervision.forms import MultipleFileField
+from dangjian.web.forms import BootstrapMixin, DateInput, PhotosField, split_numbers
 from dangjian.web.widgets import Picker, member_picker, org_picker
 
 from .models import (
+    CentreKind,
     EnterpriseKind,
+    HonourLevel,
     Instructor,
     InstructorKind,
+    JointKind,
     Park,
+    PositionKind,
     RelationFinding,
     Station,
+    TeamKind,
     VisitTopic,
 )
 
@@ -197,3 +203,126 @@ class CaseCloseForm(BootstrapMixin, forms.Form):
 
 class AssignmentEndForm(BootstrapMixin, forms.Form):
     until = forms.DateField(label="结束日期", widget=DateInput())
+
+
+class PositionForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=PositionKind.choices)
+    title = forms.CharField(label="岗位", max_length=50, help_text="如：首席架构师、研发部经理")
+    member = forms.CharField(
+        label="担任人（党员）",
+        max_length=32,
+        required=False,
+        widget=member_picker(MEMBER_LOOKUP),
+        help_text="担任人是党员的，从在该单位工作的党员中选择",
+    )
+    holder = forms.CharField(
+        label="担任人（非党员）", max_length=50, required=False, help_text="不是党员的，填写姓名"
+    )
+    people: Any = Member.objects.none()
+
+    def clean_member(self) -> Member | None:
+        no = (self.cleaned_data.get("member") or "").strip()
+        if not no:
+            return None
+        m = self.people.filter(member_no=no).first()
+        if m is None:
+            raise forms.ValidationError("请从列表中选择党员")
+        return m
+
+
+class CultivationForm(BootstrapMixin, forms.Form):
+    member = forms.CharField(label="党员", max_length=32, widget=member_picker(MEMBER_LOOKUP))
+    target = forms.CharField(label="培养目标", max_length=100, help_text="如：培养为研发部负责人")
+    due_on = forms.DateField(label="计划完成日期", widget=DateInput())
+    people: Any = Member.objects.none()
+
+    def clean_member(self) -> Member:
+        m = self.people.filter(member_no=self.cleaned_data["member"].strip()).first()
+        if m is None:
+            raise forms.ValidationError("请从列表中选择党员")
+        return m
+
+
+class TeamForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=TeamKind.choices)
+    name = forms.CharField(label="名称", max_length=50, help_text="如：芯片攻关党员突击队")
+    project = forms.CharField(label="攻坚项目", max_length=100)
+    starts_on = forms.DateField(label="开始日期", widget=DateInput())
+    ends_on = forms.DateField(label="计划结束日期", widget=DateInput())
+    members = forms.CharField(
+        label="队员", widget=member_picker(MEMBER_LOOKUP, multiple=True), help_text="可选多人"
+    )
+    people: Any = Member.objects.none()
+
+    def clean_members(self) -> list[Member]:
+        nos = split_numbers(self.cleaned_data["members"])
+        found = list(self.people.filter(member_no__in=nos).select_related("organization"))
+        if not found or len(found) != len(set(nos)):
+            raise forms.ValidationError("请从列表中选择队员")
+        return found
+
+
+class MilestoneForm(BootstrapMixin, forms.Form):
+    on = forms.DateField(label="日期", widget=DateInput())
+    text = forms.CharField(label="进展和成果", widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField()
+
+
+class TeamCloseForm(BootstrapMixin, forms.Form):
+    on = forms.DateField(label="结束日期", widget=DateInput())
+    outcome = forms.CharField(label="成效", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class JointEventForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=JointKind.choices)
+    title = forms.CharField(label="主题", max_length=100)
+    held_on = forms.DateField(label="日期", widget=DateInput())
+    place = forms.CharField(label="地点", max_length=100, required=False)
+    participants = forms.ModelMultipleChoiceField(
+        label="参加组织",
+        queryset=Organization.objects.filter(is_active=True),
+        to_field_name="code",
+        widget=org_picker(ORG_LOOKUP, "view", multiple=True, as_list=True),
+        help_text="联合开展的其他党组织，可选多个",
+        error_messages={"invalid_choice": "请从列表中选择参加组织", "required": "请选择参加组织"},
+    )
+    counts_as = forms.ChoiceField(
+        label="计入支部组织生活",
+        required=False,
+        choices=[("", "不计入"), ("theme_day", "主题党日"), ("party_lecture", "党课")],
+        help_text="联合开展的主题党日或党课，计入每个参加党支部的组织生活",
+    )
+    summary = forms.CharField(
+        label="内容和成果", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class BrandForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="品牌名称", max_length=50)
+    since = forms.IntegerField(label="创建年份", min_value=1921, max_value=2100)
+    description = forms.CharField(
+        label="品牌内涵", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    logo = PhotosField(label="品牌标识（可选，图片）")
+
+
+class HonourForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label="荣誉称号", max_length=100)
+    awarded_by = forms.CharField(label="授予机关", max_length=100)
+    level = forms.ChoiceField(label="级别", choices=HonourLevel.choices)
+    year = forms.IntegerField(label="年度", min_value=1921, max_value=2100)
+    evidence = MultipleFileField(label="证明材料", help_text="可选：证书照片或文件（PDF、图片）")
+
+
+class CaseForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label="案例名称", max_length=100)
+    award = forms.CharField(label="获奖情况", max_length=100, required=False)
+    year = forms.IntegerField(label="年度", min_value=1921, max_value=2100)
+
+
+class CentreForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=CentreKind.choices)
+    name = forms.CharField(label="名称", max_length=100)
+    address = forms.CharField(label="地址", max_length=200)
+    hours = forms.CharField(label="开放时间", max_length=100, required=False)
+    facilities = forms.CharField(label="功能设施", max_length=200, required=False)

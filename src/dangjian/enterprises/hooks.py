@@ -15,7 +15,7 @@ from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
 from . import selectors
-from .models import Assignment, FollowUp, InstructorVisit
+from .models import Assignment, Enterprise, FollowUp, InstructorVisit, JointEvent
 
 LIMIT = 50
 
@@ -99,3 +99,35 @@ def my_instructor_work(user: Any, member: Any, today: date) -> list[Todo]:
             )
         )
     return items
+
+
+@hooks.register("org_facts")
+def organization_facts(org: Any, user: Any) -> list[tuple[str, str, str]]:
+    """On an organization's page: the enterprise it is set up in, its own brands and honours, its
+    joint meetings and activities of the last year."""
+    out: list[tuple[str, str, str]] = []
+    unit = (
+        Enterprise.objects.filter(unit__organization=org).select_related("unit").first()
+        if org.kind != "group"
+        else None
+    )
+    if unit is not None:
+        label = "联合党支部覆盖" if org.is_joint else "所在单位"
+        out.append((label, unit.unit.name, reverse("enterprises:enterprise", args=[unit.pk])))
+    showcase = reverse("enterprises:showcase", args=[org.pk])
+    brands = list(org.brands.values_list("name", flat=True)[:5])
+    if brands:
+        out.append(("党建品牌", "、".join(f"“{b}”" for b in brands), showcase))
+    honours = list(org.honours.values_list("title", "year")[:3])
+    if honours:
+        out.append(("荣誉", "；".join(f"{t}（{y}）" for t, y in honours), showcase))
+    since = date.today().replace(year=date.today().year - 1)  # noqa: DTZ011
+    joint = (
+        JointEvent.objects.filter(participants=org, held_on__gte=since)
+        .order_by("-held_on")
+        .values_list("title", flat=True)
+    )
+    titles = list(joint[:3])
+    if titles:
+        out.append(("五联活动", "；".join(titles), reverse("enterprises:joint", args=[org.pk])))
+    return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.models import StoredFileRecord
+
 
 class Park(models.Model):
     """A park (园区) and the joint committee (联合党委) that runs party work in it."""
@@ -270,6 +272,306 @@ class RelationCase(models.Model):
         verbose_name = "组织关系排查"
         verbose_name_plural = "组织关系排查"
         ordering = ["closed_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- 双培养: key positions and cultivation ------------------------------------------------------
+
+
+class PositionKind(models.TextChoices):
+    TECH = "tech", "核心技术岗位"
+    DEPT = "dept", "关键部门负责人"
+    PROJECT = "project", "核心项目负责人"
+
+
+class KeyPosition(models.Model):
+    """A key position of an enterprise (重点技术把控、关键部门领头、核心项目领军) and who holds it:
+    a member (`member`) or someone who is not (`holder`), who may be marked for cultivation into
+    the party (then an applicant in the recruitment pipeline, `person_no`)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="positions")
+    kind = models.CharField("类型", max_length=10, choices=PositionKind.choices)
+    title = models.CharField("岗位", max_length=50)
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name="党员",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="key_positions",
+    )
+    holder = models.CharField("担任人（非党员）", max_length=50, blank=True)
+    # 把骨干培养成党员: the applicant's number in the recruitment pipeline once handed over
+    cultivate = models.BooleanField("列为培养对象", default=False)
+    candidate = models.ForeignKey(
+        "recruitment.Candidate",
+        verbose_name="入党申请人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="key_positions",
+    )
+
+    class Meta:
+        verbose_name = "关键岗位"
+        verbose_name_plural = "关键岗位"
+        ordering = ["enterprise", "kind", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def holder_name(self) -> str:
+        return self.member.name if self.member_id else self.holder  # type: ignore[union-attr]
+
+
+class Cultivation(models.Model):
+    """把党员培养成骨干: a member employed in the enterprise, cultivated towards a key position by
+    a target date; `reached_on` when they hold it."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="cultivations"
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="cultivations"
+    )
+    target = models.CharField("培养目标", max_length=100)
+    due_on = models.DateField("计划完成日期")
+    reached_on = models.DateField("实现日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "党员培养成骨干"
+        verbose_name_plural = "党员培养成骨干"
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.target
+
+
+# --- 党员突击队、党员先锋岗 --------------------------------------------------------------------
+
+
+class TeamKind(models.TextChoices):
+    COMMANDO = "commando", "党员突击队"
+    PIONEER = "pioneer", "党员先锋岗"
+
+
+class CommandoTeam(models.Model):
+    """A commando team (or pioneer post) of an organization on a hard project, with its members,
+    milestones and, when closed, the outcome."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name="党组织",
+        on_delete=models.PROTECT,
+        related_name="commando_teams",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name="企业",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams",
+    )
+    kind = models.CharField("类型", max_length=10, choices=TeamKind.choices)
+    name = models.CharField("名称", max_length=50)
+    project = models.CharField("攻坚项目", max_length=100)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("计划结束日期")
+    members = models.ManyToManyField("members.Member", related_name="commando_teams", blank=True)
+    closed_on = models.DateField("结束日期", null=True, blank=True)
+    outcome = models.TextField("成效", blank=True)
+
+    class Meta:
+        verbose_name = "党员突击队"
+        verbose_name_plural = "党员突击队"
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Milestone(models.Model):
+    team = models.ForeignKey(CommandoTeam, on_delete=models.CASCADE, related_name="milestones")
+    on = models.DateField("日期")
+    text = models.TextField("进展和成果")
+
+    class Meta:
+        verbose_name = "突击队进展"
+        verbose_name_plural = "突击队进展"
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.on}"
+
+
+class MilestonePhoto(StoredFileRecord):
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="photos")
+
+    class Meta:
+        verbose_name = "照片"
+        verbose_name_plural = "照片"
+        ordering = ["id"]
+
+
+# --- 五联: joint meetings and activities ---------------------------------------------------------
+
+
+class JointKind(models.TextChoices):
+    MEETING = "meeting", "议事联席"
+    ACTIVITY = "activity", "活动联合"
+
+
+class JointEvent(models.Model):
+    """A joint meeting (议事联席) or joint activity (活动联合) of several organizations, recorded
+    once by the organizer. Where it is a branch activity (`counts_as`: a 主题党日 or 党课), each
+    participating branch gets it in its organizational life (a held meeting of that kind)."""
+
+    organizer = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name="发起组织",
+        on_delete=models.PROTECT,
+        related_name="joint_events_organized",
+    )
+    kind = models.CharField("类型", max_length=10, choices=JointKind.choices)
+    title = models.CharField("主题", max_length=100)
+    held_on = models.DateField("日期")
+    place = models.CharField("地点", max_length=100, blank=True)
+    summary = models.TextField("内容和成果", blank=True)
+    counts_as = models.CharField("计入组织生活", max_length=20, blank=True)
+    participants = models.ManyToManyField(
+        "orgs.Organization", related_name="joint_events", verbose_name="参加组织"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "五联活动"
+        verbose_name_plural = "五联活动"
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- brands, honours, cases, service centres (every organization) ---------------------------------
+
+
+class Brand(models.Model):
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="brands"
+    )
+    name = models.CharField("品牌名称", max_length=50)
+    since = models.PositiveSmallIntegerField("创建年份")
+    description = models.TextField("品牌内涵", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "党建品牌"
+        verbose_name_plural = "党建品牌"
+        ordering = ["-since", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="enterprises_brand_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrandLogo(StoredFileRecord):
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="logos")
+
+    class Meta:
+        verbose_name = "品牌标识"
+        verbose_name_plural = "品牌标识"
+        ordering = ["-id"]
+
+
+class HonourLevel(models.TextChoices):
+    NATIONAL = "national", "全国"
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级"
+    DISTRICT = "district", "区级"
+
+
+class Honour(models.Model):
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="honours"
+    )
+    title = models.CharField("荣誉称号", max_length=100)
+    awarded_by = models.CharField("授予机关", max_length=100)
+    level = models.CharField("级别", max_length=10, choices=HonourLevel.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "荣誉"
+        verbose_name_plural = "荣誉"
+        ordering = ["-year", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class HonourFile(StoredFileRecord):
+    honour = models.ForeignKey(Honour, on_delete=models.CASCADE, related_name="files")
+
+    class Meta:
+        verbose_name = "荣誉证明材料"
+        verbose_name_plural = "荣誉证明材料"
+        ordering = ["id"]
+
+
+class InnovationCase(models.Model):
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name="党组织",
+        on_delete=models.PROTECT,
+        related_name="innovation_cases",
+    )
+    title = models.CharField("案例名称", max_length=100)
+    award = models.CharField("获奖情况", max_length=100, blank=True)
+    year = models.PositiveSmallIntegerField("年度")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "创新案例"
+        verbose_name_plural = "创新案例"
+        ordering = ["-year", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CentreKind(models.TextChoices):
+    SERVICE = "service", "党群服务中心"
+    TRAINING = "training", "培训基地"
+
+
+class ServiceCentre(models.Model):
+    """A party-mass service centre or a training base (the academy's classes may be held there)."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name="运营党组织",
+        on_delete=models.PROTECT,
+        related_name="service_centres",
+    )
+    kind = models.CharField("类型", max_length=10, choices=CentreKind.choices)
+    name = models.CharField("名称", max_length=100)
+    address = models.CharField("地址", max_length=200)
+    hours = models.CharField("开放时间", max_length=100, blank=True)
+    facilities = models.CharField("功能设施", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "党群服务中心和培训基地"
+        verbose_name_plural = "党群服务中心和培训基地"
+        ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
 
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
 from dangjian.compliance.packs import rule_params
 from dangjian.core.dates import add_months
 from dangjian.members.constants import ACTIVE_STATUSES, MemberStatus
-from dangjian.orgs.rules import lacks_own_organization
+from dangjian.members.models import Member
+from dangjian.orgs.rules import ScalarCount, lacks_own_organization
 
 from .models import Assignment, Enterprise, InstructorVisit
 
@@ -65,12 +66,16 @@ def current_assignment_q(as_of: date) -> Q:
 )
 def ent_01(ctx: ScanContext) -> Iterable[Hit]:
     minimum = int(rule_params("ORG-01")["min_full"])
+    full = (
+        Member.objects.filter(employer_id=OuterRef("unit_id"), status=MemberStatus.FULL)
+        .order_by()
+        .annotate(n=ScalarCount())
+        .values("n")
+    )
     rows = (
         _scoped(ctx)  # type: ignore[attr-defined]
         .filter(lacks_own_organization("unit__"))
-        .annotate(
-            full=Count("unit__employees", filter=Q(unit__employees__status=MemberStatus.FULL))
-        )
+        .annotate(full=Subquery(full, output_field=IntegerField()))
         .filter(full__gte=minimum)
     )
     for r in rows.order_by().values(
@@ -99,12 +104,14 @@ def ent_02(ctx: ScanContext) -> Iterable[Hit]:
     assigned = Assignment.objects.filter(enterprise_id=OuterRef("pk")).filter(
         current_assignment_q(ctx.as_of)
     )
+    employed = Member.objects.filter(employer_id=OuterRef("unit_id"), status__in=ACTIVE_STATUSES)
+    count = employed.order_by().annotate(n=ScalarCount()).values("n")
     rows = (
         _scoped(ctx)  # type: ignore[attr-defined]
         .filter(Q(unit__organization__isnull=True) | Q(unit__organization__is_active=False))
         .filter(~Exists(assigned))
-        .annotate(n=Count("unit__employees", filter=Q(unit__employees__status__in=ACTIVE_STATUSES)))
-        .filter(n__gt=0)
+        .filter(Exists(employed))
+        .annotate(n=Subquery(count, output_field=IntegerField()))
     )
     for r in rows.order_by().values("unit_id", "unit__name", "unit__committee_id", "n"):
         yield Hit(

@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from dangjian.accounts import policy
@@ -18,10 +30,15 @@ from dangjian.orgs.models import Organization
 
 from .models import (
     Assignment,
+    Brand,
+    BrandLogo,
     Enterprise,
     FollowUp,
+    Honour,
+    InnovationCase,
     Instructor,
     InstructorVisit,
+    KeyPosition,
     Park,
     RelationCase,
     Station,
@@ -64,16 +81,6 @@ def enterprise_get(user: Any, pk: int) -> Enterprise:
     return e
 
 
-def _members(qs: QuerySet[Enterprise]) -> dict[str, int]:
-    return Member.objects.filter(
-        employer__enterprise__in=qs.values("pk"), status__in=ACTIVE_STATUSES
-    ).aggregate(
-        members=Count("pk"),
-        full=Count("pk", filter=Q(status="full")),
-        covered=Count("pk", filter=Q(employer__organization__is_active=True)),
-    )
-
-
 def covered_q(as_of: date) -> tuple[Q, Q, Q]:
     """(own organization, organization coverage — own or joint, work coverage — an organization
     or an instructor) on `as_of`."""
@@ -85,18 +92,6 @@ def covered_q(as_of: date) -> tuple[Q, Q, Q]:
     return own, org, org | Q(assigned)
 
 
-def coverage(qs: QuerySet[Enterprise], as_of: date) -> dict[str, Any]:
-    own, org, work = covered_q(as_of)
-    row = qs.aggregate(
-        total=Count("pk"),
-        own=Count("pk", filter=own),
-        org=Count("pk", filter=org),
-        work=Count("pk", filter=work),
-    )
-    row.update(_members(qs))
-    return _rates(row)
-
-
 def _rates(row: dict[str, Any]) -> dict[str, Any]:
     def pct(a: int, b: int) -> float | None:
         return round(a * 100 / b, 1) if b else None
@@ -105,48 +100,63 @@ def _rates(row: dict[str, Any]) -> dict[str, Any]:
     row["own_rate"] = pct(row["own"], row["total"])
     row["work_rate"] = pct(row["work"], row["total"])
     row["none"] = row["total"] - row["work"]
-    if "members" in row:
-        row["member_rate"] = pct(row["covered"], row["members"])
+    row["member_rate"] = pct(row["covered"], row["members"])
     return row
 
 
-def coverage_by_park(qs: QuerySet[Enterprise], as_of: date) -> list[dict[str, Any]]:
-    """Per park (园区外 for those in none): enterprises and members covered."""
+def coverage_report(
+    qs: QuerySet[Enterprise], as_of: date
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The two coverages for the enterprises and per park (园区外 for those in none), in two
+    queries: each enterprise's coverage on `as_of`, and the active members employed in each
+    (through the (employer, status) index); summed here over those rows."""
     own, org, work = covered_q(as_of)
-    rows: list[Any] = list(
-        qs.values("park_id", "park__name", "park__organization_id")
-        .annotate(
-            total=Count("pk"),
-            own=Count("pk", filter=own),
-            org=Count("pk", filter=org),
-            work=Count("pk", filter=work),
-        )
-        .order_by("park__name")
-    )
-    members = {
-        r["employer__enterprise__park_id"]: r
-        for r in Member.objects.filter(
-            employer__enterprise__in=qs.values("pk"), status__in=ACTIVE_STATUSES
-        )
-        .values("employer__enterprise__park_id")
-        .annotate(
-            members=Count("pk"),
-            full=Count("pk", filter=Q(status="full")),
-            covered=Count("pk", filter=Q(employer__organization__is_active=True)),
+    rows = list(
+        qs.annotate(
+            is_own=Case(When(own, then=1), default=0, output_field=IntegerField()),
+            is_org=Case(When(org, then=1), default=0, output_field=IntegerField()),
+            is_work=Case(When(work, then=1), default=0, output_field=IntegerField()),
         )
         .order_by()
-    }
-    for r in rows:
-        m: Any = members.get(r["park_id"], {})
-        r["members"], r["full"], r["covered"] = (
-            m.get("members", 0),
-            m.get("full", 0),
-            m.get("covered", 0),
+        .values_list("pk", "park_id", "park__name", "is_own", "is_org", "is_work")
+    )
+    counts = {
+        e: (n, full)
+        for e, n, full in Member.objects.filter(
+            employer_id__in=[r[0] for r in rows], status__in=ACTIVE_STATUSES
         )
-        r["park__name"] = r["park__name"] or "园区外"
-        _rates(r)
-    rows.sort(key=lambda r: (r["park_id"] is None, r["park__name"]))
-    return rows
+        .values("employer_id")
+        .annotate(n=Count("pk"), full=Count("pk", filter=Q(status="full")))
+        .order_by()
+        .values_list("employer_id", "n", "full")
+    }
+
+    def empty(park_id: int | None, name: str) -> dict[str, Any]:
+        return {"park_id": park_id, "park__name": name, "total": 0, "own": 0, "org": 0,
+                "work": 0, "members": 0, "full": 0, "covered": 0}  # fmt: skip
+
+    total = empty(None, "合计")
+    parks: dict[int | None, dict[str, Any]] = {}
+    for pk, park_id, park_name, is_own, is_org, is_work in rows:
+        n, full = counts.get(pk, (0, 0))
+        for row in (total, parks.setdefault(park_id, empty(park_id, park_name or "园区外"))):
+            row["total"] += 1
+            row["own"] += is_own
+            row["org"] += is_org
+            row["work"] += is_work
+            row["members"] += n
+            row["full"] += full
+            row["covered"] += n if is_org else 0
+    ordered = sorted(parks.values(), key=lambda r: (r["park_id"] is None, r["park__name"]))
+    return _rates(total), [_rates(r) for r in ordered]
+
+
+def coverage(qs: QuerySet[Enterprise], as_of: date) -> dict[str, Any]:
+    return coverage_report(qs, as_of)[0]
+
+
+def coverage_by_park(qs: QuerySet[Enterprise], as_of: date) -> list[dict[str, Any]]:
+    return coverage_report(qs, as_of)[1]
 
 
 def coverage_trend(qs: QuerySet[Enterprise], as_of: date, months: int = 12) -> list[dict[str, Any]]:
@@ -158,26 +168,35 @@ def coverage_trend(qs: QuerySet[Enterprise], as_of: date, months: int = 12) -> l
         start = add_months(first, -i)
         end = min(add_months(start, 1) - timedelta(days=1), as_of)
         ends.append(end)
-    aggregates: dict[str, Any] = {"total": Count("pk")}
-    for i, d in enumerate(ends):
-        founded = Q(unit__organization__is_active=True, unit__organization__established_on__lte=d)
-        assigned = Exists(
-            Assignment.objects.filter(enterprise_id=OuterRef("pk")).filter(current_assignment_q(d))
+    # two reads (the enterprises with their organization's founding, the assignments), then
+    # counted for each month end from those rows
+    founded = dict(
+        qs.values_list("pk", "unit__organization__established_on").filter(
+            unit__organization__is_active=True
         )
-        aggregates[f"org{i}"] = Count("pk", filter=founded)
-        aggregates[f"work{i}"] = Count("pk", filter=founded | Q(assigned))
-    row = qs.aggregate(**aggregates)
-    total = row["total"]
-    return [
-        {
-            "month": f"{d:%Y-%m}",
-            "org": row[f"org{i}"],
-            "work": row[f"work{i}"],
-            "org_rate": round(row[f"org{i}"] * 100 / total, 1) if total else None,
-            "work_rate": round(row[f"work{i}"] * 100 / total, 1) if total else None,
+    )
+    total = qs.count()
+    ranges: dict[int, list[tuple[date, date | None]]] = {}
+    for eid, since, until in Assignment.objects.filter(enterprise__in=qs.values("pk")).values_list(
+        "enterprise_id", "since", "until"
+    ):
+        ranges.setdefault(eid, []).append((since, until))
+    out = []
+    for d in ends:
+        org = {e for e, on in founded.items() if on is not None and on <= d}
+        work = org | {
+            e for e, rs in ranges.items() if any(s <= d and (u is None or u >= d) for s, u in rs)
         }
-        for i, d in enumerate(ends)
-    ]
+        out.append(
+            {
+                "month": f"{d:%Y-%m}",
+                "org": len(org),
+                "work": len(work),
+                "org_rate": round(len(org) * 100 / total, 1) if total else None,
+                "work_rate": round(len(work) * 100 / total, 1) if total else None,
+            }
+        )
+    return out
 
 
 COVERAGE_FILTERS = {
@@ -375,3 +394,71 @@ def monthly_report(ins: Instructor, month: date) -> dict[str, Any]:
         .filter(current_assignment_q(end))
         .count(),
     }
+
+
+def showcase(
+    org: Organization, *, kind: str = "", level: str = "", year: str = "", q: str = ""
+) -> Any:
+    """The subtree's brands, honours and innovation cases as one list, newest first: rows of
+    (k: the kind, pk, t: title, org, y: year, d: detail, lv: level, logo, at)."""
+    year_n = int(year) if year.isdecimal() and len(year) == 4 else None
+    logo = BrandLogo.objects.filter(brand_id=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+    no_logo = Value(None, output_field=IntegerField())
+    # kind → (model, title, year, detail, level, logo, searched fields)
+    sources: dict[str, tuple[Any, str, str, str, Any, Any, tuple[str, ...]]] = {
+        "brand": (Brand, "name", "since", "description", Value(""),
+                  Subquery(logo, output_field=IntegerField()), ("name", "description")),
+        "honour": (Honour, "title", "year", "awarded_by", F("level"), no_logo,
+                   ("title", "awarded_by")),
+        "case": (InnovationCase, "title", "year", "award", Value(""), no_logo,
+                 ("title", "award")),
+    }  # fmt: skip
+    parts: list[Any] = []
+    for k, (model, title, y, detail, lv, pic, searched) in sources.items():
+        if kind not in ("", k) or (level and k != "honour"):
+            continue
+        rows = model.objects.filter(organization__path__startswith=org.path)
+        if level:
+            rows = rows.filter(level=level)
+        if year_n:
+            rows = rows.filter(**{y: year_n})
+        if q:
+            match = Q()
+            for f in searched:
+                match |= Q(**{f"{f}__icontains": q})
+            rows = rows.filter(match)
+        parts.append(
+            rows.annotate(
+                k=Value(k),
+                t=F(title),
+                org=F("organization__name"),
+                y=F(y),
+                d=F(detail),
+                lv=lv,
+                logo=pic,
+                at=F("created_at"),
+            )  # fmt: skip
+            .order_by()
+            .values("k", "pk", "t", "org", "y", "d", "lv", "logo", "at")
+        )
+    if not parts:
+        return Brand.objects.none().values("pk")
+    first, *rest = parts
+    return (first.union(*rest, all=True) if rest else first).order_by("-y", "-at", "-pk")
+
+
+def org_showcase(org: Organization) -> dict[str, Any]:
+    """An organization's own brands, honours, cases and centres (its page)."""
+    return {
+        "brands": list(org.brands.all()[:10]),  # type: ignore[attr-defined]
+        "honours": list(org.honours.all()[:10]),  # type: ignore[attr-defined]
+        "cases": list(org.innovation_cases.all()[:10]),  # type: ignore[attr-defined]
+    }
+
+
+def key_position_share(qs: QuerySet[Enterprise]) -> dict[str, Any]:
+    row = KeyPosition.objects.filter(enterprise__in=qs.values("pk")).aggregate(
+        total=Count("pk"), held=Count("pk", filter=Q(member__isnull=False))
+    )
+    row["rate"] = round(row["held"] * 100 / row["total"], 1) if row["total"] else None
+    return row

@@ -7,15 +7,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
+from dangjian.core import uploads
 from dangjian.core.creditcode import credit_code_clean
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.meetings.models import Meeting
 from dangjian.members.models import Member
 from dangjian.notify.services import handover_notice, member_users, notice_send
 from dangjian.orgs.constants import OrgKind
@@ -23,16 +25,33 @@ from dangjian.orgs.models import Organization, Unit
 
 from .models import (
     Assignment,
+    Brand,
+    BrandLogo,
+    CentreKind,
+    CommandoTeam,
+    Cultivation,
     Enterprise,
     EnterpriseKind,
     FollowUp,
+    Honour,
+    HonourFile,
+    HonourLevel,
+    InnovationCase,
     Instructor,
     InstructorKind,
     InstructorVisit,
+    JointEvent,
+    JointKind,
+    KeyPosition,
+    Milestone,
+    MilestonePhoto,
     Park,
+    PositionKind,
     RelationCase,
     RelationFinding,
+    ServiceCentre,
     Station,
+    TeamKind,
     VisitTopic,
 )
 
@@ -647,5 +666,508 @@ def case_close(*, actor: Actor, case: RelationCase, note: str) -> RelationCase:
         obj=c,
         organization=c.handler,
         data={"name": c.name, "finding": c.finding},
+    )
+    return c
+
+
+# --- 双培养 ------------------------------------------------------------------------------------
+
+
+def _year(value: Any, field: str, label: str) -> int:
+    today = timezone.localdate()
+    if not isinstance(value, int) or not 1921 <= value <= today.year:
+        raise DomainError("bad_year", f"{label}应为1921年至{today.year}年", field=field)
+    return value
+
+
+@transaction.atomic(durable=True)
+def position_save(
+    *,
+    actor: Actor,
+    enterprise: Enterprise,
+    kind: str,
+    title: str,
+    member: Member | None = None,
+    holder: str = "",
+    position: KeyPosition | None = None,
+) -> KeyPosition:
+    """A key position and who holds it: a member employed there, or someone who is not."""
+    e = Enterprise.objects.select_related("unit__committee", "park__organization").get(
+        pk=enterprise.pk
+    )
+    if not enterprise_can(actor, e):
+        raise NotVisible("没有该单位的权限")
+    if kind not in PositionKind.values:
+        raise DomainError("bad_kind", "请选择岗位类型", field="kind")
+    title = _text(title, "title", "岗位", 50, required=True)
+    holder = _text(holder, "holder", "担任人", 50)
+    if member is not None and holder:
+        raise DomainError(
+            "two_holders", "担任人是党员的选择党员，不是党员的填写姓名", field="holder"
+        )
+    if member is None and not holder:
+        raise DomainError(
+            "required", "请选择担任岗位的党员或填写非党员担任人的姓名", field="holder"
+        )
+    if member is not None and member.employer_id != e.pk:
+        raise DomainError(
+            "not_employed", f"{member.name}没有登记在{e.unit.name}工作", field="member"
+        )
+    if position is None:
+        p = KeyPosition.objects.create(
+            enterprise=e, kind=kind, title=title, member=member, holder=holder
+        )
+    else:
+        p = KeyPosition.objects.select_for_update().get(pk=position.pk, enterprise=e)
+        p.kind, p.title, p.member, p.holder = kind, title, member, holder
+        if member is not None:
+            p.cultivate = False
+        p.save()
+    audit_record(
+        actor=actor,
+        action="enterprises.position_save",
+        obj=p,
+        organization=e.unit.committee,
+        data={"credit_code": e.unit.credit_code, "title": title, "member": bool(member)},
+    )
+    return p
+
+
+@transaction.atomic(durable=True)
+def position_cultivate(*, actor: Actor, position: KeyPosition) -> KeyPosition:
+    """把骨干培养成党员: a key staff member who is not a member is marked for cultivation; the
+    branch that covers the enterprise (its own or joint branch, else the committee in charge) is
+    told to take the application into the recruitment pipeline."""
+    p = (
+        KeyPosition.objects.select_for_update()
+        .select_related(
+            "enterprise__unit__committee", "enterprise__unit__organization", "enterprise__park"
+        )
+        .get(pk=position.pk)
+    )
+    e = p.enterprise
+    if not enterprise_can(actor, e):
+        raise NotVisible("没有该单位的权限")
+    if p.member_id:
+        raise DomainError("member", "担任人已是党员", field="position")
+    if p.cultivate:
+        raise DomainError("done", f"{p.holder}已列为培养对象", field="position")
+    p.cultivate = True
+    p.save(update_fields=["cultivate"])
+    org = e.unit.organization if e.unit.organization and e.unit.organization.is_active else None
+    handler = org or e.unit.committee
+    audit_record(
+        actor=actor,
+        action="enterprises.position_cultivate",
+        obj=p,
+        organization=handler,
+        data={"credit_code": e.unit.credit_code, "title": p.title, "holder": p.holder},
+    )
+    handover_notice(
+        organization=handler,
+        title=f"培养关键岗位骨干入党：{p.holder}（{e.unit.name}）",
+        body=f"{e.unit.name}{p.get_kind_display()}“{p.title}”的{p.holder}列为培养对象，"
+        "请与本人谈心谈话，引导其向党组织提出入党申请，纳入发展党员工作。",
+        url=reverse("enterprises:enterprise", args=[e.pk]),
+        key=f"enterprises-cultivate:{p.pk}",
+    )
+    return p
+
+
+@transaction.atomic(durable=True)
+def position_link(*, actor: Actor, position: KeyPosition, candidate: Any) -> KeyPosition:
+    """The key staff member's application is in the recruitment pipeline: link it (the enterprise
+    page then shows the stage)."""
+    p = (
+        KeyPosition.objects.select_for_update()
+        .select_related("enterprise__unit__committee", "enterprise__park__organization")
+        .get(pk=position.pk)
+    )
+    if not enterprise_can(actor, p.enterprise):
+        raise NotVisible("没有该单位的权限")
+    if actor is not None and not policy.can(actor, "view", candidate.organization):
+        raise NotVisible("没有该发展对象的权限")
+    if candidate.name != p.holder:
+        raise DomainError(
+            "mismatch", f"所选申请人是{candidate.name}，与担任人{p.holder}不符", field="candidate"
+        )
+    p.candidate, p.cultivate = candidate, True
+    p.save(update_fields=["candidate", "cultivate"])
+    audit_record(
+        actor=actor,
+        action="enterprises.position_link",
+        obj=p,
+        organization=p.enterprise.unit.committee,
+        data={"title": p.title, "person_no": candidate.person_no},
+    )
+    return p
+
+
+@transaction.atomic(durable=True)
+def cultivation_save(
+    *, actor: Actor, enterprise: Enterprise, member: Member, target: str, due_on: date
+) -> Cultivation:
+    """把党员培养成骨干: a member employed there, towards a key position by a date."""
+    e = Enterprise.objects.select_related("unit__committee", "park__organization").get(
+        pk=enterprise.pk
+    )
+    if not enterprise_can(actor, e):
+        raise NotVisible("没有该单位的权限")
+    if member.employer_id != e.pk:
+        raise DomainError(
+            "not_employed", f"{member.name}没有登记在{e.unit.name}工作", field="member"
+        )
+    target = _text(target, "target", "培养目标", 100, required=True)
+    if due_on < timezone.localdate():
+        raise DomainError("past", "计划完成日期不能早于今天", field="due_on")
+    c = Cultivation.objects.create(enterprise=e, member=member, target=target, due_on=due_on)
+    audit_record(
+        actor=actor,
+        action="enterprises.cultivation_save",
+        obj=c,
+        organization=e.unit.committee,
+        data={"member": member.member_no, "target": target, "due_on": due_on.isoformat()},
+    )
+    return c
+
+
+@transaction.atomic(durable=True)
+def cultivation_reach(*, actor: Actor, cultivation: Cultivation, on: date) -> Cultivation:
+    c = (
+        Cultivation.objects.select_for_update()
+        .select_related("enterprise__unit__committee", "enterprise__park__organization", "member")
+        .get(pk=cultivation.pk)
+    )
+    if not enterprise_can(actor, c.enterprise):
+        raise NotVisible("没有该单位的权限")
+    if on > timezone.localdate():
+        raise DomainError("future", "实现日期不能晚于今天", field="on")
+    c.reached_on = on
+    c.save(update_fields=["reached_on"])
+    audit_record(
+        actor=actor,
+        action="enterprises.cultivation_reach",
+        obj=c,
+        organization=c.enterprise.unit.committee,
+        data={"member": c.member.member_no, "on": on.isoformat()},
+    )
+    return c
+
+
+# --- 党员突击队、党员先锋岗 ----------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def team_save(
+    *,
+    actor: Actor,
+    organization: Organization,
+    kind: str,
+    name: str,
+    project: str,
+    starts_on: date,
+    ends_on: date,
+    members: list[Member],
+    enterprise: Enterprise | None = None,
+) -> CommandoTeam:
+    _can(actor, organization, "change", f"“{organization.name}”")
+    if kind not in TeamKind.values:
+        raise DomainError("bad_kind", "请选择党员突击队或党员先锋岗", field="kind")
+    name = _text(name, "name", "名称", 50, required=True)
+    project = _text(project, "project", "攻坚项目", 100, required=True)
+    if ends_on < starts_on:
+        raise DomainError("bad_date", "计划结束日期不能早于开始日期", field="ends_on")
+    if not members:
+        raise DomainError("required", "请选择队员", field="members")
+    outside = [m.name for m in members if not m.organization.path.startswith(organization.path)]
+    if enterprise is None and outside:
+        raise DomainError("outside", f"{outside[0]}不是{organization.name}的党员", field="members")
+    if enterprise is not None:
+        if not enterprise_can(actor, enterprise, "view"):
+            raise NotVisible("没有该单位的权限")
+        stray = [m.name for m in members if m.employer_id != enterprise.pk and m.name in outside]
+        if stray:
+            raise DomainError(
+                "outside", f"{stray[0]}既不是本组织党员，也不在该企业工作", field="members"
+            )
+    t = CommandoTeam.objects.create(
+        organization=organization,
+        enterprise=enterprise,
+        kind=kind,
+        name=name,
+        project=project,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    t.members.set(members)
+    audit_record(
+        actor=actor,
+        action="enterprises.team_save",
+        obj=t,
+        organization=organization,
+        data={"name": name, "kind": kind, "members": [m.member_no for m in members]},
+    )
+    return t
+
+
+def _team(actor: Actor, team: CommandoTeam) -> CommandoTeam:
+    t = CommandoTeam.objects.select_for_update().select_related("organization").get(pk=team.pk)
+    _can(actor, t.organization, "change", "该突击队")
+    if t.closed_on is not None:
+        raise DomainError("closed", "该突击队已结束", field="text")
+    return t
+
+
+@transaction.atomic(durable=True)
+def milestone_add(
+    *, actor: Actor, team: CommandoTeam, on: date, text: str, photos: Any = None
+) -> Milestone:
+    t = _team(actor, team)
+    if on > timezone.localdate() or on < t.starts_on:
+        raise DomainError("bad_date", "日期应在突击队开始之后、今天之前", field="on")
+    text = _text(text, "text", "进展和成果", 2000, required=True)
+    with uploads.photos_stored(photos, folder="enterprises") as stored:
+        m = Milestone.objects.create(team=t, on=on, text=text)
+        uploads.records(MilestonePhoto, stored, actor, milestone=m)
+        audit_record(
+            actor=actor,
+            action="enterprises.milestone_add",
+            obj=m,
+            organization=t.organization,
+            data={"team": t.name, "on": on.isoformat(), "photos": len(stored)},
+        )
+    return m
+
+
+@transaction.atomic(durable=True)
+def team_close(*, actor: Actor, team: CommandoTeam, on: date, outcome: str) -> CommandoTeam:
+    t = _team(actor, team)
+    if on > timezone.localdate() or on < t.starts_on:
+        raise DomainError("bad_date", "结束日期应在开始之后、今天之前", field="on")
+    t.outcome = _text(outcome, "outcome", "成效", 2000, required=True)
+    t.closed_on = on
+    t.save(update_fields=["outcome", "closed_on"])
+    audit_record(
+        actor=actor,
+        action="enterprises.team_close",
+        obj=t,
+        organization=t.organization,
+        data={"team": t.name, "on": on.isoformat()},
+    )
+    return t
+
+
+# --- 五联 ----------------------------------------------------------------------------------------
+
+COUNTS_AS = {"theme_day": "主题党日", "party_lecture": "党课"}
+
+
+@transaction.atomic(durable=True)
+def joint_event_record(
+    *,
+    actor: Actor,
+    organizer: Organization,
+    kind: str,
+    title: str,
+    held_on: date,
+    participants: list[Organization],
+    place: str = "",
+    summary: str = "",
+    counts_as: str = "",
+) -> JointEvent:
+    """A joint meeting or activity, recorded once by the organizer. Counted as a 主题党日 or 党课,
+    it is a held meeting of that kind in each participating branch's organizational life."""
+    _can(actor, organizer, "change", f"“{organizer.name}”")
+    if kind not in JointKind.values:
+        raise DomainError("bad_kind", "请选择议事联席或活动联合", field="kind")
+    title = _text(title, "title", "主题", 100, required=True)
+    if held_on > timezone.localdate():
+        raise DomainError("future", "日期不能晚于今天", field="held_on")
+    others = [o for o in dict.fromkeys(participants) if o.pk != organizer.pk]
+    if not others:
+        raise DomainError("required", "请选择参加的其他组织（至少一个）", field="participants")
+    inactive = [o.name for o in others if not o.is_active]
+    if inactive:
+        raise DomainError("inactive", f"“{inactive[0]}”已撤销", field="participants")
+    if counts_as and counts_as not in COUNTS_AS:
+        raise DomainError("bad_kind", "计入组织生活的类型无效", field="counts_as")
+    if counts_as and kind != JointKind.ACTIVITY:
+        raise DomainError("bad_kind", "只有联合开展的活动可计入支部的组织生活", field="counts_as")
+    e = JointEvent.objects.create(
+        organizer=organizer,
+        kind=kind,
+        title=title,
+        held_on=held_on,
+        place=_text(place, "place", "地点", 100),
+        summary=_text(summary, "summary", "内容和成果", 4000),
+        counts_as=counts_as,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    everyone = [organizer, *others]
+    e.participants.set(everyone)
+    branches = [o for o in everyone if o.kind == "branch"]
+    if counts_as and branches:
+        on_roll = dict(
+            Member.objects.filter(organization__in=branches, status__in=("full", "probationary"))
+            .values("organization_id")
+            .annotate(n=Count("pk"))
+            .values_list("organization_id", "n")
+        )
+        Meeting.objects.bulk_create(
+            [
+                Meeting(
+                    organization=b,
+                    kind=counts_as,
+                    status="held",
+                    held_on=held_on,
+                    topic=f"联合{COUNTS_AS[counts_as]}：{title}"[:200],
+                    place=e.place,
+                    minutes=f"与{'、'.join(o.name for o in everyone if o != b)}联合开展。"
+                    f"{e.summary}"[:4000],
+                    expected=on_roll.get(b.pk, 0),
+                    attended=0,
+                    source="joint",
+                    created_by=e.created_by,
+                )
+                for b in branches
+            ]
+        )
+    audit_record(
+        actor=actor,
+        action="enterprises.joint_event_record",
+        obj=e,
+        organization=organizer,
+        data={
+            "title": title,
+            "kind": kind,
+            "held_on": held_on.isoformat(),
+            "participants": [o.code for o in everyone],
+            "counts_as": counts_as,
+        },
+    )
+    return e
+
+
+# --- brands, honours, cases, service centres -----------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def brand_save(
+    *,
+    actor: Actor,
+    organization: Organization,
+    name: str,
+    since: int,
+    description: str = "",
+    logo: Any = None,
+) -> Brand:
+    _can(actor, organization, "change", f"“{organization.name}”")
+    name = _text(name, "name", "品牌名称", 50, required=True)
+    since = _year(since, "since", "创建年份")
+    if Brand.objects.filter(organization=organization, name=name).exists():
+        raise DomainError("duplicate", f"“{name}”已登记", field="name")
+    with uploads.photos_stored([logo] if logo else [], folder="brands", field="logo") as stored:
+        b = Brand.objects.create(
+            organization=organization,
+            name=name,
+            since=since,
+            description=_text(description, "description", "品牌内涵", 2000),
+        )
+        uploads.records(BrandLogo, stored, actor, brand=b)
+        audit_record(
+            actor=actor,
+            action="enterprises.brand_save",
+            obj=b,
+            organization=organization,
+            data={"name": name, "since": since, "logo": bool(stored)},
+        )
+    return b
+
+
+@transaction.atomic(durable=True)
+def honour_save(
+    *,
+    actor: Actor,
+    organization: Organization,
+    title: str,
+    awarded_by: str,
+    level: str,
+    year: int,
+    files: Any = None,
+) -> Honour:
+    _can(actor, organization, "change", f"“{organization.name}”")
+    title = _text(title, "title", "荣誉称号", 100, required=True)
+    awarded_by = _text(awarded_by, "awarded_by", "授予机关", 100, required=True)
+    if level not in HonourLevel.values:
+        raise DomainError("bad_level", "请选择级别", field="level")
+    year = _year(year, "year", "年度")
+    stored = uploads.store(list(files or []), field="files", folder="honours")
+    try:
+        h = Honour.objects.create(
+            organization=organization, title=title, awarded_by=awarded_by, level=level, year=year
+        )
+        uploads.records(HonourFile, stored, actor, honour=h)
+        audit_record(
+            actor=actor,
+            action="enterprises.honour_save",
+            obj=h,
+            organization=organization,
+            data={"title": title, "level": level, "year": year, "files": len(stored)},
+        )
+    except BaseException:
+        uploads.discard(stored)
+        raise
+    return h
+
+
+@transaction.atomic(durable=True)
+def case_save(
+    *, actor: Actor, organization: Organization, title: str, award: str, year: int
+) -> InnovationCase:
+    _can(actor, organization, "change", f"“{organization.name}”")
+    c = InnovationCase.objects.create(
+        organization=organization,
+        title=_text(title, "title", "案例名称", 100, required=True),
+        award=_text(award, "award", "获奖情况", 100),
+        year=_year(year, "year", "年度"),
+    )
+    audit_record(
+        actor=actor,
+        action="enterprises.innovation_case_save",
+        obj=c,
+        organization=organization,
+        data={"title": c.title, "year": c.year},
+    )
+    return c
+
+
+@transaction.atomic(durable=True)
+def centre_save(
+    *,
+    actor: Actor,
+    organization: Organization,
+    kind: str,
+    name: str,
+    address: str,
+    hours: str = "",
+    facilities: str = "",
+) -> ServiceCentre:
+    _can(actor, organization, "change", f"“{organization.name}”")
+    if kind not in CentreKind.values:
+        raise DomainError("bad_kind", "请选择党群服务中心或培训基地", field="kind")
+    c = ServiceCentre.objects.create(
+        organization=organization,
+        kind=kind,
+        name=_text(name, "name", "名称", 100, required=True),
+        address=_text(address, "address", "地址", 200, required=True),
+        hours=_text(hours, "hours", "开放时间", 100),
+        facilities=_text(facilities, "facilities", "功能设施", 200),
+    )
+    audit_record(
+        actor=actor,
+        action="enterprises.centre_save",
+        obj=c,
+        organization=organization,
+        data={"name": c.name, "kind": kind},
     )
     return c

@@ -10,12 +10,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
-from dangjian.core.errors import NotVisible
+from dangjian.core import uploads
+from dangjian.core.errors import DomainError, NotVisible
 from dangjian.core.idnumber import mask_phone
 from dangjian.members import selectors as member_selectors
 from dangjian.members.constants import ACTIVE_STATUSES
@@ -31,16 +34,43 @@ from . import selectors, services
 from .forms import (
     AssignForm,
     AssignmentEndForm,
+    BrandForm,
     CaseCloseForm,
+    CaseForm,
+    CentreForm,
+    CultivationForm,
     EmployeesForm,
     EnterpriseForm,
     FollowUpDoneForm,
+    HonourForm,
     InstructorForm,
+    JointEventForm,
+    MilestoneForm,
     ParkForm,
+    PositionForm,
     StationForm,
+    TeamCloseForm,
+    TeamForm,
     VisitForm,
 )
-from .models import Assignment, FollowUp, Instructor, Park, RelationCase, Station
+from .models import (
+    Assignment,
+    BrandLogo,
+    CommandoTeam,
+    Cultivation,
+    FollowUp,
+    HonourFile,
+    HonourLevel,
+    Instructor,
+    JointEvent,
+    JointKind,
+    KeyPosition,
+    MilestonePhoto,
+    Park,
+    RelationCase,
+    ServiceCentre,
+    Station,
+)
 
 home_view = scope_home("enterprises:coverage")
 
@@ -66,6 +96,7 @@ def _base(request: AuthedRequest, org: Organization, tab: str) -> dict[str, Any]
 def _form_page(
     request: AuthedRequest, org: Organization, form: Any, title: str, back: str, **extra: Any
 ) -> HttpResponse:
+    """A form page of its own; `multipart` for files, `form_name` posted as `form`."""
     return render(
         request,
         "enterprises/form.html",
@@ -90,8 +121,7 @@ def coverage_view(request: AuthedRequest, pk: int) -> HttpResponse:
     org = org_selectors.org_get(request.user, pk)
     today = timezone.localdate()
     qs = selectors.enterprises_under(org)
-    total = selectors.coverage(qs, today)
-    parks = selectors.coverage_by_park(qs, today)
+    total, parks = selectors.coverage_report(qs, today)
     trend = selectors.coverage_trend(qs, today)
     return render(
         request,
@@ -290,6 +320,8 @@ def enterprise_view(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("-visited_on", "-pk")[:20]
     )
     org = e.unit.organization
+    positions = list(e.positions.select_related("member", "candidate"))
+    held = sum(1 for p in positions if p.member_id)
     return render(
         request,
         "enterprises/enterprise.html",
@@ -306,6 +338,10 @@ def enterprise_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "assignments": assignments,
             "current": current,
             "visits": visits,
+            "positions": positions,
+            "held_rate": round(held * 100 / len(positions), 1) if positions else None,
+            "cultivations": e.cultivations.select_related("member"),
+            "teams": e.teams.all()[:10],
             "can_change": can_change,
             "eform": eform,
             "aform": aform,
@@ -645,3 +681,327 @@ def my_view(request: AuthedRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+# --- 双培养 on the enterprise's page ------------------------------------------------------------
+
+
+@staff_required("change")
+def position_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Add a key position, mark its holder for cultivation, add or close a cultivation."""
+    e = selectors.enterprise_get(request.user, pk)
+    if not services.enterprise_can(request.user, e):
+        raise PermissionDenied("没有修改权限")
+    post = request.method == "POST"
+    which = request.POST.get("form", "") if post else request.GET.get("form", "position")
+    employed = Member.objects.filter(employer=e.unit, status__in=ACTIVE_STATUSES)
+    pform = PositionForm(request.POST if post and which == "position" else None)
+    pform.people = employed
+    cform = CultivationForm(request.POST if post and which == "cultivation" else None)
+    cform.people = employed
+    back = _done(request, "已保存。", "enterprises:enterprise", e.pk)
+    if post:
+        if which == "position":
+            resp = submit(
+                request,
+                pform,
+                lambda d: services.position_save(actor=request.user, enterprise=e, **d),
+                done=back,
+            )
+        elif which == "cultivation":
+            resp = submit(
+                request,
+                cform,
+                lambda d: services.cultivation_save(actor=request.user, enterprise=e, **d),
+                done=back,
+            )
+        elif which in ("cultivate", "reached"):
+            raw = request.POST.get("id", "")
+            if not raw.isdecimal() or len(raw) > 12:
+                raise Http404
+            try:
+                if which == "cultivate":
+                    p = KeyPosition.objects.filter(enterprise=e, pk=int(raw)).first()
+                    if p is None:
+                        raise Http404
+                    services.position_cultivate(actor=request.user, position=p)
+                    messages.success(request, f"已将{p.holder}列为培养对象，已通知党支部。")
+                else:
+                    c = Cultivation.objects.filter(enterprise=e, pk=int(raw)).first()
+                    if c is None:
+                        raise Http404
+                    services.cultivation_reach(
+                        actor=request.user, cultivation=c, on=timezone.localdate()
+                    )
+                    messages.success(request, "已记为实现。")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            return redirect("enterprises:enterprise", e.pk)
+        else:
+            raise Http404
+        if resp:
+            return resp
+    return _form_page(
+        request,
+        e.unit.committee,
+        pform if which != "cultivation" else cform,
+        f"{'培养党员成为骨干' if which == 'cultivation' else '登记关键岗位'}：{e.unit.name}",
+        reverse("enterprises:enterprise", args=[e.pk]),
+        form_name="cultivation" if which == "cultivation" else "position",
+    )
+
+
+# --- 党员突击队 ----------------------------------------------------------------------------------
+
+
+@staff_required("view")
+def teams_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk)
+    state = request.GET.get("state", "")
+    q = request.GET.get("q", "").strip()[:30]
+    teams = (
+        CommandoTeam.objects.filter(organization__path__startswith=org.path)
+        .select_related("organization", "enterprise__unit")
+        .annotate(n=Count("members", distinct=True), steps=Count("milestones", distinct=True))
+    )
+    if state == "open":
+        teams = teams.filter(closed_on__isnull=True)
+    elif state == "closed":
+        teams = teams.filter(closed_on__isnull=False)
+    if q:
+        teams = teams.filter(Q(name__icontains=q) | Q(project__icontains=q))
+    form = TeamForm(request.POST if request.method == "POST" else None)
+    form.people = _people(request.user)
+    if request.method == "POST":
+        if not policy.can(request.user, "change", org):
+            raise PermissionDenied("没有修改权限")
+        resp = submit(
+            request,
+            form,
+            lambda d: services.team_save(actor=request.user, organization=org, **d),
+            done=lambda t: _done(request, f"已组建{t.name}。", "enterprises:team", t.pk)(t),
+        )
+        if resp:
+            return resp
+    return render(
+        request,
+        "enterprises/teams.html",
+        {
+            **_base(request, org, "teams"),
+            "page": paginate(request, teams.order_by("-starts_on", "-pk")),
+            "form": form,
+            "state": state,
+            "q": q,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _team_get(user: Any, pk: int) -> CommandoTeam:
+    q = policy.path_q(user, "view", "organization__path")
+    t = (
+        CommandoTeam.objects.filter(q, pk=pk)
+        .select_related("organization", "enterprise__unit")
+        .first()
+        if q is not None
+        else None
+    )
+    if t is None:
+        raise Http404
+    return t
+
+
+@staff_required("view")
+def team_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    t = _team_get(request.user, pk)
+    can_change = policy.can(request.user, "change", t.organization)
+    which = request.POST.get("form", "")
+    mform = MilestoneForm(
+        request.POST if which == "milestone" else None,
+        request.FILES if which == "milestone" else None,
+        initial={"on": timezone.localdate()},
+    )
+    cform = TeamCloseForm(
+        request.POST if which == "close" else None, initial={"on": timezone.localdate()}
+    )
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("没有修改权限")
+        if which == "milestone":
+            resp = submit(
+                request,
+                mform,
+                lambda d: services.milestone_add(actor=request.user, team=t, **d),
+                done=_done(request, "已记录进展。", "enterprises:team", t.pk),
+            )
+        elif which == "close":
+            resp = submit(
+                request,
+                cform,
+                lambda d: services.team_close(actor=request.user, team=t, **d),
+                done=_done(request, "突击队已结束，成效已记录。", "enterprises:team", t.pk),
+            )
+        else:
+            raise Http404
+        if resp:
+            return resp
+    return render(
+        request,
+        "enterprises/team.html",
+        {
+            "t": t,
+            "org": t.organization,
+            "ancestors": org_selectors.org_ancestors(t.organization, request.user),
+            "members": t.members.select_related("organization").order_by("name"),
+            "milestones": t.milestones.prefetch_related("photos"),
+            "mform": mform,
+            "cform": cform,
+            "open": which,
+            "can_change": can_change,
+        },
+        status=400 if (mform.errors or cform.errors) else 200,
+    )
+
+
+@staff_required("view")
+def milestone_photo_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    photo = MilestonePhoto.objects.select_related("milestone__team").filter(pk=pk).first()
+    if photo is None:
+        raise Http404
+    _team_get(request.user, photo.milestone.team_id)
+    return uploads.download(photo, inline_photo=True)
+
+
+# --- 五联 ----------------------------------------------------------------------------------------
+
+
+@staff_required("view")
+def joint_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The joint meetings and activities the organization's subtree organized or took part in."""
+    org = org_selectors.org_get(request.user, pk)
+    kind = request.GET.get("kind", "")
+    events = (
+        JointEvent.objects.filter(
+            Q(organizer__path__startswith=org.path) | Q(participants__path__startswith=org.path)
+        )
+        .distinct()
+        .select_related("organizer")
+        .prefetch_related("participants")
+    )
+    if kind in JointKind.values:
+        events = events.filter(kind=kind)
+    form = JointEventForm(
+        request.POST if request.method == "POST" else None,
+        initial={"held_on": timezone.localdate()},
+    )
+    if request.method == "POST":
+        if not policy.can(request.user, "change", org):
+            raise PermissionDenied("没有修改权限")
+        resp = submit(
+            request,
+            form,
+            lambda d: services.joint_event_record(
+                actor=request.user, organizer=org, participants=list(d.pop("participants")), **d
+            ),
+            done=_done(request, "已记录，参加组织的页面上都能看到。", "enterprises:joint", org.pk),
+        )
+        if resp:
+            return resp
+    return render(
+        request,
+        "enterprises/joint.html",
+        {
+            **_base(request, org, "joint"),
+            "page": paginate(request, events.order_by("-held_on", "-pk")),
+            "form": form,
+            "kind": kind,
+            "kinds": JointKind.choices,
+            "counts": services.COUNTS_AS,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- brands, honours, cases, centres --------------------------------------------------------------
+
+SHOWCASE_KINDS = {"brand": "党建品牌", "honour": "荣誉", "case": "创新案例"}
+
+
+@staff_required("view")
+def showcase_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A committee's showcase: its subtree's brands, honours and innovation cases, newest first."""
+    org = org_selectors.org_get(request.user, pk)
+    f = {k: request.GET.get(k, "").strip()[:30] for k in ("kind", "level", "year", "q")}
+    rows = selectors.showcase(org, **f)
+    return render(
+        request,
+        "enterprises/showcase.html",
+        {
+            **_base(request, org, "showcase"),
+            "page": paginate(request, rows),
+            "kinds": SHOWCASE_KINDS,
+            "levels": HonourLevel.choices,
+            "centres": ServiceCentre.objects.filter(
+                organization__path__startswith=org.path
+            ).select_related("organization")[:50],
+            **f,
+        },
+    )
+
+
+SHOWCASE_FORMS: dict[str, tuple[Any, str, Any]] = {
+    "brand": (BrandForm, "登记党建品牌", services.brand_save),
+    "honour": (HonourForm, "登记荣誉", services.honour_save),
+    "case": (CaseForm, "登记创新案例", services.case_save),
+    "centre": (CentreForm, "登记党群服务中心或培训基地", services.centre_save),
+}
+
+
+@staff_required("change")
+def showcase_new_view(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
+    org = org_selectors.org_get(request.user, pk, "change")
+    if what not in SHOWCASE_FORMS:
+        raise Http404
+    form_class, title, service = SHOWCASE_FORMS[what]
+    post = request.method == "POST"
+    form = form_class(request.POST if post else None, request.FILES if post else None)
+
+    def save(d: dict[str, Any]) -> Any:
+        if what == "brand":
+            logos = d.pop("logo")
+            d["logo"] = logos[0] if logos else None
+        if what == "honour":
+            d["files"] = d.pop("evidence")
+        return service(actor=request.user, organization=org, **d)
+
+    resp = submit(
+        request, form, save, done=_done(request, "已登记。", "enterprises:showcase", org.pk)
+    )
+    return resp or _form_page(
+        request,
+        org,
+        form,
+        f"{title}：{org.name}",
+        reverse("enterprises:showcase", args=[org.pk]),
+        multipart=True,
+    )
+
+
+def _visible_org_item(user: Any, model: Any, pk: int, path: str) -> Any:
+    q = policy.path_q(user, "view", path)
+    item = model.objects.filter(q, pk=pk).first() if q is not None else None
+    if item is None:
+        raise Http404
+    return item
+
+
+@staff_required("view")
+def brand_logo_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    logo = _visible_org_item(request.user, BrandLogo, pk, "brand__organization__path")
+    return uploads.download(logo, inline_photo=True)
+
+
+@staff_required("view")
+def honour_file_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    f = _visible_org_item(request.user, HonourFile, pk, "honour__organization__path")
+    return uploads.download(f)

@@ -82,6 +82,8 @@ class Member(models.Model):
                 fields=["name"], name="members_name_prefix", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["status", "member_no"], name="members_status_no"),
+            # 非公党建: the members employed in an enterprise, counted by status
+            models.Index(fields=["employer", "status"], name="members_employer_status"),
             models.Index(
                 fields=["initials"], name="members_initials", opclasses=["varchar_pattern_ops"]
             ),

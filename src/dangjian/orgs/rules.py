@@ -71,7 +71,7 @@ def _counts(org_ids: list[int], statuses: tuple[str, ...]) -> dict[int, int]:
     return dict.fromkeys(org_ids, 0) | dict(rows)
 
 
-class _ScalarCount(Func):
+class ScalarCount(Func):
     """COUNT(*) inside a correlated subquery without GROUP BY: one row per outer row, 0 when none
     match, no grouping step (Django only groups around what it knows to be an aggregate)."""
 
@@ -85,7 +85,7 @@ def _member_count(statuses: tuple[str, ...]) -> Subquery:
     sub = (
         Member.objects.filter(organization_id=OuterRef("pk"), status__in=statuses)
         .order_by()
-        .annotate(n=_ScalarCount())
+        .annotate(n=ScalarCount())
         .values("n")
     )
     return Subquery(sub, output_field=IntegerField())
@@ -96,7 +96,7 @@ def _committee_posts() -> Subquery:
         Post.objects.filter(organization_id=OuterRef("pk"), ended_on__isnull=True)
         .exclude(post="group_leader")
         .order_by()
-        .annotate(n=_ScalarCount())
+        .annotate(n=ScalarCount())
         .values("n")
     )
     return Subquery(sub, output_field=IntegerField())
@@ -410,7 +410,7 @@ def org_05(ctx: ScanContext) -> Iterable[Hit]:
     covered = (
         Unit.objects.filter(organization_id=OuterRef("pk"), kind="unit")
         .order_by()
-        .annotate(n=_ScalarCount())
+        .annotate(n=ScalarCount())
         .values("n")
     )
     rows = (

@@ -17,6 +17,7 @@ from dangjian.accounts import policy
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors as member_selectors
+from dangjian.web import hooks
 from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import add_domain_error, perform, submit
 
@@ -133,6 +134,7 @@ def detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
         "children": selectors.org_children_with_counts(request.user, org),
         "roster": roster,
         "history": selectors.org_history(org)[:20],
+        "facts": [f for fn in hooks.get_hooks("org_facts") for f in fn(org, request.user)],
         "can_change": policy.can(request.user, "change", org),
         "can_manage": policy.can(request.user, "manage", org),
         "today": timezone.localdate(),

@@ -11,6 +11,8 @@ Hook names and what their functions take and return:
 - ``dashboard_cards``: ``(organization, today) -> Card`` — a figure on the monitoring dashboard.
 - ``member_facts``: ``(member, user) -> [(label, value, url)]`` — a line about the member on the
   member's page (url: where the user may change it, or "").
+- ``org_facts``: ``(organization, user) -> [(label, value, url)]`` — a line about the organization
+  on its page (url: where to see more, or "").
 - ``member_appraisal_notes``: ``(member_ids, year) -> {member_id: str}`` — what others say of a
   member's year, shown beside the member when the branch grades 民主评议 (the community's yearly
   appraisal of members who serve where they live).
