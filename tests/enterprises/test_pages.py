@@ -72,7 +72,7 @@ def test_pages_read_in_a_fixed_number_of_queries(client: Any, zone: Zone, users:
         "list": 13,
         "instructors": 14,
         "instructor": 16,
-        "enterprise": 20,
+        "enterprise": 21,
     }
 
 

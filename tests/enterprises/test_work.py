@@ -228,3 +228,49 @@ def test_brands_honours_and_cases_on_the_showcase_newest_first(
     assert client.get(reverse("enterprises:brand_logo", args=[logo.pk])).status_code == 404
     page = client.get(reverse("enterprises:showcase", args=[tree.district_b.pk])).content.decode()
     assert "蓝海红帆" not in page
+
+
+def test_a_joint_event_writes_only_the_life_of_branches_the_organizer_may_change(
+    tree: Any, users: Any
+) -> None:
+    """An organizer who sees a participant but may not change it: the participant is told, and
+    records its own organizational life; someone outside the organizer's sight cannot be named."""
+    from dangjian.accounts import services as accounts
+    from tests.conftest import make_user
+
+    secretary = make_user("sec_a1", "branch_worker", tree.branch_a1)
+    accounts.grant_create(
+        actor=None, user=secretary, role="supervisor", organization=tree.district_a
+    )
+    day = timezone.localdate() - timedelta(days=1)
+    services.joint_event_record(
+        actor=secretary, organizer=tree.branch_a1, kind="activity", title="联合主题党日",
+        held_on=day, participants=[tree.branch_a2], counts_as="theme_day",
+    )  # fmt: skip
+    written = Meeting.objects.filter(kind="theme_day", held_on=day, source="joint")
+    assert list(written.values_list("organization__code", flat=True)) == ["A1"]
+    assert Notice.objects.filter(
+        user=users["committee_staff"], title="联合活动：联合主题党日"
+    ).exists()
+    with pytest.raises(NotVisible):
+        services.joint_event_record(
+            actor=secretary, organizer=tree.branch_a1, kind="meeting", title="联席会议",
+            held_on=day, participants=[tree.branch_b1],
+        )  # fmt: skip
+
+
+def test_key_staff_are_picked_within_the_users_scope(zone: Zone, users: Any) -> None:
+    e = ent(zone, 0, own=zone.own)
+    stranger = zone.tree.members["B1-8"]
+    Member.objects.filter(pk=stranger.pk).update(employer=e.unit)
+    stranger.refresh_from_db()
+    with pytest.raises(NotVisible):
+        services.position_save(
+            actor=users["committee_staff"], enterprise=e, kind="tech", title="架构师",
+            member=stranger,
+        )  # fmt: skip
+    with pytest.raises(NotVisible):
+        services.cultivation_save(
+            actor=users["committee_staff"], enterprise=e, member=stranger, target="x",
+            due_on=timezone.localdate() + timedelta(days=30),
+        )  # fmt: skip

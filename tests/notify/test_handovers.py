@@ -738,3 +738,29 @@ def _enterprise_cultivate(tree, users, act):
     )
     act(lambda: enterprises.position_cultivate(actor=users["committee_staff"], position=p))
     return {"worker_a1"}
+
+
+@scenario("enterprises.joint_event_record")
+def _enterprise_joint(tree, users, act):
+    from datetime import timedelta
+
+    from dangjian.accounts import services as accounts
+    from dangjian.enterprises import services as enterprises
+    from tests.conftest import make_user
+
+    secretary = make_user("sec_a1", "branch_worker", tree.branch_a1)
+    accounts.grant_create(
+        actor=None, user=secretary, role="supervisor", organization=tree.district_a
+    )
+    act(
+        lambda: enterprises.joint_event_record(
+            actor=secretary,
+            organizer=tree.branch_a1,
+            kind="activity",
+            title="联合主题党日",
+            held_on=timezone.localdate() - timedelta(days=1),
+            participants=[tree.branch_a2],
+            counts_as="theme_day",
+        )  # fmt: skip
+    )
+    return {"staff_da"}

@@ -276,4 +276,5 @@ HANDOVERS: dict[str, str] = {
     "enterprises.assignment_start": "被选派的指导员本人",
     "enterprises.visit_log": "排查发现的党员所在党组织（或园区联合党委）",
     "enterprises.position_cultivate": "覆盖该企业的党支部（或主管党组织）",
+    "enterprises.joint_event_record": "发起人无权登记其组织生活的参加组织",
 }

@@ -186,10 +186,24 @@ def check_enterprises(ctx: BundleContext, table: Table) -> list[EnterpriseRow]:
             EnterpriseRow(line, code, c["name"], park, int(employees), own, joint, committee)
         )
     owned = {r.org for r in out if r.org}
+    # the database's units outside this file: an organization one of them has as its own is not
+    # another's, nor a joint branch (the file would silently change that unit's coverage)
+    named = owned | {r.joint for r in out if r.joint}
+    theirs = dict(
+        Unit.objects.filter(organization__code__in=named, organization__is_joint=False)
+        .exclude(credit_code__in=[r.credit_code for r in out])
+        .values_list("organization__code", "credit_code")
+    )
+    bad = set()
     for r in out:
         if r.joint in owned:
             ctx.err(f, r.line, "covered_by_org_code", f"“{r.joint}”是另一单位单独建立的党组织")
-    return out
+            bad.add(r.line)
+        for column, code in (("org_code", r.org), ("covered_by_org_code", r.joint)):
+            if code and code in theirs:
+                ctx.err(f, r.line, column, f"“{code}”已是单位{theirs[code]}单独建立的党组织")
+                bad.add(r.line)
+    return [r for r in out if r.line not in bad]
 
 
 def write_enterprises(ctx: BundleContext, rows: list[EnterpriseRow], counts: FileCounts) -> None:

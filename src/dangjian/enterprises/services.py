@@ -191,11 +191,12 @@ def enterprise_save(
     others = Unit.objects.filter(credit_code=u["credit_code"])
     if e is not None:
         others = others.exclude(pk=e.pk)
-    other = others.first()
+    other = others.select_related("committee").first()
     if other is not None:
+        seen = actor is None or policy.can(actor, "view", other.committee)
         raise DomainError(
             "duplicate",
-            f"统一社会信用代码{u['credit_code']}已登记（{other.name}）",
+            f"统一社会信用代码{u['credit_code']}已登记" + (f"（{other.name}）" if seen else ""),
             field="credit_code",
         )
     created = e is None
@@ -272,11 +273,20 @@ def park_save(*, actor: Actor, name: str, organization: Organization) -> Park:
     name = _text(name, "name", "园区名称", 50, required=True)
     if organization.kind != OrgKind.COMMITTEE or not organization.is_active:
         raise DomainError("bad_org", "园区联合党委应是有效的党委", field="organization")
-    park, created = Park.objects.select_for_update().get_or_create(
-        name=name, defaults={"organization": organization}
-    )
-    if not created:
-        _can(actor, park.organization, "manage", f"园区“{name}”")
+    park = Park.objects.select_for_update().filter(name=name).first()
+    other = Park.objects.filter(organization=organization).exclude(name=name).first()
+    if other is not None:
+        raise DomainError(
+            "duplicate",
+            f"“{organization.name}”已是园区“{other.name}”的联合党委",
+            field="organization",
+        )
+    created = park is None
+    if park is None:
+        park = Park.objects.create(name=name, organization=organization)
+    elif actor is not None and not policy.can(actor, "manage", park.organization):
+        raise DomainError("duplicate", f"园区名称“{name}”已被使用，请换一个名称", field="name")
+    else:
         park.organization = organization
         park.save()
     audit_record(
@@ -297,11 +307,15 @@ def station_save(
     name = _text(name, "name", "指导站名称", 50, required=True)
     area = _text(area, "area", "负责片区", 100, required=True)
     address = _text(address, "address", "地址", 100)
-    station, created = Station.objects.select_for_update().get_or_create(
-        name=name, defaults={"area": area, "organization": organization, "address": address}
-    )
-    if not created:
-        _can(actor, station.organization, "manage", f"指导站“{name}”")
+    station = Station.objects.select_for_update().filter(name=name).first()
+    created = station is None
+    if station is None:
+        station = Station.objects.create(
+            name=name, area=area, organization=organization, address=address
+        )
+    elif actor is not None and not policy.can(actor, "manage", station.organization):
+        raise DomainError("duplicate", f"指导站名称“{name}”已被使用，请换一个名称", field="name")
+    else:
         station.area, station.organization, station.address = area, organization, address
         station.save()
     audit_record(
@@ -673,6 +687,12 @@ def case_close(*, actor: Actor, case: RelationCase, note: str) -> RelationCase:
 # --- 双培养 ------------------------------------------------------------------------------------
 
 
+def _member_in_scope(actor: Actor, member: Member) -> None:
+    """A member picked by staff: on the roll of an organization they may change."""
+    if actor is not None and not policy.can(actor, "change", member.organization):
+        raise NotVisible("只能选择本组织范围内的党员")
+
+
 def _year(value: Any, field: str, label: str) -> int:
     today = timezone.localdate()
     if not isinstance(value, int) or not 1921 <= value <= today.year:
@@ -709,10 +729,12 @@ def position_save(
         raise DomainError(
             "required", "请选择担任岗位的党员或填写非党员担任人的姓名", field="holder"
         )
-    if member is not None and member.employer_id != e.pk:
-        raise DomainError(
-            "not_employed", f"{member.name}没有登记在{e.unit.name}工作", field="member"
-        )
+    if member is not None:
+        _member_in_scope(actor, member)
+        if member.employer_id != e.pk:
+            raise DomainError(
+                "not_employed", f"{member.name}没有登记在{e.unit.name}工作", field="member"
+            )
     if position is None:
         p = KeyPosition.objects.create(
             enterprise=e, kind=kind, title=title, member=member, holder=holder
@@ -813,6 +835,7 @@ def cultivation_save(
     )
     if not enterprise_can(actor, e):
         raise NotVisible("没有该单位的权限")
+    _member_in_scope(actor, member)
     if member.employer_id != e.pk:
         raise DomainError(
             "not_employed", f"{member.name}没有登记在{e.unit.name}工作", field="member"
@@ -885,7 +908,8 @@ def team_save(
     if enterprise is not None:
         if not enterprise_can(actor, enterprise, "view"):
             raise NotVisible("没有该单位的权限")
-        stray = [m.name for m in members if m.employer_id != enterprise.pk and m.name in outside]
+        inside = {m.pk for m in members if m.organization.path.startswith(organization.path)}
+        stray = [m.name for m in members if m.employer_id != enterprise.pk and m.pk not in inside]
         if stray:
             raise DomainError(
                 "outside", f"{stray[0]}既不是本组织党员，也不在该企业工作", field="members"
@@ -986,6 +1010,8 @@ def joint_event_record(
     others = [o for o in dict.fromkeys(participants) if o.pk != organizer.pk]
     if not others:
         raise DomainError("required", "请选择参加的其他组织（至少一个）", field="participants")
+    for o in others:
+        _can(actor, o, "view", f"“{o.name}”")
     inactive = [o.name for o in others if not o.is_active]
     if inactive:
         raise DomainError("inactive", f"“{inactive[0]}”已撤销", field="participants")
@@ -1005,7 +1031,11 @@ def joint_event_record(
     )
     everyone = [organizer, *others]
     e.participants.set(everyone)
-    branches = [o for o in everyone if o.kind == "branch"]
+    # a branch's organizational life is written only where the actor may change it; the other
+    # participating branches are told and record it themselves (三会一课)
+    mine = [o for o in everyone if actor is None or policy.can(actor, "change", o)]
+    branches = [o for o in mine if o.kind == "branch"]
+    theirs = [o for o in everyone if o not in mine]
     if counts_as and branches:
         on_roll = dict(
             Member.objects.filter(organization__in=branches, status__in=("full", "probationary"))
@@ -1031,6 +1061,17 @@ def joint_event_record(
                 )
                 for b in branches
             ]
+        )
+    for o in theirs:
+        handover_notice(
+            organization=o,
+            title=f"联合活动：{title}",
+            body=f"{organizer.name}记录了{held_on:%Y年%-m月%-d日}与本组织联合开展的"
+            f"{'主题党日' if counts_as == 'theme_day' else '党课' if counts_as else '活动'}"
+            f"“{title}”。"
+            + ("参加的党支部请在三会一课中登记本支部的这次组织生活。" if counts_as else ""),
+            url=reverse("enterprises:joint", args=[o.pk]),
+            key=f"enterprises-joint:{e.pk}:{o.pk}",
         )
     audit_record(
         actor=actor,

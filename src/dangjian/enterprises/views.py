@@ -69,7 +69,6 @@ from .models import (
     Park,
     RelationCase,
     ServiceCentre,
-    Station,
 )
 
 home_view = scope_home("enterprises:coverage")
@@ -320,7 +319,18 @@ def enterprise_view(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("-visited_on", "-pk")[:20]
     )
     org = e.unit.organization
-    positions = list(e.positions.select_related("member", "candidate"))
+    positions = list(e.positions.select_related("member__organization", "candidate"))
+    seen = policy.path_q(request.user, "view", "organization__path")
+    seen_ids = (
+        set(
+            Member.objects.filter(seen)
+            .filter(pk__in=[p.member_id for p in positions if p.member_id])
+            .values_list("pk", flat=True)
+        )
+        if seen is not None
+        else set()
+    )
+    cases_seen = policy.path_q(request.user, "view", "handler__path")
     held = sum(1 for p in positions if p.member_id)
     return render(
         request,
@@ -340,7 +350,19 @@ def enterprise_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "visits": visits,
             "positions": positions,
             "held_rate": round(held * 100 / len(positions), 1) if positions else None,
-            "cultivations": e.cultivations.select_related("member"),
+            "cultivations": e.cultivations.filter(
+                member__in=Member.objects.filter(seen)
+            ).select_related("member")
+            if seen is not None
+            else [],
+            "seen_ids": seen_ids,
+            "case_ids": set(
+                RelationCase.objects.filter(cases_seen, visit__enterprise=e).values_list(
+                    "pk", flat=True
+                )
+            )
+            if cases_seen is not None
+            else set(),
             "teams": e.teams.all()[:10],
             "can_change": can_change,
             "eform": eform,
@@ -470,8 +492,8 @@ def instructor_edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
         },
     )
     form.people = _people(request.user)
-    form.fields["station"].queryset = Station.objects.filter(  # type: ignore[attr-defined]
-        organization__path__startswith=ins.organization.path[: ins.organization.steplen]
+    form.fields["station"].queryset = selectors.stations_under(  # type: ignore[attr-defined]
+        ins.organization
     )
     resp = submit(
         request,
@@ -694,7 +716,7 @@ def position_view(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("没有修改权限")
     post = request.method == "POST"
     which = request.POST.get("form", "") if post else request.GET.get("form", "position")
-    employed = Member.objects.filter(employer=e.unit, status__in=ACTIVE_STATUSES)
+    employed = _people(request.user).filter(employer=e.unit, status__in=ACTIVE_STATUSES)
     pform = PositionForm(request.POST if post and which == "position" else None)
     pform.people = employed
     cform = CultivationForm(request.POST if post and which == "cultivation" else None)
@@ -894,6 +916,9 @@ def joint_view(request: AuthedRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"held_on": timezone.localdate()},
     )
+    form.fields["participants"].queryset = policy.visible_to(  # type: ignore[attr-defined]
+        request.user, "view"
+    ).filter(is_active=True)
     if request.method == "POST":
         if not policy.can(request.user, "change", org):
             raise PermissionDenied("没有修改权限")
