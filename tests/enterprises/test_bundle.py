@@ -232,3 +232,17 @@ def test_a_hand_made_bundle_scans_to_exactly_its_ent_findings(tmp_path: Any, db:
 
 def test_codes_helper_is_valid() -> None:
     assert all(len(c) == 18 for c in codes(3))
+
+
+def test_an_organization_another_unit_has_as_its_own_is_refused(zone: Zone, tmp_path: Any) -> None:
+    """enterprises.csv naming, as own organization or joint branch, the organization another unit
+    in the database already has as its own: refused, that unit untouched."""
+    first = ent(zone, 0, own=zone.own)
+    c = zone.codes
+    for row in (f"{c[1]},另一公司,NZP,5,NZ1,", f"{c[1]},另一公司,NZP,5,,NZ1"):
+        with pytest.raises(BundleError) as exc:
+            import_bundle_dir(write(tmp_path, {"enterprises.csv": ENT + row + "\n"}))
+        assert any(f"“NZ1”已是单位{c[0]}单独建立的党组织" in str(i) for i in exc.value.issues)
+    first.unit.refresh_from_db()
+    assert first.unit.organization == zone.own
+    assert not Organization.objects.get(code="NZ1").is_joint
