@@ -469,7 +469,7 @@ def assignment_start(
 @transaction.atomic(durable=True)
 def assignment_end(*, actor: Actor, assignment: Assignment, until: date) -> Assignment:
     a = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related(
             "enterprise__unit__committee", "enterprise__park__organization", "instructor"
         )
@@ -641,7 +641,7 @@ def followup_done(
     *, actor: Actor, followup: FollowUp, result: str, done_on: date | None = None
 ) -> FollowUp:
     f = (
-        FollowUp.objects.select_for_update()
+        FollowUp.objects.select_for_update(of=("self",))
         .select_related("visit__instructor__organization", "visit__enterprise__unit")
         .get(pk=followup.pk)
     )
@@ -667,7 +667,11 @@ def followup_done(
 @transaction.atomic(durable=True)
 def case_close(*, actor: Actor, case: RelationCase, note: str) -> RelationCase:
     """The branch (or park) that took the case over records what it did."""
-    c = RelationCase.objects.select_for_update().select_related("handler").get(pk=case.pk)
+    c = (
+        RelationCase.objects.select_for_update(of=("self",))
+        .select_related("handler")
+        .get(pk=case.pk)
+    )
     _can(actor, c.handler, "change", "该排查事项")
     if c.closed_on is not None:
         raise DomainError("done", "该排查事项已办结", field="note")
@@ -761,7 +765,7 @@ def position_cultivate(*, actor: Actor, position: KeyPosition) -> KeyPosition:
     branch that covers the enterprise (its own or joint branch, else the committee in charge) is
     told to take the application into the recruitment pipeline."""
     p = (
-        KeyPosition.objects.select_for_update()
+        KeyPosition.objects.select_for_update(of=("self",))
         .select_related(
             "enterprise__unit__committee", "enterprise__unit__organization", "enterprise__park"
         )
@@ -801,7 +805,7 @@ def position_link(*, actor: Actor, position: KeyPosition, candidate: Any) -> Key
     """The key staff member's application is in the recruitment pipeline: link it (the enterprise
     page then shows the stage)."""
     p = (
-        KeyPosition.objects.select_for_update()
+        KeyPosition.objects.select_for_update(of=("self",))
         .select_related("enterprise__unit__committee", "enterprise__park__organization")
         .get(pk=position.pk)
     )
@@ -857,7 +861,7 @@ def cultivation_save(
 @transaction.atomic(durable=True)
 def cultivation_reach(*, actor: Actor, cultivation: Cultivation, on: date) -> Cultivation:
     c = (
-        Cultivation.objects.select_for_update()
+        Cultivation.objects.select_for_update(of=("self",))
         .select_related("enterprise__unit__committee", "enterprise__park__organization", "member")
         .get(pk=cultivation.pk)
     )
@@ -935,7 +939,11 @@ def team_save(
 
 
 def _team(actor: Actor, team: CommandoTeam) -> CommandoTeam:
-    t = CommandoTeam.objects.select_for_update().select_related("organization").get(pk=team.pk)
+    t = (
+        CommandoTeam.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=team.pk)
+    )
     _can(actor, t.organization, "change", "该突击队")
     if t.closed_on is not None:
         raise DomainError("closed", "该突击队已结束", field="text")
