@@ -104,18 +104,14 @@ def ent_02(ctx: ScanContext) -> Iterable[Hit]:
     assigned = Assignment.objects.filter(enterprise_id=OuterRef("pk")).filter(
         current_assignment_q(ctx.as_of)
     )
-    employed = (
-        Member.objects.filter(employer_id=OuterRef("unit_id"), status__in=ACTIVE_STATUSES)
-        .order_by()
-        .annotate(n=ScalarCount())
-        .values("n")
-    )
+    employed = Member.objects.filter(employer_id=OuterRef("unit_id"), status__in=ACTIVE_STATUSES)
+    count = employed.order_by().annotate(n=ScalarCount()).values("n")
     rows = (
         _scoped(ctx)  # type: ignore[attr-defined]
         .filter(Q(unit__organization__isnull=True) | Q(unit__organization__is_active=False))
         .filter(~Exists(assigned))
-        .annotate(n=Subquery(employed, output_field=IntegerField()))
-        .filter(n__gt=0)
+        .filter(Exists(employed))
+        .annotate(n=Subquery(count, output_field=IntegerField()))
     )
     for r in rows.order_by().values("unit_id", "unit__name", "unit__committee_id", "n"):
         yield Hit(
