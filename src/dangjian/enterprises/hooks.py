@@ -10,12 +10,15 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 
+from dangjian.core.dates import add_months
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
 from . import selectors
 from .models import Assignment, Enterprise, FollowUp, InstructorVisit, JointEvent
+from .rules import quarter_start
 
 LIMIT = 50
 
@@ -53,12 +56,6 @@ def enterprises_work(user: Any, today: date) -> list[Todo]:
     return out
 
 
-def _quarter(today: date) -> tuple[date, date]:
-    first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
-    nxt = date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1)
-    return first, nxt - timedelta(days=1)
-
-
 @hooks.register("member_todo")
 def my_instructor_work(user: Any, member: Any, today: date) -> list[Todo]:
     ins = selectors.my_instructor(member)
@@ -78,7 +75,8 @@ def my_instructor_work(user: Any, member: Any, today: date) -> list[Todo]:
         .select_related("visit__enterprise__unit")
         .order_by("due_on")[:LIMIT]
     ]
-    first, last = _quarter(today)
+    first = quarter_start(today)
+    last = add_months(first, 3) - timedelta(days=1)
     visited = InstructorVisit.objects.filter(
         enterprise_id=OuterRef("enterprise_id"), instructor=ins, visited_on__gte=first
     )
@@ -121,7 +119,7 @@ def organization_facts(org: Any, user: Any) -> list[tuple[str, str, str]]:
     honours = list(org.honours.values_list("title", "year")[:3])
     if honours:
         out.append(("荣誉", "；".join(f"{t}（{y}）" for t, y in honours), showcase))
-    since = date.today().replace(year=date.today().year - 1)  # noqa: DTZ011
+    since = add_months(timezone.localdate(), -12)
     joint = (
         JointEvent.objects.filter(participants=org, held_on__gte=since)
         .order_by("-held_on")

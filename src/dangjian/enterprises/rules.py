@@ -51,6 +51,11 @@ def last_period(as_of: date, months: int = 3) -> tuple[date, date, str]:
     return first, last, label
 
 
+def quarter_start(d: date) -> date:
+    """The first day of the calendar quarter holding the date."""
+    return date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
+
+
 def current_assignment_q(as_of: date) -> Q:
     return Q(since__lte=as_of) & (Q(until__isnull=True) | Q(until__gte=as_of))
 

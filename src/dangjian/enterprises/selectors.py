@@ -43,7 +43,7 @@ from .models import (
     RelationCase,
     Station,
 )
-from .rules import current_assignment_q
+from .rules import current_assignment_q, quarter_start
 
 
 def _under(org: Organization) -> Q:
@@ -301,7 +301,7 @@ def workload(qs: QuerySet[Instructor], as_of: date) -> QuerySet[Instructor]:
     """Each instructor with the enterprises assigned now, visits this month and quarter, and the
     follow-ups overdue."""
     month = as_of.replace(day=1)
-    quarter = date(as_of.year, (as_of.month - 1) // 3 * 3 + 1, 1)
+    quarter = quarter_start(as_of)
 
     assigned = (
         Assignment.objects.filter(instructor_id=OuterRef("pk"))
@@ -445,15 +445,6 @@ def showcase(
         return Brand.objects.none().values("pk")
     first, *rest = parts
     return (first.union(*rest, all=True) if rest else first).order_by("-y", "-at", "-pk")
-
-
-def org_showcase(org: Organization) -> dict[str, Any]:
-    """An organization's own brands, honours, cases and centres (its page)."""
-    return {
-        "brands": list(org.brands.all()[:10]),  # type: ignore[attr-defined]
-        "honours": list(org.honours.all()[:10]),  # type: ignore[attr-defined]
-        "cases": list(org.innovation_cases.all()[:10]),  # type: ignore[attr-defined]
-    }
 
 
 def key_position_share(qs: QuerySet[Enterprise]) -> dict[str, Any]:

@@ -70,6 +70,7 @@ from .models import (
     RelationCase,
     ServiceCentre,
 )
+from .rules import quarter_start
 
 home_view = scope_home("enterprises:coverage")
 
@@ -679,7 +680,7 @@ def my_view(request: AuthedRequest) -> HttpResponse:
             raise Http404
         if resp:
             return resp
-    quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    quarter = quarter_start(today)
     visited = set(
         ins.visits.filter(visited_on__gte=quarter).values_list("enterprise_id", flat=True)
     )
