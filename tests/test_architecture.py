@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
         "community",
         "villages",
         "enterprises",
+        "academy",
     ),
     ("interchange", "portal", "assistant"),
     ("demo",),

@@ -263,6 +263,7 @@ INSTALLED_APPS = [
     "dangjian.community",
     "dangjian.villages",
     "dangjian.enterprises",
+    "dangjian.academy",
     "dangjian.assistant",
     "dangjian.portal",
     "dangjian.demo",

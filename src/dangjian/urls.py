@@ -26,6 +26,7 @@ urlpatterns = [
     path("community/", include("dangjian.community.urls")),
     path("villages/", include("dangjian.villages.urls")),
     path("enterprises/", include("dangjian.enterprises.urls")),
+    path("academy/", include("dangjian.academy.urls")),
     path("assistant/", include("dangjian.assistant.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -237,6 +237,17 @@ FIELDS: dict[str, str] = {
     "team": "突击队",
     "year": "年度",
     "years": "年份",
+    "accepted": "录取人数",
+    "moved_up": "候补递补",
+    "names": "人员",
+    "nominee": "学员类别",
+    "number": "编号",
+    "person": "人员",
+    "not_completed": "未结业人数",
+    "completed": "结业人数",
+    "waiting": "候补人数",
+    "declined": "未录取人数",
+    "recruitment": "填入发展档案",
 }
 # a key meaning something else in one app's events
 APP_FIELDS: dict[tuple[str, str], str] = {

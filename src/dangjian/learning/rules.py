@@ -1,18 +1,30 @@
 """Learning rules (rules.md §6; rules-contract.md "Transfers and learning").
 
 A member's hours in a year = study.csv's hours (no row = 0) + online study measured here + offline
-sessions recorded here; on a hand-made bundle only the first exists, so EDU-01 is the contract's
-rule
-to the letter. Concentrated training cannot be expressed in the bundle: the training clauses
-(EDU-02's
-second half, EDU-03, EDU-04) judge only a deployment that records concentrated trainings at all."""
+sessions recorded here + the hours of classes completed at the academy (`evidence`); on a
+hand-made bundle with only study.csv the first alone exists, so EDU-01 is the contract's rule to
+the letter. Concentrated training is an offline session of kind 集中培训 or a completed academy
+class of the right kind (bundle files classes.csv and enrolments.csv): the training clauses
+(EDU-02's second half, EDU-03, EDU-04) judge only a deployment that records concentrated
+trainings at all."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from django.db.models import Exists, FloatField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce
 
 from dangjian.compliance.engine import Citation, Hit, ScanContext, rule
@@ -22,6 +34,7 @@ from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs.models import Post
 
+from . import evidence
 from .constants import LEADER_POSTS
 from .models import OfflineAttendance, OfflineSession, SessionKind, StudyDay, StudyYear
 
@@ -46,11 +59,20 @@ def _hours(year: int, upto: date | None = None):  # type: ignore[no-untyped-def]
     imported = Subquery(
         StudyYear.objects.filter(member_id=OuterRef("pk"), year=year).values("hours")[:1]
     )
-    return (
+    total = (
         Coalesce(Cast(imported, FloatField()), Value(0.0))
         + Coalesce(Cast(offline, FloatField()), Value(0.0))
         + Coalesce(Cast(online, FloatField()), Value(0.0)) / 3600.0
     )
+    for qs in evidence.trainings():  # completed classes count as offline study (the academy)
+        done = qs.filter(ev_member=OuterRef("pk"), ev_on__year=year)
+        if upto is not None:
+            done = done.filter(ev_on__lte=upto)
+        trained = Subquery(
+            done.order_by().values("ev_member").annotate(h=Sum("ev_hours")).values("h")[:1]
+        )
+        total = total + Coalesce(Cast(trained, FloatField()), Value(0.0))
+    return total
 
 
 def _members(ctx: ScanContext, year: int):  # type: ignore[no-untyped-def]
@@ -81,7 +103,33 @@ def _leader_q(year: int) -> Q:
 
 
 def _records_training() -> bool:
-    return OfflineSession.objects.filter(kind=SessionKind.TRAINING).exists()
+    return OfflineSession.objects.filter(kind=SessionKind.TRAINING).exists() or any(
+        qs.exists() for qs in evidence.trainings()
+    )
+
+
+def _trained(purposes: tuple[str, ...], member: str = "pk", **window: Any) -> Q:
+    """Concentrated training recorded for the member: an offline session of kind 集中培训 (any
+    purpose) or a completed training of one of `purposes` (the academy's classes), with `window`
+    the lookups on its date (``gte``/``lte``/``year`` → OuterRef names or values)."""
+
+    def on(prefix: str) -> dict[str, Any]:
+        return {
+            f"{prefix}__{k}": OuterRef(v) if isinstance(v, str) else v for k, v in window.items()
+        }
+
+    q = Q(
+        Exists(
+            OfflineAttendance.objects.filter(
+                member_id=OuterRef(member),
+                session__kind=SessionKind.TRAINING,
+                **on("session__held_on"),
+            )
+        )
+    )
+    for qs in evidence.trainings(purposes):
+        q |= Q(Exists(qs.filter(ev_member=OuterRef(member), **on("ev_on"))))
+    return q
 
 
 def _fmt(h: float) -> str:
@@ -129,12 +177,8 @@ def edu_02(ctx: ScanContext) -> Iterable[Hit]:
         cond = Q(h__lt=need)
         if judge_training:
             q = q.annotate(
-                trained=Exists(
-                    OfflineAttendance.objects.filter(
-                        member_id=OuterRef("pk"),
-                        session__kind=SessionKind.TRAINING,
-                        session__held_on__year=year,
-                    )
+                trained=ExpressionWrapper(
+                    _trained(evidence.LEADERS, year=year), output_field=BooleanField()
                 )
             )
             cond |= Q(trained=False)
@@ -165,18 +209,13 @@ def edu_03(ctx: ScanContext) -> Iterable[Hit]:
 
     if not _records_training():
         return
-    trained = OfflineAttendance.objects.filter(
-        member_id=OuterRef("member_id"),
-        session__kind=SessionKind.TRAINING,
-        session__held_on__gte=OuterRef("started_on"),
-        session__held_on__lte=OuterRef("due"),
-    )
+    trained = _trained(evidence.NEW_SECRETARY, "member_id", gte="started_on", lte="due")
     q = (
         Post.objects.filter(post="secretary", started_on__gte=ctx.window_start)
         .order_by()
         .alias(due=AddMonths("started_on", 6))
         .filter(due__lte=ctx.as_of)
-        .exclude(Exists(trained))
+        .exclude(trained)
     )
     if ctx.scope_path:
         q = q.filter(organization__path__startswith=ctx.scope_path)
@@ -201,12 +240,8 @@ def edu_03(ctx: ScanContext) -> Iterable[Hit]:
 def edu_04(ctx: ScanContext) -> Iterable[Hit]:
     if not _records_training():
         return
-    trained = OfflineAttendance.objects.filter(
-        member_id=OuterRef("pk"),
-        session__kind=SessionKind.TRAINING,
-        session__held_on__gte=OuterRef("joined_on"),
-    )
-    qs = Member.objects.filter(status__in=FEE_STATUSES).order_by().exclude(Exists(trained))
+    trained = _trained(evidence.NEW_MEMBER, gte="joined_on")
+    qs = Member.objects.filter(status__in=FEE_STATUSES).order_by().exclude(trained)
     if ctx.scope_path:
         qs = qs.filter(organization__path__startswith=ctx.scope_path)
     probation = (

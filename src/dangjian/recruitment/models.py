@@ -67,6 +67,10 @@ class Candidate(models.Model):
     # facts checked along the way
     training_days = models.PositiveSmallIntegerField("培训天数", null=True, blank=True)
     training_hours = models.PositiveSmallIntegerField("培训学时", null=True, blank=True)
+    # "hand": typed by the branch; "academy": filled from a completed class (training_note names
+    # the class and the certificate); "": not recorded, or recorded before sources were kept
+    training_source = models.CharField("培训记录来源", max_length=10, blank=True)
+    training_note = models.CharField("培训班次及证书", max_length=200, blank=True)
     leaving_on = models.DateField("预计离开本单位日期", null=True, blank=True)
     contact_1 = models.ForeignKey(
         "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

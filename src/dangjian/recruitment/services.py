@@ -297,6 +297,8 @@ class _Step:
     vote: Vote | None
     training_days: int | None
     training_hours: int | None
+    training_source: str
+    training_note: str
     leaving_on: date | None
     opinion: str
     fee_category: str
@@ -367,7 +369,12 @@ def _step_training(x: _Step, step: int) -> dict[str, Any]:
             "training_days",
         )
     x.c.training_days, x.c.training_hours = x.training_days, x.training_hours
-    return {}
+    x.c.training_source = x.training_source or "hand"
+    x.c.training_note = x.training_note[:200]
+    return {
+        "source": x.c.training_source,
+        **({"note": x.c.training_note} if x.training_note else {}),
+    }
 
 
 def _step_branch_review(x: _Step, step: int) -> dict[str, Any]:
@@ -490,7 +497,46 @@ def candidate_step(
     files: list[Any] | None = None,
 ) -> Candidate:
     """Record step `step` done on `on`, after checking the order, the date and the step's own facts
-    (`STEP_CHECKS`); approval (17) creates the member, conversion (24) makes them full."""
+    (`STEP_CHECKS`); approval (17) creates the member, conversion (24) makes them full. A training
+    recorded here is typed by hand (its source says so)."""
+    return candidate_step_within(
+        actor=actor,
+        candidate=candidate,
+        step=step,
+        on=on,
+        members=members,
+        vote=vote,
+        training_days=training_days,
+        training_hours=training_hours,
+        leaving_on=leaving_on,
+        opinion=opinion,
+        fee_category=fee_category,
+        fee_base_fen=fee_base_fen,
+        files=files,
+    )
+
+
+def candidate_step_within(
+    *,
+    actor: Actor,
+    candidate: Candidate,
+    step: int,
+    on: date,
+    members: list[Member] | None = None,
+    vote: Vote | None = None,
+    training_days: int | None = None,
+    training_hours: int | None = None,
+    training_source: str = "",
+    training_note: str = "",
+    leaving_on: date | None = None,
+    opinion: str = "",
+    fee_category: str = "",
+    fee_base_fen: int | None = None,
+    files: list[Any] | None = None,
+) -> Candidate:
+    """`candidate_step` inside the caller's transaction: the academy fills the training step (11)
+    from a completed 发展对象培训班 with `training_source="academy"` and the class and certificate
+    in `training_note`."""
     c = _lock(candidate)
     _check_org(actor, c.organization)
     if c.closed_on or c.cancelled_on:
@@ -536,6 +582,8 @@ def candidate_step(
             vote=vote,
             training_days=training_days,
             training_hours=training_hours,
+            training_source=training_source,
+            training_note=training_note,
             leaving_on=leaving_on,
             opinion=opinion,
             fee_category=fee_category,

@@ -55,6 +55,7 @@ MENU: list[MenuItem] = [
     MenuItem("近邻党建", "近邻党建", "community:home", "houses", _staff),
     MenuItem("组团帮扶", "组团帮扶", "villages:home", "tree", _staff),
     MenuItem("非公党建", "非公党建", "enterprises:home", "building", _staff),
+    MenuItem("党建学院", "培训班次", "academy:home", "mortarboard", _staff),
     MenuItem("督查督办", "意见建议", "assistant:opinions", "chat-square-text", _staff),
     MenuItem("监测预警", "预警总览", "compliance:dashboard", "stoplights", _staff),
     MenuItem("监测预警", "提醒方式", "notify:settings", "bell", _staff),

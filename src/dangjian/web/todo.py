@@ -40,6 +40,7 @@ KINDS: dict[str, str] = {
     "community": "近邻党建",
     "villages": "组团帮扶",
     "enterprises": "非公党建",
+    "academy": "党建学院",
     # a member's own
     "pay": "交纳党费",
     "study": "学习",
