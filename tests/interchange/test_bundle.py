@@ -122,6 +122,12 @@ def wipe_domain() -> None:
         em.Station, em.Enterprise, em.Park,
     ):  # fmt: skip
         model.objects.all().delete()
+    # 城市党建学院: the timetable, attendance, teachers and certificates are not in the bundle
+    # (classes and their rosters with the outcome are); a class's enrolments go with it
+    from dangjian.academy import models as am
+
+    for model in (am.Certificate, am.TrainingClass, am.Outline, am.Teacher):
+        model.objects.all().delete()
     MobileMember.objects.all().delete()
     LostContact.objects.all().delete()
     Paper.objects.all().delete()

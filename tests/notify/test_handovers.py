@@ -764,3 +764,137 @@ def _enterprise_joint(tree, users, act):
         )  # fmt: skip
     )
     return {"staff_da"}
+
+
+# --- 城市党建学院 ----------------------------------------------------------------------------
+
+
+def _aclass(tree, users, **over):
+    from dangjian.academy import services as academy
+    from dangjian.academy.models import ClassKind
+
+    data = academy.ClassData(
+        kind=ClassKind.objects.get(code="secretary"),
+        organizer=tree.district_a,
+        title="党员培训班",
+        starts_on=over.pop("starts_on", timezone.localdate() + timedelta(days=10)),
+        ends_on=over.pop("ends_on", timezone.localdate() + timedelta(days=12)),
+        **over,
+    )
+    k = academy.class_create(actor=users["committee_staff"], data=data)
+    academy.session_add(
+        actor=users["committee_staff"],
+        klass=k,
+        on=k.starts_on,
+        starts_at=timezone.datetime(2000, 1, 1, 9).time(),
+        ends_at=timezone.datetime(2000, 1, 1, 12).time(),
+        topic="党章",
+    )
+    return k
+
+
+def _anominated(tree, users, **over):
+    from dangjian.academy import services as academy
+
+    k = _aclass(tree, users, **over)
+    (e,) = academy.enrolment_nominate(
+        actor=users["branch_worker"],
+        klass=k,
+        nominated_by=tree.branch_a1,
+        members=[tree.members["A1-2"]],
+    )
+    return k, e
+
+
+def _apublished(tree, users, **over):
+    from dangjian.academy import services as academy
+
+    k, e = _anominated(tree, users, **over)
+    academy.enrolment_decide(actor=users["committee_staff"], enrolments=[e], accept=True)
+    academy.roster_publish(actor=users["committee_staff"], klass=k)
+    return k, e
+
+
+@scenario("academy.class_create")
+def _academy_class(tree, users, act):
+    act(lambda: _aclass(tree, users))
+    return {"worker_a1"}  # the branches under the organizer (its own staff are not told)
+
+
+@scenario("academy.nominate")
+def _academy_nominate(tree, users, act):
+    from dangjian.academy import services as academy
+
+    k = _aclass(tree, users)
+    act(
+        lambda: academy.enrolment_nominate(
+            actor=users["branch_worker"],
+            klass=k,
+            nominated_by=tree.branch_a1,
+            members=[tree.members["A1-2"]],
+        )
+    )
+    return {"staff_da"}
+
+
+@scenario("academy.decide")
+def _academy_decide(tree, users, act):
+    from dangjian.academy import services as academy
+
+    _k, e = _anominated(tree, users)
+    act(
+        lambda: academy.enrolment_decide(
+            actor=users["committee_staff"], enrolments=[e], accept=False
+        )
+    )
+    return {"member1", "worker_a1"}
+
+
+@scenario("academy.publish")
+def _academy_publish(tree, users, act):
+    from dangjian.academy import services as academy
+
+    k, e = _anominated(tree, users)
+    academy.enrolment_decide(actor=users["committee_staff"], enrolments=[e], accept=True)
+    act(lambda: academy.roster_publish(actor=users["committee_staff"], klass=k))
+    return {"member1", "worker_a1"}
+
+
+@scenario("academy.leave_request")
+def _academy_leave(tree, users, act):
+    from dangjian.academy import services as academy
+
+    k, _e = _apublished(tree, users)
+    s = k.sessions.get()
+    act(lambda: academy.leave_request(user=users["member"], session=s, reason="出差"))
+    return {"staff_da"}
+
+
+@scenario("academy.leave_decide")
+def _academy_leave_decide(tree, users, act):
+    from dangjian.academy import services as academy
+
+    k, _e = _apublished(tree, users)
+    lv = academy.leave_request(user=users["member"], session=k.sessions.get(), reason="出差")
+    act(lambda: academy.leave_decide(actor=users["committee_staff"], leave=lv, approve=True))
+    return {"member1"}
+
+
+@scenario("academy.assess")
+def _academy_assess(tree, users, act):
+    from freezegun import freeze_time
+
+    from dangjian.academy import services as academy
+
+    today = timezone.localdate()
+    with freeze_time(today - timedelta(days=30)):
+        k, _e = _apublished(
+            tree,
+            users,
+            starts_on=today - timedelta(days=10),
+            ends_on=today - timedelta(days=8),
+            min_attendance=None,
+            pass_score=None,
+        )
+    act(lambda: academy.class_assess(actor=users["committee_staff"], klass=k))
+    return {"member1", "worker_a1"}

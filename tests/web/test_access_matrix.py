@@ -1006,6 +1006,61 @@ MATRIX = {
         "",
         STAFF_FILE,
     ),
+    "academy:home": (lambda t: [], "?year=2026&status=open", expect(**STAFF_ALL)),
+    "academy:new": (
+        lambda t: [],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=200),
+    ),
+    "academy:teachers": (lambda t: [], "?q=王", expect(**STAFF_ALL)),
+    "academy:figures": (lambda t: [], "?year=2026", expect(**STAFF_ALL)),
+    "academy:my": (lambda t: [], "", MEMBER_ONLY),
+    "academy:class": (
+        lambda t: [_aclass(t)],
+        "?status=nominated",
+        expect(branch_worker=200, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "academy:edit": (
+        lambda t: [_aclass(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "academy:session_new": (
+        lambda t: [_aclass(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "academy:nominate": (
+        lambda t: [_aclass(t)],
+        "",
+        expect(branch_worker=200, committee_staff=200, supervisor=403, sibling_staff=404),
+    ),
+    "academy:session": (
+        lambda t: [_asession(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "academy:batch_file": (
+        lambda t: [_abatch(t)],
+        "",
+        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+    ),
+    "academy:certificate": (
+        lambda t: [_acert(t)],
+        "",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": 302,
+            "member": 200,  # the trainee's own
+            "branch_worker": 200,  # the nominating branch
+            "committee_staff": 200,
+            "supervisor": 200,
+        },
+    ),
+    # public: the room's QR code, a non-member trainee's link, the certificate's verification
+    "academy:sign": (lambda t: [_asession(t)], "?t=x", dict.fromkeys(ROLES, 200)),
+    "academy:pass": (lambda t: ["not-a-pass"], "", dict.fromkeys(ROLES, 404)),
+    "academy:verify": (lambda t: ["forged"], "", dict.fromkeys(ROLES, 200)),
     "community:my_issue_new": (lambda t: [], "", {**MEMBER_ONLY, "member": 302}),
     "learning:home": (
         lambda t: [],
@@ -1262,6 +1317,49 @@ POST_MATRIX = {
         lambda t: [_case(t)],
         expect(branch_worker=404, committee_staff=400, supervisor=403, sibling_staff=404),
     ),
+    "academy:decide": (
+        lambda t: [_aclass(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:publish": (
+        lambda t: [_aclass(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:assess": (
+        lambda t: [_aclass(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:batch": (
+        lambda t: [_aclass(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:session_remove": (
+        lambda t: [_asession(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:attendance": (
+        lambda t: [_asession(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:score": (
+        lambda t: [_aenrol(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:leave_decide": (
+        lambda t: [_aleave(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:revoke": (
+        lambda t: [_acert(t)],
+        expect(branch_worker=404, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:withdraw": (
+        lambda t: [_aenrol(t)],
+        expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
+    ),
+    "academy:sign": (lambda t: [_asession(t)], dict.fromkeys(ROLES, 302)),
+    "academy:leave": (lambda t: [_asession(t)], dict.fromkeys(ROLES, 404)),
+    "academy:rate": (lambda t: [_asession(t)], dict.fromkeys(ROLES, 404)),
     # without a configured speech server the endpoint is absent for everyone signed in
     "assistant:transcribe": (lambda t: [], {**dict.fromkeys(ROLES, 404), "anonymous": 302}),
     "orgs:post_end": (
@@ -2224,6 +2322,100 @@ def _task(t):
     )
     Assignment.objects.get_or_create(task=task, organization=t.branch_a1)
     return task.pk
+
+
+def _aclass(t):
+    from dangjian.academy.models import ClassKind, TrainingClass
+
+    kind, _ = ClassKind.objects.get_or_create(
+        code="secretary", defaults={"name": "支部书记培训班", "purpose": "secretary"}
+    )
+    k, _ = TrainingClass.objects.get_or_create(
+        code="PX-MATRIX",
+        defaults={
+            "kind": kind,
+            "organizer": t.district_a,
+            "title": "支部书记培训班",
+            "starts_on": date(2026, 3, 1),
+            "ends_on": date(2026, 3, 3),
+        },
+    )
+    return k.pk
+
+
+def _asession(t):
+    from datetime import time
+
+    from dangjian.academy.models import ClassSession
+
+    s, _ = ClassSession.objects.get_or_create(
+        klass_id=_aclass(t),
+        topic="党章",
+        defaults={
+            "on": date(2026, 3, 1),
+            "starts_at": time(9),
+            "ends_at": time(12),
+            "hours": 3,
+            "token": "t" * 43,
+        },
+    )
+    return s.pk
+
+
+def _aenrol(t):
+    from django.utils import timezone
+
+    from dangjian.academy.models import Enrolment
+
+    e, _ = Enrolment.objects.get_or_create(
+        klass_id=_aclass(t),
+        member=t.members["A1-2"],
+        defaults={
+            "name": t.members["A1-2"].name,
+            "nominee": "member",
+            "nominated_by": t.branch_a1,
+            "status": "accepted",
+            "nominated_at": timezone.now(),
+            "completed": True,
+        },
+    )
+    return e.pk
+
+
+def _acert(t):
+    from dangjian.academy.models import Certificate
+
+    c, _ = Certificate.objects.get_or_create(
+        enrolment_id=_aenrol(t),
+        defaults={"number": "JY-M-0001", "token": "v" * 32, "issued_on": date(2026, 3, 4)},
+    )
+    return c.pk
+
+
+def _aleave(t):
+    from dangjian.academy.models import LeaveRequest
+
+    lv, _ = LeaveRequest.objects.get_or_create(
+        session_id=_asession(t), enrolment_id=_aenrol(t), defaults={"reason": "出差"}
+    )
+    return lv.pk
+
+
+def _abatch(t):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from dangjian.academy.models import CertificateBatch
+
+    path = Path(settings.MEDIA_ROOT) / "academy" / "matrix.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    b = CertificateBatch.objects.create(
+        klass_id=_aclass(t), path="academy/matrix.pdf", count=1, finished_at=timezone.now()
+    )
+    return b.pk
 
 
 OPEN = {

@@ -23,7 +23,14 @@ from dangjian.members.models import Member
 from dangjian.notify.models import Notice
 from dangjian.web import exports
 from tests.conftest import login
-from tests.web.test_access_matrix import MATRIX, _community, _instructor, _place, _vround
+from tests.web.test_access_matrix import (
+    MATRIX,
+    _aclass,
+    _community,
+    _instructor,
+    _place,
+    _vround,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +128,10 @@ def _params(t):  # export name → (role, query)
         "villages_pairings": ("committee_staff", {"round": _vround(t), "state": "none"}),
         "villages_plots": ("committee_staff", {"season": "2026", "state": "free"}),
         "enterprises_list": ("committee_staff", {"org": da, "cover": "none"}),
+        "academy_classes": ("committee_staff", {"year": year, "status": "open"}),
+        "academy_roster": ("committee_staff", {"klass": _aclass(t)}),
+        "academy_teachers": ("committee_staff", {"q": "王"}),
+        "academy_figures": ("committee_staff", {"year": year}),
         "enterprises_coverage": ("committee_staff", {"org": da}),
         "enterprises_teams": ("committee_staff", {"org": da, "state": "open"}),
         "enterprises_joint": ("committee_staff", {"org": da, "kind": "activity"}),

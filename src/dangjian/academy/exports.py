@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import QueryDict
 
 from dangjian.core.errors import NotVisible
@@ -61,6 +62,33 @@ def _roster_rows(user: Any, params: QueryDict) -> list[list[Any]]:
                 {True: "结业", False: "未结业", None: "未评定"}[e.completed],
                 cert.number if cert else "",
                 "已撤销" if cert and cert.revoked_at else "",
+            ]
+        )
+    return out
+
+
+def _teachers(user: Any, params: QueryDict) -> Any:
+    return selectors.teachers_visible(user, (params.get("q") or "").strip()[:30])
+
+
+def _teacher_rows(user: Any, params: QueryDict) -> list[list[Any]]:
+    teachers = _teachers(user, params)
+    ratings = {
+        r["session__teacher_id"]: r
+        for r in selectors.teacher_ratings(Q(session__teacher__in=teachers.values("pk")))
+    }
+    out = []
+    for t in teachers.order_by("name", "pk"):
+        r = ratings.get(t.pk)
+        out.append(
+            [
+                t.name,
+                t.unit,
+                t.title,
+                t.topics,
+                t.organization.name,
+                round(r["avg"], 2) if r else "",
+                r["n"] if r else 0,
             ]
         )
     return out
@@ -131,6 +159,15 @@ for _export in (
         count=lambda user, params: _roster(user, params)[1].count(),
         describe=lambda user, params: Described(_klass(user, params).title, []),
         personal=True,
+    ),
+    Export(
+        name="academy_teachers",
+        title="党建学院师资",
+        columns=["姓名", "单位", "职务职称", "授课专题", "所属党校", "平均评分", "评价数"],
+        widths=[10, 24, 16, 30, 24, 10, 8],
+        rows=_teacher_rows,
+        count=lambda user, params: _teachers(user, params).count(),
+        describe=lambda user, params: Described("可见的师资", []),
     ),
     Export(
         name="academy_figures",

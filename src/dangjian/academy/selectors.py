@@ -43,6 +43,7 @@ from .models import (
     Presence,
     Rating,
     SessionAttendance,
+    Teacher,
     TrainingClass,
 )
 
@@ -186,6 +187,17 @@ def certificate_by_token(token: str) -> Certificate | None:
     )
 
 
+def teachers_visible(user: Any, q: str = "") -> QuerySet[Teacher]:
+    """The teacher pools of the user's organizations and those below (phones are shown masked)."""
+    scope = policy.path_q(user, "view", "organization__path")
+    if scope is None:
+        return Teacher.objects.none()
+    qs = Teacher.objects.filter(scope).select_related("organization")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(topics__icontains=q) | Q(unit__icontains=q))
+    return qs
+
+
 def teacher_ratings(org_q: Q | None = None, year: int | None = None) -> QuerySet[Any]:
     """Average rating and count per teacher (anonymous: no trainee named)."""
     qs = Rating.objects.filter(session__teacher__isnull=False)
@@ -206,8 +218,9 @@ def figures(user: Any, year: int, organizer: Organization | None = None) -> dict
     classes = classes_visible(user).filter(starts_on__year=year)
     if organizer is not None:
         classes = classes.filter(organizer__path__startswith=organizer.path)
-    by_kind = list(
-        classes.values("kind__name", "kind__order")
+    by_kind: list[dict[str, Any]] = [
+        dict(r)
+        for r in classes.values("kind__name", "kind__order")
         .annotate(
             classes=Count("id", distinct=True),
             trainees=Count(
@@ -221,7 +234,7 @@ def figures(user: Any, year: int, organizer: Organization | None = None) -> dict
             ),
         )
         .order_by("kind__order")
-    )
+    ]
     for r in by_kind:
         r["rate"] = round(100 * r["completed"] / r["assessed"], 1) if r["assessed"] else None
     totals = {

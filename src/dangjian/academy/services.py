@@ -273,7 +273,12 @@ def class_create_within(*, actor: Actor, data: ClassData) -> TrainingClass:
             path__startswith=k.organizer.path, depth=k.organizer.depth + 1, is_active=True
         ).exclude(kind=OrgKind.GROUP)
         for child in children.order_by("path")[:200]:
+            responsible = policy.responsible_for("change", child)
+            actor_pk = getattr(actor, "pk", None)
+            if actor_pk:
+                responsible = responsible.exclude(pk=actor_pk)  # not the organizer's own staff
             handover_notice(
+                users=responsible,
                 organization=child,
                 title=f"培训班接受推荐：{k.title}"[:100],
                 body=f"{k.organizer.name}举办{k.kind.name}，{_d(k.starts_on)}至{_d(k.ends_on)}，"
@@ -535,8 +540,11 @@ def _nominate(
     return e
 
 
-def _tell_enrolment(e: Enrolment, title: str, body: str) -> None:
+def _tell_enrolment(e: Enrolment, title: str, body: str, event: str = "") -> None:
+    """Tell the trainee (a member, on the phone) and the nominating organization; `event`
+    distinguishes notices of one status (publication, assessment)."""
     url = reverse("academy:my")
+    tag = f"{e.status}{':' + event if event else ''}"
     if e.member_id:
         notice_send(
             users=member_users([e.member_id]),
@@ -544,14 +552,14 @@ def _tell_enrolment(e: Enrolment, title: str, body: str) -> None:
             title=title[:100],
             body=body,
             url=url,
-            key=f"academy:enrol:{e.pk}:{e.status}",
+            key=f"academy:enrol:{e.pk}:{tag}",
         )
     handover_notice(
         organization=e.nominated_by,
         title=title[:100],
         body=body,
         url=reverse("academy:class", args=[e.klass_id]),
-        key=f"academy:enrol:{e.pk}:{e.status}:org",
+        key=f"academy:enrol:{e.pk}:{tag}:org",
     )
 
 
@@ -701,6 +709,7 @@ def roster_publish(*, actor: Actor, klass: TrainingClass) -> int:
     k.published_at = timezone.now()
     k.save(update_fields=["status", "published_at"])
     first = k.sessions.order_by("on", "starts_at").first()
+    assert first is not None  # noqa: S101 (checked above: the timetable is not empty)
     where = k.base.name if k.base_id else k.place  # type: ignore[union-attr]
     for e in accepted:
         if e.status == EnrolmentStatus.ACCEPTED:
@@ -711,7 +720,7 @@ def roster_publish(*, actor: Actor, klass: TrainingClass) -> int:
             )
         else:
             body = f"{e.name}：{k.title}名额已满，已列入候补，有空额时按推荐先后递补。"
-        _tell_enrolment(e, f"培训班名单公布：{k.title}", body)
+        _tell_enrolment(e, f"培训班名单公布：{k.title}", body, "published")
     audit_record(
         actor=actor,
         action="academy.publish",
@@ -1119,9 +1128,10 @@ def class_assess(*, actor: Actor, klass: TrainingClass, on: date | None = None) 
             best[r["member_id"]] = r["s"]
     counts = {"completed": 0, "not_completed": 0, "recruitment": 0}
     for e in rows:
+        live = getattr(e, "live_pct", None)
         pct = (
-            Decimal(str(e.live_pct)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            if e.live_pct is not None
+            Decimal(str(live)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            if live is not None
             else None
         )
         score = best.get(e.member_id or 0, e.exam_score) if k.pass_score is not None else None
@@ -1139,8 +1149,7 @@ def class_assess(*, actor: Actor, klass: TrainingClass, on: date | None = None) 
         else:
             counts["not_completed"] += 1
             body = f"{e.name}：{k.title}未达到结业要求（{shortfall(k, pct, score)}）。"
-        e.status = EnrolmentStatus.ACCEPTED
-        _tell_enrolment(e, f"培训班结业评定：{k.title}", body)
+        _tell_enrolment(e, f"培训班结业评定：{k.title}", body, "assessed")
     k.status = ClassStatus.CLOSED
     k.closed_on = on
     k.save(update_fields=["status", "closed_on"])

@@ -102,7 +102,7 @@ def home_view(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _class_form(request: AuthedRequest, form: ClassForm, title: str, back: str) -> HttpResponse:
+def _class_form(request: AuthedRequest, form: Any, title: str, back: str) -> HttpResponse:
     return render(
         request,
         "academy/form.html",
@@ -125,7 +125,7 @@ def _class_data(d: dict[str, Any], organizer: Organization) -> services.ClassDat
         min_attendance=d.get("min_attendance"),
         pass_score=d.get("pass_score"),
         paper=d.get("paper"),
-        sign_margin=d.get("sign_margin") if d.get("sign_margin") is not None else 30,
+        sign_margin=int(d["sign_margin"]) if d.get("sign_margin") is not None else 30,
     )
 
 
@@ -229,15 +229,18 @@ def class_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "batch": k.batches.order_by("-pk").first() if manages else None,
             "today": timezone.localdate(),
             "presence": Presence.choices,
-            "eligible_labels": "、".join(Nominee(x).label for x in k.eligible if x in Nominee.values),
+            "eligible_labels": "、".join(
+                Nominee(x).label for x in k.eligible if x in Nominee.values
+            ),
             "tab": "classes",
         },
     )
 
 
-def _class_managed(request: AuthedRequest, pk: int) -> TrainingClass:
+def _class_managed(request: AuthedRequest, pk: int, action: str = "change") -> TrainingClass:
+    """The class, for the organizer's staff (and those above it) with `action`."""
     k = selectors.class_get(request.user, pk)
-    if not selectors.manages(request.user, k):
+    if not selectors.manages(request.user, k, action):
         raise NotVisible()
     return k
 
@@ -298,7 +301,7 @@ def session_view(request: AuthedRequest, pk: int) -> HttpResponse:
     s = ClassSession.objects.select_related("klass", "teacher").filter(pk=pk).first()
     if s is None:
         raise Http404()
-    k = _class_managed(request, s.klass_id)
+    k = _class_managed(request, s.klass_id, "view")
     marks = {a.enrolment_id: a for a in s.attendance.all()}
     trainees = list(
         k.enrolments.filter(status=EnrolmentStatus.ACCEPTED)
@@ -379,13 +382,13 @@ def _nominees(org: Organization, k: TrainingClass) -> tuple[Any, list[tuple[str,
     if "activist" in wanted:
         stages.append(Stage.ACTIVIST)
     people = [
-        (str(c.pk), f"{c.name}（{c.stage_label}，{c.organization.name}）")
+        (str(c.pk), f"{c.name}（{getattr(c, 'stage_label', '')}，{c.organization.name}）")
         for c in _open_candidates(org, stages)
     ]
     return listed, people
 
 
-def _open_candidates(org: Organization, stages: list[str]) -> list[Candidate]:
+def _open_candidates(org: Organization, stages: list[Stage]) -> list[Candidate]:
     out = []
     for c in (
         Candidate.objects.filter(
@@ -552,7 +555,7 @@ def batch_file_view(request: AuthedRequest, pk: int) -> HttpResponse:
     b = CertificateBatch.objects.filter(pk=pk, finished_at__isnull=False).first()
     if b is None:
         raise Http404()
-    _class_managed(request, b.klass_id)
+    _class_managed(request, b.klass_id, "view")
     with open_stored(b.path) as fh:
         data = fh.read()
     return document(data, "application/pdf", f"结业证书-{b.klass_id}.pdf")
@@ -757,7 +760,7 @@ def sign_view(request: HttpRequest, pk: int) -> HttpResponse:
             "base": "web/member_base.html"
             if getattr(user, "member_id", None)
             else "academy/pass_base.html",
-            "login": reverse("login") + "?next=" + request.get_full_path(),
+            "login": reverse("portal:login") + "?next=" + request.get_full_path(),
         },
     )
 
@@ -810,7 +813,7 @@ def _back_to_trainee(request: HttpRequest) -> HttpResponse:
     if getattr(request.user, "member_id", None):
         return redirect("academy:my")
     token = _pass(request)
-    return redirect("academy:pass", token) if token else redirect("login")
+    return redirect("academy:pass", token) if token else redirect("portal:login")
 
 
 def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -835,7 +838,7 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not (own or staff):
         if user is None:
-            return redirect(reverse("login") + "?next=" + request.get_full_path())
+            return redirect(reverse("portal:login") + "?next=" + request.get_full_path())
         raise Http404()
     who = getattr(user, "display_name", "") or getattr(user, "username", "") or e.name
     data = certificates_pdf([c], verify_url=verify_url, footer=watermark_text(who))
@@ -863,17 +866,9 @@ def teachers_view(request: AuthedRequest) -> HttpResponse:
         orgs.filter(pk=_int(request.GET.get("org", "")) or 0).first()
         or orgs.order_by("depth", "path").first()
     )
-    scope = policy.path_q(request.user, "view", "organization__path")
-    teachers = (
-        Teacher.objects.filter(scope).select_related("organization")
-        if scope is not None
-        else Teacher.objects.none()
-    )
     q = request.GET.get("q", "").strip()[:30]
-    if q:
-        teachers = teachers.filter(
-            Q(name__icontains=q) | Q(topics__icontains=q) | Q(unit__icontains=q)
-        )
+    teachers = selectors.teachers_visible(request.user, q)
+    scope = policy.path_q(request.user, "view", "organization__path")
     ratings = {
         r["session__teacher_id"]: r
         for r in selectors.teacher_ratings(Q(session__teacher__in=teachers.values("pk")))
