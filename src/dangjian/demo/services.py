@@ -20,6 +20,7 @@ from dangjian.members import services as member_services
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
+from .academy_seed import plant_academy
 from .community_seed import plant_community
 from .enterprises_seed import plant_enterprises
 from .generator import generate_with_truth
@@ -56,6 +57,7 @@ def seed_city(
     plant_community(today=today, seed=seed, rate=plant_rate, truth=truth)
     plant_villages(today=today, seed=seed, rate=plant_rate, truth=truth)
     plant_enterprises(today=today, seed=seed, rate=plant_rate, truth=truth)
+    plant_academy(today=today, seed=seed, rate=plant_rate, truth=truth)
     load_knowledge_base()
     if truth_path:
         Path(truth_path).write_text(
