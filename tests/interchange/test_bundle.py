@@ -172,6 +172,8 @@ def test_round_trip_export_import_export_is_identical(tmp_path):
         "study.csv",
         "places.csv",
         "residence.csv",
+        "classes.csv",
+        "enrolments.csv",
     }
     assert build_bundle() == first
     # importing the same bundle again changes nothing

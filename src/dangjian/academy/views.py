@@ -375,7 +375,14 @@ def _nominees(org: Organization, k: TrainingClass) -> tuple[Any, list[tuple[str,
         q |= Q(pk__in=posts.filter(post__in=services.LEADER_POSTS).values("member_id"))
     if "instructor" in wanted:
         q |= Q(instructor_roles__ended_on__isnull=True)
-    listed = members.filter(q).distinct().order_by("organization__path", "name")[:300]
+    ids = list(
+        members.filter(q).order_by("organization__path", "name").values_list("pk", flat=True)[:300]
+    )
+    listed = (
+        Member.objects.filter(pk__in=ids)
+        .select_related("organization")
+        .order_by("organization__path", "name")
+    )
     stages = []
     if "development" in wanted:
         stages.append(Stage.TARGET)
