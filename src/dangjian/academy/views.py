@@ -229,6 +229,7 @@ def class_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "batch": k.batches.order_by("-pk").first() if manages else None,
             "today": timezone.localdate(),
             "presence": Presence.choices,
+            "site_url": site.site_url(request),
             "eligible_labels": "、".join(
                 Nominee(x).label for x in k.eligible if x in Nominee.values
             ),
