@@ -61,7 +61,7 @@ def completed_trainings() -> QuerySet[Enrolment]:
     )
 
 
-def _ancestor_paths(paths: list[str]) -> list[str]:
+def ancestor_paths(paths: list[str]) -> list[str]:
     out: set[str] = set()
     for p in paths:
         out.update(p[:i] for i in range(STEP, len(p) + 1, STEP))
@@ -72,7 +72,7 @@ def class_q(user: Any, action: str = "view") -> Q | None:
     """Classes whose organizer the user sees (manages) or that the user's organizations may
     nominate to (an organizer above them)."""
     mine = policy.path_q(user, action, "organizer__path")
-    nominating = _ancestor_paths(policy.roots(user, "change"))
+    nominating = ancestor_paths(policy.roots(user, "change"))
     q = mine
     if nominating:
         q = (q or Q(pk__in=[])) | Q(organizer__path__in=nominating)

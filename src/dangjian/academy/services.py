@@ -213,6 +213,10 @@ def _class_fields(d: ClassData) -> dict[str, Any]:
             raise DomainError("bad_rule", f"{label}应在0到100之间", field=name)
     if d.base is not None and d.base.kind != CentreKind.TRAINING:
         raise DomainError("bad_base", "培训基地应是登记的培训基地", field="base")
+    if d.paper is not None and not d.organizer.path.startswith(d.paper.publisher.path):
+        raise DomainError(
+            "bad_paper", "结业考试试卷应由举办单位或其上级发布，学员才能在手机上作答", field="paper"
+        )
     if d.paper is not None and d.pass_score is None:
         raise DomainError("bad_rule", "设置了结业考试试卷，请填写考试及格分", field="pass_score")
     if not 0 <= int(d.sign_margin) <= 240:

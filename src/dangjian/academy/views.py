@@ -23,6 +23,7 @@ from dangjian.core.errors import DomainError, NotVisible
 from dangjian.core.idnumber import mask_phone
 from dangjian.core.pdf import watermark_text
 from dangjian.core.uploads import document, open_stored
+from dangjian.learning.models import Paper
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, Post
 from dangjian.recruitment.constants import Stage
@@ -129,9 +130,19 @@ def _class_data(d: dict[str, Any], organizer: Organization) -> services.ClassDat
     )
 
 
+def _papers(user: Any) -> Any:
+    """Quiz papers the user's organizations may use: published at or above them, or below."""
+    roots = policy.roots(user, "change")
+    q = Q(publisher__path__in=selectors.ancestor_paths(roots))
+    for r in roots:
+        q |= Q(publisher__path__startswith=r)
+    return Paper.objects.filter(q).order_by("-created_at")
+
+
 @staff_required("change")
 def new_view(request: AuthedRequest) -> HttpResponse:
     form = ClassForm(request.POST if request.method == "POST" else None)
+    form.fields["paper"].queryset = _papers(request.user)  # type: ignore[attr-defined]
     resp = submit(
         request,
         form,
@@ -163,6 +174,7 @@ def edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     form = ClassForm(request.POST if request.method == "POST" else None, initial=initial)
     form.fields["organizer"].disabled = True
+    form.fields["paper"].queryset = _papers(request.user)  # type: ignore[attr-defined]
     resp = submit(
         request,
         form,

@@ -125,8 +125,8 @@ def plant_academy(
     codes = dict(Organization.objects.values_list("pk", "code"))
     established = dict(Organization.objects.values_list("pk", "established_on"))
 
-    members = {
-        m["pk"]: m
+    members: dict[int, dict[str, Any]] = {
+        m["pk"]: dict(m)
         for m in Member.objects.filter(status__in=FEE_STATUSES).values(
             "pk", "name", "organization_id", "status", "joined_on", "full_on"
         )
@@ -222,23 +222,25 @@ def plant_academy(
         plan.enrol(code, member=mid, completed=True)
 
     # the recruitment record: a 发展对象培训班 ending on each recorded training; activists
-    for c in Candidate.objects.filter(trained_on__isnull=False).values(
+    for t in Candidate.objects.filter(trained_on__isnull=False).values(
         "pk", "trained_on", "training_days", "training_hours"
     ):
-        end = c["trained_on"]
+        end = t["trained_on"]
+        if end is None:
+            continue
         code = plan.klass(
             f"PX{end:%Y%m%d}FZ",
             "development",
             f"{end:%Y年%-m月}发展对象培训班",
             end,
-            max(c["training_days"] or 3, 1),
-            c["training_hours"] or 24,
+            max(t["training_days"] or 3, 1),
+            t["training_hours"] or 24,
         )
-        plan.enrol(code, candidate=c["pk"], completed=True)
+        plan.enrol(code, candidate=t["pk"], completed=True)
     for c in Candidate.objects.filter(
         activist_on__isnull=False, target_on__isnull=True, closed_on__isnull=True
     ).values("pk", "activist_on"):
-        ends = [d for d in months if d >= c["activist_on"]]
+        ends = [d for d in months if c["activist_on"] and d >= c["activist_on"]]
         if ends:
             code = plan.klass(
                 f"PX{ends[0]:%Y%m}JJ",
