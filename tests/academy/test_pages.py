@@ -75,9 +75,7 @@ def test_the_class_page_reads_in_a_fixed_number_of_queries(client, tree, users):
     assert Member.objects.count() > 30
 
 
-def test_a_branch_nominates_from_its_people_and_the_organizer_sees_it_waiting(
-    client, tree, users
-):
+def test_a_branch_nominates_from_its_people_and_the_organizer_sees_it_waiting(client, tree, users):
     k = open_class(
         users,
         tree,
