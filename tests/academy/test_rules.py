@@ -189,3 +189,44 @@ def test_sign_in_window_uses_the_class_margin(tree, users):
     assert (s.starts_at, s.ends_at) == (time(9), time(17))
     opens, closes = services._window(s, k.sign_margin)
     assert (opens, closes) == (at(s.on, 8, 55), at(s.on, 17, 5))
+
+
+def edu03(as_of: str = "2026-01-10") -> set[str]:
+    return {f["org"] for f in scan(as_of) if f["rule"] == "EDU-03"}
+
+
+@pytest.mark.parametrize(
+    ("ends_on", "kind", "found"),
+    [
+        ("2025-09-01", "secretary", set()),  # the last day of the six months
+        ("2025-09-02", "secretary", {"B1"}),  # a day late
+        ("2025-02-28", "secretary", {"B1"}),  # before taking office
+        ("2025-06-01", "worker", {"B1"}),  # not a secretaries' class
+    ],
+)
+def test_edu_03_on_a_bundle_at_its_boundaries(tmp_path, ends_on, kind, found):
+    d = load(
+        tmp_path,
+        f"K3,{kind},C,{ends_on},{ends_on},24.0\n",
+        "K3,S1,,100.0,,yes\n",
+    )
+    (d / "posts.csv").write_text(POST_HEAD.strip() + ",started_on\nB1,S1,secretary,2025-03-01\n")
+    import_bundle_dir(d)
+    assert edu03() == found
+
+
+def test_posts_started_on_is_optional_checked_and_round_trips(tmp_path):
+    d = load(tmp_path, CLASSES, "")
+    first = build_bundle()["posts.csv"].decode().splitlines()
+    assert first == ["org_code,member_no,post,started_on", "B1,S1,secretary,"]
+    (d / "posts.csv").write_text(POST_HEAD.strip() + ",started_on\nB1,S1,secretary,2099-01-01\n")
+    with pytest.raises(BundleError) as exc:
+        import_bundle_dir(d)
+    assert [(i.row, i.column) for i in exc.value.issues] == [(2, "started_on")]
+    (d / "posts.csv").write_text(POST_HEAD.strip() + ",started_on\nB1,S1,secretary,2025-03-01\n")
+    import_bundle_dir(d)
+    again = build_bundle()
+    assert again["posts.csv"].decode().splitlines()[1] == "B1,S1,secretary,2025-03-01"
+    (d / "posts.csv").write_text(POST_HEAD + "B1,S1,secretary\n")  # no column: the date stays
+    import_bundle_dir(d)
+    assert build_bundle()["posts.csv"] == again["posts.csv"]

@@ -35,6 +35,9 @@ class FileSpec:
     columns: tuple[str, ...]
     max_lengths: dict[str, int]
     column_labels: dict[str, str] = field(default_factory=dict)
+    # columns added after a file's first version: a file without them is read as if they were
+    # empty (exports always write them)
+    optional: tuple[str, ...] = ()
 
 
 @dataclass

@@ -26,7 +26,7 @@ MAX_ROWS = 2_000_000
 def _check_header(spec: FileSpec, header: list[str], file_label: str) -> None:
     header = [h.strip() for h in header]
     issues = []
-    missing = [c for c in spec.columns if c not in header]
+    missing = [c for c in spec.columns if c not in header and c not in spec.optional]
     extra = [h for h in header if h not in spec.columns]
     dupes = sorted({h for h in header if header.count(h) > 1})
     if missing:
@@ -101,6 +101,8 @@ def read_csv(data: bytes, spec: FileSpec, file_label: str | None = None) -> Tabl
                 )
                 continue
             row = {h: v.strip() for h, v in zip(header, values, strict=True)}
+            for c in spec.optional:
+                row.setdefault(c, "")
             _check_lengths(spec, file_label, row, line, issues)
             table.rows.append(row)
             table.line_numbers.append(line)
@@ -201,6 +203,8 @@ def _sheet_table(spec: FileSpec, wb: Any, data: bytes, file_label: str) -> Table
         if all(v == "" for v in values):
             continue
         row = dict(zip(header, values, strict=True))
+        for c in spec.optional:
+            row.setdefault(c, "")
         _check_lengths(spec, file_label, row, line, issues)
         table.rows.append(row)
         table.line_numbers.append(line)

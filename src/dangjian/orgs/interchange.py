@@ -71,9 +71,15 @@ TERMS = FileSpec(
 POSTS = FileSpec(
     "posts.csv",
     "班子职务",
-    ("org_code", "member_no", "post"),
-    {"org_code": 32, "member_no": 32, "post": 20},
-    {"org_code": "组织代码", "member_no": "党员编号", "post": "职务"},
+    ("org_code", "member_no", "post", "started_on"),
+    {"org_code": 32, "member_no": 32, "post": 20, "started_on": 10},
+    {
+        "org_code": "组织代码",
+        "member_no": "党员编号",
+        "post": "职务",
+        "started_on": "任职日期（可空）",
+    },
+    optional=("started_on",),
 )
 
 
@@ -542,7 +548,7 @@ def export_terms(scope: ExportScope) -> Iterator[tuple[Any, ...]]:
 # ---------------------------------------------------------------- posts.csv
 
 
-def check_posts(ctx: BundleContext, table: Table) -> list[tuple[int, str, str, str]]:
+def check_posts(ctx: BundleContext, table: Table) -> list[tuple[int, str, str, str, date | None]]:
     f = table.label or POSTS.name
     index = org_index(ctx)
     # the members of this bundle's members.csv (checked before this file), then the database's
@@ -554,12 +560,21 @@ def check_posts(ctx: BundleContext, table: Table) -> list[tuple[int, str, str, s
             member_no__in=wanted[i : i + 5000]
         ).values_list("member_no", "organization__code", "status"):
             db_members[no] = (code, status)
-    out: list[tuple[int, str, str, str]] = []
+    out: list[tuple[int, str, str, str, date | None]] = []
     seen: dict[tuple[str, str, str], int] = {}
     secretaries: dict[str, int] = {}
+    today = timezone.localdate()
     for row, line in zip(table.rows, table.line_numbers, strict=True):
         code, no, post = row["org_code"], row["member_no"], row["post"]
         ok = True
+        started: date | None = None
+        if row.get("started_on", ""):
+            started = ctx.date(f, line, "started_on", row["started_on"], "任职日期")
+            if started is None:
+                ok = False
+            elif started > today:
+                ctx.err(f, line, "started_on", "任职日期不能晚于今天")
+                ok = False
         if not index.exists(code):
             ctx.err(f, line, "org_code", f"组织“{code}”不存在")
             ok = False
@@ -604,37 +619,49 @@ def check_posts(ctx: BundleContext, table: Table) -> list[tuple[int, str, str, s
                 ctx.err(f, line, "post", f"组织“{code}”有两名书记（另见第{secretaries[code]}行）")
                 continue
             secretaries[code] = line
-        out.append((line, code, no, post))
+        out.append((line, code, no, post, started))
     return out
 
 
 def write_posts(
-    ctx: BundleContext, rows: list[tuple[int, str, str, str]], counts: FileCounts
+    ctx: BundleContext, rows: list[tuple[int, str, str, str, date | None]], counts: FileCounts
 ) -> None:
+    """Current posts: a new post is created (a new secretary ends the one before); an existing
+    one takes the row's start date when the row has one (an empty cell keeps what is recorded)."""
     today = timezone.localdate()
     oids = org_ids(ctx)
     mids = member_ids(p[2] for p in rows)
-    current = {
-        (oid, mid, post): pk
-        for pk, oid, mid, post in Post.objects.filter(ended_on__isnull=True).values_list(
-            "id", "organization_id", "member_id", "post"
-        )
-    }
+    current = {}
+    current_start = {}
+    for pk, oid, mid, post, began in Post.objects.filter(ended_on__isnull=True).values_list(
+        "id", "organization_id", "member_id", "post", "started_on"
+    ):
+        current[(oid, mid, post)] = pk
+        current_start[pk] = began
     current_secretary = {
         oid: (pk, mid) for (oid, mid, post), pk in current.items() if post == PostKind.SECRETARY
     }
     creates: list[Post] = []
     ended: list[int] = []
-    for _line, code, no, post in rows:
+    dated: list[Post] = []
+    for _line, code, no, post, started in rows:
         key = (oids[code], mids[no], post)
         if key in current:
-            counts.unchanged += 1
+            pk = current[key]
+            if started is not None and current_start[pk] != started:
+                dated.append(Post(pk=pk, started_on=started))
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
             continue
         if post == PostKind.SECRETARY and key[0] in current_secretary:
             ended.append(current_secretary[key[0]][0])  # the bundle names a new secretary
-        creates.append(Post(organization_id=key[0], member_id=key[1], post=post))
+        creates.append(
+            Post(organization_id=key[0], member_id=key[1], post=post, started_on=started)
+        )
     if ended:
         Post.objects.filter(pk__in=ended).update(ended_on=today)
+    Post.objects.bulk_update(dated, ["started_on"], batch_size=BATCH)
     Post.objects.bulk_create(creates, batch_size=BATCH)
     counts.created += len(creates)
 
@@ -647,7 +674,7 @@ def export_posts(scope: ExportScope) -> Any:
             member__status__in=ON_ROLL_STATUSES,
         )
         .order_by("organization__code", "post", "member__member_no")
-        .values_list("organization__code", "member__member_no", "post")
+        .values_list("organization__code", "member__member_no", "post", "started_on")
     )
 
 
