@@ -274,3 +274,47 @@ def test_certificate_verify_valid_revoked_and_forged(tree, users, client):
     assert pdf.content.startswith(b"%PDF")
     login(client, users["sibling_staff"])
     assert client.get(reverse("academy:certificate", args=[cert.pk])).status_code == 404
+
+
+def test_after_the_security_read(tree, users, client):
+    """A withdrawn trainee's link no longer works; no sign-in after assessment; supervisors do
+    not see trainee links; the room's sign-in page needs the room's code."""
+    c = development_object(users, tree, 5)
+    with freeze_time("2024-04-11"):
+        k = open_class(users, tree, pass_score=None, min_attendance=None)
+        (e,) = services.enrolment_nominate(
+            actor=users["branch_worker"], klass=k, nominated_by=tree.branch_a1, candidates=[c]
+        )
+        services.enrolment_decide(actor=users["committee_staff"], enrolments=[e], accept=True)
+        services.roster_publish(actor=users["committee_staff"], klass=k)
+    e.refresh_from_db()
+    token = e.pass_token
+    login(client, users["supervisor"])
+    page = client.get(reverse("academy:class", args=[k.pk])).content.decode()
+    assert token not in page
+    login(client, users["branch_worker"])
+    assert token in client.get(reverse("academy:class", args=[k.pk])).content.decode()
+    s = k.sessions.order_by("on").first()
+    assert client.get(reverse("academy:sign", args=[s.pk]) + "?t=wrong").status_code == 404
+    with freeze_time("2024-04-20"):
+        services.class_assess(actor=users["committee_staff"], klass=k)
+    with pytest.raises(DomainError) as exc:
+        services.session_sign_in(
+            user=None, session=s, token=s.token, pass_token=token, now=at(s.on, 9)
+        )
+    assert exc.value.code in ("status", "not_trainee")
+
+
+def test_a_withdrawn_trainee_link_stops_working(tree, users, client):
+    c = development_object(users, tree, 6)
+    with freeze_time("2024-04-11"):
+        k = open_class(users, tree)
+        (e,) = services.enrolment_nominate(
+            actor=users["branch_worker"], klass=k, nominated_by=tree.branch_a1, candidates=[c]
+        )
+        services.enrolment_decide(actor=users["committee_staff"], enrolments=[e], accept=True)
+        e.refresh_from_db()
+        token = e.pass_token
+        assert client.get(reverse("academy:pass", args=[token])).status_code == 200
+        services.enrolment_withdraw(actor=users["branch_worker"], enrolment=e)
+        assert client.get(reverse("academy:pass", args=[token])).status_code == 404

@@ -230,3 +230,23 @@ def test_posts_started_on_is_optional_checked_and_round_trips(tmp_path):
     (d / "posts.csv").write_text(POST_HEAD + "B1,S1,secretary\n")  # no column: the date stays
     import_bundle_dir(d)
     assert build_bundle()["posts.csv"] == again["posts.csv"]
+
+
+def test_a_bundle_does_not_rewrite_a_class_run_on_the_platform(tmp_path, tree, users):
+    from dangjian.academy.models import TrainingClass
+
+    with freeze_time("2026-02-01"):  # a class run on the platform, not assessed yet
+        k = open_class(users, tree, "secretary", starts=date(2026, 3, 1), ends=date(2026, 3, 3))
+    TrainingClass.objects.filter(pk=k.pk).update(code="LIVE1")
+    d = tmp_path / "b"
+    d.mkdir()
+    (d / "classes.csv").write_text(CLASS_HEAD + "LIVE1,secretary,DA,2026-03-01,2026-03-05,24.0\n")
+    (d / "enrolments.csv").write_text(ENROL_HEAD + "LIVE1,M0001,,100.0,,yes\n")
+    with pytest.raises(BundleError) as exc:
+        import_bundle_dir(d)
+    where = {(i.file, i.row, i.column) for i in exc.value.issues}
+    assert any(w[1:] == (2, "code") for w in where)
+    assert any(w[1:] == (2, "class_code") for w in where)
+    k.refresh_from_db()
+    assert k.ends_on == date(2026, 3, 3)
+    assert not TrainingClass.objects.get(code="LIVE1").enrolments.exists()

@@ -1043,7 +1043,7 @@ MATRIX = {
     "academy:batch_file": (
         lambda t: [_abatch(t)],
         "",
-        expect(branch_worker=404, committee_staff=200, supervisor=200, sibling_staff=404),
+        expect(branch_worker=404, committee_staff=200, supervisor=404, sibling_staff=404),
     ),
     "academy:certificate": (
         lambda t: [_acert(t)],
@@ -1058,7 +1058,7 @@ MATRIX = {
         },
     ),
     # public: the room's QR code, a non-member trainee's link, the certificate's verification
-    "academy:sign": (lambda t: [_asession(t)], "?t=x", dict.fromkeys(ROLES, 200)),
+    "academy:sign": (lambda t: [_asession(t)], "?t=" + "t" * 43, dict.fromkeys(ROLES, 200)),
     "academy:pass": (lambda t: ["not-a-pass"], "", dict.fromkeys(ROLES, 404)),
     "academy:verify": (lambda t: ["forged"], "", dict.fromkeys(ROLES, 200)),
     "community:my_issue_new": (lambda t: [], "", {**MEMBER_ONLY, "member": 302}),
@@ -1357,7 +1357,7 @@ POST_MATRIX = {
         lambda t: [_aenrol(t)],
         expect(branch_worker=302, committee_staff=302, supervisor=403, sibling_staff=404),
     ),
-    "academy:sign": (lambda t: [_asession(t)], dict.fromkeys(ROLES, 302)),
+    "academy:sign": (lambda t: [_asession(t)], dict.fromkeys(ROLES, 404)),  # no room code
     "academy:leave": (lambda t: [_asession(t)], dict.fromkeys(ROLES, 404)),
     "academy:rate": (lambda t: [_asession(t)], dict.fromkeys(ROLES, 404)),
     # without a configured speech server the endpoint is absent for everyone signed in
@@ -2451,6 +2451,7 @@ READ_LOGS = [
     "transfers.export",
     "fees.receipt",
     "community.cards",
+    "academy.export",
 ]
 
 

@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dangjian.core.bundle import (
@@ -107,6 +107,14 @@ def check_classes(ctx: BundleContext, table: Table) -> list[ClassRow]:
     f = table.label or CLASSES.name
     index = org_index(ctx)
     kinds = set(ClassKind.objects.values_list("code", flat=True))
+    live = {
+        code: (status, org, n)
+        for code, status, org, n in TrainingClass.objects.filter(
+            code__in=[r["code"].strip() for r in table.rows]
+        )
+        .annotate(n=Count("enrolments"))
+        .values_list("code", "status", "organizer__code", "n")
+    }
     out: list[ClassRow] = []
     seen: dict[str, int] = {}
     for row, line in zip(table.rows, table.line_numbers, strict=True):
@@ -143,6 +151,14 @@ def check_classes(ctx: BundleContext, table: Table) -> list[ClassRow]:
         except InvalidOperation:
             ctx.err(f, line, "hours", f"学时“{c['hours']}”应为0至999的数字（最多一位小数）")
             ok = False
+        if ok and starts and ends and c["code"] in live:
+            status, old_org, n = live[c["code"]]
+            if status != ClassStatus.CLOSED:
+                ctx.err(f, line, "code", f"班次“{c['code']}”正在平台上办理，不能由数据包修改")
+                ok = False
+            elif old_org != org and n:
+                ctx.err(f, line, "organizer_org_code", "班次已有学员，不能改换举办单位")
+                ok = False
         if ok and starts and ends:
             out.append(ClassRow(line, c["code"], c["kind"], org, starts, ends, hours))
     return out
@@ -219,9 +235,32 @@ class EnrolmentRow:
 
 def check_enrolments(ctx: BundleContext, table: Table) -> list[EnrolmentRow]:
     f = table.label or ENROLMENTS.name
-    codes = {r.code for r in ctx.rows.get(CLASSES.name, [])}
-    wanted = {r["class_code"].strip() for r in table.rows} - codes
-    codes |= set(TrainingClass.objects.filter(code__in=wanted).values_list("code", flat=True))
+    today = timezone.localdate()
+    # a roster is exchanged for a class that is over: from this file (ended) or the database
+    # (assessed); a class under way is run on the platform
+    ended = {r.code: r.ends_on < today for r in ctx.rows.get(CLASSES.name, [])}
+    wanted = {r["class_code"].strip() for r in table.rows} - set(ended)
+    ended |= {
+        code: status == ClassStatus.CLOSED
+        for code, status in TrainingClass.objects.filter(code__in=wanted).values_list(
+            "code", "status"
+        )
+    }
+    codes = set(ended)
+    # what the platform already has for these classes: the status of each person's enrolment and
+    # whether a valid certificate was issued
+    have: dict[tuple[str, str], tuple[str, bool]] = {}
+    for code, no, pno, status, cert, revoked in Enrolment.objects.filter(
+        klass__code__in=codes
+    ).values_list(
+        "klass__code",
+        "member__member_no",
+        "candidate__person_no",
+        "status",
+        "certificate__id",
+        "certificate__revoked_at",
+    ):
+        have[(code, no or f"#{pno}")] = (status, cert is not None and revoked is None)
     members = known_members(ctx, [r["member_no"].strip() for r in table.rows if r["member_no"]])
     people = {r.person_no for r in ctx.rows.get("recruitment.csv", [])}
     asked = {r["person_no"].strip() for r in table.rows if r["person_no"].strip()} - people
@@ -242,6 +281,16 @@ def check_enrolments(ctx: BundleContext, table: Table) -> list[EnrolmentRow]:
             ok = False
         elif c["person_no"] and c["person_no"] not in people:
             ctx.err(f, line, "person_no", f"人员“{c['person_no']}”不在 recruitment.csv 或数据库中")
+            ok = False
+        if ok and not ended[c["class_code"]]:
+            ctx.err(f, line, "class_code", "班次尚未结束或正在平台上办理，学员名单请在平台上办理")
+            ok = False
+        known = have.get((c["class_code"], c["member_no"] or f"#{c['person_no']}"))
+        if ok and known is not None and known[0] != EnrolmentStatus.ACCEPTED:
+            ctx.err(f, line, "class_code", "该学员在平台上未被录取或已撤回，不能由数据包改写")
+            ok = False
+        if ok and known is not None and known[1] and c["completed"] == "no":
+            ctx.err(f, line, "completed", "该学员已有有效的结业证书，请先在平台上撤销证书")
             ok = False
         key = (c["class_code"], c["member_no"], c["person_no"])
         if key in seen:

@@ -366,9 +366,9 @@ def session_add(
             f"与同日课程“{clash.topic}”（{clash.starts_at:%H:%M}—{clash.ends_at:%H:%M}）时间重叠",
             field="starts_at",
         )
-    for obj, label in ((teacher, "授课教师"), (outline, "课程")):
-        if obj is not None and not policy.can(actor, "view", obj.organization) and actor:
-            raise DomainError("bad_ref", f"{label}不在可选范围内", field="teacher")
+    for obj, label, name in ((teacher, "授课教师", "teacher"), (outline, "课程", "outline")):
+        if obj is not None and not k.organizer.path.startswith(obj.organization.path):
+            raise DomainError("bad_ref", f"{label}应是举办单位或其上级党校的师资和课程", field=name)
     if hours in (None, ""):
         span = datetime.combine(on, ends_at) - datetime.combine(on, starts_at)
         hours = Decimal(span.seconds) / 3600 if outline is None else outline.hours
@@ -532,6 +532,7 @@ def _nominate(
             "note": _text(note, "note", "推荐理由", 200),
             "nominated_at": timezone.now(),
             "decided_at": None,
+            "pass_token": "",
         },
     )
     audit_record(
@@ -676,7 +677,8 @@ def enrolment_withdraw(*, actor: Actor, enrolment: Enrolment, reason: str = "") 
     was = e.status
     e.status = EnrolmentStatus.WITHDRAWN
     e.decided_at = timezone.now()
-    e.save(update_fields=["status", "decided_at"])
+    e.pass_token = ""  # the trainee link no longer opens anything
+    e.save(update_fields=["status", "decided_at", "pass_token"])
     moved = _promote_waiting(actor, k) if was == EnrolmentStatus.ACCEPTED else []
     audit_record(
         actor=actor,
@@ -782,8 +784,13 @@ def session_sign_in(
     e = trainee_enrolment(user, k, pass_token)
     if e is None:
         raise DomainError("not_trainee", "您不是本班次的录取学员，请用本人账号或学员链接签到")
-    if k.status == ClassStatus.OPEN:
-        raise DomainError("status", "名单尚未公布，暂不能签到")
+    if k.status != ClassStatus.PUBLISHED:
+        raise DomainError(
+            "status",
+            "名单尚未公布，暂不能签到"
+            if k.status == ClassStatus.OPEN
+            else "班次已结业评定，不能再签到",
+        )
     now = now or timezone.now()
     opens, closes = _window(s, k.sign_margin)
     if not opens <= now <= closes:
@@ -917,12 +924,19 @@ def leave_decide(*, actor: Actor, leave: LeaveRequest, approve: bool) -> LeaveRe
     )
     k = lv.session.klass
     _can(actor, k.organizer)
+    if k.status == ClassStatus.CLOSED:
+        raise DomainError("closed", "班次已结业评定，请假不能再审批")
     if lv.status != LeaveStatus.REQUESTED:
         raise DomainError("done", f"该请假已{lv.get_status_display()}")
     lv.status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
     lv.decided_at = timezone.now()
     lv.save(update_fields=["status", "decided_at"])
-    if approve:
+    if (
+        approve
+        and not SessionAttendance.objects.filter(
+            session=lv.session, enrolment=lv.enrolment, signed_in_at__isnull=False
+        ).exists()
+    ):  # came after all: the sign-in stands
         SessionAttendance.objects.update_or_create(
             session=lv.session,
             enrolment=lv.enrolment,

@@ -5,12 +5,16 @@ certificate and its public verification, the teacher pool and the figures."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts import policy
+from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.core.idnumber import mask_phone
 from dangjian.core.pdf import watermark_text
@@ -217,6 +222,12 @@ def class_view(request: AuthedRequest, pk: int) -> HttpResponse:
         if manages
         else []
     )
+    page = paginate(request, roster, default=50)
+    # a non-member's trainee link is their credential: only for the nominating organization's
+    # staff who pass it on (not view-only supervisors)
+    pass_ok = {
+        e.pk for e in page if e.pass_token and policy.can(request.user, "change", e.nominated_by)
+    }
     nominating = list(
         policy.visible_to(request.user, "change")
         .filter(path__startswith=k.organizer.path)
@@ -230,7 +241,8 @@ def class_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "k": k,
             "manages": manages,
             "sessions": selectors.sessions_with_counts(k),
-            "page": paginate(request, roster, default=50),
+            "page": page,
+            "pass_ok": pass_ok,
             "status": status,
             "counts": counts,
             "mine": enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).count()
@@ -575,10 +587,22 @@ def batch_file_view(request: AuthedRequest, pk: int) -> HttpResponse:
     b = CertificateBatch.objects.filter(pk=pk, finished_at__isnull=False).first()
     if b is None:
         raise Http404()
-    _class_managed(request, b.klass_id, "view")
+    k = _class_managed(request, b.klass_id)
     with open_stored(b.path) as fh:
         data = fh.read()
+    _audit_download(request, k, data, {"batch": b.pk, "count": b.count})
     return document(data, "application/pdf", f"结业证书-{b.klass_id}.pdf")
+
+
+def _audit_download(request: HttpRequest, k: TrainingClass, data: bytes, extra: Any) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=request.user if request.user.is_authenticated else None,
+            action="academy.export",
+            obj=k,
+            organization=k.organizer,
+            data={"format": "pdf", "sha256": hashlib.sha256(data).hexdigest(), **extra},
+        )
 
 
 @staff_required("change")
@@ -754,6 +778,8 @@ def sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     if s is None:
         raise Http404()
     token = (request.POST.get("t") or request.GET.get("t") or "")[:64]
+    if not secrets.compare_digest(token, s.token):
+        raise Http404("签到码无效，请扫描教室的二维码")
     user = request.user if request.user.is_authenticated else None
     e = services.trainee_enrolment(user, s.klass, _pass(request))
     if request.method == "POST":
@@ -768,7 +794,7 @@ def sign_view(request: HttpRequest, pk: int) -> HttpResponse:
                 if e and not e.member_id
                 else redirect("academy:my")
             )
-        return redirect(reverse("academy:sign", args=[s.pk]) + f"?t={token}")
+        return redirect(reverse("academy:sign", args=[s.pk]) + "?" + urlencode({"t": token}))
     return render(
         request,
         "academy/sign.html",
@@ -780,7 +806,7 @@ def sign_view(request: HttpRequest, pk: int) -> HttpResponse:
             "base": "web/member_base.html"
             if getattr(user, "member_id", None)
             else "academy/pass_base.html",
-            "login": reverse("portal:login") + "?next=" + request.get_full_path(),
+            "login": reverse("portal:login") + "?" + urlencode({"next": request.get_full_path()}),
         },
     )
 
@@ -858,10 +884,13 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not (own or staff):
         if user is None:
-            return redirect(reverse("portal:login") + "?next=" + request.get_full_path())
+            return redirect(
+                reverse("portal:login") + "?" + urlencode({"next": request.get_full_path()})
+            )
         raise Http404()
     who = getattr(user, "display_name", "") or getattr(user, "username", "") or e.name
     data = certificates_pdf([c], verify_url=verify_url, footer=watermark_text(who))
+    _audit_download(request, e.klass, data, {"number": c.number})
     return document(data, "application/pdf", f"结业证书-{c.number}.pdf")
 
 

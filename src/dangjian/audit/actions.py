@@ -241,6 +241,7 @@ for _action, _label in [
     ("academy.certificate_issue", "发放结业证书"),
     ("academy.certificate_revoke", "撤销结业证书"),
     ("academy.certificate_batch", "生成结业证书打印文件"),
+    ("academy.export", "下载结业证书"),
     ("community.service_confirm", "社区确认服务"),
     ("community.issue_raise", "反映民情议事"),
     ("community.issue_meeting", "召开联席会议"),
