@@ -2411,7 +2411,9 @@ def _abatch(t):
 
     path = Path(settings.MEDIA_ROOT) / "academy" / "matrix.pdf"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    from dangjian.academy.documents import certificates_pdf
+
+    path.write_bytes(certificates_pdf([], verify_url=str, footer="测试"))
     b = CertificateBatch.objects.create(
         klass_id=_aclass(t), path="academy/matrix.pdf", count=1, finished_at=timezone.now()
     )
