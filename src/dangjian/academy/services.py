@@ -1130,7 +1130,9 @@ def class_assess(*, actor: Actor, klass: TrainingClass, on: date | None = None) 
     rows = list(
         selectors.roster(k)
         .select_related(None)
-        .select_related("klass__organizer", "klass__kind", "candidate__organization")
+        .select_related(
+            "klass__organizer", "klass__kind", "candidate__organization", "nominated_by"
+        )
     )
     best: dict[int, int] = {}
     if k.paper_id:
