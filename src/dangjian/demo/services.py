@@ -9,16 +9,18 @@ from pathlib import Path
 
 from django.db import transaction
 
+from dangjian.academy.models import Certificate, ClassKind, Enrolment, TrainingClass
 from dangjian.accounts import services as account_services
 from dangjian.accounts.constants import Role
 from dangjian.accounts.models import User
 from dangjian.accounts.types import Actor
 from dangjian.assistant import services as assistant_services
 from dangjian.audit.services import audit_record
+from dangjian.core.bulk import analyze
 from dangjian.interchange.importer import ImportResult, import_tables
 from dangjian.members import services as member_services
 from dangjian.members.models import Member
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, Post
 
 from .academy_seed import plant_academy
 from .community_seed import plant_community
@@ -58,6 +60,9 @@ def seed_city(
     plant_villages(today=today, seed=seed, rate=plant_rate, truth=truth)
     plant_enterprises(today=today, seed=seed, rate=plant_rate, truth=truth)
     plant_academy(today=today, seed=seed, rate=plant_rate, truth=truth)
+    # the academy's rows came after the import's ANALYZE: without statistics PostgreSQL plans the
+    # study rules' subqueries on them as if the tables were empty (minutes instead of a second)
+    analyze([Enrolment, TrainingClass, ClassKind, Certificate, Post])
     load_knowledge_base()
     if truth_path:
         Path(truth_path).write_text(
