@@ -27,6 +27,7 @@ from dangjian.accounts import policy
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.fields import phone_field, text_field
 from dangjian.enterprises.models import CentreKind, ServiceCentre
 from dangjian.learning.models import Attempt, Paper
 from dangjian.members.models import Member
@@ -68,13 +69,7 @@ def _can(actor: Actor, org: Organization | None, action: str = "change", what: s
         raise NotVisible(f"没有{what or '该党组织'}的权限")
 
 
-def _text(value: Any, field: str, label: str, limit: int, *, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise DomainError("required", f"请填写{label}", field=field)
-    if len(text) > limit:
-        raise DomainError("too_long", f"{label}不能超过{limit}个字符", field=field)
-    return text
+_text = text_field
 
 
 def _hours(value: Any, field: str, label: str, *, low: str = "0.5", high: str = "999") -> Decimal:
@@ -114,9 +109,7 @@ def teacher_create(
     phone: str = "",
 ) -> Teacher:
     _can(actor, organization)
-    phone = str(phone or "").strip().replace(" ", "").replace("-", "")
-    if phone and (not phone.isdecimal() or not 7 <= len(phone) <= 20):
-        raise DomainError("bad_phone", "联系电话应为7到20位数字", field="phone")
+    phone = phone_field(phone, "phone", "联系电话")
     t = Teacher.objects.create(
         organization=organization,
         name=_text(name, "name", "姓名", 50, required=True),

@@ -17,6 +17,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core import uploads
 from dangjian.core.creditcode import credit_code_clean
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.fields import phone_field, text_field
 from dangjian.meetings.models import Meeting
 from dangjian.members.models import Member
 from dangjian.notify.services import handover_notice, member_users, notice_send
@@ -55,8 +56,6 @@ from .models import (
     VisitTopic,
 )
 
-PHONE_MAX = 20
-
 
 def _can(actor: Actor, org: Organization | None, action: str = "change", what: str = "") -> None:
     if actor is not None and (org is None or not policy.can(actor, action, org)):
@@ -73,20 +72,8 @@ def enterprise_can(actor: Actor, e: Enterprise, action: str = "change") -> bool:
     )
 
 
-def _text(value: Any, field: str, label: str, limit: int, *, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise DomainError("required", f"请填写{label}", field=field)
-    if len(text) > limit:
-        raise DomainError("too_long", f"{label}不能超过{limit}个字符", field=field)
-    return text
-
-
-def _phone(value: Any, field: str, label: str) -> str:
-    phone = str(value or "").strip().replace(" ", "").replace("-", "")
-    if phone and (not phone.isdecimal() or not 7 <= len(phone) <= PHONE_MAX):
-        raise DomainError("bad_phone", f"{label}应为7到20位数字", field=field)
-    return phone
+_text = text_field
+_phone = phone_field
 
 
 @dataclass
