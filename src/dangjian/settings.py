@@ -142,6 +142,9 @@ VAR_DIR = Path(os.environ.get("DANGJIAN_VAR_DIR", CHECKOUT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 TESTING = "pytest" in sys.modules or os.environ.get("DANGJIAN_TESTING") == "1"
+
+# findings follow each committed act (compliance.follow); off only for bulk tools that rescan after
+FINDINGS_FOLLOW = os.environ.get("DANGJIAN_FINDINGS_FOLLOW", "1") == "1"
 DEBUG = os.environ.get("DEBUG", "") in {"1", "true", "True", "yes"}
 
 

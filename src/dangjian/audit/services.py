@@ -20,7 +20,7 @@ from django.db import models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from dangjian.core import context, crypto
+from dangjian.core import changes, context, crypto
 from dangjian.core.idnumber import mask, mask_phone
 
 from .models import AuditEvent, AuditSeal
@@ -117,6 +117,8 @@ def audit_record(
     )
     event.mac = row_mac({f: getattr(event, f) for f in _CONTENT})
     event.save(force_insert=True)
+    if result == "success":
+        changes.note_event(action, event.object_type, organization, obj)
     if security_log.isEnabledFor(logging.INFO):  # only when a collector is configured
         transaction.on_commit(lambda: _ship(event))
     return event

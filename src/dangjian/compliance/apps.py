@@ -12,3 +12,9 @@ class ComplianceConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("rules")
+
+        from dangjian.core import changes
+
+        from .follow import on_changes
+
+        changes.listen(on_changes)  # findings follow each committed act

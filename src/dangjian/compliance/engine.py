@@ -82,6 +82,9 @@ class Rule:
     expects: str  # what the rule expects, in Chinese
     action: str  # what to do next, in Chinese
     defaults: dict[str, Any] = field(default_factory=dict)
+    # the apps whose data the rule reads: a change to any of them at an organization re-runs the
+    # rule over that organization's subtree (compliance.follow)
+    reads: frozenset[str] = frozenset()
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -97,6 +100,7 @@ def rule(
     expects: str,
     action: str,
     defaults: dict[str, Any] | None = None,
+    reads: Iterable[str] = (),
 ) -> Callable[[Callable[[ScanContext], Iterable[Hit]]], Callable[[ScanContext], Iterable[Hit]]]:
     """Register a rule's evaluation function under its stable id from rules.md."""
     if severity not in SEVERITIES:
@@ -109,8 +113,11 @@ def rule(
     ) -> Callable[[ScanContext], Iterable[Hit]]:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
+        # every rule reads its own app, the organizations and the members; `reads` adds the rest
+        own = fn.__module__.split(".")[-2] if fn.__module__.count(".") >= 2 else ""
+        read = frozenset({own, "orgs", "members", *reads} - {""})
         REGISTRY[id] = Rule(
-            id, title, category, severity, citation, fn, expects, action, defaults or {}
+            id, title, category, severity, citation, fn, expects, action, defaults or {}, read
         )
         return fn
 

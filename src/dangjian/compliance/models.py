@@ -124,3 +124,19 @@ class OrgStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.colour}"
+
+
+class FollowQueue(models.Model):
+    """Organizations waiting to have their findings re-evaluated (writes in bulk: an import, the
+    monthly ledger). One row per organization subtree, coalesced; the worker drains it."""
+
+    path = models.CharField(max_length=255, unique=True)
+    apps = models.JSONField(default=list)
+    queued_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "待重新检查"
+        verbose_name_plural = "待重新检查"
+
+    def __str__(self) -> str:
+        return self.path

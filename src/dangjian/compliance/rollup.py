@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.db.models.functions import Substr
 
 from dangjian.orgs.models import Organization
@@ -58,19 +58,97 @@ def rollup_refresh(as_of: date) -> int:
             .order_by()
         )
         for r in rows:
-            entry = per_path[r["prefix"]]
-            entry["severity"][r["severity"]] = entry["severity"].get(r["severity"], 0) + r["n"]
-            entry["category"][r["category"]] = entry["category"].get(r["category"], 0) + r["n"]
-            # category × severity: the dashboard's cards under a category filter
-            key = f"{r['category']}:{r['severity']}"
-            entry["by"][key] = entry["by"].get(key, 0) + r["n"]
-            entry["total"] += r["n"]
+            _add(per_path[r["prefix"]], r["severity"], r["category"], r["n"])
     for own in open_findings.values("organization__path").annotate(n=Count("pk")).order_by():
         per_path[own["organization__path"]]["own"] = own["n"]
-    orgs = Organization.objects.values_list("id", "path")
+    return _write(
+        as_of, per_path, Organization.objects.values_list("id", "path"), OrgStatus.objects
+    )
+
+
+def _add(entry: dict[str, Any], severity: str, category: str, n: int) -> None:
+    entry["severity"][severity] = entry["severity"].get(severity, 0) + n
+    entry["category"][category] = entry["category"].get(category, 0) + n
+    # category × severity: the dashboard's cards under a category filter
+    key = f"{category}:{severity}"
+    entry["by"][key] = entry["by"].get(key, 0) + n
+    entry["total"] += n
+
+
+def _shift(entry: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """entry − old + new, part by part (an ancestor's counts after a subtree changed)."""
+    out = empty_counts()
+    for part in ("severity", "category", "by"):
+        keys = set(entry.get(part, {})) | set(old.get(part, {})) | set(new.get(part, {}))
+        for k in keys:
+            n = (
+                entry.get(part, {}).get(k, 0)
+                - old.get(part, {}).get(k, 0)
+                + new.get(part, {}).get(k, 0)
+            )
+            if n:
+                out[part][k] = n
+    out["total"] = entry.get("total", 0) - old.get("total", 0) + new.get("total", 0)
+    out["own"] = entry.get("own", 0)
+    return out
+
+
+def rollup_paths(as_of: date, paths: list[str]) -> int:
+    """After findings changed only under `paths` (subtrees that do not nest): recompute those
+    subtrees' roll-ups from their findings, and move each ancestor's stored counts by the
+    subtree's difference — no query over the whole tree. The nightly `rollup_refresh` recomputes
+    everything."""
+
+    steplen = Organization.steplen
+    open_findings = Finding.objects.filter(closed_on__isnull=True)
+    per_path: dict[str, dict[str, Any]] = defaultdict(empty_counts)
+    stored = dict(
+        OrgStatus.objects.filter(organization__path__in=paths).values_list(
+            "organization__path", "counts"
+        )
+    )
+    for p in paths:
+        top = len(p) // steplen
+        under = Organization.objects.filter(path__startswith=p)
+        deepest = under.aggregate(d=Max("depth"))["d"] or top
+        mine = open_findings.filter(organization__path__startswith=p)
+        for depth in range(top, deepest + 1):
+            rows = (
+                mine.filter(organization__depth__gte=depth)
+                .annotate(prefix=Substr("organization__path", 1, steplen * depth))
+                .values("prefix", "severity", "category")
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            for r in rows:
+                _add(per_path[r["prefix"]], r["severity"], r["category"], r["n"])
+        for own in mine.values("organization__path").annotate(n=Count("pk")).order_by():
+            per_path[own["organization__path"]]["own"] = own["n"]
+    ancestors = {p[: steplen * d] for p in paths for d in range(1, len(p) // steplen)}
+    current = dict(
+        OrgStatus.objects.filter(organization__path__in=ancestors).values_list(
+            "organization__path", "counts"
+        )
+    )
+    for a in sorted(ancestors, key=len):
+        entry = current.get(a) or empty_counts()
+        for p in paths:
+            if p.startswith(a):
+                entry = _shift(entry, stored.get(p) or empty_counts(), per_path[p])
+        per_path[a] = entry
+    subtree = Q(path__in=ancestors)
+    for p in paths:
+        subtree |= Q(path__startswith=p)
+    orgs = Organization.objects.filter(subtree).values_list("id", "path")
+    return _write(
+        as_of, per_path, orgs, OrgStatus.objects.filter(organization__in=orgs.values("id"))
+    )
+
+
+def _write(as_of: date, per_path: dict[str, Any], orgs: Any, statuses: Any) -> int:
     existing = {
         oid: (pk, colour, counts)
-        for pk, oid, colour, counts in OrgStatus.objects.values_list(
+        for pk, oid, colour, counts in statuses.values_list(
             "id", "organization_id", "colour", "counts"
         )
     }

@@ -3,5 +3,7 @@ it."""
 
 from django.dispatch import Signal
 
-# sent inside the scan's closing transaction, after findings and reminders are written: as_of=date
+# sent inside the scan's closing transaction, after findings are written: as_of=date; and after
+# findings followed an act (compliance.follow) with paths=[organization paths] — only findings in
+# those subtrees changed
 scan_finished = Signal()

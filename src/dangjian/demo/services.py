@@ -16,6 +16,7 @@ from dangjian.accounts.models import User
 from dangjian.accounts.types import Actor
 from dangjian.assistant import services as assistant_services
 from dangjian.audit.services import audit_record
+from dangjian.core import changes
 from dangjian.core.bulk import analyze
 from dangjian.interchange.importer import ImportResult, import_tables
 from dangjian.members import services as member_services
@@ -32,6 +33,7 @@ from .transfers_seed import plant_mobile
 from .villages_seed import plant_villages
 
 
+@changes.quietly  # the seed's many writes are followed by the scan that comes after it
 def seed_city(
     *,
     scale: str,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from dangjian.accounts import policy
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
+from dangjian.core import changes
 from dangjian.core.errors import DomainError, NotVisible
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
@@ -113,6 +114,9 @@ def ledger_generate(*, month: int, actor: Actor = None) -> int:
     meeting (joined_on)."""
     created = _open_months([month], params=[])
     rollup_refresh(months=[month])
+    if created:  # the fee rules follow the new month, over the whole tree (queued: in bulk)
+        for path in Organization.objects.filter(depth=1).values_list("path", flat=True):
+            changes.note({"fees"}, path)
     audit_record(
         actor=actor,
         action="fees.ledger_generate",

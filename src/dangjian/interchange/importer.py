@@ -15,6 +15,7 @@ from django.db import transaction
 
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
+from dangjian.core import changes
 from dangjian.core.bulk import analyze
 from dangjian.core.bundle import (
     REGISTRY,
@@ -25,6 +26,7 @@ from dangjian.core.bundle import (
     Table,
     ordered,
 )
+from dangjian.orgs.models import Organization
 
 from .reader import read_csv
 
@@ -118,6 +120,12 @@ def import_tables(
                 f.finish(ctx)
         if sum(c.created for c in result.counts.values()) >= ANALYZE_AFTER_ROWS:
             analyze([model for f in ordered() for model in f.models])
+        # findings follow: the uploader's subtrees, or every top organization for a whole bundle
+        # (queued for the worker: an import is a write in bulk)
+        apps = {model._meta.app_label for f in files for model in f.models}
+        tops = scope_paths or Organization.objects.filter(depth=1).values_list("path", flat=True)
+        for path in tops:
+            changes.note(apps, path)
         audit_record(
             actor=actor,
             action=audit_action,

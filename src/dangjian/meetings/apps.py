@@ -11,7 +11,9 @@ class MeetingsConfig(AppConfig):
 
         from .services import handlings_open_for_absence
 
-        def open_handlings(sender: object, as_of: object, **kwargs: object) -> None:
-            handlings_open_for_absence(as_of)  # type: ignore[arg-type]
+        def open_handlings(
+            sender: object, as_of: object, paths: object = None, **kwargs: object
+        ) -> None:
+            handlings_open_for_absence(as_of, paths=paths)  # type: ignore[arg-type]
 
         scan_finished.connect(open_handlings, dispatch_uid="meetings.open_handlings", weak=False)

@@ -873,12 +873,18 @@ def leave_approve(
     return lv
 
 
-def handlings_open_for_absence(as_of: date) -> int:
+def handlings_open_for_absence(as_of: date, *, paths: list[str] | None = None) -> int:
     """Open a handling case for every member with an open LIFE-10 finding (absent six months) who
-    has none for that run yet. Set-based; runs inside the scan's closing transaction."""
+    has none for that run yet. Set-based; runs inside the scan's closing transaction (or after an
+    act, for the subtrees in `paths`)."""
 
+    under = Q()
+    for p in paths or []:
+        under |= Q(organization__path__startswith=p)
     rows = list(
-        Finding.objects.filter(rule_id="LIFE-10", closed_on__isnull=True, member__isnull=False)
+        Finding.objects.filter(
+            under, rule_id="LIFE-10", closed_on__isnull=True, member__isnull=False
+        )
         .exclude(
             member__handlings__reason=HandlingReason.ABSENCE,
             member__handlings__decided_on__isnull=True,

@@ -15,7 +15,7 @@ from dangjian.accounts import policy
 from dangjian.accounts.models import User
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record, diff
-from dangjian.core import crypto, idnumber
+from dangjian.core import changes, crypto, idnumber
 from dangjian.core.bulk import fast_insert
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
@@ -577,4 +577,5 @@ def member_move(
         obj=m,
         data={"from": old.code, "to": organization.code, "reason": reason},
     )
+    changes.note({"members"}, old)  # the findings the member leaves behind close there
     return m

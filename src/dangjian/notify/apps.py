@@ -12,8 +12,8 @@ class NotifyConfig(AppConfig):
 
         from .services import handover_notice, reminders_sync
 
-        def sync(sender: object, as_of: object, **kwargs: object) -> None:
-            reminders_sync(as_of)  # type: ignore[arg-type]
+        def sync(sender: object, as_of: object, paths: object = None, **kwargs: object) -> None:
+            reminders_sync(as_of, paths=paths)  # type: ignore[arg-type]
 
         def tell(sender: object, signal: object = None, **kwargs: object) -> None:
             handover_notice(**kwargs)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.accounts import policy
@@ -109,13 +110,18 @@ def _pairs(findings: Any, as_of: date | None = None) -> set[tuple[int, int, int,
 
 
 @transaction.atomic
-def reminders_sync(as_of: date) -> dict[str, int]:
+def reminders_sync(as_of: date, *, paths: list[str] | None = None) -> dict[str, int]:
     """Create the missing reminders for open findings (including escalations that have come due);
-    close those whose finding has closed."""
-    open_findings = Finding.objects.filter(closed_on__isnull=True)
+    close those whose finding has closed. With `paths`, only findings in those subtrees (after
+    an act re-evaluated them); the people concerned see their 待办 count afresh."""
+    within, under = Q(), Q()
+    for p in paths or []:
+        within |= Q(finding__organization__path__startswith=p)
+        under |= Q(organization__path__startswith=p)
+    open_findings = Finding.objects.filter(under, closed_on__isnull=True)
     pairs = _pairs(open_findings, as_of)
     existing = set(
-        Reminder.objects.filter(finding__closed_on__isnull=True).values_list(
+        Reminder.objects.filter(within, finding__closed_on__isnull=True).values_list(
             "finding_id", "user_id"
         )
     )
@@ -126,13 +132,17 @@ def reminders_sync(as_of: date) -> dict[str, int]:
     ]
     Reminder.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
     # read first, write only what changed: a re-scan with nothing new issues no write at all
-    to_close = list(
-        Reminder.objects.filter(
-            closed_on__isnull=True, finding__closed_on__isnull=False
-        ).values_list("id", flat=True)
+    closing = Reminder.objects.filter(
+        within, closed_on__isnull=True, finding__closed_on__isnull=False
     )
+    to_close = list(closing.values_list("id", flat=True))
     for i in range(0, len(to_close), 5000):
         Reminder.objects.filter(id__in=to_close[i : i + 5000]).update(closed_on=as_of)
+    if paths:
+        users = {r.user_id for r in new} | set(
+            Reminder.objects.filter(id__in=to_close).values_list("user_id", flat=True)
+        )
+        transaction.on_commit(lambda: forget_count(users))
     return {"created": len(new), "closed": len(to_close)}
 
 

@@ -157,6 +157,7 @@ def trf_01(ctx: ScanContext) -> Iterable[Hit]:
     "TRF-04",
     title="转接前后党费交纳断档",
     category="transfers",
+    reads=("fees",),
     severity="warn",
     citation=Citation(ZT, "党费交纳", "S"),
     expects="党员向原党组织交纳党费至介绍信注明的月份，从下月起向接收党组织交纳。",
