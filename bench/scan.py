@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -30,6 +31,139 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def follow_bench(as_of: date, n: int) -> dict[str, Any]:
+    """From a service write to its finding being current, as a branch worker would see it: the
+    act's own transaction, then (after its commit, in the same request) the rules that read
+    what changed re-run over the branch, the roll-up up to the root, reminders. Three kinds of act,
+    each on a branch with the finding it fixes: a 支部委员会 recorded in a month LIFE-02 flagged,
+    a vacant secretary post filled (ORG-06), a member's arrears paid (FEE-01..04)."""
+
+    import random
+
+    from dangjian.accounts import services as account_services
+    from dangjian.accounts.constants import Role
+    from dangjian.compliance import follow
+    from dangjian.compliance.models import Finding
+    from dangjian.fees.models import FeeMonth
+    from dangjian.fees.services import payment_offline
+    from dangjian.meetings.services import meeting_record
+    from dangjian.members.models import Member
+    from dangjian.orgs.models import Organization
+    from dangjian.orgs.services import post_assign
+
+    follow.follow_date = lambda: as_of  # the seeded city's day, as the scan saw it
+    root = Organization.objects.filter(depth=1).first()
+    staff, _ = account_services.user_create(
+        actor=None,
+        username=f"bench_follow_{random.randint(0, 10**9)}",
+        display_name="bench",
+        password=secrets.token_urlsafe(16),
+        must_change_password=False,
+    )
+    account_services.grant_create(
+        actor=None, user=staff, role=Role.COMMITTEE_STAFF, organization=root
+    )
+    rng = random.Random(7)
+    open_ = Finding.objects.filter(closed_on__isnull=True)
+    life = list(open_.filter(rule_id="LIFE-02").values_list("pk", "organization_id", "period"))
+    vacant = list(open_.filter(rule_id="ORG-06").values_list("pk", "organization_id", "period"))
+    arrears = list(
+        open_.filter(
+            rule_id__in=["FEE-01", "FEE-02", "FEE-03", "FEE-04"], member__isnull=False
+        ).values_list("pk", "member_id", "rule_id")
+    )
+    rng.shuffle(life)
+    rng.shuffle(vacant)
+    rng.shuffle(arrears)
+    times: dict[str, list[float]] = {"LIFE-02": [], "ORG-06": [], "FEE": []}
+    current: dict[str, int] = {"LIFE-02": 0, "ORG-06": 0, "FEE": 0}
+    seen_orgs: set[int] = set()
+
+    def act(kind: str, fid: int, fn: Any) -> None:
+        t = time.perf_counter()
+        fn()  # commits, then the follow runs on commit, as in the request
+        times[kind].append(time.perf_counter() - t)
+        current[kind] += Finding.objects.filter(pk=fid, closed_on__isnull=False).exists()
+
+    per = max(1, n // 3)
+    for fid, org_id, period in life:
+        if len(times["LIFE-02"]) >= per:
+            break
+        if org_id in seen_orgs:
+            continue
+        seen_orgs.add(org_id)
+        org = Organization.objects.get(pk=org_id)
+        held = date(int(period[:4]), int(period[5:]), 20)
+        act(
+            "LIFE-02",
+            fid,
+            lambda org=org, held=held: meeting_record(
+                actor=staff,
+                organization=org,
+                kind="committee_meeting",
+                held_on=held,
+                topic="支委会",
+            ),
+        )
+    for fid, org_id, _ in vacant:
+        if len(times["ORG-06"]) >= per:
+            break
+        org = Organization.objects.get(pk=org_id)
+        m = Member.objects.filter(organization=org, status="full").first()
+        if m is None:
+            continue
+        act(
+            "ORG-06",
+            fid,
+            lambda org=org, m=m: post_assign(
+                actor=staff, organization=org, member=m, post="secretary", started_on=as_of
+            ),
+        )
+    for fid, member_id, _ in arrears:
+        if len(times["FEE"]) >= per:
+            break
+        rows = list(
+            FeeMonth.objects.filter(member_id=member_id, paid_fen__isnull=True).values_list(
+                "month_index", "due_fen"
+            )
+        )
+        if not rows:
+            continue
+        m = Member.objects.get(pk=member_id)
+        act(
+            "FEE",
+            fid,
+            lambda m=m, rows=rows: payment_offline(
+                actor=staff,
+                member=m,
+                months=[r[0] for r in rows],
+                amount_fen=sum(r[1] for r in rows),
+                channel="cash",
+                paid_on=as_of,
+            ),
+        )
+    every = sorted(t for ts in times.values() for t in ts)
+
+    def pct(xs: list[float], q: float) -> float | None:
+        return round(1000 * xs[min(len(xs) - 1, int(q * len(xs)))], 1) if xs else None
+
+    return {
+        "acts": len(every),
+        "p50_ms": pct(every, 0.5),
+        "p95_ms": pct(every, 0.95),
+        "max_ms": round(1000 * every[-1], 1) if every else None,
+        "per_kind": {
+            k: {
+                "acts": len(v),
+                "p50_ms": pct(sorted(v), 0.5),
+                "p95_ms": pct(sorted(v), 0.95),
+                "finding_closed": current[k],
+            }
+            for k, v in times.items()
+        },  # fmt: skip
+    }
 
 
 def timed(fn, *a, **kw):  # type: ignore[no-untyped-def]
@@ -882,6 +1016,8 @@ def main() -> None:
     parser.add_argument("--as-of", default="2026-06-30")
     parser.add_argument("--reminders", type=int, default=50000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--follow", type=int, default=40, help="acts timed for findings_follow")
+    parser.add_argument("--follow-only", action="store_true", help="seeded and scanned: acts only")
     args = parser.parse_args()
     setup_django()
     from django.core.management import call_command
@@ -907,6 +1043,11 @@ def main() -> None:
             "0.02",
             verbosity=0,
         )
+    if args.follow_only:
+        if not Finding.objects.exists():
+            scan_run(as_of=as_of)
+        print(json.dumps({"follow": follow_bench(as_of, args.follow)}, ensure_ascii=False))
+        return
     # rules compared with hand-written SQL (those without one are listed, not timed)
     from dangjian.compliance.engine import REGISTRY
 
@@ -952,6 +1093,7 @@ def main() -> None:
         "rescan_write_statements": len(writes),
         "rescan_domain_writes": len(domain_writes),
         "rescan_written_tables": sorted(set(writes)),
+        "follow": follow_bench(as_of, args.follow),
         "reminders": reminders_bench(as_of, args.reminders),
         "dashboard": dashboard(40),
     }

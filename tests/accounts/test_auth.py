@@ -3,6 +3,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -114,7 +116,32 @@ def test_expired_password_must_be_changed(client, users):
 
 def test_idle_session_timeout_settings(settings):
     assert settings.SESSION_COOKIE_AGE == 900
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    # the idle clock is kept in the session, not by writing the session on every request
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+
+
+def test_idle_session_ends_after_15_minutes_and_is_written_once_a_minute(client, users):
+    login(client, users["member"], verify=False)
+    assert client.get(reverse("portal:me")).status_code == 200
+    session = client.session
+    seen = session["seen_at"]
+    # a page a few seconds later does not write the session (the clock is fresh)
+    with CaptureQueriesContext(connection) as q:
+        assert client.get(reverse("portal:me")).status_code == 200
+    assert not [
+        x for x in q.captured_queries if "django_session" in x["sql"] and "UPDATE" in x["sql"]
+    ]
+    assert client.session["seen_at"] == seen
+    # a minute on, the clock moves and the session is written
+    session["seen_at"] = seen - 61
+    session.save()
+    assert client.get(reverse("portal:me")).status_code == 200
+    assert client.session["seen_at"] > seen - 61
+    # fifteen minutes idle: signed out
+    session = client.session
+    session["seen_at"] = seen - 901
+    session.save()
+    assert client.get(reverse("portal:me"))["Location"] == reverse("portal:login")
 
 
 def test_absolute_session_limit(client, users):

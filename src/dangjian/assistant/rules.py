@@ -29,7 +29,7 @@ def opn_01(ctx: ScanContext) -> Iterable[Hit]:
     cutoff = timezone.make_aware(datetime.combine(ctx.as_of - timedelta(days=days), time.min))
     qs = Opinion.objects.filter(status=OpinionStatus.OPEN, since__lt=cutoff)
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     for r in qs.order_by().values("id", "organization_id", "since", "topic"):
         waited = (ctx.as_of - timezone.localtime(r["since"]).date()).days
         yield Hit(

@@ -33,7 +33,7 @@ def in_service(scope_path: str) -> QuerySet[Member]:
         organization__category__in=IN_SERVICE_CATEGORIES,
     ).exclude(occupation__in=NOT_IN_SERVICE)
     if scope_path:
-        qs = qs.filter(organization__path__startswith=scope_path)
+        qs = qs.filter(organization__path__under=scope_path)
     return qs
 
 
@@ -60,7 +60,7 @@ def nbr_01(ctx: ScanContext) -> Iterable[Hit]:
         .filter(full__gte=minimum)
     )
     if ctx.scope_path:
-        qs = qs.filter(community__path__startswith=ctx.scope_path)
+        qs = qs.filter(community__path__under=ctx.scope_path)
     for p in qs.order_by().values("id", "name", "community_id", "full"):
         yield Hit(
             p["community_id"],
@@ -83,7 +83,7 @@ def nbr_01(ctx: ScanContext) -> Iterable[Hit]:
 def nbr_02(ctx: ScanContext) -> Iterable[Hit]:
     qs = Place.objects.filter(property_party=False).exclude(property_company="")
     if ctx.scope_path:
-        qs = qs.filter(community__path__startswith=ctx.scope_path)
+        qs = qs.filter(community__path__under=ctx.scope_path)
     for p in qs.order_by().values("id", "name", "community_id", "property_company"):
         yield Hit(
             p["community_id"],
@@ -176,7 +176,7 @@ def nbr_05(ctx: ScanContext) -> Iterable[Hit]:
     days = int(ctx.params.get("days", 15))
     qs = Issue.objects.filter(status=IssueStatus.OPEN, raised_on__lt=ctx.as_of - timedelta(days))
     if ctx.scope_path:
-        qs = qs.filter(community__path__startswith=ctx.scope_path)
+        qs = qs.filter(community__path__under=ctx.scope_path)
     for i in qs.order_by().values("id", "community_id", "title", "raised_on"):
         waited = (ctx.as_of - i["raised_on"]).days
         yield Hit(

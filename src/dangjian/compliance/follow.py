@@ -85,7 +85,7 @@ def on_changes(changes: Changes) -> None:
 def _size(paths: Changes) -> int:
     q = Q()
     for p in paths:
-        q |= Q(path__startswith=p)
+        q |= Q(path__under=p)
     return Organization.objects.filter(q).count() if paths else 0
 
 

@@ -109,9 +109,9 @@ def rollup_paths(as_of: date, paths: list[str]) -> int:
     )
     for p in paths:
         top = len(p) // steplen
-        under = Organization.objects.filter(path__startswith=p)
+        under = Organization.objects.filter(path__under=p)
         deepest = under.aggregate(d=Max("depth"))["d"] or top
-        mine = open_findings.filter(organization__path__startswith=p)
+        mine = open_findings.filter(organization__path__under=p)
         for depth in range(top, deepest + 1):
             rows = (
                 mine.filter(organization__depth__gte=depth)
@@ -138,7 +138,7 @@ def rollup_paths(as_of: date, paths: list[str]) -> int:
         per_path[a] = entry
     subtree = Q(path__in=ancestors)
     for p in paths:
-        subtree |= Q(path__startswith=p)
+        subtree |= Q(path__under=p)
     orgs = Organization.objects.filter(subtree).values_list("id", "path")
     return _write(
         as_of, per_path, orgs, OrgStatus.objects.filter(organization__in=orgs.values("id"))

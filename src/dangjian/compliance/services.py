@@ -124,7 +124,7 @@ def scan_execute(
             disabled = [rid for rid in REGISTRY if rid not in {r.id for r in rules}]
             stale = Finding.objects.filter(rule_id__in=disabled, closed_on__isnull=True)
             if scope_path:
-                stale = stale.filter(organization__path__startswith=scope_path)
+                stale = stale.filter(organization__path__under=scope_path)
             result.closed += stale.update(closed_on=as_of)
 
             rollup_refresh(as_of)
@@ -165,7 +165,7 @@ def _upsert(
 ) -> None:
     open_qs = Finding.objects.filter(rule_id=r.id, closed_on__isnull=True)
     if scope_path:
-        open_qs = open_qs.filter(organization__path__startswith=scope_path)
+        open_qs = open_qs.filter(organization__path__under=scope_path)
     existing = {
         f["subject_key"]: f for f in open_qs.values("id", "subject_key", "severity", "message")
     }

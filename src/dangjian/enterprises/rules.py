@@ -33,7 +33,7 @@ LOCAL = "厦门市非公有制经济组织党建工作（地方规定）"
 
 def _scoped(ctx: ScanContext) -> object:
     qs = Enterprise.objects.filter(unit__kind="unit", unit__committee__is_active=True)
-    return qs.filter(unit__committee__path__startswith=ctx.scope_path) if ctx.scope_path else qs
+    return qs.filter(unit__committee__path__under=ctx.scope_path) if ctx.scope_path else qs
 
 
 def last_period(as_of: date, months: int = 3) -> tuple[date, date, str]:

@@ -60,7 +60,7 @@ def _runs(ctx: ScanContext) -> Any:
     complete month (paid = 0, empty, or no ledger row all count as unpaid)."""
     qs = Member.objects.filter(status__in=FEE_STATUSES, joined_on__lte=ctx.as_of).order_by()
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     return unpaid_runs(qs, ctx.as_of)
 
 
@@ -129,7 +129,7 @@ def _complete_months(ctx: ScanContext) -> QuerySet[FeeMonth]:
         .filter(month_index__gte=F("first"))
     )
     if ctx.scope_path:
-        qs = qs.filter(member__organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(member__organization__path__under=ctx.scope_path)
     return qs
 
 
@@ -258,7 +258,7 @@ def fee_08(ctx: ScanContext) -> Iterable[Hit]:
         .order_by()
     )
     if ctx.scope_path:
-        qs = qs.filter(member__organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(member__organization__path__under=ctx.scope_path)
     for a in qs.values("id", "member_id", "member__organization_id", "kind", "effective_index"):
         what = "免交" if a["kind"] == "exemption" else "少交"
         yield Hit(
@@ -297,7 +297,7 @@ def fee_11(ctx: ScanContext) -> Iterable[Hit]:
         .exclude(first=F("joined_idx"))
     )
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     for r in qs.annotate(first_month=F("first"), joined_month=F("joined_idx")).values(
         "id", "organization_id", "first_month", "joined_month"
     ):
@@ -335,7 +335,7 @@ def fee_12(ctx: ScanContext) -> Iterable[Hit]:
         .filter(~Exists(published))
     )
     if ctx.scope_path:
-        qs = qs.filter(path__startswith=ctx.scope_path)
+        qs = qs.filter(path__under=ctx.scope_path)
     for oid in qs.values_list("id", flat=True):
         yield Hit(oid, f"{year}年度党费收缴、使用情况尚未向党员公布。", period=str(year))
 
@@ -367,7 +367,7 @@ def fee_01(ctx: ScanContext) -> Iterable[Hit]:
         .order_by()
     )
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     for r in qs.values(
         "member_id", "organization_id", "month", "due_fen", "organization__fee_collection_day__day"
     ):
@@ -406,6 +406,6 @@ def fee_07(ctx: ScanContext) -> Iterable[Hit]:
         .filter(~Exists(done))
     )
     if ctx.scope_path:
-        qs = qs.filter(path__startswith=ctx.scope_path)
+        qs = qs.filter(path__under=ctx.scope_path)
     for oid in qs.values_list("id", flat=True):
         yield Hit(oid, f"{year}年度党费核定应在{by}月底前完成，至今未登记完成。", period=str(year))

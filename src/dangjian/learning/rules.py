@@ -82,7 +82,7 @@ def _members(ctx: ScanContext, year: int):  # type: ignore[no-untyped-def]
         status__in=FEE_STATUSES, joined_on__lte=start, organization__established_on__lte=start
     ).order_by()
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     return qs
 
 
@@ -221,7 +221,7 @@ def edu_03(ctx: ScanContext) -> Iterable[Hit]:
         .exclude(trained)
     )
     if ctx.scope_path:
-        q = q.filter(organization__path__startswith=ctx.scope_path)
+        q = q.filter(organization__path__under=ctx.scope_path)
     for r in q.values("id", "organization_id", "member_id", "started_on"):
         yield Hit(
             r["organization_id"],
@@ -247,7 +247,7 @@ def edu_04(ctx: ScanContext) -> Iterable[Hit]:
     trained = _trained(evidence.NEW_MEMBER, gte="joined_on")
     qs = Member.objects.filter(status__in=FEE_STATUSES).order_by().exclude(trained)
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     probation = (
         qs.filter(status="probationary")
         .alias(due=AddMonths("joined_on", 10))

@@ -69,7 +69,7 @@ def periods(ctx: ScanContext, unit: str) -> list[tuple[str, date, date]]:
 def _orgs(ctx: ScanContext, kind: str = "branch") -> QuerySet[Organization]:
     qs = Organization.objects.filter(kind=kind, is_active=True).order_by()
     if ctx.scope_path:
-        qs = qs.filter(path__startswith=ctx.scope_path)
+        qs = qs.filter(path__under=ctx.scope_path)
     return qs
 
 
@@ -233,7 +233,7 @@ def life_07(ctx: ScanContext) -> Iterable[Hit]:
         .filter(excellent__gt=0)
     )
     if ctx.scope_path:
-        qs = qs.filter(meeting__organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(meeting__organization__path__under=ctx.scope_path)
     for r in qs:
         if r["excellent"] * 3 > r["total"]:
             yield Hit(
@@ -270,7 +270,7 @@ def life_11(ctx: ScanContext) -> Iterable[Hit]:
         .filter(twice__lte=F("expected"))
     )
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     for r in qs.order_by().values("id", "organization_id", "held_on", "attended", "expected"):
         yield Hit(
             r["organization_id"],
@@ -314,7 +314,7 @@ def life_12(ctx: ScanContext) -> Iterable[Hit]:
         )
     )
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     for r in qs.values(
         "id",
         "organization_id",
@@ -390,7 +390,7 @@ def absence_runs(ctx: ScanContext, span: int) -> dict[int, tuple[int, int]]:
         .filter(present=0, absent=1)
     )
     if ctx.scope_path:
-        rows = rows.filter(member__organization__path__startswith=ctx.scope_path)
+        rows = rows.filter(member__organization__path__under=ctx.scope_path)
     months: dict[int, set[int]] = defaultdict(set)
     orgs: dict[int, int] = {}
     for r in rows:

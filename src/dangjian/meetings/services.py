@@ -880,7 +880,7 @@ def handlings_open_for_absence(as_of: date, *, paths: list[str] | None = None) -
 
     under = Q()
     for p in paths or []:
-        under |= Q(organization__path__startswith=p)
+        under |= Q(organization__path__under=p)
     rows = list(
         Finding.objects.filter(
             under, rule_id="LIFE-10", closed_on__isnull=True, member__isnull=False

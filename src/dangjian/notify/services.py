@@ -116,8 +116,8 @@ def reminders_sync(as_of: date, *, paths: list[str] | None = None) -> dict[str, 
     an act re-evaluated them); the people concerned see their 待办 count afresh."""
     within, under = Q(), Q()
     for p in paths or []:
-        within |= Q(finding__organization__path__startswith=p)
-        under |= Q(organization__path__startswith=p)
+        within |= Q(finding__organization__path__under=p)
+        under |= Q(organization__path__under=p)
     open_findings = Finding.objects.filter(under, closed_on__isnull=True)
     pairs = _pairs(open_findings, as_of)
     existing = set(

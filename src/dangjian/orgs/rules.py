@@ -53,7 +53,7 @@ def _orgs(ctx: ScanContext, kinds: Iterable[str]) -> QuerySet[Organization]:
         is_active=True, kind__in=list(kinds), established_on__lte=ctx.as_of
     )
     if ctx.scope_path:
-        qs = qs.filter(path__startswith=ctx.scope_path)
+        qs = qs.filter(path__under=ctx.scope_path)
     return qs.order_by()
 
 
@@ -224,7 +224,7 @@ def _current_terms(ctx: ScanContext) -> QuerySet[Term]:
         organization__established_on__lte=ctx.as_of,
     )
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     return qs.filter(~Exists(later)).order_by()
 
 
@@ -383,7 +383,7 @@ def org_01(ctx: ScanContext) -> Iterable[Hit]:
         .filter(lacks_own_organization())
     )
     if ctx.scope_path:
-        units = units.filter(committee__path__startswith=ctx.scope_path)
+        units = units.filter(committee__path__under=ctx.scope_path)
     for u in units.order_by().values(
         "id", "name", "committee_id", "full_members", "organization__is_joint"
     ):
@@ -443,7 +443,7 @@ def org_07(ctx: ScanContext) -> Iterable[Hit]:
         answered_on__isnull=True, submitted_on__lte=cutoff, committee__is_active=True
     )
     if ctx.scope_path:
-        reqs = reqs.filter(committee__path__startswith=ctx.scope_path)
+        reqs = reqs.filter(committee__path__under=ctx.scope_path)
     for r in reqs.order_by().values("id", "committee_id", "proposed_name", "submitted_on"):
         due = add_months(r["submitted_on"], months)
         yield Hit(
@@ -477,7 +477,7 @@ def org_08(ctx: ScanContext) -> Iterable[Hit]:
         .filter(Q(planned_months__isnull=True) | Q(planned_months__gte=months))
     )
     if ctx.scope_path:
-        projects = projects.filter(committee__path__startswith=ctx.scope_path)
+        projects = projects.filter(committee__path__under=ctx.scope_path)
     for u in projects.order_by().values(
         "id", "name", "committee_id", "full_members", "started_on", "planned_months"
     ):
@@ -605,7 +605,7 @@ def term_06(ctx: ScanContext) -> Iterable[Hit]:
         .filter(bad)
     )
     if ctx.scope_path:
-        elections = elections.filter(organization__path__startswith=ctx.scope_path)
+        elections = elections.filter(organization__path__under=ctx.scope_path)
 
     fields = (
         "id",
@@ -651,7 +651,7 @@ def term_07(ctx: ScanContext) -> Iterable[Hit]:
         held_on__isnull=False, held_on__lte=cutoff, organization__is_active=True
     ).filter(Q(reported_on__isnull=True) | Q(secretary_approved_on__isnull=True))
     if ctx.scope_path:
-        elections = elections.filter(organization__path__startswith=ctx.scope_path)
+        elections = elections.filter(organization__path__under=ctx.scope_path)
     for row in elections.order_by().values("id", "organization_id", "held_on", "reported_on"):
         e = cast(dict[str, Any], row)
         due = add_months(e["held_on"], months)

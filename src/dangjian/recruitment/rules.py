@@ -31,7 +31,7 @@ def _d(x: date | None) -> str:
 def _by_version(ctx: ScanContext) -> Iterator[tuple[dict[str, Any], QuerySet[Candidate]]]:
     base = Candidate.objects.order_by()
     if ctx.scope_path:
-        base = base.filter(organization__path__startswith=ctx.scope_path)
+        base = base.filter(organization__path__under=ctx.scope_path)
     for version in base.values_list("rule_version", flat=True).distinct():
         yield params(version), base.filter(rule_version=version)
 

@@ -32,7 +32,7 @@ def sup_01(ctx: ScanContext) -> Iterable[Hit]:
         .values("id", "organization_id", "task__title", "task__deadline", "task__issuer_org__name")
     )
     if ctx.scope_path:
-        overdue = overdue.filter(organization__path__startswith=ctx.scope_path)
+        overdue = overdue.filter(organization__path__under=ctx.scope_path)
     for a in overdue:
         days = (ctx.as_of - a["task__deadline"]).days
         yield Hit(

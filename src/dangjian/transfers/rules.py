@@ -28,7 +28,7 @@ def _open(ctx: ScanContext):  # type: ignore[no-untyped-def]
         status__in=[TransferStatus.OPEN, TransferStatus.EXPIRED],
     ).order_by()
     if ctx.scope_path:
-        qs = qs.filter(from_org__path__startswith=ctx.scope_path)
+        qs = qs.filter(from_org__path__under=ctx.scope_path)
     return qs
 
 
@@ -101,14 +101,14 @@ def _mobile_out(ctx: ScanContext):  # type: ignore[no-untyped-def]
         member__status__in=["full", "probationary"],
     ).order_by()
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     return qs
 
 
 def _lost(ctx: ScanContext, status: str):  # type: ignore[no-untyped-def]
     qs = LostContact.objects.filter(status=status).order_by()
     if ctx.scope_path:
-        qs = qs.filter(organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(organization__path__under=ctx.scope_path)
     return qs
 
 
@@ -179,7 +179,7 @@ def trf_04(ctx: ScanContext) -> Iterable[Hit]:
         .filter(Q(fee_resume__lt=now) | Exists(paid.filter(month__gt=OuterRef("fee_resume"))))
     )
     if ctx.scope_path:
-        q = q.filter(from_org__path__startswith=ctx.scope_path)
+        q = q.filter(from_org__path__under=ctx.scope_path)
     for r in q.values(
         "id",
         "from_org_id",

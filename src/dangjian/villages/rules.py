@@ -35,7 +35,7 @@ def _last_month(as_of: date) -> tuple[date, date]:
 
 
 def _scoped(qs: object, ctx: ScanContext, field: str = "organization") -> object:
-    return qs.filter(**{f"{field}__path__startswith": ctx.scope_path}) if ctx.scope_path else qs  # type: ignore[attr-defined]
+    return qs.filter(**{f"{field}__path__under": ctx.scope_path}) if ctx.scope_path else qs  # type: ignore[attr-defined]
 
 
 @rule(
@@ -158,7 +158,7 @@ def vil_05(ctx: ScanContext) -> Iterable[Hit]:
 def _year_rows(ctx: ScanContext, year: int) -> object:
     qs = VillageYear.objects.filter(year=year)
     if ctx.scope_path:
-        qs = qs.filter(village__organization__path__startswith=ctx.scope_path)
+        qs = qs.filter(village__organization__path__under=ctx.scope_path)
     return qs
 
 
