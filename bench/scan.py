@@ -125,9 +125,9 @@ def follow_bench(as_of: date, n: int) -> dict[str, Any]:
         if len(times["FEE"]) >= per:
             break
         rows = list(
-            FeeMonth.objects.filter(member_id=member_id, paid_fen__isnull=True).values_list(
-                "month_index", "due_fen"
-            )
+            FeeMonth.objects.filter(member_id=member_id, paid_fen__isnull=True)
+            .order_by("month_index")
+            .values_list("month_index", "due_fen")[:6]  # at most six months at once (the rule)
         )
         if not rows:
             continue

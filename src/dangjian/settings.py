@@ -211,6 +211,8 @@ def _database_from_url(url: str) -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # a web worker keeps its connection (and the pragmas above) between requests
+            "CONN_MAX_AGE": int(os.environ.get("DANGJIAN_CONN_MAX_AGE", "600")),
             "TEST": {"NAME": os.environ.get("DANGJIAN_SQLITE_TEST_NAME") or None},
         }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
