@@ -735,12 +735,39 @@ def trf_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "SELECT t.from_org_id, t.member_id, 't' || t.id FROM transfers_transfer t WHERE "
         "t.accepted_on IS NULL AND t.issued_on IS NOT NULL "
     )
+    from dangjian.compliance.engine import latest_start
+
+    mobile = (
+        "SELECT mo.organization_id, mo.member_id, 'mo' || mo.id FROM transfers_mobilemember mo "
+        "JOIN members_member m ON m.id = mo.member_id WHERE mo.direction = 'out' AND "
+        "mo.ended_on IS NULL AND m.status IN ('full', 'probationary') "
+    )
+    moved = (
+        "AND NOT EXISTS (SELECT 1 FROM transfers_transfer t WHERE t.member_id = mo.member_id AND "
+        "t.status IN ('open', 'accepted') AND "
+        "(t.started_on >= mo.since OR t.issued_on >= mo.since)) "
+    )
+    last = (
+        'COALESCE((SELECT MAX(r."on") FROM transfers_mobilereport r WHERE r.mobile_id = mo.id), '
+        "mo.since)"
+    )
+    lost = (
+        "SELECT lc.organization_id, lc.member_id, 'lc' || lc.id FROM transfers_lostcontact lc "
+        "WHERE lc.status = %s "
+    )
     return {
+        "TRF-01": (
+            mobile + "AND mo.fixed_place = %s " + moved + "AND mo.since <= %s",
+            [True, latest_start(as_of, 6)],
+        ),
         "TRF-02": (sel + f"AND t.status IN ('open', 'expired') AND {end} < %s", [as_of]),
         "TRF-03": (
             sel + f"AND t.status = 'open' AND t.issued_on < %s AND {end} >= %s",
             [as_of - timedelta(days=30), as_of],
         ),
+        "TRF-05": (mobile + f"AND {last} <= %s", [latest_start(as_of, 12)]),
+        "TRF-06": (lost + "AND lc.since <= %s", ["open", latest_start(as_of, 6)]),
+        "TRF-07": (lost + "AND lc.suspended_on <= %s", ["suspended", latest_start(as_of, 24)]),
     }
 
 

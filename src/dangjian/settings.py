@@ -6,10 +6,12 @@ Storage and processes:
   DATABASE_URL                            sqlite:///path or postgres://user:pass@host:5432/db
                                           (PostgreSQL 15+); default: SQLite var/dangjian.sqlite3
                                           (WAL mode)
-  DANGJIAN_CONN_MAX_AGE                   seconds a PostgreSQL connection is kept between requests
-                                          (60)
-  REDIS_URL                               redis://host:6379/0 for the job queue (Huey); unset =
-                                          Huey's SQLite storage under var/
+  DANGJIAN_CONN_MAX_AGE                   seconds a database connection is kept between requests
+                                          (PostgreSQL 60, SQLite 600)
+  REDIS_URL                               redis://host:6379/0 for the job queue (Huey), the
+                                          shared cache and sessions read through it; unset =
+                                          Huey's SQLite storage under var/, per-process cache
+  DANGJIAN_FINDINGS_FOLLOW                1 (default): findings follow each act; 0: scans only
   DANGJIAN_VAR_DIR                        where the SQLite files, generated keys and uploads live
                                           (default: var/ in the checkout)
   DANGJIAN_BIND                           `dangjian serve`: the address to listen on
@@ -354,11 +356,11 @@ LOGOUT_REDIRECT_URL = "portal:login"
 # Sessions: 15-minute idle timeout, 8-hour absolute limit (security.md 1.1 b). The idle clock is
 # kept in the session and checked on every request (accounts.middleware.SessionLimitsMiddleware);
 # the session is written when it changed or its clock is a minute old — not on every request, so
-# that a page view costs no database write. Sessions are read through the cache (local memory per
-# process, Redis when REDIS_URL is set) and kept in the database.
+# that a page view costs no database write. Sessions live in the database; with Redis (REDIS_URL)
+# they are read through the shared cache. Never through a per-process cache: a session ended in
+# one web worker (sign-out, the limits) must end in all of them at once.
 SESSION_COOKIE_AGE = 15 * 60
 SESSION_SAVE_EVERY_REQUEST = False
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = 8 * 3600
@@ -497,6 +499,7 @@ if REDIS_URL:
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dangjian",
     }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

@@ -295,3 +295,38 @@ def test_a_member_moving_takes_their_findings_along(tree, django_capture_on_comm
         member_move(actor=None, member=m, organization=tree.branch_b1, on=today, reason="工作调动")
     assert set(mine.values_list("organization_id", flat=True)) == {tree.branch_b1.pk}
     assert set(mine.values_list("rule_id", flat=True)) == rules
+
+
+def test_a_payment_at_the_receiving_branch_closes_the_fee_gap_found_at_the_sender(tree, users):
+    """TRF-04 is found at the sending organization from payments at the receiving one: a fee
+    change at the receiver re-runs it at the sender (transfers registers the expander)."""
+
+    from freezegun import freeze_time
+
+    from dangjian.compliance.follow import expand
+    from dangjian.transfers import services as transfers
+
+    m = tree.members["A1-2"]
+    a1, b1 = tree.branch_a1, tree.branch_b1
+
+    def paid(org: Any, idx: int, label: str) -> None:
+        FeeMonth.objects.update_or_create(
+            member=m,
+            month_index=idx,
+            defaults={"organization": org, "month": label, "due_fen": 100, "paid_fen": 100},
+        )
+
+    paid(a1, 2026 * 12 + 0, "2026-01")
+    with freeze_time("2026-02-10"):
+        t = transfers.transfer_start(actor=users["branch_worker"], member=m, to_org=b1)
+        transfers.transfer_issue(actor=users["committee_staff"], transfer=t)
+        transfers.transfer_agree(actor=users["sibling_staff"], transfer=t)
+        transfers.transfer_accept(actor=users["sibling_staff"], transfer=t)
+    assert expand({b1.path: {"fees"}}) == {b1.path: {"fees"}, a1.path: {"transfers"}}
+    as_of = date(2026, 3, 5)
+    scan_run(as_of=as_of)
+    gap = Finding.objects.filter(rule_id="TRF-04", organization=a1, closed_on__isnull=True)
+    assert gap.exists()
+    paid(b1, 2026 * 12 + 1, "2026-02")
+    findings_follow({b1.path: {"fees"}}, as_of=as_of)
+    assert not gap.exists()

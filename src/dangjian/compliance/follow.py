@@ -12,6 +12,7 @@ or a large subtree is queued — one row per subtree, coalesced — for the work
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,6 +37,20 @@ logger = logging.getLogger("dangjian.compliance")
 SYNC_ORGS = 400
 # the worker runs a full scan rather than per subtree when this many subtrees are queued
 FULL_SCAN_PATHS = 50
+
+
+# An app whose rule attributes a finding to one organization from data kept at another registers
+# here what else a change touches (transfers: a payment at the receiving branch closes the fee gap
+# found at the sending one).
+EXPANDERS: list[Callable[[Changes], Changes]] = []
+
+
+def expand(changes: Changes) -> Changes:
+    out: Changes = {p: set(a) for p, a in changes.items()}
+    for fn in EXPANDERS:
+        for path, apps in fn(changes).items():
+            out.setdefault(path, set()).update(apps)
+    return out
 
 
 @dataclass
@@ -95,7 +110,7 @@ def findings_follow(paths: Changes, *, as_of: date | None = None) -> FollowResul
     transaction."""
 
     as_of = as_of or follow_date()
-    paths = coalesce(paths)
+    paths = coalesce(expand(paths))
     out = FollowResult(paths=sorted(paths))
     if not paths:
         return out

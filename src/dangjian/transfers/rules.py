@@ -357,3 +357,22 @@ def trf_00(ctx: ScanContext) -> Iterable[Hit]:
             subject=f"lc{r['id']}:suspended",
             details={"due": due.isoformat()},
         )
+
+
+def fee_gap_sources(changes: dict[str, set[str]]) -> dict[str, set[str]]:
+    """For compliance.follow: TRF-04 is found at the sending organization from the payments made
+    at the receiving one — a fee change at a receiving branch re-runs it at the senders."""
+
+    q = Q()
+    for path, apps in changes.items():
+        if apps & {"fees", "members"}:
+            q |= Q(to_org__path__under=path)
+    if not q:
+        return {}
+    senders = (
+        Transfer.objects.filter(q, status=TransferStatus.ACCEPTED)
+        .exclude(fee_resume="")
+        .values_list("from_org__path", flat=True)
+        .distinct()
+    )
+    return {path: {"transfers"} for path in senders}
