@@ -46,6 +46,7 @@ def prepare(members: int, staff: int, tokens: int) -> dict[str, Any]:
     static two-factor codes (one per sign-in). Plain service calls, once per database."""
 
     from django.contrib.auth.hashers import make_password
+    from django.test.utils import override_settings
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     from dangjian.accounts import services as account_services
@@ -62,17 +63,21 @@ def prepare(members: int, staff: int, tokens: int) -> dict[str, Any]:
         .exclude(pk__in=taken)
         .order_by("pk")[: max(0, members - len(have))]
     )
-    for n, m in enumerate(fresh, start=len(have)):
-        account_services.user_create(
-            actor=None,
-            username=f"bench_m{n:05d}",
-            display_name=m.name,
-            member=m,
-            password=password,
-            must_change_password=False,
-        )
+    # created with a cheap hash, then all given the same production (Argon2) hash below
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        for n, m in enumerate(fresh, start=len(have)):
+            account_services.user_create(
+                actor=None,
+                username=f"bench_m{n:05d}",
+                display_name=m.name,
+                member=m,
+                password=password,
+                must_change_password=False,
+            )
     accounts = list(User.objects.filter(username__startswith="bench_m").order_by("pk")[:members])
-    hashed = make_password(password)  # one Argon2 hash for all: 100 MiB and a fifth of a second
+    hashed = make_password(
+        password, hasher="argon2"
+    )  # one Argon2 hash for all: 100 MiB and a fifth of a second
     for u in accounts:
         u.password = hashed
     User.objects.bulk_update(accounts, ["password"])
@@ -255,6 +260,16 @@ def main() -> None:
             )
             result[kind] = {"clients": clients, "seconds": args.seconds, "pages": pages}
         if args.rush_seconds:
+            # the month's first morning: the monthly job has opened this month's ledger
+            from django.db.models import Max
+
+            from dangjian.fees.models import FeeMonth
+            from dangjian.fees.services import current_index, ledger_generate
+
+            last = FeeMonth.objects.aggregate(m=Max("month_index"))["m"] or current_index() - 1
+            for month in range(last + 1, current_index() + 1):
+                ledger_generate(month=month)
+            connection.close()
             since = time.time()
             pages = locust(args.port, "RushUser", args.clients, args.rush_seconds, data_file, tmp)
             result["rush"] = {

@@ -112,24 +112,33 @@ class RushUser(_Signed):
         if name is None:
             self.stop()
             return
-        self.client.cookies.clear()
+        self.client.cookiejar.clear()
         self.sign_in(name)
         r = self.client.get("/fees/me/", name="党费")
         months = MONTH.findall(r.text)[:1]
         if not months:
             return  # nothing to pay this month
-        r = self.client.post(
-            "/fees/me/pay/",
-            {"months": months, "csrfmiddlewaretoken": _csrf(r.text)},
-            name="下单",
-        )
-        if "/fees/sandbox/" not in r.url:
-            return
+        token = _csrf(r.text)
         with self.client.post(
-            r.url,
-            {"csrfmiddlewaretoken": _csrf(r.text)},
+            "/fees/me/pay/",
+            {"months": months[0], "csrfmiddlewaretoken": token},
+            name="下单",
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
+            cashier = r.headers.get("Location", "")
+            if r.status_code != 302 or "/fees/sandbox/" not in cashier:
+                r.failure(f"{r.status_code} → {cashier}")
+                return
+        r = self.client.get(cashier, name="收银台")
+        with self.client.post(
+            cashier,
+            {"csrfmiddlewaretoken": _csrf(r.text) or token},
             name="沙箱支付",
+            allow_redirects=False,
             catch_response=True,
         ) as done:
-            if done.status_code != 200 or "/fees/me/orders/" not in done.url:
-                done.failure(f"{done.status_code} {done.url}")
+            if done.status_code != 302 or "/fees/me/orders/" not in done.headers.get(
+                "Location", ""
+            ):
+                done.failure(f"{done.status_code} {done.headers.get('Location', '')}")

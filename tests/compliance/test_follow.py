@@ -330,3 +330,20 @@ def test_a_payment_at_the_receiving_branch_closes_the_fee_gap_found_at_the_sende
     paid(b1, 2026 * 12 + 1, "2026-02")
     findings_follow({b1.path: {"fees"}}, as_of=as_of)
     assert not gap.exists()
+
+
+def test_path_under_is_the_subtree_as_an_index_range(tree):
+    from dangjian.core.lookups import successor
+    from dangjian.orgs.models import Organization
+
+    assert successor("0001") == "0002"
+    assert successor("0009") == "000A"
+    assert successor("000Z") == "0010"
+    assert successor("ZZZZ") == "~"
+    for org in (tree.city, tree.district_a, tree.branch_a1, tree.group_a1):
+        under = set(Organization.objects.filter(path__under=org.path).values_list("pk", flat=True))
+        like = set(
+            Organization.objects.filter(path__startswith=org.path).values_list("pk", flat=True)
+        )
+        assert under == like
+    assert Organization.objects.filter(path__under="").count() == Organization.objects.count()

@@ -11,13 +11,14 @@ or a large subtree is queued — one row per subtree, coalesced — for the work
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -118,6 +119,7 @@ def findings_follow(paths: Changes, *, as_of: date | None = None) -> FollowResul
     rules = enabled_rules()
     result = ScanResult(run=None)
     with transaction.atomic():
+        _serialize(paths)
         for path, apps in paths.items():
             for r in rules:
                 if not (r.reads & apps):
@@ -134,6 +136,23 @@ def findings_follow(paths: Changes, *, as_of: date | None = None) -> FollowResul
             scan_finished.send(sender=FollowQueue, as_of=as_of, paths=list(paths))
     out.opened, out.updated, out.closed = result.opened, result.updated, result.closed
     return out
+
+
+def _serialize(paths: Changes) -> None:
+    """Two acts in the same organization followed at once: the second waits for the first, then
+    reads what both wrote (PostgreSQL; SQLite's writers are serial already). The ancestors' roll-up
+    rows are locked where they are moved (rollup_paths)."""
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for path in sorted(paths):
+            key = int.from_bytes(
+                hashlib.blake2b(f"follow:{path}".encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def follow_enqueue(paths: Changes) -> None:

@@ -125,10 +125,13 @@ def rollup_paths(as_of: date, paths: list[str]) -> int:
         for own in mine.values("organization__path").annotate(n=Count("pk")).order_by():
             per_path[own["organization__path"]]["own"] = own["n"]
     ancestors = {p[: steplen * d] for p in paths for d in range(1, len(p) // steplen)}
+    # locked (in path order) until the commit: two acts followed at once in sibling branches move
+    # the same ancestors one after the other
     current = dict(
-        OrgStatus.objects.filter(organization__path__in=ancestors).values_list(
-            "organization__path", "counts"
-        )
+        OrgStatus.objects.select_for_update(of=("self",))
+        .filter(organization__path__in=ancestors)
+        .order_by("organization__path")
+        .values_list("organization__path", "counts")
     )
     for a in sorted(ancestors, key=len):
         entry = current.get(a) or empty_counts()

@@ -202,7 +202,8 @@ def _upsert(
             )
         else:
             result.unchanged += 1
-    Finding.objects.bulk_create(creates, batch_size=2000)
+    # a finding another transaction opened meanwhile (two acts followed at once) is not opened twice
+    Finding.objects.bulk_create(creates, batch_size=2000, ignore_conflicts=True)
     Finding.objects.bulk_update(
         updates, ["severity", "message", "details", "last_seen_on"], batch_size=2000
     )
