@@ -45,10 +45,14 @@ def quietly(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 class _Quiet:
     def __enter__(self) -> None:
-        _local.quiet = getattr(_local, "quiet", 0) + 1
+        _local.quiet = _quiet_depth() + 1
 
     def __exit__(self, *exc: object) -> None:
         _local.quiet -= 1
+
+
+def _quiet_depth() -> int:
+    return int(_local.__dict__.get("quiet", 0))
 
 
 def listen(fn: Callable[[Changes], None]) -> None:
@@ -62,7 +66,7 @@ def note(apps: Iterable[str], organization: Any) -> None:
 
     path = organization if isinstance(organization, str) else getattr(organization, "path", "")
     apps = {a for a in apps if a and a not in QUIET_APPS}
-    if not LISTENERS or not path or not apps or getattr(_local, "quiet", 0):
+    if not LISTENERS or not path or not apps or _quiet_depth():
         return
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
@@ -79,7 +83,7 @@ def note_event(action: str, object_type: str, organization: Any, obj: Any = None
     organization and at every other organization the object points to (a transfer's sending and
     receiving organizations)."""
 
-    if not LISTENERS or getattr(_local, "quiet", 0):
+    if not LISTENERS or _quiet_depth():
         return
     apps = {action.partition(".")[0], object_type.partition(".")[0]}
     if organization is not None:

@@ -29,7 +29,7 @@ def successor(prefix: str) -> str:
 class Under(Lookup):
     lookup_name = "under"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         prefix = str(self.rhs)
         if not prefix:

@@ -122,7 +122,7 @@ def import_tables(
             analyze([model for f in ordered() for model in f.models])
         # findings follow: the uploader's subtrees, or every top organization for a whole bundle
         # (queued for the worker: an import is a write in bulk)
-        apps = {model._meta.app_label for f in files for model in f.models}
+        apps = {str(model._meta.app_label) for f in files for model in f.models}  # type: ignore[attr-defined]
         tops = scope_paths or Organization.objects.filter(depth=1).values_list("path", flat=True)
         for path in tops:
             changes.note(apps, path)
