@@ -736,6 +736,7 @@ def trf_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "t.accepted_on IS NULL AND t.issued_on IS NOT NULL "
     )
     from dangjian.compliance.engine import latest_start
+    from dangjian.core.dates import add_months
 
     mobile = (
         "SELECT mo.organization_id, mo.member_id, 'mo' || mo.id FROM transfers_mobilemember mo "
@@ -764,6 +765,15 @@ def trf_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "TRF-03": (
             sel + f"AND t.status = 'open' AND t.issued_on < %s AND {end} >= %s",
             [as_of - timedelta(days=30), as_of],
+        ),
+        "TRF-04": (
+            "SELECT t.from_org_id, t.member_id, 't' || t.id FROM transfers_transfer t WHERE "
+            "t.status = 'accepted' AND t.to_org_id IS NOT NULL AND t.accepted_on >= %s AND "
+            "t.fee_resume <> '' AND NOT EXISTS (SELECT 1 FROM fees_feemonth f WHERE "
+            "f.member_id = t.member_id AND f.paid_fen > 0 AND f.month = t.fee_resume) AND "
+            "(t.fee_resume < %s OR EXISTS (SELECT 1 FROM fees_feemonth f WHERE "
+            "f.member_id = t.member_id AND f.paid_fen > 0 AND f.month > t.fee_resume))",
+            [add_months(as_of, -12), f"{as_of:%Y-%m}"],
         ),
         "TRF-05": (mobile + f"AND {last} <= %s", [latest_start(as_of, 12)]),
         "TRF-06": (lost + "AND lc.since <= %s", ["open", latest_start(as_of, 6)]),
