@@ -68,11 +68,11 @@ def test_pages_read_in_a_fixed_number_of_queries(client: Any, zone: Zone, users:
     large = {k: _queries(client, u) for k, u in urls.items()}
     assert large == small
     assert small == {
-        "coverage": 15,
-        "list": 13,
-        "instructors": 14,
-        "instructor": 16,
-        "enterprise": 21,
+        "coverage": 12,
+        "list": 10,
+        "instructors": 11,
+        "instructor": 13,
+        "enterprise": 18,
     }
 
 

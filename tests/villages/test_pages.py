@@ -77,12 +77,12 @@ def test_pages_read_in_a_fixed_number_of_queries(client, tree, users):
     assert "12.00（2025）" in client.get(urls["village"]).content.decode()  # the project's income
     assert large == small
     assert small == {
-        "summary": 21,
-        "list": 16,
-        "rounds": 13,
-        "round": 15,
-        "plots": 18,
-        "village": 22,
+        "summary": 18,
+        "list": 13,
+        "rounds": 10,
+        "round": 12,
+        "plots": 15,
+        "village": 19,
     }
 
 
