@@ -95,7 +95,10 @@ def on_changes(changes: Changes) -> None:
             findings_follow(paths)
     except Exception:
         logger.exception("re-evaluating findings after an act failed; queued instead")
-        follow_enqueue(paths)
+        try:
+            follow_enqueue(paths)
+        except Exception:  # the act is committed: the nightly scan catches up
+            logger.exception("queueing the re-evaluation failed too")
 
 
 def _size(paths: Changes) -> int:
