@@ -347,3 +347,65 @@ def test_path_under_is_the_subtree_as_an_index_range(tree):
         )
         assert under == like
     assert Organization.objects.filter(path__under="").count() == Organization.objects.count()
+    from django.db.models import OuterRef
+
+    with pytest.raises(TypeError):
+        list(Organization.objects.filter(path__under=OuterRef("path")))
+
+
+def test_an_ancestor_never_rolled_up_is_counted_from_its_findings(
+    tree, users, django_capture_on_commit_callbacks
+):
+    """The district's roll-up row is missing (a new committee, or none yet): an act below it
+    writes the district's whole count, not just the branch's difference."""
+    today = timezone.localdate()
+    scan_run(as_of=today)
+    OrgStatus.objects.filter(organization__in=[tree.district_a, tree.city]).delete()
+    with acting(django_capture_on_commit_callbacks):
+        meeting_record(
+            actor=users["branch_worker"],
+            organization=tree.branch_a1,
+            kind="committee_meeting",
+            held_on=today.replace(day=1),
+            topic="支委会",
+        )
+    for org in (tree.branch_a1, tree.district_a, tree.city):
+        row = OrgStatus.objects.get(organization=org)
+        under = Finding.objects.filter(
+            closed_on__isnull=True, organization__path__startswith=org.path
+        )
+        assert row.counts["total"] == under.count()
+        assert row.counts["own"] == under.filter(organization=org).count()
+
+
+def test_a_requeued_subtree_is_stamped_again_so_a_running_drain_keeps_it(tree):
+    """An act queued while the worker drains the same subtree (apps already queued) must stay
+    for the next pass: its row's time moves past the drain's start."""
+    follow_enqueue({tree.branch_a1.path: {"meetings"}})
+    first = FollowQueue.objects.get().queued_at
+    follow_enqueue({tree.branch_a1.path: {"meetings"}})
+    assert FollowQueue.objects.get().queued_at > first
+
+
+def test_nested_re_runs_exclude_each_other_and_siblings_share_their_ancestors():
+    from dangjian.compliance.follow import lock_modes
+
+    assert lock_modes({"0001000200030004": set()}) == {
+        "0001": False,
+        "00010002": False,
+        "000100020003": False,
+        "0001000200030004": True,
+    }
+    a, b = lock_modes({"000100020003": set()}), lock_modes({"000100020004": set()})
+    assert all(not (a[p] or b[p]) for p in set(a) & set(b))  # siblings: shared only
+    parent, child = lock_modes({"00010002": set()}), lock_modes({"000100020003": set()})
+    assert parent["00010002"]  # exclusive against the child's shared: one waits
+    assert not child["00010002"]
+
+
+def test_an_audited_read_outside_a_write_notes_nothing(tree, django_assert_num_queries):
+    from dangjian.core.changes import note_event
+
+    changes.discard()
+    with django_assert_num_queries(0):
+        note_event("members.view", "members.member", tree.branch_a1, tree.members["A1-1"])

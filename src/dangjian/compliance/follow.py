@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -142,20 +142,37 @@ def findings_follow(paths: Changes, *, as_of: date | None = None) -> FollowResul
 
 
 def _serialize(paths: Changes) -> None:
-    """Two acts in the same organization followed at once: the second waits for the first, then
-    reads what both wrote (PostgreSQL; SQLite's writers are serial already). The ancestors' roll-up
-    rows are locked where they are moved (rollup_paths)."""
+    """Two acts in nested subtrees (the same branch, or a branch and its committee) followed at
+    once: the second waits for the first, then reads what both wrote; acts in sibling subtrees
+    run side by side (PostgreSQL; SQLite's writers are serial already). Each re-run takes its own
+    path exclusively and every ancestor's shared — intention locks, taken in path order so that
+    two re-runs never wait on each other in a circle. The ancestors' roll-up rows are locked
+    where they are moved (rollup_paths)."""
 
     if connection.vendor != "postgresql":
         return
+    modes = lock_modes(paths)
     with connection.cursor() as cur:
-        for path in sorted(paths):
+        for path in sorted(modes):
             key = int.from_bytes(
                 hashlib.blake2b(f"follow:{path}".encode(), digest_size=8).digest(),
                 "big",
                 signed=True,
             )
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            fn = "pg_advisory_xact_lock" if modes[path] else "pg_advisory_xact_lock_shared"
+            cur.execute(f"SELECT {fn}(%s)", [key])  # noqa: S608 - one of two fixed names
+
+
+def lock_modes(paths: Iterable[str]) -> dict[str, bool]:
+    """{path: exclusive} for a re-run over `paths`: each path exclusive, its ancestors shared."""
+
+    step = Organization.steplen
+    modes: dict[str, bool] = {}
+    for path in paths:
+        for depth in range(1, len(path) // step):
+            modes.setdefault(path[: depth * step], False)
+        modes[path] = True
+    return modes
 
 
 def follow_enqueue(paths: Changes) -> None:
@@ -171,7 +188,7 @@ def follow_enqueue(paths: Changes) -> None:
             row = have.get(path)
             if row is None:
                 fresh.append(FollowQueue(path=path, apps=sorted(apps)))
-            elif not apps <= set(row.apps):
+            else:  # re-stamped even when nothing is new: the act after a drain began stays queued
                 row.apps = sorted(set(row.apps) | apps)
                 row.save(update_fields=["apps", "queued_at"])
         FollowQueue.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)

@@ -133,8 +133,21 @@ def rollup_paths(as_of: date, paths: list[str]) -> int:
         .order_by("organization__path")
         .values_list("organization__path", "counts")
     )
-    for a in sorted(ancestors, key=len):
-        entry = current.get(a) or empty_counts()
+    for a in ancestors - set(current):
+        # never rolled up (a new organization, or no scan yet): counted from its findings, which
+        # already hold what the subtrees changed
+        entry = empty_counts()
+        for r in (
+            open_findings.filter(organization__path__under=a)
+            .values("severity", "category")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            _add(entry, r["severity"], r["category"], r["n"])
+        entry["own"] = open_findings.filter(organization__path=a).count()
+        per_path[a] = entry
+    for a in sorted(set(current), key=len):
+        entry = current[a]
         for p in paths:
             if p.startswith(a):
                 entry = _shift(entry, stored.get(p) or empty_counts(), per_path[p])

@@ -83,9 +83,11 @@ def note_event(action: str, object_type: str, organization: Any, obj: Any = None
     organization and at every other organization the object points to (a transfer's sending and
     receiving organizations)."""
 
-    if not LISTENERS or _quiet_depth():
+    if not LISTENERS or _quiet_depth() or not transaction.get_connection().in_atomic_block:
+        return  # a read's audit event (outside any write) changes nothing to follow
+    apps = {action.partition(".")[0], object_type.partition(".")[0]} - QUIET_APPS
+    if not apps:
         return
-    apps = {action.partition(".")[0], object_type.partition(".")[0]}
     if organization is not None:
         note(apps, organization)
     if obj is not None:

@@ -30,8 +30,10 @@ class Under(Lookup):
     lookup_name = "under"
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:
+        if not isinstance(self.rhs, str):  # a column or subquery has no successor to compute
+            raise TypeError("path__under 只接受路径字符串")
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        prefix = str(self.rhs)
+        prefix = self.rhs
         if not prefix:
             return "1 = 1", []
         return f"({lhs} >= %s AND {lhs} < %s)", [*lhs_params, prefix, successor(prefix)]
