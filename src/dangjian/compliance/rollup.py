@@ -137,13 +137,14 @@ def rollup_paths(as_of: date, paths: list[str]) -> int:
         # never rolled up (a new organization, or no scan yet): counted from its findings, which
         # already hold what the subtrees changed
         entry = empty_counts()
-        for r in (
+        for sev, cat, n in (
             open_findings.filter(organization__path__under=a)
             .values("severity", "category")
             .annotate(n=Count("pk"))
             .order_by()
+            .values_list("severity", "category", "n")
         ):
-            _add(entry, r["severity"], r["category"], r["n"])
+            _add(entry, sev, cat, n)
         entry["own"] = open_findings.filter(organization__path=a).count()
         per_path[a] = entry
     for a in sorted(set(current), key=len):
