@@ -12,8 +12,17 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("scale", "rate"), [("tiny", 0.15), ("district", 0.03)])
-def test_scan_finds_exactly_what_was_planted(tmp_path, scale, rate):
+@pytest.mark.parametrize(
+    ("scale", "rate", "chunked"),
+    [("tiny", 0.15, False), ("tiny", 0.15, True), ("district", 0.03, False)],
+)
+def test_scan_finds_exactly_what_was_planted(tmp_path, monkeypatch, scale, rate, chunked):
+    """`chunked`: written a subtree at a time as a province is (each chunk its own bundle, the
+    secretaries of the organizations above in the last one)."""
+    if chunked:
+        from dangjian.demo import services
+
+        monkeypatch.setattr(services, "CHUNKED_SCALES", {scale: 2})
     truth_file = tmp_path / "truth.jsonl"
     call_command(
         "seed",
@@ -40,6 +49,15 @@ def test_scan_finds_exactly_what_was_planted(tmp_path, scale, rate):
         if f["rule"] not in ("DEV-00", "TRF-00")
     }
     assert found == planted
+    if chunked:
+        from dangjian.audit.models import AuditEvent
+        from dangjian.members.models import Member
+        from dangjian.orgs.models import Organization, Post
+
+        assert (Organization.objects.count(), Member.objects.count()) == (40, 520)
+        imports = AuditEvent.objects.filter(action="interchange.import")
+        assert imports.count() == 1 + Organization.objects.filter(depth=2).count() + 1
+        assert Post.objects.filter(organization__depth=1, post="secretary").exists()
     if scale == "district":  # the demo district's villages reproduce the city's ratios for 2023
         from decimal import Decimal
 

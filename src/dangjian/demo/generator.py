@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,6 +34,9 @@ SCALES = {
     "city": (16_116, 256_781),
     "province": (161_160, 2_567_810),
 }
+# written in chunks (a city at a time): nothing holds a province's rows at once
+# (scale -> the depth whose subtrees are the chunks)
+CHUNKED_SCALES = {"province": 3}
 
 
 @dataclass
@@ -68,6 +72,10 @@ class CityBuilder:
         self.used_ids: set[str] = set()
         self.plant_rate = plant_rate
         self.truth: set[tuple[str, str]] = set()
+        # numbering and the containers' first veterans carry over from one chunk to the next
+        self.member_seq = 0
+        self.person_seq = 0
+        self.first_veteran: dict[str, str] = {}
 
     # -- helpers
     def code(self, prefix: str) -> str:
@@ -418,7 +426,7 @@ class CityBuilder:
                 if r["status"] == "full"
                 and date.fromisoformat(r["full_on"]) <= today - timedelta(days=365)
             ]
-        first_veteran: dict[str, str] = {}
+        first_veteran = self.first_veteran
         for n in nodes:  # parents before children: the first branch under each container
             if n.kind == "branch" and veterans[n.code]:
                 p = n.parent
@@ -521,29 +529,46 @@ class CityBuilder:
         return posts, terms
 
     def tables(self) -> dict[str, Table]:
-        rng = self.rng
+        """The whole city at once (every table of every organization)."""
+        return self._tables_for(self.build())
+
+    def chunks(self, depth: int = 3) -> Iterator[dict[str, Table]]:
+        """The same city in chunks whose memory does not grow with the scale: first the
+        organizations above `depth` (the province and its cities: committees without members),
+        then each subtree rooted at `depth` with all its tables, then the posts and terms of the
+        organizations above (their secretaries come from the branches below). Each chunk is a
+        bundle the importer can write on its own, after the ones before it."""
         nodes = self.build()
-        org_rows = [
-            {
-                "code": n.code,
-                "name": n.name,
-                "parent_code": n.parent.code if n.parent else "",
-                "kind": n.kind,
-                "category": n.category,
-                "established_on": n.established_on.isoformat(),
-            }
-            for n in nodes
-        ]
+        level: dict[int, int] = {}
+        top: dict[int, Node] = {}  # id(node) -> its ancestor at `depth`
+        head: list[Node] = []
+        subtrees: dict[int, list[Node]] = {}
+        for n in nodes:  # parents come before their children
+            d = level[id(n)] = level[id(n.parent)] + 1 if n.parent else 1
+            if d < depth:
+                if n.kind in ("branch", "group"):
+                    raise ValueError(f"分块生成时第{depth}级以上不能有党支部：{n.name}")
+                head.append(n)
+                continue
+            anchor = top[id(n)] = n if d == depth else top[id(n.parent)]  # type: ignore[arg-type]
+            subtrees.setdefault(id(anchor), []).append(n)
+        del top, level
+        yield {ORGS.name: _table(ORGS, [_org_row(n) for n in head])}
+        for key in list(subtrees):
+            yield self._tables_for(subtrees.pop(key))
+        yield self._tables_for(head, with_orgs=False)
+
+    def _tables_for(self, nodes: list[Node], *, with_orgs: bool = True) -> dict[str, Table]:
+        rng = self.rng
         member_rows: list[dict[str, str]] = []
         by_branch: dict[str, list[dict[str, str]]] = {}
-        seq = 0
         today = self.today
         for n in nodes:
             if n.kind != "branch":
                 continue
             roster = []
             for _ in range(n.members):
-                seq += 1
+                self.member_seq += 1
                 gender = "男" if rng.random() < 0.71 else "女"
                 age = (
                     rng.choice([rng.randint(19, 35), rng.randint(25, 60), rng.randint(36, 88)])
@@ -580,7 +605,7 @@ class CityBuilder:
                 else:
                     cat, base = "employed", f"{rng.randint(2500, 22000)}.{rng.choice(['00', '50'])}"
                 row = {
-                    "member_no": f"M{seq:08d}",
+                    "member_no": f"M{self.member_seq:08d}",
                     "name": self.person_name(gender),
                     "gender": gender,
                     "birth_date": born.isoformat(),
@@ -599,8 +624,8 @@ class CityBuilder:
                 roster.append(row)
             by_branch[n.code] = roster
         post_rows, term_rows = self._plant_and_staff(nodes, by_branch)
-        return {
-            ORGS.name: _table(ORGS, org_rows),
+        tables = {
+            ORGS.name: _table(ORGS, [_org_row(n) for n in nodes]),
             MEMBERS.name: _table(MEMBERS, member_rows),
             TERMS.name: _table(TERMS, term_rows),
             POSTS.name: _table(POSTS, post_rows),
@@ -610,6 +635,9 @@ class CityBuilder:
             TRANSFERS.name: _table(TRANSFERS, self._transfers(by_branch)),
             STUDY.name: _table(STUDY, _study_rows(self, nodes, by_branch, post_rows)),
         }
+        if not with_orgs:
+            del tables[ORGS.name]
+        return {name: t for name, t in tables.items() if t.rows or name == ORGS.name}
 
     def _fees(self, by_branch: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
         """The 12 complete months before `today` of every member (from their admission month), paid
@@ -807,7 +835,6 @@ class CityBuilder:
         (DEV-01/02/05/06/10/14/15)."""
         rng, today, rate, truth = self.rng, self.today, self.plant_rate, self.truth
         rows: list[dict[str, str]] = []
-        seq = 0
         cols = (
             "talked_on",
             "activist_on",
@@ -827,8 +854,7 @@ class CityBuilder:
         def record(
             code: str, region: str, d: dict[str, date | None], born: date | None = None
         ) -> None:
-            nonlocal seq
-            seq += 1
+            self.person_seq += 1
             gender = "男" if rng.random() < 0.6 else "女"
             applied = d["applied_on"] or today
             birth = born or add_months(applied, -12 * rng.randint(19, 40)) - days(
@@ -836,7 +862,7 @@ class CityBuilder:
             )
             rows.append(
                 {
-                    "person_no": f"R{seq:08d}",
+                    "person_no": f"R{self.person_seq:08d}",
                     "name": self.person_name(gender),
                     "gender": gender,
                     "birth_date": birth.isoformat(),
@@ -1097,6 +1123,17 @@ def _study_rows(
                     hours = round(hours * part)
                 rows.append({"member_no": m["member_no"], "year": str(year), "hours": str(hours)})
     return rows
+
+
+def _org_row(n: Node) -> dict[str, str]:
+    return {
+        "code": n.code,
+        "name": n.name,
+        "parent_code": n.parent.code if n.parent else "",
+        "kind": n.kind,
+        "category": n.category,
+        "established_on": n.established_on.isoformat(),
+    }
 
 
 def _table(spec, rows: list[dict[str, str]]) -> Table:  # type: ignore[no-untyped-def]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +20,7 @@ from dangjian.assistant import services as assistant_services
 from dangjian.audit.services import audit_record
 from dangjian.core import changes
 from dangjian.core.bulk import analyze
+from dangjian.core.bundle import FileCounts, Table
 from dangjian.interchange.importer import ImportResult, import_tables
 from dangjian.members import services as member_services
 from dangjian.members.models import Member
@@ -26,7 +29,7 @@ from dangjian.orgs.models import Organization, Post
 from .academy_seed import plant_academy
 from .community_seed import plant_community
 from .enterprises_seed import plant_enterprises
-from .generator import generate_with_truth
+from .generator import CHUNKED_SCALES, CityBuilder
 from .learning_seed import plant_learning
 from .setup_seed import plant_setup
 from .transfers_seed import plant_mobile
@@ -42,6 +45,7 @@ def seed_city(
     actor: Actor = None,
     plant_rate: float = 0.03,
     truth_path: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Generate the synthetic city and write it through the bundle importer (bulk, all-or-nothing).
 
@@ -50,18 +54,46 @@ def seed_city(
     ones alike); the ground truth, one JSON object per line {"rule", "org"}, is written to
     `truth_path` when given.
     """
-    tables, truth = generate_with_truth(scale, seed, today, plant_rate)
-    result = import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}")
+    builder = CityBuilder(scale, seed, today, plant_rate)
+    truth = builder.truth
+    result = ImportResult({})
+    orgs = members = 0
+    if scale in CHUNKED_SCALES:
+        # a province is written a city at a time, each chunk generated, imported and let go: the
+        # memory is a city's whatever the scale (a chunk that fails leaves the ones before it)
+        parts: Iterable[dict[str, Table]] = builder.chunks(CHUNKED_SCALES[scale])
+    else:
+        parts = [builder.tables()]  # one bundle, all-or-nothing
+    started = time.perf_counter()
+    for i, tables in enumerate(parts, 1):
+        chunk = import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}")
+        for name, c in chunk.counts.items():
+            total = result.counts.setdefault(name, FileCounts())
+            total.created += c.created
+            total.updated += c.updated
+            total.unchanged += c.unchanged
+        orgs += len(tables["orgs.csv"].rows) if "orgs.csv" in tables else 0
+        members += len(tables["members.csv"].rows) if "members.csv" in tables else 0
+        del tables, chunk
+        if progress is not None:
+            progress(
+                f"第{i}块已写入：组织 {orgs}，党员 {members}"
+                f"（{time.perf_counter() - started:.0f} 秒）"
+            )
 
-    plant_setup(today=today, seed=seed, rate=plant_rate, truth=truth)
-
-    plant_mobile(today=today, seed=seed, rate=plant_rate, truth=truth)
-
-    plant_learning(today=today)
-    plant_community(today=today, seed=seed, rate=plant_rate, truth=truth)
-    plant_villages(today=today, seed=seed, rate=plant_rate, truth=truth)
-    plant_enterprises(today=today, seed=seed, rate=plant_rate, truth=truth)
-    plant_academy(today=today, seed=seed, rate=plant_rate, truth=truth)
+    for label, plant in (
+        ("设立与选举", plant_setup),
+        ("流动党员", plant_mobile),
+        ("近邻党建", plant_community),
+        ("组团帮扶", plant_villages),
+        ("非公党建", plant_enterprises),
+        ("党建学院", plant_academy),
+    ):
+        plant(today=today, seed=seed, rate=plant_rate, truth=truth)
+        if label == "流动党员":
+            plant_learning(today=today)
+        if progress is not None:
+            progress(f"{label}已生成（{time.perf_counter() - started:.0f} 秒）")
     # the academy's rows came after the import's ANALYZE: without statistics PostgreSQL plans the
     # study rules' subqueries on them as if the tables were empty (minutes instead of a second)
     analyze([Enrolment, TrainingClass, ClassKind, Certificate, Post])
@@ -84,8 +116,8 @@ def seed_city(
                 "scale": scale,
                 "seed": seed,
                 "today": today.isoformat(),
-                "orgs": len(tables["orgs.csv"].rows),
-                "members": len(tables["members.csv"].rows),
+                "orgs": orgs,
+                "members": members,
             },
         )
     return result

@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
 from dangjian.compliance.engine import REGISTRY, SEVERITY_LABELS
 from dangjian.compliance.services import open_findings, scan_run
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             self.stdout.write("")
         findings = open_findings(scope=scope)
         if opts["json"]:
-            for f in findings:
+            for f in findings.iterator(chunk_size=5000):  # a province's findings, a chunk at a time
                 self.stdout.write(
                     json.dumps(
                         {
@@ -63,9 +64,12 @@ class Command(BaseCommand):
                     )
                 )
             return
-        counts: dict[str, int] = {}
-        for f in findings:
-            counts[f.rule_id] = counts.get(f.rule_id, 0) + 1
+        counts = dict(
+            findings.order_by()
+            .values_list("rule_id")
+            .annotate(n=Count("id"))
+            .values_list("rule_id", "n")
+        )
         self.stdout.write(
             f"检查日期 {as_of}，范围：{scope.name if scope else '全部'}；"
             f"新增{result.opened}，更新{result.updated}，消除{result.closed}，未变{result.unchanged}"

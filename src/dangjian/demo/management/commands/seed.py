@@ -51,6 +51,7 @@ class Command(BaseCommand):
                     today=today,
                     plant_rate=opts["plant_rate"],
                     truth_path=opts["truth"],
+                    progress=lambda line: self.stderr.write(line),
                 )
             except BundleError as exc:
                 for issue in exc.issues[:20]:
