@@ -50,10 +50,12 @@ def command(*args: str) -> dict[str, Any]:
     seconds = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(f"dangjian {' '.join(args)} failed ({proc.returncode}):\n{out[-3000:]}")
+    lines = [line for line in out.splitlines() if line.strip()]
     return {
         "seconds": round(seconds, 1),
         "peak_mb": round(usage.ru_maxrss / 1024),  # kilobytes on Linux
-        "tail": [line for line in out.splitlines() if line.strip()][-3:],
+        "summary": scan_summary(lines),
+        "log": [line for line in lines if "秒" in line][-12:],  # the seed's steps, timed
     }
 
 
@@ -126,8 +128,8 @@ def counts() -> dict[str, int]:
     }
 
 
-def scan_summary(tail: list[str]) -> str:
-    for line in tail:
+def scan_summary(lines: list[str]) -> str:
+    for line in lines:
         m = re.search(r"新增\d+，更新\d+，消除\d+，未变\d+", line)
         if m:
             return m.group(0)
@@ -166,7 +168,8 @@ def main() -> None:
     parser.add_argument("--beside", help="an earlier run's JSON, printed beside")
     parser.add_argument("--skip-scan", action="store_true", help="pages only")
     args = parser.parse_args()
-    subprocess.run([DANGJIAN, "migrate", "--noinput"], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    for step in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run([DANGJIAN, *step], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
     setup_django()
     from dangjian.orgs.models import Organization
 
@@ -184,10 +187,8 @@ def main() -> None:
             Reminder.objects.all().delete()
             Finding.objects.all().delete()
         figures["scan"] = command("scan", "--as-of", args.as_of)
-        figures["scan"]["summary"] = scan_summary(figures["scan"].pop("tail"))
         print("scan", json.dumps(figures["scan"], ensure_ascii=False), flush=True)
         figures["rescan"] = command("scan", "--as-of", args.as_of)
-        figures["rescan"]["summary"] = scan_summary(figures["rescan"].pop("tail"))
         print("rescan", json.dumps(figures["rescan"], ensure_ascii=False), flush=True)
     figures["counts"] = counts()
     figures["pages"] = pages(args.repeat)
