@@ -541,26 +541,38 @@ def life_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
     }
 
 
+def am(col: str, n: str) -> str:
+    """`col` + `n` calendar months (month-end clamped) in SQL, written out for each database."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return f"CAST(({col} + (({n}) * INTERVAL '1 month')) AS date)"
+    plus = f"'+' || ({n}) || ' months'"
+    return (
+        f"(CASE WHEN strftime('%%d', date({col}, {plus})) = strftime('%%d', {col}) THEN "
+        f"date({col}, {plus}) "
+        f"ELSE date({col}, 'start of month', '+' || (({n}) + 1) || ' months', '-1 day') END)"
+    )
+
+
+def plus_days(col: str, days: str) -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return f"({col} + {days})"
+    return f"date({col}, '+' || ({days}) || ' days')"
+
+
 def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
-    """DEV-01…20 (not DEV-00's reminders, not DEV-19's working days) as plain SQL under the
-    default rule version, with calendar month arithmetic written out for each database. Rows:
-    (organization, person number, subject)."""
+    """DEV-00…20 as plain SQL under the default rule version, with calendar month arithmetic
+    written out for each database (DEV-19's working days from a calendar of days joined to the
+    holiday table). Rows: (organization, person number, subject)."""
     from django.db import connection
 
     from dangjian.recruitment.versions import default_version, params
 
     p = params(default_version())
     pg = connection.vendor == "postgresql"
-
-    def am(col: str, n: str) -> str:
-        if pg:
-            return f"CAST(({col} + (({n}) * INTERVAL '1 month')) AS date)"
-        plus = f"'+' || ({n}) || ' months'"
-        return (
-            f"(CASE WHEN strftime('%%d', date({col}, {plus})) = strftime('%%d', {col}) THEN "
-            f"date({col}, {plus}) "
-            f"ELSE date({col}, 'start of month', '+' || (({n}) + 1) || ' months', '-1 day') END)"
-        )
 
     sel = "SELECT c.organization_id, c.person_no, 'c' || c.id FROM recruitment_candidate c "
     open_ = "c.closed_on IS NULL AND c.cancelled_on IS NULL"
@@ -671,54 +683,181 @@ def dev_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
             f"{am('c.admitted_on', str(p['leave_months']))} AND NOT {exc.format(15)}",
             [],
         ),
+        "DEV-00": dev_00_floor(as_of, p, open_),
+        "DEV-19": (dev_19_floor(pg, p["notice_working_days"]), []),
     }
 
 
+def dev_00_floor(as_of: date, p: dict[str, Any], open_: str) -> tuple[str, list[Any]]:
+    """The reminders ahead of the talk, the assessment, the approval and the conversion's approval:
+    the step not done, its deadline from today to today + lead_days."""
+    from dangjian.compliance.packs import effective_params
+
+    lead = as_of + timedelta(days=int(effective_params("DEV-00")["lead_days"]))
+    steps = (
+        ("talk", "applied_on", "talked_on", p["talk_months"], ""),
+        ("assess", "assessed_on", "admitted_on", p["assessment_months"], " AND c.source = 'web'"),
+        ("approve", "admitted_on", "approved_on", p["approval_months"], ""),
+        (
+            "convert",
+            "conversion_meeting_on",
+            "conversion_approved_on",
+            p["conversion_approval_months"],
+            "",
+        ),
+    )
+    parts, params = [], []
+    for key, start, done, n, extra in steps:
+        parts.append(
+            f"SELECT c.organization_id, c.person_no, 'c' || c.id || ':{key}' FROM "
+            f"recruitment_candidate c WHERE {open_}{extra} AND c.{start} IS NOT NULL AND "
+            f"c.{done} IS NULL AND {am('c.' + start, str(n))} BETWEEN %s AND %s"
+        )
+        params += [as_of, lead]
+    return " UNION ALL ".join(parts), params
+
+
+def dev_19_floor(pg: bool, need: int) -> str:
+    """Notices shorter than `need` working days: each day of the notice is a working day by the
+    holiday table (a day off or a make-up working day) or, absent from it, Monday to Friday."""
+    sel = (
+        "SELECT c.organization_id, c.person_no, 'c' || c.id FROM recruitment_candidate c WHERE "
+        "c.publicized_on IS NOT NULL AND c.publicized_until IS NOT NULL AND "
+    )
+    if pg:
+        return sel + (
+            "(SELECT COUNT(*) FROM generate_series(c.publicized_on, c.publicized_until, "
+            "INTERVAL '1 day') AS g(d) LEFT JOIN recruitment_holiday h ON h.day = CAST(g.d AS "
+            f"date) WHERE COALESCE(h.workday, EXTRACT(ISODOW FROM g.d) < 6)) < {need}"
+        )
+    return (
+        "WITH RECURSIVE cal(d) AS (SELECT MIN(publicized_on) FROM recruitment_candidate UNION ALL "
+        "SELECT date(d, '+1 day') FROM cal WHERE d < (SELECT MAX(publicized_until) FROM "
+        "recruitment_candidate)) "
+        + sel
+        + "(SELECT COUNT(*) FROM cal LEFT JOIN recruitment_holiday h ON h.day = cal.d WHERE "
+        "cal.d BETWEEN c.publicized_on AND c.publicized_until AND COALESCE(h.workday, "
+        f"strftime('%%w', cal.d) NOT IN ('0', '6'))) < {need}"
+    )
+
+
 def edu_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
-    """EDU-01/02: per complete year in the window, members (and leaders) whose imported + offline +
-    online hours are below the requirement."""
+    """EDU-00…04 as plain SQL. A year's hours: imported + offline sessions + online seconds / 3600
+    + completed academy classes (ending in the year). Concentrated training: an offline session of
+    kind 集中培训, or a completed class of the rule's purposes; the training clauses judge only a
+    deployment that records any (EDU-02's second half, EDU-03, EDU-04). Rows: (organization,
+    member, year) for EDU-01/02, (organization, member, subject) for EDU-00/03, (organization,
+    member) for EDU-04."""
+    from dangjian.compliance.packs import effective_params
     from dangjian.core.dates import add_months
+    from dangjian.learning.constants import LEADER_POSTS
+    from dangjian.learning.evidence import LEADERS, NEW_MEMBER, NEW_SECRETARY
 
     window = add_months(as_of.replace(day=1), -24)
     years = [y for y in range(window.year, as_of.year) if date(y, 1, 1) >= window]
-    hours = (
-        "COALESCE((SELECT s.hours FROM learning_studyyear s WHERE s.member_id = m.id AND s.year = "
-        "%s), 0) + "
-        "COALESCE((SELECT SUM(a.hours) FROM learning_offlineattendance a JOIN "
-        "learning_offlinesession se ON se.id = a.session_id "
-        "WHERE a.member_id = m.id AND se.held_on BETWEEN %s AND %s), 0) + "
-        "COALESCE((SELECT SUM(d.seconds) FROM learning_studyday d WHERE d.member_id = m.id AND "
-        "d.day BETWEEN %s AND %s), 0) / 3600.0"
+    enrolled = (
+        "FROM academy_enrolment e JOIN academy_trainingclass k ON k.id = e.klass_id WHERE "
+        "e.completed AND e.member_id = {m} "
     )
+
+    def hours(start: date, end: date) -> tuple[str, list[Any]]:
+        sql = (
+            "COALESCE((SELECT s.hours FROM learning_studyyear s WHERE s.member_id = m.id AND "
+            "s.year = %s), 0) + "
+            "COALESCE((SELECT SUM(a.hours) FROM learning_offlineattendance a JOIN "
+            "learning_offlinesession se ON se.id = a.session_id "
+            "WHERE a.member_id = m.id AND se.held_on BETWEEN %s AND %s), 0) + "
+            "COALESCE((SELECT SUM(d.seconds) FROM learning_studyday d WHERE d.member_id = m.id "
+            "AND d.day BETWEEN %s AND %s), 0) / 3600.0 + "
+            "COALESCE((SELECT SUM(k.hours) "
+            + enrolled.format(m="m.id")
+            + "AND k.ends_on BETWEEN %s AND %s), 0)"
+        )
+        return sql, [start.year, start, end, start, end, start, end]
+
+    any_training = (
+        "(EXISTS (SELECT 1 FROM learning_offlinesession se WHERE se.kind = 'training') OR "
+        "EXISTS (SELECT 1 FROM academy_enrolment e WHERE e.completed AND e.member_id IS NOT NULL))"
+    )
+
+    def trained(member: str, purposes: tuple[str, ...], on: str) -> str:
+        """`on` constrains the training's date, `{d}` standing for it."""
+        listed = ", ".join(f"'{x}'" for x in purposes)
+        return (
+            "(EXISTS (SELECT 1 FROM learning_offlineattendance a JOIN learning_offlinesession se "
+            f"ON se.id = a.session_id WHERE a.member_id = {member} AND se.kind = 'training' AND "
+            + on.format(d="se.held_on")
+            + ") OR EXISTS (SELECT 1 "
+            + enrolled.format(m=member)
+            + "AND k.kind_id IN (SELECT ck.id FROM academy_classkind ck WHERE ck.purpose IN "
+            f"({listed})) AND " + on.format(d="k.ends_on") + "))"
+        )
+
+    posts = ", ".join(f"'{x}'" for x in LEADER_POSTS)
     leader = (
-        "EXISTS (SELECT 1 FROM orgs_post p WHERE p.member_id = m.id AND p.post <> 'group_leader' "
+        f"EXISTS (SELECT 1 FROM orgs_post p WHERE p.member_id = m.id AND p.post IN ({posts}) "
         "AND (p.started_on IS NULL OR p.started_on <= %s) AND (p.ended_on IS NULL OR p.ended_on >= "
         "%s))"
     )
+    members = (
+        "FROM members_member m JOIN orgs_organization o ON o.id = m.organization_id WHERE "
+        "m.status IN ('full', 'probationary') AND m.joined_on <= %s AND o.established_on <= %s "
+    )
     out: dict[str, tuple[str, list[Any]]] = {}
-    for rid, need, extra in (("EDU-01", 32, ""), ("EDU-02", 56, " AND " + leader)):
+    # EDU-01/02: each complete year in the window
+    need1 = float(effective_params("EDU-01")["hours"])
+    need2 = float(effective_params("EDU-02")["hours"])
+    for rid, need in (("EDU-01", need1), ("EDU-02", need2)):
         parts, params = [], []
         for y in years:
             start, end = date(y, 1, 1), date(y, 12, 31)
-            parts.append(
-                f"SELECT m.organization_id, m.id, '{y}' FROM members_member m JOIN "
-                "orgs_organization o ON o.id = m.organization_id "
-                "WHERE m.status IN ('full', 'probationary') AND m.joined_on <= %s AND "
-                f"o.established_on <= %s{extra} "
-                f"AND {hours} < %s"
-            )
-            params += [
-                start,
-                start,
-                *([end, start] if extra else []),
-                y,
-                start,
-                end,
-                start,
-                end,
-                need,
-            ]
+            h, hp = hours(start, end)
+            sql = f"SELECT m.organization_id, m.id, '{y}' " + members
+            params += [start, start]
+            if rid == "EDU-01":
+                sql += f"AND {h} < %s"
+                params += [*hp, need]
+            else:
+                sql += (
+                    f"AND {leader} AND ({h} < %s OR ({any_training} AND NOT "
+                    + trained("m.id", LEADERS, "{d} BETWEEN %s AND %s")
+                    + "))"
+                )
+                params += [end, start, *hp, need, start, end, start, end]
+            parts.append(sql)
         out[rid] = (" UNION ALL ".join(parts) or "SELECT 1, 1, '' WHERE 1 = 0", params)
+    # EDU-00: from October, this year's hours so far below the requirement
+    if as_of.month >= int(effective_params("EDU-00")["from_month"]):
+        y = as_of.year
+        start = date(y, 1, 1)
+        h, hp = hours(start, as_of)
+        sel = f"SELECT m.organization_id, m.id, 'm' || m.id || ':{y}' " + members
+        out["EDU-00"] = (
+            sel + f"AND NOT {leader} AND {h} < %s UNION ALL " + sel + f"AND {leader} AND {h} < %s",
+            [start, start, date(y, 12, 31), start, *hp, need1]
+            + [start, start, date(y, 12, 31), start, *hp, need2],
+        )
+    else:
+        out["EDU-00"] = ("SELECT 1, 1, '' WHERE 1 = 0", [])
+    # EDU-03: a secretary appointed in the window, six months on, not trained in between
+    due = am("p.started_on", "6")
+    out["EDU-03"] = (
+        "SELECT p.organization_id, p.member_id, 'post' || p.id FROM orgs_post p WHERE "
+        f"p.post = 'secretary' AND p.started_on >= %s AND {due} <= %s AND {any_training} AND NOT "
+        + trained("p.member_id", NEW_SECRETARY, f"{{d}} >= p.started_on AND {{d}} <= {due}"),
+        [window, as_of],
+    )
+    # EDU-04: probationary members ten months in, and members converted 10 to 12 months ago,
+    # without a training since they joined
+    untrained = f"{any_training} AND NOT " + trained("m.id", NEW_MEMBER, "{d} >= m.joined_on")
+    out["EDU-04"] = (
+        "SELECT m.organization_id, m.id FROM members_member m WHERE m.status = 'probationary' "
+        f"AND {am('m.joined_on', '10')} <= %s AND {untrained} UNION ALL "
+        "SELECT m.organization_id, m.id FROM members_member m WHERE m.status = 'full' AND "
+        f"m.full_on >= %s AND {am('m.full_on', '10')} <= %s AND {am('m.full_on', '12')} >= %s "
+        f"AND {untrained}",
+        [as_of, window, as_of, as_of],
+    )
     return out
 
 
@@ -778,10 +917,50 @@ def trf_floor_queries(as_of: date) -> dict[str, tuple[str, list[Any]]]:
         "TRF-05": (mobile + f"AND {last} <= %s", [latest_start(as_of, 12)]),
         "TRF-06": (lost + "AND lc.since <= %s", ["open", latest_start(as_of, 6)]),
         "TRF-07": (lost + "AND lc.suspended_on <= %s", ["suspended", latest_start(as_of, 24)]),
+        "TRF-00": trf_00_floor(as_of, end, mobile, moved, last),
     }
 
 
-MEMBER_RULES = {"FEE-01", "FEE-02", "FEE-03", "FEE-04", "FEE-08", "FEE-11"}
+def trf_00_floor(
+    as_of: date, end: str, mobile: str, moved: str, last: str
+) -> tuple[str, list[Any]]:
+    """The reminders ahead of TRF-02/01/05/06/07: an open letter ending within lead_days; month 5
+    of an absence at a fixed place; month 11 since the last report; month 5 of a lost contact;
+    month 23 of a suspension."""
+    from dangjian.compliance.packs import effective_params
+
+    lead = int(effective_params("TRF-00")["lead_days"])
+
+    def month(col: str, n: int) -> str:  # in its n-th month: col + n months <= today < col + n + 1
+        return f"{am(col, str(n))} <= %s AND {am(col, str(n + 1))} > %s"
+
+    lost = (
+        "SELECT lc.organization_id, lc.member_id, 'lc' || lc.id || ':{key}' FROM "
+        "transfers_lostcontact lc WHERE lc.status = '{status}' AND "
+    )
+    sql = " UNION ALL ".join(
+        (
+            "SELECT t.from_org_id, t.member_id, 't' || t.id || ':expiry' FROM transfers_transfer t "
+            f"WHERE t.accepted_on IS NULL AND t.issued_on IS NOT NULL AND t.status = 'open' AND "
+            f"{end} BETWEEN %s AND %s",
+            mobile.replace("'mo' || mo.id", "'mo' || mo.id || ':move'")
+            + "AND mo.fixed_place = %s "
+            + moved
+            + "AND "
+            + month("mo.since", 5),
+            mobile.replace("'mo' || mo.id", "'mo' || mo.id || ':report'")
+            + "AND "
+            + month(last, 11),
+            lost.format(key="lost", status="open") + month("lc.since", 5),
+            lost.format(key="suspended", status="suspended") + month("lc.suspended_on", 23),
+        )
+    )
+    d = as_of
+    return sql, [d, d + timedelta(days=lead), True, d, d, d, d, d, d, d, d]
+
+
+MEMBER_RULES = {"FEE-01", "FEE-02", "FEE-03", "FEE-04", "FEE-08", "FEE-11", "EDU-04"}
+SUBJECT_RULES = {"EDU-00", "EDU-03"}  # (organization, member, subject)
 PERIOD_RULES = {"FEE-05", "FEE-09", "EDU-01", "EDU-02"}
 
 
@@ -800,7 +979,7 @@ def floor_run(as_of: date) -> dict[str, set[Any]]:
         }.items():
             cur.execute(sql, params)
             rows = cur.fetchall()
-            if rid.startswith(("DEV-", "TRF-")):
+            if rid.startswith(("DEV-", "TRF-")) or rid in SUBJECT_RULES:
                 out[rid] = {(r[0], r[1], r[2]) for r in rows}
             elif rid.startswith("LIFE-"):
                 out[rid] = {(r[0], r[1], r[2], r[3]) for r in rows}
@@ -837,7 +1016,7 @@ def engine_run(as_of: date, only: set[str] | None = None) -> dict[str, set[Any]]
         hits = list(r.evaluate(ctx))
         if r.id.startswith("DEV-"):
             out[r.id] = {(h.organization_id, h.person, h.subject) for h in hits}
-        elif r.id.startswith("TRF-"):
+        elif r.id.startswith("TRF-") or r.id in SUBJECT_RULES:
             out[r.id] = {(h.organization_id, h.member_id, h.subject) for h in hits}
         elif r.id.startswith("LIFE-"):
             out[r.id] = {
