@@ -21,7 +21,8 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 def _scan_bench():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("bench_scan", BENCH / "scan.py")
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("bench_scan", module)
     spec.loader.exec_module(module)
