@@ -58,6 +58,25 @@ def test_scan_finds_exactly_what_was_planted(tmp_path, monkeypatch, scale, rate,
         imports = AuditEvent.objects.filter(action="interchange.import")
         assert imports.count() == 1 + Organization.objects.filter(depth=2).count() + 1
         assert Post.objects.filter(organization__depth=1, post="secretary").exists()
+        # each chunk recounted and rolled up only its own organizations: the same as a full pass
+        from dangjian.fees.models import FeeMonth, FeeRollup
+        from dangjian.fees.services import rollup_refresh
+        from dangjian.orgs.counters import counters_recount
+
+        def state() -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+            counters = Organization.objects.order_by("pk").values_list(
+                "pk", "members_full", "members_probationary", "members_suspended"
+            )
+            rollups = FeeRollup.objects.order_by("organization_id", "month_index").values_list(
+                "organization_id", "month_index", "due_fen", "paid_fen", "members", "paid_members"
+            )
+            return list(counters), list(rollups)
+
+        before = state()
+        counters_recount()
+        rollup_refresh(months=sorted(set(FeeMonth.objects.values_list("month_index", flat=True))))
+        assert state() == before
+        assert before[1]
     if scale == "district":  # the demo district's villages reproduce the city's ratios for 2023
         from decimal import Decimal
 

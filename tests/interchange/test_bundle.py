@@ -587,3 +587,57 @@ def test_an_xlsx_with_a_doctype_is_refused_clearly(client, tree, users, part, do
     resp = _upload(client, "花名册.xlsx", _with_doctype(data, part, doctype))
     assert resp.status_code == 200
     assert "DTD 或实体声明" in resp.content.decode()
+
+
+def test_a_bundle_recounts_only_the_organizations_it_touches(tmp_path):
+    """Counters and the fee roll-up after an import follow the organizations the bundle touched
+    (a district's bundle into a province does not recount the province, nor lock its rows)."""
+    from dangjian.fees.models import FeeRollup, month_index
+    from dangjian.orgs.counters import counters_recount
+
+    orgs = (
+        base_orgs() + "B2,第二党支部,C1,branch,community,2001-01-01\n"
+        "B3,第三党支部,C1,branch,community,2001-01-01\n"
+    )
+
+    def members(m2_org: str) -> str:
+        return (
+            MEMBERS
+            + member_row("M1")
+            + member_row(
+                "M2", org_code=m2_org, id_number=idnumber.make("350203", date(1980, 5, 17), 503)
+            )
+            + member_row(
+                "M3", org_code="B3", id_number=idnumber.make("350203", date(1980, 5, 17), 505)
+            )
+        )
+
+    def fees(m2_paid: str) -> str:
+        return (
+            "member_no,month,due,paid,paid_on\n"
+            "M1,2025-01,30.00,30.00,2025-01-05\n"
+            f"M2,2025-01,30.00,{m2_paid},{'2025-01-06' if m2_paid else ''}\n"
+            "M3,2025-01,30.00,30.00,2025-01-07\n"
+        )
+
+    import_bundle_dir(
+        write(tmp_path, {"orgs.csv": orgs, "members.csv": members("B2"), "fees.csv": fees("")})
+    )
+    b1, b2, b3 = (Organization.objects.get(code=c) for c in ("B1", "B2", "B3"))
+    jan = month_index(2025, 1)
+    assert FeeRollup.objects.get(organization=b2, month_index=jan).paid_fen == 0
+    # B3 is put wrong on purpose: a bundle that does not touch it leaves it as it is
+    Organization.objects.filter(pk=b3.pk).update(members_full=99)
+    FeeRollup.objects.filter(organization=b3).delete()
+
+    # M2 moves from B2 to B1 and pays January (its ledger row stays B2's)
+    import_bundle_dir(
+        write(tmp_path, {"orgs.csv": orgs, "members.csv": members("B1"), "fees.csv": fees("30.00")})
+    )
+    counts = dict(Organization.objects.values_list("code", "members_full"))
+    assert (counts["B1"], counts["B2"], counts["B3"]) == (2, 0, 99)
+    assert FeeRollup.objects.get(organization=b2, month_index=jan).paid_fen == 3000
+    assert FeeRollup.objects.get(organization=b1, month_index=jan).paid_fen == 3000
+    assert not FeeRollup.objects.filter(organization=b3).exists()
+    counters_recount()  # the full recount (the nightly) puts B3 right
+    assert Organization.objects.get(pk=b3.pk).members_full == 1

@@ -28,7 +28,7 @@ from dangjian.members.models import Member
 
 from .bands import parse_yuan, yuan
 from .models import FeeMonth, FeeRollup, month_index, month_label
-from .services import rollup_refresh
+from .services import rollup_refresh_touched
 
 FEES = FileSpec(
     "fees.csv",
@@ -199,19 +199,23 @@ def write_fees(ctx: BundleContext, rows: list[FeeRow], counts: FileCounts) -> No
             "member_no", "id", "organization_id"
         ):
             members[no] = (mid, oid)
-    existing: dict[tuple[int, int], tuple[int, int, int | None, date | None]] = {}
+    existing: dict[tuple[int, int], tuple[int, int, int | None, date | None, int]] = {}
     mids = sorted({m for m, _o in members.values()})
     for i in range(0, len(mids), 5000):
-        for pk, mid, idx, due, paid, paid_on in FeeMonth.objects.filter(
+        for pk, mid, idx, due, paid, paid_on, oid in FeeMonth.objects.filter(
             member_id__in=mids[i : i + 5000]
-        ).values_list("id", "member_id", "month_index", "due_fen", "paid_fen", "paid_on"):
-            existing[(mid, idx)] = (pk, due, paid, paid_on)
+        ).values_list(
+            "id", "member_id", "month_index", "due_fen", "paid_fen", "paid_on", "organization_id"
+        ):
+            existing[(mid, idx)] = (pk, due, paid, paid_on, oid)
+    touched: set[int] = set()  # organizations whose roll-up moves
     now = timezone.now()
     creates, updates = [], []
     for r in rows:
         mid, oid = members[r.member_no]
         old = existing.get((mid, r.month_index))
         if old is None:
+            touched.add(oid)
             creates.append(
                 (
                     mid,
@@ -227,6 +231,7 @@ def write_fees(ctx: BundleContext, rows: list[FeeRow], counts: FileCounts) -> No
                 )
             )
         elif (old[1], old[2], old[3]) != (r.due_fen, r.paid_fen, r.paid_on):
+            touched.add(old[4])  # the ledger row's own organization (it stays where it was paid)
             updates.append(
                 FeeMonth(
                     id=old[0],
@@ -258,7 +263,7 @@ def write_fees(ctx: BundleContext, rows: list[FeeRow], counts: FileCounts) -> No
         updates, ["due_fen", "paid_fen", "paid_on", "channel"], batch_size=2000
     )
     if creates or updates:
-        rollup_refresh(months=sorted({r.month_index for r in rows}))
+        rollup_refresh_touched(sorted({r.month_index for r in rows}), sorted(touched))
     counts.created += len(creates)
     counts.updated += len(updates)
 

@@ -166,16 +166,13 @@ def ledger_open_for(
         list(range(now - LOOK_BACK, now + 1)), only=only, params=params, continue_only=True
     )
     if created:
-        orgs = (
-            list(
-                Member.objects.filter(pk__in=member_ids)
-                .values_list("organization_id", flat=True)
-                .distinct()
-            )
+        members = (
+            Member.objects.filter(pk__in=member_ids)
             if member_ids is not None
-            else None
+            else Member.objects.filter(pk__gte=first_id)
         )
-        rollup_refresh(months=list(range(now - LOOK_BACK, now + 1)), organization_ids=orgs)
+        orgs = members.order_by().values_list("organization_id", flat=True).distinct()
+        rollup_refresh_touched(list(range(now - LOOK_BACK, now + 1)), list(orgs))
     return created
 
 
@@ -592,12 +589,31 @@ def collection_day_set(*, actor: Actor, organization: Any, day: int) -> Any:
     return obj
 
 
+ROLLUP_BATCH = 2000  # organizations per statement
+
+
+def rollup_refresh_touched(months: list[int], organization_ids: list[int]) -> int:
+    """After a write in bulk: the months of the organizations it touched, while they are fewer than
+    half the deployment's, else the months of every organization in one pass (a district's bundle
+    into a province refreshes the district, not the province's whole ledger for every bundle)."""
+    if len(set(organization_ids)) * 2 > Organization.objects.count():
+        return rollup_refresh(months=months)
+    return rollup_refresh(months=months, organization_ids=organization_ids)
+
+
 def rollup_refresh(
     *, months: list[int] | None = None, organization_ids: list[int] | None = None
 ) -> int:
     """Recompute FeeRollup rows from the ledger for some months (and organizations): one DELETE and
-    one INSERT … SELECT … GROUP BY. Runs inside the caller's transaction."""
+    one INSERT … SELECT … GROUP BY (per batch of organizations). Runs inside the caller's
+    transaction."""
 
+    if organization_ids is not None and len(organization_ids) > ROLLUP_BATCH:
+        ids = sorted(set(organization_ids))
+        return sum(
+            rollup_refresh(months=months, organization_ids=ids[i : i + ROLLUP_BATCH])
+            for i in range(0, len(ids), ROLLUP_BATCH)
+        )
     where, params = [], []
     if months is not None:
         if not months:

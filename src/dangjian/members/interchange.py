@@ -28,7 +28,7 @@ from dangjian.core.bundle import (
 )
 from dangjian.core.errors import FieldError
 from dangjian.orgs.constants import OrgKind
-from dangjian.orgs.counters import counters_recount
+from dangjian.orgs.counters import counters_recount_touched
 from dangjian.orgs.interchange import org_ids, org_index
 
 from . import validation as v
@@ -303,6 +303,7 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
     updates: list[Member] = []
     events: list[MemberEvent] = []
     update_fields: set[str] = set()
+    touched: set[int] = set()  # organizations whose counters move
     now = timezone.now()
     for m in rows:
         id_index, phone_index = _member_index(m)
@@ -362,6 +363,7 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
             obj.phone_masked = idnumber.mask_phone(m.phone) if m.phone else ""
             changed["phone_encrypted"] = changed["phone_masked"] = True
         updates.append(obj)
+        touched.update((cur["organization_id"], org_id))
         update_fields.update(changed)
         update_fields.add("updated_at")
         shown = {
@@ -477,7 +479,7 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
         )
     fast_insert(MemberEvent, event_fields, event_rows)
     if creates or updates:
-        counters_recount()
+        counters_recount_touched(touched | {c.organization_id for c in creates})
 
 
 def finish_members(ctx: BundleContext) -> None:

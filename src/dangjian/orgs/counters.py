@@ -25,8 +25,12 @@ def counters_adjust(organization_id: int, status: str, delta: int) -> None:
         Organization.objects.filter(pk=organization_id).update(**{field: F(field) + delta})
 
 
+BATCH = 2000  # organizations per statement (an IN list SQLite and the planner take easily)
+
+
 def counters_recount(organization_ids: Iterable[int] | None = None) -> int:
-    """Recompute the counters from the member table (all organizations, or the given ones)."""
+    """Recompute the counters from the member table (all organizations, or the given ones, a batch
+    at a time)."""
 
     def count(status: str) -> Coalesce:
         sub = (
@@ -38,11 +42,25 @@ def counters_recount(organization_ids: Iterable[int] | None = None) -> int:
         )
         return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
 
-    qs = Organization.objects.all()
-    if organization_ids is not None:
-        qs = qs.filter(pk__in=list(organization_ids))
-    return qs.update(
-        members_full=count("full"),
-        members_probationary=count("probationary"),
-        members_suspended=count("suspended"),
-    )
+    counts = {
+        "members_full": count("full"),
+        "members_probationary": count("probationary"),
+        "members_suspended": count("suspended"),
+    }
+    if organization_ids is None:
+        return Organization.objects.update(**counts)
+    ids, n = sorted(set(organization_ids)), 0
+    for i in range(0, len(ids), BATCH):
+        n += Organization.objects.filter(pk__in=ids[i : i + BATCH]).update(**counts)
+    return n
+
+
+def counters_recount_touched(organization_ids: Iterable[int]) -> int:
+    """After a write in bulk (a bundle): the organizations it touched, while they are fewer than
+    half the deployment's, else every organization in one pass. A district's bundle imported into a
+    province recounts the district: a pass over the whole member table for every bundle made the
+    province's seed slow down as it grew, and locked every organization's row meanwhile."""
+    ids = set(organization_ids)
+    if len(ids) * 2 > Organization.objects.count():
+        return counters_recount()
+    return counters_recount(ids)
