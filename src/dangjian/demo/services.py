@@ -46,13 +46,16 @@ def seed_city(
     plant_rate: float = 0.03,
     truth_path: str | None = None,
     progress: Callable[[str], None] | None = None,
+    resume: bool = False,
 ) -> ImportResult:
     """Generate the synthetic city and write it through the bundle importer (bulk, all-or-nothing).
 
     A share `plant_rate` of organizations carries a planted irregularity (units, projects, joint
     branches, set-up requests and elections are added after the import, regular ones and planted
     ones alike); the ground truth, one JSON object per line {"rule", "org"}, is written to
-    `truth_path` when given.
+    `truth_path` when given. `resume` (chunked scales): a seed stopped while writing its chunks
+    goes on — the chunks already written (each committed whole) are generated again, to keep the
+    generator's sequence, but not written; the plants follow as usual.
     """
     builder = CityBuilder(scale, seed, today, plant_rate)
     truth = builder.truth
@@ -66,6 +69,12 @@ def seed_city(
         parts = [builder.tables()]  # one bundle, all-or-nothing
     started = time.perf_counter()
     for i, tables in enumerate(parts, 1):
+        if resume and _written(tables):
+            orgs += len(tables["orgs.csv"].rows)
+            members += len(tables["members.csv"].rows) if "members.csv" in tables else 0
+            if progress is not None:
+                progress(f"第{i}块已在库中，跳过（{time.perf_counter() - started:.0f} 秒）")
+            continue
         chunk = import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}")
         for name, c in chunk.counts.items():
             total = result.counts.setdefault(name, FileCounts())
@@ -121,6 +130,15 @@ def seed_city(
             },
         )
     return result
+
+
+def _written(tables: dict[str, Table]) -> bool:
+    """A chunk already in the database: its first organization (the subtree's root, or the
+    province) is there — a chunk is written in one transaction, all or nothing."""
+    orgs = tables.get("orgs.csv")
+    if orgs is None or not orgs.rows:
+        return False
+    return Organization.objects.filter(code=orgs.rows[0]["code"]).exists()
 
 
 KB = Path(__file__).parent / "kb"

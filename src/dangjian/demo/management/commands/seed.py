@@ -8,8 +8,9 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from dangjian.audit.models import AuditEvent
 from dangjian.core import context
-from dangjian.demo.generator import SCALES
+from dangjian.demo.generator import CHUNKED_SCALES, SCALES
 from dangjian.demo.services import seed_city
 from dangjian.interchange.reader import BundleError
 from dangjian.orgs.models import Organization
@@ -29,12 +30,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--truth", help="把埋设的违规情形（规则、组织代码）写入该文件（JSON lines）"
         )
+        parser.add_argument(
+            "--resume",
+            action="store_true",
+            help="继续一次在写入分块时中断的分块生成（省级）：已写入的分块不再写入",
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["if_empty"] and Organization.objects.exists():
             self.stdout.write("已有数据，跳过生成。")
             return
-        if Organization.objects.exists():
+        if opts["resume"]:
+            if opts["scale"] not in CHUNKED_SCALES:
+                raise CommandError(f"--resume 只用于分块生成的规模（{'、'.join(CHUNKED_SCALES)}）")
+            if AuditEvent.objects.filter(action="demo.seed").exists():
+                raise CommandError("合成数据已生成完毕，无需继续")
+        elif Organization.objects.exists():
             raise CommandError(
                 "数据库中已有组织数据；合成城市只能生成到空库（或加 --if-empty 跳过）"
             )
@@ -52,6 +63,7 @@ class Command(BaseCommand):
                     plant_rate=opts["plant_rate"],
                     truth_path=opts["truth"],
                     progress=lambda line: self.stderr.write(line),
+                    resume=opts["resume"],
                 )
             except BundleError as exc:
                 for issue in exc.issues[:20]:
