@@ -641,3 +641,27 @@ def test_a_bundle_recounts_only_the_organizations_it_touches(tmp_path):
     assert not FeeRollup.objects.filter(organization=b3).exists()
     counters_recount()  # the full recount (the nightly) puts B3 right
     assert Organization.objects.get(pk=b3.pk).members_full == 1
+
+
+def test_study_hours_of_a_part_of_the_deployment(tmp_path):
+    """study.csv naming a minority of the members reads their rows only (by id) and imports the
+    total less what was measured here, as for a whole bundle."""
+    from dangjian.learning.models import StudyDay, StudyYear
+
+    rows = [
+        member_row(f"M{i}", id_number=idnumber.make("350203", date(1980, 5, 17), 500 + 2 * i + 1))
+        for i in range(1, 5)
+    ]
+    study = "member_no,year,hours\n" + "".join(f"M{i},2025,{10 * i}.0\n" for i in range(1, 5))
+    import_bundle_dir(
+        write(
+            tmp_path,
+            {"orgs.csv": base_orgs(), "members.csv": MEMBERS + "".join(rows), "study.csv": study},
+        )
+    )
+    m2 = Member.objects.get(member_no="M2")
+    StudyDay.objects.create(member=m2, day=date(2025, 3, 1), seconds=3 * 3600)  # 3 h online
+    # M2 alone (1 of 4 members): its total 40 h, of which 3 measured here
+    import_bundle_dir(write(tmp_path, {"study.csv": "member_no,year,hours\nM2,2025,40.0\n"}))
+    hours = dict(StudyYear.objects.filter(year=2025).values_list("member__member_no", "hours"))
+    assert hours == {"M1": 10, "M2": 37, "M3": 30, "M4": 40}

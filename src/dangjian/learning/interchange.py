@@ -105,9 +105,24 @@ def write_study(ctx: BundleContext, rows: list[StudyRow], counts: FileCounts) ->
         return
     members = member_ids(r.member_no for r in rows)
     years = {r.year for r in rows}
-    # the years' measured hours and imported rows of every member (grouped queries; no list of ids)
-    here = _measured(None, years)
-    existing = {(s.member_id, s.year): s for s in StudyYear.objects.filter(year__in=years)}
+    ids = sorted(set(members.values()))
+    if len(ids) * 2 > Member.objects.count():
+        # most of the deployment: the years' measured hours and imported rows of every member
+        # (grouped queries; no list of ids)
+        here = _measured(None, years)
+        existing = {(s.member_id, s.year): s for s in StudyYear.objects.filter(year__in=years)}
+    else:
+        # a part (a district's bundle into a province): its members only, by id in batches
+        here, existing = {}, {}
+        for i in range(0, len(ids), 5000):
+            batch = ids[i : i + 5000]
+            here.update(_measured(batch, years))
+            existing.update(
+                {
+                    (s.member_id, s.year): s
+                    for s in StudyYear.objects.filter(year__in=years, member_id__in=batch)
+                }
+            )
     creates, updates = [], []
     for r in rows:
         mid = members[r.member_no]
