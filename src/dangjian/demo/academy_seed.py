@@ -63,6 +63,7 @@ OUTLINES = [
     ("党费收缴与组织关系转接", "党务实务", 5),
 ]
 SESSIONS = [(time(9), time(12)), (time(14), time(17))]
+BATCH = 5000  # rows written (and read back) at a time
 
 
 def ensure_kinds() -> dict[str, ClassKind]:
@@ -313,8 +314,19 @@ def _write(plan: _Plan, rng: random.Random, members: dict[int, dict[str, Any]]) 
     orgs = dict(Candidate.objects.values_list("pk", "organization_id"))
     now = timezone.now()
     seen: set[tuple[str, str]] = set()
-    enrolments = []
+    # written a batch at a time: a province's enrolments as model objects do not fit in memory
+    enrolments: list[Enrolment] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal written
+        Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
+        written += len(enrolments)
+        enrolments.clear()
+
     for r in plan.rows:
+        if len(enrolments) >= BATCH:
+            flush()
         k = by_code[r["klass"]]
         person = f"m{r['member']}" if "member" in r else f"c{r['candidate']}"
         if (k.code, person) in seen:
@@ -350,49 +362,65 @@ def _write(plan: _Plan, rng: random.Random, members: dict[int, dict[str, Any]]) 
                 pass_token="" if "member" in r else secrets.token_urlsafe(32),
             )
         )
-    Enrolment.objects.bulk_create(enrolments, batch_size=5000)
-    done = list(
+    flush()
+    # certificates of the completed, numbered per class in the class's order, a batch at a time
+    by_id = {k.pk: k for k in classes}
+    done = (
         Enrolment.objects.filter(completed=True, klass__in=classes)
-        .select_related("klass")
         .order_by("klass__code", "pk")
+        .values_list("pk", "klass_id", "candidate_id")
     )
     numbers: dict[int, int] = defaultdict(int)
-    certs = []
-    for e in done:
-        numbers[e.klass_id] += 1
+    certs: list[Certificate] = []
+    cert_of: dict[int, tuple[str, TrainingClass]] = {}  # candidate -> (certificate, class)
+    n_done = 0
+    for pk, klass_id, candidate_id in done.iterator(chunk_size=BATCH):
+        k = by_id[klass_id]
+        numbers[klass_id] += 1
+        number = f"JY{k.ends_on:%Y}-{klass_id:05d}-{numbers[klass_id]:04d}"
         certs.append(
             Certificate(
-                enrolment=e,
-                number=f"JY{e.klass.ends_on:%Y}-{e.klass_id:05d}-{numbers[e.klass_id]:04d}",
+                enrolment_id=pk,
+                number=number,
                 token=secrets.token_urlsafe(24),
-                issued_on=e.klass.closed_on or e.klass.ends_on,
+                issued_on=k.closed_on or k.ends_on,
             )
         )
-    Certificate.objects.bulk_create(certs, batch_size=5000)
+        if candidate_id:
+            cert_of[candidate_id] = (number, k)
+        n_done += 1
+        if len(certs) >= BATCH:
+            Certificate.objects.bulk_create(certs, batch_size=BATCH)
+            certs.clear()
+    Certificate.objects.bulk_create(certs, batch_size=BATCH)
     # the recruitment record's training step: filled from the class
-    cert_of = {c.enrolment.candidate_id: c for c in certs if c.enrolment.candidate_id}
     updates = []
     for c in Candidate.objects.filter(pk__in=cert_of, trained_on__isnull=False):
-        cert = cert_of[c.pk]
-        k = cert.enrolment.klass
+        number, k = cert_of[c.pk]
         if k.kind.purpose != "development":
             continue
         c.training_source = "academy"
-        c.training_note = f"{k.title}（{k.code}），结业证书{cert.number}"[:200]
+        c.training_note = f"{k.title}（{k.code}），结业证书{number}"[:200]
         updates.append(c)
     Candidate.objects.bulk_update(updates, ["training_source", "training_note"], batch_size=2000)
-    # anonymous ratings of a sample of sessions
+    # anonymous ratings of a sample of sessions (the sample drawn by position, as from the list)
     first_two: dict[int, list[ClassSession]] = defaultdict(list)
     for s in sessions:
         if len(first_two[s.klass.pk]) < 2:
             first_two[s.klass.pk].append(s)
+    picks = rng.sample(range(n_done), min(n_done, 400))
+    wanted = set(picks)
+    at: dict[int, tuple[int, int]] = {}
+    for i, (pk, klass_id, _c) in enumerate(done.iterator(chunk_size=BATCH)):
+        if i in wanted:
+            at[i] = (pk, klass_id)
     ratings = [
-        Rating(session=s, enrolment=e, score=rng.choice((5, 5, 5, 4, 4, 3)), comment="")
-        for e in rng.sample(done, min(len(done), 400))
-        for s in first_two[e.klass_id]
+        Rating(session=s, enrolment_id=at[i][0], score=rng.choice((5, 5, 5, 4, 4, 3)), comment="")
+        for i in picks
+        for s in first_two[at[i][1]]
     ]
     Rating.objects.bulk_create(ratings, batch_size=5000, ignore_conflicts=True)
-    return {"classes": len(classes), "enrolments": len(enrolments), "certificates": len(certs)}
+    return {"classes": len(classes), "enrolments": written, "certificates": n_done}
 
 
 def _demo_classes(
