@@ -51,8 +51,9 @@ def _course(tree, users, org=None, kind="article", minutes=1):
 
 
 def _beats(member, r, steps):
-    """steps: (seconds later, visible, playing); returns the credited seconds."""
-    t0 = timezone.now()
+    """steps: (seconds later, visible, playing); returns the credited seconds. From 10:00 local
+    today: steps up to an hour on never cross midnight (study is credited per local day)."""
+    t0 = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
     with freeze_time(t0) as clock:
         for later, visible, playing in steps:
             clock.move_to(t0 + timedelta(seconds=later))
