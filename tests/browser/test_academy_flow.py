@@ -50,9 +50,12 @@ def test_nominate_accept_publish_sign_in_by_qr_and_download_the_certificate(
             topic=f"党章学习（第{3 - d}讲）",
             hours=8,
         )
-    start = (now - timedelta(minutes=10)).time().replace(second=0, microsecond=0)
+    # today's session runs from 10 minutes ago to 50 minutes on, within today: just after
+    # midnight it starts at 00:00 (10 minutes ago was yesterday), just before it ends at 23:59
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(now - timedelta(minutes=10), midnight).time().replace(second=0, microsecond=0)
     end = (now + timedelta(minutes=50)).time().replace(second=0, microsecond=0)
-    if end <= start:  # close to midnight: the session ends at 23:59
+    if end <= start:
         end = time(23, 59)
     today_session = services.session_add(
         actor=users["committee_staff"],
