@@ -370,11 +370,17 @@ def _write(plan: _Plan, rng: random.Random, members: dict[int, dict[str, Any]]) 
         .order_by("klass__code", "pk")
         .values_list("pk", "klass_id", "candidate_id")
     )
+    # the ratings' sample, drawn by position as from a list of them, noted in the same pass
+    n_done = done.count()
+    picks = rng.sample(range(n_done), min(n_done, 400))
+    wanted = set(picks)
+    at: dict[int, tuple[int, int]] = {}
     numbers: dict[int, int] = defaultdict(int)
     certs: list[Certificate] = []
     cert_of: dict[int, tuple[str, TrainingClass]] = {}  # candidate -> (certificate, class)
-    n_done = 0
-    for pk, klass_id, candidate_id in done.iterator(chunk_size=BATCH):
+    for i, (pk, klass_id, candidate_id) in enumerate(done.iterator(chunk_size=BATCH)):
+        if i in wanted:
+            at[i] = (pk, klass_id)
         k = by_id[klass_id]
         numbers[klass_id] += 1
         number = f"JY{k.ends_on:%Y}-{klass_id:05d}-{numbers[klass_id]:04d}"
@@ -388,7 +394,6 @@ def _write(plan: _Plan, rng: random.Random, members: dict[int, dict[str, Any]]) 
         )
         if candidate_id:
             cert_of[candidate_id] = (number, k)
-        n_done += 1
         if len(certs) >= BATCH:
             Certificate.objects.bulk_create(certs, batch_size=BATCH)
             certs.clear()
@@ -403,17 +408,11 @@ def _write(plan: _Plan, rng: random.Random, members: dict[int, dict[str, Any]]) 
         c.training_note = f"{k.title}（{k.code}），结业证书{number}"[:200]
         updates.append(c)
     Candidate.objects.bulk_update(updates, ["training_source", "training_note"], batch_size=2000)
-    # anonymous ratings of a sample of sessions (the sample drawn by position, as from the list)
+    # anonymous ratings of the sampled enrolments' first two sessions
     first_two: dict[int, list[ClassSession]] = defaultdict(list)
     for s in sessions:
         if len(first_two[s.klass.pk]) < 2:
             first_two[s.klass.pk].append(s)
-    picks = rng.sample(range(n_done), min(n_done, 400))
-    wanted = set(picks)
-    at: dict[int, tuple[int, int]] = {}
-    for i, (pk, klass_id, _c) in enumerate(done.iterator(chunk_size=BATCH)):
-        if i in wanted:
-            at[i] = (pk, klass_id)
     ratings = [
         Rating(session=s, enrolment_id=at[i][0], score=rng.choice((5, 5, 5, 4, 4, 3)), comment="")
         for i in picks
