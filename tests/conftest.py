@@ -189,7 +189,7 @@ def users(tree: Tree) -> dict[str, User]:
 
 def login(client: Any, user: User, *, verify: bool = True) -> Any:
     """Sign in through the session and pass two-factor with a static device."""
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="dangjian.accounts.backends.ModelBackend")
     if verify:
         device, _ = StaticDevice.objects.get_or_create(user=user, name="test")
         session = client.session

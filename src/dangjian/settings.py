@@ -325,7 +325,8 @@ TEMPLATES = [
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the per-request user read compiled once
+    "dangjian.accounts.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -359,6 +360,7 @@ LOGOUT_REDIRECT_URL = "portal:login"
 # that a page view costs no database write. Sessions live in the database; with Redis (REDIS_URL)
 # they are read through the shared cache. Never through a per-process cache: a session ended in
 # one web worker (sign-out, the limits) must end in all of them at once.
+SESSION_ENGINE = "dangjian.core.sessions.db"  # Django's, with its per-request read compiled once
 SESSION_COOKIE_AGE = 15 * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_TOUCH_SECONDS = 60
@@ -499,7 +501,7 @@ if REDIS_URL:
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dangjian",
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "dangjian.core.sessions.cached_db"
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

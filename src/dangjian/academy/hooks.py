@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
@@ -167,21 +168,36 @@ def my_classes(user: Any, member: Any, today: date) -> list[Todo]:
     return [
         Todo(
             kind="academy",
-            title=f"参加培训：{e.klass.title}",
+            title=f"参加培训：{title}",
             url=url,
-            organization=e.klass.organizer.name,
-            deadline=e.klass.starts_on,
-            detail=f"{e.klass.starts_on:%-m月%-d日}开班，到场后扫码签到",
+            organization=organizer,
+            deadline=starts_on,
+            detail=f"{starts_on:%-m月%-d日}开班，到场后扫码签到",
             action="查看课表",
         )
-        for e in Enrolment.objects.filter(
-            member=member,
+        for title, organizer, starts_on in _SOON.rows(
+            member.pk, today, today + timedelta(days=SOON)
+        )
+    ]
+
+
+# on every member's 首页: compiled once (core.prepared)
+_SOON = Prepared(
+    lambda member_id, today, soon: (
+        Enrolment.objects.filter(
+            member_id=member_id,
             status=EnrolmentStatus.ACCEPTED,
             klass__status=ClassStatus.PUBLISHED,
             klass__ends_on__gte=today,
-            klass__starts_on__lte=today + timedelta(days=SOON),
-        ).select_related("klass__organizer")[:5]
-    ]
+            klass__starts_on__lte=soon,
+        )
+        .order_by("pk")
+        .values_list("klass__title", "klass__organizer__name", "klass__starts_on")[:5]
+    ),
+    int,
+    date,
+    date,
+)
 
 
 @hooks.register("member_facts")

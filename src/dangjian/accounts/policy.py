@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
+from dangjian.core.prepared import Prepared
 from dangjian.orgs.models import Organization
 
 from .constants import ADMIN_ROLES, ROLE_ACTIONS, STAFF_ROLES, Role
@@ -30,28 +31,36 @@ class ActiveGrant:
     organization_name: str = ""
 
 
+_GRANTS = Prepared(
+    lambda user_id: (
+        RoleGrant.objects.filter(user_id=user_id, revoked_at__isnull=True)
+        .order_by("pk")
+        .values_list(
+            "role", "organization_id", "organization__path", "can_unmask", "organization__name"
+        )
+    ),
+    int,
+)
+
+
 def grants(user: Any) -> list[ActiveGrant]:
-    """The user's active grants, read once per request and cached on the user object."""
+    """The user's active grants, read once per request (a query compiled once per process) and
+    cached on the user object."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_dangjian_grants", None)
     if cached is not None:
         return cached
 
-    rows = (
-        RoleGrant.objects.filter(user_id=user.pk, revoked_at__isnull=True)
-        .select_related("organization")
-        .only("role", "organization_id", "organization__path", "organization__name", "can_unmask")
-    )
     result = [
         ActiveGrant(
-            role=g.role,
-            organization_id=g.organization_id,
-            path=g.organization.path if g.organization is not None else "",
-            can_unmask=g.can_unmask,
-            organization_name=g.organization.name if g.organization is not None else "",
+            role=role,
+            organization_id=org_id,
+            path=path or "",
+            can_unmask=can_unmask,
+            organization_name=name or "",
         )
-        for g in rows
+        for role, org_id, path, can_unmask, name in _GRANTS.rows(user.pk)
     ]
     user._dangjian_grants = result
     return result

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts import policy
+from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
@@ -45,15 +46,27 @@ def opinions_to_answer(user: Any, today: date) -> list[Todo]:
 
 @hooks.register("member_todo")
 def replies_to_rate(user: Any, member: Any, today: date) -> list[Todo]:
-    rows = Opinion.objects.filter(
-        member=member, status__in=[OpinionStatus.REPLIED, OpinionStatus.CLOSED], rating=None
-    ).order_by("-replied_at")[:10]
     return [
         Todo(
             kind="opinion",
-            title=f"党组织已答复您的意见建议，请评价：{o.text[:16]}",
-            url=reverse("assistant:my_opinion", args=[o.pk]),
+            title=f"党组织已答复您的意见建议，请评价：{text[:16]}",
+            url=reverse("assistant:my_opinion", args=[pk]),
             action="查看并评价",
         )
-        for o in rows
+        for pk, text in _TO_RATE.rows(member.pk)
     ]
+
+
+# on every member's 首页: compiled once (core.prepared)
+_TO_RATE = Prepared(
+    lambda member_id: (
+        Opinion.objects.filter(
+            member_id=member_id,
+            status__in=[OpinionStatus.REPLIED, OpinionStatus.CLOSED],
+            rating=None,
+        )
+        .order_by("-replied_at")
+        .values_list("pk", "text")[:10]
+    ),
+    int,
+)

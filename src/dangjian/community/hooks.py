@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from dangjian.accounts import policy
 from dangjian.compliance.packs import rule_params
+from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
@@ -120,7 +121,7 @@ def my_community(user: Any, member: Any, today: date) -> list[Todo]:
         member.organization.category in IN_SERVICE_CATEGORIES
         and member.occupation not in NOT_IN_SERVICE
     )
-    if in_service and not Report.objects.filter(member=member, year=today.year).exists():
+    if in_service and not _REPORTED.rows(member.pk, today.year):
         out.append(
             Todo(
                 kind="community",
@@ -130,17 +131,34 @@ def my_community(user: Any, member: Any, today: date) -> list[Todo]:
                 action="去报到",
             )
         )
-    closed = Issue.objects.filter(raised_by=user, status=IssueStatus.CLOSED).order_by("-closed_on")
     out += [
         Todo(
             kind="community",
-            title=f"社区已办结您反映的事项，请确认：{i.title}",
-            url=reverse("community:issue", args=[i.pk]),
+            title=f"社区已办结您反映的事项，请确认：{title}",
+            url=reverse("community:issue", args=[pk]),
             action="去确认",
         )
-        for i in closed[:5]
+        for pk, title in _CLOSED.rows(user.pk)
     ]
     return out
+
+
+# on every member's 首页: compiled once (core.prepared)
+_REPORTED = Prepared(
+    lambda member_id, year: Report.objects.filter(member_id=member_id, year=year).values_list("pk")[
+        :1
+    ],
+    int,
+    int,
+)
+_CLOSED = Prepared(
+    lambda user_id: (
+        Issue.objects.filter(raised_by_id=user_id, status=IssueStatus.CLOSED)
+        .order_by("-closed_on")
+        .values_list("pk", "title")[:5]
+    ),
+    int,
+)
 
 
 @hooks.register("member_appraisal_notes")

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from dangjian.core.prepared import Prepared
+
 from .models import RuleSetting
 
 PACK_DIR = Path(__file__).resolve().parent / "packs"
@@ -62,8 +64,17 @@ def effective_params(rule_id: str, overrides: dict[str, Any] | None = None) -> d
 
 def rule_params(rule_id: str) -> dict[str, Any]:
     """A rule's parameters as this deployment has them: the pack's defaults with its overrides."""
-    setting = RuleSetting.objects.filter(rule_id=rule_id).only("params").first()
-    return effective_params(rule_id, setting.params if setting else None)
+    rows = _SETTING.rows(rule_id)
+    return effective_params(rule_id, rows[0][0] if rows else None)
+
+
+# read on members' pages and in 待办 sources: compiled once (core.prepared)
+_SETTING = Prepared(
+    lambda rule_id: (
+        RuleSetting.objects.filter(rule_id=rule_id).order_by("pk").values_list("params")[:1]
+    ),
+    str,
+)
 
 
 def rectify_days(severity: str) -> int:

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from dangjian.accounts import policy
+from dangjian.core.prepared import Prepared
 from dangjian.orgs.models import Organization
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
@@ -85,24 +86,36 @@ def branch_collection(user: Any, today: date) -> list[Todo]:
 @hooks.register("member_todo")
 def my_fees(user: Any, member: Any, today: date) -> list[Todo]:
     """The member's months due up to this one and not (fully) paid."""
-    now = current_index(today)
-    row = FeeMonth.objects.filter(
-        UNPAID, member=member, month_index__lte=now, due_fen__gt=0
-    ).aggregate(
-        n=Count("id"),
-        owed=Coalesce(Sum(F("due_fen") - Coalesce(F("paid_fen"), 0)), 0),
-        oldest=Min("month_index"),
-    )
-    if not row["n"]:
+    rows = _OWED.rows(member.pk, current_index(today))
+    if not rows or not rows[0][0]:
         return []
-    first_month = date(row["oldest"] // 12, row["oldest"] % 12 + 1, 1)
+    n, owed, oldest = rows[0]
+    first_month = date(oldest // 12, oldest % 12 + 1, 1)
     return [
         Todo(
             kind="pay",
-            title=f"交纳党费：{row['n']}个月，共{yuan(row['owed'])}元",
+            title=f"交纳党费：{n}个月，共{yuan(owed)}元",
             url=reverse("fees:my"),
             deadline=_month_end(first_month),
-            count=row["n"],
+            count=n,
             action="去交纳",
         )
     ]
+
+
+# on every member's 首页: compiled once (core.prepared)
+_OWED = Prepared(
+    lambda member_id, now: (
+        FeeMonth.objects.filter(UNPAID, member_id=member_id, month_index__lte=now, due_fen__gt=0)
+        .values("member_id")
+        .annotate(
+            n=Count("id"),
+            owed=Coalesce(Sum(F("due_fen") - Coalesce(F("paid_fen"), 0)), 0),
+            oldest=Min("month_index"),
+        )
+        .order_by()
+        .values_list("n", "owed", "oldest")
+    ),
+    int,
+    int,
+)

@@ -13,6 +13,7 @@ from django.db.models.functions import Substr
 from dangjian.accounts import policy
 from dangjian.compliance.packs import rule_params
 from dangjian.core.errors import NotVisible
+from dangjian.core.prepared import Prepared
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs.models import Post
@@ -265,7 +266,15 @@ def quiz_results(user: Any, org: Any) -> list[dict[str, Any]]:
 
 
 def points_setting() -> PointsSetting | None:
-    return PointsSetting.objects.first()
+    found = _POINTS_SETTING.instances(PointsSetting)
+    return found[0] if found else None
+
+
+# on every member's 学习: compiled once (core.prepared)
+_POINTS_SETTING = Prepared(lambda: PointsSetting.objects.order_by("pk")[:1])
+_POINTS_CHOICE = Prepared(
+    lambda member_id: PointsChoice.objects.filter(member_id=member_id).order_by("pk")[:1], int
+)
 
 
 # ---- the member's own ----------------------------------------------------------------------------
@@ -379,4 +388,5 @@ def member_attempt_get(member: Member, pk: int) -> Attempt:
 
 
 def points_choice(member: Member) -> PointsChoice | None:
-    return PointsChoice.objects.filter(member=member).first()
+    found = _POINTS_CHOICE.instances(PointsChoice, member.pk)
+    return found[0] if found else None

@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Count, F, IntegerField, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from dangjian.core.prepared import Prepared
+
 from .models import Channel, Contact, Delivery, DeliveryStatus, Notice, Reminder
 
 
@@ -20,9 +22,7 @@ def inbox(user: Any) -> QuerySet[Reminder]:
     )
 
 
-def unread_count(user: Any) -> int:
-    """Unread open reminders and unread notices, in one query (it runs on every page)."""
-
+def _unread(user_id: int) -> QuerySet[Any]:
     def count(qs: Any) -> Any:
         return Coalesce(
             Subquery(
@@ -32,19 +32,29 @@ def unread_count(user: Any) -> int:
             Value(0),
         )
 
-    row = (
+    return (
         Reminder.objects.model._meta.get_field("user")
-        .related_model._default_manager.filter(pk=user.pk)  # type: ignore[union-attr]
+        .related_model._default_manager.filter(pk=user_id)  # type: ignore[union-attr]
         .annotate(
             r=count(
-                Reminder.objects.filter(user=user, closed_on__isnull=True, read_at__isnull=True)
+                Reminder.objects.filter(
+                    user_id=user_id, closed_on__isnull=True, read_at__isnull=True
+                )
             ),
-            n=count(Notice.objects.filter(user=user, read_at__isnull=True)),
+            n=count(Notice.objects.filter(user_id=user_id, read_at__isnull=True)),
         )
         .values_list("r", "n")
-        .first()
     )
-    return sum(row) if row else 0
+
+
+_UNREAD = Prepared(_unread, int)
+
+
+def unread_count(user: Any) -> int:
+    """Unread open reminders and unread notices, in one query compiled once (it runs on every
+    page)."""
+    rows = _UNREAD.rows(user.pk)
+    return int(sum(rows[0])) if rows else 0
 
 
 def notices(user: Any) -> QuerySet[Notice]:

@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import reverse
 
 from dangjian.accounts import policy
+from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
@@ -133,19 +134,25 @@ def letters_from_outside(user: Any, today: date) -> list[Todo]:
 def my_transfer(user: Any, member: Any, today: date) -> list[Todo]:
     """The member's own open transfer, when the next step is theirs: report to the receiving
     organization with the letter."""
-    t = (
-        Transfer.objects.filter(member=member, status=TransferStatus.OPEN, stage=Stage.ISSUED)
-        .select_related("to_org")
-        .first()
-    )
-    if t is None:
-        return []
     return [
         Todo(
             kind="transfer",
-            title=f"持介绍信到{t.to_org.name if t.to_org else t.to_name}报到",
+            title=f"持介绍信到{to_org or to_name}报到",
             url=reverse("transfers:my"),
-            deadline=t.expires_on,
+            # the last valid day: issued_on + valid_days (Transfer.expires_on)
+            deadline=issued_on + timedelta(days=valid_days) if issued_on else None,
             action="查看",
         )
+        for to_org, to_name, issued_on, valid_days in _ISSUED.rows(member.pk)
     ]
+
+
+# on every member's 首页: compiled once (core.prepared)
+_ISSUED = Prepared(
+    lambda member_id: (
+        Transfer.objects.filter(member_id=member_id, status=TransferStatus.OPEN, stage=Stage.ISSUED)
+        .order_by("pk")
+        .values_list("to_org__name", "to_name", "issued_on", "valid_days")[:1]
+    ),
+    int,
+)

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 
 from dangjian.accounts import policy
+from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
@@ -56,22 +57,29 @@ def villages_work(user: Any, today: date) -> list[Todo]:
 
 @hooks.register("member_todo")
 def my_presence(user: Any, member: Any, today: date) -> list[Todo]:
-    logged = Presence.objects.filter(resident_id=OuterRef("pk"), day=today)
-    on_post = (
-        Resident.objects.filter(member=member, arrived_on__lte=today)
-        .exclude(left_on__lt=today)
-        .filter(~Exists(logged))
-        .select_related("village")
-        .first()
-    )
-    if on_post is None:
-        return []
     return [
         Todo(
             kind="villages",
-            title=f"登记今日在岗情况（{on_post.village.name}）",
+            title=f"登记今日在岗情况（{village}）",
             url=reverse("villages:my"),
             deadline=today,
             action="去登记",
         )
+        for (village,) in _ON_POST.rows(member.pk, today)
     ]
+
+
+def _on_post(member_id: int, today: date) -> Any:
+    """The member's post in a village today, if today's presence is not logged yet."""
+    logged = Presence.objects.filter(resident_id=OuterRef("pk"), day=today)
+    return (
+        Resident.objects.filter(member_id=member_id, arrived_on__lte=today)
+        .exclude(left_on__lt=today)
+        .filter(~Exists(logged))
+        .order_by("pk")
+        .values_list("village__name")[:1]
+    )
+
+
+# on every member's 首页: compiled once (core.prepared)
+_ON_POST = Prepared(_on_post, int, date)
