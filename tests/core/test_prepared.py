@@ -128,3 +128,52 @@ def test_the_session_and_the_user_are_read_by_prepared_reads(client: Any, tree: 
     r = client.get("/me/")
     assert r.status_code == 302
     assert "/accounts/login/" in r["Location"]
+
+
+def test_a_year_in_a_small_integer_column_and_an_aggregate(tree: Any) -> None:
+    """An argument compared with a small integer column (Django answers a value outside the
+    column's range without asking the database), and integers PostgreSQL's backend wraps
+    (Int4) — both reach the SQL as the arguments given."""
+    from dangjian.academy.models import ClassKind as Kind
+
+    read = Prepared(
+        lambda low, high: (
+            Kind.objects.filter(order__gte=low, order__lte=high)
+            .order_by("order", "pk")
+            .values_list("name", "order")
+        ),
+        int,
+        int,
+    )
+    expected = list(
+        Kind.objects.filter(order__gte=10, order__lte=200)
+        .order_by("order", "pk")
+        .values_list("name", "order")
+    )
+    assert read.rows(10, 200) == [tuple(r) for r in expected]
+    assert read.rows(30_000, 30_001) == []
+
+    from django.db.models import Count, Sum
+
+    from dangjian.fees.models import FeeMonth
+
+    owed = Prepared(
+        lambda member_id, upto: (
+            FeeMonth.objects.filter(member_id=member_id, month_index__lte=upto)
+            .values("member_id")
+            .annotate(n=Count("id"), due=Sum("due_fen"))
+            .order_by()
+            .values_list("n", "due")
+        ),
+        int,
+        int,
+    )
+    m = tree.members["A1-1"]
+    assert owed.rows(m.pk, 10**6) == [
+        tuple(r)
+        for r in FeeMonth.objects.filter(member_id=m.pk, month_index__lte=10**6)
+        .values("member_id")
+        .annotate(n=Count("id"), due=Sum("due_fen"))
+        .order_by()
+        .values_list("n", "due")
+    ]

@@ -25,10 +25,11 @@ from django.db.models import QuerySet
 
 M = TypeVar("M", bound=models.Model)
 
-# Placeholders: integers within the 32-bit range (Django answers an integer lookup outside its
-# field's range without asking the database) and unlike any id or count a read holds as a constant;
-# strings no text column holds; dates in the eleventh century.
-_BASE = 1_987_654_300
+# Placeholders: integers within the range of a small integer column (Django answers an integer
+# lookup outside its field's range without asking the database: a year in a SmallIntegerField) and
+# unlike any id or count a read holds as a constant; strings no text column holds; dates in the
+# eleventh century.
+_BASE = 32_101
 _YEAR = 1001
 _TEXT = "\x00prepared:"
 
@@ -44,9 +45,14 @@ def _mark(i: int, kind: type) -> Any:
 class _Compiled(NamedTuple):
     sql: str
     constants: list[Any]
-    slots: list[tuple[int, bool] | None]  # per parameter: (argument, adapted as a date) or kept
+    # per parameter: (argument, how it is passed) or None for a constant kept as compiled
+    slots: list[tuple[int, Callable[[Any], Any]] | None]
     converters: list[Any]
     columns: int
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _derived(p: Any) -> bool:
@@ -54,7 +60,7 @@ def _derived(p: Any) -> bool:
     if isinstance(p, date):
         return p.year < _YEAR + 100
     if isinstance(p, int) and not isinstance(p, bool):
-        return abs(p - _BASE) < 1_000_000
+        return abs(p - _BASE) < 50
     if isinstance(p, str):
         return _TEXT in p or (len(p) == 10 and p[:2] == "10" and p[4:5] == "-")
     return False
@@ -86,14 +92,19 @@ class Prepared:
             for i, m in enumerate(marks)
             if isinstance(m, date)
         }
-        slots: list[tuple[int, bool] | None] = []
+        slots: list[tuple[int, Callable[[Any], Any]] | None] = []
         for p in params:
-            slot: tuple[int, bool] | None = None
+            slot: tuple[int, Callable[[Any], Any]] | None = None
             for i, m in enumerate(marks):
-                if type(p) is type(m) and p == m:
-                    slot = (i, False)
+                if isinstance(m, int) and isinstance(p, int) and not isinstance(p, bool):
+                    if int(p) == m:
+                        # as compiled: psycopg's Int4/Int8 where Django's PostgreSQL backend
+                        # wraps an integer
+                        slot = (i, type(p))
+                elif type(p) is type(m) and p == m:
+                    slot = (i, _same)
             if slot is None and isinstance(p, str) and p in adapted:
-                slot = (adapted[p], True)
+                slot = (adapted[p], connection.ops.adapt_datefield_value)
             if slot is None and _derived(p):
                 raise ValueError(f"prepared read: parameter {p!r} is computed from an argument")
             slots.append(slot)
@@ -120,11 +131,7 @@ class Prepared:
         c = self._compile()
         connection = connections[self.using]
         params = [
-            c.constants[n]
-            if slot is None
-            else connection.ops.adapt_datefield_value(args[slot[0]])
-            if slot[1]
-            else args[slot[0]]
+            c.constants[n] if slot is None else slot[1](args[slot[0]])
             for n, slot in enumerate(c.slots)
         ]
         with connection.cursor() as cursor:
