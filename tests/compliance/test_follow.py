@@ -20,7 +20,7 @@ from dangjian.compliance.services import scan_run
 from dangjian.core import changes
 from dangjian.core.errors import DomainError
 from dangjian.fees import services as fees
-from dangjian.fees.models import FeeMonth
+from dangjian.fees.models import FeeMonth, month_index
 from dangjian.meetings.services import meeting_record
 from dangjian.members.models import Member
 from dangjian.members.services import member_change_status, member_create, member_move
@@ -166,6 +166,44 @@ def test_findings_after_each_act_equal_a_full_scan(tree, django_capture_on_commi
     assert sum("refused" not in d for d in done) >= 8, done  # mostly acts that went through
     assert rollup_refresh(today) == 0, done
     assert snapshot() == followed, done
+
+
+def test_arrears_of_the_old_branch_paid_after_a_move(tree, django_capture_on_commit_callbacks):
+    """A month stays under the branch the member belonged to then. Paid after the member moved,
+    its branch's findings (FEE-12: last year's fees collected and not published) and fee roll-up
+    follow the payment at once — not the new branch's only. (Found by the property test above,
+    seed 2, when the random payment fell on such a month.)"""
+    from dangjian.fees.models import FeeRollup
+
+    today = timezone.localdate()
+    last_year = month_index(today.year - 1, 7)
+    fees.ledger_generate(month=last_year)
+    a2, a1 = tree.branch_a2, tree.branch_a1
+    staff = make_user("staff_city", Role.COMMITTEE_STAFF, tree.city)
+    m = tree.members["A2-5"]
+    member_move(actor=None, member=m, organization=a1, on=today, reason="工作调动")
+    scan_run(as_of=today)
+    fee12 = Finding.objects.filter(rule_id="FEE-12", organization=a2, closed_on__isnull=True)
+    assert not fee12.exists()  # nothing of last year collected in A2 yet
+    row = FeeMonth.objects.get(member=m, month_index=last_year)
+    assert row.organization_id == a2.pk
+    m.refresh_from_db()
+    with acting(django_capture_on_commit_callbacks):
+        fees.payment_offline(
+            actor=staff,
+            member=m,
+            months=[last_year],
+            amount_fen=row.due_fen,
+            channel="cash",
+            paid_on=today,
+        )
+    assert fee12.count() == 1  # followed, not waiting for the nightly scan
+    rollup = FeeRollup.objects.get(organization=a2, month_index=last_year)
+    assert rollup.paid_fen == row.due_fen
+    followed = snapshot()
+    scan_run(as_of=today)
+    assert snapshot()[0] == followed[0]
+    assert rollup_refresh(today) == 0
 
 
 def test_a_recorded_committee_meeting_closes_life_02_at_once(

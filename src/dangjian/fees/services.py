@@ -412,7 +412,14 @@ def record_payment(
                 payment,
             )
             row.save(update_fields=["paid_fen", "paid_on", "channel", "payment", "updated_at"])
-    rollup_refresh(months=plan.months, organization_ids=[member.organization_id])
+    # a month is kept under the organization the member belonged to then: a member who moved pays
+    # arrears of the old branch, whose roll-up and findings (FEE-12, …) move with the payment
+    owners = {member.organization_id} | {r.organization_id for r in existing.values()}
+    rollup_refresh(months=plan.months, organization_ids=sorted(owners))
+    others = owners - {member.organization_id}
+    if others:
+        for path in Organization.objects.filter(pk__in=others).values_list("path", flat=True):
+            changes.note({"fees"}, path)
     audit_record(
         actor=actor,
         action="fees.pay",
