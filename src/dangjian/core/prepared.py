@@ -3,10 +3,12 @@
 Django builds and compiles a queryset each time it runs: for the handful of reads that every page
 makes (the session, the signed-in user, their grants, the unread count on the bell, a member's 待办
 sources) that Python costs several times more than the database does (about 0.3–0.5 ms against
-tens of µs). A `Prepared` read is written as an ordinary queryset, built once per database
-connection with placeholder values in place of its arguments; its SQL and the ORM's converters are
-kept, and each call runs that SQL with the real values through the cursor and converts the rows as
-the ORM would. Same SQL, same values, none of the query building on the hot path.
+tens of µs). A `Prepared` read is written as an ordinary queryset, built once per process and
+database kind with placeholder values in place of its arguments; its SQL and the ORM's converters
+are kept (they turn 0/1 into booleans, ISO text into dates, JSON text into values, the same for
+every connection of the database), and each call runs that SQL with the real values through the
+calling thread's cursor and converts the rows as the ORM would. Same SQL, same values, none of the
+query building on the hot path.
 
 Arguments are ids (int), text (str) or dates (date), passed whole to the lookups: a value
 computed from an argument inside the build (`today + timedelta(days=7)`) would be kept as a
@@ -75,11 +77,11 @@ class Prepared:
         self.build = build
         self.kinds = kinds
         self.using = using
-        self._compiled: dict[tuple[str, int], _Compiled] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
     def _compile(self) -> _Compiled:
         connection = connections[self.using]
-        key = (connection.vendor, id(connection))
+        key = connection.vendor  # one per database kind, whatever the thread
         found = self._compiled.get(key)
         if found is not None:
             return found
