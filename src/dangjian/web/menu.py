@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from dangjian.accounts import policy
 from dangjian.accounts.constants import Role
@@ -22,13 +23,22 @@ class MenuItem:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name, args=self.url_args)
+        # the menu is on every staff page, twice per item (the link, and whether it is the page
+        # shown): reversed once per process and URL configuration, not ~80 times per request
+        key = (get_script_prefix(), settings.ROOT_URLCONF, get_urlconf(), self)
+        found = _URLS.get(key)
+        if found is None:
+            found = _URLS[key] = reverse(self.url_name, args=self.url_args)
+        return found
 
     def is_current(self, request: Any) -> bool:
         match = getattr(request, "resolver_match", None)
         return request.path == self.url or (
             not self.url_args and match is not None and match.view_name == self.url_name
         )
+
+
+_URLS: dict[tuple[Any, ...], str] = {}
 
 
 def _staff(user: Any) -> bool:
