@@ -51,7 +51,7 @@ def pages(repeat: int) -> dict:
         services.grant_create(actor=None, user=user, role=Role.COMMITTEE_STAFF, organization=root)
     device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="dangjian.accounts.backends.ModelBackend")
     s = client.session
     s[DEVICE_ID_SESSION_KEY] = device.persistent_id
     s.save()

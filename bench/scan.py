@@ -1201,7 +1201,7 @@ def staff_client(username: str, role: str) -> Any:
         grant_create(actor=None, user=user, role=role, organization=root)
     device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="dangjian.accounts.backends.ModelBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

@@ -177,3 +177,29 @@ def test_a_year_in_a_small_integer_column_and_an_aggregate(tree: Any) -> None:
         .order_by()
         .values_list("n", "due")
     ]
+
+
+def test_values_of_the_first_build_are_never_kept(tree: Any) -> None:
+    """Built twice with different placeholders: the time of the first build, a value computed from
+    an argument, or a date compared with a date-time column are refused; a constant that happens
+    to equal a placeholder stays a constant."""
+    from django.utils import timezone
+
+    from dangjian.members.models import Member as M
+
+    now_inside = Prepared(
+        lambda member_id: RoleGrant.objects.filter(
+            user_id=member_id, created_at__lte=timezone.now()
+        ),
+        int,
+    )
+    with pytest.raises(ValueError, match="computed from an argument"):
+        now_inside.rows(1)
+    months = Prepared(lambda year: M.objects.filter(pk__gte=year * 12), int)
+    with pytest.raises(ValueError, match="computed from an argument"):
+        months.rows(2026)
+    same_number = Prepared(
+        lambda member_id: M.objects.filter(pk=member_id).exclude(pk=32_101).values_list("pk"), int
+    )
+    m = tree.members["A1-1"]
+    assert same_number.rows(m.pk) == [(m.pk,)]

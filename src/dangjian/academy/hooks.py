@@ -185,17 +185,13 @@ def my_classes(user: Any, member: Any, today: date) -> list[Todo]:
 
 # on every member's 首页: compiled once (core.prepared)
 _SOON = Prepared(
-    lambda member_id, today, soon: (
-        Enrolment.objects.filter(
-            member_id=member_id,
-            status=EnrolmentStatus.ACCEPTED,
-            klass__status=ClassStatus.PUBLISHED,
-            klass__ends_on__gte=today,
-            klass__starts_on__lte=soon,
-        )
-        .order_by("pk")
-        .values_list("klass__title", "klass__organizer__name", "klass__starts_on")[:5]
-    ),
+    lambda member_id, today, soon: Enrolment.objects.filter(
+        member_id=member_id,
+        status=EnrolmentStatus.ACCEPTED,
+        klass__status=ClassStatus.PUBLISHED,
+        klass__ends_on__gte=today,
+        klass__starts_on__lte=soon,
+    ).values_list("klass__title", "klass__organizer__name", "klass__starts_on")[:5],
     int,
     date,
     date,

@@ -12,8 +12,12 @@ query building on the hot path.
 
 Arguments are ids (int), text (str) or dates (date), passed whole to the lookups: a value
 computed from an argument inside the build (`today + timedelta(days=7)`) would be kept as a
-constant, so it is passed as an argument of its own — building the read fails loudly if an
-argument does not reach the SQL as a parameter or a constant looks computed from one.
+constant, so it is passed as an argument of its own. The read is built twice with different
+placeholders: a parameter must be the same in both builds (a constant) or the placeholder in both
+(an argument); anything else — a value computed from an argument, `timezone.now()` inside the
+build — is refused when the read first runs, as is an argument that does not reach the SQL.
+Integer arguments are passed as given: one outside its column's range is an error of the
+database, not an empty result as with the ORM (callers pass ids and years, never raw input).
 """
 
 from __future__ import annotations
@@ -36,12 +40,14 @@ _YEAR = 1001
 _TEXT = "\x00prepared:"
 
 
-def _mark(i: int, kind: type) -> Any:
+def _mark(i: int, kind: type, round_: int) -> Any:
+    """The placeholder for argument `i` in build `round_` (0 or 1)."""
+    # the two builds differ in every digit and date part a build might compute from them
     if kind is int:
-        return _BASE + i
+        return (_BASE if round_ == 0 else 30_977) + i
     if kind is date:
-        return date(_YEAR + i, 1, 1)
-    return f"{_TEXT}{i}\x00"
+        return date(_YEAR + i, 1, 1) if round_ == 0 else date(1103 + i, 2, 2)
+    return f"{_TEXT}{round_}:{i}\x00"
 
 
 class _Compiled(NamedTuple):
@@ -57,15 +63,8 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _derived(p: Any) -> bool:
-    """A constant that looks computed from a placeholder."""
-    if isinstance(p, date):
-        return p.year < _YEAR + 100
-    if isinstance(p, int) and not isinstance(p, bool):
-        return abs(p - _BASE) < 50
-    if isinstance(p, str):
-        return _TEXT in p or (len(p) == 10 and p[:2] == "10" and p[4:5] == "-")
-    return False
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Prepared:
@@ -85,30 +84,46 @@ class Prepared:
         found = self._compiled.get(key)
         if found is not None:
             return found
-        marks = [_mark(i, k) for i, k in enumerate(self.kinds)]
+        # built twice with different placeholders: a parameter equal in both builds is a
+        # constant; one that is the placeholder in both is an argument's slot; anything else
+        # (a value computed from an argument, the time of the first build) is refused
+        marks = [_mark(i, k, 0) for i, k in enumerate(self.kinds)]
+        other = [_mark(i, k, 1) for i, k in enumerate(self.kinds)]
         compiler = self.build(*marks).query.get_compiler(using=self.using)
         sql, params = compiler.as_sql()
-        # a date reaches SQLite as its ISO text (the backend adapts it)
-        adapted = {
-            connection.ops.adapt_datefield_value(m): i
-            for i, m in enumerate(marks)
-            if isinstance(m, date)
-        }
+        sql2, params2 = self.build(*other).query.get_compiler(using=self.using).as_sql()
+        if sql2 != sql or len(params2) != len(params):
+            raise ValueError("prepared read: the SQL depends on the arguments' values")
         slots: list[tuple[int, Callable[[Any], Any]] | None] = []
-        for p in params:
+        for p, p2 in zip(params, params2, strict=True):
+            if type(p) is type(p2) and p == p2:
+                slots.append(None)  # a constant
+                continue
             slot: tuple[int, Callable[[Any], Any]] | None = None
-            for i, m in enumerate(marks):
-                if isinstance(m, int) and isinstance(p, int) and not isinstance(p, bool):
-                    if int(p) == m:
+            for i, (m, m2) in enumerate(zip(marks, other, strict=True)):
+                if isinstance(m, int):
+                    if _is_int(p) and _is_int(p2) and (int(p), int(p2)) == (m, m2):
                         # as compiled: psycopg's Int4/Int8 where Django's PostgreSQL backend
                         # wraps an integer
                         slot = (i, type(p))
-                elif type(p) is type(m) and p == m:
+                elif type(p) is type(m) and (p, p2) == (m, m2):
                     slot = (i, _same)
-            if slot is None and isinstance(p, str) and p in adapted:
-                slot = (adapted[p], connection.ops.adapt_datefield_value)
-            if slot is None and _derived(p):
-                raise ValueError(f"prepared read: parameter {p!r} is computed from an argument")
+                elif (
+                    isinstance(m, date)
+                    and isinstance(p, str)
+                    and (p, p2)
+                    == (
+                        connection.ops.adapt_datefield_value(m),
+                        connection.ops.adapt_datefield_value(m2),
+                    )
+                ):
+                    # a date reaches SQLite as its ISO text (the backend adapts it)
+                    slot = (i, connection.ops.adapt_datefield_value)
+            if slot is None:
+                raise ValueError(
+                    f"prepared read: parameter {p!r} is computed from an argument or changes "
+                    "between builds; pass it as an argument of its own"
+                )
             slots.append(slot)
         missing = set(range(len(marks))) - {s[0] for s in slots if s is not None}
         if missing:

@@ -76,8 +76,7 @@ def _on_post(member_id: int, today: date) -> Any:
         Resident.objects.filter(member_id=member_id, arrived_on__lte=today)
         .exclude(left_on__lt=today)
         .filter(~Exists(logged))
-        .order_by("pk")
-        .values_list("village__name")[:1]
+        .values_list("village__name")[:1]  # the model's order, as .first() had it
     )
 
 
