@@ -1,0 +1,296 @@
+"""Large tables partitioned by calendar year on PostgreSQL (declarative range partitioning).
+
+The fee ledger (`fees_feemonth`, by `month_index`), study days (`learning_studyday`, by `day`)
+and the audit trail (`audit_auditevent`, by `time`) grow by a city's members every month. On
+PostgreSQL each is a table partitioned by range, one partition per year named `<table>_y<year>`
+plus `<table>_default` for anything outside the years created (an import of old years, say), so
+an insert never fails for want of a partition. Queries that carry the period (the rules'
+24-month window, a member's year, an audit search by date) read only the years they need; an
+old year can be detached and archived as one table.
+
+`partition_by_year` turns an existing table into a partitioned one inside a migration, keeping
+its rows, column defaults, identity, constraints (under their names), indexes (under their
+names) and triggers; the primary key becomes (id, key column), which PostgreSQL requires. Every
+unique constraint must include the key column, and no other table may reference the table by a
+foreign key: both are checked, and the migration stops with the reason otherwise. The new
+table gets a partition for each year its rows cover, the five years before this one (imports of
+recent history) and next year.
+`unpartition` reverses it. On SQLite both do nothing: a single-machine deployment has no table
+that needs it.
+
+`partitions_ahead` (the worker, nightly, and `dangjian partitions --ahead`) creates this year's
+and next year's partitions of every partitioned table that lack them, so a new year's first
+rows never land in the default partition. Years are calendar years; for the audit trail's
+`time` (timestamp with time zone) the boundary is midnight UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection as default_connection
+from django.db import transaction
+from django.utils import timezone
+
+YEARS_AHEAD = 1  # partitions exist through next year
+YEARS_BEHIND = 5  # a new partitioned table also gets the five years before this one (imports)
+
+
+@dataclass(frozen=True)
+class Partition:
+    table: str
+    name: str
+    bounds: str
+    rows: int  # PostgreSQL's estimate; -1 before the table's first ANALYZE
+
+
+def _kind(cursor: Any, table: str, column: str) -> str:
+    cursor.execute(
+        """SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+           WHERE a.attrelid = %s::regclass AND a.attname = %s AND NOT a.attisdropped""",
+        [table, column],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise ValueError(f"{table} has no column {column}")
+    kind = str(row[0])
+    if kind in ("integer", "bigint", "smallint"):
+        return "month_index"  # year * 12 + month - 1, as fees.models.month_index
+    if kind == "date":
+        return "date"
+    if kind == "timestamp with time zone":
+        return "timestamptz"
+    raise ValueError(f"{table}.{column}: cannot partition a {kind} column by year")
+
+
+def _bounds(kind: str, year: int) -> tuple[str, str]:
+    if kind == "month_index":
+        return str(year * 12), str((year + 1) * 12)
+    if kind == "date":
+        return f"'{year:04d}-01-01'", f"'{year + 1:04d}-01-01'"
+    return f"'{year:04d}-01-01 00:00:00+00'", f"'{year + 1:04d}-01-01 00:00:00+00'"
+
+
+def _year_of(kind: str) -> str:
+    """SQL giving the calendar year of the key column `k`."""
+    if kind == "month_index":
+        return "(k / 12)"
+    if kind == "date":
+        return "extract(year FROM k)::int"
+    return "extract(year FROM k AT TIME ZONE 'UTC')::int"
+
+
+def _create_year(cursor: Any, table: str, kind: str, year: int) -> None:
+    low, high = _bounds(kind, year)
+    cursor.execute(
+        f'CREATE TABLE "{table}_y{year:04d}" PARTITION OF "{table}" '  # noqa: S608 - names are ours
+        f"FOR VALUES FROM ({low}) TO ({high})"
+    )
+
+
+def _rebuild(
+    schema_editor: Any, table: str, column: str | None, old_key: str | None = None
+) -> None:
+    """Copy `table` into a new table of the same name, partitioned by year of `column` (or plain
+    when `column` is None, dropping `old_key` from the primary key), with the same columns,
+    constraints, indexes and triggers under the same names."""
+    alias = schema_editor.connection.alias
+    with transaction.atomic(using=alias), schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT %s::regclass::oid", [table])
+        oid = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE confrelid = %s AND contype = 'f' AND conrelid <> %s",
+            [oid, oid],
+        )
+        referencing = cursor.fetchall()
+        if referencing:
+            raise ValueError(f"{table} is referenced by foreign keys: {referencing}")
+        # definitions are read before anything is renamed: they name the table and themselves as
+        # they are, so they re-create the same on the new table
+        cursor.execute(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s AND contype IN ('p', 'u', 'c', 'f', 'x') ORDER BY conname",
+            [oid],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
+            "AND k.conrelid = %s) ORDER BY c.relname",
+            [oid, oid],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgrelid = %s AND NOT tgisinternal ORDER BY tgname",
+            [oid],
+        )
+        triggers = cursor.fetchall()
+        cursor.execute(
+            "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s AND a.attnum > 0 "
+            "AND NOT a.attisdropped AND a.attidentity <> ''",
+            [oid],
+        )
+        identity = [r[0] for r in cursor.fetchall()]
+        kind = _kind(cursor, table, column) if column else ""
+        if column:
+            # every unique constraint or index must include the key, or PostgreSQL refuses it
+            cursor.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = %s "
+                "WHERE i.indrelid = %s AND i.indisunique AND NOT i.indisprimary "
+                "AND NOT (a.attnum = ANY (i.indkey::int2[]))",
+                [column, oid],
+            )
+            lacking = [r[0] for r in cursor.fetchall()]
+            if lacking:
+                raise ValueError(
+                    f"{table}: the unique constraints {lacking} do not include {column}; "
+                    "a table partitioned by it cannot enforce them"
+                )
+        old = f"{table}__old"
+        cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+        for name, _contype, _definition in constraints:
+            cursor.execute(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{name}" TO "{name}__old"')
+        for name, _definition in indexes:
+            cursor.execute(f'ALTER INDEX "{name}" RENAME TO "{name}__old"')
+        for name, _definition in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}" ON "{old}"')
+        partition = f' PARTITION BY RANGE ("{column}")' if column else ""
+        cursor.execute(
+            f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING IDENTITY '
+            f"INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS){partition}"
+        )
+        for name, contype, definition in constraints:
+            if contype == "p" and column:
+                definition = definition.replace(")", f', "{column}")', 1)
+            elif contype == "p" and old_key:
+                definition = re.sub(rf',\s*"?{old_key}"?\)', ")", definition)
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        if column:
+            this_year = timezone.localdate().year
+            years = set(range(this_year - YEARS_BEHIND, this_year + YEARS_AHEAD + 1))
+            cursor.execute(
+                f"SELECT DISTINCT {_year_of(kind)} FROM "  # noqa: S608 - names are ours
+                f'(SELECT "{column}" AS k FROM "{old}") t'
+            )
+            years |= {int(r[0]) for r in cursor.fetchall()}
+            for year in sorted(years):
+                _create_year(cursor, table, kind, year)
+            cursor.execute(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
+        overriding = " OVERRIDING SYSTEM VALUE" if identity else ""
+        cursor.execute(f'INSERT INTO "{table}"{overriding} SELECT * FROM "{old}"')  # noqa: S608
+        for _name, definition in triggers:
+            cursor.execute(definition)
+        cursor.execute(f'DROP TABLE "{old}"')
+        for col in identity:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [f'"{table}"', col])
+            sequence = cursor.fetchone()[0]
+            cursor.execute(
+                f'SELECT setval(%s, coalesce((SELECT max("{col}") FROM "{table}"), 0) + 1, false)',  # noqa: S608
+                [sequence],
+            )
+            wanted = f"{table}_{col}_seq"
+            if sequence.split(".")[-1].strip('"') != wanted:
+                cursor.execute(f'ALTER SEQUENCE {sequence} RENAME TO "{wanted}"')
+
+
+def partition_by_year(schema_editor: Any, table: str, column: str) -> None:
+    """Migration step: `table` becomes partitioned by calendar year of `column` (PostgreSQL)."""
+    if schema_editor.connection.vendor != "postgresql" or is_partitioned(
+        table, schema_editor.connection
+    ):
+        return
+    _rebuild(schema_editor, table, column)
+
+
+def unpartition(schema_editor: Any, table: str) -> None:
+    """The reverse: `table` becomes one plain table again, rows kept."""
+    if schema_editor.connection.vendor != "postgresql" or not is_partitioned(
+        table, schema_editor.connection
+    ):
+        return
+    with schema_editor.connection.cursor() as cursor:
+        key = dict(_tables(cursor))[table]
+    _rebuild(schema_editor, table, None, old_key=key)
+
+
+def is_partitioned(table: str, connection: Any = None) -> bool:
+    connection = connection or default_connection
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
+            "WHERE c.relname = %s AND pg_table_is_visible(c.oid)",
+            [table],
+        )
+        return cursor.fetchone() is not None
+
+
+def _tables(cursor: Any) -> list[tuple[str, str]]:
+    """(table, key column) of every table partitioned by range on one column."""
+    cursor.execute(
+        "SELECT c.relname, a.attname FROM pg_partitioned_table p "
+        "JOIN pg_class c ON c.oid = p.partrelid "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = p.partattrs[0] "
+        "WHERE p.partstrat = 'r' AND p.partnatts = 1 AND pg_table_is_visible(c.oid) "
+        "ORDER BY c.relname"
+    )
+    return [(r[0], r[1]) for r in cursor.fetchall()]
+
+
+def partitions(connection: Any = None) -> list[Partition]:
+    """Every partition of every partitioned table, with its bounds and (estimated) rows."""
+    connection = connection or default_connection
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parent.relname, child.relname, pg_get_expr(child.relpartbound, child.oid), "
+            "child.reltuples::bigint FROM pg_inherits i "
+            "JOIN pg_class parent ON parent.oid = i.inhparent "
+            "JOIN pg_class child ON child.oid = i.inhrelid "
+            "JOIN pg_partitioned_table p ON p.partrelid = parent.oid "
+            "WHERE pg_table_is_visible(parent.oid) ORDER BY parent.relname, child.relname"
+        )
+        return [Partition(*row) for row in cursor.fetchall()]
+
+
+def partitions_ahead(today: date | None = None, connection: Any = None) -> dict[str, Any]:
+    """Create this year's and the next YEARS_AHEAD years' partitions where missing. A year whose
+    rows already sit in the default partition (written before its partition existed) is left
+    there and reported: creating it would have to move them, which is an operator's decision
+    (`docs/scale.md`)."""
+    connection = connection or default_connection
+    result: dict[str, Any] = {"created": [], "skipped": []}
+    if connection.vendor != "postgresql":
+        return result
+    year = (today or timezone.localdate()).year
+    with connection.cursor() as cursor:
+        for table, column in _tables(cursor):
+            kind = _kind(cursor, table, column)
+            for y in range(year, year + YEARS_AHEAD + 1):
+                name = f"{table}_y{y:04d}"
+                cursor.execute("SELECT to_regclass(%s)", [f'"{name}"'])
+                if cursor.fetchone()[0] is not None:
+                    continue
+                low, high = _bounds(kind, y)
+                cursor.execute(
+                    f'SELECT EXISTS (SELECT 1 FROM "{table}_default" '  # noqa: S608
+                    f'WHERE "{column}" >= {low} AND "{column}" < {high})'
+                )
+                if cursor.fetchone()[0]:
+                    result["skipped"].append(name)
+                    continue
+                with transaction.atomic(using=connection.alias):
+                    _create_year(cursor, table, kind, y)
+                result["created"].append(name)
+    return result
