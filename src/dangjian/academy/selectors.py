@@ -217,7 +217,7 @@ def figures(user: Any, year: int, organizer: Organization | None = None) -> dict
     secretaries of the subtree trained this year and the branches whose secretary was not."""
     classes = classes_visible(user).filter(starts_on__year=year)
     if organizer is not None:
-        classes = classes.filter(organizer__path__startswith=organizer.path)
+        classes = classes.filter(organizer__path__under=organizer.path)
     by_kind: list[dict[str, Any]] = [
         dict(r)
         for r in classes.values("kind__name", "kind__order")
@@ -252,7 +252,7 @@ def figures(user: Any, year: int, organizer: Organization | None = None) -> dict
         organization__is_active=True,
     )
     if root is not None:
-        secretaries = secretaries.filter(organization__path__startswith=root.path)
+        secretaries = secretaries.filter(organization__path__under=root.path)
     secretaries = secretaries.filter(scope) if scope is not None else secretaries.none()
     trained = Enrolment.objects.filter(
         member_id=OuterRef("member_id"),

@@ -267,7 +267,7 @@ def class_create_within(*, actor: Actor, data: ClassData) -> TrainingClass:
         # the organizations under the organizer that may nominate hear of it (committees: their
         # staff pass it on to their branches)
         children = Organization.objects.filter(
-            path__startswith=k.organizer.path, depth=k.organizer.depth + 1, is_active=True
+            path__under=k.organizer.path, depth=k.organizer.depth + 1, is_active=True
         ).exclude(kind=OrgKind.GROUP)
         for child in children.order_by("path")[:200]:
             responsible = policy.responsible_for("change", child)

@@ -140,7 +140,7 @@ def _papers(user: Any) -> Any:
     roots = policy.roots(user, "change")
     q = Q(publisher__path__in=selectors.ancestor_paths(roots))
     for r in roots:
-        q |= Q(publisher__path__startswith=r)
+        q |= Q(publisher__path__under=r)
     return Paper.objects.filter(q).order_by("-created_at")
 
 
@@ -230,7 +230,7 @@ def class_view(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     nominating = list(
         policy.visible_to(request.user, "change")
-        .filter(path__startswith=k.organizer.path)
+        .filter(path__under=k.organizer.path)
         .exclude(kind="group")
         .order_by("depth", "path")[:1]
     )
@@ -386,14 +386,14 @@ def _nominees(org: Organization, k: TrainingClass) -> tuple[Any, list[tuple[str,
     today = timezone.localdate()
     wanted = set(k.eligible) or set(Nominee.values)
     members = Member.objects.filter(
-        organization__path__startswith=org.path, status__in=("full", "probationary")
+        organization__path__under=org.path, status__in=("full", "probationary")
     )
     q = Q(pk__in=[])
     if "probationary" in wanted:
         q |= Q(status="probationary")
     if "new_member" in wanted:
         q |= Q(status="full", full_on__gt=date(today.year - 1, today.month, 1))
-    posts = Post.objects.filter(ended_on__isnull=True, organization__path__startswith=org.path)
+    posts = Post.objects.filter(ended_on__isnull=True, organization__path__under=org.path)
     if "secretary" in wanted:
         q |= Q(pk__in=posts.filter(post="secretary").values("member_id"))
     if "committee" in wanted:
@@ -424,7 +424,7 @@ def _open_candidates(org: Organization, stages: list[Stage]) -> list[Candidate]:
     out = []
     for c in (
         Candidate.objects.filter(
-            organization__path__startswith=org.path,
+            organization__path__under=org.path,
             closed_on__isnull=True,
             member__isnull=True,
             activist_on__isnull=False,
@@ -444,7 +444,7 @@ def nominate_view(request: AuthedRequest, pk: int) -> HttpResponse:
     k = selectors.class_get(request.user, pk)
     orgs = (
         policy.visible_to(request.user, "change")
-        .filter(path__startswith=k.organizer.path, is_active=True)
+        .filter(path__under=k.organizer.path, is_active=True)
         .exclude(kind="group")
     )
     org = (
@@ -458,7 +458,7 @@ def nominate_view(request: AuthedRequest, pk: int) -> HttpResponse:
     form.fields["members"].queryset = listed  # type: ignore[attr-defined]
     form.fields["members"].label_from_instance = lambda m: f"{m.name}（{m.organization.name}）"  # type: ignore[attr-defined]
     form.fields["others"].queryset = Member.objects.filter(  # type: ignore[attr-defined]
-        organization__path__startswith=org.path, status__in=("full", "probationary")
+        organization__path__under=org.path, status__in=("full", "probationary")
     )
     form.fields["candidates"].choices = people  # type: ignore[attr-defined]
     resp = submit(
@@ -472,7 +472,7 @@ def nominate_view(request: AuthedRequest, pk: int) -> HttpResponse:
             candidates=list(
                 Candidate.objects.filter(
                     pk__in=[int(x) for x in d["candidates"]],
-                    organization__path__startswith=org.path,
+                    organization__path__under=org.path,
                 )
             ),
             note=d.get("note") or "",

@@ -111,13 +111,17 @@ def roots(user: Any, action: str = "view") -> list[str]:
 
 
 def path_q(user: Any, action: str = "view", field: str = "path") -> Q | None:
-    """A Q matching `field` (a path) within the user's subtrees for `action`; None = nothing."""
+    """A Q matching `field` (a path) within the user's subtrees for `action`; None = nothing.
+
+    Each subtree is a range on the path (`path__under`), which the path's unique index serves on
+    both databases; `startswith` compiles to LIKE, which SQLite answers by reading every
+    organization (each 待办 source scanned the whole organization table of the deployment)."""
     tops = roots(user, action)
     if not tops:
         return None
     q = Q()
     for root in tops:
-        q |= Q(**{f"{field}__startswith": root})
+        q |= Q(**{f"{field}__under": root})
     return q
 
 
@@ -135,9 +139,9 @@ def scope_filter(
 ) -> QuerySet:
     """Restrict any queryset whose rows carry an organization FK to the user's subtrees.
 
-    The filter is `org_id IN (SELECT id FROM organizations WHERE path LIKE 'prefix%')`: the small
-    organization table is searched by path, the large table by its organization index (a join
-    with LIKE on the path makes SQLite scan the whole large table).
+    The filter is `org_id IN (SELECT id FROM organizations WHERE path in the subtree's range)`: the
+    organization table is searched by its path index, the large table by its organization index
+    (a join on the path makes SQLite scan the whole large table).
     """
 
     q = path_q(user, action)

@@ -25,7 +25,7 @@ def _doc_q(user: Any) -> Q:
     for p in paths:
         q |= Q(organization__path__in=[p[:i] for i in range(4, len(p) + 1, 4)])
     for root in policy.roots(user, "view"):
-        q |= Q(organization__path__startswith=root)
+        q |= Q(organization__path__under=root)
     return q
 
 
@@ -80,7 +80,7 @@ def opinions_for(
         return Opinion.objects.none()
     qs = Opinion.objects.filter(q)
     if org is not None:
-        qs = qs.filter(organization__path__startswith=org.path)
+        qs = qs.filter(organization__path__under=org.path)
     if status:
         qs = qs.filter(status=status)
     if topic:

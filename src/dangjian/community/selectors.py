@@ -91,7 +91,7 @@ def places_for(
         return Place.objects.none()
     qs = Place.objects.filter(scope).select_related("community", "covered_by")
     if org is not None:
-        qs = qs.filter(community__path__startswith=org.path)
+        qs = qs.filter(community__path__under=org.path)
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(address__contains=q))
     covered = Q(covered_by__kind__in=COVERING_KINDS, covered_by__is_active=True)
@@ -162,7 +162,7 @@ def coverage(org: Organization) -> tuple[CoverageRow, list[CoverageRow]]:
     grouped query: the child's path is the prefix of the community's)."""
     width = len(org.path) + STEP
     rows = (
-        Place.objects.filter(community__path__startswith=org.path)
+        Place.objects.filter(community__path__under=org.path)
         .annotate(child=Substr("community__path", 1, width))
         .values("child")
         .annotate(
@@ -225,7 +225,7 @@ def unit_members(unit: Organization, year: int) -> QuerySet[Member]:
     their services and hours this year."""
     return (
         Member.objects.filter(
-            organization__path__startswith=unit.path,
+            organization__path__under=unit.path,
             status__in=ACTIVE_STATUSES,
             organization__category__in=IN_SERVICE_CATEGORIES,
         )
@@ -286,7 +286,7 @@ def teams_for(user: Any, org: Organization) -> Any:
     if not policy.can(user, "view", org):
         raise NotVisible("未找到该组织")
     return (
-        Team.objects.filter(owner__path__startswith=org.path)
+        Team.objects.filter(owner__path__under=org.path)
         .select_related("owner", "leader")
         .annotate(
             n_members=Count("members", distinct=True),
@@ -344,7 +344,7 @@ def issues_for(user: Any, *, org: Organization | None = None, status: str = "") 
         return Issue.objects.none()
     qs = Issue.objects.filter(scope).select_related("community", "place")
     if org is not None:
-        qs = qs.filter(community__path__startswith=org.path)
+        qs = qs.filter(community__path__under=org.path)
     if status:
         qs = qs.filter(status=status)
     return qs
@@ -607,7 +607,7 @@ def monthly_figures(org: Organization, year: int) -> list[dict[str, Any]]:
     """近邻党建 per month of `year` for `org`'s subtree (a street, a district, the city): members
     and units reported, services and hours, issues raised and solved with the average days taken,
     volunteers and their hours. Six grouped queries, whatever the size of the subtree."""
-    inside = {"community__path__startswith": org.path}
+    inside = {"community__path__under": org.path}
     span = {"__gte": date(year, 1, 1), "__lt": date(year + 1, 1, 1)}
 
     def within(field: str) -> dict[str, date]:
@@ -642,7 +642,7 @@ def monthly_figures(org: Organization, year: int) -> list[dict[str, Any]]:
         d=Sum("days"),
     )
     took_part = TeamActivity.participants.through.objects.filter(
-        teamactivity__team__owner__path__startswith=org.path,
+        teamactivity__team__owner__path__under=org.path,
         **within("teamactivity__held_on"),
     )
     volunteers = _by_month(

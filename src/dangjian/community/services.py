@@ -771,7 +771,7 @@ def issue_confirm(*, actor: Actor, issue: Issue, solved: bool, note: str = "") -
 def team_people(owner: Organization) -> Any:
     """Who may be on an owner's team: members of its subtree, and — for a community — the members
     who live in its 小区 or reported to it."""
-    q = Q(organization__path__startswith=owner.path)
+    q = Q(organization__path__under=owner.path)
     if is_community(owner):
         q |= Q(residence__place__community=owner) | Q(reports__community=owner)
     return Member.objects.filter(q, status__in=ACTIVE_STATUSES).distinct()

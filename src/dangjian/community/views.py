@@ -131,7 +131,7 @@ def place_new_view(request: AuthedRequest, pk: int) -> HttpResponse:
     community = _community(request, pk)
     form = PlaceForm(request.POST if request.method == "POST" else None)
     form.fields["covered_by"].queryset = policy.visible_to(request.user, "change").filter(  # type: ignore[attr-defined]
-        path__startswith=community.path
+        path__under=community.path
     )
     form.fields["covered_by"].widget.url = (  # type: ignore[attr-defined]
         f"{form.fields['covered_by'].widget.url}&under={community.code}"  # type: ignore[attr-defined]

@@ -218,7 +218,7 @@ def _upsert(
 def open_findings(*, scope: Any = None):  # type: ignore[no-untyped-def]
     qs = Finding.objects.filter(closed_on__isnull=True).select_related("organization", "member")
     if scope is not None:
-        qs = qs.filter(organization__path__startswith=scope.path)
+        qs = qs.filter(organization__path__under=scope.path)
     return qs.order_by("rule_id", "organization__code", "member__member_no", "period")
 
 

@@ -486,7 +486,7 @@ def _plots(rng: random.Random, today: date, villages: list[Village]) -> None:
     people: dict[int, list[int]] = {}
     for u in units:
         people[u.pk] = list(
-            Member.objects.filter(organization__path__startswith=u.path, status="full")
+            Member.objects.filter(organization__path__under=u.path, status="full")
             .order_by("pk")
             .values_list("pk", flat=True)[:12]
         )

@@ -140,7 +140,7 @@ def _report_rows(user: Any, params: QueryDict) -> list[list[Any]]:
 
 def _teams(user: Any, params: QueryDict) -> Any:
     org = _org(user, params)
-    qs = CommandoTeam.objects.filter(organization__path__startswith=org.path).select_related(
+    qs = CommandoTeam.objects.filter(organization__path__under=org.path).select_related(
         "organization", "enterprise__unit"
     )
     state = params.get("state", "")
@@ -176,7 +176,7 @@ def _joint(user: Any, params: QueryDict) -> Any:
     org = _org(user, params)
     qs = (
         JointEvent.objects.filter(
-            Q(organizer__path__startswith=org.path) | Q(participants__path__startswith=org.path)
+            Q(organizer__path__under=org.path) | Q(participants__path__under=org.path)
         )
         .distinct()
         .select_related("organizer")

@@ -47,8 +47,8 @@ from .rules import current_assignment_q, quarter_start
 
 
 def _under(org: Organization) -> Q:
-    return Q(unit__committee__path__startswith=org.path) | Q(
-        park__organization__path__startswith=org.path
+    return Q(unit__committee__path__under=org.path) | Q(
+        park__organization__path__under=org.path
     )
 
 
@@ -271,8 +271,8 @@ def enterprise_list(
 def parks_under(org: Organization) -> QuerySet[Park]:
     return (
         Park.objects.filter(
-            Q(organization__path__startswith=org.path)
-            | Q(enterprises__unit__committee__path__startswith=org.path)
+            Q(organization__path__under=org.path)
+            | Q(enterprises__unit__committee__path__under=org.path)
         )
         .distinct()
         .order_by("name")
@@ -280,7 +280,7 @@ def parks_under(org: Organization) -> QuerySet[Park]:
 
 
 def instructors_under(org: Organization) -> QuerySet[Instructor]:
-    return Instructor.objects.filter(organization__path__startswith=org.path)
+    return Instructor.objects.filter(organization__path__under=org.path)
 
 
 def instructor_get(user: Any, pk: int) -> Instructor:
@@ -339,7 +339,7 @@ def workload(qs: QuerySet[Instructor], as_of: date) -> QuerySet[Instructor]:
 
 
 def stations_under(org: Organization) -> QuerySet[Station]:
-    return Station.objects.filter(organization__path__startswith=org.path).annotate(
+    return Station.objects.filter(organization__path__under=org.path).annotate(
         n=Count("instructors")
     )
 
@@ -417,7 +417,7 @@ def showcase(
     for k, (model, title, y, detail, lv, pic, searched) in sources.items():
         if kind not in ("", k) or (level and k != "honour"):
             continue
-        rows = model.objects.filter(organization__path__startswith=org.path)
+        rows = model.objects.filter(organization__path__under=org.path)
         if level:
             rows = rows.filter(level=level)
         if year_n:

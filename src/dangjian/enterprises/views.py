@@ -413,7 +413,7 @@ def instructors_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "station": station,
             "sort": sort,
             "overdue": selectors.overdue_followups(request.user, today)
-            .filter(visit__instructor__organization__path__startswith=org.path)
+            .filter(visit__instructor__organization__path__under=org.path)
             .select_related("visit__instructor", "visit__enterprise__unit")
             .order_by("due_on")[:20],
         },
@@ -783,7 +783,7 @@ def teams_view(request: AuthedRequest, pk: int) -> HttpResponse:
     state = request.GET.get("state", "")
     q = request.GET.get("q", "").strip()[:30]
     teams = (
-        CommandoTeam.objects.filter(organization__path__startswith=org.path)
+        CommandoTeam.objects.filter(organization__path__under=org.path)
         .select_related("organization", "enterprise__unit")
         .annotate(n=Count("members", distinct=True), steps=Count("milestones", distinct=True))
     )
@@ -905,7 +905,7 @@ def joint_view(request: AuthedRequest, pk: int) -> HttpResponse:
     kind = request.GET.get("kind", "")
     events = (
         JointEvent.objects.filter(
-            Q(organizer__path__startswith=org.path) | Q(participants__path__startswith=org.path)
+            Q(organizer__path__under=org.path) | Q(participants__path__under=org.path)
         )
         .distinct()
         .select_related("organizer")
@@ -968,7 +968,7 @@ def showcase_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "kinds": SHOWCASE_KINDS,
             "levels": HonourLevel.choices,
             "centres": ServiceCentre.objects.filter(
-                organization__path__startswith=org.path
+                organization__path__under=org.path
             ).select_related("organization")[:50],
             **f,
         },

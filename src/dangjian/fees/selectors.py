@@ -82,7 +82,7 @@ def collected(organization: Any, year: int, quarter: int | None = None) -> int:
     last = first + (3 if quarter else 12)
     return int(
         FeeMonth.objects.filter(
-            organization__path__startswith=organization.path,
+            organization__path__under=organization.path,
             month_index__gte=first,
             month_index__lt=last,
         ).aggregate(s=Sum("paid_fen"))["s"]
@@ -273,7 +273,7 @@ def collection(user: Any, org: Any, month: int) -> dict[str, Any]:
         .values("pk", "name", "path", "kind")
     )
     width = len(org.path) + org.steplen
-    base = FeeRollup.objects.filter(organization__path__startswith=org.path)
+    base = FeeRollup.objects.filter(organization__path__under=org.path)
     per_child: dict[str, dict[str, Any]] = {
         r["prefix"]: dict(r)
         for r in base.filter(month_index=month)

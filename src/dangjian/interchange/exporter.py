@@ -39,7 +39,7 @@ def build_bundle(org: Organization | None = None) -> dict[str, bytes]:
     orgs = Organization.objects.filter(is_active=True)
     members = Member.objects.filter(status__in=ON_ROLL_STATUSES)
     if org is not None:
-        orgs = orgs.filter(path__startswith=org.path)
+        orgs = orgs.filter(path__under=org.path)
         members = members.filter(organization_id__in=orgs.values("id"))
     scope = ExportScope(root=org, org_ids=orgs.values("id"), member_ids=members.values("id"))
     files: dict[str, bytes] = {}

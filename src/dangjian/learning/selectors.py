@@ -133,7 +133,7 @@ def ranking(org: Any, year: int, limit: int = 20) -> list[tuple[str, int]]:
     rows = (
         StudyDay.objects.filter(
             day__year=year,
-            member__organization__path__startswith=org.path,
+            member__organization__path__under=org.path,
             member__points_choice__ranking=True,
         )
         .values("member__name")
@@ -153,7 +153,7 @@ def library_courses(org: Any) -> QuerySet[Course]:
     return (
         Course.objects.filter(
             Q(publisher__path__in=ancestor_paths(org), published_on__isnull=False)
-            | Q(publisher__path__startswith=org.path)
+            | Q(publisher__path__under=org.path)
         )
         .select_related("publisher")
         .annotate(n=Count("units__resources"))
@@ -211,14 +211,14 @@ def studying_members(org: Any) -> QuerySet[Member]:
     """The full and probationary members of an organization's subtree (who study, who are
     counted)."""
     return Member.objects.filter(
-        organization__path__startswith=org.path, status__in=ACTIVE_STATUSES
+        organization__path__under=org.path, status__in=ACTIVE_STATUSES
     )
 
 
 def sessions_of(org: Any, year: int, limit: int = 20) -> QuerySet[OfflineSession]:
     """The subtree's offline sessions of a year with their number of participants."""
     return OfflineSession.objects.filter(
-        organization__path__startswith=org.path, held_on__year=year
+        organization__path__under=org.path, held_on__year=year
     ).annotate(n=Count("attendance"))[:limit]
 
 
@@ -251,7 +251,7 @@ def quiz_results(user: Any, org: Any) -> list[dict[str, Any]]:
     if not children:
         return []
     rows = (
-        Attempt.objects.filter(member__organization__path__startswith=org.path)
+        Attempt.objects.filter(member__organization__path__under=org.path)
         .annotate(prefix=Substr("member__organization__path", 1, width))
         .values("prefix")
         .annotate(

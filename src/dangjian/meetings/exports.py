@@ -34,7 +34,7 @@ def _meeting_qs(user: Any, params: QueryDict) -> Any:
     year = _year(params)
     org = _org(user, params)
     return (
-        Meeting.objects.filter(organization__path__startswith=org.path)
+        Meeting.objects.filter(organization__path__under=org.path)
         .filter(Q(held_on__year=year) | Q(held_on__isnull=True, planned_on__year=year))
         .select_related("organization")
         .order_by("organization__path", "held_on", "planned_on", "id")

@@ -54,7 +54,7 @@ def roster(org: Any, kind: str, on: date) -> QuerySet[Member]:
     if org.kind == "group":
         parent = type(org).objects.get_parent(org)
         return qs.filter(organization=parent)
-    return qs.filter(organization__path__startswith=org.path)
+    return qs.filter(organization__path__under=org.path)
 
 
 # ------------------------------------------------------------------ staff
@@ -128,7 +128,7 @@ def committee_year(user: Any, org: Any, year: int) -> list[dict[str, Any]]:
         .values("pk", "name", "path", "kind")
     )
     # the subtree's organizations first, then their meetings through the (organization, …) indexes
-    subtree = Organization.objects.filter(path__startswith=org.path).values("id")
+    subtree = Organization.objects.filter(path__under=org.path).values("id")
     base = (
         Meeting.objects.filter(organization_id__in=subtree)
         .exclude(status__in=[MeetingStatus.CANCELLED, MeetingStatus.VOIDED])
@@ -156,7 +156,7 @@ def committee_year(user: Any, org: Any, year: int) -> list[dict[str, Any]]:
         Finding.objects.filter(
             closed_on__isnull=True,
             rule_id__startswith="LIFE-",
-            organization__path__startswith=org.path,
+            organization__path__under=org.path,
         )
         .order_by()
         .annotate(prefix=Substr("organization__path", 1, width))
@@ -246,7 +246,7 @@ def leave_get(user: Any, pk: int) -> Leave:
 def handlings_of(org: Any) -> QuerySet[Handling]:
     """Handling cases of the subtree, undecided first."""
     return (
-        Handling.objects.filter(organization__path__startswith=org.path)
+        Handling.objects.filter(organization__path__under=org.path)
         .select_related("member", "organization")
         .order_by("decided_on", "-opened_on", "-id")
     )

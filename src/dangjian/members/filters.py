@@ -24,4 +24,4 @@ class MemberFilter(django_filters.FilterSet):
         org = Organization.objects.filter(pk=value).first()
         if org is None:
             return qs.none()
-        return qs.filter(organization__path__startswith=org.path)
+        return qs.filter(organization__path__under=org.path)

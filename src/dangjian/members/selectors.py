@@ -98,7 +98,7 @@ def members_by_number(user: Any, org: Any, nos: list[str]) -> dict[str, Member]:
     return {
         m.member_no: m
         for m in member_queryset(user, "change")
-        .filter(member_no__in=nos, organization__path__startswith=org.path)
+        .filter(member_no__in=nos, organization__path__under=org.path)
         .select_related("organization")
     }
 
@@ -106,7 +106,7 @@ def members_by_number(user: Any, org: Any, nos: list[str]) -> dict[str, Member]:
 def active_members_in(user: Any, org: Any) -> QuerySet[Member]:
     """The full and probationary members of an organization's subtree the user may change."""
     return member_queryset(user, "change").filter(
-        organization__path__startswith=org.path, status__in=ACTIVE_STATUSES
+        organization__path__under=org.path, status__in=ACTIVE_STATUSES
     )
 
 
@@ -392,7 +392,7 @@ def accounts_of(org: Any, *, state: str = "", q: str = "") -> QuerySet[Member]:
     """The members on the roll of an organization's subtree with their sign-in account's state
     (未创建 / 待激活 / 已开通 / 已停用), by member number."""
     qs = (
-        Member.objects.filter(organization__path__startswith=org.path, status__in=ON_ROLL_STATUSES)
+        Member.objects.filter(organization__path__under=org.path, status__in=ON_ROLL_STATUSES)
         .select_related("organization", "user")
         .annotate(account=_account_state())
         .order_by("organization__path", "member_no")
@@ -411,7 +411,7 @@ def account_counts(org: Any, *, direct: bool = False) -> dict[str, int]:
     base = (
         base.filter(organization=org)
         if direct
-        else base.filter(organization__path__startswith=org.path)
+        else base.filter(organization__path__under=org.path)
     )
     row = base.annotate(account=_account_state()).aggregate(
         total=Count("pk"),

@@ -497,7 +497,7 @@ def member_accounts_open(*, actor: Actor, organization: Organization) -> int:
     _require(actor, "change", organization)
     rows = list(
         Member.objects.filter(
-            organization__path__startswith=organization.path,
+            organization__path__under=organization.path,
             status__in=ON_ROLL_STATUSES,
             user__isnull=True,
         )

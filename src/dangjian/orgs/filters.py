@@ -20,7 +20,7 @@ class OrganizationFilter(django_filters.FilterSet):
         parent = qs.filter(pk=value).first()
         if parent is None:
             return qs.none()
-        return qs.filter(path__startswith=parent.path, depth=parent.depth + 1)
+        return qs.filter(path__under=parent.path, depth=parent.depth + 1)
 
     def filter_q(self, qs, name, value):  # type: ignore[no-untyped-def]
 

@@ -28,7 +28,7 @@ def _strictly_below(user: Any, field: str) -> Q | None:
         return None
     q = Q()
     for root in roots:
-        q |= Q(**{f"{field}__startswith": root}) & ~Q(**{field: root})
+        q |= Q(**{f"{field}__under": root}) & ~Q(**{field: root})
     return q
 
 

@@ -454,7 +454,7 @@ def write_orgs(ctx: BundleContext, rows: list[OrgRow], counts: FileCounts) -> No
 def export_orgs(scope: ExportScope) -> Iterator[tuple[str, ...]]:
     orgs = Organization.objects.filter(is_active=True)
     if scope.root is not None:
-        orgs = orgs.filter(path__startswith=scope.root.path)
+        orgs = orgs.filter(path__under=scope.root.path)
     rows = list(
         orgs.order_by("path").values_list(
             "code", "name", "path", "depth", "kind", "category", "established_on"

@@ -20,7 +20,7 @@ from .models import Election, Organization, OrgChange, OrgRequest, Post, Term, U
 
 def subtree(org: Organization) -> QuerySet[Organization]:
     """An organization and everything under it: the one prefix filter every subtree read uses."""
-    return Organization.objects.filter(path__startswith=org.path)
+    return Organization.objects.filter(path__under=org.path)
 
 
 def org_get(user: Any, pk: int, action: str = "view") -> Organization:
@@ -43,7 +43,7 @@ def org_parent(org: Organization) -> Organization | None:
 def org_children(user: Any, parent: Organization) -> QuerySet[Organization]:
     return (
         policy.visible_to(user)
-        .filter(path__startswith=parent.path, depth=parent.depth + 1)
+        .filter(path__under=parent.path, depth=parent.depth + 1)
         .order_by("path")
     )
 
@@ -120,7 +120,7 @@ class Within:
 def _lookup_base(user: Any, action: str, unscoped: bool, within: Within | None = None) -> Any:
     orgs = Organization.objects.all() if unscoped else policy.visible_to(user, action)
     if within is not None:
-        orgs = orgs.filter(path__startswith=within.path, depth__gt=within.depth)
+        orgs = orgs.filter(path__under=within.path, depth__gt=within.depth)
         if within.below is not None:
             orgs = orgs.filter(depth__lte=within.depth + within.below)
     return orgs.filter(is_active=True)
@@ -208,7 +208,7 @@ def org_tree_level(
         parent = base.filter(code=parent_code).first()
         if parent is None:
             return []
-        qs = base.filter(path__startswith=parent.path, depth=parent.depth + 1)
+        qs = base.filter(path__under=parent.path, depth=parent.depth + 1)
     return _lookup_rows(qs.order_by("path"), kinds, limit)
 
 
@@ -241,7 +241,7 @@ def roster_preview(org: Organization, limit: int = 20) -> QuerySet[Any]:
 def member_in_line(org: Organization, member_no: str) -> Any:
     """A member of the organization or below it by number (who may hold one of its posts)."""
     return (
-        Member.objects.filter(member_no=member_no.strip(), organization__path__startswith=org.path)
+        Member.objects.filter(member_no=member_no.strip(), organization__path__under=org.path)
         .select_related("organization")
         .first()
     )

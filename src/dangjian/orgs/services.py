@@ -223,7 +223,7 @@ def org_dissolve(
     if org.members.filter(status__in=ON_ROLL_STATUSES).exists():
         raise DomainError("has_members", "该组织仍有党员，请先转移党员或合并组织")
     if (
-        Organization.objects.filter(path__startswith=org.path, is_active=True)
+        Organization.objects.filter(path__under=org.path, is_active=True)
         .exclude(pk=org.pk)
         .exists()
     ):

@@ -26,7 +26,7 @@ def _org(user: Any, params: QueryDict) -> Any:
 
 def _open(user: Any, params: QueryDict) -> Any:
     return Candidate.objects.filter(
-        organization__path__startswith=_org(user, params).path,
+        organization__path__under=_org(user, params).path,
         closed_on__isnull=True,
         cancelled_on__isnull=True,
         archived_on__isnull=True,

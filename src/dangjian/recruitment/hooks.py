@@ -55,7 +55,7 @@ def committee_steps(user: Any, today: date) -> list[Todo]:
         return []
     scope = Q()
     for root in roots:
-        scope |= Q(organization__path__startswith=root)
+        scope |= Q(organization__path__under=root)
     waiting = Q()
     for step in COMMITTEE_STEPS:
         waiting |= _waiting_at(step)

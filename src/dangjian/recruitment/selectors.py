@@ -106,7 +106,7 @@ def next_step(c: Candidate) -> tuple[int, date | None, str] | None:
 
 def year_figures(org: Any, year: int) -> dict[str, int]:
     """How many records of the subtree reached each milestone in a year (one aggregate)."""
-    return Candidate.objects.filter(organization__path__startswith=org.path).aggregate(
+    return Candidate.objects.filter(organization__path__under=org.path).aggregate(
         **{
             f: Count("id", filter=Q(**{f"{f}__year": year}))
             for f in (
@@ -154,7 +154,7 @@ def committee_pipeline(user: Any, org: Any) -> list[dict[str, Any]]:
     )
     counts: dict[tuple[str, str], int] = {}
     for r in (
-        Candidate.objects.filter(organization__path__startswith=org.path)
+        Candidate.objects.filter(organization__path__under=org.path)
         .order_by()
         .annotate(prefix=Substr("organization__path", 1, width), st=stage_case())
         .values("prefix", "st")

@@ -98,7 +98,7 @@ def red_findings_to_supervise(user: Any, today: date) -> list[Todo]:
         return []
     below = Q()
     for root in roots:
-        below |= Q(organization__path__startswith=root) & ~Q(organization__path=root)
+        below |= Q(organization__path__under=root) & ~Q(organization__path=root)
     covered = Task.objects.filter(finding=OuterRef("pk"))
     rows = (
         Finding.objects.filter(below, closed_on__isnull=True, severity__in=RED)

@@ -59,7 +59,7 @@ def assignments_list(user: Any, params: Any) -> tuple[str, QuerySet[Assignment]]
 def overdue_count(organization: Any, today: date) -> int:
     """Open assignments past their deadline in the organization's subtree."""
     return Assignment.objects.filter(
-        organization__path__startswith=organization.path,
+        organization__path__under=organization.path,
         status__in=OPEN_STATUSES,
         task__deadline__lt=today,
     ).count()
@@ -116,7 +116,7 @@ def task_targets(user: Any, issuer_org: Any) -> QuerySet[Any]:
     """The organizations a task from `issuer_org` may go to: up to three levels below it."""
     return (
         policy.visible_to(user, "supervise")
-        .filter(path__startswith=issuer_org.path, is_active=True, depth__lte=issuer_org.depth + 3)
+        .filter(path__under=issuer_org.path, is_active=True, depth__lte=issuer_org.depth + 3)
         .exclude(pk=issuer_org.pk)
         .order_by("path")
     )

@@ -70,7 +70,7 @@ def change_branches(user: Any, within: Any = None) -> QuerySet[Organization]:
     in `within`'s subtree when given."""
     qs = policy.visible_to(user, "change").filter(kind="branch", is_active=True)
     if within is not None:
-        qs = qs.filter(path__startswith=within.path)
+        qs = qs.filter(path__under=within.path)
     return qs.order_by("path")
 
 
@@ -99,7 +99,7 @@ def transfers_of(
 ) -> QuerySet[Transfer]:
     """Letters going out of (side "out") or coming into ("in") an organization's subtree."""
     field = "from_org" if side == "out" else "to_org"
-    qs = Transfer.objects.filter(**{f"{field}__path__startswith": org.path}).select_related(
+    qs = Transfer.objects.filter(**{f"{field}__path__under": org.path}).select_related(
         "member", "from_org", "to_org"
     )
     if status in TransferStatus.values:
@@ -112,7 +112,7 @@ def transfers_of(
 
 def incoming_of(org: Any, *, status: str = "") -> QuerySet[IncomingLetter]:
     """Letters from outside the deployment to the subtree ("open": those waiting to be accepted)."""
-    qs = IncomingLetter.objects.filter(to_org__path__startswith=org.path).select_related("to_org")
+    qs = IncomingLetter.objects.filter(to_org__path__under=org.path).select_related("to_org")
     if status in IncomingStatus.values:
         qs = qs.filter(status=status)
     elif status == "open":
@@ -123,7 +123,7 @@ def incoming_of(org: Any, *, status: str = "") -> QuerySet[IncomingLetter]:
 def mobile_of(org: Any, *, direction: str, status: str = "") -> QuerySet[MobileMember]:
     """Mobile members of the subtree with the date of their last report ("open": not ended)."""
     qs = (
-        MobileMember.objects.filter(organization__path__startswith=org.path, direction=direction)
+        MobileMember.objects.filter(organization__path__under=org.path, direction=direction)
         .select_related("organization", "member")
         .annotate(last_report=Max("reports__on"))
     )
@@ -134,7 +134,7 @@ def mobile_of(org: Any, *, direction: str, status: str = "") -> QuerySet[MobileM
 
 def lost_of(org: Any, *, status: str = "") -> QuerySet[LostContact]:
     """Lost-contact records of the subtree ("open": not yet found, restored or removed)."""
-    qs = LostContact.objects.filter(organization__path__startswith=org.path).select_related(
+    qs = LostContact.objects.filter(organization__path__under=org.path).select_related(
         "member", "organization"
     )
     if status == "open":

@@ -135,7 +135,7 @@ def vil_05(ctx: ScanContext) -> Iterable[Hit]:
     for r in running_rounds(ctx.as_of):
         paired = Pairing.objects.filter(round=r, village_id=OuterRef("pk"))
         under = Village.objects.filter(
-            key=True, organization__path__startswith=r.organization.path
+            key=True, organization__path__under=r.organization.path
         ).exclude(pk__in=seen)
         for v in (
             _scoped(under, ctx)  # type: ignore[attr-defined]

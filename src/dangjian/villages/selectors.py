@@ -80,7 +80,7 @@ def weak_fen() -> int:
 def villages_in(path: str = "") -> QuerySet[Village]:
     """The villages whose party organization is in the subtree at `path` ("" = the city)."""
     qs = Village.objects.all()
-    return qs.filter(organization__path__startswith=path) if path else qs
+    return qs.filter(organization__path__under=path) if path else qs
 
 
 def growth(total: int, prev: int | None) -> Decimal | None:
@@ -182,7 +182,7 @@ def villages_for(user: Any, org: Organization | None = None) -> QuerySet[Village
 
 def of_org(org: Organization) -> Q:
     """Villages under `org` in the tree, or joined by it across villages."""
-    return Q(organization__path__startswith=org.path) | Q(joint__committee__organization=org)
+    return Q(organization__path__under=org.path) | Q(joint__committee__organization=org)
 
 
 def village_get(user: Any, pk: int) -> Village:
@@ -315,7 +315,7 @@ def pairings_of(village: Village) -> list[Pairing]:
 def unit_pairings(org: Organization) -> list[Pairing]:
     """The key villages paired with units of `org`'s subtree (the unit's page)."""
     return list(
-        Pairing.objects.filter(unit__path__startswith=org.path)
+        Pairing.objects.filter(unit__path__under=org.path)
         .select_related("round", "village", "unit")
         .order_by("-round__starts_on", "village__code")
     )
@@ -419,7 +419,7 @@ def plot_totals(season: str, unit: Organization | None = None) -> dict[str, Any]
     took part in work on them."""
     adoptions = Adoption.objects.filter(season=season)
     if unit is not None:
-        adoptions = adoptions.filter(unit__path__startswith=unit.path)
+        adoptions = adoptions.filter(unit__path__under=unit.path)
     agg = adoptions.aggregate(plots=Count("id"), area=Sum("plot__area_mu"))
     members = (
         PlotActivity.members.through.objects.filter(plotactivity__adoption__in=adoptions)
@@ -443,7 +443,7 @@ def plot_units(season: str) -> list[Any]:
 def unit_adoptions(org: Organization) -> QuerySet[Adoption]:
     """The plots adopted by units of `org`'s subtree, every season (the unit's page)."""
     return (
-        Adoption.objects.filter(unit__path__startswith=org.path)
+        Adoption.objects.filter(unit__path__under=org.path)
         .select_related("plot__village", "unit")
         .annotate(
             works=Count("activities", distinct=True),

@@ -743,7 +743,7 @@ def activity_view(request: AuthedRequest, pk: int) -> HttpResponse:
         request.FILES if request.method == "POST" else None,
         initial={"done_on": timezone.localdate(), "kind": ActivityKind.HARVEST},
     )
-    form.scope = Member.objects.filter(organization__path__startswith=a.unit.path)
+    form.scope = Member.objects.filter(organization__path__under=a.unit.path)
     form.fields["member_nos"].widget.url = f"{form.fields['member_nos'].widget.url}?org={a.unit.pk}"  # type: ignore[attr-defined]
     resp = submit(
         request,
