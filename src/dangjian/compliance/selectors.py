@@ -72,9 +72,7 @@ def open_findings_of(
 ) -> list[Finding]:
     """Open findings of some rules (or of a category) in an organization's subtree (already in the
     user's scope), with their member and organization."""
-    qs = Finding.objects.filter(
-        closed_on__isnull=True, organization__path__under=organization.path
-    )
+    qs = Finding.objects.filter(closed_on__isnull=True, organization__path__under=organization.path)
     if rule_ids is not None:
         qs = qs.filter(rule_id__in=rule_ids)
     if category:

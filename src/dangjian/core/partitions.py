@@ -200,6 +200,10 @@ def _rebuild(
             wanted = f"{table}_{col}_seq"
             if sequence.split(".")[-1].strip('"') != wanted:
                 cursor.execute(f'ALTER SEQUENCE {sequence} RENAME TO "{wanted}"')
+        # the planner's statistics of the new table and its partitions (autovacuum never
+        # analyzes a partitioned parent): without them the first queries after the upgrade plan
+        # blind
+        cursor.execute(f'ANALYZE "{table}"')
 
 
 def partition_by_year(schema_editor: Any, table: str, column: str) -> None:

@@ -47,9 +47,7 @@ from .rules import current_assignment_q, quarter_start
 
 
 def _under(org: Organization) -> Q:
-    return Q(unit__committee__path__under=org.path) | Q(
-        park__organization__path__under=org.path
-    )
+    return Q(unit__committee__path__under=org.path) | Q(park__organization__path__under=org.path)
 
 
 def enterprise_q(user: Any, action: str = "view") -> Q | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from .models import FeeMonth, month_index
@@ -43,12 +43,18 @@ def unpaid_runs(members: QuerySet[Any], as_of: date) -> QuerySet[Any]:
     before `as_of` (0 when the last complete month is paid)."""
     now = month_index(as_of.year, as_of.month)
     last = now - 1
+    # only the window's months can decide the run (a payment before it puts the start at the
+    # window's first month, as no payment does): bounded, the read touches the window's years of
+    # the ledger (one or two partitions on PostgreSQL) instead of every year
     last_paid = (
-        FeeMonth.objects.filter(member_id=OuterRef("pk"), month_index__lte=last, paid_fen__gt=0)
-        .order_by()
-        .values("member_id")
-        .annotate(m=Max("month_index"))
-        .values("m")
+        FeeMonth.objects.filter(
+            member_id=OuterRef("pk"),
+            month_index__gte=now - WINDOW,
+            month_index__lte=last,
+            paid_fen__gt=0,
+        )
+        .order_by("-month_index")
+        .values("month_index")[:1]  # the latest: read backwards on the (member, month) index
     )
     start = Greatest(
         Coalesce(Subquery(last_paid, output_field=IntegerField()), Value(-1)) + 1,

@@ -16,7 +16,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -281,12 +280,10 @@ def fee_08(ctx: ScanContext) -> Iterable[Hit]:
 def fee_11(ctx: ScanContext) -> Iterable[Hit]:
     now = _now(ctx)
     joined = ExtractYear("joined_on") * 12 + ExtractMonth("joined_on") - 1
-    first_row = (
+    first_row = (  # the earliest: one row read forwards on the (member, month) index
         FeeMonth.objects.filter(member_id=OuterRef("pk"))
-        .order_by()
-        .values("member_id")
-        .annotate(m=Min("month_index"))
-        .values("m")
+        .order_by("month_index")
+        .values("month_index")[:1]
     )
     # members admitted in the last 12 complete months: their ledger should start with that month
     qs = (

@@ -210,9 +210,7 @@ def assign_targets(user: Any) -> QuerySet[Any]:
 def studying_members(org: Any) -> QuerySet[Member]:
     """The full and probationary members of an organization's subtree (who study, who are
     counted)."""
-    return Member.objects.filter(
-        organization__path__under=org.path, status__in=ACTIVE_STATUSES
-    )
+    return Member.objects.filter(organization__path__under=org.path, status__in=ACTIVE_STATUSES)
 
 
 def sessions_of(org: Any, year: int, limit: int = 20) -> QuerySet[OfflineSession]:

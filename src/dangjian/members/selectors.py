@@ -409,9 +409,7 @@ def account_counts(org: Any, *, direct: bool = False) -> dict[str, int]:
     open account, one waiting for activation, none, or a disabled one (one query)."""
     base = Member.objects.filter(status__in=ON_ROLL_STATUSES)
     base = (
-        base.filter(organization=org)
-        if direct
-        else base.filter(organization__path__under=org.path)
+        base.filter(organization=org) if direct else base.filter(organization__path__under=org.path)
     )
     row = base.annotate(account=_account_state()).aggregate(
         total=Count("pk"),
