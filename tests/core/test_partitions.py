@@ -41,6 +41,12 @@ def _ledger_row(tree: Any, key: str, year: int, month: int) -> FeeMonth:
     return row
 
 
+def _may(role: str, privilege: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT has_table_privilege(%s, 'fees_feemonth', %s)", [role, privilege])
+        return bool(cursor.fetchone()[0])
+
+
 def _where(table: str, pk: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])  # noqa: S608
@@ -62,9 +68,10 @@ def test_the_large_tables_are_partitioned_by_year_with_this_and_next_year() -> N
 
 @pg
 def test_a_row_lands_in_its_years_partition_and_the_constraints_hold(tree: Any) -> None:
-    this_year = _ledger_row(tree, "A1-1", 2026, 3)
+    year = timezone.localdate().year
+    this_year = _ledger_row(tree, "A1-1", year, 3)
     long_ago = _ledger_row(tree, "A1-1", 1999, 12)
-    assert _where("fees_feemonth", this_year.pk) == "fees_feemonth_y2026"
+    assert _where("fees_feemonth", this_year.pk) == f"fees_feemonth_y{year}"
     assert _where("fees_feemonth", long_ago.pk) == "fees_feemonth_default"
     assert long_ago.pk > this_year.pk  # one sequence over every partition
     # the unique (member, month) constraint holds in the partitions
@@ -90,11 +97,12 @@ def test_a_row_lands_in_its_years_partition_and_the_constraints_hold(tree: Any) 
 @pg
 @pytest.mark.django_db
 def test_a_query_carrying_the_period_reads_only_its_year() -> None:
+    year = timezone.localdate().year
     plan = FeeMonth.objects.filter(
-        month_index__gte=month_index(2026, 1), month_index__lte=month_index(2026, 12)
+        month_index__gte=month_index(year, 1), month_index__lte=month_index(year, 12)
     ).explain()
-    assert "fees_feemonth_y2026" in plan
-    assert "fees_feemonth_y2025" not in plan
+    assert f"fees_feemonth_y{year}" in plan
+    assert f"fees_feemonth_y{year - 1}" not in plan
     assert "fees_feemonth_default" not in plan
 
 
@@ -103,8 +111,8 @@ def test_a_query_carrying_the_period_reads_only_its_year() -> None:
 def test_the_worker_creates_next_years_partitions_once() -> None:
     out = partitions_ahead(today=date(2031, 6, 1))
     assert sorted(out["created"]) == sorted(f"{t}_y{y}" for t in TABLES for y in (2031, 2032))
-    assert out["skipped"] == []
-    assert partitions_ahead(today=date(2031, 6, 1)) == {"created": [], "skipped": []}
+    assert out["skipped"] == out["failed"] == []
+    assert partitions_ahead(today=date(2031, 6, 1)) == {"created": [], "skipped": [], "failed": []}
     names = {p.name for p in partitions()}
     assert "learning_studyday_y2032" in names
 
@@ -125,7 +133,8 @@ def test_a_year_already_in_the_default_partition_is_reported_not_created(tree: A
 
 @pg
 def test_unpartition_and_partition_again_keep_rows_names_and_the_sequence(tree: Any) -> None:
-    rows = sorted(_ledger_row(tree, "A2-5", 2023, m).pk for m in (1, 6, 12))
+    two_years_ago = timezone.localdate().year - 2
+    rows = sorted(_ledger_row(tree, "A2-5", two_years_ago, m).pk for m in (1, 6, 12))
 
     def described() -> tuple[set[str], set[str]]:
         with connection.cursor() as cursor:
@@ -136,6 +145,10 @@ def test_unpartition_and_partition_again_keep_rows_names_and_the_sequence(tree: 
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'fees_feemonth'")
             return constraints, {r[0] for r in cursor.fetchall()}
 
+    with connection.cursor() as cursor:  # roles are transactional: rolled back with the test
+        cursor.execute("CREATE ROLE probe_partition_role")
+        cursor.execute("GRANT SELECT, INSERT ON fees_feemonth TO probe_partition_role")
+        cursor.execute("GRANT UPDATE (paid_fen) ON fees_feemonth TO probe_partition_role")
     before = described()
     with connection.cursor() as cursor:  # a migration starts with no pending checks; this test
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # wrote the tree in its transaction
@@ -148,9 +161,20 @@ def test_unpartition_and_partition_again_keep_rows_names_and_the_sequence(tree: 
     assert is_partitioned("fees_feemonth")
     assert described() == before
     assert sorted(FeeMonth.objects.filter(pk__in=rows).values_list("pk", flat=True)) == rows
-    assert _where("fees_feemonth", rows[0]) == "fees_feemonth_y2023"
+    assert _where("fees_feemonth", rows[0]) == f"fees_feemonth_y{two_years_ago}"
     newest = FeeMonth.objects.order_by("-pk").values_list("pk", flat=True)[0]
-    assert _ledger_row(tree, "A2-5", 2022, 1).pk == newest + 1
+    assert _ledger_row(tree, "A2-5", two_years_ago - 1, 1).pk == newest + 1
+    # privileges granted on the table (a restricted role) are granted again on the new one
+    for privilege in ("SELECT", "INSERT"):
+        assert _may("probe_partition_role", privilege)
+    assert not _may("probe_partition_role", "DELETE")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT has_column_privilege('probe_partition_role', 'fees_feemonth', 'paid_fen', "
+            "'UPDATE'), has_column_privilege('probe_partition_role', 'fees_feemonth', 'due_fen', "
+            "'UPDATE')"
+        )
+        assert cursor.fetchone() == (True, False)
 
 
 @pg
@@ -175,8 +199,29 @@ def test_a_table_that_cannot_be_partitioned_is_refused_untouched() -> None:
 @pytest.mark.django_db
 def test_sqlite_has_no_partitions_and_says_so() -> None:
     assert partitions() == []
-    assert partitions_ahead() == {"created": [], "skipped": []}
+    assert partitions_ahead() == {"created": [], "skipped": [], "failed": []}
     assert not is_partitioned("fees_feemonth")
     out = StringIO()
     call_command("partitions", "--ahead", stdout=out)
     assert "不分区" in out.getvalue()
+
+
+@pg
+@pytest.mark.django_db
+def test_a_worker_role_that_may_not_create_partitions_is_reported_and_nothing_breaks(
+    caplog: Any,
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE probe_worker_role")
+        cursor.execute("GRANT USAGE, CREATE ON SCHEMA public TO probe_worker_role")
+        cursor.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO probe_worker_role")
+        cursor.execute("SET ROLE probe_worker_role")
+    try:
+        out = partitions_ahead(today=date(2035, 1, 1))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert out["created"] == []
+    assert sorted(out["failed"]) == sorted(f"{t}_y{y}" for t in TABLES for y in (2035, 2036))
+    assert "partition audit_auditevent_y2035 not created" in caplog.text
+    assert FeeMonth.objects.count() >= 0  # the connection is usable after the refusals

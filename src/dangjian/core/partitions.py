@@ -26,16 +26,21 @@ rows never land in the default partition. Years are calendar years; for the audi
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import DatabaseError, transaction
 from django.db import connection as default_connection
-from django.db import transaction
 from django.utils import timezone
 
+# the tables partitioned by the migrations, and their year column: the nightly job touches these
+# and nothing else it may find in the catalog
+TABLES = {"audit_auditevent": "time", "fees_feemonth": "month_index", "learning_studyday": "day"}
 YEARS_AHEAD = 1  # partitions exist through next year
+logger = logging.getLogger(__name__)
 YEARS_BEHIND = 5  # a new partitioned table also gets the five years before this one (imports)
 
 
@@ -81,6 +86,13 @@ def _year_of(kind: str) -> str:
     if kind == "date":
         return "extract(year FROM k)::int"
     return "extract(year FROM k AT TIME ZONE 'UTC')::int"
+
+
+def _role(cursor: Any, oid: int) -> str:
+    if oid == 0:
+        return "PUBLIC"
+    cursor.execute("SELECT quote_ident(rolname) FROM pg_roles WHERE oid = %s", [oid])
+    return str(cursor.fetchone()[0])
 
 
 def _create_year(cursor: Any, table: str, kind: str, year: int) -> None:
@@ -166,7 +178,23 @@ def _rebuild(
             f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING IDENTITY '
             f"INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS){partition}"
         )
+        cursor.execute(
+            "SELECT grantee, privilege_type, is_grantable FROM "
+            "(SELECT (aclexplode(relacl)).* FROM pg_class WHERE oid = %s) a "
+            "WHERE grantee <> (SELECT relowner FROM pg_class WHERE oid = %s)",
+            [oid, oid],
+        )
+        grants = cursor.fetchall()
+        cursor.execute(
+            "SELECT a.attname, x.grantee, x.privilege_type, x.is_grantable FROM pg_attribute a, "
+            "LATERAL aclexplode(a.attacl) x WHERE a.attrelid = %s AND a.attacl IS NOT NULL",
+            [oid],
+        )
+        column_grants = cursor.fetchall()
+        foreign = [c for c in constraints if c[1] == "f"]
         for name, contype, definition in constraints:
+            if contype == "f":
+                continue  # after the copy: one check of the whole table, not one per row
             if contype == "p" and column:
                 definition = definition.replace(")", f', "{column}")', 1)
             elif contype == "p" and old_key:
@@ -187,8 +215,21 @@ def _rebuild(
             cursor.execute(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
         overriding = " OVERRIDING SYSTEM VALUE" if identity else ""
         cursor.execute(f'INSERT INTO "{table}"{overriding} SELECT * FROM "{old}"')  # noqa: S608
+        for name, _contype, definition in foreign:
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in triggers:
             cursor.execute(definition)
+        # privileges granted on the old table (the audit trail's restricted role, say) carry over
+        for grantee, privilege, grantable in grants:
+            cursor.execute(
+                f'GRANT {privilege} ON "{table}" TO {_role(cursor, grantee)}'
+                + (" WITH GRANT OPTION" if grantable else "")
+            )
+        for attname, grantee, privilege, grantable in column_grants:
+            cursor.execute(
+                f'GRANT {privilege} ("{attname}") ON "{table}" TO {_role(cursor, grantee)}'
+                + (" WITH GRANT OPTION" if grantable else "")
+            )
         cursor.execute(f'DROP TABLE "{old}"')
         for col in identity:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [f'"{table}"', col])
@@ -240,15 +281,17 @@ def is_partitioned(table: str, connection: Any = None) -> bool:
 
 
 def _tables(cursor: Any) -> list[tuple[str, str]]:
-    """(table, key column) of every table partitioned by range on one column."""
+    """(table, key column) of the known tables (TABLES) that are partitioned by range on that
+    column."""
     cursor.execute(
         "SELECT c.relname, a.attname FROM pg_partitioned_table p "
         "JOIN pg_class c ON c.oid = p.partrelid "
         "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = p.partattrs[0] "
         "WHERE p.partstrat = 'r' AND p.partnatts = 1 AND pg_table_is_visible(c.oid) "
-        "ORDER BY c.relname"
+        "AND c.relname = ANY(%s) ORDER BY c.relname",
+        [list(TABLES)],
     )
-    return [(r[0], r[1]) for r in cursor.fetchall()]
+    return [(r[0], r[1]) for r in cursor.fetchall() if TABLES.get(r[0]) == r[1]]
 
 
 def partitions(connection: Any = None) -> list[Partition]:
@@ -274,7 +317,7 @@ def partitions_ahead(today: date | None = None, connection: Any = None) -> dict[
     there and reported: creating it would have to move them, which is an operator's decision
     (`docs/scale.md`)."""
     connection = connection or default_connection
-    result: dict[str, Any] = {"created": [], "skipped": []}
+    result: dict[str, Any] = {"created": [], "skipped": [], "failed": []}
     if connection.vendor != "postgresql":
         return result
     year = (today or timezone.localdate()).year
@@ -287,14 +330,27 @@ def partitions_ahead(today: date | None = None, connection: Any = None) -> dict[
                 if cursor.fetchone()[0] is not None:
                     continue
                 low, high = _bounds(kind, y)
-                cursor.execute(
-                    f'SELECT EXISTS (SELECT 1 FROM "{table}_default" '  # noqa: S608
-                    f'WHERE "{column}" >= {low} AND "{column}" < {high})'
-                )
-                if cursor.fetchone()[0]:
-                    result["skipped"].append(name)
+                try:
+                    with transaction.atomic(using=connection.alias):
+                        # creating a partition locks the parent: rather than queue every write
+                        # behind a long reader (a backup, say), give up and try again tomorrow
+                        cursor.execute("SET LOCAL lock_timeout = '5s'")
+                        cursor.execute(
+                            f'SELECT EXISTS (SELECT 1 FROM "{table}_default" '  # noqa: S608
+                            f'WHERE "{column}" >= {low} AND "{column}" < {high})'
+                        )
+                        if cursor.fetchone()[0]:
+                            logger.error(
+                                "partition %s not created: the default partition holds rows "
+                                "of that year (docs/scale.md)",
+                                name,
+                            )
+                            result["skipped"].append(name)
+                            continue
+                        _create_year(cursor, table, kind, y)
+                except DatabaseError as exc:  # no privilege, a lock not granted in time
+                    logger.error("partition %s not created: %s", name, exc)
+                    result["failed"].append(name)
                     continue
-                with transaction.atomic(using=connection.alias):
-                    _create_year(cursor, table, kind, y)
                 result["created"].append(name)
     return result

@@ -29,7 +29,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"未建分区 {name}：默认分区中已有该年的数据，需先由运维迁出（见 docs/scale.md）"
                 )
-            if not out["created"] and not out["skipped"]:
+            for name in out["failed"]:
+                self.stdout.write(
+                    f"未建分区 {name}：数据库拒绝（需由表的所有者角色执行，或等待锁超时后重试）"
+                )
+            if not any(out.values()):
                 self.stdout.write("今年和明年的分区均已存在")
         found = partitions()
         if not found:
