@@ -508,6 +508,7 @@ if REDIS_URL:
         "name": "dangjian",
         "url": REDIS_URL,
         "immediate": TESTING,
+        "utc": False,  # periodic jobs at local (TIME_ZONE) hours: the 02:30 scan in the night
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
@@ -516,6 +517,7 @@ else:
         "name": "dangjian",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": TESTING,
+        "utc": False,  # periodic jobs at local (TIME_ZONE) hours: the 02:30 scan in the night
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
