@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, migrations, transaction
 from django.db import connection as default_connection
 from django.utils import timezone
 
@@ -88,6 +88,11 @@ def _year_of(kind: str) -> str:
     return "extract(year FROM k AT TIME ZONE 'UTC')::int"
 
 
+def _rows(cursor: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    cursor.execute(sql, params)
+    return list(cursor.fetchall())
+
+
 def _role(cursor: Any, oid: int) -> str:
     if oid == 0:
         return "PUBLIC"
@@ -113,53 +118,73 @@ def _rebuild(
     with transaction.atomic(using=alias), schema_editor.connection.cursor() as cursor:
         cursor.execute("SELECT %s::regclass::oid", [table])
         oid = cursor.fetchone()[0]
-        cursor.execute(
+        referencing = _rows(
+            cursor,
             "SELECT conrelid::regclass::text, conname FROM pg_constraint "
             "WHERE confrelid = %s AND contype = 'f' AND conrelid <> %s",
             [oid, oid],
         )
-        referencing = cursor.fetchall()
         if referencing:
             raise ValueError(f"{table} is referenced by foreign keys: {referencing}")
         # definitions are read before anything is renamed: they name the table and themselves as
         # they are, so they re-create the same on the new table
-        cursor.execute(
+        constraints = _rows(
+            cursor,
             "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = %s AND contype IN ('p', 'u', 'c', 'f', 'x') ORDER BY conname",
             [oid],
         )
-        constraints = cursor.fetchall()
-        cursor.execute(
+        indexes = _rows(
+            cursor,
             "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
             "AND k.conrelid = %s) ORDER BY c.relname",
             [oid, oid],
         )
-        indexes = cursor.fetchall()
-        cursor.execute(
+        triggers = _rows(
+            cursor,
             "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
             "WHERE tgrelid = %s AND NOT tgisinternal ORDER BY tgname",
             [oid],
         )
-        triggers = cursor.fetchall()
-        cursor.execute(
-            "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s AND a.attnum > 0 "
-            "AND NOT a.attisdropped AND a.attidentity <> ''",
+        # privileges granted to others than the owner, on the table and on its columns
+        grants = _rows(
+            cursor,
+            "SELECT grantee, privilege_type, is_grantable FROM "
+            "(SELECT (aclexplode(relacl)).* FROM pg_class WHERE oid = %s) a "
+            "WHERE grantee <> (SELECT relowner FROM pg_class WHERE oid = %s)",
+            [oid, oid],
+        )
+        column_grants = _rows(
+            cursor,
+            "SELECT a.attname, x.grantee, x.privilege_type, x.is_grantable FROM pg_attribute a, "
+            "LATERAL aclexplode(a.attacl) x WHERE a.attrelid = %s AND a.attacl IS NOT NULL",
             [oid],
         )
-        identity = [r[0] for r in cursor.fetchall()]
+        identity = [
+            r[0]
+            for r in _rows(
+                cursor,
+                "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s AND a.attnum > 0 "
+                "AND NOT a.attisdropped AND a.attidentity <> ''",
+                [oid],
+            )
+        ]
         kind = _kind(cursor, table, column) if column else ""
         if column:
             # every unique constraint or index must include the key, or PostgreSQL refuses it
-            cursor.execute(
-                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = %s "
-                "WHERE i.indrelid = %s AND i.indisunique AND NOT i.indisprimary "
-                "AND NOT (a.attnum = ANY (i.indkey::int2[]))",
-                [column, oid],
-            )
-            lacking = [r[0] for r in cursor.fetchall()]
+            lacking = [
+                r[0]
+                for r in _rows(
+                    cursor,
+                    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = %s "
+                    "WHERE i.indrelid = %s AND i.indisunique AND NOT i.indisprimary "
+                    "AND NOT (a.attnum = ANY (i.indkey::int2[]))",
+                    [column, oid],
+                )
+            ]
             if lacking:
                 raise ValueError(
                     f"{table}: the unique constraints {lacking} do not include {column}; "
@@ -178,19 +203,6 @@ def _rebuild(
             f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS INCLUDING IDENTITY '
             f"INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS){partition}"
         )
-        cursor.execute(
-            "SELECT grantee, privilege_type, is_grantable FROM "
-            "(SELECT (aclexplode(relacl)).* FROM pg_class WHERE oid = %s) a "
-            "WHERE grantee <> (SELECT relowner FROM pg_class WHERE oid = %s)",
-            [oid, oid],
-        )
-        grants = cursor.fetchall()
-        cursor.execute(
-            "SELECT a.attname, x.grantee, x.privilege_type, x.is_grantable FROM pg_attribute a, "
-            "LATERAL aclexplode(a.attacl) x WHERE a.attrelid = %s AND a.attacl IS NOT NULL",
-            [oid],
-        )
-        column_grants = cursor.fetchall()
         foreign = [c for c in constraints if c[1] == "f"]
         for name, contype, definition in constraints:
             if contype == "f":
@@ -265,6 +277,18 @@ def unpartition(schema_editor: Any, table: str) -> None:
     with schema_editor.connection.cursor() as cursor:
         key = dict(_tables(cursor))[table]
     _rebuild(schema_editor, table, None, old_key=key)
+
+
+def by_year(table: str, column: str) -> migrations.RunPython:
+    """The migration operation that partitions `table` by year of `column` (and back)."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        partition_by_year(schema_editor, table, column)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        unpartition(schema_editor, table)
+
+    return migrations.RunPython(forward, backward)
 
 
 def is_partitioned(table: str, connection: Any = None) -> bool:

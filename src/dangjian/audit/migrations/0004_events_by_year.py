@@ -3,19 +3,9 @@
 
 from django.db import migrations
 
-from dangjian.core.partitions import partition_by_year, unpartition
-
-TABLE = "audit_auditevent"
-
-
-def forward(apps, schema_editor):
-    partition_by_year(schema_editor, TABLE, "time")
-
-
-def backward(apps, schema_editor):
-    unpartition(schema_editor, TABLE)
+from dangjian.core.partitions import by_year
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0003_keyed_chain")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [by_year("audit_auditevent", "time")]

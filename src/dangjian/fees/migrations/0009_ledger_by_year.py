@@ -3,19 +3,9 @@
 
 from django.db import migrations
 
-from dangjian.core.partitions import partition_by_year, unpartition
-
-TABLE = "fees_feemonth"
-
-
-def forward(apps, schema_editor):
-    partition_by_year(schema_editor, TABLE, "month_index")
-
-
-def backward(apps, schema_editor):
-    unpartition(schema_editor, TABLE)
+from dangjian.core.partitions import by_year
 
 
 class Migration(migrations.Migration):
     dependencies = [("fees", "0008_carried_channel")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [by_year("fees_feemonth", "month_index")]

@@ -3,19 +3,9 @@
 
 from django.db import migrations
 
-from dangjian.core.partitions import partition_by_year, unpartition
-
-TABLE = "learning_studyday"
-
-
-def forward(apps, schema_editor):
-    partition_by_year(schema_editor, TABLE, "day")
-
-
-def backward(apps, schema_editor):
-    unpartition(schema_editor, TABLE)
+from dangjian.core.partitions import by_year
 
 
 class Migration(migrations.Migration):
     dependencies = [("learning", "0002_resource_transcript")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [by_year("learning_studyday", "day")]
