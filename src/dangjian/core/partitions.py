@@ -218,7 +218,7 @@ def _rebuild(
             this_year = timezone.localdate().year
             years = set(range(this_year - YEARS_BEHIND, this_year + YEARS_AHEAD + 1))
             cursor.execute(
-                f"SELECT DISTINCT {_year_of(kind)} FROM "  # noqa: S608 - names are ours
+                f"SELECT DISTINCT {_year_of(kind)} FROM "  # noqa: S608 # nosec B608 - names are ours
                 f'(SELECT "{column}" AS k FROM "{old}") t'
             )
             years |= {int(r[0]) for r in cursor.fetchall()}
@@ -226,7 +226,7 @@ def _rebuild(
                 _create_year(cursor, table, kind, year)
             cursor.execute(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
         overriding = " OVERRIDING SYSTEM VALUE" if identity else ""
-        cursor.execute(f'INSERT INTO "{table}"{overriding} SELECT * FROM "{old}"')  # noqa: S608
+        cursor.execute(f'INSERT INTO "{table}"{overriding} SELECT * FROM "{old}"')  # noqa: S608 # nosec B608
         for name, _contype, definition in foreign:
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in triggers:
@@ -247,7 +247,7 @@ def _rebuild(
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [f'"{table}"', col])
             sequence = cursor.fetchone()[0]
             cursor.execute(
-                f'SELECT setval(%s, coalesce((SELECT max("{col}") FROM "{table}"), 0) + 1, false)',  # noqa: S608
+                f'SELECT setval(%s, coalesce((SELECT max("{col}") FROM "{table}"), 0) + 1, false)',  # noqa: S608 # nosec B608
                 [sequence],
             )
             wanted = f"{table}_{col}_seq"
@@ -360,7 +360,7 @@ def partitions_ahead(today: date | None = None, connection: Any = None) -> dict[
                         # behind a long reader (a backup, say), give up and try again tomorrow
                         cursor.execute("SET LOCAL lock_timeout = '5s'")
                         cursor.execute(
-                            f'SELECT EXISTS (SELECT 1 FROM "{table}_default" '  # noqa: S608
+                            f'SELECT EXISTS (SELECT 1 FROM "{table}_default" '  # noqa: S608 # nosec B608
                             f'WHERE "{column}" >= {low} AND "{column}" < {high})'
                         )
                         if cursor.fetchone()[0]:
