@@ -178,3 +178,19 @@ class Prepared:
     def sql(self) -> str:
         """The kept SQL (for tests and EXPLAIN)."""
         return self._compile().sql
+
+
+# A read over an organization and those above it (`path IN (its ancestors' paths)`) takes the
+# paths as arguments; a list whose length follows the depth would change the SQL, so the list is
+# padded to a fixed length by repeating the organization's own path (a repeated value changes
+# nothing in an IN list). Deeper trees, which no deployment has, take the ORM's way.
+ANCESTOR_SLOTS = 12
+
+
+def ancestor_args(path: str, steplen: int) -> tuple[str, ...] | None:
+    """The paths of the organization at `path` and of every organization above it, padded to
+    ANCESTOR_SLOTS arguments; None when the tree is deeper than that."""
+    paths = [path[:i] for i in range(steplen, len(path) + 1, steplen)]
+    if not paths or len(paths) > ANCESTOR_SLOTS:
+        return None
+    return tuple(paths + [path] * (ANCESTOR_SLOTS - len(paths)))

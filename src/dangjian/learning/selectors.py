@@ -13,7 +13,7 @@ from django.db.models.functions import Substr
 from dangjian.accounts import policy
 from dangjian.compliance.packs import rule_params
 from dangjian.core.errors import NotVisible
-from dangjian.core.prepared import Prepared
+from dangjian.core.prepared import ANCESTOR_SLOTS, Prepared, ancestor_args
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs.models import Post
@@ -62,12 +62,27 @@ def requirements(params_member: int = 32, params_leader: int = 56) -> tuple[int,
 def leaders(member_ids: list[int], year: int) -> set[int]:
     """Members holding a secretary or committee post at some time in the year."""
     start, end = date(year, 1, 1), date(year, 12, 31)
+    if len(member_ids) == 1:
+        return {r[0] for r in _LEADER.rows(int(member_ids[0]), start, end)}
     return set(
         Post.objects.filter(member_id__in=member_ids, post__in=LEADER_POSTS)
         .filter(Q(started_on__isnull=True) | Q(started_on__lte=end))
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
         .values_list("member_id", flat=True)
     )
+
+
+_LEADER = Prepared(
+    lambda member_id, start, end: (
+        Post.objects.filter(member_id=member_id, post__in=LEADER_POSTS)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=end))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .values_list("member_id")[:1]
+    ),
+    int,
+    date,
+    date,
+)
 
 
 def measured(members: Any, year: int) -> dict[int, tuple[int, Decimal]]:
@@ -95,6 +110,8 @@ def online_hours(seconds: int) -> Decimal:
 
 def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Decimal]]:
     """Online, offline and imported hours of each member in a year: three grouped queries."""
+    if len(member_ids) == 1:
+        return {member_ids[0]: _one_member_hours(int(member_ids[0]), year)}
     out: dict[int, dict[str, Decimal]] = {
         m: {
             "online": Decimal(0),
@@ -113,6 +130,56 @@ def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Dec
     for v in out.values():
         v["total"] = v["online"] + v["offline"] + v["imported"]
     return out
+
+
+def _one_member_hours(member_id: int, year: int) -> dict[str, Decimal]:
+    """hours_by_member for one member (学习 on the phone): the same three sums, compiled once."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    secs = _DAY_SECONDS.rows(member_id, start, end)
+    offline = _OFFLINE_HOURS.rows(member_id, start, end)
+    imported = _IMPORTED_HOURS.rows(member_id, year)
+    seconds = int(secs[0][0] or 0) if secs else 0
+    h = {
+        "online": online_hours(seconds),
+        "offline": Decimal(offline[0][0] or 0) if offline else Decimal(0),
+        "imported": Decimal(imported[0][0]) if imported else Decimal(0),
+        "seconds": Decimal(seconds),
+    }
+    h["total"] = h["online"] + h["offline"] + h["imported"]
+    return h
+
+
+_DAY_SECONDS = Prepared(
+    lambda member_id, start, end: (
+        StudyDay.objects.filter(member_id=member_id, day__gte=start, day__lte=end)
+        .values("member_id")
+        .annotate(s=Sum("seconds"))
+        .values_list("s")
+    ),
+    int,
+    date,
+    date,
+)
+_OFFLINE_HOURS = Prepared(
+    lambda member_id, start, end: (
+        OfflineAttendance.objects.filter(
+            member_id=member_id, session__held_on__gte=start, session__held_on__lte=end
+        )
+        .values("member_id")
+        .annotate(h=Sum("hours"))
+        .values_list("h")
+    ),
+    int,
+    date,
+    date,
+)
+_IMPORTED_HOURS = Prepared(
+    lambda member_id, year: StudyYear.objects.filter(member_id=member_id, year=year).values_list(
+        "hours"
+    ),
+    int,
+    int,
+)
 
 
 def year_points(member_ids: list[int], year: int) -> dict[int, int]:
@@ -310,6 +377,19 @@ def progress_of(member: Member, resource: Resource) -> Progress | None:
 def assigned_to(member: Member, limit: int = 20) -> list[Assignment]:
     """The courses assigned to the member's organization or above, nearest due first; each with
     `done` and `total` (resources completed by the member, resources in the course)."""
+    org = member.organization
+    paths = ancestor_args(org.path, org.steplen)
+    if paths is not None and limit == ASSIGNED_LIMIT:
+        # on every member's 首页 and 学习: four reads compiled once
+        assigned = _ASSIGNED.instances(Assignment, *paths)
+        courses = {c.pk: c for c in _ASSIGNED_COURSES.instances(Course, *paths)}
+        done_rows = dict(_DONE.rows(member.pk))
+        total_rows = dict(_TOTALS.rows(*paths))
+        for a in assigned:
+            a.course = courses[a.course_id]
+            a.done = done_rows.get(a.course_id, 0)  # type: ignore[attr-defined]
+            a.total = total_rows.get(a.course_id, 0)  # type: ignore[attr-defined]
+        return assigned
     assigned = list(
         Assignment.objects.filter(organization__path__in=ancestor_paths(member.organization))
         .select_related("course")
@@ -332,14 +412,81 @@ def assigned_to(member: Member, limit: int = 20) -> list[Assignment]:
     return assigned
 
 
+ASSIGNED_LIMIT = 20
+_PATHS = (str,) * ANCESTOR_SLOTS
+
+
+def _assigned_above(*paths: str) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(organization__path__in=paths)
+
+
+_ASSIGNED = Prepared(
+    lambda *paths: _assigned_above(*paths).order_by("due_on")[:ASSIGNED_LIMIT], *_PATHS
+)
+_ASSIGNED_COURSES = Prepared(
+    lambda *paths: Course.objects.filter(pk__in=_assigned_above(*paths).values("course_id")),
+    *_PATHS,
+)
+_DONE = Prepared(
+    lambda member_id: (
+        Progress.objects.filter(member_id=member_id, completed_at__isnull=False)
+        .values("resource__unit__course")
+        .annotate(n=Count("id"))
+        .values_list("resource__unit__course", "n")
+    ),
+    int,
+)
+_TOTALS = Prepared(
+    lambda *paths: (
+        Resource.objects.filter(unit__course__in=_assigned_above(*paths).values("course_id"))
+        .values("unit__course")
+        .annotate(n=Count("id"))
+        .values_list("unit__course", "n")
+    ),
+    *_PATHS,
+)
+
+
 def resume_point(member: Member) -> Progress | None:
     """Where the member stopped: the latest resource begun and not completed."""
-    return (
-        Progress.objects.filter(member=member, completed_at__isnull=True)
-        .select_related("resource")
-        .order_by("-updated_at")
-        .first()
-    )
+    # two reads whether or not there is one, so the page's statements do not follow the data
+    found = _RESUME.instances(Progress, member.pk)
+    resources = _RESUME_RESOURCE.instances(Resource, member.pk)
+    if not found or not resources or resources[0].pk != found[0].resource_id:
+        return None
+    point = found[0]
+    point.resource = resources[0]
+    return point
+
+
+def _begun(member_id: int) -> QuerySet[Progress]:
+    return Progress.objects.filter(member_id=member_id, completed_at__isnull=True).order_by(
+        "-updated_at", "-pk"
+    )[:1]
+
+
+_RESUME = Prepared(_begun, int)
+_RESUME_RESOURCE = Prepared(
+    lambda member_id: Resource.objects.filter(pk__in=_begun(member_id).values("resource_id")),
+    int,
+)
+
+
+def recent_courses(org: Any, limit: int = 10) -> list[Course]:
+    """The courses the organization's members may study, newest first."""
+    paths = ancestor_args(org.path, org.steplen)
+    if paths is not None and limit == RECENT_COURSES:
+        return _RECENT_COURSES.instances(Course, *paths)
+    return list(visible_courses(org).order_by("-published_on")[:limit])
+
+
+RECENT_COURSES = 10
+_RECENT_COURSES = Prepared(
+    lambda *paths: Course.objects.filter(
+        publisher__path__in=paths, published_on__isnull=False
+    ).order_by("-published_on")[:RECENT_COURSES],
+    *_PATHS,
+)
 
 
 def member_search(member: Member, q: str, limit: int = 20) -> list[Resource]:
@@ -353,6 +500,14 @@ def member_search(member: Member, q: str, limit: int = 20) -> list[Resource]:
 
 def member_papers(member: Member, limit: int = 10) -> list[Paper]:
     """Papers the member may take, newest first; each with `best` (the member's best score)."""
+    org = member.organization
+    paths = ancestor_args(org.path, org.steplen)
+    if paths is not None and limit == RECENT_PAPERS:
+        papers = _PAPERS.instances(Paper, *paths)
+        best = dict(_BEST.rows(member.pk, *paths))
+        for p in papers:
+            p.best = best.get(p.pk)  # type: ignore[attr-defined]
+        return papers
     papers = list(
         Paper.objects.filter(publisher__path__in=ancestor_paths(member.organization)).order_by(
             "-created_at"
@@ -367,6 +522,25 @@ def member_papers(member: Member, limit: int = 10) -> list[Paper]:
     for p in papers:
         p.best = best.get(p.pk)  # type: ignore[attr-defined]
     return papers
+
+
+RECENT_PAPERS = 10
+_PAPERS = Prepared(
+    lambda *paths: Paper.objects.filter(publisher__path__in=paths).order_by("-created_at")[
+        :RECENT_PAPERS
+    ],
+    *_PATHS,
+)
+_BEST = Prepared(
+    lambda member_id, *paths: (
+        Attempt.objects.filter(member_id=member_id, paper__publisher__path__in=paths)
+        .values("paper")
+        .annotate(b=Max("score"))
+        .values_list("paper", "b")
+    ),
+    int,
+    *_PATHS,
+)
 
 
 def member_paper_get(member: Member, pk: int) -> Paper:

@@ -377,7 +377,7 @@ def my_view(request: AuthedRequest) -> HttpResponse:
     resume = selectors.resume_point(member)
     q = (request.GET.get("q") or "").strip()
     found = selectors.member_search(member, q) if q else None
-    courses = list(selectors.visible_courses(member.organization).order_by("-published_on")[:10])
+    courses = selectors.recent_courses(member.organization)
     papers = selectors.member_papers(member)
     setting = selectors.points_setting()
     choice = selectors.points_choice(member)

@@ -16,6 +16,8 @@ from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber, pinyin
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.prepared import Prepared
+from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import org_get as org_get_scoped
 from dangjian.orgs.selectors import subtree as org_subtree
 
@@ -363,11 +365,22 @@ def is_exited(member: Member) -> bool:
     return member.status in EXIT_STATUSES
 
 
+# a member's own record and its organization: read on every member page, compiled once
+_OWN = Prepared(lambda pk: Member.objects.filter(pk=pk), int)
+_OWN_ORG = Prepared(lambda pk: Organization.objects.filter(pk=pk), int)
+
+
 def own_member(user: Any) -> Member:
-    """A member account's own record (the only member record it can see)."""
+    """A member account's own record (the only member record it can see), with its
+    organization."""
     if not getattr(user, "member_id", None):
         raise NotVisible()
-    return Member.objects.select_related("organization").get(pk=user.member_id)
+    found = _OWN.instances(Member, user.member_id)
+    if not found:
+        raise Member.DoesNotExist("Member matching query does not exist.")
+    member = found[0]
+    member.organization = _OWN_ORG.instances(Organization, member.organization_id)[0]
+    return member
 
 
 ACCOUNT_STATES = {
