@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
+from dangjian.core.prepared import Prepared
 from dangjian.members.constants import ACTIVE_STATUSES, MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -400,14 +401,39 @@ def my_community(member: Member, today: date) -> MyCommunity:
 
 
 def my_year(member: Member, year: int) -> dict[str, Any]:
-    """For 我的: where the member reported this year and their confirmed services (2 queries)."""
-    report = (
-        Report.objects.filter(member=member, year=year).values_list("community__name", flat=True)
-    ).first()
-    done = Service.objects.filter(member=member, done_on__year=year).aggregate(
-        n=Count("id"), h=Sum("hours")
-    )
-    return {"community": report, "services": done["n"], "hours": done["h"] or 0, "year": year}
+    """For 我的: where the member reported this year and their confirmed services (2 reads,
+    compiled once)."""
+    report = _REPORTED_TO.rows(member.pk, year)
+    done = _SERVICES.rows(member.pk, date(year, 1, 1), date(year, 12, 31))
+    n, hours = done[0] if done else (0, None)
+    return {
+        "community": report[0][0] if report else None,
+        "services": n,
+        "hours": hours or 0,
+        "year": year,
+    }
+
+
+_REPORTED_TO = Prepared(
+    lambda member_id, year: (
+        Report.objects.filter(member_id=member_id, year=year)
+        .order_by("pk")
+        .values_list("community__name")[:1]
+    ),
+    int,
+    int,
+)
+_SERVICES = Prepared(
+    lambda member_id, start, end: (
+        Service.objects.filter(member_id=member_id, done_on__gte=start, done_on__lte=end)
+        .values("member_id")
+        .annotate(n=Count("id"), h=Sum("hours"))
+        .values_list("n", "h")
+    ),
+    int,
+    date,
+    date,
+)
 
 
 def member_need_get(member: Member, pk: int) -> Need:

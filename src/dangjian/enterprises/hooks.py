@@ -13,12 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.dates import add_months
-from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
 from dangjian.web.todo import Todo
 
 from . import selectors
-from .models import Assignment, Enterprise, FollowUp, Instructor, InstructorVisit, JointEvent
+from .models import Assignment, Enterprise, FollowUp, InstructorVisit, JointEvent
 from .rules import quarter_start
 
 LIMIT = 50
@@ -59,9 +58,7 @@ def enterprises_work(user: Any, today: date) -> list[Todo]:
 
 @hooks.register("member_todo")
 def my_instructor_work(user: Any, member: Any, today: date) -> list[Todo]:
-    if not _INSTRUCTOR.rows(member.pk):
-        return []  # most members: one read compiled once
-    ins = selectors.my_instructor(member)
+    ins = selectors.my_instructor(member)  # most members: one read compiled once
     if ins is None:
         return []
     url = reverse("enterprises:my")
@@ -100,16 +97,6 @@ def my_instructor_work(user: Any, member: Any, today: date) -> list[Todo]:
             )
         )
     return items
-
-
-_INSTRUCTOR = Prepared(
-    lambda member_id: (
-        Instructor.objects.filter(member_id=member_id, ended_on__isnull=True)
-        .order_by("pk")
-        .values_list("pk")[:1]
-    ),
-    int,
-)
 
 
 @hooks.register("org_facts")

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from dangjian.accounts import policy
 from dangjian.core.dates import add_months
 from dangjian.core.errors import NotVisible
+from dangjian.core.prepared import Prepared
 from dangjian.members.constants import ACTIVE_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -358,11 +359,22 @@ def open_cases(user: Any) -> QuerySet[RelationCase]:
 
 
 def my_instructor(member: Member) -> Instructor | None:
+    """The member's own current post as a party-building instructor, if they hold one."""
+    if not _INSTRUCTOR.rows(member.pk):
+        return None  # nearly every member: one read compiled once
     return (
         Instructor.objects.filter(member=member, ended_on__isnull=True)
         .select_related("organization", "station")
         .first()
     )
+
+
+_INSTRUCTOR = Prepared(
+    lambda member_id: Instructor.objects.filter(
+        member_id=member_id, ended_on__isnull=True
+    ).values_list("pk")[:1],
+    int,
+)
 
 
 def monthly_report(ins: Instructor, month: date) -> dict[str, Any]:

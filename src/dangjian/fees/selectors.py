@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
+from dangjian.core.prepared import Prepared
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs.selectors import org_children
@@ -64,15 +65,30 @@ def month_status(row: FeeMonth | None, idx: int, now: int) -> str:
 def expected_due(member: Any, month: int | None = None) -> int:
     """The member's monthly amount in force (latest assessment, else the band)."""
     month = month if month is not None else current_index()
-    a = (
-        Assessment.objects.filter(member=member, effective_index__lte=month)
-        .order_by("-effective_index", "-id")
-        .values_list("monthly_fen", flat=True)
-        .first()
-    )
-    if a is not None:
-        return int(a)
+    a = _ASSESSED.rows(member.pk, month)
+    if a:
+        return int(a[0][0])
     return bands.quote(member.fee_category, member.fee_base_fen).monthly_fen
+
+
+# a member's own 党费 page reads these (compiled once, core.prepared)
+_ASSESSED = Prepared(
+    lambda member_id, month: (
+        Assessment.objects.filter(member_id=member_id, effective_index__lte=month)
+        .order_by("-effective_index", "-id")
+        .values_list("monthly_fen")[:1]
+    ),
+    int,
+    int,
+)
+_LEDGER_SPAN = Prepared(
+    lambda member_id, first, last: FeeMonth.objects.filter(
+        member_id=member_id, month_index__gte=first, month_index__lte=last
+    ),
+    int,
+    int,
+    int,
+)
 
 
 def collected(organization: Any, year: int, quarter: int | None = None) -> int:
@@ -182,9 +198,7 @@ def payable_months(member: Member, now: int) -> list[PayableMonth]:
     joined = month_index(member.joined_on.year, member.joined_on.month)
     rows = {
         r.month_index: r
-        for r in FeeMonth.objects.filter(
-            member=member, month_index__gte=now - MAX_BACK, month_index__lte=now + MAX_AHEAD
-        )
+        for r in _LEDGER_SPAN.instances(FeeMonth, member.pk, now - MAX_BACK, now + MAX_AHEAD)
     }
     monthly = expected_due(member, now)
     out = []
@@ -216,9 +230,7 @@ def member_months(member: Member, year: int) -> list[dict[str, Any]]:
     now = current_index()
     rows = {
         r.month_index: r
-        for r in FeeMonth.objects.filter(
-            member=member, month_index__gte=now - 12, month_index__lte=now + MAX_AHEAD
-        )
+        for r in _LEDGER_SPAN.instances(FeeMonth, member.pk, now - 12, now + MAX_AHEAD)
     }
     return [
         {
@@ -232,7 +244,18 @@ def member_months(member: Member, year: int) -> list[dict[str, Any]]:
 
 
 def member_payments(member: Member, limit: int = 12) -> list[Payment]:
+    if limit == RECENT_PAYMENTS:
+        return _RECENT_PAYMENTS.instances(Payment, member.pk)
     return list(Payment.objects.filter(member=member).order_by("-paid_on", "-id")[:limit])
+
+
+RECENT_PAYMENTS = 12
+_RECENT_PAYMENTS = Prepared(
+    lambda member_id: Payment.objects.filter(member_id=member_id).order_by("-paid_on", "-id")[
+        :RECENT_PAYMENTS
+    ],
+    int,
+)
 
 
 def own_order(member: Member, out_trade_no: str, provider: str = "") -> PaymentOrder:

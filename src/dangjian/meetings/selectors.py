@@ -13,6 +13,8 @@ from django.utils import timezone
 from dangjian.accounts import policy
 from dangjian.compliance.models import Finding
 from dangjian.core.errors import NotVisible
+from dangjian.core.lookups import successor
+from dangjian.core.prepared import Prepared
 from dangjian.core.sqldates import MonthOf
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
@@ -265,6 +267,17 @@ def handling_get(user: Any, pk: int, action: str = "view") -> Handling:
 def member_upcoming(member: Member, limit: int = 10) -> list[Meeting]:
     """Published meetings of the member's branch and its groups from today on."""
     branch = member.organization
+    if limit == UPCOMING:
+        # on every member's 首页: one read compiled once; the branch's groups are the organizations
+        # of kind group one level below it (their paths lie between the branch's and its successor)
+        return _UPCOMING.instances(
+            Meeting,
+            branch.pk,
+            branch.path,
+            successor(branch.path),
+            branch.depth + 1,
+            timezone.localdate(),
+        )
     orgs = [
         branch.pk,
         *type(branch)
@@ -279,6 +292,27 @@ def member_upcoming(member: Member, limit: int = 10) -> list[Meeting]:
             planned_on__gte=timezone.localdate(),
         ).order_by("planned_on")[:limit]
     )
+
+
+UPCOMING = 10
+_UPCOMING = Prepared(
+    lambda branch_id, path, after, depth, today: Meeting.objects.filter(
+        Q(organization_id=branch_id)
+        | Q(
+            organization__path__gt=path,
+            organization__path__lt=after,
+            organization__depth=depth,
+            organization__kind="group",
+        ),
+        status=MeetingStatus.PUBLISHED,
+        planned_on__gte=today,
+    ).order_by("planned_on")[:UPCOMING],
+    int,
+    str,
+    str,
+    int,
+    date,
+)
 
 
 def member_attendance(member: Member, limit: int = 24) -> list[Attendance]:

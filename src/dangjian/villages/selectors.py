@@ -12,6 +12,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from dangjian.accounts import policy
 from dangjian.compliance.packs import rule_params
 from dangjian.core.errors import NotVisible
+from dangjian.core.prepared import Prepared
 from dangjian.orgs.models import Organization
 
 from .models import (
@@ -288,12 +289,25 @@ def residents_of(village: Village, today: date) -> list[Resident]:
 
 def postings_of(member: Any, today: date) -> list[Resident]:
     """A member's postings now on (or to come), with the village."""
+    if not _POSTED.rows(member.pk, today):
+        return []  # nearly every member: one read compiled once
     return list(
         Resident.objects.filter(member=member)
         .filter(Q(left_on__isnull=True) | Q(left_on__gte=today))
         .select_related("village", "unit")
         .order_by("arrived_on")
     )
+
+
+_POSTED = Prepared(
+    lambda member_id, today: (
+        Resident.objects.filter(member_id=member_id)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=today))
+        .values_list("pk")[:1]
+    ),
+    int,
+    date,
+)
 
 
 def projects_of(village: Village) -> list[Project]:
