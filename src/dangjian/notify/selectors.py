@@ -22,26 +22,27 @@ def inbox(user: Any) -> QuerySet[Reminder]:
     )
 
 
-def _unread(user_id: int) -> QuerySet[Any]:
-    def count(qs: Any) -> Any:
-        return Coalesce(
-            Subquery(
-                qs.order_by().values("user_id").annotate(c=Count("id")).values("c"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
+def _count(qs: Any) -> Any:
+    return Coalesce(
+        Subquery(
+            qs.order_by().values("user_id").annotate(c=Count("id")).values("c"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
 
+
+def _unread(user_id: int) -> QuerySet[Any]:
     return (
         Reminder.objects.model._meta.get_field("user")
         .related_model._default_manager.filter(pk=user_id)  # type: ignore[union-attr]
         .annotate(
-            r=count(
+            r=_count(
                 Reminder.objects.filter(
                     user_id=user_id, closed_on__isnull=True, read_at__isnull=True
                 )
             ),
-            n=count(Notice.objects.filter(user_id=user_id, read_at__isnull=True)),
+            n=_count(Notice.objects.filter(user_id=user_id, read_at__isnull=True)),
         )
         .values_list("r", "n")
     )
@@ -55,6 +56,28 @@ def unread_count(user: Any) -> int:
     page)."""
     rows = _UNREAD.rows(user.pk)
     return int(sum(rows[0])) if rows else 0
+
+
+def _held(user_id: int) -> QuerySet[Any]:
+    return (
+        Reminder.objects.model._meta.get_field("user")
+        .related_model._default_manager.filter(pk=user_id)  # type: ignore[union-attr]
+        .annotate(
+            r=_count(Reminder.objects.filter(user_id=user_id)),
+            n=_count(Notice.objects.filter(user_id=user_id)),
+        )
+        .values_list("r", "n")
+    )
+
+
+_HELD = Prepared(_held, int)
+
+
+def inbox_sizes(user: Any) -> tuple[int, int]:
+    """How many reminders and notices the person has (read or not), in one query compiled once:
+    消息 counts its pages with it and reads nothing more when there is nothing."""
+    rows = _HELD.rows(user.pk)
+    return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
 
 def notices(user: Any) -> QuerySet[Notice]:

@@ -25,8 +25,9 @@ from .outbound import contact_update
 
 @signed_in
 def inbox_view(request: AuthedRequest) -> HttpResponse:
-    page = paginate(request, selectors.inbox(request.user))
-    notices = list(selectors.notices(request.user)[:20]) if page.number == 1 else []
+    reminders, held = selectors.inbox_sizes(request.user)
+    page = paginate(request, selectors.inbox(request.user), count=reminders)
+    notices = list(selectors.notices(request.user)[:20]) if page.number == 1 and held else []
     return render(
         request,
         "notify/inbox.html",
