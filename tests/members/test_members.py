@@ -11,6 +11,7 @@ from dangjian.core import crypto
 from dangjian.core.errors import DomainError
 from dangjian.members import selectors, services
 from dangjian.members.models import Member, MemberEvent
+from dangjian.orgs.services import post_assign
 from tests.conftest import login, make_id, member_data
 
 pytestmark = pytest.mark.django_db
@@ -364,6 +365,15 @@ def test_own_record_only_for_member(client, tree, users):
     assert "党员3" not in body
     assert client.get(reverse("members:detail", args=[tree.members["A1-3"].pk])).status_code == 403
     assert selectors.own_member(users["member"]).pk == tree.members["A1-2"].pk
+    assert selectors.own_member(users["member"]).organization == tree.branch_a1
+    # 我的 lists the posts held now: none yet; then a committee post in the branch
+    assert "现任职务" not in body
+    post_assign(
+        actor=None, organization=tree.branch_a1, member=tree.members["A1-2"], post="organization"
+    )
+    body = client.get(reverse("portal:me")).content.decode()
+    assert "现任职务" in body
+    assert "组织委员" in body
 
 
 def test_large_subtree_strategy_returns_the_same_page(tree, users, monkeypatch):

@@ -393,7 +393,7 @@ def assigned_to(member: Member, limit: int = 20) -> list[Assignment]:
     assigned = list(
         Assignment.objects.filter(organization__path__in=ancestor_paths(member.organization))
         .select_related("course")
-        .order_by("due_on")[:limit]
+        .order_by("due_on", "id")[:limit]
     )
     done = dict(
         Progress.objects.filter(member=member, completed_at__isnull=False)
@@ -421,7 +421,7 @@ def _assigned_above(*paths: str) -> QuerySet[Assignment]:
 
 
 _ASSIGNED = Prepared(
-    lambda *paths: _assigned_above(*paths).order_by("due_on")[:ASSIGNED_LIMIT], *_PATHS
+    lambda *paths: _assigned_above(*paths).order_by("due_on", "id")[:ASSIGNED_LIMIT], *_PATHS
 )
 _ASSIGNED_COURSES = Prepared(
     lambda *paths: Course.objects.filter(pk__in=_assigned_above(*paths).values("course_id")),
@@ -477,14 +477,14 @@ def recent_courses(org: Any, limit: int = 10) -> list[Course]:
     paths = ancestor_args(org.path, org.steplen)
     if paths is not None and limit == RECENT_COURSES:
         return _RECENT_COURSES.instances(Course, *paths)
-    return list(visible_courses(org).order_by("-published_on")[:limit])
+    return list(visible_courses(org).order_by("-published_on", "-id")[:limit])
 
 
 RECENT_COURSES = 10
 _RECENT_COURSES = Prepared(
     lambda *paths: Course.objects.filter(
         publisher__path__in=paths, published_on__isnull=False
-    ).order_by("-published_on")[:RECENT_COURSES],
+    ).order_by("-published_on", "-id")[:RECENT_COURSES],
     *_PATHS,
 )
 
@@ -510,7 +510,7 @@ def member_papers(member: Member, limit: int = 10) -> list[Paper]:
         return papers
     papers = list(
         Paper.objects.filter(publisher__path__in=ancestor_paths(member.organization)).order_by(
-            "-created_at"
+            "-created_at", "-id"
         )[:limit]
     )
     best = dict(
@@ -526,7 +526,7 @@ def member_papers(member: Member, limit: int = 10) -> list[Paper]:
 
 RECENT_PAPERS = 10
 _PAPERS = Prepared(
-    lambda *paths: Paper.objects.filter(publisher__path__in=paths).order_by("-created_at")[
+    lambda *paths: Paper.objects.filter(publisher__path__in=paths).order_by("-created_at", "-id")[
         :RECENT_PAPERS
     ],
     *_PATHS,

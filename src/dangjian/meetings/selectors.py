@@ -290,7 +290,7 @@ def member_upcoming(member: Member, limit: int = 10) -> list[Meeting]:
             organization_id__in=orgs,
             status=MeetingStatus.PUBLISHED,
             planned_on__gte=timezone.localdate(),
-        ).order_by("planned_on")[:limit]
+        ).order_by("planned_on", "id")[:limit]
     )
 
 
@@ -304,7 +304,7 @@ _UPCOMING = Prepared(
         ).values("pk"),
         status=MeetingStatus.PUBLISHED,
         planned_on__gte=today,
-    ).order_by("planned_on")[:UPCOMING],
+    ).order_by("planned_on", "id")[:UPCOMING],
     int,
     str,
     str,

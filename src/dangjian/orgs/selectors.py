@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from dangjian.accounts import policy
 from dangjian.core import pinyin
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.prepared import Prepared
 from dangjian.members.constants import ON_ROLL_STATUSES
 from dangjian.members.models import Member
 
@@ -247,9 +248,19 @@ def member_in_line(org: Organization, member_no: str) -> Any:
     )
 
 
-def org_posts_held(member: Any) -> QuerySet[Post]:
-    """The posts a member holds now, with their organization."""
-    return member.posts.filter(ended_on__isnull=True).select_related("organization")
+def org_posts_held(member: Any) -> list[Post]:
+    """The posts a member holds now, with their organization (我的)."""
+    if not _HOLDS_POST.rows(member.pk):
+        return []  # most members: one read compiled once
+    return list(member.posts.filter(ended_on__isnull=True).select_related("organization"))
+
+
+_HOLDS_POST = Prepared(
+    lambda member_id: Post.objects.filter(member_id=member_id, ended_on__isnull=True).values_list(
+        "pk"
+    )[:1],
+    int,
+)
 
 
 def post_get(org: Organization, pk: int) -> Post:
