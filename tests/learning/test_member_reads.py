@@ -98,6 +98,7 @@ def test_the_compiled_reads_give_what_the_orm_gives(studied, monkeypatch):
         one = selectors.hours_by_member([who.pk], year)
         both = selectors.hours_by_member([m.pk, other.pk], year)
         assert one == {who.pk: both[who.pk]}
+        assert repr(one) == repr({who.pk: both[who.pk]})  # 0 and 0.0 print differently
         assert selectors.leaders([who.pk], year) == selectors.leaders([m.pk, other.pk], year) & {
             who.pk
         }
@@ -171,3 +172,24 @@ def test_ancestor_args_pad_to_a_fixed_length():
     assert set(got[3:]) == {"000100020003"}
     assert len(got) == ANCESTOR_SLOTS
     assert ancestor_args("0001" * (ANCESTOR_SLOTS + 1), 4) is None
+
+
+def test_more_assignments_than_shown(studied, tree, monkeypatch):
+    """Past the twenty shown, the compiled reads (courses and their sizes read for the shown
+    twenty only) still give what the ORM gives."""
+    m, _ = studied
+    today = timezone.localdate()
+    for i in range(22):
+        c, rs = _course(tree.branch_a1, f"专题{i}", 1 + i % 3)
+        Assignment.objects.create(
+            course=c, organization=tree.district_a, due_on=today + timedelta(days=20 + i % 4)
+        )
+        if i % 2:
+            Progress.objects.create(member=m, resource=rs[0], completed_at=timezone.now())
+
+    def assigned():
+        return [(a.pk, a.course.title, a.done, a.total) for a in selectors.assigned_to(m)]
+
+    got = assigned()
+    assert len(got) == selectors.ASSIGNED_LIMIT
+    assert got == _general(monkeypatch, assigned)

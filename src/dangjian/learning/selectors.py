@@ -138,13 +138,13 @@ def _one_member_hours(member_id: int, year: int) -> dict[str, Decimal]:
     secs = _DAY_SECONDS.rows(member_id, start, end)
     offline = _OFFLINE_HOURS.rows(member_id, start, end)
     imported = _IMPORTED_HOURS.rows(member_id, year)
-    seconds = int(secs[0][0] or 0) if secs else 0
-    h = {
-        "online": online_hours(seconds),
-        "offline": Decimal(offline[0][0] or 0) if offline else Decimal(0),
-        "imported": Decimal(imported[0][0]) if imported else Decimal(0),
-        "seconds": Decimal(seconds),
-    }
+    h = {"online": Decimal(0), "offline": Decimal(0), "imported": Decimal(0), "seconds": Decimal(0)}
+    if secs or offline:  # as measured() gives them: only for a member with a row of either
+        seconds = int(secs[0][0] or 0) if secs else 0
+        h["online"], h["seconds"] = online_hours(seconds), Decimal(seconds)
+        h["offline"] = Decimal(offline[0][0] or 0) if offline else Decimal(0)
+    if imported:
+        h["imported"] = Decimal(imported[0][0])
     h["total"] = h["online"] + h["offline"] + h["imported"]
     return h
 
@@ -385,6 +385,9 @@ def assigned_to(member: Member, limit: int = 20) -> list[Assignment]:
         courses = {c.pk: c for c in _ASSIGNED_COURSES.instances(Course, *paths)}
         done_rows = dict(_DONE.rows(member.pk))
         total_rows = dict(_TOTALS.rows(*paths))
+        # an assignment removed between the reads leaves its course out: skip it, as a read a
+        # moment later would
+        assigned = [a for a in assigned if a.course_id in courses]
         for a in assigned:
             a.course = courses[a.course_id]
             a.done = done_rows.get(a.course_id, 0)  # type: ignore[attr-defined]
@@ -420,11 +423,14 @@ def _assigned_above(*paths: str) -> QuerySet[Assignment]:
     return Assignment.objects.filter(organization__path__in=paths)
 
 
-_ASSIGNED = Prepared(
-    lambda *paths: _assigned_above(*paths).order_by("due_on", "id")[:ASSIGNED_LIMIT], *_PATHS
-)
+def _shown(*paths: str) -> QuerySet[Assignment]:
+    """The assignments 学习 and 首页 show (the nearest due first), whatever the history above."""
+    return _assigned_above(*paths).order_by("due_on", "id")[:ASSIGNED_LIMIT]
+
+
+_ASSIGNED = Prepared(_shown, *_PATHS)
 _ASSIGNED_COURSES = Prepared(
-    lambda *paths: Course.objects.filter(pk__in=_assigned_above(*paths).values("course_id")),
+    lambda *paths: Course.objects.filter(pk__in=_shown(*paths).values("course_id")),
     *_PATHS,
 )
 _DONE = Prepared(
@@ -438,7 +444,7 @@ _DONE = Prepared(
 )
 _TOTALS = Prepared(
     lambda *paths: (
-        Resource.objects.filter(unit__course__in=_assigned_above(*paths).values("course_id"))
+        Resource.objects.filter(unit__course__in=_shown(*paths).values("course_id"))
         .values("unit__course")
         .annotate(n=Count("id"))
         .values_list("unit__course", "n")
