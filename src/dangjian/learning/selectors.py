@@ -149,30 +149,23 @@ def _one_member_hours(member_id: int, year: int) -> dict[str, Decimal]:
     return h
 
 
-_DAY_SECONDS = Prepared(
-    lambda member_id, start, end: (
-        StudyDay.objects.filter(member_id=member_id, day__gte=start, day__lte=end)
-        .values("member_id")
-        .annotate(s=Sum("seconds"))
-        .values_list("s")
-    ),
-    int,
-    date,
-    date,
-)
-_OFFLINE_HOURS = Prepared(
-    lambda member_id, start, end: (
-        OfflineAttendance.objects.filter(
-            member_id=member_id, session__held_on__gte=start, session__held_on__lte=end
-        )
-        .values("member_id")
-        .annotate(h=Sum("hours"))
-        .values_list("h")
-    ),
-    int,
-    date,
-    date,
-)
+def _member_sum(model: Any, day: str, value: str) -> Prepared:
+    """A member's sum of `value` over the rows whose `day` lies in [start, end], compiled once."""
+    return Prepared(
+        lambda member_id, start, end: (
+            model.objects.filter(member_id=member_id, **{f"{day}__gte": start, f"{day}__lte": end})
+            .values("member_id")
+            .annotate(v=Sum(value))
+            .values_list("v")
+        ),
+        int,
+        date,
+        date,
+    )
+
+
+_DAY_SECONDS = _member_sum(StudyDay, "day", "seconds")
+_OFFLINE_HOURS = _member_sum(OfflineAttendance, "session__held_on", "hours")
 _IMPORTED_HOURS = Prepared(
     lambda member_id, year: StudyYear.objects.filter(member_id=member_id, year=year).values_list(
         "hours"
