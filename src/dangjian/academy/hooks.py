@@ -17,7 +17,7 @@ from django.utils import timezone
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from . import selectors
 from .models import (
@@ -33,7 +33,30 @@ LIMIT = 30
 SOON = 7
 
 
+def _classes(s: Scope) -> Any:
+    organized, nominated = s.under("organizer__path"), s.under("nominated_by__path")
+    return [
+        # every organizer's item is about a class of theirs that is not closed
+        None
+        if organized is None
+        else TrainingClass.objects.filter(organized).exclude(status=ClassStatus.CLOSED),
+        None if nominated is None else _starting(nominated, s.today, s.day(SOON)),
+    ]
+
+
+def _starting(nominated: Any, today: Any, soon: Any) -> Any:
+    """The nominating organization's accepted trainees of published classes starting by `soon`."""
+    return Enrolment.objects.filter(
+        nominated,
+        status=EnrolmentStatus.ACCEPTED,
+        klass__status=ClassStatus.PUBLISHED,
+        klass__starts_on__gte=today,
+        klass__starts_on__lte=soon,
+    )
+
+
 @hooks.register("todo")
+@gated(_classes)
 def academy_work(user: Any, today: date) -> list[Todo]:
     out: list[Todo] = []
     mine = policy.path_q(user, "change", "organizer__path")
@@ -42,13 +65,7 @@ def academy_work(user: Any, today: date) -> list[Todo]:
     nominating = policy.path_q(user, "change", "nominated_by__path")
     if nominating is not None:
         starting = (
-            Enrolment.objects.filter(
-                nominating,
-                status=EnrolmentStatus.ACCEPTED,
-                klass__status=ClassStatus.PUBLISHED,
-                klass__starts_on__gte=today,
-                klass__starts_on__lte=today + timedelta(days=SOON),
-            )
+            _starting(nominating, today, today + timedelta(days=SOON))
             .values("klass_id", "klass__title", "klass__starts_on", "nominated_by__name")
             .annotate(n=Count("id"))
             .order_by("klass__starts_on")[:LIMIT]

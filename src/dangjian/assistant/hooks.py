@@ -12,7 +12,7 @@ from django.utils import timezone
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import Opinion, OpinionStatus
 
@@ -20,7 +20,13 @@ REPLY_DAYS = 15
 LIMIT = 50
 
 
+def _opinions(s: Scope) -> Any:
+    q = s.under("organization__path")
+    return None if q is None else Opinion.objects.filter(q, status=OpinionStatus.OPEN)
+
+
 @hooks.register("todo")
+@gated(_opinions)
 def opinions_to_answer(user: Any, today: date) -> list[Todo]:
     q = policy.path_q(user, "change", "organization__path")
     if q is None:

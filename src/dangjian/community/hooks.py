@@ -13,7 +13,7 @@ from dangjian.accounts import policy
 from dangjian.compliance.packs import rule_params
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
 from .models import Alliance, Issue, IssueStatus, Need, NeedKind, NeedStatus, Report, Residence
@@ -24,7 +24,28 @@ DECIDE_DAYS = 15
 LIMIT = 50
 
 
+# a claimed project or 微心愿 waits for the service to be confirmed; an approved post or pairing
+# is standing work (each service is confirmed as it comes), so only its approval waits
+CLAIMS = Q(status=NeedStatus.CLAIMED, kind__in=(NeedKind.PROJECT, NeedKind.WISH)) | Q(
+    status=NeedStatus.PENDING
+)
+ENDED_DAYS = 90  # an agreement ended this long ago without renewal is still asked about
+
+
+def _community(s: Scope) -> Any:
+    q = s.under("community__path")
+    if q is None:
+        return None
+    return [
+        Report.objects.filter(q, confirmed_on__isnull=True),
+        Need.objects.filter(q).filter(CLAIMS),
+        Issue.objects.filter(q, status=IssueStatus.OPEN),
+        Alliance.objects.filter(q, ends_on__lte=s.day(RENEW_DAYS), ends_on__gte=s.day(-ENDED_DAYS)),
+    ]
+
+
 @hooks.register("todo")
+@gated(_community)
 def community_work(user: Any, today: date) -> list[Todo]:
     q = policy.path_q(user, "change", "community__path")
     if q is None:
@@ -35,14 +56,9 @@ def community_work(user: Any, today: date) -> list[Todo]:
         .annotate(n=Count("id"))
         .order_by("community__name")[:LIMIT]
     )
-    # a claimed project or 微心愿 waits for the service to be confirmed; an approved post or
-    # pairing is standing work (each service is confirmed as it comes), so only its approval waits
     claims = (
         Need.objects.filter(q)
-        .filter(
-            Q(status=NeedStatus.CLAIMED, kind__in=(NeedKind.PROJECT, NeedKind.WISH))
-            | Q(status=NeedStatus.PENDING)
-        )
+        .filter(CLAIMS)
         .values("community_id", "community__name", "status")
         .annotate(n=Count("id"))
         .order_by("community__name", "status")[:LIMIT]
@@ -58,7 +74,7 @@ def community_work(user: Any, today: date) -> list[Todo]:
         Alliance.objects.filter(
             q,
             ends_on__lte=today + timedelta(days=RENEW_DAYS),
-            ends_on__gte=today - timedelta(days=90),
+            ends_on__gte=today - timedelta(days=ENDED_DAYS),
         )
         .select_related("community")
         .only("pk", "name", "ends_on", "community__name")

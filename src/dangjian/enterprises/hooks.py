@@ -14,16 +14,29 @@ from django.utils import timezone
 
 from dangjian.core.dates import add_months
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from . import selectors
-from .models import Assignment, Enterprise, FollowUp, InstructorVisit, JointEvent
+from .models import Assignment, Enterprise, FollowUp, InstructorVisit, JointEvent, RelationCase
 from .rules import quarter_start
 
 LIMIT = 50
 
 
+def _followups_and_cases(s: Scope) -> Any:
+    # selectors.overdue_followups and selectors.open_cases over the scope
+    followups = s.under("visit__instructor__organization__path")
+    cases = s.under("handler__path")
+    if followups is None or cases is None:
+        return None
+    return [
+        FollowUp.objects.filter(followups, done_on__isnull=True, due_on__lt=s.today),
+        RelationCase.objects.filter(cases, closed_on__isnull=True),
+    ]
+
+
 @hooks.register("todo")
+@gated(_followups_and_cases)
 def enterprises_work(user: Any, today: date) -> list[Todo]:
     out = [
         Todo(

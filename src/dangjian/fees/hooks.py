@@ -15,7 +15,7 @@ from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.orgs.models import Organization
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .bands import yuan
 from .models import AnnualAssessment, CollectionDay, FeeMonth, current_index, month_label
@@ -27,7 +27,13 @@ def _month_end(today: date) -> date:
     return today.replace(day=calendar.monthrange(today.year, today.month)[1])
 
 
+def _branches(s: Scope) -> Any:
+    roots = s.roots()
+    return None if roots is None else Organization.objects.filter(path__in=roots, kind="branch")
+
+
 @hooks.register("todo")
+@gated(_branches)
 def branch_collection(user: Any, today: date) -> list[Todo]:
     """In the branches the user's grants name: members who have not paid this month (by the
     branch's collection day, else the month's end), and the yearly assessment in the first

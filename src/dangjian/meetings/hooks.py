@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from dangjian.accounts import policy
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .constants import MeetingStatus
 from .models import Handling, Leave, LeaveStatus, Meeting
@@ -22,7 +22,17 @@ HANDLING_DAYS = 30  # a handling case is decided within a month
 LIMIT = 300
 
 
+def _to_record(s: Scope) -> Any:
+    q = s.under("organization__path")
+    if q is None:
+        return None
+    return Meeting.objects.filter(
+        q, status__in=[MeetingStatus.PLANNED, MeetingStatus.PUBLISHED], planned_on__lt=s.today
+    )
+
+
 @hooks.register("todo")
+@gated(_to_record)
 def meetings_to_record(user: Any, today: date) -> list[Todo]:
     """Planned or published meetings of the user's organizations whose day has passed: record
     them as held (or cancel them)."""
@@ -51,7 +61,13 @@ def meetings_to_record(user: Any, today: date) -> list[Todo]:
     ]
 
 
+def _leaves(s: Scope) -> Any:
+    q = s.under("member__organization__path")
+    return None if q is None else Leave.objects.filter(q, status=LeaveStatus.REQUESTED)
+
+
 @hooks.register("todo")
+@gated(_leaves)
 def leaves_to_decide(user: Any, today: date) -> list[Todo]:
     """Members' requests for leave from a meeting, waiting for the branch."""
     q = policy.path_q(user, "change", "member__organization__path")
@@ -76,7 +92,13 @@ def leaves_to_decide(user: Any, today: date) -> list[Todo]:
     ]
 
 
+def _handlings(s: Scope) -> Any:
+    q = s.under("organization__path")
+    return None if q is None else Handling.objects.filter(q, decided_on__isnull=True)
+
+
 @hooks.register("todo")
+@gated(_handlings)
 def handlings_to_decide(user: Any, today: date) -> list[Todo]:
     """Handling cases (不合格, or absent six months) waiting for the branch's decision."""
     q = policy.path_q(user, "change", "organization__path")

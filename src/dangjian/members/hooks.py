@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from dangjian.accounts import policy
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import Correction, CorrectionStatus
 
@@ -18,7 +18,13 @@ DECIDE_DAYS = 15  # answered within a fortnight
 LIMIT = 500
 
 
+def _corrections(s: Scope) -> Any:
+    q = s.under("organization__path")
+    return None if q is None else Correction.objects.filter(q, status=CorrectionStatus.PENDING)
+
+
 @hooks.register("todo")
+@gated(_corrections)
 def corrections_to_decide(user: Any, today: date) -> list[Todo]:
     q = policy.path_q(user, "change", "organization__path")
     if q is None:

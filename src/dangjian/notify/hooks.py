@@ -12,14 +12,19 @@ from django.urls import reverse
 from dangjian.compliance.engine import REGISTRY
 from dangjian.compliance.packs import rectify_days
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import Reminder
 
 RED = {"high", "critical"}
 
 
+def _reminders(s: Scope) -> Any:
+    return Reminder.objects.filter(user_id=s.user_id, closed_on__isnull=True, level=0)
+
+
 @hooks.register("todo")
+@gated(_reminders)
 def findings_to_rectify(user: Any, today: date) -> list[Todo]:
     """Open findings addressed to the user as one who must act (level 0), one item per rule and
     organization; the deadline is the oldest finding's date plus the days to put it right."""

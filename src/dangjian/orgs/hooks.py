@@ -13,7 +13,7 @@ from dangjian.accounts import policy
 from dangjian.compliance.packs import rule_params
 from dangjian.core.dates import add_months
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import Election, OrgRequest
 
@@ -32,7 +32,13 @@ def _strictly_below(user: Any, field: str) -> Q | None:
     return q
 
 
+def _requests(s: Scope) -> Any:
+    q = s.under("committee__path")
+    return None if q is None else OrgRequest.objects.filter(q, answered_on__isnull=True)
+
+
 @hooks.register("todo")
+@gated(_requests)
 def requests_to_answer(user: Any, today: date) -> list[Todo]:
     q = policy.path_q(user, "change", "committee__path")
     if q is None:
@@ -56,17 +62,26 @@ def requests_to_answer(user: Any, today: date) -> list[Todo]:
     ]
 
 
+# an election waiting for the answer of the organization above: asked, or reported
+WAITING = Q(requested_on__isnull=False, request_approved_on__isnull=True, held_on__isnull=True) | Q(
+    reported_on__isnull=False, secretary_approved_on__isnull=True
+)
+
+
+def _elections(s: Scope) -> Any:
+    q = s.strictly_below("organization__path")
+    return None if q is None else Election.objects.filter(q).filter(WAITING)
+
+
 @hooks.register("todo")
+@gated(_elections)
 def elections_to_answer(user: Any, today: date) -> list[Todo]:
     q = _strictly_below(user, "organization__path")
     if q is None:
         return []
     rows = (
         Election.objects.filter(q)
-        .filter(
-            Q(requested_on__isnull=False, request_approved_on__isnull=True, held_on__isnull=True)
-            | Q(reported_on__isnull=False, secretary_approved_on__isnull=True)
-        )
+        .filter(WAITING)
         .select_related("organization")
         .order_by("created_at")[:LIMIT]
     )

@@ -13,16 +13,28 @@ from dangjian.members.constants import ON_ROLL_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
+
+
+def _without_account(paths: Any) -> Any:
+    """Members on the roll of the branches at `paths` who cannot sign in yet."""
+    branches = Organization.objects.filter(path__in=paths, kind="branch")
+    return Member.objects.filter(organization__in=branches, status__in=ON_ROLL_STATUSES).filter(
+        Q(user__isnull=True) | Q(user__password__startswith="!")  # noqa: S106
+    )
+
+
+def _accounts(s: Scope) -> Any:
+    roots = s.roots()
+    return None if roots is None else _without_account(roots)
 
 
 @hooks.register("todo")
+@gated(_accounts)
 def accounts_to_open(user: Any, today: date) -> list[Todo]:
     """In the branches the user's grants name: members on the roll without an open account."""
-    branches = Organization.objects.filter(path__in=policy.roots(user, "change"), kind="branch")
     rows = (
-        Member.objects.filter(organization__in=branches, status__in=ON_ROLL_STATUSES)
-        .filter(Q(user__isnull=True) | Q(user__password__startswith="!"))  # noqa: S106
+        _without_account(policy.roots(user, "change"))
         .values("organization_id", "organization__name")
         .annotate(n=Count("pk"))
         .order_by()

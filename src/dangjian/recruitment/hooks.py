@@ -16,7 +16,7 @@ from dangjian.accounts.constants import Role
 from dangjian.core.dates import add_months
 from dangjian.orgs.models import Organization
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .constants import AFTER, COMMITTEE_STEPS, STEP_BY_NO
 from .holidays import missing_years
@@ -42,7 +42,13 @@ def _due(c: dict[str, Any], step: int) -> date | None:
     return add_months(before, int(months)) if before else None
 
 
+def _committees(s: Scope) -> Any:
+    roots = s.roots()
+    return None if roots is None else Organization.objects.filter(path__in=roots, kind="committee")
+
+
 @hooks.register("todo")
+@gated(_committees)
 def committee_steps(user: Any, today: date) -> list[Todo]:
     """Records of the subtrees the user changes from a committee, waiting for a committee step:
     one item per step and branch, due by the earliest record's deadline."""
@@ -96,19 +102,27 @@ def committee_steps(user: Any, today: date) -> list[Todo]:
     return items
 
 
+def _at_branch(paths: Any) -> Any:
+    """Open records in the organizations at `paths` waiting for the talk or the oath."""
+    return Candidate.objects.filter(OPEN, organization__path__in=paths).filter(
+        _waiting_at(2) | _waiting_at(20)
+    )
+
+
+def _branch_steps(s: Scope) -> Any:
+    roots = s.roots()
+    return None if roots is None else _at_branch(roots)
+
+
 @hooks.register("todo")
+@gated(_branch_steps)
 def branch_deadlines(user: Any, today: date) -> list[Todo]:
     """In the organizations the user's grants name (a branch's workers): applicants to talk to
     within a month, new members to take the oath."""
     paths = policy.roots(user, "change")
     if not paths:
         return []
-    rows = (
-        Candidate.objects.filter(OPEN, organization__path__in=paths)
-        .filter(_waiting_at(2) | _waiting_at(20))
-        .select_related("organization")
-        .order_by("id")[:LIMIT]
-    )
+    rows = _at_branch(paths).select_related("organization").order_by("id")[:LIMIT]
     items = []
     for c in rows:
         p = params(c.rule_version)

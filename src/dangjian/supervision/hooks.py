@@ -15,7 +15,7 @@ from dangjian.compliance.engine import REGISTRY
 from dangjian.compliance.models import Finding
 from dangjian.compliance.packs import rectify_days
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import OPEN_STATUSES, Assignment, AssignmentStatus, Task
 from .selectors import overdue_count
@@ -29,7 +29,13 @@ def overdue_tasks(organization: Any, today: date) -> hooks.Card:
     return hooks.Card("逾期督办", n, reverse("supervision:list"), alert=n > 0)
 
 
+def _assigned(s: Scope) -> Any:
+    q = s.under("organization__path")
+    return None if q is None else Assignment.objects.filter(q, status__in=OPEN_STATUSES)
+
+
 @hooks.register("todo")
+@gated(_assigned)
 def assignments_to_do(user: Any, today: date) -> list[Todo]:
     """督办 assigned to an organization the user works for, not yet replied (or sent back)."""
     q = policy.path_q(user, "change", "organization__path")
@@ -60,7 +66,13 @@ def assignments_to_do(user: Any, today: date) -> list[Todo]:
     ]
 
 
+def _replies(s: Scope) -> Any:
+    q = s.under("task__issuer_org__path", "supervise")
+    return None if q is None else Assignment.objects.filter(q, status=AssignmentStatus.REPLIED)
+
+
 @hooks.register("todo")
+@gated(_replies)
 def replies_to_decide(user: Any, today: date) -> list[Todo]:
     """Tasks issued from organizations the user supervises with replies waiting to be accepted."""
     q = policy.path_q(user, "supervise", "issuer_org__path")
@@ -89,7 +101,17 @@ def replies_to_decide(user: Any, today: date) -> list[Todo]:
     ]
 
 
+def _red_below(s: Scope) -> Any:
+    q = s.strictly_below("organization__path", "supervise")
+    if q is None:
+        return None
+    return Finding.objects.filter(q, closed_on__isnull=True, severity__in=RED).exclude(
+        Exists(Task.objects.filter(finding=OuterRef("pk")))
+    )
+
+
 @hooks.register("todo")
+@gated(_red_below)
 def red_findings_to_supervise(user: Any, today: date) -> list[Todo]:
     """Red findings in the subtrees the user supervises, below the organizations of their grants
     (those reach them as their own findings) and not yet under a 督办: one item per rule."""

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import IncomingLetter, IncomingStatus, Stage, Transfer, TransferStatus
 from .selectors import committees_of
@@ -50,7 +51,19 @@ def _destination(t: Transfer) -> str:
     return t.to_org.name if t.to_org else t.to_name
 
 
+def _letters_waiting(s: Scope) -> Any:
+    q_from, q_to = s.under("from_org__path"), s.under("to_org__path")
+    if q_from is None or q_to is None:
+        return None
+    return Transfer.objects.filter(status=TransferStatus.OPEN).filter(
+        (q_from & Q(stage=Stage.STARTED))
+        | (q_to & Q(stage=Stage.ISSUED, to_org__isnull=False))
+        | (q_to & Q(stage=Stage.RECEIVING_APPROVED))
+    )
+
+
 @hooks.register("todo")
+@gated(_letters_waiting)
 def transfers_to_act(user: Any, today: date) -> list[Todo]:
     """Open letters whose next step is the user's: approve and issue (the sending committee),
     agree (the receiving committee), accept (the receiving branch)."""
@@ -106,7 +119,13 @@ def transfers_to_act(user: Any, today: date) -> list[Todo]:
     return items
 
 
+def _incoming(s: Scope) -> Any:
+    q = s.under("to_org__path")
+    return None if q is None else IncomingLetter.objects.filter(q, status=IncomingStatus.PENDING)
+
+
 @hooks.register("todo")
+@gated(_incoming)
 def letters_from_outside(user: Any, today: date) -> list[Todo]:
     """Letters from outside the deployment waiting at a branch the user works for."""
     q = policy.path_q(user, "change", "to_org__path")

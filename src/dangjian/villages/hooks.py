@@ -13,7 +13,7 @@ from django.urls import reverse
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import Presence, Resident, Village, VillageYear
 
@@ -21,16 +21,26 @@ INCOME_BY_MONTH = 3  # last year's figures are entered in the first quarter
 LIMIT = 50
 
 
+def _not_entered(q: Any, year: Any) -> Any:
+    """The villages within `q` whose collective income of `year` is not entered."""
+    entered = VillageYear.objects.filter(village_id=OuterRef("pk"), year=year)
+    return Village.objects.filter(q).filter(~Exists(entered))
+
+
+def _villages(s: Scope) -> Any:
+    q = s.under("organization__path")
+    return None if q is None else _not_entered(q, s.year(-1))
+
+
 @hooks.register("todo")
+@gated(_villages)
 def villages_work(user: Any, today: date) -> list[Todo]:
     q = policy.path_q(user, "change", "organization__path")
     if q is None:
         return []
     year = today.year - 1
-    entered = VillageYear.objects.filter(village_id=OuterRef("pk"), year=year)
     rows = (
-        Village.objects.filter(q)
-        .filter(~Exists(entered))
+        _not_entered(q, year)
         .values("town", "district")
         .annotate(n=Count("id"))
         .order_by("district", "town")[:LIMIT]

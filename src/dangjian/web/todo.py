@@ -10,17 +10,32 @@ Each app registers its sources in its `hooks.py`:
 A source reads stored state through indexed queries (one or two per source, scoped to the user)
 and returns items already grouped (one per rule and organization, not one per member). An item
 disappears when the act is done because nothing here is stored: the list is the state.
+
+Most sources have nothing for most people (a branch's worker approves no transfer and organizes no
+class), yet each built its querysets on every 待办 page. A staff source may declare a gate with
+`@gated(build)`: `build(scope)` returns the queryset (or several) whose rows the source reads,
+without its ordering and limits, written over a `Scope` (the user, today, the user's subtrees). All
+gates are asked in one statement compiled once per process (core.prepared), `EXISTS` per gate, and
+a source whose gate finds no row is not run. A gate must find a row whenever its source would
+return an item (it may find more: the source then runs and returns nothing);
+tests/web/test_todo_gates.py compares every staff user's list with and without the gates.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
+from django.db.models import Exists, Q, QuerySet
+
+from dangjian.accounts import policy
+from dangjian.accounts.models import User
+from dangjian.core.lookups import successor
+from dangjian.core.prepared import Prepared
 
 from . import hooks
 
@@ -105,18 +120,23 @@ def _sort_key(t: Todo) -> tuple[int, int, date, int, str]:
     )
 
 
-def _collect(name: str, *args: Any) -> list[Todo]:
+def _collect(name: str, *args: Any, skip: frozenset[Any] = frozenset()) -> list[Todo]:
     items: list[Todo] = []
     for source in hooks.get_hooks(name):
+        if source in skip:
+            continue
         found: Iterable[Todo] = source(*args)
         items.extend(found)
     items.sort(key=_sort_key)
     return items
 
 
-def staff_todos(user: Any, today: date) -> TodoList:
-    """Everything a staff user must act on, from every app, oldest deadline first."""
-    return TodoList(_collect("todo", user, today), today)
+def staff_todos(user: Any, today: date, *, gated: bool = True) -> TodoList:
+    """Everything a staff user must act on, from every app, oldest deadline first. With `gated`
+    (always, but in the test that proves the gates), sources whose gate finds nothing are not
+    run."""
+    skip = closed_sources(user, today) if gated else frozenset()
+    return TodoList(_collect("todo", user, today, skip=skip), today)
 
 
 def member_todos(user: Any, member: Any, today: date) -> TodoList:
@@ -148,3 +168,175 @@ def staff_count(user: Any, today: date) -> int:
         n = staff_todos(user, today).total
         remember_count(user, n)
     return int(n)
+
+
+# --- gates -------------------------------------------------------------------------------------
+
+GATE_ACTIONS = ("change", "supervise")
+# a user with more subtrees than this for an action (no one has) runs every source
+GATE_ROOTS = 8
+
+GateResult = QuerySet[Any] | list[QuerySet[Any] | None] | None
+
+
+def gated(build: Callable[[Scope], GateResult]) -> Callable[[Any], Any]:
+    """Declare the gate of a 待办 source (see the module's docstring): below `hooks.register`."""
+
+    def decorator(fn: Any) -> Any:
+        fn.todo_gate = build
+        return fn
+
+    return decorator
+
+
+class Scope:
+    """What a gate is written over. `user_id`, `today`, `day(n)` (today + n days), `year(n)`
+    (today's year + n); the user's subtrees for an action ("change" or "supervise"):
+    `under(field)` (a path field within them), `strictly_below(field)` (within them, their tops
+    excluded), `roots()` (the tops' paths, for `path__in`). Each returns None when the user has no
+    subtree for the action: the gate then returns None (nothing to find).
+
+    The values are the placeholders of the statement being compiled, or, while the statement's
+    arguments are being discovered, stand-ins that record what the gates use."""
+
+    def __init__(
+        self,
+        user_id: Any,
+        days: dict[int, Any],
+        years: dict[int, Any],
+        bounds: dict[str, list[tuple[Any, Any]]],
+        *,
+        recording: bool = False,
+    ):
+        self.user_id = user_id
+        self._days = days
+        self._years = years
+        self._bounds = bounds
+        self._recording = recording
+        self.actions_used: set[str] = set()
+
+    @property
+    def today(self) -> Any:
+        return self.day(0)
+
+    def day(self, n: int) -> Any:
+        if self._recording and n not in self._days:
+            self._days[n] = date(2000, 1, 1) + timedelta(days=n)
+        return self._days[n]
+
+    def year(self, n: int) -> Any:
+        if self._recording and n not in self._years:
+            self._years[n] = 2000 + n
+        return self._years[n]
+
+    def _ranges(self, action: str) -> list[tuple[Any, Any]]:
+        found = self._bounds.get(action, [])
+        if found:
+            self.actions_used.add(action)
+        return found
+
+    def under(self, field: str, action: str = "change") -> Q | None:
+        # the SQL of `field__under` (core.lookups): lo <= field < successor(lo)
+        ranges = self._ranges(action)
+        if not ranges:
+            return None
+        q = Q()
+        for lo, hi in ranges:
+            q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+        return q
+
+    def strictly_below(self, field: str, action: str = "change") -> Q | None:
+        ranges = self._ranges(action)
+        if not ranges:
+            return None
+        q = Q()
+        for lo, hi in ranges:
+            q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi}) & ~Q(**{field: lo})
+        return q
+
+    def roots(self, action: str = "change") -> list[Any] | None:
+        ranges = self._ranges(action)
+        return [lo for lo, _ in ranges] or None
+
+
+def _querysets(found: GateResult) -> list[QuerySet[Any]]:
+    if found is None:
+        return []
+    if isinstance(found, QuerySet):
+        return [found]
+    return [qs for qs in found if qs is not None]
+
+
+class _GateRead(NamedTuple):
+    read: Prepared | None  # None: no gate can find anything for this shape
+    columns: list[Any]  # the source each EXISTS column answers for, in order
+    days: list[int]
+    years: list[int]
+    actions: list[str]
+
+
+_READS: dict[tuple[Any, ...], _GateRead] = {}
+
+
+def _gate_read(sources: tuple[Any, ...], shape: tuple[int, ...]) -> _GateRead:
+    """The statement asking every gate at once, for users with `shape` subtrees per action."""
+    key = (sources, shape)
+    found = _READS.get(key)
+    if found is not None:
+        return found
+    # first, what the gates use: the days and years around today, the actions' subtrees
+    stand_in = {
+        a: [(f"{a}{i}", f"{a}{i}~") for i in range(n)]
+        for a, n in zip(GATE_ACTIONS, shape, strict=True)
+    }
+    days: dict[int, Any] = {}
+    years: dict[int, Any] = {}
+    probe = Scope(0, days, years, stand_in, recording=True)
+    layout = [(src, len(_querysets(src.todo_gate(probe)))) for src in sources]
+    day_list, year_list = sorted(days), sorted(years)
+    actions = [a for a in GATE_ACTIONS if a in probe.actions_used]
+    columns = [src for src, n in layout for _ in range(n)]
+    kinds: list[type] = [int, *[date] * len(day_list), *[int] * len(year_list)]
+    for a in actions:
+        kinds += [str, str] * shape[GATE_ACTIONS.index(a)]
+
+    def build(user_id: Any, *rest: Any) -> QuerySet[Any]:
+        it = iter(rest)
+        scope_days = {d: next(it) for d in day_list}
+        scope_years = {y: next(it) for y in year_list}
+        bounds = {
+            a: [(next(it), next(it)) for _ in range(shape[GATE_ACTIONS.index(a)])] for a in actions
+        }
+        scope = Scope(user_id, scope_days, scope_years, bounds)
+        exists = [Exists(qs) for src in sources for qs in _querysets(src.todo_gate(scope))]
+        names = {f"gate{i}": e for i, e in enumerate(exists)}
+        return User.objects.filter(pk=user_id).annotate(**names).values_list(*names)
+
+    read = Prepared(build, *kinds) if columns else None
+    found = _GateRead(read, columns, day_list, year_list, actions)
+    _READS[key] = found
+    return found
+
+
+def closed_sources(user: Any, today: date) -> frozenset[Any]:
+    """The staff sources whose gate finds nothing for the user today: one statement."""
+    sources = tuple(s for s in hooks.get_hooks("todo") if getattr(s, "todo_gate", None))
+    if not sources or not getattr(user, "pk", None):
+        return frozenset()
+    roots = {a: policy.roots(user, a) for a in GATE_ACTIONS}
+    if any(len(r) > GATE_ROOTS for r in roots.values()):
+        return frozenset()
+    g = _gate_read(sources, tuple(len(roots[a]) for a in GATE_ACTIONS))
+    if g.read is None:
+        return frozenset(sources)
+    args: list[Any] = [user.pk]
+    args += [today + timedelta(days=d) for d in g.days]
+    args += [today.year + y for y in g.years]
+    for a in g.actions:
+        for r in roots[a]:
+            args += [r, successor(r)]
+    rows = g.read.rows(*args)
+    if not rows:
+        return frozenset()  # the account went away meanwhile: ask every source
+    open_ = {src for src, yes in zip(g.columns, rows[0], strict=True) if yes}
+    return frozenset(s for s in sources if s not in open_)
