@@ -7,6 +7,7 @@ Storage and processes:
                                           (PostgreSQL 15+); default: SQLite var/dangjian.sqlite3
                                           (WAL mode)
   DANGJIAN_CONN_MAX_AGE                   seconds a database connection is kept between requests
+  DANGJIAN_PG_PREPARE                     0: no server-side prepared statements on PostgreSQL
                                           (PostgreSQL 60, SQLite 600)
   REDIS_URL                               redis://host:6379/0 for the job queue (Huey), the
                                           shared cache and sessions read through it; unset =
@@ -227,6 +228,13 @@ def _database_from_url(url: str) -> dict:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": int(os.environ.get("DANGJIAN_CONN_MAX_AGE", "60")),
             "CONN_HEALTH_CHECKS": True,
+            # the reads compiled once (core.prepared) are prepared on the server after this many
+            # runs on a connection; Django's own queries bind in the client and are never prepared
+            "OPTIONS": {
+                "prepare_threshold": (
+                    None if os.environ.get("DANGJIAN_PG_PREPARE", "1") == "0" else 5
+                )
+            },
         }
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 
