@@ -167,6 +167,8 @@ class Prepared:
         with _cursor(connection) as cursor:
             cursor.execute(c.sql, params)
             fetched = cursor.fetchall()
+        if connection.queries_logged and connection.vendor == "postgresql":
+            _log_sql(connection, c.sql, params)
         if not c.converters:
             return [tuple(r) for r in fetched]
         out = []
@@ -220,6 +222,14 @@ def _cursor(connection: Any) -> Any:
         if connection.queries_logged:
             return connection.make_debug_cursor(raw)
         return connection.make_cursor(raw)
+
+
+def _log_sql(connection: Any, sql: str, params: list[Any]) -> None:
+    """Where queries are logged (DEBUG, tests): the statement as it ran, where Django's log of a
+    prepared statement has no text."""
+    entry = connection.queries_log[-1] if connection.queries_log else None
+    if entry is not None and entry.get("sql") is None:
+        entry["sql"] = connection.ops.compose_sql(sql, params)
 
 
 # A read over an organization and those above it (`path IN (its ancestors' paths)`) takes the

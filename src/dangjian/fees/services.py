@@ -633,6 +633,16 @@ def rollup_refresh(
         where.append(f"organization_id IN ({', '.join(['%s'] * len(organization_ids))})")
         params += organization_ids
     cond = " AND ".join(where) or "1 = 1"
+    # Refreshes of one organization run one after the other: two payments in a branch committing
+    # at once each delete the month's row and insert it again, and under READ COMMITTED the second
+    # DELETE does not see the row the first inserted, so its INSERT collided on (organization,
+    # month). The organizations' rows are locked in id order (no deadlock between refreshes) with
+    # FOR NO KEY UPDATE, which does not block rows being written that refer to them; the statements
+    # after the wait see what the first committed. SQLite serializes writers anyway.
+    locked = Organization.objects.select_for_update(no_key=True).order_by("pk")
+    if organization_ids is not None:
+        locked = locked.filter(pk__in=organization_ids)
+    list(locked.values_list("pk", flat=True))
     old = FeeRollup.objects.all()
     if months is not None:
         old = old.filter(month_index__in=months)
