@@ -192,6 +192,17 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 
+def _pg_prepare(on: bool) -> dict:
+    """The reads compiled once (core.prepared) are prepared on the server after five runs on a
+    connection (Django's own queries bind in the client and are never prepared), with the plan
+    made once for any values: they look rows up by ids and path ranges, where PostgreSQL's own
+    choice (a generic plan only when its estimate is no worse) kept re-planning 待办's gate
+    statement on every page (2.7 ms of planning for 0.8 of execution)."""
+    if not on:
+        return {"prepare_threshold": None}
+    return {"prepare_threshold": 5, "options": "-c plan_cache_mode=force_generic_plan"}
+
+
 def _database_from_url(url: str) -> dict:
     """Parse DATABASE_URL into Django's DATABASES entry (sqlite or postgres)."""
     parsed = urlparse(url)
@@ -228,13 +239,7 @@ def _database_from_url(url: str) -> dict:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": int(os.environ.get("DANGJIAN_CONN_MAX_AGE", "60")),
             "CONN_HEALTH_CHECKS": True,
-            # the reads compiled once (core.prepared) are prepared on the server after this many
-            # runs on a connection; Django's own queries bind in the client and are never prepared
-            "OPTIONS": {
-                "prepare_threshold": (
-                    None if os.environ.get("DANGJIAN_PG_PREPARE", "1") == "0" else 5
-                )
-            },
+            "OPTIONS": _pg_prepare(os.environ.get("DANGJIAN_PG_PREPARE", "1") != "0"),
         }
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 

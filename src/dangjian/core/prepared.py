@@ -225,11 +225,11 @@ def _cursor(connection: Any) -> Any:
 
 
 def _log_sql(connection: Any, sql: str, params: list[Any]) -> None:
-    """Where queries are logged (DEBUG, tests): the statement as it ran, where Django's log of a
-    prepared statement has no text."""
-    entry = connection.queries_log[-1] if connection.queries_log else None
-    if entry is not None and entry.get("sql") is None:
-        entry["sql"] = connection.ops.compose_sql(sql, params)
+    """Where queries are logged (DEBUG, tests): the statement with its values, as Django logs its
+    own (Django's log of a server-bound statement holds `$1` placeholders, or no text at all once
+    the statement is prepared)."""
+    if connection.queries_log:
+        connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)
 
 
 # A read over an organization and those above it (`path IN (its ancestors' paths)`) takes the

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q
 from django.urls import reverse
 
 from dangjian.accounts import policy
@@ -55,11 +54,14 @@ def _letters_waiting(s: Scope) -> Any:
     q_from, q_to = s.under("from_org__path"), s.under("to_org__path")
     if q_from is None or q_to is None:
         return None
-    return Transfer.objects.filter(status=TransferStatus.OPEN).filter(
-        (q_from & Q(stage=Stage.STARTED))
-        | (q_to & Q(stage=Stage.ISSUED, to_org__isnull=False))
-        | (q_to & Q(stage=Stage.RECEIVING_APPROVED))
-    )
+    # the three reads of the source, each asked on its own: an OR across the two organizations
+    # would join them both and read every organization
+    open_ = Transfer.objects.filter(status=TransferStatus.OPEN)
+    return [
+        open_.filter(q_from, stage=Stage.STARTED),
+        open_.filter(q_to, stage=Stage.ISSUED, to_org__isnull=False),
+        open_.filter(q_to, stage=Stage.RECEIVING_APPROVED),
+    ]
 
 
 @hooks.register("todo")
