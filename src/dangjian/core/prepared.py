@@ -213,7 +213,7 @@ def _cursor(connection: Any) -> Any:
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
+        raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
         # as Django's create_cursor: the connection's time zone for timestamps read
         loader = connection.connection.adapters.get_loader(types["timestamptz"].oid, Format.TEXT)
         if connection.timezone != loader.timezone:
@@ -230,6 +230,37 @@ def _log_sql(connection: Any, sql: str, params: list[Any]) -> None:
     the statement is prepared)."""
     if connection.queries_log:
         connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)
+
+
+class PreparedLists:
+    """A read over a list whose length varies from one caller to the next (a user's subtrees: one
+    for nearly everyone), with further arguments: `build(values, *args)` gets the list of
+    placeholders first. One `Prepared` per length up to `most`; `rows` answers None for a longer
+    list (no one has one), and the caller takes the ORM's way."""
+
+    def __init__(
+        self, build: Callable[..., QuerySet[Any]], item: type, *kinds: type, most: int = 8
+    ):
+        self.build = build
+        self.item = item
+        self.kinds = kinds
+        self.most = most
+        self._reads: dict[int, Prepared] = {}
+
+    def _read(self, n: int) -> Prepared:
+        found = self._reads.get(n)
+        if found is None:
+            build = self.build
+            found = Prepared(lambda *a: build(list(a[:n]), *a[n:]), *([self.item] * n), *self.kinds)
+            self._reads[n] = found
+        return found
+
+    def rows(self, values: list[Any], *args: Any) -> list[tuple[Any, ...]] | None:
+        if not values:
+            return []
+        if len(values) > self.most:
+            return None
+        return self._read(len(values)).rows(*values, *args)
 
 
 # A read over an organization and those above it (`path IN (its ancestors' paths)`) takes the
