@@ -16,7 +16,7 @@ from dangjian.core.errors import DomainError
 from dangjian.orgs import selectors as org_selectors
 from dangjian.web import hooks
 from dangjian.web.access import AuthedRequest, admin_required, staff_required
-from dangjian.web.paging import paginate
+from dangjian.web.paging import paginate, query_values
 
 from . import selectors, services
 from .engine import CATEGORIES, REGISTRY, SEVERITY_LABELS
@@ -95,7 +95,7 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
         "categories": CATEGORIES,
         "severities": SEVERITY_LABELS,
         "f": f,
-        "filters": request.GET,
+        "filters": query_values(request),
         "trend": selectors.monthly_trend(org, timezone.localdate()),
         "can_scan": policy.can(request.user, "change", org),
         "can_supervise": policy.can(request.user, "supervise", org),

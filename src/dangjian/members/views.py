@@ -19,7 +19,7 @@ from dangjian.orgs import selectors as org_selectors
 from dangjian.web import hooks
 from dangjian.web.access import AuthedRequest, staff_required
 from dangjian.web.forms import perform, split_numbers, submit
-from dangjian.web.paging import paginate
+from dangjian.web.paging import paginate, query_values
 
 from . import selectors, services
 from .constants import ETHNICITY_CHOICES, Education, FeeCategory, Gender, MemberStatus
@@ -52,7 +52,7 @@ def list_view(request: AuthedRequest) -> HttpResponse:
         "genders": Gender.choices,
         "educations": Education.choices,
         "ethnicities": ETHNICITY_CHOICES,
-        "filters": request.GET,
+        "filters": query_values(request),
         "more_filters": any(
             request.GET.get(k)
             for k in ("gender", "age_min", "age_max", "education", "ethnicity", "joined_from")

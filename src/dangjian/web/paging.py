@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,3 +23,11 @@ def paginate(
     if count is not None:
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
     return paginator.get_page(request.GET.get("page"))
+
+
+def query_values(request: HttpRequest) -> defaultdict[str, str]:
+    """The query's values for a filter form to show (`{{ filters.status }}`): a parameter not in the
+    query is "". A template looking a missing key up in the QueryDict itself fails the item
+    lookup, then the attribute lookup, and lists the QueryDict's attributes to tell why: for the
+    roster's 56 ethnicities × `filters.ethnicity`, 88 times per page, 0.6 ms."""
+    return defaultdict(str, request.GET.dict())
