@@ -14,7 +14,7 @@ from dangjian.accounts.models import RoleGrant, User
 from dangjian.compliance.models import RuleSetting
 from dangjian.core.prepared import Prepared
 from dangjian.members.models import Member
-from dangjian.orgs.models import Post
+from dangjian.orgs.models import Organization, Post
 from tests.conftest import make_user
 
 GRANTS = Prepared(
@@ -59,6 +59,26 @@ def test_instances_are_the_models_as_read(users: dict[str, User]) -> None:
     assert read.instances(User, 0) == []
     with pytest.raises(ValueError, match="whole rows"):
         GRANTS.instances(RoleGrant, u.pk)
+
+
+def test_instances_joined_are_the_models_and_their_related_one_in_one_query(tree: Any) -> None:
+    read = Prepared(lambda pk: Member.objects.filter(pk=pk).select_related("organization"), int)
+    for m in tree.members.values():
+        read.instances_joined(Member, "organization", Organization, m.pk)  # compiled
+        with CaptureQueriesContext(connection) as q:
+            (got,) = read.instances_joined(Member, "organization", Organization, m.pk)
+            for f in Organization._meta.concrete_fields:
+                getattr(got.organization, f.attname)
+        assert len(q) == 1
+        fresh = Member.objects.select_related("organization").get(pk=m.pk)
+        for f in Member._meta.concrete_fields:
+            assert getattr(got, f.attname) == getattr(fresh, f.attname), f.name
+        for f in Organization._meta.concrete_fields:
+            assert getattr(got.organization, f.attname) == getattr(fresh.organization, f.attname)
+        assert got.organization._state.adding is False
+    assert read.instances_joined(Member, "organization", Organization, 0) == []
+    with pytest.raises(ValueError, match="whole rows"):
+        read.instances(Member, tree.members["A1-1"].pk)
 
 
 def test_text_and_json(db: Any) -> None:

@@ -190,6 +190,23 @@ class Prepared:
             raise ValueError("prepared read: not a read of whole rows of " + model.__name__)
         return [model.from_db(self.using, names, row) for row in self.rows(*args)]
 
+    def instances_joined(
+        self, model: type[M], field: str, related: type[models.Model], *args: Any
+    ) -> list[M]:
+        """For a read of whole rows of `model` with `select_related(field)` (a non-null foreign
+        key to `related`, nothing deferred): the instances with the related one attached, as the
+        queryset would give them, in one statement instead of two."""
+        names = [f.attname for f in model._meta.concrete_fields]
+        others = [f.attname for f in related._meta.concrete_fields]
+        if self._compile().columns != len(names) + len(others):
+            raise ValueError("prepared read: not a read of whole rows of " + model.__name__)
+        out = []
+        for row in self.rows(*args):
+            obj = model.from_db(self.using, names, row[: len(names)])
+            setattr(obj, field, related.from_db(self.using, others, row[len(names) :]))
+            out.append(obj)
+        return out
+
     def sql(self) -> str:
         """The kept SQL (for tests and EXPLAIN)."""
         return self._compile().sql

@@ -366,8 +366,7 @@ def is_exited(member: Member) -> bool:
 
 
 # a member's own record and its organization: read on every member page, compiled once
-_OWN = Prepared(lambda pk: Member.objects.filter(pk=pk), int)
-_OWN_ORG = Prepared(lambda pk: Organization.objects.filter(pk=pk), int)
+_OWN = Prepared(lambda pk: Member.objects.filter(pk=pk).select_related("organization"), int)
 
 
 def own_member(user: Any) -> Member:
@@ -375,12 +374,10 @@ def own_member(user: Any) -> Member:
     organization."""
     if not getattr(user, "member_id", None):
         raise NotVisible()
-    found = _OWN.instances(Member, user.member_id)
+    found = _OWN.instances_joined(Member, "organization", Organization, user.member_id)
     if not found:
         raise Member.DoesNotExist("Member matching query does not exist.")
-    member = found[0]
-    member.organization = _OWN_ORG.instances(Organization, member.organization_id)[0]
-    return member
+    return found[0]
 
 
 ACCOUNT_STATES = {
