@@ -191,16 +191,36 @@ class PayableMonth:
     owed: bool  # a past month not paid (欠交), else this month or one ahead (预交)
 
 
-def payable_months(member: Member, now: int) -> list[PayableMonth]:
+def ledger_around(member: Member, now: int) -> dict[int, FeeMonth]:
+    """The member's ledger rows from twelve months back to MAX_AHEAD ahead, by month: what
+    `member_months` and `payable_months` read, for the 党费 page to read once."""
+    return {
+        r.month_index: r
+        for r in _LEDGER_SPAN.instances(FeeMonth, member.pk, now - 12, now + MAX_AHEAD)
+    }
+
+
+def payable_months(
+    member: Member,
+    now: int,
+    *,
+    ledger: dict[int, FeeMonth] | None = None,
+    monthly: int | None = None,
+) -> list[PayableMonth]:
     """The months a payment may cover now — back to 6 months (not before joining) and up to 6
     ahead, those not paid yet — each with the amount due (its ledger row's, else the amount in
-    force)."""
+    force). `ledger` (from `ledger_around`) and `monthly` (`expected_due`), when the caller has
+    them, spare their reads."""
     joined = month_index(member.joined_on.year, member.joined_on.month)
-    rows = {
-        r.month_index: r
-        for r in _LEDGER_SPAN.instances(FeeMonth, member.pk, now - MAX_BACK, now + MAX_AHEAD)
-    }
-    monthly = expected_due(member, now)
+    rows = (
+        ledger
+        if ledger is not None
+        else {
+            r.month_index: r
+            for r in _LEDGER_SPAN.instances(FeeMonth, member.pk, now - MAX_BACK, now + MAX_AHEAD)
+        }
+    )
+    monthly = expected_due(member, now) if monthly is None else monthly
     out = []
     for i in range(max(now - MAX_BACK, joined), now + MAX_AHEAD + 1):
         row = rows.get(i)
@@ -225,13 +245,13 @@ def payment_get(user: Any, pk: int) -> Payment:
     return p
 
 
-def member_months(member: Member, year: int) -> list[dict[str, Any]]:
-    """The member's twelve months of a year with their ledger row and status."""
+def member_months(
+    member: Member, year: int, *, ledger: dict[int, FeeMonth] | None = None
+) -> list[dict[str, Any]]:
+    """The member's twelve months of a year with their ledger row and status (`ledger`: the rows
+    of `ledger_around` for this month, when the caller has them)."""
     now = current_index()
-    rows = {
-        r.month_index: r
-        for r in _LEDGER_SPAN.instances(FeeMonth, member.pk, now - 12, now + MAX_AHEAD)
-    }
+    rows = ledger if ledger is not None else ledger_around(member, now)
     return [
         {
             "idx": i,

@@ -163,16 +163,18 @@ def receipt_view(request: AuthedRequest, payment_id: int) -> HttpResponse:
 def my_fees_view(request: AuthedRequest) -> HttpResponse:
     member = member_selectors.own_member(request.user)
     now = current_index()
-    months = selectors.member_months(member, timezone.localdate().year)
+    ledger = selectors.ledger_around(member, now)  # one read for the year's months and choices
+    monthly = selectors.expected_due(member, now)
+    months = selectors.member_months(member, timezone.localdate().year, ledger=ledger)
     return render(
         request,
         "fees/my.html",
         {
             "m": member,
             "quote": bands.quote(member.fee_category, member.fee_base_fen),
-            "monthly": selectors.expected_due(member),
+            "monthly": monthly,
             "months": months,
-            "choices": selectors.payable_months(member, now),
+            "choices": selectors.payable_months(member, now, ledger=ledger, monthly=monthly),
             "now": now,
             "owing": [c for c in months if c["status"] in ("unpaid", "partial")],
             "payments": selectors.member_payments(member),
