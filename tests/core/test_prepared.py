@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dangjian.accounts.models import RoleGrant, User
 from dangjian.compliance.models import RuleSetting
+from dangjian.compliance.packs import rule_params, rules_params
 from dangjian.core.prepared import Prepared
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, Post
@@ -223,3 +224,16 @@ def test_values_of_the_first_build_are_never_kept(tree: Any) -> None:
     )
     m = tree.members["A1-1"]
     assert same_number.rows(m.pk) == [(m.pk,)]
+
+
+def test_several_rules_settings_in_one_read_are_each_rules_own(db: Any) -> None:
+    RuleSetting.objects.create(rule_id="EDU-02", params={"hours": 60})
+    rules_params("EDU-01", "EDU-02")  # compiled
+    with CaptureQueriesContext(connection) as q:
+        got = rules_params("EDU-01", "EDU-02")
+    assert len(q) == 1
+    assert got == [rule_params("EDU-01"), rule_params("EDU-02")]
+    assert got[1]["hours"] == 60
+    assert got[0]["hours"] == 32  # the pack's default: no setting
+    many = [f"EDU-0{i}" for i in range(10)]  # more than the compiled reads take
+    assert rules_params(*many) == [rule_params(r) for r in many]

@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from dangjian.accounts import policy
-from dangjian.compliance.packs import rule_params
+from dangjian.compliance.packs import rules_params
 from dangjian.core.errors import NotVisible
 from dangjian.core.prepared import ANCESTOR_SLOTS, Prepared, ancestor_args
 from dangjian.members.constants import ACTIVE_STATUSES
@@ -54,9 +54,8 @@ def resource_visible_to(member: Member, resource: Resource) -> bool:
 
 
 def requirements(params_member: int = 32, params_leader: int = 56) -> tuple[int, int]:
-    return int(rule_params("EDU-01").get("hours", params_member)), int(
-        rule_params("EDU-02").get("hours", params_leader)
-    )
+    member, leader = rules_params("EDU-01", "EDU-02")  # one read
+    return int(member.get("hours", params_member)), int(leader.get("hours", params_leader))
 
 
 def leaders(member_ids: list[int], year: int) -> set[int]:
