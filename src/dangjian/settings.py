@@ -194,13 +194,10 @@ CSRF_TRUSTED_ORIGINS = [
 
 def _pg_prepare(on: bool) -> dict:
     """The reads compiled once (core.prepared) are prepared on the server after five runs on a
-    connection (Django's own queries bind in the client and are never prepared), with the plan
-    made once for any values: they look rows up by ids and path ranges, where PostgreSQL's own
-    choice (a generic plan only when its estimate is no worse) kept re-planning 待办's gate
-    statement on every page (2.7 ms of planning for 0.8 of execution)."""
-    if not on:
-        return {"prepare_threshold": None}
-    return {"prepare_threshold": 5, "options": "-c plan_cache_mode=force_generic_plan"}
+    connection, each with one plan for any values (`plan_cache_mode`, set when a connection
+    opens: core.prepared.generic_plans); Django's own queries bind in the client and are never
+    prepared."""
+    return {"prepare_threshold": 5 if on else None}
 
 
 def _database_from_url(url: str) -> dict:

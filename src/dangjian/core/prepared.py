@@ -35,6 +35,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.db import connections, models
 from django.db.models import QuerySet
+from django.utils.asyncio import async_unsafe
 
 M = TypeVar("M", bound=models.Model)
 
@@ -212,6 +213,22 @@ class Prepared:
         return self._compile().sql
 
 
+def generic_plans(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """On a new PostgreSQL connection where reads are prepared: one plan per prepared read, made
+    once for any values. The reads look rows up by ids and path ranges, and PostgreSQL's own choice
+    (a generic plan only when its estimate is no worse than the plans made for the values) kept
+    re-planning 待办's gate statement on every page: 2.7 ms of planning for 0.8 of execution. Set
+    with a statement, not as a startup option, which connection poolers refuse. Connected in
+    CoreConfig.ready to `connection_created`."""
+    if (
+        connection.vendor == "postgresql"
+        and connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+    ):
+        with connection.cursor() as cur:
+            cur.execute("SET plan_cache_mode = force_generic_plan")
+
+
+@async_unsafe
 def _cursor(connection: Any) -> Any:
     """Django's cursor, but on PostgreSQL one that binds the parameters on the server (and so lets
     psycopg prepare a statement it has seen run `prepare_threshold` times on the connection),

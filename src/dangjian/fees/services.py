@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -599,6 +600,38 @@ def collection_day_set(*, actor: Actor, organization: Any, day: int) -> Any:
 ROLLUP_BATCH = 2000  # organizations per statement
 
 
+# a refresh of more organizations than this takes the deployment's lock instead of one each
+ROLLUP_LOCKS = 64
+
+
+def _rollup_key(name: str) -> int:
+    digest = hashlib.blake2b(f"fees-rollup:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _serialize_refresh(organization_ids: list[int] | None) -> None:
+    """Refreshes of one organization's roll-up run one after the other (PostgreSQL; SQLite's
+    writers are serial already). Two payments in a branch committing at once each delete the
+    month's row and insert it again; under READ COMMITTED the second DELETE did not see the row
+    the first inserted, and its INSERT collided on (organization, month). Advisory locks for the
+    length of the transaction, not row locks on the organizations, which the counters and edits of
+    organizations also take (a payment holding its ledger rows would wait for an import holding
+    the counters, and the import for the ledger rows): the deployment's lock shared, then each
+    organization's in id order; a refresh of many organizations, or of all, takes the
+    deployment's lock alone, exclusively."""
+
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted(set(organization_ids)) if organization_ids is not None else None
+    with connection.cursor() as cur:
+        if ids is None or len(ids) > ROLLUP_LOCKS:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_rollup_key("*")])
+            return
+        cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_rollup_key("*")])
+        for oid in ids:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_rollup_key(str(oid))])
+
+
 def rollup_refresh_touched(months: list[int], organization_ids: list[int]) -> int:
     """After a write in bulk: the months of the organizations it touched, while they are fewer than
     half the deployment's, else the months of every organization in one pass (a district's bundle
@@ -633,16 +666,7 @@ def rollup_refresh(
         where.append(f"organization_id IN ({', '.join(['%s'] * len(organization_ids))})")
         params += organization_ids
     cond = " AND ".join(where) or "1 = 1"
-    # Refreshes of one organization run one after the other: two payments in a branch committing
-    # at once each delete the month's row and insert it again, and under READ COMMITTED the second
-    # DELETE does not see the row the first inserted, so its INSERT collided on (organization,
-    # month). The organizations' rows are locked in id order (no deadlock between refreshes) with
-    # FOR NO KEY UPDATE, which does not block rows being written that refer to them; the statements
-    # after the wait see what the first committed. SQLite serializes writers anyway.
-    locked = Organization.objects.select_for_update(no_key=True).order_by("pk")
-    if organization_ids is not None:
-        locked = locked.filter(pk__in=organization_ids)
-    list(locked.values_list("pk", flat=True))
+    _serialize_refresh(organization_ids)
     old = FeeRollup.objects.all()
     if months is not None:
         old = old.filter(month_index__in=months)
