@@ -269,8 +269,9 @@ def _log_sql(connection: Any, sql: str, params: list[Any]) -> None:
 class PreparedLists:
     """A read over a list whose length varies from one caller to the next (a user's subtrees: one
     for nearly everyone), with further arguments: `build(values, *args)` gets the list of
-    placeholders first. One `Prepared` per length up to `most`; `rows` answers None for a longer
-    list (no one has one), and the caller takes the ORM's way."""
+    placeholders first. One `Prepared` per length up to `most`; `rows` answers [] for an empty
+    list (the builds read `IN (values)`, which matches nothing), and None for a list longer than
+    `most` (no one has one), where the caller takes the ORM's way."""
 
     def __init__(
         self, build: Callable[..., QuerySet[Any]], item: type, *kinds: type, most: int = 8
