@@ -235,24 +235,22 @@ class Scope:
             self.actions_used.add(action)
         return found
 
-    def under(self, field: str, action: str = "change") -> Q | None:
+    def _subtrees(self, field: str, action: str, *, tops: bool) -> Q | None:
         # the SQL of `field__under` (core.lookups): lo <= field < successor(lo)
         ranges = self._ranges(action)
         if not ranges:
             return None
         q = Q()
         for lo, hi in ranges:
-            q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+            within = Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+            q |= within if tops else within & ~Q(**{field: lo})
         return q
 
+    def under(self, field: str, action: str = "change") -> Q | None:
+        return self._subtrees(field, action, tops=True)
+
     def strictly_below(self, field: str, action: str = "change") -> Q | None:
-        ranges = self._ranges(action)
-        if not ranges:
-            return None
-        q = Q()
-        for lo, hi in ranges:
-            q |= Q(**{f"{field}__gte": lo, f"{field}__lt": hi}) & ~Q(**{field: lo})
-        return q
+        return self._subtrees(field, action, tops=False)
 
     def roots(self, action: str = "change") -> list[Any] | None:
         ranges = self._ranges(action)
