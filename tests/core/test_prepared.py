@@ -82,6 +82,26 @@ def test_instances_joined_are_the_models_and_their_related_one_in_one_query(tree
         read.instances(Member, tree.members["A1-1"].pk)
 
 
+def test_instances_with_their_annotations(tree: Any) -> None:
+    """`extra` names the read's annotations: each instance carries them as the queryset's do."""
+    from django.db.models import Count
+
+    read = Prepared(
+        lambda kind: (
+            Organization.objects.filter(kind=kind).annotate(n=Count("members")).order_by("path")
+        ),
+        str,
+    )
+    got = read.instances(Organization, "branch", extra=("n",))
+    orm = list(
+        Organization.objects.filter(kind="branch").annotate(n=Count("members")).order_by("path")
+    )
+    assert [(o.pk, o.name, o.n) for o in got] == [(o.pk, o.name, o.n) for o in orm]
+    assert any(o.n for o in got)
+    with pytest.raises(ValueError, match="whole rows"):
+        read.instances(Organization, "branch")
+
+
 def test_text_and_json(db: Any) -> None:
     RuleSetting.objects.create(rule_id="EDU-01", params={"hours": 40, "note": "市委规定"})
     read = Prepared(

@@ -183,13 +183,20 @@ class Prepared:
             out.append(tuple(row))
         return out
 
-    def instances(self, model: type[M], *args: Any) -> list[M]:
+    def instances(self, model: type[M], *args: Any, extra: tuple[str, ...] = ()) -> list[M]:
         """For a read of whole rows of `model` (no select_related, nothing deferred): the model
-        instances, as the queryset would give them."""
+        instances, as the queryset would give them. `extra`: the names of the read's
+        annotations, in order, set on each instance as the queryset would."""
         names = [f.attname for f in model._meta.concrete_fields]
-        if self._compile().columns != len(names):
+        if self._compile().columns != len(names) + len(extra):
             raise ValueError("prepared read: not a read of whole rows of " + model.__name__)
-        return [model.from_db(self.using, names, row) for row in self.rows(*args)]
+        out = []
+        for row in self.rows(*args):
+            obj = model.from_db(self.using, names, row[: len(names)])
+            for name, value in zip(extra, row[len(names) :], strict=True):
+                setattr(obj, name, value)
+            out.append(obj)
+        return out
 
     def instances_joined(
         self, model: type[M], field: str, related: type[models.Model], *args: Any

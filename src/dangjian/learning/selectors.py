@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Substr
 
 from dangjian.accounts import policy
 from dangjian.compliance.packs import rules_params
@@ -132,44 +132,41 @@ def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Dec
 
 
 def _one_member_hours(member_id: int, year: int) -> dict[str, Decimal]:
-    """hours_by_member for one member (学习 on the phone): the same three sums, compiled once."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    secs = _DAY_SECONDS.rows(member_id, start, end)
-    offline = _OFFLINE_HOURS.rows(member_id, start, end)
-    imported = _IMPORTED_HOURS.rows(member_id, year)
+    """hours_by_member for one member (学习 on the phone): the same three sums, in one read
+    compiled once."""
+    rows = _HOURS.rows(member_id, date(year, 1, 1), date(year, 12, 31), year)
+    seconds, offline, imported = rows[0] if rows else (None, None, None)
     h = {"online": Decimal(0), "offline": Decimal(0), "imported": Decimal(0), "seconds": Decimal(0)}
-    if secs or offline:  # as measured() gives them: only for a member with a row of either
-        seconds = int(secs[0][0] or 0) if secs else 0
-        h["online"], h["seconds"] = online_hours(seconds), Decimal(seconds)
-        h["offline"] = Decimal(offline[0][0] or 0) if offline else Decimal(0)
-    if imported:
-        h["imported"] = Decimal(imported[0][0])
+    if seconds is not None or offline is not None:
+        # as measured() gives them: only for a member with a row of either
+        h["online"] = online_hours(int(seconds or 0))
+        h["seconds"] = Decimal(int(seconds or 0))
+        h["offline"] = Decimal(offline or 0)
+    if imported is not None:
+        h["imported"] = Decimal(imported)
     h["total"] = h["online"] + h["offline"] + h["imported"]
     return h
 
 
-def _member_sum(model: Any, day: str, value: str) -> Prepared:
-    """A member's sum of `value` over the rows whose `day` lies in [start, end], compiled once."""
-    return Prepared(
-        lambda member_id, start, end: (
-            model.objects.filter(member_id=member_id, **{f"{day}__gte": start, f"{day}__lte": end})
-            .values("member_id")
-            .annotate(v=Sum(value))
-            .values_list("v")
-        ),
-        int,
-        date,
-        date,
+def _member_sum(model: Any, day: str, value: str, member_id: Any, start: Any, end: Any) -> Any:
+    """A member's sum of `value` over the rows whose `day` lies in [start, end] (NULL for none)."""
+    return Subquery(
+        model.objects.filter(member_id=member_id, **{f"{day}__gte": start, f"{day}__lte": end})
+        .values("member_id")
+        .annotate(v=Sum(value))
+        .values("v")
     )
 
 
-_DAY_SECONDS = _member_sum(StudyDay, "day", "seconds")
-_OFFLINE_HOURS = _member_sum(OfflineAttendance, "session__held_on", "hours")
-_IMPORTED_HOURS = Prepared(
-    lambda member_id, year: StudyYear.objects.filter(member_id=member_id, year=year).values_list(
-        "hours"
+_HOURS = Prepared(
+    lambda member_id, start, end, year: Member.objects.filter(pk=member_id).values_list(
+        _member_sum(StudyDay, "day", "seconds", member_id, start, end),
+        _member_sum(OfflineAttendance, "session__held_on", "hours", member_id, start, end),
+        Subquery(StudyYear.objects.filter(member_id=member_id, year=year).values("hours")[:1]),
     ),
     int,
+    date,
+    date,
     int,
 )
 
@@ -372,18 +369,12 @@ def assigned_to(member: Member, limit: int = 20) -> list[Assignment]:
     org = member.organization
     paths = ancestor_args(org.path, org.steplen)
     if paths is not None and limit == ASSIGNED_LIMIT:
-        # on every member's 首页 and 学习: four reads compiled once
-        assigned = _ASSIGNED.instances(Assignment, *paths)
-        courses = {c.pk: c for c in _ASSIGNED_COURSES.instances(Course, *paths)}
-        done_rows = dict(_DONE.rows(member.pk))
-        total_rows = dict(_TOTALS.rows(*paths))
-        # an assignment removed between the reads leaves its course out: skip it, as a read a
-        # moment later would
-        assigned = [a for a in assigned if a.course_id in courses]
+        # on every member's 首页 and 学习: two reads compiled once — the assignments with their
+        # courses, then each course's resources and those the member completed
+        assigned = _ASSIGNED.instances_joined(Assignment, "course", Course, *paths)
+        counts = {pk: (done, total) for pk, done, total in _COUNTS.rows(member.pk, *paths)}
         for a in assigned:
-            a.course = courses[a.course_id]
-            a.done = done_rows.get(a.course_id, 0)  # type: ignore[attr-defined]
-            a.total = total_rows.get(a.course_id, 0)  # type: ignore[attr-defined]
+            a.done, a.total = counts.get(a.course_id, (0, 0))  # type: ignore[attr-defined]
         return assigned
     assigned = list(
         Assignment.objects.filter(organization__path__in=ancestor_paths(member.organization))
@@ -415,46 +406,61 @@ def _assigned_above(*paths: str) -> QuerySet[Assignment]:
     return Assignment.objects.filter(organization__path__in=paths)
 
 
+def unfinished_assigned(member_id: Any, *paths: Any) -> QuerySet[Resource]:
+    """The resources of courses assigned to the organizations at `paths` that the member has not
+    completed (a course of `assigned_to` with done < total has one: a member's progress is one
+    row per resource)."""
+    completed = Progress.objects.filter(
+        member_id=member_id, resource_id=OuterRef("pk"), completed_at__isnull=False
+    )
+    return Resource.objects.filter(
+        unit__course__in=_assigned_above(*paths).values("course_id")
+    ).exclude(Exists(completed))
+
+
 def _shown(*paths: str) -> QuerySet[Assignment]:
     """The assignments 学习 and 首页 show (the nearest due first), whatever the history above."""
     return _assigned_above(*paths).order_by("due_on", "id")[:ASSIGNED_LIMIT]
 
 
-_ASSIGNED = Prepared(_shown, *_PATHS)
-_ASSIGNED_COURSES = Prepared(
-    lambda *paths: Course.objects.filter(pk__in=_shown(*paths).values("course_id")),
-    *_PATHS,
-)
-_DONE = Prepared(
-    lambda member_id: (
-        Progress.objects.filter(member_id=member_id, completed_at__isnull=False)
-        .values("resource__unit__course")
+_ASSIGNED = Prepared(lambda *paths: _shown(*paths).select_related("course"), *_PATHS)
+
+
+def _counts(member_id: int, *paths: str) -> QuerySet[Any]:
+    """Per course shown: the resources the member completed and the resources it has."""
+    completed = (
+        Progress.objects.filter(
+            member_id=member_id,
+            completed_at__isnull=False,
+            resource__unit__course=OuterRef("pk"),
+        )
+        .values("member_id")
         .annotate(n=Count("id"))
-        .values_list("resource__unit__course", "n")
-    ),
-    int,
-)
-_TOTALS = Prepared(
-    lambda *paths: (
-        Resource.objects.filter(unit__course__in=_shown(*paths).values("course_id"))
+        .values("n")
+    )
+    resources = (
+        Resource.objects.filter(unit__course=OuterRef("pk"))
         .values("unit__course")
         .annotate(n=Count("id"))
-        .values_list("unit__course", "n")
-    ),
-    *_PATHS,
-)
+        .values("n")
+    )
+    return (
+        Course.objects.filter(pk__in=_shown(*paths).values("course_id"))
+        .annotate(
+            done=Coalesce(Subquery(completed), 0),
+            total=Coalesce(Subquery(resources), 0),
+        )
+        .values_list("pk", "done", "total")
+    )
+
+
+_COUNTS = Prepared(_counts, int, *_PATHS)
 
 
 def resume_point(member: Member) -> Progress | None:
     """Where the member stopped: the latest resource begun and not completed."""
-    # two reads whether or not there is one, so the page's statements do not follow the data
-    found = _RESUME.instances(Progress, member.pk)
-    resources = _RESUME_RESOURCE.instances(Resource, member.pk)
-    if not found or not resources or resources[0].pk != found[0].resource_id:
-        return None
-    point = found[0]
-    point.resource = resources[0]
-    return point
+    found = _RESUME.instances_joined(Progress, "resource", Resource, member.pk)
+    return found[0] if found else None
 
 
 def _begun(member_id: int) -> QuerySet[Progress]:
@@ -463,11 +469,7 @@ def _begun(member_id: int) -> QuerySet[Progress]:
     )[:1]
 
 
-_RESUME = Prepared(_begun, int)
-_RESUME_RESOURCE = Prepared(
-    lambda member_id: Resource.objects.filter(pk__in=_begun(member_id).values("resource_id")),
-    int,
-)
+_RESUME = Prepared(lambda member_id: _begun(member_id).select_related("resource"), int)
 
 
 def recent_courses(org: Any, limit: int = 10) -> list[Course]:
@@ -501,11 +503,7 @@ def member_papers(member: Member, limit: int = 10) -> list[Paper]:
     org = member.organization
     paths = ancestor_args(org.path, org.steplen)
     if paths is not None and limit == RECENT_PAPERS:
-        papers = _PAPERS.instances(Paper, *paths)
-        best = dict(_BEST.rows(member.pk, *paths))
-        for p in papers:
-            p.best = best.get(p.pk)  # type: ignore[attr-defined]
-        return papers
+        return _PAPERS.instances(Paper, member.pk, *paths, extra=("best",))
     papers = list(
         Paper.objects.filter(publisher__path__in=ancestor_paths(member.organization)).order_by(
             "-created_at", "-id"
@@ -523,22 +521,24 @@ def member_papers(member: Member, limit: int = 10) -> list[Paper]:
 
 
 RECENT_PAPERS = 10
-_PAPERS = Prepared(
-    lambda *paths: Paper.objects.filter(publisher__path__in=paths).order_by("-created_at", "-id")[
-        :RECENT_PAPERS
-    ],
-    *_PATHS,
-)
-_BEST = Prepared(
-    lambda member_id, *paths: (
-        Attempt.objects.filter(member_id=member_id, paper__publisher__path__in=paths)
+
+
+def _papers(member_id: int, *paths: str) -> QuerySet[Paper]:
+    best = (
+        Attempt.objects.filter(member_id=member_id, paper=OuterRef("pk"))
         .values("paper")
         .annotate(b=Max("score"))
-        .values_list("paper", "b")
-    ),
-    int,
-    *_PATHS,
-)
+        .values("b")
+    )
+    return (
+        Paper.objects.filter(publisher__path__in=paths)
+        .annotate(best=Subquery(best))
+        .order_by("-created_at", "-id")[:RECENT_PAPERS]
+    )
+
+
+# the papers with the member's best score: one read compiled once
+_PAPERS = Prepared(_papers, int, *_PATHS)
 
 
 def member_paper_get(member: Member, pk: int) -> Paper:
