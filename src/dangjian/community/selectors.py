@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.core.errors import NotVisible
-from dangjian.core.prepared import Prepared
 from dangjian.members.constants import ACTIVE_STATUSES, MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -400,40 +399,28 @@ def my_community(member: Member, today: date) -> MyCommunity:
     return MyCommunity(residence, report, services, hours, claims, open_needs)
 
 
-def my_year(member: Member, year: int) -> dict[str, Any]:
-    """For 我的: where the member reported this year and their confirmed services (2 reads,
-    compiled once)."""
-    report = _REPORTED_TO.rows(member.pk, year)
-    done = _SERVICES.rows(member.pk, date(year, 1, 1), date(year, 12, 31))
-    n, hours = done[0] if done else (0, None)
-    return {
-        "community": report[0][0] if report else None,
-        "services": n,
-        "hours": hours or 0,
-        "year": year,
-    }
-
-
-_REPORTED_TO = Prepared(
-    lambda member_id, year: (
+def reported_to(member_id: Any, year: Any) -> QuerySet[Any]:
+    """The name of the community the member reported to in `year` (none or one)."""
+    return (
         Report.objects.filter(member_id=member_id, year=year)
         .order_by("pk")
         .values_list("community__name")[:1]
-    ),
-    int,
-    int,
-)
-_SERVICES = Prepared(
-    lambda member_id, start, end: (
+    )
+
+
+def services_done(member_id: Any, start: Any, end: Any) -> QuerySet[Any]:
+    """The member's confirmed services between two days: `n` and `h` (hours), one row or none."""
+    return (
         Service.objects.filter(member_id=member_id, done_on__gte=start, done_on__lte=end)
         .values("member_id")
         .annotate(n=Count("id"), h=Sum("hours"))
-        .values_list("n", "h")
-    ),
-    int,
-    date,
-    date,
-)
+    )
+
+
+def my_year(community: str | None, services: int | None, hours: Any, year: int) -> dict[str, Any]:
+    """For 我的: where the member reported in `year` and their confirmed services, as read by
+    `reported_to` and `services_done` (portal.selectors.me_facts reads them with the rest)."""
+    return {"community": community, "services": services or 0, "hours": hours or 0, "year": year}
 
 
 def member_need_get(member: Member, pk: int) -> Need:

@@ -358,23 +358,22 @@ def open_cases(user: Any) -> QuerySet[RelationCase]:
     return RelationCase.objects.filter(q, closed_on__isnull=True)
 
 
-def my_instructor(member: Member) -> Instructor | None:
-    """The member's own current post as a party-building instructor, if they hold one."""
-    if not _INSTRUCTOR.rows(member.pk):
+def instructor_now(member_id: Any) -> QuerySet[Instructor]:
+    """The member's current post as a party-building instructor (none or one)."""
+    return Instructor.objects.filter(member_id=member_id, ended_on__isnull=True)
+
+
+def my_instructor(member: Member, *, holds: bool | None = None) -> Instructor | None:
+    """The member's own current post as a party-building instructor, if they hold one. `holds`:
+    whether they do, when the caller has read it already (the 待办 gate, 我的)."""
+    if holds is None:
+        holds = bool(_INSTRUCTOR.rows(member.pk))
+    if not holds:
         return None  # nearly every member: one read compiled once
-    return (
-        Instructor.objects.filter(member=member, ended_on__isnull=True)
-        .select_related("organization", "station")
-        .first()
-    )
+    return instructor_now(member.pk).select_related("organization", "station").first()
 
 
-_INSTRUCTOR = Prepared(
-    lambda member_id: Instructor.objects.filter(
-        member_id=member_id, ended_on__isnull=True
-    ).values_list("pk")[:1],
-    int,
-)
+_INSTRUCTOR = Prepared(lambda member_id: instructor_now(member_id).values_list("pk")[:1], int)
 
 
 def monthly_report(ins: Instructor, month: date) -> dict[str, Any]:

@@ -248,19 +248,22 @@ def member_in_line(org: Organization, member_no: str) -> Any:
     )
 
 
-def org_posts_held(member: Any) -> list[Post]:
-    """The posts a member holds now, with their organization (我的)."""
-    if not _HOLDS_POST.rows(member.pk):
+def posts_now(member_id: Any) -> QuerySet[Post]:
+    """The posts a member holds now."""
+    return Post.objects.filter(member_id=member_id, ended_on__isnull=True)
+
+
+def org_posts_held(member: Any, *, holds: bool | None = None) -> list[Post]:
+    """The posts a member holds now, with their organization (我的). `holds`: whether they hold
+    any, when the caller has read it already (portal.selectors.me_facts)."""
+    if holds is None:
+        holds = bool(_HOLDS_POST.rows(member.pk))
+    if not holds:
         return []  # most members: one read compiled once
-    return list(member.posts.filter(ended_on__isnull=True).select_related("organization"))
+    return list(posts_now(member.pk).select_related("organization"))
 
 
-_HOLDS_POST = Prepared(
-    lambda member_id: Post.objects.filter(member_id=member_id, ended_on__isnull=True).values_list(
-        "pk"
-    )[:1],
-    int,
-)
+_HOLDS_POST = Prepared(lambda member_id: posts_now(member_id).values_list("pk")[:1], int)
 
 
 def post_get(org: Organization, pk: int) -> Post:

@@ -287,26 +287,27 @@ def residents_of(village: Village, today: date) -> list[Resident]:
     )
 
 
-def postings_of(member: Any, today: date) -> list[Resident]:
-    """A member's postings now on (or to come), with the village."""
-    if not _POSTED.rows(member.pk, today):
+def postings_now(member_id: Any, today: Any) -> QuerySet[Resident]:
+    """A member's postings now on (or to come)."""
+    return Resident.objects.filter(member_id=member_id).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=today)
+    )
+
+
+def postings_of(member: Any, today: date, *, posted: bool | None = None) -> list[Resident]:
+    """A member's postings now on (or to come), with the village. `posted`: whether they have
+    any, when the caller has read it already (portal.selectors.me_facts)."""
+    if posted is None:
+        posted = bool(_POSTED.rows(member.pk, today))
+    if not posted:
         return []  # nearly every member: one read compiled once
     return list(
-        Resident.objects.filter(member=member)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=today))
-        .select_related("village", "unit")
-        .order_by("arrived_on")
+        postings_now(member.pk, today).select_related("village", "unit").order_by("arrived_on")
     )
 
 
 _POSTED = Prepared(
-    lambda member_id, today: (
-        Resident.objects.filter(member_id=member_id)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=today))
-        .values_list("pk")[:1]
-    ),
-    int,
-    date,
+    lambda member_id, today: postings_now(member_id, today).values_list("pk")[:1], int, date
 )
 
 

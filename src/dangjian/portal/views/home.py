@@ -30,6 +30,7 @@ from dangjian.web.menu import menu_for
 
 from ..forms import CorrectionForm
 from ..personal_data import personal_data
+from ..selectors import me_facts
 
 
 @signed_in
@@ -99,18 +100,19 @@ def member_home_view(request: AuthedRequest) -> HttpResponse:
 def me_view(request: AuthedRequest) -> HttpResponse:
     """我的: the member's own record (only their own), phone-first."""
     member = member_selectors.own_member(request.user)
-    posts = org_selectors.org_posts_held(member)
     today = timezone.localdate()
-    neighbourhood = community_selectors.my_year(member, today.year)
+    facts = me_facts(member, today)
     return render(
         request,
         "portal/me.html",
         {
             "m": member,
-            "posts": posts,
-            "neighbourhood": neighbourhood,
-            "postings": village_selectors.postings_of(member, today),
-            "instructor": enterprise_selectors.my_instructor(member),
+            "posts": org_selectors.org_posts_held(member, holds=facts.holds_post),
+            "neighbourhood": community_selectors.my_year(
+                facts.community, facts.services, facts.hours, today.year
+            ),
+            "postings": village_selectors.postings_of(member, today, posted=facts.posted),
+            "instructor": enterprise_selectors.my_instructor(member, holds=facts.instructor),
         },
     )
 
