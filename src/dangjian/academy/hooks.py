@@ -17,7 +17,7 @@ from django.utils import timezone
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from . import selectors
 from .models import (
@@ -181,7 +181,23 @@ def _below(k: TrainingClass) -> int:
     return sum(1 for h in rows if (h or 0) * 100 / total < (k.min_attendance or 0))
 
 
+def _starting(member_id: Any, today: Any, soon: Any) -> Any:
+    """The member's accepted places in published classes running on or starting by `soon`."""
+    return Enrolment.objects.filter(
+        member_id=member_id,
+        status=EnrolmentStatus.ACCEPTED,
+        klass__status=ClassStatus.PUBLISHED,
+        klass__ends_on__gte=today,
+        klass__starts_on__lte=soon,
+    )
+
+
+def _starting_gate(s: MemberScope) -> Any:
+    return _starting(s.member_id, s.today, s.day(SOON))
+
+
 @hooks.register("member_todo")
+@member_gated(_starting_gate)
 def my_classes(user: Any, member: Any, today: date) -> list[Todo]:
     url = reverse("academy:my")
     return [
@@ -202,13 +218,9 @@ def my_classes(user: Any, member: Any, today: date) -> list[Todo]:
 
 # on every member's 首页: compiled once (core.prepared)
 _SOON = Prepared(
-    lambda member_id, today, soon: Enrolment.objects.filter(
-        member_id=member_id,
-        status=EnrolmentStatus.ACCEPTED,
-        klass__status=ClassStatus.PUBLISHED,
-        klass__ends_on__gte=today,
-        klass__starts_on__lte=soon,
-    ).values_list("klass__title", "klass__organizer__name", "klass__starts_on")[:5],
+    lambda member_id, today, soon: _starting(member_id, today, soon).values_list(
+        "klass__title", "klass__organizer__name", "klass__starts_on"
+    )[:5],
     int,
     date,
     date,

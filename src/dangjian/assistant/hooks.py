@@ -12,7 +12,7 @@ from django.utils import timezone
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from .models import Opinion, OpinionStatus
 
@@ -50,7 +50,20 @@ def opinions_to_answer(user: Any, today: date) -> list[Todo]:
     ]
 
 
+def _to_rate(member_id: Any) -> Any:
+    return Opinion.objects.filter(
+        member_id=member_id,
+        status__in=[OpinionStatus.REPLIED, OpinionStatus.CLOSED],
+        rating=None,
+    )
+
+
+def _to_rate_gate(s: MemberScope) -> Any:
+    return _to_rate(s.member_id)
+
+
 @hooks.register("member_todo")
+@member_gated(_to_rate_gate)
 def replies_to_rate(user: Any, member: Any, today: date) -> list[Todo]:
     return [
         Todo(
@@ -65,14 +78,6 @@ def replies_to_rate(user: Any, member: Any, today: date) -> list[Todo]:
 
 # on every member's 首页: compiled once (core.prepared)
 _TO_RATE = Prepared(
-    lambda member_id: (
-        Opinion.objects.filter(
-            member_id=member_id,
-            status__in=[OpinionStatus.REPLIED, OpinionStatus.CLOSED],
-            rating=None,
-        )
-        .order_by("-replied_at")
-        .values_list("pk", "text")[:10]
-    ),
+    lambda member_id: _to_rate(member_id).order_by("-replied_at").values_list("pk", "text")[:10],
     int,
 )

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.urls import reverse
 
 from dangjian.accounts import policy
 from dangjian.compliance.packs import rule_params
 from dangjian.core.prepared import Prepared
+from dangjian.members.models import Member
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
 from .models import Alliance, Issue, IssueStatus, Need, NeedKind, NeedStatus, Report, Residence
@@ -130,7 +131,26 @@ def community_work(user: Any, today: date) -> list[Todo]:
     )
 
 
+def _reported(member_id: Any, year: Any) -> Any:
+    return Report.objects.filter(member_id=member_id, year=year)
+
+
+def _closed(user_id: Any) -> Any:
+    return Issue.objects.filter(raised_by_id=user_id, status=IssueStatus.CLOSED)
+
+
+def _community_gate(s: MemberScope) -> list[Any]:
+    # in service (the member's organization and occupation, as below) and not reported this year
+    unreported = (
+        Member.objects.filter(pk=s.member_id, organization__category__in=IN_SERVICE_CATEGORIES)
+        .exclude(occupation__in=NOT_IN_SERVICE)
+        .exclude(Exists(_reported(s.member_id, s.year(0))))
+    )
+    return [unreported, _closed(s.user_id)]
+
+
 @hooks.register("member_todo")
+@member_gated(_community_gate)
 def my_community(user: Any, member: Any, today: date) -> list[Todo]:
     out: list[Todo] = []
     in_service = (
@@ -161,18 +181,12 @@ def my_community(user: Any, member: Any, today: date) -> list[Todo]:
 
 # on every member's 首页: compiled once (core.prepared)
 _REPORTED = Prepared(
-    lambda member_id, year: Report.objects.filter(member_id=member_id, year=year).values_list("pk")[
-        :1
-    ],
+    lambda member_id, year: _reported(member_id, year).values_list("pk")[:1],
     int,
     int,
 )
 _CLOSED = Prepared(
-    lambda user_id: (
-        Issue.objects.filter(raised_by_id=user_id, status=IssueStatus.CLOSED)
-        .order_by("-closed_on")
-        .values_list("pk", "title")[:5]
-    ),
+    lambda user_id: _closed(user_id).order_by("-closed_on").values_list("pk", "title")[:5],
     int,
 )
 

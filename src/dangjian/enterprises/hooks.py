@@ -14,10 +14,17 @@ from django.utils import timezone
 
 from dangjian.core.dates import add_months
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from . import selectors
-from .models import Assignment, Enterprise, FollowUp, InstructorVisit, JointEvent, RelationCase
+from .models import (
+    Assignment,
+    Enterprise,
+    FollowUp,
+    InstructorVisit,
+    JointEvent,
+    RelationCase,
+)
 from .rules import quarter_start
 
 LIMIT = 50
@@ -69,7 +76,12 @@ def enterprises_work(user: Any, today: date) -> list[Todo]:
     return out
 
 
+def _instructor_gate(s: MemberScope) -> Any:
+    return selectors.instructor_now(s.member_id)
+
+
 @hooks.register("member_todo")
+@member_gated(_instructor_gate)
 def my_instructor_work(user: Any, member: Any, today: date) -> list[Todo]:
     ins = selectors.my_instructor(member)  # most members: one read compiled once
     if ins is None:

@@ -15,7 +15,7 @@ from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared, PreparedLists
 from dangjian.orgs.models import Organization
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from .bands import yuan
 from .models import AnnualAssessment, CollectionDay, FeeMonth, current_index, month_label
@@ -94,7 +94,17 @@ def _branches_of(paths: list[Any], now: Any, year: Any) -> Any:
 _BRANCHES = PreparedLists(_branches_of, str, int, int)
 
 
+def _owed(member_id: Any, now: Any) -> Any:
+    """The member's months due up to this one and not (fully) paid."""
+    return FeeMonth.objects.filter(UNPAID, member_id=member_id, month_index__lte=now, due_fen__gt=0)
+
+
+def _owed_gate(s: MemberScope) -> Any:
+    return _owed(s.member_id, s.month(0))
+
+
 @hooks.register("member_todo")
+@member_gated(_owed_gate)
 def my_fees(user: Any, member: Any, today: date) -> list[Todo]:
     """The member's months due up to this one and not (fully) paid."""
     rows = _OWED.rows(member.pk, current_index(today))
@@ -117,7 +127,7 @@ def my_fees(user: Any, member: Any, today: date) -> list[Todo]:
 # on every member's 首页: compiled once (core.prepared)
 _OWED = Prepared(
     lambda member_id, now: (
-        FeeMonth.objects.filter(UNPAID, member_id=member_id, month_index__lte=now, due_fen__gt=0)
+        _owed(member_id, now)
         .values("member_id")
         .annotate(
             n=Count("id"),

@@ -9,12 +9,17 @@ from typing import Any
 from django.urls import reverse
 
 from dangjian.web import hooks
-from dangjian.web.todo import Todo
+from dangjian.web.todo import MemberScope, Todo, member_gated
 
-from .selectors import assigned_to
+from .selectors import assigned_to, unfinished_assigned
+
+
+def _unfinished_gate(s: MemberScope) -> Any:
+    return unfinished_assigned(s.member_id, *s.paths)
 
 
 @hooks.register("member_todo")
+@member_gated(_unfinished_gate)
 def my_assignments(user: Any, member: Any, today: date) -> list[Todo]:
     return [
         Todo(

@@ -11,11 +11,11 @@ from django.urls import reverse
 
 from dangjian.accounts import policy
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from .constants import MeetingStatus
 from .models import Handling, Leave, LeaveStatus, Meeting
-from .selectors import member_upcoming
+from .selectors import member_upcoming, published_from
 
 RECORD_DAYS = 7  # a meeting is recorded within a week of its day
 HANDLING_DAYS = 30  # a handling case is decided within a month
@@ -123,7 +123,12 @@ def handlings_to_decide(user: Any, today: date) -> list[Todo]:
     ]
 
 
+def _published_gate(s: MemberScope) -> Any:
+    return published_from(s.branch_id, s.branch_path, s.branch_next, s.group_depth, s.today)
+
+
 @hooks.register("member_todo")
+@member_gated(_published_gate)
 def my_meetings(user: Any, member: Any, today: date) -> list[Todo]:
     """Meetings published for the member's branch from today on: attend, sign in, or ask leave."""
     return [

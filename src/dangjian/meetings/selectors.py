@@ -294,9 +294,10 @@ def member_upcoming(member: Member, limit: int = 10) -> list[Meeting]:
     )
 
 
-UPCOMING = 10
-_UPCOMING = Prepared(
-    lambda branch_id, path, after, depth, today: Meeting.objects.filter(
+def published_from(branch_id: Any, path: Any, after: Any, depth: Any, today: Any) -> Any:
+    """Published meetings of a branch (`branch_id`, at `path`, its subtree ending before `after`)
+    and of its groups (at `depth`) from `today` on."""
+    return Meeting.objects.filter(
         # the organizations first (by id and by the path index), then their meetings by the
         # meetings' organization index: an OR across the join would read every meeting
         organization_id__in=Organization.objects.filter(
@@ -304,6 +305,13 @@ _UPCOMING = Prepared(
         ).values("pk"),
         status=MeetingStatus.PUBLISHED,
         planned_on__gte=today,
+    )
+
+
+UPCOMING = 10
+_UPCOMING = Prepared(
+    lambda branch_id, path, after, depth, today: published_from(
+        branch_id, path, after, depth, today
     ).order_by("planned_on", "id")[:UPCOMING],
     int,
     str,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from .models import IncomingLetter, IncomingStatus, Stage, Transfer, TransferStatus
 from .selectors import committees_of
@@ -151,7 +151,19 @@ def letters_from_outside(user: Any, today: date) -> list[Todo]:
     ]
 
 
+def _issued(member_id: Any) -> Any:
+    """The member's open transfer whose letter is issued: the next step is theirs."""
+    return Transfer.objects.filter(
+        member_id=member_id, status=TransferStatus.OPEN, stage=Stage.ISSUED
+    )
+
+
+def _issued_gate(s: MemberScope) -> Any:
+    return _issued(s.member_id)
+
+
 @hooks.register("member_todo")
+@member_gated(_issued_gate)
 def my_transfer(user: Any, member: Any, today: date) -> list[Todo]:
     """The member's own open transfer, when the next step is theirs: report to the receiving
     organization with the letter."""
@@ -171,7 +183,7 @@ def my_transfer(user: Any, member: Any, today: date) -> list[Todo]:
 # on every member's 首页: compiled once (core.prepared)
 _ISSUED = Prepared(
     lambda member_id: (
-        Transfer.objects.filter(member_id=member_id, status=TransferStatus.OPEN, stage=Stage.ISSUED)
+        _issued(member_id)
         .order_by("pk")
         .values_list("to_org__name", "to_name", "issued_on", "valid_days")[:1]
     ),

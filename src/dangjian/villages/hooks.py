@@ -13,7 +13,7 @@ from django.urls import reverse
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from .models import Presence, Resident, Village, VillageYear
 
@@ -65,7 +65,12 @@ def villages_work(user: Any, today: date) -> list[Todo]:
     ]
 
 
+def _on_post_gate(s: MemberScope) -> Any:
+    return _on_post(s.member_id, s.today)
+
+
 @hooks.register("member_todo")
+@member_gated(_on_post_gate)
 def my_presence(user: Any, member: Any, today: date) -> list[Todo]:
     return [
         Todo(
