@@ -57,7 +57,7 @@ def test_dashboard_query_count_is_flat(client, tree, users, django_assert_num_qu
     # session, user, device, grants, unread reminders, scope root, ancestors, status, children,
     # trend, overdue tasks, page (a page view writes no session); the total comes from the stored
     # roll-up
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         resp = client.get(url)
     assert len(resp.context["page"].object_list) == min(20, resp.context["page"].paginator.count)
 

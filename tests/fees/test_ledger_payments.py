@@ -213,7 +213,7 @@ def test_committee_summary_rolls_up_the_paid_rate(client, tree, users, django_as
     login(client, users["committee_staff"])
     url = reverse("fees:summary", args=[tree.district_a.pk]) + f"?month={month_label(last)}"
     client.get(url)
-    with django_assert_num_queries(12):  # a page view writes no session
+    with django_assert_num_queries(11):  # a page view writes no session
         page = client.get(url).content.decode()
     assert "甲一党支部" in page
     assert "甲二党支部" in page

@@ -169,7 +169,7 @@ def test_organization_list_query_count_is_flat(
     login(client, users["supervisor"])
     client.get("/api/v1/organizations/")
     # session, user, device, grants, count, page, parent codes (a page view writes no session)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         resp = client.get("/api/v1/organizations/")
     assert len(resp.json()["results"]) == min(20, 7 + extra)
 

@@ -52,6 +52,13 @@ def grants(user: Any) -> list[ActiveGrant]:
     if cached is not None:
         return cached
 
+    return remember(user, _GRANTS.rows(user.pk))
+
+
+def remember(user: Any, rows: list[tuple[Any, ...]]) -> list[ActiveGrant]:
+    """Keep on the user object their active grants as read: (role, organization id, its path,
+    can_unmask, its name) per grant. The sign-in backend reads them with the user
+    (accounts.backends), so a page reads no more."""
     result = [
         ActiveGrant(
             role=role,
@@ -60,7 +67,7 @@ def grants(user: Any) -> list[ActiveGrant]:
             can_unmask=can_unmask,
             organization_name=name or "",
         )
-        for role, org_id, path, can_unmask, name in _GRANTS.rows(user.pk)
+        for role, org_id, path, can_unmask, name in rows
     ]
     user._dangjian_grants = result
     return result
