@@ -19,7 +19,8 @@ def paginate(
         size = default
     if size not in PAGE_SIZES:
         size = default
-    paginator = Paginator(qs, size)
+    # nothing to list (the caller counted it): an empty page without building the list's query
+    paginator = Paginator(qs if count != 0 else [], size)
     if count is not None:
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
     return paginator.get_page(request.GET.get("page"))
