@@ -303,6 +303,7 @@ MIDDLEWARE = [
     "dangjian.accounts.middleware.SessionLimitsMiddleware",
     "dangjian.accounts.middleware.TwoFactorRequiredMiddleware",
     "dangjian.accounts.middleware.PasswordPolicyMiddleware",
+    "dangjian.accounts.middleware.ResolvedUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -59,3 +59,33 @@ def test_an_inactive_or_missing_account_is_no_user(users: dict[str, User]) -> No
     assert backend.get_user(users["committee_staff"].pk) is None
     assert backend.get_user(0) is None
     assert backend.get_user("x") is None
+
+
+def test_views_get_the_user_itself_verified_as_the_wrappers_left_it(
+    client: Any, tree: Any, users: dict[str, User]
+) -> None:
+    """accounts.middleware.ResolvedUserMiddleware: past the sign-in checks, `request.user` is the
+    user (no lazy wrapper), with django-otp's verification on it."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import LazyObject
+
+    from tests.conftest import login
+
+    r = client.get("/accounts/login/")
+    assert isinstance(r.wsgi_request.user, AnonymousUser)
+    login(client, users["member"], verify=False)
+    r = client.get("/me/")
+    assert r.status_code == 200
+    assert type(r.wsgi_request.user) is User
+    assert r.wsgi_request.user.pk == users["member"].pk
+    login(client, users["committee_staff"])
+    r = client.get("/")
+    assert r.status_code == 200
+    user = r.wsgi_request.user
+    assert not isinstance(user, LazyObject)
+    assert user.is_verified()
+    assert [g.role for g in policy.grants(user)] == [Role.COMMITTEE_STAFF]
+    # a staff user not yet through two-factor is still sent to it
+    client.logout()
+    login(client, users["committee_staff"], verify=False)
+    assert client.get("/").status_code == 302
