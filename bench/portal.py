@@ -12,7 +12,10 @@ database in DATABASE_URL (the demo district is seeded if empty). Prints JSON (la
 
     DATABASE_URL=... python bench/portal.py --workers 3 --seconds 30 --rush-seconds 300
 
-The load tool runs on the same 2 cores as the server: the figures include its cost.
+The load tool runs on the same 2 cores as the server: the figures include its cost. On a shared
+machine whose neighbours take CPU time, requests a second vary between runs; the CPU time the web
+workers and the database server spent per request (`cpu_ms_per_request`, from /proc, over the
+measured part of the run) is steadier and is printed beside them.
 """
 
 from __future__ import annotations
@@ -140,7 +143,14 @@ def serve(port: int, workers: int, worker_class: str, threads: int) -> subproces
 
 
 def locust(
-    port: int, users_class: str, clients: int, seconds: int, data: Path, out: Path, warmup: int = 0
+    port: int,
+    users_class: str,
+    clients: int,
+    seconds: int,
+    data: Path,
+    out: Path,
+    server_pid: int,
+    warmup: int = 0,
 ) -> dict[str, Any]:
     """One load: `clients` sign in (not counted: the statistics restart once all have), then
     `seconds` of pages."""
@@ -168,7 +178,16 @@ def locust(
         "10",
     ]
     env = {**os.environ, "BENCH_PORTAL_DATA": str(data), "BENCH_PORTAL_CLIENTS": str(clients)}
-    subprocess.run(argv, env=env, check=False, capture_output=True)  # noqa: S603
+    proc = subprocess.Popen(  # noqa: S603
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    # the CPU spent from the end of the warm-up (every client signed in) to the end of the run
+    time.sleep(warmup)
+    before, since = cpu_seconds(server_pid, proc.pid), time.monotonic()
+    _, _, usage = os.wait4(proc.pid, 0)
+    after, window = cpu_seconds(server_pid, proc.pid), time.monotonic() - since
+    if after is not None:
+        after[("load", proc.pid)] = usage.ru_utime + usage.ru_stime
     rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
     pages: dict[str, Any] = {}
     for r in rows:
@@ -181,7 +200,43 @@ def locust(
             "p50_ms": float(r["50%"]),
             "p99_ms": float(r["99%"]),
         }
+    total = pages.get("Aggregated", {}).get("req_s", 0) * window
+    if before is not None and after is not None and total:
+        spent = {"web": 0.0, "database": 0.0, "load": 0.0}
+        for (part, pid), seconds in after.items():  # a process that ended meanwhile is left out
+            spent[part] += seconds - before.get((part, pid), 0.0)
+        pages["cpu_ms_per_request"] = {
+            part: round(seconds * 1000 / total, 2) for part, seconds in spent.items()
+        }
     return pages
+
+
+def cpu_seconds(server_pid: int, locust_pid: int) -> dict[tuple[str, int], float] | None:
+    """CPU seconds (user + system) so far of each web worker (the server and its children), each
+    process of the database server (`postgres`; none on SQLite) and the load generator, by (part,
+    pid), from /proc (None where there is no /proc)."""
+    if not os.path.isdir("/proc"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[tuple[str, int], float] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", encoding="utf-8") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        pid, comm = int(d), stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ppid, spent = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        if ppid == server_pid or pid == server_pid:
+            out[("web", pid)] = spent
+        elif comm == "postgres":
+            out[("database", pid)] = spent
+        elif pid == locust_pid:
+            out[("load", pid)] = spent
+    return out
 
 
 def rush_check(since: float) -> dict[str, Any]:
@@ -256,7 +311,14 @@ def main() -> None:
                 continue
             users_class = "MemberUser" if kind == "members" else "StaffUser"
             pages = locust(
-                args.port, users_class, clients, args.seconds, data_file, tmp, warmup=clients
+                args.port,
+                users_class,
+                clients,
+                args.seconds,
+                data_file,
+                tmp,
+                server.pid,
+                warmup=clients,
             )
             result[kind] = {"clients": clients, "seconds": args.seconds, "pages": pages}
         if args.rush_seconds:
@@ -271,7 +333,9 @@ def main() -> None:
                 ledger_generate(month=month)
             connection.close()
             since = time.time()
-            pages = locust(args.port, "RushUser", args.clients, args.rush_seconds, data_file, tmp)
+            pages = locust(
+                args.port, "RushUser", args.clients, args.rush_seconds, data_file, tmp, server.pid
+            )
             result["rush"] = {
                 "clients": args.clients,
                 "seconds": args.rush_seconds,
