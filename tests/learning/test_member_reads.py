@@ -102,6 +102,9 @@ def test_the_compiled_reads_give_what_the_orm_gives(studied, monkeypatch):
         assert selectors.leaders([who.pk], year) == selectors.leaders([m.pk, other.pk], year) & {
             who.pk
         }
+        h, leader = selectors.my_study_year(who, year)
+        assert repr(h) == repr(both[who.pk])
+        assert leader == (who.pk in selectors.leaders([m.pk, other.pk], year))
 
         def assigned(who=who):
             return [(a.pk, a.course.title, a.done, a.total) for a in selectors.assigned_to(who)]
@@ -195,3 +198,28 @@ def test_more_assignments_than_shown(studied, tree, monkeypatch):
     got = assigned()
     assert len(got) == selectors.ASSIGNED_LIMIT
     assert got == _general(monkeypatch, assigned)
+
+
+def test_the_points_section_follows_the_setting_and_the_members_choice(client, tree, users):
+    """学习 reads the member's points choice only where the deployment turned points on."""
+    from django.urls import reverse
+
+    from dangjian.learning.models import PointsChoice, PointsSetting
+    from tests.conftest import login
+
+    login(client, users["member"], verify=False)
+    url = reverse("learning:my")
+    client.get(url)
+    with CaptureQueriesContext(connection) as off:
+        body = client.get(url).content.decode()
+    assert "学习积分（自愿）" not in body
+    assert not any("learning_pointschoice" in q["sql"] for q in off.captured_queries)
+    PointsSetting.objects.create(enabled=True, ranking=True)
+    body = client.get(url).content.decode()
+    assert "学习积分（自愿）" in body
+    assert 'name="points" checked' not in body
+    PointsChoice.objects.create(member=users["member"].member, points=True, ranking=True)
+    body = client.get(url).content.decode()
+    assert 'name="points" checked' in body
+    assert 'name="ranking" checked' in body
+    assert "今年积分" in body

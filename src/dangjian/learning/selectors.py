@@ -71,13 +71,16 @@ def leaders(member_ids: list[int], year: int) -> set[int]:
     )
 
 
-_LEADER = Prepared(
-    lambda member_id, start, end: (
+def _leader_posts(member_id: Any, start: Any, end: Any) -> QuerySet[Post]:
+    return (
         Post.objects.filter(member_id=member_id, post__in=LEADER_POSTS)
         .filter(Q(started_on__isnull=True) | Q(started_on__lte=end))
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-        .values_list("member_id")[:1]
-    ),
+    )
+
+
+_LEADER = Prepared(
+    lambda member_id, start, end: _leader_posts(member_id, start, end).values_list("member_id")[:1],
     int,
     date,
     date,
@@ -132,10 +135,20 @@ def hours_by_member(member_ids: list[int], year: int) -> dict[int, dict[str, Dec
 
 
 def _one_member_hours(member_id: int, year: int) -> dict[str, Decimal]:
-    """hours_by_member for one member (学习 on the phone): the same three sums, in one read
-    compiled once."""
+    """hours_by_member for one member: the same three sums, in one read compiled once."""
     rows = _HOURS.rows(member_id, date(year, 1, 1), date(year, 12, 31), year)
-    seconds, offline, imported = rows[0] if rows else (None, None, None)
+    return _hours(*(rows[0] if rows else (None, None, None)))
+
+
+def my_study_year(member: Member, year: int) -> tuple[dict[str, Decimal], bool]:
+    """学习 on the phone: the member's hours in `year` (as hours_by_member gives them) and whether
+    they held a secretary's or committee post in it (as leaders), in one read compiled once."""
+    rows = _MY_YEAR.rows(member.pk, date(year, 1, 1), date(year, 12, 31), year)
+    seconds, offline, imported, leader = rows[0] if rows else (None, None, None, False)
+    return _hours(seconds, offline, imported), bool(leader)
+
+
+def _hours(seconds: Any, offline: Any, imported: Any) -> dict[str, Decimal]:
     h = {"online": Decimal(0), "offline": Decimal(0), "imported": Decimal(0), "seconds": Decimal(0)}
     if seconds is not None or offline is not None:
         # as measured() gives them: only for a member with a row of either
@@ -158,11 +171,28 @@ def _member_sum(model: Any, day: str, value: str, member_id: Any, start: Any, en
     )
 
 
-_HOURS = Prepared(
-    lambda member_id, start, end, year: Member.objects.filter(pk=member_id).values_list(
+def _year_sums(member_id: Any, start: Any, end: Any, year: Any) -> list[Any]:
+    """The online seconds, offline hours and imported hours of a member's year."""
+    return [
         _member_sum(StudyDay, "day", "seconds", member_id, start, end),
         _member_sum(OfflineAttendance, "session__held_on", "hours", member_id, start, end),
         Subquery(StudyYear.objects.filter(member_id=member_id, year=year).values("hours")[:1]),
+    ]
+
+
+_HOURS = Prepared(
+    lambda member_id, start, end, year: Member.objects.filter(pk=member_id).values_list(
+        *_year_sums(member_id, start, end, year)
+    ),
+    int,
+    date,
+    date,
+    int,
+)
+_MY_YEAR = Prepared(
+    lambda member_id, start, end, year: Member.objects.filter(pk=member_id).values_list(
+        *_year_sums(member_id, start, end, year),
+        Exists(_leader_posts(member_id, start, end)),
     ),
     int,
     date,

@@ -370,9 +370,9 @@ def my_view(request: AuthedRequest) -> HttpResponse:
     stopped, search, quizzes, points (only when the deployment and the member both chose them)."""
     member = member_selectors.own_member(request.user)
     today = timezone.localdate()
-    h = selectors.hours_by_member([member.pk], today.year)[member.pk]
+    h, leader = selectors.my_study_year(member, today.year)
     need_m, need_l = selectors.requirements()
-    need = need_l if member.pk in selectors.leaders([member.pk], today.year) else need_m
+    need = need_l if leader else need_m
     assigned = selectors.assigned_to(member)
     resume = selectors.resume_point(member)
     q = (request.GET.get("q") or "").strip()
@@ -380,7 +380,8 @@ def my_view(request: AuthedRequest) -> HttpResponse:
     courses = selectors.recent_courses(member.organization)
     papers = selectors.member_papers(member)
     setting = selectors.points_setting()
-    choice = selectors.points_choice(member)
+    # the member's choice matters only where the deployment turned points on
+    choice = selectors.points_choice(member) if setting and setting.enabled else None
     points = None
     if setting and setting.enabled and choice and choice.points:
         points = selectors.year_points([member.pk], today.year).get(member.pk, 0)
