@@ -196,7 +196,37 @@ def gated(build: Callable[[Scope], GateResult]) -> Callable[[Any], Any]:
     return decorator
 
 
-class Scope:
+class _Dates:
+    """The dates a gate is written over: `today`, `day(n)` (today + n days), `year(n)` (today's
+    year + n), `month(n)` (this month's index, year × 12 + month − 1, + n) — the placeholders of
+    the statement being compiled, or, while its arguments are being discovered (`_recording`),
+    stand-ins that record which ones the gates use."""
+
+    _days: dict[int, Any]
+    _years: dict[int, Any]
+    _months: dict[int, Any]
+    _recording: bool
+
+    @property
+    def today(self) -> Any:
+        return self.day(0)
+
+    def _value(self, found: dict[int, Any], n: int, stand_in: Any) -> Any:
+        if self._recording and n not in found:
+            found[n] = stand_in
+        return found[n]
+
+    def day(self, n: int) -> Any:
+        return self._value(self._days, n, date(2000, 1, 1) + timedelta(days=n))
+
+    def year(self, n: int) -> Any:
+        return self._value(self._years, n, 2000 + n)
+
+    def month(self, n: int) -> Any:
+        return self._value(self._months, n, 24_000 + n)
+
+
+class Scope(_Dates):
     """What a gate is written over. `user_id`, `today`, `day(n)` (today + n days), `year(n)`
     (today's year + n); the user's subtrees for an action ("change" or "supervise"):
     `under(field)` (a path field within them), `strictly_below(field)` (within them, their tops
@@ -218,23 +248,10 @@ class Scope:
         self.user_id = user_id
         self._days = days
         self._years = years
+        self._months: dict[int, Any] = {}  # no staff gate counts months
         self._bounds = bounds
         self._recording = recording
         self.actions_used: set[str] = set()
-
-    @property
-    def today(self) -> Any:
-        return self.day(0)
-
-    def day(self, n: int) -> Any:
-        if self._recording and n not in self._days:
-            self._days[n] = date(2000, 1, 1) + timedelta(days=n)
-        return self._days[n]
-
-    def year(self, n: int) -> Any:
-        if self._recording and n not in self._years:
-            self._years[n] = 2000 + n
-        return self._years[n]
 
     def _ranges(self, action: str) -> list[tuple[Any, Any]]:
         found = self._bounds.get(action, [])
@@ -362,15 +379,11 @@ def member_gated(build: Callable[[MemberScope], GateResult]) -> Callable[[Any], 
     return decorator
 
 
-class MemberScope:
+class MemberScope(_Dates):
     """What a member source's gate is written over: `user_id`, `member_id`, `branch_id` (the
     member's organization), `branch_path`, `branch_next` (the path after its subtree),
     `group_depth` (its groups' depth), `paths` (the paths of the branch and of every organization
-    above it, padded to ANCESTOR_SLOTS: for `path__in`), `today`, `day(n)` (today + n days),
-    `year(n)` (today's year + n), `month(n)` (this month's index, year × 12 + month − 1, + n).
-
-    The values are the placeholders of the statement being compiled, or, while its arguments are
-    being discovered, stand-ins that record which days, years and months the gates use."""
+    above it, padded to ANCESTOR_SLOTS: for `path__in`), and the dates (`_Dates`)."""
 
     def __init__(
         self,
@@ -395,24 +408,6 @@ class MemberScope:
         self._years = years
         self._months = months
         self._recording = recording
-
-    @property
-    def today(self) -> Any:
-        return self.day(0)
-
-    def _value(self, found: dict[int, Any], n: int, stand_in: Any) -> Any:
-        if self._recording and n not in found:
-            found[n] = stand_in
-        return found[n]
-
-    def day(self, n: int) -> Any:
-        return self._value(self._days, n, date(2000, 1, 1) + timedelta(days=n))
-
-    def year(self, n: int) -> Any:
-        return self._value(self._years, n, 2000 + n)
-
-    def month(self, n: int) -> Any:
-        return self._value(self._months, n, 24_000 + n)
 
 
 # the member's ids, the branch's path, its successor and its groups' depth, then the paths above
