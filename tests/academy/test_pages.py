@@ -141,6 +141,11 @@ def test_trainee_pages_member_and_link(client, tree, users):
     # the member's 首页 lists the class starting this week
     login(client, users["member"])
     assert "参加培训" in client.get(reverse("portal:member_home")).content.decode()
+    # the nominating branch's worker is told to send its trainee, the member's own item aside
+    from dangjian.web import todo
+
+    titles = [t.title for t in todo.staff_todos(users["branch_worker"], timezone.localdate()).items]
+    assert f"培训班即将开班，请通知学员按时参加：{k.title}" in titles
 
 
 def test_teachers_and_figures(client, tree, users):

@@ -181,7 +181,7 @@ def _below(k: TrainingClass) -> int:
     return sum(1 for h in rows if (h or 0) * 100 / total < (k.min_attendance or 0))
 
 
-def _starting(member_id: Any, today: Any, soon: Any) -> Any:
+def _places_soon(member_id: Any, today: Any, soon: Any) -> Any:
     """The member's accepted places in published classes running on or starting by `soon`."""
     return Enrolment.objects.filter(
         member_id=member_id,
@@ -192,12 +192,12 @@ def _starting(member_id: Any, today: Any, soon: Any) -> Any:
     )
 
 
-def _starting_gate(s: MemberScope) -> Any:
-    return _starting(s.member_id, s.today, s.day(SOON))
+def _places_soon_gate(s: MemberScope) -> Any:
+    return _places_soon(s.member_id, s.today, s.day(SOON))
 
 
 @hooks.register("member_todo")
-@member_gated(_starting_gate)
+@member_gated(_places_soon_gate)
 def my_classes(user: Any, member: Any, today: date) -> list[Todo]:
     url = reverse("academy:my")
     return [
@@ -218,7 +218,7 @@ def my_classes(user: Any, member: Any, today: date) -> list[Todo]:
 
 # on every member's 首页: compiled once (core.prepared)
 _SOON = Prepared(
-    lambda member_id, today, soon: _starting(member_id, today, soon).values_list(
+    lambda member_id, today, soon: _places_soon(member_id, today, soon).values_list(
         "klass__title", "klass__organizer__name", "klass__starts_on"
     )[:5],
     int,

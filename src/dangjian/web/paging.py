@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -20,7 +21,8 @@ def paginate(
     if size not in PAGE_SIZES:
         size = default
     # nothing to list (the caller counted it): an empty page without building the list's query
-    paginator = Paginator(qs if count != 0 else [], size)
+    items: Any = qs if count != 0 else []
+    paginator: Paginator[Any] = Paginator(items, size)
     if count is not None:
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
     return paginator.get_page(request.GET.get("page"))
