@@ -46,7 +46,7 @@ class ModelBackend(DjangoModelBackend):
         rows = _USER.rows(pk)
         if not rows:
             return None
-        user = User.from_db("default", _FIELDS, rows[0][: len(_FIELDS)])
+        user = User.from_db(_USER.using, _FIELDS, rows[0][: len(_FIELDS)])
         if not self.user_can_authenticate(user):
             return None
         policy.remember(user, [r[len(_FIELDS) :] for r in rows if r[len(_FIELDS)] is not None])

@@ -17,14 +17,7 @@ from dangjian.web import hooks
 from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from . import selectors
-from .models import (
-    Assignment,
-    Enterprise,
-    FollowUp,
-    InstructorVisit,
-    JointEvent,
-    RelationCase,
-)
+from .models import Assignment, Enterprise, FollowUp, InstructorVisit, JointEvent, RelationCase
 from .rules import quarter_start
 
 LIMIT = 50
