@@ -329,6 +329,8 @@ TEMPLATES = [
                 "dangjian.notify.context_processors.badges",
                 "dangjian.portal.context_processors.todo_badge",
             ],
+            # `{% url %}` kept per process (web/templatetags/builtin_urls.py)
+            "builtins": ["dangjian.web.templatetags.builtin_urls"],
         },
     }
 ]
@@ -455,7 +457,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if (TESTING or DEBUG)
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "dangjian.core.staticfiles.KeptManifestStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
