@@ -228,7 +228,8 @@ def _database_from_url(url: str) -> dict:
         }
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's, with a health check that needs no round trip (core/backends/postgresql)
+            "ENGINE": "dangjian.core.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "dangjian",
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),
