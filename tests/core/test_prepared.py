@@ -82,6 +82,35 @@ def test_instances_joined_are_the_models_and_their_related_one_in_one_query(tree
         read.instances(Member, tree.members["A1-1"].pk)
 
 
+def test_instances_related_attach_each_join_in_one_query(tree: Any) -> None:
+    """Two foreign keys of the model, in the order of its fields: each related one attached."""
+    members = list(tree.members.values())[:3]
+    orgs = list(Organization.objects.order_by("path")[:2])
+    for n, m in enumerate(members):
+        for org in orgs:
+            Post.objects.create(
+                organization=org, member=m, post="discipline" if n else "group_leader"
+            )
+    read = Prepared(
+        lambda member_id: Post.objects.filter(member_id=member_id).select_related(
+            "organization", "member"
+        ),
+        int,
+    )
+    joins = (("organization", Organization), ("member", Member))
+    for m in members:
+        read.instances_related(Post, joins, m.pk)  # compiled
+        with CaptureQueriesContext(connection) as q:
+            got = read.instances_related(Post, joins, m.pk)
+            seen = [(p.pk, p.organization.path, p.member.name) for p in got]
+        assert len(q) == 1
+        orm = Post.objects.filter(member_id=m.pk).select_related("organization", "member")
+        assert seen == [(p.pk, p.organization.path, p.member.name) for p in orm]
+        assert len(seen) >= 2
+    with pytest.raises(ValueError, match="whole rows"):
+        read.instances_related(Post, (("organization", Organization),), members[0].pk)
+
+
 def test_instances_with_their_annotations(tree: Any) -> None:
     """`extra` names the read's annotations: each instance carries them as the queryset's do."""
     from django.db.models import Count

@@ -102,9 +102,13 @@ def test_the_compiled_reads_give_what_the_orm_gives(studied, monkeypatch):
         assert selectors.leaders([who.pk], year) == selectors.leaders([m.pk, other.pk], year) & {
             who.pk
         }
-        h, leader = selectors.my_study_year(who, year)
-        assert repr(h) == repr(both[who.pk])
-        assert leader == (who.pk in selectors.leaders([m.pk, other.pk], year))
+        mine = selectors.my_study_year(who, year)
+        assert repr(mine.hours) == repr(both[who.pk])
+        assert mine.leader == (who.pk in selectors.leaders([m.pk, other.pk], year))
+        need_member, need_leader = selectors.requirements()
+        assert mine.need == (need_leader if mine.leader else need_member)
+        setting = selectors.points_setting()
+        assert mine.points_on == bool(setting and setting.enabled)
 
         def assigned(who=who):
             return [(a.pk, a.course.title, a.done, a.total) for a in selectors.assigned_to(who)]
@@ -223,3 +227,31 @@ def test_the_points_section_follows_the_setting_and_the_members_choice(client, t
     assert 'name="points" checked' in body
     assert 'name="ranking" checked' in body
     assert "今年积分" in body
+
+
+def test_the_year_read_carries_the_requirement_and_the_points_switch(studied, tree):
+    """my_study_year's requirement and points switch are requirements()'s and points_setting()'s,
+    with the deployment's overrides."""
+    from dangjian.compliance.models import RuleSetting
+    from dangjian.learning.models import PointsSetting
+
+    m, other = studied
+    year = timezone.localdate().year
+    plain = next(x for x in tree.members.values() if not selectors.leaders([x.pk], year))
+    for who in (m, other, plain):
+        mine = selectors.my_study_year(who, year)
+        assert mine.need == (56 if mine.leader else 32)
+        assert mine.points_on is False
+    RuleSetting.objects.create(rule_id="EDU-01", params={"hours": 40})
+    RuleSetting.objects.create(rule_id="EDU-02", params={"hours": "60"})
+    PointsSetting.objects.create(enabled=True)
+    assert selectors.requirements() == (40, 60)
+    seen = set()
+    for who in (m, other, plain):
+        mine = selectors.my_study_year(who, year)
+        assert mine.need == (60 if mine.leader else 40)
+        assert mine.points_on is True
+        seen.add(mine.leader)
+    assert seen == {True, False}
+    PointsSetting.objects.update(enabled=False)
+    assert selectors.my_study_year(m, year).points_on is False

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.db.models import Subquery
 
 from dangjian.core.prepared import Prepared, PreparedLists
 
@@ -75,6 +76,12 @@ _SETTING = Prepared(
     ),
     str,
 )
+
+
+def params_subquery(rule_id: str) -> Subquery:
+    """A rule's stored overrides (the first setting by id, as `rule_params` takes them; NULL for
+    none) as a column of another read, for `effective_params`."""
+    return Subquery(RuleSetting.objects.filter(rule_id=rule_id).order_by("pk").values("params")[:1])
 
 
 def rules_params(*rule_ids: str) -> list[dict[str, Any]]:

@@ -204,14 +204,33 @@ class Prepared:
         """For a read of whole rows of `model` with `select_related(field)` (a non-null foreign
         key to `related`, nothing deferred): the instances with the related one attached, as the
         queryset would give them, in one statement instead of two."""
+        return self.instances_related(model, ((field, related),), *args)
+
+    def instances_related(
+        self,
+        model: type[M],
+        joins: tuple[tuple[str, type[models.Model]], ...],
+        *args: Any,
+    ) -> list[M]:
+        """For a read of whole rows of `model` with `select_related(*fields)` (non-null foreign
+        keys of `model` itself, nothing deferred), `joins` naming each field and its model in
+        the order of the fields on `model` (the order of the read's columns): the instances with
+        each related one attached, as the queryset would give them."""
         names = [f.attname for f in model._meta.concrete_fields]
-        others = [f.attname for f in related._meta.concrete_fields]
-        if self._compile().columns != len(names) + len(others):
+        others = [
+            (field, related, [f.attname for f in related._meta.concrete_fields])
+            for field, related in joins
+        ]
+        if self._compile().columns != len(names) + sum(len(o[2]) for o in others):
             raise ValueError("prepared read: not a read of whole rows of " + model.__name__)
         out = []
         for row in self.rows(*args):
             obj = model.from_db(self.using, names, row[: len(names)])
-            setattr(obj, field, related.from_db(self.using, others, row[len(names) :]))
+            at = len(names)
+            for field, related, columns in others:
+                end = at + len(columns)
+                setattr(obj, field, related.from_db(self.using, columns, row[at:end]))
+                at = end
             out.append(obj)
         return out
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Substr
 
 from dangjian.accounts import policy
-from dangjian.compliance.packs import rules_params
+from dangjian.compliance.packs import effective_params, params_subquery, rules_params
 from dangjian.core.errors import NotVisible
 from dangjian.core.prepared import ANCESTOR_SLOTS, Prepared, ancestor_args
 from dangjian.members.constants import ACTIVE_STATUSES
@@ -56,6 +56,14 @@ def resource_visible_to(member: Member, resource: Resource) -> bool:
 def requirements(params_member: int = 32, params_leader: int = 56) -> tuple[int, int]:
     member, leader = rules_params("EDU-01", "EDU-02")  # one read
     return int(member.get("hours", params_member)), int(leader.get("hours", params_leader))
+
+
+def _requirements_of(
+    member: dict[str, Any] | None, leader: dict[str, Any] | None
+) -> tuple[int, int]:
+    """`requirements()` from the stored overrides of EDU-01 and EDU-02, read elsewhere."""
+    m, lead = effective_params("EDU-01", member), effective_params("EDU-02", leader)
+    return int(m.get("hours", 32)), int(lead.get("hours", 56))
 
 
 def leaders(member_ids: list[int], year: int) -> set[int]:
@@ -140,12 +148,27 @@ def _one_member_hours(member_id: int, year: int) -> dict[str, Decimal]:
     return _hours(*(rows[0] if rows else (None, None, None)))
 
 
-def my_study_year(member: Member, year: int) -> tuple[dict[str, Decimal], bool]:
-    """学习 on the phone: the member's hours in `year` (as hours_by_member gives them) and whether
-    they held a secretary's or committee post in it (as leaders), in one read compiled once."""
+class MyYear(NamedTuple):
+    hours: dict[str, Decimal]  # as hours_by_member gives them
+    leader: bool  # held a secretary's or committee post in the year (as leaders)
+    need: int  # the hours required of them (requirements(): a leader's or a member's)
+    points_on: bool  # the deployment turned study points on (points_setting().enabled)
+
+
+def my_study_year(member: Member, year: int) -> MyYear:
+    """学习 on the phone: the member's hours in `year`, whether they held a leader's post in it,
+    the hours required of them and whether points are on, in one read compiled once."""
     rows = _MY_YEAR.rows(member.pk, date(year, 1, 1), date(year, 12, 31), year)
-    seconds, offline, imported, leader = rows[0] if rows else (None, None, None, False)
-    return _hours(seconds, offline, imported), bool(leader)
+    if not rows:
+        rows = [(None, None, None, False, None, None, None)]
+    seconds, offline, imported, leader, p_member, p_leader, points_on = rows[0]
+    need_member, need_leader = _requirements_of(p_member, p_leader)
+    return MyYear(
+        _hours(seconds, offline, imported),
+        bool(leader),
+        need_leader if leader else need_member,
+        bool(points_on),
+    )
 
 
 def _hours(seconds: Any, offline: Any, imported: Any) -> dict[str, Decimal]:
@@ -193,6 +216,9 @@ _MY_YEAR = Prepared(
     lambda member_id, start, end, year: Member.objects.filter(pk=member_id).values_list(
         *_year_sums(member_id, start, end, year),
         Exists(_leader_posts(member_id, start, end)),
+        params_subquery("EDU-01"),
+        params_subquery("EDU-02"),
+        Subquery(PointsSetting.objects.order_by("pk").values("enabled")[:1]),
     ),
     int,
     date,

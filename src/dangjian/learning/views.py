@@ -370,17 +370,16 @@ def my_view(request: AuthedRequest) -> HttpResponse:
     stopped, search, quizzes, points (only when the deployment and the member both chose them)."""
     member = member_selectors.own_member(request.user)
     today = timezone.localdate()
-    h, leader = selectors.my_study_year(member, today.year)
-    need_m, need_l = selectors.requirements()
-    need = need_l if leader else need_m
+    year = selectors.my_study_year(member, today.year)
+    h, need = year.hours, year.need
     assigned = selectors.assigned_to(member)
     resume = selectors.resume_point(member)
     q = (request.GET.get("q") or "").strip()
     found = selectors.member_search(member, q) if q else None
     courses = selectors.recent_courses(member.organization)
     papers = selectors.member_papers(member)
-    setting = selectors.points_setting()
-    # the member's choice matters only where the deployment turned points on
+    # the setting and the member's choice matter only where the deployment turned points on
+    setting = selectors.points_setting() if year.points_on else None
     choice = selectors.points_choice(member) if setting and setting.enabled else None
     points = None
     if setting and setting.enabled and choice and choice.points:

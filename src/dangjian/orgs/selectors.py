@@ -260,10 +260,11 @@ def org_posts_held(member: Any, *, holds: bool | None = None) -> list[Post]:
         holds = bool(_HOLDS_POST.rows(member.pk))
     if not holds:
         return []  # most members: one read compiled once
-    return list(posts_now(member.pk).select_related("organization"))
+    return _POSTS_HELD.instances_joined(Post, "organization", Organization, member.pk)
 
 
 _HOLDS_POST = Prepared(lambda member_id: posts_now(member_id).values_list("pk")[:1], int)
+_POSTS_HELD = Prepared(lambda member_id: posts_now(member_id).select_related("organization"), int)
 
 
 def post_get(org: Organization, pk: int) -> Post:

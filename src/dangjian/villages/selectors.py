@@ -301,13 +301,22 @@ def postings_of(member: Any, today: date, *, posted: bool | None = None) -> list
         posted = bool(_POSTED.rows(member.pk, today))
     if not posted:
         return []  # nearly every member: one read compiled once
-    return list(
-        postings_now(member.pk, today).select_related("village", "unit").order_by("arrived_on")
+    return _POSTINGS.instances_related(
+        Resident, (("village", Village), ("unit", Organization)), member.pk, today
     )
 
 
 _POSTED = Prepared(
     lambda member_id, today: postings_now(member_id, today).values_list("pk")[:1], int, date
+)
+_POSTINGS = Prepared(
+    lambda member_id, today: (
+        postings_now(member_id, today)
+        .select_related("village", "unit")
+        .order_by("arrived_on", "pk")
+    ),
+    int,
+    date,
 )
 
 
