@@ -59,25 +59,37 @@ def unread_count(user: Any) -> int:
 
 
 def _held(user_id: int) -> QuerySet[Any]:
+    """How many reminders and notices the person has, and how many of each are unread (the
+    bell's two counts, as `_unread` gives them)."""
     return (
         Reminder.objects.model._meta.get_field("user")
         .related_model._default_manager.filter(pk=user_id)  # type: ignore[union-attr]
         .annotate(
             r=_count(Reminder.objects.filter(user_id=user_id)),
             n=_count(Notice.objects.filter(user_id=user_id)),
+            ur=_count(
+                Reminder.objects.filter(
+                    user_id=user_id, closed_on__isnull=True, read_at__isnull=True
+                )
+            ),
+            un=_count(Notice.objects.filter(user_id=user_id, read_at__isnull=True)),
         )
-        .values_list("r", "n")
+        .values_list("r", "n", "ur", "un")
     )
 
 
 _HELD = Prepared(_held, int)
 
 
-def inbox_sizes(user: Any) -> tuple[int, int]:
-    """How many reminders and notices the person has (read or not), in one query compiled once:
-    消息 counts its pages with it and reads nothing more when there is nothing."""
+def inbox_sizes(user: Any) -> tuple[int, int, int]:
+    """How many reminders and notices the person has (read or not), and the bell's unread count
+    (`unread_count`), in one query compiled once: 消息 counts its pages with it, reads nothing
+    more when there is nothing, and its bell needs no read of its own."""
     rows = _HELD.rows(user.pk)
-    return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
+    if not rows:
+        return (0, 0, 0)
+    reminders, notices, unread_reminders, unread_notices = rows[0]
+    return (int(reminders), int(notices), int(unread_reminders) + int(unread_notices))
 
 
 def notices(user: Any) -> QuerySet[Notice]:

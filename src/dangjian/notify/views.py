@@ -25,7 +25,8 @@ from .outbound import contact_update
 
 @signed_in
 def inbox_view(request: AuthedRequest) -> HttpResponse:
-    reminders, held = selectors.inbox_sizes(request.user)
+    reminders, held, unread = selectors.inbox_sizes(request.user)
+    request._notify_unread = unread  # type: ignore[attr-defined]  # the bell (context_processors)
     page = paginate(request, selectors.inbox(request.user), count=reminders)
     notices = list(selectors.notices(request.user)[:20]) if page.number == 1 and held else []
     return render(
