@@ -111,6 +111,42 @@ def test_instances_related_attach_each_join_in_one_query(tree: Any) -> None:
         read.instances_related(Post, (("organization", Organization),), members[0].pk)
 
 
+def test_instances_related_with_annotations(tree: Any) -> None:
+    """Annotations come between the model's columns and the related ones, as the ORM reads them."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    posts = (
+        Post.objects.filter(organization_id=OuterRef("organization_id"))
+        .values("organization_id")
+        .annotate(c=Count("id"))
+        .values("c")
+    )
+    read = Prepared(
+        lambda kind: (
+            Member.objects.filter(organization__kind=kind)
+            .select_related("organization")
+            .annotate(n_posts=Coalesce(Subquery(posts), 0))
+            .order_by("pk")
+        ),
+        str,
+    )
+    got = read.instances_related(
+        Member, (("organization", Organization),), "branch", extra=("n_posts",)
+    )
+    orm = (
+        Member.objects.filter(organization__kind="branch")
+        .select_related("organization")
+        .annotate(n_posts=Coalesce(Subquery(posts), 0))
+        .order_by("pk")
+    )
+    seen = [(m.pk, m.name, m.n_posts, m.organization.path) for m in got]
+    assert seen == [(m.pk, m.name, m.n_posts, m.organization.path) for m in orm]
+    assert any(m.n_posts for m in got)
+    with pytest.raises(ValueError, match="whole rows"):
+        read.instances_related(Member, (("organization", Organization),), "branch")
+
+
 def test_instances_with_their_annotations(tree: Any) -> None:
     """`extra` names the read's annotations: each instance carries them as the queryset's do."""
     from django.db.models import Count

@@ -169,9 +169,9 @@ def test_member_reads_cost_one_statement_each(studied):
         selectors.resume_point(m)
         selectors.recent_courses(m.organization)
         selectors.member_papers(m)
-    # hours (three sums in one), leader, assignments with their courses and counts, resume point
-    # with its resource, recent courses, papers with the best scores
-    assert len(ctx.captured_queries) == 1 + 1 + 2 + 1 + 1 + 1
+    # hours (three sums in one), leader, assignments with their courses and counts (one),
+    # resume point with its resource, recent courses, papers with the best scores
+    assert len(ctx.captured_queries) == 1 + 1 + 1 + 1 + 1 + 1
 
 
 def test_ancestor_args_pad_to_a_fixed_length():

@@ -211,22 +211,29 @@ class Prepared:
         model: type[M],
         joins: tuple[tuple[str, type[models.Model]], ...],
         *args: Any,
+        extra: tuple[str, ...] = (),
     ) -> list[M]:
         """For a read of whole rows of `model` with `select_related(*fields)` (non-null foreign
         keys of `model` itself, nothing deferred), `joins` naming each field and its model in
         the order of the fields on `model` (the order of the read's columns): the instances with
-        each related one attached, as the queryset would give them."""
+        each related one attached, as the queryset would give them. `extra`: the names of the
+        read's annotations, in order (the ORM selects them after the model's columns and before
+        the related ones), set on each instance."""
         names = [f.attname for f in model._meta.concrete_fields]
         others = [
             (field, related, [f.attname for f in related._meta.concrete_fields])
             for field, related in joins
         ]
-        if self._compile().columns != len(names) + sum(len(o[2]) for o in others):
+        width = len(names) + len(extra) + sum(len(o[2]) for o in others)
+        if self._compile().columns != width:
             raise ValueError("prepared read: not a read of whole rows of " + model.__name__)
         out = []
         for row in self.rows(*args):
             obj = model.from_db(self.using, names, row[: len(names)])
             at = len(names)
+            for name in extra:
+                setattr(obj, name, row[at])
+                at += 1
             for field, related, columns in others:
                 end = at + len(columns)
                 setattr(obj, field, related.from_db(self.using, columns, row[at:end]))

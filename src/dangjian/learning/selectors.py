@@ -425,13 +425,11 @@ def assigned_to(member: Member, limit: int = 20) -> list[Assignment]:
     org = member.organization
     paths = ancestor_args(org.path, org.steplen)
     if paths is not None and limit == ASSIGNED_LIMIT:
-        # on every member's 首页 and 学习: two reads compiled once — the assignments with their
-        # courses, then each course's resources and those the member completed
-        assigned = _ASSIGNED.instances_joined(Assignment, "course", Course, *paths)
-        counts = {pk: (done, total) for pk, done, total in _COUNTS.rows(member.pk, *paths)}
-        for a in assigned:
-            a.done, a.total = counts.get(a.course_id, (0, 0))  # type: ignore[attr-defined]
-        return assigned
+        # on every member's 首页 and 学习: one read compiled once — the assignments with their
+        # courses, each with its course's resources and those the member completed
+        return _ASSIGNED.instances_related(
+            Assignment, (("course", Course),), member.pk, *paths, extra=("done", "total")
+        )
     assigned = list(
         Assignment.objects.filter(organization__path__in=ancestor_paths(member.organization))
         .select_related("course")
@@ -479,38 +477,33 @@ def _shown(*paths: str) -> QuerySet[Assignment]:
     return _assigned_above(*paths).order_by("due_on", "id")[:ASSIGNED_LIMIT]
 
 
-_ASSIGNED = Prepared(lambda *paths: _shown(*paths).select_related("course"), *_PATHS)
-
-
-def _counts(member_id: int, *paths: str) -> QuerySet[Any]:
-    """Per course shown: the resources the member completed and the resources it has."""
+def _assigned_with_counts(member_id: int, *paths: str) -> QuerySet[Assignment]:
+    """The assignments shown, with their courses; each with the resources of its course the
+    member completed (`done`) and the resources it has (`total`)."""
     completed = (
         Progress.objects.filter(
             member_id=member_id,
             completed_at__isnull=False,
-            resource__unit__course=OuterRef("pk"),
+            resource__unit__course=OuterRef("course_id"),
         )
         .values("member_id")
         .annotate(n=Count("id"))
         .values("n")
     )
     resources = (
-        Resource.objects.filter(unit__course=OuterRef("pk"))
+        Resource.objects.filter(unit__course=OuterRef("course_id"))
         .values("unit__course")
         .annotate(n=Count("id"))
         .values("n")
     )
     return (
-        Course.objects.filter(pk__in=_shown(*paths).values("course_id"))
-        .annotate(
-            done=Coalesce(Subquery(completed), 0),
-            total=Coalesce(Subquery(resources), 0),
-        )
-        .values_list("pk", "done", "total")
+        _shown(*paths)
+        .select_related("course")
+        .annotate(done=Coalesce(Subquery(completed), 0), total=Coalesce(Subquery(resources), 0))
     )
 
 
-_COUNTS = Prepared(_counts, int, *_PATHS)
+_ASSIGNED = Prepared(_assigned_with_counts, int, *_PATHS)
 
 
 def resume_point(member: Member) -> Progress | None:
