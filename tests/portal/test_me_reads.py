@@ -3,7 +3,7 @@ related rows joined), the same rows in the same order as the ORM's read."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Post
-from dangjian.orgs.services import org_create
 from dangjian.villages import selectors as village_selectors
-from dangjian.villages.models import Resident, Village
+from dangjian.villages.models import Resident
+from tests.villages.helpers import village, village_committee
 
 pytestmark = pytest.mark.django_db
 
@@ -24,29 +24,16 @@ pytestmark = pytest.mark.django_db
 def posted(tree) -> dict[str, Any]:
     m = tree.members
     today = timezone.localdate()
-    org = org_create(
-        actor=None,
-        parent=tree.district_a,
-        code="VO1",
-        name="中共示范村委员会",
-        kind="committee",
-        category="village",
-        established_on=date(2000, 1, 1),
-    )
-    villages = [
-        Village.objects.create(
-            code=f"V00{n}", name=f"示范{n}村", town="示范镇", district="甲区", organization=org
-        )
-        for n in (1, 2, 3)
-    ]
+    org = village_committee(tree)
+    villages = [village(org, f"V00{n}", f"示范{n}村") for n in (1, 2, 3)]
     # A1-4: posted now, posted to come, and a posting that ended
-    for village, arrived, left in (
+    for posted_to, arrived, left in (
         (villages[1], today - timedelta(days=30), None),
         (villages[0], today + timedelta(days=10), None),
         (villages[2], today - timedelta(days=400), today - timedelta(days=40)),
     ):
         Resident.objects.create(
-            village=village,
+            village=posted_to,
             member=m["A1-4"],
             role="member",
             unit=tree.branch_a1,

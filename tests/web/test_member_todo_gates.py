@@ -27,10 +27,11 @@ from dangjian.members import selectors as member_selectors
 from dangjian.orgs.models import Organization, Unit
 from dangjian.orgs.services import org_create
 from dangjian.transfers.models import Stage, Transfer, TransferStatus
-from dangjian.villages.models import Presence, Resident, Village
+from dangjian.villages.models import Presence, Resident
 from dangjian.web import hooks, todo
 from tests.academy.helpers import open_class
 from tests.conftest import make_user
+from tests.villages.helpers import village, village_committee
 
 pytestmark = pytest.mark.django_db
 
@@ -111,18 +112,7 @@ def planted(tree, users, accounts) -> dict[str, str]:
         closed_on=today - timedelta(days=1),
     )
     # A1-4 is on a village's work team and has not logged today; A1-1 has
-    village_org = org_create(
-        actor=None,
-        parent=tree.district_a,
-        code="VO1",
-        name="中共示范村委员会",
-        kind="committee",
-        category="village",
-        established_on=date(2000, 1, 1),
-    )
-    v = Village.objects.create(
-        code="V001", name="示范村", town="示范镇", district="甲区", organization=village_org
-    )
+    v = village(village_committee(tree))
     for code in ("A1-4", "A1-1"):
         Resident.objects.create(
             village=v,
