@@ -187,16 +187,7 @@ class Prepared:
         """For a read of whole rows of `model` (no select_related, nothing deferred): the model
         instances, as the queryset would give them. `extra`: the names of the read's
         annotations, in order, set on each instance as the queryset would."""
-        names = [f.attname for f in model._meta.concrete_fields]
-        if self._compile().columns != len(names) + len(extra):
-            raise ValueError("prepared read: not a read of whole rows of " + model.__name__)
-        out = []
-        for row in self.rows(*args):
-            obj = model.from_db(self.using, names, row[: len(names)])
-            for name, value in zip(extra, row[len(names) :], strict=True):
-                setattr(obj, name, value)
-            out.append(obj)
-        return out
+        return self.instances_related(model, (), *args, extra=extra)
 
     def instances_joined(
         self, model: type[M], field: str, related: type[models.Model], *args: Any
