@@ -82,7 +82,10 @@ def _elsewhere(request):  # pragma: no cover - never called
     raise AssertionError
 
 
-urlpatterns = [path("elsewhere/<int:pk>/", _elsewhere, name="detail")]
+urlpatterns = [
+    path("elsewhere/<int:pk>/", _elsewhere, name="detail"),
+    path("named/<str:name>/", _elsewhere, name="named"),
+]
 
 
 @override_settings(ROOT_URLCONF=__name__)
@@ -96,3 +99,32 @@ def test_the_url_configuration_is_part_of_the_key():
     assert elsewhere == "/elsewhere/3/"
     with pytest.raises(NoReverseMatch):
         _render("{% url 'detail' 3 %}")
+
+
+def test_the_script_prefix_is_each_requests():
+    """Read once per request: a request served under another prefix gets its own URLs."""
+    from django.test import RequestFactory
+    from django.urls import set_script_prefix
+
+    template = engines["django"].from_string("{% url 'notify:inbox' %}")
+    first = RequestFactory().get("/")
+    plain = template.render({}, first)
+    assert plain == reverse("notify:inbox")
+    set_script_prefix("/dangjian/")
+    try:
+        second = RequestFactory().get("/")
+        assert template.render({}, second) == "/dangjian" + plain
+        assert template.render({}, second) == "/dangjian" + plain
+    finally:
+        set_script_prefix("/")
+    assert template.render({}, RequestFactory().get("/")) == plain
+
+
+def test_escaped_for_html_unless_autoescape_is_off():
+    """`reverse` leaves & and ' as they are in a path: the tag escapes them, kept or not."""
+    with override_settings(ROOT_URLCONF=__name__):
+        for _ in range(2):
+            assert _render("{% url 'named' n %}", n="a&b'c") == "/named/a&amp;b&#x27;c/"
+            off = "{% autoescape off %}{% url 'named' n %}{% endautoescape %}"
+            assert _render(off, n="a&b'c") == "/named/a&b'c/"
+            assert _render("{% url 'named' n as u %}{{ u }}", n="a&b") == "/named/a&amp;b/"
