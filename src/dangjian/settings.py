@@ -330,8 +330,11 @@ TEMPLATES = [
                 "dangjian.notify.context_processors.badges",
                 "dangjian.portal.context_processors.todo_badge",
             ],
-            # `{% url %}` kept per process (web/templatetags/builtin_urls.py)
-            "builtins": ["dangjian.web.templatetags.builtin_urls"],
+            # `{% url %}` kept per process, `{% extends %}` finding the layout's blocks once
+            "builtins": [
+                "dangjian.web.templatetags.builtin_urls",
+                "dangjian.web.templatetags.builtin_extends",
+            ],
         },
     }
 ]
