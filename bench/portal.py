@@ -15,7 +15,11 @@ database in DATABASE_URL (the demo district is seeded if empty). Prints JSON (la
 The load tool runs on the same 2 cores as the server: the figures include its cost. On a shared
 machine whose neighbours take CPU time, requests a second vary between runs; the CPU time the web
 workers and the database server spent per request (`cpu_ms_per_request`, from /proc, over the
-measured part of the run) is steadier and is printed beside them.
+measured part of the run) is steadier and is printed beside them. Machines differ too: the same
+code served twice the requests on one machine as on another, so every run also prints
+`machine_ms`, the time a fixed piece of pure Python takes on this machine before and after the
+load (`sum(range(10**7))`, best of three): figures from two machines, or two days of a shared one,
+compare only beside it.
 """
 
 from __future__ import annotations
@@ -211,6 +215,17 @@ def locust(
     return pages
 
 
+def machine_ms() -> float:
+    """The time of a fixed piece of pure Python on this machine, best of three, in ms: the
+    yardstick printed beside the figures (a machine twice as slow doubles it)."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        sum(range(10**7))
+        best = min(best, time.perf_counter() - t)
+    return round(best * 1000, 1)
+
+
 def cpu_seconds(server_pid: int, locust_pid: int) -> dict[tuple[str, int], float] | None:
     """CPU seconds (user + system) so far of each web worker (the server and its children), each
     process of the database server (`postgres`; none on SQLite) and the load generator, by (part,
@@ -298,6 +313,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench_portal_"))
     data_file = tmp / "accounts.json"
     data_file.write_text(json.dumps(data))
+    before = machine_ms()
     server = serve(args.port, args.workers, args.worker_class, args.threads)
     result: dict[str, Any] = {
         "database": connection.vendor,
@@ -345,6 +361,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    result["machine_ms"] = {"before": before, "after": machine_ms()}
     print(json.dumps(result, ensure_ascii=False))
 
 
