@@ -298,7 +298,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangjian.accounts.middleware.AuthenticationMiddleware",
     "dangjian.core.middleware.RequestSizeLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "dangjian.accounts.middleware.SessionLimitsMiddleware",
@@ -377,7 +377,8 @@ LOGOUT_REDIRECT_URL = "portal:login"
 # that a page view costs no database write. Sessions live in the database; with Redis (REDIS_URL)
 # they are read through the shared cache. Never through a per-process cache: a session ended in
 # one web worker (sign-out, the limits) must end in all of them at once.
-SESSION_ENGINE = "dangjian.core.sessions.db"  # Django's, with its per-request read compiled once
+# Django's, in accounts.Session: the session, its user and their grants read in one statement
+SESSION_ENGINE = "dangjian.accounts.sessions.db"
 SESSION_COOKIE_AGE = 15 * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_TOUCH_SECONDS = 60
@@ -518,7 +519,7 @@ if REDIS_URL:
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "dangjian",
     }
-    SESSION_ENGINE = "dangjian.core.sessions.cached_db"
+    SESSION_ENGINE = "dangjian.accounts.sessions.cached_db"
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

@@ -129,7 +129,7 @@ def test_idle_session_ends_after_15_minutes_and_is_written_once_a_minute(client,
     with CaptureQueriesContext(connection) as q:
         assert client.get(reverse("portal:me")).status_code == 200
     assert not [
-        x for x in q.captured_queries if "django_session" in x["sql"] and "UPDATE" in x["sql"]
+        x for x in q.captured_queries if "accounts_session" in x["sql"] and "UPDATE" in x["sql"]
     ]
     assert client.session["seen_at"] == seen
     # a minute on, the clock moves and the session is written

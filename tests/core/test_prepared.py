@@ -224,8 +224,9 @@ def test_an_argument_that_is_not_a_parameter_is_refused(db: Any) -> None:
 def test_the_session_and_the_user_are_read_by_prepared_reads(client: Any, tree: Any) -> None:
     """A signed-in member's page: the session, the user, the grants and the bell cost one query
     each, and a session past its expiry is not accepted."""
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
+
+    from dangjian.accounts.models import Session
 
     user = make_user("m_prepared", member=tree.members["A1-2"])
     client.force_login(user, backend="dangjian.accounts.backends.ModelBackend")

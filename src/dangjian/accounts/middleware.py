@@ -6,12 +6,15 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib import auth
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils.functional import LazyObject, empty
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from . import policy
+from .backends import READ
 from .models import password_expired
 
 OPEN_PREFIXES = (
@@ -27,6 +30,29 @@ PASSWORD_PREFIXES = ("/accounts/password/",)
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with the user taken from the read that loaded the session (the session engines
+    of accounts.sessions read the session, its user and their grants in one statement): the
+    session is loaded first, and its read handed to the sign-in backend while Django's
+    `auth.get_user` runs (with its checks: the backend named in the session, the session hash)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _get_user(request))  # type: ignore[assignment]
+
+
+def _get_user(request: HttpRequest) -> object:
+    if not hasattr(request, "_cached_user"):
+        session = request.session
+        session.get(SESSION_KEY)  # loads the session, and with it the user's read
+        token = READ.set(getattr(session, "user_read", None))
+        try:
+            request._cached_user = auth.get_user(request)  # type: ignore[attr-defined]
+        finally:
+            READ.reset(token)
+    return request._cached_user  # type: ignore[attr-defined]
 
 
 class SessionLimitsMiddleware:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 
@@ -34,6 +35,26 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class Session(AbstractBaseSession):
+    """A browser's session (Django's: key, signed data, expiry) with the user signed in on it, so
+    that every page reads the session, the user and their grants in one statement
+    (accounts.sessions). The user is set from the session's data each time it is saved: none
+    before sign-in, none after sign-out (the session is then deleted)."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from .sessions.db import SessionStore  # noqa: PLC0415 - the engine imports this module
+
+        return SessionStore
 
 
 class RoleGrant(models.Model):

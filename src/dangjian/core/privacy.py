@@ -153,6 +153,15 @@ INVENTORY: tuple[PersonalField, ...] = (
         "撤销后随审计日志保存",
     ),
     PersonalField(
+        "accounts.Session",
+        ("user", "session_data"),
+        "登录会话（所属账号与会话内容）",
+        "保持登录状态，执行闲置与最长时限",
+        DUTY,
+        "过期（闲置15分钟、8小时或退出登录）后失效，每晚删除",
+        "会话内容经签名，仅服务器可读",
+    ),
+    PersonalField(
         "accounts.PasswordHistory",
         ("user", "encoded"),
         "历史口令摘要",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.sessions.backends import cached_db
 
-from . import session_row
+from . import SessionWithUser
 
 
-class SessionStore(cached_db.SessionStore):
-    def _get_session_from_db(self) -> Any:
-        return session_row(self)
+class SessionStore(SessionWithUser, cached_db.SessionStore):
+    cache_key_prefix = "dangjian.sessions.cached_db"
