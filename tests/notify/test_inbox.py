@@ -68,4 +68,58 @@ def test_nothing_to_show_reads_nothing_more(client, tree, users):
     ]
     # nor the paginator's COUNT(*): the compiled count gave it; nor the bell's own count
     assert not [s for s in reads if "COUNT(*)" in s and 'FROM "notify_reminder"' in s]
-    assert len([s for s in reads if 'FROM "notify_reminder"' in s]) == 1
+    # the sizes' read (the session's statement carries the bell's count for other pages)
+    assert (
+        len([s for s in reads if 'FROM "notify_reminder"' in s and "accounts_session" not in s])
+        == 1
+    )
+
+
+def test_the_bell_is_read_with_the_session(client, tree, users):
+    """On every other page the bell's count comes in the session's statement: the same count as
+    the bell's own read, as of the request, for a staff user and a member; on a cache hit of the
+    cached session engine (no session read), the bell reads it itself."""
+    from dangjian.accounts.sessions import read_with_session
+
+    scan_run(as_of=date(2026, 1, 15))
+    staff = users["committee_staff"]
+    login(client, staff)
+    client.get(reverse("compliance:dashboard"))
+    for step in range(3):
+        unread = selectors.unread_count(staff)
+        with CaptureQueriesContext(connection) as q:
+            resp = client.get(reverse("compliance:dashboard"))
+        assert resp.context["unread_reminders"] == unread
+        reads = [s["sql"] for s in q.captured_queries]
+        assert len([s for s in reads if 'FROM "notify_reminder"' in s]) == 1, step
+        assert "accounts_session" in reads[0]
+        first = Reminder.objects.filter(user=staff, read_at__isnull=True).order_by("pk")[:1]
+        Reminder.objects.filter(pk__in=list(first.values_list("pk", flat=True))).update(
+            read_at=timezone.now()
+        )
+        Notice.objects.filter(user=staff).update(read_at=timezone.now())
+    assert selectors.unread_count(staff) < unread
+    member = users["member"]
+    Notice.objects.create(user=member, title="测试通知", body="内容", url="/me/", key="t")
+    client.logout()
+    login(client, member, verify=False)
+    resp = client.get(reverse("portal:me"))
+    assert resp.context["unread_reminders"] == selectors.unread_count(member) > 0
+    with pytest.raises(RuntimeError):
+        read_with_session("late", lambda: None)
+
+
+def test_the_bell_on_a_session_from_the_cache(client, tree, users, settings):
+    settings.SESSION_ENGINE = "dangjian.accounts.sessions.cached_db"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"}
+    }
+    member = users["member"]
+    Notice.objects.create(user=member, title="测试通知", body="内容", url="/me/", key="t")
+    login(client, member, verify=False)
+    client.get(reverse("portal:me"))
+    with CaptureQueriesContext(connection) as q:
+        resp = client.get(reverse("portal:me"))  # the session from the cache
+    assert resp.context["unread_reminders"] == selectors.unread_count(member) == 1
+    assert not [s for s in q.captured_queries if "accounts_session" in s["sql"]]
+    assert [s for s in q.captured_queries if 'FROM "notify_notice"' in s["sql"]]

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from dangjian.accounts.sessions import value_read_with
+
 from .selectors import unread_count
 
 
@@ -15,5 +17,9 @@ def badges(request: HttpRequest) -> dict[str, Any]:
         return {}
     cached = getattr(request, "_notify_unread", None)
     if cached is None:
-        cached = request._notify_unread = unread_count(user)  # type: ignore[attr-defined]
+        # read with the session at the start of the request (NotifyConfig.ready), else now
+        cached = value_read_with(getattr(request, "session", None), user, "notify_unread")
+        if cached is None:
+            cached = unread_count(user)
+        request._notify_unread = cached  # type: ignore[attr-defined]
     return {"unread_reminders": cached}

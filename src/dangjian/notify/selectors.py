@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from dangjian.core.prepared import Prepared
@@ -32,20 +41,30 @@ def _count(qs: Any) -> Any:
     )
 
 
+def _unread_counts(user: Any) -> tuple[Any, Any]:
+    """The bell's two counts for `user` (an id, or OuterRef to one): unread open reminders, unread
+    notices."""
+    return (
+        _count(Reminder.objects.filter(user_id=user, closed_on__isnull=True, read_at__isnull=True)),
+        _count(Notice.objects.filter(user_id=user, read_at__isnull=True)),
+    )
+
+
 def _unread(user_id: int) -> QuerySet[Any]:
+    r, n = _unread_counts(user_id)
     return (
         Reminder.objects.model._meta.get_field("user")
         .related_model._default_manager.filter(pk=user_id)  # type: ignore[union-attr]
-        .annotate(
-            r=_count(
-                Reminder.objects.filter(
-                    user_id=user_id, closed_on__isnull=True, read_at__isnull=True
-                )
-            ),
-            n=_count(Notice.objects.filter(user_id=user_id, read_at__isnull=True)),
-        )
+        .annotate(r=r, n=n)
         .values_list("r", "n")
     )
+
+
+def unread_with_session() -> Any:
+    """The bell's count as an expression on the session's row, read in the session's statement
+    (accounts.sessions.read_with_session; registered in NotifyConfig.ready)."""
+    r, n = _unread_counts(OuterRef("user_id"))
+    return ExpressionWrapper(r + n, output_field=IntegerField())
 
 
 _UNREAD = Prepared(_unread, int)
