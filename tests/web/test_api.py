@@ -168,8 +168,9 @@ def test_organization_list_query_count_is_flat(
         )
     login(client, users["supervisor"])
     client.get("/api/v1/organizations/")
-    # session, user, device, grants, count, page, parent codes (a page view writes no session)
-    with django_assert_num_queries(6):
+    # session with its user and grants, device, count, page, parent codes (a page view writes no
+    # session)
+    with django_assert_num_queries(5):
         resp = client.get("/api/v1/organizations/")
     assert len(resp.json()["results"]) == min(20, 7 + extra)
 
