@@ -195,3 +195,30 @@ def test_expired_sessions_are_cleared_at_night(client: Any, users: dict[str, Use
     assert client.get("/me/").status_code == 200
     at = datetime(2026, 12, 5, 1, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert sessions_cleared.s().validate_datetime(timezone.make_naive(at))
+
+
+def test_a_session_whose_user_is_gone(client: Any, users: dict[str, User]) -> None:
+    """The session's user has no constraint in the database: saving a session for a user deleted
+    meanwhile succeeds (Django would retry a failed insert for ever), and such a session signs no
+    one in."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    engine = import_module(settings.SESSION_ENGINE)
+    missing = User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+    store = engine.SessionStore()
+    store[SESSION_KEY] = str(missing)
+    store.create()  # an insert, as at sign-in
+    assert Session.objects.get(session_key=store.session_key).user_id == missing
+    again = engine.SessionStore(store.session_key)
+    assert again[SESSION_KEY] == str(missing)
+    assert again.user_read is None
+    client.cookies["sessionid"] = store.session_key
+    r = client.get("/me/")
+    assert r.status_code == 302
+    assert "/accounts/login/" in r["Location"]
+    # a user deleted through the ORM takes their sessions along
+    login(client, users["no_grant"], verify=False)
+    users["no_grant"].delete()
+    assert not Session.objects.filter(user_id=users["no_grant"].pk).exists()

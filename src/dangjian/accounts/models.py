@@ -43,8 +43,16 @@ class Session(AbstractBaseSession):
     (accounts.sessions). The user is set from the session's data each time it is saved: none
     before sign-in, none after sign-out (the session is then deleted)."""
 
+    # no constraint in the database: a sign-in whose user was deleted meanwhile must not turn
+    # into Django's endless retry of a session insert that fails; the read treats a user id
+    # without its row as no user, and deleting a user through the ORM still deletes its sessions
     user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+        db_constraint=False,
     )
 
     class Meta(AbstractBaseSession.Meta):

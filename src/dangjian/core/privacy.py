@@ -159,7 +159,7 @@ INVENTORY: tuple[PersonalField, ...] = (
         "保持登录状态，执行闲置与最长时限",
         DUTY,
         "过期（闲置15分钟、8小时或退出登录）后失效，每晚删除",
-        "会话内容经签名，仅服务器可读",
+        "会话内容经签名防篡改（未加密），与数据库及其备份同等保护",
     ),
     PersonalField(
         "accounts.PasswordHistory",

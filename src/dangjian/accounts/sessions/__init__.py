@@ -71,6 +71,8 @@ def _session_user_grants(key: str) -> QuerySet[Session]:
 
 
 _SESSION = Prepared(_session_user_grants, str)
+# a column the user's row always has (`user__id` is the session's own column, never NULL)
+_USER_ROW = USER_FIELDS.index("username")
 
 
 def _user_id(data: dict[str, Any]) -> int | None:
@@ -102,8 +104,8 @@ class SessionWithUser:
             self._session_key = None  # unknown or expired: forgotten, as Django's read does
             return None
         data, expire_date, user_id = rows[0][:3]
-        if user_id is not None:
-            start = 3 + len(_WITH)
+        start = 3 + len(_WITH)
+        if user_id is not None and rows[0][start + _USER_ROW] is not None:  # the user's row too
             self.read_with = dict(zip(_WITH, rows[0][3:start], strict=True))
             self.user_read = UserRead(user_id, [r[start:] for r in rows])
         return Session(session_key=key, session_data=data, expire_date=expire_date)
