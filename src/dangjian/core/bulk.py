@@ -49,9 +49,19 @@ def fast_insert(
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             raw = cur.cursor  # the psycopg cursor
+            # only the JSON columns need a value converted; the rest go to COPY as they are
+            json_at = [
+                i
+                for i, f in enumerate(fields)
+                if isinstance(model._meta.get_field(f), models.JSONField)
+            ]
             with raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([_pg_value(v) for v in row])
+                    if json_at:
+                        row = list(row)
+                        for i in json_at:
+                            row[i] = _pg_value(row[i])
+                    copy.write_row(row)
                     count += 1
             return count
         # Identifiers come from model metadata, never from input; values are parameters.

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from .dates import parse_date
 from .errors import FieldError
 
@@ -99,6 +101,8 @@ class BundleContext:
     issues: list[Issue] = field(default_factory=list)
     rows: dict[str, list[Any]] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)
+    _today: date = field(default_factory=timezone.localdate, repr=False)
+    _dates: dict[str, date] = field(default_factory=dict, repr=False)
 
     def err(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.issues.append(Issue(file, line, column, reason))
@@ -106,12 +110,21 @@ class BundleContext:
     def date(
         self, file: str, line: int, column: str, value: str, label: str, required: bool = True
     ) -> date | None:
-        """A date cell, or None after recording why it is not one."""
+        """A date cell, or None after recording why it is not one.
+
+        A bundle repeats few distinct dates over many rows (a year of fee months): each text is
+        parsed once per import, against one "today" read when the import began."""
+        parsed = self._dates.get(value)
+        if parsed is not None:
+            return parsed
         try:
-            return parse_date(value, label, required=required)
+            parsed = parse_date(value, label, required=required, today=self._today)
         except FieldError as exc:
             self.err(file, line, column, str(exc))
             return None
+        if parsed is not None:
+            self._dates[value] = parsed
+        return parsed
 
     def file_label(self, name: str) -> str:
         table = self.tables.get(name)

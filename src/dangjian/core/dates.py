@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from .errors import FieldError
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 def add_months(d: date, months: int) -> date:
     total = d.year * 12 + (d.month - 1) + months
@@ -39,15 +41,23 @@ def months_between(start: date, end: date) -> int:
 
 
 def parse_date(
-    value: str, label: str, *, allow_future: bool = False, required: bool = True
+    value: str,
+    label: str,
+    *,
+    allow_future: bool = False,
+    required: bool = True,
+    today: date | None = None,
 ) -> date | None:
-    """A YYYY-MM-DD date typed or imported as text; FieldError names `label` and the reason."""
+    """A YYYY-MM-DD date typed or imported as text; FieldError names `label` and the reason.
+
+    `today` (the bound of a date not in the future) is the local date unless given: a caller
+    parsing many dates at once (an import) reads it once."""
     value = (value or "").strip()
     if not value:
         if required:
             raise FieldError(f"{label}不能为空")
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not _ISO_DATE.fullmatch(value):
         raise FieldError(f"{label}“{value}”不是 YYYY-MM-DD 格式的日期")
     try:
         d = date.fromisoformat(value)
@@ -55,6 +65,6 @@ def parse_date(
         raise FieldError(f"{label}“{value}”不是存在的日期") from exc
     if d.year < 1900:
         raise FieldError(f"{label}“{value}”早于1900年")
-    if not allow_future and d > timezone.localdate():
+    if not allow_future and d > (today or timezone.localdate()):
         raise FieldError(f"{label}“{value}”晚于今天")
     return d

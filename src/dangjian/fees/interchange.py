@@ -115,6 +115,7 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
         known[m.member_no] = m.joined_on
     out: list[FeeRow] = []
     seen: dict[tuple[str, int], int] = {}
+    fen_of: dict[str, int] = {}
     today = date.today()  # noqa: DTZ011 - a calendar bound only
     for row, line in zip(table.rows, table.line_numbers, strict=True):
         ok = True
@@ -132,11 +133,15 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
             if col == "paid" and raw == "":
                 money[col] = None
                 continue
-            try:
-                money[col] = parse_yuan(raw, col, label)
-            except DomainError as exc:
-                ctx.err(f, line, col, exc.message)
-                ok = False
+            fen = fen_of.get(raw)  # a ledger repeats few amounts: each text parsed once
+            if fen is None:
+                try:
+                    fen = fen_of[raw] = parse_yuan(raw, col, label)
+                except DomainError as exc:
+                    ctx.err(f, line, col, exc.message)
+                    ok = False
+                    continue
+            money[col] = fen
         paid_on = None
         if row["paid_on"].strip():
             paid_on = ctx.date(f, line, "paid_on", row["paid_on"], "缴纳日期", required=False)

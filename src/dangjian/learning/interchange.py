@@ -123,22 +123,21 @@ def write_study(ctx: BundleContext, rows: list[StudyRow], counts: FileCounts) ->
                     for s in StudyYear.objects.filter(year__in=years, member_id__in=batch)
                 }
             )
-    creates, updates = [], []
+    creates: list[tuple[int, int, Decimal]] = []
+    updates: list[StudyYear] = []
     for r in rows:
         mid = members[r.member_no]
         imported = max(Decimal(0), r.hours - here.get((mid, r.year), Decimal(0)))
         s = existing.get((mid, r.year))
         if s is None:
-            creates.append(StudyYear(member_id=mid, year=r.year, hours=imported))
+            creates.append((mid, r.year, imported))
         elif s.hours != imported:
             s.hours = imported
             updates.append(s)
         else:
             counts.unchanged += 1
 
-    fast_insert(
-        StudyYear, ["member_id", "year", "hours"], ((s.member_id, s.year, s.hours) for s in creates)
-    )
+    fast_insert(StudyYear, ["member_id", "year", "hours"], creates)
     StudyYear.objects.bulk_update(updates, ["hours"], batch_size=5000)
     counts.created += len(creates)
     counts.updated += len(updates)
