@@ -534,10 +534,13 @@ class CityBuilder:
 
     def chunks(self, depth: int = 3) -> Iterator[dict[str, Table]]:
         """The same city in chunks whose memory does not grow with the scale: first the
-        organizations above `depth` (the province and its cities: committees without members),
-        then each subtree rooted at `depth` with all its tables, then the posts and terms of the
-        organizations above (their secretaries come from the branches below). Each chunk is a
-        bundle the importer can write on its own, after the ones before it."""
+        organizations above `depth` (the province and its cities: committees without members) and
+        the roots of the subtrees at `depth`, then each subtree with all its tables (its root's
+        row not again), then the posts and terms of the organizations above (their secretaries
+        come from the branches below). Each chunk is a bundle the importer can write on its own
+        after the first; the subtrees' chunks share no organization whose children they add (a
+        new organization's path is allocated under its parent), so they can be written in any
+        order, or at once; the last comes after all of them."""
         nodes = self.build()
         level: dict[int, int] = {}
         top: dict[int, Node] = {}  # id(node) -> its ancestor at `depth`
@@ -553,12 +556,22 @@ class CityBuilder:
             anchor = top[id(n)] = n if d == depth else top[id(n.parent)]  # type: ignore[arg-type]
             subtrees.setdefault(id(anchor), []).append(n)
         del top, level
-        yield {ORGS.name: _table(ORGS, [_org_row(n) for n in head])}
+        roots = [nodes_[0] for nodes_ in subtrees.values()]  # a subtree's first node is its root
+        yield {ORGS.name: _table(ORGS, [_org_row(n) for n in head + roots])}
         for key in list(subtrees):
-            yield self._tables_for(subtrees.pop(key))
+            nodes_ = subtrees.pop(key)
+            yield self._tables_for(nodes_, org_nodes=nodes_[1:])
         yield self._tables_for(head, with_orgs=False)
 
-    def _tables_for(self, nodes: list[Node], *, with_orgs: bool = True) -> dict[str, Table]:
+    def _tables_for(
+        self,
+        nodes: list[Node],
+        *,
+        with_orgs: bool = True,
+        org_nodes: list[Node] | None = None,
+    ) -> dict[str, Table]:
+        """The tables of these organizations; orgs.csv holds `org_nodes` (all of `nodes` unless
+        given), or is left out (`with_orgs=False`)."""
         rng = self.rng
         member_rows: list[dict[str, str]] = []
         by_branch: dict[str, list[dict[str, str]]] = {}
@@ -625,7 +638,10 @@ class CityBuilder:
             by_branch[n.code] = roster
         post_rows, term_rows = self._plant_and_staff(nodes, by_branch)
         tables = {
-            ORGS.name: _table(ORGS, [_org_row(n) for n in nodes]),
+            ORGS.name: _table(
+                ORGS,
+                [_org_row(n) for n in (nodes if org_nodes is None else org_nodes)],
+            ),
             MEMBERS.name: _table(MEMBERS, member_rows),
             TERMS.name: _table(TERMS, term_rows),
             POSTS.name: _table(POSTS, post_rows),

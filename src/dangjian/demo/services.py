@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import multiprocessing.connection
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 from dangjian.academy.models import Certificate, ClassKind, Enrolment, TrainingClass
 from dangjian.accounts import services as account_services
@@ -47,6 +53,7 @@ def seed_city(
     truth_path: str | None = None,
     progress: Callable[[str], None] | None = None,
     resume: bool = False,
+    workers: int = 1,
 ) -> ImportResult:
     """Generate the synthetic city and write it through the bundle importer (bulk, all-or-nothing).
 
@@ -55,7 +62,9 @@ def seed_city(
     ones alike); the ground truth, one JSON object per line {"rule", "org"}, is written to
     `truth_path` when given. `resume` (chunked scales): a seed stopped while writing its chunks
     goes on — the chunks already written (each committed whole) are generated again, to keep the
-    generator's sequence, but not written; the plants follow as usual.
+    generator's sequence, but not written; the plants follow as usual. `workers` (chunked scales,
+    PostgreSQL): up to that many chunks are written at once, each by a process of its own, while
+    this one generates the next (see `_ChunkWriter`).
     """
     builder = CityBuilder(scale, seed, today, plant_rate)
     truth = builder.truth
@@ -68,27 +77,46 @@ def seed_city(
     else:
         parts = [builder.tables()]  # one bundle, all-or-nothing
     started = time.perf_counter()
-    for i, tables in enumerate(parts, 1):
-        if resume and _written(tables):
-            orgs += len(tables["orgs.csv"].rows)
-            members += len(tables["members.csv"].rows) if "members.csv" in tables else 0
-            if progress is not None:
-                progress(f"第{i}块已在库中，跳过（{time.perf_counter() - started:.0f} 秒）")
-            continue
-        chunk = import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}")
+
+    def written(i: int, sizes: tuple[int, int], chunk: ImportResult) -> None:
+        nonlocal orgs, members
         for name, c in chunk.counts.items():
             total = result.counts.setdefault(name, FileCounts())
             total.created += c.created
             total.updated += c.updated
             total.unchanged += c.unchanged
-        orgs += len(tables["orgs.csv"].rows) if "orgs.csv" in tables else 0
-        members += len(tables["members.csv"].rows) if "members.csv" in tables else 0
-        del tables, chunk
+        orgs, members = orgs + sizes[0], members + sizes[1]
         if progress is not None:
             progress(
                 f"第{i}块已写入：组织 {orgs}，党员 {members}"
                 f"（{time.perf_counter() - started:.0f} 秒）"
             )
+
+    if workers > 1 and (scale not in CHUNKED_SCALES or connection.vendor != "postgresql"):
+        if progress is not None and scale in CHUNKED_SCALES:
+            progress("SQLite 同一时间只能有一个写入者：分块逐个写入")
+        workers = 1
+    writer = _ChunkWriter(
+        workers,
+        lambda tables: import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}"),
+        written,
+    )
+    with writer:
+        for i, tables in enumerate(parts, 1):
+            sizes = (
+                len(tables["orgs.csv"].rows) if "orgs.csv" in tables else 0,
+                len(tables["members.csv"].rows) if "members.csv" in tables else 0,
+            )
+            if resume and _written(tables):
+                orgs, members = orgs + sizes[0], members + sizes[1]
+                if progress is not None:
+                    progress(f"第{i}块已在库中，跳过（{time.perf_counter() - started:.0f} 秒）")
+                continue
+            # the first chunk (the organizations above the subtrees) comes before the subtrees that
+            # hang under it, and a chunk bringing no organizations of its own (the posts of those
+            # above, held by members of the subtrees) after all of them
+            writer.submit(i, sizes, tables, alone=i == 1 or "orgs.csv" not in tables)
+            del tables
 
     for label, plant in (
         ("设立与选举", plant_setup),
@@ -132,13 +160,109 @@ def seed_city(
     return result
 
 
+class _ChunkWriter:
+    """Writes a chunked seed's chunks, each through the importer in one transaction.
+
+    With one worker, each in this process, in order. With more (PostgreSQL), each chunk is
+    written by a child process forked once the chunk is generated (it inherits the chunk: nothing
+    is copied through a pipe), up to `workers` at once, while this process generates the next:
+    the Python work of checking and writing a subtree and the database's work run on all the
+    cores. The subtrees' chunks are independent (their own organizations, members and records,
+    and the counters and roll-ups of their own organizations; the roll-up's refreshes take their
+    lock in turn), so they may commit in any order; a chunk marked `alone` waits for every chunk
+    before it and is written here. A chunk that fails stops the others (their transactions roll
+    back) and its error is raised here: the chunks committed stay, and `--resume` goes on.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        write: Callable[[dict[str, Table]], ImportResult],
+        done: Callable[[int, tuple[int, int], ImportResult], None],
+    ) -> None:
+        # inside a transaction (a test's), a child would not see what this process wrote
+        self.workers = 1 if connection.in_atomic_block else workers
+        self.write = write
+        self.done = done
+        self.pending: dict[Connection, tuple[int, tuple[int, int], BaseProcess]] = {}
+
+    def __enter__(self) -> _ChunkWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.drain()
+        else:
+            self._stop()
+
+    def submit(
+        self, i: int, sizes: tuple[int, int], tables: dict[str, Table], *, alone: bool
+    ) -> None:
+        if self.workers <= 1 or alone:
+            self.drain()
+            self.done(i, sizes, self.write(tables))
+            return
+        while len(self.pending) >= self.workers:
+            self._collect()
+        fork = multiprocessing.get_context("fork")
+        reader, sender = fork.Pipe(duplex=False)
+        connections.close_all()  # the child opens its own; a socket is never shared
+        child = fork.Process(target=self._child, args=(tables, sender), daemon=True)
+        child.start()
+        sender.close()
+        self.pending[reader] = (i, sizes, child)
+
+    def drain(self) -> None:
+        while self.pending:
+            self._collect()
+
+    def _child(self, tables: dict[str, Table], sender: Connection) -> None:
+        try:
+            message: tuple[str, Any] = ("ok", self.write(tables))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
+            message = ("error", exc)
+        finally:
+            connections.close_all()
+        try:
+            sender.send(message)
+        except Exception as exc:  # noqa: BLE001 - what does not pickle goes as its text
+            failed = message[1] if message[0] == "error" else exc
+            sender.send(("error", RuntimeError("".join(traceback.format_exception(failed)))))
+
+    def _collect(self) -> None:
+        reader = cast(Connection, multiprocessing.connection.wait(list(self.pending))[0])
+        i, sizes, child = self.pending.pop(reader)
+        try:
+            status, payload = reader.recv()
+        except EOFError:
+            status, payload = "error", RuntimeError(f"第{i}块的写入进程意外退出")
+        reader.close()
+        child.join()
+        if status != "ok":
+            self._stop()
+            raise cast(BaseException, payload)
+        self.done(i, sizes, cast(ImportResult, payload))
+
+    def _stop(self) -> None:
+        for _i, _sizes, child in self.pending.values():
+            child.terminate()  # its connection closes and its transaction rolls back
+        for _i, _sizes, child in self.pending.values():
+            child.join()
+        self.pending.clear()
+
+
 def _written(tables: dict[str, Table]) -> bool:
-    """A chunk already in the database: its first organization (the subtree's root, or the
-    province) is there — a chunk is written in one transaction, all or nothing."""
-    orgs = tables.get("orgs.csv")
-    if orgs is None or not orgs.rows:
+    """A chunk already in the database: its first organization (the province, or the first
+    below a subtree's root) is there, or, for a subtree that is its root alone, its first
+    member — a chunk is written in one transaction, all or nothing."""
+    orgs, members = tables.get("orgs.csv"), tables.get("members.csv")
+    if orgs is None:
         return False
-    return Organization.objects.filter(code=orgs.rows[0]["code"]).exists()
+    if orgs.rows:
+        return Organization.objects.filter(code=orgs.rows[0]["code"]).exists()
+    if members is not None and members.rows:
+        return Member.objects.filter(member_no=members.rows[0]["member_no"]).exists()
+    return False
 
 
 KB = Path(__file__).parent / "kb"

@@ -35,6 +35,13 @@ class Command(BaseCommand):
             action="store_true",
             help="继续一次在写入分块时中断的分块生成（省级）：已写入的分块不再写入",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="分块生成（省级）时同时写入的分块数，每块一个进程（仅 PostgreSQL；默认1，"
+            "2核机器上宜用2）",
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         if opts["if_empty"] and Organization.objects.exists():
@@ -49,6 +56,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "数据库中已有组织数据；合成城市只能生成到空库（或加 --if-empty 跳过）"
             )
+        if opts["workers"] < 1:
+            raise CommandError("--workers 应为不小于1的整数")
         try:
             today = date.fromisoformat(opts["today"]) if opts["today"] else timezone.localdate()
         except ValueError as exc:
@@ -64,6 +73,7 @@ class Command(BaseCommand):
                     truth_path=opts["truth"],
                     progress=lambda line: self.stderr.write(line),
                     resume=opts["resume"],
+                    workers=opts["workers"],
                 )
             except BundleError as exc:
                 for issue in exc.issues[:20]:
