@@ -1,15 +1,19 @@
 """Province scale (issue 22) on the database in DATABASE_URL (PostgreSQL), for one scale at a time
 (`--scale province`, or `--scale city` for the figures beside it, on the same machine):
 
-- the seed (`dangjian seed`, a city at a time at province scale): wall time and the command's
-  peak memory (its own resident set, read by wait4; the database server is not counted);
+- the seed (`dangjian seed`, a district at a time at province scale, `--workers` of them written
+  at once, 2 by default): wall time, the time until the record was written (before the apps'
+  demo records are planted), and the peak memory (the largest resident set of the command and
+  its chunk writers, read by wait4; the database server is not counted);
 - the full scan from no findings and the re-scan with nothing changed (`dangjian scan`): time,
   peak memory, what it opened/updated/closed;
 - at the root, in-process through Django's test client: the monitoring dashboard, 待办 (the list
   and the 工作台 page) and the roster (whole tree, a name search), p50/p95 and queries.
 
 Skips the seed when the database already holds organizations. Writes the figures to `--out`
-(JSON); `--beside city.json` prints them next to an earlier run's. Never asserts timings.
+(JSON); `--beside city.json` prints them next to an earlier run's, with each run's
+`machine_ms` (a fixed piece of pure Python: the machine's speed that day). Never asserts
+timings.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_city .venv/bin/python bench/province.py \\
         --scale city --out /tmp/city.json
@@ -53,7 +57,9 @@ def command(*args: str) -> dict[str, Any]:
     lines = [line for line in out.splitlines() if line.strip()]
     return {
         "seconds": round(seconds, 1),
-        "peak_mb": round(usage.ru_maxrss / 1024),  # kilobytes on Linux
+        # kilobytes on Linux; the largest of the command and its child processes (the seed's
+        # chunk writers with --workers), each on its own, not their sum
+        "peak_mb": round(usage.ru_maxrss / 1024),
         "summary": scan_summary(lines),
         "log": [line for line in lines if "秒" in line][-12:],  # the seed's steps, timed
     }
@@ -136,6 +142,17 @@ def scan_summary(lines: list[str]) -> str:
     return ""
 
 
+def machine_ms() -> float:
+    """A fixed piece of pure Python, best of three, in ms (as bench/portal.py prints it): figures
+    from two machines, or two days of a shared one, compare only beside it."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        sum(range(10**7))
+        best = min(best, time.perf_counter() - t)
+    return round(best * 1000, 1)
+
+
 def show(figures: dict[str, Any], beside: dict[str, Any] | None) -> None:
     runs = [f for f in (figures, beside) if f]
 
@@ -148,6 +165,13 @@ def show(figures: dict[str, Any], beside: dict[str, Any] | None) -> None:
 
     rows = [(key, [str(f["counts"].get(key, "")) for f in runs]) for key in figures["counts"]]
     rows += [(f"{n}: seconds / peak MB", [step(f, n) for f in runs]) for n in STEPS]
+    rows += [
+        (
+            "seed: the record written (s)",
+            [str(f.get("seed", {}).get("record_seconds", "-")) for f in runs],
+        ),
+        ("machine_ms", [str(f.get("machine_ms", "-")) for f in runs]),
+    ]
     rows += [(name, [timing(f, name) for f in runs]) for name in figures["pages"]]
     width = max(len(r[0]) for r in rows) + 2
     print(f"{'':<{width}}" + "".join(f"{f['scale']:<44}" for f in runs))
@@ -167,17 +191,33 @@ def main() -> None:
     parser.add_argument("--out", help="write the figures here (JSON)")
     parser.add_argument("--beside", help="an earlier run's JSON, printed beside")
     parser.add_argument("--skip-scan", action="store_true", help="pages only")
+    parser.add_argument(
+        "--workers",
+        default="2",
+        help="chunks written at once by the seed (`dangjian seed --workers`; province scale)",
+    )
     args = parser.parse_args()
     for step in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run([DANGJIAN, *step], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
     setup_django()
     from dangjian.orgs.models import Organization
 
-    figures: dict[str, Any] = {"scale": args.scale, "as_of": args.as_of}
+    figures: dict[str, Any] = {
+        "scale": args.scale,
+        "as_of": args.as_of,
+        "machine_ms": machine_ms(),
+    }
     if not Organization.objects.exists():
         figures["seed"] = command(
-            "seed", "--scale", args.scale, "--seed", args.seed, "--today", args.as_of
+            "seed",
+            *("--scale", args.scale, "--seed", args.seed, "--today", args.as_of),
+            *("--workers", args.workers),
         )
+        figures["seed"]["workers"] = int(args.workers)
+        # the record (the chunks through the importer), before the apps' demo records are planted
+        chunks = [line for line in figures["seed"]["log"] if "块已写入" in line]
+        found = re.search(r"（(\d+) 秒）", chunks[-1]) if chunks else None
+        figures["seed"]["record_seconds"] = int(found.group(1)) if found else None
         print("seed", json.dumps(figures["seed"], ensure_ascii=False), flush=True)
     if not args.skip_scan:
         from dangjian.compliance.models import Finding
