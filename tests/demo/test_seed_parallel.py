@@ -156,3 +156,19 @@ def test_workers_must_be_a_positive_number() -> None:
 
     with pytest.raises(CommandError, match="--workers"):
         call_command(*ARGS, "--workers", "0", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_which_chunks_are_written_on_their_own() -> None:
+    from dangjian.core.bundle import Table
+    from dangjian.demo.services import _alone
+    from dangjian.orgs.interchange import ORGS
+
+    def chunk(n: int) -> dict[str, Table]:
+        return {"orgs.csv": Table(spec=ORGS, rows=[{"code": f"O{k}"} for k in range(n)])}
+
+    assert _alone(1, chunk(71), 0)  # the organizations above the subtrees
+    # a subtree larger than what is written: the importer would touch every organization
+    assert _alone(2, chunk(2700), 71)
+    assert not _alone(3, chunk(2700), 2771)
+    assert _alone(9, chunk(5000), 4000)
+    assert _alone(62, {"posts.csv": chunk(3)["orgs.csv"]}, 160000)  # the posts of those above

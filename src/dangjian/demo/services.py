@@ -112,10 +112,7 @@ def seed_city(
                 if progress is not None:
                     progress(f"第{i}块已在库中，跳过（{time.perf_counter() - started:.0f} 秒）")
                 continue
-            # the first chunk (the organizations above the subtrees) comes before the subtrees that
-            # hang under it, and a chunk bringing no organizations of its own (the posts of those
-            # above, held by members of the subtrees) after all of them
-            writer.submit(i, sizes, tables, alone=i == 1 or "orgs.csv" not in tables)
+            writer.submit(i, sizes, tables, alone=_alone(i, tables, orgs))
             del tables
 
     for label, plant in (
@@ -249,6 +246,20 @@ class _ChunkWriter:
         for _i, _sizes, child in self.pending.values():
             child.join()
         self.pending.clear()
+
+
+def _alone(i: int, tables: dict[str, Table], orgs_written: int) -> bool:
+    """Whether a chunk is written on its own, once the chunks before it have committed.
+
+    The first (the organizations above the subtrees) comes before the subtrees that hang under
+    it, and a chunk bringing no organizations of its own (the posts of those above, held by
+    members of the subtrees) after all of them. So does a subtree with more organizations than
+    those already written: the importer would find it more than half the deployment and recount
+    the counters and refresh the roll-ups of every organization — rows another chunk's
+    transaction holds, and it those of this one (a deadlock; seen with a city's districts
+    written at once)."""
+    orgs = tables.get("orgs.csv")
+    return i == 1 or orgs is None or len(orgs.rows) >= orgs_written
 
 
 def _written(tables: dict[str, Table]) -> bool:
