@@ -150,3 +150,32 @@ def test_a_page_of_work_costs_fewer_statements_with_the_gates(tree, users):
     with CaptureQueriesContext(connection) as without:
         todo.staff_todos(worker, today, gated=False)
     assert len(with_gates.captured_queries) < len(without.captured_queries) // 2
+
+
+def test_a_scope_at_the_top_of_the_tree_is_planned_for_its_values(tree, users, monkeypatch):
+    from dangjian.core.prepared import Prepared
+    from dangjian.orgs.models import Organization
+
+    assert todo.TOP_PATH == Organization.steplen
+    _work(tree, users)
+    today = timezone.localdate()
+    top = make_user("staff_top", Role.COMMITTEE_STAFF, tree.city)
+    assert len(tree.city.path) == todo.TOP_PATH
+    for user in (top, users["committee_staff"]):
+        todo.closed_sources(user, today)  # the grants, read once per request
+    asked: list[bool] = []
+    real = Prepared.rows
+
+    def rows(self, *args, for_values=False):  # type: ignore[no-untyped-def]
+        asked.append(for_values)
+        return real(self, *args, for_values=for_values)
+
+    monkeypatch.setattr(Prepared, "rows", rows)
+    at_top = todo.closed_sources(top, today)
+    below = todo.closed_sources(users["committee_staff"], today)
+    assert asked == [True, False]
+    # the same answer either way: planned for the values or with the prepared plan
+    monkeypatch.setattr(Prepared, "rows", lambda self, *a, for_values=False: real(self, *a))
+    assert todo.closed_sources(top, today) == at_top
+    assert todo.staff_todos(top, today).items == todo.staff_todos(top, today, gated=False).items
+    assert below != frozenset(hooks.get_hooks("todo"))

@@ -152,8 +152,12 @@ class Prepared:
         self._compiled[key] = found
         return found
 
-    def rows(self, *args: Any) -> list[tuple[Any, ...]]:
-        """The rows, each a tuple of the selected columns' values, converted as the ORM does."""
+    def rows(self, *args: Any, for_values: bool = False) -> list[tuple[Any, ...]]:
+        """The rows, each a tuple of the selected columns' values, converted as the ORM does.
+
+        `for_values`: the values are bound in the client, so that PostgreSQL plans the statement
+        for them rather than using the prepared generic plan (a scope so wide that the generic
+        plan is the wrong one: 待办's gate at a province's root, 1.4 s against 87 ms)."""
         if len(args) != len(self.kinds):
             raise TypeError(f"prepared read takes {len(self.kinds)} arguments, {len(args)} given")
         for a, k in zip(args, self.kinds, strict=True):
@@ -165,10 +169,10 @@ class Prepared:
             c.constants[n] if slot is None else slot[1](args[slot[0]])
             for n, slot in enumerate(c.slots)
         ]
-        with _cursor(connection) as cursor:
+        with connection.cursor() if for_values else _cursor(connection) as cursor:
             cursor.execute(c.sql, params)
             fetched = cursor.fetchall()
-        if connection.queries_logged and connection.vendor == "postgresql":
+        if connection.queries_logged and connection.vendor == "postgresql" and not for_values:
             _log_sql(connection, c.sql, params)
         if not c.converters:
             return [tuple(r) for r in fetched]

@@ -298,6 +298,7 @@ class _GateRead(NamedTuple):
 
 
 _READS: dict[tuple[Any, ...], _GateRead] = {}
+TOP_PATH = 4  # the length of a path at the top of the tree (orgs' steplen; the web layer is below)
 
 
 def _gate_read(sources: tuple[Any, ...], shape: tuple[int, ...]) -> _GateRead:
@@ -357,7 +358,10 @@ def closed_sources(user: Any, today: date) -> frozenset[Any]:
     for a in g.actions:
         for r in roots[a]:
             args += [r, successor(r)]
-    rows = g.read.rows(*args)
+    # a scope at the top of the tree (a city's or a province's root) is planned for its values:
+    # the generic plan that suits a branch or a district reads the whole tree there
+    top = any(len(r) <= TOP_PATH for rs in roots.values() for r in rs)
+    rows = g.read.rows(*args, for_values=top)
     if not rows:
         return frozenset()  # the account went away meanwhile: ask every source
     open_ = {src for src, yes in zip(g.columns, rows[0], strict=True) if yes}
