@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+from portal import machine_ms  # noqa: E402
 from scan import setup_django, staff_client  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,17 +141,6 @@ def scan_summary(lines: list[str]) -> str:
         if m:
             return m.group(0)
     return ""
-
-
-def machine_ms() -> float:
-    """A fixed piece of pure Python, best of three, in ms (as bench/portal.py prints it): figures
-    from two machines, or two days of a shared one, compare only beside it."""
-    best = float("inf")
-    for _ in range(3):
-        t = time.perf_counter()
-        sum(range(10**7))
-        best = min(best, time.perf_counter() - t)
-    return round(best * 1000, 1)
 
 
 def show(figures: dict[str, Any], beside: dict[str, Any] | None) -> None:
