@@ -214,6 +214,7 @@ class _ChunkWriter:
             self._collect()
 
     def _child(self, tables: dict[str, Table], sender: Connection) -> None:
+        _own_connections()
         try:
             message: tuple[str, Any] = ("ok", self.write(tables))
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
@@ -246,6 +247,27 @@ class _ChunkWriter:
         for _i, _sizes, child in self.pending.values():
             child.join()
         self.pending.clear()
+
+
+_INHERITED: list[Any] = []
+
+
+def _own_connections() -> None:
+    """In a forked writer: a new connection wrapper for every database, whatever it inherited.
+
+    The parent closes its connections before it forks, but Django keeps them per thread, or per
+    event loop where one runs in the thread: a process with a loop running (Playwright's, in the
+    browser tests) closes the wrappers of its loop, and the child, where no loop runs, finds the
+    thread's older wrappers, whose connections may still be open — one socket shared by every
+    child (seen as "the last operation didn't produce records (command status: BEGIN)"). Those
+    are kept, not closed (closing would end the session of whoever else holds the socket) and
+    not dropped (collected, libpq would say goodbye on that socket); the child exits without
+    finalizing them."""
+    held = cast(Any, connections)._connections  # Django's per-thread (or per-loop) storage
+    for alias in connections:
+        if hasattr(held, alias):
+            _INHERITED.append(getattr(held, alias))
+        connections[alias] = connections.create_connection(alias)
 
 
 def _alone(i: int, tables: dict[str, Table], orgs_written: int) -> bool:
