@@ -101,6 +101,9 @@ class BundleContext:
     issues: list[Issue] = field(default_factory=list)
     rows: dict[str, list[Any]] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)
+    # the day the record is as of, where it is not today (the seed's `--today`): the ledger of the
+    # members put on the roll is opened through its month, not through this one
+    as_of: date | None = None
     _today: date = field(default_factory=timezone.localdate, repr=False)
     _dates: dict[str, date] = field(default_factory=dict, repr=False)
 

@@ -98,7 +98,10 @@ def seed_city(
         workers = 1
     writer = _ChunkWriter(
         workers,
-        lambda tables: import_tables(tables, actor=actor, source=f"seed:{scale}:{seed}"),
+        # the record is as of `today`: its members' ledger runs to that month, whatever the clock
+        lambda tables: import_tables(
+            tables, actor=actor, source=f"seed:{scale}:{seed}", as_of=today
+        ),
         written,
     )
     with writer:

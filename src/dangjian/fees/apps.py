@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.apps import AppConfig
 
 
@@ -15,8 +17,9 @@ class FeesConfig(AppConfig):
             sender: object,
             member_ids: list[int] | None = None,
             first_id: int | None = None,
+            today: date | None = None,
             **kw: object,
         ) -> None:
-            ledger_open_for(member_ids=member_ids, first_id=first_id)
+            ledger_open_for(member_ids=member_ids, first_id=first_id, today=today)
 
         members_added.connect(open_ledger, dispatch_uid="fees.open_ledger", weak=False)

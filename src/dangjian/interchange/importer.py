@@ -9,6 +9,7 @@ audit event records the whole operation (files, hashes, counts) — design.md §
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from django.db import transaction
@@ -103,14 +104,18 @@ def import_tables(
     source: str = "bundle",
     scope_paths: list[str] | None = None,
     audit_action: str = "interchange.import",
+    as_of: date | None = None,
 ) -> ImportResult:
     """Validate all files, then write all of them in one transaction (or nothing).
 
-    `scope_paths` (a web upload) limits the rows to the uploading user's subtrees.
+    `scope_paths` (a web upload) limits the rows to the uploading user's subtrees. `as_of` (the
+    seed, which generates a record as of a day of its own): the ledger of the members put on the
+    roll is opened through that day's month rather than through this one.
     """
     with transaction.atomic(durable=True):
         ctx = validate(tables, scope_paths)
         ctx.actor = actor
+        ctx.as_of = as_of
         files = [f for f in ordered() if f.spec.name in tables]
         result = ImportResult({f.spec.name: FileCounts() for f in files})
         for f in files:

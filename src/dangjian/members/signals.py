@@ -3,7 +3,8 @@
 `members_added` is sent inside the transaction that put members on the roll here — created on the
 web or through the API, imported, received by transfer, admitted from recruitment — with
 `member_ids` (a list) or, for a bulk import, `first_id` (every member with an id from it on is
-new). Party fees opens their ledger from the month they must start paying.
+new), and for a bulk import `today` when its record is as of another day than this one (the
+seed's). Party fees opens their ledger from the month they must start paying through that month.
 """
 
 from django.dispatch import Signal
