@@ -43,7 +43,13 @@ def scheme() -> str:
 
 
 def _master() -> bytes:
-    raw = settings.FIELD_KEY
+    return _decoded(settings.FIELD_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _decoded(raw: str) -> bytes:
+    """The key's bytes, decoded once per key text (an import encrypts and indexes every member's
+    id number and phone: three times each)."""
     try:
         decoded = base64.b64decode(raw, validate=True)
         if len(decoded) == 32:
