@@ -141,11 +141,13 @@ class FeeMonth(models.Model):
     """The ledger: one row per member per month (due, paid, when, how, who collected, the
     receipt)."""
 
+    # no index of their own: fees_month_one_per_member (member, month) and fees_month_org
+    # (organization, month) lead with them (an index less to keep on every row of the ledger)
     member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="fee_months"
+        "members.Member", on_delete=models.PROTECT, related_name="fee_months", db_index=False
     )
     organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="fee_months"
+        "orgs.Organization", on_delete=models.PROTECT, related_name="fee_months", db_index=False
     )
     month_index = models.PositiveIntegerField("月份序号")
     month = models.CharField("月份", max_length=7)

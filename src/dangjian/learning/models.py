@@ -130,8 +130,8 @@ class Progress(models.Model):
 class StudyDay(models.Model):
     """Seconds credited to a member on a day (hours are counted by calendar year)."""
 
-    member = models.ForeignKey(
-        "members.Member", on_delete=models.CASCADE, related_name="study_days"
+    member = models.ForeignKey(  # no index of its own: learning_day_once leads with it
+        "members.Member", on_delete=models.CASCADE, related_name="study_days", db_index=False
     )
     day = models.DateField()
     seconds = models.PositiveIntegerField(default=0)

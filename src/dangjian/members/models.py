@@ -35,16 +35,18 @@ class Member(models.Model):
     gender = models.CharField("性别", max_length=2, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     id_number_encrypted = models.TextField("身份证号（密文）", blank=True)
-    id_number_index = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
+    # indexed in Meta (an exact lookup; db_index would add a LIKE index on PostgreSQL, never used)
+    id_number_index = models.CharField("身份证号索引", max_length=64, blank=True)
     id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
     phone_encrypted = models.TextField("手机号（密文）", blank=True)
-    phone_index = models.CharField("手机号索引", max_length=64, blank=True, db_index=True)
+    phone_index = models.CharField("手机号索引", max_length=64, blank=True)
     phone_masked = models.CharField("手机号", max_length=20, blank=True)
     organization = models.ForeignKey(
         "orgs.Organization",
         verbose_name="所在党组织",
         on_delete=models.PROTECT,
         related_name="members",
+        db_index=False,  # members_org_status leads with it
     )
     status = models.CharField("党籍状态", max_length=20, choices=MemberStatus.choices)
     joined_on = models.DateField("入党日期")
@@ -65,6 +67,7 @@ class Member(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="employees",
+        db_index=False,  # members_employer_status leads with it
     )
     # the number another deployment knew the member by, when they came with its letter and that
     # number is someone else's here (member numbers are unique within one deployment only)
@@ -87,6 +90,8 @@ class Member(models.Model):
             models.Index(
                 fields=["initials"], name="members_initials", opclasses=["varchar_pattern_ops"]
             ),
+            models.Index(fields=["id_number_index"], name="members_id_number_index"),
+            models.Index(fields=["phone_index"], name="members_phone_index"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -117,7 +122,10 @@ class Member(models.Model):
 class MemberEvent(models.Model):
     """One dated change in a member's record: joined, status change, move, edit."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    # no index of its own: members_event_member_on leads with it
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     organization = models.ForeignKey(
         "orgs.Organization", on_delete=models.PROTECT, related_name="member_events"
     )
