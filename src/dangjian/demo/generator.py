@@ -6,6 +6,7 @@ bulk importer writes them, so the seed and a real import share one validated cod
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -664,8 +665,8 @@ class CityBuilder:
         now = today.year * 12 + today.month - 1
         rows: list[dict[str, str]] = []
         # a year of months repeats few amounts and days: each text made once
-        money: dict[int, str] = {}
-        days: dict[tuple[int, int, int], str] = {}
+        money = functools.cache(yuan)
+        day = functools.cache(lambda y, m, d: date(y, m, d).isoformat())
         for code, roster in by_branch.items():
             planted_no, kind = None, ""
             if roster and rng.random() < rate:
@@ -689,11 +690,7 @@ class CityBuilder:
                 planted = r["member_no"] == planted_no
                 for idx in range(first, now):
                     y, m = divmod(idx, 12)
-                    key = (y, m + 1, rng.randint(3, 25))
-                    on = days.get(key)
-                    if on is None:
-                        on = days[key] = date(*key).isoformat()
-                    d = due
+                    on, d = day(y, m + 1, rng.randint(3, 25)), due
                     p: int | None = due
                     if planted and kind in ("FEE-02", "FEE-03", "FEE-04") and idx >= now - arrears:
                         p, on = None, ""
@@ -701,18 +698,12 @@ class CityBuilder:
                         p = due // 2
                     elif planted and kind == "FEE-09" and idx == odd_month:
                         d = p = due + 100
-                    due_text = money.get(d)
-                    if due_text is None:
-                        due_text = money[d] = yuan(d)
-                    paid_text = ""
-                    if p is not None:
-                        paid_text = money.get(p) or money.setdefault(p, yuan(p))
                     rows.append(
                         {
                             "member_no": r["member_no"],
                             "month": f"{y:04d}-{m + 1:02d}",
-                            "due": due_text,
-                            "paid": paid_text,
+                            "due": money(d),
+                            "paid": "" if p is None else money(p),
                             "paid_on": on,
                         }
                     )

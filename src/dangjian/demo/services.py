@@ -266,10 +266,8 @@ def _own_connections() -> None:
     are kept, not closed (closing would end the session of whoever else holds the socket) and
     not dropped (collected, libpq would say goodbye on that socket); the child exits without
     finalizing them."""
-    held = cast(Any, connections)._connections  # Django's per-thread (or per-loop) storage
+    _INHERITED.extend(connections.all(initialized_only=True))
     for alias in connections:
-        if hasattr(held, alias):
-            _INHERITED.append(getattr(held, alias))
         connections[alias] = connections.create_connection(alias)
 
 

@@ -5,6 +5,7 @@ member and month; an unchanged row is not written again)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -116,7 +117,7 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
     out: list[FeeRow] = []
     seen: dict[tuple[str, int], int] = {}
     fen_of: dict[str, int] = {}
-    month_of: dict[str, int | None] = {}  # a year of months: each text parsed once
+    month_of = functools.cache(parse_month)  # a year of months: each text parsed once
     today = date.today()  # noqa: DTZ011 - a calendar bound only
     for row, line in zip(table.rows, table.line_numbers, strict=True):
         ok = True
@@ -124,11 +125,7 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
         if no not in known:
             ctx.err(f, line, "member_no", f"党员“{no}”不存在")
             ok = False
-        text = row["month"]
-        if text in month_of:
-            idx = month_of[text]
-        else:
-            idx = month_of[text] = parse_month(text)
+        idx = month_of(row["month"])
         if idx is None:
             ctx.err(f, line, "month", f"月份“{row['month']}”应为YYYY-MM")
             ok = False
@@ -221,21 +218,18 @@ def write_fees(ctx: BundleContext, rows: list[FeeRow], counts: FileCounts) -> No
     touched: set[int] = set()  # organizations whose roll-up moves
     now = timezone.now()
     creates, updates = [], []
-    labels: dict[int, str] = {}
+    label_of = functools.cache(month_label)
     for r in rows:
         mid, oid = members[r.member_no]
         old = existing.get((mid, r.month_index))
         if old is None:
             touched.add(oid)
-            label = labels.get(r.month_index)
-            if label is None:
-                label = labels[r.month_index] = month_label(r.month_index)
             creates.append(
                 (
                     mid,
                     oid,
                     r.month_index,
-                    label,
+                    label_of(r.month_index),
                     r.due_fen,
                     r.paid_fen,
                     r.paid_on,
