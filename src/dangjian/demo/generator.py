@@ -69,7 +69,11 @@ class CityBuilder:
         self.target_orgs, self.target_members = SCALES[scale]
         self.nodes: list[Node] = []
         self.counter = 0
+        # a place's or an enterprise's name is not used twice within a city (a province's cities
+        # may each have theirs: the names the generator draws from would run out at province
+        # scale, and each call then tried a thousand draws before its numbered fallback)
         self.used_names: set[str] = set()
+        self.names_by_city: dict[int, set[str]] = {}
         self.used_ids: set[str] = set()
         self.plant_rate = plant_rate
         self.truth: set[tuple[str, str]] = set()
@@ -126,6 +130,15 @@ class CityBuilder:
                 return s
         return f"厦门第{len(self.used_names)}有限公司"
 
+    def _names_within(self, city: Node) -> None:
+        self.used_names = self.names_by_city.setdefault(id(city), set())
+
+    def _city_of(self, n: Node) -> Node:
+        """The city an organization belongs to: a province's child, or a city's root."""
+        while n.parent is not None and (self.scale != "province" or n.parent.parent is not None):
+            n = n.parent
+        return n
+
     # -- the skeleton: committees and general branches (the containers)
     def build(self) -> list[Node]:
         rng = self.rng
@@ -154,11 +167,14 @@ class CityBuilder:
             "350200",
         )
         for _ in range(mult):
+            if mult > 1:
+                self._names_within(root)  # the cities' own names differ from one another
             city = (
                 root
                 if mult == 1
                 else self.node(root, f"中共{self.place('市')}委员会", "committee", "organ")
             )
+            self._names_within(city)
             for d in districts:
                 dn = self.node(city, f"中共厦门市{d[0]}区委员会", "committee", "organ", d[1])
                 self._district(dn, d, containers, share=1.0)
@@ -264,6 +280,8 @@ class CityBuilder:
             i += 1
         branch_nodes: list[Node] = []
         for (container, _), n in zip(containers, alloc, strict=True):
+            if self.names_by_city:
+                self._names_within(self._city_of(container))
             for k in range(n):
                 cat = container.category
                 if cat == "village":

@@ -24,6 +24,7 @@ from dangjian.core.bundle import (
     register,
 )
 from dangjian.core.errors import DomainError
+from dangjian.core.lookups import batches
 from dangjian.members.interchange import file_members
 from dangjian.members.models import Member
 
@@ -96,10 +97,10 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
     known: dict[str, date] = {}
     paths: dict[str, str] = {}
     mids: dict[str, int] = {}
-    for i in range(0, len(wanted), 5000):
-        for no, joined, path, mid in Member.objects.filter(
-            member_no__in=wanted[i : i + 5000]
-        ).values_list("member_no", "joined_on", "organization__path", "id"):
+    for batch in batches(wanted):
+        for no, joined, path, mid in Member.objects.filter(member_no__any=batch).values_list(
+            "member_no", "joined_on", "organization__path", "id"
+        ):
             known[no], paths[no], mids[no] = joined, path, mid
     # the web import of payments (scope_paths set) is stricter than a bundle: only members in the
     # user's scope, only months not yet paid in full, and each amount exactly what is due
@@ -107,9 +108,9 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
     ledger: dict[tuple[int, int], tuple[int, int | None]] = {}
     if strict:
         ids = sorted(mids.values())
-        for i in range(0, len(ids), 5000):
+        for id_batch in batches(ids):
             for mid, m_idx, due, paid in FeeMonth.objects.filter(
-                member_id__in=ids[i : i + 5000]
+                member_id__any=id_batch
             ).values_list("member_id", "month_index", "due_fen", "paid_fen"):
                 ledger[(mid, m_idx)] = (due, paid)
     for m in members_in_file.values():
@@ -201,16 +202,16 @@ def write_fees(ctx: BundleContext, rows: list[FeeRow], counts: FileCounts) -> No
     untouched."""
     nos = sorted({r.member_no for r in rows})
     members: dict[str, tuple[int, int]] = {}
-    for i in range(0, len(nos), 5000):
-        for no, mid, oid in Member.objects.filter(member_no__in=nos[i : i + 5000]).values_list(
+    for batch in batches(nos):
+        for no, mid, oid in Member.objects.filter(member_no__any=batch).values_list(
             "member_no", "id", "organization_id"
         ):
             members[no] = (mid, oid)
     existing: dict[tuple[int, int], tuple[int, int, int | None, date | None, int]] = {}
     mids = sorted({m for m, _o in members.values()})
-    for i in range(0, len(mids), 5000):
+    for id_batch in batches(mids):
         for pk, mid, idx, due, paid, paid_on, oid in FeeMonth.objects.filter(
-            member_id__in=mids[i : i + 5000]
+            member_id__any=id_batch
         ).values_list(
             "id", "member_id", "month_index", "due_fen", "paid_fen", "paid_on", "organization_id"
         ):

@@ -155,10 +155,14 @@ def ledger_open_for(
     came with the member (an import, a member coming back) is continued after its last month,
     not filled in before it. Inside the caller's transaction."""
     now = current_index(today)
+    params: list[Any]
     if member_ids is not None:
         if not member_ids:
             return 0
-        only, params = f"m.id IN ({', '.join(['%s'] * len(member_ids))})", list(member_ids)
+        if connection.vendor == "postgresql":  # one array parameter (core.lookups.AnyOf)
+            only, params = "m.id = ANY(%s)", [list(member_ids)]
+        else:
+            only, params = f"m.id IN ({', '.join(['%s'] * len(member_ids))})", list(member_ids)
     elif first_id is not None:
         only, params = "m.id >= %s", [first_id]
     else:
@@ -168,7 +172,7 @@ def ledger_open_for(
     )
     if created:
         members = (
-            Member.objects.filter(pk__in=member_ids)
+            Member.objects.filter(pk__any=member_ids)
             if member_ids is not None
             else Member.objects.filter(pk__gte=first_id)
         )

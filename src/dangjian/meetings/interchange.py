@@ -22,6 +22,7 @@ from dangjian.core.bundle import (
     Table,
     register,
 )
+from dangjian.core.lookups import batches
 from dangjian.orgs.interchange import org_ids, org_index
 
 from .constants import BUNDLE_KINDS, MeetingStatus
@@ -139,9 +140,9 @@ def write_meetings(ctx: BundleContext, rows: list[MeetingRow], counts: FileCount
         return
     ids = sorted({ids_by_code[r.org_code] for r in rows})
     existing: dict[tuple[int, str, date | None, str], tuple[int, int, int]] = {}
-    for i in range(0, len(ids), 5000):
+    for batch in batches(ids):
         for pk, oid, kind, held, topic, att, exp in Meeting.objects.filter(
-            organization_id__in=ids[i : i + 5000], status=MeetingStatus.HELD
+            organization_id__any=batch, status=MeetingStatus.HELD
         ).values_list("id", "organization_id", "kind", "held_on", "topic", "attended", "expected"):
             existing[(oid, kind, held, topic)] = (pk, att, exp)
     now = timezone.now()

@@ -28,6 +28,7 @@ from dangjian.core.bundle import (
     register,
 )
 from dangjian.core.errors import FieldError
+from dangjian.core.lookups import batches
 from dangjian.orgs.constants import OrgKind
 from dangjian.orgs.counters import counters_recount_touched
 from dangjian.orgs.interchange import org_ids, org_index
@@ -241,8 +242,8 @@ def check_members(ctx: BundleContext, table: Table) -> list[MemberRow]:
     if ctx.scope_paths is not None and rows:
         nos = [m.member_no for m in rows]
         by_no = {m.member_no: m for m in rows}
-        for i in range(0, len(nos), 5000):
-            for no, path in Member.objects.filter(member_no__in=nos[i : i + 5000]).values_list(
+        for batch in batches(nos):
+            for no, path in Member.objects.filter(member_no__any=batch).values_list(
                 "member_no", "organization__path"
             ):
                 if not any(path.startswith(p) for p in ctx.scope_paths):
@@ -256,10 +257,10 @@ def check_members(ctx: BundleContext, table: Table) -> list[MemberRow]:
     index_to_line = {crypto.blind_index(m.id_number): m for m in rows}
     if index_to_line:
         keys = list(index_to_line)
-        for i in range(0, len(keys), 5000):
-            for no, idx in Member.objects.filter(
-                id_number_index__in=keys[i : i + 5000]
-            ).values_list("member_no", "id_number_index"):
+        for batch in batches(keys):
+            for no, idx in Member.objects.filter(id_number_index__any=batch).values_list(
+                "member_no", "id_number_index"
+            ):
                 m = index_to_line[idx]
                 if m.member_no != no:
                     # A roster upload names no record outside the uploader's scope.
@@ -297,8 +298,8 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
         "fee_category",
         "fee_base_fen",
     )
-    for i in range(0, len(nos), 5000):
-        for r in Member.objects.filter(member_no__in=nos[i : i + 5000]).values(*fields):
+    for batch in batches(nos):
+        for r in Member.objects.filter(member_no__any=batch).values(*fields):
             existing[r["member_no"]] = r
     creates: list[dict[str, Any]] = []  # the new members' values (not model instances: 43,000
     # of them in a district's bundle, where building each instance took a tenth of the write)

@@ -16,6 +16,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core import crypto, idnumber, pinyin
 from dangjian.core.dates import add_months
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.lookups import batches
 from dangjian.core.prepared import Prepared
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import org_get as org_get_scoped
@@ -37,16 +38,13 @@ LARGE_SUBTREE_ORGS = 300
 
 
 def member_ids(nos: Any) -> dict[str, int]:
-    """Member ids by member number, in chunks of 5,000 numbers (a city's file names 250,000).
+    """Member ids by member number (a city's file names 250,000; see `core.lookups.batches`).
 
     Unscoped: the bulk paths (bundle import, batch lists already checked) resolve numbers here.
     """
-    wanted = sorted(set(nos))
     out: dict[str, int] = {}
-    for i in range(0, len(wanted), 5000):
-        out.update(
-            Member.objects.filter(member_no__in=wanted[i : i + 5000]).values_list("member_no", "id")
-        )
+    for batch in batches(sorted(set(nos))):
+        out.update(Member.objects.filter(member_no__any=batch).values_list("member_no", "id"))
     return out
 
 

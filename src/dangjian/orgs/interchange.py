@@ -30,6 +30,7 @@ from dangjian.core.bundle import (
     Table,
     register,
 )
+from dangjian.core.lookups import batches
 from dangjian.members.constants import ON_ROLL_STATUSES, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.selectors import member_ids
@@ -555,10 +556,10 @@ def check_posts(ctx: BundleContext, table: Table) -> list[tuple[int, str, str, s
     file_members = {m.member_no: m for m in ctx.rows.get("members.csv", [])}
     wanted = [r["member_no"] for r in table.rows if r["member_no"] not in file_members]
     db_members: dict[str, tuple[str, str]] = {}
-    for i in range(0, len(wanted), 5000):
-        for no, code, status in Member.objects.filter(
-            member_no__in=wanted[i : i + 5000]
-        ).values_list("member_no", "organization__code", "status"):
+    for batch in batches(wanted):
+        for no, code, status in Member.objects.filter(member_no__any=batch).values_list(
+            "member_no", "organization__code", "status"
+        ):
             db_members[no] = (code, status)
     out: list[tuple[int, str, str, str, date | None]] = []
     seen: dict[tuple[str, str, str], int] = {}

@@ -21,6 +21,7 @@ from dangjian.core.bundle import (
     Table,
     register,
 )
+from dangjian.core.lookups import batches
 from dangjian.members.interchange import known_members
 from dangjian.members.selectors import member_ids
 from dangjian.orgs.interchange import org_ids, org_index
@@ -88,10 +89,10 @@ def check_transfers(ctx: BundleContext, table: Table) -> list[TransferRow]:
     kinds = dict(Organization.objects.filter(code__in=codes).values_list("code", "kind"))
     kinds.update({o.code: o.kind for o in orgs.file.values()})
     db_open: dict[str, date | None] = {}
-    for i in range(0, len(nos), 5000):
+    for batch in batches(nos):
         db_open.update(
             Transfer.objects.filter(
-                member__member_no__in=nos[i : i + 5000], status=TransferStatus.OPEN
+                member__member_no__any=batch, status=TransferStatus.OPEN
             ).values_list("member__member_no", "issued_on")
         )
     closed_in_file = {
