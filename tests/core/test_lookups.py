@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.core.lookups import BATCH, batches
+from dangjian.core.lookups import BATCH, any_sql, batches
 from dangjian.members.models import Member
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +43,13 @@ def test_batches_are_the_whole_list_on_postgresql_and_5000_elsewhere():
     else:
         assert [len(b) for b in got] == [BATCH, BATCH, 2_001]
     assert list(batches([])) == []
+
+
+def test_any_sql_is_the_same_condition_for_raw_sql(tree):
+    ids = list(Member.objects.filter(organization=tree.branch_a2).values_list("pk", flat=True))
+    where, params = any_sql("id", ids)
+    table = Member._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id FROM {table} WHERE {where}", params)  # noqa: S608
+        assert {r[0] for r in cur.fetchall()} == set(ids)
+    assert len(params) == (1 if connection.vendor == "postgresql" else len(ids))

@@ -69,6 +69,14 @@ Field.register_lookup(AnyOf)
 ForeignObject.register_lookup(AnyOf)  # a foreign key's lookups are its own class's, not Field's
 
 
+def any_sql(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """The same condition for raw SQL: `column = ANY(%s)` on PostgreSQL, `column IN (...)`
+    elsewhere, with its parameters (`column` is an identifier of the caller's, never input)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def batches(values: Sequence[T]) -> Iterator[Sequence[T]]:
     """A long list for `__any`: whole on PostgreSQL, in batches of 5,000 elsewhere."""
     step = max(len(values), 1) if connection.vendor == "postgresql" else BATCH

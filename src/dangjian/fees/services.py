@@ -18,6 +18,7 @@ from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import changes
 from dangjian.core.errors import DomainError, NotVisible
+from dangjian.core.lookups import any_sql
 from dangjian.members.constants import FEE_STATUSES
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -155,14 +156,10 @@ def ledger_open_for(
     came with the member (an import, a member coming back) is continued after its last month,
     not filled in before it. Inside the caller's transaction."""
     now = current_index(today)
-    params: list[Any]
     if member_ids is not None:
         if not member_ids:
             return 0
-        if connection.vendor == "postgresql":  # one array parameter (core.lookups.AnyOf)
-            only, params = "m.id = ANY(%s)", [list(member_ids)]
-        else:
-            only, params = f"m.id IN ({', '.join(['%s'] * len(member_ids))})", list(member_ids)
+        only, params = any_sql("m.id", member_ids)
     elif first_id is not None:
         only, params = "m.id >= %s", [first_id]
     else:
