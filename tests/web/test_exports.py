@@ -110,6 +110,7 @@ def _params(t):  # export name → (role, query)
         "users": ("system_admin", {}),
         "grants": ("security_admin", {}),
         "member_accounts": ("committee_staff", {"org": da}),
+        "todo": ("committee_staff", {}),
         "kb_documents": ("committee_staff", {}),
         "opinions": ("committee_staff", {}),
         "places": ("committee_staff", {"org": da}),

@@ -5,8 +5,10 @@ a scan)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -75,6 +77,35 @@ def test_findings_are_grouped_per_rule_and_organization_and_the_bell_agrees(clie
     total = page.context["todos"].total
     assert page.context["todo_count"] == total
     assert f"待办，{total}项" in page.content.decode()
+
+
+def test_the_workbench_lists_a_page_at_a_time_and_exports_the_whole_list(client, tree, users):
+    """A city's root has a thousand items: the 工作台 shows one page of them (numbered pages, the
+    counts per kind over the whole list) and 导出Excel gives the whole list of the kind shown."""
+    scan_run(as_of=date(2026, 1, 15))
+    staff = users["committee_staff"]
+    whole = todo.staff_todos(staff, timezone.localdate())
+    assert whole.total > 5
+    login(client, staff)
+    first = client.get(reverse("portal:home"), {"page_size": 20})
+    assert first.context["page"].paginator.count == whole.total
+    assert first.context["todos"].total == whole.total
+    assert list(first.context["items"]) == whole.items[:20]
+    body = first.content.decode()
+    assert 'aria-label="分页"' in body
+    assert 'data-export="todo"' in body
+    if whole.total > 20:
+        second = client.get(reverse("portal:home"), {"page": 2, "page_size": 20})
+        assert list(second.context["items"]) == whole.items[20:40]
+    kind = whole.items[0].kind
+    of_kind = client.get(reverse("portal:home"), {"kind": kind})
+    assert of_kind.context["page"].paginator.count == len(whole.of_kind(kind))
+    # the export: every item of the kind, not only the page's
+    resp = client.get(reverse("interchange:export", args=["todo"]), {"kind": kind})
+    ws = openpyxl.load_workbook(io.BytesIO(resp.content)).active
+    rows = [[c.value for c in r] for r in ws.iter_rows()][6:]
+    assert [r[1] for r in rows] == [t.title for t in whole.of_kind(kind)]
+    assert rows[0][0].startswith(todo.KINDS[kind])
 
 
 def test_the_todo_list_is_read_in_a_bounded_number_of_queries(tree, users):

@@ -1,12 +1,13 @@
 """The admins' lists and the member accounts, exported and printed (web.exports): the audit trail
 (audit admin), accounts (system admin), role grants (security admin), members' sign-in accounts
-(staff)."""
+(staff), and a staff user's 待办 (the 工作台's list)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import QueryDict
+from django.utils import timezone
 
 from dangjian.accounts import policy
 from dangjian.accounts import selectors as account_selectors
@@ -17,6 +18,7 @@ from dangjian.audit.labels import describe
 from dangjian.core.errors import NotVisible
 from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors as org_selectors
+from dangjian.web import todo
 from dangjian.web.exports import Described, Export, register
 
 RESULTS = {"success": "成功", "failure": "失败", "denied": "拒绝"}
@@ -198,5 +200,44 @@ register(
                 ("查找", (params.get("q") or "").strip()),
             ],
         ),
+    )
+)
+
+
+def _todos(user: Any, params: QueryDict) -> list[todo.Todo]:
+    """The 工作台's list as it stands now, of the kind the page shows (全部 by default)."""
+    kind = params.get("kind", "")
+    return todo.staff_todos(user, timezone.localdate()).of_kind(kind if kind in todo.KINDS else "")
+
+
+def _todo_row(t: todo.Todo, today: Any) -> list[Any]:
+    deadline = "已逾期" if t.overdue_on(today) else ("" if t.deadline else "无期限")
+    return [
+        t.kind_label + {"red": "·红", "yellow": "·黄"}.get(t.severity, ""),
+        t.title,
+        t.count,
+        t.organization,
+        t.detail,
+        t.deadline,
+        deadline,
+    ]
+
+
+register(
+    Export(
+        name="todo",
+        title="待办事项",
+        columns=["类别", "事项", "涉及数", "党组织", "说明", "期限", "状态"],
+        widths=[14, 28, 8, 26, 50, 12, 8],
+        rows=lambda user, params: (
+            _todo_row(t, timezone.localdate()) for t in _todos(user, params)
+        ),
+        count=lambda user, params: len(_todos(user, params)),
+        describe=lambda user, params: Described(
+            "本人的待办",
+            [("类别", todo.KINDS.get(params.get("kind", ""), ""))],
+        ),
+        # one's own list: staff, and the three admins (whose 工作台 lists theirs)
+        allowed=lambda user: policy.is_staff(user) or policy.is_admin(user),
     )
 )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -11,9 +12,13 @@ PAGE_SIZES = (20, 50, 100)
 
 
 def paginate(
-    request: HttpRequest, qs: QuerySet, default: int = 20, count: int | None = None
+    request: HttpRequest,
+    qs: QuerySet | Sequence[Any],
+    default: int = 20,
+    count: int | None = None,
 ) -> Page:
-    """A page of `qs`; `count`, when the caller already knows it, spares the COUNT(*) query."""
+    """A page of `qs` (a queryset, or a list already built, such as 待办); `count`, when the
+    caller already knows it, spares the COUNT(*) query."""
     try:
         size = int(request.GET.get("page_size", default))
     except ValueError:

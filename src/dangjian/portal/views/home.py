@@ -27,6 +27,7 @@ from dangjian.web import todo
 from dangjian.web.access import AuthedRequest, member_required, signed_in
 from dangjian.web.forms import submit
 from dangjian.web.menu import menu_for
+from dangjian.web.paging import paginate
 
 from ..forms import CorrectionForm
 from ..personal_data import personal_data
@@ -44,6 +45,8 @@ def home_view(request: AuthedRequest) -> HttpResponse:
         todo.remember_count(user, todos.total)
         kind = request.GET.get("kind", "")
         kind = kind if kind in todo.KINDS else ""
+        # a city's root has some thousand items: a page of them at a time, the counts above
+        page = paginate(request, todos.of_kind(kind))
         roots = list(org_selectors.org_roots(user)[:3])
         cards = []
         for root in roots:
@@ -54,10 +57,12 @@ def home_view(request: AuthedRequest) -> HttpResponse:
             "portal/home.html",
             {
                 "todos": todos,
-                "items": todos.of_kind(kind),
+                "page": page,
+                "items": page.object_list,
                 "kind": kind,
                 "today": today,
                 "cards": cards,
+                "exportable": True,
             },
         )
     if policy.is_admin(user):
@@ -65,12 +70,15 @@ def home_view(request: AuthedRequest) -> HttpResponse:
         today = timezone.localdate()
         todos = todo.staff_todos(user, today)
         todo.remember_count(user, todos.total)
+        page = paginate(request, todos.items)
         return render(
             request,
             "portal/home.html",
             {
                 "todos": todos,
-                "items": todos.items,
+                "page": page,
+                "items": page.object_list,
+                "exportable": True,
                 "kind": "",
                 "today": today,
                 "cards": [],
