@@ -703,3 +703,47 @@ def test_a_seed_ledger_runs_to_the_month_of_its_own_day():
         FeeMonth.objects.filter(month_index=2026 * 12 + 5).count()
         == Member.objects.filter(status__in=("full", "probationary")).count()
     )
+
+
+def test_what_holds_the_deployments_locks_comes_last_in_an_import(tmp_path):
+    """Two imports at once (a province's districts) wait for each other's roll-up lock: the fee
+    roll-up's refresh comes after every row is written (the ledger opened for the new members
+    included) and, on PostgreSQL, after the deferred foreign-key checks have run, so the lock is
+    held for the refresh and the commit only."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.fees.models import FeeRollup
+
+    fees = (
+        "member_no,month,due,paid,paid_on\nM1,2025-01,30.00,30.00,2025-01-05\nM1,2025-02,30.00,,\n"
+    )
+    bundle = write(
+        tmp_path,
+        {"orgs.csv": base_orgs(), "members.csv": MEMBERS + member_row("M1"), "fees.csv": fees},
+    )
+    with CaptureQueriesContext(connection) as q:
+        import_bundle_dir(bundle)
+    sqls = [x["sql"] for x in q.captured_queries]
+
+    def at(pred):
+        return [i for i, s in enumerate(sqls) if pred(s)]
+
+    refresh = at(lambda s: "fees_feerollup" in s)
+    writes = at(
+        lambda s: (
+            s.startswith("INSERT INTO")
+            and "fees_feerollup" not in s
+            and any(t in s for t in ("members_member", "fees_feemonth", "orgs_organization"))
+        )
+    )
+    assert refresh
+    assert writes  # the ledger opened for M1 (INSERT … SELECT), at least
+    assert min(refresh) > max(writes)
+    assert FeeRollup.objects.filter(organization__code="B1").count() >= 2
+    if connection.vendor == "postgresql":
+        checked = at(lambda s: s == "SET CONSTRAINTS ALL IMMEDIATE")
+        locked = at(lambda s: "pg_advisory_xact_lock" in s)
+        assert checked
+        assert locked
+        assert checked[0] < min(locked)

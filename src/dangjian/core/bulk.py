@@ -1,16 +1,18 @@
-"""Fast bulk inserts for the bulk paths (bundle import, seed): COPY on PostgreSQL, executemany on
-SQLite.
+"""Fast bulk inserts for the bulk paths (bundle import, seed): binary COPY on PostgreSQL,
+executemany on SQLite.
 
 Django's bulk_create spends most of its time preparing each value and, on SQLite, splits a batch
 into ~40-row statements (999 parameters). For hundreds of thousands of rows written inside the
-importer's transaction, one COPY (PostgreSQL) or one executemany (SQLite) per batch is several
-times faster. Values are plain Python values; JSON fields must be passed as dicts.
+importer's transaction, one COPY (PostgreSQL; binary, each value packed for its column's type as
+the table has it) or one executemany (SQLite) per batch is several times faster. Values are plain
+Python values of their columns' types (an int for an integer column, a date for a date, an aware
+datetime for a timestamp: binary COPY casts nothing); JSON fields are passed as dicts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,10 +31,27 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _pg_value(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+    """A JSON column's value for binary COPY (None stays SQL NULL, as before)."""
+    # imported here: psycopg is not loaded on SQLite
+    from psycopg.types.json import Jsonb  # noqa: PLC0415
+
+    return None if value is None else Jsonb(value, dumps=_json_dumps)
+
+
+def _pg_column_types(cursor: Any, table: str, columns: list[str]) -> list[int]:
+    """The type of each column as the database has it (binary COPY applies no cast)."""
+    cursor.execute(
+        "SELECT attname, atttypid FROM pg_attribute"
+        " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+        [table],
+    )
+    found = dict(cursor.fetchall())
+    return [int(found[c]) for c in columns]
 
 
 def fast_insert(
@@ -49,13 +68,17 @@ def fast_insert(
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             raw = cur.cursor  # the psycopg cursor
-            # only the JSON columns need a value converted; the rest go to COPY as they are
+            # binary COPY with each column's type as the table has it: the values are packed by
+            # the type's dumper, not formatted as text and parsed back by the server (a district's
+            # 626,000 rows: about 4 times faster than text COPY, measured on its own)
+            oids = _pg_column_types(raw, table, columns)
             json_at = [
                 i
                 for i, f in enumerate(fields)
                 if isinstance(model._meta.get_field(f), models.JSONField)
             ]
-            with raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {table} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(oids)
                 for row in rows:
                     if json_at:
                         row = list(row)
@@ -84,3 +107,40 @@ def analyze(models_: Sequence[type[models.Model]]) -> None:
     with connection.cursor() as cur:
         for model in models_:
             cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+GROWN_SHARE = 0.1  # as PostgreSQL's autovacuum, which analyses a table once a tenth of it changed
+
+
+def analyze_grown(created: Mapping[type[models.Model], int]) -> list[type[models.Model]]:
+    """After a bulk load, refresh the statistics of the tables it grew materially: on PostgreSQL
+    those that gained at least a tenth of the rows they held (`pg_class.reltuples`; a partitioned
+    table's is its partitions' sum), the rest being left to autovacuum's own ANALYZE; on SQLite,
+    which has no autovacuum, every one. A province's district, a 1–2% of each table, skips some
+    0.7 s of sampling per bundle. Returns the models analysed."""
+    if connection.vendor != "postgresql":
+        chosen = list(created)
+    else:
+        tables = {str(m._meta.db_table): m for m in created}
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT t.name, CASE WHEN p.relkind = 'p' THEN (SELECT COALESCE(SUM(GREATEST("
+                "c.reltuples, 0)), 0) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                " WHERE i.inhparent = p.oid) ELSE GREATEST(p.reltuples, 0) END"
+                " FROM unnest(%s::text[]) AS t(name)"
+                " JOIN pg_class p ON p.oid = to_regclass(t.name)",
+                [list(tables)],
+            )
+            held = {name: float(n) for name, n in cur.fetchall()}
+        chosen = [m for name, m in tables.items() if created[m] >= GROWN_SHARE * held.get(name, 0)]
+    analyze(chosen)
+    return chosen
+
+
+def check_constraints_now() -> None:
+    """Run the deferred constraint checks of the transaction now rather than at its commit
+    (PostgreSQL: Django's foreign keys are DEFERRABLE INITIALLY DEFERRED; what is written
+    afterwards in the transaction is checked as it is written). SQLite checks at the commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")

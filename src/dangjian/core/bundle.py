@@ -104,8 +104,17 @@ class BundleContext:
     # the day the record is as of, where it is not today (the seed's `--today`): the ledger of the
     # members put on the roll is opened through its month, not through this one
     as_of: date | None = None
+    # what holds a lock shared by the whole deployment until the commit (the fee roll-up's
+    # refresh): run last, once every file is written, checked and analysed (`at_end`)
+    last: list[Callable[[], Any]] = field(default_factory=list)
     _today: date = field(default_factory=timezone.localdate, repr=False)
     _dates: dict[str, date] = field(default_factory=dict, repr=False)
+
+    def at_end(self, work: Callable[[], Any]) -> None:
+        """Run `work` last in the import's transaction, just before the commit. Two imports
+        written at once (a province's districts) wait for each other's deployment-wide locks only
+        for that work and the commit, not for the rest of each other's import."""
+        self.last.append(work)
 
     def err(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.issues.append(Issue(file, line, column, reason))

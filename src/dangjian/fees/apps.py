@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any
 
 from django.apps import AppConfig
 
@@ -18,8 +19,9 @@ class FeesConfig(AppConfig):
             member_ids: list[int] | None = None,
             first_id: int | None = None,
             today: date | None = None,
+            defer: Any = None,
             **kw: object,
         ) -> None:
-            ledger_open_for(member_ids=member_ids, first_id=first_id, today=today)
+            ledger_open_for(member_ids=member_ids, first_id=first_id, today=today, defer=defer)
 
         members_added.connect(open_ledger, dispatch_uid="fees.open_ledger", weak=False)

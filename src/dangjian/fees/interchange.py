@@ -117,9 +117,20 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
         known[m.member_no] = m.joined_on
     out: list[FeeRow] = []
     seen: dict[tuple[str, int], int] = {}
-    fen_of: dict[str, int] = {}
+    fen_of: dict[str, int] = {}  # a ledger repeats few amounts: each text parsed once
     month_of = functools.cache(parse_month)  # a year of months: each text parsed once
     today = date.today()  # noqa: DTZ011 - a calendar bound only
+    bad = object()
+
+    def amount(raw: str, col: str, label: str, line: int) -> Any:
+        try:
+            fen = fen_of[raw] = parse_yuan(raw, col, label)
+        except DomainError as exc:
+            ctx.err(f, line, col, exc.message)
+            return bad
+        return fen
+
+    # one pass over a district's 400,000 months: each check inline, amounts and dates from caches
     for row, line in zip(table.rows, table.line_numbers, strict=True):
         ok = True
         no = row["member_no"].strip()
@@ -130,21 +141,14 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
         if idx is None:
             ctx.err(f, line, "month", f"月份“{row['month']}”应为YYYY-MM")
             ok = False
-        money: dict[str, int | None] = {}
-        for col, label in (("due", "应缴"), ("paid", "实缴")):
-            raw = row[col].strip()
-            if col == "paid" and raw == "":
-                money[col] = None
-                continue
-            fen = fen_of.get(raw)  # a ledger repeats few amounts: each text parsed once
-            if fen is None:
-                try:
-                    fen = fen_of[raw] = parse_yuan(raw, col, label)
-                except DomainError as exc:
-                    ctx.err(f, line, col, exc.message)
-                    ok = False
-                    continue
-            money[col] = fen
+        raw = row["due"].strip()
+        due_fen = fen_of.get(raw)
+        if due_fen is None and (due_fen := amount(raw, "due", "应缴", line)) is bad:
+            ok, due_fen = False, None
+        raw = row["paid"].strip()
+        paid_fen = fen_of.get(raw) if raw else None
+        if raw and paid_fen is None and (paid_fen := amount(raw, "paid", "实缴", line)) is bad:
+            ok, paid_fen = False, None
         paid_on = None
         if row["paid_on"].strip():
             paid_on = ctx.date(f, line, "paid_on", row["paid_on"], "缴纳日期", required=False)
@@ -153,10 +157,10 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
             elif paid_on > today:
                 ctx.err(f, line, "paid_on", "缴纳日期不能晚于今天")
                 ok = False
-        if ok and (money.get("paid") or 0) > 0 and paid_on is None:
+        if ok and paid_fen and paid_fen > 0 and paid_on is None:
             ctx.err(f, line, "paid_on", "已缴纳的月份须填写缴纳日期")
             ok = False
-        if ok and not money.get("paid") and paid_on is not None:
+        if ok and not paid_fen and paid_on is not None:
             ctx.err(f, line, "paid_on", "未缴纳的月份缴纳日期应为空")
             ok = False
         if ok and strict and idx is not None:
@@ -175,10 +179,10 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
                 ):
                     ctx.err(f, line, "month", f"{row['month']}已足额缴纳")
                     ok = False
-                elif due_now is not None and money.get("due") != due_now:
+                elif due_now is not None and due_fen != due_now:
                     ctx.err(f, line, "due", f"应缴{row['due']}元与台账（{yuan(due_now)}元）不符")
                     ok = False
-                elif money.get("paid") is not None and money.get("paid") != money.get("due"):
+                elif paid_fen is not None and paid_fen != due_fen:
                     ctx.err(
                         f,
                         line,
@@ -190,10 +194,9 @@ def check_fees(ctx: BundleContext, table: Table) -> list[FeeRow]:
             key = (no, idx)
             if key in seen:
                 ctx.err(f, line, "month", f"与第{seen[key]}行重复（同一党员同一月份）")
-                ok = False
+            else:
+                out.append(FeeRow(line, no, idx, due_fen or 0, paid_fen, paid_on))
             seen[key] = line
-        if ok and idx is not None:
-            out.append(FeeRow(line, no, idx, money["due"] or 0, money.get("paid"), paid_on))
     return out
 
 
@@ -272,7 +275,9 @@ def write_fees(ctx: BundleContext, rows: list[FeeRow], counts: FileCounts) -> No
         updates, ["due_fen", "paid_fen", "paid_on", "channel"], batch_size=2000
     )
     if creates or updates:
-        rollup_refresh_touched(sorted({r.month_index for r in rows}), sorted(touched))
+        # last in the import: the refresh holds the deployment's roll-up lock until the commit
+        months, orgs = sorted({r.month_index for r in rows}), sorted(touched)
+        ctx.at_end(lambda: rollup_refresh_touched(months, orgs))
     counts.created += len(creates)
     counts.updated += len(updates)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -147,14 +148,19 @@ LOOK_BACK = 24  # the months the arrears rules look back over (rules-contract: t
 
 
 def ledger_open_for(
-    *, member_ids: list[int] | None = None, first_id: int | None = None, today: date | None = None
+    *,
+    member_ids: list[int] | None = None,
+    first_id: int | None = None,
+    today: date | None = None,
+    defer: Callable[[Callable[[], Any]], None] | None = None,
 ) -> int:
     """The ledger of members just put on the roll here (created, imported, received, admitted):
     the months they must pay, from the month of admission (FEE-11) over the last 24 months the
     arrears rules look back on (FEE-02…04 count the whole months among them) to this month, so
     that the branch's grid and the member's page show owed what the rules report. A ledger that
     came with the member (an import, a member coming back) is continued after its last month,
-    not filled in before it. Inside the caller's transaction."""
+    not filled in before it. Inside the caller's transaction; `defer` (an import's `at_end`) takes
+    the roll-up's refresh, which holds the deployment's lock until the commit, to the end of it."""
     now = current_index(today)
     if member_ids is not None:
         if not member_ids:
@@ -173,8 +179,12 @@ def ledger_open_for(
             if member_ids is not None
             else Member.objects.filter(pk__gte=first_id)
         )
-        orgs = members.order_by().values_list("organization_id", flat=True).distinct()
-        rollup_refresh_touched(list(range(now - LOOK_BACK, now + 1)), list(orgs))
+        orgs = list(members.order_by().values_list("organization_id", flat=True).distinct())
+        months = list(range(now - LOOK_BACK, now + 1))
+        if defer is not None:
+            defer(lambda: rollup_refresh_touched(months, orgs))
+        else:
+            rollup_refresh_touched(months, orgs)
     return created
 
 

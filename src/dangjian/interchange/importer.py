@@ -13,11 +13,12 @@ from datetime import date
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Model
 
 from dangjian.accounts.types import Actor
 from dangjian.audit.services import audit_record
 from dangjian.core import changes
-from dangjian.core.bulk import analyze
+from dangjian.core.bulk import analyze_grown, check_constraints_now
 from dangjian.core.bundle import (
     REGISTRY,
     BundleContext,
@@ -123,8 +124,20 @@ def import_tables(
         for f in ordered():
             if f.finish is not None:
                 f.finish(ctx)
+        # the foreign keys of every row written are checked now (PostgreSQL defers them to the
+        # commit: a district's million checks, some 5 s), then the statistics, and only then what
+        # holds the deployment's locks until the commit: two imports at once (a province's
+        # districts) wait for each other only for that
+        check_constraints_now()
         if sum(c.created for c in result.counts.values()) >= ANALYZE_AFTER_ROWS:
-            analyze([model for f in ordered() for model in f.models])
+            grown: dict[type[Model], int] = {}
+            for f in ordered():
+                for model in f.models:
+                    counts = result.counts.get(f.spec.name)
+                    grown[model] = grown.get(model, 0) + (counts.created if counts else 0)
+            analyze_grown(grown)
+        for work in ctx.last:
+            work()
         # findings follow: the uploader's subtrees, or every top organization for a whole bundle
         # (queued for the worker: an import is a write in bulk)
         apps = {str(model._meta.app_label) for f in files for model in f.models}  # type: ignore[attr-defined]

@@ -491,7 +491,7 @@ def finish_members(ctx: BundleContext) -> None:
     the months they owe that fees.csv did not bring)."""
     first = ctx.shared.get("members.first_new_id")
     if first is not None:
-        members_added.send(sender=Member, first_id=first, today=ctx.as_of)
+        members_added.send(sender=Member, first_id=first, today=ctx.as_of, defer=ctx.at_end)
 
 
 def export_members(scope: ExportScope) -> Iterator[tuple[str, ...]]:
