@@ -211,7 +211,7 @@ def _todos(user: Any, params: QueryDict) -> list[todo.Todo]:
 
 
 def _todo_row(t: todo.Todo, today: Any) -> list[Any]:
-    deadline = "已逾期" if t.overdue_on(today) else ("" if t.deadline else "无期限")
+    deadline = "已逾期" if t.overdue_on(today) else ("未到期" if t.deadline else "无期限")
     return [
         t.kind_label + {"red": "·红", "yellow": "·黄"}.get(t.severity, ""),
         t.title,
