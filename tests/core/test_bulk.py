@@ -10,22 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 from dangjian.core.bulk import check_constraints_now, fast_insert
+from dangjian.members.interchange import EVENT_FIELDS
 from dangjian.members.models import MemberEvent
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = [
-    "member_id",
-    "organization_id",
-    "kind",
-    "on",
-    "from_status",
-    "to_status",
-    "reason",
-    "data",
-    "actor_id",
-    "created_at",
-]
+FIELDS = list(EVENT_FIELDS)
 
 
 def test_values_of_every_kind_read_back_as_written(tree, users):

@@ -277,6 +277,21 @@ def _occupation(fee_category: str) -> str:
     return fee_category if fee_category in ("retired", "student", "farmer") else ""
 
 
+# a member event's columns as the bulk paths write them (fast_insert)
+EVENT_FIELDS = (
+    "member_id",
+    "organization_id",
+    "kind",
+    "on",
+    "from_status",
+    "to_status",
+    "reason",
+    "data",
+    "actor_id",
+    "created_at",
+)
+
+
 def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts) -> None:
     actor = ctx.actor
     oids = org_ids(ctx)
@@ -435,18 +450,6 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
     if updates:
         Member.objects.bulk_update(updates, sorted(update_fields), batch_size=BATCH)
         counts.updated += len(updates)
-    event_fields = [
-        "member_id",
-        "organization_id",
-        "kind",
-        "on",
-        "from_status",
-        "to_status",
-        "reason",
-        "data",
-        "actor_id",
-        "created_at",
-    ]
     event_rows: list[list[Any]] = [
         [
             e.member_id,
@@ -481,7 +484,7 @@ def write_members(ctx: BundleContext, rows: list[MemberRow], counts: FileCounts)
             ]
             for c in creates
         )
-    fast_insert(MemberEvent, event_fields, event_rows)
+    fast_insert(MemberEvent, EVENT_FIELDS, event_rows)
     if creates or updates:
         counters_recount_touched(touched | {c["organization_id"] for c in creates})
 
