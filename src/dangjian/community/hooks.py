@@ -14,7 +14,8 @@ from dangjian.compliance.packs import rule_params
 from dangjian.core.prepared import Prepared
 from dangjian.members.models import Member
 from dangjian.web import hooks
-from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated, todo_url
+from dangjian.web.links import id_url
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from .constants import IN_SERVICE_CATEGORIES, NOT_IN_SERVICE
 from .models import Alliance, Issue, IssueStatus, Need, NeedKind, NeedStatus, Report, Residence
@@ -86,7 +87,7 @@ def community_work(user: Any, today: date) -> list[Todo]:
             Todo(
                 kind="community",
                 title="确认在职党员报到",
-                url=todo_url("community:reports", r["community_id"]) + "?pending=1",
+                url=id_url("community:reports", r["community_id"]) + "?pending=1",
                 organization=r["community__name"],
                 count=r["n"],
                 action="去确认",
@@ -99,7 +100,7 @@ def community_work(user: Any, today: date) -> list[Todo]:
                 title="确认党员认领的服务完成情况"
                 if r["status"] == NeedStatus.CLAIMED
                 else "同意党员认领的岗位或结对帮扶",
-                url=todo_url("community:needs", r["community_id"]) + f"?status={r['status']}",
+                url=id_url("community:needs", r["community_id"]) + f"?status={r['status']}",
                 organization=r["community__name"],
                 count=r["n"],
                 action="去确认" if r["status"] == NeedStatus.CLAIMED else "去审核",
@@ -110,7 +111,7 @@ def community_work(user: Any, today: date) -> list[Todo]:
             Todo(
                 kind="community",
                 title=f"召集联席会议议定：{i.title}",
-                url=todo_url("community:issue", i.pk),
+                url=id_url("community:issue", i.pk),
                 organization=i.community.name,
                 deadline=i.raised_on + timedelta(days=DECIDE_DAYS),
                 action="去议定",
@@ -121,7 +122,7 @@ def community_work(user: Any, today: date) -> list[Todo]:
             Todo(
                 kind="community",
                 title=f"共建协议{'已到期' if a.ends_on < today else '即将到期'}，请续签：{a.name}",
-                url=todo_url("community:alliance", a.pk),
+                url=id_url("community:alliance", a.pk),
                 organization=a.community.name,
                 deadline=a.ends_on,
                 action="去续签",
@@ -171,7 +172,7 @@ def my_community(user: Any, member: Any, today: date) -> list[Todo]:
         Todo(
             kind="community",
             title=f"社区已办结您反映的事项，请确认：{title}",
-            url=todo_url("community:issue", pk),
+            url=id_url("community:issue", pk),
             action="去确认",
         )
         for pk, title in _CLOSED.rows(user.pk)

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from dangjian.core.dates import add_months
 from dangjian.web import hooks
-from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated, todo_url
+from dangjian.web.links import id_url
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from . import selectors
 from .models import Assignment, Enterprise, FollowUp, InstructorVisit, JointEvent, RelationCase
@@ -42,7 +43,7 @@ def enterprises_work(user: Any, today: date) -> list[Todo]:
         Todo(
             kind="enterprises",
             title=f"督促办理逾期跟进事项：{f.text}",
-            url=todo_url("enterprises:instructor", f.visit.instructor_id),
+            url=id_url("enterprises:instructor", f.visit.instructor_id),
             organization=f.visit.enterprise.unit.name,
             deadline=f.due_on,
             detail=f"党建指导员{f.visit.instructor.name}，{f.visit.visited_on:%Y年%-m月%-d日}走访提出",
@@ -56,7 +57,7 @@ def enterprises_work(user: Any, today: date) -> list[Todo]:
         Todo(
             kind="enterprises",
             title=f"组织关系排查：{c.name}（{c.get_finding_display()}）",
-            url=todo_url("enterprises:case", c.pk),
+            url=id_url("enterprises:case", c.pk),
             organization=c.handler.name,
             deadline=c.visit.visited_on + timedelta(days=30),
             detail=f"在{c.visit.enterprise.unit.name}工作",

@@ -12,7 +12,8 @@ from dangjian.accounts import policy
 from dangjian.compliance.packs import rule_params
 from dangjian.core.dates import add_months
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated, todo_url
+from dangjian.web.links import id_url
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import Election, OrgRequest
 
@@ -52,7 +53,7 @@ def requests_to_answer(user: Any, today: date) -> list[Todo]:
         Todo(
             kind="organization",
             title=f"批复成立党组织请示：{r.proposed_name}",
-            url=todo_url("orgs:request_answer", r.committee_id, r.pk),
+            url=id_url("orgs:request_answer", r.committee_id, r.pk),
             organization=r.committee.name,
             deadline=add_months(r.submitted_on, months),
             action="批复",
@@ -92,7 +93,7 @@ def elections_to_answer(user: Any, today: date) -> list[Todo]:
                 kind="organization",
                 title=("批复选举结果和书记人选：" if e.reported_on else "批复换届请示：")
                 + e.organization.name,
-                url=todo_url("orgs:elections", e.organization_id),
+                url=id_url("orgs:elections", e.organization_id),
                 organization=e.organization.name,
                 deadline=add_months(asked, 1) if asked else None,
                 action="批复",

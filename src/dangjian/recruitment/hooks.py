@@ -16,7 +16,8 @@ from dangjian.accounts.constants import Role
 from dangjian.core.dates import add_months
 from dangjian.orgs.models import Organization
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated, todo_url
+from dangjian.web.links import id_url
+from dangjian.web.todo import Scope, Todo, gated
 
 from .constants import AFTER, COMMITTEE_STEPS, STEP_BY_NO
 from .holidays import missing_years
@@ -90,9 +91,9 @@ def committee_steps(user: Any, today: date) -> list[Todo]:
                 kind="recruitment",
                 title=f"发展党员第{step}步：{STEP_BY_NO[step].label}"
                 + (f"（{people[0]['name']}）" if len(people) == 1 else ""),
-                url=todo_url("recruitment:detail", people[0]["pk"])
+                url=id_url("recruitment:detail", people[0]["pk"])
                 if len(people) == 1
-                else todo_url("recruitment:board", org_id),
+                else id_url("recruitment:board", org_id),
                 organization=names[org_id],
                 deadline=min(dues) if dues else None,
                 count=len(people),
@@ -134,7 +135,7 @@ def branch_deadlines(user: Any, today: date) -> list[Todo]:
             Todo(
                 kind="recruitment",
                 title=f"{title}：{c.name}",
-                url=todo_url("recruitment:detail", c.pk),
+                url=id_url("recruitment:detail", c.pk),
                 organization=c.organization.name,
                 deadline=due,
                 action="办理",

@@ -15,7 +15,8 @@ from dangjian.compliance.engine import REGISTRY
 from dangjian.compliance.models import Finding
 from dangjian.compliance.packs import rectify_days
 from dangjian.web import hooks
-from dangjian.web.todo import Scope, Todo, gated, todo_url
+from dangjian.web.links import id_url
+from dangjian.web.todo import Scope, Todo, gated
 
 from .models import OPEN_STATUSES, Assignment, AssignmentStatus, Task
 from .selectors import overdue_count
@@ -55,7 +56,7 @@ def assignments_to_do(user: Any, today: date) -> list[Todo]:
                 else "办理督办："
             )
             + a.task.title,
-            url=todo_url("supervision:detail", a.task_id),
+            url=id_url("supervision:detail", a.task_id),
             organization=a.organization.name,
             deadline=a.task.deadline,
             detail=a.decision_reason if a.status == AssignmentStatus.RETURNED else "",
@@ -91,7 +92,7 @@ def replies_to_decide(user: Any, today: date) -> list[Todo]:
         Todo(
             kind="supervision",
             title=f"审核督办回复：{t.title}",
-            url=todo_url("supervision:detail", t.pk),
+            url=id_url("supervision:detail", t.pk),
             organization=t.issuer_org.name,
             deadline=t.deadline,
             count=t.replied,

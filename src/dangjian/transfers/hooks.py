@@ -12,7 +12,8 @@ from django.urls import reverse
 from dangjian.accounts import policy
 from dangjian.core.prepared import Prepared
 from dangjian.web import hooks
-from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated, todo_url
+from dangjian.web.links import id_url
+from dangjian.web.todo import MemberScope, Scope, Todo, gated, member_gated
 
 from .models import IncomingLetter, IncomingStatus, Stage, Transfer, TransferStatus
 from .selectors import committees_of
@@ -87,7 +88,7 @@ def transfers_to_act(user: Any, today: date) -> list[Todo]:
                 Todo(
                     kind="transfer",
                     title=f"审批转接申请：{t.member.name}转往{_destination(t)}",
-                    url=todo_url("transfers:detail", t.pk),
+                    url=id_url("transfers:detail", t.pk),
                     organization=t.from_org.name,
                     deadline=(t.started_on or today) + timedelta(days=ISSUE_DAYS),
                     action="审批",
@@ -100,7 +101,7 @@ def transfers_to_act(user: Any, today: date) -> list[Todo]:
                 Todo(
                     kind="transfer",
                     title=f"同意转入：{t.member.name}（来自{t.from_org.name}）",
-                    url=todo_url("transfers:detail", t.pk),
+                    url=id_url("transfers:detail", t.pk),
                     organization=t.to_org.name if t.to_org else "",
                     deadline=t.expires_on,
                     action="审批",
@@ -110,7 +111,7 @@ def transfers_to_act(user: Any, today: date) -> list[Todo]:
         Todo(
             kind="transfer",
             title=f"接收转入党员：{t.member.name}",
-            url=todo_url("transfers:detail", t.pk),
+            url=id_url("transfers:detail", t.pk),
             organization=t.to_org.name,
             deadline=t.expires_on,
             action="接收",
@@ -142,7 +143,7 @@ def letters_from_outside(user: Any, today: date) -> list[Todo]:
         Todo(
             kind="transfer",
             title=f"接收外来介绍信：{lt.name}（{lt.from_name}）",
-            url=todo_url("transfers:incoming", lt.pk),
+            url=id_url("transfers:incoming", lt.pk),
             organization=lt.to_org.name,
             deadline=lt.issued_on + timedelta(days=lt.valid_days),
             action="接收",

@@ -35,7 +35,6 @@ from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Exists, Q, QuerySet
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from dangjian.accounts import policy
 from dangjian.accounts.models import User
@@ -111,41 +110,6 @@ class TodoList:
 
     def overdue(self) -> int:
         return sum(1 for t in self.items if self.today and t.overdue_on(self.today))
-
-
-# a URL per item: a source at a province's root lists a few thousand items (the letters to approve,
-# the candidates' next steps), and resolving each one's URL took about a tenth of the 工作台's
-# time. The pattern of a name is resolved once (per URL configuration and script prefix) with
-# placeholder ids, and an item's URL is that pattern with its ids put in.
-_URL_SLOT = 918273645
-_URL_PATTERNS: dict[tuple[str, int, str, str | None], str | None] = {}
-
-
-def _url_pattern(name: str, n: int) -> str | None:
-    """The URL of `name` with n integer ids as `str.format` fields, or None when the pattern does
-    not take integers as they are (its ids are then resolved per item)."""
-    slots = [_URL_SLOT + i for i in range(n)]
-    try:
-        url = reverse(name, args=slots)
-    except NoReverseMatch:
-        return None
-    url = url.replace("{", "{{").replace("}", "}}")
-    for i, slot in enumerate(map(str, slots)):
-        if url.count(slot) != 1:
-            return None
-        url = url.replace(slot, f"{{{i}}}")
-    return url
-
-
-def todo_url(name: str, *ids: int) -> str:
-    """`reverse(name, args=ids)` for integer ids (an item's page), the pattern resolved once."""
-    key = (name, len(ids), get_script_prefix(), get_urlconf())
-    if key not in _URL_PATTERNS:
-        _URL_PATTERNS[key] = _url_pattern(name, len(ids))
-    pattern = _URL_PATTERNS[key]
-    if pattern is None:
-        return reverse(name, args=list(ids))
-    return pattern.format(*(int(i) for i in ids))
 
 
 def _sort_key(t: Todo) -> tuple[int, int, date, int, str]:
